@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of those.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install run test lint unit asyncapi bench faults clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## start NATS, Postgres (unless CRM_*_URL is set), migrations and every service
+	$(PY) -m crm_shared.launcher
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared services tests
+	$(VENV)/bin/lint-imports
+
+test: lint  ## lint, then the whole suite against real NATS and PostgreSQL
+	$(PY) -m pytest
+
+asyncapi: install  ## regenerate docs/asyncapi.yaml from the contracts
+	$(PY) -m crm_shared.asyncapi docs/asyncapi.yaml
+
+clean:
+	rm -rf .crm-data .pytest_cache .mypy_cache .ruff_cache

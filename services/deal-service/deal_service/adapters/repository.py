@@ -1,0 +1,230 @@
+"""Deals and contacts in PostgreSQL (schema `deal`), on the unit of work's connection."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from deal_service.domain.model import Contact, Deal
+
+SCHEMA = "deal"
+_SELECT = f"""
+    SELECT d.*, c.name AS c_name, c.phone AS c_phone, c.email AS c_email,
+           c.pays_by AS c_pays_by, c.segment AS c_segment
+    FROM {SCHEMA}.deals d LEFT JOIN {SCHEMA}.contacts c ON c.id = d.contact_id"""
+_DEAL_COLUMNS = (
+    "version",
+    "stage",
+    "title",
+    "amount",
+    "currency",
+    "contact_id",
+    "company",
+    "responsible_id",
+    "rop_id",
+    "subject",
+    "requirements",
+    "delivery_method",
+    "failure_comment",
+    "contact_attempts",
+    "source",
+    "external_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def _deal(row: asyncpg.Record) -> Deal:
+    contact = None
+    if row["contact_id"] is not None:
+        contact = Contact(
+            id=row["contact_id"],
+            name=row["c_name"],
+            phone=row["c_phone"],
+            email=row["c_email"],
+            pays_by=row["c_pays_by"],
+            segment=row["c_segment"],
+        )
+    values = {k: row[k] for k in _DEAL_COLUMNS if k != "contact_id"}
+    return Deal(id=row["id"], contact=contact, **values)
+
+
+def _columns(deal: Deal) -> list[Any]:
+    return [
+        deal.contact.id if deal.contact and c == "contact_id" else getattr(deal, c, None)
+        for c in _DEAL_COLUMNS
+    ]
+
+
+async def get_deal(conn: asyncpg.Connection, deal_id: str, *, lock: bool = False) -> Deal | None:
+    """Load a deal; with `lock`, hold its row until the transaction ends (serialises changes)."""
+    suffix = " FOR UPDATE OF d" if lock else ""
+    row = await conn.fetchrow(f"{_SELECT} WHERE d.id = $1{suffix}", deal_id)
+    return _deal(row) if row else None
+
+
+async def deal_id_by_lead(conn: asyncpg.Connection, source: str, external_id: str) -> str | None:
+    """The deal already made from this lead, if any."""
+    value = await conn.fetchval(
+        f"SELECT id FROM {SCHEMA}.deals WHERE source = $1 AND external_id = $2",
+        source,
+        external_id,
+    )
+    return str(value) if value is not None else None
+
+
+async def find_contact(
+    conn: asyncpg.Connection, phone_norm: str | None, email_norm: str | None
+) -> Contact | None:
+    """The oldest contact with this phone or e-mail."""
+    if phone_norm is None and email_norm is None:
+        return None
+    row = await conn.fetchrow(
+        f"""SELECT * FROM {SCHEMA}.contacts
+            WHERE ($1::text IS NOT NULL AND phone_norm = $1)
+               OR ($2::text IS NOT NULL AND email_norm = $2)
+            ORDER BY created_at, id LIMIT 1""",
+        phone_norm,
+        email_norm,
+    )
+    return _contact(row) if row else None
+
+
+async def get_contact(conn: asyncpg.Connection, contact_id: str) -> Contact | None:
+    """A contact by id."""
+    row = await conn.fetchrow(f"SELECT * FROM {SCHEMA}.contacts WHERE id = $1", contact_id)
+    return _contact(row) if row else None
+
+
+def _contact(row: asyncpg.Record) -> Contact:
+    return Contact(
+        id=row["id"],
+        name=row["name"],
+        phone=row["phone"],
+        email=row["email"],
+        pays_by=row["pays_by"],
+        segment=row["segment"],
+    )
+
+
+async def save_contact(
+    conn: asyncpg.Connection, c: Contact, phone_norm: str | None, email_norm: str | None
+) -> None:
+    """Insert or update a contact."""
+    await conn.execute(
+        f"""INSERT INTO {SCHEMA}.contacts
+              (id, name, phone, phone_norm, email, email_norm, pays_by, segment)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (id) DO UPDATE SET name = $2, phone = $3, phone_norm = $4, email = $5,
+              email_norm = $6, pays_by = $7, segment = $8""",
+        c.id,
+        c.name,
+        c.phone,
+        phone_norm,
+        c.email,
+        email_norm,
+        c.pays_by,
+        c.segment,
+    )
+
+
+async def insert_deal(conn: asyncpg.Connection, deal: Deal, lead_comment: str | None) -> None:
+    """Store a new deal."""
+    names = ", ".join(_DEAL_COLUMNS)
+    params = ", ".join(f"${i}" for i in range(2, len(_DEAL_COLUMNS) + 2))
+    await conn.execute(
+        f"""INSERT INTO {SCHEMA}.deals (id, {names}, lead_comment)
+            VALUES ($1, {params}, ${len(_DEAL_COLUMNS) + 2})""",
+        deal.id,
+        *_columns(deal),
+        lead_comment,
+    )
+
+
+async def update_deal(conn: asyncpg.Connection, deal: Deal) -> None:
+    """Write every field of a changed deal."""
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(_DEAL_COLUMNS, start=2))
+    await conn.execute(f"UPDATE {SCHEMA}.deals SET {sets} WHERE id = $1", deal.id, *_columns(deal))
+
+
+async def add_stage_history(
+    conn: asyncpg.Connection, deal: Deal, from_stage: str | None, actor_id: str | None
+) -> None:
+    """Record that the deal entered its current stage (analytics reads this)."""
+    await conn.execute(
+        f"""INSERT INTO {SCHEMA}.stage_history
+              (deal_id, from_stage, to_stage, version, actor_id, at)
+            VALUES ($1, $2, $3, $4, $5, $6)""",
+        deal.id,
+        from_stage,
+        deal.stage,
+        deal.version,
+        actor_id,
+        deal.updated_at,
+    )
+
+
+async def add_contact_attempt(
+    conn: asyncpg.Connection, deal_id: str, actor_id: str, note: str | None, at: datetime
+) -> None:
+    """Log one failed attempt to reach the client."""
+    await conn.execute(
+        f"""INSERT INTO {SCHEMA}.contact_attempts (deal_id, actor_id, note, at)
+            VALUES ($1, $2, $3, $4)""",
+        deal_id,
+        actor_id,
+        note,
+        at,
+    )
+
+
+async def next_assignment_number(conn: asyncpg.Connection) -> int:
+    """A counter shared by all replicas, for round-robin lead assignment."""
+    return int(await conn.fetchval(f"SELECT nextval('{SCHEMA}.lead_assignment_seq')"))
+
+
+async def list_deals(
+    conn: asyncpg.Connection,
+    *,
+    stage: str | None,
+    responsible_id: str | None,
+    contact_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Deal], str | None]:
+    """Newest first; the cursor is the (created_at, id) of the last row, opaque to callers."""
+    after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
+    rows = await conn.fetch(
+        f"""{_SELECT}
+            WHERE ($1::text IS NULL OR d.stage = $1)
+              AND ($2::text IS NULL OR d.responsible_id = $2)
+              AND ($3::text IS NULL OR d.contact_id = $3)
+              AND ($4::timestamptz IS NULL OR (d.created_at, d.id) < ($4, $5))
+            ORDER BY d.created_at DESC, d.id DESC LIMIT $6""",
+        stage,
+        responsible_id,
+        contact_id,
+        after_at,
+        after_id,
+        limit + 1,
+    )
+    deals = [_deal(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return deals, encode_cursor(deals[-1].created_at, deals[-1].id) if more else None
+
+
+def encode_cursor(at: datetime, deal_id: str) -> str:
+    """An opaque paging cursor."""
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{deal_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Read a cursor made by `encode_cursor`; ValueError when it is not one."""
+    try:
+        at, deal_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(at), deal_id
+    except Exception as exc:
+        raise ValueError(f"bad cursor {cursor!r}") from exc

@@ -1,0 +1,50 @@
+"""Wires deal-service: configuration, runtime, use cases, entry points."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from crm_shared.config import CrmConfig, load_config
+from crm_shared.db import run_migrations
+from crm_shared.runtime import Runtime
+
+from deal_service.adapters.metrics import DealMetrics
+from deal_service.entrypoints.consumers import lead_consumer
+from deal_service.entrypoints.rpc import build_router
+from deal_service.handlers.context import Context
+from deal_service.settings import NAME, SCHEMA, Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(NAME)
+
+
+def migrate(settings: Settings) -> None:
+    """Bring schema `deal` to the newest migration."""
+    run_migrations(settings.common.database_url, MIGRATIONS, SCHEMA)
+
+
+class DealService:
+    """One running deal-service: start() and stop() around its runtime."""
+
+    def __init__(self, settings: Settings, config: CrmConfig | None = None) -> None:
+        self.settings = settings
+        self.config = config or load_config(settings.common.config_path)
+        self.runtime = Runtime(NAME, SCHEMA, settings.common, DealMetrics())
+        self.ctx: Context
+
+    async def start(self) -> None:
+        """Connect, then consume leads and answer commands."""
+        rt = self.runtime
+        await rt.connect()
+        assert isinstance(rt.metrics, DealMetrics)
+        self.ctx = Context(config=self.config, uow=rt.uow, metrics=rt.metrics)
+        await rt.start(
+            [build_router(self.ctx)],
+            [lead_consumer(rt.js, self.ctx, self.settings.lead_batch_size)],
+        )
+        log.info("deal-service ready; metrics on :%d", rt.metrics_port)
+
+    async def stop(self) -> None:
+        """Stop everything cleanly."""
+        await self.runtime.stop()

@@ -1,0 +1,40 @@
+"""Event consumers of deal-service: leads from `crm.lead.received`."""
+
+from __future__ import annotations
+
+from crm_shared.consumer import BatchConsumer, Item
+from crm_shared.events import LeadReceived
+from crm_shared.parsing import parse_event
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from deal_service.handlers.context import Context
+from deal_service.handlers.leads import CONSUMER, receive_leads
+
+SERVICE = "deal-service"
+
+
+def parse_lead(msg: Msg) -> tuple[str, LeadReceived]:
+    """A lead in a CloudEvents envelope, or bare (see `parse_event`)."""
+    return parse_event(msg, LeadReceived, allow_bare=True)
+
+
+def lead_consumer(
+    js: JetStreamContext, ctx: Context, batch_size: int
+) -> BatchConsumer[LeadReceived]:
+    """The durable consumer of leads; replicas share it."""
+
+    async def handle(items: list[Item[LeadReceived]]) -> None:
+        await receive_leads(items, ctx)
+
+    return BatchConsumer(
+        js,
+        service=SERVICE,
+        stream="CRM_LEADS",
+        durable=CONSUMER,
+        subject=LeadReceived.SUBJECT,
+        parse=parse_lead,
+        handle=handle,
+        metrics=ctx.metrics,
+        batch_size=batch_size,
+    )

@@ -1,0 +1,1 @@
+"""Use cases of deal-service: plain async functions `(command, context)`."""

@@ -1,0 +1,22 @@
+"""What every use case needs, wired once in bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from crm_shared.config import CrmConfig
+from crm_shared.outbox import UnitOfWork
+
+from deal_service.adapters.metrics import DealMetrics
+
+SOURCE = "crm/deal-service"
+
+
+@dataclass
+class Context:
+    """Configuration, a unit-of-work factory and the metrics."""
+
+    config: CrmConfig
+    uow: Callable[[], UnitOfWork]
+    metrics: DealMetrics

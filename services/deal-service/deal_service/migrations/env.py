@@ -1,0 +1,5 @@
+"""Alembic environment of deal-service: its tables live in schema `deal`."""
+
+from crm_shared.migration_env import run
+
+run("deal")

@@ -1,0 +1,108 @@
+"""The bus every service shares: connecting, the JetStream streams, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+from datetime import timedelta
+
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.errors import NoServersError
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+# A re-published event (same Nats-Msg-Id) within this window is dropped by the stream. The
+# outbox relay republishes only what it could not delete after a publish, seconds later.
+DUPLICATE_WINDOW = timedelta(minutes=2)
+
+STREAMS: dict[str, list[str]] = {
+    "CRM_LEADS": ["crm.lead.received"],
+    "CRM_EVENTS": ["crm.deal.>", "crm.task.>"],
+    "CRM_NOTIFY": ["crm.notify.>"],
+    "CRM_DLQ": ["crm.dlq.>"],
+}
+
+
+async def connect(url: str, name: str) -> NatsClient:
+    """Connect with endless reconnects: a service outlives a NATS restart."""
+    for _ in range(60):
+        try:
+            return await nats.connect(
+                url,
+                name=name,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=2,
+            )
+        except (NoServersError, OSError, TimeoutError):
+            await asyncio.sleep(0.5)
+    raise ConnectionError(f"NATS not reachable at {url}")
+
+
+async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
+    """Create or update the project's streams (idempotent; every service calls it at start)."""
+    for name, subjects in STREAMS.items():
+        config = StreamConfig(
+            name=name,
+            subjects=subjects,
+            storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW.total_seconds(),
+            num_replicas=replicas,
+        )
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            # A replica may create it at the same moment.
+            with contextlib.suppress(BadRequestError):
+                await js.add_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+def dlq_subject(service: str) -> str:
+    """Where a service dead-letters what it cannot process."""
+    return f"crm.dlq.{service}"
+
+
+async def dead_letter(js: JetStreamContext, service: str, msg: Msg, reason: str) -> None:
+    """Publish the original message and the reason to `crm.dlq.<service>`.
+
+    The body is JSON so that a person can read it; the original bytes are kept as text when
+    they are UTF-8 and as base64 otherwise. The id keeps a redelivered poison message from
+    being dead-lettered twice.
+    """
+    try:
+        original, encoding = msg.data.decode(), "utf-8"
+    except UnicodeDecodeError:
+        original, encoding = base64.b64encode(msg.data).decode(), "base64"
+    meta = _metadata(msg)
+    body = {
+        "reason": reason,
+        "service": service,
+        "original_subject": msg.subject,
+        "original": original,
+        "original_encoding": encoding,
+        "original_headers": dict(msg.headers or {}),
+        "stream_sequence": meta,
+    }
+    msg_id = f"dlq:{service}:{msg.subject}:{meta}"
+    await js.publish(
+        dlq_subject(service),
+        json.dumps(body, ensure_ascii=False).encode(),
+        headers={"Nats-Msg-Id": msg_id, "Crm-Dlq-Reason": reason[:200]},
+    )
+
+
+def _metadata(msg: Msg) -> int | None:
+    try:
+        return int(msg.metadata.sequence.stream)
+    except Exception:  # a core NATS message has no JetStream metadata
+        return None

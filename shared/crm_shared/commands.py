@@ -1,0 +1,183 @@
+"""Request/reply bodies: commands (imperative) and queries, and the reply envelope (SPEC §5).
+
+Bodies are plain JSON (no CloudEvents envelope). Every command carries `actor_id`.
+Unknown keys are refused so that a typo'd field never silently does nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from crm_shared.dto import DeliveryMethod, PaysBy
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class ErrorCode(StrEnum):
+    """Codes of a refusal."""
+
+    invalid = "invalid"
+    not_found = "not_found"
+    forbidden = "forbidden"
+    missing_fields = "missing_fields"
+    transition_not_allowed = "transition_not_allowed"
+    unavailable = "unavailable"
+
+
+class Strict(BaseModel):
+    """Base of every request body: unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+    SUBJECT: ClassVar[str]
+
+
+class ContactInput(Strict):
+    """Contact fields a command may set."""
+
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=50)
+    email: EmailStr | None = None
+    pays_by: PaysBy | None = None
+    segment: str | None = Field(None, max_length=200)
+
+
+class DealFields(Strict):
+    """Deal fields a command may set; `None` clears a field when given explicitly."""
+
+    title: str | None = Field(None, max_length=500)
+    amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    company: str | None = Field(None, max_length=500)
+    responsible_id: str | None = None
+    rop_id: str | None = None
+    subject: str | None = Field(None, max_length=2000)
+    requirements: str | None = Field(None, max_length=10000)
+    delivery_method: DeliveryMethod | None = None
+    failure_comment: str | None = Field(None, max_length=10000)
+    contact: ContactInput | None = None
+
+
+class CreateDeal(Strict):
+    """crm.cmd.deal.create: open a deal by hand in the entry stage."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.deal.create"
+    actor_id: str = Field(min_length=1)
+    contact: ContactInput | None = None
+    contact_id: str | None = None
+    title: str | None = Field(None, max_length=500)
+    responsible_id: str | None = None
+    rop_id: str | None = None
+    subject: str | None = Field(None, max_length=2000)
+    requirements: str | None = Field(None, max_length=10000)
+    amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    company: str | None = Field(None, max_length=500)
+    delivery_method: DeliveryMethod | None = None
+    source: str | None = Field(None, max_length=100)
+
+
+class UpdateDeal(Strict):
+    """crm.cmd.deal.update: change fields of a deal (not its stage)."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.deal.update"
+    actor_id: str = Field(min_length=1)
+    deal_id: str
+    fields: DealFields
+
+
+class MoveDeal(Strict):
+    """crm.cmd.deal.move: move a deal to another stage, subject to the pipeline's rules."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.deal.move"
+    actor_id: str = Field(min_length=1)
+    deal_id: str
+    to_stage: str
+    failure_comment: str | None = Field(None, max_length=10000)
+
+
+class LogContactAttempt(Strict):
+    """crm.cmd.deal.contact_attempt: record a failed attempt to reach the client."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.deal.contact_attempt"
+    actor_id: str = Field(min_length=1)
+    deal_id: str
+    note: str | None = Field(None, max_length=2000)
+
+
+class CompleteTask(Strict):
+    """crm.cmd.task.complete: the responsible or the РОП marks a task done."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.task.complete"
+    actor_id: str = Field(min_length=1)
+    task_id: str
+
+
+class GetDeal(Strict):
+    """crm.query.deal.get."""
+
+    SUBJECT: ClassVar[str] = "crm.query.deal.get"
+    deal_id: str
+
+
+class ListDeals(Strict):
+    """crm.query.deal.list: newest first, keyset paging by an opaque cursor."""
+
+    SUBJECT: ClassVar[str] = "crm.query.deal.list"
+    stage: str | None = None
+    responsible_id: str | None = None
+    contact_id: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+    cursor: str | None = None
+
+
+class ListTasks(Strict):
+    """crm.query.task.list."""
+
+    SUBJECT: ClassVar[str] = "crm.query.task.list"
+    deal_id: str | None = None
+    responsible_id: str | None = None
+    status: str | None = Field(None, pattern="^(open|closed)$")
+    overdue: bool | None = None
+    limit: int = Field(50, ge=1, le=500)
+    cursor: str | None = None
+
+
+class FunnelQuery(Strict):
+    """crm.query.analytics.funnel."""
+
+    SUBJECT: ClassVar[str] = "crm.query.analytics.funnel"
+    from_: str = Field(alias="from")
+    to: str
+    responsible_id: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The `error` of a refusal."""
+
+    code: ErrorCode
+    message: str
+    missing_fields: list[str] | None = None
+
+
+class Refused(Exception):
+    """Raised by a handler to refuse a command; turned into `{"ok": false, "error": ...}`."""
+
+    def __init__(
+        self, code: ErrorCode, message: str, missing_fields: list[str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.error = ErrorBody(code=code, message=message, missing_fields=missing_fields)
+
+
+def ok(**payload: Any) -> dict[str, Any]:
+    """A successful reply."""
+    return {"ok": True, **payload}
+
+
+def refusal(error: ErrorBody) -> dict[str, Any]:
+    """A refusal reply."""
+    return {"ok": False, "error": error.model_dump(mode="json", exclude_none=True)}

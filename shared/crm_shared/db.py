@@ -1,0 +1,46 @@
+"""Database setup every service shares: the asyncpg pool and alembic migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+
+def asyncpg_dsn(url: str) -> str:
+    """Accept SQLAlchemy-style URLs too (`postgresql+asyncpg://`)."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same database as an SQLAlchemy async URL (alembic runs on asyncpg as well)."""
+    return "postgresql+asyncpg://" + asyncpg_dsn(url).split("://", 1)[1]
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    """A connection pool; retried for a while so a service may start before its database."""
+    delay = 0.2
+    for _attempt in range(30):
+        try:
+            pool = await asyncpg.create_pool(
+                asyncpg_dsn(url), min_size=min_size, max_size=max_size, command_timeout=60
+            )
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+            continue
+        assert pool is not None
+        return pool
+    raise ConnectionError(f"database not reachable at {url}")
+
+
+def run_migrations(database_url: str, migrations_dir: Path, schema: str) -> None:
+    """Upgrade one service's schema to head (blocking; call from a thread or at start-up)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url))
+    cfg.attributes["schema"] = schema
+    command.upgrade(cfg, "head")

@@ -1,0 +1,50 @@
+"""The CloudEvents 1.0 envelope (structured JSON mode) that every event on the bus wears."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SPECVERSION = "1.0"
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, with microseconds (every stored and emitted time is UTC)."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A fresh, globally unique event id (UUIDv4 text)."""
+    return str(uuid.uuid4())
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 structured-mode envelope.
+
+    `id` is unique per event and doubles as JetStream's `Nats-Msg-Id`, so a re-published
+    event is dropped by the stream's duplicate window. `subject` carries the aggregate id
+    (the deal id) so that consumers and tools can route without opening `data`.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    specversion: str = SPECVERSION
+    id: str = Field(default_factory=new_id)
+    source: str
+    type: str
+    time: datetime = Field(default_factory=utcnow)
+    subject: str | None = None
+    datacontenttype: str = "application/json"
+    data: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        """Serialise to the structured-mode JSON body."""
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> CloudEvent:
+        """Parse a structured-mode JSON body; raises pydantic.ValidationError when malformed."""
+        return cls.model_validate_json(raw)

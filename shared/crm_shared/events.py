@@ -1,0 +1,157 @@
+"""Versioned event types and the schemas of their `data` (SPEC §5).
+
+Each class documents one event. `SUBJECT` is where it is published, `TYPE` the CloudEvents
+type (the `.v1` suffix is the schema version: a breaking change gets a new type).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from crm_shared.dto import Deal, Task
+
+
+class EventData(BaseModel):
+    """Base of every event payload."""
+
+    SUBJECT: ClassVar[str]
+    TYPE: ClassVar[str]
+
+
+class LeadContact(BaseModel):
+    """The person a lead is about."""
+
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=50)
+    email: EmailStr | None = None
+
+
+class LeadReceived(EventData):
+    """A source system delivered a lead; it becomes a deal in the entry stage.
+
+    The pair (source, external_id) identifies the lead: the same pair twice makes one deal.
+    """
+
+    SUBJECT: ClassVar[str] = "crm.lead.received"
+    TYPE: ClassVar[str] = "crm.lead.received.v1"
+    model_config = ConfigDict(extra="ignore")
+
+    source: str = Field(min_length=1, max_length=100)
+    external_id: str = Field(min_length=1, max_length=200)
+    contact: LeadContact
+    title: str | None = Field(None, max_length=500)
+    subject: str | None = Field(None, max_length=2000)
+    requirements: str | None = Field(None, max_length=10000)
+    amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    responsible_id: str | None = None
+    comment: str | None = Field(None, max_length=10000)
+
+
+class DealCreated(EventData):
+    """A deal was created (from a lead or by hand)."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.created"
+    TYPE: ClassVar[str] = "crm.deal.created.v1"
+    deal: Deal
+
+
+class DealUpdated(EventData):
+    """Fields of a deal changed; `changed` names them (e.g. "rop_id", "contact.phone")."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.updated"
+    TYPE: ClassVar[str] = "crm.deal.updated.v1"
+    deal: Deal
+    changed: list[str]
+
+
+class StageChanged(EventData):
+    """A deal entered a stage. `from_stage` is null when the deal was just created.
+
+    `version` is the deal's version after the move: consumers use it to ignore late or
+    repeated events.
+    """
+
+    SUBJECT: ClassVar[str] = "crm.deal.stage_changed"
+    TYPE: ClassVar[str] = "crm.deal.stage_changed.v1"
+    deal_id: str
+    from_stage: str | None
+    to_stage: str
+    version: int
+    actor_id: str | None
+    deal: Deal
+
+
+class RejectionError(BaseModel):
+    """Why a command was refused."""
+
+    code: str
+    message: str
+    missing_fields: list[str] | None = None
+
+
+class MoveRejected(EventData):
+    """A stage move was refused; nothing about the deal changed."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.move_rejected"
+    TYPE: ClassVar[str] = "crm.deal.move_rejected.v1"
+    deal_id: str
+    to_stage: str
+    actor_id: str | None
+    error: RejectionError
+    responsible_id: str | None = None
+    from_stage: str | None = None
+
+
+class TaskOpened(EventData):
+    """A task was opened for a deal."""
+
+    SUBJECT: ClassVar[str] = "crm.task.opened"
+    TYPE: ClassVar[str] = "crm.task.opened.v1"
+    task: Task
+
+
+class TaskClosed(EventData):
+    """A task was closed; `task.close_reason` says why."""
+
+    SUBJECT: ClassVar[str] = "crm.task.closed"
+    TYPE: ClassVar[str] = "crm.task.closed.v1"
+    task: Task
+
+
+class TaskOverdue(EventData):
+    """An open task passed its deadline (emitted once per task)."""
+
+    SUBJECT: ClassVar[str] = "crm.task.overdue"
+    TYPE: ClassVar[str] = "crm.task.overdue.v1"
+    task: Task
+    overdue_seconds: float
+
+
+class Notification(EventData):
+    """A message for one user, published on `crm.notify.<user_id>`."""
+
+    SUBJECT: ClassVar[str] = "crm.notify"
+    TYPE: ClassVar[str] = "crm.notify.v1"
+    kind: str
+    text: str
+    deal_id: str
+    user_id: str
+    task: Task | None = None
+    missing_fields: list[str] | None = None
+
+
+ALL_EVENTS: tuple[type[EventData], ...] = (
+    LeadReceived,
+    DealCreated,
+    DealUpdated,
+    StageChanged,
+    MoveRejected,
+    TaskOpened,
+    TaskClosed,
+    TaskOverdue,
+    Notification,
+)

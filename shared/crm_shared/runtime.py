@@ -1,0 +1,119 @@
+"""Running one service process: connections, relay, consumers, request/reply, metrics.
+
+Every service's bootstrap builds a `Runtime` and hands it its routers and consumers, so the
+three services start, stop and report health the same way. Nothing is built at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+from faststream.nats import NatsBroker, NatsRouter
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+
+from crm_shared.bus import connect, ensure_streams
+from crm_shared.consumer import BatchConsumer
+from crm_shared.db import create_pool
+from crm_shared.metrics import Metrics, MetricsServer
+from crm_shared.outbox import OutboxRelay, UnitOfWork
+from crm_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """The connections and background loops of one service process."""
+
+    def __init__(self, name: str, schema: str, settings: ServiceSettings, metrics: Metrics) -> None:
+        self.name = name
+        self.schema = schema
+        self.settings = settings
+        self.metrics = metrics
+        self.pool: asyncpg.Pool
+        self.nc: NatsClient
+        self.js: JetStreamContext
+        self.relay: OutboxRelay
+        self.broker: NatsBroker | None = None
+        self._consumers: list[BatchConsumer[Any]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._metrics_server: MetricsServer | None = None
+
+    async def connect(self) -> None:
+        """Database pool, bus connection, streams, outbox relay."""
+        self.pool = await create_pool(self.settings.database_url)
+        self.nc = await connect(self.settings.nats_url, self.name)
+        self.js = self.nc.jetstream(timeout=10)
+        await ensure_streams(self.js)
+        self.relay = OutboxRelay(self.pool, self.schema, self.js, self.metrics)
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work whose commit wakes this process's relay."""
+        return UnitOfWork(self.pool, self.schema, f"crm/{self.name}", self.relay.wake)
+
+    async def start(self, routers: list[NatsRouter], consumers: list[BatchConsumer[Any]]) -> None:
+        """Start relaying, consuming, answering requests and serving metrics."""
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for consumer in consumers:
+            self._consumers.append(consumer)
+            self._tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+        self.broker = NatsBroker(
+            self.settings.nats_url,
+            middlewares=[NatsPrometheusMiddleware(registry=self.metrics.registry)],
+            log_level=logging.DEBUG,
+            max_reconnect_attempts=-1,
+        )
+        for router in routers:
+            self.broker.include_router(router)
+        await self.broker.start()
+        self._metrics_server = MetricsServer(
+            self.metrics.registry, self.settings.metrics_port, self.healthy
+        )
+        await self._metrics_server.start()
+
+    def healthy(self) -> bool:
+        """Connected to the bus and no background loop has died."""
+        return self.nc.is_connected and all(not t.done() for t in self._tasks)
+
+    @property
+    def metrics_port(self) -> int:
+        """The port /metrics is served on."""
+        assert self._metrics_server is not None
+        return self._metrics_server.port
+
+    async def stop(self) -> None:
+        """Stop consuming, let the relay finish its batch, close everything."""
+        for consumer in self._consumers:
+            consumer.stop()
+        self.relay.stop()
+        if self.broker is not None:
+            await self.broker.stop()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=5)
+            for task in pending:
+                task.cancel()
+        if self._metrics_server is not None:
+            await self._metrics_server.stop()
+        with contextlib.suppress(Exception):
+            await self.nc.drain()
+        await self.pool.close()
+
+
+async def serve_forever(start: Callable[[], Any], stop: Callable[[], Any]) -> None:
+    """Run until SIGINT or SIGTERM, then stop cleanly."""
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, done.set)
+    await start()
+    try:
+        await done.wait()
+    finally:
+        await stop()

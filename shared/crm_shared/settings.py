@@ -1,0 +1,28 @@
+"""Settings every service reads from its environment (SPEC §6)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Where the bus, the database and the configuration are, and the metrics port."""
+
+    nats_url: str
+    database_url: str
+    config_path: str | None
+    metrics_port: int
+
+    @classmethod
+    def from_env(cls, default_metrics_port: int) -> ServiceSettings:
+        """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG and CRM_METRICS_PORT."""
+        return cls(
+            nats_url=os.environ.get("CRM_NATS_URL", "nats://127.0.0.1:4222"),
+            database_url=os.environ.get(
+                "CRM_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/crm"
+            ),
+            config_path=os.environ.get("CRM_CONFIG") or None,
+            metrics_port=int(os.environ.get("CRM_METRICS_PORT", default_metrics_port)),
+        )
