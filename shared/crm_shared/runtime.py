@@ -96,13 +96,18 @@ class Runtime:
         if self.broker is not None:
             await self.broker.stop()
         if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=5)
+            # A consumer may sit in a fetch for up to a second; anything cut short here is
+            # redelivered and recognised by the inbox, so cancelling is safe.
+            _, pending = await asyncio.wait(self._tasks, timeout=2)
             for task in pending:
                 task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._metrics_server is not None:
             await self._metrics_server.stop()
+        # close(), not drain(): nats-py's drain of a pull subscription can hang for its
+        # whole timeout, and every message we took is either acked or will be redelivered.
         with contextlib.suppress(Exception):
-            await self.nc.drain()
+            await self.nc.close()
         await self.pool.close()
 
 

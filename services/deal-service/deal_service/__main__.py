@@ -6,7 +6,6 @@ import logging
 import sys
 
 from crm_shared.cli import run_service
-
 from deal_service.bootstrap import DealService, migrate
 from deal_service.settings import Settings
 

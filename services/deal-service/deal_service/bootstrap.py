@@ -8,7 +8,6 @@ from pathlib import Path
 from crm_shared.config import CrmConfig, load_config
 from crm_shared.db import run_migrations
 from crm_shared.runtime import Runtime
-
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.entrypoints.consumers import lead_consumer
 from deal_service.entrypoints.rpc import build_router

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from crm_shared.metrics import Metrics
 from prometheus_client import Counter
+
+from crm_shared.metrics import Metrics
 
 
 class DealMetrics(Metrics):

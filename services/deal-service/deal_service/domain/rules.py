@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from crm_shared.commands import ErrorCode, Refused
 from crm_shared.config import CrmConfig
-
 from deal_service.domain.model import Deal
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from crm_shared.consumer import BatchConsumer, Item
-from crm_shared.events import LeadReceived
-from crm_shared.parsing import parse_event
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from crm_shared.consumer import BatchConsumer, Item
+from crm_shared.events import LeadReceived
+from crm_shared.parsing import parse_event
 from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER, receive_leads
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from faststream.nats import NatsMessage, NatsRouter
+from pydantic import BaseModel
+
 from crm_shared.commands import (
     CreateDeal,
     GetDeal,
@@ -14,9 +17,6 @@ from crm_shared.commands import (
     UpdateDeal,
 )
 from crm_shared.rpc import answer
-from faststream.nats import NatsMessage, NatsRouter
-from pydantic import BaseModel
-
 from deal_service.handlers import deals, queries
 from deal_service.handlers.context import Context
 

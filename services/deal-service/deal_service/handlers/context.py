@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from crm_shared.config import CrmConfig
 from crm_shared.outbox import UnitOfWork
-
 from deal_service.adapters.metrics import DealMetrics
 
 SOURCE = "crm/deal-service"

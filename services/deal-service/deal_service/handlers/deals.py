@@ -16,7 +16,6 @@ from crm_shared.commands import (
 from crm_shared.envelope import utcnow
 from crm_shared.events import DealUpdated, MoveRejected, RejectionError, StageChanged
 from crm_shared.outbox import UnitOfWork
-
 from deal_service.adapters import repository as repo
 from deal_service.domain.model import Deal
 from deal_service.domain.rules import check_move, check_user

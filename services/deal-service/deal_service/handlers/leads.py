@@ -7,7 +7,6 @@ from crm_shared.commands import ErrorCode, Refused
 from crm_shared.consumer import Item
 from crm_shared.events import LeadReceived
 from crm_shared.outbox import UnitOfWork
-
 from deal_service.adapters import repository as repo
 from deal_service.domain.rules import check_user
 from deal_service.handlers.context import Context

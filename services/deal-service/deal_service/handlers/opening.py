@@ -8,7 +8,6 @@ from crm_shared.commands import ContactInput, ErrorCode, Refused
 from crm_shared.envelope import utcnow
 from crm_shared.events import DealCreated, LeadContact, StageChanged
 from crm_shared.outbox import UnitOfWork
-
 from deal_service.adapters import repository as repo
 from deal_service.domain.contacts import BadPhone, normalise_email, normalise_phone
 from deal_service.domain.model import Contact, Deal

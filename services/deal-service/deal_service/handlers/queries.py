@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from crm_shared.commands import ErrorCode, GetDeal, ListDeals, Refused, ok
-
 from deal_service.adapters import repository as repo
 from deal_service.handlers.context import Context
 

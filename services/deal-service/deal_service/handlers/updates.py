@@ -6,7 +6,6 @@ from enum import Enum
 
 from crm_shared.commands import DealFields, ErrorCode, Refused
 from crm_shared.outbox import UnitOfWork
-
 from deal_service.adapters import repository as repo
 from deal_service.domain.contacts import BadPhone, normalise_email, normalise_phone
 from deal_service.domain.model import CONTACT_FIELDS, DEAL_FIELDS, Deal

@@ -6,6 +6,7 @@ Create Date: 2026-11-26
 """
 
 from alembic import op
+
 from crm_shared.inbox import inbox_ddl
 from crm_shared.outbox import outbox_ddl
 

@@ -1,0 +1,88 @@
+"""The CRM configuration: one YAML file describing plan, users, lead assignment and pipeline.
+
+Stages, display names, task templates and descriptions, deadlines and rules are data
+(SPEC §6): an operator edits the file, not the code. The packaged `default_config.yaml`
+is the seed's funnel and documents every key.
+
+    from crm_shared.config import load_config
+
+    config = load_config()            # CRM_CONFIG, else the packaged default
+    config.stage("PROCESSING").deadline
+    config.required_fields_for("NEW_LEAD", "PROCESSING", "basic")  # ['contact', 'requirements']
+"""
+
+from .durations import Duration, format_duration, parse_duration
+from .loader import CONFIG_ENV_VAR, ConfigError, config_from_data, load_config, loads_config
+from .people import (
+    BusChannel,
+    Channel,
+    EmailChannel,
+    FixedAssignment,
+    LeadAssignment,
+    Role,
+    RoundRobinAssignment,
+    SmtpSettings,
+    User,
+    WebhookChannel,
+    WebhookSettings,
+)
+from .pipeline import (
+    DEFAULT_REQUIRED_FIELDS,
+    FIELD_DISPLAY_NAMES,
+    PLANS,
+    REQUIRED_FIELD_NAMES,
+    ContactAttemptsRule,
+    DeliveryRule,
+    Pipeline,
+    Plan,
+    RequiredFieldsRule,
+    RopTaskRule,
+    Rules,
+    Stage,
+    StageKind,
+    StageTask,
+)
+from .root import CrmConfig, UnknownStage
+from .templates import RUSSIAN_PLACEHOLDERS, render_task_title, render_template, template_problems
+
+__all__ = [
+    "CONFIG_ENV_VAR",
+    "DEFAULT_REQUIRED_FIELDS",
+    "FIELD_DISPLAY_NAMES",
+    "PLANS",
+    "REQUIRED_FIELD_NAMES",
+    "RUSSIAN_PLACEHOLDERS",
+    "BusChannel",
+    "Channel",
+    "ConfigError",
+    "ContactAttemptsRule",
+    "CrmConfig",
+    "DeliveryRule",
+    "Duration",
+    "EmailChannel",
+    "FixedAssignment",
+    "LeadAssignment",
+    "Pipeline",
+    "Plan",
+    "RequiredFieldsRule",
+    "Role",
+    "RopTaskRule",
+    "RoundRobinAssignment",
+    "Rules",
+    "SmtpSettings",
+    "Stage",
+    "StageKind",
+    "StageTask",
+    "UnknownStage",
+    "User",
+    "WebhookChannel",
+    "WebhookSettings",
+    "config_from_data",
+    "format_duration",
+    "load_config",
+    "loads_config",
+    "parse_duration",
+    "render_task_title",
+    "render_template",
+    "template_problems",
+]

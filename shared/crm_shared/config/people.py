@@ -1,0 +1,135 @@
+"""Users, where their notifications go, who gets new leads, and the notifier's settings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import timedelta
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import ConfigDict, Field, SecretStr, field_validator
+
+from ._base import EmailAddress, Frozen, Text, UserId
+from .durations import Duration
+
+__all__ = [
+    "BusChannel",
+    "Channel",
+    "EmailChannel",
+    "FixedAssignment",
+    "LeadAssignment",
+    "Role",
+    "RoundRobinAssignment",
+    "SmtpSettings",
+    "User",
+    "WebhookChannel",
+    "WebhookSettings",
+]
+
+Role = Literal["manager", "rop"]
+
+
+class BusChannel(Frozen):
+    """Notifications published on the bus subject `crm.notify.<user_id>`."""
+
+    type: Literal["bus"] = "bus"
+
+
+class WebhookChannel(Frozen):
+    """Notifications POSTed to a URL, signed per Standard Webhooks with `secret`."""
+
+    # The secret must not leak into error messages or tracebacks.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    type: Literal["webhook"] = "webhook"
+    url: str
+    secret: SecretStr
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value().strip()
+        if not raw.startswith("whsec_"):
+            raise ValueError("must be a Standard Webhooks secret: 'whsec_' followed by base64")
+        try:
+            key = base64.b64decode(raw.removeprefix("whsec_"), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("the part after 'whsec_' is not valid base64") from None
+        if not 24 <= len(key) <= 64:
+            raise ValueError(
+                f"the key is {len(key)} bytes; Standard Webhooks asks for 24 to 64 "
+                '(make one: python -c "import base64, os; '
+                "print('whsec_' + base64.b64encode(os.urandom(32)).decode())\")"
+            )
+        return SecretStr(raw)
+
+    @property
+    def key(self) -> bytes:
+        """The HMAC key: the decoded base64 part of the secret."""
+        return base64.b64decode(self.secret.get_secret_value().removeprefix("whsec_"))
+
+
+class EmailChannel(Frozen):
+    """Notifications sent by e-mail through the `smtp` section's server."""
+
+    type: Literal["email"] = "email"
+    address: EmailAddress
+
+
+Channel = Annotated[BusChannel | WebhookChannel | EmailChannel, Field(discriminator="type")]
+"""One notification channel of a user, told apart by its `type` key."""
+
+
+class User(Frozen):
+    """A CRM user: a manager who works deals, or a РОП (head of sales) who oversees them."""
+
+    id: UserId
+    name: Text
+    role: Role
+    channels: tuple[Channel, ...] = (BusChannel(),)
+
+
+class FixedAssignment(Frozen):
+    """Every new lead goes to one manager."""
+
+    mode: Literal["fixed"] = "fixed"
+    user_id: UserId
+
+
+class RoundRobinAssignment(Frozen):
+    """New leads go to the users with role manager in turn."""
+
+    mode: Literal["round_robin"] = "round_robin"
+
+
+LeadAssignment = Annotated[FixedAssignment | RoundRobinAssignment, Field(discriminator="mode")]
+"""Who becomes responsible for a new deal that arrives without a `responsible_id`."""
+
+
+class WebhookSettings(Frozen):
+    """How the notifier delivers to webhook channels."""
+
+    timeout: Duration = timedelta(seconds=10)
+    max_attempts: int = Field(default=5, ge=1)
+
+
+class SmtpSettings(Frozen):
+    """The mail server for e-mail channels."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    host: Text
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: EmailAddress
+    starttls: bool = False
+    username: str | None = None
+    password: SecretStr | None = None

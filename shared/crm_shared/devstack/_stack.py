@@ -1,0 +1,106 @@
+"""DevStack: NATS + PostgreSQL for a dev run or a test session, or external ones from env."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from crm_shared.devstack._nats import EmbeddedNats
+from crm_shared.devstack._postgres import EmbeddedPostgres
+
+NATS_URL_ENV = "CRM_NATS_URL"
+DATABASE_URL_ENV = "CRM_DATABASE_URL"
+DATA_DIR_ENV = "CRM_DATA_DIR"
+
+
+def default_data_dir(name: str, env: Mapping[str, str] | None = None) -> Path:
+    """``$CRM_DATA_DIR/<name>``, or ``<cwd>/.crm-data/<name>`` when that is unset."""
+    env = os.environ if env is None else env
+    base = env.get(DATA_DIR_ENV) or Path.cwd() / ".crm-data"
+    return Path(base) / name
+
+
+class DevStack:
+    """Embedded NATS and PostgreSQL sharing one data directory.
+
+    If ``CRM_NATS_URL`` / ``CRM_DATABASE_URL`` are set in ``env`` (default:
+    ``os.environ``) that server is taken as given and not started here.
+    Ports default to free ones; pass fixed ports for a stable dev setup.
+    """
+
+    def __init__(
+        self,
+        name: str = "dev",
+        *,
+        data_dir: Path | str | None = None,
+        nats_port: int | None = None,
+        pg_port: int | None = None,
+        env: Mapping[str, str] | None = None,
+        fast: bool = False,
+        sync_always: bool = False,
+    ) -> None:
+        env = os.environ if env is None else env
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir(name, env)
+        self.external_nats_url = env.get(NATS_URL_ENV) or None
+        self.external_database_url = env.get(DATABASE_URL_ENV) or None
+        self.nats: EmbeddedNats | None = None
+        self.postgres: EmbeddedPostgres | None = None
+        if self.external_nats_url is None:
+            self.nats = EmbeddedNats(self.data_dir, nats_port, sync_always=sync_always)
+        if self.external_database_url is None:
+            self.postgres = EmbeddedPostgres(self.data_dir, pg_port, fast=fast)
+
+    @property
+    def nats_url(self) -> str:
+        """URL of the NATS server in use (embedded or from ``CRM_NATS_URL``)."""
+        if self.nats is not None:
+            return self.nats.url
+        assert self.external_nats_url is not None
+        return self.external_nats_url
+
+    @property
+    def database_url(self) -> str:
+        """URL of the database in use (embedded or from ``CRM_DATABASE_URL``)."""
+        if self.postgres is not None:
+            return self.postgres.url
+        assert self.external_database_url is not None
+        return self.external_database_url
+
+    def env(self) -> dict[str, str]:
+        """The variables a service needs to find this stack."""
+        return {NATS_URL_ENV: self.nats_url, DATABASE_URL_ENV: self.database_url}
+
+    def start(self) -> Self:
+        """Start the embedded servers; on failure stop whatever already started."""
+        try:
+            if self.nats is not None:
+                self.nats.start()
+            if self.postgres is not None:
+                self.postgres.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the embedded servers (PostgreSQL first, NATS second); safe to repeat."""
+        try:
+            if self.postgres is not None:
+                self.postgres.stop()
+        finally:
+            if self.nats is not None:
+                self.nats.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

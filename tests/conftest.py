@@ -1,0 +1,102 @@
+"""Real servers for the whole suite: NATS with JetStream and PostgreSQL.
+
+With CRM_NATS_URL / CRM_DATABASE_URL set, those servers are used (a fresh database is made
+for the run); otherwise the embedded servers are started in a project-local folder and
+stopped afterwards. Nothing of our own infrastructure is mocked here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import nats
+import pytest
+
+from crm_shared.bus import STREAMS
+from crm_shared.db import asyncpg_dsn
+from crm_shared.devstack import DevStack
+from tests.services import SCHEMAS, migrate_all
+from tests.support import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Infra:
+    """URLs of the servers the suite runs against."""
+
+    nats_url: str
+    database_url: str
+    stack: DevStack
+
+
+async def _fresh_database(url: str) -> str:
+    """Create an empty database beside the configured one and return its URL."""
+    name = f"crm_test_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[DevStack]:
+    data = ROOT / ".crm-data" / f"test-{os.getpid()}"
+    s = DevStack("test", data_dir=data, fast=True)
+    with s:
+        yield s
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def infra(stack: DevStack) -> Infra:
+    db_url = await _fresh_database(stack.database_url)
+    await asyncio.to_thread(migrate_all, db_url)
+    return Infra(nats_url=stack.nats_url, database_url=db_url, stack=stack)
+
+
+async def reset(infra: Infra) -> None:
+    """Empty every stream and table so each test starts from nothing."""
+    nc = await nats.connect(infra.nats_url)
+    js = nc.jetstream()
+    for name in STREAMS:
+        with contextlib.suppress(Exception):
+            await js.delete_stream(name)
+    await nc.close()
+    conn = await asyncpg.connect(asyncpg_dsn(infra.database_url))
+    try:
+        for schema in SCHEMAS:
+            tables = await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> "
+                "'alembic_version'",
+                schema,
+            )
+            if tables:
+                names = ", ".join(f'"{schema}"."{t["tablename"]}"' for t in tables)
+                await conn.execute(f"TRUNCATE {names} CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def clean(infra: Infra) -> Infra:
+    """The servers, emptied."""
+    await reset(infra)
+    return infra
+
+
+@pytest.fixture
+async def client(infra: Infra) -> AsyncIterator[Client]:
+    c = await Client.connect(infra.nats_url)
+    yield c
+    await c.close()

@@ -1,0 +1,119 @@
+"""Test helpers: a bus client that speaks the event API, and polling until an effect shows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+
+
+async def eventually(
+    check: Callable[[], Awaitable[Any]] | Callable[[], Any],
+    timeout: float = 15.0,
+    interval: float = 0.05,
+) -> Any:
+    """Poll `check` until it returns something truthy (end-to-end tests wait, never sleep)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+class Recorder:
+    """Collects every message on a subject pattern (core NATS: sees what the streams store)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+
+    async def cb(self, msg: Msg) -> None:
+        try:
+            body = json.loads(msg.data)
+        except ValueError:
+            body = {"raw": msg.data.decode(errors="replace")}
+        self.messages.append((msg.subject, body))
+
+    def of(self, subject: str) -> list[dict[str, Any]]:
+        """Bodies received on exactly `subject`."""
+        return [b for s, b in self.messages if s == subject]
+
+    def data(self, subject: str) -> list[dict[str, Any]]:
+        """The CloudEvent `data` of each event on `subject`."""
+        return [b["data"] for b in self.of(subject)]
+
+
+class Client:
+    """What an integrator would write with plain nats-py."""
+
+    def __init__(self, nc: NatsClient) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+
+    @classmethod
+    async def connect(cls, url: str) -> Client:
+        return cls(await nats.connect(url))
+
+    async def close(self) -> None:
+        await self.nc.close()
+
+    async def request(self, subject: str, body: dict[str, Any] | bytes) -> dict[str, Any]:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        reply = await self.nc.request(subject, raw, timeout=10)
+        result: dict[str, Any] = json.loads(reply.data)
+        return result
+
+    async def record(self, subject: str) -> Recorder:
+        rec = Recorder()
+        await self.nc.subscribe(subject, cb=rec.cb)
+        await self.nc.flush()
+        return rec
+
+    async def publish_lead(
+        self,
+        *,
+        source: str = "site",
+        external_id: str | None = None,
+        msg_id: str | None = None,
+        **fields: Any,
+    ) -> str:
+        """Publish a lead in a CloudEvents envelope; returns its external id."""
+        external_id = external_id or str(uuid.uuid4())
+        fields.setdefault("contact", {"name": "Пётр Сидоров"})
+        event = {
+            "specversion": "1.0",
+            "id": msg_id or str(uuid.uuid4()),
+            "source": f"test/{source}",
+            "type": "crm.lead.received.v1",
+            "data": {"source": source, "external_id": external_id, **fields},
+        }
+        await self.js.publish(
+            "crm.lead.received", json.dumps(event).encode(), headers={"Nats-Msg-Id": event["id"]}
+        )
+        return external_id
+
+    async def deals(self, **filters: Any) -> list[dict[str, Any]]:
+        reply = await self.request("crm.query.deal.list", {"limit": 500, **filters})
+        assert reply["ok"], reply
+        items: list[dict[str, Any]] = reply["items"]
+        return items
+
+    async def deal_by_external(self, external_id: str) -> dict[str, Any] | None:
+        for deal in await self.deals():
+            if deal["external_id"] == external_id:
+                return deal
+        return None
+
+    async def cmd(self, name: str, **body: Any) -> dict[str, Any]:
+        return await self.request(f"crm.cmd.{name}", body)
