@@ -20,7 +20,7 @@ import asyncpg
 import nats
 import pytest
 
-from crm_shared.bus import STREAMS
+from crm_shared.bus import STREAMS, ensure_streams
 from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import DevStack
 from tests.services import SCHEMAS, migrate_all
@@ -72,6 +72,7 @@ async def reset(infra: Infra) -> None:
     for name in STREAMS:
         with contextlib.suppress(Exception):
             await js.delete_stream(name)
+    await ensure_streams(js)  # as a service would at start: a publish before it lands
     await nc.close()
     conn = await asyncpg.connect(asyncpg_dsn(infra.database_url))
     try:

@@ -27,6 +27,8 @@ class ServiceSpec:
 
 SERVICES: dict[str, ServiceSpec] = {
     "deal-service": ServiceSpec("deal_service", "deal"),
+    "notifier": ServiceSpec("notifier", "notifier"),
+    "task-service": ServiceSpec("task_service", "task"),
 }
 SCHEMAS = [s.schema for s in SERVICES.values()]
 

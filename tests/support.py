@@ -12,6 +12,7 @@ from typing import Any
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
 
 
 async def eventually(
@@ -23,9 +24,14 @@ async def eventually(
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
-        last = check()
-        if asyncio.iscoroutine(last):
-            last = await last
+        try:
+            last = check()
+            if asyncio.iscoroutine(last):
+                last = await last
+        except (NoRespondersError, TimeoutError) as exc:  # the service is still starting
+            last = exc
+            await asyncio.sleep(interval)
+            continue
         if last:
             return last
         await asyncio.sleep(interval)

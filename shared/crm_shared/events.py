@@ -122,6 +122,19 @@ class TaskClosed(EventData):
     task: Task
 
 
+class TaskUpdated(EventData):
+    """An open task changed hands: the deal got a new responsible, or a new РОП (the creator).
+
+    `changed` names the fields ("responsible_id", "creator_id"); `task` is the whole task after
+    the change, so a consumer that tracks deadlines can simply replace its copy.
+    """
+
+    SUBJECT: ClassVar[str] = "crm.task.updated"
+    TYPE: ClassVar[str] = "crm.task.updated.v1"
+    task: Task
+    changed: list[str]
+
+
 class TaskOverdue(EventData):
     """An open task passed its deadline (emitted once per task)."""
 
@@ -152,6 +165,7 @@ ALL_EVENTS: tuple[type[EventData], ...] = (
     MoveRejected,
     TaskOpened,
     TaskClosed,
+    TaskUpdated,
     TaskOverdue,
     Notification,
 )

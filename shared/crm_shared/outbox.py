@@ -64,8 +64,15 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self.conn = await self._pool.acquire()
-        self._tx = self.conn.transaction()
-        await self._tx.start()
+        try:
+            self._tx = self.conn.transaction()
+            await self._tx.start()
+        except BaseException:
+            # __aexit__ does not run when __aenter__ fails: give the connection back here,
+            # or every failed start during a database outage leaks one and drains the pool.
+            self._tx = None
+            await self._pool.release(self.conn)
+            raise
         return self
 
     async def __aexit__(

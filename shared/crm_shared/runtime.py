@@ -73,6 +73,9 @@ class Runtime:
         for router in routers:
             self.broker.include_router(router)
         await self.broker.start()
+        # One round trip: the server has our subscriptions before start() returns, so a
+        # request sent right after it finds a responder instead of "no responders".
+        await self.broker.connection.flush()
         self._metrics_server = MetricsServer(
             self.metrics.registry, self.settings.metrics_port, self.healthy
         )
@@ -108,7 +111,10 @@ class Runtime:
         # whole timeout, and every message we took is either acked or will be redelivered.
         with contextlib.suppress(Exception):
             await self.nc.close()
-        await self.pool.close()
+        try:
+            await asyncio.wait_for(self.pool.close(), timeout=5)
+        except TimeoutError:
+            self.pool.terminate()
 
 
 async def serve_forever(start: Callable[[], Any], stop: Callable[[], Any]) -> None:

@@ -1,0 +1,25 @@
+"""`python -m notifier [serve|migrate]`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from crm_shared.cli import run_service
+from notifier.bootstrap import NotifierService, migrate
+from notifier.settings import Settings
+
+
+def main() -> int:
+    """Entry point: migrate the schema or serve."""
+    settings = Settings.from_env()
+    return run_service(
+        sys.argv[1:],
+        migrate=lambda: migrate(settings),
+        serve=lambda: NotifierService(settings),
+    )
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    sys.exit(main())

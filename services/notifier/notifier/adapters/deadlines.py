@@ -1,0 +1,138 @@
+"""The deadlines the notifier watches, in PostgreSQL (schema `notifier`).
+
+Every query that runs while watching reads only the head of the partial index
+`deadlines_due` (open, not yet fired, ordered by deadline): its cost does not grow with the
+number of watched tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from crm_shared.dto import Task
+from notifier.settings import SCHEMA
+
+_UNNEST = """unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                    $6::timestamptz[], $7::text[])
+             AS t(task_id, deal_id, creator_id, responsible_id, title, deadline, task)"""
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A task just marked as fired."""
+
+    task: Task
+    deadline: datetime
+    fired_at: datetime
+
+    @property
+    def overdue_seconds(self) -> float:
+        """How late it was found (fired_at - deadline)."""
+        return max(0.0, (self.fired_at - self.deadline).total_seconds())
+
+
+def _columns(tasks: list[Task]) -> list[list[object]]:
+    return [
+        [t.id for t in tasks],
+        [t.deal_id for t in tasks],
+        [t.creator_id for t in tasks],
+        [t.responsible_id for t in tasks],
+        [t.title for t in tasks],
+        [t.deadline for t in tasks],
+        [t.model_dump_json() for t in tasks],
+    ]
+
+
+async def record_opened(conn: asyncpg.Connection, tasks: list[Task]) -> None:
+    """Start watching these tasks; a task seen before (open, fired or closed) is left alone."""
+    if tasks:
+        await conn.execute(
+            f"""INSERT INTO {SCHEMA}.deadlines
+                    (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
+                SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
+                       task::jsonb, true
+                FROM {_UNNEST}
+                ON CONFLICT (task_id) DO NOTHING""",
+            *_columns(tasks),
+        )
+
+
+async def record_updated(conn: asyncpg.Connection, tasks: list[Task]) -> None:
+    """Replace the copy of tasks still waiting to fire (new responsible, РОП or deadline).
+
+    A task never seen is recorded as open (its TaskOpened may come later and then changes
+    nothing); a closed or already fired one is left alone.
+    """
+    if tasks:
+        await conn.execute(
+            f"""INSERT INTO {SCHEMA}.deadlines AS d
+                    (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
+                SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
+                       task::jsonb, true
+                FROM {_UNNEST}
+                ON CONFLICT (task_id) DO UPDATE
+                SET creator_id = EXCLUDED.creator_id, responsible_id = EXCLUDED.responsible_id,
+                    title = EXCLUDED.title, deadline = EXCLUDED.deadline, task = EXCLUDED.task,
+                    updated_at = now()
+                WHERE d.open AND d.fired_at IS NULL""",
+            *_columns(tasks),
+        )
+
+
+async def record_closed(conn: asyncpg.Connection, tasks: list[Task]) -> None:
+    """Stop watching these tasks, keeping a closed row even for a task never seen opened."""
+    if tasks:
+        await conn.execute(
+            f"""INSERT INTO {SCHEMA}.deadlines AS d
+                    (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
+                SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
+                       task::jsonb, false
+                FROM {_UNNEST}
+                ON CONFLICT (task_id) DO UPDATE
+                SET open = false, task = EXCLUDED.task, updated_at = now()""",
+            *_columns(tasks),
+        )
+
+
+async def nearest_deadline(conn: asyncpg.Connection) -> tuple[datetime | None, datetime]:
+    """The earliest deadline still to fire (None if there is none), and the database's now."""
+    row = await conn.fetchrow(
+        f"""SELECT min(deadline) AS nearest, clock_timestamp() AS now
+            FROM {SCHEMA}.deadlines WHERE open AND fired_at IS NULL"""
+    )
+    assert row is not None
+    return row["nearest"], row["now"]
+
+
+async def fire_due(conn: asyncpg.Connection, limit: int) -> list[Overdue]:
+    """Mark up to `limit` passed deadlines as fired and return them.
+
+    SKIP LOCKED lets two replicas fire at once without waiting on or repeating each other:
+    a row one of them holds is invisible to the other, and once committed it has fired_at.
+    """
+    rows = await conn.fetch(
+        f"""UPDATE {SCHEMA}.deadlines SET fired_at = now(), updated_at = now()
+            WHERE task_id IN (
+                SELECT task_id FROM {SCHEMA}.deadlines
+                WHERE open AND fired_at IS NULL AND deadline <= now()
+                ORDER BY deadline LIMIT $1
+                FOR UPDATE SKIP LOCKED)
+            RETURNING task, deadline, fired_at""",
+        limit,
+    )
+    fired = [
+        Overdue(Task.model_validate_json(r["task"]), r["deadline"], r["fired_at"]) for r in rows
+    ]
+    fired.sort(key=lambda o: o.deadline)
+    return fired
+
+
+async def count_watched(conn: asyncpg.Connection) -> int:
+    """How many deadlines may still fire (for the gauge; not used for watching)."""
+    value = await conn.fetchval(
+        f"SELECT count(*) FROM {SCHEMA}.deadlines WHERE open AND fired_at IS NULL"
+    )
+    return int(value or 0)

@@ -1,0 +1,43 @@
+"""The notifier's business metrics, on the service's own registry."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from crm_shared.metrics import Metrics
+
+
+class NotifierMetrics(Metrics):
+    """Shared machinery metrics plus what a sales head and ops want to see about deadlines."""
+
+    def __init__(self) -> None:
+        super().__init__("notifier")
+        r = self.registry
+        self.overdue_fired = Counter(
+            "crm_overdue_tasks_fired", "Tasks found overdue (TaskOverdue emitted)", registry=r
+        )
+        self.notifications = Counter(
+            "crm_notifications",
+            "Notifications by channel and outcome (published, delivered, retry, failing, "
+            "disabled, cancelled)",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.deadlines_watched = Gauge(
+            "crm_deadlines_watched", "Open tasks whose deadline has not fired yet", registry=r
+        )
+        self.deliveries_pending = Gauge(
+            "crm_deliveries_pending", "Webhook and e-mail deliveries not yet done", registry=r
+        )
+        self.overdue_lag = Histogram(
+            "crm_overdue_lag_seconds",
+            "How long after its deadline a task was found overdue (fired_at - deadline)",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
+            registry=r,
+        )
+        self.delivery_duration = Histogram(
+            "crm_delivery_attempt_seconds",
+            "Duration of one webhook or e-mail delivery attempt",
+            ["channel"],
+            registry=r,
+        )

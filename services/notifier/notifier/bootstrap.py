@@ -1,0 +1,98 @@
+"""Wires the notifier: configuration, runtime, consumers, the watcher and the delivery worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from crm_shared.config import CrmConfig, load_config
+from crm_shared.db import run_migrations
+from crm_shared.runtime import Runtime
+from notifier.adapters.email import EmailSender
+from notifier.adapters.metrics import NotifierMetrics
+from notifier.adapters.webhook import WebhookSender
+from notifier.domain.delivery import RetryPolicy
+from notifier.entrypoints.consumers import STREAM, move_rejected_consumer, task_consumer
+from notifier.entrypoints.gauges import GaugeRefresher
+from notifier.entrypoints.watcher import OverdueWatcher
+from notifier.entrypoints.worker import DeliveryWorker
+from notifier.handlers.context import Context
+from notifier.handlers.tasks import CONSUMER as TASKS
+from notifier.settings import NAME, SCHEMA, Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(NAME)
+
+
+def migrate(settings: Settings) -> None:
+    """Bring schema `notifier` to the newest migration."""
+    run_migrations(settings.common.database_url, MIGRATIONS, SCHEMA)
+
+
+class NotifierService:
+    """One running notifier: start() and stop() around its runtime and background loops."""
+
+    def __init__(self, settings: Settings, config: CrmConfig | None = None) -> None:
+        self.settings = settings
+        self.config = config or load_config(settings.common.config_path)
+        self.runtime = Runtime(NAME, SCHEMA, settings.common, NotifierMetrics())
+        self.ctx: Context
+        self.watcher: OverdueWatcher
+        self.worker: DeliveryWorker
+        self._loops: list[Any] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Connect, consume task events and refused moves, watch deadlines, deliver."""
+        s, rt = self.settings, self.runtime
+        await rt.connect()
+        assert isinstance(rt.metrics, NotifierMetrics)
+        timeout = self.config.webhook.timeout.total_seconds()
+        policy = RetryPolicy(s.backoff_base, s.backoff_max, self.config.webhook.max_attempts)
+        self.ctx = ctx = Context(
+            config=self.config,
+            uow=rt.uow,
+            metrics=rt.metrics,
+            policy=policy,
+            webhooks=WebhookSender(timeout),
+            email=EmailSender(self.config.smtp, timeout),
+        )
+
+        async def caught_up() -> bool:
+            info = await rt.js.consumer_info(STREAM, TASKS)
+            return not info.num_pending and not info.num_ack_pending
+
+        self.watcher = OverdueWatcher(
+            ctx, batch=s.fire_batch, max_sleep=s.max_sleep, caught_up=caught_up
+        )
+        # The lease outlasts the slowest attempt, so no two replicas attempt the same row.
+        self.worker = DeliveryWorker(
+            ctx, batch=s.delivery_batch, lease=timeout * 2 + 10, max_sleep=s.max_sleep
+        )
+        ctx.deadline_added = self.watcher.deadline_added
+        ctx.deliveries_added = self.worker.wake
+        await rt.start(
+            [],
+            [
+                task_consumer(rt.js, ctx, s.batch_size),
+                move_rejected_consumer(rt.js, ctx, s.batch_size),
+            ],
+        )
+        self._loops = [self.watcher, self.worker, GaugeRefresher(ctx)]
+        self._tasks = [asyncio.create_task(loop.run(), name=NAME) for loop in self._loops]
+        log.info("notifier ready; metrics on :%d", rt.metrics_port)
+
+    async def stop(self) -> None:
+        """Stop the loops (an attempt cut short is retried after its lease), then the rest."""
+        for loop in self._loops:
+            loop.stop()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=2)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.runtime.stop()
+        if self._loops:
+            await self.ctx.webhooks.close()

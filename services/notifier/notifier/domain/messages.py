@@ -1,0 +1,74 @@
+"""What the notifier tells people: who gets a notification and its Russian text (SPEC §3).
+
+Pure functions over the event payloads; the channels (bus, webhook, e-mail) are chosen
+elsewhere. Codes stay in `missing_fields`; people read display names in `text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from crm_shared.dto import Task
+from crm_shared.events import MoveRejected, Notification
+
+TASK_OVERDUE = "task_overdue"
+MOVE_REJECTED = "move_rejected"
+
+EMAIL_SUBJECTS = {
+    TASK_OVERDUE: "CRM: просрочена задача",
+    MOVE_REJECTED: "CRM: переход сделки отклонён",
+}
+
+
+def format_lateness(seconds: float) -> str:
+    """How late, in Russian abbreviations that need no plural forms: «1 д 2 ч», «5 мин 3 с»."""
+    total = max(0, round(seconds))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "д"), (hours, "ч"), (minutes, "мин"), (secs, "с")]
+    shown = [f"{n} {unit}" for n, unit in parts if n]
+    # Two units are precise enough for a person: "2 д 3 ч", not "2 д 3 ч 14 мин 5 с".
+    return " ".join(shown[:2]) if shown else "0 с"
+
+
+def overdue_recipient(task: Task, default_rop: str | None) -> str | None:
+    """Who hears about an overdue task: its creator (the deal's РОП), else the default РОП."""
+    return task.creator_id or default_rop
+
+
+def overdue_notification(
+    task: Task, overdue_seconds: float, recipient: str, responsible_name: str | None
+) -> Notification:
+    """Rule 3: which task, which deal, which responsible let it lapse, by how long."""
+    who = responsible_name or task.responsible_id or "не назначен"
+    deadline = f" (срок: {task.deadline:%d.%m.%Y %H:%M} UTC)" if task.deadline else ""
+    text = (
+        f"Просрочена задача «{task.title}» по сделке {task.deal_id}. "
+        f"Ответственный: {who}. Просрочка: {format_lateness(overdue_seconds)}{deadline}."
+    )
+    return Notification(
+        kind=TASK_OVERDUE, text=text, deal_id=task.deal_id, user_id=recipient, task=task
+    )
+
+
+def move_rejected_notification(
+    event: MoveRejected, stage_name: str, display_names: Mapping[str, str]
+) -> Notification | None:
+    """Rule 4: the responsible learns why the move was refused; None if the deal has none."""
+    if not event.responsible_id:
+        return None
+    missing = event.error.missing_fields or []
+    where = f"Сделку {event.deal_id} нельзя перевести в стадию «{stage_name}»"
+    if missing:
+        names = ", ".join(display_names.get(code, code) for code in missing)
+        text = f"{where}: не заполнены обязательные поля: {names}."
+    else:
+        text = f"{where}: {event.error.message}"
+    return Notification(
+        kind=MOVE_REJECTED,
+        text=text,
+        deal_id=event.deal_id,
+        user_id=event.responsible_id,
+        missing_fields=missing or None,
+    )

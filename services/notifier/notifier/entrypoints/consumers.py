@@ -1,0 +1,76 @@
+"""Event consumers of the notifier: task events and refused moves, from CRM_EVENTS."""
+
+from __future__ import annotations
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from crm_shared.consumer import BatchConsumer, Item
+from crm_shared.events import MoveRejected, TaskClosed, TaskOpened, TaskUpdated
+from crm_shared.parsing import parse_event
+from notifier.handlers.context import Context
+from notifier.handlers.rejections import CONSUMER as REJECTIONS
+from notifier.handlers.rejections import notify_move_rejections
+from notifier.handlers.tasks import CONSUMER as TASKS
+from notifier.handlers.tasks import TaskEvent, record_task_events
+from notifier.settings import NAME
+
+STREAM = "CRM_EVENTS"
+_TASK_EVENTS: dict[str, type[TaskOpened | TaskUpdated | TaskClosed]] = {
+    e.SUBJECT: e for e in (TaskOpened, TaskUpdated, TaskClosed)
+}
+
+
+def parse_task_event(msg: Msg) -> tuple[str, TaskEvent]:
+    """TaskOpened, TaskUpdated or TaskClosed by subject; anything else under crm.task (our
+    own crm.task.overdue among them) is acknowledged and ignored."""
+    model = _TASK_EVENTS.get(msg.subject)
+    if model is None:
+        return "", None
+    return parse_event(msg, model)
+
+
+def task_consumer(js: JetStreamContext, ctx: Context, batch_size: int) -> BatchConsumer[TaskEvent]:
+    """One durable consumer on crm.task.> (one stream position for all of a task's events,
+    so they are handled in the order they were published); replicas share it."""
+
+    async def handle(items: list[Item[TaskEvent]]) -> None:
+        await record_task_events(items, ctx)
+
+    return BatchConsumer(
+        js,
+        service=NAME,
+        stream=STREAM,
+        durable=TASKS,
+        subject="crm.task.>",
+        parse=parse_task_event,
+        handle=handle,
+        metrics=ctx.metrics,
+        batch_size=batch_size,
+    )
+
+
+def parse_move_rejected(msg: Msg) -> tuple[str, MoveRejected]:
+    """A MoveRejected in its CloudEvents envelope."""
+    return parse_event(msg, MoveRejected)
+
+
+def move_rejected_consumer(
+    js: JetStreamContext, ctx: Context, batch_size: int
+) -> BatchConsumer[MoveRejected]:
+    """The durable consumer of refused moves; replicas share it."""
+
+    async def handle(items: list[Item[MoveRejected]]) -> None:
+        await notify_move_rejections(items, ctx)
+
+    return BatchConsumer(
+        js,
+        service=NAME,
+        stream=STREAM,
+        durable=REJECTIONS,
+        subject=MoveRejected.SUBJECT,
+        parse=parse_move_rejected,
+        handle=handle,
+        metrics=ctx.metrics,
+        batch_size=batch_size,
+    )

@@ -1,0 +1,47 @@
+"""Refreshes the gauges that need a count: watched deadlines and pending deliveries.
+
+Counting is the one query that reads every watched row, so it runs on its own slow timer
+for the dashboard, never as part of watching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from notifier.adapters import deadlines, deliveries
+from notifier.handlers.context import Context
+
+log = logging.getLogger(__name__)
+
+
+class GaugeRefresher:
+    """Sets `crm_deadlines_watched` and `crm_deliveries_pending` every `interval` seconds."""
+
+    def __init__(self, ctx: Context, interval: float = 15.0) -> None:
+        self._ctx = ctx
+        self._interval = interval
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """Return from `run`."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Refresh until stopped."""
+        while not self._stop.is_set():
+            try:
+                await self.refresh()
+            except Exception as exc:  # a dashboard number may be stale; nothing else suffers
+                log.debug("gauge refresh failed: %r", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self._interval)
+
+    async def refresh(self) -> None:
+        """Count once."""
+        async with self._ctx.uow() as uow:
+            watched = await deadlines.count_watched(uow.conn)
+            pending = await deliveries.count_pending(uow.conn)
+        self._ctx.metrics.deadlines_watched.set(watched)
+        self._ctx.metrics.deliveries_pending.set(pending)

@@ -1,0 +1,75 @@
+"""Handing notifications to each recipient's channels, inside the caller's transaction.
+
+The bus channel is an outbox event on `crm.notify.<user_id>`; webhook and e-mail channels
+become `deliveries` rows that the delivery worker works off. Both are written in the same
+transaction as whatever caused the notification, so none is lost between commit and send.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+
+from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
+from crm_shared.envelope import CloudEvent
+from crm_shared.events import Notification
+from crm_shared.outbox import UnitOfWork
+from notifier.adapters import deliveries as repo
+from notifier.handlers.context import SOURCE, Context
+
+log = logging.getLogger(__name__)
+# A user id becomes a subject token: anything else would publish somewhere unintended.
+_SUBJECT_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def notify_subject(user_id: str) -> str:
+    """The bus subject of a user's notifications."""
+    return f"{Notification.SUBJECT}.{user_id}"
+
+
+async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> Counter[str]:
+    """Queue every notification on its recipient's channels; returns counts by channel."""
+    queued: Counter[str] = Counter()
+    rows: list[repo.NewDelivery] = []
+    for note in notes:
+        user = ctx.config.user_or_none(note.user_id)
+        # A user missing from the configuration (renamed, or from another system) still
+        # gets the bus, so that nothing is silently dropped.
+        channels: tuple[Channel, ...] = user.channels if user else (BusChannel(),)
+        for channel in channels:
+            if isinstance(channel, BusChannel):
+                if not _SUBJECT_TOKEN.fullmatch(note.user_id):
+                    log.warning("user id %r cannot be a subject; not published", note.user_id)
+                    continue
+                uow.emit(note, subject_id=note.deal_id, nats_subject=notify_subject(note.user_id))
+            else:
+                rows.append(_delivery(note, channel))
+            queued[channel.type] += 1
+    await repo.add(uow.conn, rows)
+    return queued
+
+
+def _delivery(note: Notification, channel: WebhookChannel | EmailChannel) -> repo.NewDelivery:
+    # The webhook body is the same CloudEvent a bus subscriber gets; its id is the
+    # delivery id and the `webhook-id` header, stable across retries.
+    event = CloudEvent(
+        source=SOURCE, type=note.TYPE, subject=note.deal_id, data=note.model_dump(mode="json")
+    )
+    target = channel.url if isinstance(channel, WebhookChannel) else channel.address
+    return repo.NewDelivery(
+        id=event.id,
+        channel=channel.type,
+        user_id=note.user_id,
+        kind=note.kind,
+        target=target,
+        payload=event.to_bytes(),
+    )
+
+
+def count_published(ctx: Context, queued: Counter[str]) -> None:
+    """After commit: bus notifications are published (the outbox relay sees to it)."""
+    if queued["bus"]:
+        ctx.metrics.notifications.labels("bus", "published").inc(queued["bus"])
+    if queued["webhook"] or queued["email"]:
+        ctx.deliveries_added()

@@ -1,0 +1,49 @@
+"""Keeping the watched deadlines in step with TaskOpened, TaskUpdated and TaskClosed."""
+
+from __future__ import annotations
+
+from crm_shared import inbox
+from crm_shared.consumer import Item
+from crm_shared.dto import Task, TaskStatus
+from crm_shared.events import TaskClosed, TaskOpened, TaskUpdated
+from notifier.adapters import deadlines as repo
+from notifier.handlers.context import Context
+from notifier.settings import SCHEMA
+
+CONSUMER = "notifier-tasks"
+TaskEvent = TaskOpened | TaskUpdated | TaskClosed | None
+"""What the task consumer yields: None for task events the notifier does not watch."""
+
+
+async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None:
+    """Record a batch in one transaction; wake the watcher if a nearer deadline came in.
+
+    Closing wins over opening and updating whatever the order of arrival: the closed row
+    stays as a tombstone, and a late TaskOpened or TaskUpdated for it changes nothing.
+    """
+    events = [item for item in items if item.value is not None]
+    if not events:
+        return
+    # One entry per task and kind (the last wins); the kinds are applied opened, updated,
+    # closed, which gives the same end state as applying the events one by one.
+    by_kind: dict[type, dict[str, Task]] = {TaskOpened: {}, TaskUpdated: {}, TaskClosed: {}}
+    async with ctx.uow() as uow:
+        fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, [i.event_id for i in events])
+        for item in events:
+            if item.event_id not in fresh:
+                ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
+            elif item.value is not None:
+                by_kind[type(item.value)][item.value.task.id] = item.value.task
+        await repo.record_opened(uow.conn, list(by_kind[TaskOpened].values()))
+        await repo.record_updated(uow.conn, list(by_kind[TaskUpdated].values()))
+        await repo.record_closed(uow.conn, list(by_kind[TaskClosed].values()))
+        await uow.commit()
+    closed = by_kind[TaskClosed]
+    deadlines = [
+        t.deadline
+        for kind in (TaskOpened, TaskUpdated)
+        for t in by_kind[kind].values()
+        if t.deadline is not None and t.status == TaskStatus.open and t.id not in closed
+    ]
+    if deadlines:
+        ctx.deadline_added(min(deadlines))

@@ -1,0 +1,5 @@
+"""Alembic environment of the notifier: its tables live in schema `notifier`."""
+
+from crm_shared.migration_env import run
+
+run("notifier")

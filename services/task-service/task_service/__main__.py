@@ -1,0 +1,25 @@
+"""`python -m task_service [serve|migrate]`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from crm_shared.cli import run_service
+from task_service.bootstrap import TaskService, migrate
+from task_service.settings import Settings
+
+
+def main() -> int:
+    """Entry point: migrate the schema or serve."""
+    settings = Settings.from_env()
+    return run_service(
+        sys.argv[1:],
+        migrate=lambda: migrate(settings),
+        serve=lambda: TaskService(settings),
+    )
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Tasks and the applied deal state in PostgreSQL (schema `task`), on the unit of work's conn."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from datetime import datetime
+
+import asyncpg
+
+from crm_shared.dto import CloseReason, TaskStatus
+from task_service.domain.model import DealState, Task
+
+SCHEMA = "task"
+_TASK_COLUMNS = (
+    "id",
+    "deal_id",
+    "stage",
+    "title",
+    "description",
+    "creator_id",
+    "responsible_id",
+    "deadline",
+    "opened_at",
+    "deal_version",
+    "status",
+    "close_reason",
+    "closed_at",
+)
+
+
+def _task(row: asyncpg.Record) -> Task:
+    values = {c: row[c] for c in _TASK_COLUMNS}
+    values["status"] = TaskStatus(row["status"])
+    values["close_reason"] = CloseReason(row["close_reason"]) if row["close_reason"] else None
+    return Task(**values)
+
+
+def _row(task: Task) -> tuple[object, ...]:
+    return tuple(
+        v.value if isinstance(v, TaskStatus | CloseReason) else v
+        for v in (getattr(task, c) for c in _TASK_COLUMNS)
+    )
+
+
+async def lock_states(conn: asyncpg.Connection, deal_ids: list[str]) -> dict[str, DealState]:
+    """The applied state of each deal, locked until the transaction ends.
+
+    A deal seen for the first time gets a row at version 0, so that two replicas handling
+    events of one new deal still serialise on it. Rows are locked in id order: two batches
+    with overlapping deals cannot deadlock.
+    """
+    ids = sorted(set(deal_ids))
+    await conn.execute(
+        f"""INSERT INTO {SCHEMA}.deal_state (deal_id)
+            SELECT unnest($1::text[]) ON CONFLICT DO NOTHING""",
+        ids,
+    )
+    rows = await conn.fetch(
+        f"""SELECT deal_id, version, stage, responsible_id, rop_id, closed
+            FROM {SCHEMA}.deal_state WHERE deal_id = ANY($1::text[])
+            ORDER BY deal_id FOR UPDATE""",
+        ids,
+    )
+    return {r["deal_id"]: DealState(**dict(r)) for r in rows}
+
+
+async def save_states(conn: asyncpg.Connection, states: Iterable[DealState]) -> None:
+    """Write the applied state of deals locked by `lock_states`."""
+    await conn.executemany(
+        f"""UPDATE {SCHEMA}.deal_state
+            SET version = $2, stage = $3, responsible_id = $4, rop_id = $5, closed = $6,
+                updated_at = now()
+            WHERE deal_id = $1""",
+        [(s.deal_id, s.version, s.stage, s.responsible_id, s.rop_id, s.closed) for s in states],
+    )
+
+
+async def deal_rop(conn: asyncpg.Connection, deal_id: str) -> str | None:
+    """The РОП of a deal as of the latest applied version."""
+    value = await conn.fetchval(
+        f"SELECT rop_id FROM {SCHEMA}.deal_state WHERE deal_id = $1", deal_id
+    )
+    return str(value) if value is not None else None
+
+
+async def open_tasks(conn: asyncpg.Connection, deal_ids: list[str]) -> dict[str, list[Task]]:
+    """The open tasks of these deals, locked (a concurrent `complete` waits, or wins first)."""
+    rows = await conn.fetch(
+        f"""SELECT * FROM {SCHEMA}.tasks
+            WHERE deal_id = ANY($1::text[]) AND status = 'open' ORDER BY id FOR UPDATE""",
+        sorted(set(deal_ids)),
+    )
+    found: dict[str, list[Task]] = {}
+    for row in rows:
+        found.setdefault(row["deal_id"], []).append(_task(row))
+    return found
+
+
+async def get_task(conn: asyncpg.Connection, task_id: str, *, lock: bool = False) -> Task | None:
+    """A task by id; with `lock`, hold its row until the transaction ends."""
+    suffix = " FOR UPDATE" if lock else ""
+    row = await conn.fetchrow(f"SELECT * FROM {SCHEMA}.tasks WHERE id = $1{suffix}", task_id)
+    return _task(row) if row else None
+
+
+async def insert_tasks(conn: asyncpg.Connection, tasks: Iterable[Task]) -> None:
+    """Store new tasks (in whatever state they reached in this transaction)."""
+    rows = [_row(t) for t in tasks]
+    if not rows:
+        return
+    names = ", ".join(_TASK_COLUMNS)
+    params = ", ".join(f"${i}" for i in range(1, len(_TASK_COLUMNS) + 1))
+    await conn.executemany(f"INSERT INTO {SCHEMA}.tasks ({names}) VALUES ({params})", rows)
+
+
+async def update_tasks(conn: asyncpg.Connection, tasks: Iterable[Task]) -> None:
+    """Write the changeable fields of existing tasks (status, close, responsible, creator)."""
+    rows = [
+        (
+            t.id,
+            t.status.value,
+            t.close_reason.value if t.close_reason else None,
+            t.closed_at,
+            t.responsible_id,
+            t.creator_id,
+        )
+        for t in tasks
+    ]
+    if rows:
+        await conn.executemany(
+            f"""UPDATE {SCHEMA}.tasks SET status = $2, close_reason = $3, closed_at = $4,
+                  responsible_id = $5, creator_id = $6
+                WHERE id = $1""",
+            rows,
+        )
+
+
+async def count_open_by_stage(conn: asyncpg.Connection) -> dict[str | None, int]:
+    """How many tasks are open per stage (None: the РОП task); served by a partial index."""
+    rows = await conn.fetch(
+        f"SELECT stage, count(*) AS n FROM {SCHEMA}.tasks WHERE status = 'open' GROUP BY stage"
+    )
+    return {r["stage"]: int(r["n"]) for r in rows}
+
+
+async def list_tasks(
+    conn: asyncpg.Connection,
+    *,
+    deal_id: str | None,
+    responsible_id: str | None,
+    status: str | None,
+    overdue: bool | None,
+    now: datetime,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Task], str | None]:
+    """Newest first; the cursor is the insertion sequence of the last row, opaque to callers.
+
+    `overdue` True: open and past the deadline at `now`; False: every other task.
+    """
+    after = decode_cursor(cursor) if cursor else None
+    rows = await conn.fetch(
+        f"""SELECT * FROM {SCHEMA}.tasks
+            WHERE ($1::text IS NULL OR deal_id = $1)
+              AND ($2::text IS NULL OR responsible_id = $2)
+              AND ($3::text IS NULL OR status = $3)
+              AND ($4::bool IS NULL
+                   OR coalesce(status = 'open' AND deadline < $5, false) = $4)
+              AND ($6::bigint IS NULL OR seq < $6)
+            ORDER BY seq DESC LIMIT $7""",
+        deal_id,
+        responsible_id,
+        status,
+        overdue,
+        now,
+        after,
+        limit + 1,
+    )
+    tasks = [_task(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return tasks, encode_cursor(rows[limit - 1]["seq"]) if more else None
+
+
+def encode_cursor(seq: int) -> str:
+    """An opaque paging cursor."""
+    return base64.urlsafe_b64encode(f"task:{seq}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """Read a cursor made by `encode_cursor`; ValueError when it is not one."""
+    try:
+        kind, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
+        if kind != "task":
+            raise ValueError(kind)
+        return int(seq)
+    except Exception as exc:
+        raise ValueError(f"bad cursor {cursor!r}") from exc

@@ -1,0 +1,101 @@
+"""Tasks and what task-service remembers of each deal, as plain data: no ORM, no I/O."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from crm_shared.commands import ErrorCode, Refused
+from crm_shared.dto import CloseReason, TaskStatus
+from crm_shared.dto import Task as TaskDTO
+
+# Task ids are derived from (deal, version, kind): an event applied twice by mistake would
+# produce the same id and collide on the primary key instead of making a second task.
+_TASK_IDS = uuid.UUID("5b0f6d0e-3c1a-4f7e-9a43-7a1d0c2e9b11")
+
+
+def task_id(deal_id: str, version: int, stage: str | None) -> str:
+    """The id of the task opened for `deal_id` at `version` (`stage` None: the РОП task)."""
+    return str(uuid.uuid5(_TASK_IDS, f"{deal_id}/{version}/{stage or '-rop-'}"))
+
+
+@dataclass
+class Task:
+    """Задача: a stage task (or, with `stage` None, the free plan's РОП task) of one deal."""
+
+    id: str
+    deal_id: str
+    stage: str | None
+    title: str
+    description: str
+    creator_id: str | None
+    responsible_id: str | None
+    deadline: datetime | None
+    opened_at: datetime
+    deal_version: int
+    status: TaskStatus = TaskStatus.open
+    close_reason: CloseReason | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the task is still open."""
+        return self.status is TaskStatus.open
+
+    def close(self, reason: CloseReason, at: datetime) -> None:
+        """Close the task, recording why; closing twice is a bug in the caller."""
+        assert self.is_open, f"task {self.id} is already closed"
+        self.status = TaskStatus.closed
+        self.close_reason = reason
+        self.closed_at = at
+
+    def to_dto(self) -> TaskDTO:
+        """The task as the event API shows it."""
+        return TaskDTO(
+            id=self.id,
+            deal_id=self.deal_id,
+            stage=self.stage,
+            title=self.title,
+            description=self.description,
+            creator_id=self.creator_id,
+            responsible_id=self.responsible_id,
+            deadline=self.deadline,
+            status=self.status,
+            close_reason=self.close_reason,
+            opened_at=self.opened_at,
+            closed_at=self.closed_at,
+        )
+
+
+@dataclass
+class DealState:
+    """The latest version of a deal applied to its tasks; version 0 means none yet."""
+
+    deal_id: str
+    version: int = 0
+    stage: str | None = None
+    responsible_id: str | None = None
+    rop_id: str | None = None
+    closed: bool = False
+
+
+def check_may_complete(task: Task, actor_id: str, deal_rop_id: str | None) -> None:
+    """Refuse unless the task is open and `actor_id` is its responsible, creator or the РОП.
+
+    Raises `Refused` with `transition_not_allowed` for a closed task and `forbidden` for
+    anyone else, naming who may complete it.
+    """
+    if not task.is_open:
+        reason = task.close_reason.value if task.close_reason else "closed"
+        raise Refused(
+            ErrorCode.transition_not_allowed, f"task {task.id} is already closed ({reason})"
+        )
+    allowed = {u for u in (task.responsible_id, task.creator_id, deal_rop_id) if u}
+    if actor_id not in allowed:
+        who = ", ".join(sorted(allowed)) or "nobody (the task has no responsible or РОП)"
+        raise Refused(
+            ErrorCode.forbidden,
+            f"{actor_id!r} may not complete task {task.id}: only its responsible or the "
+            f"deal's РОП may ({who})",
+        )

@@ -1,0 +1,52 @@
+"""Event consumers of task-service: the deal events on `crm.deal.>`.
+
+One durable consumer for every deal subject, dispatched on the subject, so that the moves and
+the updates of one deal arrive in one ordered stream (two consumers would race each other).
+"""
+
+from __future__ import annotations
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from crm_shared.consumer import BatchConsumer, Item
+from crm_shared.events import DealUpdated, StageChanged
+from crm_shared.parsing import parse_event
+from task_service.handlers.context import Context
+from task_service.handlers.deal_events import CONSUMER, DealEvent, apply_deal_events
+
+SERVICE = "task-service"
+SUBJECT = "crm.deal.>"
+_MODELS: dict[str, type[StageChanged] | type[DealUpdated]] = {
+    StageChanged.SUBJECT: StageChanged,
+    DealUpdated.SUBJECT: DealUpdated,
+}
+
+
+def parse_deal_event(msg: Msg) -> tuple[str, DealEvent | None]:
+    """A StageChanged or DealUpdated; other deal subjects are not ours and are not parsed."""
+    model = _MODELS.get(msg.subject)
+    if model is None:
+        return f"ignored:{msg.subject}", None
+    return parse_event(msg, model)
+
+
+def deal_event_consumer(
+    js: JetStreamContext, ctx: Context, batch_size: int
+) -> BatchConsumer[DealEvent | None]:
+    """The durable consumer of deal events; replicas share it."""
+
+    async def handle(items: list[Item[DealEvent | None]]) -> None:
+        await apply_deal_events(items, ctx)
+
+    return BatchConsumer(
+        js,
+        service=SERVICE,
+        stream="CRM_EVENTS",
+        durable=CONSUMER,
+        subject=SUBJECT,
+        parse=parse_deal_event,
+        handle=handle,
+        metrics=ctx.metrics,
+        batch_size=batch_size,
+    )

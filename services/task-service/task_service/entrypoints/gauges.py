@@ -1,0 +1,45 @@
+"""The open-tasks gauge: counted up and down as tasks change, and re-read now and then.
+
+The increments are immediate but per process; the periodic re-read from the database makes
+the value right again after a restart and with several replicas (each reports the total).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+
+from crm_shared.config import CrmConfig
+from task_service.adapters import repository as repo
+from task_service.adapters.metrics import ROP_TASK, TaskMetrics
+
+log = logging.getLogger(__name__)
+
+
+async def refresh_open_tasks(pool: asyncpg.Pool, metrics: TaskMetrics, config: CrmConfig) -> None:
+    """Set the gauge to the database's counts (stages without open tasks to 0)."""
+    async with pool.acquire() as conn:
+        counts = await repo.count_open_by_stage(conn)
+    labels = {s.code for s in config.stages if s.task is not None} | {ROP_TASK}
+    labels |= {stage or ROP_TASK for stage in counts}
+    for label in labels:
+        stage = None if label == ROP_TASK else label
+        metrics.open_tasks.labels(label).set(counts.get(stage, 0))
+
+
+async def keep_refreshing(
+    pool: asyncpg.Pool, metrics: TaskMetrics, config: CrmConfig, every: float
+) -> None:
+    """Refresh every `every` seconds until cancelled; a failed read waits for the next turn.
+
+    The first refresh is the caller's, before consuming starts, so that no increment made by
+    the consumer is overwritten by a count read before it.
+    """
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await refresh_open_tasks(pool, metrics, config)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("open-tasks gauge not refreshed: %r", exc)

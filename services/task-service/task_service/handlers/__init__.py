@@ -1,0 +1,1 @@
+"""Use cases of task-service: plain async functions `(input, context)`."""

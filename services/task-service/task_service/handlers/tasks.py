@@ -1,0 +1,36 @@
+"""Task commands: completing a task by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_shared.commands import CompleteTask, ErrorCode, Refused, ok
+from crm_shared.dto import CloseReason
+from crm_shared.envelope import utcnow
+from task_service.adapters import repository as repo
+from task_service.domain.model import check_may_complete
+from task_service.domain.planning import Closed
+from task_service.handlers import events
+from task_service.handlers.context import Context
+
+
+async def complete_task(cmd: CompleteTask, ctx: Context) -> dict[str, Any]:
+    """The responsible or the deal's РОП marks a task done; the deal does not move.
+
+    Completing only closes the task: moving the deal is the manager's own command, and the
+    next stage's task comes with that move.
+    """
+    if ctx.config.user_or_none(cmd.actor_id) is None:
+        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}")
+    async with ctx.uow() as uow:
+        task = await repo.get_task(uow.conn, cmd.task_id, lock=True)
+        if task is None:
+            raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found")
+        check_may_complete(task, cmd.actor_id, await repo.deal_rop(uow.conn, task.deal_id))
+        task.close(CloseReason.completed, utcnow())
+        await repo.update_tasks(uow.conn, [task])
+        closed = [Closed(task)]
+        events.emit(uow, closed)
+        await uow.commit()
+    events.count(ctx.metrics, closed)
+    return ok(task=task.to_dto().model_dump(mode="json"))

@@ -1,0 +1,5 @@
+"""Alembic environment of task-service: its tables live in schema `task`."""
+
+from crm_shared.migration_env import run
+
+run("task")

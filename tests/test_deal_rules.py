@@ -1,0 +1,150 @@
+"""Rules 1 and 4–7 of SPEC §3 on every plan, through the event API of a running deal-service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.configs import config_with
+from tests.services import running
+from tests.support import Client, eventually
+
+PLANS = ["free", "basic", "standard", "professional"]
+PAID = {"basic", "standard", "professional"}
+
+
+async def _new_deal(client: Client, **fields: Any) -> dict[str, Any]:
+    reply = await client.cmd("deal.create", actor_id="mgr-1", **fields)
+    assert reply["ok"], reply
+    deal: dict[str, Any] = reply["deal"]
+    return deal
+
+
+async def _move(client: Client, deal: dict[str, Any], to: str, actor: str = "mgr-1", **kw: Any):
+    return await client.cmd("deal.move", actor_id=actor, deal_id=deal["id"], to_stage=to, **kw)
+
+
+async def _update(client: Client, deal: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    reply = await client.cmd("deal.update", actor_id="mgr-1", deal_id=deal["id"], fields=fields)
+    assert reply["ok"], reply
+    return reply
+
+
+@pytest.mark.parametrize("plan", PLANS)
+async def test_required_fields_on_each_plan(plan: str, clean: Any, client: Client) -> None:
+    rejected = await client.record("crm.deal.move_rejected")
+    async with running(clean, "deal-service", config=config_with(plan)):
+        deal = await _new_deal(client)
+        # Rule 1 (robot part): a paid plan fills the РОП, the free plan does not.
+        assert deal["rop_id"] == ("rop-1" if plan in PAID else None)
+
+        reply = await _move(client, deal, "PROCESSING")
+        want = ["contact", "requirements"] if plan in PAID else ["contact"]
+        assert reply["ok"] is False
+        assert reply["error"]["code"] == "missing_fields"
+        assert reply["error"]["missing_fields"] == want
+        await eventually(lambda: rejected.data("crm.deal.move_rejected"))
+        event = rejected.data("crm.deal.move_rejected")[0]
+        assert event["error"]["missing_fields"] == want
+        assert event["responsible_id"] == "mgr-1"
+
+        await _update(client, deal, contact={"name": "Олег"}, requirements="10 коробок")
+        assert (await _move(client, deal, "PROCESSING"))["ok"]
+
+        reply = await _move(client, deal, "OFFER_MADE")
+        if plan == "free":
+            assert reply["ok"], reply
+            return
+        want = ["amount", "subject", "delivery_method"]  # currency defaults to RUB
+        if plan == "professional":
+            want.append("contact.phone")  # the name is there
+        assert reply["error"]["missing_fields"] == want, reply
+        await _update(
+            client,
+            deal,
+            amount="15000.00",
+            subject="Поставка",
+            delivery_method="delivery",
+            contact={"phone": "+7 900 123-45-67"},
+        )
+        moved = await _move(client, deal, "OFFER_MADE")
+        assert moved["ok"], moved
+        assert moved["deal"]["amount"] == "15000.00"
+        assert moved["deal"]["version"] == 5
+
+
+async def test_backwards_and_final_moves_are_not_held(clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service", config=config_with("professional")):
+        deal = await _new_deal(client)
+        assert (await _move(client, deal, "LOST_SPAM"))["ok"]  # final: fields not required
+        reply = await _move(client, deal, "PROCESSING")
+        assert reply["error"]["code"] == "transition_not_allowed"
+        assert "closed" in reply["error"]["message"]
+
+        deal = await _new_deal(
+            client,
+            contact={"name": "Ян", "phone": "+79001112233"},
+            requirements="r",
+            amount="1.00",
+            subject="s",
+            delivery_method="pickup",
+        )
+        for stage in ("PROCESSING", "OFFER_MADE", "NEW_LEAD", "OFFER_MADE"):
+            assert (await _move(client, deal, stage))["ok"], stage
+        await _update(client, deal, requirements=None)
+        assert (await _move(client, deal, "PROCESSING"))["ok"]  # backwards: not held
+        reply = await _move(client, deal, "OFFER_MADE")
+        assert reply["error"]["missing_fields"] == ["requirements"]
+
+
+async def test_failure_comment_required(clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service"):
+        for stage in ("LOST_NOT_FIT", "LOST_EXPENSIVE", "LOST_OTHER"):
+            deal = await _new_deal(client)
+            reply = await _move(client, deal, stage)
+            assert reply["error"]["missing_fields"] == ["failure_comment"], reply
+            reply = await _move(client, deal, stage, failure_comment="не наш клиент")
+            assert reply["ok"] and reply["deal"]["failure_comment"] == "не наш клиент"
+        deal = await _new_deal(client)
+        assert (await _move(client, deal, "LOST_SPAM"))["ok"]
+
+
+async def test_no_contact_needs_three_attempts_or_the_rop(clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service"):
+        deal = await _new_deal(client)
+        for n in range(3):
+            reply = await _move(client, deal, "LOST_NO_CONTACT")
+            assert reply["error"]["missing_fields"] == ["contact_attempts"], (n, reply)
+            attempt = await client.cmd(
+                "deal.contact_attempt", actor_id="mgr-1", deal_id=deal["id"], note=f"звонок {n}"
+            )
+            assert attempt["deal"]["contact_attempts"] == n + 1
+        assert (await _move(client, deal, "LOST_NO_CONTACT"))["ok"]
+
+        other = await _new_deal(client)
+        assert (await _move(client, other, "LOST_NO_CONTACT", actor="rop-1"))["ok"]
+
+
+async def test_delivery_and_pickup_routes(clean: Any, client: Client) -> None:
+    full = {
+        "contact": {"name": "Ян", "phone": "+79001112233"},
+        "requirements": "r",
+        "amount": "10.00",
+        "subject": "s",
+    }
+    path = ["PROCESSING", "OFFER_MADE", "ANSWER_RECEIVED", "INVOICE_SENT", "PAYMENT_RECEIVED"]
+    async with running(clean, "deal-service"):
+        pickup = await _new_deal(client, delivery_method="pickup", **full)
+        delivery = await _new_deal(client, delivery_method="delivery", **full)
+        for stage in path:
+            assert (await _move(client, pickup, stage))["ok"]
+            assert (await _move(client, delivery, stage))["ok"]
+        reply = await _move(client, pickup, "ORDER_SHIPPED")
+        assert reply["error"]["code"] == "transition_not_allowed", reply
+        reply = await _move(client, delivery, "WON")
+        assert reply["error"]["code"] == "transition_not_allowed", reply
+        assert (await _move(client, pickup, "WON"))["ok"]
+        assert (await _move(client, delivery, "ORDER_SHIPPED"))["ok"]
+        won = await _move(client, delivery, "WON")
+        assert won["ok"] and won["deal"]["stage"] == "WON"
