@@ -76,7 +76,16 @@ class Client:
 
     async def request(self, subject: str, body: dict[str, Any] | bytes) -> dict[str, Any]:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        reply = await self.nc.request(subject, raw, timeout=10)
+        # Right after a service (re)starts the server may briefly answer "no responders"
+        # although the subscription is registered (nats-server #2876): retry for a moment.
+        for attempt in range(40):
+            try:
+                reply = await self.nc.request(subject, raw, timeout=10)
+                break
+            except NoRespondersError:
+                if attempt == 39:
+                    raise
+                await asyncio.sleep(0.05)
         result: dict[str, Any] = json.loads(reply.data)
         return result
 

@@ -70,8 +70,11 @@ async def _only_open(client: Client, deal_id: str, stage: str) -> dict[str, Any]
 
 async def test_free_plan_deal_created_with_rop_gets_no_rop_task(clean: Any, client: Client) -> None:
     async with running(clean, "deal-service", "task-service", config=config_variant("free")):
-        reply = await client.cmd(
-            "deal.create", actor_id="mgr-1", contact={"name": "Ира"}, rop_id="rop-1"
+        # The first request right after start: `eventually` rides out "no responders".
+        reply = await eventually(
+            lambda: client.cmd(
+                "deal.create", actor_id="mgr-1", contact={"name": "Ира"}, rop_id="rop-1"
+            )
         )
         assert reply["ok"], reply
         deal = reply["deal"]

@@ -73,8 +73,9 @@ class Runtime:
         for router in routers:
             self.broker.include_router(router)
         await self.broker.start()
-        # One round trip: the server has our subscriptions before start() returns, so a
-        # request sent right after it finds a responder instead of "no responders".
+        # One round trip: the server has our subscriptions before start() returns. (It may
+        # still answer "no responders" for a few ms when a subscriber on the same subject has
+        # just gone, nats-io/nats-server#2876: callers retry that, as `eventually` does.)
         await self.broker.connection.flush()
         self._metrics_server = MetricsServer(
             self.metrics.registry, self.settings.metrics_port, self.healthy
