@@ -7,6 +7,7 @@ import base64
 import contextlib
 import json
 import logging
+import os
 from datetime import timedelta
 
 import nats
@@ -47,24 +48,33 @@ async def connect(url: str, name: str) -> NatsClient:
     raise ConnectionError(f"NATS not reachable at {url}")
 
 
-async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
-    """Create or update the project's streams (idempotent; every service calls it at start)."""
+async def ensure_streams(js: JetStreamContext, *, replicas: int | None = None) -> None:
+    """Create or update the project's streams (idempotent; every service calls it at start).
+
+    `replicas` defaults to CRM_STREAM_REPLICAS (1). An existing stream is never scaled down:
+    a service starting with the default must not turn an operator's R3 streams into R1.
+    """
+    wanted = replicas if replicas is not None else int(os.environ.get("CRM_STREAM_REPLICAS", "1"))
     for name, subjects in STREAMS.items():
-        config = StreamConfig(
-            name=name,
-            subjects=subjects,
-            storage=StorageType.FILE,
-            duplicate_window=DUPLICATE_WINDOW.total_seconds(),
-            num_replicas=replicas,
-        )
         try:
-            await js.stream_info(name)
+            info = await js.stream_info(name)
         except NotFoundError:
             # A replica may create it at the same moment.
             with contextlib.suppress(BadRequestError):
-                await js.add_stream(config)
+                await js.add_stream(_stream_config(name, subjects, wanted))
         else:
-            await js.update_stream(config)
+            current = info.config.num_replicas or 1
+            await js.update_stream(_stream_config(name, subjects, max(current, wanted)))
+
+
+def _stream_config(name: str, subjects: list[str], replicas: int) -> StreamConfig:
+    return StreamConfig(
+        name=name,
+        subjects=subjects,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW.total_seconds(),
+        num_replicas=replicas,
+    )
 
 
 def dlq_subject(service: str) -> str:

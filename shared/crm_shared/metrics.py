@@ -73,8 +73,13 @@ class MetricsServer:
     """Serves GET /metrics (Prometheus text) and GET /healthz on one port."""
 
     def __init__(
-        self, registry: CollectorRegistry, port: int, healthy: Callable[[], bool] = lambda: True
+        self,
+        registry: CollectorRegistry,
+        port: int,
+        healthy: Callable[[], bool] = lambda: True,
+        host: str = "127.0.0.1",
     ) -> None:
+        self._host = host
         self._registry = registry
         self._port = port
         self._healthy = healthy
@@ -88,7 +93,7 @@ class MetricsServer:
 
     async def start(self) -> None:
         """Bind and serve in the background."""
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self._port)
+        self._server = await asyncio.start_server(self._handle, self._host, self._port)
 
     async def stop(self) -> None:
         """Stop serving."""

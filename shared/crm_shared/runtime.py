@@ -78,7 +78,10 @@ class Runtime:
         # just gone, nats-io/nats-server#2876: callers retry that, as `eventually` does.)
         await self.broker.connection.flush()
         self._metrics_server = MetricsServer(
-            self.metrics.registry, self.settings.metrics_port, self.healthy
+            self.metrics.registry,
+            self.settings.metrics_port,
+            self.healthy,
+            host=self.settings.metrics_host,
         )
         await self._metrics_server.start()
 

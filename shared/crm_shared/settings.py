@@ -14,10 +14,11 @@ class ServiceSettings:
     database_url: str
     config_path: str | None
     metrics_port: int
+    metrics_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, default_metrics_port: int) -> ServiceSettings:
-        """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG and CRM_METRICS_PORT."""
+        """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG, CRM_METRICS_PORT/HOST."""
         return cls(
             nats_url=os.environ.get("CRM_NATS_URL", "nats://127.0.0.1:4222"),
             database_url=os.environ.get(
@@ -25,4 +26,6 @@ class ServiceSettings:
             ),
             config_path=os.environ.get("CRM_CONFIG") or None,
             metrics_port=int(os.environ.get("CRM_METRICS_PORT", default_metrics_port)),
+            # 0.0.0.0 in containers, so that Prometheus in another container can scrape.
+            metrics_host=os.environ.get("CRM_METRICS_HOST", "127.0.0.1"),
         )

@@ -6,6 +6,9 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from crm_shared.metrics import Metrics
 
+UNASSIGNED = "unassigned"
+"""The `responsible_id` label of an overdue task that has no responsible manager."""
+
 
 class NotifierMetrics(Metrics):
     """Shared machinery metrics plus what a sales head and ops want to see about deadlines."""
@@ -15,6 +18,14 @@ class NotifierMetrics(Metrics):
         r = self.registry
         self.overdue_fired = Counter(
             "crm_overdue_tasks_fired", "Tasks found overdue (TaskOverdue emitted)", registry=r
+        )
+        # The same events split by manager, for the sales head's "overdue by manager" panel;
+        # user ids come from the configuration, so the label set stays small.
+        self.tasks_overdue = Counter(
+            "crm_tasks_overdue",
+            f"Tasks found overdue, by responsible manager ('{UNASSIGNED}' when none)",
+            ["responsible_id"],
+            registry=r,
         )
         self.notifications = Counter(
             "crm_notifications",

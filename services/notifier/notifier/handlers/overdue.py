@@ -6,6 +6,7 @@ from datetime import datetime
 
 from crm_shared.events import Notification, TaskOverdue
 from notifier.adapters import deadlines as repo
+from notifier.adapters.metrics import UNASSIGNED
 from notifier.domain.messages import overdue_notification, overdue_recipient
 from notifier.handlers.context import Context
 from notifier.handlers.notify import count_published, dispatch
@@ -42,6 +43,7 @@ async def fire_overdue(ctx: Context, limit: int) -> int:
         await uow.commit()
     for overdue in fired:
         ctx.metrics.overdue_lag.observe(overdue.overdue_seconds)
+        ctx.metrics.tasks_overdue.labels(overdue.task.responsible_id or UNASSIGNED).inc()
     ctx.metrics.overdue_fired.inc(len(fired))
     count_published(ctx, queued)
     return len(fired)
