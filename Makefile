@@ -20,11 +20,17 @@ run: install  ## start NATS, Postgres (unless CRM_*_URL is set), migrations and 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared services tests
+	$(VENV)/bin/mypy shared services cli tests bench
 	$(VENV)/bin/lint-imports
 
 test: lint  ## lint, then the whole suite against real NATS and PostgreSQL
 	$(PY) -m pytest
+
+bench: install  ## benchmarks on fresh embedded servers: one table, also in bench-results.json
+	$(PY) -m bench.run
+
+faults: install  ## one fault at a time under a lead stream; every invariant checked after each
+	$(PY) -m bench.faults
 
 asyncapi: install  ## regenerate docs/asyncapi.yaml from the contracts
 	$(PY) -m crm_shared.asyncapi docs/asyncapi.yaml

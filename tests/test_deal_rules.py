@@ -98,8 +98,9 @@ async def test_backwards_and_final_moves_are_not_held(clean: Any, client: Client
         assert reply["error"]["missing_fields"] == ["requirements"]
 
 
-async def test_failure_comment_required(clean: Any, client: Client) -> None:
-    async with running(clean, "deal-service"):
+@pytest.mark.parametrize("plan", PLANS)
+async def test_failure_comment_required(plan: str, clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service", config=config_with(plan)):
         for stage in ("LOST_NOT_FIT", "LOST_EXPENSIVE", "LOST_OTHER"):
             deal = await _new_deal(client)
             reply = await _move(client, deal, stage)
@@ -110,9 +111,12 @@ async def test_failure_comment_required(clean: Any, client: Client) -> None:
         assert (await _move(client, deal, "LOST_SPAM"))["ok"]
 
 
-async def test_no_contact_needs_three_attempts_or_the_rop(clean: Any, client: Client) -> None:
-    async with running(clean, "deal-service"):
-        deal = await _new_deal(client)
+@pytest.mark.parametrize("plan", PLANS)
+async def test_no_contact_needs_three_attempts_or_the_rop(
+    plan: str, clean: Any, client: Client
+) -> None:
+    async with running(clean, "deal-service", config=config_with(plan)):
+        deal = await _new_deal(client, rop_id="rop-1")
         for n in range(3):
             reply = await _move(client, deal, "LOST_NO_CONTACT")
             assert reply["error"]["missing_fields"] == ["contact_attempts"], (n, reply)
@@ -122,11 +126,12 @@ async def test_no_contact_needs_three_attempts_or_the_rop(clean: Any, client: Cl
             assert attempt["deal"]["contact_attempts"] == n + 1
         assert (await _move(client, deal, "LOST_NO_CONTACT"))["ok"]
 
-        other = await _new_deal(client)
+        other = await _new_deal(client, rop_id="rop-1")
         assert (await _move(client, other, "LOST_NO_CONTACT", actor="rop-1"))["ok"]
 
 
-async def test_delivery_and_pickup_routes(clean: Any, client: Client) -> None:
+@pytest.mark.parametrize("plan", PLANS)
+async def test_delivery_and_pickup_routes(plan: str, clean: Any, client: Client) -> None:
     full = {
         "contact": {"name": "Ян", "phone": "+79001112233"},
         "requirements": "r",
@@ -134,7 +139,7 @@ async def test_delivery_and_pickup_routes(clean: Any, client: Client) -> None:
         "subject": "s",
     }
     path = ["PROCESSING", "OFFER_MADE", "ANSWER_RECEIVED", "INVOICE_SENT", "PAYMENT_RECEIVED"]
-    async with running(clean, "deal-service"):
+    async with running(clean, "deal-service", config=config_with(plan)):
         pickup = await _new_deal(client, delivery_method="pickup", **full)
         delivery = await _new_deal(client, delivery_method="delivery", **full)
         for stage in path:

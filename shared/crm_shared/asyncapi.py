@@ -51,8 +51,10 @@ REQUESTS: list[tuple[type[c.Strict], str, str]] = [
     (c.LogContactAttempt, "deal-service", "deal"),
     (c.GetDeal, "deal-service", "deal"),
     (c.ListDeals, "deal-service", "items, next_cursor"),
+    (c.FunnelQuery, "deal-service", "report"),
     (c.CompleteTask, "task-service", "task"),
     (c.ListTasks, "task-service", "items, next_cursor"),
+    (c.OverdueTasksQuery, "task-service", "items, total"),
 ]
 REPLY_NOTE = (
     ' Request/reply (core NATS). Reply: {"ok": true, %s} or {"ok": false, "error": {"code", '

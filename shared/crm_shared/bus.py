@@ -23,6 +23,16 @@ log = logging.getLogger(__name__)
 # A re-published event (same Nats-Msg-Id) within this window is dropped by the stream. The
 # outbox relay republishes only what it could not delete after a publish, seconds later.
 DUPLICATE_WINDOW = timedelta(minutes=2)
+# Fault runs shorten it (CRM_DUPLICATE_WINDOW_SECONDS) to show that a republish after the
+# window has passed is still applied once: the consumers' inboxes catch what the stream lets by.
+DUPLICATE_WINDOW_ENV = "CRM_DUPLICATE_WINDOW_SECONDS"
+
+
+def duplicate_window() -> timedelta:
+    """The streams' duplicate window: DUPLICATE_WINDOW unless the environment says otherwise."""
+    seconds = os.environ.get(DUPLICATE_WINDOW_ENV)
+    return timedelta(seconds=float(seconds)) if seconds else DUPLICATE_WINDOW
+
 
 STREAMS: dict[str, list[str]] = {
     "CRM_LEADS": ["crm.lead.received"],
@@ -72,7 +82,7 @@ def _stream_config(name: str, subjects: list[str], replicas: int) -> StreamConfi
         name=name,
         subjects=subjects,
         storage=StorageType.FILE,
-        duplicate_window=DUPLICATE_WINDOW.total_seconds(),
+        duplicate_window=duplicate_window().total_seconds(),
         num_replicas=replicas,
     )
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from crm_shared.dto import DeliveryMethod, PaysBy
+from crm_shared.periods import check_moment, check_order
 
 MAX_BODY_BYTES = 64 * 1024
+
+Moment = Annotated[str, AfterValidator(check_moment)]
+"""An RFC 3339 time with offset or a YYYY-MM-DD date, kept as sent (see crm_shared.periods)."""
 
 
 class ErrorCode(StrEnum):
@@ -147,12 +151,38 @@ class ListTasks(Strict):
 
 
 class FunnelQuery(Strict):
-    """crm.query.analytics.funnel."""
+    """crm.query.analytics.funnel: the funnel report of the deals created in [from, to).
+
+    `from` and `to` are RFC 3339 times with offset or YYYY-MM-DD dates (midnight UTC);
+    `responsible_id` narrows the report to one manager's deals.
+    """
 
     SUBJECT: ClassVar[str] = "crm.query.analytics.funnel"
-    from_: str = Field(alias="from")
-    to: str
+    from_: Moment = Field(alias="from")
+    to: Moment
     responsible_id: str | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        check_order(self.from_, self.to)
+        return self
+
+
+class OverdueTasksQuery(Strict):
+    """crm.query.task.overdue_by_responsible: per responsible, the tasks that are or were overdue.
+
+    A task counts when its deadline passed before it was closed (or, while open, before
+    now); with `from` / `to`, only tasks whose deadline falls in [from, to).
+    """
+
+    SUBJECT: ClassVar[str] = "crm.query.task.overdue_by_responsible"
+    from_: Moment | None = Field(None, alias="from")
+    to: Moment | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        check_order(self.from_, self.to)
+        return self
 
 
 class ErrorBody(BaseModel):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -34,6 +35,10 @@ from crm_shared.metrics import Metrics
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_ATTEMPTS = 5
+# How long a delivered message may stay unacknowledged before JetStream hands it out again
+# (after a crash, that is how long the killed process's last batch waits). Fault runs
+# shorten it with CRM_ACK_WAIT_SECONDS; it applies when the durable consumer is created.
+ACK_WAIT_SECONDS = 30.0
 
 
 class Invalid(Exception):
@@ -102,7 +107,7 @@ class BatchConsumer(Generic[T]):
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             filter_subject=self._subject,
-            ack_wait=30,
+            ack_wait=float(os.environ.get("CRM_ACK_WAIT_SECONDS", ACK_WAIT_SECONDS)),
             max_deliver=-1,
             max_ack_pending=20_000,
         )

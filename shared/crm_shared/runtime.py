@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -128,7 +129,23 @@ async def serve_forever(start: Callable[[], Any], stop: Callable[[], Any]) -> No
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, done.set)
     await start()
+    _calm_the_collector()
     try:
         await done.wait()
     finally:
         await stop()
+
+
+def _calm_the_collector() -> None:
+    """Keep the garbage collector's pauses out of event latency.
+
+    A full collection walks every tracked object, and a started service holds hundreds of
+    thousands of them (FastStream, pydantic schemas, the configuration): measured at 50-170
+    ms per gen-2 pass, often enough to set the p99 of lead-to-task latency. Everything that
+    exists after start-up lives as long as the process, so it is frozen out of collections;
+    the young generation is collected less often, as handlers allocate many short-lived
+    objects (it is the cycles among them that the collector is for, and they stay few).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)

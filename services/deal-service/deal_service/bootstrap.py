@@ -8,6 +8,7 @@ from pathlib import Path
 from crm_shared.config import CrmConfig, load_config
 from crm_shared.db import run_migrations
 from crm_shared.runtime import Runtime
+from deal_service.adapters.bus_query import bus_query
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.entrypoints.consumers import lead_consumer
 from deal_service.entrypoints.rpc import build_router
@@ -37,7 +38,7 @@ class DealService:
         rt = self.runtime
         await rt.connect()
         assert isinstance(rt.metrics, DealMetrics)
-        self.ctx = Context(config=self.config, uow=rt.uow, metrics=rt.metrics)
+        self.ctx = Context(config=self.config, uow=rt.uow, metrics=rt.metrics, ask=bus_query(rt.nc))
         await rt.start(
             [build_router(self.ctx)],
             [lead_consumer(rt.js, self.ctx, self.settings.lead_batch_size)],

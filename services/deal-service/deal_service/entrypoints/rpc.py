@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from crm_shared.commands import (
     CreateDeal,
+    FunnelQuery,
     GetDeal,
     ListDeals,
     LogContactAttempt,
@@ -17,7 +18,7 @@ from crm_shared.commands import (
     UpdateDeal,
 )
 from crm_shared.rpc import answer
-from deal_service.handlers import deals, queries
+from deal_service.handlers import analytics, deals, queries
 from deal_service.handlers.context import Context
 
 QUEUE = "deal-service"
@@ -29,6 +30,7 @@ ROUTES: list[tuple[type[BaseModel], Handler]] = [
     (LogContactAttempt, deals.log_contact_attempt),
     (GetDeal, queries.get_deal),
     (ListDeals, queries.list_deals),
+    (FunnelQuery, analytics.funnel_report),
 ]
 
 

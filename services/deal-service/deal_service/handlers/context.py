@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crm_shared.config import CrmConfig
 from crm_shared.outbox import UnitOfWork
+from deal_service.adapters.bus_query import Ask
 from deal_service.adapters.metrics import DealMetrics
 
 SOURCE = "crm/deal-service"
@@ -14,8 +16,12 @@ SOURCE = "crm/deal-service"
 
 @dataclass
 class Context:
-    """Configuration, a unit-of-work factory and the metrics."""
+    """Configuration, a unit-of-work factory and the metrics; `ask` queries other services."""
 
     config: CrmConfig
     uow: Callable[[], UnitOfWork]
     metrics: DealMetrics
+    ask: Ask | None = None
+    # A funnel report holds three connections and most of the database's CPU for a moment:
+    # one at a time per process, so concurrent reports queue instead of draining the pool.
+    report_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))

@@ -27,6 +27,13 @@ _TASK_COLUMNS = (
     "close_reason",
     "closed_at",
 )
+# Array types of the columns above that are not text, for the set-based INSERT.
+_ARRAY_TYPES = {
+    "deadline": "timestamptz",
+    "opened_at": "timestamptz",
+    "deal_version": "int",
+    "closed_at": "timestamptz",
+}
 
 
 def _task(row: asyncpg.Record) -> Task:
@@ -67,12 +74,24 @@ async def lock_states(conn: asyncpg.Connection, deal_ids: list[str]) -> dict[str
 
 async def save_states(conn: asyncpg.Connection, states: Iterable[DealState]) -> None:
     """Write the applied state of deals locked by `lock_states`."""
-    await conn.executemany(
-        f"""UPDATE {SCHEMA}.deal_state
-            SET version = $2, stage = $3, responsible_id = $4, rop_id = $5, closed = $6,
-                updated_at = now()
-            WHERE deal_id = $1""",
-        [(s.deal_id, s.version, s.stage, s.responsible_id, s.rop_id, s.closed) for s in states],
+    # One statement for the batch (unnest), not executemany: a round of Bind/Execute per
+    # row was a fifth of task-service's time under load.
+    states = list(states)
+    if not states:
+        return
+    await conn.execute(
+        f"""UPDATE {SCHEMA}.deal_state AS d
+            SET version = s.version, stage = s.stage, responsible_id = s.responsible_id,
+                rop_id = s.rop_id, closed = s.closed, updated_at = now()
+            FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bool[])
+              AS s(deal_id, version, stage, responsible_id, rop_id, closed)
+            WHERE d.deal_id = s.deal_id""",
+        [s.deal_id for s in states],
+        [s.version for s in states],
+        [s.stage for s in states],
+        [s.responsible_id for s in states],
+        [s.rop_id for s in states],
+        [s.closed for s in states],
     )
 
 
@@ -110,8 +129,14 @@ async def insert_tasks(conn: asyncpg.Connection, tasks: Iterable[Task]) -> None:
     if not rows:
         return
     names = ", ".join(_TASK_COLUMNS)
-    params = ", ".join(f"${i}" for i in range(1, len(_TASK_COLUMNS) + 1))
-    await conn.executemany(f"INSERT INTO {SCHEMA}.tasks ({names}) VALUES ({params})", rows)
+    arrays = ", ".join(
+        f"${i}::{_ARRAY_TYPES.get(c, 'text')}[]" for i, c in enumerate(_TASK_COLUMNS, start=1)
+    )
+    # unnest keeps the list's order, so `seq` still numbers the tasks as they were opened.
+    await conn.execute(
+        f"INSERT INTO {SCHEMA}.tasks ({names}) SELECT * FROM unnest({arrays})",
+        *(list(column) for column in zip(*rows, strict=True)),
+    )
 
 
 async def update_tasks(conn: asyncpg.Connection, tasks: Iterable[Task]) -> None:
@@ -128,11 +153,15 @@ async def update_tasks(conn: asyncpg.Connection, tasks: Iterable[Task]) -> None:
         for t in tasks
     ]
     if rows:
-        await conn.executemany(
-            f"""UPDATE {SCHEMA}.tasks SET status = $2, close_reason = $3, closed_at = $4,
-                  responsible_id = $5, creator_id = $6
-                WHERE id = $1""",
-            rows,
+        await conn.execute(
+            f"""UPDATE {SCHEMA}.tasks AS t
+                SET status = u.status, close_reason = u.close_reason, closed_at = u.closed_at,
+                  responsible_id = u.responsible_id, creator_id = u.creator_id
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[],
+                            $6::text[])
+                  AS u(id, status, close_reason, closed_at, responsible_id, creator_id)
+                WHERE t.id = u.id""",
+            *(list(column) for column in zip(*rows, strict=True)),
         )
 
 

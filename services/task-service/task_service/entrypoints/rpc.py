@@ -8,7 +8,7 @@ from typing import Any
 from faststream.nats import NatsMessage, NatsRouter
 from pydantic import BaseModel
 
-from crm_shared.commands import CompleteTask, ListTasks
+from crm_shared.commands import CompleteTask, ListTasks, OverdueTasksQuery
 from crm_shared.rpc import answer
 from task_service.handlers import queries, tasks
 from task_service.handlers.context import Context
@@ -18,6 +18,7 @@ Handler = Callable[[Any, Context], Awaitable[dict[str, Any]]]
 ROUTES: list[tuple[type[BaseModel], Handler]] = [
     (CompleteTask, tasks.complete_task),
     (ListTasks, queries.list_tasks),
+    (OverdueTasksQuery, queries.count_overdue),
 ]
 
 

@@ -1,0 +1,140 @@
+"""End to end: leads in on `crm.lead.received`, stage tasks out on `crm.task.opened`.
+
+Both figures are taken from outside, with a core NATS subscription on what the services
+publish: the throughput until the last lead's task is seen, and the latency of each lead
+from the moment it was sent to the moment its TaskOpened arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+
+import nats
+from nats.aio.msg import Msg
+
+from bench.load import lead, no_gc, paced, percentile, poll, publish_all, publish_lead
+
+_NEW_LEAD_TASK = b'"stage":"NEW_LEAD"'
+
+
+@dataclass
+class Throughput:
+    """Leads per second from the first publish to the last TaskOpened."""
+
+    leads: int
+    seconds: float
+    publish_seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Leads per second end to end."""
+        return self.leads / self.seconds
+
+
+@dataclass
+class Latency:
+    """Lead → TaskOpened latency at a steady rate."""
+
+    rate: float
+    sent: int
+    matched: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    deal_p50_ms: float
+    deal_p99_ms: float
+
+
+async def throughput(nats_url: str, count: int, run: str, timeout: float = 240.0) -> Throughput:
+    """Publish `count` leads as fast as acks allow; wait for `count` NEW_LEAD tasks."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream(timeout=30)
+    seen = 0
+    last = 0.0
+    done = asyncio.Event()
+
+    async def on_task(msg: Msg) -> None:
+        nonlocal seen, last
+        # A substring test, not a JSON parse: the bench shares two cores with the system.
+        if _NEW_LEAD_TASK in msg.data:
+            seen += 1
+            if seen >= count:
+                last = time.perf_counter()
+                done.set()
+
+    await nc.subscribe("crm.task.opened", cb=on_task, pending_msgs_limit=-1)
+    await nc.flush()
+    bodies = [lead(f"{run}-{n}", n) for n in range(count)]
+    try:
+        start = time.perf_counter()
+        publish_seconds = await publish_all(js, "crm.lead.received", bodies)
+        await asyncio.wait_for(done.wait(), timeout)
+    except TimeoutError:
+        raise RuntimeError(f"only {seen} of {count} tasks within {timeout}s") from None
+    finally:
+        await nc.close()
+    return Throughput(count, last - start, publish_seconds)
+
+
+async def latency(
+    nats_url: str, run: str, rate: float = 200.0, seconds: float = 10.0, offset: int = 0
+) -> Latency:
+    """Send leads at `rate`/s for `seconds`; p50/p99 of send → TaskOpened received."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream(timeout=30)
+    sent_at: dict[str, float] = {}
+    deal_ext: dict[str, str] = {}
+    deal_at: dict[str, float] = {}
+    task_at: dict[str, float] = {}
+
+    async def on_deal(msg: Msg) -> None:
+        now = time.perf_counter()
+        deal = json.loads(msg.data)["data"]["deal"]
+        deal_at[deal["id"]] = now
+        deal_ext[deal["id"]] = deal.get("external_id") or ""
+
+    async def on_task(msg: Msg) -> None:
+        now = time.perf_counter()
+        if _NEW_LEAD_TASK in msg.data:
+            task_at[json.loads(msg.data)["data"]["task"]["deal_id"]] = now
+
+    await nc.subscribe("crm.deal.created", cb=on_deal, pending_msgs_limit=-1)
+    await nc.subscribe("crm.task.opened", cb=on_task, pending_msgs_limit=-1)
+    await nc.flush()
+    count = int(rate * seconds)
+    bodies = [lead(f"{run}-{n}", offset + n) for n in range(count)]
+
+    async def send(i: int) -> None:
+        sent_at[f"{run}-{i}"] = time.perf_counter()
+        await publish_lead(js, bodies[i])
+
+    try:
+        with no_gc():
+            tasks = await paced(count, rate, send)
+            await asyncio.gather(*tasks)
+            await poll(lambda: len(task_at) >= count, timeout=60)
+    finally:
+        await nc.close()
+    lat = [
+        (task_at[deal_id] - sent_at[ext]) * 1000
+        for deal_id, ext in deal_ext.items()
+        if deal_id in task_at and ext in sent_at
+    ]
+    to_deal = [
+        (deal_at[deal_id] - sent_at[ext]) * 1000
+        for deal_id, ext in deal_ext.items()
+        if ext in sent_at
+    ]
+    return Latency(
+        rate=rate,
+        sent=count,
+        matched=len(lat),
+        p50_ms=percentile(lat, 50),
+        p99_ms=percentile(lat, 99),
+        max_ms=max(lat, default=float("nan")),
+        deal_p50_ms=percentile(to_deal, 50),
+        deal_p99_ms=percentile(to_deal, 99),
+    )

@@ -1,0 +1,120 @@
+"""The faults themselves, each run under a steady stream of leads, one at a time.
+
+A scenario gets the running services and the servers and does its damage while the lead
+stream runs; the runner then waits for the system to settle and checks the invariants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.procs import Service
+from bench.stream import LeadStream
+
+
+@dataclass
+class Scene:
+    """What a fault may touch: the services, the servers (if ours), the lead stream."""
+
+    services: dict[str, Service]
+    stream: LeadStream
+    seconds: float
+    stack: Any = None  # a DevStack when the servers are ours to restart
+    window: float | None = None  # the streams' duplicate window, when shortened
+    log: list[str] = field(default_factory=list)
+
+
+Fault = Callable[[Scene], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named fault and how the stream runs meanwhile."""
+
+    name: str
+    fault: Fault
+    poison_every: int = 0
+    dup_every: int = 0
+    needs_servers: bool = False
+    window: float | None = None
+
+
+def _moments(count: int, seconds: float) -> list[float]:
+    """Random moments inside the stream, away from its ends, at least a second apart."""
+    while True:
+        picks = sorted(random.uniform(1.5, max(2.0, seconds - 2.0)) for _ in range(count))
+        if all(b - a >= 1.0 for a, b in itertools.pairwise(picks)):
+            return picks
+
+
+async def _at(start: float, offset: float) -> None:
+    await asyncio.sleep(max(0.0, start + offset - time.monotonic()))
+
+
+def sigkill(name: str, times: int) -> Fault:
+    """SIGKILL a service `times` times at random moments; restart it at once each time."""
+
+    async def fault(scene: Scene) -> None:
+        start = time.monotonic()
+        svc = scene.services[name]
+        for moment in _moments(times, scene.seconds):
+            await _at(start, moment)
+            svc.kill()
+            scene.log.append(f"killed {name} at {time.monotonic() - start:.1f}s")
+            svc.start()
+            await svc.wait_healthy()
+
+    return fault
+
+
+def restart(server: str, times: int) -> Fault:
+    """Restart one of our servers `times` times mid-stream: nats-server (SIGTERM, same
+    store) or PostgreSQL (fast shutdown, which cuts every connection)."""
+
+    async def fault(scene: Scene) -> None:
+        start = time.monotonic()
+        target = scene.stack.nats if server == "nats" else scene.stack.postgres
+        for moment in _moments(times, scene.seconds):
+            await _at(start, moment)
+            await asyncio.to_thread(target.restart)
+            scene.log.append(f"{server} restarted at {time.monotonic() - start:.1f}s")
+
+    return fault
+
+
+async def nothing(scene: Scene) -> None:
+    """The fault is in the stream itself (poison, duplicates)."""
+
+
+async def relay_down(scene: Scene) -> None:
+    """deal-service dies right after its relay published and before it deleted the rows;
+    it stays down longer than the duplicate window, so its successor's republish is not
+    dropped by JetStream and has to be caught by the consumers' inboxes."""
+    assert scene.window is not None
+    deal = scene.services["deal-service"]
+    await asyncio.sleep(1.0)
+    deal.stop()
+    deal.start({"CRM_FAULT_RELAY": "crash_after_publish"})
+    await deal.wait_exit(timeout=60)
+    scene.log.append(f"relay killed after publish; down for {scene.window + 4:.0f}s")
+    await asyncio.sleep(scene.window + 4)
+    deal.start()
+    await deal.wait_healthy()
+
+
+SCENARIOS = [
+    Scenario("SIGKILL deal-service x3", sigkill("deal-service", 3)),
+    Scenario("SIGKILL task-service x3", sigkill("task-service", 3)),
+    Scenario("SIGKILL notifier x3", sigkill("notifier", 3)),
+    Scenario("nats-server restarted x2", restart("nats", 2), needs_servers=True),
+    Scenario("Postgres restarted x2", restart("postgres", 2), needs_servers=True),
+    Scenario("poison among good leads", nothing, poison_every=10),
+    Scenario("duplicates with new message ids", nothing, dup_every=4),
+    Scenario("relay down > duplicate window", relay_down, window=6.0),
+]

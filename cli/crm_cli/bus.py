@@ -1,0 +1,112 @@
+"""The command line's connection to the bus, and its errors as messages a person can act on."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.errors import NoStreamResponseError
+
+from crm_shared.envelope import CloudEvent
+
+REQUEST_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 5.0
+
+
+class CliError(Exception):
+    """Something the user must hear about, with the exit code to leave with."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Reported(CliError):
+    """An error already explained to the user: only its exit code is left to give."""
+
+    def __init__(self, exit_code: int = 1) -> None:
+        super().__init__("", exit_code)
+
+
+class Refusal(CliError):
+    """A command or query answered `{"ok": false, "error": ...}`."""
+
+    def __init__(self, subject: str, error: dict[str, Any]) -> None:
+        super().__init__(str(error.get("message", error)), 1)
+        self.subject = subject
+        self.error = error
+
+
+async def _quiet(exc: Exception) -> None:
+    """nats-py logs every connection error itself; ours is raised once, as a CliError."""
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str) -> AsyncIterator[Bus]:
+    """A connection for one command; a server that is not there is an error, not a retry."""
+    try:
+        # max_reconnect_attempts=1: nats-py 2.16 never gives up on a refused first connect
+        # with 0; wait_for is the backstop against any other way of hanging.
+        nc = await asyncio.wait_for(
+            nats.connect(
+                url,
+                name="crm-cli",
+                connect_timeout=3,
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.1,
+                error_cb=_quiet,
+            ),
+            CONNECT_TIMEOUT,
+        )
+    except Exception as exc:
+        raise CliError(
+            f"cannot reach NATS at {url} ({exc.__class__.__name__}): is the system running "
+            "(`make run`)? Use --nats or CRM_NATS_URL for another server.",
+            3,
+        ) from None
+    try:
+        yield Bus(nc)
+    finally:
+        with contextlib.suppress(Exception):
+            await nc.close()
+
+
+class Bus:
+    """Requests with replies, lead publishing and subscriptions on one connection."""
+
+    def __init__(self, nc: NatsClient) -> None:
+        self.nc = nc
+        self.js = nc.jetstream(timeout=5)
+
+    async def request(
+        self, subject: str, body: dict[str, Any], timeout: float = REQUEST_TIMEOUT
+    ) -> dict[str, Any]:
+        """The reply's JSON; Refusal when it says `ok: false`, CliError when none comes."""
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        try:
+            msg = await self.nc.request(subject, raw, timeout=timeout)
+        except NoRespondersError:
+            raise CliError(
+                f"nobody answers {subject}: is its service running (`make run`)?", 3
+            ) from None
+        except (NatsTimeout, TimeoutError):
+            raise CliError(f"no answer to {subject} within {timeout:g} s", 3) from None
+        reply: dict[str, Any] = json.loads(msg.data)
+        if not reply.get("ok"):
+            raise Refusal(subject, reply.get("error") or {"message": "refused"})
+        return reply
+
+    async def publish_event(self, subject: str, event: CloudEvent) -> None:
+        """Publish a CloudEvent to JetStream, de-duplicated on its id."""
+        try:
+            await self.js.publish(subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+        except NoStreamResponseError:
+            raise CliError(f"no stream takes {subject}: is the system running?", 3) from None

@@ -1,0 +1,186 @@
+"""`crm deal list / show / move / update`: deals through crm.query.deal.* and crm.cmd.deal.*."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.markup import escape
+
+from crm_cli.bus import CliError, Refusal, Reported, connected
+from crm_cli.paging import collect
+from crm_cli.render import deal_panel, deals_table
+from crm_cli.ui import config, err, field_names, options, out, print_json, run, stage_name
+
+app = typer.Typer(help="Deals: list, show, move through the funnel, update fields.")
+
+
+@app.command("list")
+def list_deals(
+    ctx: typer.Context,
+    stage: Annotated[str | None, typer.Option(help="Only this stage (code or name).")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Only this contact's deals.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
+    all_: Annotated[bool, typer.Option("--all", help="Every matching deal.")] = False,
+) -> None:
+    """Deals, newest first."""
+    opts = options(ctx)
+    filters: dict[str, Any] = {"stage": resolve_stage(stage) if stage else None}
+    filters |= {"responsible_id": responsible, "contact_id": contact}
+
+    async def main() -> None:
+        async with connected(opts.nats_url) as bus:
+            body = {k: v for k, v in filters.items() if v is not None}
+            deals = await collect(bus, "crm.query.deal.list", body, None if all_ else limit)
+        if opts.json:
+            print_json(deals)
+        else:
+            out().print(deals_table(deals))
+            err().print(f"{len(deals)} deal(s)")
+
+    run(main())
+
+
+@app.command()
+def show(ctx: typer.Context, deal_id: str) -> None:
+    """One deal with every field, its contact and its tasks."""
+    opts = options(ctx)
+
+    async def main() -> None:
+        async with connected(opts.nats_url) as bus:
+            deal = (await bus.request("crm.query.deal.get", {"deal_id": deal_id}))["deal"]
+            try:
+                tasks = await collect(bus, "crm.query.task.list", {"deal_id": deal_id}, 100)
+            except CliError as exc:  # the deal is still worth showing without its tasks
+                err().print(f"[yellow]tasks unknown:[/] {escape(str(exc))}")
+                tasks = []
+        if opts.json:
+            print_json({"deal": deal, "tasks": tasks})
+        else:
+            out().print(deal_panel(deal, tasks))
+
+    run(main())
+
+
+@app.command()
+def move(
+    ctx: typer.Context,
+    deal_id: str,
+    stage: Annotated[str, typer.Argument(help="Target stage: code (OFFER_MADE) or name.")],
+    comment: Annotated[
+        str | None, typer.Option("--comment", "-m", help="Failure comment (losses).")
+    ] = None,
+) -> None:
+    """Move a deal to another stage; a refusal lists what is missing, by display name."""
+    opts = options(ctx)
+    target = resolve_stage(stage)
+
+    async def main() -> None:
+        body = {"actor_id": opts.need_actor(), "deal_id": deal_id, "to_stage": target}
+        if comment is not None:
+            body["failure_comment"] = comment
+        async with connected(opts.nats_url) as bus:
+            try:
+                reply = await bus.request("crm.cmd.deal.move", body)
+            except Refusal as refusal:
+                refused_move(deal_id, target, refusal, as_json=opts.json)
+        deal = reply["deal"]
+        if opts.json:
+            print_json(reply)
+        else:
+            out().print(
+                f"[green]✓[/] {escape(deal['id'])} → «{escape(stage_name(deal['stage']))}»"
+                f" ({deal['stage']}, v{deal['version']})"
+            )
+
+    run(main())
+
+
+def refused_move(deal_id: str, target: str, refusal: Refusal, *, as_json: bool) -> NoReturn:
+    """Say why the deal did not move, missing fields by their Russian names; exit 1."""
+    if as_json:
+        print_json({"ok": False, "error": refusal.error})
+        raise Reported(1)
+    console = err()
+    console.print(
+        f"[red]✗[/] Сделка {escape(deal_id)} не переведена в «{escape(stage_name(target))}»"
+        f" ({escape(str(refusal.error.get('code')))}): {escape(str(refusal))}"
+    )
+    missing = refusal.error.get("missing_fields")
+    if missing:
+        console.print(f"  Не заполнены поля: [bold]{escape(field_names(missing))}[/]")
+    raise Reported(1)
+
+
+def resolve_stage(text: str) -> str:
+    """A stage code from its code in any case or its Russian name (as people type them)."""
+    for s in config().stages:
+        if text.upper() == s.code or text.casefold() == s.name.casefold():
+            return s.code
+    return text  # unknown: the service says so, with the list it knows
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    deal_id: str,
+    title: Annotated[str | None, typer.Option(help="Название.")] = None,
+    amount: Annotated[str | None, typer.Option(help="Сумма, e.g. 15000.00.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Валюта (ISO 4217).")] = None,
+    subject: Annotated[str | None, typer.Option(help="Предмет сделки.")] = None,
+    requirements: Annotated[str | None, typer.Option(help="Требования.")] = None,
+    delivery: Annotated[str | None, typer.Option(help="Способ доставки: delivery|pickup.")] = None,
+    company: Annotated[str | None, typer.Option(help="Компания.")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Ответственный (user id).")] = None,
+    rop: Annotated[str | None, typer.Option(help="РОП (user id).")] = None,
+    contact_name: Annotated[str | None, typer.Option(help="Имя контакта.")] = None,
+    contact_phone: Annotated[str | None, typer.Option(help="Телефон контакта.")] = None,
+    contact_email: Annotated[str | None, typer.Option(help="E-mail контакта.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="FIELD=VALUE for any field (contact.FIELD too); empty clears."),
+    ] = None,
+) -> None:
+    """Change fields of a deal (not its stage: that is `crm deal move`)."""
+    opts = options(ctx)
+    fields: dict[str, Any] = {}
+    named = {
+        "title": title,
+        "amount": amount,
+        "currency": currency,
+        "subject": subject,
+        "requirements": requirements,
+        "delivery_method": delivery,
+        "company": company,
+        "responsible_id": responsible,
+        "rop_id": rop,
+        "contact.name": contact_name,
+        "contact.phone": contact_phone,
+        "contact.email": contact_email,
+    }
+    pairs: list[tuple[str, str | None]] = [(k, v) for k, v in named.items() if v is not None]
+    for item in set_ or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{item!r}: expected FIELD=VALUE", param_hint="--set")
+        pairs.append((key.strip(), value or None))
+    if not pairs:
+        raise typer.BadParameter("nothing to change: give a field option or --set")
+    for name, given in pairs:
+        if name.startswith("contact."):
+            fields.setdefault("contact", {})[name.removeprefix("contact.")] = given
+        else:
+            fields[name] = given
+
+    async def main() -> None:
+        body = {"actor_id": opts.need_actor(), "deal_id": deal_id, "fields": fields}
+        async with connected(opts.nats_url) as bus:
+            reply = await bus.request("crm.cmd.deal.update", body)
+        if opts.json:
+            print_json(reply)
+        else:
+            changed = ", ".join(reply.get("changed") or []) or "nothing (the same values)"
+            out().print(f"[green]✓[/] {escape(deal_id)} v{reply['deal']['version']}: {changed}")
+
+    run(main())

@@ -1,0 +1,135 @@
+"""`crm events tail`: every message under crm.> as one readable line, live."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from nats.aio.msg import Msg
+from rich.text import Text
+
+from crm_cli.bus import connected
+from crm_cli.ui import err, field_names, options, out, run, stage_name
+
+app = typer.Typer(help="Events: watch the bus.")
+
+
+@app.command()
+def tail(
+    ctx: typer.Context,
+    subject: Annotated[str, typer.Option(help="Subject filter (NATS wildcards).")] = "crm.>",
+    count: Annotated[int | None, typer.Option(help="Stop after this many.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+) -> None:
+    """Print each event (and command or query) as it passes; Ctrl-C stops."""
+    opts = options(ctx)
+
+    async def main() -> None:
+        done = asyncio.Event()
+        seen = 0
+        console = out()
+
+        async def on_message(msg: Msg) -> None:
+            nonlocal seen
+            if count is not None and seen >= count:
+                return
+            seen += 1
+            if opts.json:
+                console.print_json(json.dumps({"subject": msg.subject, "body": _body(msg)}))
+            else:
+                console.print(line(msg.subject, _body(msg)), soft_wrap=True)
+            if count is not None and seen >= count:
+                done.set()
+
+        async with connected(opts.nats_url) as bus:
+            # Core NATS, not JetStream: what passes from now on, events and requests alike,
+            # with no consumer left behind on the server.
+            await bus.nc.subscribe(subject, cb=on_message)
+            await bus.nc.flush()
+            err().print(f"listening on {subject} at {opts.nats_url} (Ctrl-C stops)")
+            with contextlib.suppress(TimeoutError):  # --timeout ends the tail quietly
+                await asyncio.wait_for(done.wait(), timeout)
+        err().print(f"{seen} message(s)")
+
+    run(main())
+
+
+def _body(msg: Msg) -> Any:
+    try:
+        return json.loads(msg.data)
+    except ValueError:
+        return msg.data.decode(errors="replace")
+
+
+def line(subject: str, body: Any) -> Text:
+    """`12:03:04 crm.deal.stage_changed  d-1: «Новый лид» → «Обрабатываем запрос» by mgr-1`."""
+    event = isinstance(body, dict) and "specversion" in body
+    data = body.get("data") if event else body
+    at = datetime.now(UTC)
+    if event and body.get("time"):  # when it happened, not when it reached us
+        at = datetime.fromisoformat(body["time"]).astimezone(UTC)
+    stamp = at.strftime("%H:%M:%S")
+    text = Text(f"{stamp} ", style="dim")
+    text.append(f"{subject:<28}", style=_style(subject))
+    text.append(" " + summary(subject, data))
+    return text
+
+
+def _style(subject: str) -> str:
+    if subject.startswith(("crm.cmd.", "crm.query.")):
+        return "dim cyan"
+    if "rejected" in subject or "overdue" in subject or subject.startswith("crm.dlq."):
+        return "red"
+    return "green" if subject.startswith("crm.deal.") else "cyan"
+
+
+def summary(subject: str, data: Any) -> str:
+    """What happened, in a few words, from an event's data (or a request's body)."""
+    if not isinstance(data, dict):
+        return str(data)[:200]
+    deal = data.get("deal") or {}
+    task = data.get("task") or {}
+    if subject == "crm.lead.received":
+        contact = data.get("contact") or {}
+        return f"lead {data.get('source')}/{data.get('external_id')}: {contact.get('name')}"
+    if subject == "crm.deal.created":
+        return (
+            f"{deal.get('id')}: new deal «{stage_name(deal.get('stage'))}»,"
+            f" responsible {deal.get('responsible_id')}"
+        )
+    if subject == "crm.deal.updated":
+        return f"{deal.get('id')} v{deal.get('version')}: {', '.join(data.get('changed', []))}"
+    if subject == "crm.deal.stage_changed":
+        to = f"«{stage_name(data.get('to_stage'))}»"
+        moved = (
+            f"«{stage_name(data['from_stage'])}» → {to}"
+            if data.get("from_stage")
+            else f"entered {to}"
+        )
+        by = f" by {data['actor_id']}" if data.get("actor_id") else ""
+        return f"{data.get('deal_id')}: {moved}{by} (v{data.get('version')})"
+    if subject == "crm.deal.move_rejected":
+        error = data.get("error") or {}
+        missing = error.get("missing_fields")
+        why = f"не заполнены: {field_names(missing)}" if missing else error.get("message")
+        return f"{data.get('deal_id')}: refused → «{stage_name(data.get('to_stage'))}»: {why}"
+    if subject.startswith("crm.task."):
+        what = subject.removeprefix("crm.task.")
+        extra = ""
+        if what == "overdue":
+            extra = f", overdue by {int(data.get('overdue_seconds', 0)) // 60} min"
+        elif what == "closed":
+            extra = f" ({task.get('close_reason')})"
+        return (
+            f"{task.get('id')} {what}: «{task.get('title')}» deal {task.get('deal_id')},"
+            f" responsible {task.get('responsible_id')}{extra}"
+        )
+    if subject.startswith("crm.notify."):
+        return f"{data.get('kind')}: {data.get('text')}"
+    if subject.startswith("crm.dlq."):
+        return f"dead letter from {data.get('original_subject')}: {data.get('reason')}"
+    return json.dumps(data, ensure_ascii=False)[:200]

@@ -1,0 +1,181 @@
+"""`crm lead add`: publish leads as a source system would, and wait for their deals."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Annotated, Any
+
+import typer
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+from rich.table import Table
+
+from crm_cli.bus import Bus, Reported, connected
+from crm_cli.ui import err, options, out, print_json, progress, run, stage_name
+from crm_shared.envelope import CloudEvent
+from crm_shared.events import LeadReceived
+
+app = typer.Typer(help="Leads: publish them to crm.lead.received.")
+CHUNK = 200  # publishes in flight at once: fast, without flooding the server
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Option(help="Contact name.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Contact phone.")] = None,
+    email: Annotated[str | None, typer.Option(help="Contact e-mail.")] = None,
+    source: Annotated[str, typer.Option(help="Source system of the lead.")] = "cli",
+    external_id: Annotated[
+        str | None, typer.Option(help="Id in the source (default: random); -N per lead.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Deal title.")] = None,
+    subject: Annotated[str | None, typer.Option(help="Предмет сделки.")] = None,
+    requirements: Annotated[str | None, typer.Option(help="Требования.")] = None,
+    amount: Annotated[str | None, typer.Option(help="Сумма, e.g. 15000.00.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Валюта (ISO 4217).")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Responsible user id.")] = None,
+    comment: Annotated[str | None, typer.Option(help="Comment of the lead.")] = None,
+    count: Annotated[int, typer.Option(min=1, help="Publish this many such leads.")] = 1,
+    wait: Annotated[bool, typer.Option(help="Wait until each lead became a deal.")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the deals.")] = 15.0,
+) -> None:
+    """Publish a lead (or --count N of them); by default wait for the deals they become."""
+    opts = options(ctx)
+    if not (name or phone or email):
+        raise typer.BadParameter("a lead needs --name, --phone or --email")
+    base = external_id or f"cli-{uuid.uuid4().hex[:10]}"
+    fields = {
+        "title": title,
+        "subject": subject,
+        "requirements": requirements,
+        "amount": amount,
+        "currency": currency,
+        "responsible_id": responsible,
+        "comment": comment,
+    }
+    events = []
+    for i in range(count):
+        data = {
+            "source": source,
+            "external_id": base if count == 1 else f"{base}-{i + 1}",
+            "contact": {"name": name, "phone": phone, "email": email},
+            **{k: v for k, v in fields.items() if v is not None},
+        }
+        try:  # checked here as deal-service will, so a typo is not a dead letter
+            lead = LeadReceived.model_validate(data)
+        except ValidationError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        events.append(
+            CloudEvent(
+                source=f"crm-cli/{source}",
+                type=LeadReceived.TYPE,
+                subject=lead.external_id,
+                data=lead.model_dump(mode="json", exclude_none=True),
+            )
+        )
+
+    async def main() -> None:
+        async with connected(opts.nats_url) as bus:
+            outcome = await _publish(bus, events, wait, timeout)
+        _report(opts.json, events, wait, timeout, *outcome)
+
+    run(main())
+
+
+async def _publish(
+    bus: Bus, events: list[CloudEvent], wait: bool, timeout: float
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Publish every event; with `wait`, the deals (and dead letters) that followed."""
+    by_event = {e.id: e.data["external_id"] for e in events}
+    wanted = {(e.data["source"], e.data["external_id"]) for e in events}
+    made: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    settled = asyncio.Event()
+
+    async def on_created(msg: Msg) -> None:
+        deal = json.loads(msg.data)["data"]["deal"]
+        if (deal.get("source"), deal.get("external_id")) in wanted:
+            made[deal["external_id"]] = deal
+            if len(made) + len(failed) >= len(events):
+                settled.set()
+
+    async def on_dead_letter(msg: Msg) -> None:
+        body = json.loads(msg.data)
+        ext = by_event.get((body.get("original_headers") or {}).get("Nats-Msg-Id", ""))
+        if ext is not None:
+            failed[ext] = str(body.get("reason"))
+            if len(made) + len(failed) >= len(events):
+                settled.set()
+
+    if wait:  # subscribed before publishing, so no deal can be made unseen
+        await bus.nc.subscribe("crm.deal.created", cb=on_created)
+        await bus.nc.subscribe("crm.dlq.deal-service", cb=on_dead_letter)
+        await bus.nc.flush()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with progress(*columns) as shown:
+        sent = shown.add_task("leads published", total=len(events))
+        for start in range(0, len(events), CHUNK):
+            chunk = events[start : start + CHUNK]
+            await asyncio.gather(*(bus.publish_event(LeadReceived.SUBJECT, e) for e in chunk))
+            shown.advance(sent, len(chunk))
+        if wait:
+            deals = shown.add_task("deals made", total=len(events))
+            deadline = time.monotonic() + timeout
+            while not settled.is_set() and time.monotonic() < deadline:
+                shown.update(deals, completed=len(made) + len(failed))
+                try:
+                    await asyncio.wait_for(settled.wait(), 0.1)
+                except TimeoutError:
+                    continue
+            shown.update(deals, completed=len(made) + len(failed))
+    return made, failed
+
+
+def _report(
+    as_json: bool,
+    events: list[CloudEvent],
+    wait: bool,
+    timeout: float,
+    made: dict[str, dict[str, Any]],
+    failed: dict[str, str],
+) -> None:
+    """What became of each lead; exit 1 if one was dead-lettered or made no deal in time."""
+    externals = [e.data["external_id"] for e in events]
+    missing = [x for x in externals if wait and x not in made and x not in failed]
+    if as_json:
+        print_json({"published": externals, "deals": made, "failed": failed, "missing": missing})
+    elif not wait:
+        out().print(
+            f"[green]✓[/] {len(events)} lead(s) published: {escape(', '.join(externals[:5]))}"
+        )
+    elif len(events) == 1 and made:
+        deal = made[externals[0]]
+        out().print(
+            f"[green]✓[/] lead {escape(externals[0])} → deal [bold]{escape(deal['id'])}[/]"
+            f" «{escape(stage_name(deal['stage']))}», responsible {deal.get('responsible_id')}"
+        )
+    elif made:
+        table = Table("external id", "deal", "stage", "responsible")
+        listed = [ext for ext in externals if ext in made]
+        for ext in listed[:20]:
+            d = made[ext]
+            table.add_row(ext, d["id"], stage_name(d["stage"]), d.get("responsible_id") or "—")
+        if len(listed) > 20:
+            table.add_row(f"… {len(listed) - 20} more", "", "", "")
+        out().print(table)
+        out().print(f"[green]✓[/] {len(made)} of {len(events)} lead(s) became deals")
+    for ext, reason in failed.items():
+        err().print(f"[red]✗[/] lead {escape(ext)} was dead-lettered: {escape(reason)}")
+    if missing:
+        err().print(
+            f"[yellow]![/] no deal for {len(missing)} lead(s) within {timeout:g} s "
+            "(a lead already received makes no second deal; see `crm deal list`)"
+        )
+    if failed or missing:
+        raise Reported(1)

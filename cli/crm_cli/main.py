@@ -1,0 +1,43 @@
+"""The `crm` command: global options, then one group per part of the CRM.
+
+crm --as mgr-1 deal move D-42 OFFER_MADE
+crm report funnel --from 2026-01-01 --to 2026-02-01
+crm events tail --subject 'crm.deal.>'
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crm_cli import deals, events, leads, report, tasks
+from crm_cli.ui import DEFAULT_NATS, Options
+
+app = typer.Typer(
+    name="crm",
+    help="The sales-funnel CRM from the terminal, over its event API (NATS).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(leads.app, name="lead")
+app.add_typer(deals.app, name="deal")
+app.add_typer(tasks.app, name="task")
+app.add_typer(report.app, name="report")
+app.add_typer(events.app, name="events")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    nats_url: Annotated[
+        str, typer.Option("--nats", envvar="CRM_NATS_URL", help="NATS server URL.")
+    ] = DEFAULT_NATS,
+    actor: Annotated[
+        str | None,
+        typer.Option("--as", envvar="CRM_ACTOR", help="User id acting in commands."),
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print raw JSON replies.")] = False,
+) -> None:
+    """Options that apply to every command."""
+    ctx.obj = Options(nats_url=nats_url, actor=actor, json=json_)

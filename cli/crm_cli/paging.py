@@ -1,0 +1,34 @@
+"""Reading a listed query page by page (`items`, `next_cursor`), with progress on stderr."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.progress import SpinnerColumn, TextColumn
+
+from crm_cli.bus import Bus
+from crm_cli.ui import progress as progress_display
+
+PAGE = 500  # the largest page the API serves
+
+
+async def collect(
+    bus: Bus, subject: str, filters: dict[str, Any], want: int | None
+) -> list[dict[str, Any]]:
+    """Up to `want` items (None: every one), following `next_cursor`."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    with progress_display(SpinnerColumn(), TextColumn("{task.description}")) as progress:
+        task = progress.add_task(f"{subject}: page 1", total=None)
+        page = 1
+        while want is None or len(items) < want:
+            limit = PAGE if want is None else min(PAGE, want - len(items))
+            body = {**filters, "limit": limit, **({"cursor": cursor} if cursor else {})}
+            reply = await bus.request(subject, body)
+            items += reply["items"]
+            cursor = reply.get("next_cursor")
+            if not cursor:
+                break
+            page += 1
+            progress.update(task, description=f"{subject}: page {page}, {len(items)} so far")
+    return items

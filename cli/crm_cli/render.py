@@ -1,0 +1,139 @@
+"""Deals and tasks as rich tables and panels, with the funnel's Russian display names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from crm_cli.ui import stage_name
+from crm_shared.config import FIELD_DISPLAY_NAMES
+
+
+def when(value: str | None) -> str:
+    """An RFC 3339 time as `2026-01-31 09:00` in UTC (what the API stores)."""
+    if not value:
+        return "—"
+    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def duration(seconds: float | None) -> str:
+    """`2 d 3 h`, `45 min`, `30 s`: a span as a person says it."""
+    if seconds is None:
+        return "—"
+    s = round(seconds)
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else ""]
+    if not days:
+        parts.append(f"{minutes} min" if minutes else "")
+    if not days and not hours:
+        parts.append(f"{secs} s" if secs or not minutes else "")
+    return " ".join(p for p in parts if p)
+
+
+def money(amount: str | None, currency: str | None) -> str:
+    """`15000.00 RUB`, or — without an amount."""
+    return f"{amount} {currency or ''}".strip() if amount is not None else "—"
+
+
+def deals_table(deals: list[dict[str, Any]]) -> Table:
+    """One deal a row, newest first as the API lists them."""
+    table = Table(show_lines=False)
+    for column in ("id", "stage", "contact", "title", "amount", "responsible", "created"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "created"))
+    for d in deals:
+        contact = d.get("contact") or {}
+        table.add_row(
+            d["id"],
+            stage_name(d["stage"]),
+            contact.get("name") or "—",
+            d.get("title") or "—",
+            money(d.get("amount"), d.get("currency")),
+            d.get("responsible_id") or "—",
+            when(d.get("created_at")),
+        )
+    return table
+
+
+_DEAL_FIELDS = [
+    ("stage", "Стадия"),
+    ("title", "Название"),
+    ("amount", FIELD_DISPLAY_NAMES["amount"]),
+    ("subject", FIELD_DISPLAY_NAMES["subject"]),
+    ("requirements", FIELD_DISPLAY_NAMES["requirements"]),
+    ("delivery_method", FIELD_DISPLAY_NAMES["delivery_method"]),
+    ("company", "Компания"),
+    ("responsible_id", "Ответственный"),
+    ("rop_id", "РОП"),
+    ("failure_comment", FIELD_DISPLAY_NAMES["failure_comment"]),
+    ("contact_attempts", FIELD_DISPLAY_NAMES["contact_attempts"]),
+    ("source", "Источник"),
+    ("created_at", "Создана"),
+    ("updated_at", "Изменена"),
+]
+
+
+def deal_panel(deal: dict[str, Any], tasks: list[dict[str, Any]] | None = None) -> Panel:
+    """Every field of one deal, its contact, and its tasks if given."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for key, label in _DEAL_FIELDS:
+        value = deal.get(key)
+        if key == "stage":
+            text = f"{stage_name(value)} ({value})"
+        elif key == "amount":
+            text = money(value, deal.get("currency"))
+        elif key.endswith("_at"):
+            text = when(value)
+        else:
+            text = "—" if value in (None, "") else str(value)
+        grid.add_row(label, text)
+    contact = deal.get("contact") or {}
+    if contact:
+        details = [contact.get(k) for k in ("name", "phone", "email", "pays_by", "segment")]
+        grid.add_row(FIELD_DISPLAY_NAMES["contact"], ", ".join(str(v) for v in details if v))
+    parts: list[RenderableType] = [grid]
+    if tasks:
+        parts.append(tasks_table(tasks, title="Задачи", with_deal=False))
+    return Panel(Group(*parts), title=f"deal {deal['id']} · v{deal['version']}", expand=False)
+
+
+def tasks_table(
+    tasks: list[dict[str, Any]], title: str | None = None, *, with_deal: bool = True
+) -> Table:
+    """One task a row; a deadline already passed on an open task is red."""
+    now = datetime.now(UTC)
+    table = Table(title=title)
+    columns = ["id", "deal", "stage", "title", "responsible", "deadline", "status"]
+    if not with_deal:
+        columns.remove("deal")
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "deal", "deadline"))
+    for t in tasks:
+        deadline = t.get("deadline")
+        late = (
+            t.get("status") == "open"
+            and deadline is not None
+            and datetime.fromisoformat(deadline) < now
+        )
+        status = t["status"] if t["status"] == "open" else f"closed: {t.get('close_reason')}"
+        cells: list[str | Text] = [
+            t["id"],
+            t["deal_id"],
+            stage_name(t.get("stage")) if t.get("stage") else "РОП",
+            t["title"],
+            t.get("responsible_id") or "—",
+            Text(when(deadline), style="bold red" if late else ""),
+            status,
+        ]
+        if not with_deal:
+            del cells[1]
+        table.add_row(*cells)
+    return table

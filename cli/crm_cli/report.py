@@ -1,0 +1,152 @@
+"""`crm report funnel`: the funnel report (crm.query.analytics.funnel) as tables and a chart."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from crm_cli.bus import connected
+from crm_cli.render import duration
+from crm_cli.ui import err, options, out, print_json, run
+
+app = typer.Typer(help="Reports: the sales funnel over a period.")
+BAR_WIDTH = 40
+
+
+def _this_month() -> tuple[str, str]:
+    today = datetime.now(UTC).date()
+    first = today.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first.isoformat(), following.isoformat()
+
+
+@app.command()
+def funnel(
+    ctx: typer.Context,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Start: YYYY-MM-DD or RFC 3339 (default: this month)."),
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="End, exclusive: YYYY-MM-DD or RFC 3339.")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
+) -> None:
+    """Deals created in [from, to): won, conversion by stage, losses, time in stage, overdue."""
+    opts = options(ctx)
+    start, end = _this_month()
+    body: dict[str, Any] = {"from": from_ or start, "to": to or end}
+    if responsible:
+        body["responsible_id"] = responsible
+
+    async def main() -> None:
+        async with connected(opts.nats_url) as bus:
+            with err().status("counting the funnel…"):
+                reply = await bus.request("crm.query.analytics.funnel", body, timeout=60)
+        if opts.json:
+            print_json(reply["report"])
+        else:
+            show(out(), reply["report"])
+
+    run(main())
+
+
+def show(console: Console, r: dict[str, Any]) -> None:
+    """Every part of the report, in the order a sales head reads it."""
+    console.print(_summary(r))
+    console.print(_stages(r))
+    console.print(_chart(r))
+    console.print(_losses(r))
+    console.print(_times(r))
+    console.print(_overdue(r))
+    for note in r.get("notes") or []:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _summary(r: dict[str, Any]) -> Panel:
+    sums = ", ".join(f"{amount} {cur}" for cur, amount in r["won"]["sum"].items()) or "—"
+    who = f" · {r['responsible_id']}" if r.get("responsible_id") else ""
+    lines = [
+        f"Создано сделок: [bold]{r['created']}[/]",
+        f"Выиграно: [bold]{r['won']['count']}[/] на сумму [bold]{escape(sums)}[/]",
+        f"Конверсия: [bold]{_pct(r['conversion'])}[/]",
+    ]
+    title = f"Воронка продаж {r['from'][:10]} … {r['to'][:10]}{escape(who)}"
+    return Panel("\n".join(lines), title=title, expand=False)
+
+
+def _stages(r: dict[str, Any]) -> Table:
+    table = Table(title="Конверсия по стадиям")
+    for column in ("стадия", "code", "дошли", "доля"):
+        table.add_column(column, justify="right" if column in ("дошли", "доля") else "left")
+    for s in r["stages"]:
+        style = {"success": "green", "failure": "red"}.get(s["kind"], "")
+        table.add_row(Text(s["name"], style=style), s["code"], str(s["reached"]), _pct(s["share"]))
+    return table
+
+
+def _chart(r: dict[str, Any]) -> Group:
+    """A horizontal bar per active and success stage: the share of deals that reached it."""
+    stages = [s for s in r["stages"] if s["kind"] != "failure"]
+    width = max((len(s["name"]) for s in stages), default=10)
+    rows: list[Text] = [Text("Доля сделок, дошедших до стадии", style="bold")]
+    for s in stages:
+        share = s["share"] or 0.0
+        filled = round(share * BAR_WIDTH)
+        line = Text(f"{s['name']:<{width}} ")
+        line.append("█" * filled, style="green" if s["kind"] == "success" else "cyan")
+        line.append("░" * (BAR_WIDTH - filled), style="dim")
+        line.append(f" {_pct(s['share']):>6} ({s['reached']})")
+        rows.append(line)
+    return Group(*rows, Text(""))
+
+
+def _losses(r: dict[str, Any]) -> Table:
+    table = Table(title="Потери по стадиям провала")
+    table.add_column("стадия")
+    table.add_column("сделок", justify="right")
+    table.add_column("комментарии", overflow="fold")
+    for loss in r["losses"]:
+        comments = [c["comment"] for c in loss["comments"]]
+        shown = "; ".join(comments[:5]) + (f" (+{len(comments) - 5})" if len(comments) > 5 else "")
+        table.add_row(loss["name"], str(loss["count"]), shown or "—")
+    return table
+
+
+def _times(r: dict[str, Any]) -> Table:
+    table = Table(title="Время на стадии (завершённые пребывания)")
+    for column in ("стадия", "раз", "медиана", "p90"):
+        table.add_column(column, justify="left" if column == "стадия" else "right")
+    for t in r["time_in_stage"]:
+        table.add_row(
+            t["name"], str(t["count"]), duration(t["median_seconds"]), duration(t["p90_seconds"])
+        )
+    return table
+
+
+def _overdue(r: dict[str, Any]) -> Table | Text:
+    overdue = r.get("overdue")
+    if overdue is None:
+        return Text("Просроченные задачи: нет данных (task-service не ответил)", style="yellow")
+    if not overdue["by_responsible"]:
+        return Text("Просроченных задач за период нет", style="green")
+    table = Table(title=f"Просроченные задачи по менеджерам (всего {overdue['total']})")
+    for column in ("менеджер", "id", "просрочено", "из них открыты"):
+        table.add_column(column, justify="right" if column.startswith(("про", "из")) else "left")
+    for row in overdue["by_responsible"]:
+        table.add_row(
+            row.get("name") or "—",
+            row.get("responsible_id") or "—",
+            str(row["overdue"]),
+            str(row["open"]),
+        )
+    return table

@@ -1,0 +1,74 @@
+"""`crm task list / complete`: tasks through crm.query.task.list and crm.cmd.task.complete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from crm_cli.bus import connected
+from crm_cli.paging import collect
+from crm_cli.render import tasks_table
+from crm_cli.ui import err, options, out, print_json, run
+
+app = typer.Typer(help="Tasks: list them, complete one.")
+
+
+@app.command("list")
+def list_tasks(
+    ctx: typer.Context,
+    deal: Annotated[str | None, typer.Option(help="Only this deal's tasks.")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Only this user's tasks.")] = None,
+    mine: Annotated[bool, typer.Option(help="Only the tasks of the --as user.")] = False,
+    status: Annotated[str | None, typer.Option(help="open or closed.")] = None,
+    overdue: Annotated[
+        bool | None, typer.Option("--overdue/--not-overdue", help="Open and past deadline.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
+    all_: Annotated[bool, typer.Option("--all", help="Every matching task.")] = False,
+) -> None:
+    """Tasks, newest first; an open task past its deadline shows its deadline in red."""
+    opts = options(ctx)
+    if status not in (None, "open", "closed"):
+        raise typer.BadParameter("open or closed", param_hint="--status")
+
+    async def main() -> None:
+        who = opts.need_actor() if mine else responsible
+        filters: dict[str, Any] = {
+            "deal_id": deal,
+            "responsible_id": who,
+            "status": status,
+            "overdue": overdue,
+        }
+        body = {k: v for k, v in filters.items() if v is not None}
+        async with connected(opts.nats_url) as bus:
+            tasks = await collect(bus, "crm.query.task.list", body, None if all_ else limit)
+        if opts.json:
+            print_json(tasks)
+        else:
+            out().print(tasks_table(tasks))
+            err().print(f"{len(tasks)} task(s)")
+
+    run(main())
+
+
+@app.command()
+def complete(ctx: typer.Context, task_id: str) -> None:
+    """Mark a task done (its responsible or the deal's РОП)."""
+    opts = options(ctx)
+
+    async def main() -> None:
+        body = {"actor_id": opts.need_actor(), "task_id": task_id}
+        async with connected(opts.nats_url) as bus:
+            reply = await bus.request("crm.cmd.task.complete", body)
+        if opts.json:
+            print_json(reply)
+        else:
+            task = reply["task"]
+            out().print(
+                f"[green]✓[/] task {escape(task['id'])} closed ({task.get('close_reason')}):"
+                f" {escape(task['title'])}"
+            )
+
+    run(main())

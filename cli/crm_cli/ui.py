@@ -1,0 +1,106 @@
+"""What every command shares: the global options, the consoles, running a coroutine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, ProgressColumn
+
+from crm_cli.bus import CliError, Refusal, Reported
+from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig, load_config
+
+DEFAULT_NATS = "nats://127.0.0.1:4322"  # where `make run` starts NATS
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options given before the command: `crm --nats URL --as USER --json deal ...`."""
+
+    nats_url: str = DEFAULT_NATS
+    actor: str | None = None
+    json: bool = False
+
+    def need_actor(self) -> str:
+        """The acting user of a command; commands carry one (SPEC §5)."""
+        if not self.actor:
+            raise CliError("who is acting? Give --as USER (or set CRM_ACTOR)", 2)
+        return self.actor
+
+
+def options(ctx: typer.Context) -> Options:
+    """The global options of this invocation."""
+    found = ctx.find_object(Options)
+    return found if found is not None else Options()
+
+
+def out() -> Console:
+    """Standard output (tables, results)."""
+    return Console(highlight=False, soft_wrap=False)
+
+
+def err() -> Console:
+    """Standard error (progress, warnings, errors), so stdout stays clean for pipes."""
+    return Console(stderr=True, highlight=False)
+
+
+def progress(*columns: ProgressColumn) -> Progress:
+    """A progress display on stderr, shown only on a terminal (a pipe gets the result only)."""
+    console = err()
+    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+
+
+@cache
+def config() -> CrmConfig:
+    """The CRM configuration (CRM_CONFIG or the shipped one), for display names only."""
+    return load_config()
+
+
+def stage_name(code: str | None) -> str:
+    """«Сделали предложение» for OFFER_MADE; the code itself when the pipeline lacks it."""
+    if code is None:
+        return "—"
+    stage = config().stage_or_none(code)
+    return stage.name if stage else code
+
+
+def field_names(codes: list[str]) -> str:
+    """Missing-field names as a person reads them: `Сумма, Предмет сделки`."""
+    return ", ".join(FIELD_DISPLAY_NAMES.get(code, code) for code in codes)
+
+
+def print_json(data: Any) -> None:
+    """Raw JSON on stdout (for --json)."""
+    out().print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def run(coro: Coroutine[Any, Any, None]) -> None:
+    """Run one command; its errors become a message on stderr and an exit code."""
+    try:
+        asyncio.run(coro)
+    except Refusal as refusal:
+        _refused(refusal)
+        raise typer.Exit(refusal.exit_code) from None
+    except Reported as reported:
+        raise typer.Exit(reported.exit_code) from None
+    except CliError as exc:
+        err().print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err().print("stopped")
+
+
+def _refused(refusal: Refusal) -> None:
+    error = refusal.error
+    console = err()
+    console.print(f"[red]refused[/] ({escape(str(error.get('code')))}): {escape(str(refusal))}")
+    missing = error.get("missing_fields")
+    if missing:
+        console.print(f"Не заполнены поля: [bold]{escape(field_names(missing))}[/]")

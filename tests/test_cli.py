@@ -1,0 +1,149 @@
+"""`crm`, the command line, against the running services (real NATS and PostgreSQL).
+
+The CLI runs in-process through typer's CliRunner, in a worker thread: it calls asyncio.run
+itself, while the services run on the test's event loop. One CLI invocation at a time (the
+runner swaps sys.stdout); events for `events tail` come from the test's own client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from crm_cli.main import app
+from tests.services import running
+from tests.support import Client, eventually
+
+runner = CliRunner()
+
+
+async def crm(infra: Any, *args: str, actor: str | None = None) -> Result:
+    """`crm --nats <test server> [--as actor] args...`, its output and exit code."""
+    argv = ["--nats", infra.nats_url, *(["--as", actor] if actor else []), *args]
+    env = {"COLUMNS": "200", "CRM_ACTOR": None, "CRM_NATS_URL": None}
+    return await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
+
+
+async def crm_json(infra: Any, *args: str) -> Any:
+    result = await crm(infra, "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+async def test_a_deal_from_lead_to_report(clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service", "task-service"):
+        added = await crm(
+            clean, "lead", "add", "--name", "Пётр", "--phone", "+7 912 345-67-89",
+            "--requirements", "20 коробок", "--external-id", "form-1017",
+        )  # fmt: skip
+        assert added.exit_code == 0, added.output
+        found = re.search(
+            r"lead form-1017 → deal (\S+) «Новый лид», responsible (\S+)", added.stdout
+        )
+        assert found, added.output
+        deal_id, manager = found.groups()
+
+        listed = await crm(clean, "deal", "list")
+        assert listed.exit_code == 0 and deal_id in listed.stdout and "Новый лид" in listed.stdout
+
+        refused = await crm(clean, "deal", "move", deal_id, "OFFER_MADE", actor=manager)
+        assert refused.exit_code == 1
+        assert "не переведена в «Сделали предложение»" in refused.stderr
+        assert "Не заполнены поля: Сумма, Предмет сделки, Способ доставки" in refused.stderr
+
+        updated = await crm(
+            clean, "deal", "update", deal_id, "--amount", "15000.00", "--subject", "Кирпич",
+            "--delivery", "pickup", actor=manager,
+        )  # fmt: skip
+        assert updated.exit_code == 0, updated.output
+        assert "amount, subject, delivery_method" in updated.stdout
+
+        moved = await crm(clean, "deal", "move", deal_id, "сделали предложение", actor=manager)
+        assert moved.exit_code == 0, moved.output
+        assert "→ «Сделали предложение» (OFFER_MADE, v3)" in moved.stdout
+
+        async def offer_task() -> Any:
+            tasks = await crm_json(clean, "task", "list", "--deal", deal_id, "--status", "open")
+            return next((t for t in tasks if t["stage"] == "OFFER_MADE"), None)
+
+        task = await eventually(offer_task)
+        shown = await crm(clean, "task", "list", "--deal", deal_id)
+        assert (
+            "Пётр. Получить ответ на КП" in shown.stdout and "Сделали предложение" in shown.stdout
+        )
+
+        done = await crm(clean, "task", "complete", task["id"], actor=manager)
+        assert done.exit_code == 0, done.output
+        assert f"task {task['id']} closed (completed)" in done.stdout
+        again = await crm(clean, "task", "complete", task["id"], actor=manager)
+        assert again.exit_code == 1 and "already closed" in again.stderr
+
+        report = await crm(clean, "report", "funnel", "--from", "2020-01-01", "--to", "2100-01-01")
+        assert report.exit_code == 0, report.output
+        for text in ("Создано сделок: 1", "Конверсия по стадиям", "Доля сделок, дошедших"):
+            assert text in report.stdout
+        assert re.search(r"Сделали предложение\s+█{40} 100\.0% \(1\)", report.stdout), report.stdout
+        assert re.search(r"Получили ответ\s+░{40}\s+0\.0% \(0\)", report.stdout)
+        data = await crm_json(
+            clean, "report", "funnel", "--from", "2020-01-01", "--to", "2100-01-01"
+        )
+        reached = {s["code"]: s["reached"] for s in data["stages"] if s["reached"]}
+        assert reached == {"NEW_LEAD": 1, "OFFER_MADE": 1}
+
+        shown_deal = await crm(clean, "deal", "show", deal_id)
+        assert "Сделали предложение (OFFER_MADE)" in shown_deal.stdout
+        assert "15000.00 RUB" in shown_deal.stdout and "closed: completed" in shown_deal.stdout
+
+        await tail_sees_updates(clean, client, deal_id, manager)
+
+
+async def tail_sees_updates(infra: Any, client: Client, deal_id: str, manager: str) -> None:
+    """`events tail --subject ... --count 2` prints two readable lines, then stops."""
+    tail = asyncio.create_task(
+        crm(infra, "events", "tail", "--subject", "crm.deal.updated", "--count", "2",
+            "--timeout", "30")
+    )  # fmt: skip
+    n = 0
+    while not tail.done():  # the tail subscribes at some point: keep changing until it saw two
+        n += 1
+        reply = await client.cmd(
+            "deal.update", actor_id=manager, deal_id=deal_id, fields={"title": f"Кирпич {n}"}
+        )
+        assert reply["ok"], reply
+        await asyncio.sleep(0.2)
+    result = await tail
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2, result.stdout
+    assert all("crm.deal.updated" in line and f"{deal_id} v" in line for line in lines)
+    assert all(line.endswith(": title") for line in lines)
+    assert "2 message(s)" in result.stderr
+
+
+async def test_many_leads_and_paging(clean: Any) -> None:
+    async with running(clean, "deal-service"):
+        added = await crm(clean, "lead", "add", "--name", "Оля", "--count", "12")
+        assert added.exit_code == 0, added.output
+        assert "12 of 12 lead(s) became deals" in added.stdout
+        listed = await crm_json(clean, "deal", "list", "--all")
+        assert len(listed) == 12
+        page = await crm(clean, "deal", "list", "--limit", "5")
+        assert "5 deal(s)" in page.stderr
+
+
+async def test_what_goes_wrong_is_said(clean: Any) -> None:
+    down = await crm(clean, "--nats", "nats://127.0.0.1:1", "deal", "list")
+    assert down.exit_code == 3 and "cannot reach NATS at nats://127.0.0.1:1" in down.stderr
+    async with running(clean, "deal-service"):
+        anonymous = await crm(clean, "deal", "move", "x", "WON")
+        assert anonymous.exit_code == 2 and "--as USER" in anonymous.stderr
+        missing = await crm(clean, "deal", "show", "no-such-deal")
+        assert missing.exit_code == 1 and "not_found" in missing.stderr
+        bad = await crm(clean, "report", "funnel", "--from", "вчера", "--to", "2026-01-01")
+        assert bad.exit_code == 1 and "is not an RFC 3339 time" in bad.stderr
+    nobody = await crm(clean, "task", "list")
+    assert nobody.exit_code == 3 and "nobody answers crm.query.task.list" in nobody.stderr
