@@ -18,6 +18,11 @@ from nats.aio.msg import Msg
 from bench.load import lead, no_gc, paced, percentile, poll, publish_all, publish_lead
 
 _NEW_LEAD_TASK = b'"stage":"NEW_LEAD"'
+DURABLES = [
+    ("CRM_LEADS", "deal-service-leads"),
+    ("CRM_EVENTS", "task-service-deals"),
+    ("CRM_EVENTS", "notifier-tasks"),
+]
 
 
 @dataclass
@@ -79,10 +84,37 @@ async def throughput(nats_url: str, count: int, run: str, timeout: float = 240.0
     return Throughput(count, last - start, publish_seconds)
 
 
+async def quiesce(nats_url: str, timeout: float = 120.0) -> None:
+    """Wait until every service has consumed everything (the notifier is the last to finish
+    a burst), then a moment more: a latency figure taken while the previous phase still
+    drains measures that phase, not a steady rate."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream(timeout=10)
+
+    async def idle() -> bool:
+        for stream, durable in DURABLES:
+            info = await js.consumer_info(stream, durable)
+            if info.num_pending or info.num_ack_pending:
+                return False
+        return True
+
+    try:
+        await poll(idle, timeout=timeout, interval=0.5)
+    finally:
+        await nc.close()
+    await asyncio.sleep(2)
+
+
 async def latency(
-    nats_url: str, run: str, rate: float = 200.0, seconds: float = 10.0, offset: int = 0
+    nats_url: str,
+    run: str,
+    rate: float = 200.0,
+    seconds: float = 10.0,
+    offset: int = 0,
+    warmup: float = 2.0,
 ) -> Latency:
-    """Send leads at `rate`/s for `seconds`; p50/p99 of send → TaskOpened received."""
+    """Send leads at `rate`/s for `warmup` + `seconds`; p50/p99 of send → TaskOpened
+    received, over the leads sent after the warm-up."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream(timeout=30)
     sent_at: dict[str, float] = {}
@@ -104,11 +136,13 @@ async def latency(
     await nc.subscribe("crm.deal.created", cb=on_deal, pending_msgs_limit=-1)
     await nc.subscribe("crm.task.opened", cb=on_task, pending_msgs_limit=-1)
     await nc.flush()
-    count = int(rate * seconds)
+    skipped = int(rate * warmup)
+    count = skipped + int(rate * seconds)
     bodies = [lead(f"{run}-{n}", offset + n) for n in range(count)]
 
     async def send(i: int) -> None:
-        sent_at[f"{run}-{i}"] = time.perf_counter()
+        if i >= skipped:
+            sent_at[f"{run}-{i}"] = time.perf_counter()
         await publish_lead(js, bodies[i])
 
     try:
@@ -118,6 +152,18 @@ async def latency(
             await poll(lambda: len(task_at) >= count, timeout=60)
     finally:
         await nc.close()
+    return _latency(rate, count - skipped, sent_at, deal_ext, deal_at, task_at)
+
+
+def _latency(
+    rate: float,
+    sent: int,
+    sent_at: dict[str, float],
+    deal_ext: dict[str, str],
+    deal_at: dict[str, float],
+    task_at: dict[str, float],
+) -> Latency:
+    """Match each measured lead to its deal and its task; the percentiles."""
     lat = [
         (task_at[deal_id] - sent_at[ext]) * 1000
         for deal_id, ext in deal_ext.items()
@@ -130,7 +176,7 @@ async def latency(
     ]
     return Latency(
         rate=rate,
-        sent=count,
+        sent=sent,
         matched=len(lat),
         p50_ms=percentile(lat, 50),
         p99_ms=percentile(lat, 99),

@@ -108,6 +108,21 @@ async def relay_down(scene: Scene) -> None:
     await deal.wait_healthy()
 
 
+async def kill_nats_node(scene: Scene) -> None:
+    """SIGKILL the cluster node the services connected to, mid-stream; start it again 8 s
+    later (meanwhile the other two carry the R3 streams and the clients fail over)."""
+    await _at(time.monotonic(), random.uniform(3.0, scene.seconds / 2))
+    scene.stack.kill(0)
+    scene.log.append("NATS node n0 killed")
+    await asyncio.sleep(8)
+    await asyncio.to_thread(scene.stack.restart, 0)
+    scene.log.append("n0 back")
+
+
+CLUSTER = Scenario(
+    "3-node NATS cluster (R3, sync always), 2 replicas each, node killed", kill_nats_node
+)
+
 SCENARIOS = [
     Scenario("SIGKILL deal-service x3", sigkill("deal-service", 3)),
     Scenario("SIGKILL task-service x3", sigkill("task-service", 3)),

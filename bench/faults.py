@@ -23,7 +23,8 @@ from typing import Any
 import nats
 import yaml
 
-from bench.fault_cases import SCENARIOS, Scenario, Scene
+from bench.cluster import NatsCluster
+from bench.fault_cases import CLUSTER, SCENARIOS, Scenario, Scene
 from bench.fault_checks import Outcome, verify, wait_settled
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import machine_line
@@ -52,7 +53,7 @@ def write_config(path: Path, deadline_seconds: int) -> str:
     return str(path)
 
 
-async def fresh_streams(nats_url: str, window: float | None) -> None:
+async def fresh_streams(nats_url: str, window: float | None, replicas: int = 1) -> None:
     """Delete the project's streams and create them again (with the scenario's window)."""
     nc = await nats.connect(nats_url)
     try:
@@ -61,7 +62,7 @@ async def fresh_streams(nats_url: str, window: float | None) -> None:
             with contextlib.suppress(Exception):
                 await js.delete_stream(name)
         with _window_env(window):
-            await ensure_streams(js)
+            await ensure_streams(js, replicas=replicas)
     finally:
         await nc.close()
 
@@ -88,21 +89,33 @@ async def run_scenario(
     log_dir: Path,
     seconds: float,
     rate: float,
-    stack: DevStack | None = None,
+    stack: Any = None,
     migrate: bool = True,
+    replicas: int = 1,
+    client_url: str | None = None,
 ) -> tuple[Outcome, list[str]]:
-    """Services up, stream and fault, settle, verify, services down."""
+    """Services up (`replicas` of each), stream and fault, settle, verify, services down.
+
+    The services are given `nats_url`; the lead stream and the checks use `client_url`
+    (default the same), so a fault may kill the node the services first connected to.
+    """
     started = time.monotonic()
+    client_url = client_url or nats_url
     env = service_env(nats_url, database_url, CRM_CONFIG=config_path, **FAST)
+    env["CRM_STREAM_REPLICAS"] = "3" if replicas > 1 else "1"
     if scenario.window is not None:
         env[DUPLICATE_WINDOW_ENV] = str(scenario.window)
     tag = "-" + "".join(c if c.isalnum() else "_" for c in scenario.name)
-    services = {name: Service(name, env, log_dir, tag=tag) for name in PACKAGES}
-    stream = LeadStream(nats_url, prefix=f"f{int(started)}", rate=rate)
+    services = {
+        name + (f"-{r + 1}" if r else ""): Service(name, env, log_dir, tag=f"{tag}-{r + 1}")
+        for name in PACKAGES
+        for r in range(replicas)
+    }
+    stream = LeadStream(client_url, prefix=f"f{int(started)}", rate=rate)
     scene = Scene(services, stream, seconds, stack=stack, window=scenario.window)
     try:
         if migrate:
-            await asyncio.gather(*(asyncio.to_thread(s.migrate) for s in services.values()))
+            await asyncio.gather(*(asyncio.to_thread(services[n].migrate) for n in PACKAGES))
         for svc in services.values():
             svc.start()
         await asyncio.gather(*(svc.wait_healthy() for svc in services.values()))
@@ -112,8 +125,8 @@ async def run_scenario(
             scenario.fault(scene),
         )
         await stream.close()
-        elapsed = await wait_settled(nats_url, database_url, started)
-        outcome = await verify(scenario.name, stream, nats_url, database_url)
+        elapsed = await wait_settled(client_url, database_url, started)
+        outcome = await verify(scenario.name, stream, client_url, database_url)
         outcome.seconds = elapsed
         if scenario.window is not None and not outcome.bus_copies:
             outcome.problems.append("no event was republished after the window: not exercised")
@@ -163,10 +176,44 @@ async def run(args: argparse.Namespace) -> list[Outcome]:
                 rate=args.rate,
                 stack=stack,
             )
-            verdict = "ok" if outcome.ok else "FAIL: " + "; ".join(outcome.problems)
-            print(f"    {'; '.join(log) or 'stream only'} -> {verdict} ({outcome.seconds:.0f}s)")
+            _progress(outcome, log)
             outcomes.append(outcome)
+        if not args.only or any(k in CLUSTER.name for k in args.only):
+            print(f"[cluster] {CLUSTER.name} ...", flush=True)
+            outcomes.append(await run_cluster(args, stack.database_url, config))
+    for name in ("servers", "cluster"):  # the logs stay
+        shutil.rmtree(DATA / name, ignore_errors=True)
     return outcomes
+
+
+async def run_cluster(args: argparse.Namespace, admin_url: str, config: str) -> Outcome:
+    """Issue 6, item 3: three NATS nodes, R3 streams, two replicas of every service."""
+    cluster = NatsCluster(DATA / "cluster")
+    await asyncio.to_thread(cluster.start)
+    try:
+        db = await create_database(admin_url, "faults_cluster")
+        await fresh_streams(cluster.url(1), None, replicas=3)
+        outcome, log = await run_scenario(
+            CLUSTER,
+            nats_url=cluster.url(0),
+            client_url=cluster.url(1),
+            database_url=db,
+            config_path=config,
+            log_dir=DATA / "logs",
+            seconds=args.seconds,
+            rate=args.rate * 0.75,  # six service processes and three servers on this machine
+            stack=cluster,
+            replicas=2,
+        )
+    finally:
+        cluster.stop()
+    _progress(outcome, log)
+    return outcome
+
+
+def _progress(outcome: Outcome, log: list[str]) -> None:
+    verdict = "ok" if outcome.ok else "FAIL: " + "; ".join(outcome.problems)
+    print(f"    {'; '.join(log) or 'stream only'} -> {verdict} ({outcome.seconds:.0f}s)")
 
 
 def main() -> int:

@@ -44,6 +44,7 @@ async def end_to_end(
     """Throughput and latency on running services; returns (leads/s, p99 ms)."""
     tp = await e2e.throughput(nats_url, leads, run=f"tp-{label}")
     print(f"  [{label}] {leads} leads end to end: {tp.rate:,.0f}/s", flush=True)
+    await e2e.quiesce(nats_url)
     lat = await e2e.latency(nats_url, run=f"lat-{label}", offset=leads)
     print(f"  [{label}] latency at 200/s: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms")
     report.details[f"throughput_{label}"] = {**asdict(tp), "rate": tp.rate}
@@ -143,6 +144,9 @@ async def run(args: argparse.Namespace) -> Report:
         await main_run(report, args, stack)
         stack.nats.stop()  # one NATS at a time, so the two runs do not share the CPU
         await sync_run(report, args, stack.database_url)
+    # The servers' data (a million deals, the streams) is gigabytes; the logs stay.
+    for name in ("main", "sync"):
+        shutil.rmtree(DATA / name, ignore_errors=True)
     return report
 
 

@@ -86,7 +86,7 @@ class BatchConsumer(Generic[T]):
         parse: Callable[[Msg], tuple[str, T]],
         handle: Callable[[list[Item[T]]], Awaitable[None]],
         metrics: Metrics,
-        batch_size: int = 200,
+        batch_size: int = 500,
     ) -> None:
         self._js = js
         self._service = service

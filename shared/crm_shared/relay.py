@@ -30,6 +30,9 @@ from nats.js import JetStreamContext
 from crm_shared.metrics import Metrics
 
 log = logging.getLogger(__name__)
+# Fast-path rounds whose acks may be outstanding at once: enough to keep publishing while
+# earlier acks and deletes are on their way, few enough to hold back when NATS is slow.
+MAX_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class OutboxRelay:
         js: JetStreamContext,
         metrics: Metrics,
         *,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         sweep_interval: float = 1.0,
         sweep_age: float = 2.0,
     ) -> None:
@@ -63,6 +66,8 @@ class OutboxRelay:
         self._sweep = sweep_interval
         self._sweep_age = sweep_age
         self._fresh: list[Committed] = []
+        self._rounds: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(MAX_ROUNDS)
         self._wake = asyncio.Event()
         self._stopping = False
         # Test-only fault injection: die between commit and publish, or between publish
@@ -86,8 +91,9 @@ class OutboxRelay:
         next_sweep = 0.0
         while not self._stopping or self._fresh:
             try:
-                if self._fresh:
-                    await self.relay_fresh()
+                while self._fresh:
+                    await self._slots.acquire()
+                    self._start_round()
                 more = False
                 if not self._stopping and time.monotonic() >= next_sweep:
                     more = await self.relay_once() >= self._batch
@@ -106,16 +112,26 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             # A wake after this point finds `_fresh` non-empty at the top of the loop.
             self._wake.clear()
+        await asyncio.gather(*self._rounds, return_exceptions=True)
 
-    async def relay_fresh(self) -> int:
-        """Publish what commits handed over; returns how many were published and deleted.
+    def _start_round(self) -> None:
+        """Publish what commits handed over, without waiting for the previous round.
 
-        They leave memory whatever happens: one not acknowledged keeps its row, and the
+        The publishes are issued now, in commit order; their acks and the DELETE of their
+        rows are awaited in a task of their own, so events committed meanwhile go out at
+        once instead of queueing behind two round trips (up to `MAX_ROUNDS` at a time).
+        Events leave memory whatever happens: one not acknowledged keeps its row, and the
         sweep publishes it once the row is `sweep_age` old.
         """
         batch = self._fresh[: self._batch]
         del self._fresh[: len(batch)]
-        results = await self._publish([(c.event_id, c.subject, c.payload) for c in batch])
+        sends = self._send([(c.event_id, c.subject, c.payload) for c in batch])
+        task = asyncio.create_task(self._finish_round(batch, sends))
+        self._rounds.add(task)
+        task.add_done_callback(self._round_done)
+
+    async def _finish_round(self, batch: list[Committed], sends: list[asyncio.Future[Any]]) -> None:
+        results = await self._acks(sends)
         done = [c.event_id for c, res in zip(batch, results, strict=True) if not _failed(res)]
         if done:
             await self._pool.execute(
@@ -123,7 +139,14 @@ class OutboxRelay:
             )
         self._metrics.events_published.inc(len(done))
         _raise_failures(results)
-        return len(done)
+
+    def _round_done(self, task: asyncio.Task[None]) -> None:
+        self._rounds.discard(task)
+        self._slots.release()
+        if not task.cancelled() and task.exception() is not None:
+            # The rows stay; the sweep takes them over. Nothing to retry here.
+            log.warning("outbox fast path failed, left to the sweep: %r", task.exception())
+            self._metrics.outbox_failures.inc()
 
     async def relay_once(self) -> int:
         """Sweep: publish one batch of rows left behind; returns how many were published."""
@@ -139,8 +162,8 @@ class OutboxRelay:
             self._observe_backlog(rows)
             if not rows:
                 return 0
-            results = await self._publish(
-                [(r["event_id"], r["subject"], bytes(r["payload"])) for r in rows]
+            results = await self._acks(
+                self._send([(r["event_id"], r["subject"], bytes(r["payload"])) for r in rows])
             )
             done = [r["id"] for r, res in zip(rows, results, strict=True) if not _failed(res)]
             failed = [
@@ -160,17 +183,20 @@ class OutboxRelay:
         _raise_failures(results)
         return len(done)
 
-    async def _publish(self, events: list[tuple[str, str, bytes]]) -> list[Any]:
-        """Publish (event id, subject, payload) all at once; each result is an ack or error."""
+    def _send(self, events: list[tuple[str, str, bytes]]) -> list[asyncio.Future[Any]]:
+        """Start publishing (event id, subject, payload), in this order; one future each."""
         if self._fault == "crash_before_publish":
             os.kill(os.getpid(), signal.SIGKILL)
-        results = await asyncio.gather(
-            *(
+        return [
+            asyncio.ensure_future(
                 self._js.publish(subject, payload, headers={"Nats-Msg-Id": event_id})
-                for event_id, subject, payload in events
-            ),
-            return_exceptions=True,
-        )
+            )
+            for event_id, subject, payload in events
+        ]
+
+    async def _acks(self, sends: list[asyncio.Future[Any]]) -> list[Any]:
+        """Each publish's ack, or the exception it got."""
+        results = await asyncio.gather(*sends, return_exceptions=True)
         if self._fault == "crash_after_publish":
             os.kill(os.getpid(), signal.SIGKILL)
         return results

@@ -21,8 +21,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read the environment (CRM_LEAD_BATCH_SIZE tunes the lead consumer)."""
+        """Read the environment (CRM_LEAD_BATCH_SIZE tunes the lead consumer).
+
+        500 rather than 200: each batch costs a fetch, a transaction and a relay round
+        whatever its size, and at full speed on two cores the larger batch gave about 15%
+        more leads per second (`make bench`); a light load still gets batches of one.
+        """
         return cls(
             common=ServiceSettings.from_env(DEFAULT_METRICS_PORT),
-            lead_batch_size=int(os.environ.get("CRM_LEAD_BATCH_SIZE", "200")),
+            lead_batch_size=int(os.environ.get("CRM_LEAD_BATCH_SIZE", "500")),
         )

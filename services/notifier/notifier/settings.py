@@ -33,7 +33,7 @@ class Settings:
     def from_env(cls) -> Settings:
         """Read the environment.
 
-        CRM_NOTIFIER_BATCH_SIZE: events handled per transaction (200);
+        CRM_NOTIFIER_BATCH_SIZE: events handled per transaction (500);
         CRM_OVERDUE_FIRE_BATCH: overdue tasks fired per transaction (500);
         CRM_OVERDUE_MAX_SLEEP: longest the watcher sleeps without looking, seconds (5) -- a
         replica that did not consume a new deadline itself still sees it this soon;
@@ -43,7 +43,7 @@ class Settings:
         env = os.environ.get
         return cls(
             common=ServiceSettings.from_env(DEFAULT_METRICS_PORT),
-            batch_size=int(env("CRM_NOTIFIER_BATCH_SIZE", "200")),
+            batch_size=int(env("CRM_NOTIFIER_BATCH_SIZE", "500")),
             fire_batch=int(env("CRM_OVERDUE_FIRE_BATCH", "500")),
             max_sleep=float(env("CRM_OVERDUE_MAX_SLEEP", "5")),
             backoff_base=float(env("CRM_DELIVERY_BACKOFF_BASE", "1")),

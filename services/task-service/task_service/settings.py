@@ -25,6 +25,6 @@ class Settings:
         """Read the environment (CRM_TASK_BATCH_SIZE tunes the deal-event consumer)."""
         return cls(
             common=ServiceSettings.from_env(DEFAULT_METRICS_PORT),
-            deal_batch_size=int(os.environ.get("CRM_TASK_BATCH_SIZE", "200")),
+            deal_batch_size=int(os.environ.get("CRM_TASK_BATCH_SIZE", "500")),
             gauge_refresh_seconds=float(os.environ.get("CRM_TASK_GAUGE_REFRESH", "30")),
         )
