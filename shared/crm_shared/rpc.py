@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from faststream.nats import NatsMessage, NatsRouter
 from pydantic import BaseModel, ValidationError
 
 from crm_shared.commands import MAX_BODY_BYTES, ErrorBody, ErrorCode, Refused, refusal
@@ -66,3 +67,35 @@ async def answer(
         return refusal(ErrorBody(code=ErrorCode.unavailable, message=f"try again: {exc!r}"))
     metrics.commands.labels(subject, "ok").inc()
     return reply
+
+
+Route = tuple[type[BaseModel], Callable[[Any, Any], Awaitable[Reply]]]
+
+
+def build_router(routes: list[Route], ctx: Any, *, queue: str, metrics: Metrics) -> NatsRouter:
+    """One FastStream subscriber per request subject, in the service's queue group.
+
+    Each handler is `(request, ctx)`; every request gets a reply through `answer`.
+    """
+    router = NatsRouter()
+    for model, handler in routes:
+        _route(router, ctx, model, handler, queue, metrics)
+    return router
+
+
+def _route(
+    router: NatsRouter,
+    ctx: Any,
+    model: type[BaseModel],
+    handler: Callable[[Any, Any], Awaitable[Reply]],
+    queue: str,
+    metrics: Metrics,
+) -> None:
+    subject: str = model.SUBJECT  # type: ignore[attr-defined]
+
+    async def use_case(request: Any) -> Reply:
+        return await handler(request, ctx)
+
+    @router.subscriber(subject, queue=queue, title=f"{subject}:{queue}")
+    async def endpoint(message: NatsMessage) -> Reply:
+        return await answer(message.body, model, use_case, metrics, subject)
