@@ -17,7 +17,7 @@ from typing import Any
 from crm_shared import inbox
 from crm_shared.commands import ErrorCode, Refused
 from crm_shared.consumer import Item
-from crm_shared.events import DealCreated, LeadReceived, StageChanged
+from crm_shared.events import LeadReceived
 from crm_shared.outbox import UnitOfWork
 from deal_service.adapters import lead_batch as batch
 from deal_service.adapters import repository as repo
@@ -25,7 +25,7 @@ from deal_service.domain.contacts import BadPhone, normalise_email, normalise_ph
 from deal_service.domain.model import Contact, Deal
 from deal_service.domain.rules import check_user
 from deal_service.handlers.context import Context
-from deal_service.handlers.opening import new_deal
+from deal_service.handlers.opening import emit_opened, new_deal
 
 CONSUMER = "deal-service-leads"
 
@@ -157,7 +157,7 @@ async def _open_from_leads(accepted: list[_Accepted], ctx: Context, uow: UnitOfW
     await batch.insert_deals(uow.conn, deals)
     await batch.add_stage_entries(uow.conn, [d for d, _ in deals], None)
     for deal, _ in deals:
-        _emit_opened(uow, deal)
+        emit_opened(uow, deal, None)
         ctx.metrics.deals_created.labels("lead").inc()
 
 
@@ -183,23 +183,6 @@ async def _responsibles(
         else:
             chosen.append(managers[(next(turn) - 1) % len(managers)].id)
     return chosen
-
-
-def _emit_opened(uow: UnitOfWork, deal: Deal) -> None:
-    """DealCreated, then StageChanged from nowhere into the entry stage."""
-    dto = deal.to_dto()
-    uow.emit(DealCreated(deal=dto), subject_id=deal.id)
-    uow.emit(
-        StageChanged(
-            deal_id=deal.id,
-            from_stage=None,
-            to_stage=deal.stage,
-            version=deal.version,
-            actor_id=None,
-            deal=dto,
-        ),
-        subject_id=deal.id,
-    )
 
 
 def _title(lead: LeadReceived) -> str:

@@ -66,6 +66,13 @@ async def open_deal(
         deal.rop_id = ctx.config.default_rop
     await repo.insert_deal(uow.conn, deal, lead_comment)
     await repo.add_stage_history(uow.conn, deal, None, actor_id)
+    emit_opened(uow, deal, actor_id)
+    ctx.metrics.deals_created.labels(origin).inc()
+    return deal
+
+
+def emit_opened(uow: UnitOfWork, deal: Deal, actor_id: str | None) -> None:
+    """DealCreated, then StageChanged from nowhere into the entry stage."""
     dto = deal.to_dto()
     uow.emit(DealCreated(deal=dto), subject_id=deal.id)
     uow.emit(
@@ -79,8 +86,6 @@ async def open_deal(
         ),
         subject_id=deal.id,
     )
-    ctx.metrics.deals_created.labels(origin).inc()
-    return deal
 
 
 def new_deal(ctx: Context, **fields: object) -> Deal:
