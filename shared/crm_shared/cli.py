@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable
 from typing import Any, Protocol
+
+import uvloop
 
 from crm_shared.config import ConfigError
 from crm_shared.runtime import serve_forever
@@ -29,7 +30,7 @@ def run_service(
             return 0
         if command == "serve":
             service = serve()
-            asyncio.run(serve_forever(service.start, service.stop))
+            uvloop.run(serve_forever(service.start, service.stop))
             return 0
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """Transactional outbox: events are rows written in the business transaction.
 
 `UnitOfWork` collects the events a use case raises and writes them all with one INSERT just
-before COMMIT, so state and events commit together or not at all. `OutboxRelay` (in
+before COMMIT, so state and events commit together or not at all. Writes a handler `defer`s
+go out in that same statement: a batch's writes cost one round trip, not one each. `OutboxRelay` (in
 `crm_shared.relay`) publishes them to JetStream with `Nats-Msg-Id` = event id, deletes the
 rows once acknowledged, and retries until they are.
 """
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +24,7 @@ from crm_shared.events import EventData
 from crm_shared.relay import Committed, OutboxRelay
 
 log = logging.getLogger(__name__)
+_PARAM = re.compile(r"\$(\d+)")
 
 
 def outbox_ddl(schema: str) -> list[str]:
@@ -57,6 +61,7 @@ class UnitOfWork:
         self._source = source
         self._on_commit = on_commit
         self._events: list[tuple[str, CloudEvent]] = []
+        self._writes: list[tuple[str, tuple[Any, ...]]] = []
         self.conn: asyncpg.Connection
         self._tx: Any = None
 
@@ -85,6 +90,7 @@ class UnitOfWork:
                     await self._tx.rollback()
         finally:
             self._events.clear()
+            self._writes.clear()
             await self._pool.release(self.conn)
 
     def emit(self, data: EventData, *, subject_id: str, nats_subject: str | None = None) -> str:
@@ -98,6 +104,17 @@ class UnitOfWork:
         self._events.append((nats_subject or data.SUBJECT, event))
         return event.id
 
+    def defer(self, sql: str, *args: Any) -> None:
+        """Queue an INSERT, UPDATE or DELETE for commit, sent in one statement with the outbox.
+
+        The queued writes become sub-statements of one `WITH` query, so they cost a single
+        round trip. They run on one snapshot and in no set order: none sees another's rows
+        (nor does a trigger they fire), so defer only writes that do not depend on each
+        other. Foreign keys are checked at the end of the statement, so a row may refer to
+        one inserted beside it.
+        """
+        self._writes.append((sql, args))
+
     @property
     def pending_events(self) -> list[tuple[str, CloudEvent]]:
         """Events raised so far in this unit of work (for tests and metrics)."""
@@ -106,18 +123,48 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Write the queued events, commit, and hand them to the relay."""
         rows = [Committed(e.id, s, e.to_bytes()) for s, e in self._events]
+        writes = list(self._writes)
         if rows:
-            await self.conn.execute(
-                f"""INSERT INTO "{self._schema}".outbox (event_id, subject, payload)
-                    SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])""",
-                [r.event_id for r in rows],
-                [r.subject for r in rows],
-                [r.payload for r in rows],
+            writes.append(
+                (
+                    f"""INSERT INTO "{self._schema}".outbox (event_id, subject, payload)
+                        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])""",
+                    (
+                        [r.event_id for r in rows],
+                        [r.subject for r in rows],
+                        [r.payload for r in rows],
+                    ),
+                )
             )
+        if writes:
+            sql, args = combine(writes)
+            await self.conn.execute(sql, *args)
         await self._tx.commit()
         self._tx = None
         if rows:
             self._on_commit(rows)
 
 
-__all__ = ["Committed", "OutboxRelay", "UnitOfWork", "outbox_ddl"]
+def _renumber(offset: int, match: re.Match[str]) -> str:
+    return f"${int(match.group(1)) + offset}"
+
+
+def combine(statements: list[tuple[str, tuple[Any, ...]]]) -> tuple[str, list[Any]]:
+    """Several data-modifying statements as one: all but the last become `WITH` items.
+
+    Each statement numbers its parameters from $1; they are renumbered to follow on.
+    """
+    if len(statements) == 1:
+        sql, args = statements[0]
+        return sql, list(args)
+    parts: list[str] = []
+    values: list[Any] = []
+    for sql, args in statements:
+        offset = len(values)
+        parts.append(_PARAM.sub(partial(_renumber, offset), sql))
+        values.extend(args)
+    items = ", ".join(f"w{i} AS ({part})" for i, part in enumerate(parts[:-1]))
+    return f"WITH {items} {parts[-1]}", values
+
+
+__all__ = ["Committed", "OutboxRelay", "UnitOfWork", "combine", "outbox_ddl"]

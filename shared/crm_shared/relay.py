@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # Fast-path rounds whose acks may be outstanding at once: enough to keep publishing while
 # earlier acks and deletes are on their way, few enough to hold back when NATS is slow.
 MAX_ROUNDS = 4
+# Acknowledged rows are deleted together, at most this long after their ack: under a
+# steady trickle of events one DELETE per round would be a transaction per event.
+DELETE_DELAY = 0.1
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class OutboxRelay:
         self._rounds: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_ROUNDS)
         self._wake = asyncio.Event()
+        self._acked: list[str] = []
+        self._deleting: asyncio.Task[None] | None = None
         self._stopping = False
         # Test-only fault injection: die between commit and publish, or between publish
         # and delete, to prove that no event is lost or duplicated on the bus.
@@ -113,6 +118,7 @@ class OutboxRelay:
             # A wake after this point finds `_fresh` non-empty at the top of the loop.
             self._wake.clear()
         await asyncio.gather(*self._rounds, return_exceptions=True)
+        await self._delete_acked(delay=0)
 
     def _start_round(self) -> None:
         """Publish what commits handed over, without waiting for the previous round.
@@ -133,12 +139,35 @@ class OutboxRelay:
     async def _finish_round(self, batch: list[Committed], sends: list[asyncio.Future[Any]]) -> None:
         results = await self._acks(sends)
         done = [c.event_id for c, res in zip(batch, results, strict=True) if not _failed(res)]
-        if done:
-            await self._pool.execute(
-                f'DELETE FROM "{self._schema}".outbox WHERE event_id = ANY($1::text[])', done
-            )
         self._metrics.events_published.inc(len(done))
+        self._acked.extend(done)
+        if len(self._acked) >= self._batch:
+            await self._delete_acked(delay=0)
+        elif self._acked and self._deleting is None:
+            self._deleting = asyncio.create_task(self._delete_acked(delay=DELETE_DELAY))
+            self._rounds.add(self._deleting)
+            self._deleting.add_done_callback(self._rounds.discard)
         _raise_failures(results)
+
+    async def _delete_acked(self, delay: float) -> None:
+        """Delete the rows of acknowledged events, after `delay` (more acks join meanwhile).
+
+        Should the DELETE fail, the rows stay and the sweep publishes them again once they
+        are `sweep_age` old; the stream drops those copies as duplicates.
+        """
+        if delay:
+            await asyncio.sleep(delay)
+            self._deleting = None
+        ids, self._acked = self._acked, []
+        if not ids:
+            return
+        try:
+            await self._pool.execute(
+                f'DELETE FROM "{self._schema}".outbox WHERE event_id = ANY($1::text[])', ids
+            )
+        except Exception as exc:
+            log.warning("deleting %d published outbox rows failed: %r", len(ids), exc)
+            self._metrics.outbox_failures.inc()
 
     def _round_done(self, task: asyncio.Task[None]) -> None:
         self._rounds.discard(task)
