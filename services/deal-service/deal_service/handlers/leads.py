@@ -14,13 +14,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from crm_shared import inbox
 from crm_shared.commands import ErrorCode, Refused
 from crm_shared.consumer import Item
 from crm_shared.events import LeadReceived
 from crm_shared.outbox import UnitOfWork
 from deal_service.adapters import lead_batch as batch
-from deal_service.adapters import repository as repo
 from deal_service.domain.contacts import BadPhone, normalise_email, normalise_phone
 from deal_service.domain.model import Contact, Deal
 from deal_service.domain.rules import check_user
@@ -40,31 +38,52 @@ class _Accepted:
 
 
 async def receive_leads(items: list[Item[LeadReceived]], ctx: Context) -> None:
-    """Turn a batch of leads into deals in one transaction.
+    """Turn a batch of leads into deals in one transaction of two statements.
 
     Duplicates are caught twice: by event id (the inbox) and by (source, external_id), so a
-    source system that re-sends a lead under a new message id still makes one deal.
+    source system that re-sends a lead under a new message id still makes one deal. The
+    checks that need no database run first, so that one read can also draw the round-robin
+    numbers of the leads that will open a deal.
     """
+    checked: list[_Accepted | Refused] = []
+    for item in items:
+        try:
+            checked.append(_check(item.value, ctx))
+        except Refused as refused:
+            checked.append(refused)
+    rule, managers = ctx.config.lead_assignment, ctx.config.managers
     async with ctx.uow() as uow:
-        fresh = await inbox.claim(uow.conn, repo.SCHEMA, CONSUMER, [i.event_id for i in items])
-        new_items = [i for i in items if i.event_id in fresh]
-        known = await batch.leads_with_deals(
-            uow.conn, [(i.value.source, i.value.external_id) for i in new_items]
+        state = await batch.read_batch(
+            uow.conn,
+            CONSUMER,
+            [
+                batch.BatchLead(
+                    event_id=item.event_id,
+                    source=item.value.source,
+                    external_id=item.value.external_id,
+                    valid=isinstance(check, _Accepted),
+                    unassigned=item.value.responsible_id is None,
+                )
+                for item, check in zip(items, checked, strict=True)
+            ],
+            sorted({c.phone for c in checked if isinstance(c, _Accepted) and c.phone}),
+            sorted({c.email for c in checked if isinstance(c, _Accepted) and c.email}),
+            draw_numbers=rule.mode != "fixed" and bool(managers),
         )
         accepted: list[_Accepted] = []
-        for item in items:
+        known = state.known
+        for item, check in zip(items, checked, strict=True):
             lead = item.value
             key = (lead.source, lead.external_id)
-            if item.event_id not in fresh or key in known:
+            if item.event_id not in state.fresh or key in known:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
                 continue
-            try:
-                accepted.append(_check(lead, ctx))
-            except Refused as refused:
-                item.reject(f"{refused.error.code.value}: {refused.error.message}")
+            if isinstance(check, Refused):
+                item.reject(f"{check.error.code.value}: {check.error.message}")
                 continue
+            accepted.append(check)
             known.add(key)  # a second copy later in this batch is a duplicate
-        await _open_from_leads(accepted, ctx, uow)
+        await _open_from_leads(accepted, ctx, uow, state)
         await uow.commit()
     for item in items:
         if item.rejected is None:
@@ -126,15 +145,15 @@ class _Contacts:
         return contact
 
 
-async def _open_from_leads(accepted: list[_Accepted], ctx: Context, uow: UnitOfWork) -> None:
+async def _open_from_leads(
+    accepted: list[_Accepted], ctx: Context, uow: UnitOfWork, state: batch.BatchState
+) -> None:
     """Contacts, responsibles, the deals and their events for every accepted lead."""
     if not accepted:
         return
-    phones = sorted({a.phone for a in accepted if a.phone is not None})
-    emails = sorted({a.email for a in accepted if a.email is not None})
-    contacts = _Contacts(await batch.find_contacts(uow.conn, phones, emails))
+    contacts = _Contacts(state.contacts)
     resolved = [contacts.resolve(a) for a in accepted]
-    responsibles = await _responsibles(ctx, uow, [a.lead for a in accepted])
+    responsibles = await _responsibles(ctx, uow, [a.lead for a in accepted], state.numbers)
     deals: list[tuple[Deal, str | None]] = []
     for a, contact, responsible in zip(accepted, resolved, responsibles, strict=True):
         lead = a.lead
@@ -153,24 +172,30 @@ async def _open_from_leads(accepted: list[_Accepted], ctx: Context, uow: UnitOfW
         if ctx.config.plan != "free":
             deal.rop_id = ctx.config.default_rop  # the РОП robot (rule 1)
         deals.append((deal, lead.comment))
-    await batch.insert_contacts(uow.conn, contacts.created)
-    await batch.insert_deals(uow.conn, deals)
-    await batch.add_stage_entries(uow.conn, [d for d, _ in deals], None)
+    batch.insert_contacts(uow, contacts.created)
+    batch.insert_deals(uow, deals)
+    batch.add_stage_entries(uow, [d for d, _ in deals], None)
     for deal, _ in deals:
         emit_opened(uow, deal, None)
         ctx.metrics.deals_created.labels("lead").inc()
 
 
 async def _responsibles(
-    ctx: Context, uow: UnitOfWork, leads: list[LeadReceived]
+    ctx: Context, uow: UnitOfWork, leads: list[LeadReceived], drawn: list[int]
 ) -> list[str | None]:
-    """Who gets each lead: its own responsible_id, a fixed user, or the next manager in turn."""
+    """Who gets each lead: its own responsible_id, a fixed user, or the next manager in turn.
+
+    `drawn` are the numbers the batch's read drew for exactly these leads; should it ever
+    fall short, the rest are drawn here (a guard: the read applies the same rule).
+    """
     rule = ctx.config.lead_assignment
     managers = ctx.config.managers
     unassigned = sum(1 for lead in leads if lead.responsible_id is None)
     numbers: list[int] = []
     if rule.mode != "fixed" and managers:
-        numbers = await batch.next_assignment_numbers(uow.conn, unassigned)
+        numbers = drawn[:unassigned]
+        if len(numbers) < unassigned:
+            numbers += await batch.next_assignment_numbers(uow.conn, unassigned - len(numbers))
     turn = iter(numbers)
     chosen: list[str | None] = []
     for lead in leads:
