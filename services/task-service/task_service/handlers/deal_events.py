@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from crm_shared import inbox
 from crm_shared.config import UnknownStage
 from crm_shared.consumer import Item
 from crm_shared.envelope import utcnow
@@ -41,24 +40,26 @@ async def apply_deal_events(items: list[Item[DealEvent | None]], ctx: Context) -
     if not relevant:
         return
     raised: list[TaskEvent] = []
+    changes = [(as_change(i.value), i) for i in relevant if i.value is not None]
     async with ctx.uow() as uow:
-        fresh = await inbox.claim(uow.conn, repo.SCHEMA, CONSUMER, [i.event_id for i in relevant])
+        read = await repo.read_batch(
+            uow.conn,
+            CONSUMER,
+            [i.event_id for i in relevant],
+            [change.deal.id for change, _ in changes],
+        )
         by_deal: dict[str, list[tuple[DealChange, Item[DealEvent | None]]]] = {}
-        for item in relevant:
-            if item.event_id not in fresh:
+        for change, item in changes:
+            if item.event_id not in read.fresh:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
                 continue
-            assert item.value is not None
-            change = as_change(item.value)
             by_deal.setdefault(change.deal.id, []).append((change, item))
         if not by_deal:
             return
-        states = await repo.lock_states(uow.conn, list(by_deal))
-        open_tasks = await repo.open_tasks(uow.conn, list(by_deal))
         now = utcnow()
         aggregates: list[DealTasks] = []
         for deal_id in sorted(by_deal):
-            agg = DealTasks(states[deal_id], open_tasks.get(deal_id, []))
+            agg = DealTasks(read.states[deal_id], read.open_tasks.get(deal_id, []))
             for change, item in sorted(by_deal[deal_id], key=lambda ci: ci[0].version):
                 try:
                     if not agg.apply(change, ctx.config, now):
@@ -66,10 +67,16 @@ async def apply_deal_events(items: list[Item[DealEvent | None]], ctx: Context) -
                 except UnknownStage as exc:
                     item.reject(f"deal {deal_id} v{change.version}: {exc}")
             aggregates.append(agg)
-        await repo.save_states(uow.conn, [a.state for a in aggregates])
-        # Closing before inserting keeps the one-open-stage-task index satisfied throughout.
-        await repo.update_tasks(uow.conn, [t for a in aggregates for t in a.dirty.values()])
-        await repo.insert_tasks(uow.conn, [t for a in aggregates for t in a.new.values()])
+        repo.save_states(uow, [a.state for a in aggregates])
+        closing = [t for a in aggregates for t in a.dirty.values()]
+        opening = [t for a in aggregates for t in a.new.values()]
+        if closing and opening:
+            # Closing before inserting keeps the one-open-stage-task index satisfied
+            # throughout; deferred writes run in no set order, so this one goes now.
+            await repo.update_tasks(uow.conn, closing)
+        else:
+            repo.update_tasks_at_commit(uow, closing)
+        repo.insert_tasks(uow, opening)
         for agg in aggregates:
             raised += agg.events
         events.emit(uow, raised)
