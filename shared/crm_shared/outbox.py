@@ -60,7 +60,7 @@ class UnitOfWork:
         self._schema = schema
         self._source = source
         self._on_commit = on_commit
-        self._events: list[tuple[str, CloudEvent]] = []
+        self._events: list[Committed] = []
         self._writes: list[tuple[str, tuple[Any, ...]]] = []
         self.conn: asyncpg.Connection
         self._tx: Any = None
@@ -95,14 +95,11 @@ class UnitOfWork:
 
     def emit(self, data: EventData, *, subject_id: str, nats_subject: str | None = None) -> str:
         """Queue an event for the outbox; returns its id."""
-        event = CloudEvent(
-            source=self._source,
-            type=data.TYPE,
-            subject=subject_id,
-            data=data.model_dump(mode="json"),
+        event_id, body = CloudEvent.encode(
+            source=self._source, type=data.TYPE, subject=subject_id, data=data
         )
-        self._events.append((nats_subject or data.SUBJECT, event))
-        return event.id
+        self._events.append(Committed(event_id, nats_subject or data.SUBJECT, body))
+        return event_id
 
     def defer(self, sql: str, *args: Any) -> None:
         """Queue an INSERT, UPDATE or DELETE for commit, sent in one statement with the outbox.
@@ -115,14 +112,9 @@ class UnitOfWork:
         """
         self._writes.append((sql, args))
 
-    @property
-    def pending_events(self) -> list[tuple[str, CloudEvent]]:
-        """Events raised so far in this unit of work (for tests and metrics)."""
-        return list(self._events)
-
     async def commit(self) -> None:
         """Write the queued events, commit, and hand them to the relay."""
-        rows = [Committed(e.id, s, e.to_bytes()) for s, e in self._events]
+        rows = list(self._events)
         writes = list(self._writes)
         if rows:
             writes.append(
