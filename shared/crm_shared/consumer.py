@@ -87,12 +87,16 @@ class BatchConsumer(Generic[T]):
         handle: Callable[[list[Item[T]]], Awaitable[None]],
         metrics: Metrics,
         batch_size: int = 500,
+        filter_subjects: list[str] | None = None,
     ) -> None:
         self._js = js
         self._service = service
         self._stream = stream
         self._durable = durable
         self._subject = subject
+        # Several subjects in one stream order (NATS ≥ 2.10): the server then skips what the
+        # handler would only ack unread. Applies when the durable consumer is created.
+        self._filters = filter_subjects
         self._parse = parse
         self._handle = handle
         self._metrics = metrics
@@ -106,7 +110,8 @@ class BatchConsumer(Generic[T]):
             durable_name=self._durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            filter_subject=self._subject,
+            filter_subject=None if self._filters else self._subject,
+            filter_subjects=self._filters,
             ack_wait=float(os.environ.get("CRM_ACK_WAIT_SECONDS", ACK_WAIT_SECONDS)),
             max_deliver=-1,
             max_ack_pending=20_000,

@@ -1,7 +1,11 @@
-"""Event consumers of task-service: the deal events on `crm.deal.>`.
+"""Event consumers of task-service: the deal events it applies, StageChanged and DealUpdated.
 
-One durable consumer for every deal subject, dispatched on the subject, so that the moves and
-the updates of one deal arrive in one ordered stream (two consumers would race each other).
+One durable consumer for both subjects, dispatched on the subject, so that the moves and the
+updates of one deal arrive in one ordered stream (two consumers would race each other). The
+consumer filters on the two subjects, so the server does not deliver the rest of
+`crm.deal.>` (a DealCreated per lead, refused moves) only to be acked unread. A durable made
+by an older version filters on `crm.deal.>`; what it delivers beyond the two is still
+recognised and acked.
 """
 
 from __future__ import annotations
@@ -49,4 +53,5 @@ def deal_event_consumer(
         handle=handle,
         metrics=ctx.metrics,
         batch_size=batch_size,
+        filter_subjects=sorted(_MODELS),
     )
