@@ -60,6 +60,36 @@ async def record_opened(conn: asyncpg.Connection, tasks: list[Task]) -> None:
         )
 
 
+async def claim_and_record_opened(
+    conn: asyncpg.Connection, consumer: str, opened: list[tuple[str, Task]]
+) -> set[str]:
+    """`inbox.claim` and `record_opened` in one statement: (event id, task) pairs in, the
+    event ids not seen before out; only the tasks of those are recorded."""
+    columns = _columns([task for _, task in opened])
+    rows = await conn.fetch(
+        f"""WITH claimed AS (
+                INSERT INTO {SCHEMA}.inbox (consumer, event_id)
+                SELECT $8, unnest($9::text[]) ON CONFLICT DO NOTHING RETURNING event_id
+            ), recorded AS (
+                INSERT INTO {SCHEMA}.deadlines
+                    (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
+                SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
+                       task::jsonb, true
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                            $6::timestamptz[], $7::text[], $9::text[])
+                  AS t(task_id, deal_id, creator_id, responsible_id, title, deadline, task,
+                       event_id)
+                WHERE t.event_id IN (SELECT event_id FROM claimed)
+                ON CONFLICT (task_id) DO NOTHING
+            )
+            SELECT event_id FROM claimed""",
+        *columns,
+        consumer,
+        [event_id for event_id, _ in opened],
+    )
+    return {r["event_id"] for r in rows}
+
+
 async def record_updated(conn: asyncpg.Connection, tasks: list[Task]) -> None:
     """Replace the copy of tasks still waiting to fire (new responsible, РОП or deadline).
 

@@ -27,6 +27,22 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
     # One entry per task and kind (the last wins); the kinds are applied opened, updated,
     # closed, which gives the same end state as applying the events one by one.
     by_kind: dict[type, dict[str, Task]] = {TaskOpened: {}, TaskUpdated: {}, TaskClosed: {}}
+    if all(isinstance(item.value, TaskOpened) for item in events):
+        # The usual batch (new leads' tasks): claim and record in one statement.
+        async with ctx.uow() as uow:
+            fresh = await repo.claim_and_record_opened(
+                uow.conn,
+                CONSUMER,
+                [(item.event_id, item.value.task) for item in events if item.value is not None],
+            )
+            await uow.commit()
+        for item in events:
+            if item.event_id not in fresh:
+                ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
+            elif item.value is not None:
+                by_kind[TaskOpened][item.value.task.id] = item.value.task
+        _wake(ctx, by_kind)
+        return
     async with ctx.uow() as uow:
         fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, [i.event_id for i in events])
         for item in events:
@@ -38,6 +54,11 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
         await repo.record_updated(uow.conn, list(by_kind[TaskUpdated].values()))
         await repo.record_closed(uow.conn, list(by_kind[TaskClosed].values()))
         await uow.commit()
+    _wake(ctx, by_kind)
+
+
+def _wake(ctx: Context, by_kind: dict[type, dict[str, Task]]) -> None:
+    """Wake the watcher if an open task with a deadline came in."""
     closed = by_kind[TaskClosed]
     deadlines = [
         t.deadline
