@@ -50,12 +50,6 @@ def lead(external_id: str, n: int, *, source: str = "bench", msg_id: str | None 
     return json.dumps(event, ensure_ascii=False).encode()
 
 
-async def publish_lead(js: JetStreamContext, body: bytes) -> None:
-    """Publish one lead, its envelope id as Nats-Msg-Id (the stream de-duplicates on it)."""
-    msg_id = json.loads(body)["id"]
-    await js.publish(LEAD_SUBJECT, body, headers={"Nats-Msg-Id": msg_id})
-
-
 async def publish_all(
     js: JetStreamContext, subject: str, bodies: Sequence[bytes], *, window: int = WINDOW
 ) -> float:
