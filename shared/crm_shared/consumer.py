@@ -1,9 +1,10 @@
 """Durable JetStream consumer that hands messages to a handler in batches.
 
 Why not FastStream's batch subscriber: it waits until a batch is full or its timeout runs
-out, which adds that timeout to every event's latency under light load. Here a fetch returns
-whatever is waiting (up to `batch_size`) at once, and the whole batch is handled in one
-transaction: throughput comes from batching, latency stays at one round trip.
+out, which adds that timeout to every event's latency under light load. Here pull requests
+stand on the server (`crm_shared.pull`), the loop takes whatever has arrived (up to
+`batch_size`) as soon as it is free, and the whole batch is handled in one transaction:
+throughput comes from batching, latency stays at one delivery.
 
 Failure policy (FastStream's NATS default would drop a message whose handler fails; we never
 do): a message that cannot be parsed, or that the handler rejects as invalid, goes to
@@ -24,13 +25,16 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import asyncpg
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from crm_shared.bus import dead_letter
 from crm_shared.commands import MAX_BODY_BYTES
 from crm_shared.metrics import Metrics
+from crm_shared.pull import PullFeed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -77,6 +81,7 @@ class BatchConsumer(Generic[T]):
 
     def __init__(
         self,
+        nc: Client,
         js: JetStreamContext,
         *,
         service: str,
@@ -89,6 +94,7 @@ class BatchConsumer(Generic[T]):
         batch_size: int = 500,
         filter_subjects: list[str] | None = None,
     ) -> None:
+        self._nc = nc
         self._js = js
         self._service = service
         self._stream = stream
@@ -102,6 +108,7 @@ class BatchConsumer(Generic[T]):
         self._metrics = metrics
         self._batch = batch_size
         self._running = False
+        self._feed: PullFeed | None = None
         self.last_batch_at = 0.0
 
     async def run(self) -> None:
@@ -116,25 +123,37 @@ class BatchConsumer(Generic[T]):
             max_deliver=-1,
             max_ack_pending=20_000,
         )
-        psub = await self._js.pull_subscribe(
-            self._subject, durable=self._durable, stream=self._stream, config=config
+        try:
+            await self._js.consumer_info(self._stream, self._durable)
+        except NotFoundError:
+            await self._js.add_consumer(self._stream, config=config)
+        self._feed = feed = PullFeed(
+            self._nc, stream=self._stream, durable=self._durable, batch=self._batch
         )
+        await feed.start()
         self._running = True
-        while self._running:
-            try:
-                msgs = await psub.fetch(self._batch, timeout=1.0)
-            except TimeoutError:
-                continue
-            except Exception as exc:  # bus reconnecting: try again shortly
-                log.warning("%s: fetch failed: %r", self._durable, exc)
-                await asyncio.sleep(0.5)
-                continue
-            await self.process(msgs)
-            self.last_batch_at = asyncio.get_running_loop().time()
+        try:
+            while self._running:
+                try:
+                    msgs = await feed.next_batch()
+                except Exception as exc:  # bus reconnecting: try again shortly
+                    log.warning("%s: pull failed: %r", self._durable, exc)
+                    await asyncio.sleep(0.5)
+                    continue
+                if msgs:
+                    await self.process(msgs)
+                    self.last_batch_at = asyncio.get_running_loop().time()
+        finally:
+            # Delivered but not handled: back to the stream at once, not after ack_wait.
+            for msg in await feed.close():
+                with contextlib.suppress(Exception):
+                    await msg.nak()
 
     def stop(self) -> None:
         """Finish the current batch and return from `run`."""
         self._running = False
+        if self._feed is not None:
+            self._feed.interrupt()
 
     async def process(self, msgs: list[Msg]) -> None:
         """Parse, dead-letter the malformed, handle the rest in one go, then ack."""

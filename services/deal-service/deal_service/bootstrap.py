@@ -41,7 +41,7 @@ class DealService:
         self.ctx = Context(config=self.config, uow=rt.uow, metrics=rt.metrics, ask=bus_query(rt.nc))
         await rt.start(
             [build_router(self.ctx)],
-            [lead_consumer(rt.js, self.ctx, self.settings.lead_batch_size)],
+            [lead_consumer(rt.nc, rt.js, self.ctx, self.settings.lead_batch_size)],
         )
         log.info("deal-service ready; metrics on :%d", rt.metrics_port)
 

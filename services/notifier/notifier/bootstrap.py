@@ -76,8 +76,8 @@ class NotifierService:
         await rt.start(
             [],
             [
-                task_consumer(rt.js, ctx, s.batch_size),
-                move_rejected_consumer(rt.js, ctx, s.batch_size),
+                task_consumer(rt.nc, rt.js, ctx, s.batch_size),
+                move_rejected_consumer(rt.nc, rt.js, ctx, s.batch_size),
             ],
         )
         self._loops = [self.watcher, self.worker, GaugeRefresher(ctx)]

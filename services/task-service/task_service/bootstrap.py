@@ -49,7 +49,7 @@ class TaskService:
         )
         await rt.start(
             [build_router(self.ctx)],
-            [deal_event_consumer(rt.js, self.ctx, self.settings.deal_batch_size)],
+            [deal_event_consumer(rt.nc, rt.js, self.ctx, self.settings.deal_batch_size)],
         )
         log.info("task-service ready; metrics on :%d", rt.metrics_port)
 

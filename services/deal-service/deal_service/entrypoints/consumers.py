@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -20,7 +21,7 @@ def parse_lead(msg: Msg) -> tuple[str, LeadReceived]:
 
 
 def lead_consumer(
-    js: JetStreamContext, ctx: Context, batch_size: int
+    nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
 ) -> BatchConsumer[LeadReceived]:
     """The durable consumer of leads; replicas share it."""
 
@@ -28,6 +29,7 @@ def lead_consumer(
         await receive_leads(items, ctx)
 
     return BatchConsumer(
+        nc,
         js,
         service=SERVICE,
         stream="CRM_LEADS",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -30,7 +31,9 @@ def parse_task_event(msg: Msg) -> tuple[str, TaskEvent]:
     return parse_event(msg, model)
 
 
-def task_consumer(js: JetStreamContext, ctx: Context, batch_size: int) -> BatchConsumer[TaskEvent]:
+def task_consumer(
+    nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
+) -> BatchConsumer[TaskEvent]:
     """One durable consumer on crm.task.> (one stream position for all of a task's events,
     so they are handled in the order they were published); replicas share it."""
 
@@ -38,6 +41,7 @@ def task_consumer(js: JetStreamContext, ctx: Context, batch_size: int) -> BatchC
         await record_task_events(items, ctx)
 
     return BatchConsumer(
+        nc,
         js,
         service=NAME,
         stream=STREAM,
@@ -56,7 +60,7 @@ def parse_move_rejected(msg: Msg) -> tuple[str, MoveRejected]:
 
 
 def move_rejected_consumer(
-    js: JetStreamContext, ctx: Context, batch_size: int
+    nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
 ) -> BatchConsumer[MoveRejected]:
     """The durable consumer of refused moves; replicas share it."""
 
@@ -64,6 +68,7 @@ def move_rejected_consumer(
         await notify_move_rejections(items, ctx)
 
     return BatchConsumer(
+        nc,
         js,
         service=NAME,
         stream=STREAM,

@@ -10,6 +10,7 @@ recognised and acked.
 
 from __future__ import annotations
 
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -36,7 +37,7 @@ def parse_deal_event(msg: Msg) -> tuple[str, DealEvent | None]:
 
 
 def deal_event_consumer(
-    js: JetStreamContext, ctx: Context, batch_size: int
+    nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
 ) -> BatchConsumer[DealEvent | None]:
     """The durable consumer of deal events; replicas share it."""
 
@@ -44,6 +45,7 @@ def deal_event_consumer(
         await apply_deal_events(items, ctx)
 
     return BatchConsumer(
+        nc,
         js,
         service=SERVICE,
         stream="CRM_EVENTS",
