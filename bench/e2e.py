@@ -12,10 +12,12 @@ import json
 import time
 from dataclasses import dataclass
 
+import asyncpg
 import nats
 from nats.aio.msg import Msg
 
 from bench.load import LEAD_SUBJECT, lead, no_gc, paced, percentile, poll, publish_all
+from crm_shared.db import asyncpg_dsn
 
 _NEW_LEAD_TASK = b'"stage":"NEW_LEAD"'
 DURABLES = [
@@ -84,10 +86,11 @@ async def throughput(nats_url: str, count: int, run: str, timeout: float = 240.0
     return Throughput(count, last - start, publish_seconds)
 
 
-async def quiesce(nats_url: str, timeout: float = 120.0) -> None:
+async def quiesce(nats_url: str, database_url: str, timeout: float = 120.0) -> None:
     """Wait until every service has consumed everything (the notifier is the last to finish
-    a burst), then a moment more: a latency figure taken while the previous phase still
-    drains measures that phase, not a steady rate."""
+    a burst), vacuum what the burst left, then a moment more: a latency figure taken while
+    the previous phase still drains (or while autovacuum cleans up after it) measures that
+    phase, not a steady rate."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream(timeout=10)
 
@@ -102,6 +105,11 @@ async def quiesce(nats_url: str, timeout: float = 120.0) -> None:
         await poll(idle, timeout=timeout, interval=0.5)
     finally:
         await nc.close()
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await conn.execute("VACUUM (ANALYZE)")
+    finally:
+        await conn.close()
     await asyncio.sleep(2)
 
 

@@ -39,12 +39,12 @@ async def start_services(names: list[str], env: dict[str, str], tag: str) -> dic
 
 
 async def end_to_end(
-    report: Report, nats_url: str, svc: dict[str, Service], leads: int, label: str
+    report: Report, nats_url: str, db: str, leads: int, label: str
 ) -> tuple[float, float]:
     """Throughput and latency on running services; returns (leads/s, p99 ms)."""
     tp = await e2e.throughput(nats_url, leads, run=f"tp-{label}")
     print(f"  [{label}] {leads} leads end to end: {tp.rate:,.0f}/s", flush=True)
-    await e2e.quiesce(nats_url)
+    await e2e.quiesce(nats_url, db)
     lat = await e2e.latency(nats_url, run=f"lat-{label}", offset=leads)
     print(f"  [{label}] latency at 200/s: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms")
     report.details[f"throughput_{label}"] = {**asdict(tp), "rate": tp.rate}
@@ -64,7 +64,7 @@ async def main_run(report: Report, args: argparse.Namespace, stack: DevStack) ->
     env = service_env(stack.nats_url, db)
     svc = await start_services(list(PACKAGES), env, "-default")
     try:
-        rate, p99 = await end_to_end(report, stack.nats_url, svc, args.leads, "default")
+        rate, p99 = await end_to_end(report, stack.nats_url, db, args.leads, "default")
         lat = report.details["latency_default"]
         report.add(f"End to end, default NATS ({args.leads:,} leads)", rate, "leads/s",
                    at_least=TARGET_RATE)  # fmt: skip
@@ -121,7 +121,7 @@ async def sync_run(report: Report, args: argparse.Namespace, database_url: str) 
         db = await create_database(database_url, "bench_sync")
         svc = await start_services(list(PACKAGES), service_env(nats_sync.url, db), "-sync")
         try:
-            rate, p99 = await end_to_end(report, nats_sync.url, svc, args.leads, "sync")
+            rate, p99 = await end_to_end(report, nats_sync.url, db, args.leads, "sync")
         finally:
             for s in svc.values():
                 s.stop()
