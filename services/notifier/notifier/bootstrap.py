@@ -54,6 +54,7 @@ class NotifierService:
         self.ctx = ctx = Context(
             config=self.config,
             uow=rt.uow,
+            pool=rt.pool,
             metrics=rt.metrics,
             policy=policy,
             webhooks=WebhookSender(timeout),

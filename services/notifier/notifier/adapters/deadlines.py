@@ -61,7 +61,7 @@ async def record_opened(conn: asyncpg.Connection, tasks: list[Task]) -> None:
 
 
 async def claim_and_record_opened(
-    conn: asyncpg.Connection, consumer: str, opened: list[tuple[str, Task]]
+    conn: asyncpg.Connection | asyncpg.Pool, consumer: str, opened: list[tuple[str, Task]]
 ) -> set[str]:
     """`inbox.claim` and `record_opened` in one statement: (event id, task) pairs in, the
     event ids not seen before out; only the tasks of those are recorded."""

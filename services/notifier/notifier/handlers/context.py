@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import asyncpg
+
 from crm_shared.config import CrmConfig
 from crm_shared.outbox import UnitOfWork
 from notifier.adapters.email import EmailSender
@@ -34,6 +36,7 @@ class Context:
 
     config: CrmConfig
     uow: Callable[[], UnitOfWork]
+    pool: asyncpg.Pool  # for a write that is one statement: its own transaction, no BEGIN
     metrics: NotifierMetrics
     policy: RetryPolicy
     webhooks: WebhookSender

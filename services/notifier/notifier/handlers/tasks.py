@@ -28,14 +28,13 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
     # closed, which gives the same end state as applying the events one by one.
     by_kind: dict[type, dict[str, Task]] = {TaskOpened: {}, TaskUpdated: {}, TaskClosed: {}}
     if all(isinstance(item.value, TaskOpened) for item in events):
-        # The usual batch (new leads' tasks): claim and record in one statement.
-        async with ctx.uow() as uow:
-            fresh = await repo.claim_and_record_opened(
-                uow.conn,
-                CONSUMER,
-                [(item.event_id, item.value.task) for item in events if item.value is not None],
-            )
-            await uow.commit()
+        # The usual batch (new leads' tasks): claim and record in one statement, which is a
+        # transaction of its own (no BEGIN and COMMIT round trips).
+        fresh = await repo.claim_and_record_opened(
+            ctx.pool,
+            CONSUMER,
+            [(item.event_id, item.value.task) for item in events if item.value is not None],
+        )
         for item in events:
             if item.event_id not in fresh:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
