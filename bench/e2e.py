@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from dataclasses import dataclass
 
@@ -88,9 +89,14 @@ async def throughput(nats_url: str, count: int, run: str, timeout: float = 240.0
 
 async def quiesce(nats_url: str, database_url: str, timeout: float = 120.0) -> None:
     """Wait until every service has consumed everything (the notifier is the last to finish
-    a burst), vacuum what the burst left, then a moment more: a latency figure taken while
-    the previous phase still drains (or while autovacuum cleans up after it) measures that
-    phase, not a steady rate."""
+    a burst), clean up after the burst, then a moment more: a latency figure taken while the
+    previous phase still drains measures that phase, not a steady rate.
+
+    Cleaning up: VACUUM what the burst wrote and deleted (autovacuum would wake for it in
+    the middle of the measurement), a CHECKPOINT and a `sync` so that its dirty pages (the
+    database's, the streams' files) are on disk before, not written out during, the steady
+    phase: the burst dirties far more than a steady rate does between two checkpoints.
+    """
     nc = await nats.connect(nats_url)
     js = nc.jetstream(timeout=10)
 
@@ -108,8 +114,10 @@ async def quiesce(nats_url: str, database_url: str, timeout: float = 120.0) -> N
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         await conn.execute("VACUUM (ANALYZE)")
+        await conn.execute("CHECKPOINT")
     finally:
         await conn.close()
+    await asyncio.to_thread(os.sync)
     await asyncio.sleep(2)
 
 
@@ -117,7 +125,7 @@ async def latency(
     nats_url: str,
     run: str,
     rate: float = 200.0,
-    seconds: float = 10.0,
+    seconds: float = 30.0,
     offset: int = 0,
     warmup: float = 2.0,
 ) -> Latency:
