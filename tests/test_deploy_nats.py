@@ -196,6 +196,9 @@ async def test_a_forbidden_publish_and_subscribe_are_refused_by_the_server(
         await admin.flush()
         with pytest.raises(nats.errors.TimeoutError):
             await stolen.next_msg(timeout=0.5)
+        # ... nor read the replies meant for other clients: only its own inboxes.
+        await notifier.subscribe("_INBOX.>")
+        await eventually(lambda: notifier_errors.violation("subscription", "_INBOX.>"))
         await notifier.close()
 
         # ... nor publish events in another's name (task-service may not claim an overdue).

@@ -43,12 +43,18 @@ STREAMS: dict[str, list[str]] = {
 
 
 async def connect(url: str, name: str) -> NatsClient:
-    """Connect with endless reconnects: a service outlives a NATS restart."""
+    """Connect with endless reconnects: a service outlives a NATS restart.
+
+    Replies to this client (JetStream acks, API answers, pulled messages, request replies)
+    come to `_INBOX.<name>.…`, so the server's permissions can give each service its own
+    inboxes rather than every client's (deploy/nats/accounts.conf).
+    """
     for _ in range(60):
         try:
             return await nats.connect(
                 url,
                 name=name,
+                inbox_prefix=f"_INBOX.{name}",
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
                 connect_timeout=2,
