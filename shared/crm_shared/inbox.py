@@ -2,11 +2,24 @@
 
 Claimed in the same transaction as the state they change, so an event redelivered after a
 crash between commit and ack is recognised and skipped.
+
+Rows are kept for `CRM_INBOX_RETENTION_DAYS` (default 7) and then deleted by `InboxPruner`:
+a copy of an event comes back within minutes (a redelivery after the ack wait, a re-publish
+by the outbox sweep), not after days, and the table would otherwise grow by a row per event
+per consumer for ever.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import timedelta
+
 import asyncpg
+
+log = logging.getLogger(__name__)
+# How many rows one DELETE removes, so that pruning never holds locks for long.
+PRUNE_CHUNK = 10_000
 
 
 def inbox_ddl(schema: str) -> list[str]:
@@ -34,3 +47,54 @@ async def claim(
         event_ids,
     )
     return {r["event_id"] for r in rows}
+
+
+def inbox_age_index_ddl(schema: str) -> list[str]:
+    """A BRIN index on when rows came in (they come in time order: a few kB for millions)."""
+    return [f'CREATE INDEX inbox_received_at ON "{schema}".inbox USING brin (received_at)']
+
+
+def drop_inbox_age_index_ddl(schema: str) -> list[str]:
+    """Undo `inbox_age_index_ddl`."""
+    return [f'DROP INDEX IF EXISTS "{schema}".inbox_received_at']
+
+
+async def prune(pool: asyncpg.Pool, schema: str, older_than: timedelta) -> int:
+    """Delete inbox rows received more than `older_than` ago, in chunks; returns how many."""
+    total = 0
+    while True:
+        status = await pool.execute(
+            f"""DELETE FROM "{schema}".inbox WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM "{schema}".inbox
+                    WHERE received_at < now() - $1::interval LIMIT $2))""",
+            older_than,
+            PRUNE_CHUNK,
+        )
+        deleted = int(status.split()[-1])
+        total += deleted
+        if deleted < PRUNE_CHUNK:
+            return total
+
+
+class InboxPruner:
+    """Prunes a service's inbox every `interval` seconds, keeping `retention`."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, schema: str, retention: timedelta, interval: float = 600.0
+    ) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._retention = retention
+        self._interval = interval
+
+    async def run(self) -> None:
+        """Prune now and then until cancelled; a failure is logged and tried next time."""
+        while True:
+            try:
+                deleted = await prune(self._pool, self._schema, self._retention)
+            except Exception as exc:
+                log.warning("pruning the inbox failed, next try in %.0fs: %r", self._interval, exc)
+            else:
+                if deleted:
+                    log.info("inbox: %d rows older than %s deleted", deleted, self._retention)
+            await asyncio.sleep(self._interval)

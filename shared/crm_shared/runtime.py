@@ -12,6 +12,7 @@ import gc
 import logging
 import signal
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -23,6 +24,7 @@ from nats.js import JetStreamContext
 from crm_shared.bus import connect, ensure_streams
 from crm_shared.consumer import BatchConsumer
 from crm_shared.db import create_pool
+from crm_shared.inbox import InboxPruner
 from crm_shared.metrics import Metrics, MetricsServer
 from crm_shared.outbox import OutboxRelay, UnitOfWork
 from crm_shared.settings import ServiceSettings
@@ -45,6 +47,7 @@ class Runtime:
         self.broker: NatsBroker | None = None
         self._consumers: list[BatchConsumer[Any]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._pruner: asyncio.Task[None] | None = None
         self._metrics_server: MetricsServer | None = None
 
     async def connect(self) -> None:
@@ -62,6 +65,11 @@ class Runtime:
     async def start(self, routers: list[NatsRouter], consumers: list[BatchConsumer[Any]]) -> None:
         """Start relaying, consuming, answering requests and serving metrics."""
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.settings.inbox_retention_days > 0:
+            retention = timedelta(days=self.settings.inbox_retention_days)
+            pruner = InboxPruner(self.pool, self.schema, retention)
+            self._pruner = asyncio.create_task(pruner.run(), name="inbox-pruner")
+            self._tasks.append(self._pruner)
         for consumer in consumers:
             self._consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
@@ -101,11 +109,13 @@ class Runtime:
         for consumer in self._consumers:
             consumer.stop()
         self.relay.stop()
+        if self._pruner is not None:
+            self._pruner.cancel()  # it only sleeps between prunes: nothing to finish
         if self.broker is not None:
             await self.broker.stop()
         if self._tasks:
-            # A consumer may sit in a fetch for up to a second; anything cut short here is
-            # redelivered and recognised by the inbox, so cancelling is safe.
+            # Consumers finish their batch (a waiting one is woken); anything cut short here
+            # is redelivered and recognised by the inbox, so cancelling is safe.
             _, pending = await asyncio.wait(self._tasks, timeout=2)
             for task in pending:
                 task.cancel()

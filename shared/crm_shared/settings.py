@@ -15,10 +15,12 @@ class ServiceSettings:
     config_path: str | None
     metrics_port: int
     metrics_host: str = "127.0.0.1"
+    inbox_retention_days: float = 7.0
 
     @classmethod
     def from_env(cls, default_metrics_port: int) -> ServiceSettings:
-        """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG, CRM_METRICS_PORT/HOST."""
+        """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG, CRM_METRICS_PORT/HOST and
+        CRM_INBOX_RETENTION_DAYS (0: keep the inbox for ever)."""
         return cls(
             nats_url=os.environ.get("CRM_NATS_URL", "nats://127.0.0.1:4222"),
             database_url=os.environ.get(
@@ -28,4 +30,5 @@ class ServiceSettings:
             metrics_port=int(os.environ.get("CRM_METRICS_PORT", default_metrics_port)),
             # 0.0.0.0 in containers, so that Prometheus in another container can scrape.
             metrics_host=os.environ.get("CRM_METRICS_HOST", "127.0.0.1"),
+            inbox_retention_days=float(os.environ.get("CRM_INBOX_RETENTION_DAYS", "7")),
         )
