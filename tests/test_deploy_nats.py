@@ -128,8 +128,8 @@ class _Errors:
 
 async def _connect(url: str, user: str, errors: _Errors | None = None) -> NatsClient:
     extra: dict[str, Any] = {"error_cb": errors.cb} if errors else {}
-    if user == "lead-source":  # its replies come only to its own inbox prefix
-        extra["inbox_prefix"] = "_INBOX.lead-source"
+    if user in ("lead-source", "crm-cli"):  # their replies come only to their own prefix
+        extra["inbox_prefix"] = f"_INBOX.{user}"
     return await nats.connect(
         url, user=user, password=PASSWORDS[user], allow_reconnect=False, **extra
     )
@@ -217,6 +217,8 @@ async def test_a_forbidden_publish_and_subscribe_are_refused_by_the_server(
         await cli.publish("crm.task.closed", b"{}")
         await cli.flush()
         await eventually(lambda: cli_errors.violation("publish", "crm.task.closed"))
+        await cli.subscribe("_INBOX.>")
+        await eventually(lambda: cli_errors.violation("subscription", "_INBOX.>"))
         await cli.close()
 
         # No credentials, no connection.

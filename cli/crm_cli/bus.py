@@ -58,6 +58,8 @@ async def connected(url: str) -> AsyncIterator[Bus]:
             nats.connect(
                 url,
                 name="crm-cli",
+                # Replies come to _INBOX.crm-cli.…, all the crm-cli NATS user may read.
+                inbox_prefix="_INBOX.crm-cli",
                 connect_timeout=3,
                 allow_reconnect=False,
                 max_reconnect_attempts=1,
