@@ -16,7 +16,7 @@ from nats.aio.msg import Msg
 from nats.errors import NoServersError
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +75,29 @@ async def ensure_streams(js: JetStreamContext, *, replicas: int | None = None) -
         try:
             info = await js.stream_info(name)
         except NotFoundError:
-            # A replica may create it at the same moment.
-            with contextlib.suppress(BadRequestError):
-                await js.add_stream(_stream_config(name, subjects, wanted))
+            await _create_stream(js, _stream_config(name, subjects, wanted))
         else:
             current = info.config.num_replicas or 1
             await js.update_stream(_stream_config(name, subjects, max(current, wanted)))
+
+
+async def _create_stream(js: JetStreamContext, config: StreamConfig, attempts: int = 20) -> None:
+    """Create a stream that was not there.
+
+    A replica may create it at the same moment (the server then says it exists). Right after
+    a stream of that name was deleted, the server may still be removing its files and answer
+    "error creating store for stream" (500) for a moment: that is tried again, for about two
+    seconds, before it is raised.
+    """
+    for attempt in range(attempts):
+        try:
+            with contextlib.suppress(BadRequestError):
+                await js.add_stream(config)
+            return
+        except ServerError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def _stream_config(name: str, subjects: list[str], replicas: int) -> StreamConfig:
