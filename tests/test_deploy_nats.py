@@ -1,20 +1,12 @@
-"""deploy/nats on a real nats-server: per-service permissions, and the three-node R3 cluster.
+"""deploy/nats's users on a real nats-server: what each may and may not do.
 
-The configurations are the shipped files, copied to a temporary folder with only their
-ports replaced by free ones (so a developer's own NATS on 4222 or a parallel run never
-collides); the users, permissions and JetStream settings are exactly what we ship.
+The three-node cluster is test_deploy_nats_cluster.py; both run the shipped files
+(tests/nats_servers.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import re
-import shutil
-import subprocess
-import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,93 +15,11 @@ from typing import Any
 import nats
 import pytest
 from nats.aio.client import Client as NatsClient
-from nats.js import JetStreamContext
 
-from crm_shared.bus import STREAMS, ensure_streams
-from crm_shared.devstack import free_port, nats_server_binary
+from crm_shared.bus import ensure_streams
+from tests.nats_servers import PASSWORDS, copy_configs, servers, wait_healthy
 from tests.services import running
 from tests.support import Client, eventually
-
-NATS_DIR = Path(__file__).resolve().parent.parent / "deploy" / "nats"
-USERS = ["deal-service", "task-service", "notifier", "lead-source", "crm-cli", "crm-admin", "sys"]
-PASSWORDS = {u: f"pw-{u}" for u in USERS}
-ADDRESS = re.compile(r"\b(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)")
-
-
-def _password_env() -> dict[str, str]:
-    """NATS_<USER>_PASSWORD, as accounts.conf reads them."""
-    return {f"NATS_{u.upper().replace('-', '_')}_PASSWORD": pw for u, pw in PASSWORDS.items()}
-
-
-def _binary() -> Path:
-    try:
-        return nats_server_binary()
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
-
-
-def _copy_configs(tmp: Path, names: list[str]) -> dict[int, int]:
-    """Copy `names` and accounts.conf to `tmp`, every listen port moved to a free one."""
-    shutil.copy(NATS_DIR / "accounts.conf", tmp / "accounts.conf")
-    texts = {n: (NATS_DIR / n).read_text() for n in names}
-    ports = {int(p) for text in texts.values() for p in ADDRESS.findall(text)}
-    moved: dict[int, int] = {}
-    for port in sorted(ports):
-        while (new := free_port()) in moved.values():  # the OS may hand out a port twice
-            pass
-        moved[port] = new
-    for name, text in texts.items():
-        text = ADDRESS.sub(lambda m: f"127.0.0.1:{moved[int(m.group(1))]}", text)
-        (tmp / name).write_text(text)
-    return moved
-
-
-def _monitor_port(conf: Path) -> int:
-    match = re.search(r"^http: 127\.0\.0\.1:(\d+)", conf.read_text(), re.MULTILINE)
-    assert match, conf
-    return int(match.group(1))
-
-
-def _healthy(port: int) -> bool:
-    """/healthz answers 200 once the node's JetStream is ready (in a cluster: has a leader)."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
-            return bool(resp.status == 200)
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def _servers(tmp: Path, names: list[str]) -> Iterator[None]:
-    """Run one nats-server per config in `tmp` (its cwd, so stores land in tmp/data)."""
-    env = {**os.environ, **_password_env()}
-    procs = [
-        subprocess.Popen(
-            [str(_binary()), "-c", str(tmp / n)],
-            cwd=tmp,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp / f"{n}.log").open("wb"),
-        )
-        for n in names
-    ]
-    try:
-        yield
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-async def _wait_healthy(tmp: Path, names: list[str], timeout: float = 30) -> None:
-    for name in names:
-        port = _monitor_port(tmp / name)
-        await eventually(lambda p=port: asyncio.to_thread(_healthy, p), timeout=timeout)
 
 
 class _Errors:
@@ -148,9 +58,9 @@ class _Single:
 @pytest.fixture
 async def single(tmp_path: Path) -> AsyncIterator[_Single]:
     """deploy/nats/single.conf running, its streams created by crm-admin."""
-    moved = _copy_configs(tmp_path, ["single.conf"])
-    with _servers(tmp_path, ["single.conf"]):
-        await _wait_healthy(tmp_path, ["single.conf"])
+    moved = copy_configs(tmp_path, ["single.conf"])
+    with servers(tmp_path, ["single.conf"]):
+        await wait_healthy(tmp_path, ["single.conf"])
         url = f"nats://127.0.0.1:{moved[4222]}"
         admin = await _connect(url, "crm-admin")
         await ensure_streams(admin.jetstream())
@@ -274,45 +184,3 @@ async def _items(reply: Any) -> list[dict[str, Any]]:
     body = await reply
     assert body["ok"], body
     return list(body["items"])
-
-
-@pytest.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[JetStreamContext]:
-    """deploy/nats/n1..n3 running as one cluster; JetStream as crm-admin, streams R3."""
-    nodes = ["n1.conf", "n2.conf", "n3.conf"]
-    moved = _copy_configs(tmp_path, nodes)
-    urls = [f"nats://127.0.0.1:{moved[p]}" for p in (4241, 4242, 4243)]
-    with _servers(tmp_path, nodes):
-        await _wait_healthy(tmp_path, nodes, timeout=40)
-        admin = await nats.connect(servers=urls, user="crm-admin", password=PASSWORDS["crm-admin"])
-        try:
-            js = admin.jetstream(timeout=10)
-            await eventually(lambda: _ensure(js), timeout=30)
-            yield js
-        finally:
-            await admin.close()
-
-
-async def test_three_node_cluster_keeps_r3_streams(cluster: JetStreamContext) -> None:
-    for name in STREAMS:
-        info = await cluster.stream_info(name)
-        assert info.config.num_replicas == 3
-        assert info.cluster is not None and len(info.cluster.replicas or []) == 2
-        peers = {info.cluster.leader, *(r.name for r in info.cluster.replicas or [])}
-        assert peers == {"n1", "n2", "n3"}
-    ack = await cluster.publish("crm.lead.received", b"{}", headers={"Nats-Msg-Id": "x"})
-    assert ack.stream == "CRM_LEADS" and not ack.duplicate
-
-
-async def test_a_service_start_leaves_r3_streams_r3(cluster: JetStreamContext) -> None:
-    await ensure_streams(cluster)  # what Runtime.connect() does
-    assert (await cluster.stream_info("CRM_EVENTS")).config.num_replicas == 3
-
-
-async def _ensure(js: Any) -> bool:
-    """Create the streams R3; right after start the meta leader may still be in election."""
-    try:
-        await ensure_streams(js, replicas=3)
-    except Exception:
-        return False
-    return True
