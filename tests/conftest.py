@@ -15,14 +15,18 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import nats
 import pytest
 
 from crm_shared.bus import STREAMS, ensure_streams
+from crm_shared.config import CrmConfig
 from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import DevStack
+from tests import configs
+from tests.configs import shipped_config
 from tests.services import SCHEMAS, migrate_all
 from tests.support import Client
 
@@ -101,3 +105,15 @@ async def client(infra: Infra) -> AsyncIterator[Client]:
     c = await Client.connect(infra.nats_url)
     yield c
     await c.close()
+
+
+@pytest.fixture(scope="module")
+def config() -> CrmConfig:
+    """The shipped default configuration (the configuration tests read it)."""
+    return shipped_config()
+
+
+@pytest.fixture
+def default_data() -> dict[str, Any]:
+    """The shipped default configuration as plain data, for a test to change."""
+    return configs.default_data()

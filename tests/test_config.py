@@ -21,19 +21,7 @@ from crm_shared.config import (
     load_config,
     parse_duration,
 )
-from tests.configs import ACTIVE, DAY, FINAL, HOUR, SPEC_PIPELINE, shipped_config, stage_data, write
-from tests.configs import default_data as shipped_data
-
-
-@pytest.fixture(scope="module")
-def config() -> CrmConfig:
-    return shipped_config()
-
-
-@pytest.fixture
-def default_data() -> dict[str, Any]:
-    return shipped_data()
-
+from tests.configs import ACTIVE, DAY, FINAL, HOUR, SPEC_PIPELINE, stage_data, write
 
 # --- the packaged default is the seed's funnel ----------------------------------------------
 

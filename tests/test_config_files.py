@@ -15,14 +15,7 @@ from crm_shared.config import (
     load_config,
     loads_config,
 )
-from tests.configs import default_data as shipped_data
 from tests.configs import stage_data, whsec, write
-
-
-@pytest.fixture
-def default_data() -> dict[str, Any]:
-    return shipped_data()
-
 
 # --- bad files --------------------------------------------------------------------------------
 

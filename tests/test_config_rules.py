@@ -19,22 +19,11 @@ from crm_shared.config import (
     render_task_title,
     render_template,
 )
-from tests.configs import ACTIVE, FINAL, SPEC_PIPELINE, shipped_config, write
-from tests.configs import default_data as shipped_data
+from tests.configs import ACTIVE, FINAL, SPEC_PIPELINE, write
 
 BASIC_MOVE = ["contact", "requirements"]
 OFFER_FIELDS = ["amount", "currency", "subject", "delivery_method"]
 PRO_FIELDS = ["contact.phone", "contact.name"]
-
-
-@pytest.fixture(scope="module")
-def config() -> CrmConfig:
-    return shipped_config()
-
-
-@pytest.fixture
-def default_data() -> dict[str, Any]:
-    return shipped_data()
 
 
 # --- look-ups ---------------------------------------------------------------------------------
