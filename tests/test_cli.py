@@ -48,7 +48,10 @@ async def test_a_deal_from_lead_to_report(clean: Any, client: Client) -> None:
         deal_id, manager = found.groups()
 
         listed = await crm(clean, "deal", "list")
-        assert listed.exit_code == 0 and deal_id in listed.stdout and "Новый лид" in listed.stdout
+        assert (
+            listed.exit_code == 0 and deal_id[:8] in listed.stdout and "Новый лид" in listed.stdout
+        )
+        assert deal_id not in listed.stdout  # a short id; --json keeps the whole one
 
         refused = await crm(clean, "deal", "move", deal_id, "OFFER_MADE", actor=manager)
         assert refused.exit_code == 1

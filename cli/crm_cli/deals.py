@@ -10,7 +10,18 @@ from rich.markup import escape
 from crm_cli.bus import CliError, Refusal, Reported, connected
 from crm_cli.paging import collect
 from crm_cli.render import deal_panel, deals_table
-from crm_cli.ui import config, err, field_names, options, out, print_json, run, stage_name
+from crm_cli.ui import (
+    config,
+    err,
+    field_names,
+    options,
+    out,
+    print_json,
+    print_table,
+    run,
+    stage_name,
+    width,
+)
 
 app = typer.Typer(help="Deals: list, show, move through the funnel, update fields.")
 
@@ -36,7 +47,7 @@ def list_deals(
         if opts.json:
             print_json(deals)
         else:
-            out().print(deals_table(deals))
+            print_table(deals_table(deals, width=width(), wide=opts.wide), wide=opts.wide)
             err().print(f"{len(deals)} deal(s)")
 
     run(main())
@@ -58,7 +69,7 @@ def show(ctx: typer.Context, deal_id: str) -> None:
         if opts.json:
             print_json({"deal": deal, "tasks": tasks})
         else:
-            out().print(deal_panel(deal, tasks))
+            out().print(deal_panel(deal, tasks, width=width()))
 
     run(main())
 

@@ -38,6 +38,9 @@ def root(
         typer.Option("--as", envvar="CRM_ACTOR", help="User id acting in commands."),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print raw JSON replies.")] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Tables with every column, as wide as they need.")
+    ] = False,
 ) -> None:
     """Options that apply to every command."""
-    ctx.obj = Options(nats_url=nats_url, actor=actor, json=json_)
+    ctx.obj = Options(nats_url=nats_url, actor=actor, json=json_, wide=wide)

@@ -10,7 +10,7 @@ from rich.markup import escape
 from crm_cli.bus import connected
 from crm_cli.paging import collect
 from crm_cli.render import tasks_table
-from crm_cli.ui import err, options, out, print_json, run
+from crm_cli.ui import err, options, out, print_json, print_table, run, width
 
 app = typer.Typer(help="Tasks: list them, complete one.")
 
@@ -47,7 +47,7 @@ def list_tasks(
         if opts.json:
             print_json(tasks)
         else:
-            out().print(tasks_table(tasks))
+            print_table(tasks_table(tasks, width=width(), wide=opts.wide), wide=opts.wide)
             err().print(f"{len(tasks)} task(s)")
 
     run(main())
