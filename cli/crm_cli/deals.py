@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from crm_cli.bus import CliError, Refusal, Reported, connected
+from crm_cli.ids import resolve
 from crm_cli.paging import collect
 from crm_cli.render import deal_panel, deals_table
 from crm_cli.ui import (
@@ -54,12 +55,13 @@ def list_deals(
 
 
 @app.command()
-def show(ctx: typer.Context, deal_id: str) -> None:
+def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL")]) -> None:
     """One deal with every field, its contact and its tasks."""
     opts = options(ctx)
 
     async def main() -> None:
         async with connected(opts.nats_url) as bus:
+            deal_id = await resolve(bus, "deal", given)
             deal = (await bus.request("crm.query.deal.get", {"deal_id": deal_id}))["deal"]
             try:
                 tasks = await collect(bus, "crm.query.task.list", {"deal_id": deal_id}, 100)
@@ -77,7 +79,7 @@ def show(ctx: typer.Context, deal_id: str) -> None:
 @app.command()
 def move(
     ctx: typer.Context,
-    deal_id: str,
+    given: Annotated[str, typer.Argument(metavar="DEAL", help="Deal id or its first characters.")],
     stage: Annotated[str, typer.Argument(help="Target stage: code (OFFER_MADE) or name.")],
     comment: Annotated[
         str | None, typer.Option("--comment", "-m", help="Failure comment (losses).")
@@ -88,10 +90,12 @@ def move(
     target = resolve_stage(stage)
 
     async def main() -> None:
-        body = {"actor_id": opts.need_actor(), "deal_id": deal_id, "to_stage": target}
-        if comment is not None:
-            body["failure_comment"] = comment
+        actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
+            deal_id = await resolve(bus, "deal", given)
+            body = {"actor_id": actor, "deal_id": deal_id, "to_stage": target}
+            if comment is not None:
+                body["failure_comment"] = comment
             try:
                 reply = await bus.request("crm.cmd.deal.move", body)
             except Refusal as refusal:
@@ -185,13 +189,15 @@ def update(
             fields[name] = given
 
     async def main() -> None:
-        body = {"actor_id": opts.need_actor(), "deal_id": deal_id, "fields": fields}
+        actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
+            full_id = await resolve(bus, "deal", deal_id)
+            body = {"actor_id": actor, "deal_id": full_id, "fields": fields}
             reply = await bus.request("crm.cmd.deal.update", body)
         if opts.json:
             print_json(reply)
         else:
             changed = ", ".join(reply.get("changed") or []) or "nothing (the same values)"
-            out().print(f"[green]✓[/] {escape(deal_id)} v{reply['deal']['version']}: {changed}")
+            out().print(f"[green]✓[/] {escape(full_id)} v{reply['deal']['version']}: {changed}")
 
     run(main())

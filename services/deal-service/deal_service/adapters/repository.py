@@ -194,6 +194,7 @@ async def list_deals(
     contact_id: str | None,
     limit: int,
     cursor: str | None,
+    id_prefix: str | None = None,
 ) -> tuple[list[Deal], str | None]:
     """Newest first; the cursor is the (created_at, id) of the last row, opaque to callers."""
     after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
@@ -203,6 +204,7 @@ async def list_deals(
               AND ($2::text IS NULL OR d.responsible_id = $2)
               AND ($3::text IS NULL OR d.contact_id = $3)
               AND ($4::timestamptz IS NULL OR (d.created_at, d.id) < ($4, $5))
+              AND ($7::text IS NULL OR d.id LIKE $7 || '%')
             ORDER BY d.created_at DESC, d.id DESC LIMIT $6""",
         stage,
         responsible_id,
@@ -210,6 +212,7 @@ async def list_deals(
         after_at,
         after_id,
         limit + 1,
+        id_prefix,
     )
     deals = [_deal(r) for r in rows[:limit]]
     more = len(rows) > limit
