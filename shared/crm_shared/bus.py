@@ -18,6 +18,8 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
+from crm_shared.redact import mask_pii
+
 log = logging.getLogger(__name__)
 
 # A re-published event (same Nats-Msg-Id) within this window is dropped by the stream. The
@@ -120,8 +122,10 @@ async def dead_letter(js: JetStreamContext, service: str, msg: Msg, reason: str)
 
     The body is JSON so that a person can read it; the original bytes are kept as text when
     they are UTF-8 and as base64 otherwise. The id keeps a redelivered poison message from
-    being dead-lettered twice.
+    being dead-lettered twice. Phones and e-mail addresses in the reason are masked, as it
+    is read in logs and dashboards (the original keeps them, for a replay).
     """
+    reason = mask_pii(reason)
     try:
         original, encoding = msg.data.decode(), "utf-8"
     except UnicodeDecodeError:
