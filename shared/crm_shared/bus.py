@@ -18,6 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
+from crm_shared.config import StreamSettings
 from crm_shared.redact import mask_pii
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ STREAMS: dict[str, list[str]] = {
     "CRM_NOTIFY": ["crm.notify.>"],
     "CRM_DLQ": ["crm.dlq.>"],
 }
+DLQ_STREAM = "CRM_DLQ"
 
 
 async def connect(url: str, name: str) -> NatsClient:
@@ -66,21 +68,34 @@ async def connect(url: str, name: str) -> NatsClient:
     raise ConnectionError(f"NATS not reachable at {url}")
 
 
-async def ensure_streams(js: JetStreamContext, *, replicas: int | None = None) -> None:
-    """Create or update the project's streams (idempotent; every service calls it at start).
+async def ensure_streams(
+    js: JetStreamContext, *, replicas: int | None = None, limits: StreamSettings | None = None
+) -> None:
+    """Create the project's streams that are missing (idempotent; every service calls it at start).
 
+    A stream is created with `limits` (the configuration's `streams` section; its defaults
+    when None): `max_bytes` on each, `dead_letter_max_age` on CRM_DLQ. A stream that exists
+    keeps its own configuration, limits included, so that what an operator set survives a
+    service start; it is only updated to take a subject it lacks, or to more replicas.
     `replicas` defaults to CRM_STREAM_REPLICAS (1). An existing stream is never scaled down:
     a service starting with the default must not turn an operator's R3 streams into R1.
     """
     wanted = replicas if replicas is not None else int(os.environ.get("CRM_STREAM_REPLICAS", "1"))
+    limits = limits or StreamSettings()
     for name, subjects in STREAMS.items():
         try:
             info = await js.stream_info(name)
         except NotFoundError:
-            await _create_stream(js, _stream_config(name, subjects, wanted))
-        else:
-            current = info.config.num_replicas or 1
-            await js.update_stream(_stream_config(name, subjects, max(current, wanted)))
+            await _create_stream(js, _stream_config(name, subjects, wanted, limits))
+            continue
+        config = info.config
+        have = list(config.subjects or [])
+        missing = [subject for subject in subjects if subject not in have]
+        current = config.num_replicas or 1
+        if missing or current < wanted:
+            config.subjects = have + missing
+            config.num_replicas = max(current, wanted)
+            await js.update_stream(config)
 
 
 async def _create_stream(js: JetStreamContext, config: StreamConfig, attempts: int = 20) -> None:
@@ -102,13 +117,18 @@ async def _create_stream(js: JetStreamContext, config: StreamConfig, attempts: i
             await asyncio.sleep(0.1)
 
 
-def _stream_config(name: str, subjects: list[str], replicas: int) -> StreamConfig:
+def _stream_config(
+    name: str, subjects: list[str], replicas: int, limits: StreamSettings
+) -> StreamConfig:
+    max_age = limits.dead_letter_max_age if name == DLQ_STREAM else None
     return StreamConfig(
         name=name,
         subjects=subjects,
         storage=StorageType.FILE,
         duplicate_window=duplicate_window().total_seconds(),
         num_replicas=replicas,
+        max_bytes=int(limits.max_bytes),
+        max_age=max_age.total_seconds() if max_age else None,
     )
 
 

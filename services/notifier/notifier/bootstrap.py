@@ -37,7 +37,9 @@ class NotifierService:
     def __init__(self, settings: Settings, config: CrmConfig | None = None) -> None:
         self.settings = settings
         self.config = config or load_config(settings.common.config_path)
-        self.runtime = Runtime(NAME, SCHEMA, settings.common, NotifierMetrics())
+        self.runtime = Runtime(
+            NAME, SCHEMA, settings.common, NotifierMetrics(), self.config.streams
+        )
         self.ctx: Context
         self.watcher: OverdueWatcher
         self.worker: DeliveryWorker
