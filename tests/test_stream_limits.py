@@ -7,9 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import nats
+import pytest
 from nats.js.api import StreamConfig
+from pydantic import ByteSize
 
-from crm_shared.bus import STREAMS, ensure_streams
+from crm_shared.bus import STREAMS, StreamStorageError, ensure_streams
+from crm_shared.config import StreamSettings
 from tests.configs import config_with
 from tests.services import running
 from tests.support import Client
@@ -79,3 +82,12 @@ async def test_a_missing_subject_is_added_and_the_stream_keeps_its_limits(
         assert not config.max_bytes or config.max_bytes < 0  # not given the default either
     finally:
         await nc.close()
+
+
+async def test_limits_the_server_has_no_room_for_are_refused_with_a_message(
+    clean: Any, client: Client
+) -> None:
+    await _delete_streams(client)
+    huge = StreamSettings(max_bytes=ByteSize(1024**5))  # a pebibyte per stream
+    with pytest.raises(StreamStorageError, match=r"stream CRM_\w+: .*Lower streams.max_bytes"):
+        await ensure_streams(client.js, limits=huge)

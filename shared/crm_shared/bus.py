@@ -111,10 +111,26 @@ async def _create_stream(js: JetStreamContext, config: StreamConfig, attempts: i
             with contextlib.suppress(BadRequestError):
                 await js.add_stream(config)
             return
-        except ServerError:
+        except ServerError as exc:
+            if exc.err_code == _NO_STORAGE:
+                raise StreamStorageError(
+                    f"stream {config.name}: the NATS server cannot reserve streams.max_bytes "
+                    f"= {config.max_bytes} bytes for it ({exc.description}). Lower "
+                    "streams.max_bytes in the configuration, or give JetStream more room "
+                    "(max_file_store, or free disk space: its default is 75% of what is free)"
+                ) from None
             if attempt == attempts - 1:
                 raise
             await asyncio.sleep(0.1)
+
+
+class StreamStorageError(RuntimeError):
+    """The server cannot reserve a new stream's max_bytes: the limits must fit its storage."""
+
+
+# JetStream's "insufficient storage resources available": every stream's max_bytes is
+# reserved from the server's max_file_store when the stream is created.
+_NO_STORAGE = 10047
 
 
 def _stream_config(
