@@ -153,13 +153,16 @@ async def test_retry_requests_are_checked(clean: Any, client: Client) -> None:
             {"actor_id": ROP, "all": True, "delivery_ids": ["x"]},
             {"actor_id": ROP, "delivery_ids": []},
             {"actor_id": ROP, "delivery_ids": ["x" * 101]},
+            {"actor_id": ROP, "delivery_ids": ["a\u0000b"]},
+            {"actor_id": "\ud800", "all": True},
         ):
             reply = await client.request("crm.cmd.notify.retry", body)
             assert reply["error"]["code"] == "invalid", (body, reply)
         stranger = await client.request("crm.cmd.notify.retry", {"actor_id": "u9", "all": True})
         assert stranger["error"]["code"] == "not_found"
-        bad_status = await client.request("crm.query.notify.deliveries", {"status": "delivered"})
-        assert bad_status["error"]["code"] == "invalid"
+        for query in ({"status": "delivered"}, {"user_id": "\u0000"}, {"limit": 0}):
+            bad = await client.request("crm.query.notify.deliveries", query)
+            assert bad["error"]["code"] == "invalid", (query, bad)
 
 
 async def test_garbage_retry_after_is_ignored(

@@ -13,7 +13,9 @@ from pydantic import Field, StringConstraints, model_validator
 
 from crm_shared.commands import Strict
 
-DeliveryId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# Ids as the CRM makes them (user ids of the configuration, UUIDs of deliveries): no NUL,
+# no lone surrogate or other text the database would refuse can get through.
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
 
 
 class ListDeliveries(Strict):
@@ -25,7 +27,7 @@ class ListDeliveries(Strict):
 
     SUBJECT: ClassVar[str] = "crm.query.notify.deliveries"
     status: Literal["failed", "pending"] = "failed"
-    user_id: str | None = Field(None, min_length=1, max_length=100)
+    user_id: Id | None = None
     limit: int = Field(50, ge=1, le=500)
 
 
@@ -37,8 +39,8 @@ class RetryDeliveries(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.cmd.notify.retry"
-    actor_id: str = Field(min_length=1, max_length=100)
-    delivery_ids: list[DeliveryId] | None = Field(None, min_length=1, max_length=500)
+    actor_id: Id
+    delivery_ids: list[Id] | None = Field(None, min_length=1, max_length=500)
     all: bool = False
 
     @model_validator(mode="after")
