@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,14 +32,16 @@ async def test_the_notifier_log_masks_the_address_it_failed_to_mail(
         "CRM_CONFIG": write_config(tmp_path / "crm.yaml", data),
     }
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "notifier"], env=env, stderr=log)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "notifier", env=env, stderr=log
+        )
     try:
         await eventually(lambda: b"notifier ready" in log_path.read_bytes(), timeout=30)
         await open_task(client, task(0.2, title="Позвонить +7 912 345-67-89"))
         await eventually(lambda: b"email delivery" in log_path.read_bytes(), timeout=30)
     finally:
         proc.terminate()
-        proc.wait(10)
+        await asyncio.wait_for(proc.wait(), 10)
     text = log_path.read_text("utf-8")
     assert "a***@example.ru" in text
     assert "anna.petrova" not in text and "345-67" not in text
