@@ -13,7 +13,8 @@ from rich.table import Table
 
 from crm_cli.bus import CliError, connected
 from crm_cli.render import when
-from crm_cli.ui import err, options, out, print_json, run
+from crm_cli.tables import Cell, Column, fitted_table
+from crm_cli.ui import err, options, out, print_json, print_table, run, width
 
 app = typer.Typer(help="Webhook and e-mail deliveries: list the failed ones, retry them.")
 
@@ -40,7 +41,7 @@ def list_deliveries(
             print_json(reply)
             return
         items = reply["items"]
-        out().print(deliveries_table(items))
+        print_table(deliveries_table(items, width=width(), wide=opts.wide), wide=opts.wide)
         err().print(f"{len(items)} of {reply['total']} {body['status']} deliveries")
 
     run(main())
@@ -77,13 +78,22 @@ def retry(
     run(main())
 
 
-def deliveries_table(items: list[dict[str, Any]]) -> Table:
+# Whole ids: `crm delivery retry` takes them as they are shown.
+_COLUMNS = [
+    Column("id", fold=False),
+    Column("channel", keep=3),
+    Column("user", keep=2),
+    Column("target", keep=4),
+    Column("attempts", keep=5, fold=False),
+    Column("last attempt", keep=1, fold=False),
+    Column("last error"),
+]
+
+
+def deliveries_table(items: list[dict[str, Any]], *, width: int = 80, wide: bool = False) -> Table:
     """One delivery a row: id, channel, recipient, target, attempts, last attempt and error."""
-    table = Table(show_lines=False)
-    for column in ("id", "channel", "user", "target", "attempts", "last attempt", "last error"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("id", "last attempt"))
-    for d in items:
-        table.add_row(
+    rows: list[list[Cell]] = [
+        [
             d["id"],
             d["channel"],
             d["user_id"],
@@ -91,5 +101,7 @@ def deliveries_table(items: list[dict[str, Any]]) -> Table:
             str(d["attempts"]),
             when(d.get("last_attempt_at")),
             d.get("last_error") or "—",
-        )
-    return table
+        ]
+        for d in items
+    ]
+    return fitted_table(_COLUMNS, rows, width=width, wide=wide)
