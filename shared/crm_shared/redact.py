@@ -22,8 +22,9 @@ __all__ = ["PiiFilter", "install_pii_filter", "mask_pii"]
 
 # A phone: an optional '+', then digits in groups split by one or two of space, '-', '(' or
 # ')'. Not inside a word, a number or a time (no digit, letter, ':' or '/' around it), so
-# that ids, ports and clock times do not match; how many digits it needs is decided below.
-_PHONE = re.compile(r"(?<![\w:/+-])\+?\(?\d(?:[ ()-]{0,2}\d){5,16}(?![\w:/])")
+# that ids, ports and clock times do not match; a '+' may follow ':' (`tel:+7...`). How
+# many digits it needs is decided below.
+_PHONE = re.compile(r"(?:(?<![\w+])\+|(?<![\w:/+-]))\(?\d(?:[ ()-]{0,2}\d){5,16}(?![\w:/])")
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 # With a '+' an international number has at least 7 digits; without one, at least 10 (a
 # Russian number without its country code): shorter runs are counts, amounts, dates.

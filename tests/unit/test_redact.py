@@ -18,7 +18,9 @@ from crm_shared.redact import PiiFilter, install_pii_filter, mask_pii
         ("8 (912) 345-67-89", "* (***) ***-**-89"),
         ("89123456789", "*********89"),
         ("tel +44 20 7946 0958.", "tel +** ** **** **58."),
+        ("tel:+79123456789, phone=8-912-345-67-89", "tel:+*********89, phone=*-***-***-**-89"),
         ("ivan.petrov@example.ru", "i***@example.ru"),
+        ("mailto:ivan@example.ru", "mailto:i***@example.ru"),
         ("to <a@b.co>", "to <a***@b.co>"),
     ],
 )
@@ -36,6 +38,7 @@ def test_phones_and_addresses_are_masked(text: str, masked: str) -> None:
         "amount 15000.25 RUB",
         "x" + "9" * 40,  # a run too long for a phone
         "3f2b1c4e-1234-5678-9abc-def012345678",
+        "at 20:32:38+00:00, a+79123456789 is not a phone",
     ],
 )
 def test_what_is_not_personal_data_is_left_alone(text: str) -> None:
