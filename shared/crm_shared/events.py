@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from crm_shared.dto import Deal, Task
+from crm_shared.dto import ContactAttempt, Deal, Task
 
 
 class EventData(BaseModel):
@@ -160,6 +160,10 @@ class Notification(EventData):
     user_id: str
     task: Task | None = None
     missing_fields: list[str] | None = None
+    actor_id: str | None = None
+    """Who asks, for `approval_requested`."""
+    attempts: list[ContactAttempt] | None = None
+    """The contact attempts on the deal's current stage, for `approval_requested`."""
 
 
 ALL_EVENTS: tuple[type[EventData], ...] = (
