@@ -243,6 +243,9 @@ def test_rule_5_failure_comment(plan: str) -> None:
         )
         move(deal, stage, plan, failure_comment="не наш клиент")
         assert deal.failure_comment == "не наш клиент"
+        with pytest.raises(Refused) as caught:  # and it stays
+            deal.update({"failure_comment": " "}, {}, config=CONFIGS[plan], now=T0)
+        assert caught.value.error.missing_fields == ["failure_comment"]
     move(new(plan), "LOST_SPAM", plan)  # no comment needed, no fields either
 
 

@@ -210,7 +210,7 @@ class Deal:
             return []
         emptied = [
             name
-            for name in rules.required_on(self.stage, config)
+            for name in rules.kept_on(self.stage, config)
             if rules.field_present(self, name) and not rules.field_present(after, name)
         ]
         if emptied:

@@ -51,6 +51,13 @@ def required_on(stage: str, config: CrmConfig, plan: Plan | None = None) -> list
     return list(fields)
 
 
+def kept_on(stage: str, config: CrmConfig) -> list[str]:
+    """The fields an update may not empty while the deal stands in `stage`: those rule 4
+    requires there, and the failure comment of a stage that needs one (rule 5)."""
+    comment = ["failure_comment"] if config.stage(stage).comment_required else []
+    return required_on(stage, config) + comment
+
+
 def required_fields_for(
     from_stage: str, to_stage: str, config: CrmConfig, plan: Plan | None = None
 ) -> list[str]:
