@@ -188,3 +188,29 @@ async def test_delivery_and_pickup_routes(plan: str, clean: Any, client: Client)
         assert (await _move(client, delivery, "ORDER_SHIPPED"))["ok"]
         won = await _move(client, delivery, "WON")
         assert won["ok"] and won["deal"]["stage"] == "WON"
+
+
+async def test_won_is_held_by_every_field_rule_and_the_seeds_holes_are_closed(
+    clean: Any, client: Client
+) -> None:
+    """The holes the first reading left: a bare lead to WON, a blank comment, and (with the
+    delivery rule switched off) a skip to WON without the fields of the rules it passes."""
+    off = config_with("basic", lambda d: d["pipeline"]["rules"].update(delivery=None))
+    async with running(clean, "deal-service", config=off):
+        deal = await _new_deal(client, delivery_method="pickup")
+        reply = await _move(client, deal, "WON")
+        assert reply["error"]["code"] == "missing_fields", reply
+        assert reply["error"]["missing_fields"] == ["contact", "requirements", "amount", "subject"]
+        reply = await _move(client, deal, "NEW_LEAD")
+        assert reply["error"]["code"] == "transition_not_allowed", reply
+        assert "already in" in reply["error"]["message"]
+        await _update(
+            client,
+            deal,
+            contact={"name": "Ян"},
+            requirements="r",
+            amount="10.00",
+            subject="s",
+        )
+        won = await _move(client, deal, "WON")
+        assert won["ok"] and won["deal"]["stage"] == "WON", won
