@@ -115,33 +115,83 @@ def dlq_subject(service: str) -> str:
     return f"crm.dlq.{service}"
 
 
-async def dead_letter(js: JetStreamContext, service: str, msg: Msg, reason: str) -> None:
+# Room left in a dead letter for its headers and the JSON around `original`.
+_LETTER_HEADROOM = 8 * 1024
+_HEADER_VALUE_MAX = 1024
+
+
+async def dead_letter(
+    js: JetStreamContext, service: str, msg: Msg, reason: str, *, limit: int = 1024 * 1024
+) -> None:
     """Publish the original message and the reason to `crm.dlq.<service>`.
 
     The body is JSON so that a person can read it; the original bytes are kept as text when
     they are UTF-8 and as base64 otherwise. The id keeps a redelivered poison message from
-    being dead-lettered twice.
+    being dead-lettered twice. The letter stays under `limit` (the server's max_payload)
+    even for an original close to it: `original` is then cut, `original_size` says how big
+    it was and `original_truncated` is true (such a letter cannot be replayed).
     """
-    try:
-        original, encoding = msg.data.decode(), "utf-8"
-    except UnicodeDecodeError:
-        original, encoding = base64.b64encode(msg.data).decode(), "base64"
     meta = _metadata(msg)
-    body = {
-        "reason": reason,
-        "service": service,
-        "original_subject": msg.subject,
-        "original": original,
-        "original_encoding": encoding,
-        "original_headers": dict(msg.headers or {}),
-        "stream_sequence": meta,
-    }
+    body = letter_body(service, msg, reason, limit - _LETTER_HEADROOM)
     msg_id = f"dlq:{service}:{msg.subject}:{meta}"
     await js.publish(
         dlq_subject(service),
-        json.dumps(body, ensure_ascii=False).encode(),
-        headers={"Nats-Msg-Id": msg_id, "Crm-Dlq-Reason": reason[:200]},
+        body,
+        headers={"Nats-Msg-Id": msg_id, "Crm-Dlq-Reason": _header_value(reason, 200)},
     )
+
+
+def letter_body(service: str, msg: Msg, reason: str, budget: int) -> bytes:
+    """The JSON of a dead letter, no longer than `budget` bytes (see `dead_letter`)."""
+    data = msg.data
+    headers = {k: _header_value(v, _HEADER_VALUE_MAX) for k, v in (msg.headers or {}).items()}
+    keep = len(data)
+    while True:
+        body = _letter(service, msg.subject, data, keep, reason[:4096], headers, _metadata(msg))
+        if len(body) <= budget or keep == 0:
+            return body
+        keep //= 2
+
+
+def _letter(
+    service: str,
+    subject: str,
+    data: bytes,
+    keep: int,
+    reason: str,
+    headers: dict[str, str],
+    seq: int | None,
+) -> bytes:
+    cut = keep < len(data)
+    original, encoding = _as_text(data[:keep], cut)
+    body: dict[str, object] = {
+        "reason": reason,
+        "service": service,
+        "original_subject": subject,
+        "original": original + (f"…[cut: {keep} of {len(data)} bytes]" if cut else ""),
+        "original_encoding": encoding,
+        "original_headers": headers,
+        "stream_sequence": seq,
+    }
+    if cut:
+        body["original_truncated"] = True
+        body["original_size"] = len(data)
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _as_text(part: bytes, cut: bool) -> tuple[str, str]:
+    """UTF-8 text if it is (a cut may split the last character: up to 3 bytes go), else base64."""
+    for trim in range(4 if cut and part else 1):
+        try:
+            return part[: len(part) - trim].decode(), "utf-8"
+        except UnicodeDecodeError:
+            continue
+    return base64.b64encode(part).decode(), "base64"
+
+
+def _header_value(value: str, limit: int) -> str:
+    """A header value that cannot break the protocol: no control characters, bounded."""
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value[:limit])
 
 
 def _metadata(msg: Msg) -> int | None:

@@ -12,6 +12,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from crm_shared.dto import Deal, Task
+from crm_shared.text import Id, LongText, Name, Phone, Short, Subject, Title
 
 
 class EventData(BaseModel):
@@ -24,8 +25,8 @@ class EventData(BaseModel):
 class LeadContact(BaseModel):
     """The person a lead is about."""
 
-    name: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=50)
+    name: Name | None = None
+    phone: Phone | None = None
     email: EmailStr | None = None
 
 
@@ -39,16 +40,16 @@ class LeadReceived(EventData):
     TYPE: ClassVar[str] = "crm.lead.received.v1"
     model_config = ConfigDict(extra="ignore")
 
-    source: str = Field(min_length=1, max_length=100)
-    external_id: str = Field(min_length=1, max_length=200)
+    source: Short = Field(min_length=1)
+    external_id: Name = Field(min_length=1)
     contact: LeadContact
-    title: str | None = Field(None, max_length=500)
-    subject: str | None = Field(None, max_length=2000)
-    requirements: str | None = Field(None, max_length=10000)
+    title: Title | None = None
+    subject: Subject | None = None
+    requirements: LongText | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    responsible_id: str | None = None
-    comment: str | None = Field(None, max_length=10000)
+    responsible_id: Id | None = None
+    comment: LongText | None = None
 
 
 class DealCreated(EventData):
