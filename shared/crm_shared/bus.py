@@ -34,6 +34,10 @@ def duplicate_window() -> timedelta:
     return timedelta(seconds=float(seconds)) if seconds else DUPLICATE_WINDOW
 
 
+# Set by `crm dlq replay` on a re-published dead letter: a consumer then takes the message for
+# a new one (its event id gets a suffix), as the first copy may be recorded in its inbox.
+REPLAY_HEADER = "Crm-Replay-Of"
+
 STREAMS: dict[str, list[str]] = {
     "CRM_LEADS": ["crm.lead.received"],
     "CRM_EVENTS": ["crm.deal.>", "crm.task.>"],

@@ -36,7 +36,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from crm_shared.bus import dead_letter
+from crm_shared.bus import REPLAY_HEADER, dead_letter
 from crm_shared.commands import MAX_BODY_BYTES
 from crm_shared.faults import is_poison, is_transient
 from crm_shared.metrics import Metrics
@@ -49,9 +49,6 @@ MAX_ATTEMPTS = 5
 # (after a crash, that is how long the killed process's last batch waits). Fault runs
 # shorten it with CRM_ACK_WAIT_SECONDS; it applies when the durable consumer is created.
 ACK_WAIT_SECONDS = 30.0
-# Set by `crm dlq replay` on a re-published dead letter: the inbox then takes the message for
-# a new one (its event id gets this suffix), as the first copy may have been recorded there.
-REPLAY_HEADER = "Crm-Replay-Of"
 # How many messages' failure counts a consumer remembers (the oldest are forgotten first).
 _MAX_TRACKED = 100_000
 
