@@ -75,7 +75,7 @@ def _dump(value: Any) -> bytes:
 def bodies(model: type[BaseModel]) -> st.SearchStrategy[bytes]:
     """Bodies for one subject: its field names with any values, any JSON, any bytes."""
     names = [f.alias or n for n, f in model.model_fields.items()]
-    shaped = st.fixed_dictionaries({}, optional={name: values for name in names})
+    shaped = st.fixed_dictionaries({}, optional=dict.fromkeys(names, values))
     return st.one_of(
         shaped.map(_dump),
         values.map(_dump),
