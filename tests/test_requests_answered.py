@@ -89,3 +89,23 @@ async def test_an_unexpected_failure_is_answered_as_internal_with_a_correlation_
     correlation = reply["error"]["correlation_id"]
     assert correlation in reply["error"]["message"]
     assert any(correlation in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_a_reply_too_large_for_the_bus_is_refused_not_dropped(
+    clean: Any, client: Client
+) -> None:
+    fields = {
+        "title": "т" * 250,
+        "company": "к" * 250,
+        "subject": "s" * 2000,
+        "requirements": "r" * 10_000,
+        "failure_comment": "f" * 10_000,
+    }
+    async with running(clean, "deal-service"):
+        for _ in range(50):
+            deal = (await client.cmd("deal.create", actor_id="mgr-1"))["deal"]
+            await client.cmd("deal.update", actor_id="mgr-1", deal_id=deal["id"], fields=fields)
+        reply = await _ask(client, "crm.query.deal.list", b'{"limit": 50}')
+        assert reply["error"]["code"] == "invalid" and "limit" in reply["error"]["message"]
+        page = await _ask(client, "crm.query.deal.list", b'{"limit": 20}')
+        assert page["ok"] and len(page["items"]) == 20

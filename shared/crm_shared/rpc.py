@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 Reply = dict[str, Any]
 UowFactory = Callable[[], UnitOfWork]
+# NATS's default max_payload (1 MiB), less room for the headers of the reply.
+MAX_REPLY_BYTES = 1024 * 1024 - 8 * 1024
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -145,6 +147,17 @@ def _request_key(request: BaseModel, subject: str) -> PendingRequest | None:
     return PendingRequest(actor_id=actor_id, request_id=request_id, subject=subject)
 
 
+def fitting(reply: Reply, subject: str, limit: int = MAX_REPLY_BYTES) -> Reply:
+    """`reply`, or `invalid` if it would not fit in one bus message (a page of 500 deals with
+    every text at its limit would not): a reply the bus refuses is no reply at all."""
+    size = len(json.dumps(reply, ensure_ascii=False, default=str).encode())
+    if size <= limit:
+        return reply
+    message = f"the reply would be {size} bytes, over the bus's {limit}; ask for less (limit)"
+    log.warning("%s: %s", subject, message)
+    return refusal(ErrorBody(code=ErrorCode.invalid, message=message))
+
+
 def _failure(subject: str, exc: Exception) -> tuple[Reply, str]:
     """`unavailable` for a transient fault, else `internal` with a logged correlation id."""
     if is_transient(exc):
@@ -207,4 +220,5 @@ def _route(
 
     @router.subscriber(subject, queue=queue, title=f"{subject}:{queue}", decoder=_raw)
     async def endpoint(message: NatsMessage) -> Reply:
-        return await answer(message.body, model, use_case, metrics, subject, uow)
+        reply = await answer(message.body, model, use_case, metrics, subject, uow)
+        return fitting(reply, subject)

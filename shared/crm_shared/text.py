@@ -21,15 +21,21 @@ from pydantic import AfterValidator, Field
 
 def check_text(value: str, max_bytes: int) -> str:
     """The string unchanged if it is storable and at most `max_bytes` in JSON; else ValueError."""
+    check_storable(value)
+    size = json_size(value)
+    if size > max_bytes:
+        raise ValueError(f"is {size} bytes in JSON, over the limit of {max_bytes}")
+    return value
+
+
+def check_storable(value: str) -> str:
+    """The string unchanged if it has no NUL and no lone surrogate; else ValueError."""
     if "\x00" in value:
         raise ValueError("must not contain NUL (\\u0000)")
     try:
         value.encode()
     except UnicodeEncodeError:
         raise ValueError("must not contain a lone surrogate") from None
-    size = json_size(value)
-    if size > max_bytes:
-        raise ValueError(f"is {size} bytes in JSON, over the limit of {max_bytes}")
     return value
 
 
@@ -42,6 +48,8 @@ def _text(max_bytes: int) -> AfterValidator:
     return AfterValidator(partial(check_text, max_bytes=max_bytes))
 
 
+Plain = Annotated[str, AfterValidator(check_storable)]
+"""A string of an event or a reply: storable, bounded by the command that set it."""
 Id = Annotated[str, Field(min_length=1, max_length=100), _text(100)]
 """An id: of a deal, a task, a contact, a user, a request."""
 Code = Annotated[str, Field(min_length=1, max_length=64), _text(64)]
