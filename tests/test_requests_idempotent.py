@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -81,3 +82,16 @@ async def test_handled_requests_are_pruned_after_a_day(clean: Any) -> None:
             assert [r["request_id"] for r in left] == ["new"]
     finally:
         await pool.close()
+
+
+async def test_the_same_request_twice_at_once_makes_one_deal(clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service"):
+        replies = await asyncio.gather(
+            *(client.cmd("deal.create", actor_id="mgr-1", request_id="twin") for _ in range(4))
+        )
+        done = [r for r in replies if r["ok"]]
+        assert done and all(r == done[0] for r in done), replies
+        assert all(r["ok"] or r["error"]["code"] == "unavailable" for r in replies), replies
+        assert len(await client.deals()) == 1
+        again = await client.cmd("deal.create", actor_id="mgr-1", request_id="twin")
+        assert again == done[0]
