@@ -63,3 +63,28 @@ async def test_a_message_close_to_max_payload_still_fits_in_its_dead_letter(
         assert letter["original_size"] == size
         assert "too_large" in letter["reason"] or "bytes" in letter["reason"]
     assert letters[0]["original"].endswith(f"of {size} bytes]")
+
+
+async def test_task_service_and_notifier_survive_poison_events(clean: Any, client: Client) -> None:
+    dlq = await client.record("crm.dlq.>")
+    opened = await client.record("crm.task.opened")
+    async with running(clean, "deal-service", "task-service", "notifier"):
+        for subject in ("crm.deal.stage_changed", "crm.deal.updated", "crm.task.opened"):
+            for body in POISON:
+                await client.js.publish(subject, body)
+        good = await client.publish_lead(contact={"name": "Хороший"})
+        deal = await eventually(lambda: client.deal_by_external(good), timeout=30)
+        await eventually(
+            lambda: any(
+                (e.get("data") or {}).get("task", {}).get("deal_id") == deal["id"]
+                for e in opened.of("crm.task.opened")
+            ),
+            timeout=30,
+        )
+        await eventually(
+            lambda: (
+                len(dlq.of("crm.dlq.task-service")) == 2 * len(POISON)
+                and len(dlq.of("crm.dlq.notifier")) == len(POISON)
+            ),
+            timeout=30,
+        )
