@@ -122,6 +122,7 @@ def dlq_subject(service: str) -> str:
 # Room left in a dead letter for its headers and the JSON around `original`.
 _LETTER_HEADROOM = 8 * 1024
 _HEADER_VALUE_MAX = 1024
+_HEADERS_MAX = 32
 
 
 async def dead_letter(
@@ -148,7 +149,8 @@ async def dead_letter(
 def letter_body(service: str, msg: Msg, reason: str, budget: int) -> bytes:
     """The JSON of a dead letter, no longer than `budget` bytes (see `dead_letter`)."""
     data = msg.data
-    headers = {k: _header_value(v, _HEADER_VALUE_MAX) for k, v in (msg.headers or {}).items()}
+    kept = list((msg.headers or {}).items())[:_HEADERS_MAX]
+    headers = {k[:_HEADER_VALUE_MAX]: _header_value(v, _HEADER_VALUE_MAX) for k, v in kept}
     keep = len(data)
     while True:
         body = _letter(service, msg.subject, data, keep, reason[:4096], headers, _metadata(msg))
