@@ -19,6 +19,9 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     TimeoutError,  # asyncio's and nats-py's too (both are this class on 3.11)
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # A connection cut mid-query (57P01) can leave asyncpg's protocol in a state it refuses
+    # to leave ("cannot switch to state ..."): the pool drops that connection on release.
+    asyncpg.InternalClientError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.SerializationError,
