@@ -101,7 +101,7 @@ async def _answer(client: Client, subject: str, body: bytes) -> dict[str, Any]:
 async def test_every_request_is_answered_whatever_its_bytes(clean: Any, client: Client) -> None:
     created = await client.record("crm.deal.created")
     loop = asyncio.get_running_loop()
-    async with running(clean, "deal-service", "task-service", "notifier"):
+    async with running(clean, "deal-service", "task-service", "notifier") as services:
         for subject in REQUESTS:  # every subscription is there before the storm
             await client.request(subject, b"{}")
 
@@ -132,3 +132,4 @@ async def test_every_request_is_answered_whatever_its_bytes(clean: Any, client: 
             "deal.move", actor_id="mgr-1", deal_id=deal["deal"]["id"], to_stage="LOST_SPAM"
         )
         assert moved["ok"], moved
+        assert all(svc.runtime.healthy() for svc in services)  # no loop died on the way

@@ -141,7 +141,10 @@ def replay_(
         async with connected(opts.nats_url) as bus:
             # Only what is there now: a replay that fails again is a new letter, not one to
             # replay in this same run (that would go round for ever).
-            last = (await bus.js.stream_info(STREAM)).state.last_seq
+            try:
+                last = (await bus.js.stream_info(STREAM)).state.last_seq
+            except NotFoundError:
+                raise CliError(f"no {STREAM} stream: is the system running?", 3) from None
             async for letter in letters(bus.js, seq or 1):
                 if letter.seq > last or (seq is not None and letter.seq != seq):
                     break
