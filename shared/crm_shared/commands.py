@@ -217,3 +217,12 @@ def ok(**payload: Any) -> dict[str, Any]:
 def refusal(error: ErrorBody) -> dict[str, Any]:
     """A refusal reply."""
     return {"ok": False, "error": error.model_dump(mode="json", exclude_none=True)}
+
+
+class CommentTask(Strict):
+    """crm.cmd.task.comment: add a comment to a task the actor may see."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.task.comment"
+    actor_id: str = Field(min_length=1)
+    task_id: str
+    text: str = Field(min_length=1, max_length=5000)

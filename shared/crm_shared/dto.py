@@ -79,6 +79,14 @@ class CloseReason(StrEnum):
     rop_set = "rop_set"
 
 
+class TaskComment(BaseModel):
+    """One comment on a task: who wrote it, what, and when."""
+
+    author_id: str
+    text: str
+    at: datetime
+
+
 class Task(BaseModel):
     """A task as emitted in events and returned by task queries."""
 
@@ -96,3 +104,4 @@ class Task(BaseModel):
     close_reason: CloseReason | None = None
     opened_at: datetime
     closed_at: datetime | None = None
+    comments: list[TaskComment] = Field(default_factory=list, description="oldest first")

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from crm_shared.dto import Deal, Task
+from crm_shared.dto import Deal, Task, TaskComment
 
 
 class EventData(BaseModel):
@@ -144,6 +144,15 @@ class TaskOverdue(EventData):
     overdue_seconds: float
 
 
+class TaskCommented(EventData):
+    """Someone commented on a task; `task` carries every comment, `comment` the new one."""
+
+    SUBJECT: ClassVar[str] = "crm.task.commented"
+    TYPE: ClassVar[str] = "crm.task.commented.v1"
+    task: Task
+    comment: TaskComment
+
+
 class Notification(EventData):
     """A message for one user, published on `crm.notify.<user_id>`."""
 
@@ -167,5 +176,6 @@ ALL_EVENTS: tuple[type[EventData], ...] = (
     TaskClosed,
     TaskUpdated,
     TaskOverdue,
+    TaskCommented,
     Notification,
 )

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crm_shared.dto import Task
+from crm_shared.dto import Task, TaskComment
 from crm_shared.events import MoveRejected, Notification
 
 TASK_OVERDUE = "task_overdue"
 MOVE_REJECTED = "move_rejected"
+TASK_COMMENTED = "task_commented"
 
 EMAIL_SUBJECTS = {
     TASK_OVERDUE: "CRM: просрочена задача",
     MOVE_REJECTED: "CRM: переход сделки отклонён",
+    TASK_COMMENTED: "CRM: комментарий к просроченной задаче",
 }
 
 
@@ -71,4 +73,30 @@ def move_rejected_notification(
         deal_id=event.deal_id,
         user_id=event.responsible_id,
         missing_fields=missing or None,
+    )
+
+
+def comment_recipient(task: Task, comment: TaskComment, default_rop: str | None) -> str | None:
+    """Who hears of a comment: only on a task overdue when it was written (the РОП asks
+    «по какой причине», the manager answers). The responsible's comment goes to the task's
+    creator (else the default РОП); anyone else's to the responsible; never to the author.
+    """
+    overdue = task.status == "open" and task.deadline is not None and task.deadline < comment.at
+    if not overdue:
+        return None
+    if comment.author_id == task.responsible_id:
+        recipient = task.creator_id or default_rop
+    else:
+        recipient = task.responsible_id
+    return recipient if recipient and recipient != comment.author_id else None
+
+
+def comment_notification(
+    task: Task, comment: TaskComment, recipient: str, author_name: str | None
+) -> Notification:
+    """The other side of an overdue task reads the comment."""
+    who = author_name or comment.author_id
+    text = f"{who} прокомментировал(а) просроченную задачу «{task.title}»: «{comment.text}»"
+    return Notification(
+        kind=TASK_COMMENTED, text=text, deal_id=task.deal_id, user_id=recipient, task=task
     )

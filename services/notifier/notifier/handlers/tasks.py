@@ -1,17 +1,20 @@
-"""Keeping the watched deadlines in step with TaskOpened, TaskUpdated and TaskClosed."""
+"""Keeping the watched deadlines in step with TaskOpened, TaskUpdated and TaskClosed;
+telling the other side of an overdue task about a comment (TaskCommented)."""
 
 from __future__ import annotations
 
 from crm_shared import inbox
 from crm_shared.consumer import Item
 from crm_shared.dto import Task, TaskStatus
-from crm_shared.events import TaskClosed, TaskOpened, TaskUpdated
+from crm_shared.events import Notification, TaskClosed, TaskCommented, TaskOpened, TaskUpdated
 from notifier.adapters import deadlines as repo
+from notifier.domain.messages import comment_notification, comment_recipient
 from notifier.handlers.context import Context
+from notifier.handlers.notify import count_published, dispatch
 from notifier.settings import SCHEMA
 
 CONSUMER = "notifier-tasks"
-TaskEvent = TaskOpened | TaskUpdated | TaskClosed | None
+TaskEvent = TaskOpened | TaskUpdated | TaskClosed | TaskCommented | None
 """What the task consumer yields: None for task events the notifier does not watch."""
 
 
@@ -27,6 +30,7 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
     # One entry per task and kind (the last wins); the kinds are applied opened, updated,
     # closed, which gives the same end state as applying the events one by one.
     by_kind: dict[type, dict[str, Task]] = {TaskOpened: {}, TaskUpdated: {}, TaskClosed: {}}
+    comments: list[TaskCommented] = []
     if all(isinstance(item.value, TaskOpened) for item in events):
         # The usual batch (new leads' tasks): claim and record in one statement, which is a
         # transaction of its own (no BEGIN and COMMIT round trips).
@@ -47,13 +51,31 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
         for item in events:
             if item.event_id not in fresh:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
+            elif isinstance(item.value, TaskCommented):
+                comments.append(item.value)
             elif item.value is not None:
                 by_kind[type(item.value)][item.value.task.id] = item.value.task
         await repo.record_opened(uow.conn, list(by_kind[TaskOpened].values()))
         await repo.record_updated(uow.conn, list(by_kind[TaskUpdated].values()))
         await repo.record_closed(uow.conn, list(by_kind[TaskClosed].values()))
+        queued = await dispatch(uow, ctx, _comment_notes(ctx, comments))
         await uow.commit()
     _wake(ctx, by_kind)
+    count_published(ctx, queued)
+
+
+def _comment_notes(ctx: Context, comments: list[TaskCommented]) -> list[Notification]:
+    notes = []
+    for event in comments:
+        recipient = comment_recipient(event.task, event.comment, ctx.config.default_rop)
+        if recipient is not None:
+            author = ctx.config.user_or_none(event.comment.author_id)
+            notes.append(
+                comment_notification(
+                    event.task, event.comment, recipient, author.name if author else None
+                )
+            )
+    return notes
 
 
 def _wake(ctx: Context, by_kind: dict[type, dict[str, Task]]) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
-from crm_shared.dto import CloseReason, TaskStatus
+from crm_shared.dto import CloseReason, TaskComment, TaskStatus
 from crm_shared.outbox import UnitOfWork
 from task_service.domain.model import DealState, Task
 
@@ -42,7 +43,23 @@ def _task(row: asyncpg.Record) -> Task:
     values = {c: row[c] for c in _TASK_COLUMNS}
     values["status"] = TaskStatus(row["status"])
     values["close_reason"] = CloseReason(row["close_reason"]) if row["close_reason"] else None
-    return Task(**values)
+    return Task(**values, comments=_comments(row["comments"]))
+
+
+def _comments(raw: str | list[dict[str, str]] | None) -> list[TaskComment]:
+    # jsonb arrives as text (no codec is set on the pool), also inside a row value.
+    items = json.loads(raw) if isinstance(raw, str) else raw or []
+    return [TaskComment.model_validate(item) for item in items]
+
+
+async def add_comment(conn: asyncpg.Connection, task_id: str, comment: TaskComment) -> None:
+    """Append a comment to a task's `comments` (oldest first)."""
+    await conn.execute(
+        f"UPDATE {SCHEMA}.tasks SET comments = comments || jsonb_build_array($2::jsonb)"
+        " WHERE id = $1",
+        task_id,
+        comment.model_dump_json(),
+    )
 
 
 def _row(task: Task) -> tuple[object, ...]:

@@ -1,0 +1,24 @@
+"""Task comments: a jsonb list on each task, oldest first (crm.cmd.task.comment).
+
+A column, not a table: a task has a few comments, every reader of a task wants them, and the
+hot path (opening and closing stage tasks) never writes them.
+
+Revision ID: 0006
+Revises: 0003
+Create Date: 2026-11-30
+"""
+
+from alembic import op
+
+revision = "0006"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("ALTER TABLE task.tasks ADD COLUMN comments JSONB NOT NULL DEFAULT '[]'")
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE task.tasks DROP COLUMN comments")
