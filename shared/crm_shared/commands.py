@@ -226,3 +226,22 @@ class CommentTask(Strict):
     actor_id: str = Field(min_length=1)
     task_id: str
     text: str = Field(min_length=1, max_length=5000)
+
+
+class PeriodQuery(Strict):
+    """crm.query.analytics.period: what happened in [from, to) (analytics v2's period view).
+
+    Deals created, won (by the time they were won) and lost (by reason) in the period, per
+    manager and per lead source, whenever the deals were created. Same `from`, `to`,
+    `responsible_id` as the funnel (cohort) query.
+    """
+
+    SUBJECT: ClassVar[str] = "crm.query.analytics.period"
+    from_: Moment = Field(alias="from")
+    to: Moment
+    responsible_id: str | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        check_order(self.from_, self.to)
+        return self
