@@ -52,10 +52,16 @@ def test_lateness_reads_as_two_units_at_most() -> None:
 
 
 def test_overdue_text_names_task_deal_responsible_and_lateness() -> None:
-    note = overdue_notification(_task(), 3725, "rop-1", "Иван Иванов")
+    task = _task(deal_title="Кирпич", contact_name="Анна")
+    note = overdue_notification(task, 8100, "rop-1", "Иван Иванов")
     assert note.kind == "task_overdue" and note.user_id == "rop-1" and note.deal_id == "d-1"
-    assert "«Анна. Получить ответ на КП»" in note.text
-    assert "d-1" in note.text and "Иван Иванов" in note.text and "1 ч 2 мин" in note.text
+    assert note.text == (
+        "Задача «Анна. Получить ответ на КП» по сделке «Кирпич» (Анна) просрочена на 2 ч 15 мин."
+        " Ответственный: Иван Иванов."
+    )
+    assert "d-1" not in note.text  # the deal by its title and contact, never by its id
+    untitled = overdue_notification(_task(), 3725, "rop-1", None).text
+    assert "«без названия» (контакт не указан)" in untitled and "mgr-1" in untitled
     assert note.task is not None and note.task.id == "t-1"
 
 

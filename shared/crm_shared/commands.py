@@ -245,3 +245,28 @@ class PeriodQuery(Strict):
     def _period(self) -> Self:
         check_order(self.from_, self.to)
         return self
+
+
+class ListNotifications(Strict):
+    """crm.query.notify.list: the actor's own notification inbox, newest first."""
+
+    SUBJECT: ClassVar[str] = "crm.query.notify.list"
+    actor_id: str = Field(min_length=1)
+    unread_only: bool = False
+    limit: int = Field(50, ge=1, le=500)
+    cursor: str | None = None
+
+
+class ReadNotifications(Strict):
+    """crm.cmd.notify.read: mark notifications of the actor's inbox read, by id or all."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.notify.read"
+    actor_id: str = Field(min_length=1)
+    ids: list[str] | None = Field(None, max_length=500)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _what(self) -> Self:
+        if (self.ids is None) == (not self.all):
+            raise ValueError("give either ids or all: true (not both)")
+        return self

@@ -104,4 +104,8 @@ class Task(BaseModel):
     close_reason: CloseReason | None = None
     opened_at: datetime
     closed_at: datetime | None = None
+    deal_title: str | None = Field(None, description="the deal's title when the task opened")
+    contact_name: str | None = Field(
+        None, description="the deal's contact's name when the task opened"
+    )
     comments: list[TaskComment] = Field(default_factory=list, description="oldest first")

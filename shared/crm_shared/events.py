@@ -158,6 +158,7 @@ class Notification(EventData):
 
     SUBJECT: ClassVar[str] = "crm.notify"
     TYPE: ClassVar[str] = "crm.notify.v1"
+    id: str | None = Field(None, description="the notification's id in the user's inbox")
     kind: str
     text: str
     deal_id: str

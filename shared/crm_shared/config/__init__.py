@@ -13,6 +13,12 @@ is the seed's funnel and documents every key.
 
 from .durations import Duration, format_duration, parse_duration
 from .loader import CONFIG_ENV_VAR, ConfigError, config_from_data, load_config, loads_config
+from .notifications import (
+    CHANNEL_TYPES,
+    NOTIFICATION_KINDS,
+    NotificationSettings,
+    NotificationTemplates,
+)
 from .people import (
     BusChannel,
     Channel,
@@ -46,9 +52,11 @@ from .root import CrmConfig, UnknownStage
 from .templates import RUSSIAN_PLACEHOLDERS, render_task_title, render_template, template_problems
 
 __all__ = [
+    "CHANNEL_TYPES",
     "CONFIG_ENV_VAR",
     "DEFAULT_REQUIRED_FIELDS",
     "FIELD_DISPLAY_NAMES",
+    "NOTIFICATION_KINDS",
     "PLANS",
     "REQUIRED_FIELD_NAMES",
     "RUSSIAN_PLACEHOLDERS",
@@ -62,6 +70,8 @@ __all__ = [
     "EmailChannel",
     "FixedAssignment",
     "LeadAssignment",
+    "NotificationSettings",
+    "NotificationTemplates",
     "Pipeline",
     "Plan",
     "RequiredFieldsRule",

@@ -29,6 +29,8 @@ _TASK_COLUMNS = (
     "status",
     "close_reason",
     "closed_at",
+    "deal_title",
+    "contact_name",
 )
 # Array types of the columns above that are not text, for the set-based INSERT.
 _ARRAY_TYPES = {

@@ -37,6 +37,8 @@ class Task:
     status: TaskStatus = TaskStatus.open
     close_reason: CloseReason | None = None
     closed_at: datetime | None = None
+    deal_title: str | None = None
+    contact_name: str | None = None
     comments: list[TaskComment] = field(default_factory=list)
 
     @property
@@ -66,6 +68,8 @@ class Task:
             close_reason=self.close_reason,
             opened_at=self.opened_at,
             closed_at=self.closed_at,
+            deal_title=self.deal_title,
+            contact_name=self.contact_name,
             comments=list(self.comments),
         )
 

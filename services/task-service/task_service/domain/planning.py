@@ -137,6 +137,8 @@ class DealTasks:
             deadline=entered_at(change, config) + stage.deadline,
             opened_at=now,
             deal_version=deal.version,
+            deal_title=deal.title,
+            contact_name=deal.contact.name if deal.contact else None,
         )
         is_lead = first and stage.code == config.entry_stage.code
         self._add(task, deal.created_at if is_lead else None)
@@ -157,6 +159,8 @@ class DealTasks:
             deadline=deal.updated_at + rule.deadline,
             opened_at=now,
             deal_version=deal.version,
+            deal_title=deal.title,
+            contact_name=deal.contact.name if deal.contact else None,
         )
         self._add(task, None)
 
