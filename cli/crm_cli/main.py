@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import deals, events, leads, report, tasks
+from crm_cli import deals, events, inbox, leads, report, tasks
 from crm_cli.ui import DEFAULT_NATS, Options
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(leads.app, name="lead")
 app.add_typer(deals.app, name="deal")
 app.add_typer(tasks.app, name="task")
+app.add_typer(inbox.app, name="inbox")
 app.add_typer(report.app, name="report")
 app.add_typer(events.app, name="events")
 
