@@ -129,6 +129,9 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
     if deal.stage == ctx.config.success_stage.code:
         ctx.metrics.deals_won.inc()
         ctx.metrics.won_amount.labels(deal.currency).inc(float(deal.amount or 0))
+        ctx.metrics.won_amount_by_responsible.labels(
+            deal.responsible_id or "unassigned", deal.currency
+        ).inc(float(deal.amount or 0))
     return ok(deal=deal.to_dto().model_dump(mode="json"))
 
 

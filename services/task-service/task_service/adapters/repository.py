@@ -264,6 +264,15 @@ async def count_open_by_stage(conn: asyncpg.Connection) -> dict[str | None, int]
     return {r["stage"]: int(r["n"]) for r in rows}
 
 
+async def count_overdue_open(conn: asyncpg.Connection) -> dict[str | None, int]:
+    """Open tasks past their deadline now, per responsible (the open-deadline index)."""
+    rows = await conn.fetch(
+        f"""SELECT responsible_id, count(*) AS n FROM {SCHEMA}.tasks
+            WHERE status = 'open' AND deadline < now() GROUP BY responsible_id"""
+    )
+    return {r["responsible_id"]: int(r["n"]) for r in rows}
+
+
 async def list_tasks(
     conn: asyncpg.Connection,
     *,
