@@ -14,7 +14,7 @@ January 2026, by the time things happened (see the fixture's table):
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -159,3 +159,44 @@ async def test_bad_period_is_refused(clean: Any, client: Client) -> None:
     async with running(clean, "deal-service"):
         reply = await client.request(PERIOD, {"from": "2026-02-01", "to": "2026-01-01"})
     assert reply["ok"] is False and "must be later than 'from'" in reply["error"]["message"]
+
+
+async def test_open_stay_percentiles_read_by_rank_are_percentile_cont(clean: Any) -> None:
+    """open_stays reads percentiles at their rank in the index instead of sorting: the same
+    numbers as PostgreSQL's percentile_cont over the stays, for odd and even counts."""
+    from deal_service.adapters.analytics_period import open_stays
+
+    conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+    try:
+        for n, hours in enumerate([1, 3, 4, 10, 11, 30, 31, 95, 200]):
+            created = datetime(2026, 3, 1, tzinfo=UTC) - timedelta(hours=hours)
+            deal_id = f"o{n}"
+            await conn.execute(
+                """INSERT INTO deal.deals (id, version, stage, currency, created_at, updated_at)
+                   VALUES ($1, 1, 'NEW_LEAD', 'RUB', $2, $2)""",
+                deal_id,
+                created,
+            )
+            await conn.execute(
+                """INSERT INTO deal.stage_history (deal_id, from_stage, to_stage, version, at)
+                   VALUES ($1, NULL, 'NEW_LEAD', 1, $2)""",
+                deal_id,
+                created,
+            )
+        now = datetime(2026, 3, 1, tzinfo=UTC)
+        for cut in (9, 8, 2, 1):  # deals o0..o{cut-1}: created after 2026-03-01 - hours
+            start = now - timedelta(hours=[1, 3, 4, 10, 11, 30, 31, 95, 200][cut - 1])
+            [got] = await open_stays(
+                conn, ["NEW_LEAD"], start, now + timedelta(1), None, now, cohort=True
+            )
+            expected = await conn.fetchrow(
+                """SELECT count(*) AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP
+                          (ORDER BY date_part('epoch', $2 - entered_at)) AS p
+                   FROM deal.open_stays WHERE deal_created_at >= $1""",
+                start,
+                now,
+            )
+            assert got.count == expected["n"] == cut
+            assert (got.median, got.p90) == pytest.approx(tuple(expected["p"]))
+    finally:
+        await conn.close()

@@ -1,7 +1,13 @@
 """Analytics v2: the period view (what happened in a period) and open stays in a stage.
 
-- `stage_history_entered` (to_stage, at) over moves that entered a stage for the first time:
-  the deals won or lost in a period, by the time they were won or lost.
+- On each move (a stage-history row with a `from_stage`), the deal's amount, currency,
+  responsible and lead source as they were when it moved, filled by a BEFORE INSERT trigger
+  (one look-up of the deal by its key, on moves only: a new lead costs nothing more); and
+  `stage_history_entered` (to_stage, at) over moves that entered a stage for the first time,
+  with those columns included: the deals won or lost in a period, by the time they were won
+  or lost, per manager and source, counted and summed from the index alone, with no join of
+  a period's outcomes to the deals. (A lead batch writes only creations, whose deals the
+  trigger could not see in the same statement; moves find their deal committed.)
 - `stage_history_left_at` (from_stage, at) with the stored seconds: the stays that ended in
   a period, without the heap.
 - `open_stays`: each deal's current stay (its stage, since when), kept by an AFTER INSERT
@@ -25,6 +31,18 @@ depends_on = None
 
 S = "deal"
 
+_DEAL_FACTS = f"""
+CREATE FUNCTION {S}.stage_history_deal_facts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.from_stage IS NOT NULL THEN
+        SELECT d.amount, d.currency, d.responsible_id, d.source
+        INTO NEW.amount, NEW.currency, NEW.responsible_id, NEW.source
+        FROM {S}.deals d WHERE d.id = NEW.deal_id;
+    END IF;
+    RETURN NEW;
+END
+$$"""
+
 _FUNCTION = f"""
 CREATE FUNCTION {S}.stage_history_open_stay() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -40,8 +58,19 @@ $$"""
 
 
 def upgrade() -> None:
+    op.execute(f"""ALTER TABLE {S}.stage_history
+        ADD COLUMN amount NUMERIC(18, 2), ADD COLUMN currency TEXT,
+        ADD COLUMN responsible_id TEXT, ADD COLUMN source TEXT""")
+    op.execute(f"""UPDATE {S}.stage_history h
+        SET amount = d.amount, currency = d.currency, responsible_id = d.responsible_id,
+            source = d.source
+        FROM {S}.deals d WHERE d.id = h.deal_id AND h.from_stage IS NOT NULL""")
+    op.execute(_DEAL_FACTS)
+    op.execute(f"""CREATE TRIGGER stage_history_deal_facts BEFORE INSERT ON {S}.stage_history
+        FOR EACH ROW EXECUTE FUNCTION {S}.stage_history_deal_facts()""")
     op.execute(
         f"""CREATE INDEX stage_history_entered ON {S}.stage_history (to_stage, at)
+            INCLUDE (currency, responsible_id, source, amount)
             WHERE from_stage IS NOT NULL AND first_entry"""
     )
     op.execute(
@@ -54,9 +83,11 @@ def upgrade() -> None:
         entered_at TIMESTAMPTZ NOT NULL,
         deal_created_at TIMESTAMPTZ
     )""")
+    # In entry order: a percentile of the open stays is the row at its rank (OFFSET) in
+    # this index, read without sorting (see adapters.analytics_period.open_stays).
     op.execute(
-        f"""CREATE INDEX open_stays_stage ON {S}.open_stays (stage, deal_created_at)
-            INCLUDE (entered_at)"""
+        f"""CREATE INDEX open_stays_stage ON {S}.open_stays (stage, entered_at)
+            INCLUDE (deal_created_at)"""
     )
     op.execute(f"""INSERT INTO {S}.open_stays (deal_id, stage, entered_at, deal_created_at)
         SELECT DISTINCT ON (deal_id) deal_id, to_stage, at, deal_created_at
@@ -72,3 +103,7 @@ def downgrade() -> None:
     op.execute(f"DROP TABLE IF EXISTS {S}.open_stays")
     op.execute(f"DROP INDEX IF EXISTS {S}.stage_history_left_at")
     op.execute(f"DROP INDEX IF EXISTS {S}.stage_history_entered")
+    op.execute(f"DROP TRIGGER IF EXISTS stage_history_deal_facts ON {S}.stage_history")
+    op.execute(f"DROP FUNCTION IF EXISTS {S}.stage_history_deal_facts()")
+    op.execute(f"""ALTER TABLE {S}.stage_history DROP COLUMN amount, DROP COLUMN currency,
+        DROP COLUMN responsible_id, DROP COLUMN source""")
