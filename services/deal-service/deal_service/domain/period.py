@@ -5,9 +5,10 @@ went; a sales head asking «сумма продаж за ноябрь» wants th
 whenever. Here:
 - created: deals created in the period;
 - won: deals that entered the success stage in the period (by that time), their sum per
-  currency (the deal's amount now); lost: deals that entered a failure stage in it, by reason
+  currency (the amount when won); lost: deals that entered a failure stage in it, by reason
   (the failure stage) with their comments;
-- the same side by side per manager (the deal's responsible now) and per lead source;
+- the same side by side per manager and per lead source (a won or lost deal under the
+  manager it had when it moved there, a new deal under its manager now);
 - time in a stage: stays that ended in the period; stays begun before its end and still
   open are apart, in `open`, measured up to `as_of` (now).
 Pure: the adapters count in SQL, this lays the numbers out.
