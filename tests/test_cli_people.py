@@ -3,12 +3,13 @@ the running services (see tests/test_cli.py for how the CLI runs in-process)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import asyncpg
 
 from crm_shared.db import asyncpg_dsn
-from tests.analytics_fixture import insert_deals
+from tests.analytics_fixture import insert_fixture
 from tests.services import running
 from tests.support import Client, eventually
 from tests.test_cli import crm, crm_json
@@ -68,7 +69,12 @@ async def _with_items(reply: Any) -> Any:
 async def test_report_period_and_funnel_views(clean: Any) -> None:
     conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
     try:
-        await insert_deals(conn)
+        await insert_fixture(conn)
+        comment = {"author_id": "mgr-2", "text": "Клиент в отпуске", "at": "2026-01-21T10:00:00Z"}
+        await conn.execute(
+            "UPDATE task.tasks SET comments = jsonb_build_array($1::jsonb) WHERE id = 't3'",
+            json.dumps(comment),
+        )
     finally:
         await conn.close()
     async with running(clean, "deal-service", "task-service"):
@@ -86,4 +92,5 @@ async def test_report_period_and_funnel_views(clean: Any) -> None:
     ):
         assert part in period.stdout, period.stdout
     assert funnel.exit_code == 0 and "Воронка продаж" in funnel.stdout
+    assert "Причины просрочек" in funnel.stdout and "mgr-2: Клиент в отпуске" in funnel.stdout
     assert "открыты" in funnel.stdout

@@ -95,6 +95,7 @@ def show_period(console: Console, r: dict[str, Any]) -> None:
     console.print(_losses(r))
     console.print(_times(r))
     console.print(_overdue(r))
+    console.print(_reasons(r))
     for note in r.get("notes") or []:
         console.print(f"[yellow]note:[/] {escape(note)}")
 
@@ -146,8 +147,32 @@ def show(console: Console, r: dict[str, Any]) -> None:
     console.print(_losses(r))
     console.print(_times(r))
     console.print(_overdue(r))
+    console.print(_reasons(r))
     for note in r.get("notes") or []:
         console.print(f"[yellow]note:[/] {escape(note)}")
+
+
+def _reasons(r: dict[str, Any]) -> Table | Text:
+    """The overdue tasks that have a comment: what the manager answered (or was asked)."""
+    rows = [
+        (row, task)
+        for row in (r.get("overdue") or {}).get("by_responsible", [])
+        for task in row.get("tasks") or []
+        if task.get("last_comment")
+    ]
+    if not rows:
+        return Text("")
+    table = Table(title="Причины просрочек (последний комментарий задачи)")
+    for column in ("менеджер", "задача", "комментарий"):
+        table.add_column(column, overflow="fold")
+    for row, task in rows:
+        comment = task["last_comment"]
+        table.add_row(
+            escape(row.get("name") or row.get("responsible_id") or "—"),
+            escape(task["title"]),
+            escape(f"{comment['author_id']}: {comment['text']}"),
+        )
+    return table
 
 
 def _pct(share: float | None) -> str:
