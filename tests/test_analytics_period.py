@@ -161,9 +161,9 @@ async def test_bad_period_is_refused(clean: Any, client: Client) -> None:
     assert reply["ok"] is False and "must be later than 'from'" in reply["error"]["message"]
 
 
-async def test_open_stay_percentiles_read_by_rank_are_percentile_cont(clean: Any) -> None:
-    """open_stays reads percentiles at their rank in the index instead of sorting: the same
-    numbers as PostgreSQL's percentile_cont over the stays, for odd and even counts."""
+async def test_open_stays_of_a_cohort(clean: Any) -> None:
+    """open_stays of the cohort: the stays of the deals created in the period, their count and
+    percentiles as percentile_cont over them, for odd and even counts."""
     from deal_service.adapters.analytics_period import open_stays
 
     conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))

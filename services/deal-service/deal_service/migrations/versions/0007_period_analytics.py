@@ -83,8 +83,8 @@ def upgrade() -> None:
         entered_at TIMESTAMPTZ NOT NULL,
         deal_created_at TIMESTAMPTZ
     )""")
-    # In entry order: a percentile of the open stays is the row at its rank (OFFSET) in
-    # this index, read without sorting (see adapters.analytics_period.open_stays).
+    # Per stage, what both views filter on: when the stay began (period view) and when the
+    # deal was created (cohort view); an index-only read either way.
     op.execute(
         f"""CREATE INDEX open_stays_stage ON {S}.open_stays (stage, entered_at)
             INCLUDE (deal_created_at)"""
