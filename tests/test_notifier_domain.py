@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from standardwebhooks import Webhook
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
-from crm_shared.dto import Task
+from crm_shared.dto import Task, TaskComment
 from crm_shared.events import MoveRejected, RejectionError
 from notifier.adapters.webhook import signed_headers
 from notifier.domain.delivery import (
@@ -20,6 +20,7 @@ from notifier.domain.delivery import (
     parse_retry_after,
 )
 from notifier.domain.messages import (
+    comment_recipient,
     format_lateness,
     move_rejected_notification,
     overdue_notification,
@@ -63,6 +64,24 @@ def test_overdue_text_names_task_deal_responsible_and_lateness() -> None:
     untitled = overdue_notification(_task(), 3725, "rop-1", None).text
     assert "«без названия» (контакт не указан)" in untitled and "mgr-1" in untitled
     assert note.task is not None and note.task.id == "t-1"
+
+
+def test_a_comment_on_an_overdue_task_reaches_the_other_side() -> None:
+    def note(author: str, minutes_after_deadline: int) -> TaskComment:
+        at = NOW + timedelta(minutes=minutes_after_deadline)
+        return TaskComment(author_id=author, text="?", at=at)
+
+    task = _task()  # responsible mgr-1, creator rop-1, deadline NOW
+    assert comment_recipient(task, note("mgr-1", 5), "rop-9") == "rop-1"
+    assert comment_recipient(task, note("rop-1", 5), "rop-9") == "mgr-1"
+    assert comment_recipient(task, note("rop-2", 5), "rop-9") == "mgr-1"  # any other РОП
+    assert comment_recipient(_task(creator_id=None), note("mgr-1", 5), "rop-9") == "rop-9"
+    # Before the deadline, or on a closed task: nobody is told.
+    assert comment_recipient(task, note("mgr-1", -5), "rop-9") is None
+    closed = _task(status="closed", close_reason="completed", closed_at=NOW)
+    assert comment_recipient(closed, note("mgr-1", 5), "rop-9") is None
+    # Never the author: a responsible who is also the creator talks to nobody.
+    assert comment_recipient(_task(creator_id="mgr-1"), note("mgr-1", 5), None) is None
 
 
 def test_overdue_goes_to_creator_else_default_rop() -> None:

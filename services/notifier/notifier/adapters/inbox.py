@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from crm_shared.events import Notification
+from crm_shared.outbox import UnitOfWork
 from notifier.settings import SCHEMA
 
 
@@ -42,11 +43,12 @@ class Item:
         }
 
 
-async def store(conn: asyncpg.Connection, notes: list[Notification]) -> None:
-    """Keep these notifications (each with its `id` set) in their users' inboxes."""
+def store(uow: UnitOfWork, notes: list[Notification]) -> None:
+    """Keep these notifications (each with its `id` set) in their users' inboxes, at commit
+    (one statement with the outbox rows: no round trip of its own)."""
     if not notes:
         return
-    await conn.execute(
+    uow.defer(
         f"""INSERT INTO {SCHEMA}.notifications (id, user_id, kind, text, deal_id, task)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                                  $6::jsonb[])

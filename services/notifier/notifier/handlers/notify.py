@@ -52,7 +52,7 @@ async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> 
             else:
                 rows.append(_delivery(note, channel))
             queued[channel.type] += 1
-    await inbox.store(uow.conn, notes)
+    inbox.store(uow, notes)
     await repo.add(uow.conn, rows)
     return queued
 
