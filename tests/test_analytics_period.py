@@ -200,3 +200,50 @@ async def test_open_stays_of_a_cohort(clean: Any) -> None:
             assert (got.median, got.p90) == pytest.approx(tuple(expected["p"]))
     finally:
         await conn.close()
+
+
+async def test_a_real_walk_shows_in_the_period_view(clean: Any, client: Client) -> None:
+    """Leads and moves through the service itself: the won deal counts with its amount and
+    manager as they were when it was won (kept on the move by the trigger)."""
+    async with running(clean, "deal-service", "task-service"):
+        made = await client.cmd(
+            "deal.create",
+            actor_id="mgr-1",
+            contact={"name": "Пётр"},
+            requirements="кирпич",
+            amount="1500.50",
+            subject="Кирпич",
+            delivery_method="pickup",
+            source="site",
+        )
+        assert made["ok"], made
+        deal = made["deal"]
+        for stage in ("PROCESSING", "PAYMENT_RECEIVED", "WON"):
+            moved = await client.cmd(
+                "deal.move", actor_id="mgr-1", deal_id=deal["id"], to_stage=stage
+            )
+            assert moved["ok"], moved
+        lost = await client.cmd("deal.create", actor_id="mgr-2", contact={"name": "Оля"})
+        gone = await client.cmd(
+            "deal.move",
+            actor_id="mgr-2",
+            deal_id=lost["deal"]["id"],
+            to_stage="LOST_OTHER",
+            failure_comment="Передумал",
+        )
+        assert gone["ok"], gone
+        r = await report(client, PERIOD, **{"from": "2020-01-01", "to": "2100-01-01"})
+    assert {k: r[k] for k in ("created", "won", "lost")} == {
+        "created": 2,
+        "won": {"count": 1, "sum": {"RUB": "1500.50"}},
+        "lost": 1,
+    }
+    managers = {m["responsible_id"]: m for m in r["by_responsible"]}
+    assert managers["mgr-1"]["won"] == {"count": 1, "sum": {"RUB": "1500.50"}}
+    assert managers["mgr-2"]["lost"] == 1
+    assert {s["source"] for s in r["by_source"]} == {"site", "manual"}  # by hand: "manual"
+    other = next(x for x in r["losses"] if x["stage"] == "LOST_OTHER")
+    assert other["comments"] == [{"deal_id": lost["deal"]["id"], "comment": "Передумал"}]
+    times = {x["stage"]: x for x in r["time_in_stage"]}
+    assert times["NEW_LEAD"]["count"] == 2 and times["PAYMENT_RECEIVED"]["count"] == 1
+    assert all(x["open"]["count"] == 0 for x in r["time_in_stage"])

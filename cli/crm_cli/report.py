@@ -121,7 +121,7 @@ def _manager(row: dict[str, Any]) -> str:
 
 
 def _source(row: dict[str, Any]) -> str:
-    return str(row.get("source") or "вручную / не указан")
+    return str(row.get("source") or "не указан")
 
 
 def _lines(title: str, first: str, rows: list[dict[str, Any]], label: Any) -> Table:
