@@ -123,10 +123,12 @@ class TaskClosed(EventData):
 
 
 class TaskUpdated(EventData):
-    """An open task changed hands: the deal got a new responsible, or a new РОП (the creator).
+    """An open task changed hands: the deal got a new responsible, or a new РОП (the creator);
+    or the deal's title or contact's name changed.
 
-    `changed` names the fields ("responsible_id", "creator_id"); `task` is the whole task after
-    the change, so a consumer that tracks deadlines can simply replace its copy.
+    `changed` names the fields ("responsible_id", "creator_id", "deal_title",
+    "contact_name"); `task` is the whole task after the change, so a consumer that tracks
+    deadlines can simply replace its copy.
     """
 
     SUBJECT: ClassVar[str] = "crm.task.updated"

@@ -227,6 +227,8 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
             t.closed_at,
             t.responsible_id,
             t.creator_id,
+            t.deal_title,
+            t.contact_name,
         )
         for t in tasks
     ]
@@ -234,10 +236,12 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
         return None
     sql = f"""UPDATE {SCHEMA}.tasks AS t
         SET status = u.status, close_reason = u.close_reason, closed_at = u.closed_at,
-          responsible_id = u.responsible_id, creator_id = u.creator_id
+          responsible_id = u.responsible_id, creator_id = u.creator_id,
+          deal_title = u.deal_title, contact_name = u.contact_name
         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[],
-                    $6::text[])
-          AS u(id, status, close_reason, closed_at, responsible_id, creator_id)
+                    $6::text[], $7::text[], $8::text[])
+          AS u(id, status, close_reason, closed_at, responsible_id, creator_id, deal_title,
+               contact_name)
         WHERE t.id = u.id"""
     return sql, [list(column) for column in zip(*rows, strict=True)]
 
