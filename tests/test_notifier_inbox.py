@@ -16,6 +16,7 @@ from tests.notifier_support import (
     MGR,
     ROP,
     Receiver,
+    close_task,
     config_data,
     open_task,
     publish,
@@ -183,3 +184,15 @@ async def test_retention_forgets_old_notifications(clean: Any, client: Client) -
 async def _when(reply: Any, ok: Any) -> Any:
     value = await reply
     return value if ok(value) else None
+
+
+async def test_a_task_closed_before_the_notifier_saw_it_is_not_announced(
+    clean: Any, client: Client
+) -> None:
+    gone, later = task(3600, title="Уже закрыта"), task(3600, title="Открыта")
+    await open_task(client, gone)  # opened and closed while the notifier was down
+    await close_task(client, gone)
+    await open_task(client, later)
+    async with running(clean, "notifier"):
+        got = await eventually(lambda: _when(inbox(client, MGR), lambda r: r["items"]))
+    assert [i["task"]["title"] for i in got["items"]] == ["Открыта"]

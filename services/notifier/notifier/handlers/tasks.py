@@ -56,7 +56,9 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
             new = await repo.record_opened(uow.conn, list(by_kind[TaskOpened].values()))
             await repo.record_updated(uow.conn, list(by_kind[TaskUpdated].values()))
             await repo.record_closed(uow.conn, list(by_kind[TaskClosed].values()))
-        assigned = [t for t in by_kind[TaskOpened].values() if t.id in new]  # as they came
+        # In the order they came; a task closed in the same batch is news to nobody.
+        closed = by_kind[TaskClosed]
+        assigned = [t for t in by_kind[TaskOpened].values() if t.id in new and t.id not in closed]
         notes = [*_assigned_notes(ctx, assigned), *_comment_notes(ctx, comments)]
         queued = await dispatch(uow, ctx, notes)
         await uow.commit()
