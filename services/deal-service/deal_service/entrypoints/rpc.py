@@ -11,6 +11,7 @@ from crm_shared.commands import (
     ListDeals,
     LogContactAttempt,
     MoveDeal,
+    PeriodQuery,
     UpdateDeal,
 )
 from crm_shared.rpc import Route
@@ -27,6 +28,7 @@ ROUTES: list[Route] = [
     (GetDeal, queries.get_deal),
     (ListDeals, queries.list_deals),
     (FunnelQuery, analytics.funnel_report),
+    (PeriodQuery, analytics.period_report),
 ]
 
 
