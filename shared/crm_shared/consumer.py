@@ -149,6 +149,11 @@ class BatchConsumer(Generic[T]):
                 with contextlib.suppress(Exception):
                     await msg.nak()
 
+    @property
+    def durable(self) -> str:
+        """The durable JetStream consumer this loop pulls from."""
+        return self._durable
+
     def stop(self) -> None:
         """Finish the current batch and return from `run`."""
         self._running = False

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from crm_shared.cli import run_service
+from crm_shared.logs import configure_logging
 from task_service.bootstrap import TaskService, migrate
 from task_service.settings import Settings
 
@@ -21,5 +21,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     sys.exit(main())
