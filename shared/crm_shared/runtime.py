@@ -139,7 +139,8 @@ class Runtime:
         # still answer "no responders" for a few ms when a subscriber on the same subject has
         # just gone, nats-io/nats-server#2876: callers retry that, as `eventually` does.)
         await self.broker.connection.flush()
-        self.health.set("service", OK)
+        if not self._died.is_set():
+            self.health.set("service", OK)
 
     def watch(
         self,
@@ -165,6 +166,7 @@ class Runtime:
         exc = task.exception()
         self._death = f"{task.get_name()} stopped: {exc!r}" if exc else f"{task.get_name()} ended"
         log.error("%s: %s", self.name, self._death, exc_info=exc)
+        self.health.set("service", "failed")
         self._died.set()
 
     async def failed(self) -> str:
