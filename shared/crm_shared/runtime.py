@@ -55,8 +55,8 @@ class Runtime:
         self._js: JetStreamContext | None = None
         self._relay: OutboxRelay | None = None
         self.broker: NatsBroker | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        self._stoppers: list[Callable[[], Any]] = []
+        self._loops: list[tuple[asyncio.Task[None], Callable[[], Any]]] = []
+        self._relay_task: asyncio.Task[None] | None = None
         self._metrics_server: MetricsServer | None = None
         self._stopping = False
         self._died = asyncio.Event()
@@ -117,7 +117,7 @@ class Runtime:
 
     async def start(self, routers: list[NatsRouter], consumers: list[BatchConsumer[Any]]) -> None:
         """Start relaying, consuming and answering requests; then the service is ready."""
-        self.watch(self.relay.run(), "outbox relay", stop=self.relay.stop)
+        self._relay_task = self.watch(self.relay.run(), "outbox relay", stop=self.relay.stop)
         if self.settings.inbox_retention_days > 0:
             retention = timedelta(days=self.settings.inbox_retention_days)
             pruner = InboxPruner(self.pool, self.schema, retention)
@@ -156,8 +156,7 @@ class Runtime:
         """
         task = asyncio.create_task(loop, name=name)
         task.add_done_callback(self._loop_ended)
-        self._tasks.append(task)
-        self._stoppers.append(stop or task.cancel)
+        self._loops.append((task, stop or task.cancel))
         return task
 
     def _loop_ended(self, task: asyncio.Task[None]) -> None:
@@ -188,16 +187,23 @@ class Runtime:
         inbox recognises any that committed); outbox rows whose publish was cut short stay
         in the table for the next sweep.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.stop_timeout * 0.8
+        now = asyncio.get_running_loop().time()
+        budget = self.settings.stop_timeout * 0.8
+        # Taking in ends first (the batches in hand commit meanwhile), then the relay
+        # publishes what those commits handed over: a relay stopped first would leave them.
+        intake_deadline, deadline = now + budget * 0.6, now + budget
         self._stopping = True
         self.health.set("service", "stopping")
         for dependency in self._dependencies:
             dependency.closing()
-        for stop in self._stoppers:
-            stop()  # consumers finish their batch; the relay publishes what it was handed
-        broker_stop = _within(self.broker.stop(), deadline) if self.broker else _nothing()
-        await asyncio.gather(broker_stop, self._finish_tasks(deadline))
+        intake = [(task, stop) for task, stop in self._loops if task is not self._relay_task]
+        for _, stop in intake:
+            stop()  # consumers finish their batch; sleeping loops are cancelled
+        broker_stop = _within(self.broker.stop(), intake_deadline) if self.broker else _nothing()
+        await asyncio.gather(broker_stop, _finish([t for t, _ in intake], intake_deadline))
+        if self._relay is not None and self._relay_task is not None:
+            self._relay.stop()
+            await _finish([self._relay_task], deadline)
         if self._metrics_server is not None:
             await self._metrics_server.stop()
         if self._nc is not None:
@@ -207,15 +213,17 @@ class Runtime:
         if self._pool is not None and not await _within(self._pool.close(), deadline):
             self._pool.terminate()
 
-    async def _finish_tasks(self, deadline: float) -> None:
-        if not self._tasks:
-            return
-        timeout = max(0.0, deadline - asyncio.get_running_loop().time())
-        _, pending = await asyncio.wait(self._tasks, timeout=timeout)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=0.5)
+
+async def _finish(tasks: list[asyncio.Task[None]], deadline: float) -> None:
+    """Wait for `tasks` until `deadline` (loop time), then cancel what is left."""
+    if not tasks:
+        return
+    timeout = max(0.0, deadline - asyncio.get_running_loop().time())
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=0.5)
 
 
 async def _within(step: Awaitable[Any], deadline: float) -> bool:

@@ -1,0 +1,186 @@
+"""Services as real processes: waiting for a server that is down, stopping in time, crashing.
+
+SIGTERM must end a service within its stop timeout (5 s by default) with status 0 whatever
+it is doing: waiting for NATS or PostgreSQL, or consuming. A loop that dies ends the process
+with status 1 and a log line. Each test starts the services it needs as processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import asyncpg
+import pytest
+
+from crm_shared.db import asyncpg_dsn
+from crm_shared.devstack import free_port
+from tests.conftest import ROOT, Infra
+from tests.services import SERVICES, ServiceProcess
+from tests.support import Client, eventually
+
+STOP_TIMEOUT = 5.0  # the services' default (CRM_STOP_TIMEOUT_SECONDS)
+SLACK = 1.5  # the interpreter's own exit, on a busy machine
+# The issue asks for "a minute with the bus down" without a traceback; the suite keeps its
+# run short, so the services wait this long (past the first "still waiting" line at 10 s).
+BUS_DOWN_WINDOW = 11.0
+
+
+def _health(port: int) -> tuple[int, dict[str, str]] | None:
+    """(status, report) of /healthz, or None while nothing listens."""
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+    except OSError:
+        return None
+
+
+def _ready(port: int) -> bool:
+    answer = _health(port)
+    return answer is not None and answer[0] == 200
+
+
+async def _stop_in_time(svc: ServiceProcess) -> float:
+    """SIGTERM; returns how long the process took to exit (asserting status 0)."""
+    assert svc.proc is not None
+    svc.proc.terminate()
+    began = time.monotonic()
+    code = await svc.wait_exit(timeout=STOP_TIMEOUT + 10)
+    took = time.monotonic() - began
+    assert code == 0, f"{svc.name} exited with {code}:\n{svc.output}"
+    return took
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("down", "what"), [("nats", "NATS"), ("postgres", "PostgreSQL")])
+async def test_each_service_waits_for_a_server_that_is_down_and_stops_in_time(
+    infra: Infra, tmp_path: Path, down: str, what: str
+) -> None:
+    closed = free_port()
+    urls = SimpleNamespace(nats_url=infra.nats_url, database_url=infra.database_url)
+    if down == "nats":
+        urls.nats_url = f"nats://crm:s3cret@127.0.0.1:{closed}"
+        shown = f"nats://crm:***@127.0.0.1:{closed}"
+    else:
+        urls.database_url = f"postgresql://crm:s3cret@127.0.0.1:{closed}/crm"
+        shown = f"postgresql://crm:***@127.0.0.1:{closed}/crm"
+    ports = {name: free_port() for name in SERVICES}
+    procs = [
+        ServiceProcess(name, urls, {"CRM_METRICS_PORT": str(port)}, log=tmp_path / f"{name}.log")
+        for name, port in ports.items()
+    ]
+    try:
+        for svc in procs:
+            svc.start()
+
+        def all_waiting() -> bool:
+            answers = [_health(port) for port in ports.values()]
+            return all(a and a[0] == 503 and a[1][down] == "connecting" for a in answers)
+
+        await eventually(lambda: asyncio.to_thread(all_waiting), timeout=60, interval=0.2)
+        if down == "nats":
+            window_ends = time.monotonic() + BUS_DOWN_WINDOW
+            while time.monotonic() < window_ends:  # polled, and still waiting all along
+                assert await asyncio.to_thread(all_waiting)
+                await asyncio.sleep(0.5)
+        for svc in procs:
+            took = await _stop_in_time(svc)
+            assert took <= STOP_TIMEOUT + SLACK, f"{svc.name} took {took:.1f} s to stop"
+    finally:
+        for svc in procs:
+            svc.stop()
+    for svc in procs:
+        log = svc.output
+        line = f"waiting for {what} at {shown}: connection refused; retrying every 2 s"
+        assert log.count(f"WARNING waiting for {what} at") == 1 and line in log, log
+        assert "Traceback" not in log, log
+        assert "s3cret" not in log, log
+        if down == "nats":
+            assert f"still waiting for NATS at {shown} (10 s): connection refused" in log, log
+
+
+async def _count(db: asyncpg.Connection, sql: str) -> int:
+    return int(await db.fetchval(sql))
+
+
+@pytest.mark.slow
+async def test_sigterm_while_consuming_exits_0_and_loses_nothing(
+    clean: Infra, client: Client, tmp_path: Path
+) -> None:
+    leads = 600
+    port = free_port()
+    # Small batches: the stop lands between many of them, with one in hand.
+    env = {"CRM_LEAD_BATCH_SIZE": "10", "CRM_METRICS_PORT": str(port)}
+    first = ServiceProcess("deal-service", clean, env, log=tmp_path / "first.log")
+    second = ServiceProcess("deal-service", clean, env, log=tmp_path / "second.log")
+    db = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+    try:
+        first.start()
+        await eventually(lambda: asyncio.to_thread(_ready, port), timeout=60, interval=0.2)
+        for start in range(0, leads, 100):
+            await asyncio.gather(
+                *(client.publish_lead(external_id=f"L-{n}") for n in range(start, start + 100))
+            )
+
+        async def under_way() -> bool:
+            return await _count(db, "SELECT count(*) FROM deal.deals") >= 50
+
+        await eventually(under_way, timeout=60, interval=0.01)
+        took = await _stop_in_time(first)
+        assert took <= STOP_TIMEOUT + SLACK
+        at_stop = await _count(db, "SELECT count(*) FROM deal.deals")
+        assert at_stop < leads, "deal-service finished before it could be stopped"
+        # The relay published every event of what was committed before the process ended.
+        assert await _count(db, "SELECT count(*) FROM deal.outbox") == 0
+        assert "Traceback" not in first.output, first.output
+        second.start()
+
+        async def all_made() -> bool:
+            return await _count(db, "SELECT count(*) FROM deal.deals") >= leads
+
+        await eventually(all_made, timeout=90, interval=0.2)
+        assert await _count(db, "SELECT count(DISTINCT external_id) FROM deal.deals") == leads
+    finally:
+        first.stop()
+        second.stop()
+        await db.close()
+
+
+@pytest.mark.slow
+async def test_a_consumer_loop_that_dies_ends_the_process_with_status_1(
+    clean: Infra, tmp_path: Path
+) -> None:
+    log = tmp_path / "crashing.log"
+    env = {
+        "CRM_NATS_URL": clean.nats_url,
+        "CRM_DATABASE_URL": clean.database_url,
+        "CRM_METRICS_PORT": "0",
+    }
+    with log.open("wb") as out:
+        proc = await asyncio.to_thread(
+            subprocess.Popen,
+            [sys.executable, "-m", "tests.crashing_deal_service"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        code = await asyncio.to_thread(proc.wait, 60)
+    finally:
+        proc.kill()
+    text = log.read_text()
+    assert code == 1, text
+    assert "consumer deal-service-leads stopped: RuntimeError('consumer loop made to crash" in text
+    assert "exiting with status 1" in text
