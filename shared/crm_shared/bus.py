@@ -81,7 +81,8 @@ def quiet_callbacks(dependency: Dependency) -> dict[str, Callable[..., Awaitable
         if dependency.waiting:
             dependency.failed(exc)
         elif isinstance(exc, OSError | nats.errors.Error):
-            log.warning("NATS at %s: %s", dependency.url, describe(exc))
+            # Mostly the end of a connection, which `dependency.lost` reports next.
+            log.debug("NATS at %s: %s", dependency.url, describe(exc))
         else:  # raised by a subscription callback of ours: a bug, worth its traceback
             log.error("a NATS message callback failed", exc_info=exc)
 

@@ -19,6 +19,9 @@ from nats import errors as nats_errors
 from crm_shared.redact import mask_url, mask_urls
 
 log = logging.getLogger(__name__)
+# For a second connection to a server another one already reports on: states, no lines.
+_silent = logging.getLogger(f"{__name__}.silent")
+_silent.disabled = True
 RETRY_SECONDS = 2.0
 # After the first line, "still waiting" once the wait has lasted this long (seconds), then
 # every REPORT_EVERY: a dependency down for an hour leaves about twenty lines, not thousands.
@@ -50,8 +53,11 @@ class Health:
 class Dependency:
     """A server the process needs: its state in `health` and its lines in the log."""
 
-    def __init__(self, health: Health, part: str, what: str, url: str) -> None:
+    def __init__(
+        self, health: Health, part: str, what: str, url: str, *, silent: bool = False
+    ) -> None:
         self._health = health
+        self._log = _silent if silent else log
         self.part = part
         self.what = what
         self.url = mask_url(url)
@@ -72,7 +78,7 @@ class Dependency:
         now = time.monotonic()
         if self._waiting_since is None:
             self._start_waiting(now)
-            log.warning(
+            self._log.warning(
                 "waiting for %s at %s: %s; retrying every %g s",
                 self.what,
                 self.url,
@@ -82,7 +88,7 @@ class Dependency:
             return
         if now >= self._next_report:
             waited = now - self._waiting_since
-            log.warning(
+            self._log.warning(
                 "still waiting for %s at %s (%s): %s",
                 self.what,
                 self.url,
@@ -103,7 +109,7 @@ class Dependency:
         self._state = "reconnecting"
         self._health.set(self.part, self._state)
         if self._waiting_since is None:
-            log.warning("lost %s at %s; reconnecting", self.what, self.url)
+            self._log.warning("lost %s at %s; reconnecting", self.what, self.url)
             self._start_waiting(time.monotonic())
 
     def reached(self) -> None:
@@ -112,7 +118,7 @@ class Dependency:
         self._health.set(self.part, OK)
         if self._waiting_since is not None:
             waited = time.monotonic() - self._waiting_since
-            log.info("%s at %s reached after %s", self.what, self.url, _duration(waited))
+            self._log.info("%s at %s reached after %s", self.what, self.url, _duration(waited))
         self._waiting_since = None
 
     def _start_waiting(self, now: float) -> None:

@@ -47,7 +47,9 @@ class Runtime:
         self._postgres = Dependency(self.health, "postgres", "PostgreSQL", settings.database_url)
         self._nats = Dependency(self.health, "nats", "NATS", settings.nats_url)
         # FastStream's own connection, for request/reply: waited for and reported like ours.
-        self._requests = Dependency(self.health, "nats_requests", "NATS", settings.nats_url)
+        self._requests = Dependency(
+            self.health, "nats_requests", "NATS", settings.nats_url, silent=True
+        )
         self._dependencies = [self._postgres, self._nats, self._requests]
         self.health.set("service", "starting")
         self._pool: asyncpg.Pool | None = None
@@ -128,6 +130,7 @@ class Runtime:
         self.broker = NatsBroker(
             self.settings.nats_url,
             middlewares=[NatsPrometheusMiddleware(registry=self.metrics.registry)],
+            logger=_broker_logger(),
             log_level=logging.DEBUG,
             **options,
         )
@@ -224,6 +227,22 @@ async def _finish(tasks: list[asyncio.Task[None]], deadline: float) -> None:
         task.cancel()
     if pending:
         await asyncio.wait(pending, timeout=0.5)
+
+
+class _NoConnectionNews(logging.Filter):
+    """Drops FastStream's "Connection broken" (with a traceback): `Dependency` says it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Connection broken")
+
+
+def _broker_logger() -> logging.Logger:
+    """FastStream's logger: through ours (masked, one line a record), without its
+    traceback per connection loss; per-message lines stay at DEBUG."""
+    logger = logging.getLogger("crm_shared.faststream")
+    if not any(isinstance(f, _NoConnectionNews) for f in logger.filters):
+        logger.addFilter(_NoConnectionNews())
+    return logger
 
 
 async def _within(step: Awaitable[Any], deadline: float) -> bool:
