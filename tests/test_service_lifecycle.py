@@ -8,6 +8,7 @@ with status 1 and a log line. Each test starts the services it needs as processe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import asyncpg
+import psutil
 import pytest
 
 from crm_shared.db import asyncpg_dsn
@@ -184,3 +186,33 @@ async def test_a_consumer_loop_that_dies_ends_the_process_with_status_1(
     assert code == 1, text
     assert "consumer deal-service-leads stopped: RuntimeError('consumer loop made to crash" in text
     assert "exiting with status 1" in text
+
+
+@pytest.mark.slow
+def test_a_service_stops_when_the_parent_that_started_it_is_gone(tmp_path: Path) -> None:
+    """The fallback for the parent-death signal: CRM_PARENT_PID names the launcher, and the
+    service stops once it is re-parented (here no parent-death signal is set at all)."""
+    log, closed = tmp_path / "service.log", free_port()
+    script = f'CRM_PARENT_PID=$$ "{sys.executable}" -m deal_service > "{log}" 2>&1 & echo $!; wait'
+    env = {
+        **os.environ,
+        "CRM_NATS_URL": f"nats://127.0.0.1:{closed}",
+        "CRM_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{closed}/crm",
+        "CRM_METRICS_PORT": "0",
+    }
+    parent = subprocess.Popen(["sh", "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    service = psutil.Process(int(parent.stdout.readline()))
+    try:
+        deadline = time.monotonic() + 60
+        while "waiting for" not in (log.read_text() if log.exists() else ""):
+            assert time.monotonic() < deadline, "the service never started"
+            time.sleep(0.1)
+        parent.kill()
+        parent.wait(10)
+        service.wait(STOP_TIMEOUT + 5)  # psutil.TimeoutExpired if it outlives its parent
+    finally:
+        parent.kill()
+        with contextlib.suppress(psutil.Error):
+            service.kill()
+    assert f"parent process {parent.pid} is gone; stopping" in log.read_text()
