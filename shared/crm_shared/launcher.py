@@ -203,8 +203,7 @@ def _supervise(stack: DevStack, supervisor: Supervisor) -> None:
             announced = True
         elif ready and not ready_before:
             _say("every service is ready again")
-        elif not ready:
-            supervisor.show_waiting()
+        supervisor.show_waiting()
         ready_before = ready
         time.sleep(POLL_SECONDS)
 

@@ -23,7 +23,13 @@ from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from crm_shared.bus import RETRY_FOR_EVER, connect, ensure_streams, quiet_callbacks
+from crm_shared.bus import (
+    RECONNECT_SECONDS,
+    RETRY_FOR_EVER,
+    connect,
+    ensure_streams,
+    quiet_callbacks,
+)
 from crm_shared.consumer import BatchConsumer
 from crm_shared.db import create_pool
 from crm_shared.health import OK, Dependency, Health
@@ -137,6 +143,7 @@ class Runtime:
         for router in routers:
             self.broker.include_router(router)
         await self.broker.start()
+        self.broker.connection.options["reconnect_time_wait"] = RECONNECT_SECONDS  # as ours
         self._requests.reached()
         # One round trip: the server has our subscriptions before start() returns. (It may
         # still answer "no responders" for a few ms when a subscriber on the same subject has

@@ -77,13 +77,15 @@ class Supervised:
         """'' when /healthz says ready, else what the service waits for."""
         url = f"http://127.0.0.1:{self.metrics_port}/healthz"
         try:
-            with urllib.request.urlopen(url, timeout=0.5):
+            with urllib.request.urlopen(url, timeout=1):
                 return ""
         except urllib.error.HTTPError as exc:  # 503: not ready, and the body says why
             with contextlib.suppress(ValueError, OSError, AttributeError):
                 report = json.loads(exc.read())
                 return _waits_for(report)
             return "starting"
+        except TimeoutError:
+            return "not answering /healthz"
         except OSError:  # not listening yet
             return "starting"
 
@@ -125,7 +127,9 @@ class Supervisor:
         """Say what the services not ready wait for, when that changed (every 2 s at most)."""
         waiting = "; ".join(f"{s.name} ({s.waits_for})" for s in self.services if s.waits_for)
         now = time.monotonic()
-        if waiting and waiting != self._waiting_shown and now >= self._next_show:
+        if not waiting:
+            self._waiting_shown = ""  # all ready: the next wait is news, even if the same
+        elif waiting != self._waiting_shown and now >= self._next_show:
             self._say(f"waiting for: {waiting}")
             self._waiting_shown = waiting
             self._next_show = now + SHOW_EVERY
