@@ -56,7 +56,13 @@ async def connect(url: str, name: str, dependency: Dependency | None = None) -> 
     its own inboxes rather than every client's (deploy/nats/accounts.conf).
     """
     dependency = dependency or Dependency(Health(), "nats", "NATS", url)
-    nc = await nats.connect(url, name=name, **quiet_callbacks(dependency), **RETRY_FOR_EVER)
+    nc = await nats.connect(
+        url,
+        name=name,
+        inbox_prefix=f"_INBOX.{name}",
+        **quiet_callbacks(dependency),
+        **RETRY_FOR_EVER,
+    )
     # Once connected, a dropped connection is retried faster: a restarted server is usually
     # back within a second, and every consumer waits for it meanwhile.
     nc.options["reconnect_time_wait"] = RECONNECT_SECONDS
