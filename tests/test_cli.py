@@ -48,7 +48,10 @@ async def test_a_deal_from_lead_to_report(clean: Any, client: Client) -> None:
         deal_id, manager = found.groups()
 
         listed = await crm(clean, "deal", "list")
-        assert listed.exit_code == 0 and deal_id in listed.stdout and "Новый лид" in listed.stdout
+        assert (
+            listed.exit_code == 0 and deal_id[:8] in listed.stdout and "Новый лид" in listed.stdout
+        )
+        assert deal_id not in listed.stdout  # a short id; --json keeps the whole one
 
         refused = await crm(clean, "deal", "move", deal_id, "OFFER_MADE", actor=manager)
         assert refused.exit_code == 1
@@ -147,3 +150,110 @@ async def test_what_goes_wrong_is_said(clean: Any) -> None:
         assert bad.exit_code == 1 and "is not an RFC 3339 time" in bad.stderr
     nobody = await crm(clean, "task", "list")
     assert nobody.exit_code == 3 and "nobody answers crm.query.task.list" in nobody.stderr
+
+
+async def crm_at(infra: Any, columns: int, *args: str) -> Result:
+    """`crm` in a terminal `columns` wide."""
+    argv = ["--nats", infra.nats_url, *args]
+    env = {"COLUMNS": str(columns), "CRM_ACTOR": None, "CRM_NATS_URL": None}
+    return await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
+
+
+async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
+    async with running(clean, "deal-service", "task-service"):
+        added = await crm(
+            clean,
+            "lead",
+            "add",
+            "--name",
+            "Оля Сидорова",
+            "--requirements",
+            "кирпич",
+            "--count",
+            "20",
+        )
+        assert added.exit_code == 0, added.output
+        deals = await crm_json(clean, "deal", "list", "--all")
+        assert all(len(d["id"]) == 36 for d in deals)  # --json keeps whole ids
+        for columns in (80, 200):
+            listed = await crm_at(clean, columns, "deal", "list", "--all")
+            assert listed.exit_code == 0, listed.output
+            lines = listed.stdout.splitlines()
+            assert max(len(line) for line in lines) <= columns, listed.stdout
+            for header in ("id", "stage", "contact", "amount"):
+                assert f" {header} " in lines[1], listed.stdout
+            assert "Сидорова" in listed.stdout.split()  # words whole, never letters
+            assert all(d["id"][:8] in listed.stdout and d["id"] not in listed.stdout for d in deals)
+        wide = await crm_at(clean, 80, "--wide", "deal", "list")
+        assert " created " in wide.stdout.splitlines()[1]
+
+        # 20 ids over 16 hex digits: some first character starts two of them.
+        firsts = [d["id"][0] for d in deals]
+        shared = next(c for c in firsts if firsts.count(c) > 1)
+        ambiguous = await crm(clean, "deal", "show", shared)
+        assert ambiguous.exit_code == 1 and "is ambiguous" in ambiguous.stderr
+        assert sum(d["id"] in ambiguous.stderr for d in deals) == firsts.count(shared)
+
+        deal, manager = deals[0]["id"], deals[0]["responsible_id"]
+        moved = await crm(clean, "deal", "move", deal[:8], "PROCESSING", actor=manager)
+        assert moved.exit_code == 0, moved.output
+        assert f"{deal} → «Обрабатываем запрос»" in moved.stdout
+        unknown = await crm(clean, "deal", "show", "ffffffff-ffff")
+        assert unknown.exit_code == 1 and "no deal has an id starting" in unknown.stderr
+
+        async def processing_task() -> Any:
+            tasks = await crm_json(clean, "task", "list", "--deal", deal[:8], "--status", "open")
+            return next((t for t in tasks if t["stage"] == "PROCESSING"), None)
+
+        task = await eventually(processing_task)
+        done = await crm(clean, "task", "complete", task["id"][:8], actor=manager)
+        assert done.exit_code == 0, done.output
+        assert f"task {task['id']} closed (completed)" in done.stdout
+
+
+async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any) -> None:
+    """`deal create` (new contact, then an existing one), `deal contact-attempt`, `deal show`
+    with the lead's comment and the attempts, and refusals that say what stands in the way."""
+    async with running(clean, "deal-service"):
+        made = await crm_json(
+            clean, "--as", "mgr-1", "deal", "create", "--name", "Ольга", "--phone",
+            "+7 912 111-22-33", "--title", "Кирпич", "--requirements", "2 поддона",
+        )  # fmt: skip
+        deal = made["deal"]
+        assert deal["responsible_id"] == "mgr-1" and deal["rop_id"] == "rop-1"
+        again = await crm(
+            clean, "deal", "create", "--contact-id", deal["contact"]["id"], actor="mgr-2"
+        )
+        assert again.exit_code == 0, again.output
+        assert "responsible mgr-2, contact Ольга" in again.stdout
+
+        for note in ("не берёт трубку", "сбрасывает", "недоступен"):
+            logged = await crm(clean, "deal", "contact-attempt", deal["id"], "--note", note,
+                               actor="mgr-1")  # fmt: skip
+            assert logged.exit_code == 0, logged.output
+        assert "попыток связаться на стадии «Новый лид»: 3" in logged.stdout
+        shown = await crm(clean, "deal", "show", deal["id"])
+        assert "Попытки связаться на стадии «Новый лид»: 3" in shown.stdout
+        assert "сбрасывает" in shown.stdout
+
+        asks = await crm(clean, "deal", "move", deal["id"], "LOST_NO_CONTACT", actor="mgr-1")
+        assert asks.exit_code == 1 and "rop_approval_required" in asks.stderr
+        assert "Нужно согласие РОП" in asks.stderr
+        agreed = await crm(clean, "deal", "move", deal["id"], "LOST_NO_CONTACT", actor="rop-1")
+        assert agreed.exit_code == 0, agreed.output
+
+        ext = "form-77"
+        lead = await crm(clean, "lead", "add", "--name", "Ян", "--comment", "Звонить вечером",
+                         "--requirements", "r", "--external-id", ext)  # fmt: skip
+        assert lead.exit_code == 0, lead.output
+        found = re.search(r"→ deal (\S+)", lead.stdout)
+        assert found, lead.output
+        lead_deal = found.group(1)
+        shown = await crm(clean, "deal", "show", lead_deal)
+        assert "Комментарий лида" in shown.stdout and "Звонить вечером" in shown.stdout
+        moved = await crm(clean, "deal", "move", lead_deal, "PROCESSING", actor="mgr-1")
+        assert moved.exit_code == 0, moved.output
+        emptied = await crm(clean, "deal", "update", lead_deal, "--set", "requirements=",
+                            actor="mgr-1")  # fmt: skip
+        assert emptied.exit_code == 1
+        assert "нельзя очистить поля: Требования" in emptied.stderr

@@ -9,17 +9,20 @@ from email.utils import format_datetime
 from standardwebhooks import Webhook
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
-from crm_shared.dto import Task
+from crm_shared.dto import Deal, Task
 from crm_shared.events import MoveRejected, RejectionError
 from notifier.adapters.webhook import signed_headers
 from notifier.domain.delivery import (
+    RETRY_AFTER_CAP,
     RetryPolicy,
     Verdict,
     backoff_delay,
+    judge_failure,
     judge_http,
     parse_retry_after,
 )
 from notifier.domain.messages import (
+    approval_requested_notification,
     format_lateness,
     move_rejected_notification,
     overdue_notification,
@@ -28,7 +31,7 @@ from notifier.domain.messages import (
 from tests.notifier_support import whsec
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-POLICY = RetryPolicy(base=1.0, cap=60.0, failing_after=5)
+POLICY = RetryPolicy(base=1.0, cap=60.0, max_attempts=5)
 
 
 def _task(**fields: object) -> Task:
@@ -84,6 +87,51 @@ def test_move_rejected_text_uses_russian_field_names() -> None:
     assert move_rejected_notification(orphan, "x", FIELD_DISPLAY_NAMES) is None
 
 
+def test_approval_request_goes_to_the_rop_with_the_attempts() -> None:
+    deal = Deal.model_validate(
+        {
+            "id": "d-1",
+            "version": 4,
+            "stage": "PROCESSING",
+            "title": "Поставка",
+            "contact": {"id": "c-1", "name": "Ольга"},
+            "rop_id": "rop-1",
+            "contact_attempts": 3,
+            "attempts": [
+                {"actor_id": "mgr-1", "note": "не берёт", "at": NOW},
+                {"actor_id": "mgr-2", "note": None, "at": NOW},
+            ],
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+    )
+    event = MoveRejected(
+        deal_id="d-1",
+        to_stage="LOST_NO_CONTACT",
+        actor_id="mgr-1",
+        error=RejectionError(code="rop_approval_required", message="..."),
+        responsible_id="mgr-1",
+        from_stage="PROCESSING",
+        deal=deal,
+    )
+    names = {"mgr-1": "Иван", "mgr-2": "Мария"}
+    # the manager is not told: the reply is their answer
+    assert move_rejected_notification(event, "x", FIELD_DISPLAY_NAMES) is None
+    note = approval_requested_notification(event, "Перестал", "Обрабатываем", "rop-1", names)
+    assert note is not None and note.kind == "approval_requested" and note.user_id == "rop-1"
+    assert note.text.splitlines() == [
+        "Иван просит перевести сделку «Поставка» (клиент: Ольга) в стадию «Перестал». "
+        "Попыток связаться на стадии «Обрабатываем»: 3.",
+        "1. 27.11.2026 12:00 UTC, Иван: не берёт",
+        "2. 27.11.2026 12:00 UTC, Мария",
+        "Чтобы согласовать, переведите сделку в эту стадию сами.",
+    ]
+    assert note.actor_id == "mgr-1" and note.attempts == deal.attempts
+    assert approval_requested_notification(event, "x", "y", None, names) is None  # nobody to ask
+    other = event.model_copy(update={"error": RejectionError(code="missing_fields", message="")})
+    assert approval_requested_notification(other, "x", "y", "rop-1", names) is None
+
+
 def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
     low = [backoff_delay(n, POLICY, lambda: 0.0) for n in range(1, 10)]
     high = [backoff_delay(n, POLICY, lambda: 0.999) for n in range(1, 10)]
@@ -100,6 +148,26 @@ def test_retry_after_as_seconds_or_http_date() -> None:
     assert parse_retry_after(None, NOW) is None
 
 
+def test_retry_after_garbage_is_ignored_and_long_waits_capped() -> None:
+    past = format_datetime(NOW - timedelta(days=1), usegmt=True)
+    assert parse_retry_after(past, NOW) == 0.0
+    assert parse_retry_after("9" * 40, NOW) == RETRY_AFTER_CAP
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", NOW) == RETRY_AFTER_CAP
+    for garbage in (
+        "-5",
+        "1.5",
+        "²",  # str.isdigit() says yes, float() says no
+        "٣",
+        "9" * 5000,
+        "Wed, 21 Oct 99999 07:28:00 GMT",
+        "Wed, 99 Oct 2015 07:28:00 GMT",
+        "Wed, 21 Oct 2015 07:28:00",  # no zone
+        "\x00",
+        "   ",
+    ):
+        assert parse_retry_after(garbage, NOW) is None, garbage
+
+
 def test_http_verdicts() -> None:
     def judge(status: int | None, retry_after: str | None = None) -> tuple[Verdict, float]:
         d = judge_http(status, retry_after, 1, POLICY, NOW, lambda: 0.0)
@@ -110,6 +178,19 @@ def test_http_verdicts() -> None:
     assert judge(500) == (Verdict.retry, 0.5)
     assert judge(429, "3") == (Verdict.retry, 3.0)
     assert judge(None) == (Verdict.retry, 0.5)
+    assert judge(503, "garbage") == (Verdict.retry, 0.5)
+
+
+def test_a_delivery_fails_after_max_attempts() -> None:
+    def verdict(attempt: int, status: int | None = 500) -> Verdict:
+        return judge_http(status, "1", attempt, POLICY, NOW, lambda: 0.0).verdict
+
+    assert [verdict(n) for n in range(1, 7)] == [Verdict.retry] * 4 + [Verdict.fail] * 2
+    assert verdict(5, None) == Verdict.fail
+    assert verdict(5, 200) == Verdict.delivered  # the last attempt may still succeed
+    assert verdict(9, 410) == Verdict.disable
+    assert judge_failure(4, POLICY, lambda: 0.0).verdict == Verdict.retry
+    assert judge_failure(5, POLICY, lambda: 0.0).verdict == Verdict.fail
 
 
 def test_signature_verifies_with_the_reference_package() -> None:

@@ -13,10 +13,10 @@ from nats.aio.msg import Msg
 from pydantic import ValidationError
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
-from rich.table import Table
 
 from crm_cli.bus import Bus, Reported, connected
-from crm_cli.ui import err, options, out, print_json, progress, run, stage_name
+from crm_cli.tables import Cell, Column, fitted_table, short_ids
+from crm_cli.ui import err, options, out, print_json, progress, run, stage_name, width
 from crm_shared.envelope import CloudEvent
 from crm_shared.events import LeadReceived
 
@@ -161,14 +161,26 @@ def _report(
             f" «{escape(stage_name(deal['stage']))}», responsible {deal.get('responsible_id')}"
         )
     elif made:
-        table = Table("external id", "deal", "stage", "responsible")
         listed = [ext for ext in externals if ext in made]
-        for ext in listed[:20]:
-            d = made[ext]
-            table.add_row(ext, d["id"], stage_name(d["stage"]), d.get("responsible_id") or "—")
+        ids = short_ids(made[ext]["id"] for ext in listed[:20])
+        rows: list[list[Cell]] = [
+            [
+                ext,
+                ids[made[ext]["id"]],
+                stage_name(made[ext]["stage"]),
+                made[ext].get("responsible_id") or "—",
+            ]
+            for ext in listed[:20]
+        ]
         if len(listed) > 20:
-            table.add_row(f"… {len(listed) - 20} more", "", "", "")
-        out().print(table)
+            rows.append([f"… {len(listed) - 20} more", "", "", ""])
+        columns = [
+            Column("external id", fold=False),
+            Column("deal", fold=False),
+            Column("stage"),
+            Column("responsible", keep=1),
+        ]
+        out().print(fitted_table(columns, rows, width=width()))
         out().print(f"[green]✓[/] {len(made)} of {len(events)} lead(s) became deals")
     for ext, reason in failed.items():
         err().print(f"[red]✗[/] lead {escape(ext)} was dead-lettered: {escape(reason)}")

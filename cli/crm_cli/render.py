@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import stage_name
 from crm_shared.config import FIELD_DISPLAY_NAMES
 
@@ -42,23 +43,35 @@ def money(amount: str | None, currency: str | None) -> str:
     return f"{amount} {currency or ''}".strip() if amount is not None else "—"
 
 
-def deals_table(deals: list[dict[str, Any]]) -> Table:
-    """One deal a row, newest first as the API lists them."""
-    table = Table(show_lines=False)
-    for column in ("id", "stage", "contact", "title", "amount", "responsible", "created"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("id", "created"))
+_DEAL_COLUMNS = [
+    Column("id", fold=False),
+    Column("stage"),
+    Column("contact", keep=2),
+    Column("title", keep=4),
+    Column("amount", keep=1, fold=False),
+    Column("responsible", keep=3),
+    Column("created", keep=5, fold=False),
+]
+
+
+def deals_table(deals: list[dict[str, Any]], *, width: int = 80, wide: bool = False) -> Table:
+    """One deal a row, newest first as the API lists them; ids shortened, fitted to `width`."""
+    ids = short_ids(d["id"] for d in deals)
+    rows: list[list[Cell]] = []
     for d in deals:
         contact = d.get("contact") or {}
-        table.add_row(
-            d["id"],
-            stage_name(d["stage"]),
-            contact.get("name") or "—",
-            d.get("title") or "—",
-            money(d.get("amount"), d.get("currency")),
-            d.get("responsible_id") or "—",
-            when(d.get("created_at")),
+        rows.append(
+            [
+                ids[d["id"]],
+                stage_name(d["stage"]),
+                contact.get("name") or "—",
+                d.get("title") or "—",
+                money(d.get("amount"), d.get("currency")),
+                d.get("responsible_id") or "—",
+                when(d.get("created_at")),
+            ]
         )
-    return table
+    return fitted_table(_DEAL_COLUMNS, rows, width=width, wide=wide)
 
 
 _DEAL_FIELDS = [
@@ -79,7 +92,9 @@ _DEAL_FIELDS = [
 ]
 
 
-def deal_panel(deal: dict[str, Any], tasks: list[dict[str, Any]] | None = None) -> Panel:
+def deal_panel(
+    deal: dict[str, Any], tasks: list[dict[str, Any]] | None = None, *, width: int = 80
+) -> Panel:
     """Every field of one deal, its contact, and its tasks if given."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -101,21 +116,32 @@ def deal_panel(deal: dict[str, Any], tasks: list[dict[str, Any]] | None = None) 
         grid.add_row(FIELD_DISPLAY_NAMES["contact"], ", ".join(str(v) for v in details if v))
     parts: list[RenderableType] = [grid]
     if tasks:
-        parts.append(tasks_table(tasks, title="Задачи", with_deal=False))
+        parts.append(tasks_table(tasks, title="Задачи", with_deal=False, width=width - 4))
     return Panel(Group(*parts), title=f"deal {deal['id']} · v{deal['version']}", expand=False)
 
 
 def tasks_table(
-    tasks: list[dict[str, Any]], title: str | None = None, *, with_deal: bool = True
+    tasks: list[dict[str, Any]],
+    title: str | None = None,
+    *,
+    with_deal: bool = True,
+    width: int = 80,
+    wide: bool = False,
 ) -> Table:
     """One task a row; a deadline already passed on an open task is red."""
     now = datetime.now(UTC)
-    table = Table(title=title)
-    columns = ["id", "deal", "stage", "title", "responsible", "deadline", "status"]
-    if not with_deal:
-        columns.remove("deal")
-    for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column in ("id", "deal", "deadline"))
+    ids = short_ids(t["id"] for t in tasks)
+    deal_ids = short_ids(t["deal_id"] for t in tasks)
+    columns = [
+        Column("id", fold=False),
+        Column("deal", keep=3, fold=False),
+        Column("stage", keep=2),
+        Column("title"),
+        Column("responsible", keep=1),
+        Column("deadline", fold=False),
+        Column("status", keep=4),
+    ]
+    rows: list[list[Cell]] = []
     for t in tasks:
         deadline = t.get("deadline")
         late = (
@@ -124,16 +150,19 @@ def tasks_table(
             and datetime.fromisoformat(deadline) < now
         )
         status = t["status"] if t["status"] == "open" else f"closed: {t.get('close_reason')}"
-        cells: list[str | Text] = [
-            t["id"],
-            t["deal_id"],
-            stage_name(t.get("stage")) if t.get("stage") else "РОП",
-            t["title"],
-            t.get("responsible_id") or "—",
-            Text(when(deadline), style="bold red" if late else ""),
-            status,
-        ]
-        if not with_deal:
-            del cells[1]
-        table.add_row(*cells)
-    return table
+        rows.append(
+            [
+                ids[t["id"]],
+                deal_ids[t["deal_id"]],
+                stage_name(t.get("stage")) if t.get("stage") else "РОП",
+                t["title"],
+                t.get("responsible_id") or "—",
+                Text(when(deadline), style="bold red" if late else ""),
+                status,
+            ]
+        )
+    if not with_deal:
+        del columns[1]
+        for row in rows:
+            del row[1]
+    return fitted_table(columns, rows, width=width, wide=wide, title=title)

@@ -8,9 +8,10 @@ import typer
 from rich.markup import escape
 
 from crm_cli.bus import connected
+from crm_cli.ids import resolve
 from crm_cli.paging import collect
 from crm_cli.render import tasks_table
-from crm_cli.ui import err, options, out, print_json, run
+from crm_cli.ui import err, options, out, print_json, print_table, run, width
 
 app = typer.Typer(help="Tasks: list them, complete one.")
 
@@ -18,7 +19,9 @@ app = typer.Typer(help="Tasks: list them, complete one.")
 @app.command("list")
 def list_tasks(
     ctx: typer.Context,
-    deal: Annotated[str | None, typer.Option(help="Only this deal's tasks.")] = None,
+    deal: Annotated[
+        str | None, typer.Option(help="Only this deal's tasks (its id or first characters).")
+    ] = None,
     responsible: Annotated[str | None, typer.Option(help="Only this user's tasks.")] = None,
     mine: Annotated[bool, typer.Option(help="Only the tasks of the --as user.")] = False,
     status: Annotated[str | None, typer.Option(help="open or closed.")] = None,
@@ -43,11 +46,13 @@ def list_tasks(
         }
         body = {k: v for k, v in filters.items() if v is not None}
         async with connected(opts.nats_url) as bus:
+            if deal is not None:
+                body["deal_id"] = await resolve(bus, "deal", deal)
             tasks = await collect(bus, "crm.query.task.list", body, None if all_ else limit)
         if opts.json:
             print_json(tasks)
         else:
-            out().print(tasks_table(tasks))
+            print_table(tasks_table(tasks, width=width(), wide=opts.wide), wide=opts.wide)
             err().print(f"{len(tasks)} task(s)")
 
     run(main())
@@ -59,8 +64,9 @@ def complete(ctx: typer.Context, task_id: str) -> None:
     opts = options(ctx)
 
     async def main() -> None:
-        body = {"actor_id": opts.need_actor(), "task_id": task_id}
+        actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
+            body = {"actor_id": actor, "task_id": await resolve(bus, "task", task_id)}
             reply = await bus.request("crm.cmd.task.complete", body)
         if opts.json:
             print_json(reply)

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
 from rich.progress import Progress, ProgressColumn
 
@@ -27,6 +27,7 @@ class Options:
     nats_url: str = DEFAULT_NATS
     actor: str | None = None
     json: bool = False
+    wide: bool = False
 
     def need_actor(self) -> str:
         """The acting user of a command; commands carry one (SPEC §5)."""
@@ -44,6 +45,20 @@ def options(ctx: typer.Context) -> Options:
 def out() -> Console:
     """Standard output (tables, results)."""
     return Console(highlight=False, soft_wrap=False)
+
+
+def print_table(table: RenderableType, *, wide: bool) -> None:
+    """A table on stdout; with --wide as wide as it needs, past the terminal's edge."""
+    console = out()
+    if wide:
+        needed = Console(width=10_000).measure(table).maximum
+        console = Console(highlight=False, soft_wrap=False, width=max(console.width, needed))
+    console.print(table)
+
+
+def width() -> int:
+    """The terminal's width (COLUMNS, or 80 when stdout is not a terminal)."""
+    return out().width
 
 
 def err() -> Console:

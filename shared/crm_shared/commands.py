@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     forbidden = "forbidden"
     missing_fields = "missing_fields"
     transition_not_allowed = "transition_not_allowed"
+    rop_approval_required = "rop_approval_required"
     unavailable = "unavailable"
 
 
@@ -120,6 +121,10 @@ class CompleteTask(Strict):
     task_id: str
 
 
+# The start of an id as people type it from a list (lower-case hex and dashes, as ids are made).
+ID_PREFIX = "^[0-9a-f-]{1,36}$"
+
+
 class GetDeal(Strict):
     """crm.query.deal.get."""
 
@@ -134,6 +139,7 @@ class ListDeals(Strict):
     stage: str | None = None
     responsible_id: str | None = None
     contact_id: str | None = None
+    id_prefix: str | None = Field(None, pattern=ID_PREFIX)
     limit: int = Field(50, ge=1, le=500)
     cursor: str | None = None
 
@@ -146,6 +152,7 @@ class ListTasks(Strict):
     responsible_id: str | None = None
     status: str | None = Field(None, pattern="^(open|closed)$")
     overdue: bool | None = None
+    id_prefix: str | None = Field(None, pattern=ID_PREFIX)
     limit: int = Field(50, ge=1, le=500)
     cursor: str | None = None
 

@@ -1,10 +1,10 @@
-"""How every service process logs: one line a record, passwords in URLs masked."""
+"""How every service process logs: one line a record, URL passwords and personal data masked."""
 
 from __future__ import annotations
 
 import logging
 
-from crm_shared.redact import mask_urls
+from crm_shared.redact import install_pii_filter, mask_urls
 
 FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 
@@ -25,7 +25,9 @@ class MaskSecrets(logging.Filter):
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr at `level`, every handler of the root logger masking secrets."""
+    """Log to stderr at `level`; every handler masks URL passwords, phones and e-mails."""
     logging.basicConfig(level=level, format=FORMAT)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(MaskSecrets())
+        if not any(isinstance(f, MaskSecrets) for f in handler.filters):
+            handler.addFilter(MaskSecrets())
+    install_pii_filter()  # no phone or e-mail address in a log line

@@ -30,6 +30,7 @@ from crm_shared.bus import (
     ensure_streams,
     quiet_callbacks,
 )
+from crm_shared.config import StreamSettings
 from crm_shared.consumer import BatchConsumer
 from crm_shared.db import create_pool
 from crm_shared.health import OK, Dependency, Health
@@ -44,8 +45,16 @@ log = logging.getLogger(__name__)
 class Runtime:
     """The connections and background loops of one service process."""
 
-    def __init__(self, name: str, schema: str, settings: ServiceSettings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        name: str,
+        schema: str,
+        settings: ServiceSettings,
+        metrics: Metrics,
+        streams: StreamSettings | None = None,
+    ) -> None:
         self.name = name
+        self.streams = streams  # limits of the streams this process may have to create
         self.schema = schema
         self.settings = settings
         self.metrics = metrics
@@ -99,7 +108,7 @@ class Runtime:
         await self._serve_metrics()
         await asyncio.gather(self._open_pool(), self._open_bus())
         self._js = self.nc.jetstream(timeout=10)
-        await ensure_streams(self._js)
+        await ensure_streams(self._js, limits=self.streams)
         self._relay = OutboxRelay(self.pool, self.schema, self._js, self.metrics)
 
     async def _open_pool(self) -> None:

@@ -29,6 +29,7 @@ async def list_deals(q: ListDeals, ctx: Context) -> dict[str, Any]:
                 stage=q.stage,
                 responsible_id=q.responsible_id,
                 contact_id=q.contact_id,
+                id_prefix=q.id_prefix,
                 limit=q.limit,
                 cursor=q.cursor,
             )

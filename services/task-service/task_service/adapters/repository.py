@@ -255,6 +255,7 @@ async def list_tasks(
     now: datetime,
     limit: int,
     cursor: str | None,
+    id_prefix: str | None = None,
 ) -> tuple[list[Task], str | None]:
     """Newest first; the cursor is the insertion sequence of the last row, opaque to callers.
 
@@ -269,6 +270,7 @@ async def list_tasks(
               AND ($4::bool IS NULL
                    OR coalesce(status = 'open' AND deadline < $5, false) = $4)
               AND ($6::bigint IS NULL OR seq < $6)
+              AND ($8::text IS NULL OR id LIKE $8 || '%')
             ORDER BY seq DESC LIMIT $7""",
         deal_id,
         responsible_id,
@@ -277,6 +279,7 @@ async def list_tasks(
         now,
         after,
         limit + 1,
+        id_prefix,
     )
     tasks = [_task(r) for r in rows[:limit]]
     more = len(rows) > limit

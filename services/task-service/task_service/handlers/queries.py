@@ -22,6 +22,7 @@ async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
                 responsible_id=q.responsible_id,
                 status=q.status,
                 overdue=q.overdue,
+                id_prefix=q.id_prefix,
                 now=utcnow(),
                 limit=q.limit,
                 cursor=q.cursor,

@@ -1,0 +1,97 @@
+"""`crm`'s tables on an ordinary terminal: short ids, whole headers, words never cut to letters."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from crm_cli.render import deals_table, tasks_table
+from crm_cli.tables import short_ids
+
+
+def _deals() -> list[dict[str, Any]]:
+    stages = ["NEW_LEAD", "LOST_NO_CONTACT", "PAYMENT_RECEIVED"]
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "stage": stage,
+            "contact": {"name": "Пётр Иванович Сидоров"},
+            "title": "Кирпич красный облицовочный, 20 поддонов",
+            "amount": "150000.00",
+            "currency": "RUB",
+            "responsible_id": "mgr-1",
+            "created_at": "2026-11-30T10:00:00+00:00",
+        }
+        for stage in stages
+    ]
+
+
+def _tasks(deals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "deal_id": d["id"],
+            "stage": "PROCESSING",
+            "title": "Пётр. Уточнить необходимую информацию и сделать КП",
+            "responsible_id": "mgr-1",
+            "deadline": "2026-11-30T10:00:00+00:00",
+            "status": "open",
+        }
+        for d in deals
+    ]
+
+
+def _render(table: Any, width: int) -> str:
+    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(table)
+    return console.export_text()
+
+
+def _words(text: str) -> set[str]:
+    return {w for line in text.splitlines() for w in line.replace("│", " ").split()}
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_tables_fit_and_keep_headers_and_words_whole(width: int) -> None:
+    deals = _deals()
+    for table, headers, whole in (
+        (
+            deals_table(deals, width=width),
+            ["id", "stage", "contact", "amount", "responsible"],
+            ("Перестал", "Сидоров", "150000.00", "mgr-1"),
+        ),
+        (
+            tasks_table(_tasks(deals), width=width),
+            ["id", "stage", "title", "deadline"],
+            ("Обрабатываем", "необходимую", "mgr-1"),
+        ),
+    ):
+        text = _render(table, width)
+        assert max(len(line) for line in text.splitlines()) <= width, text
+        header_line = text.splitlines()[1]
+        for header in headers:
+            assert f" {header} " in header_line, text
+        words = _words(text)
+        for word in whole:
+            assert word in words, text
+        for d in deals:
+            assert d["id"] not in text
+        assert deals[0]["id"][:8] in text or width < 100
+
+
+def test_wide_terminal_shows_every_column_and_wide_keeps_them_at_80() -> None:
+    deals = _deals()
+    assert "created" in _render(deals_table(deals, width=200), 200)
+    assert "created" not in _render(deals_table(deals, width=80), 80)
+    wide = deals_table(deals, width=80, wide=True)
+    assert "created" in _render(wide, 300) and "title" in _render(wide, 300)
+
+
+def test_short_ids_grow_where_two_would_clash() -> None:
+    a = "4c89006d-0000-4000-8000-000000000001"
+    b = "4c89006d-1111-4000-8000-000000000002"
+    c = "9f00aa11-0000-4000-8000-000000000003"
+    assert short_ids([a, b, c]) == {a: "4c89006d-0", b: "4c89006d-1", c: "9f00aa11"}
