@@ -43,6 +43,7 @@ DEFAULT_NATS_PORT = 4322
 DEFAULT_PG_PORT = 5532
 MIGRATE_NOTHING_TO_DO = 3  # exit code of `python -m <pkg> migrate` when a service has no migrations
 POLL_SECONDS = 0.3
+MIGRATE_TIMEOUT = 600.0
 REACH_ATTEMPTS = 3  # tries (about a second apart) before an external server is called unreachable
 ASYNCAPI_DOC = Path("docs/asyncapi.yaml")
 
@@ -149,15 +150,21 @@ async def _postgres_answers(url: str) -> str:
 
 def _migrate(name: str, package: str, env: dict[str, str]) -> None:
     _say(f"migrating {name} ...")
-    done = subprocess.run(
-        [sys.executable, "-m", package, "migrate"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        timeout=600,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", package, "migrate"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            timeout=MIGRATE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        raise LaunchError(
+            f"migration of {name} did not finish within {MIGRATE_TIMEOUT:g} s "
+            "(a lock held by another session?)"
+        ) from None
     if done.returncode == MIGRATE_NOTHING_TO_DO:
         _say(f"  {name}: no migrations yet")
     elif done.returncode != 0:
