@@ -254,3 +254,33 @@ def test_launcher_restarts_a_crashed_service_and_leaves_nothing_when_killed(
             time.sleep(0.1)
     finally:
         launcher.proc.kill()
+
+
+@pytest.mark.slow
+def test_a_killed_launcher_leaves_neither_services_nor_embedded_servers(tmp_path: Path) -> None:
+    """SIGKILL: the services get the parent-death signal, and the guard stops the embedded
+    NATS and PostgreSQL (the latter runs detached, started by pg_ctl)."""
+    _make_service(tmp_path, "svc_a")
+    env = {
+        "CRM_NATS_URL": "",  # empty: the launcher starts its own servers
+        "CRM_DATABASE_URL": "",
+        "CRM_DATA_DIR": str(tmp_path / "data"),
+        "CRM_RUN_NATS_PORT": str(free_port()),
+        "CRM_RUN_PG_PORT": str(free_port()),
+    }
+    launcher = Launcher(tmp_path, [("a", "svc_a", free_port())], env)
+    try:
+        launcher.wait_for("CRM dev stack is up", timeout=120)
+        postmaster = psutil.Process(
+            int((tmp_path / "data" / "run" / "pg" / "postmaster.pid").read_text().split()[0])
+        )
+        started = psutil.Process(launcher.proc.pid).children(recursive=True)
+        everything = [*started, postmaster, *postmaster.children(recursive=True)]
+        names = {p.name() for p in everything}
+        assert {"nats-server", "postgres"} <= names, names
+        launcher.proc.send_signal(signal.SIGKILL)
+        launcher.proc.wait(10)
+        _, alive = psutil.wait_procs(everything, timeout=30)
+        assert not alive, f"left behind: {alive}"
+    finally:
+        launcher.proc.kill()

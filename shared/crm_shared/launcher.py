@@ -26,7 +26,7 @@ import asyncpg
 import nats
 
 from crm_shared.db import asyncpg_dsn
-from crm_shared.devstack import DevStack
+from crm_shared.devstack import DevStack, ServerGuard
 from crm_shared.health import describe
 from crm_shared.redact import mask_url, mask_urls
 from crm_shared.supervisor import GaveUp, Supervised, Supervisor
@@ -229,11 +229,13 @@ def main(services: Sequence[Service] | None = None) -> int:
         sync_always=True,
     )
     supervisor = Supervisor([], _say)
+    guard: ServerGuard | None = None
     code = 0
     try:
         if stack.nats or stack.postgres:
             _say(f"starting embedded servers (data in {stack.data_dir}) ...")
         stack.start()
+        guard = _guard(stack)
         _check_reachable(stack)
         env = {**os.environ, **stack.env(), "PYTHONUNBUFFERED": "1"}
         ready: list[Service] = []
@@ -264,8 +266,20 @@ def main(services: Sequence[Service] | None = None) -> int:
             supervisor.stop_all(_stop_timeout())
         finally:
             stack.stop()
+            if guard is not None:
+                guard.release()
     _say("all stopped")
     return code
+
+
+def _guard(stack: DevStack) -> ServerGuard | None:
+    """A watchman that stops the embedded servers should the launcher be killed."""
+    servers = {}
+    if stack.postgres is not None and stack.postgres.pid is not None:
+        servers[stack.postgres.pid] = signal.SIGINT  # PostgreSQL's fast shutdown
+    if stack.nats is not None and stack.nats.pid is not None:
+        servers[stack.nats.pid] = signal.SIGTERM
+    return ServerGuard(servers) if servers else None
 
 
 def _stop_timeout() -> float:
