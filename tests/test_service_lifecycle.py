@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from crm_shared.db import asyncpg_dsn
-from crm_shared.devstack import free_port
+from crm_shared.devstack import EmbeddedNats, free_port
 from tests.conftest import ROOT, Infra
 from tests.services import SERVICES, ServiceProcess
 from tests.support import Client, eventually
@@ -237,3 +237,32 @@ def test_a_service_stops_when_the_parent_that_started_it_is_gone(tmp_path: Path)
         with contextlib.suppress(psutil.Error):
             service.kill()
     assert f"parent process {parent.pid} is gone; stopping" in log.read_text()
+
+
+@pytest.mark.slow
+async def test_sigterm_after_the_bus_went_away_while_running_exits_0_in_time(
+    infra: Infra, tmp_path: Path
+) -> None:
+    """Running, then its NATS server stops (a server of this test's own): the service says
+    it lost NATS, /healthz turns 503, and SIGTERM still ends it in time with status 0."""
+    port = free_port()
+    with EmbeddedNats(tmp_path / "nats") as nats_server:
+        urls = SimpleNamespace(nats_url=nats_server.url, database_url=infra.database_url)
+        env = {"CRM_METRICS_PORT": str(port)}
+        svc = ServiceProcess("deal-service", urls, env, log=tmp_path / "deal.log")
+        try:
+            svc.start()
+            await eventually(lambda: asyncio.to_thread(_ready, port), timeout=60, interval=0.2)
+            nats_server.stop()
+
+            def reconnecting() -> bool:
+                answer = _health(port)
+                return answer is not None and answer[1].get("nats") == "reconnecting"
+
+            await eventually(lambda: asyncio.to_thread(reconnecting), timeout=20, interval=0.2)
+            took = await _stop_in_time(svc)
+            assert took <= STOP_TIMEOUT + SLACK, f"took {took:.1f} s to stop"
+        finally:
+            svc.stop()
+    assert f"lost NATS at {nats_server.url}; reconnecting" in svc.output
+    assert "Traceback" not in svc.output, svc.output
