@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -266,3 +267,28 @@ async def test_sigterm_after_the_bus_went_away_while_running_exits_0_in_time(
             svc.stop()
     assert f"lost NATS at {nats_server.url}; reconnecting" in svc.output
     assert "Traceback" not in svc.output, svc.output
+
+
+@pytest.mark.slow
+def test_sigterm_while_the_service_is_still_importing_exits_0(tmp_path: Path) -> None:
+    """The earliest state: the process has not finished its imports yet."""
+    closed = free_port()
+    env = {
+        **os.environ,
+        "CRM_NATS_URL": f"nats://127.0.0.1:{closed}",
+        "CRM_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{closed}/crm",
+        "CRM_METRICS_PORT": "0",
+    }
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "notifier"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        time.sleep(0.4)  # Python is up (~0.05 s); importing the service takes seconds
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=STOP_TIMEOUT + 10)
+        assert proc.returncode == 0, out
+        assert "Traceback" not in out, out
