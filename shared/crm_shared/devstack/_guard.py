@@ -3,7 +3,7 @@
 The services get the parent-death signal, but PostgreSQL is started through `pg_ctl` (it
 runs detached) and both servers live in their own sessions, so a launcher killed with
 SIGKILL used to leave them running until the next `make run` replaced them. The launcher now
-starts `python -m crm_shared.devstack._guard PID:SIGNAL ...` with a pipe as its stdin and
+starts `python -c ... guard(PID:SIGNAL ...)` with a pipe as its stdin and
 never writes to it: the kernel closes the pipe when the launcher ends, for any reason. A
 launcher that stops the servers itself first tells the guard (`release`), which then just
 exits; otherwise, at the end of its input, the guard signals each server (SIGINT is
@@ -22,13 +22,18 @@ import psutil
 RELEASED = "released"
 
 
+_MAIN = "import sys; from crm_shared.devstack._guard import guard; guard(sys.argv[1:])"
+
+
 class ServerGuard:
     """The launcher's side: start the guard, and release it after a clean stop."""
 
     def __init__(self, servers: dict[int, signal.Signals]) -> None:
         args = [f"{pid}:{sig.name}" for pid, sig in servers.items()]
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "crm_shared.devstack._guard", *args],
+            # -c, not -m: the package is imported already, and runpy warns of running one of
+            # its modules again as __main__.
+            [sys.executable, "-c", _MAIN, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             # Its own session: a Ctrl-C on the terminal reaches only the launcher.
@@ -45,7 +50,8 @@ class ServerGuard:
             self._proc.wait(5)
 
 
-def _guard(targets: list[str]) -> None:
+def guard(targets: list[str]) -> None:
+    """The guard's side: wait for the launcher's word; without it, signal the servers."""
     servers: list[tuple[psutil.Process, signal.Signals]] = []
     for target in targets:
         pid, name = target.split(":")
@@ -60,7 +66,3 @@ def _guard(targets: list[str]) -> None:
         with contextlib.suppress(psutil.Error):
             if proc.is_running():
                 proc.send_signal(sig)
-
-
-if __name__ == "__main__":
-    _guard(sys.argv[1:])
