@@ -128,6 +128,7 @@ class GetDeal(Strict):
     """crm.query.deal.get."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.get"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
     deal_id: str
 
 
@@ -135,6 +136,7 @@ class ListDeals(Strict):
     """crm.query.deal.list: newest first, keyset paging by an opaque cursor."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.list"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
     stage: str | None = None
     responsible_id: str | None = None
     contact_id: str | None = None
@@ -147,6 +149,7 @@ class ListTasks(Strict):
     """crm.query.task.list."""
 
     SUBJECT: ClassVar[str] = "crm.query.task.list"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
     deal_id: str | None = None
     responsible_id: str | None = None
     status: str | None = Field(None, pattern="^(open|closed)$")
@@ -164,6 +167,7 @@ class FunnelQuery(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.query.analytics.funnel"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
     from_: Moment = Field(alias="from")
     to: Moment
     responsible_id: str | None = None
@@ -182,6 +186,7 @@ class OverdueTasksQuery(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.query.task.overdue_by_responsible"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
     from_: Moment | None = Field(None, alias="from")
     to: Moment | None = None
 

@@ -1,0 +1,58 @@
+"""The gateway on the bus: requests to the services, leads into JetStream."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from nats.aio.client import Client as NatsClient
+from nats.errors import ConnectionClosedError, NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+
+from crm_shared.envelope import CloudEvent
+from crm_shared.events import LeadReceived
+
+log = logging.getLogger(__name__)
+
+Reply = dict[str, Any]
+
+
+def _unavailable(message: str) -> Reply:
+    return {"ok": False, "error": {"code": "unavailable", "message": message}}
+
+
+class Bus:
+    """Request/reply with the services and publishing leads, on the gateway's connection."""
+
+    def __init__(self, nc: NatsClient, js: JetStreamContext, timeout: float) -> None:
+        self.nc = nc
+        self.js = js
+        self.timeout = timeout
+
+    async def request(self, subject: str, body: dict[str, Any]) -> Reply:
+        """Send a command or query; a service that does not answer is `unavailable`."""
+        raw = json.dumps(body, ensure_ascii=False, default=str).encode()
+        try:
+            msg = await self.nc.request(subject, raw, timeout=self.timeout)
+        except NoRespondersError:
+            return _unavailable(f"no service answers {subject}; try again")
+        except (NatsTimeout, TimeoutError, ConnectionClosedError):
+            return _unavailable(f"{subject} did not answer in {self.timeout:g} s; try again")
+        reply: Reply = json.loads(msg.data)
+        return reply
+
+    async def publish_lead(self, lead: LeadReceived, *, origin: str) -> int:
+        """Publish a lead and wait for JetStream's acknowledgement; returns its stream sequence.
+
+        The message id is the lead's (source, external_id), so a retry of the same lead
+        within the stream's duplicate window is dropped by JetStream itself, and any later
+        one by deal-service, which keys leads on the same pair.
+        """
+        msg_id = f"lead:{lead.source}:{lead.external_id}"
+        _, body = CloudEvent.encode(
+            source=f"crm/gateway/{origin}", type=LeadReceived.TYPE, subject=None, data=lead
+        )
+        ack = await self.js.publish(LeadReceived.SUBJECT, body, headers={"Nats-Msg-Id": msg_id})
+        return int(ack.seq)

@@ -1,0 +1,193 @@
+"""The live feed: one JetStream subscription for the whole process, fanned out in memory.
+
+The hub follows stream CRM_EVENTS with one ordered consumer, keeps the newest events in a
+ring buffer, and hands each event, encoded once as an SSE frame, to the queue of every
+listener that may see it. A listener that resumes (Last-Event-ID = a stream sequence) gets
+the gap from the ring buffer, or, when the gap is older, from the stream through a consumer
+of its own that reads just the gap and ends. Registration and the hub's position are taken
+together, with no await between them, so nothing is missed or sent twice at the seam.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from gateway.adapters.metrics import GatewayMetrics
+from gateway.domain.people import Principal
+from gateway.domain.visibility import may_see, owner_of
+
+log = logging.getLogger(__name__)
+STREAM = "CRM_EVENTS"
+SUBJECTS = ["crm.deal.>", "crm.task.>"]
+QUEUE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One event of the stream, ready to send."""
+
+    seq: int
+    owner: str | None
+    frame: bytes
+
+
+@dataclass(eq=False)
+class Listener:
+    """One connected client: what it may see, and its events waiting to be sent."""
+
+    principal: Principal
+    queue: asyncio.Queue[FeedEvent | None] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
+
+
+def _frame(seq: int, raw: bytes) -> FeedEvent:
+    try:
+        event = json.loads(raw)
+        kind, data = str(event.get("type", "message")), event.get("data") or {}
+    except ValueError:
+        kind, data = "message", {}
+    text = raw.decode(errors="replace").replace("\r", "").replace("\n", "\ndata: ")
+    frame = f"id: {seq}\nevent: {kind}\ndata: {text}\n\n".encode()
+    return FeedEvent(seq, owner_of(data) if isinstance(data, dict) else None, frame)
+
+
+class EventHub:
+    """Follows CRM_EVENTS once and serves every listener from memory."""
+
+    def __init__(self, js: JetStreamContext, metrics: GatewayMetrics, buffer: int) -> None:
+        self.js = js
+        self.metrics = metrics
+        self.recent: deque[FeedEvent] = deque(maxlen=buffer)
+        self.listeners: set[Listener] = set()
+        self.last_seq = 0
+        self._sub: object | None = None
+
+    async def start(self) -> None:
+        """Subscribe after the stream's current last event."""
+        info = await self.js.stream_info(STREAM)
+        self.last_seq = int(info.state.last_seq)
+        config = ConsumerConfig(
+            filter_subjects=SUBJECTS,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=self.last_seq + 1,
+        )
+        self._sub = await self.js.subscribe(
+            "",
+            stream=STREAM,
+            config=config,
+            ordered_consumer=True,
+            cb=self._on_msg,
+            pending_msgs_limit=-1,
+        )
+
+    async def stop(self) -> None:
+        """Stop following; every listener's stream ends."""
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()  # type: ignore[attr-defined]
+        for listener in list(self.listeners):
+            self._cut(listener)
+
+    async def _on_msg(self, msg: Msg) -> None:
+        seq = int(msg.metadata.sequence.stream)
+        if seq <= self.last_seq:
+            return
+        event = _frame(seq, msg.data)
+        self.recent.append(event)
+        self.last_seq = seq
+        for listener in list(self.listeners):
+            if may_see(listener.principal, event.owner):
+                try:
+                    listener.queue.put_nowait(event)
+                except asyncio.QueueFull:
+                    # Too far behind: cut it off; it resumes with its Last-Event-ID.
+                    self.metrics.sse_dropped.inc()
+                    self._cut(listener)
+
+    def _cut(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
+        with contextlib.suppress(asyncio.QueueFull):
+            listener.queue.put_nowait(None)
+        if listener.queue.full():  # make room for the end mark
+            listener.queue.get_nowait()
+            listener.queue.put_nowait(None)
+
+    def remove(self, listener: Listener) -> None:
+        """The client went away."""
+        self.listeners.discard(listener)
+
+    async def follow(
+        self, principal: Principal, after: int | None, heartbeat: float
+    ) -> AsyncIterator[FeedEvent | None]:
+        """Events for `principal`: those after `after` (a stream sequence) first, then live;
+        None after `heartbeat` seconds without any (time for a keep-alive)."""
+        listener = Listener(principal)
+        self.listeners.add(listener)
+        upto = self.last_seq  # taken with the registration: live events are those after it
+        self.metrics.sse_clients.inc()
+        try:
+            if after is not None and after < upto:
+                async for missed in self._gap(after, upto):
+                    if may_see(principal, missed.owner):
+                        yield missed
+            while True:
+                try:
+                    event = await asyncio.wait_for(listener.queue.get(), heartbeat)
+                except TimeoutError:
+                    yield None
+                    continue
+                if event is None:
+                    return
+                yield event
+        finally:
+            self.remove(listener)
+            self.metrics.sse_clients.dec()
+
+    async def _gap(self, after: int, upto: int) -> AsyncIterator[FeedEvent]:
+        """Events with after < seq <= upto: from memory when the buffer holds them all."""
+        recent = list(self.recent)
+        if recent and recent[0].seq <= after + 1:
+            for event in recent:
+                if after < event.seq <= upto:
+                    yield event
+            return
+        async for event in self._read_stream(after + 1, upto):
+            yield event
+
+    async def _read_stream(self, start: int, upto: int) -> AsyncIterator[FeedEvent]:
+        config = ConsumerConfig(
+            filter_subjects=SUBJECTS,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=start,
+        )
+        sub = await self.js.subscribe("", stream=STREAM, config=config, ordered_consumer=True)
+        try:
+            while True:
+                try:
+                    msg = await sub.next_msg(timeout=2)
+                except TimeoutError:
+                    return  # the rest of the gap is gone from the stream (limits, purge)
+                except Exception as exc:  # nats-py's own timeout type
+                    if "timeout" in type(exc).__name__.lower():
+                        return
+                    raise
+                seq = int(msg.metadata.sequence.stream)
+                if seq > upto:
+                    return
+                yield _frame(seq, msg.data)
+                if seq == upto:
+                    return
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()

@@ -1,0 +1,124 @@
+"""The gateway's ASGI application: routes, refusals as JSON, body limit, request metrics."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.entrypoints.http import deals, events, leads, people, work
+from gateway.handlers.context import Context
+from gateway.handlers.errors import Refusal
+
+TITLE = "CRM gateway"
+DESCRIPTION = (
+    "People sign in, integrations send leads and read the funnel; every command is sent to "
+    "the services on the bus as the signed-in user. See docs/gateway.md."
+)
+
+
+def build_app(ctx: Context | None = None, hub: Any = None) -> FastAPI:
+    """The application; `ctx` and `hub` are None only to render the OpenAPI document."""
+    app = FastAPI(
+        title=TITLE,
+        version="1",
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = ctx
+    app.state.hub = hub
+    for module in (people, deals, work, leads, events):
+        app.include_router(module.router)
+    app.add_exception_handler(Refusal, _refused)
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    if ctx is not None:
+        app.add_middleware(Limits, ctx=ctx)
+    return app
+
+
+async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+    return JSONResponse(exc.body(), exc.status, headers=exc.headers)
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()
+    )
+    return JSONResponse({"error": {"code": "invalid", "message": problems}}, 400)
+
+
+class Limits:
+    """Refuses a body over the limit with 413 (by Content-Length, or while it streams in)
+    before any route reads it, and counts every answer by route and status."""
+
+    def __init__(self, app: ASGIApp, ctx: Context) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.limit = ctx.settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await _too_large(send, self.limit)
+            self._count(scope, 413, started)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, limited, sending)
+        except _TooLarge:
+            status = 413
+            await _too_large(send, self.limit)
+        self._count(scope, status, started)
+
+    def _count(self, scope: Scope, status: int, started: float) -> None:
+        route = getattr(scope.get("route"), "path", "other")
+        m = self.ctx.metrics
+        m.http_requests.labels(route, str(status)).inc()
+        m.http_seconds.labels(route).observe(time.perf_counter() - started)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        b'{"error":{"code":"too_large","message":"the body is over '
+        + str(limit).encode()
+        + b' bytes"}}'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
