@@ -1,0 +1,155 @@
+"""The live feed over SSE: resume from Last-Event-ID without a gap or a repeat, scoping."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.gateway_support import door
+from tests.support import Client, eventually
+
+
+@dataclass
+class Sse:
+    """One SSE message (or a comment, when `comment` is set)."""
+
+    id: int | None = None
+    event: str | None = None
+    data: dict[str, Any] | None = None
+    comment: str | None = None
+
+
+async def _messages(reply: httpx.Response) -> AsyncIterator[Sse]:
+    current = Sse()
+    async for line in reply.aiter_lines():
+        if line == "":
+            if current.id is not None or current.comment is not None:
+                yield current
+            current = Sse()
+        elif line.startswith(":"):
+            yield Sse(comment=line[1:].strip())
+        elif line.startswith("id: "):
+            current.id = int(line[4:])
+        elif line.startswith("event: "):
+            current.event = line[7:]
+        elif line.startswith("data: "):
+            current.data = json.loads(line[6:])
+
+
+async def _read(http: httpx.AsyncClient, count: int, **kwargs: Any) -> list[Sse]:
+    """The first `count` events of a new connection (comments left out)."""
+    got: list[Sse] = []
+
+    async def run() -> None:
+        async with http.stream("GET", "/api/events", **kwargs) as reply:
+            assert reply.status_code == 200, await reply.aread()
+            assert reply.headers["content-type"].startswith("text/event-stream")
+            async for m in _messages(reply):
+                if m.id is not None:
+                    got.append(m)
+                    if len(got) >= count:
+                        return
+
+    await asyncio.wait_for(run(), timeout=30)
+    return got
+
+
+async def _last_seq(client: Client) -> int:
+    return int((await client.js.stream_info("CRM_EVENTS")).state.last_seq)
+
+
+async def _settled(client: Client, tasks: int) -> int:
+    """Wait until `tasks` stage tasks were opened and nothing is pending; the last sequence."""
+
+    async def done() -> int | None:
+        reply = await client.request("crm.query.task.list", {"limit": 500})
+        if len(reply["items"]) < tasks:
+            return None
+        for durable in ("task-service-deals", "notifier-tasks"):
+            info = await client.js.consumer_info("CRM_EVENTS", durable)
+            if info.num_pending or info.num_ack_pending:
+                return None
+        return await _last_seq(client)
+
+    last: int = await eventually(done)
+    return last
+
+
+async def _resume_without_gap(clean: Any, client: Client, buffer: int) -> None:
+    async with door(clean, sse_buffer=buffer) as d, d.as_user("rop-1") as http:
+        for n in range(2):
+            await client.publish_lead(external_id=f"sse-{n}", contact={"name": f"Лид {n}"})
+        first = await _settled(client, 2)
+        seen = await _read(http, 4, params={"last_event_id": 0})
+        assert [m.id for m in seen] == [1, 2, 3, 4]
+        assert all(m.event and m.event.startswith("crm.") for m in seen)
+        assert seen[0].data is not None and seen[0].data["specversion"] == "1.0"
+
+        for n in range(2, 5):
+            await client.publish_lead(external_id=f"sse-{n}", contact={"name": f"Лид {n}"})
+        last = await _settled(client, 5)
+        assert last > first
+        resumed = await _read(http, last - 4, headers={"Last-Event-ID": "4"})
+        assert [m.id for m in resumed] == list(range(5, last + 1))
+
+
+async def test_resume_from_the_ring_buffer(clean: Any, client: Client) -> None:
+    await _resume_without_gap(clean, client, buffer=10_000)
+
+
+async def test_resume_from_the_stream_when_the_gap_is_older_than_the_buffer(
+    clean: Any, client: Client
+) -> None:
+    await _resume_without_gap(clean, client, buffer=3)
+
+
+async def test_live_events_a_manager_sees_only_their_own(clean: Any, client: Client) -> None:
+    async with (
+        door(clean, heartbeat_seconds=0.2) as d,
+        d.as_user("mgr-1") as mine,
+        d.as_user("rop-1") as rop,
+    ):
+        got: dict[str, list[Sse]] = {"mgr-1": [], "rop-1": []}
+        pings: list[str] = []
+
+        async def listen(who: str, http: httpx.AsyncClient) -> None:
+            async with http.stream("GET", "/api/events") as reply:
+                async for m in _messages(reply):
+                    if m.comment == "ping":
+                        pings.append(who)
+                    elif m.id is not None:
+                        got[who].append(m)
+
+        tasks = [asyncio.create_task(listen(w, h)) for w, h in (("mgr-1", mine), ("rop-1", rop))]
+        try:
+            await eventually(lambda: len(pings) >= 2)  # connected, heartbeats flowing
+            await client.publish_lead(
+                external_id="a", responsible_id="mgr-1", contact={"name": "A"}
+            )
+            await client.publish_lead(
+                external_id="b", responsible_id="mgr-2", contact={"name": "B"}
+            )
+            last = await _settled(client, 2)
+            await eventually(lambda: got["rop-1"] and got["rop-1"][-1].id == last)
+            owners = {_owner(m) for m in got["mgr-1"]}
+            assert owners == {"mgr-1"}, owners
+            assert {_owner(m) for m in got["rop-1"]} == {"mgr-1", "mgr-2"}
+            assert [m.id for m in got["rop-1"]] == list(range(1, last + 1))
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _owner(m: Sse) -> str | None:
+    assert m.data is not None
+    data = m.data["data"]
+    for key in ("deal", "task"):
+        if isinstance(data.get(key), dict):
+            return str(data[key]["responsible_id"])
+    return data.get("responsible_id")
