@@ -46,6 +46,27 @@ def build_app(ctx: Context | None = None, hub: Any = None) -> FastAPI:
     return app
 
 
+SECURITY = {
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "crm_session",
+        "description": "set by POST /api/session (sign in)",
+    },
+    "csrf": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
+        "description": "the session's csrf_token, on every request that changes something",
+    },
+    "token": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "an integration token, crm_<id>_<secret> (python -m gateway tokens create)",
+    },
+}
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, plus the schemas of bodies that routes read by hand."""
     if app.openapi_schema is None:
@@ -60,6 +81,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components.update(lead.pop("$defs", {}))
         components["LeadIn"] = lead
         schema["components"]["schemas"] = dict(sorted(components.items()))
+        schema["components"]["securitySchemes"] = SECURITY
+        schema["security"] = [{"session": [], "csrf": []}, {"token": []}]
         app.openapi_schema = schema
     return app.openapi_schema
 
