@@ -96,8 +96,10 @@ class Gateway:
             metrics=self.metrics,
         )
         self.hubs = {
-            "events": EventHub(js, self.metrics, s.sse_buffer, EVENTS),
-            "notifications": EventHub(js, self.metrics, s.sse_buffer, NOTIFICATIONS),
+            "events": EventHub(js, self.metrics, s.sse_buffer, EVENTS, s.heartbeat_seconds),
+            "notifications": EventHub(
+                js, self.metrics, s.sse_buffer, NOTIFICATIONS, s.heartbeat_seconds
+            ),
         }
         for hub in self.hubs.values():
             await hub.start()

@@ -76,11 +76,17 @@ class FeedEvent:
         return self.whose(data) if isinstance(data, dict) else None
 
 
+PING = FeedEvent(0, b"", lambda data: None)
+PING.frame = b": ping\n\n"
+"""A keep-alive comment; SSE clients ignore it, proxies see the connection is in use."""
+
+
 @dataclass(eq=False)
 class Listener:
     """One connected client: what it may see, and its events waiting to be sent."""
 
     principal: Principal
+    idle: bool = True
     queue: asyncio.Queue[FeedEvent | None] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
@@ -90,10 +96,17 @@ class EventHub:
     """Follows one stream once and serves every listener from memory."""
 
     def __init__(
-        self, js: JetStreamContext, metrics: GatewayMetrics, buffer: int, feed: Feed = EVENTS
+        self,
+        js: JetStreamContext,
+        metrics: GatewayMetrics,
+        buffer: int,
+        feed: Feed = EVENTS,
+        heartbeat: float = 15.0,
     ) -> None:
         self.js = js
         self.feed = feed
+        self.heartbeat = heartbeat
+        self._beats: asyncio.Task[None] | None = None
         self.metrics = metrics
         self.recent: deque[FeedEvent] = deque(maxlen=buffer)
         self.listeners: set[Listener] = set()
@@ -117,9 +130,23 @@ class EventHub:
             cb=self._on_msg,
             pending_msgs_limit=-1,
         )
+        self._beats = asyncio.create_task(self._beat(), name=f"heartbeat-{self.feed.stream}")
+
+    async def _beat(self) -> None:
+        """Every `heartbeat` seconds, a keep-alive to each listener that got nothing since
+        the last beat: one timer for all of them, none per client and event."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            for listener in list(self.listeners):
+                if listener.idle:
+                    with contextlib.suppress(asyncio.QueueFull):
+                        listener.queue.put_nowait(PING)
+                listener.idle = True
 
     async def stop(self) -> None:
         """Stop following; every listener's stream ends."""
+        if self._beats is not None:
+            self._beats.cancel()
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.unsubscribe()  # type: ignore[attr-defined]
@@ -137,6 +164,7 @@ class EventHub:
             if self.visible(listener.principal, event):
                 try:
                     listener.queue.put_nowait(event)
+                    listener.idle = False
                 except asyncio.QueueFull:
                     # Too far behind: cut it off; it resumes with its Last-Event-ID.
                     self.metrics.sse_dropped.inc()
@@ -160,11 +188,9 @@ class EventHub:
         """The client went away."""
         self.listeners.discard(listener)
 
-    async def follow(
-        self, principal: Principal, after: int | None, heartbeat: float
-    ) -> AsyncIterator[FeedEvent | None]:
-        """Events for `principal`: those after `after` (a stream sequence) first, then live;
-        None after `heartbeat` seconds without any (time for a keep-alive)."""
+    async def follow(self, principal: Principal, after: int | None) -> AsyncIterator[FeedEvent]:
+        """Events for `principal`: those after `after` (a stream sequence) first, then live,
+        with a keep-alive (`PING`) when nothing was sent for a while."""
         listener = Listener(principal)
         self.listeners.add(listener)
         upto = self.last_seq  # taken with the registration: live events are those after it
@@ -175,11 +201,7 @@ class EventHub:
                     if self.visible(principal, missed):
                         yield missed
             while True:
-                try:
-                    event = await asyncio.wait_for(listener.queue.get(), heartbeat)
-                except TimeoutError:
-                    yield None
-                    continue
+                event = await listener.queue.get()
                 if event is None:
                     return
                 yield event

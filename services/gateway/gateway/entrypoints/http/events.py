@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from gateway.adapters.feed import EventHub
 from gateway.domain.people import Principal, Scope
-from gateway.entrypoints.http.deps import context, require
+from gateway.entrypoints.http.deps import require
 from gateway.entrypoints.http.schemas import ERRORS
 
 router = APIRouter(tags=["events"], responses=ERRORS)
@@ -56,21 +56,18 @@ def _response(
     header = request.headers.get("last-event-id", "").strip()
     after = int(header) if header.isdigit() else last_event_id
     hub: EventHub = request.app.state.hubs[feed]
-    beat = context(request).settings.heartbeat_seconds
     return StreamingResponse(
-        _stream(hub, principal, after, beat),
+        _stream(hub, principal, after),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _stream(
-    hub: EventHub, principal: Principal, after: int | None, beat: float
-) -> AsyncIterator[bytes]:
+async def _stream(hub: EventHub, principal: Principal, after: int | None) -> AsyncIterator[bytes]:
     yield b"retry: 2000\n: connected\n\n"
-    feed = hub.follow(principal, after, beat)
+    feed = hub.follow(principal, after)
     try:
         async for event in feed:
-            yield b": ping\n\n" if event is None else event.frame
+            yield event.frame
     finally:
         await feed.aclose()
