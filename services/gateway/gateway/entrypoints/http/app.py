@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.entrypoints.http import deals, events, leads, people, work
+from gateway.entrypoints.http import deals, events, leads, people, tokens, work
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
@@ -40,7 +40,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     app.state.ctx = ctx
     app.state.hubs = hubs or {}
     # Routes match in order: the lead intake, the hottest, first.
-    for module in (leads, people, deals, work, events):
+    for module in (leads, people, deals, work, events, tokens):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(Refusal, _refused)
