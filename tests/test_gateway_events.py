@@ -82,6 +82,10 @@ async def _settled(client: Client, tasks: int) -> int:
 
 async def _resume_without_gap(clean: Any, client: Client, buffer: int) -> None:
     async with door(clean, sse_buffer=buffer) as d, d.as_user("rop-1") as http:
+        # Someone is on the board all along, so the gateway follows the stream from the
+        # start and its buffer holds what the resuming client missed (when it is big enough).
+        watcher = asyncio.create_task(_read(http, 10**6))
+        await eventually(lambda: d.gateway.hubs["events"].listeners)
         for n in range(2):
             await client.publish_lead(external_id=f"sse-{n}", contact={"name": f"Лид {n}"})
         first = await _settled(client, 2)
@@ -94,8 +98,13 @@ async def _resume_without_gap(clean: Any, client: Client, buffer: int) -> None:
             await client.publish_lead(external_id=f"sse-{n}", contact={"name": f"Лид {n}"})
         last = await _settled(client, 5)
         assert last > first
+        hub = d.gateway.hubs["events"]
+        from_memory = bool(hub.recent) and hub.recent[0].seq <= 5
+        assert from_memory == (buffer >= last), (buffer, last)
         resumed = await _read(http, last - 4, headers={"Last-Event-ID": "4"})
         assert [m.id for m in resumed] == list(range(5, last + 1))
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
 
 
 async def test_resume_from_the_ring_buffer(clean: Any, client: Client) -> None:
