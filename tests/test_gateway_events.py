@@ -243,3 +243,20 @@ async def test_the_feed_goes_on_after_nats_restarts(clean: Any, client: Client) 
         finally:
             feed.cancel()
             await asyncio.gather(feed, return_exceptions=True)
+
+
+async def test_the_feed_is_followed_only_while_someone_listens(clean: Any, client: Client) -> None:
+    async with door(clean, services=False, heartbeat_seconds=0.1) as d, d.as_user("rop-1") as rop:
+        hub = d.gateway.hubs["events"]
+        hub.linger = 0.2
+        assert not hub.following  # a gateway that only takes leads follows nothing
+        first = asyncio.create_task(_read(rop, 1))
+        await eventually(lambda: hub.following and hub.listeners)
+        await client.js.publish("crm.task.opened", b'{"type": "crm.task.opened.v1", "data": {}}')
+        assert [m.id for m in await first] == [1]
+        await eventually(lambda: not hub.following)  # the last one left a while ago
+        assert not hub.recent
+        # A new client is served again, and a resume reads its gap from the stream.
+        await client.js.publish("crm.task.opened", b'{"type": "crm.task.opened.v1", "data": {}}')
+        again = await _read(rop, 1, headers={"Last-Event-ID": "1"})
+        assert [m.id for m in again] == [2]

@@ -124,6 +124,11 @@ class EventHub:
         of CPU in nats-py, which a gateway that only takes leads need not pay."""
         self._beats = asyncio.create_task(self._beat(), name=f"heartbeat-{self.feed.stream}")
 
+    @property
+    def following(self) -> bool:
+        """Whether the stream is being followed now."""
+        return self._sub is not None
+
     async def _following(self) -> None:
         """Follow the stream from its current end, unless already following."""
         async with self._lock:
