@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint unit asyncapi bench faults clean
+.PHONY: install run test lint unit asyncapi openapi bench faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ faults: install  ## one fault at a time under a lead stream; every invariant che
 
 asyncapi: install  ## regenerate docs/asyncapi.yaml from the contracts
 	$(PY) -m crm_shared.asyncapi docs/asyncapi.yaml
+
+openapi: install  ## regenerate docs/openapi.json (the gateway's HTTP API) from its routes
+	$(PY) -m gateway.entrypoints.http.openapi docs/openapi.json
 
 clean:
 	rm -rf .crm-data .pytest_cache .mypy_cache .ruff_cache

@@ -45,6 +45,7 @@ class Scenario:
     dup_every: int = 0
     needs_servers: bool = False
     window: float | None = None
+    via_gateway: bool = False  # the leads come over HTTP, through the gateway
 
 
 def _moments(count: int, seconds: float) -> list[float]:
@@ -153,4 +154,11 @@ SCENARIOS = [
     Scenario("poison flood", poison_flood(1000)),
     Scenario("duplicates with new message ids", nothing, dup_every=4),
     Scenario("relay down > duplicate window", relay_down, window=6.0),
+    Scenario("gateway killed under intake load x3", sigkill("gateway", 3), via_gateway=True),
+    Scenario(
+        "nats-server restarted under HTTP intake x2",
+        restart("nats", 2),
+        needs_servers=True,
+        via_gateway=True,
+    ),
 ]

@@ -23,7 +23,16 @@ from crm_shared.devstack import free_port, nats_server_binary
 from tests.support import eventually
 
 NATS_DIR = Path(__file__).resolve().parent.parent / "deploy" / "nats"
-USERS = ["deal-service", "task-service", "notifier", "lead-source", "crm-cli", "crm-admin", "sys"]
+USERS = [
+    "deal-service",
+    "task-service",
+    "notifier",
+    "gateway",
+    "lead-source",
+    "crm-cli",
+    "crm-admin",
+    "sys",
+]
 PASSWORDS = {u: f"pw-{u}" for u in USERS}
 ADDRESS = re.compile(r"\b(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)")
 

@@ -30,6 +30,7 @@ SERVICES: dict[str, ServiceSpec] = {
     "deal-service": ServiceSpec("deal_service", "deal"),
     "notifier": ServiceSpec("notifier", "notifier"),
     "task-service": ServiceSpec("task_service", "task"),
+    "gateway": ServiceSpec("gateway", "gateway"),
 }
 SCHEMAS = [s.schema for s in SERVICES.values()]
 

@@ -6,6 +6,7 @@ The three-node cluster is test_deploy_nats_cluster.py; both run the shipped file
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,3 +187,60 @@ async def _items(reply: Any) -> list[dict[str, Any]]:
     body = await reply
     assert body["ok"], body
     return list(body["items"])
+
+
+async def test_the_gateway_runs_under_its_own_user(clean: Any, single: _Single) -> None:
+    """HTTP leads, commands, queries and the live feed work under the gateway's user, and
+    it can neither forge a service's event nor take a service's requests."""
+    from tests.gateway_support import door  # the gateway's helpers, only for this test
+
+    host = single.url.removeprefix("nats://")
+
+    def as_user(user: str) -> SimpleNamespace:
+        url = f"nats://{user}:{PASSWORDS[user]}@{host}"
+        return SimpleNamespace(nats_url=url, database_url=clean.database_url)
+
+    errors = _Errors()
+    gw_nc = await _connect(single.url, "gateway", errors)
+    await gw_nc.publish("crm.deal.created", b"{}")
+    await gw_nc.subscribe("crm.cmd.deal.move")
+    await gw_nc.flush()
+    await eventually(lambda: errors.violation("publish", "crm.deal.created"))
+    await eventually(lambda: errors.violation("subscription", "crm.cmd.deal.move"))
+    await gw_nc.close()
+    before = len(single.violations())
+
+    async with (
+        running(as_user("deal-service"), "deal-service"),
+        running(as_user("task-service"), "task-service"),
+        door(as_user("gateway"), services=False) as d,
+        d.as_user("rop-1") as http,
+    ):
+        made = await d.token("site", ["leads:write"])
+        seen: list[str] = []
+
+        async def listen() -> None:
+            async with http.stream("GET", "/api/events") as reply:
+                async for line in reply.aiter_lines():
+                    if line.startswith("id: "):
+                        seen.append(line)
+
+        feed = asyncio.create_task(listen())
+        try:
+            lead = {"external_id": "gw-1", "contact": {"name": "Через дверь"}}
+            sent = await http.post(
+                "/api/leads", json=lead, headers={"Authorization": f"Bearer {made.token}"}
+            )
+            assert sent.status_code == 202, sent.text
+
+            async def deals() -> list[Any]:
+                return list((await http.get("/api/deals")).json()["items"])
+
+            [deal] = await eventually(deals)
+            moved = await http.post(f"/api/deals/{deal['id']}/move", json={"to_stage": "LOST_SPAM"})
+            assert moved.status_code == 200, moved.text
+            await eventually(lambda: len(seen) >= 4)
+        finally:
+            feed.cancel()
+            await asyncio.gather(feed, return_exceptions=True)
+    assert single.violations()[before:] == []

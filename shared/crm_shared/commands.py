@@ -136,6 +136,7 @@ class GetDeal(Strict):
     """crm.query.deal.get."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.get"
+    actor_id: Id | None = Field(None, description="whose scope the answer is in")
     deal_id: Id
 
 
@@ -143,6 +144,7 @@ class ListDeals(Strict):
     """crm.query.deal.list: newest first, keyset paging by an opaque cursor."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.list"
+    actor_id: Id | None = Field(None, description="whose scope the answer is in")
     stage: Code | None = None
     responsible_id: Id | None = None
     contact_id: Id | None = None
@@ -155,6 +157,7 @@ class ListTasks(Strict):
     """crm.query.task.list."""
 
     SUBJECT: ClassVar[str] = "crm.query.task.list"
+    actor_id: Id | None = Field(None, description="whose scope the answer is in")
     deal_id: Id | None = None
     responsible_id: Id | None = None
     status: str | None = Field(None, pattern="^(open|closed)$")
@@ -172,6 +175,7 @@ class FunnelQuery(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.query.analytics.funnel"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
     from_: Moment = Field(alias="from")
     to: Moment
     responsible_id: Id | None = None
@@ -190,6 +194,7 @@ class OverdueTasksQuery(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.query.task.overdue_by_responsible"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
     from_: Moment | None = Field(None, alias="from")
     to: Moment | None = None
 

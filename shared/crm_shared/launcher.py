@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import signal
 import subprocess
@@ -38,7 +39,11 @@ SERVICES: list[Service] = [
     ("deal-service", "deal_service", 9101),
     ("task-service", "task_service", 9102),
     ("notifier", "notifier", 9103),
+    ("gateway", "gateway", 9104),
 ]
+# The dev stack's sign-in passwords, made once by `python -m gateway migrate` (one per
+# configured user) and kept under the data dir, so a newcomer can sign in at once.
+DEV_PASSWORDS = "gateway-dev-passwords.json"
 DEFAULT_NATS_PORT = 4322
 DEFAULT_PG_PORT = 5532
 MIGRATE_NOTHING_TO_DO = 3  # exit code of `python -m <pkg> migrate` when a service has no migrations
@@ -196,8 +201,23 @@ def _print_banner(stack: DevStack, services: Sequence[Supervised]) -> None:
         lines.append(f"  {svc.name:<14} pid {svc.pid or '-':<8} metrics {metrics}")
     if not services:
         lines.append("  (no service could be started)")
+    if any(svc.name == "gateway" for svc in services):
+        port = os.environ.get("CRM_GATEWAY_PORT", "8000")
+        lines.append(
+            f"  Board      http://127.0.0.1:{port}  (API http://127.0.0.1:{port}/api/docs)"
+        )
+        lines += dev_password_lines(stack.data_dir / DEV_PASSWORDS)
     lines += ["Ctrl-C stops everything.", "=" * 72, ""]
     _say("\n".join(lines))
+
+
+def dev_password_lines(path: Path) -> list[str]:
+    """The banner's sign-in lines: each user and the dev password the gateway made."""
+    try:
+        passwords: dict[str, str] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [f"  Sign in    {user:<10} {pw}" for user, pw in passwords.items()]
 
 
 def _supervise(stack: DevStack, supervisor: Supervisor) -> None:
@@ -238,6 +258,8 @@ def main(services: Sequence[Service] | None = None) -> int:
         guard = _guard(stack)
         _check_reachable(stack)
         env = {**os.environ, **stack.env(), "PYTHONUNBUFFERED": "1"}
+        if stack.postgres is not None:  # our own dev database: make sign-in passwords
+            env.setdefault("CRM_GATEWAY_DEV_PASSWORDS", str(stack.data_dir / DEV_PASSWORDS))
         ready: list[Service] = []
         for name, package, port in services:
             reason = _runnable(package)

@@ -161,6 +161,13 @@ class Runtime:
         if not self._died.is_set():
             self.health.set("service", OK)
 
+    def ready(self) -> None:
+        """Ready, for a process that answers no bus requests and relays no outbox (the
+        gateway speaks HTTP): what `start` ends with, without the broker and the relay."""
+        self._requests.reached()
+        if not self._died.is_set():
+            self.health.set("service", OK)
+
     def watch(
         self,
         loop: Coroutine[Any, Any, None],

@@ -1,0 +1,84 @@
+"""The gateway on the bus: requests to the services, leads into JetStream."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from nats.aio.client import Client as NatsClient
+from nats.errors import Error as NatsError
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+
+from crm_shared.envelope import SPECVERSION
+from crm_shared.events import LeadReceived
+
+log = logging.getLogger(__name__)
+
+Reply = dict[str, Any]
+
+
+def _unavailable(message: str) -> Reply:
+    return {"ok": False, "error": {"code": "unavailable", "message": message}}
+
+
+class Bus:
+    """Request/reply with the services and publishing leads, on the gateway's connection."""
+
+    def __init__(self, nc: NatsClient, js: JetStreamContext, timeout: float) -> None:
+        self.nc = nc
+        self.js = js
+        self.timeout = timeout
+
+    async def request(self, subject: str, body: dict[str, Any]) -> Reply:
+        """Send a command or query; a service that does not answer is `unavailable`."""
+        raw = json.dumps(body, ensure_ascii=False, default=str).encode()
+        try:
+            msg = await self.nc.request(subject, raw, timeout=self.timeout)
+        except NoRespondersError:
+            return _unavailable(f"no service answers {subject}; try again")
+        except (NatsTimeout, TimeoutError):
+            return _unavailable(f"{subject} did not answer in {self.timeout:g} s; try again")
+        except NatsError as exc:  # closed, reconnecting, ...
+            return _unavailable(f"the bus is not reachable ({type(exc).__name__}); try again")
+        reply: Reply = json.loads(msg.data)
+        return reply
+
+    async def publish_lead(self, lead: LeadReceived, *, origin: str) -> int:
+        """Publish a lead and wait for JetStream's acknowledgement; returns its stream sequence.
+
+        The message id is the lead's (source, external_id), so a retry of the same lead
+        within the stream's duplicate window is dropped by JetStream itself, and any later
+        one by deal-service, which keys leads on the same pair.
+        """
+        msg_id = f"lead:{lead.source}:{lead.external_id}"
+        ack = await self.js.publish(
+            LeadReceived.SUBJECT,
+            lead_event(lead, msg_id, origin),
+            timeout=self.timeout,
+            headers={"Nats-Msg-Id": msg_id},
+        )
+        return int(ack.seq)
+
+
+def lead_event(lead: LeadReceived, msg_id: str, origin: str) -> bytes:
+    """The lead in its CloudEvents envelope (the same JSON `CloudEvent` makes, built
+    directly: the envelope model costs more than the rest of an HTTP lead's handling).
+
+    The event id is derived from the message id, so a retried lead is the same event to
+    the consumers' inboxes too, even after the stream's duplicate window.
+    """
+    head = {
+        "specversion": SPECVERSION,
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, msg_id)),
+        "source": f"crm/gateway/{origin}",
+        "type": LeadReceived.TYPE,
+        "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+    }
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    return f'{text[:-1]},"data":{lead.model_dump_json()}}}'.encode()

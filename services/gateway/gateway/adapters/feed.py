@@ -1,0 +1,288 @@
+"""The live feed: one JetStream subscription for the whole process, fanned out in memory.
+
+The hub follows stream CRM_EVENTS with one ordered consumer, keeps the newest events in a
+ring buffer, and hands each event, encoded once as an SSE frame, to the queue of every
+listener that may see it. A listener that resumes (Last-Event-ID = a stream sequence) gets
+the gap from the ring buffer, or, when the gap is older, from the stream through a consumer
+of its own that reads just the gap and ends. Registration and the hub's position are taken
+together, with no await between them, so nothing is missed or sent twice at the seam.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from gateway.adapters.metrics import GatewayMetrics
+from gateway.domain.people import Principal
+from gateway.domain.visibility import may_see, owner_of, recipient_of
+
+log = logging.getLogger(__name__)
+QUEUE_SIZE = 10_000
+Owner = Callable[[dict[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A stream the gateway streams: its subjects, whose each event is, whether private."""
+
+    stream: str
+    subjects: list[str]
+    owner: Owner
+    private: bool = False
+
+
+EVENTS = Feed("CRM_EVENTS", ["crm.deal.>", "crm.task.>"], owner_of)
+NOTIFICATIONS = Feed("CRM_NOTIFY", ["crm.notify.>"], recipient_of, private=True)
+
+
+class FeedEvent:
+    """One event of the stream, encoded once as an SSE frame for every listener.
+
+    Whose it is (`owner`) needs the JSON parsed; that is done only when a listener that does
+    not see everything asks, so a feed followed by РОПs and tokens alone parses nothing.
+    """
+
+    __slots__ = ("__dict__", "frame", "raw", "seq", "whose")
+
+    def __init__(self, seq: int, raw: bytes, whose: Owner) -> None:
+        self.seq = seq
+        self.raw = raw
+        self.whose = whose
+        start = raw.find(b'"type":"')
+        end = raw.find(b'"', start + 8) if start >= 0 else -1
+        kind = raw[start + 8 : end] if start >= 0 and end > 0 else b"message"
+        data = raw.replace(b"\r", b"").replace(b"\n", b"\ndata: ")
+        self.frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, kind, data)
+
+    @functools.cached_property
+    def owner(self) -> str | None:
+        """The user the event's deal or task belongs to."""
+        try:
+            data = json.loads(self.raw).get("data")
+        except (ValueError, AttributeError):
+            return None
+        return self.whose(data) if isinstance(data, dict) else None
+
+
+PING = FeedEvent(0, b"", lambda data: None)
+PING.frame = b": ping\n\n"
+"""A keep-alive comment; SSE clients ignore it, proxies see the connection is in use."""
+
+
+@dataclass(eq=False)
+class Listener:
+    """One connected client: what it may see, and its events waiting to be sent."""
+
+    principal: Principal
+    idle: bool = True
+    queue: asyncio.Queue[FeedEvent | None] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
+
+
+class EventHub:
+    """Follows one stream once and serves every listener from memory."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        metrics: GatewayMetrics,
+        buffer: int,
+        feed: Feed = EVENTS,
+        heartbeat: float = 15.0,
+        linger: float = 60.0,
+    ) -> None:
+        self.js = js
+        self.feed = feed
+        self.heartbeat = heartbeat
+        self.linger = linger
+        self._beats: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._idle_since: float | None = None
+        self.metrics = metrics
+        self.recent: deque[FeedEvent] = deque(maxlen=buffer)
+        self.listeners: set[Listener] = set()
+        self.last_seq = 0
+        self._sub: object | None = None
+
+    async def start(self) -> None:
+        """Ready to serve. The stream is followed only while someone listens (and `linger`
+        seconds after the last one left): each delivered event costs the process about 0.1 ms
+        of CPU in nats-py, which a gateway that only takes leads need not pay."""
+        self._beats = asyncio.create_task(self._beat(), name=f"heartbeat-{self.feed.stream}")
+
+    @property
+    def following(self) -> bool:
+        """Whether the stream is being followed now."""
+        return self._sub is not None
+
+    async def _following(self) -> None:
+        """Follow the stream from its current end, unless already following."""
+        async with self._lock:
+            if self._sub is None:
+                await self._subscribe()
+
+    async def _subscribe(self) -> None:
+        info = await self.js.stream_info(self.feed.stream)
+        self.last_seq = int(info.state.last_seq)
+        config = ConsumerConfig(
+            filter_subjects=self.feed.subjects,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=self.last_seq + 1,
+        )
+        self._sub = await self.js.subscribe(
+            "",
+            stream=self.feed.stream,
+            config=config,
+            ordered_consumer=True,
+            cb=self._on_msg,
+            pending_msgs_limit=-1,
+        )
+
+    async def _unsubscribe(self, *, only_if_idle: bool = False) -> None:
+        """Stop following; what the buffer holds is no longer contiguous with what comes."""
+        async with self._lock:
+            if only_if_idle and self.listeners:  # someone came while we waited for the lock
+                return
+            sub, self._sub = self._sub, None
+            self.recent.clear()
+            if sub is not None:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()  # type: ignore[attr-defined]
+
+    async def _beat(self) -> None:
+        """Every `heartbeat` seconds, a keep-alive to each listener that got nothing since
+        the last beat: one timer for all of them, none per client and event."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            now = time.monotonic()
+            if self.listeners or self._sub is None:
+                self._idle_since = None
+            elif self._idle_since is None:
+                self._idle_since = now
+            elif now - self._idle_since >= self.linger:
+                self._idle_since = None
+                await self._unsubscribe(only_if_idle=True)
+            for listener in list(self.listeners):
+                if listener.idle:
+                    with contextlib.suppress(asyncio.QueueFull):
+                        listener.queue.put_nowait(PING)
+                listener.idle = True
+
+    async def stop(self) -> None:
+        """Stop following; every listener's stream ends."""
+        if self._beats is not None:
+            self._beats.cancel()
+        await self._unsubscribe()
+        for listener in list(self.listeners):
+            self._cut(listener)
+
+    async def _on_msg(self, msg: Msg) -> None:
+        seq = int(msg.metadata.sequence.stream)
+        if seq <= self.last_seq:
+            return
+        event = FeedEvent(seq, msg.data, self.feed.owner)
+        self.recent.append(event)
+        self.last_seq = seq
+        for listener in list(self.listeners):
+            if self.visible(listener.principal, event):
+                try:
+                    listener.queue.put_nowait(event)
+                    listener.idle = False
+                except asyncio.QueueFull:
+                    # Too far behind: cut it off; it resumes with its Last-Event-ID.
+                    self.metrics.sse_dropped.inc()
+                    self._cut(listener)
+
+    def visible(self, viewer: Principal, event: FeedEvent) -> bool:
+        """Whether `viewer` gets `event` (without parsing it when the answer is yes anyway)."""
+        if viewer.sees_everything and not self.feed.private:
+            return True
+        return may_see(viewer, event.owner, private=self.feed.private)
+
+    def _cut(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
+        with contextlib.suppress(asyncio.QueueFull):
+            listener.queue.put_nowait(None)
+        if listener.queue.full():  # make room for the end mark
+            listener.queue.get_nowait()
+            listener.queue.put_nowait(None)
+
+    def remove(self, listener: Listener) -> None:
+        """The client went away."""
+        self.listeners.discard(listener)
+
+    async def follow(self, principal: Principal, after: int | None) -> AsyncIterator[FeedEvent]:
+        """Events for `principal`: those after `after` (a stream sequence) first, then live,
+        with a keep-alive (`PING`) when nothing was sent for a while."""
+        await self._following()
+        listener = Listener(principal)
+        self.listeners.add(listener)
+        upto = self.last_seq  # taken with the registration: live events are those after it
+        self.metrics.sse_clients.inc()
+        try:
+            if after is not None and after < upto:
+                async for missed in self._gap(after, upto):
+                    if self.visible(principal, missed):
+                        yield missed
+            while True:
+                event = await listener.queue.get()
+                if event is None:
+                    return
+                yield event
+        finally:
+            self.remove(listener)
+            self.metrics.sse_clients.dec()
+
+    async def _gap(self, after: int, upto: int) -> AsyncIterator[FeedEvent]:
+        """Events with after < seq <= upto: from memory when the buffer holds them all."""
+        recent = list(self.recent)
+        if recent and recent[0].seq <= after + 1:
+            for event in recent:
+                if after < event.seq <= upto:
+                    yield event
+            return
+        async for event in self._read_stream(after + 1, upto):
+            yield event
+
+    async def _read_stream(self, start: int, upto: int) -> AsyncIterator[FeedEvent]:
+        config = ConsumerConfig(
+            filter_subjects=self.feed.subjects,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=start,
+        )
+        sub = await self.js.subscribe(
+            "", stream=self.feed.stream, config=config, ordered_consumer=True
+        )
+        try:
+            while True:
+                try:
+                    msg = await sub.next_msg(timeout=2)
+                except TimeoutError:
+                    return  # the rest of the gap is gone from the stream (limits, purge)
+                except Exception as exc:  # nats-py's own timeout type
+                    if "timeout" in type(exc).__name__.lower():
+                        return
+                    raise
+                seq = int(msg.metadata.sequence.stream)
+                if seq > upto:
+                    return
+                yield FeedEvent(seq, msg.data, self.feed.owner)
+                if seq == upto:
+                    return
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()

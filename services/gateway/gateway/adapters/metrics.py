@@ -1,0 +1,33 @@
+"""The gateway's metrics beside the shared ones."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from crm_shared.metrics import Metrics
+
+
+class GatewayMetrics(Metrics):
+    """HTTP requests, sign-ins, leads taken in, live-feed clients."""
+
+    def __init__(self) -> None:
+        super().__init__("gateway")
+        r = self.registry
+        self.http_requests = Counter(
+            "crm_http_requests", "HTTP requests answered", ["route", "status"], registry=r
+        )
+        self.http_seconds = Histogram(
+            "crm_http_request_seconds",
+            "Time to answer an HTTP request",
+            ["route"],
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=r,
+        )
+        self.signins = Counter("crm_signins", "Sign-in attempts", ["outcome"], registry=r)
+        self.leads = Counter(
+            "crm_gateway_leads", "Leads taken in over HTTP", ["format", "outcome"], registry=r
+        )
+        self.sse_clients = Gauge("crm_sse_clients", "Connected live-feed clients", registry=r)
+        self.sse_dropped = Counter(
+            "crm_sse_dropped", "Live-feed clients cut off for falling behind", registry=r
+        )

@@ -1,0 +1,167 @@
+"""Wires the gateway: configuration, database, bus, live feed, HTTP server, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import uvicorn
+from nats.aio.client import Client as NatsClient
+
+from crm_shared.config import CrmConfig, load_config
+from crm_shared.db import create_pool, run_migrations
+from crm_shared.runtime import Runtime
+from gateway.adapters.bus import Bus
+from gateway.adapters.feed import EVENTS, NOTIFICATIONS, EventHub
+from gateway.adapters.idempotency_store import IdempotencyStore
+from gateway.adapters.metrics import GatewayMetrics
+from gateway.adapters.store import PeopleStore
+from gateway.adapters.tokens_store import TokenStore
+from gateway.entrypoints.http.app import build_app
+from gateway.handlers.auth import ensure_dev_passwords
+from gateway.handlers.context import Context
+from gateway.settings import NAME, SCHEMA, Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+PRUNE_SECONDS = 600
+log = logging.getLogger(NAME)
+
+
+def migrate(settings: Settings) -> None:
+    """Bring schema `gateway` to the newest migration; in the dev stack, make the passwords."""
+    run_migrations(settings.common.database_url, MIGRATIONS, SCHEMA)
+    path = settings.dev_passwords
+    if path is not None:
+        config = load_config(settings.common.config_path)
+        known = json.loads(path.read_text()) if path.exists() else {}
+        known = asyncio.run(_dev_passwords(settings, config, known))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(json.dumps(known, indent=1, ensure_ascii=False))
+
+
+async def _dev_passwords(
+    settings: Settings, config: CrmConfig, known: dict[str, str]
+) -> dict[str, str]:
+    pool = await create_pool(settings.common.database_url, min_size=1, max_size=2)
+    try:
+        return await ensure_dev_passwords(config, PeopleStore(pool), known)
+    finally:
+        await pool.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn inside our process: the service's own signal handling stops it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Gateway:
+    """One running gateway: start() and stop(), on the shared `Runtime` like every service.
+
+    The runtime waits for PostgreSQL and NATS (saying so on /healthz), watches the HTTP
+    server and the pruner (a loop that dies ends the process with status 1) and stops within
+    the stop timeout; the gateway answers no bus requests and relays no outbox, so it starts
+    neither (`Runtime.ready`).
+    """
+
+    def __init__(self, settings: Settings, config: CrmConfig | None = None) -> None:
+        self.settings = settings
+        self.config = config or load_config(settings.common.config_path)
+        self.metrics = GatewayMetrics()
+        self.runtime = Runtime(NAME, SCHEMA, settings.common, self.metrics, self.config.streams)
+        self.ctx: Context
+        self.hubs: dict[str, EventHub] = {}
+        self._server: _Server | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The database pool (once started)."""
+        return self.runtime.pool
+
+    @property
+    def nc(self) -> NatsClient:
+        """The bus connection (once started)."""
+        return self.runtime.nc
+
+    async def start(self) -> None:
+        """Connect (waiting for the servers), follow the events, serve HTTP; then ready."""
+        s = self.settings
+        rt = self.runtime
+        await rt.connect()
+        self.ctx = Context(
+            settings=s,
+            config=self.config,
+            people=PeopleStore(rt.pool),
+            tokens=TokenStore(rt.pool, s.token_cache_seconds),
+            idempotency=IdempotencyStore(rt.pool),
+            bus=Bus(rt.nc, rt.js, s.request_timeout),
+            metrics=self.metrics,
+        )
+        self.hubs = {
+            "events": EventHub(rt.js, self.metrics, s.sse_buffer, EVENTS, s.heartbeat_seconds),
+            "notifications": EventHub(
+                rt.js, self.metrics, s.sse_buffer, NOTIFICATIONS, s.heartbeat_seconds
+            ),
+        }
+        for hub in self.hubs.values():
+            await hub.start()
+        config = uvicorn.Config(
+            build_app(self.ctx, self.hubs),
+            host=s.http_host,
+            port=s.http_port,
+            http="httptools",
+            lifespan="off",
+            access_log=False,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+        )
+        server = self._server = _Server(config)
+        http = rt.watch(server.serve(), "http server", stop=lambda: _exit(server))
+        while not server.started:
+            if http.done():
+                http.result()
+                raise RuntimeError("the HTTP server stopped at start")
+            await asyncio.sleep(0.02)
+        rt.watch(self._prune(), "pruner")
+        rt.ready()
+        log.info("gateway ready on http://%s:%d", s.http_host, self.http_port)
+
+    @property
+    def http_port(self) -> int:
+        """The bound HTTP port (useful when started on port 0)."""
+        assert self._server is not None
+        return int(self._server.servers[0].sockets[0].getsockname()[1])
+
+    @property
+    def metrics_port(self) -> int:
+        """The port /metrics is served on."""
+        return self.runtime.metrics_port
+
+    def healthy(self) -> bool:
+        """Connected to the bus and serving HTTP."""
+        return self.runtime.healthy()
+
+    async def _prune(self) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                await self.ctx.people.prune()
+                await self.ctx.idempotency.prune()
+            await asyncio.sleep(PRUNE_SECONDS)
+
+    async def stop(self) -> None:
+        """End live streams, stop serving, close connections (within the stop timeout)."""
+        for hub in self.hubs.values():
+            await hub.stop()
+        await self.runtime.stop()
+
+
+def _exit(server: uvicorn.Server) -> None:
+    server.should_exit = True

@@ -1,0 +1,137 @@
+"""Deals: the list (with filters and per-stage pages), one deal, create, update, move."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from gateway.domain.people import Principal, Scope
+from gateway.entrypoints.http.deps import context, require
+from gateway.entrypoints.http.schemas import (
+    ERRORS,
+    BoardOut,
+    ContactAttemptIn,
+    DealCreateIn,
+    DealFields,
+    DealOut,
+    DealPage,
+    MoveIn,
+)
+from gateway.handlers.api import ask, move_deal
+
+router = APIRouter(prefix="/api/deals", tags=["deals"], responses=ERRORS)
+read = Depends(require(Scope.deals_read))
+write = Depends(require(Scope.deals_write))
+
+
+@router.get("", response_model=None, responses={200: {"model": DealPage}}, summary="List deals")
+async def list_deals(
+    request: Request,
+    stage: str | None = None,
+    responsible_id: str | None = None,
+    contact_id: str | None = None,
+    id_prefix: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
+    principal: Principal = read,
+) -> dict[str, Any]:
+    """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`."""
+    body = {
+        "stage": stage,
+        "responsible_id": responsible_id,
+        "contact_id": contact_id,
+        "id_prefix": id_prefix,
+        "limit": limit,
+        "cursor": cursor,
+    }
+    return await ask(context(request), principal, "crm.query.deal.list", body)
+
+
+@router.get(
+    "/board", response_model=None, responses={200: {"model": BoardOut}}, summary="First pages"
+)
+async def board(
+    request: Request,
+    responsible_id: str | None = None,
+    limit: int = Query(25, ge=1, le=500),
+    principal: Principal = read,
+) -> dict[str, Any]:
+    """The first `limit` deals of every stage in pipeline order (a column's next page is
+    `GET /api/deals?stage=…&cursor=…`)."""
+    ctx = context(request)
+    stages = ctx.config.stages
+    pages = await asyncio.gather(
+        *(
+            ask(
+                ctx,
+                principal,
+                "crm.query.deal.list",
+                {"stage": s.code, "responsible_id": responsible_id, "limit": limit},
+            )
+            for s in stages
+        )
+    )
+    return {
+        "stages": [
+            {"code": s.code, "name": s.name, "kind": s.kind, **page}
+            for s, page in zip(stages, pages, strict=True)
+        ]
+    }
+
+
+@router.get("/{deal_id}", response_model=None, responses={200: {"model": DealOut}})
+async def get_deal(request: Request, deal_id: str, principal: Principal = read) -> dict[str, Any]:
+    """One deal."""
+    return await ask(context(request), principal, "crm.query.deal.get", {"deal_id": deal_id})
+
+
+@router.post(
+    "", status_code=201, response_model=None, responses={201: {"model": DealOut}}, summary="Create"
+)
+async def create_deal(
+    request: Request, body: DealCreateIn, principal: Principal = write
+) -> dict[str, Any]:
+    """A deal by hand, in the entry stage, with the caller as its actor."""
+    payload = body.model_dump(mode="json", exclude_none=True)
+    return await ask(context(request), principal, "crm.cmd.deal.create", payload)
+
+
+@router.patch("/{deal_id}", response_model=None, responses={200: {"model": DealOut}})
+async def update_deal(
+    request: Request, deal_id: str, body: DealFields, principal: Principal = write
+) -> dict[str, Any]:
+    """Change fields (not the stage); a field given as null is cleared."""
+    fields = body.model_dump(mode="json", exclude_unset=True)
+    payload = {"deal_id": deal_id, "fields": fields}
+    return await ask(context(request), principal, "crm.cmd.deal.update", payload)
+
+
+@router.post("/{deal_id}/move", response_model=None, responses={200: {"model": DealOut}})
+async def move(
+    request: Request, deal_id: str, body: MoveIn, principal: Principal = write
+) -> dict[str, Any]:
+    """Move to `to_stage`. Refused by the rules → 422 with `missing_fields` and their
+    Russian names in `fields`; changed since `expected_version` → 409."""
+    fields = body.fields.model_dump(mode="json", exclude_unset=True) if body.fields else None
+    return await move_deal(
+        context(request),
+        principal,
+        deal_id,
+        body.to_stage,
+        expected_version=body.expected_version,
+        failure_comment=body.failure_comment,
+        fields=fields,
+    )
+
+
+@router.post(
+    "/{deal_id}/contact-attempts", response_model=None, responses={200: {"model": DealOut}}
+)
+async def contact_attempt(
+    request: Request, deal_id: str, body: ContactAttemptIn, principal: Principal = write
+) -> dict[str, Any]:
+    """Record a failed attempt to reach the client (rule 6 counts them per stage)."""
+    payload = {"deal_id": deal_id, "note": body.note}
+    return await ask(context(request), principal, "crm.cmd.deal.contact_attempt", payload)

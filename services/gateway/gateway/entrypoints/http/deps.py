@@ -1,0 +1,76 @@
+"""Who is calling: a session cookie (with CSRF on changes) or an integration token."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+
+from gateway.domain.people import Principal, Scope
+from gateway.handlers import auth, tokens
+from gateway.handlers.context import Context
+from gateway.handlers.errors import Refusal
+
+COOKIE = "crm_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def context(request: Request) -> Context:
+    """The gateway's context (set on the app in bootstrap)."""
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def bearer(request: Request) -> str | None:
+    """The token of `Authorization: Bearer …`, if any."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def caller(request: Request) -> Principal:
+    """The principal of a request: token first, then session; neither → 401."""
+    ctx = context(request)
+    token = bearer(request)
+    if token is not None:
+        return (await tokens.authenticate(ctx, token)).principal()
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        raise Refusal(401, "unauthenticated", "sign in first (POST /api/session) or send a token")
+    principal = await auth.session_principal(ctx, cookie)
+    if principal is None:
+        raise Refusal(401, "unauthenticated", "the session has ended; sign in again")
+    if request.method not in SAFE:
+        auth.check_csrf(principal, request.headers.get(CSRF_HEADER))
+    return principal
+
+
+def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency: the caller, who must hold `scope`."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = await caller(request)
+        if not principal.may(scope):
+            raise Refusal(403, "forbidden", f"this token lacks the scope {scope.value}")
+        return principal
+
+    return dependency
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (the first X-Forwarded-For hop when behind a trusted proxy)."""
+    if context(request).settings.trust_forwarded:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded.strip():
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def behind_tls(request: Request) -> bool:
+    """Whether cookies must be Secure: by setting, or the request came over HTTPS."""
+    settings = context(request).settings
+    if settings.secure_cookies or request.url.scheme == "https":
+        return True
+    proto = request.headers.get("x-forwarded-proto", "")
+    return settings.trust_forwarded and proto.lower() == "https"

@@ -1,0 +1,78 @@
+"""Signing in and out, who I am, the users and the pipeline (what a board needs to draw)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from crm_shared.config import FIELD_DISPLAY_NAMES
+from gateway.domain.people import Principal
+from gateway.entrypoints.http.deps import COOKIE, behind_tls, caller, client_address, context
+from gateway.entrypoints.http.schemas import ERRORS, SessionOut, SignIn, UserOut
+from gateway.handlers import auth
+
+router = APIRouter(tags=["people"], responses=ERRORS)
+
+
+def _session_out(principal: Principal) -> dict[str, Any]:
+    return {
+        "user": {"id": principal.id, "name": principal.name, "role": principal.role},
+        "csrf_token": principal.csrf,
+    }
+
+
+@router.post("/api/session", response_model=SessionOut, summary="Sign in")
+async def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any]:
+    """Check the password and open a session: an HttpOnly cookie, and a CSRF token to send
+    as `X-CSRF-Token` on every request that changes something. Too many failures for the
+    account or the address → 429 with Retry-After."""
+    ctx = context(request)
+    opened = await auth.sign_in(ctx, body.user_id, body.password, client_address(request))
+    response.set_cookie(
+        COOKIE,
+        opened.cookie,
+        max_age=int(ctx.settings.session_seconds),
+        httponly=True,
+        samesite="lax",
+        secure=behind_tls(request),
+        path="/",
+    )
+    return _session_out(opened.principal)
+
+
+@router.get("/api/session", response_model=SessionOut, summary="Who is signed in")
+async def who(principal: Principal = Depends(caller)) -> dict[str, Any]:
+    """The signed-in person and their session's CSRF token (401 when not signed in)."""
+    return _session_out(principal)
+
+
+@router.delete("/api/session", status_code=204, summary="Sign out")
+async def sign_out(
+    request: Request, response: Response, principal: Principal = Depends(caller)
+) -> Response:
+    """End the session (needs the CSRF token, as every change does)."""
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        await auth.sign_out(context(request), cookie)
+    out = Response(status_code=204)
+    out.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    return out
+
+
+@router.get("/api/users", response_model=list[UserOut], summary="The configured users")
+async def users(request: Request, principal: Principal = Depends(caller)) -> list[dict[str, str]]:
+    """Every user of the configuration (for a filter by manager)."""
+    return [{"id": u.id, "name": u.name, "role": u.role} for u in context(request).config.users]
+
+
+@router.get("/api/pipeline", summary="Stages and field names")
+async def pipeline(request: Request, principal: Principal = Depends(caller)) -> dict[str, Any]:
+    """The stages in funnel order (code, Russian name, kind) and the Russian names of the
+    fields a refusal may list as missing."""
+    config = context(request).config
+    return {
+        "plan": config.plan,
+        "stages": [{"code": s.code, "name": s.name, "kind": s.kind} for s in config.stages],
+        "field_names": dict(FIELD_DISPLAY_NAMES),
+    }

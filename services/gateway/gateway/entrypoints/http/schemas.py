@@ -1,0 +1,205 @@
+"""Bodies of the JSON API as OpenAPI shows them (requests and the answers' shapes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_shared.commands import ContactInput, DealFields
+from crm_shared.dto import Deal, Task
+from crm_shared.events import LeadContact
+
+
+class Body(BaseModel):
+    """Request bodies refuse unknown keys (a typo never silently does nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignIn(Body):
+    """A person signs in with their user id (from the CRM configuration) and password."""
+
+    user_id: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class UserOut(BaseModel):
+    """A configured user."""
+
+    id: str
+    name: str
+    role: str
+
+
+class SessionOut(BaseModel):
+    """The signed-in person and the CSRF token to send as `X-CSRF-Token`."""
+
+    user: UserOut
+    csrf_token: str
+
+
+class LeadIn(BaseModel):
+    """A lead (the `crm.lead.received` event's data). `source` defaults to the token's name;
+    `external_id` to the Idempotency-Key or a hash of the body."""
+
+    model_config = ConfigDict(extra="ignore")
+    source: str | None = Field(None, max_length=100)
+    external_id: str | None = Field(None, max_length=200)
+    contact: LeadContact
+    title: str | None = None
+    subject: str | None = None
+    requirements: str | None = None
+    amount: str | None = Field(None, description="decimal string, e.g. 15000.00")
+    currency: str | None = None
+    responsible_id: str | None = None
+    comment: str | None = None
+
+
+class LeadAccepted(BaseModel):
+    """The lead is stored in JetStream (`sequence` in stream CRM_LEADS)."""
+
+    accepted: bool = True
+    source: str
+    external_id: str
+    sequence: int
+
+
+class DealCreateIn(DealFields):
+    """A deal made by hand, in the entry stage; the caller is its actor."""
+
+    contact_id: str | None = None
+    source: str | None = Field(None, max_length=100)
+
+
+class MoveIn(Body):
+    """Move a deal. `expected_version`: the version the caller saw (409 if it changed);
+    `fields`: saved before the move (the "fill in what is missing and move" dialog)."""
+
+    to_stage: str
+    failure_comment: str | None = Field(None, max_length=10000)
+    expected_version: int | None = None
+    fields: DealFields | None = None
+
+
+class ContactAttemptIn(Body):
+    """A failed attempt to reach the client."""
+
+    note: str | None = Field(None, max_length=2000)
+
+
+class CommentIn(Body):
+    """A comment on a task."""
+
+    text: str = Field(min_length=1, max_length=10000)
+
+
+class MarkReadIn(Body):
+    """Mark notifications read: some by id, or all."""
+
+    ids: list[str] | None = None
+    all: bool | None = None
+
+
+class DealOut(BaseModel):
+    """One deal."""
+
+    deal: Deal
+
+
+class DealPage(BaseModel):
+    """A page of deals, newest first; pass `next_cursor` as `cursor` for the next."""
+
+    items: list[Deal]
+    next_cursor: str | None = None
+
+
+class StageColumn(BaseModel):
+    """The first page of one stage's deals."""
+
+    code: str
+    name: str
+    kind: str
+    items: list[Deal]
+    next_cursor: str | None = None
+
+
+class BoardOut(BaseModel):
+    """The first page of every stage, in pipeline order."""
+
+    stages: list[StageColumn]
+
+
+class TaskOut(BaseModel):
+    """One task."""
+
+    task: Task
+
+
+class TaskPage(BaseModel):
+    """A page of tasks."""
+
+    items: list[Task]
+    next_cursor: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    """Why a request was refused; `fields` names missing fields for people."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+    missing_fields: list[str] | None = None
+    fields: list[dict[str, str]] | None = None
+
+
+class ErrorOut(BaseModel):
+    """A refusal."""
+
+    error: ErrorDetail
+
+
+class Anything(BaseModel):
+    """A service's answer as it is (see the AsyncAPI document for its fields)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429, 503)
+}
+__all__ = ["ContactInput", "DealFields"]
+
+
+class TokenIn(Body):
+    """A new integration token."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+    scopes: list[str] = Field(min_length=1)
+    format: str = Field("json", description="json | tilda | bitrix24 | standard_webhooks")
+    rate_per_second: float = Field(50.0, gt=0)
+    burst: int = Field(100, ge=1)
+
+
+class TokenOut(BaseModel):
+    """A stored token (never its secret)."""
+
+    id: str
+    name: str
+    scopes: list[str]
+    format: str
+    rate_per_second: float
+    burst: int
+    created_at: datetime
+    revoked_at: datetime | None = None
+    signed: bool
+
+
+class NewTokenOut(BaseModel):
+    """A token as made: shown once."""
+
+    id: str
+    name: str
+    token: str
+    webhook_secret: str | None = None

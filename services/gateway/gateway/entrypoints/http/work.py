@@ -1,0 +1,133 @@
+"""Tasks, notifications and the funnel report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from gateway.domain.people import Principal, Scope
+from gateway.entrypoints.http.deps import context, require
+from gateway.entrypoints.http.schemas import (
+    ERRORS,
+    Anything,
+    CommentIn,
+    MarkReadIn,
+    TaskOut,
+    TaskPage,
+)
+from gateway.handlers.api import ask
+
+router = APIRouter(responses=ERRORS)
+
+
+@router.get(
+    "/api/tasks",
+    tags=["tasks"],
+    response_model=None,
+    responses={200: {"model": TaskPage}},
+    summary="List tasks",
+)
+async def list_tasks(
+    request: Request,
+    mine: bool = False,
+    deal_id: str | None = None,
+    responsible_id: str | None = None,
+    status: str | None = Query(None, pattern="^(open|closed)$"),
+    overdue: bool | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
+    principal: Principal = Depends(require(Scope.tasks_read)),
+) -> dict[str, Any]:
+    """`mine=true`: the caller's own tasks; `deal_id`: a deal's tasks."""
+    if mine and principal.actor_id is not None:
+        responsible_id = principal.actor_id
+    body = {
+        "deal_id": deal_id,
+        "responsible_id": responsible_id,
+        "status": status,
+        "overdue": overdue,
+        "limit": limit,
+        "cursor": cursor,
+    }
+    return await ask(context(request), principal, "crm.query.task.list", body)
+
+
+@router.post(
+    "/api/tasks/{task_id}/complete",
+    tags=["tasks"],
+    response_model=None,
+    responses={200: {"model": TaskOut}},
+)
+async def complete_task(
+    request: Request, task_id: str, principal: Principal = Depends(require(Scope.tasks_write))
+) -> dict[str, Any]:
+    """Mark a task done."""
+    return await ask(context(request), principal, "crm.cmd.task.complete", {"task_id": task_id})
+
+
+@router.post(
+    "/api/tasks/{task_id}/comments",
+    tags=["tasks"],
+    response_model=None,
+    responses={200: {"model": TaskOut}},
+)
+async def comment_task(
+    request: Request,
+    task_id: str,
+    body: CommentIn,
+    principal: Principal = Depends(require(Scope.tasks_write)),
+) -> dict[str, Any]:
+    """Comment on a task."""
+    payload = {"task_id": task_id, "text": body.text}
+    return await ask(context(request), principal, "crm.cmd.task.comment", payload)
+
+
+@router.get(
+    "/api/notifications",
+    tags=["notifications"],
+    response_model=None,
+    responses={200: {"model": Anything}},
+)
+async def notifications(
+    request: Request,
+    unread_only: bool | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
+    principal: Principal = Depends(require(Scope.tasks_read)),
+) -> dict[str, Any]:
+    """The caller's inbox, newest first, with the count of unread ones."""
+    body = {"unread_only": unread_only, "limit": limit, "cursor": cursor}
+    return await ask(context(request), principal, "crm.query.notify.list", body)
+
+
+@router.post(
+    "/api/notifications/read",
+    tags=["notifications"],
+    response_model=None,
+    responses={200: {"model": Anything}},
+)
+async def mark_read(
+    request: Request, body: MarkReadIn, principal: Principal = Depends(require(Scope.tasks_write))
+) -> dict[str, Any]:
+    """Mark some (`ids`) or all (`all: true`) of the caller's notifications read."""
+    payload = body.model_dump(exclude_none=True)
+    return await ask(context(request), principal, "crm.cmd.notify.read", payload)
+
+
+@router.get(
+    "/api/reports/funnel",
+    tags=["reports"],
+    response_model=None,
+    responses={200: {"model": Anything}},
+)
+async def funnel(
+    request: Request,
+    from_: str = Query(alias="from", description="RFC 3339 time or YYYY-MM-DD"),
+    to: str = Query(description="RFC 3339 time or YYYY-MM-DD, exclusive"),
+    responsible_id: str | None = None,
+    principal: Principal = Depends(require(Scope.reports_read)),
+) -> dict[str, Any]:
+    """The funnel report of the deals created in [from, to)."""
+    body = {"from": from_, "to": to, "responsible_id": responsible_id}
+    return await ask(context(request), principal, "crm.query.analytics.funnel", body)

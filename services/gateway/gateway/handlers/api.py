@@ -1,0 +1,72 @@
+"""The JSON API's use cases: a command or query to a service as the signed-in user.
+
+The actor is always the caller (never a field of the body); a service's refusal comes back
+as it is, with the missing fields' Russian names added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_shared.config import FIELD_DISPLAY_NAMES
+from gateway.domain.errors import http_status, with_display_names
+from gateway.domain.people import Principal
+from gateway.handlers.context import Context
+from gateway.handlers.errors import Refusal
+
+
+async def ask(
+    ctx: Context, principal: Principal, subject: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Send `body` with the caller as `actor_id`; the reply without `ok`, or a Refusal."""
+    payload = {k: v for k, v in body.items() if v is not None}
+    payload.pop("actor_id", None)
+    if principal.actor_id is not None:
+        payload["actor_id"] = principal.actor_id
+    reply = await ctx.bus.request(subject, payload)
+    if not reply.get("ok"):
+        error = reply.get("error") or {"code": "unavailable", "message": "no answer"}
+        code = str(error.get("code", "invalid"))
+        detail = with_display_names(error, FIELD_DISPLAY_NAMES)
+        detail.pop("code", None)
+        message = str(detail.pop("message", code))
+        raise Refusal(http_status(code), code, message, **detail)
+    reply.pop("ok", None)
+    return reply
+
+
+async def move_deal(
+    ctx: Context,
+    principal: Principal,
+    deal_id: str,
+    to_stage: str,
+    *,
+    expected_version: int | None,
+    failure_comment: str | None,
+    fields: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Move a deal; with `expected_version`, a deal changed meanwhile answers 409.
+
+    The version is compared with the deal as the service has it just before the move (the
+    command itself carries no version yet, so a change in the milliseconds between the two
+    is not caught). `fields` are saved first, as the board's "fill in and move" dialog sends
+    them together with the move.
+    """
+    if expected_version is not None:
+        current = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+        deal = current.get("deal") or {}
+        if deal.get("version") != expected_version:
+            raise Refusal(
+                409,
+                "conflict",
+                "сделку уже изменили: the deal changed since you saw it",
+                deal=deal,
+            )
+    if fields:
+        await ask(ctx, principal, "crm.cmd.deal.update", {"deal_id": deal_id, "fields": fields})
+    return await ask(
+        ctx,
+        principal,
+        "crm.cmd.deal.move",
+        {"deal_id": deal_id, "to_stage": to_stage, "failure_comment": failure_comment},
+    )

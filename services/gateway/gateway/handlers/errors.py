@@ -1,0 +1,41 @@
+"""A request the gateway refuses itself (before or instead of asking a service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Refusal(Exception):
+    """Answered as HTTP `status` with `{"error": {"code", "message", ...}}`."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        """The JSON error body."""
+        return {"error": {"code": self.code, "message": self.message, **self.extra}}
+
+
+def too_many(retry_after: float, what: str) -> Refusal:
+    """429 with Retry-After in whole seconds."""
+    seconds = max(1, int(retry_after + 0.999))
+    return Refusal(
+        429,
+        "too_many_requests",
+        f"{what}; try again in {seconds} s",
+        headers={"Retry-After": str(seconds)},
+        retry_after=seconds,
+    )

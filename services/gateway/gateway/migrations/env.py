@@ -1,0 +1,5 @@
+"""Alembic environment of the gateway: its tables live in schema `gateway`."""
+
+from crm_shared.migration_env import run
+
+run("gateway")

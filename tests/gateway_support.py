@@ -1,0 +1,93 @@
+"""The gateway for a test: the three services and the gateway in this process, HTTP on a
+free port, and an httpx client that signs in like a browser (cookie + CSRF header)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from crm_shared.config import load_config
+from crm_shared.db import create_pool
+from crm_shared.settings import ServiceSettings
+from gateway.adapters.store import PeopleStore
+from gateway.adapters.tokens_store import TokenStore
+from gateway.bootstrap import Gateway
+from gateway.handlers.auth import set_password
+from gateway.handlers.tokens import NewToken, create_token
+from gateway.settings import Settings
+from tests.services import running
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Door:
+    """A running gateway and where it answers."""
+
+    gateway: Gateway
+    url: str
+
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An HTTP client of the gateway (cookies kept, like a browser)."""
+        return httpx.AsyncClient(base_url=self.url, timeout=20, **kwargs)
+
+    @contextlib.asynccontextmanager
+    async def as_user(
+        self, user_id: str, password: str = PASSWORD
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        """A client signed in as `user_id`, sending the CSRF token on every request."""
+        async with self.client() as http:
+            body = {"user_id": user_id, "password": password}
+            reply = await http.post("/api/session", json=body)
+            assert reply.status_code == 200, reply.text
+            http.headers["X-CSRF-Token"] = reply.json()["csrf_token"]
+            yield http
+
+    async def token(self, name: str, scopes: list[str], **kwargs: Any) -> NewToken:
+        """A new integration token."""
+        return await create_token(self.gateway.ctx.tokens, name, scopes, **kwargs)
+
+
+def gateway_settings(infra: Any, **overrides: Any) -> Settings:
+    """Settings for a test gateway: the test servers, free ports."""
+    common = ServiceSettings(
+        nats_url=infra.nats_url,
+        database_url=infra.database_url,
+        config_path=None,
+        metrics_port=0,
+    )
+    return replace(Settings.from_env(), common=common, http_port=0, **overrides)
+
+
+async def give_passwords(infra: Any, *user_ids: str, password: str = PASSWORD) -> None:
+    """Give configured users a password."""
+    pool = await create_pool(infra.database_url, min_size=1, max_size=2)
+    try:
+        for user_id in user_ids:
+            await set_password(load_config(), PeopleStore(pool), user_id, password)
+    finally:
+        await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def door(
+    infra: Any, *, services: bool = True, set_passwords: bool = True, **overrides: Any
+) -> AsyncIterator[Door]:
+    """The gateway (and, unless told otherwise, the three services) running."""
+    names = ("deal-service", "task-service", "notifier") if services else ()
+    async with running(infra, *names):
+        gw = Gateway(gateway_settings(infra, **overrides), load_config())
+        await gw.start()
+        try:
+            if set_passwords:
+                await give_passwords(infra, "rop-1", "mgr-1", "mgr-2")
+            yield Door(gw, f"http://127.0.0.1:{gw.http_port}")
+        finally:
+            await gw.stop()
+
+
+__all__ = ["Door", "TokenStore", "door", "give_passwords"]
