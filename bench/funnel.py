@@ -93,7 +93,8 @@ async def time_query(
     nc = await nats.connect(nats_url)
     now = datetime.now(UTC)
     body = json.dumps(
-        {"from": (now - timedelta(days=91)).isoformat(), "to": now.isoformat()}
+        # As the РОП: the whole team's report (a manager's would be narrowed to their deals).
+        {"actor_id": "rop-1", "from": (now - timedelta(days=91)).isoformat(), "to": now.isoformat()}
     ).encode()
     try:
         await nc.request(subject, body, timeout=60)

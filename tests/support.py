@@ -121,7 +121,9 @@ class Client:
         return external_id
 
     async def deals(self, **filters: Any) -> list[dict[str, Any]]:
-        reply = await self.request("crm.query.deal.list", {"limit": 500, **filters})
+        reply = await self.request(
+            "crm.query.deal.list", {"actor_id": "rop-1", "limit": 500, **filters}
+        )
         assert reply["ok"], reply
         items: list[dict[str, Any]] = reply["items"]
         return items

@@ -56,7 +56,9 @@ def config_variant(plan: str = "standard", extra_rop: bool = False) -> CrmConfig
 
 async def tasks(client: Client, **filters: Any) -> list[dict[str, Any]]:
     """crm.query.task.list, one page of up to 500."""
-    reply = await client.request("crm.query.task.list", {"limit": 500, **filters})
+    reply = await client.request(
+        "crm.query.task.list", {"actor_id": "rop-1", "limit": 500, **filters}
+    )
     assert reply["ok"], reply
     items: list[dict[str, Any]] = reply["items"]
     return items

@@ -34,7 +34,7 @@ async def history(clean: Any) -> Any:
 
 
 async def funnel(client: Client, **body: Any) -> dict[str, Any]:
-    reply = await client.request(SUBJECT, {"from": FROM, "to": TO, **body})
+    reply = await client.request(SUBJECT, {"actor_id": "rop-1", "from": FROM, "to": TO, **body})
     assert reply["ok"], reply
     report: dict[str, Any] = reply["report"]
     return report
@@ -158,7 +158,9 @@ async def test_report_of_one_manager(history: Any, client: Client) -> None:
 
 async def test_an_empty_period_has_no_shares(history: Any, client: Client) -> None:
     async with running(history, "deal-service", "task-service"):
-        reply = await client.request(SUBJECT, {"from": "2030-01-01", "to": "2030-02-01"})
+        reply = await client.request(
+            SUBJECT, {"actor_id": "rop-1", "from": "2030-01-01", "to": "2030-02-01"}
+        )
     r = reply["report"]
     assert r["created"] == 0 and r["conversion"] is None and r["won"]["sum"] == {}
     assert all(s["reached"] == 0 and s["share"] is None for s in r["stages"])
@@ -167,11 +169,15 @@ async def test_an_empty_period_has_no_shares(history: Any, client: Client) -> No
 
 async def test_overdue_query_of_task_service(history: Any, client: Client) -> None:
     async with running(history, "task-service"):
-        everything = await client.request("crm.query.task.overdue_by_responsible", {})
-        january = await client.request(
-            "crm.query.task.overdue_by_responsible", {"from": FROM, "to": TO}
+        everything = await client.request(
+            "crm.query.task.overdue_by_responsible", {"actor_id": "rop-1"}
         )
-        bad = await client.request("crm.query.task.overdue_by_responsible", {"to": "soon"})
+        january = await client.request(
+            "crm.query.task.overdue_by_responsible", {"actor_id": "rop-1", "from": FROM, "to": TO}
+        )
+        bad = await client.request(
+            "crm.query.task.overdue_by_responsible", {"actor_id": "rop-1", "to": "soon"}
+        )
     assert bad["ok"] is False and bad["error"]["code"] == "invalid"
     assert "to: Value error, 'soon' is not" in bad["error"]["message"]
     # Without a period t5 (closed a day late, in February) counts too.
@@ -208,7 +214,7 @@ async def test_without_task_service_the_report_says_overdue_is_unknown(
 )
 async def test_bad_periods_are_refused(clean: Any, client: Client, body: Any, says: str) -> None:
     async with running(clean, "deal-service"):
-        reply = await client.request(SUBJECT, body)
+        reply = await client.request(SUBJECT, {"actor_id": "rop-1", **body})
     assert reply["ok"] is False and reply["error"]["code"] == "invalid"
     assert says in reply["error"]["message"]
 
@@ -219,8 +225,8 @@ async def test_a_real_walk_shows_in_the_report(clean: Any, client: Client) -> No
         ext = await client.publish_lead(contact={"name": "Пётр"}, requirements="кирпич")
         deal = await eventually(lambda: client.deal_by_external(ext))
         second = await client.cmd("deal.create", actor_id="mgr-1", contact={"name": "Оля"})
-        moved = await client.cmd(
-            "deal.move", actor_id="mgr-1", deal_id=deal["id"], to_stage="PROCESSING"
+        moved = await client.cmd(  # by its manager (round robin picked one)
+            "deal.move", actor_id=deal["responsible_id"], deal_id=deal["id"], to_stage="PROCESSING"
         )
         assert moved["ok"], moved
         lost = await client.cmd(

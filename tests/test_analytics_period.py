@@ -41,7 +41,7 @@ async def history(clean: Any) -> Any:
 
 
 async def report(client: Client, subject: str, **body: Any) -> dict[str, Any]:
-    reply = await client.request(subject, {"from": FROM, "to": TO, **body})
+    reply = await client.request(subject, {"actor_id": "rop-1", "from": FROM, "to": TO, **body})
     assert reply["ok"], reply
     found: dict[str, Any] = reply["report"]
     return found
@@ -157,7 +157,9 @@ async def test_period_view_of_one_manager_and_open_stays_of_the_cohort(
 
 async def test_bad_period_is_refused(clean: Any, client: Client) -> None:
     async with running(clean, "deal-service"):
-        reply = await client.request(PERIOD, {"from": "2026-02-01", "to": "2026-01-01"})
+        reply = await client.request(
+            PERIOD, {"actor_id": "rop-1", "from": "2026-02-01", "to": "2026-01-01"}
+        )
     assert reply["ok"] is False and "must be later than 'from'" in reply["error"]["message"]
 
 

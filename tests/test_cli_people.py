@@ -44,7 +44,11 @@ async def test_task_show_comment_and_inbox(clean: Any, client: Client) -> None:
             "Кирпич для дачи (Пётр)",
         ):
             assert part in shown.stdout, shown.stdout
-        refused = await crm(clean, "task", "comment", task_id[:8], "?", actor="mgr-2")
+        # mgr-2 does not see mgr-1's task: not by a prefix (the scoped list has no such
+        # task), and by its whole id the service refuses.
+        hidden = await crm(clean, "task", "comment", task_id[:8], "?", actor="mgr-2")
+        assert hidden.exit_code == 1 and "no task has an id starting with" in hidden.stderr
+        refused = await crm(clean, "task", "comment", task_id, "?", actor="mgr-2")
         assert refused.exit_code == 1 and "forbidden" in refused.stderr
 
         # The new task reached mgr-1's inbox, whoever listened.

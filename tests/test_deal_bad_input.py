@@ -56,7 +56,9 @@ async def test_unknown_stage_user_and_field_values(clean: Any, client: Client) -
             "deal.update", actor_id="mgr-1", deal_id=deal["id"], fields={"amount": "-5"}
         )
         assert reply["error"]["code"] == "invalid" and "fields.amount" in reply["error"]["message"]
-        reply = await client.request("crm.query.deal.get", {"deal_id": "missing"})
+        reply = await client.request(
+            "crm.query.deal.get", {"actor_id": "rop-1", "deal_id": "missing"}
+        )
         assert reply["error"]["code"] == "not_found"
 
 

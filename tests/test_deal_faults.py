@@ -37,7 +37,9 @@ async def test_concurrent_changes_of_one_deal_serialise(clean: Any, client: Clie
         replies = await asyncio.gather(*attempts)
         assert all(r["ok"] for r in replies)
         assert sorted(r["deal"]["version"] for r in replies) == list(range(2, 12))
-        final = (await client.request("crm.query.deal.get", {"deal_id": deal["id"]}))["deal"]
+        final = (
+            await client.request("crm.query.deal.get", {"actor_id": "rop-1", "deal_id": deal["id"]})
+        )["deal"]
         assert final["contact_attempts"] == 10 and final["version"] == 11
 
         moves = await asyncio.gather(

@@ -68,7 +68,9 @@ async def test_the_leads_comment_is_part_of_the_deal(clean: Any, client: Client)
         ext = await client.publish_lead(comment="Перезвонить после 18:00")
         deal = await eventually(lambda: client.deal_by_external(ext))
         assert deal["comment"] == "Перезвонить после 18:00"
-        got = await client.request("crm.query.deal.get", {"deal_id": deal["id"]})
+        got = await client.request(
+            "crm.query.deal.get", {"actor_id": "rop-1", "deal_id": deal["id"]}
+        )
         assert got["deal"]["comment"] == "Перезвонить после 18:00"
         assert got["deal"]["contact_attempts"] == 0 and got["deal"]["attempts"] == []
 

@@ -141,7 +141,9 @@ async def test_no_contact_needs_three_attempts_on_the_stage_and_the_rop(
         assert (await _move(client, deal, "PROCESSING"))["ok"]
         reply = await _move(client, deal, "LOST_NO_CONTACT", actor="rop-1")
         assert reply["error"]["missing_fields"] == ["contact_attempts"], reply
-        got = await client.request("crm.query.deal.get", {"deal_id": deal["id"]})
+        got = await client.request(
+            "crm.query.deal.get", {"actor_id": "rop-1", "deal_id": deal["id"]}
+        )
         assert got["deal"]["contact_attempts"] == 0 and got["deal"]["attempts"] == []
         for _ in range(3):
             await client.cmd("deal.contact_attempt", actor_id="mgr-1", deal_id=deal["id"])

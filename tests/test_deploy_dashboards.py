@@ -147,7 +147,7 @@ async def traffic(infra: Any, client: Client) -> None:
 
 
 async def _tasks(client: Client, deal_id: str) -> list[dict[str, Any]]:
-    reply = await client.request("crm.query.task.list", {"deal_id": deal_id})
+    reply = await client.request("crm.query.task.list", {"actor_id": "rop-1", "deal_id": deal_id})
     return list(reply.get("items") or [])
 
 

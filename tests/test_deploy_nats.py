@@ -164,11 +164,16 @@ async def test_services_run_under_their_own_users(clean: Any, single: _Single) -
             notes = await cli.record("crm.notify.>")
             [deal] = await eventually(cli.deals)
             [task] = await eventually(
-                lambda: _items(cli.request("crm.query.task.list", {"deal_id": deal["id"]}))
+                lambda: _items(
+                    cli.request("crm.query.task.list", {"actor_id": "rop-1", "deal_id": deal["id"]})
+                )
             )
             assert task["stage"] == "NEW_LEAD"
             refused = await cli.cmd(
-                "deal.move", actor_id="mgr-1", deal_id=deal["id"], to_stage="OFFER_MADE"
+                "deal.move",
+                actor_id=deal["responsible_id"],
+                deal_id=deal["id"],
+                to_stage="OFFER_MADE",
             )
             assert refused["error"]["code"] == "missing_fields"
             await eventually(lambda: notes.messages)  # the notifier told the manager

@@ -47,7 +47,7 @@ async def test_hostile_bodies_are_refused_as_invalid_within_a_second(
     subject: str, clean: Any, client: Client
 ) -> None:
     async with running(clean, "deal-service"):
-        await client.request("crm.query.deal.get", {"deal_id": "warm-up"})
+        await client.request("crm.query.deal.get", {"actor_id": "rop-1", "deal_id": "warm-up"})
         for name, body in BODIES.items():
             reply = await _ask(client, subject, body)
             assert reply["ok"] is False, name
@@ -56,11 +56,11 @@ async def test_hostile_bodies_are_refused_as_invalid_within_a_second(
 
 async def test_a_moment_out_of_range_in_utc_is_invalid(clean: Any, client: Client) -> None:
     async with running(clean, "deal-service"):
-        await client.request("crm.query.deal.get", {"deal_id": "warm-up"})
+        await client.request("crm.query.deal.get", {"actor_id": "rop-1", "deal_id": "warm-up"})
         for moment in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00"):
-            body = {"from": moment, "to": "2026-01-01"}
+            body = {"actor_id": "rop-1", "from": moment, "to": "2026-01-01"}
             if moment.startswith("9999"):
-                body = {"from": "2026-01-01", "to": moment}
+                body = {"actor_id": "rop-1", "from": "2026-01-01", "to": moment}
             reply = await _ask(client, "crm.query.analytics.funnel", json.dumps(body).encode())
             assert reply["error"]["code"] == "invalid", reply
 
@@ -105,7 +105,7 @@ async def test_a_reply_too_large_for_the_bus_is_refused_not_dropped(
         for _ in range(50):
             deal = (await client.cmd("deal.create", actor_id="mgr-1"))["deal"]
             await client.cmd("deal.update", actor_id="mgr-1", deal_id=deal["id"], fields=fields)
-        reply = await _ask(client, "crm.query.deal.list", b'{"limit": 50}')
+        reply = await _ask(client, "crm.query.deal.list", b'{"actor_id": "rop-1", "limit": 50}')
         assert reply["error"]["code"] == "invalid" and "limit" in reply["error"]["message"]
-        page = await _ask(client, "crm.query.deal.list", b'{"limit": 20}')
+        page = await _ask(client, "crm.query.deal.list", b'{"actor_id": "rop-1", "limit": 20}')
         assert page["ok"] and len(page["items"]) == 20

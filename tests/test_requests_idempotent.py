@@ -32,7 +32,9 @@ async def test_a_retried_create_or_contact_attempt_is_applied_once(
             for _ in range(3)
         ]
         assert tried[0]["deal"]["contact_attempts"] == 1 and tried[1:] == tried[:1] * 2
-        shown = await client.request("crm.query.deal.get", {"deal_id": deal_id})
+        shown = await client.request(
+            "crm.query.deal.get", {"actor_id": "rop-1", "deal_id": deal_id}
+        )
         assert shown["deal"]["contact_attempts"] == 1
         reused = await client.cmd(
             "deal.contact_attempt", actor_id="mgr-1", deal_id=deal_id, request_id="r-1"

@@ -54,7 +54,9 @@ async def test_complete_by_responsible_or_rop_only(clean: Any, client: Client) -
         )
         assert reply["error"]["code"] == "transition_not_allowed"
         # Completing does not move the deal, and the next update does not reopen the task.
-        got = await client.request("crm.query.deal.get", {"deal_id": deal["id"]})
+        got = await client.request(
+            "crm.query.deal.get", {"actor_id": "rop-1", "deal_id": deal["id"]}
+        )
         assert got["deal"]["stage"] == "NEW_LEAD" and got["deal"]["version"] == deal["version"]
         reply = await client.cmd(
             "deal.update", actor_id="rop-1", deal_id=deal["id"], fields={"requirements": "r"}
@@ -95,7 +97,11 @@ async def test_list_filters_overdue_and_paging(clean: Any, client: Client) -> No
         pages: list[str] = []
         cursor = None
         while True:
-            body: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            body: dict[str, Any] = {
+                "actor_id": "rop-1",
+                "limit": 2,
+                **({"cursor": cursor} if cursor else {}),
+            }
             reply = await client.request("crm.query.task.list", body)
             assert reply["ok"], reply
             pages += [t["id"] for t in reply["items"]]
@@ -105,7 +111,9 @@ async def test_list_filters_overdue_and_paging(clean: Any, client: Client) -> No
         assert len(pages) == 5 and len(set(pages)) == 5
         assert pages == [t["id"] for t in await tasks(client)]  # newest first, stable
 
-        bad = await client.request("crm.query.task.list", {"cursor": "nonsense"})
+        bad = await client.request(
+            "crm.query.task.list", {"actor_id": "rop-1", "cursor": "nonsense"}
+        )
         assert bad["error"]["code"] == "invalid"
-        bad = await client.request("crm.query.task.list", {"status": "done"})
+        bad = await client.request("crm.query.task.list", {"actor_id": "rop-1", "status": "done"})
         assert bad["error"]["code"] == "invalid"

@@ -61,7 +61,7 @@ async def test_comment_scope_payload_and_event(clean: Any, client: Client) -> No
         assert events[1]["task"]["comments"] == comments
 
         # The overdue-by-manager query lists the overdue task with its last comment.
-        reply = await client.request("crm.query.task.overdue_by_responsible", {})
+        reply = await client.request("crm.query.task.overdue_by_responsible", {"actor_id": "rop-1"})
         [row] = [r for r in reply["items"] if r["responsible_id"] == "mgr-1"]
         [listed_overdue] = [t for t in row["tasks"] if t["id"] == task["id"]]
         assert listed_overdue["last_comment"]["text"] == "Клиент не отвечал"

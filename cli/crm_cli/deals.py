@@ -53,8 +53,10 @@ def list_deals(
     filters |= {"responsible_id": responsible, "contact_id": contact}
 
     async def main() -> None:
+        actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
             body = {k: v for k, v in filters.items() if v is not None}
+            body["actor_id"] = actor
             deals = await collect(bus, "crm.query.deal.list", body, None if all_ else limit)
         if opts.json:
             print_json(deals)
@@ -71,11 +73,13 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL"
     opts = options(ctx)
 
     async def main() -> None:
+        actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
-            deal_id = await resolve(bus, "deal", given)
-            deal = (await bus.request("crm.query.deal.get", {"deal_id": deal_id}))["deal"]
+            deal_id = await resolve(bus, "deal", given, actor)
+            query = {"actor_id": actor, "deal_id": deal_id}
+            deal = (await bus.request("crm.query.deal.get", query))["deal"]
             try:
-                tasks = await collect(bus, "crm.query.task.list", {"deal_id": deal_id}, 100)
+                tasks = await collect(bus, "crm.query.task.list", query, 100)
             except CliError as exc:  # the deal is still worth showing without its tasks
                 err().print(f"[yellow]tasks unknown:[/] {escape(str(exc))}")
                 tasks = []
@@ -106,7 +110,7 @@ def move(
     async def main() -> None:
         actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
-            deal_id = await resolve(bus, "deal", given)
+            deal_id = await resolve(bus, "deal", given, actor)
             body = {"actor_id": actor, "deal_id": deal_id, "to_stage": target}
             if comment is not None:
                 body["failure_comment"] = comment
@@ -226,7 +230,7 @@ def update(
     async def main() -> None:
         actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
-            full_id = await resolve(bus, "deal", deal_id)
+            full_id = await resolve(bus, "deal", deal_id, actor)
             body = {"actor_id": actor, "deal_id": full_id, "fields": fields}
             try:
                 reply = await bus.request("crm.cmd.deal.update", body)

@@ -12,11 +12,14 @@ _SHOWN = 5  # candidates named in an "ambiguous" error
 _LIST = {"deal": "crm.query.deal.list", "task": "crm.query.task.list"}
 
 
-async def resolve(bus: Bus, kind: str, given: str) -> str:
-    """The whole id of the one `kind` whose id starts with `given`; a CliError otherwise."""
+async def resolve(bus: Bus, kind: str, given: str, actor: str) -> str:
+    """The whole id of the one `kind` whose id starts with `given` among those `actor` may
+    see; a CliError otherwise."""
     if FULL_ID.match(given) or not PREFIX.match(given):
         return given  # whole, or not an id of ours at all: the service answers for it
-    reply = await bus.request(_LIST[kind], {"id_prefix": given.lower(), "limit": _SHOWN + 1})
+    reply = await bus.request(
+        _LIST[kind], {"actor_id": actor, "id_prefix": given.lower(), "limit": _SHOWN + 1}
+    )
     ids = [item["id"] for item in reply["items"]]
     if not ids:
         raise CliError(f"no {kind} has an id starting with {given!r} (not_found)")

@@ -1,7 +1,7 @@
 """The `crm` command: global options, then one group per part of the CRM.
 
 crm --as mgr-1 deal move D-42 OFFER_MADE
-crm report funnel --from 2026-01-01 --to 2026-02-01
+crm --as rop-1 report funnel --from 2026-01-01 --to 2026-02-01
 crm events tail --subject 'crm.deal.>'
 crm --as rop-1 delivery retry --all
 crm dlq list; crm dlq replay 17 (or --all)
@@ -40,7 +40,12 @@ def root(
     ] = DEFAULT_NATS,
     actor: Annotated[
         str | None,
-        typer.Option("--as", envvar="CRM_ACTOR", help="User id acting in commands."),
+        typer.Option(
+            "--as",
+            envvar="CRM_ACTOR",
+            help="User id acting in commands and queries: every answer is in that user's scope "
+            "(a manager with access: own sees only their own deals and tasks).",
+        ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print raw JSON replies.")] = False,
     wide: Annotated[

@@ -76,6 +76,7 @@ def _report(
         body["responsible_id"] = responsible
 
     async def main() -> None:
+        body["actor_id"] = opts.need_actor()
         async with connected(opts.nats_url) as bus:
             with err().status("counting…"):
                 reply = await bus.request(subject, body, timeout=60)

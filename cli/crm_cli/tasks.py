@@ -38,7 +38,8 @@ def list_tasks(
         raise typer.BadParameter("open or closed", param_hint="--status")
 
     async def main() -> None:
-        who = opts.need_actor() if mine else responsible
+        actor = opts.need_actor()
+        who = actor if mine else responsible
         filters: dict[str, Any] = {
             "deal_id": deal,
             "responsible_id": who,
@@ -46,9 +47,10 @@ def list_tasks(
             "overdue": overdue,
         }
         body = {k: v for k, v in filters.items() if v is not None}
+        body["actor_id"] = actor
         async with connected(opts.nats_url) as bus:
             if deal is not None:
-                body["deal_id"] = await resolve(bus, "deal", deal)
+                body["deal_id"] = await resolve(bus, "deal", deal, actor)
             tasks = await collect(bus, "crm.query.task.list", body, None if all_ else limit)
         if opts.json:
             print_json(tasks)
@@ -67,7 +69,7 @@ def complete(ctx: typer.Context, task_id: str) -> None:
     async def main() -> None:
         actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
-            body = {"actor_id": actor, "task_id": await resolve(bus, "task", task_id)}
+            body = {"actor_id": actor, "task_id": await resolve(bus, "task", task_id, actor)}
             reply = await bus.request("crm.cmd.task.complete", body)
         if opts.json:
             print_json(reply)
@@ -87,9 +89,11 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="TASK"
     opts = options(ctx)
 
     async def main() -> None:
+        actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
-            task_id = await resolve(bus, "task", given)
-            reply = await bus.request("crm.query.task.list", {"id_prefix": task_id, "limit": 1})
+            task_id = await resolve(bus, "task", given, actor)
+            query = {"actor_id": actor, "id_prefix": task_id, "limit": 1}
+            reply = await bus.request("crm.query.task.list", query)
         if not reply["items"]:
             raise CliError(f"task {task_id!r} not found (not_found)")
         task = reply["items"][0]
@@ -113,7 +117,8 @@ def comment(
     async def main() -> None:
         actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
-            body = {"actor_id": actor, "task_id": await resolve(bus, "task", given), "text": text}
+            task_id = await resolve(bus, "task", given, actor)
+            body = {"actor_id": actor, "task_id": task_id, "text": text}
             reply = await bus.request("crm.cmd.task.comment", body)
         if opts.json:
             print_json(reply)

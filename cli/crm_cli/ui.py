@@ -30,9 +30,14 @@ class Options:
     wide: bool = False
 
     def need_actor(self) -> str:
-        """The acting user of a command; commands carry one (SPEC §5)."""
+        """The acting user of a command or a query: commands and queries carry one, and a
+        query is answered in that user's scope (SPEC §5)."""
         if not self.actor:
-            raise CliError("who is acting? Give --as USER (or set CRM_ACTOR)", 2)
+            raise CliError(
+                "who is acting? Give --as USER (or set CRM_ACTOR): commands act as that user "
+                "and queries answer what that user may see",
+                2,
+            )
         return self.actor
 
 

@@ -1,9 +1,12 @@
 """Request/reply bodies: commands (imperative) and queries, and the reply envelope (SPEC §5).
 
-Bodies are plain JSON (no CloudEvents envelope). Every command carries `actor_id`, and may
-carry `request_id`: the same request id from the same actor within 24 hours gets the first
-reply again and changes nothing (crm_shared.requests). Unknown keys are refused so that a
-typo'd field never silently does nothing. Every string is one of crm_shared.text's types:
+Bodies are plain JSON (no CloudEvents envelope). Every command and every query carries
+`actor_id`: a command is checked against what the actor may change, a query is answered in
+the actor's scope (SPEC §5; `access` in the configuration). It is required on queries too, so
+that no client reads unscoped by leaving it out. A command may also carry `request_id`: the
+same request id from the same actor within 24 hours gets the first reply again and changes
+nothing (crm_shared.requests). Unknown keys are refused so that a typo'd field never silently
+does nothing. Every string is one of crm_shared.text's types:
 no NUL, no lone surrogate, a limit in bytes.
 """
 
@@ -128,23 +131,28 @@ class CompleteTask(Command):
     task_id: Id
 
 
+class Query(Strict):
+    """Base of every query: the answer is in this user's scope (their own deals and tasks, or
+    all of them, by their role's `access`)."""
+
+    actor_id: Id = Field(description="whose scope the answer is in")
+
+
 # The start of an id as people type it from a list (lower-case hex and dashes, as ids are made).
 ID_PREFIX = "^[0-9a-f-]{1,36}$"
 
 
-class GetDeal(Strict):
+class GetDeal(Query):
     """crm.query.deal.get."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.get"
-    actor_id: Id | None = Field(None, description="whose scope the answer is in")
     deal_id: Id
 
 
-class ListDeals(Strict):
+class ListDeals(Query):
     """crm.query.deal.list: newest first, keyset paging by an opaque cursor."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.list"
-    actor_id: Id | None = Field(None, description="whose scope the answer is in")
     stage: Code | None = None
     responsible_id: Id | None = None
     contact_id: Id | None = None
@@ -153,11 +161,10 @@ class ListDeals(Strict):
     cursor: Cursor | None = None
 
 
-class ListTasks(Strict):
+class ListTasks(Query):
     """crm.query.task.list."""
 
     SUBJECT: ClassVar[str] = "crm.query.task.list"
-    actor_id: Id | None = Field(None, description="whose scope the answer is in")
     deal_id: Id | None = None
     responsible_id: Id | None = None
     status: str | None = Field(None, pattern="^(open|closed)$")
@@ -167,7 +174,7 @@ class ListTasks(Strict):
     cursor: Cursor | None = None
 
 
-class FunnelQuery(Strict):
+class FunnelQuery(Query):
     """crm.query.analytics.funnel: the funnel report of the deals created in [from, to).
 
     `from` and `to` are RFC 3339 times with offset or YYYY-MM-DD dates (midnight UTC);
@@ -175,7 +182,6 @@ class FunnelQuery(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.query.analytics.funnel"
-    actor_id: str | None = Field(None, description="whose scope the answer is in")
     from_: Moment = Field(alias="from")
     to: Moment
     responsible_id: Id | None = None
@@ -186,7 +192,7 @@ class FunnelQuery(Strict):
         return self
 
 
-class OverdueTasksQuery(Strict):
+class OverdueTasksQuery(Query):
     """crm.query.task.overdue_by_responsible: per responsible, the tasks that are or were overdue.
 
     A task counts when its deadline passed before it was closed (or, while open, before
@@ -194,7 +200,6 @@ class OverdueTasksQuery(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.query.task.overdue_by_responsible"
-    actor_id: str | None = Field(None, description="whose scope the answer is in")
     from_: Moment | None = Field(None, alias="from")
     to: Moment | None = None
 
@@ -244,7 +249,7 @@ class CommentTask(Strict):
     text: Subject = Field(min_length=1)
 
 
-class PeriodQuery(Strict):
+class PeriodQuery(Query):
     """crm.query.analytics.period: what happened in [from, to) (analytics v2's period view).
 
     Deals created, won (by the time they were won) and lost (by reason) in the period, per

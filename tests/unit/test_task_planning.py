@@ -209,6 +209,7 @@ def test_who_may_complete_a_task() -> None:
         check_may_complete(task, "mgr-2", "rop-1")
     assert refused.value.error.code is ErrorCode.forbidden
     assert "mgr-2" in refused.value.error.message and "mgr-1" in refused.value.error.message
+    check_may_complete(task, "mgr-2", "rop-1", sees_all=True)  # access: all
     task.close(CloseReason.completed, NOW)
     with pytest.raises(Refused) as refused:
         check_may_complete(task, "mgr-1", "rop-1")

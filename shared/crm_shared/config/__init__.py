@@ -20,6 +20,7 @@ from .notifications import (
     NotificationTemplates,
 )
 from .people import (
+    Access,
     BusChannel,
     Channel,
     EmailChannel,
@@ -62,6 +63,7 @@ __all__ = [
     "PLANS",
     "REQUIRED_FIELD_NAMES",
     "RUSSIAN_PLACEHOLDERS",
+    "Access",
     "BusChannel",
     "Channel",
     "ConfigError",

@@ -15,6 +15,7 @@ from .durations import Duration
 from .notifications import DEFAULT_QUIET_KINDS, ChannelType
 
 __all__ = [
+    "Access",
     "BusChannel",
     "Channel",
     "EmailChannel",
@@ -29,6 +30,20 @@ __all__ = [
 ]
 
 Role = Literal["manager", "rop"]
+Scope = Literal["own", "all"]
+
+
+class Access(Frozen):
+    """Which deals and tasks each role reads and changes, as Bitrix24's access rights do.
+
+    `own`: the deals the user is responsible for and the tasks whose responsible they are;
+    `all`: every deal and task. A РОП always sees all (rule 3 has them watch every deal).
+    The services check it on every command and query (deal_service.domain.access,
+    task_service.domain.model), so no client, the gateway included, reads or changes more.
+    """
+
+    manager: Scope = "own"
+    rop: Literal["all"] = "all"
 
 
 class BusChannel(Frozen):

@@ -9,6 +9,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from ._base import Frozen, UserId
 from .notifications import NOTIFICATION_KINDS, NotificationSettings
 from .people import (
+    Access,
     EmailChannel,
     FixedAssignment,
     LeadAssignment,
@@ -42,6 +43,7 @@ class CrmConfig(Frozen):
     default_rop: UserId | None = None
     users: tuple[User, ...] = Field(min_length=1)
     lead_assignment: LeadAssignment = RoundRobinAssignment()
+    access: Access = Access()
     pipeline: Pipeline
     webhook: WebhookSettings = WebhookSettings()
     smtp: SmtpSettings | None = None
@@ -256,6 +258,12 @@ class CrmConfig(Frozen):
     def user_or_none(self, user_id: str) -> User | None:
         """The user with this id, or None."""
         return self._users.get(user_id)
+
+    def sees_all(self, user_id: str) -> bool:
+        """Whether the user reads and changes every deal and task (`access` of their role);
+        False for an unknown user."""
+        user = self._users.get(user_id)
+        return user is not None and getattr(self.access, user.role) == "all"
 
     @property
     def managers(self) -> tuple[User, ...]:

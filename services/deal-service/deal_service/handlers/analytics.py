@@ -19,6 +19,7 @@ from crm_shared.envelope import utcnow
 from crm_shared.periods import parse_moment
 from deal_service.adapters import analytics as sql
 from deal_service.adapters import analytics_period as period_sql
+from deal_service.domain.access import narrowed
 from deal_service.domain.funnel import MAX_COMMENTS_PER_STAGE, FunnelFacts, build_report
 from deal_service.domain.period import PeriodFacts, build_period_report
 from deal_service.handlers.context import Context
@@ -28,36 +29,42 @@ OVERDUE_TIMEOUT = 2.0
 
 
 async def funnel_report(q: FunnelQuery, ctx: Context) -> dict[str, Any]:
-    """crm.query.analytics.funnel: the cohort view, the deals created in [from, to)."""
+    """crm.query.analytics.funnel: the cohort view, the deals created in [from, to).
+
+    In the actor's scope: a manager with `access: own` gets the report of their own deals.
+    """
+    responsible_id = narrowed(ctx.config, q.actor_id, q.responsible_id)
     start, end = parse_moment(q.from_), parse_moment(q.to)
     # Asked first and awaited last: task-service counts while the database does.
-    overdue = asyncio.create_task(_overdue(ctx, q.from_, q.to))
+    overdue = asyncio.create_task(_overdue(ctx, q.actor_id, q.from_, q.to))
     try:
         async with ctx.report_gate:
-            facts = await _count(ctx, start, end, q.responsible_id)
+            facts = await _count(ctx, start, end, responsible_id)
     except BaseException:
         overdue.cancel()
         raise
     facts.overdue, note = await overdue
     if note:
         facts.notes.append(note)
-    return ok(report=build_report(ctx.config, start, end, q.responsible_id, facts))
+    return ok(report=build_report(ctx.config, start, end, responsible_id, facts))
 
 
 async def period_report(q: PeriodQuery, ctx: Context) -> dict[str, Any]:
-    """crm.query.analytics.period: the period view, what happened in [from, to)."""
+    """crm.query.analytics.period: the period view, what happened in [from, to); in the
+    actor's scope like the funnel."""
+    responsible_id = narrowed(ctx.config, q.actor_id, q.responsible_id)
     start, end = parse_moment(q.from_), parse_moment(q.to)
-    overdue = asyncio.create_task(_overdue(ctx, q.from_, q.to))
+    overdue = asyncio.create_task(_overdue(ctx, q.actor_id, q.from_, q.to))
     try:
         async with ctx.report_gate:
-            facts = await _count_period(ctx, start, end, q.responsible_id)
+            facts = await _count_period(ctx, start, end, responsible_id)
     except BaseException:
         overdue.cancel()
         raise
     facts.overdue, note = await overdue
     if note:
         facts.notes.append(note)
-    return ok(report=build_period_report(ctx.config, start, end, q.responsible_id, facts))
+    return ok(report=build_period_report(ctx.config, start, end, responsible_id, facts))
 
 
 @asynccontextmanager
@@ -155,12 +162,14 @@ async def _count_period(
 
 
 async def _overdue(
-    ctx: Context, start: str, end: str
+    ctx: Context, actor_id: str, start: str, end: str
 ) -> tuple[list[dict[str, Any]] | None, str | None]:
-    """Overdue tasks per responsible from task-service, or None and why not."""
+    """Overdue tasks per responsible from task-service, asked as the actor (so in their
+    scope), or None and why not."""
     if ctx.ask is None:
         return None, "overdue tasks were not asked for: no bus connection"
-    reply = await ctx.ask(OverdueTasksQuery.SUBJECT, {"from": start, "to": end}, OVERDUE_TIMEOUT)
+    body = {"actor_id": actor_id, "from": start, "to": end}
+    reply = await ctx.ask(OverdueTasksQuery.SUBJECT, body, OVERDUE_TIMEOUT)
     if reply is None:
         return None, (
             f"task-service did not answer within {OVERDUE_TIMEOUT:g} s; overdue tasks unknown"

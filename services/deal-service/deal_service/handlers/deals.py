@@ -19,9 +19,11 @@ from crm_shared.commands import (
     UpdateDeal,
     ok,
 )
+from crm_shared.config import CrmConfig
 from crm_shared.envelope import utcnow
 from crm_shared.outbox import UnitOfWork
 from deal_service.adapters import repository as repo
+from deal_service.domain.access import check_may_assign, check_may_see
 from deal_service.domain.contacts import Contact, contact_keys, new_contact
 from deal_service.domain.leads import manual_responsible, needs_turn, responsible_for
 from deal_service.domain.model import DEAL_FIELDS, Deal
@@ -39,10 +41,12 @@ def _plain(value: object) -> object:
     return value.value if isinstance(value, Enum) else value
 
 
-async def _locked(uow: UnitOfWork, deal_id: str) -> Deal:
+async def _locked(uow: UnitOfWork, deal_id: str, config: CrmConfig, actor_id: str) -> Deal:
+    """The deal, locked, if it exists and the actor may change it; else a refusal."""
     deal = await repo.get_deal(uow.conn, deal_id, lock=True)
     if deal is None:
         raise Refused(ErrorCode.not_found, f"deal {deal_id!r} not found")
+    check_may_see(config, deal, actor_id)
     return deal
 
 
@@ -62,6 +66,8 @@ async def create_deal(cmd: CreateDeal, ctx: Context) -> Reply:
     check_user(config, cmd.actor_id, "actor_id")
     check_user(config, cmd.responsible_id, "responsible_id")
     check_user(config, cmd.rop_id, "rop_id", role="rop")
+    if cmd.responsible_id is not None:
+        check_may_assign(config, cmd.actor_id, responsible=(cmd.actor_id, cmd.responsible_id))
     if cmd.contact is not None and cmd.contact_id is not None:
         raise Refused(ErrorCode.invalid, "give either contact or contact_id, not both")
     async with ctx.uow() as uow:
@@ -118,7 +124,16 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
         if contact_values.get("email") is not None:
             contact_values["email"] = str(contact_values["email"])
     async with ctx.uow() as uow:
-        deal = await _locked(uow, cmd.deal_id)
+        deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id)
+        fields = cmd.fields
+        check_may_assign(
+            config,
+            cmd.actor_id,
+            responsible=(deal.responsible_id, fields.responsible_id)
+            if "responsible_id" in given
+            else None,
+            rop=(deal.rop_id, fields.rop_id) if "rop_id" in given else None,
+        )
         attach = None
         if person is not None and deal.contact is None:
             attach, _ = await resolve_contact(uow, person)
@@ -138,7 +153,7 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
     config = ctx.config
     check_user(config, cmd.actor_id, "actor_id")
     async with ctx.uow() as uow:
-        deal = await _locked(uow, cmd.deal_id)
+        deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id)
         from_stage = deal.stage
         try:
             deal.move_to(
@@ -169,7 +184,7 @@ async def log_contact_attempt(cmd: LogContactAttempt, ctx: Context) -> Reply:
     """Count a failed attempt to reach the client on the deal's current stage (rule 6)."""
     check_user(ctx.config, cmd.actor_id, "actor_id")
     async with ctx.uow() as uow:
-        deal = await _locked(uow, cmd.deal_id)
+        deal = await _locked(uow, cmd.deal_id, ctx.config, cmd.actor_id)
         deal.log_contact_attempt(
             actor_id=cmd.actor_id, note=cmd.note, config=ctx.config, now=utcnow()
         )

@@ -25,8 +25,9 @@ ALL_SCOPES = frozenset(Scope)
 class Principal:
     """The caller of one HTTP request.
 
-    `actor_id` is the signed-in user's id, the actor of every command the gateway sends on
-    their behalf; a token has none (it acts as itself, within its scopes).
+    `actor_id` is the signed-in user's id, the actor of every command and query the gateway
+    sends on their behalf. A token acts as the organisation's default РОП (`acts_as`), within
+    its scopes: the services check and scope what it asks as they would for that user.
     """
 
     kind: str  # "user" | "token"
@@ -35,11 +36,12 @@ class Principal:
     role: str | None = None  # manager | rop, for users
     scopes: frozenset[Scope] = field(default=ALL_SCOPES)
     csrf: str | None = None  # the session's CSRF token, for users
+    acts_as: str | None = None  # for a token: the user its commands and queries are made as
 
     @property
     def actor_id(self) -> str | None:
-        """The user id commands and queries carry, or None for a token."""
-        return self.id if self.kind == "user" else None
+        """The user id commands and queries carry."""
+        return self.id if self.kind == "user" else self.acts_as
 
     @property
     def sees_everything(self) -> bool:

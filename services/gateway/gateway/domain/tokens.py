@@ -59,9 +59,11 @@ class Integration:
     burst: int
     webhook_secret: str | None = None
 
-    def principal(self) -> Principal:
-        """The caller this token makes."""
-        return Principal(kind="token", id=self.id, name=self.name, scopes=self.scopes)
+    def principal(self, acts_as: str | None) -> Principal:
+        """The caller this token makes, acting as the user `acts_as` (the default РОП)."""
+        return Principal(
+            kind="token", id=self.id, name=self.name, scopes=self.scopes, acts_as=acts_as
+        )
 
 
 @dataclass

@@ -29,12 +29,17 @@ class OverdueCount:
 
 
 async def overdue_by_responsible(
-    conn: asyncpg.Connection, start: datetime | None, end: datetime | None, now: datetime
+    conn: asyncpg.Connection,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+    responsible_id: str | None = None,
 ) -> list[OverdueCount]:
     """Tasks whose deadline passed before they closed (or before `now`, while open).
 
     With `start` / `end`, only deadlines in [start, end): the tasks that fell due in the
-    period. One grouped scan, on the deadline index when the period is narrow.
+    period; with `responsible_id`, only that user's. One grouped scan, on the deadline index
+    when the period is narrow.
     """
     rows = await conn.fetch(
         f"""WITH o AS (
@@ -43,7 +48,8 @@ async def overdue_by_responsible(
               FROM {SCHEMA}.tasks
               WHERE deadline < coalesce(closed_at, $3)
                 AND ($1::timestamptz IS NULL OR deadline >= $1)
-                AND ($2::timestamptz IS NULL OR deadline < $2))
+                AND ($2::timestamptz IS NULL OR deadline < $2)
+                AND ($5::text IS NULL OR responsible_id = $5))
             SELECT responsible_id, count(*) AS overdue,
                    count(*) FILTER (WHERE status = 'open') AS still_open,
                    (array_agg(jsonb_build_object(
@@ -57,6 +63,7 @@ async def overdue_by_responsible(
         end,
         now,
         TASKS_PER_RESPONSIBLE,
+        responsible_id,
     )
     return [
         OverdueCount(

@@ -105,8 +105,11 @@ class DealState:
     closed: bool = False
 
 
-def check_may_complete(task: Task, actor_id: str, deal_rop_id: str | None) -> None:
-    """Refuse unless the task is open and `actor_id` is its responsible, creator or the РОП.
+def check_may_complete(
+    task: Task, actor_id: str, deal_rop_id: str | None, *, sees_all: bool = False
+) -> None:
+    """Refuse unless the task is open and `actor_id` may change it: its responsible, its
+    creator, the deal's РОП, or a user whose `access` is all (`sees_all`).
 
     Raises `Refused` with `transition_not_allowed` for a closed task and `forbidden` for
     anyone else, naming who may complete it.
@@ -117,7 +120,7 @@ def check_may_complete(task: Task, actor_id: str, deal_rop_id: str | None) -> No
             ErrorCode.transition_not_allowed, f"task {task.id} is already closed ({reason})"
         )
     allowed = {u for u in (task.responsible_id, task.creator_id, deal_rop_id) if u}
-    if actor_id not in allowed:
+    if not sees_all and actor_id not in allowed:
         who = ", ".join(sorted(allowed)) or "nobody (the task has no responsible or РОП)"
         raise Refused(
             ErrorCode.forbidden,
@@ -126,14 +129,16 @@ def check_may_complete(task: Task, actor_id: str, deal_rop_id: str | None) -> No
         )
 
 
-def check_may_see(task: Task, actor_id: str, role: str) -> None:
+def check_may_see(task: Task, actor_id: str, *, sees_all: bool) -> None:
     """Refuse (`forbidden`) unless the actor may see the task (SPEC §5 scope).
 
-    A РОП sees every task; a manager those they are responsible for or created.
+    A user whose role has `access: all` (every РОП) sees every task; a manager with `own`
+    those they are responsible for, or created.
     """
-    if role == "rop" or actor_id in (task.responsible_id, task.creator_id):
+    if sees_all or actor_id in (task.responsible_id, task.creator_id):
         return
     raise Refused(
         ErrorCode.forbidden,
-        f"{actor_id!r} may not see task {task.id}: it is neither theirs nor created by them",
+        f"{actor_id!r} may not see task {task.id}: it is neither theirs nor created by them "
+        "(access: own)",
     )

@@ -27,7 +27,8 @@ async def complete_task(cmd: CompleteTask, ctx: Context) -> dict[str, Any]:
         task = await repo.get_task(uow.conn, cmd.task_id, lock=True)
         if task is None:
             raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found")
-        check_may_complete(task, cmd.actor_id, await repo.deal_rop(uow.conn, task.deal_id))
+        rop = await repo.deal_rop(uow.conn, task.deal_id)
+        check_may_complete(task, cmd.actor_id, rop, sees_all=ctx.config.sees_all(cmd.actor_id))
         task.close(CloseReason.completed, utcnow())
         await repo.update_tasks(uow.conn, [task])
         closed = [Closed(task)]
@@ -43,14 +44,13 @@ async def comment_task(cmd: CommentTask, ctx: Context) -> dict[str, Any]:
     This is where the РОП asks why a task lapsed and the manager answers; the notifier
     tells the other side (see notifier.domain.messages.comment_recipient).
     """
-    user = ctx.config.user_or_none(cmd.actor_id)
-    if user is None:
+    if ctx.config.user_or_none(cmd.actor_id) is None:
         raise Refused(ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}")
     async with ctx.uow() as uow:
         task = await repo.get_task(uow.conn, cmd.task_id, lock=True)
         if task is None:
             raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found")
-        check_may_see(task, cmd.actor_id, user.role)
+        check_may_see(task, cmd.actor_id, sees_all=ctx.config.sees_all(cmd.actor_id))
         comment = task.comment(cmd.actor_id, cmd.text, utcnow())
         await repo.add_comment(uow.conn, task.id, comment)
         uow.emit(TaskCommented(task=task.to_dto(), comment=comment), subject_id=task.deal_id)

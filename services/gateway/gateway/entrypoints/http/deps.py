@@ -34,7 +34,7 @@ async def caller(request: Request) -> Principal:
     ctx = context(request)
     token = bearer(request)
     if token is not None:
-        return (await tokens.authenticate(ctx, token)).principal()
+        return (await tokens.authenticate(ctx, token)).principal(ctx.config.default_rop)
     cookie = request.cookies.get(COOKIE)
     if not cookie:
         raise Refusal(401, "unauthenticated", "sign in first (POST /api/session) or send a token")
