@@ -20,10 +20,10 @@ import asyncpg
 from bench.load import poll
 from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import free_port
+from crm_shared.services import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = {"deal-service": "deal_service", "task-service": "task_service", "notifier": "notifier"}
-SCHEMAS = {"deal-service": "deal", "task-service": "task", "notifier": "notifier"}
+PACKAGES = {s.name: s.package for s in SERVICES}
 _LIVE: set[subprocess.Popen[bytes]] = set()
 
 

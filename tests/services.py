@@ -10,27 +10,15 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from crm_shared.config import CrmConfig, load_config
+from crm_shared.services import BY_NAME
 from crm_shared.settings import ServiceSettings
 
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    """Where a service's bootstrap lives and how to build it."""
-
-    package: str
-    schema: str
-
-
-SERVICES: dict[str, ServiceSpec] = {
-    "deal-service": ServiceSpec("deal_service", "deal"),
-    "notifier": ServiceSpec("notifier", "notifier"),
-    "task-service": ServiceSpec("task_service", "task"),
-}
+SERVICES = BY_NAME
 SCHEMAS = [s.schema for s in SERVICES.values()]
 
 

@@ -36,18 +36,24 @@ def inbox_ddl(schema: str) -> list[str]:
     ]
 
 
+def claim_sql(schema: str, consumer: str = "$1", event_ids: str = "$2") -> str:
+    """The statement of `claim`, with the placeholders of the consumer and the event ids.
+
+    A consumer that claims its events in the same round trip as it reads its state embeds it
+    as `WITH claimed AS (...)` and selects `event_id FROM claimed`: the ids not seen before.
+    """
+    return f"""INSERT INTO "{schema}".inbox (consumer, event_id)
+                SELECT {consumer}, unnest({event_ids}::text[])
+                ON CONFLICT DO NOTHING RETURNING event_id"""
+
+
 async def claim(
     conn: asyncpg.Connection, schema: str, consumer: str, event_ids: list[str]
 ) -> set[str]:
     """Record `event_ids` as processed by `consumer`; returns those not seen before."""
     if not event_ids:
         return set()
-    rows = await conn.fetch(
-        f"""INSERT INTO "{schema}".inbox (consumer, event_id)
-            SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id""",
-        consumer,
-        event_ids,
-    )
+    rows = await conn.fetch(claim_sql(schema), consumer, event_ids)
     return {r["event_id"] for r in rows}
 
 

@@ -25,6 +25,7 @@ from types import FrameType
 import asyncpg
 import nats
 
+from crm_shared import services
 from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import DevStack, ServerGuard
 from crm_shared.health import describe
@@ -34,11 +35,7 @@ from crm_shared.supervisor import GaveUp, Supervised, Supervisor
 # (display name, python package run with -m, metrics port)
 Service = tuple[str, str, int]
 
-SERVICES: list[Service] = [
-    ("deal-service", "deal_service", 9101),
-    ("task-service", "task_service", 9102),
-    ("notifier", "notifier", 9103),
-]
+SERVICES: list[Service] = [(s.name, s.package, s.metrics_port) for s in services.SERVICES]
 DEFAULT_NATS_PORT = 4322
 DEFAULT_PG_PORT = 5532
 MIGRATE_NOTHING_TO_DO = 3  # exit code of `python -m <pkg> migrate` when a service has no migrations
