@@ -57,14 +57,16 @@ class Service:
             stderr=subprocess.DEVNULL,
         )
 
-    def start(self, extra_env: dict[str, str] | None = None) -> None:
-        """Spawn the process (on a fresh metrics port, so a restart never collides)."""
+    def start(self, extra_env: dict[str, str] | None = None, argv: list[str] | None = None) -> None:
+        """Spawn the process (on a fresh metrics port, so a restart never collides).
+
+        `argv`: what follows `python` instead of `-m <package>` (bench.relay_fault.argv)."""
         self.metrics_port = free_port()
         env = {**self.env, "CRM_METRICS_PORT": str(self.metrics_port), **(extra_env or {})}
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", self.package],
+                [sys.executable, *(argv or ["-m", self.package])],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

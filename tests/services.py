@@ -81,9 +81,12 @@ class ServiceProcess:
         infra: Any,
         extra_env: dict[str, str] | None = None,
         log: Path | None = None,
+        argv: list[str] | None = None,
     ) -> None:
+        """`argv`: what follows `python` (default `-m <package>`; e.g. bench.relay_fault.argv)."""
         self.name = name
         self.log = log
+        self.argv = argv or ["-m", SERVICES[name].package]
         self.env = {
             **os.environ,
             "CRM_NATS_URL": infra.nats_url,
@@ -97,7 +100,7 @@ class ServiceProcess:
         out = self.log.open("ab") if self.log is not None else None
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", SERVICES[self.name].package],
+                [sys.executable, *self.argv],
                 env=self.env,
                 stdout=out or subprocess.DEVNULL,
                 stderr=subprocess.STDOUT if out else subprocess.DEVNULL,

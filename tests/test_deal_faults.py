@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from bench import relay_fault
 from crm_shared.db import asyncpg_dsn
 from tests.services import ServiceProcess, running
 from tests.support import Client, eventually
@@ -69,7 +70,7 @@ async def test_database_outage_delays_a_lead_and_loses_nothing(clean: Any, clien
 
 
 async def _crash_then_restart(clean: Any, client: Client, fault: str) -> None:
-    crashing = ServiceProcess("deal-service", clean, {"CRM_FAULT_RELAY": fault})
+    crashing = ServiceProcess("deal-service", clean, argv=relay_fault.argv(fault, "deal_service"))
     crashing.start()
     try:
         ext = await client.publish_lead(contact={"name": "После сбоя"})

@@ -18,8 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -75,9 +73,6 @@ class OutboxRelay:
         self._acked: list[str] = []
         self._deleting: asyncio.Task[None] | None = None
         self._stopping = False
-        # Test-only fault injection: die between commit and publish, or between publish
-        # and delete, to prove that no event is lost or duplicated on the bus.
-        self._fault = os.environ.get("CRM_FAULT_RELAY", "")
 
     def wake(self, committed: list[Committed] | None = None) -> None:
         """Called at commit with the committed events: publish them now."""
@@ -213,9 +208,10 @@ class OutboxRelay:
         return len(done)
 
     def _send(self, events: list[tuple[str, str, bytes]]) -> list[asyncio.Future[Any]]:
-        """Start publishing (event id, subject, payload), in this order; one future each."""
-        if self._fault == "crash_before_publish":
-            os.kill(os.getpid(), signal.SIGKILL)
+        """Start publishing (event id, subject, payload), in this order; one future each.
+
+        (The fault harness, bench/relay_fault.py, wraps this and `_acks` to kill the process.)
+        """
         return [
             asyncio.ensure_future(
                 self._js.publish(subject, payload, headers={"Nats-Msg-Id": event_id})
@@ -225,10 +221,7 @@ class OutboxRelay:
 
     async def _acks(self, sends: list[asyncio.Future[Any]]) -> list[Any]:
         """Each publish's ack, or the exception it got."""
-        results = await asyncio.gather(*sends, return_exceptions=True)
-        if self._fault == "crash_after_publish":
-            os.kill(os.getpid(), signal.SIGKILL)
-        return results
+        return await asyncio.gather(*sends, return_exceptions=True)
 
     def _observe_backlog(self, rows: list[Any]) -> None:
         """Rows the fast path did not get out: how many, and how old the oldest is."""
