@@ -11,12 +11,12 @@ per consumer for ever.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 import asyncpg
 
+from crm_shared.loops import Periodic
 from crm_shared.requests import REQUEST_RETENTION
 
 log = logging.getLogger(__name__)
@@ -113,15 +113,14 @@ class InboxPruner:
 
     async def run(self) -> None:
         """Prune now and then until cancelled; a failure is logged and tried next time."""
-        while True:
-            for table, keep in self._tables:
-                try:
-                    deleted = await prune(self._pool, self._schema, keep, table)
-                except Exception as exc:
-                    log.warning(
-                        "pruning %s failed, next try in %.0fs: %r", table, self._interval, exc
-                    )
-                else:
-                    if deleted:
-                        log.info("%s: %d rows older than %s deleted", table, deleted, keep)
-            await asyncio.sleep(self._interval)
+        await Periodic("inbox pruner", self._round, interval=self._interval).run()
+
+    async def _round(self) -> None:
+        for table, keep in self._tables:
+            try:
+                deleted = await prune(self._pool, self._schema, keep, table)
+            except Exception as exc:
+                log.warning("pruning %s failed, next try in %.0fs: %r", table, self._interval, exc)
+            else:
+                if deleted:
+                    log.info("%s: %d rows older than %s deleted", table, deleted, keep)
