@@ -5,8 +5,9 @@ loop's `interval`; 0: go again at once, e.g. to drain a backlog). `wake()` cuts 
 short (new work was committed); `stop()` ends the loop after the step in hand, cutting a
 sleep or a back-off short, so a service stops within its bound (`Runtime.stop`). A step
 that raises is logged in one line and tried again after a back-off that doubles up to
-`max_backoff`; a round that succeeds resets it. A step that wants other handling (a
-gauge that just waits for its next turn) catches its own errors.
+`max_backoff`; a round that succeeds resets it. With `retry_on` only those errors are;
+any other ends the loop (and so the service: `Runtime.watch` reports it). A step that wants
+other handling (a gauge that just waits for its next turn) catches its own errors.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Periodic:
         max_backoff: float = 5.0,
         on_error: Callable[[Exception], None] | None = None,
         drain: Callable[[], bool] | None = None,
+        retry_on: tuple[type[Exception], ...] = (Exception,),
     ) -> None:
         """`start_after`: sleep before the first round; `on_error`: called with each
         failure (e.g. to count it); `drain`: after `stop()`, keep running rounds (without
@@ -45,6 +47,7 @@ class Periodic:
         self._max_backoff = max_backoff
         self._on_error = on_error
         self._drain = drain
+        self._retry_on = retry_on
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
 
@@ -73,7 +76,7 @@ class Periodic:
             self._wake.clear()
             try:
                 delay = await self._step()
-            except Exception as exc:
+            except self._retry_on as exc:
                 log.warning("%s failed, retrying in %.1fs: %r", self.name, backoff, exc)
                 if self._on_error is not None:
                     self._on_error(exc)

@@ -94,3 +94,12 @@ async def test_start_after_and_drain_after_stop() -> None:
     loop.stop()
     await asyncio.wait_for(task, timeout=5)
     assert left == [0]  # rounds ran, without sleeping, until drain said nothing was left
+
+
+async def test_an_error_it_is_not_told_to_retry_ends_the_loop() -> None:
+    async def step() -> float:
+        raise KeyError("a bug")
+
+    loop = Periodic("test", step, retry_on=(OSError,))
+    with pytest.raises(KeyError):
+        await asyncio.wait_for(loop.run(), timeout=5)

@@ -45,9 +45,14 @@ async def keep_refreshing(
     """
 
     async def refresh() -> None:
-        try:
-            await refresh_open_tasks(pool, metrics, config)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("open-tasks gauge not refreshed: %r", exc)
+        await refresh_open_tasks(pool, metrics, config)
 
-    await Periodic("open-tasks gauge", refresh, interval=every, start_after=every).run()
+    await Periodic(
+        "open-tasks gauge refresh",
+        refresh,
+        interval=every,
+        start_after=every,
+        backoff=every,  # a failed read waits for the next turn
+        max_backoff=every,
+        retry_on=(OSError, asyncpg.PostgresError, asyncpg.InterfaceError),
+    ).run()
