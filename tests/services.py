@@ -33,8 +33,14 @@ def migrate_all(database_url: str) -> None:
 
 def _settings(settings_mod: Any, nats_url: str, database_url: str) -> Any:
     base = settings_mod.Settings.from_env()
-    common = ServiceSettings(
-        nats_url=nats_url, database_url=database_url, config_path=None, metrics_port=0
+    # The environment's knobs (CRM_ACK_WAIT_SECONDS, ...) as a process would read them; the
+    # servers, the configuration and the metrics port are the test's.
+    common = replace(
+        ServiceSettings.from_env(0),
+        nats_url=nats_url,
+        database_url=database_url,
+        config_path=None,
+        metrics_port=0,
     )
     return replace(base, common=common)
 
