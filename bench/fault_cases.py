@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench import relay_fault
 from bench.poison import random_bodies
 from bench.procs import Service
 from bench.stream import LeadStream
@@ -103,7 +104,7 @@ async def relay_down(scene: Scene) -> None:
     deal = scene.services["deal-service"]
     await asyncio.sleep(1.0)
     deal.stop()
-    deal.start({"CRM_FAULT_RELAY": "crash_after_publish"})
+    deal.start(argv=relay_fault.argv("crash_after_publish", deal.package))
     await deal.wait_exit(timeout=60)
     scene.log.append(f"relay killed after publish; down for {scene.window + 4:.0f}s")
     await asyncio.sleep(scene.window + 4)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import shutil
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from bench.http_stream import HttpLeadStream
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import machine_line
 from bench.stream import SOURCE, LeadStream
-from crm_shared.bus import DUPLICATE_WINDOW_ENV, STREAMS, ensure_streams
+from crm_shared.bus import DUPLICATE_WINDOW, STREAMS, ensure_streams
 from crm_shared.devstack import DevStack, free_port
 
 DATA = ROOT / ".crm-data" / "faults"
@@ -63,23 +63,10 @@ async def fresh_streams(nats_url: str, window: float | None, replicas: int = 1) 
         for name in STREAMS:
             with contextlib.suppress(Exception):
                 await js.delete_stream(name)
-        with _window_env(window):
-            await ensure_streams(js, replicas=replicas)
+        duplicate_window = timedelta(seconds=window) if window is not None else DUPLICATE_WINDOW
+        await ensure_streams(js, replicas=replicas, duplicate_window=duplicate_window)
     finally:
         await nc.close()
-
-
-@contextlib.contextmanager
-def _window_env(window: float | None) -> Any:
-    old = os.environ.pop(DUPLICATE_WINDOW_ENV, None)
-    if window is not None:
-        os.environ[DUPLICATE_WINDOW_ENV] = str(window)
-    try:
-        yield
-    finally:
-        os.environ.pop(DUPLICATE_WINDOW_ENV, None)
-        if old is not None:
-            os.environ[DUPLICATE_WINDOW_ENV] = old
 
 
 async def run_scenario(
@@ -106,7 +93,7 @@ async def run_scenario(
     env = service_env(nats_url, database_url, CRM_CONFIG=config_path, **FAST)
     env["CRM_STREAM_REPLICAS"] = "3" if replicas > 1 else "1"
     if scenario.window is not None:
-        env[DUPLICATE_WINDOW_ENV] = str(scenario.window)
+        env["CRM_DUPLICATE_WINDOW_SECONDS"] = str(scenario.window)
     tag = "-" + "".join(c if c.isalnum() else "_" for c in scenario.name)
     names = [*PACKAGES, "gateway"] if scenario.via_gateway else list(PACKAGES)
     if scenario.via_gateway:  # the same port after every restart, as behind a proxy

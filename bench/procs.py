@@ -20,12 +20,12 @@ import asyncpg
 from bench.load import poll
 from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import free_port
+from crm_shared.services import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = {"deal-service": "deal_service", "task-service": "task_service", "notifier": "notifier"}
-SCHEMAS = {"deal-service": "deal", "task-service": "task", "notifier": "notifier"}
 # The HTTP door runs only in the phases and faults that go through it.
-ALL_PACKAGES = {**PACKAGES, "gateway": "gateway"}
+ALL_PACKAGES = {s.name: s.package for s in SERVICES}
+PACKAGES = {name: package for name, package in ALL_PACKAGES.items() if name != "gateway"}
 _LIVE: set[subprocess.Popen[bytes]] = set()
 
 
@@ -59,14 +59,16 @@ class Service:
             stderr=subprocess.DEVNULL,
         )
 
-    def start(self, extra_env: dict[str, str] | None = None) -> None:
-        """Spawn the process (on a fresh metrics port, so a restart never collides)."""
+    def start(self, extra_env: dict[str, str] | None = None, argv: list[str] | None = None) -> None:
+        """Spawn the process (on a fresh metrics port, so a restart never collides).
+
+        `argv`: what follows `python` instead of `-m <package>` (bench.relay_fault.argv)."""
         self.metrics_port = free_port()
         env = {**self.env, "CRM_METRICS_PORT": str(self.metrics_port), **(extra_env or {})}
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", self.package],
+                [sys.executable, *(argv or ["-m", self.package])],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

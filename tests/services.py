@@ -10,28 +10,15 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from crm_shared.config import CrmConfig, load_config
+from crm_shared.services import BY_NAME
 from crm_shared.settings import ServiceSettings
 
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    """Where a service's bootstrap lives and how to build it."""
-
-    package: str
-    schema: str
-
-
-SERVICES: dict[str, ServiceSpec] = {
-    "deal-service": ServiceSpec("deal_service", "deal"),
-    "notifier": ServiceSpec("notifier", "notifier"),
-    "task-service": ServiceSpec("task_service", "task"),
-    "gateway": ServiceSpec("gateway", "gateway"),
-}
+SERVICES = BY_NAME
 SCHEMAS = [s.schema for s in SERVICES.values()]
 
 
@@ -46,10 +33,18 @@ def migrate_all(database_url: str) -> None:
 
 def _settings(settings_mod: Any, nats_url: str, database_url: str) -> Any:
     base = settings_mod.Settings.from_env()
-    common = ServiceSettings(
-        nats_url=nats_url, database_url=database_url, config_path=None, metrics_port=0
+    # The environment's knobs (CRM_ACK_WAIT_SECONDS, ...) as a process would read them; the
+    # servers, the configuration and the metrics port are the test's.
+    common = replace(
+        ServiceSettings.from_env(0),
+        nats_url=nats_url,
+        database_url=database_url,
+        config_path=None,
+        metrics_port=0,
     )
-    return replace(base, common=common)
+    # A port of its own for what serves HTTP (the gateway), as for /metrics.
+    extra = {"http_port": 0} if hasattr(base, "http_port") else {}
+    return replace(base, common=common, **extra)
 
 
 def build(name: str, nats_url: str, database_url: str, config: CrmConfig | None = None) -> Any:
@@ -94,9 +89,12 @@ class ServiceProcess:
         infra: Any,
         extra_env: dict[str, str] | None = None,
         log: Path | None = None,
+        argv: list[str] | None = None,
     ) -> None:
+        """`argv`: what follows `python` (default `-m <package>`; e.g. bench.relay_fault.argv)."""
         self.name = name
         self.log = log
+        self.argv = argv or ["-m", SERVICES[name].package]
         self.env = {
             **os.environ,
             "CRM_NATS_URL": infra.nats_url,
@@ -110,7 +108,7 @@ class ServiceProcess:
         out = self.log.open("ab") if self.log is not None else None
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", SERVICES[self.name].package],
+                [sys.executable, *self.argv],
                 env=self.env,
                 stdout=out or subprocess.DEVNULL,
                 stderr=subprocess.STDOUT if out else subprocess.DEVNULL,

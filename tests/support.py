@@ -38,6 +38,23 @@ async def eventually(
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
 
 
+async def steady(check: Callable[[], Any], window: float, interval: float = 0.05) -> None:
+    """Poll `check` over a bounded window of `window` seconds: it must hold all along.
+
+    How a test shows that nothing (more) happens: not one sleep and a look afterwards, but
+    a look every `interval` that fails at the first moment the condition breaks.
+    """
+    deadline = time.monotonic() + window
+    while True:
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        assert last, f"condition broken within the {window}s window (value: {last!r})"
+        if time.monotonic() >= deadline:
+            return
+        await asyncio.sleep(interval)
+
+
 class Recorder:
     """Collects every message on a subject pattern (core NATS: sees what the streams store)."""
 

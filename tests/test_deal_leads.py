@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import relay_fault
 from tests.services import ServiceProcess, running
 from tests.support import Client, eventually
 
@@ -109,7 +110,8 @@ async def test_a_refused_leads_dead_letter_survives_a_crash_before_publish(
 ) -> None:
     """The dead letter is an outbox row of the batch's transaction: killed after the commit,
     the process leaves it to the next one, which publishes it (the lead is not redone)."""
-    crashing = ServiceProcess("deal-service", clean, {"CRM_FAULT_RELAY": "crash_before_publish"})
+    fault = relay_fault.argv("crash_before_publish", "deal_service")
+    crashing = ServiceProcess("deal-service", clean, argv=fault)
     crashing.start()
     try:
         await client.publish_lead(external_id="refused", responsible_id="nobody")

@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
+from crm_shared import services as crm_services
+
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
-SERVICES = {"deal-service": "deal_service", "task-service": "task_service", "notifier": "notifier"}
+SERVICES = {s.name: s.package for s in crm_services.SERVICES}
 
 
 def compose() -> dict[str, Any]:

@@ -106,7 +106,7 @@ async def targets_up(http: httpx.AsyncClient) -> bool:
     if resp.status_code != 200:
         return False  # "Service Unavailable" (plain text) until its storage is ready
     active = resp.json()["data"]["activeTargets"]
-    return len(active) == 3 and all(t["health"] == "up" for t in active)
+    return len(active) == 4 and all(t["health"] == "up" for t in active)
 
 
 def _one_second_new_lead(data: dict[str, Any]) -> None:
@@ -182,7 +182,7 @@ async def test_every_dashboard_query_returns_data(
     monkeypatch.setenv("CRM_OVERDUE_MAX_SLEEP", "0.5")
     monkeypatch.setenv("CRM_TASK_GAUGE_REFRESH", "0.5")  # the overdue-now gauge per manager
     config = config_with(change=_one_second_new_lead)
-    names = ("deal-service", "task-service", "notifier")
+    names = ("deal-service", "task-service", "notifier", "gateway")
     async with running(clean, *names, config=config) as services:
         ports = {svc.runtime.name: svc.runtime.metrics_port for svc in services}
         with prometheus(tmp_path, ports) as url:

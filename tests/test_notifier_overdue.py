@@ -26,7 +26,7 @@ from tests.notifier_support import (
     write_config,
 )
 from tests.services import ServiceProcess, running
-from tests.support import Client, eventually
+from tests.support import Client, eventually, steady
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +57,19 @@ async def test_overdue_task_reaches_rop_once_on_bus_webhook_and_email(
                 await eventually(lambda: notes.data(f"crm.notify.{ROP}"))
                 await eventually(receiver.accepted)
                 await eventually(lambda: mailbox.messages)
-                await asyncio.sleep(1.0)  # time enough for any second notification to show
+                # A bounded window (time enough for any second notification) with one of each.
+                await steady(
+                    lambda: (
+                        max(
+                            len(overdue.data("crm.task.overdue")),
+                            len(notes.data(f"crm.notify.{ROP}")),
+                            len(receiver.hits),
+                            len(mailbox.messages),
+                        )
+                        <= 1
+                    ),
+                    1.0,
+                )
 
                 [event] = overdue.data("crm.task.overdue")
                 assert event["task"]["id"] == t["id"]
@@ -102,7 +114,7 @@ async def test_task_closed_in_time_is_not_reported(clean: Any, client: Client) -
         control = task(1.5)
         await open_task(client, control)
         await eventually(lambda: notes.data(f"crm.notify.{ROP}"))
-        await asyncio.sleep(0.3)
+        await steady(lambda: len(notes.data(f"crm.notify.{ROP}")) <= 1, 0.3)  # no other one
         assert [n["task"]["id"] for n in notes.data(f"crm.notify.{ROP}")] == [control["id"]]
         state = await rows(clean, "SELECT task_id, open, fired_at FROM notifier.deadlines")
         closed = {r["task_id"] for r in state if not r["open"] and r["fired_at"] is None}
@@ -122,11 +134,10 @@ async def test_deadline_passed_while_down_fires_after_start(clean: Any, client: 
     done = task(0.3)
     await open_task(client, done)
     await close_task(client, done)
-    await asyncio.sleep(1.0)
-    assert not notes.messages
+    await steady(lambda: not notes.messages, 1.0)  # deadlines pass while it is down
     async with running(clean, "notifier", config=cfg):
         await eventually(lambda: len(notes.data(f"crm.notify.{ROP}")) >= 2)
-        await asyncio.sleep(0.5)
+        await steady(lambda: len(notes.data(f"crm.notify.{ROP}")) <= 2, 0.5)  # not the done one
         fired = sorted(n["task"]["id"] for n in notes.data(f"crm.notify.{ROP}"))
         assert fired == sorted([before["id"], late["id"]])
         texts = {n["task"]["id"]: n["text"] for n in notes.data(f"crm.notify.{ROP}")}
@@ -153,8 +164,14 @@ async def test_two_replicas_notify_once(clean: Any, client: Client, tmp_path: Pa
             p.start()
         await eventually(lambda: len(notes.data(f"crm.notify.{ROP}")) >= 30, timeout=40)
         await eventually(lambda: len(receiver.accepted()) >= 30, timeout=20)
-        await asyncio.sleep(1.5)
-        assert all(p.proc is not None and p.proc.poll() is None for p in procs)
+        # A bounded window: both replicas keep running, and no deadline fires twice.
+        await steady(
+            lambda: (
+                all(p.proc is not None and p.proc.poll() is None for p in procs)
+                and len(notes.data(f"crm.notify.{ROP}")) <= len(tasks)
+            ),
+            1.5,
+        )
     finally:
         for p in procs:
             p.stop()

@@ -7,7 +7,6 @@ import base64
 import contextlib
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -28,15 +27,9 @@ log = logging.getLogger(__name__)
 # A re-published event (same Nats-Msg-Id) within this window is dropped by the stream. The
 # outbox relay republishes only what it could not delete after a publish, seconds later.
 DUPLICATE_WINDOW = timedelta(minutes=2)
-# Fault runs shorten it (CRM_DUPLICATE_WINDOW_SECONDS) to show that a republish after the
-# window has passed is still applied once: the consumers' inboxes catch what the stream lets by.
-DUPLICATE_WINDOW_ENV = "CRM_DUPLICATE_WINDOW_SECONDS"
-
-
-def duplicate_window() -> timedelta:
-    """The streams' duplicate window: DUPLICATE_WINDOW unless the environment says otherwise."""
-    seconds = os.environ.get(DUPLICATE_WINDOW_ENV)
-    return timedelta(seconds=float(seconds)) if seconds else DUPLICATE_WINDOW
+# Fault runs shorten it (ServiceSettings.duplicate_window_seconds) to show that a republish
+# after the window has passed is still applied once: the consumers' inboxes catch what the
+# stream lets by.
 
 
 # Set by `crm dlq replay` on a re-published dead letter: a consumer then takes the message for
@@ -113,7 +106,11 @@ def quiet_callbacks(dependency: Dependency) -> dict[str, Callable[..., Awaitable
 
 
 async def ensure_streams(
-    js: JetStreamContext, *, replicas: int | None = None, limits: StreamSettings | None = None
+    js: JetStreamContext,
+    *,
+    replicas: int = 1,
+    limits: StreamSettings | None = None,
+    duplicate_window: timedelta = DUPLICATE_WINDOW,
 ) -> None:
     """Create the project's streams that are missing (idempotent; every service calls it at start).
 
@@ -121,24 +118,26 @@ async def ensure_streams(
     when None): `max_bytes` on each, `dead_letter_max_age` on CRM_DLQ. A stream that exists
     keeps its own configuration, limits included, so that what an operator set survives a
     service start; it is only updated to take a subject it lacks, or to more replicas.
-    `replicas` defaults to CRM_STREAM_REPLICAS (1). An existing stream is never scaled down:
-    a service starting with the default must not turn an operator's R3 streams into R1.
+    A service passes its settings' `stream_replicas` (CRM_STREAM_REPLICAS, 1) and
+    `duplicate_window_seconds`. An existing stream is never scaled down: a service starting
+    with the default must not turn an operator's R3 streams into R1.
     """
-    wanted = replicas if replicas is not None else int(os.environ.get("CRM_STREAM_REPLICAS", "1"))
     limits = limits or StreamSettings()
     for name, subjects in STREAMS.items():
         try:
             info = await js.stream_info(name)
         except NotFoundError:
-            await _create_stream(js, _stream_config(name, subjects, wanted, limits))
+            await _create_stream(
+                js, _stream_config(name, subjects, replicas, limits, duplicate_window)
+            )
             continue
         config = info.config
         have = list(config.subjects or [])
         missing = [subject for subject in subjects if subject not in have]
         current = config.num_replicas or 1
-        if missing or current < wanted:
+        if missing or current < replicas:
             config.subjects = have + missing
-            config.num_replicas = max(current, wanted)
+            config.num_replicas = max(current, replicas)
             await js.update_stream(config)
 
 
@@ -178,14 +177,14 @@ _NO_STORAGE = 10047
 
 
 def _stream_config(
-    name: str, subjects: list[str], replicas: int, limits: StreamSettings
+    name: str, subjects: list[str], replicas: int, limits: StreamSettings, window: timedelta
 ) -> StreamConfig:
     max_age = limits.dead_letter_max_age if name == DLQ_STREAM else None
     return StreamConfig(
         name=name,
         subjects=subjects,
         storage=StorageType.FILE,
-        duplicate_window=duplicate_window().total_seconds(),
+        duplicate_window=window.total_seconds(),
         num_replicas=replicas,
         max_bytes=int(limits.max_bytes),
         max_age=max_age.total_seconds() if max_age else None,

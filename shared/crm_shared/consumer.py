@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -47,7 +46,7 @@ T = TypeVar("T")
 MAX_ATTEMPTS = 5
 # How long a delivered message may stay unacknowledged before JetStream hands it out again
 # (after a crash, that is how long the killed process's last batch waits). Fault runs
-# shorten it with CRM_ACK_WAIT_SECONDS; it applies when the durable consumer is created.
+# shorten it (ServiceSettings.ack_wait_seconds); it applies when the durable consumer is created.
 ACK_WAIT_SECONDS = 30.0
 # How many messages' failure counts a consumer remembers (the oldest are forgotten first).
 _MAX_TRACKED = 100_000
@@ -107,15 +106,15 @@ class BatchConsumer(Generic[T]):
         self._failures: dict[int, int] = {}
         self.last_batch_at = 0.0
 
-    async def run(self) -> None:
-        """Subscribe and consume until `stop()`."""
+    async def run(self, *, ack_wait: float = ACK_WAIT_SECONDS) -> None:
+        """Subscribe and consume until `stop()` (`ack_wait`: for a durable created now)."""
         config = ConsumerConfig(
             durable_name=self._durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             filter_subject=None if self._filters else self._subject,
             filter_subjects=self._filters,
-            ack_wait=float(os.environ.get("CRM_ACK_WAIT_SECONDS", ACK_WAIT_SECONDS)),
+            ack_wait=ack_wait,
             max_deliver=-1,
             max_ack_pending=20_000,
         )

@@ -11,12 +11,12 @@ per consumer for ever.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 import asyncpg
 
+from crm_shared.loops import Periodic
 from crm_shared.requests import REQUEST_RETENTION
 
 log = logging.getLogger(__name__)
@@ -36,18 +36,24 @@ def inbox_ddl(schema: str) -> list[str]:
     ]
 
 
+def claim_sql(schema: str, consumer: str = "$1", event_ids: str = "$2") -> str:
+    """The statement of `claim`, with the placeholders of the consumer and the event ids.
+
+    A consumer that claims its events in the same round trip as it reads its state embeds it
+    as `WITH claimed AS (...)` and selects `event_id FROM claimed`: the ids not seen before.
+    """
+    return f"""INSERT INTO "{schema}".inbox (consumer, event_id)
+                SELECT {consumer}, unnest({event_ids}::text[])
+                ON CONFLICT DO NOTHING RETURNING event_id"""
+
+
 async def claim(
     conn: asyncpg.Connection, schema: str, consumer: str, event_ids: list[str]
 ) -> set[str]:
     """Record `event_ids` as processed by `consumer`; returns those not seen before."""
     if not event_ids:
         return set()
-    rows = await conn.fetch(
-        f"""INSERT INTO "{schema}".inbox (consumer, event_id)
-            SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id""",
-        consumer,
-        event_ids,
-    )
+    rows = await conn.fetch(claim_sql(schema), consumer, event_ids)
     return {r["event_id"] for r in rows}
 
 
@@ -107,15 +113,14 @@ class InboxPruner:
 
     async def run(self) -> None:
         """Prune now and then until cancelled; a failure is logged and tried next time."""
-        while True:
-            for table, keep in self._tables:
-                try:
-                    deleted = await prune(self._pool, self._schema, keep, table)
-                except Exception as exc:
-                    log.warning(
-                        "pruning %s failed, next try in %.0fs: %r", table, self._interval, exc
-                    )
-                else:
-                    if deleted:
-                        log.info("%s: %d rows older than %s deleted", table, deleted, keep)
-            await asyncio.sleep(self._interval)
+        await Periodic("inbox pruner", self._round, interval=self._interval).run()
+
+    async def _round(self) -> None:
+        for table, keep in self._tables:
+            try:
+                deleted = await prune(self._pool, self._schema, keep, table)
+            except Exception as exc:
+                log.warning("pruning %s failed, next try in %.0fs: %r", table, self._interval, exc)
+            else:
+                if deleted:
+                    log.info("%s: %d rows older than %s deleted", table, deleted, keep)

@@ -26,6 +26,7 @@ from types import FrameType
 import asyncpg
 import nats
 
+from crm_shared import services
 from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import DevStack, ServerGuard
 from crm_shared.health import describe
@@ -35,12 +36,7 @@ from crm_shared.supervisor import GaveUp, Supervised, Supervisor
 # (display name, python package run with -m, metrics port)
 Service = tuple[str, str, int]
 
-SERVICES: list[Service] = [
-    ("deal-service", "deal_service", 9101),
-    ("task-service", "task_service", 9102),
-    ("notifier", "notifier", 9103),
-    ("gateway", "gateway", 9104),
-]
+SERVICES: list[Service] = [(s.name, s.package, s.metrics_port) for s in services.SERVICES]
 # The dev stack's sign-in passwords, made once by `python -m gateway migrate` (one per
 # configured user) and kept under the data dir, so a newcomer can sign in at once.
 DEV_PASSWORDS = "gateway-dev-passwords.json"

@@ -16,10 +16,7 @@ leaves one copy on the stream.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import signal
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +24,7 @@ from typing import Any
 import asyncpg
 from nats.js import JetStreamContext
 
+from crm_shared.loops import Periodic
 from crm_shared.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -71,54 +69,45 @@ class OutboxRelay:
         self._fresh: list[Committed] = []
         self._rounds: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_ROUNDS)
-        self._wake = asyncio.Event()
         self._acked: list[str] = []
         self._deleting: asyncio.Task[None] | None = None
-        self._stopping = False
-        # Test-only fault injection: die between commit and publish, or between publish
-        # and delete, to prove that no event is lost or duplicated on the bus.
-        self._fault = os.environ.get("CRM_FAULT_RELAY", "")
+        self._next_sweep = 0.0
+        self._loop = Periodic(
+            "outbox relay",
+            self._round,
+            on_error=lambda _: self._metrics.outbox_failures.inc(),  # publish or database
+            drain=lambda: bool(self._fresh),
+        )
 
     def wake(self, committed: list[Committed] | None = None) -> None:
         """Called at commit with the committed events: publish them now."""
         if committed:
             self._fresh.extend(committed)
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self) -> None:
         """Ask the loop to finish: what was handed over is published first, if it can be."""
-        self._stopping = True
-        self._wake.set()
+        self._loop.stop()
 
     async def run(self) -> None:
         """Relay until stopped; back off on failures, never give up on a row."""
-        backoff = 0.1
-        next_sweep = 0.0
-        while not self._stopping or self._fresh:
-            try:
-                while self._fresh:
-                    await self._slots.acquire()
-                    self._start_round()
-                more = False
-                if not self._stopping and time.monotonic() >= next_sweep:
-                    more = await self.relay_once() >= self._batch
-                    next_sweep = time.monotonic() + (0 if more else self._sweep)
-            except Exception as exc:  # publish or database trouble: retry later
-                log.warning("outbox relay failed, retrying in %.1fs: %r", backoff, exc)
-                self._metrics.outbox_failures.inc()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            backoff = 0.1
-            if self._fresh or more or self._stopping:
-                continue  # more waiting: drain without sleeping
-            timeout = max(0.0, next_sweep - time.monotonic())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-            # A wake after this point finds `_fresh` non-empty at the top of the loop.
-            self._wake.clear()
+        await self._loop.run()
         await asyncio.gather(*self._rounds, return_exceptions=True)
         await self._delete_acked(delay=0)
+
+    async def _round(self) -> float:
+        """Hand what commits handed over to rounds of publishes; sweep when it is time.
+        Returns how long to sleep: 0 while more is waiting (drain without sleeping)."""
+        while self._fresh:
+            await self._slots.acquire()
+            self._start_round()
+        more = False
+        if not self._loop.stopping and time.monotonic() >= self._next_sweep:
+            more = await self.relay_once() >= self._batch
+            self._next_sweep = time.monotonic() + (0 if more else self._sweep)
+        if self._fresh or more:
+            return 0.0
+        return max(0.0, self._next_sweep - time.monotonic())
 
     def _start_round(self) -> None:
         """Publish what commits handed over, without waiting for the previous round.
@@ -213,9 +202,10 @@ class OutboxRelay:
         return len(done)
 
     def _send(self, events: list[tuple[str, str, bytes]]) -> list[asyncio.Future[Any]]:
-        """Start publishing (event id, subject, payload), in this order; one future each."""
-        if self._fault == "crash_before_publish":
-            os.kill(os.getpid(), signal.SIGKILL)
+        """Start publishing (event id, subject, payload), in this order; one future each.
+
+        (The fault harness, bench/relay_fault.py, wraps this and `_acks` to kill the process.)
+        """
         return [
             asyncio.ensure_future(
                 self._js.publish(subject, payload, headers={"Nats-Msg-Id": event_id})
@@ -225,10 +215,7 @@ class OutboxRelay:
 
     async def _acks(self, sends: list[asyncio.Future[Any]]) -> list[Any]:
         """Each publish's ack, or the exception it got."""
-        results = await asyncio.gather(*sends, return_exceptions=True)
-        if self._fault == "crash_after_publish":
-            os.kill(os.getpid(), signal.SIGKILL)
-        return results
+        return await asyncio.gather(*sends, return_exceptions=True)
 
     def _observe_backlog(self, rows: list[Any]) -> None:
         """Rows the fast path did not get out: how many, and how old the oldest is."""

@@ -108,7 +108,12 @@ class Runtime:
         await self._serve_metrics()
         await asyncio.gather(self._open_pool(), self._open_bus())
         self._js = self.nc.jetstream(timeout=10)
-        await ensure_streams(self._js, limits=self.streams)
+        await ensure_streams(
+            self._js,
+            limits=self.streams,
+            replicas=self.settings.stream_replicas,
+            duplicate_window=timedelta(seconds=self.settings.duplicate_window_seconds),
+        )
         self._relay = OutboxRelay(self.pool, self.schema, self._js, self.metrics)
 
     async def _open_pool(self) -> None:
@@ -140,7 +145,8 @@ class Runtime:
         pruner = InboxPruner(self.pool, self.schema, timedelta(days=days) if days > 0 else None)
         self.watch(pruner.run(), "inbox pruner")  # it only sleeps between prunes
         for consumer in consumers:
-            self.watch(consumer.run(), f"consumer {consumer.durable}", stop=consumer.stop)
+            run = consumer.run(ack_wait=self.settings.ack_wait_seconds)
+            self.watch(run, f"consumer {consumer.durable}", stop=consumer.stop)
         options = {**RETRY_FOR_EVER, **quiet_callbacks(self._requests)}
         self.broker = NatsBroker(
             self.settings.nats_url,

@@ -21,12 +21,21 @@ class ServiceSettings:
     # Set by `make run`'s launcher: stop when that process is gone (a fallback for the
     # parent-death signal, which a thread's exit can also send, and which is Linux-only).
     parent_pid: int | None = None
+    # How long a delivered message may stay unacknowledged before JetStream hands it out
+    # again (consumer.ACK_WAIT_SECONDS; fault runs shorten it so that a killed consumer's
+    # batch comes back in seconds). Applies when a durable consumer is created.
+    ack_wait_seconds: float = 30.0
+    # The streams' duplicate window (bus.DUPLICATE_WINDOW; fault runs shorten it to show
+    # that a republish after it is still applied once) and replicas, for streams created now.
+    duplicate_window_seconds: float = 120.0
+    stream_replicas: int = 1
 
     @classmethod
     def from_env(cls, default_metrics_port: int) -> ServiceSettings:
         """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG, CRM_METRICS_PORT/HOST,
-        CRM_INBOX_RETENTION_DAYS (0: keep the inbox for ever), CRM_STOP_TIMEOUT_SECONDS and
-        CRM_PARENT_PID."""
+        CRM_INBOX_RETENTION_DAYS (0: keep the inbox for ever), CRM_STOP_TIMEOUT_SECONDS,
+        CRM_PARENT_PID, CRM_ACK_WAIT_SECONDS, CRM_DUPLICATE_WINDOW_SECONDS and
+        CRM_STREAM_REPLICAS: the only place the shared machinery reads its environment."""
         parent = os.environ.get("CRM_PARENT_PID")
         return cls(
             nats_url=os.environ.get("CRM_NATS_URL", "nats://127.0.0.1:4222"),
@@ -40,4 +49,7 @@ class ServiceSettings:
             inbox_retention_days=float(os.environ.get("CRM_INBOX_RETENTION_DAYS", "7")),
             stop_timeout=float(os.environ.get("CRM_STOP_TIMEOUT_SECONDS", "5")),
             parent_pid=int(parent) if parent else None,
+            ack_wait_seconds=float(os.environ.get("CRM_ACK_WAIT_SECONDS", "30")),
+            duplicate_window_seconds=float(os.environ.get("CRM_DUPLICATE_WINDOW_SECONDS", "120")),
+            stream_replicas=int(os.environ.get("CRM_STREAM_REPLICAS", "1")),
         )

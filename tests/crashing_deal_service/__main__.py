@@ -19,7 +19,7 @@ from crm_shared.consumer import BatchConsumer
 MESSAGE = "consumer loop made to crash (test)"
 
 
-async def _crashing_run(self: BatchConsumer[object]) -> None:
+async def _crashing_run(self: BatchConsumer[object], **_: object) -> None:
     await asyncio.sleep(0)  # the start goes on meanwhile, as with a real loop
     raise RuntimeError(MESSAGE)
 

@@ -16,8 +16,8 @@ from datetime import datetime
 import asyncpg
 
 from deal_service.domain.funnel import DealTotal, LossComment, StageTime
+from deal_service.settings import SCHEMA
 
-SCHEMA = "deal"
 _SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
 # Per transaction: JIT compiling these plans costs more (~0.3 s) than it saves, and the
 # percentile sorts of a large period want memory rather than temporary files.

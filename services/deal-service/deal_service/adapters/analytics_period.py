@@ -14,8 +14,8 @@ import asyncpg
 
 from deal_service.domain.funnel import LossComment, StageTime
 from deal_service.domain.period import Created, Outcome
+from deal_service.settings import SCHEMA
 
-SCHEMA = "deal"
 _PERCENTILES = "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {})"
 
 

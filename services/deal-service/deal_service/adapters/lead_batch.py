@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from crm_shared import inbox
 from crm_shared.outbox import UnitOfWork
-from deal_service.adapters.repository import DEAL_COLUMNS, SCHEMA, contact_from_row, deal_columns
+from deal_service.adapters.repository import DEAL_COLUMNS, contact_from_row, deal_columns
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
+from deal_service.settings import SCHEMA
 
 # Array types of the columns above, for the set-based INSERT of a batch of new deals.
 _DEAL_ARRAY_TYPES = {"version": "int", "amount": "numeric", "contact_attempts": "int"} | {
@@ -54,10 +56,7 @@ async def read_batch(
       every valid lead that needs a turn; a duplicate's number is a harmless gap).
     """
     row = await conn.fetchrow(
-        f"""WITH claimed AS (
-                INSERT INTO {SCHEMA}.inbox (consumer, event_id)
-                SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id
-            )
+        f"""WITH claimed AS ({inbox.claim_sql(SCHEMA)})
             SELECT
               ARRAY(SELECT event_id FROM claimed) AS fresh,
               ARRAY(SELECT DISTINCT ROW(d.source, d.external_id) FROM {SCHEMA}.deals d

@@ -12,8 +12,8 @@ import asyncpg
 from crm_shared.outbox import UnitOfWork
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal
+from deal_service.settings import SCHEMA
 
-SCHEMA = "deal"
 _SELECT = f"""
     SELECT d.*, c.name AS c_name, c.phone AS c_phone, c.email AS c_email,
            c.pays_by AS c_pays_by, c.segment AS c_segment

@@ -12,12 +12,27 @@ from datetime import datetime
 
 import asyncpg
 
+from crm_shared import inbox
 from crm_shared.dto import Task
 from notifier.settings import SCHEMA
 
 _UNNEST = """unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                     $6::timestamptz[], $7::text[])
              AS t(task_id, deal_id, creator_id, responsible_id, title, deadline, task)"""
+# The same columns with the event id of each task ($9, also the ids the inbox claims).
+_UNNEST_WITH_EVENT = """unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                    $6::timestamptz[], $7::text[], $9::text[])
+             AS t(task_id, deal_id, creator_id, responsible_id, title, deadline, task, event_id)"""
+
+
+def _insert(open_: bool, rows: str = _UNNEST) -> str:
+    """The head of every write of deadlines: INSERT the tasks of `rows` (an unnest of the
+    columns of `_columns`) as open or closed; the caller adds its ON CONFLICT."""
+    return f"""INSERT INTO {SCHEMA}.deadlines AS d
+                (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
+            SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
+                   task::jsonb, {str(open_).lower()}
+            FROM {rows}"""
 
 
 @dataclass(frozen=True)
@@ -54,11 +69,7 @@ async def record_opened(conn: asyncpg.Connection, tasks: list[Task]) -> set[str]
     if not tasks:
         return set()
     rows = await conn.fetch(
-        f"""INSERT INTO {SCHEMA}.deadlines
-                (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
-            SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
-                   task::jsonb, true
-            FROM {_UNNEST}
+        f"""{_insert(True)}
             ON CONFLICT (task_id) DO NOTHING
             RETURNING task_id""",
         *_columns(tasks),
@@ -74,18 +85,8 @@ async def claim_and_record_opened(
     those events are recorded."""
     columns = _columns([task for _, task in opened])
     rows = await conn.fetch(
-        f"""WITH claimed AS (
-                INSERT INTO {SCHEMA}.inbox (consumer, event_id)
-                SELECT $8, unnest($9::text[]) ON CONFLICT DO NOTHING RETURNING event_id
-            ), recorded AS (
-                INSERT INTO {SCHEMA}.deadlines
-                    (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
-                SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
-                       task::jsonb, true
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                            $6::timestamptz[], $7::text[], $9::text[])
-                  AS t(task_id, deal_id, creator_id, responsible_id, title, deadline, task,
-                       event_id)
+        f"""WITH claimed AS ({inbox.claim_sql(SCHEMA, "$8", "$9")}), recorded AS (
+                {_insert(True, _UNNEST_WITH_EVENT)}
                 WHERE t.event_id IN (SELECT event_id FROM claimed)
                 ON CONFLICT (task_id) DO NOTHING
                 RETURNING task_id
@@ -108,11 +109,7 @@ async def record_updated(conn: asyncpg.Connection, tasks: list[Task]) -> None:
     """
     if tasks:
         await conn.execute(
-            f"""INSERT INTO {SCHEMA}.deadlines AS d
-                    (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
-                SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
-                       task::jsonb, true
-                FROM {_UNNEST}
+            f"""{_insert(True)}
                 ON CONFLICT (task_id) DO UPDATE
                 SET creator_id = EXCLUDED.creator_id, responsible_id = EXCLUDED.responsible_id,
                     title = EXCLUDED.title, deadline = EXCLUDED.deadline, task = EXCLUDED.task,
@@ -126,11 +123,7 @@ async def record_closed(conn: asyncpg.Connection, tasks: list[Task]) -> None:
     """Stop watching these tasks, keeping a closed row even for a task never seen opened."""
     if tasks:
         await conn.execute(
-            f"""INSERT INTO {SCHEMA}.deadlines AS d
-                    (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
-                SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
-                       task::jsonb, false
-                FROM {_UNNEST}
+            f"""{_insert(False)}
                 ON CONFLICT (task_id) DO UPDATE
                 SET open = false, task = EXCLUDED.task, updated_at = now()""",
             *_columns(tasks),

@@ -7,10 +7,9 @@ for the dashboard, never as part of watching.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
+from crm_shared.loops import Periodic
 from notifier.adapters import deadlines, deliveries
 from notifier.handlers.context import Context
 from notifier.handlers.inbox import prune_inbox
@@ -24,26 +23,26 @@ class GaugeRefresher:
 
     def __init__(self, ctx: Context, interval: float = 15.0) -> None:
         self._ctx = ctx
-        self._interval = interval
-        self._stop = asyncio.Event()
+        self._loop = Periodic("notifier gauges", self._round, interval=interval)
 
     def stop(self) -> None:
         """Return from `run`."""
-        self._stop.set()
+        self._loop.stop()
 
     async def run(self) -> None:
         """Refresh until stopped."""
-        while not self._stop.is_set():
-            try:
-                await self.refresh()
-            except Exception as exc:  # a dashboard number may be stale; nothing else suffers
-                log.debug("gauge refresh failed: %r", exc)
-            try:
-                await prune_inbox(self._ctx)
-            except Exception as exc:  # the list query hides expired ones meanwhile
-                log.warning("pruning the notification inbox failed: %r", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=self._interval)
+        await self._loop.run()
+
+    async def _round(self) -> None:
+        """Refresh, then prune; a failure of either waits for the next turn."""
+        try:
+            await self.refresh()
+        except Exception as exc:  # a dashboard number may be stale; nothing else suffers
+            log.debug("gauge refresh failed: %r", exc)
+        try:
+            await prune_inbox(self._ctx)
+        except Exception as exc:  # the list query hides expired ones meanwhile
+            log.warning("pruning the notification inbox failed: %r", exc)
 
     async def refresh(self) -> None:
         """Count once."""

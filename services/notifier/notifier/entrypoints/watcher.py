@@ -9,12 +9,12 @@ replica whose peer consumed a new deadline, or crashed holding it, still looks s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from crm_shared.loops import Periodic
 from notifier.handlers.context import Context
 from notifier.handlers.overdue import fire_overdue, nearest_deadline
 
@@ -40,45 +40,35 @@ class OverdueWatcher:
         self._batch = batch
         self._max_sleep = max_sleep
         self._caught_up = caught_up
-        self._wake = asyncio.Event()
         self._target: datetime | None = None
-        self._stopping = False
+        # Woken before the next read: a wake is covered by that read, since wakes are sent
+        # only after their deadline is committed. Database trouble only delays firing.
+        self._loop = Periodic("overdue watcher", self._round)
 
     def deadline_added(self, deadline: datetime) -> None:
         """Called after a commit that added `deadline`: wake if it is nearer than our alarm."""
         if self._target is None or deadline < self._target:
-            self._wake.set()
+            self._loop.wake()
 
     def stop(self) -> None:
         """Finish the current round and return from `run`."""
-        self._stopping = True
-        self._wake.set()
+        self._loop.stop()
 
     async def run(self) -> None:
-        """Fire due deadlines until stopped; database trouble only delays firing."""
+        """Fire due deadlines until stopped."""
         await self._wait_for_consumer()
-        backoff = 0.1
-        while not self._stopping:
-            try:
-                if await fire_overdue(self._ctx, self._batch) >= self._batch:
-                    continue  # a backlog (e.g. after downtime): drain it without sleeping
-                nearest, now = await nearest_deadline(self._ctx)
-            except Exception as exc:
-                log.warning("overdue watcher failed, retrying in %.1fs: %r", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            backoff = 0.1
-            self._target = nearest
-            delay = self._max_sleep
-            if nearest is not None:
-                delay = min(delay, max(0.0, (nearest - now).total_seconds() + _EPSILON))
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
-            # Cleared before the next read: a wake that comes after this point is covered by
-            # that read, since wakes are sent only after their deadline is committed.
-            self._wake.clear()
+        await self._loop.run()
+
+    async def _round(self) -> float:
+        """Fire what is due; returns how long to sleep (until the nearest deadline)."""
+        if await fire_overdue(self._ctx, self._batch) >= self._batch:
+            return 0.0  # a backlog (e.g. after downtime): drain it without sleeping
+        nearest, now = await nearest_deadline(self._ctx)
+        self._target = nearest
+        delay = self._max_sleep
+        if nearest is not None:
+            delay = min(delay, max(0.0, (nearest - now).total_seconds() + _EPSILON))
+        return delay
 
     async def _wait_for_consumer(self) -> None:
         """Deadlines that passed while we were down must not fire before the TaskClosed
@@ -87,7 +77,7 @@ class OverdueWatcher:
         if self._caught_up is None:
             return
         limit = time.monotonic() + CATCH_UP_LIMIT
-        while not self._stopping and time.monotonic() < limit:
+        while not self._loop.stopping and time.monotonic() < limit:
             try:
                 if await self._caught_up():
                     return

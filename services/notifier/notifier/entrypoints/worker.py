@@ -8,9 +8,9 @@ by another replica are picked up soon too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
+from crm_shared.loops import Periodic
 from notifier.handlers.context import Context
 from notifier.handlers.deliveries import attempt, claim_due, next_due_in
 
@@ -25,42 +25,32 @@ class DeliveryWorker:
         self._batch = batch
         self._lease = lease
         self._max_sleep = max_sleep
-        self._wake = asyncio.Event()
-        self._stopping = False
+        # Trouble with the database only delays deliveries.
+        self._loop = Periodic("delivery worker", self._round)
 
     def wake(self) -> None:
         """New deliveries were committed: look now."""
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self) -> None:
         """Finish the current attempts and return from `run`."""
-        self._stopping = True
-        self._wake.set()
+        self._loop.stop()
 
     async def run(self) -> None:
-        """Deliver until stopped; trouble with the database only delays deliveries."""
-        backoff = 0.1
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                claimed = await claim_due(self._ctx, self._batch, self._lease)
-                if claimed:
-                    results = await asyncio.gather(
-                        *(attempt(self._ctx, c) for c in claimed), return_exceptions=True
-                    )
-                    for result in results:
-                        if isinstance(result, BaseException):
-                            # The lease runs out and the delivery is tried again.
-                            log.warning("delivery attempt failed: %r", result)
-                    continue
-                due_in = await next_due_in(self._ctx)
-            except Exception as exc:
-                log.warning("delivery worker failed, retrying in %.1fs: %r", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            backoff = 0.1
-            delay = self._max_sleep if due_in is None else min(self._max_sleep, max(due_in, 0))
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        """Deliver until stopped."""
+        await self._loop.run()
+
+    async def _round(self) -> float:
+        """Attempt what is due; returns how long to sleep (until the next is due)."""
+        claimed = await claim_due(self._ctx, self._batch, self._lease)
+        if claimed:
+            results = await asyncio.gather(
+                *(attempt(self._ctx, c) for c in claimed), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    # The lease runs out and the delivery is tried again.
+                    log.warning("delivery attempt failed: %r", result)
+            return 0.0
+        due_in = await next_due_in(self._ctx)
+        return self._max_sleep if due_in is None else min(self._max_sleep, max(due_in, 0))

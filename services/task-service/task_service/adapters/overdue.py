@@ -13,7 +13,8 @@ from typing import Any
 
 import asyncpg
 
-SCHEMA = "task"
+from task_service.settings import SCHEMA
+
 TASKS_PER_RESPONSIBLE = 20
 """How many overdue tasks are listed per responsible (the latest deadlines first)."""
 

@@ -10,11 +10,12 @@ from datetime import datetime
 
 import asyncpg
 
+from crm_shared import inbox
 from crm_shared.dto import CloseReason, TaskComment, TaskStatus
 from crm_shared.outbox import UnitOfWork
 from task_service.domain.model import DealState, Task
+from task_service.settings import SCHEMA
 
-SCHEMA = "task"
 _TASK_COLUMNS = (
     "id",
     "deal_id",
@@ -114,10 +115,7 @@ async def read_batch(
     """
     ids = sorted(set(deal_ids))
     row = await conn.fetchrow(
-        f"""WITH claimed AS (
-                INSERT INTO {SCHEMA}.inbox (consumer, event_id)
-                SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id
-            ), created AS (
+        f"""WITH claimed AS ({inbox.claim_sql(SCHEMA)}), created AS (
                 INSERT INTO {SCHEMA}.deal_state (deal_id)
                 SELECT unnest($3::text[]) ON CONFLICT DO NOTHING
                 RETURNING deal_id, version, stage, responsible_id, rop_id, closed

@@ -7,12 +7,12 @@ the value right again after a restart and with several replicas (each reports th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import asyncpg
 
 from crm_shared.config import CrmConfig
+from crm_shared.loops import Periodic
 from task_service.adapters import repository as repo
 from task_service.adapters.metrics import ROP_TASK, UNASSIGNED, TaskMetrics
 
@@ -43,9 +43,16 @@ async def keep_refreshing(
     The first refresh is the caller's, before consuming starts, so that no increment made by
     the consumer is overwritten by a count read before it.
     """
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await refresh_open_tasks(pool, metrics, config)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("open-tasks gauge not refreshed: %r", exc)
+
+    async def refresh() -> None:
+        await refresh_open_tasks(pool, metrics, config)
+
+    await Periodic(
+        "open-tasks gauge refresh",
+        refresh,
+        interval=every,
+        start_after=every,
+        backoff=every,  # a failed read waits for the next turn
+        max_backoff=every,
+        retry_on=(OSError, asyncpg.PostgresError, asyncpg.InterfaceError),
+    ).run()

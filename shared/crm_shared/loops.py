@@ -1,0 +1,97 @@
+"""Periodic: the one background loop of the services (relay, timers, workers, refreshers).
+
+Each round runs a step; the step says how long to sleep before the next one (None: the
+loop's `interval`; 0: go again at once, e.g. to drain a backlog). `wake()` cuts a sleep
+short (new work was committed); `stop()` ends the loop after the step in hand, cutting a
+sleep or a back-off short, so a service stops within its bound (`Runtime.stop`). A step
+that raises is logged in one line and tried again after a back-off that doubles up to
+`max_backoff`; a round that succeeds resets it. With `retry_on` only those errors are;
+any other ends the loop (and so the service: `Runtime.watch` reports it). A step that wants
+other handling (a gauge that just waits for its next turn) catches its own errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class Periodic:
+    """Runs `step` until stopped: sleeps between rounds, can be woken, backs off on errors."""
+
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[float | None]],
+        *,
+        interval: float = 1.0,
+        start_after: float = 0.0,
+        backoff: float = 0.1,
+        max_backoff: float = 5.0,
+        on_error: Callable[[Exception], None] | None = None,
+        drain: Callable[[], bool] | None = None,
+        retry_on: tuple[type[Exception], ...] = (Exception,),
+    ) -> None:
+        """`start_after`: sleep before the first round; `on_error`: called with each
+        failure (e.g. to count it); `drain`: after `stop()`, keep running rounds (without
+        sleeping) while it says there is work in hand."""
+        self.name = name
+        self._step = step
+        self._interval = interval
+        self._start_after = start_after
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._on_error = on_error
+        self._drain = drain
+        self._retry_on = retry_on
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    @property
+    def stopping(self) -> bool:
+        """`stop()` was called."""
+        return self._stop.is_set()
+
+    def wake(self) -> None:
+        """Run the next round now (a sleep in progress ends; a back-off does not)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the round in hand (and what `drain` says is left) and return from `run`."""
+        self._stop.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Run rounds until stopped."""
+        if self._start_after > 0:
+            await self._sleep(self._wake, self._start_after)
+        backoff = self._backoff
+        while not self.stopping or (self._drain is not None and self._drain()):
+            # Cleared before the step: a wake that comes after this point is seen by the
+            # step or makes the next sleep end at once.
+            self._wake.clear()
+            try:
+                delay = await self._step()
+            except self._retry_on as exc:
+                log.warning("%s failed, retrying in %.1fs: %r", self.name, backoff, exc)
+                if self._on_error is not None:
+                    self._on_error(exc)
+                if self.stopping:
+                    await asyncio.sleep(backoff)  # draining: nothing will cut it short
+                else:
+                    await self._sleep(self._stop, backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            backoff = self._backoff
+            delay = self._interval if delay is None else delay
+            if delay > 0 and not self.stopping:
+                await self._sleep(self._wake, delay)
+
+    @staticmethod
+    async def _sleep(event: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=seconds)

@@ -1,0 +1,15 @@
+"""The one list of services (crm_shared.services) says what each service says of itself."""
+
+from __future__ import annotations
+
+import importlib
+
+from crm_shared.services import SERVICES
+
+
+def test_each_service_settings_agree_with_the_list() -> None:
+    for service in SERVICES:
+        settings = importlib.import_module(f"{service.package}.settings")
+        assert service.name == settings.NAME
+        assert service.schema == settings.SCHEMA
+        assert service.metrics_port == settings.DEFAULT_METRICS_PORT
