@@ -29,7 +29,14 @@ from pydantic import BaseModel, ValidationError
 
 from crm_shared import requests
 from crm_shared.asyncapi import REPLY_NOTE, envelope_of
-from crm_shared.commands import MAX_BODY_BYTES, ErrorBody, ErrorCode, Refused, refusal
+from crm_shared.commands import (
+    MAX_BODY_BYTES,
+    ErrorBody,
+    ErrorCode,
+    Refused,
+    Strict,
+    refusal,
+)
 from crm_shared.events import EventData
 from crm_shared.faults import is_transient
 from crm_shared.metrics import Metrics
@@ -217,7 +224,8 @@ class Served(Protocol):
 
 
 C = TypeVar("C", bound=Served)
-Handler = Callable[[M, C], Awaitable[Reply]]
+R = TypeVar("R", bound=Strict)  # a request body: a command or a query, with its SUBJECT
+Handler = Callable[[R, C], Awaitable[Reply]]
 
 
 class Answering(BaseMiddleware):
@@ -270,9 +278,9 @@ class Endpoints(Generic[C]):
         self.router = NatsRouter(middlewares=[Answering])
         self.subjects: list[str] = []
 
-    def serve(self, model: type[M], handler: Handler[M, C], *, reply: str) -> None:
+    def serve(self, model: type[R], handler: Handler[R, C], *, reply: str) -> None:
         """Answer `model.SUBJECT` with `handler`; `reply` names the fields of an ok reply."""
-        subject: str = model.SUBJECT  # type: ignore[attr-defined]
+        subject = model.SUBJECT
 
         async def endpoint(request: Any, ctx: Any) -> Reply:
             return await handler(request, ctx)
