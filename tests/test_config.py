@@ -107,9 +107,9 @@ def test_load_config_sources(
 
 def test_config_is_frozen(config: CrmConfig) -> None:
     with pytest.raises(ValidationError):
-        config.plan = "free"
+        config.plan = "free"  # type: ignore[misc]
     with pytest.raises(ValidationError):
-        config.stage("NEW_LEAD").deadline = None
+        config.stage("NEW_LEAD").deadline = None  # type: ignore[misc]
 
 
 # --- durations ----------------------------------------------------------------------------

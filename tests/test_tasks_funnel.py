@@ -47,7 +47,8 @@ async def _check_stage_task(
         if d["deal_id"] == deal["id"] and d["to_stage"] == stage
     )
     assert task["title"] == TITLES[stage].format(name="Пётр")
-    assert task["description"] == load_config().stage(stage).task.description
+    template = load_config().stage(stage).task
+    assert template is not None and task["description"] == template.description
     assert task["creator_id"] == "rop-1"
     assert task["responsible_id"] == deal["responsible_id"]
     assert ts(task["deadline"]) == entered + DEADLINES[stage]

@@ -7,6 +7,12 @@ reply carries, for anything else. None is dropped.
 
 A command with a `request_id` is answered once: a retry gets the first reply
 (crm_shared.requests).
+
+On FastStream: a service declares its subjects on `Endpoints`, one typed handler
+`(request: Model, ctx: ServiceContext)` each, on the `NatsRouter` it runs and the AsyncAPI
+document describes. The subscriber's decoder is `parse_body` (never FastStream's JSON
+decoding); the `Answering` middleware turns every outcome, exceptions included, into the
+reply, counts it per subject and honours request ids.
 """
 
 from __future__ import annotations
@@ -15,13 +21,23 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
+from faststream import BaseMiddleware, Context, StreamMessage
 from faststream.nats import NatsMessage, NatsRouter
 from pydantic import BaseModel, ValidationError
 
 from crm_shared import requests
-from crm_shared.commands import MAX_BODY_BYTES, ErrorBody, ErrorCode, Refused, refusal
+from crm_shared.asyncapi import REPLY_NOTE, envelope_of
+from crm_shared.commands import (
+    MAX_BODY_BYTES,
+    ErrorBody,
+    ErrorCode,
+    Refused,
+    Strict,
+    refusal,
+)
+from crm_shared.events import EventData
 from crm_shared.faults import is_transient
 from crm_shared.metrics import Metrics
 from crm_shared.outbox import UnitOfWork
@@ -74,8 +90,22 @@ async def answer(
 
     With `uow` (the service's unit-of-work factory), a command's `request_id` is honoured.
     """
+
+    async def parse() -> M:
+        return parse_body(raw, model)
+
+    return await _answer(parse, handler, metrics, subject, uow)
+
+
+async def _answer(
+    parse: Callable[[], Awaitable[M]],
+    handler: Callable[[M], Awaitable[Reply]],
+    metrics: Metrics,
+    subject: str,
+    uow: UowFactory | None,
+) -> Reply:
     try:
-        request = parse_body(raw, model)
+        request = await parse()
         key = _request_key(request, subject) if uow is not None else None
         if key is None or uow is None:
             reply, outcome = await _run(handler, request, subject)
@@ -89,7 +119,9 @@ async def answer(
     return reply
 
 
-async def _run(handler: Callable[[M], Awaitable[Reply]], request: M, subject: str) -> Any:
+async def _run(
+    handler: Callable[[M], Awaitable[Reply]], request: M, subject: str
+) -> tuple[Reply, str]:
     try:
         return await handler(request), "ok"
     except Refused as refused:
@@ -174,51 +206,109 @@ def _failure(subject: str, exc: Exception) -> tuple[Reply, str]:
     return refusal(error), "internal"
 
 
-async def _raw(message: NatsMessage) -> bytes:
-    """The body as it came: FastStream's own decoder would parse the JSON first, and what it
-    raises on 3 KB of `[` (RecursionError) or on bad UTF-8 with a text content type ends the
-    request with no reply. `parse_body` reads it instead."""
-    return message.body
+# --- On FastStream: each service's request handlers, typed, on its own NatsRouter ---------
+
+# Where a running service's broker keeps its context (`Runtime.start`), for the handlers'
+# second argument and for `Answering` (FastStream's context, one per broker).
+CONTEXT_KEY = "crm_service"
 
 
-Route = tuple[type[BaseModel], Callable[[Any, Any], Awaitable[Reply]]]
+class Served(Protocol):
+    """What every service's handler context offers the request machinery."""
+
+    @property
+    def uow(self) -> UowFactory: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
 
 
-def build_router(
-    routes: list[Route],
-    ctx: Any,
-    *,
-    queue: str,
-    metrics: Metrics,
-    uow: UowFactory | None = None,
-) -> NatsRouter:
-    """One FastStream subscriber per request subject, in the service's queue group.
-
-    Each handler is `(request, ctx)`; every request gets a reply through `answer`. `uow`
-    (by default the context's own `uow` factory) is where request ids are kept.
-    """
-    router = NatsRouter()
-    factory = uow if uow is not None else getattr(ctx, "uow", None)
-    for model, handler in routes:
-        _route(router, ctx, model, handler, queue, metrics, factory)
-    return router
+C = TypeVar("C", bound=Served)
+R = TypeVar("R", bound=Strict)  # a request body: a command or a query, with its SUBJECT
+Handler = Callable[[R, C], Awaitable[Reply]]
 
 
-def _route(
-    router: NatsRouter,
-    ctx: Any,
-    model: type[BaseModel],
-    handler: Callable[[Any, Any], Awaitable[Reply]],
-    queue: str,
-    metrics: Metrics,
-    uow: UowFactory | None,
-) -> None:
-    subject: str = model.SUBJECT  # type: ignore[attr-defined]
+class Answering(BaseMiddleware):
+    """FastStream consume middleware of every request subscriber: turns every outcome into a
+    reply (errors included, as an exception middleware does), counts it per subject, honours
+    `request_id` and refuses a reply too large for the bus. Nothing escapes to FastStream,
+    so no request is left unanswered."""
 
-    async def use_case(request: Any) -> Reply:
-        return await handler(request, ctx)
+    async def consume_scope(
+        self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        service: Served = self.context.get(CONTEXT_KEY)
+        subject: str = msg.raw_message.subject
 
-    @router.subscriber(subject, queue=queue, title=f"{subject}:{queue}", decoder=_raw)
-    async def endpoint(message: NatsMessage) -> Reply:
-        reply = await answer(message.body, model, use_case, metrics, subject, uow)
+        async def parse() -> BaseModel:
+            request = await msg.decode()  # the subscriber's `strict_decoder`
+            assert isinstance(request, BaseModel)
+            return request
+
+        async def handle(_: BaseModel) -> Reply:
+            reply: Reply = await call_next(msg)  # the typed handler, given the decoded body
+            return reply
+
+        reply = await _answer(parse, handle, service.metrics, subject, service.uow)
         return fitting(reply, subject)
+
+
+def strict_decoder(model: type[M]) -> Callable[[NatsMessage], Awaitable[M]]:
+    """The subscriber's decoder: `parse_body`, never FastStream's own JSON decoding, which
+    raises on 3 KB of `[` (RecursionError) or bad UTF-8 with a text content type and would end
+    the request with no reply. Its `Refused` becomes the `invalid` reply in `Answering`."""
+
+    async def decode(message: NatsMessage) -> M:
+        return parse_body(message.body, model)
+
+    return decode
+
+
+class Endpoints(Generic[C]):
+    """The request/reply subjects a service serves and the events it emits, on one
+    `NatsRouter`: the router the service runs and the one the AsyncAPI document describes.
+
+    Each handler is typed `(request: Model, ctx: C)`; `ctx` is the service's context, taken
+    from FastStream's context of the running broker (`CONTEXT_KEY`). Subscribers share the
+    service's queue group, so replicas split the requests.
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.router = NatsRouter(middlewares=[Answering])
+        self.subjects: list[str] = []
+
+    def serve(self, model: type[R], handler: Handler[R, C], *, reply: str) -> None:
+        """Answer `model.SUBJECT` with `handler`; `reply` names the fields of an ok reply."""
+        subject = model.SUBJECT
+
+        async def endpoint(request: Any, ctx: Any) -> Reply:
+            return await handler(request, ctx)
+
+        # FastStream reads the signature: the body is `model` (validated by the decoder,
+        # described in the document), the context comes from the broker's context.
+        endpoint.__annotations__ = {
+            "request": model,
+            "ctx": Annotated[Served, Context(CONTEXT_KEY)],
+            "return": Reply,
+        }
+        endpoint.__name__ = endpoint.__qualname__ = handler.__name__
+        description = f"{model.__doc__} Served by {self.service}." + REPLY_NOTE % reply
+        self.router.subscriber(
+            subject,
+            queue=self.service,
+            decoder=strict_decoder(model),
+            title=f"{subject}:request",
+            description=description,
+        )(endpoint)
+        self.subjects.append(subject)
+
+    def emit(self, model: type[EventData], description: str, *, subject: str = "") -> None:
+        """Declare an event this service publishes (through its outbox), for the document."""
+        subject = subject or model.SUBJECT
+        self.router.publisher(
+            subject,
+            schema=envelope_of(model),
+            title=f"{subject}:out",
+            description=f"{description} Emitted by {self.service} (JetStream).",
+        )

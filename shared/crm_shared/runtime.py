@@ -1,7 +1,8 @@
 """Running one service process: connections, relay, consumers, request/reply, metrics.
 
-Every service's bootstrap builds a `Runtime` and hands it its routers and consumers, so the
-three services start, wait, stop and report health the same way. Nothing is built at import.
+Every service's bootstrap builds a `Runtime` and hands it its endpoints, their context and
+its consumers, so the three services start, wait, stop and report health the same way.
+Nothing is built at import.
 
 A start may wait for ever for a server (saying so, see `crm_shared.health`), so it can be
 cancelled at any point, and `stop` copes with whatever was built by then. A background loop
@@ -18,7 +19,8 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
-from faststream.nats import NatsBroker, NatsRouter
+from faststream.context import ContextRepo
+from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -37,6 +39,7 @@ from crm_shared.health import OK, Dependency, Health
 from crm_shared.inbox import InboxPruner
 from crm_shared.metrics import Metrics, MetricsServer
 from crm_shared.outbox import OutboxRelay, UnitOfWork
+from crm_shared.rpc import CONTEXT_KEY, C, Endpoints
 from crm_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -137,8 +140,10 @@ class Runtime:
         """A new unit of work whose commit wakes this process's relay."""
         return UnitOfWork(self.pool, self.schema, f"crm/{self.name}", self.relay.wake)
 
-    async def start(self, routers: list[NatsRouter], consumers: list[BatchConsumer[Any]]) -> None:
-        """Start relaying, consuming and answering requests; then the service is ready."""
+    async def start(self, api: Endpoints[C], ctx: C, consumers: list[BatchConsumer[Any]]) -> None:
+        """Start relaying, consuming and answering requests; then the service is ready.
+
+        `api`'s handlers get `ctx`, through the broker's FastStream context."""
         self._relay_task = self.watch(self.relay.run(), "outbox relay", stop=self.relay.stop)
         days = self.settings.inbox_retention_days
         # Always: besides the inbox (kept for ever with 0) it forgets handled request ids.
@@ -153,10 +158,10 @@ class Runtime:
             middlewares=[NatsPrometheusMiddleware(registry=self.metrics.registry)],
             logger=_broker_logger(),
             log_level=logging.DEBUG,
+            context=ContextRepo({CONTEXT_KEY: ctx}),
             **options,
         )
-        for router in routers:
-            self.broker.include_router(router)
+        self.broker.include_router(api.router)
         await self.broker.start()
         self.broker.connection.options["reconnect_time_wait"] = RECONNECT_SECONDS  # as ours
         self._requests.reached()

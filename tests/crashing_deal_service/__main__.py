@@ -38,5 +38,5 @@ def _should_crash() -> bool:
 
 if __name__ == "__main__":
     if _should_crash():
-        BatchConsumer.run = _crashing_run
+        BatchConsumer.run = _crashing_run  # type: ignore[method-assign,assignment]
     runpy.run_module("deal_service", run_name="__main__", alter_sys=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crm_shared.commands import Refused
-from crm_shared.config import PLANS, UnknownStage
+from crm_shared.config import PLANS, CrmConfig, UnknownStage
 from crm_shared.events import DealCreated, DealUpdated, MoveRejected, StageChanged
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, Deal
@@ -22,7 +22,7 @@ BASIC_MOVE = ["contact", "requirements"]
 OFFER_FIELDS = ["amount", "currency", "subject", "delivery_method"]
 PRO_FIELDS = ["contact.phone", "contact.name"]
 PATH = ["PROCESSING", "OFFER_MADE", "ANSWER_RECEIVED", "INVOICE_SENT", "PAYMENT_RECEIVED"]
-CONFIGS = {plan: config_with(plan) for plan in PLANS}
+CONFIGS: dict[str, CrmConfig] = {plan: config_with(plan) for plan in PLANS}
 
 
 def full(**over: Any) -> dict[str, Any]:

@@ -26,7 +26,9 @@ def test_the_largest_deal_makes_a_stage_changed_under_the_consumers_limit(char: 
     big: dict[str, Any] = {}
     for name in ("title", "company", "subject", "requirements", "failure_comment", "source"):
         model = DealFields if name in DealFields.model_fields else CreateDeal
-        adapter = TypeAdapter(model.model_fields[name].annotation)
+        annotation = model.model_fields[name].annotation
+        assert annotation is not None
+        adapter = TypeAdapter(annotation)
         size = 1
         while True:  # grow to the largest the schema accepts
             try:

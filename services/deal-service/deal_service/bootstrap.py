@@ -11,7 +11,7 @@ from crm_shared.runtime import Runtime
 from deal_service.adapters.bus_query import bus_query
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.entrypoints.consumers import lead_consumer
-from deal_service.entrypoints.rpc import build_router
+from deal_service.entrypoints.rpc import endpoints
 from deal_service.handlers.context import Context
 from deal_service.settings import NAME, SCHEMA, Settings
 
@@ -41,7 +41,8 @@ class DealService:
         assert isinstance(rt.metrics, DealMetrics)
         self.ctx = Context(config=self.config, uow=rt.uow, metrics=rt.metrics, ask=bus_query(rt.nc))
         await rt.start(
-            [build_router(self.ctx)],
+            endpoints(),
+            self.ctx,
             [lead_consumer(rt.nc, rt.js, self.ctx, self.settings.lead_batch_size)],
         )
         log.info("deal-service ready; metrics on :%d", rt.metrics_port)

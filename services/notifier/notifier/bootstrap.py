@@ -15,7 +15,7 @@ from notifier.adapters.webhook import WebhookSender
 from notifier.domain.delivery import RetryPolicy
 from notifier.entrypoints.consumers import STREAM, move_rejected_consumer, task_consumer
 from notifier.entrypoints.gauges import GaugeRefresher
-from notifier.entrypoints.rpc import build_router
+from notifier.entrypoints.rpc import endpoints
 from notifier.entrypoints.watcher import OverdueWatcher
 from notifier.entrypoints.worker import DeliveryWorker
 from notifier.handlers.context import Context
@@ -77,7 +77,8 @@ class NotifierService:
         ctx.deadline_added = self.watcher.deadline_added
         ctx.deliveries_added = self.worker.wake
         await rt.start(
-            [build_router(ctx)],
+            endpoints(),
+            ctx,
             [
                 task_consumer(rt.nc, rt.js, ctx, s.batch_size),
                 move_rejected_consumer(rt.nc, rt.js, ctx, s.batch_size),

@@ -11,7 +11,7 @@ from crm_shared.runtime import Runtime
 from task_service.adapters.metrics import TaskMetrics
 from task_service.entrypoints.consumers import deal_event_consumer
 from task_service.entrypoints.gauges import keep_refreshing, refresh_open_tasks
-from task_service.entrypoints.rpc import build_router
+from task_service.entrypoints.rpc import endpoints
 from task_service.handlers.context import Context
 from task_service.settings import NAME, SCHEMA, Settings
 
@@ -45,7 +45,8 @@ class TaskService:
             "open-tasks gauge",
         )
         await rt.start(
-            [build_router(self.ctx)],
+            endpoints(),
+            self.ctx,
             [deal_event_consumer(rt.nc, rt.js, self.ctx, self.settings.deal_batch_size)],
         )
         log.info("task-service ready; metrics on :%d", rt.metrics_port)

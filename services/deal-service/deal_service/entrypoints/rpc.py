@@ -1,9 +1,11 @@
-"""Request/reply subjects of deal-service, on a FastStream router (a queue group per service)."""
+"""Request/reply subjects of deal-service and the events it emits, on its FastStream router.
+
+The router the service runs is the one the AsyncAPI document describes (`crm_api`).
+"""
 
 from __future__ import annotations
 
-from faststream.nats import NatsRouter
-
+from crm_shared import events as e
 from crm_shared.commands import (
     CreateDeal,
     FunnelQuery,
@@ -14,24 +16,26 @@ from crm_shared.commands import (
     PeriodQuery,
     UpdateDeal,
 )
-from crm_shared.rpc import Route
-from crm_shared.rpc import build_router as build_routes
+from crm_shared.rpc import Endpoints
 from deal_service.handlers import analytics, deals, queries
 from deal_service.handlers.context import Context
 
-QUEUE = "deal-service"
-ROUTES: list[Route] = [
-    (CreateDeal, deals.create_deal),
-    (UpdateDeal, deals.update_deal),
-    (MoveDeal, deals.move_deal),
-    (LogContactAttempt, deals.log_contact_attempt),
-    (GetDeal, queries.get_deal),
-    (ListDeals, queries.list_deals),
-    (FunnelQuery, analytics.funnel_report),
-    (PeriodQuery, analytics.period_report),
-]
+SERVICE = "deal-service"
 
 
-def build_router(ctx: Context) -> NatsRouter:
-    """One subscriber per subject; each parses strictly and always replies."""
-    return build_routes(ROUTES, ctx, queue=QUEUE, metrics=ctx.metrics)
+def endpoints() -> Endpoints[Context]:
+    """One subscriber per subject in the service's queue group; each always replies."""
+    api = Endpoints[Context](SERVICE)
+    api.serve(CreateDeal, deals.create_deal, reply="deal")
+    api.serve(UpdateDeal, deals.update_deal, reply="deal, changed")
+    api.serve(MoveDeal, deals.move_deal, reply="deal")
+    api.serve(LogContactAttempt, deals.log_contact_attempt, reply="deal")
+    api.serve(GetDeal, queries.get_deal, reply="deal")
+    api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
+    api.serve(FunnelQuery, analytics.funnel_report, reply="report")
+    api.serve(PeriodQuery, analytics.period_report, reply="report")
+    api.emit(e.DealCreated, "A deal was created.")
+    api.emit(e.DealUpdated, "Deal fields changed.")
+    api.emit(e.StageChanged, "A deal entered a stage (from_stage null on creation).")
+    api.emit(e.MoveRejected, "A move was refused; the deal did not change.")
+    return api

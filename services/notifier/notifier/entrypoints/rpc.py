@@ -1,25 +1,32 @@
-"""Request/reply subjects of the notifier: the inbox, and failed deliveries retried by hand."""
+"""Request/reply subjects of the notifier (the inbox, and failed deliveries retried by hand)
+and the events it emits, on its FastStream router.
+
+The router the service runs is the one the AsyncAPI document describes (`crm_api`).
+"""
 
 from __future__ import annotations
 
-from faststream.nats import NatsRouter
-
+from crm_shared import events as e
 from crm_shared.commands import ListNotifications, ReadNotifications
 from crm_shared.delivery_commands import ListDeliveries, RetryDeliveries
-from crm_shared.rpc import Route
-from crm_shared.rpc import build_router as build_routes
+from crm_shared.rpc import Endpoints
 from notifier.handlers import inbox, retries
 from notifier.handlers.context import Context
 
-QUEUE = "notifier"
-ROUTES: list[Route] = [
-    (ListDeliveries, retries.list_deliveries),
-    (RetryDeliveries, retries.retry_deliveries),
-    (ListNotifications, inbox.list_notifications),
-    (ReadNotifications, inbox.read_notifications),
-]
+SERVICE = "notifier"
 
 
-def build_router(ctx: Context) -> NatsRouter:
-    """One subscriber per subject; each parses strictly and always replies."""
-    return build_routes(ROUTES, ctx, queue=QUEUE, metrics=ctx.metrics)
+def endpoints() -> Endpoints[Context]:
+    """One subscriber per subject in the service's queue group; each always replies."""
+    api = Endpoints[Context](SERVICE)
+    api.serve(ListDeliveries, retries.list_deliveries, reply="items, total")
+    api.serve(RetryDeliveries, retries.retry_deliveries, reply="retried, not_retried")
+    api.serve(ListNotifications, inbox.list_notifications, reply="items, unread, next_cursor")
+    api.serve(ReadNotifications, inbox.read_notifications, reply="count")
+    api.emit(e.TaskOverdue, "An open task passed its deadline (once per task).")
+    api.emit(
+        e.Notification,
+        "A notification for one user: crm.notify.<user_id>.",
+        subject=e.Notification.SUBJECT + ".{user_id}",
+    )
+    return api

@@ -3,9 +3,7 @@
 One durable consumer for both subjects, dispatched on the subject, so that the moves and the
 updates of one deal arrive in one ordered stream (two consumers would race each other). The
 consumer filters on the two subjects, so the server does not deliver the rest of
-`crm.deal.>` (a DealCreated per lead, refused moves) only to be acked unread. A durable made
-by an older version filters on `crm.deal.>`; what it delivers beyond the two is still
-recognised and acked.
+`crm.deal.>` (a DealCreated per lead, refused moves) only to be acked unread.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from crm_shared.consumer import BatchConsumer, Item
+from crm_shared.consumer import BatchConsumer, Invalid, Item
 from crm_shared.events import DealUpdated, StageChanged
 from crm_shared.parsing import parse_event
 from task_service.handlers.context import Context
@@ -28,20 +26,20 @@ _MODELS: dict[str, type[StageChanged] | type[DealUpdated]] = {
 }
 
 
-def parse_deal_event(msg: Msg) -> tuple[str, DealEvent | None]:
-    """A StageChanged or DealUpdated; other deal subjects are not ours and are not parsed."""
+def parse_deal_event(msg: Msg) -> tuple[str, DealEvent]:
+    """A StageChanged or DealUpdated, by its subject (the consumer's filter lets no other in)."""
     model = _MODELS.get(msg.subject)
     if model is None:
-        return f"ignored:{msg.subject}", None
+        raise Invalid(f"task-service applies no {msg.subject}")
     return parse_event(msg, model)
 
 
 def deal_event_consumer(
     nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
-) -> BatchConsumer[DealEvent | None]:
+) -> BatchConsumer[DealEvent]:
     """The durable consumer of deal events; replicas share it."""
 
-    async def handle(items: list[Item[DealEvent | None]]) -> None:
+    async def handle(items: list[Item[DealEvent]]) -> None:
         await apply_deal_events(items, ctx)
 
     return BatchConsumer(

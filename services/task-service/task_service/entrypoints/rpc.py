@@ -1,24 +1,28 @@
-"""Request/reply subjects of task-service, on a FastStream router (a queue group per service)."""
+"""Request/reply subjects of task-service and the events it emits, on its FastStream router.
+
+The router the service runs is the one the AsyncAPI document describes (`crm_api`).
+"""
 
 from __future__ import annotations
 
-from faststream.nats import NatsRouter
-
+from crm_shared import events as e
 from crm_shared.commands import CommentTask, CompleteTask, ListTasks, OverdueTasksQuery
-from crm_shared.rpc import Route
-from crm_shared.rpc import build_router as build_routes
+from crm_shared.rpc import Endpoints
 from task_service.handlers import queries, tasks
 from task_service.handlers.context import Context
 
-QUEUE = "task-service"
-ROUTES: list[Route] = [
-    (CompleteTask, tasks.complete_task),
-    (CommentTask, tasks.comment_task),
-    (ListTasks, queries.list_tasks),
-    (OverdueTasksQuery, queries.count_overdue),
-]
+SERVICE = "task-service"
 
 
-def build_router(ctx: Context) -> NatsRouter:
-    """One subscriber per subject; each parses strictly and always replies."""
-    return build_routes(ROUTES, ctx, queue=QUEUE, metrics=ctx.metrics)
+def endpoints() -> Endpoints[Context]:
+    """One subscriber per subject in the service's queue group; each always replies."""
+    api = Endpoints[Context](SERVICE)
+    api.serve(CompleteTask, tasks.complete_task, reply="task")
+    api.serve(CommentTask, tasks.comment_task, reply="task")
+    api.serve(ListTasks, queries.list_tasks, reply="items, next_cursor")
+    api.serve(OverdueTasksQuery, queries.count_overdue, reply="items, total")
+    api.emit(e.TaskOpened, "A task was opened.")
+    api.emit(e.TaskUpdated, "An open task changed hands.")
+    api.emit(e.TaskClosed, "A task was closed (completed, stage_left, ...).")
+    api.emit(e.TaskCommented, "Someone commented on a task.")
+    return api

@@ -29,26 +29,25 @@ def as_change(event: DealEvent) -> DealChange:
     return DealChange(deal=event.deal, is_move=False)
 
 
-async def apply_deal_events(items: list[Item[DealEvent | None]], ctx: Context) -> None:
+async def apply_deal_events(items: list[Item[DealEvent]], ctx: Context) -> None:
     """Apply a batch of deal events in one transaction.
 
     Events are grouped by deal and applied in version order, so a batch that holds a deal's
     events shuffled still walks through them as they happened; anything not newer than what
-    was applied before is ignored. `None` items are deal events task-service does not need.
+    was applied before is ignored.
     """
-    relevant = [i for i in items if i.value is not None]
-    if not relevant:
+    if not items:
         return
     raised: list[TaskEvent] = []
-    changes = [(as_change(i.value), i) for i in relevant if i.value is not None]
+    changes = [(as_change(i.value), i) for i in items]
     async with ctx.uow() as uow:
         read = await repo.read_batch(
             uow.conn,
             CONSUMER,
-            [i.event_id for i in relevant],
+            [i.event_id for i in items],
             [change.deal.id for change, _ in changes],
         )
-        by_deal: dict[str, list[tuple[DealChange, Item[DealEvent | None]]]] = {}
+        by_deal: dict[str, list[tuple[DealChange, Item[DealEvent]]]] = {}
         for change, item in changes:
             if item.event_id not in read.fresh:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
