@@ -2,17 +2,32 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PIP_VERSION = $(shell sed -n "s/^pip==\([^ ]*\).*/\1/p" requirements-dev.lock)
+LOCKS := requirements.lock requirements-dev.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCKS) | cksum | cut -d' ' -f1)
+COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	--no-emit-find-links --no-emit-trusted-host --annotation-style=line --allow-unsafe pyproject.toml
 
-.PHONY: install run test lint unit asyncapi openapi bench faults clean
+.PHONY: install lock audit run test lint unit asyncapi openapi bench faults clean
 
-$(STAMP): pyproject.toml
+# Exactly the versions of the lock (with their hashes), then the project itself without
+# dependencies; `pip check` proves the lock satisfies what pyproject.toml asks.
+$(STAMP): pyproject.toml $(LOCKS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet pip==$(PIP_VERSION)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip check
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
+
+lock:  ## after a change of pyproject.toml's dependencies: both lock files, resolved anew
+	$(COMPILE) --output-file requirements.lock
+	$(COMPILE) --extra devstack --extra dev --output-file requirements-dev.lock
+
+audit: install  ## known vulnerabilities in the locked versions (skipped, and said, offline)
+	$(PY) tools/audit.py requirements-dev.lock
 
 run: install  ## start NATS, Postgres (unless CRM_*_URL is set), migrations and every service
 	$(PY) -m crm_shared.launcher
@@ -20,8 +35,9 @@ run: install  ## start NATS, Postgres (unless CRM_*_URL is set), migrations and 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared services cli tests bench
+	$(VENV)/bin/mypy shared services cli tests bench tools
 	$(VENV)/bin/lint-imports
+	$(PY) tools/audit.py requirements-dev.lock
 
 test: lint  ## lint, then the whole suite against real NATS and PostgreSQL
 	$(PY) -m pytest

@@ -61,7 +61,7 @@ def test_services_get_their_own_nats_user_the_database_and_a_metrics_port() -> N
         assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
         assert service["build"]["dockerfile"] == "deploy/Dockerfile"
     dockerfile = (DEPLOY / "Dockerfile").read_text()
-    assert "pip install ." in dockerfile
+    assert "pip install --no-deps ." in dockerfile
 
 
 def test_nats_gets_every_password_its_configuration_reads() -> None:

@@ -8,8 +8,12 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from sqlalchemy import bindparam
+from sqlmodel import select
 
 from crm_shared.outbox import UnitOfWork
+from crm_shared.tables import Query
+from deal_service.adapters import tables
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal
 from deal_service.settings import SCHEMA
@@ -102,10 +106,23 @@ async def find_contact(
     return contact_from_row(row) if row else None
 
 
+_GET_CONTACT = Query.of(select(tables.Contact).where(tables.Contact.id == bindparam("contact_id")))
+
+
 async def get_contact(conn: asyncpg.Connection, contact_id: str) -> Contact | None:
-    """A contact by id."""
-    row = await conn.fetchrow(f"SELECT * FROM {SCHEMA}.contacts WHERE id = $1", contact_id)
-    return contact_from_row(row) if row else None
+    """A contact by id (a typed read: the table class, compiled once for asyncpg)."""
+    record = await conn.fetchrow(_GET_CONTACT.sql, *_GET_CONTACT.args(contact_id=contact_id))
+    if record is None:
+        return None
+    row = tables.Contact.model_validate(dict(record))
+    return Contact(
+        id=row.id,
+        name=row.name,
+        phone=row.phone,
+        email=row.email,
+        pays_by=row.pays_by,
+        segment=row.segment,
+    )
 
 
 def contact_from_row(row: asyncpg.Record) -> Contact:

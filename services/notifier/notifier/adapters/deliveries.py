@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from sqlalchemy import func
+from sqlmodel import select
 
+from crm_shared.tables import Query, const
+from notifier.adapters.tables import DeliveryRow
 from notifier.settings import SCHEMA
 
 
@@ -144,18 +148,25 @@ async def disable_endpoint(conn: asyncpg.Connection, url: str, user_id: str, rea
     )
 
 
+def _count(status: str) -> Query:
+    """Deliveries in `status`, counted from its partial index (deliveries_due, _failed)."""
+    return Query.of(
+        select(func.count()).select_from(DeliveryRow).where(DeliveryRow.status == const(status))
+    )
+
+
+_COUNT_PENDING = _count("pending")
+_COUNT_FAILED = _count("failed")
+
+
 async def count_pending(conn: asyncpg.Connection) -> int:
     """Deliveries still to be made (for the gauge)."""
-    value = await conn.fetchval(
-        f"SELECT count(*) FROM {SCHEMA}.deliveries WHERE status = 'pending'"
-    )
-    return int(value or 0)
+    return int(await conn.fetchval(_COUNT_PENDING.sql) or 0)
 
 
 async def count_failed(conn: asyncpg.Connection) -> int:
     """Deliveries given up after max_attempts (for the gauge)."""
-    value = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.deliveries WHERE status = 'failed'")
-    return int(value or 0)
+    return int(await conn.fetchval(_COUNT_FAILED.sql) or 0)
 
 
 async def list_by_status(

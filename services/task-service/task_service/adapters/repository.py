@@ -9,10 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from crm_shared import inbox
 from crm_shared.dto import CloseReason, TaskComment, TaskStatus
 from crm_shared.outbox import UnitOfWork
+from crm_shared.tables import Query, const
+from task_service.adapters.tables import TaskRow
 from task_service.domain.model import DealState, Task
 from task_service.settings import SCHEMA
 
@@ -258,20 +262,27 @@ def update_tasks_at_commit(uow: UnitOfWork, tasks: Iterable[Task]) -> None:
         uow.defer(update[0], *update[1])
 
 
+_OPEN_BY_STAGE = Query.of(
+    select(TaskRow.stage, func.count().label("n"))
+    .where(TaskRow.status == const("open"))
+    .group_by(TaskRow.stage)
+)
+_OVERDUE_OPEN = Query.of(
+    select(TaskRow.responsible_id, func.count().label("n"))
+    .where(TaskRow.status == const("open"), col(TaskRow.deadline) < func.now())
+    .group_by(TaskRow.responsible_id)
+)
+
+
 async def count_open_by_stage(conn: asyncpg.Connection) -> dict[str | None, int]:
     """How many tasks are open per stage (None: the РОП task); served by a partial index."""
-    rows = await conn.fetch(
-        f"SELECT stage, count(*) AS n FROM {SCHEMA}.tasks WHERE status = 'open' GROUP BY stage"
-    )
+    rows = await conn.fetch(_OPEN_BY_STAGE.sql, *_OPEN_BY_STAGE.args())
     return {r["stage"]: int(r["n"]) for r in rows}
 
 
 async def count_overdue_open(conn: asyncpg.Connection) -> dict[str | None, int]:
     """Open tasks past their deadline now, per responsible (the open-deadline index)."""
-    rows = await conn.fetch(
-        f"""SELECT responsible_id, count(*) AS n FROM {SCHEMA}.tasks
-            WHERE status = 'open' AND deadline < now() GROUP BY responsible_id"""
-    )
+    rows = await conn.fetch(_OVERDUE_OPEN.sql, *_OVERDUE_OPEN.args())
     return {r["responsible_id"]: int(r["n"]) for r in rows}
 
 

@@ -1,0 +1,189 @@
+"""The tables of schema `deal`, as the migrations make them (SQLModel).
+
+One declaration that the typed read paths use and that tests/integration compares with the
+migrated database (`tests/integration/test_tables.py`), so the two cannot drift; a future
+migration can be drafted from it with alembic's autogenerate. The hot batched writes (the
+lead batch, moves) stay in asyncpg SQL; what the database keeps by itself (the triggers of
+0002/0003/0007 and `lead_assignment_seq`) is in the migrations only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Double,
+    Index,
+    Integer,
+    Numeric,
+    Sequence,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel, col
+
+from crm_shared.tables import NOW, shared_tables
+
+SCHEMA = "deal"
+TZ = DateTime(timezone=True)
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("contacts_phone", "phone_norm", postgresql_where=text("phone_norm IS NOT NULL")),
+        Index("contacts_email", "email_norm", postgresql_where=text("email_norm IS NOT NULL")),
+        {"schema": SCHEMA},
+    )
+
+    id: str = Field(sa_type=Text, primary_key=True)
+    name: str | None = Field(default=None, sa_type=Text)
+    phone: str | None = Field(default=None, sa_type=Text)
+    phone_norm: str | None = Field(default=None, sa_type=Text)
+    email: str | None = Field(default=None, sa_type=Text)
+    email_norm: str | None = Field(default=None, sa_type=Text)
+    pays_by: str | None = Field(default=None, sa_type=Text)
+    segment: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=TZ, sa_column_kwargs={"server_default": NOW})
+
+
+class Deal(SQLModel, table=True):
+    __tablename__ = "deals"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="deals_source_external_id_key"),
+        Index("deals_stage", "stage"),
+        Index("deals_responsible", "responsible_id"),
+        Index("deals_contact", "contact_id"),
+        Index(
+            "deals_failure_comment",
+            "stage",
+            "created_at",
+            postgresql_where=text("failure_comment IS NOT NULL"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    id: str = Field(sa_type=Text, primary_key=True)
+    version: int = Field(sa_type=Integer)
+    stage: str = Field(sa_type=Text)
+    title: str | None = Field(default=None, sa_type=Text)
+    amount: Decimal | None = Field(default=None, sa_type=Numeric(18, 2))
+    currency: str = Field(
+        default="RUB", sa_type=Text, sa_column_kwargs={"server_default": text("'RUB'")}
+    )
+    contact_id: str | None = Field(default=None, sa_type=Text, foreign_key="deal.contacts.id")
+    company: str | None = Field(default=None, sa_type=Text)
+    responsible_id: str | None = Field(default=None, sa_type=Text)
+    rop_id: str | None = Field(default=None, sa_type=Text)
+    subject: str | None = Field(default=None, sa_type=Text)
+    requirements: str | None = Field(default=None, sa_type=Text)
+    delivery_method: str | None = Field(default=None, sa_type=Text)
+    failure_comment: str | None = Field(default=None, sa_type=Text)
+    contact_attempts: int = Field(
+        default=0, sa_type=Integer, sa_column_kwargs={"server_default": text("0")}
+    )
+    source: str | None = Field(default=None, sa_type=Text)
+    external_id: str | None = Field(default=None, sa_type=Text)
+    lead_comment: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=TZ)
+    updated_at: datetime = Field(sa_type=TZ)
+    stage_attempts: list[dict[str, Any]] = Field(
+        default_factory=list, sa_type=JSONB, sa_column_kwargs={"server_default": text("'[]'")}
+    )
+
+
+# Newest first, the order of `crm deal list` and its cursor.
+Index("deals_created", col(Deal.created_at).desc(), col(Deal.id).desc())
+
+
+class StageHistory(SQLModel, table=True):
+    """A deal's stage entries; the columns after `at` are filled by the migrations' triggers."""
+
+    __tablename__ = "stage_history"
+    __table_args__ = (
+        Index("stage_history_deal", "deal_id", "at"),
+        Index(
+            "stage_history_reached",
+            "to_stage",
+            "deal_created_at",
+            postgresql_where=text("first_entry"),
+        ),
+        Index(
+            "stage_history_left",
+            "from_stage",
+            "deal_created_at",
+            postgresql_include=["from_stage_seconds"],
+            postgresql_where=text("from_stage_seconds IS NOT NULL"),
+        ),
+        Index(
+            "stage_history_entered",
+            "to_stage",
+            "at",
+            postgresql_include=["currency", "responsible_id", "source", "amount"],
+            postgresql_where=text("from_stage IS NOT NULL AND first_entry"),
+        ),
+        Index(
+            "stage_history_left_at",
+            "from_stage",
+            "at",
+            postgresql_include=["from_stage_seconds"],
+            postgresql_where=text("from_stage_seconds IS NOT NULL"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    deal_id: str = Field(sa_type=Text, foreign_key="deal.deals.id")
+    from_stage: str | None = Field(default=None, sa_type=Text)
+    to_stage: str = Field(sa_type=Text)
+    version: int = Field(sa_type=Integer)
+    actor_id: str | None = Field(default=None, sa_type=Text)
+    at: datetime = Field(sa_type=TZ)
+    deal_created_at: datetime | None = Field(default=None, sa_type=TZ)
+    from_entered_at: datetime | None = Field(default=None, sa_type=TZ)
+    from_stage_seconds: float | None = Field(default=None, sa_type=Double)
+    first_entry: bool = Field(
+        default=True, sa_type=Boolean, sa_column_kwargs={"server_default": text("true")}
+    )
+    amount: Decimal | None = Field(default=None, sa_type=Numeric(18, 2))
+    currency: str | None = Field(default=None, sa_type=Text)
+    responsible_id: str | None = Field(default=None, sa_type=Text)
+    source: str | None = Field(default=None, sa_type=Text)
+
+
+class ContactAttempt(SQLModel, table=True):
+    __tablename__ = "contact_attempts"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    deal_id: str = Field(sa_type=Text, foreign_key="deal.deals.id")
+    actor_id: str = Field(sa_type=Text)
+    note: str | None = Field(default=None, sa_type=Text)
+    at: datetime = Field(sa_type=TZ)
+    stage: str | None = Field(default=None, sa_type=Text)
+
+
+class OpenStay(SQLModel, table=True):
+    """Each deal's current stay, kept by the stage-history trigger of migration 0007."""
+
+    __tablename__ = "open_stays"
+    __table_args__ = (
+        Index("open_stays_stage", "stage", "entered_at", postgresql_include=["deal_created_at"]),
+        {"schema": SCHEMA},
+    )
+
+    deal_id: str = Field(sa_type=Text, primary_key=True)
+    stage: str = Field(sa_type=Text)
+    entered_at: datetime = Field(sa_type=TZ)
+    deal_created_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+LEAD_ASSIGNMENT_SEQ = Sequence("lead_assignment_seq", schema=SCHEMA, metadata=SQLModel.metadata)
+SHARED = shared_tables(SQLModel.metadata, SCHEMA)
