@@ -30,7 +30,7 @@ audit: install  ## known vulnerabilities in the locked versions (skipped, and sa
 	$(PY) tools/audit.py requirements-dev.lock
 
 run: install  ## start NATS, Postgres (unless CRM_*_URL is set), migrations and every service
-	$(PY) -m crm_shared.launcher
+	$(PY) -m crm_shared.devstack.launcher
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,7 @@ import asyncpg
 import nats
 from nats.js.api import StorageType, StreamConfig
 
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 
 # Message size close to a lead's envelope, so the figure compares with end to end.
 _PAYLOAD = b'{"specversion":"1.0","type":"bench"' + b" " * 400 + b"}"

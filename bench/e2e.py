@@ -18,7 +18,7 @@ import nats
 from nats.aio.msg import Msg
 
 from bench.load import LEAD_SUBJECT, lead, no_gc, paced, percentile, poll, publish_all
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 
 _NEW_LEAD_TASK = b'"stage":"NEW_LEAD"'
 DURABLES = [

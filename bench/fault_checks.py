@@ -21,7 +21,7 @@ from nats.js import JetStreamContext
 
 from bench.load import poll
 from bench.stream import SOURCE, LeadStream
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 
 CONSUMERS = [
     ("CRM_LEADS", "deal-service-leads"),

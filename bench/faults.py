@@ -31,8 +31,8 @@ from bench.http_stream import HttpLeadStream
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import machine_line
 from bench.stream import SOURCE, LeadStream
-from crm_shared.bus import DUPLICATE_WINDOW, STREAMS, ensure_streams
 from crm_shared.devstack import DevStack, free_port
+from crm_shared.machinery.bus import DUPLICATE_WINDOW, STREAMS, ensure_streams
 
 DATA = ROOT / ".crm-data" / "faults"
 FAST = {

@@ -17,7 +17,7 @@ import asyncpg
 import nats
 
 from bench.procs import ROOT
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 
 SUBJECT = "crm.query.analytics.funnel"
 PERIOD_SUBJECT = "crm.query.analytics.period"

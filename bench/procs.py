@@ -18,9 +18,9 @@ from typing import Any
 import asyncpg
 
 from bench.load import poll
-from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import free_port
-from crm_shared.services import SERVICES
+from crm_shared.devstack.services import SERVICES
+from crm_shared.machinery.db import asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 # The HTTP door runs only in the phases and faults that go through it.

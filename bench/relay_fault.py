@@ -20,7 +20,7 @@ import signal
 import sys
 from typing import Any
 
-from crm_shared.relay import OutboxRelay
+from crm_shared.machinery.relay import OutboxRelay
 
 FAULTS = ("crash_before_publish", "crash_after_publish")
 

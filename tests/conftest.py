@@ -21,10 +21,10 @@ import asyncpg
 import nats
 import pytest
 
-from crm_shared.bus import STREAMS, ensure_streams
 from crm_shared.config import CrmConfig
-from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import DevStack
+from crm_shared.machinery.bus import STREAMS, ensure_streams
+from crm_shared.machinery.db import asyncpg_dsn
 from tests import configs
 from tests.configs import shipped_config
 from tests.services import SCHEMAS, migrate_all

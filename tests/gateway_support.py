@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from crm_shared.config import load_config
-from crm_shared.db import create_pool
-from crm_shared.settings import ServiceSettings
+from crm_shared.machinery.db import create_pool
+from crm_shared.machinery.settings import ServiceSettings
 from gateway.adapters.store import PeopleStore
 from gateway.adapters.tokens_store import TokenStore
 from gateway.bootstrap import Gateway

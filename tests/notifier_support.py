@@ -33,7 +33,7 @@ from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 
 from crm_shared.config import CrmConfig, config_from_data
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.support import Client
 
 ROP, MGR = "rop-1", "mgr-1"

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.services import BY_NAME
-from crm_shared.settings import ServiceSettings
+from crm_shared.devstack.services import BY_NAME
+from crm_shared.machinery.settings import ServiceSettings
 
 SERVICES = BY_NAME
 SCHEMAS = [s.schema for s in SERVICES.values()]

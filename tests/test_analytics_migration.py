@@ -13,7 +13,7 @@ import asyncpg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from crm_shared.db import asyncpg_dsn, sqlalchemy_url
+from crm_shared.machinery.db import asyncpg_dsn, sqlalchemy_url
 from tests.analytics_fixture import insert_deals
 
 MIGRATIONS = (

@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.analytics_fixture import FROM, TO, insert_fixture
 from tests.services import running
 from tests.support import Client

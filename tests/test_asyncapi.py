@@ -42,7 +42,7 @@ def test_every_request_a_service_answers_and_every_event_is_described() -> None:
     """The document comes from the routers the services run: its request channels are their
     subscribers, and every event the services emit is one of their publishers."""
     from crm_api import build_docs
-    from crm_shared import events
+    from crm_shared.contracts import events
     from deal_service.entrypoints.rpc import endpoints as deal
     from notifier.entrypoints.rpc import endpoints as notifier
     from task_service.entrypoints.rpc import endpoints as task

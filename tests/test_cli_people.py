@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.analytics_fixture import insert_fixture
 from tests.services import running
 from tests.support import Client, eventually

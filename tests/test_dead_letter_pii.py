@@ -8,7 +8,7 @@ from typing import Any
 
 from nats.aio.msg import Msg
 
-from crm_shared.bus import dead_letter
+from crm_shared.machinery.bus import dead_letter
 from tests.support import Client
 
 

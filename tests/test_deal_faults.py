@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from bench import relay_fault
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.services import ServiceProcess, running
 from tests.support import Client, eventually, steady
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from crm_shared import services as crm_services
+from crm_shared.devstack import services as crm_services
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 SERVICES = {s.name: s.package for s in crm_services.SERVICES}

@@ -24,8 +24,8 @@ import httpx
 import pytest
 import yaml
 
-from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import free_port
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.configs import config_with
 from tests.services import running
 from tests.support import Client, eventually

@@ -17,7 +17,7 @@ import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 
-from crm_shared.bus import ensure_streams
+from crm_shared.machinery.bus import ensure_streams
 from tests.nats_servers import PASSWORDS, copy_configs, servers, wait_healthy
 from tests.services import running
 from tests.support import Client, eventually

@@ -10,7 +10,7 @@ import nats
 import pytest
 from nats.js import JetStreamContext
 
-from crm_shared.bus import STREAMS, ensure_streams
+from crm_shared.machinery.bus import STREAMS, ensure_streams
 from tests.nats_servers import PASSWORDS, copy_configs, servers, wait_healthy
 from tests.support import eventually
 

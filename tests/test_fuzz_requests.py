@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from crm_shared.commands import ErrorCode, Strict
-from crm_shared.events import LeadReceived
+from crm_shared.contracts.commands import ErrorCode, Strict
+from crm_shared.contracts.events import LeadReceived
 from tests.services import running
 from tests.support import Client, eventually
 

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 from standardwebhooks.webhooks import Webhook
 
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 from gateway.domain.idempotency import fingerprint
 from tests.gateway_support import door
 from tests.support import Client, eventually

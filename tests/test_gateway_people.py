@@ -12,8 +12,8 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared import launcher
-from crm_shared.db import asyncpg_dsn
+from crm_shared.devstack import launcher
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.gateway_support import PASSWORD, door
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared import inbox
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery import inbox
+from crm_shared.machinery.db import asyncpg_dsn
 
 
 async def test_prune_deletes_only_rows_older_than_the_retention(

@@ -68,7 +68,7 @@ def _make_service(
 
 
 class Launcher:
-    """`crm_shared.launcher.main(services)` as a process, its output in a file."""
+    """`crm_shared.devstack.launcher.main(services)` as a process, its output in a file."""
 
     def __init__(
         self,
@@ -78,7 +78,10 @@ class Launcher:
         cwd: Path | None = None,
     ) -> None:
         self.log = root / "launcher.log"
-        code = f"import sys; from crm_shared.launcher import main; sys.exit(main({services!r}))"
+        code = (
+            "import sys; from crm_shared.devstack.launcher import main;"
+            f" sys.exit(main({services!r}))"
+        )
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", code],

@@ -9,8 +9,8 @@ from email.utils import format_datetime
 from standardwebhooks import Webhook
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
-from crm_shared.dto import Deal, Task, TaskComment
-from crm_shared.events import MoveRejected, RejectionError
+from crm_shared.contracts.dto import Deal, Task, TaskComment
+from crm_shared.contracts.events import MoveRejected, RejectionError
 from notifier.adapters.webhook import signed_headers
 from notifier.domain.delivery import (
     RETRY_AFTER_CAP,

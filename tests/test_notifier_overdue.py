@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crm_shared.bus import ensure_streams
+from crm_shared.machinery.bus import ensure_streams
 from tests.notifier_support import (
     FAST_ENV,
     MGR,

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.analytics_fixture import FROM, TO, insert_fixture
 from tests.configs import config_with
 from tests.services import running

@@ -1,4 +1,4 @@
-"""The standing pull (`crm_shared.pull`) on a real JetStream: delivery, renewal, recovery."""
+"""The standing pull (`machinery.pull`) on a real JetStream: delivery, renewal, recovery."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from crm_shared.pull import PullFeed
+from crm_shared.machinery.pull import PullFeed
 
 
 async def _take(feed: PullFeed, count: int, timeout: float = 10.0) -> list[bytes]:

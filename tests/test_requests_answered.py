@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from crm_shared.commands import MoveDeal
-from crm_shared.metrics import Metrics
-from crm_shared.rpc import answer
+from crm_shared.contracts.commands import MoveDeal
+from crm_shared.machinery.metrics import Metrics
+from crm_shared.machinery.rpc import answer
 from tests.services import running
 from tests.support import Client
 

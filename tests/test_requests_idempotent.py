@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared import inbox
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery import inbox
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.services import running
 from tests.support import Client, eventually
 

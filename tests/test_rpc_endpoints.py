@@ -1,11 +1,11 @@
-"""The request/reply machinery on FastStream (crm_shared.rpc): what every subject shares."""
+"""The request/reply machinery on FastStream (`machinery.rpc`): what every subject shares."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.asyncapi import document
-from crm_shared.rpc import Endpoints
+from crm_shared.machinery.asyncapi import document
+from crm_shared.machinery.rpc import Endpoints
 from tests.services import running
 from tests.support import Client
 

@@ -24,8 +24,8 @@ import asyncpg
 import psutil
 import pytest
 
-from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import EmbeddedNats, free_port
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.conftest import ROOT, Infra
 from tests.services import SERVICES, ServiceProcess
 from tests.support import Client, eventually

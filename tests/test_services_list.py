@@ -1,10 +1,10 @@
-"""The one list of services (crm_shared.services) says what each service says of itself."""
+"""The one list of services (crm_shared.devstack.services) says what each service says of itself."""
 
 from __future__ import annotations
 
 import importlib
 
-from crm_shared.services import SERVICES
+from crm_shared.devstack.services import SERVICES
 
 
 def test_each_service_settings_agree_with_the_list() -> None:

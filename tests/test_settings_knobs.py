@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crm_shared.bus import STREAMS
+from crm_shared.machinery.bus import STREAMS
 from deal_service.handlers.leads import CONSUMER
 from tests.services import running
 from tests.support import Client

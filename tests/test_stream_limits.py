@@ -11,8 +11,8 @@ import pytest
 from nats.js.api import StreamConfig
 from pydantic import ByteSize
 
-from crm_shared.bus import STREAMS, StreamStorageError, ensure_streams
 from crm_shared.config import StreamSettings
+from crm_shared.machinery.bus import STREAMS, StreamStorageError, ensure_streams
 from tests.configs import config_with
 from tests.services import running
 from tests.support import Client

@@ -26,8 +26,8 @@ from sqlmodel import SQLModel, select
 import deal_service.adapters.tables
 import notifier.adapters.tables
 import task_service.adapters.tables
-from crm_shared.db import asyncpg_dsn, sqlalchemy_url
-from crm_shared.tables import Query, const
+from crm_shared.machinery.db import asyncpg_dsn, sqlalchemy_url
+from crm_shared.machinery.tables import Query, const
 from deal_service.adapters import repository as deal_repo
 from deal_service.domain.contacts import Contact
 from notifier.adapters import deliveries

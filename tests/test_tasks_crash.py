@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from crm_shared.db import asyncpg_dsn
+from crm_shared.machinery.db import asyncpg_dsn
 from tests.services import ServiceProcess, running
 from tests.support import Client, eventually
 from tests.tasks_support import drained

@@ -7,9 +7,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from crm_shared import consumer
-from crm_shared.db import asyncpg_dsn
-from crm_shared.faults import is_poison, is_transient
+from crm_shared.machinery import consumer
+from crm_shared.machinery.db import asyncpg_dsn
+from crm_shared.machinery.faults import is_poison, is_transient
 from tests.services import running
 from tests.support import Client, eventually
 

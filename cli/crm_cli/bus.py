@@ -14,8 +14,8 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NoStreamResponseError
 
-from crm_shared.envelope import CloudEvent
-from crm_shared.redact import mask_url
+from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.machinery.redact import mask_url
 
 REQUEST_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0

@@ -26,7 +26,7 @@ from rich.markup import escape
 
 from crm_cli.bus import CliError, connected
 from crm_cli.ui import options, out, print_json, run
-from crm_shared.bus import REPLAY_HEADER, dlq_subject
+from crm_shared.machinery.bus import REPLAY_HEADER, dlq_subject
 
 app = typer.Typer(help="Dead letters: list them, replay them.")
 STREAM = "CRM_DLQ"

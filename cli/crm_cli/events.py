@@ -14,7 +14,7 @@ from rich.text import Text
 
 from crm_cli.bus import connected
 from crm_cli.ui import err, field_names, options, out, run, stage_name
-from crm_shared.redact import mask_url
+from crm_shared.machinery.redact import mask_url
 
 app = typer.Typer(help="Events: watch the bus.")
 

@@ -17,8 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from crm_cli.bus import Bus, Reported, connected
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, progress, run, stage_name, width
-from crm_shared.envelope import CloudEvent
-from crm_shared.events import LeadReceived
+from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.events import LeadReceived
 
 app = typer.Typer(help="Leads: publish them to crm.lead.received.")
 CHUNK = 200  # publishes in flight at once: fast, without flooding the server

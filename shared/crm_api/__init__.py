@@ -11,7 +11,7 @@ from faststream import FastStream
 from faststream.nats import NatsRouter
 from faststream.specification import AsyncAPI
 
-from crm_shared import asyncapi
+from crm_shared.machinery import asyncapi
 from deal_service.entrypoints import rpc as deal
 from notifier.entrypoints import rpc as notifier
 from task_service.entrypoints import rpc as task

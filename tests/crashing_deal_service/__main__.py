@@ -14,7 +14,7 @@ import runpy
 import sys
 from pathlib import Path
 
-from crm_shared.consumer import BatchConsumer
+from crm_shared.machinery.consumer import BatchConsumer
 
 MESSAGE = "consumer loop made to crash (test)"
 

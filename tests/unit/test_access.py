@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from crm_shared.commands import ErrorCode, Refused
 from crm_shared.config import ConfigError
+from crm_shared.contracts.commands import ErrorCode, Refused
 from deal_service.domain.access import check_may_assign, check_may_see, narrowed, scope
 from tests.configs import config_with
 from tests.unit.test_deal_rules import new

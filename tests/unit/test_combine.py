@@ -1,6 +1,6 @@
 """`combine`: deferred writes and the outbox INSERT as one statement, parameters renumbered."""
 
-from crm_shared.outbox import combine
+from crm_shared.machinery.outbox import combine
 
 
 def test_one_statement_is_left_as_it_is() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from crm_shared.commands import Refused
 from crm_shared.config import PLANS, CrmConfig, UnknownStage
-from crm_shared.events import DealCreated, DealUpdated, MoveRejected, StageChanged
+from crm_shared.contracts.commands import Refused
+from crm_shared.contracts.events import DealCreated, DealUpdated, MoveRejected, StageChanged
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, Deal
 from deal_service.domain.rules import required_fields_for, required_on

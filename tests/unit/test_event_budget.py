@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from crm_shared.commands import MAX_BODY_BYTES, CreateDeal, DealFields, MoveDeal
-from crm_shared.dto import Contact, Deal
-from crm_shared.envelope import CloudEvent
-from crm_shared.events import StageChanged
-from crm_shared.text import Code, Id, LongText, json_size
+from crm_shared.contracts.commands import MAX_BODY_BYTES, CreateDeal, DealFields, MoveDeal
+from crm_shared.contracts.dto import Contact, Deal
+from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.events import StageChanged
+from crm_shared.contracts.text import Code, Id, LongText, json_size
 
 
 def _largest(limit: int, char: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 from nats.aio.msg import Msg
 
-from crm_shared.bus import letter_body
+from crm_shared.machinery.bus import letter_body
 
 
 class _Msg:

@@ -1,4 +1,4 @@
-"""crm_shared.loops.Periodic: the one sleep/wake/back-off/stop loop of the services."""
+"""crm_shared.machinery.loops.Periodic: the one sleep/wake/back-off/stop loop of the services."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from crm_shared.loops import Periodic
+from crm_shared.machinery.loops import Periodic
 
 LONG = 60.0  # a sleep no test waits out: each ends it by wake() or stop()
 
@@ -58,7 +58,7 @@ async def test_a_failing_step_is_logged_backed_off_and_retried(
 
     errors: list[Exception] = []
     loop = Periodic("test loop", step, backoff=0.01, on_error=errors.append)
-    with caplog.at_level(logging.WARNING, logger="crm_shared.loops"):
+    with caplog.at_level(logging.WARNING, logger="crm_shared.machinery.loops"):
         task = asyncio.create_task(loop.run())
         await _until(lambda: len(calls) == 3)
         loop.stop()

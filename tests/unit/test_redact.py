@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from crm_shared.redact import PiiFilter, install_pii_filter, mask_pii
+from crm_shared.machinery.redact import PiiFilter, install_pii_filter, mask_pii
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from crm_shared.logs import MaskSecrets
-from crm_shared.redact import mask_url, mask_urls
+from crm_shared.machinery.logs import MaskSecrets
+from crm_shared.machinery.redact import mask_url, mask_urls
 
 
 @pytest.mark.parametrize(

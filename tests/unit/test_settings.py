@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_shared.settings import ServiceSettings
+from crm_shared.machinery.settings import ServiceSettings
 
 
 def test_fault_run_knobs_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

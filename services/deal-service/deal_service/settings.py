@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from crm_shared.settings import ServiceSettings
+from crm_shared.machinery.settings import ServiceSettings
 
 NAME = "deal-service"
 SCHEMA = "deal"

@@ -14,8 +14,8 @@ import uvicorn
 from nats.aio.client import Client as NatsClient
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.db import create_pool, run_migrations
-from crm_shared.runtime import Runtime
+from crm_shared.machinery.db import create_pool, run_migrations
+from crm_shared.machinery.runtime import Runtime
 from gateway.adapters.bus import Bus
 from gateway.adapters.feed import EVENTS, NOTIFICATIONS, EventHub
 from gateway.adapters.idempotency_store import IdempotencyStore

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_shared.settings import ServiceSettings
+from crm_shared.machinery.settings import ServiceSettings
 
 NAME = "gateway"
 SCHEMA = "gateway"

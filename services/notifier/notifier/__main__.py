@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from crm_shared.early import stop_cleanly_while_starting
+from crm_shared.machinery.early import stop_cleanly_while_starting
 
 stop_cleanly_while_starting(sys.argv[1:])  # before the imports below, which take a while
 
-from crm_shared.cli import run_service  # noqa: E402
-from crm_shared.logs import configure_logging  # noqa: E402
+from crm_shared.machinery.cli import run_service  # noqa: E402
+from crm_shared.machinery.logs import configure_logging  # noqa: E402
 from notifier.bootstrap import NotifierService, migrate  # noqa: E402
 from notifier.settings import Settings  # noqa: E402
 

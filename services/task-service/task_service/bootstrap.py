@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.db import run_migrations
-from crm_shared.runtime import Runtime
+from crm_shared.machinery.db import run_migrations
+from crm_shared.machinery.runtime import Runtime
 from task_service.adapters.metrics import TaskMetrics
 from task_service.entrypoints.consumers import deal_event_consumer
 from task_service.entrypoints.gauges import keep_refreshing, refresh_open_tasks

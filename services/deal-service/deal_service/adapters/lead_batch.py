@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from crm_shared import inbox
-from crm_shared.outbox import UnitOfWork
+from crm_shared.machinery import inbox
+from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters.repository import DEAL_COLUMNS, contact_from_row, deal_columns
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from prometheus_client import Counter
 
 from crm_shared.config import DEFAULT_LEAD_SOURCES
-from crm_shared.metrics import Metrics
+from crm_shared.machinery.metrics import Metrics
 
 OTHER_SOURCE = "other"
 """The `source` label of every lead whose source is not listed in `lead_sources`."""

@@ -11,8 +11,8 @@ import asyncpg
 from sqlalchemy import bindparam
 from sqlmodel import select
 
-from crm_shared.outbox import UnitOfWork
-from crm_shared.tables import Query
+from crm_shared.machinery.outbox import UnitOfWork
+from crm_shared.machinery.tables import Query
 from deal_service.adapters import tables
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal

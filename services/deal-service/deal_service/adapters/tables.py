@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel, col
 
-from crm_shared.tables import NOW, shared_tables
+from crm_shared.machinery.tables import NOW, shared_tables
 
 SCHEMA = "deal"
 TZ = DateTime(timezone=True)

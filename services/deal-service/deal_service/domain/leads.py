@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from crm_shared.commands import ErrorCode, Refused
 from crm_shared.config import CrmConfig
-from crm_shared.events import LeadReceived
+from crm_shared.contracts.commands import ErrorCode, Refused
+from crm_shared.contracts.events import LeadReceived
 from deal_service.domain.contacts import contact_keys
 from deal_service.domain.rules import check_user
 

@@ -14,10 +14,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from crm_shared.commands import ErrorCode, Refused
 from crm_shared.config import CrmConfig
-from crm_shared.dto import Deal as DealDTO
-from crm_shared.events import (
+from crm_shared.contracts.commands import ErrorCode, Refused
+from crm_shared.contracts.dto import Deal as DealDTO
+from crm_shared.contracts.events import (
     DealCreated,
     DealUpdated,
     EventData,

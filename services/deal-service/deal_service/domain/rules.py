@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crm_shared.commands import ErrorCode, Refused
 from crm_shared.config import CrmConfig, Plan
+from crm_shared.contracts.commands import ErrorCode, Refused
 
 if TYPE_CHECKING:
     from deal_service.domain.model import Deal

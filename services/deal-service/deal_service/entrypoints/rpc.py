@@ -5,8 +5,8 @@ The router the service runs is the one the AsyncAPI document describes (`crm_api
 
 from __future__ import annotations
 
-from crm_shared import events as e
-from crm_shared.commands import (
+from crm_shared.contracts import events as e
+from crm_shared.contracts.commands import (
     CreateDeal,
     FunnelQuery,
     GetDeal,
@@ -16,7 +16,7 @@ from crm_shared.commands import (
     PeriodQuery,
     UpdateDeal,
 )
-from crm_shared.rpc import Endpoints
+from crm_shared.machinery.rpc import Endpoints
 from deal_service.handlers import analytics, deals, queries
 from deal_service.handlers.context import Context
 

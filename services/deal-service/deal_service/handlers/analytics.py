@@ -14,9 +14,9 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.commands import FunnelQuery, OverdueTasksQuery, PeriodQuery, ok
-from crm_shared.envelope import utcnow
-from crm_shared.periods import parse_moment
+from crm_shared.contracts.commands import FunnelQuery, OverdueTasksQuery, PeriodQuery, ok
+from crm_shared.contracts.envelope import utcnow
+from crm_shared.contracts.periods import parse_moment
 from deal_service.adapters import analytics as sql
 from deal_service.adapters import analytics_period as period_sql
 from deal_service.domain.access import narrowed

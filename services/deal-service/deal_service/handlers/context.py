@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crm_shared.config import CrmConfig
-from crm_shared.outbox import UnitOfWork
+from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters.bus_query import Ask
 from deal_service.adapters.metrics import DealMetrics
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from crm_shared.commands import (
+from crm_shared.config import CrmConfig
+from crm_shared.contracts.commands import (
     ContactInput,
     CreateDeal,
     ErrorCode,
@@ -19,9 +20,8 @@ from crm_shared.commands import (
     UpdateDeal,
     ok,
 )
-from crm_shared.config import CrmConfig
-from crm_shared.envelope import utcnow
-from crm_shared.outbox import UnitOfWork
+from crm_shared.contracts.envelope import utcnow
+from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import repository as repo
 from deal_service.domain.access import check_may_assign, check_may_see
 from deal_service.domain.contacts import Contact, contact_keys, new_contact

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.bus import dead_letter_message
-from crm_shared.commands import Refused
-from crm_shared.consumer import Item
-from crm_shared.envelope import utcnow
-from crm_shared.events import LeadReceived
-from crm_shared.outbox import UnitOfWork
+from crm_shared.contracts.commands import Refused
+from crm_shared.contracts.envelope import utcnow
+from crm_shared.contracts.events import LeadReceived
+from crm_shared.machinery.bus import dead_letter_message
+from crm_shared.machinery.consumer import Item
+from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import lead_batch as batch
 from deal_service.adapters import repository as repo
 from deal_service.domain.contacts import Contact, new_contact

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.commands import ErrorCode, GetDeal, ListDeals, Refused, ok
+from crm_shared.contracts.commands import ErrorCode, GetDeal, ListDeals, Refused, ok
 from deal_service.adapters import repository as repo
 from deal_service.domain.access import check_may_see, narrowed
 from deal_service.handlers.context import Context

@@ -14,8 +14,8 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 
-from crm_shared.envelope import SPECVERSION
-from crm_shared.events import LeadReceived
+from crm_shared.contracts.envelope import SPECVERSION
+from crm_shared.contracts.events import LeadReceived
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from crm_shared.config import load_config
-from crm_shared.db import create_pool
+from crm_shared.machinery.db import create_pool
 from gateway.adapters.store import PeopleStore
 from gateway.adapters.tokens_store import TokenStore
 from gateway.domain.people import Scope

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from nats.errors import Error as NatsError
 
-from crm_shared.events import LeadReceived
+from crm_shared.contracts.events import LeadReceived
 from gateway.domain.idempotency import Outcome, decide
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal

@@ -1,5 +1,5 @@
 """Alembic environment of the gateway: its tables live in schema `gateway`."""
 
-from crm_shared.migration_env import run
+from crm_shared.machinery.migration_env import run
 
 run("gateway")

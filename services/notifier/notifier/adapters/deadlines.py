@@ -12,8 +12,8 @@ from datetime import datetime
 
 import asyncpg
 
-from crm_shared import inbox
-from crm_shared.dto import Task
+from crm_shared.contracts.dto import Task
+from crm_shared.machinery import inbox
 from notifier.settings import SCHEMA
 
 _UNNEST = """unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],

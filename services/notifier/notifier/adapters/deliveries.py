@@ -15,7 +15,7 @@ import asyncpg
 from sqlalchemy import func
 from sqlmodel import select
 
-from crm_shared.tables import Query, const
+from crm_shared.machinery.tables import Query, const
 from notifier.adapters.tables import DeliveryRow
 from notifier.settings import SCHEMA
 

@@ -1,6 +1,6 @@
 """Each user's notification inbox (schema `notifier`, table `notifications`).
 
-Not to be confused with `crm_shared.inbox`, the consumers' record of handled event ids.
+Not to be confused with `crm_shared.machinery.inbox`, the consumers' record of handled event ids.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.events import Notification
-from crm_shared.outbox import UnitOfWork
+from crm_shared.contracts.events import Notification
+from crm_shared.machinery.outbox import UnitOfWork
 from notifier.settings import SCHEMA
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from crm_shared.metrics import Metrics
+from crm_shared.machinery.metrics import Metrics
 
 UNASSIGNED = "unassigned"
 """The `responsible_id` label of an overdue task that has no responsible manager."""

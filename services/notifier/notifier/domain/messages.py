@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from crm_shared.config import NotificationTemplates
-from crm_shared.dto import Deal, Task, TaskComment
-from crm_shared.events import MoveRejected, Notification
+from crm_shared.contracts.dto import Deal, Task, TaskComment
+from crm_shared.contracts.events import MoveRejected, Notification
 
 TASK_OVERDUE = "task_overdue"
 MOVE_REJECTED = "move_rejected"

@@ -6,9 +6,15 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from crm_shared.consumer import BatchConsumer, Item
-from crm_shared.events import MoveRejected, TaskClosed, TaskCommented, TaskOpened, TaskUpdated
-from crm_shared.parsing import parse_event
+from crm_shared.contracts.events import (
+    MoveRejected,
+    TaskClosed,
+    TaskCommented,
+    TaskOpened,
+    TaskUpdated,
+)
+from crm_shared.machinery.consumer import BatchConsumer, Item
+from crm_shared.machinery.parsing import parse_event
 from notifier.handlers.context import Context
 from notifier.handlers.rejections import CONSUMER as REJECTIONS
 from notifier.handlers.rejections import notify_move_rejections

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from crm_shared.loops import Periodic
+from crm_shared.machinery.loops import Periodic
 from notifier.adapters import deadlines, deliveries
 from notifier.handlers.context import Context
 from notifier.handlers.inbox import prune_inbox

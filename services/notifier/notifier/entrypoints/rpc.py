@@ -6,10 +6,10 @@ The router the service runs is the one the AsyncAPI document describes (`crm_api
 
 from __future__ import annotations
 
-from crm_shared import events as e
-from crm_shared.commands import ListNotifications, ReadNotifications
-from crm_shared.delivery_commands import ListDeliveries, RetryDeliveries
-from crm_shared.rpc import Endpoints
+from crm_shared.contracts import events as e
+from crm_shared.contracts.commands import ListNotifications, ReadNotifications
+from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
+from crm_shared.machinery.rpc import Endpoints
 from notifier.handlers import inbox, retries
 from notifier.handlers.context import Context
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from crm_shared.loops import Periodic
+from crm_shared.machinery.loops import Periodic
 from notifier.handlers.context import Context
 from notifier.handlers.overdue import fire_overdue, nearest_deadline
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from crm_shared.loops import Periodic
+from crm_shared.machinery.loops import Periodic
 from notifier.handlers.context import Context
 from notifier.handlers.deliveries import attempt, claim_due, next_due_in
 

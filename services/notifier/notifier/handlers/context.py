@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from crm_shared.config import CrmConfig
-from crm_shared.outbox import UnitOfWork
+from crm_shared.machinery.outbox import UnitOfWork
 from notifier.adapters.email import EmailSender
 from notifier.adapters.metrics import NotifierMetrics
 from notifier.adapters.webhook import WebhookSender

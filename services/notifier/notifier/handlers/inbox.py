@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_shared.commands import ErrorCode, ListNotifications, ReadNotifications, Refused, ok
+from crm_shared.contracts.commands import (
+    ErrorCode,
+    ListNotifications,
+    ReadNotifications,
+    Refused,
+    ok,
+)
 from notifier.adapters import inbox
 from notifier.handlers.context import Context
 

@@ -16,9 +16,9 @@ import uuid
 from collections import Counter
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
-from crm_shared.envelope import CloudEvent
-from crm_shared.events import Notification
-from crm_shared.outbox import UnitOfWork
+from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.events import Notification
+from crm_shared.machinery.outbox import UnitOfWork
 from notifier.adapters import deliveries as repo
 from notifier.adapters import inbox
 from notifier.handlers.context import SOURCE, Context

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm_shared.events import Notification, TaskOverdue
+from crm_shared.contracts.events import Notification, TaskOverdue
 from notifier.adapters import deadlines as repo
 from notifier.adapters.metrics import UNASSIGNED
 from notifier.domain.messages import overdue_notification, overdue_recipient

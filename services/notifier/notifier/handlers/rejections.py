@@ -3,11 +3,11 @@ asks the deal's РОП (rule 6, `approval_requested`)."""
 
 from __future__ import annotations
 
-from crm_shared import inbox
-from crm_shared.commands import ErrorCode
 from crm_shared.config import FIELD_DISPLAY_NAMES
-from crm_shared.consumer import Item
-from crm_shared.events import MoveRejected, Notification
+from crm_shared.contracts.commands import ErrorCode
+from crm_shared.contracts.events import MoveRejected, Notification
+from crm_shared.machinery import inbox
+from crm_shared.machinery.consumer import Item
 from notifier.domain.messages import approval_requested_notification, move_rejected_notification
 from notifier.handlers.context import Context
 from notifier.handlers.notify import count_published, dispatch

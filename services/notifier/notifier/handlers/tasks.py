@@ -3,10 +3,16 @@ telling the other side of an overdue task about a comment (TaskCommented)."""
 
 from __future__ import annotations
 
-from crm_shared import inbox
-from crm_shared.consumer import Item
-from crm_shared.dto import Task, TaskStatus
-from crm_shared.events import Notification, TaskClosed, TaskCommented, TaskOpened, TaskUpdated
+from crm_shared.contracts.dto import Task, TaskStatus
+from crm_shared.contracts.events import (
+    Notification,
+    TaskClosed,
+    TaskCommented,
+    TaskOpened,
+    TaskUpdated,
+)
+from crm_shared.machinery import inbox
+from crm_shared.machinery.consumer import Item
 from notifier.adapters import deadlines as repo
 from notifier.domain.messages import (
     assigned_notification,

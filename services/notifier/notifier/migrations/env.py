@@ -1,5 +1,5 @@
 """Alembic environment of the notifier: its tables live in schema `notifier`."""
 
-from crm_shared.migration_env import run
+from crm_shared.machinery.migration_env import run
 
 run("notifier")

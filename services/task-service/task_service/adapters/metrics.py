@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from crm_shared.metrics import Metrics
+from crm_shared.machinery.metrics import Metrics
 
 ROP_TASK = "rop"
 """The `stage` label of the free plan's РОП task (it belongs to no stage)."""

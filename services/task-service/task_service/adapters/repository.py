@@ -12,10 +12,10 @@ import asyncpg
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from crm_shared import inbox
-from crm_shared.dto import CloseReason, TaskComment, TaskStatus
-from crm_shared.outbox import UnitOfWork
-from crm_shared.tables import Query, const
+from crm_shared.contracts.dto import CloseReason, TaskComment, TaskStatus
+from crm_shared.machinery import inbox
+from crm_shared.machinery.outbox import UnitOfWork
+from crm_shared.machinery.tables import Query, const
 from task_service.adapters.tables import TaskRow
 from task_service.domain.model import DealState, Task
 from task_service.settings import SCHEMA

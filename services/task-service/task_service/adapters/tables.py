@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from crm_shared.tables import NOW, shared_tables
+from crm_shared.machinery.tables import NOW, shared_tables
 
 SCHEMA = "task"
 TZ = DateTime(timezone=True)

@@ -6,9 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crm_shared.commands import ErrorCode, Refused
-from crm_shared.dto import CloseReason, TaskComment, TaskStatus
-from crm_shared.dto import Task as TaskDTO
+from crm_shared.contracts.commands import ErrorCode, Refused
+from crm_shared.contracts.dto import CloseReason, TaskComment, TaskStatus
+from crm_shared.contracts.dto import Task as TaskDTO
 
 # Task ids are derived from (deal, version, kind): an event applied twice by mistake would
 # produce the same id and collide on the primary key instead of making a second task.

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.config import CrmConfig, Stage, UnknownStage, render_task_title, render_template
-from crm_shared.dto import CloseReason
-from crm_shared.dto import Deal as DealDTO
+from crm_shared.contracts.dto import CloseReason
+from crm_shared.contracts.dto import Deal as DealDTO
 from task_service.domain.model import DealState, Task, task_id
 
 

@@ -12,7 +12,7 @@ import logging
 import asyncpg
 
 from crm_shared.config import CrmConfig
-from crm_shared.loops import Periodic
+from crm_shared.machinery.loops import Periodic
 from task_service.adapters import repository as repo
 from task_service.adapters.metrics import ROP_TASK, UNASSIGNED, TaskMetrics
 

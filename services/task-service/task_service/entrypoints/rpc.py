@@ -5,9 +5,9 @@ The router the service runs is the one the AsyncAPI document describes (`crm_api
 
 from __future__ import annotations
 
-from crm_shared import events as e
-from crm_shared.commands import CommentTask, CompleteTask, ListTasks, OverdueTasksQuery
-from crm_shared.rpc import Endpoints
+from crm_shared.contracts import events as e
+from crm_shared.contracts.commands import CommentTask, CompleteTask, ListTasks, OverdueTasksQuery
+from crm_shared.machinery.rpc import Endpoints
 from task_service.handlers import queries, tasks
 from task_service.handlers.context import Context
 

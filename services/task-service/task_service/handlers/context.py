@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from crm_shared.config import CrmConfig
-from crm_shared.outbox import UnitOfWork
+from crm_shared.machinery.outbox import UnitOfWork
 from task_service.adapters.metrics import TaskMetrics
 
 

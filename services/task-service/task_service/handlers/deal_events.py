@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from crm_shared.config import UnknownStage
-from crm_shared.consumer import Item
-from crm_shared.envelope import utcnow
-from crm_shared.events import DealUpdated, StageChanged
+from crm_shared.contracts.envelope import utcnow
+from crm_shared.contracts.events import DealUpdated, StageChanged
+from crm_shared.machinery.consumer import Item
 from task_service.adapters import repository as repo
 from task_service.domain.planning import DealChange, DealTasks, TaskEvent
 from task_service.handlers import events

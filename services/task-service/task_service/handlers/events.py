@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from crm_shared.events import TaskClosed, TaskOpened, TaskUpdated
-from crm_shared.outbox import UnitOfWork
+from crm_shared.contracts.events import TaskClosed, TaskOpened, TaskUpdated
+from crm_shared.machinery.outbox import UnitOfWork
 from task_service.adapters.metrics import ROP_TASK, TaskMetrics
 from task_service.domain.planning import Closed, Opened, Reassigned, TaskEvent
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.commands import ErrorCode, ListTasks, OverdueTasksQuery, Refused, ok
-from crm_shared.envelope import utcnow
-from crm_shared.periods import parse_moment
+from crm_shared.contracts.commands import ErrorCode, ListTasks, OverdueTasksQuery, Refused, ok
+from crm_shared.contracts.envelope import utcnow
+from crm_shared.contracts.periods import parse_moment
 from task_service.adapters import repository as repo
 from task_service.adapters.overdue import overdue_by_responsible
 from task_service.handlers.context import Context

@@ -1,5 +1,5 @@
 """Alembic environment of task-service: its tables live in schema `task`."""
 
-from crm_shared.migration_env import run
+from crm_shared.machinery.migration_env import run
 
 run("task")

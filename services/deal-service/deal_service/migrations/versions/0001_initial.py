@@ -7,8 +7,8 @@ Create Date: 2026-11-26
 
 from alembic import op
 
-from crm_shared.inbox import inbox_ddl
-from crm_shared.outbox import outbox_ddl
+from crm_shared.machinery.inbox import inbox_ddl
+from crm_shared.machinery.outbox import outbox_ddl
 
 revision = "0001"
 down_revision = None

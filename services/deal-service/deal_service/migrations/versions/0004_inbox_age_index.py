@@ -1,6 +1,6 @@
 """A BRIN index on the inbox's received_at, so that pruning old rows reads only those.
 
-See `crm_shared.inbox.InboxPruner`: rows older than CRM_INBOX_RETENTION_DAYS are deleted.
+See `crm_shared.machinery.inbox.InboxPruner`: rows older than CRM_INBOX_RETENTION_DAYS are deleted.
 
 Revision ID: 0004
 Revises: 0003
@@ -9,7 +9,7 @@ Create Date: 2026-11-27
 
 from alembic import op
 
-from crm_shared.inbox import drop_inbox_age_index_ddl, inbox_age_index_ddl
+from crm_shared.machinery.inbox import drop_inbox_age_index_ddl, inbox_age_index_ddl
 
 revision = "0004"
 down_revision = "0003"

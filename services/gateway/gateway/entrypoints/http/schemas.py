@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm_shared.commands import ContactInput, DealFields
-from crm_shared.dto import Deal, Task
-from crm_shared.events import LeadContact
+from crm_shared.contracts.commands import ContactInput, DealFields
+from crm_shared.contracts.dto import Deal, Task
+from crm_shared.contracts.events import LeadContact
 
 
 class Body(BaseModel):

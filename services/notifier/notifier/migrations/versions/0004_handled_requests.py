@@ -1,6 +1,6 @@
 """The table of handled requests: a command's request_id answered once (24 hours).
 
-See `crm_shared.requests`.
+See `crm_shared.machinery.requests`.
 
 Revision ID: 0004
 Revises: 0003
@@ -9,7 +9,7 @@ Create Date: 2026-11-30
 
 from alembic import op
 
-from crm_shared.requests import drop_requests_ddl, requests_ddl
+from crm_shared.machinery.requests import drop_requests_ddl, requests_ddl
 
 revision = "0004"
 down_revision = "0003"

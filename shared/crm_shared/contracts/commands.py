@@ -5,8 +5,8 @@ Bodies are plain JSON (no CloudEvents envelope). Every command and every query c
 the actor's scope (SPEC §5; `access` in the configuration). It is required on queries too, so
 that no client reads unscoped by leaving it out. A command may also carry `request_id`: the
 same request id from the same actor within 24 hours gets the first reply again and changes
-nothing (crm_shared.requests). Unknown keys are refused so that a typo'd field never silently
-does nothing. Every string is one of crm_shared.text's types:
+nothing (machinery.requests). Unknown keys are refused so that a typo'd field never silently
+does nothing. Every string is one of crm_shared.contracts.text's types:
 no NUL, no lone surrogate, a limit in bytes.
 """
 
@@ -18,14 +18,14 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from crm_shared.dto import DeliveryMethod, PaysBy
-from crm_shared.periods import check_moment, check_order
-from crm_shared.text import Code, Cursor, Id, LongText, Name, Phone, Short, Subject, Title
+from crm_shared.contracts.dto import DeliveryMethod, PaysBy
+from crm_shared.contracts.periods import check_moment, check_order
+from crm_shared.contracts.text import Code, Cursor, Id, LongText, Name, Phone, Short, Subject, Title
 
 MAX_BODY_BYTES = 64 * 1024
 
 Moment = Annotated[Short, AfterValidator(check_moment)]
-"""An RFC 3339 time with offset or a YYYY-MM-DD date, kept as sent (see crm_shared.periods)."""
+"""An RFC 3339 time with offset or a YYYY-MM-DD date, kept as sent (see `periods`)."""
 
 
 class ErrorCode(StrEnum):

@@ -1,10 +1,10 @@
-"""``python -m crm_shared.launcher`` (what ``make run`` calls): the whole CRM on one machine.
+"""``python -m crm_shared.devstack.launcher`` (``make run``): the whole CRM on one machine.
 
 Starts embedded NATS + PostgreSQL (unless CRM_NATS_URL / CRM_DATABASE_URL point
 elsewhere: those must answer, or the launcher says so and exits), runs every service's
 migrations, starts every service as its own process, says «up» once every one reports
 ready on /healthz (and until then what each waits for), restarts a service that exits
-(`crm_shared.supervisor`), and stops everything on Ctrl-C. It exits with a sentence,
+(`crm_shared.devstack.supervisor`), and stops everything on Ctrl-C. It exits with a sentence,
 not a traceback, when something cannot be done.
 """
 
@@ -26,12 +26,11 @@ from types import FrameType
 import asyncpg
 import nats
 
-from crm_shared import services
-from crm_shared.db import asyncpg_dsn
-from crm_shared.devstack import DevStack, ServerGuard
-from crm_shared.health import describe
-from crm_shared.redact import mask_url, mask_urls
-from crm_shared.supervisor import GaveUp, Supervised, Supervisor
+from crm_shared.devstack import DevStack, ServerGuard, services
+from crm_shared.devstack.supervisor import GaveUp, Supervised, Supervisor
+from crm_shared.machinery.db import asyncpg_dsn
+from crm_shared.machinery.health import describe
+from crm_shared.machinery.redact import mask_url, mask_urls
 
 # (display name, python package run with -m, metrics port)
 Service = tuple[str, str, int]

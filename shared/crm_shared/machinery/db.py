@@ -9,7 +9,7 @@ import asyncpg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from crm_shared.health import RETRY_SECONDS, Dependency, Health
+from crm_shared.machinery.health import RETRY_SECONDS, Dependency, Health
 
 # How long one connection attempt may take (asyncpg's default, 60 s, would hold a start
 # behind an unreachable host for a minute per attempt).

@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from crm_shared.dto import ContactAttempt, Deal, Task, TaskComment
-from crm_shared.text import Id, LongText, Name, Phone, Plain, Short, Subject, Title
+from crm_shared.contracts.dto import ContactAttempt, Deal, Task, TaskComment
+from crm_shared.contracts.text import Id, LongText, Name, Phone, Plain, Short, Subject, Title
 
 
 class EventData(BaseModel):

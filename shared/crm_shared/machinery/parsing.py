@@ -8,9 +8,9 @@ from typing import TypeVar
 from nats.aio.msg import Msg
 from pydantic import BaseModel, ValidationError
 
-from crm_shared.consumer import Invalid
-from crm_shared.envelope import CloudEvent
-from crm_shared.rpc import describe_validation_error
+from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.machinery.consumer import Invalid
+from crm_shared.machinery.rpc import describe_validation_error
 
 D = TypeVar("D", bound=BaseModel)
 MAX_EVENT_ID_BYTES = 200

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from crm_shared.text import check_text
+from crm_shared.contracts.text import check_text
 
 SPECVERSION = "1.0"
 

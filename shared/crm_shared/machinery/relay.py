@@ -24,8 +24,8 @@ from typing import Any
 import asyncpg
 from nats.js import JetStreamContext
 
-from crm_shared.loops import Periodic
-from crm_shared.metrics import Metrics
+from crm_shared.machinery.loops import Periodic
+from crm_shared.machinery.metrics import Metrics
 
 log = logging.getLogger(__name__)
 # Fast-path rounds whose acks may be outstanding at once: enough to keep publishing while

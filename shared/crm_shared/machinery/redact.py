@@ -14,7 +14,7 @@ still tell two leads apart in a log.
 
 `mask_url` hides the password of a URL (`nats://deal-service:s3cret@host` becomes
 `nats://deal-service:***@host`) and `mask_urls` does it for every URL inside a text: what
-the launcher prints and what the services' `crm_shared.logs.MaskSecrets` filter applies.
+the launcher prints and what the services' `crm_shared.machinery.logs.MaskSecrets` filter applies.
 """
 
 from __future__ import annotations

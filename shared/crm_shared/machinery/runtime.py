@@ -4,10 +4,10 @@ Every service's bootstrap builds a `Runtime` and hands it its endpoints, their c
 its consumers, so the three services start, wait, stop and report health the same way.
 Nothing is built at import.
 
-A start may wait for ever for a server (saying so, see `crm_shared.health`), so it can be
+A start may wait for ever for a server (saying so, see `crm_shared.machinery.health`), so it can be
 cancelled at any point, and `stop` copes with whatever was built by then. A background loop
 that ends while the service runs is a fault: `failed()` returns, and the process exits
-non-zero (`crm_shared.serving`) rather than answering requests half alive.
+non-zero (`crm_shared.machinery.serving`) rather than answering requests half alive.
 """
 
 from __future__ import annotations
@@ -25,22 +25,22 @@ from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from crm_shared.bus import (
+from crm_shared.config import StreamSettings
+from crm_shared.machinery.bus import (
     RECONNECT_SECONDS,
     RETRY_FOR_EVER,
     connect,
     ensure_streams,
     quiet_callbacks,
 )
-from crm_shared.config import StreamSettings
-from crm_shared.consumer import BatchConsumer
-from crm_shared.db import create_pool
-from crm_shared.health import OK, Dependency, Health
-from crm_shared.inbox import InboxPruner
-from crm_shared.metrics import Metrics, MetricsServer
-from crm_shared.outbox import OutboxRelay, UnitOfWork
-from crm_shared.rpc import CONTEXT_KEY, C, Endpoints
-from crm_shared.settings import ServiceSettings
+from crm_shared.machinery.consumer import BatchConsumer
+from crm_shared.machinery.db import create_pool
+from crm_shared.machinery.health import OK, Dependency, Health
+from crm_shared.machinery.inbox import InboxPruner
+from crm_shared.machinery.metrics import Metrics, MetricsServer
+from crm_shared.machinery.outbox import OutboxRelay, UnitOfWork
+from crm_shared.machinery.rpc import CONTEXT_KEY, C, Endpoints
+from crm_shared.machinery.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 

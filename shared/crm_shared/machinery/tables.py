@@ -37,8 +37,8 @@ _ASYNCPG = asyncpg_dialect()
 
 
 def shared_tables(metadata: MetaData, schema: str) -> dict[str, Table]:
-    """Outbox (crm_shared.outbox), inbox (crm_shared.inbox), handled requests
-    (crm_shared.requests) of `schema`, added to `metadata`."""
+    """Outbox (crm_shared.machinery.outbox), inbox (crm_shared.machinery.inbox), handled requests
+    (crm_shared.machinery.requests) of `schema`, added to `metadata`."""
     outbox = Table(
         "outbox",
         metadata,

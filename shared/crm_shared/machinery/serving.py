@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from crm_shared.runtime import Runtime
+from crm_shared.machinery.runtime import Runtime
 
 log = logging.getLogger(__name__)
 # How often a service started by the launcher checks that the launcher is still there.

@@ -19,8 +19,8 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
 from crm_shared.config import StreamSettings
-from crm_shared.health import RETRY_SECONDS, Dependency, Health, describe
-from crm_shared.redact import mask_pii
+from crm_shared.machinery.health import RETRY_SECONDS, Dependency, Health, describe
+from crm_shared.machinery.redact import mask_pii
 
 log = logging.getLogger(__name__)
 

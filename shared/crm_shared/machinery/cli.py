@@ -9,7 +9,7 @@ from typing import Any
 import uvloop
 
 from crm_shared.config import ConfigError
-from crm_shared.serving import Service, serve_forever
+from crm_shared.machinery.serving import Service, serve_forever
 
 
 def run_service(

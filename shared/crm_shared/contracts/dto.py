@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm_shared.text import Plain
+from crm_shared.contracts.text import Plain
 
 
 class PaysBy(StrEnum):

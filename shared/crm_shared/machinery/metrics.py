@@ -13,7 +13,7 @@ import json
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from crm_shared.health import Health
+from crm_shared.machinery.health import Health
 
 
 class Metrics:

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from crm_shared.commands import Strict
+from crm_shared.contracts.commands import Strict
 
 # Ids as the CRM makes them (user ids of the configuration, UUIDs of deliveries): no NUL,
 # no lone surrogate or other text the database would refuse can get through.

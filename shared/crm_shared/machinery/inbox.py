@@ -16,8 +16,8 @@ from datetime import timedelta
 
 import asyncpg
 
-from crm_shared.loops import Periodic
-from crm_shared.requests import REQUEST_RETENTION
+from crm_shared.machinery.loops import Periodic
+from crm_shared.machinery.requests import REQUEST_RETENTION
 
 log = logging.getLogger(__name__)
 # How many rows one DELETE removes, so that pruning never holds locks for long.
@@ -72,7 +72,7 @@ async def prune(
 ) -> int:
     """Delete rows of `table` received more than `older_than` ago, in chunks; returns how many.
 
-    `table` is the inbox or the table of handled requests (crm_shared.requests): both keep
+    `table` is the inbox or the table of handled requests (crm_shared.machinery.requests): both keep
     `received_at` under a BRIN index.
     """
     total = 0

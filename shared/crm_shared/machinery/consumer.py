@@ -2,7 +2,7 @@
 
 Why not FastStream's batch subscriber: it waits until a batch is full or its timeout runs
 out, which adds that timeout to every event's latency under light load. Here pull requests
-stand on the server (`crm_shared.pull`), the loop takes whatever has arrived (up to
+stand on the server (`crm_shared.machinery.pull`), the loop takes whatever has arrived (up to
 `batch_size`) as soon as it is free, and the whole batch is handled in one transaction:
 throughput comes from batching, latency stays at one delivery.
 
@@ -12,7 +12,7 @@ do): a message that cannot be parsed, for whatever reason (bad JSON, nesting too
 to `crm.dlq.<service>` with its reason and is acked; any other failure naks the batch with a
 growing delay. A failing batch is retried message by message so one poison message cannot
 hold up the others. A message that keeps failing for a reason of its own is dead-lettered
-after MAX_ATTEMPTS real failures (at once when the failure is poison: see crm_shared.faults);
+after MAX_ATTEMPTS real failures (at once when the failure is poison: see machinery.faults);
 a transient fault (database or bus down) retries for ever and counts as no attempt, which is
 why failures are counted here and not read from JetStream's delivery count (that one counts
 every redelivery). The count lives in the process: after a restart, or on another replica,
@@ -35,11 +35,11 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from crm_shared.bus import REPLAY_HEADER, dead_letter
-from crm_shared.commands import MAX_BODY_BYTES
-from crm_shared.faults import is_poison, is_transient
-from crm_shared.metrics import Metrics
-from crm_shared.pull import PullFeed
+from crm_shared.contracts.commands import MAX_BODY_BYTES
+from crm_shared.machinery.bus import REPLAY_HEADER, dead_letter
+from crm_shared.machinery.faults import is_poison, is_transient
+from crm_shared.machinery.metrics import Metrics
+from crm_shared.machinery.pull import PullFeed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

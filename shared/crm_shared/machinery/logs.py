@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from crm_shared.redact import install_pii_filter, mask_urls
+from crm_shared.machinery.redact import install_pii_filter, mask_urls
 
 FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 

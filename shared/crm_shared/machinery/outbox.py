@@ -3,7 +3,7 @@
 `UnitOfWork` collects the events a use case raises and writes them all with one INSERT just
 before COMMIT, so state and events commit together or not at all. Writes a handler `defer`s
 go out in that same statement: a batch's writes cost one round trip, not one each. `OutboxRelay` (in
-`crm_shared.relay`) publishes them to JetStream with `Nats-Msg-Id` = event id, deletes the
+`crm_shared.machinery.relay`) publishes them to JetStream with `Nats-Msg-Id` = event id, deletes the
 rows once acknowledged, and retries until they are.
 """
 
@@ -19,10 +19,10 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.envelope import CloudEvent
-from crm_shared.events import EventData
-from crm_shared.relay import Committed, OutboxRelay
-from crm_shared.requests import CURRENT_REQUEST
+from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.events import EventData
+from crm_shared.machinery.relay import Committed, OutboxRelay
+from crm_shared.machinery.requests import CURRENT_REQUEST
 
 log = logging.getLogger(__name__)
 _PARAM = re.compile(r"\$(\d+)")
@@ -127,7 +127,7 @@ class UnitOfWork:
 
         Inside a command that carries a `request_id`, its key is written too, in the same
         statement: the change and the record that it was made commit together
-        (crm_shared.requests).
+        (crm_shared.machinery.requests).
         """
         rows = list(self._events)
         writes = list(self._writes)

@@ -16,7 +16,7 @@ import time
 import asyncpg
 from nats import errors as nats_errors
 
-from crm_shared.redact import mask_url, mask_urls
+from crm_shared.machinery.redact import mask_url, mask_urls
 
 log = logging.getLogger(__name__)
 # For a second connection to a server another one already reports on: states, no lines.

@@ -6,7 +6,7 @@ for a transient fault (try again), and `internal`, logged with a correlation id 
 reply carries, for anything else. None is dropped.
 
 A command with a `request_id` is answered once: a retry gets the first reply
-(crm_shared.requests).
+(crm_shared.machinery.requests).
 
 On FastStream: a service declares its subjects on `Endpoints`, one typed handler
 `(request: Model, ctx: ServiceContext)` each, on the `NatsRouter` it runs and the AsyncAPI
@@ -27,9 +27,7 @@ from faststream import BaseMiddleware, Context, StreamMessage
 from faststream.nats import NatsMessage, NatsRouter
 from pydantic import BaseModel, ValidationError
 
-from crm_shared import requests
-from crm_shared.asyncapi import REPLY_NOTE, envelope_of
-from crm_shared.commands import (
+from crm_shared.contracts.commands import (
     MAX_BODY_BYTES,
     ErrorBody,
     ErrorCode,
@@ -37,11 +35,13 @@ from crm_shared.commands import (
     Strict,
     refusal,
 )
-from crm_shared.events import EventData
-from crm_shared.faults import is_transient
-from crm_shared.metrics import Metrics
-from crm_shared.outbox import UnitOfWork
-from crm_shared.requests import CURRENT_REQUEST, PendingRequest
+from crm_shared.contracts.events import EventData
+from crm_shared.machinery import requests
+from crm_shared.machinery.asyncapi import REPLY_NOTE, envelope_of
+from crm_shared.machinery.faults import is_transient
+from crm_shared.machinery.metrics import Metrics
+from crm_shared.machinery.outbox import UnitOfWork
+from crm_shared.machinery.requests import CURRENT_REQUEST, PendingRequest
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

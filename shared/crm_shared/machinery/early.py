@@ -2,7 +2,7 @@
 
 Importing a service takes a second or two (FastStream, pydantic, the configuration). A
 SIGTERM or Ctrl-C in that time would end the process by the signal's default (status 143, or
-a KeyboardInterrupt traceback). Until `crm_shared.serving` installs its own handlers, a
+a KeyboardInterrupt traceback). Until `crm_shared.machinery.serving` installs its own handlers, a
 stop asked for ends the process at once with status 0, as it would a moment later. A
 `migrate` keeps the defaults: an interrupted migration must not look like a success.
 """

@@ -1,6 +1,6 @@
 """The event API as an AsyncAPI document, generated from the services' own routers.
 
-Each service declares, on the `NatsRouter` it runs (`crm_shared.rpc.Endpoints`), the request
+Each service declares, on the `NatsRouter` it runs (`machinery.rpc.Endpoints`), the request
 subjects it answers (its subscribers, typed by their command) and the events it emits (its
 publishers); `document` puts those routers on a broker that only describes, together with
 what comes from outside (the leads), so the document cannot drift from the routes. The
@@ -18,9 +18,9 @@ from faststream.nats import NatsBroker, NatsRouter
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel, create_model
 
-from crm_shared import commands as c
-from crm_shared import events as e
-from crm_shared.envelope import CloudEvent
+from crm_shared.contracts import commands as c
+from crm_shared.contracts import events as e
+from crm_shared.contracts.envelope import CloudEvent
 
 VERSION = "1.0.0"
 
