@@ -42,12 +42,15 @@ lint: install
 test: lint  ## lint, then the whole suite against real NATS and PostgreSQL
 	$(PY) -m pytest
 
+unit: install  ## the pure tier alone (tests/unit: no servers), in seconds
+	$(PY) -m pytest -q tests/unit
+
 bench: install  ## benchmarks on fresh embedded servers: one table, also in bench-results.json
 	$(PY) -m bench.run
 
 faults: install  ## one fault at a time under a lead stream; every invariant checked after each
 	$(PY) -m bench.faults
-	CRM_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz_requests.py
+	CRM_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_fuzz_requests.py
 
 asyncapi: install  ## regenerate docs/asyncapi.yaml from the services' routers
 	$(PY) -m crm_api docs/asyncapi.yaml

@@ -1,5 +1,5 @@
 """Who sees and changes what (issue 14): the configuration's `access` and deal-service's
-checks, without a database (the bus tests are tests/test_permissions.py)."""
+checks, without a database (the bus tests are tests/e2e/test_permissions.py)."""
 
 from __future__ import annotations
 

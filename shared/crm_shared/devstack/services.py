@@ -1,7 +1,7 @@
 """The services of the system, listed once: what the dev stack, the tests and the benchmarks
 start, migrate and scrape.
 
-Only names, as text: nothing here imports a service (`tests/test_services_list.py` checks
+Only names, as text: nothing here imports a service (`tests/static/test_services_list.py` checks
 that each service's own settings module says the same name, schema and metrics port).
 """
 

@@ -31,7 +31,7 @@ from tests.services import running
 from tests.support import Client, eventually
 
 PROMETHEUS = Path("/usr/bin/prometheus")
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 DASHBOARDS = DEPLOY / "grafana" / "dashboards"
 # What Grafana would put in for a short time range on a 1-second scrape interval.
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "1h", "$__interval": "15s"}

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from tests.configs import config_with
+from tests.e2e.test_cli import crm, crm_json
 from tests.services import running
 from tests.support import Client, eventually
-from tests.test_cli import crm, crm_json
 
 
 def _hire(data: dict[str, Any]) -> None:

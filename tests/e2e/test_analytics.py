@@ -45,7 +45,7 @@ def by(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
 
 
 def counts(overdue: dict[str, Any]) -> dict[str, Any]:
-    """The overdue block without the listed tasks (tests/test_tasks_comments.py reads those)."""
+    """The overdue block without the listed tasks (tests/e2e/test_tasks_comments.py reads those)."""
     rows = [{k: v for k, v in r.items() if k != "tasks"} for r in overdue["by_responsible"]]
     return {**overdue, "by_responsible": rows}
 

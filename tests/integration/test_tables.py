@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel, select
 
 import deal_service.adapters.tables
+import gateway.adapters.tables
 import notifier.adapters.tables
 import task_service.adapters.tables
 from crm_shared.machinery.db import asyncpg_dsn, sqlalchemy_url
@@ -39,6 +40,7 @@ SCHEMAS = {
     deal_service.adapters.tables.SCHEMA,
     task_service.adapters.tables.SCHEMA,
     notifier.adapters.tables.SCHEMA,
+    gateway.adapters.tables.SCHEMA,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from crm_shared.machinery.db import asyncpg_dsn
-from tests.test_analytics_migration import scratch_database, upgrade
+from tests.integration.test_analytics_migration import scratch_database, upgrade
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

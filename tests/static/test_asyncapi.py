@@ -8,7 +8,7 @@ from pathlib import Path
 
 from crm_api import render
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 
 
 def test_committed_asyncapi_document_is_current() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from crm_shared.config import config_from_data
+from tests.e2e.test_cli import crm, crm_json
 from tests.notifier_support import (
     FAST_ENV,
     ROP,
@@ -20,7 +21,6 @@ from tests.notifier_support import (
 )
 from tests.services import running
 from tests.support import Client, eventually
-from tests.test_cli import crm, crm_json
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """`crm task show / comment`, `crm inbox`, `crm inbox read` and `crm report period`, against
-the running services (see tests/test_cli.py for how the CLI runs in-process)."""
+the running services (see tests/e2e/test_cli.py for how the CLI runs in-process)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import asyncpg
 
 from crm_shared.machinery.db import asyncpg_dsn
 from tests.analytics_fixture import insert_fixture
+from tests.e2e.test_cli import crm, crm_json
 from tests.services import running
 from tests.support import Client, eventually
-from tests.test_cli import crm, crm_json
 
 
 async def test_task_show_comment_and_inbox(clean: Any, client: Client) -> None:

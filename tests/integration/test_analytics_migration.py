@@ -17,7 +17,7 @@ from crm_shared.machinery.db import asyncpg_dsn, sqlalchemy_url
 from tests.analytics_fixture import insert_deals
 
 MIGRATIONS = (
-    Path(__file__).resolve().parent.parent
+    Path(__file__).resolve().parents[2]
     / "services"
     / "deal-service"
     / "deal_service"

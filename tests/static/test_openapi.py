@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gateway.entrypoints.http.openapi import render
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 
 def test_committed_openapi_document_is_current() -> None:
