@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint unit asyncapi openapi bench faults clean
+.PHONY: install run test lint unit asyncapi openapi bench faults vendor clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ asyncapi: install  ## regenerate docs/asyncapi.yaml from the contracts
 
 openapi: install  ## regenerate docs/openapi.json (the gateway's HTTP API) from its routes
 	$(PY) -m gateway.entrypoints.http.openapi docs/openapi.json
+
+vendor: install  ## the board's front-end files from the npm registry, pinned, with a sha256 manifest
+	$(PY) -m gateway.entrypoints.web.vendor
 
 clean:
 	rm -rf .crm-data .pytest_cache .mypy_cache .ruff_cache

@@ -145,12 +145,24 @@ class ListDeals(Strict):
     cursor: str | None = None
 
 
+class StageTotals(Strict):
+    """crm.query.deal.stage_totals: per stage, how many deals and their sum by currency
+    (a board's column headers)."""
+
+    SUBJECT: ClassVar[str] = "crm.query.deal.stage_totals"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
+    responsible_id: str | None = None
+
+
 class ListTasks(Strict):
     """crm.query.task.list."""
 
     SUBJECT: ClassVar[str] = "crm.query.task.list"
     actor_id: str | None = Field(None, description="whose scope the answer is in")
     deal_id: str | None = None
+    deal_ids: list[str] | None = Field(
+        None, max_length=500, description="the tasks of any of these deals (a board's cards)"
+    )
     responsible_id: str | None = None
     status: str | None = Field(None, pattern="^(open|closed)$")
     overdue: bool | None = None

@@ -231,3 +231,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(at), deal_id
     except Exception as exc:
         raise ValueError(f"bad cursor {cursor!r}") from exc
+
+
+async def stage_totals(
+    conn: asyncpg.Connection, responsible_id: str | None
+) -> list[tuple[str, str, int, Any]]:
+    """(stage, currency, count, sum of amounts) of every stage that has deals."""
+    rows = await conn.fetch(
+        f"""SELECT stage, currency, count(*) AS n, sum(amount) AS amount
+            FROM {SCHEMA}.deals WHERE ($1::text IS NULL OR responsible_id = $1)
+            GROUP BY stage, currency""",
+        responsible_id,
+    )
+    return [(r["stage"], r["currency"], int(r["n"]), r["amount"]) for r in rows]

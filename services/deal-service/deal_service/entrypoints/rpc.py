@@ -11,6 +11,7 @@ from crm_shared.commands import (
     ListDeals,
     LogContactAttempt,
     MoveDeal,
+    StageTotals,
     UpdateDeal,
 )
 from crm_shared.rpc import Route
@@ -26,6 +27,7 @@ ROUTES: list[Route] = [
     (LogContactAttempt, deals.log_contact_attempt),
     (GetDeal, queries.get_deal),
     (ListDeals, queries.list_deals),
+    (StageTotals, queries.stage_totals),
     (FunnelQuery, analytics.funnel_report),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.commands import ErrorCode, GetDeal, ListDeals, Refused, ok
+from crm_shared.commands import ErrorCode, GetDeal, ListDeals, Refused, StageTotals, ok
 from deal_service.adapters import repository as repo
 from deal_service.handlers.context import Context
 
@@ -36,3 +36,18 @@ async def list_deals(q: ListDeals, ctx: Context) -> dict[str, Any]:
     except ValueError as exc:
         raise Refused(ErrorCode.invalid, str(exc)) from None
     return ok(items=[d.to_dto().model_dump(mode="json") for d in deals], next_cursor=cursor)
+
+
+async def stage_totals(q: StageTotals, ctx: Context) -> dict[str, Any]:
+    """Per stage in pipeline order: the count of deals and their sums by currency."""
+    async with ctx.uow() as uow:
+        rows = await repo.stage_totals(uow.conn, q.responsible_id)
+    items: dict[str, dict[str, Any]] = {
+        code: {"stage": code, "count": 0, "sums": {}} for code in ctx.config.stage_codes
+    }
+    for stage, currency, count, amount in rows:
+        item = items.setdefault(stage, {"stage": stage, "count": 0, "sums": {}})
+        item["count"] += count
+        if amount is not None:
+            item["sums"][currency] = str(amount)
+    return ok(items=list(items.values()))

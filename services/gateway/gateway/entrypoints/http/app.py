@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.entrypoints.http import deals, events, leads, people, work
+from gateway.entrypoints.web import routers as web
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 
@@ -35,6 +36,9 @@ def build_app(ctx: Context | None = None, hub: Any = None) -> FastAPI:
     app.state.hub = hub
     for module in (people, deals, work, leads, events):
         app.include_router(module.router)
+    if ctx is not None:
+        web.mount(app, ctx.config)
+    app.add_exception_handler(web.SignInFirst, _sign_in_first)
     app.add_exception_handler(Refusal, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     if ctx is not None:
@@ -42,8 +46,16 @@ def build_app(ctx: Context | None = None, hub: Any = None) -> FastAPI:
     return app
 
 
-async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+async def _refused(request: Request, exc: Refusal) -> Response:
+    if web.wants_page(request):
+        return web.refusal_page(request, exc)
     return JSONResponse(exc.body(), exc.status, headers=exc.headers)
+
+
+async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": "/signin"})
+    return RedirectResponse("/signin", 303)
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,207 @@
+"""The board in Chromium against the real stack: what a manager and the РОП do with it.
+
+Each test acts as a person does (by role and visible text) and checks what they see.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date, timedelta
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.board_support import (
+    TABLET,
+    card,
+    column,
+    drag,
+    launch,
+    need_chromium,
+    shot,
+    sign_in,
+)
+from tests.conftest import reset
+from tests.gateway_support import PASSWORD, Door, door
+
+ANNA, IVAN, MARIA = "Анна Петрова", "Иван Иванов", "Мария Смирнова"
+
+
+@pytest.fixture(scope="module")
+async def stand(infra: Any) -> AsyncIterator[Door]:
+    """The whole stack with the gateway, once for this module."""
+    need_chromium()
+    await reset(infra)
+    async with door(infra) as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+async def browser(stand: Door) -> AsyncIterator[Any]:
+    """One Chromium for the module."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await launch(pw)
+        yield b
+        await b.close()
+
+
+async def new_deal(d: Door, user: str, **fields: Any) -> dict[str, Any]:
+    """A deal made through the JSON API by `user`."""
+    body = {"contact": {"name": "Пётр Сидоров", "phone": "+79123456789"}, **fields}
+    async with d.as_user(user) as http:
+        made = await http.post("/api/deals", json=body)
+        assert made.status_code == 201, made.text
+        deal: dict[str, Any] = made.json()["deal"]
+        return deal
+
+
+def title() -> str:
+    return f"Кирпич {uuid.uuid4().hex[:6]}"
+
+
+async def test_a_manager_drags_a_card_fills_what_is_missing_and_another_board_sees_it(
+    stand: Door, browser: Any
+) -> None:
+    name = title()
+    await new_deal(stand, "mgr-1", title=name, amount="150000")
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
+    await card(anna, name).wait_for()  # the РОП sees every deal
+    await card(ivan, name).wait_for()
+    await shot(ivan, "board")
+
+    # To «Сделали предложение»: the server refuses and the dialog asks for exactly that.
+    await drag(ivan, card(ivan, name), column(ivan, "Сделали предложение"))
+    dialog = ivan.get_by_role("dialog", name="Перевести в «Сделали предложение»")
+    await dialog.wait_for()
+    text = await dialog.inner_text()
+    for field in ("Требования", "Предмет сделки", "Способ доставки"):
+        assert field in text
+    assert "Сумма" not in text.split("заполните:")[1].split(".")[0]  # it has one already
+    await card(ivan, name).wait_for()  # snapped back
+    assert await column(ivan, "Новый лид").get_by_role("link", name=name).count() == 1
+    await shot(ivan, "move-dialog")
+
+    await dialog.get_by_label("Требования").fill("20 поддонов, доставка в Тверь")
+    await dialog.get_by_label("Предмет сделки").fill("Кирпич облицовочный")
+    await dialog.get_by_label("Способ доставки").select_option(label="Доставка")
+    await dialog.get_by_role("button", name="Сохранить и перевести").click()
+    await column(ivan, "Сделали предложение").get_by_role("link", name=name).wait_for()
+    assert await column(ivan, "Новый лид").get_by_role("link", name=name).count() == 0
+    landed = card(ivan, name)
+    assert "Кирпич облицовочный" in await landed.inner_text()
+
+    # The РОП's board, open all along, shows the move without a reload.
+    await column(anna, "Сделали предложение").get_by_role("link", name=name).wait_for(timeout=5000)
+    assert await column(anna, "Новый лид").get_by_role("link", name=name).count() == 0
+    await anna.context.close()
+    await ivan.context.close()
+
+
+async def test_a_stale_board_says_the_deal_was_changed_and_refreshes(
+    stand: Door, browser: Any
+) -> None:
+    name = title()
+    deal = await new_deal(stand, "mgr-1", title=name, requirements="10 коробок")
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    await card(ivan, name).wait_for()
+    # Someone else changes the deal; this board still holds the old version when dragging.
+    await ivan.evaluate("document.getElementById('live-feed').remove()")
+    async with stand.as_user("rop-1") as http:
+        changed = await http.patch(f"/api/deals/{deal['id']}", json={"company": "ООО Стройка"})
+        assert changed.status_code == 200, changed.text
+    await drag(ivan, card(ivan, name), column(ivan, "Обрабатываем запрос"))
+    await ivan.get_by_role("dialog", name="Cделку уже изменили").wait_for()
+    await shot(ivan, "stale")
+    await ivan.get_by_role("button", name="Понятно").click()
+    assert await column(ivan, "Новый лид").get_by_role("link", name=name).count() == 1
+    await ivan.context.close()
+
+
+async def test_a_manager_never_sees_another_managers_deal(stand: Door, browser: Any) -> None:
+    mine, theirs = title(), title()
+    await new_deal(stand, "mgr-1", title=mine)
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD, viewport=TABLET)
+    other = await new_deal(stand, "mgr-2", title=theirs)  # while Ivan's board is open
+    await card(ivan, mine).wait_for()
+    await new_deal(stand, "mgr-1", title=mine + " 2")  # a live event Ivan does see ...
+    await card(ivan, mine + " 2").wait_for()
+    assert await card(ivan, theirs).count() == 0  # ... and Maria's came before it
+    await ivan.reload()
+    await card(ivan, mine).wait_for()
+    assert await card(ivan, theirs).count() == 0
+    await shot(ivan, "board-tablet")
+    reply = await ivan.goto(f"{stand.url}/deals/{other['id']}")
+    assert reply is not None and reply.status == 404
+    await ivan.context.close()
+
+
+async def test_the_deal_card_edits_logs_a_contact_attempt_and_moves_by_keyboard(
+    stand: Door, browser: Any
+) -> None:
+    name = title()
+    await new_deal(stand, "mgr-1", title=name, requirements="кирпич М150")
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    await card(ivan, name).get_by_role("link", name=name).focus()
+    await ivan.keyboard.press("Enter")
+    await ivan.get_by_role("heading", name=name).wait_for()
+    await ivan.get_by_label("Как платит").select_option(label="По счёту")
+    await ivan.get_by_label("Сегментация").fill("Строители")
+    await ivan.get_by_role("button", name="Сохранить").click()
+    await ivan.get_by_role("status").filter(has_text="Сохранено").wait_for()
+    await ivan.get_by_label("Заметка").fill("Не взял трубку")
+    await ivan.get_by_role("button", name="Не удалось связаться").click()
+    await ivan.get_by_text("Неудачных попыток на этой стадии: 1").wait_for()
+    assert await ivan.get_by_label("Сегментация").input_value() == "Строители"
+    await shot(ivan, "deal-card", full=True)
+    # A move without dragging: the stage from a list, with the keyboard.
+    await ivan.get_by_label("На стадию").select_option(label="Обрабатываем запрос")
+    await ivan.get_by_label("На стадию").press("Tab")
+    await ivan.keyboard.press("Enter")
+    await ivan.locator(".stage-pill", has_text="Обрабатываем запрос").wait_for()
+    await ivan.context.close()
+
+
+async def test_my_tasks_complete_and_comment(stand: Door, browser: Any) -> None:
+    name = title()
+    deal = await new_deal(stand, "mgr-1", title=name)
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    async with stand.as_user("mgr-1") as http:
+        start = time.monotonic()
+        while time.monotonic() - start < 10:
+            tasks = (await http.get("/api/tasks", params={"deal_id": deal["id"]})).json()
+            if tasks["items"]:
+                break
+    await ivan.get_by_role("link", name="Мои задачи").click()
+    await ivan.get_by_role("heading", name="Мои задачи").wait_for()
+    row = ivan.get_by_role("listitem").filter(has=ivan.get_by_role("link", name=name))
+    await row.first.wait_for()
+    await shot(ivan, "tasks")
+    await row.first.get_by_role("button", name="Выполнить").click()
+    await ivan.get_by_text("выполнена").first.wait_for()
+    await ivan.context.close()
+
+
+async def test_the_rop_view_report_totals_equal_the_analytics_query(
+    stand: Door, browser: Any
+) -> None:
+    anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
+    await anna.get_by_role("link", name="РОП").click()
+    await anna.get_by_role("heading", name="Воронка за период").wait_for()
+    start = await anna.get_by_label("С", exact=True).input_value()
+    end = await anna.get_by_label("По", exact=True).input_value()
+    shown = await anna.get_by_role("definition").all_inner_texts()
+    async with stand.as_user("rop-1") as http:
+        day_after = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
+        report = (
+            await http.get("/api/reports/funnel", params={"from": start, "to": day_after})
+        ).json()["report"]
+    assert shown[0] == str(report["created"]) and report["created"] > 0
+    assert shown[1] == str(report["won"]["count"])
+    await anna.wait_for_function("document.querySelectorAll('canvas').length >= 3")
+    await shot(anna, "rop", full=True)
+    await anna.context.close()
