@@ -43,6 +43,7 @@ class Scenario:
     dup_every: int = 0
     needs_servers: bool = False
     window: float | None = None
+    via_gateway: bool = False  # the leads come over HTTP, through the gateway
 
 
 def _moments(count: int, seconds: float) -> list[float]:
@@ -132,4 +133,5 @@ SCENARIOS = [
     Scenario("poison among good leads", nothing, poison_every=10),
     Scenario("duplicates with new message ids", nothing, dup_every=4),
     Scenario("relay down > duplicate window", relay_down, window=6.0),
+    Scenario("gateway killed under intake load x3", sigkill("gateway", 3), via_gateway=True),
 ]

@@ -24,13 +24,15 @@ import nats
 import yaml
 
 from bench.cluster import NatsCluster
+from bench.door import make_token
 from bench.fault_cases import CLUSTER, SCENARIOS, Scenario, Scene
 from bench.fault_checks import Outcome, verify, wait_settled
+from bench.http_stream import HttpLeadStream
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import machine_line
-from bench.stream import LeadStream
+from bench.stream import SOURCE, LeadStream
 from crm_shared.bus import DUPLICATE_WINDOW_ENV, STREAMS, ensure_streams
-from crm_shared.devstack import DevStack
+from crm_shared.devstack import DevStack, free_port
 
 DATA = ROOT / ".crm-data" / "faults"
 FAST = {
@@ -106,16 +108,27 @@ async def run_scenario(
     if scenario.window is not None:
         env[DUPLICATE_WINDOW_ENV] = str(scenario.window)
     tag = "-" + "".join(c if c.isalnum() else "_" for c in scenario.name)
+    names = [*PACKAGES, "gateway"] if scenario.via_gateway else list(PACKAGES)
+    if scenario.via_gateway:  # the same port after every restart, as behind a proxy
+        env["CRM_GATEWAY_PORT"] = str(free_port())
     services = {
         name + (f"-{r + 1}" if r else ""): Service(name, env, log_dir, tag=f"{tag}-{r + 1}")
-        for name in PACKAGES
+        for name in names
         for r in range(replicas)
     }
     stream = LeadStream(client_url, prefix=f"f{int(started)}", rate=rate)
     scene = Scene(services, stream, seconds, stack=stack, window=scenario.window)
     try:
         if migrate:
-            await asyncio.gather(*(asyncio.to_thread(services[n].migrate) for n in PACKAGES))
+            await asyncio.gather(*(asyncio.to_thread(services[n].migrate) for n in names))
+        if scenario.via_gateway:
+            token = await asyncio.to_thread(
+                make_token, services["gateway"].env, SOURCE, "leads:write"
+            )
+            stream = scene.stream = HttpLeadStream(
+                client_url, prefix=stream.prefix, rate=rate,
+                port=int(env["CRM_GATEWAY_PORT"]), token=token,
+            )  # fmt: skip
         for svc in services.values():
             svc.start()
         await asyncio.gather(*(svc.wait_healthy() for svc in services.values()))

@@ -24,6 +24,8 @@ from crm_shared.devstack import free_port
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {"deal-service": "deal_service", "task-service": "task_service", "notifier": "notifier"}
 SCHEMAS = {"deal-service": "deal", "task-service": "task", "notifier": "notifier"}
+# The HTTP door runs only in the phases and faults that go through it.
+ALL_PACKAGES = {**PACKAGES, "gateway": "gateway"}
 _LIVE: set[subprocess.Popen[bytes]] = set()
 
 
@@ -40,7 +42,7 @@ class Service:
 
     def __init__(self, name: str, env: dict[str, str], log_dir: Path, *, tag: str = "") -> None:
         self.name = name
-        self.package = PACKAGES[name]
+        self.package = ALL_PACKAGES[name]
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
         self.log_path = log_dir / f"{name}{tag}.log"
         self.proc: subprocess.Popen[bytes] | None = None

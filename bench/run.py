@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import ceilings, e2e, funnel, overdue
+from bench import ceilings, door, e2e, funnel, overdue, sse
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import Report, machine_line
-from crm_shared.devstack import DevStack, EmbeddedNats
+from crm_shared.devstack import DevStack, EmbeddedNats, free_port
 
 DATA = ROOT / ".crm-data" / "bench"
 RESULTS = ROOT / "bench-results.json"
 TARGET_RATE, TARGET_RATE_SYNC = 1_500.0, 600.0
 TARGET_P99_MS, TARGET_OVERDUE_MS, TARGET_FUNNEL_MS, TARGET_RSS_MB = 30.0, 1_000.0, 1_000.0, 200.0
+TARGET_HTTP_RATE, TARGET_HTTP_P99_MS, TARGET_SSE_P99_MS = 1_000.0, 50.0, 250.0
+PHASES = ("main", "gateway", "sync")
 
 
 async def start_services(names: list[str], env: dict[str, str], tag: str) -> dict[str, Service]:
@@ -112,6 +115,45 @@ async def funnel_figure(
     report.add(name, ms, "ms", below=TARGET_FUNNEL_MS, note="" if timing.ok else "refused")
 
 
+async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack) -> None:
+    """The HTTP door (issue 14): lead intake end to end and at 200/s, the SSE fan-out."""
+    db = await create_database(stack.database_url, "bench_gateway")
+    port = free_port()
+    env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
+    svc = await start_services([*PACKAGES, "gateway"], env, "-gateway")
+    try:
+        token = await asyncio.to_thread(
+            door.make_token, {**os.environ, **env}, "bench-http", "leads:write,events:read"
+        )
+        tp = await door.http_throughput(stack.nats_url, port, token, args.http_leads, "http-tp")
+        print(f"  [gateway] {args.http_leads} HTTP leads end to end: {tp.rate:,.0f}/s", flush=True)
+        await e2e.quiesce(stack.nats_url, db)
+        lat = await door.http_latency(stack.nats_url, port, token, "http-lat", offset=tp.leads)
+        print(f"  [gateway] at 200/s: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms", flush=True)
+        await e2e.quiesce(stack.nats_url, db)
+        fan = await sse.sse_fanout(stack.nats_url, port, token, "sse", clients=args.sse_clients)
+        print(f"  [gateway] SSE to {fan.clients} clients: p99 {fan.p99_ms:.0f} ms", flush=True)
+        rss = svc["gateway"].rss_mb()
+    finally:
+        for s in svc.values():
+            s.stop()
+    report.details["gateway"] = {
+        "throughput": {**asdict(tp), "rate": tp.rate},
+        "latency": asdict(lat),
+        "sse": asdict(fan),
+    }
+    report.add(f"HTTP lead intake end to end ({tp.leads:,} POST → TaskOpened)", tp.rate,
+               "leads/s", at_least=TARGET_HTTP_RATE, note=f"{tp.refused} refused")  # fmt: skip
+    report.add("HTTP lead → task p50 at 200 leads/s", lat.p50_ms, "ms")
+    report.add("HTTP lead → task p99 at 200 leads/s", lat.p99_ms, "ms", below=TARGET_HTTP_P99_MS)
+    report.add("HTTP lead answered (202) p99 at 200 leads/s", lat.answer_p99_ms, "ms")
+    note = f"{fan.received}/{fan.expected} received"
+    report.add(f"StageChanged to {fan.clients} SSE clients p50", fan.p50_ms, "ms", note=note)
+    report.add(f"StageChanged to {fan.clients} SSE clients p99", fan.p99_ms, "ms",
+               below=TARGET_SSE_P99_MS, note=note)  # fmt: skip
+    report.add("Resident memory, gateway", rss, "MB", below=TARGET_RSS_MB)
+
+
 async def sync_run(report: Report, args: argparse.Namespace, database_url: str) -> None:
     """A second NATS with `sync_interval: always`: its ceiling and the end-to-end figures."""
     with EmbeddedNats(DATA / "sync", sync_always=True) as nats_sync:
@@ -141,9 +183,13 @@ async def run(args: argparse.Namespace) -> Report:
     with stack:
         assert stack.nats is not None
         print(f"servers up: {stack.nats_url}, {stack.database_url}", flush=True)
-        await main_run(report, args, stack)
+        if "main" in args.phases:
+            await main_run(report, args, stack)
+        if "gateway" in args.phases:
+            await gateway_run(report, args, stack)
         stack.nats.stop()  # one NATS at a time, so the two runs do not share the CPU
-        await sync_run(report, args, stack.database_url)
+        if "sync" in args.phases:
+            await sync_run(report, args, stack.database_url)
     # The servers' data (a million deals, the streams) is gigabytes; the logs stay.
     for name in ("main", "sync"):
         shutil.rmtree(DATA / name, ignore_errors=True)
@@ -156,6 +202,12 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument("--watched", type=int, default=100_000)
     parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--http-leads", type=int, default=20_000)
+    parser.add_argument("--sse-clients", type=int, default=200)
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), type=lambda v: v.split(","),
+        help=f"comma-separated, of {', '.join(PHASES)}",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.monotonic()

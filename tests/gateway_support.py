@@ -63,7 +63,7 @@ def gateway_settings(infra: Any, **overrides: Any) -> Settings:
     return replace(Settings.from_env(), common=common, http_port=0, **overrides)
 
 
-async def set_passwords(infra: Any, *user_ids: str, password: str = PASSWORD) -> None:
+async def give_passwords(infra: Any, *user_ids: str, password: str = PASSWORD) -> None:
     """Give configured users a password."""
     pool = await create_pool(infra.database_url, min_size=1, max_size=2)
     try:
@@ -74,17 +74,20 @@ async def set_passwords(infra: Any, *user_ids: str, password: str = PASSWORD) ->
 
 
 @contextlib.asynccontextmanager
-async def door(infra: Any, *, services: bool = True, **overrides: Any) -> AsyncIterator[Door]:
+async def door(
+    infra: Any, *, services: bool = True, set_passwords: bool = True, **overrides: Any
+) -> AsyncIterator[Door]:
     """The gateway (and, unless told otherwise, the three services) running."""
     names = ("deal-service", "task-service", "notifier") if services else ()
     async with running(infra, *names):
         gw = Gateway(gateway_settings(infra, **overrides), load_config())
         await gw.start()
         try:
-            await set_passwords(infra, "rop-1", "mgr-1", "mgr-2")
+            if set_passwords:
+                await give_passwords(infra, "rop-1", "mgr-1", "mgr-2")
             yield Door(gw, f"http://127.0.0.1:{gw.http_port}")
         finally:
             await gw.stop()
 
 
-__all__ = ["Door", "TokenStore", "door", "set_passwords"]
+__all__ = ["Door", "TokenStore", "door", "give_passwords"]

@@ -41,3 +41,11 @@ async def test_poison_and_duplicates_among_good_leads(clean: Any, tmp_path: Path
 @pytest.mark.slow
 async def test_task_service_killed_twice_mid_stream(clean: Any, tmp_path: Path) -> None:
     await _run(Scenario("SIGKILL task-service x2", sigkill("task-service", 2)), clean, tmp_path)
+
+
+@pytest.mark.slow
+async def test_gateway_killed_under_intake_load_loses_no_acknowledged_lead(
+    clean: Any, tmp_path: Path
+) -> None:
+    scenario = Scenario("SIGKILL gateway x2", sigkill("gateway", 2), via_gateway=True)
+    await _run(scenario, clean, tmp_path)

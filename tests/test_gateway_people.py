@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from crm_shared import launcher
 from crm_shared.db import asyncpg_dsn
 from tests.gateway_support import PASSWORD, door
 
@@ -108,3 +111,37 @@ async def test_set_password_from_the_command_line(clean: Any) -> None:
         assert ok.status_code == 200
     unknown = await asyncio.to_thread(_set_password, "nobody", env)
     assert unknown.returncode == 1 and b"no user" in unknown.stderr
+
+
+def _migrate(env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", "migrate"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_the_dev_stack_makes_a_password_for_every_user_once(
+    clean: Any, tmp_path: Path
+) -> None:
+    kept = tmp_path / "gateway-dev-passwords.json"
+    env = {
+        **os.environ,
+        "CRM_DATABASE_URL": clean.database_url,
+        "CRM_GATEWAY_DEV_PASSWORDS": str(kept),
+    }
+    done = await asyncio.to_thread(_migrate, env)
+    assert done.returncode == 0, done.stderr
+    passwords = json.loads(kept.read_text())
+    assert set(passwords) == {"rop-1", "mgr-1", "mgr-2"}
+    assert kept.stat().st_mode & 0o077 == 0  # only its owner reads it
+    again = await asyncio.to_thread(_migrate, env)
+    assert again.returncode == 0 and json.loads(kept.read_text()) == passwords
+    # what the launcher's banner prints
+    lines = launcher._dev_passwords(kept)
+    assert any("mgr-1" in line and passwords["mgr-1"] in line for line in lines)
+    async with door(clean, services=False, set_passwords=False) as d, d.client() as http:
+        body = {"user_id": "mgr-2", "password": passwords["mgr-2"]}
+        assert (await http.post("/api/session", json=body)).status_code == 200

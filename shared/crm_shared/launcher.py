@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib.util
+import json
 import os
 import signal
 import subprocess
@@ -29,7 +30,11 @@ SERVICES: list[Service] = [
     ("deal-service", "deal_service", 9101),
     ("task-service", "task_service", 9102),
     ("notifier", "notifier", 9103),
+    ("gateway", "gateway", 9104),
 ]
+# The dev stack's sign-in passwords, made once by `python -m gateway migrate` (one per
+# configured user) and kept under the data dir, so a newcomer can sign in at once.
+DEV_PASSWORDS = "gateway-dev-passwords.json"
 DEFAULT_NATS_PORT = 4322
 DEFAULT_PG_PORT = 5532
 MIGRATE_NOTHING_TO_DO = 3  # exit code of `python -m <pkg> migrate` when a service has no migrations
@@ -153,8 +158,22 @@ def _print_banner(stack: DevStack, running: Sequence[_Running]) -> None:
         lines.append(f"  {r.name:<14} pid {r.proc.pid:<8} metrics {metrics}")
     if not running:
         lines.append("  (no service could be started)")
+    if any(r.name == "gateway" for r in running):
+        port = os.environ.get("CRM_GATEWAY_PORT", "8000")
+        lines.append(
+            f"  Board      http://127.0.0.1:{port}  (API http://127.0.0.1:{port}/api/docs)"
+        )
+        lines += _dev_passwords(stack.data_dir / DEV_PASSWORDS)
     lines += ["Ctrl-C stops everything.", "=" * 72, ""]
     print("\n".join(lines), flush=True)
+
+
+def _dev_passwords(path: Path) -> list[str]:
+    try:
+        passwords: dict[str, str] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [f"  Sign in    {user:<10} {pw}" for user, pw in passwords.items()]
 
 
 def _watch(running: Sequence[_Running]) -> int:
@@ -190,6 +209,8 @@ def main(services: Sequence[Service] | None = None) -> int:
             print(f"starting embedded servers (data in {stack.data_dir}) ...", flush=True)
         stack.start()
         env = {**os.environ, **stack.env(), "PYTHONUNBUFFERED": "1"}
+        if stack.postgres is not None:  # our own dev database: make sign-in passwords
+            env.setdefault("CRM_GATEWAY_DEV_PASSWORDS", str(stack.data_dir / DEV_PASSWORDS))
         ready: list[Service] = []
         for name, package, port in services:
             reason = _runnable(package)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections import deque
@@ -32,13 +33,32 @@ SUBJECTS = ["crm.deal.>", "crm.task.>"]
 QUEUE_SIZE = 10_000
 
 
-@dataclass(frozen=True)
 class FeedEvent:
-    """One event of the stream, ready to send."""
+    """One event of the stream, encoded once as an SSE frame for every listener.
 
-    seq: int
-    owner: str | None
-    frame: bytes
+    Whose it is (`owner`) needs the JSON parsed; that is done only when a listener that does
+    not see everything asks, so a feed followed by РОПs and tokens alone parses nothing.
+    """
+
+    __slots__ = ("__dict__", "frame", "raw", "seq")
+
+    def __init__(self, seq: int, raw: bytes) -> None:
+        self.seq = seq
+        self.raw = raw
+        start = raw.find(b'"type":"')
+        end = raw.find(b'"', start + 8) if start >= 0 else -1
+        kind = raw[start + 8 : end] if start >= 0 and end > 0 else b"message"
+        data = raw.replace(b"\r", b"").replace(b"\n", b"\ndata: ")
+        self.frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, kind, data)
+
+    @functools.cached_property
+    def owner(self) -> str | None:
+        """The user the event's deal or task belongs to."""
+        try:
+            data = json.loads(self.raw).get("data")
+        except (ValueError, AttributeError):
+            return None
+        return owner_of(data) if isinstance(data, dict) else None
 
 
 @dataclass(eq=False)
@@ -49,17 +69,6 @@ class Listener:
     queue: asyncio.Queue[FeedEvent | None] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
-
-
-def _frame(seq: int, raw: bytes) -> FeedEvent:
-    try:
-        event = json.loads(raw)
-        kind, data = str(event.get("type", "message")), event.get("data") or {}
-    except ValueError:
-        kind, data = "message", {}
-    text = raw.decode(errors="replace").replace("\r", "").replace("\n", "\ndata: ")
-    frame = f"id: {seq}\nevent: {kind}\ndata: {text}\n\n".encode()
-    return FeedEvent(seq, owner_of(data) if isinstance(data, dict) else None, frame)
 
 
 class EventHub:
@@ -103,11 +112,11 @@ class EventHub:
         seq = int(msg.metadata.sequence.stream)
         if seq <= self.last_seq:
             return
-        event = _frame(seq, msg.data)
+        event = FeedEvent(seq, msg.data)
         self.recent.append(event)
         self.last_seq = seq
         for listener in list(self.listeners):
-            if may_see(listener.principal, event.owner):
+            if listener.principal.sees_everything or may_see(listener.principal, event.owner):
                 try:
                     listener.queue.put_nowait(event)
                 except asyncio.QueueFull:
@@ -139,7 +148,7 @@ class EventHub:
         try:
             if after is not None and after < upto:
                 async for missed in self._gap(after, upto):
-                    if may_see(principal, missed.owner):
+                    if principal.sees_everything or may_see(principal, missed.owner):
                         yield missed
             while True:
                 try:
@@ -185,7 +194,7 @@ class EventHub:
                 seq = int(msg.metadata.sequence.stream)
                 if seq > upto:
                     return
-                yield _frame(seq, msg.data)
+                yield FeedEvent(seq, msg.data)
                 if seq == upto:
                     return
         finally:
