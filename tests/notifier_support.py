@@ -13,7 +13,10 @@ import email
 import email.policy
 import json
 import os
+import shutil
 import socket
+import ssl
+import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 import yaml
 from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
@@ -59,6 +63,7 @@ def config_data(
     *,
     deadline: int = 1,
     smtp_port: int | None = None,
+    smtp: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The shipped configuration with every deadline `deadline` seconds and the given channels."""
     text = resources.files("crm_shared").joinpath("default_config.yaml").read_text("utf-8")
@@ -71,6 +76,7 @@ def config_data(
             user["channels"] = channels[user["id"]]
     if smtp_port is not None:
         data["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "sender": "crm@example.ru"}
+        data["smtp"].update(smtp or {})
     return data
 
 
@@ -225,13 +231,45 @@ class Receiver:
             writer.close()
 
 
-class Mailbox:
-    """A real SMTP server (aiosmtpd) that keeps what it receives."""
+def tls_server(tmp: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for 127.0.0.1 with a fresh self-signed certificate (openssl), and
+    the certificate's path, for the client to trust."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp / "cert.pem", tmp / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert
 
-    def __init__(self) -> None:
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) that keeps what it receives.
+
+    With `tls` (a server context, see `tls_server`) it offers STARTTLS, and with
+    `require_tls` it refuses mail on a session that did not upgrade. `tls_sessions` says,
+    per message, whether it came over TLS.
+    """
+
+    def __init__(self, tls: ssl.SSLContext | None = None, *, require_tls: bool = False) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.tls_sessions: list[bool] = []
         self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=tls,
+            require_starttls=require_tls,
+        )
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
@@ -239,6 +277,7 @@ class Mailbox:
         assert isinstance(message, email.message.EmailMessage)
         message["X-Rcpt-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
+        self.tls_sessions.append(session.ssl is not None)
         return "250 OK"
 
     def __enter__(self) -> Mailbox:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, timedelta
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest

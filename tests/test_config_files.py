@@ -170,6 +170,23 @@ BAD_FILES: dict[str, tuple[Mutation, list[str]]] = {
         _set("pipeline.stages.7.comment_required", True),
         ["pipeline.stages[7].comment_required: only failure stages"],
     ),
+    "a lead source named other": (
+        _set("lead_sources", ["site", "other"]),
+        ["lead_sources[1]:", "not 'other'"],
+    ),
+    "a lead source with spaces": (
+        _set("lead_sources", ["our site"]),
+        ["lead_sources[0]: 'our site' is not a lead source name"],
+    ),
+    "stream max_bytes not a size": (
+        _set("streams", {"max_bytes": "lots"}),
+        ["streams.max_bytes:"],
+    ),
+    "stream max_bytes: yes": (_set("streams", {"max_bytes": True}), ["streams.max_bytes:"]),
+    "dead letters kept for months": (
+        _set("streams", {"dead_letter_max_age": "P1M"}),
+        ["streams.dead_letter_max_age: 'P1M' is not a duration"],
+    ),
     "two problems at once": (
         _append("users", lambda d: dict(d["users"][1])),
         ["users[3].id: duplicate user id 'mgr-1'"],

@@ -176,6 +176,8 @@ async def test_services_run_under_their_own_users(clean: Any, single: _Single) -
                 "task.complete", actor_id=task["responsible_id"], task_id=task["id"]
             )
             assert done["ok"], done
+            failed = await cli.request("crm.query.notify.deliveries", {})  # `crm delivery list`
+            assert failed["ok"] and failed["total"] == 0, failed
         finally:
             await cli.close()
     assert single.violations() == []

@@ -34,11 +34,11 @@ def test_configurations_are_valid() -> None:
 
 def test_rules_are_valid() -> None:
     out = promtool("check", "rules", "alerts.yml")
-    assert "SUCCESS: 7 rules found" in out
+    assert "SUCCESS: 8 rules found" in out
 
 
 def test_rules_behave_as_their_unit_tests_say() -> None:
-    # Alerts (down, dead letters, outbox age, stalled consumers, overdue surge) and the
-    # dashboards' way of counting a period's events.
+    # Alerts (down, dead letters, outbox age, stalled consumers, failed deliveries, overdue
+    # surge) and the dashboards' way of counting a period's events.
     out = promtool("test", "rules", "alerts_test.yml", "dashboard_queries_test.yml")
     assert "SUCCESS" in out

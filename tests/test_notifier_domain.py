@@ -13,9 +13,11 @@ from crm_shared.dto import Task
 from crm_shared.events import MoveRejected, RejectionError
 from notifier.adapters.webhook import signed_headers
 from notifier.domain.delivery import (
+    RETRY_AFTER_CAP,
     RetryPolicy,
     Verdict,
     backoff_delay,
+    judge_failure,
     judge_http,
     parse_retry_after,
 )
@@ -28,7 +30,7 @@ from notifier.domain.messages import (
 from tests.notifier_support import whsec
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-POLICY = RetryPolicy(base=1.0, cap=60.0, failing_after=5)
+POLICY = RetryPolicy(base=1.0, cap=60.0, max_attempts=5)
 
 
 def _task(**fields: object) -> Task:
@@ -100,6 +102,26 @@ def test_retry_after_as_seconds_or_http_date() -> None:
     assert parse_retry_after(None, NOW) is None
 
 
+def test_retry_after_garbage_is_ignored_and_long_waits_capped() -> None:
+    past = format_datetime(NOW - timedelta(days=1), usegmt=True)
+    assert parse_retry_after(past, NOW) == 0.0
+    assert parse_retry_after("9" * 40, NOW) == RETRY_AFTER_CAP
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", NOW) == RETRY_AFTER_CAP
+    for garbage in (
+        "-5",
+        "1.5",
+        "²",  # str.isdigit() says yes, float() says no
+        "٣",
+        "9" * 5000,
+        "Wed, 21 Oct 99999 07:28:00 GMT",
+        "Wed, 99 Oct 2015 07:28:00 GMT",
+        "Wed, 21 Oct 2015 07:28:00",  # no zone
+        "\x00",
+        "   ",
+    ):
+        assert parse_retry_after(garbage, NOW) is None, garbage
+
+
 def test_http_verdicts() -> None:
     def judge(status: int | None, retry_after: str | None = None) -> tuple[Verdict, float]:
         d = judge_http(status, retry_after, 1, POLICY, NOW, lambda: 0.0)
@@ -110,6 +132,19 @@ def test_http_verdicts() -> None:
     assert judge(500) == (Verdict.retry, 0.5)
     assert judge(429, "3") == (Verdict.retry, 3.0)
     assert judge(None) == (Verdict.retry, 0.5)
+    assert judge(503, "garbage") == (Verdict.retry, 0.5)
+
+
+def test_a_delivery_fails_after_max_attempts() -> None:
+    def verdict(attempt: int, status: int | None = 500) -> Verdict:
+        return judge_http(status, "1", attempt, POLICY, NOW, lambda: 0.0).verdict
+
+    assert [verdict(n) for n in range(1, 7)] == [Verdict.retry] * 4 + [Verdict.fail] * 2
+    assert verdict(5, None) == Verdict.fail
+    assert verdict(5, 200) == Verdict.delivered  # the last attempt may still succeed
+    assert verdict(9, 410) == Verdict.disable
+    assert judge_failure(4, POLICY, lambda: 0.0).verdict == Verdict.retry
+    assert judge_failure(5, POLICY, lambda: 0.0).verdict == Verdict.fail
 
 
 def test_signature_verifies_with_the_reference_package() -> None:

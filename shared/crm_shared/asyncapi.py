@@ -19,6 +19,7 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel, create_model
 
 from crm_shared import commands as c
+from crm_shared import delivery_commands as dc
 from crm_shared import events as e
 from crm_shared.envelope import CloudEvent
 
@@ -56,6 +57,8 @@ REQUESTS: list[tuple[type[c.Strict], str, str]] = [
     (c.CompleteTask, "task-service", "task"),
     (c.ListTasks, "task-service", "items, next_cursor"),
     (c.OverdueTasksQuery, "task-service", "items, total"),
+    (dc.ListDeliveries, "notifier", "items, total"),
+    (dc.RetryDeliveries, "notifier", "retried, not_retried"),
 ]
 REPLY_NOTE = (
     ' Request/reply (core NATS). Reply: {"ok": true, %s} or {"ok": false, "error": {"code", '

@@ -18,6 +18,9 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
+from crm_shared.config import StreamSettings
+from crm_shared.redact import mask_pii
+
 log = logging.getLogger(__name__)
 
 # A re-published event (same Nats-Msg-Id) within this window is dropped by the stream. The
@@ -40,6 +43,7 @@ STREAMS: dict[str, list[str]] = {
     "CRM_NOTIFY": ["crm.notify.>"],
     "CRM_DLQ": ["crm.dlq.>"],
 }
+DLQ_STREAM = "CRM_DLQ"
 
 
 async def connect(url: str, name: str) -> NatsClient:
@@ -64,21 +68,34 @@ async def connect(url: str, name: str) -> NatsClient:
     raise ConnectionError(f"NATS not reachable at {url}")
 
 
-async def ensure_streams(js: JetStreamContext, *, replicas: int | None = None) -> None:
-    """Create or update the project's streams (idempotent; every service calls it at start).
+async def ensure_streams(
+    js: JetStreamContext, *, replicas: int | None = None, limits: StreamSettings | None = None
+) -> None:
+    """Create the project's streams that are missing (idempotent; every service calls it at start).
 
+    A stream is created with `limits` (the configuration's `streams` section; its defaults
+    when None): `max_bytes` on each, `dead_letter_max_age` on CRM_DLQ. A stream that exists
+    keeps its own configuration, limits included, so that what an operator set survives a
+    service start; it is only updated to take a subject it lacks, or to more replicas.
     `replicas` defaults to CRM_STREAM_REPLICAS (1). An existing stream is never scaled down:
     a service starting with the default must not turn an operator's R3 streams into R1.
     """
     wanted = replicas if replicas is not None else int(os.environ.get("CRM_STREAM_REPLICAS", "1"))
+    limits = limits or StreamSettings()
     for name, subjects in STREAMS.items():
         try:
             info = await js.stream_info(name)
         except NotFoundError:
-            await _create_stream(js, _stream_config(name, subjects, wanted))
-        else:
-            current = info.config.num_replicas or 1
-            await js.update_stream(_stream_config(name, subjects, max(current, wanted)))
+            await _create_stream(js, _stream_config(name, subjects, wanted, limits))
+            continue
+        config = info.config
+        have = list(config.subjects or [])
+        missing = [subject for subject in subjects if subject not in have]
+        current = config.num_replicas or 1
+        if missing or current < wanted:
+            config.subjects = have + missing
+            config.num_replicas = max(current, wanted)
+            await js.update_stream(config)
 
 
 async def _create_stream(js: JetStreamContext, config: StreamConfig, attempts: int = 20) -> None:
@@ -94,19 +111,40 @@ async def _create_stream(js: JetStreamContext, config: StreamConfig, attempts: i
             with contextlib.suppress(BadRequestError):
                 await js.add_stream(config)
             return
-        except ServerError:
+        except ServerError as exc:
+            if exc.err_code == _NO_STORAGE:
+                raise StreamStorageError(
+                    f"stream {config.name}: the NATS server cannot reserve streams.max_bytes "
+                    f"= {config.max_bytes} bytes for it ({exc.description}). Lower "
+                    "streams.max_bytes in the configuration, or give JetStream more room "
+                    "(max_file_store, or free disk space: its default is 75% of what is free)"
+                ) from None
             if attempt == attempts - 1:
                 raise
             await asyncio.sleep(0.1)
 
 
-def _stream_config(name: str, subjects: list[str], replicas: int) -> StreamConfig:
+class StreamStorageError(RuntimeError):
+    """The server cannot reserve a new stream's max_bytes: the limits must fit its storage."""
+
+
+# JetStream's "insufficient storage resources available": every stream's max_bytes is
+# reserved from the server's max_file_store when the stream is created.
+_NO_STORAGE = 10047
+
+
+def _stream_config(
+    name: str, subjects: list[str], replicas: int, limits: StreamSettings
+) -> StreamConfig:
+    max_age = limits.dead_letter_max_age if name == DLQ_STREAM else None
     return StreamConfig(
         name=name,
         subjects=subjects,
         storage=StorageType.FILE,
         duplicate_window=duplicate_window().total_seconds(),
         num_replicas=replicas,
+        max_bytes=int(limits.max_bytes),
+        max_age=max_age.total_seconds() if max_age else None,
     )
 
 
@@ -120,8 +158,10 @@ async def dead_letter(js: JetStreamContext, service: str, msg: Msg, reason: str)
 
     The body is JSON so that a person can read it; the original bytes are kept as text when
     they are UTF-8 and as base64 otherwise. The id keeps a redelivered poison message from
-    being dead-lettered twice.
+    being dead-lettered twice. Phones and e-mail addresses in the reason are masked, as it
+    is read in logs and dashboards (the original keeps them, for a replay).
     """
+    reason = mask_pii(reason)
     try:
         original, encoding = msg.data.decode(), "utf-8"
     except UnicodeDecodeError:

@@ -22,6 +22,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from crm_shared.bus import connect, ensure_streams
+from crm_shared.config import StreamSettings
 from crm_shared.consumer import BatchConsumer
 from crm_shared.db import create_pool
 from crm_shared.inbox import InboxPruner
@@ -35,8 +36,16 @@ log = logging.getLogger(__name__)
 class Runtime:
     """The connections and background loops of one service process."""
 
-    def __init__(self, name: str, schema: str, settings: ServiceSettings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        name: str,
+        schema: str,
+        settings: ServiceSettings,
+        metrics: Metrics,
+        streams: StreamSettings | None = None,
+    ) -> None:
         self.name = name
+        self.streams = streams  # limits of the streams this process may have to create
         self.schema = schema
         self.settings = settings
         self.metrics = metrics
@@ -55,7 +64,7 @@ class Runtime:
         self.pool = await create_pool(self.settings.database_url)
         self.nc = await connect(self.settings.nats_url, self.name)
         self.js = self.nc.jetstream(timeout=10)
-        await ensure_streams(self.js)
+        await ensure_streams(self.js, limits=self.streams)
         self.relay = OutboxRelay(self.pool, self.schema, self.js, self.metrics)
 
     def uow(self) -> UnitOfWork:

@@ -30,7 +30,8 @@ class DealService:
     def __init__(self, settings: Settings, config: CrmConfig | None = None) -> None:
         self.settings = settings
         self.config = config or load_config(settings.common.config_path)
-        self.runtime = Runtime(NAME, SCHEMA, settings.common, DealMetrics())
+        metrics = DealMetrics(self.config.lead_sources)
+        self.runtime = Runtime(NAME, SCHEMA, settings.common, metrics, self.config.streams)
         self.ctx: Context
 
     async def start(self) -> None:

@@ -6,6 +6,7 @@ import logging
 import sys
 
 from crm_shared.cli import run_service
+from crm_shared.redact import install_pii_filter
 from notifier.bootstrap import NotifierService, migrate
 from notifier.settings import Settings
 
@@ -22,4 +23,5 @@ def main() -> int:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install_pii_filter()  # no phone or e-mail address in a log line
     sys.exit(main())

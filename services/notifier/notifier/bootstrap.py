@@ -16,6 +16,7 @@ from notifier.adapters.webhook import WebhookSender
 from notifier.domain.delivery import RetryPolicy
 from notifier.entrypoints.consumers import STREAM, move_rejected_consumer, task_consumer
 from notifier.entrypoints.gauges import GaugeRefresher
+from notifier.entrypoints.rpc import build_router
 from notifier.entrypoints.watcher import OverdueWatcher
 from notifier.entrypoints.worker import DeliveryWorker
 from notifier.handlers.context import Context
@@ -37,7 +38,9 @@ class NotifierService:
     def __init__(self, settings: Settings, config: CrmConfig | None = None) -> None:
         self.settings = settings
         self.config = config or load_config(settings.common.config_path)
-        self.runtime = Runtime(NAME, SCHEMA, settings.common, NotifierMetrics())
+        self.runtime = Runtime(
+            NAME, SCHEMA, settings.common, NotifierMetrics(), self.config.streams
+        )
         self.ctx: Context
         self.watcher: OverdueWatcher
         self.worker: DeliveryWorker
@@ -45,7 +48,8 @@ class NotifierService:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Connect, consume task events and refused moves, watch deadlines, deliver."""
+        """Connect, consume task events and refused moves, watch deadlines, deliver, and
+        answer the delivery administration requests."""
         s, rt = self.settings, self.runtime
         await rt.connect()
         assert isinstance(rt.metrics, NotifierMetrics)
@@ -75,7 +79,7 @@ class NotifierService:
         ctx.deadline_added = self.watcher.deadline_added
         ctx.deliveries_added = self.worker.wake
         await rt.start(
-            [],
+            [build_router(ctx)],
             [
                 task_consumer(rt.nc, rt.js, ctx, s.batch_size),
                 move_rejected_consumer(rt.nc, rt.js, ctx, s.batch_size),

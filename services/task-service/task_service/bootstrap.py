@@ -32,7 +32,7 @@ class TaskService:
     def __init__(self, settings: Settings, config: CrmConfig | None = None) -> None:
         self.settings = settings
         self.config = config or load_config(settings.common.config_path)
-        self.runtime = Runtime(NAME, SCHEMA, settings.common, TaskMetrics())
+        self.runtime = Runtime(NAME, SCHEMA, settings.common, TaskMetrics(), self.config.streams)
         self.ctx: Context
         self._gauges: asyncio.Task[None] | None = None
 

@@ -43,10 +43,12 @@ from .pipeline import (
     StageTask,
 )
 from .root import CrmConfig, UnknownStage
+from .streams import DEFAULT_LEAD_SOURCES, StreamSettings
 from .templates import RUSSIAN_PLACEHOLDERS, render_task_title, render_template, template_problems
 
 __all__ = [
     "CONFIG_ENV_VAR",
+    "DEFAULT_LEAD_SOURCES",
     "DEFAULT_REQUIRED_FIELDS",
     "FIELD_DISPLAY_NAMES",
     "PLANS",
@@ -73,6 +75,7 @@ __all__ = [
     "Stage",
     "StageKind",
     "StageTask",
+    "StreamSettings",
     "UnknownStage",
     "User",
     "WebhookChannel",

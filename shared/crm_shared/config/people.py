@@ -130,6 +130,10 @@ class SmtpSettings(Frozen):
     host: Text
     port: int = Field(default=25, ge=1, le=65535)
     sender: EmailAddress
-    starttls: bool = False
+    # None: STARTTLS whenever the server offers it; True: required (a server that does not
+    # offer it is an error); False: never (a plain-text session, for a local relay).
+    starttls: bool | None = None
+    # A CA bundle (PEM) to verify the server's certificate with, besides the system's.
+    ca_file: str | None = None
     username: str | None = None
     password: SecretStr | None = None

@@ -17,6 +17,7 @@ from .people import (
     WebhookSettings,
 )
 from .pipeline import FIELD_DISPLAY_NAMES, Pipeline, Plan, Stage
+from .streams import DEFAULT_LEAD_SOURCES, LeadSource, StreamSettings
 from .templates import template_problems
 
 __all__ = ["CrmConfig", "UnknownStage"]
@@ -43,6 +44,8 @@ class CrmConfig(Frozen):
     pipeline: Pipeline
     webhook: WebhookSettings = WebhookSettings()
     smtp: SmtpSettings | None = None
+    lead_sources: tuple[LeadSource, ...] = DEFAULT_LEAD_SOURCES
+    streams: StreamSettings = StreamSettings()
 
     _stage_index: dict[str, int] = PrivateAttr(default_factory=dict)
     _users: dict[str, User] = PrivateAttr(default_factory=dict)

@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter
 
+from crm_shared.config import DEFAULT_LEAD_SOURCES
 from crm_shared.metrics import Metrics
+
+OTHER_SOURCE = "other"
+"""The `source` label of every lead whose source is not listed in `lead_sources`."""
+
+
+class LeadsBySource:
+    """`crm_leads_received_total{source}` with a bounded label set.
+
+    A lead's `source` is free text from whoever publishes it: as a label, every new value
+    would be a new time series, for ever. The sources the configuration lists keep their
+    name; every other one is counted as `other`.
+    """
+
+    def __init__(self, counter: Counter, known: Iterable[str]) -> None:
+        self._counter = counter
+        self._known = frozenset(known)
+
+    def label(self, source: str) -> str:
+        """The label value for a lead's `source`."""
+        return source if source in self._known else OTHER_SOURCE
+
+    def labels(self, source: str) -> Counter:
+        """The counter of this source's label (the `Counter.labels` that callers know)."""
+        return self._counter.labels(self.label(source))
 
 
 class DealMetrics(Metrics):
     """Shared machinery metrics plus what a sales head and ops want to see about deals."""
 
-    def __init__(self) -> None:
+    def __init__(self, lead_sources: Iterable[str] = DEFAULT_LEAD_SOURCES) -> None:
         super().__init__("deal-service")
         r = self.registry
-        self.leads_received = Counter(
-            "crm_leads_received", "Leads received, by source", ["source"], registry=r
+        self.leads_received = LeadsBySource(
+            Counter(
+                "crm_leads_received",
+                f"Leads received, by source (as configured in lead_sources, else '{OTHER_SOURCE}')",
+                ["source"],
+                registry=r,
+            ),
+            lead_sources,
         )
         self.deals_created = Counter("crm_deals_created", "Deals created", ["origin"], registry=r)
         self.stage_transitions = Counter(

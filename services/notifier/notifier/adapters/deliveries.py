@@ -9,6 +9,7 @@ becomes due again when the lease runs out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -149,3 +150,54 @@ async def count_pending(conn: asyncpg.Connection) -> int:
         f"SELECT count(*) FROM {SCHEMA}.deliveries WHERE status = 'pending'"
     )
     return int(value or 0)
+
+
+async def count_failed(conn: asyncpg.Connection) -> int:
+    """Deliveries given up after max_attempts (for the gauge)."""
+    value = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.deliveries WHERE status = 'failed'")
+    return int(value or 0)
+
+
+async def list_by_status(
+    conn: asyncpg.Connection, status: str, user_id: str | None, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The newest `limit` deliveries in `status` (failed or pending), and how many there are."""
+    where = "status = $1 AND ($2::text IS NULL OR user_id = $2)"
+    rows = await conn.fetch(
+        f"""SELECT id, channel, user_id, kind, target, status, attempts, last_error,
+                created_at, next_attempt_at,
+                (SELECT max(at) FROM {SCHEMA}.delivery_attempts a
+                 WHERE a.delivery_id = d.id) AS last_attempt_at
+            FROM {SCHEMA}.deliveries d WHERE {where}
+            ORDER BY created_at DESC, id LIMIT $3""",
+        status,
+        user_id,
+        limit,
+    )
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM {SCHEMA}.deliveries WHERE {where}", status, user_id
+    )
+    return [dict(r) for r in rows], int(total or 0)
+
+
+async def retry_failed(conn: asyncpg.Connection, ids: list[str] | None) -> list[str]:
+    """Make failed deliveries due now (all of them when `ids` is None); returns their ids.
+
+    Their attempt count stays, so a retry by hand is one more attempt: if it fails too, the
+    delivery is failed again, with the new error.
+    """
+    rows = await conn.fetch(
+        f"""UPDATE {SCHEMA}.deliveries SET status = 'pending', next_attempt_at = clock_timestamp()
+            WHERE status = 'failed' AND ($1::text[] IS NULL OR id = ANY($1::text[]))
+            RETURNING id""",
+        ids,
+    )
+    return sorted(r["id"] for r in rows)
+
+
+async def statuses(conn: asyncpg.Connection, ids: list[str]) -> dict[str, str]:
+    """The status of each of these deliveries that exists."""
+    rows = await conn.fetch(
+        f"SELECT id, status FROM {SCHEMA}.deliveries WHERE id = ANY($1::text[])", ids
+    )
+    return {r["id"]: r["status"] for r in rows}

@@ -33,7 +33,8 @@ class EmailSender:
                 message,
                 hostname=smtp.host,
                 port=smtp.port,
-                start_tls=smtp.starttls,
+                start_tls=smtp.starttls,  # None: when the server offers it
+                cert_bundle=smtp.ca_file,
                 username=smtp.username,
                 password=smtp.password.get_secret_value() if smtp.password else None,
                 timeout=self._timeout,

@@ -29,7 +29,7 @@ class NotifierMetrics(Metrics):
         )
         self.notifications = Counter(
             "crm_notifications",
-            "Notifications by channel and outcome (published, delivered, retry, failing, "
+            "Notifications by channel and outcome (published, delivered, retry, failed, "
             "disabled, cancelled)",
             ["channel", "outcome"],
             registry=r,
@@ -39,6 +39,11 @@ class NotifierMetrics(Metrics):
         )
         self.deliveries_pending = Gauge(
             "crm_deliveries_pending", "Webhook and e-mail deliveries not yet done", registry=r
+        )
+        self.deliveries_failed = Gauge(
+            "crm_deliveries_failed",
+            "Deliveries given up after webhook.max_attempts (crm delivery list / retry)",
+            registry=r,
         )
         self.overdue_lag = Histogram(
             "crm_overdue_lag_seconds",

@@ -8,11 +8,17 @@ reference `standardwebhooks` package's, so receivers verify with the same code.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 from standardwebhooks import Webhook
+
+# Of a receiver's answer only the status and Retry-After count; at most this much of its
+# body is read (for the error text), however much it sends.
+MAX_RESPONSE_BYTES = 4096
+_ERROR_EXCERPT = 200
 
 
 @dataclass(frozen=True)
@@ -38,21 +44,54 @@ def signed_headers(key: bytes, msg_id: str, body: bytes, now: datetime) -> dict[
 
 class WebhookSender:
     """One pooled HTTP client for every endpoint; redirects are not followed (a moved
-    endpoint must be reconfigured, not silently sent elsewhere with our signature)."""
+    endpoint must be reconfigured, not silently sent elsewhere with our signature).
+
+    `timeout` is the deadline of a whole attempt: connecting, sending and reading the
+    answer together, so a receiver that trickles bytes cannot hold an attempt for longer.
+    """
 
     def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
         self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
     async def post(self, url: str, key: bytes, msg_id: str, body: bytes) -> HttpAnswer:
-        """POST once; network failures come back as an answer without a status."""
+        """POST once; network failures and the deadline come back as an answer without a status."""
         headers = signed_headers(key, msg_id, body, datetime.now(UTC))
+        # Uncompressed, so that the bytes read are the bytes received (no inflated bomb).
+        headers["accept-encoding"] = "identity"
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            async with asyncio.timeout(self._timeout):
+                return await self._post(url, body, headers)
+        except TimeoutError:
+            return HttpAnswer(None, error=f"no answer within the deadline of {self._timeout:g} s")
         except httpx.HTTPError as exc:
             return HttpAnswer(None, error=f"{type(exc).__name__}: {exc}"[:500])
-        error = None if response.is_success else f"HTTP {response.status_code}"
-        return HttpAnswer(response.status_code, response.headers.get("retry-after"), error)
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
+        request = self._client.build_request("POST", url, content=body, headers=headers)
+        response = await self._client.send(request, stream=True)
+        try:
+            retry_after = response.headers.get("retry-after")
+            # Read even on success: a short body read to its end lets the connection be reused.
+            excerpt = await _read_some(response, MAX_RESPONSE_BYTES)
+            if response.is_success:
+                return HttpAnswer(response.status_code, retry_after)
+            text = excerpt.decode("utf-8", "replace").strip()[:_ERROR_EXCERPT]
+            error = f"HTTP {response.status_code}" + (f": {text}" if text else "")
+            return HttpAnswer(response.status_code, retry_after, error)
+        finally:
+            await response.aclose()  # the rest of the body, if any, is never read
 
     async def close(self) -> None:
         """Close pooled connections."""
         await self._client.aclose()
+
+
+async def _read_some(response: httpx.Response, limit: int) -> bytes:
+    """Up to `limit` bytes of the body as received."""
+    data = bytearray()
+    async for chunk in response.aiter_raw():
+        data += chunk
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit])

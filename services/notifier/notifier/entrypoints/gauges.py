@@ -1,4 +1,4 @@
-"""Refreshes the gauges that need a count: watched deadlines and pending deliveries.
+"""Refreshes the gauges that need a count: watched deadlines, pending and failed deliveries.
 
 Counting is the one query that reads every watched row, so it runs on its own slow timer
 for the dashboard, never as part of watching.
@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 class GaugeRefresher:
-    """Sets `crm_deadlines_watched` and `crm_deliveries_pending` every `interval` seconds."""
+    """Sets `crm_deadlines_watched`, `crm_deliveries_pending` and `crm_deliveries_failed`
+    every `interval` seconds."""
 
     def __init__(self, ctx: Context, interval: float = 15.0) -> None:
         self._ctx = ctx
@@ -43,5 +44,7 @@ class GaugeRefresher:
         async with self._ctx.uow() as uow:
             watched = await deadlines.count_watched(uow.conn)
             pending = await deliveries.count_pending(uow.conn)
+            failed = await deliveries.count_failed(uow.conn)
         self._ctx.metrics.deadlines_watched.set(watched)
         self._ctx.metrics.deliveries_pending.set(pending)
+        self._ctx.metrics.deliveries_failed.set(failed)

@@ -15,9 +15,20 @@ from notifier.domain.messages import EMAIL_SUBJECTS
 from notifier.handlers.context import Context
 
 log = logging.getLogger(__name__)
-# Row status after each verdict; `pending` rows are tried again at next_attempt_at.
-_STATUS = {Verdict.delivered: "delivered", Verdict.retry: "pending", Verdict.disable: "disabled"}
-_OUTCOME = {Verdict.delivered: "delivered", Verdict.retry: "retry", Verdict.disable: "disabled"}
+# Row status after each verdict; `pending` rows are tried again at next_attempt_at, `failed`
+# ones only when retried by hand.
+_STATUS = {
+    Verdict.delivered: "delivered",
+    Verdict.retry: "pending",
+    Verdict.fail: "failed",
+    Verdict.disable: "disabled",
+}
+_OUTCOME = {
+    Verdict.delivered: "delivered",
+    Verdict.retry: "retry",
+    Verdict.fail: "failed",
+    Verdict.disable: "disabled",
+}
 
 
 async def claim_due(ctx: Context, limit: int, lease: float) -> list[repo.Claimed]:
@@ -103,8 +114,6 @@ async def _record(
     ctx.metrics.delivery_duration.labels(claimed.channel).observe(elapsed)
     ctx.metrics.notifications.labels(claimed.channel, _OUTCOME[decision.verdict]).inc()
     if decision.verdict == Verdict.retry:
-        if claimed.attempt == ctx.policy.failing_after:
-            ctx.metrics.notifications.labels(claimed.channel, "failing").inc()
         log.warning(
             "%s delivery %s to %s failed (attempt %d: %s); next try in %.1fs",
             claimed.channel,
@@ -113,6 +122,17 @@ async def _record(
             claimed.attempt,
             error,
             decision.delay,
+        )
+    elif decision.verdict == Verdict.fail:
+        log.warning(
+            "%s delivery %s to %s failed after %d attempts (%s): given up; "
+            "`crm delivery retry %s` tries again",
+            claimed.channel,
+            claimed.id,
+            claimed.target,
+            claimed.attempt,
+            error,
+            claimed.id,
         )
     elif decision.verdict == Verdict.disable:
         log.warning("webhook %s answered 410 Gone: endpoint disabled", claimed.target)

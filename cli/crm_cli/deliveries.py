@@ -1,0 +1,107 @@
+"""`crm delivery list / retry`: webhook and e-mail deliveries the notifier gave up on.
+
+Through crm.query.notify.deliveries and crm.cmd.notify.retry, answered by the notifier.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from crm_cli.bus import CliError, connected
+from crm_cli.render import when
+from crm_cli.tables import Cell, Column, fitted_table
+from crm_cli.ui import err, options, out, print_json, print_table, run, width
+
+app = typer.Typer(help="Webhook and e-mail deliveries: list the failed ones, retry them.")
+
+
+@app.command("list")
+def list_deliveries(
+    ctx: typer.Context,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="The deliveries still to be made instead.")
+    ] = False,
+    user: Annotated[str | None, typer.Option(help="Only this recipient's deliveries.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 50,
+) -> None:
+    """Deliveries given up after webhook.max_attempts (newest first), with their last error."""
+    opts = options(ctx)
+
+    async def main() -> None:
+        body: dict[str, Any] = {"status": "pending" if pending else "failed", "limit": limit}
+        if user:
+            body["user_id"] = user
+        async with connected(opts.nats_url) as bus:
+            reply = await bus.request("crm.query.notify.deliveries", body)
+        if opts.json:
+            print_json(reply)
+            return
+        items = reply["items"]
+        print_table(deliveries_table(items, width=width(), wide=opts.wide), wide=opts.wide)
+        err().print(f"{len(items)} of {reply['total']} {body['status']} deliveries")
+
+    run(main())
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    delivery_ids: Annotated[list[str] | None, typer.Argument(help="Delivery ids.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every failed delivery.")] = False,
+) -> None:
+    """Try failed deliveries once more, now (by id, or --all)."""
+    opts = options(ctx)
+    if bool(delivery_ids) == all_:
+        raise typer.BadParameter("give delivery ids or --all (not both)")
+
+    async def main() -> None:
+        body: dict[str, Any] = {"actor_id": opts.need_actor()}
+        body.update({"all": True} if all_ else {"delivery_ids": delivery_ids})
+        async with connected(opts.nats_url) as bus:
+            reply = await bus.request("crm.cmd.notify.retry", body)
+        if opts.json:
+            print_json(reply)
+            return
+        for delivery_id in reply["retried"]:
+            out().print(f"[green]✓[/] {escape(delivery_id)} will be tried again now")
+        for other in reply["not_retried"]:
+            err().print(f"[yellow]-[/] {escape(other['id'])}: {escape(other['reason'])}")
+        if not reply["retried"]:
+            err().print("nothing to retry")
+            if reply["not_retried"]:
+                raise CliError("none of the given deliveries is failed", 1)
+
+    run(main())
+
+
+# Whole ids: `crm delivery retry` takes them as they are shown.
+_COLUMNS = [
+    Column("id", fold=False),
+    Column("channel", keep=3),
+    Column("user", keep=2),
+    Column("target", keep=4),
+    Column("attempts", keep=5, fold=False),
+    Column("last attempt", keep=1, fold=False),
+    Column("last error"),
+]
+
+
+def deliveries_table(items: list[dict[str, Any]], *, width: int = 80, wide: bool = False) -> Table:
+    """One delivery a row: id, channel, recipient, target, attempts, last attempt and error."""
+    rows: list[list[Cell]] = [
+        [
+            d["id"],
+            d["channel"],
+            d["user_id"],
+            d["target"],
+            str(d["attempts"]),
+            when(d.get("last_attempt_at")),
+            d.get("last_error") or "—",
+        ]
+        for d in items
+    ]
+    return fitted_table(_COLUMNS, rows, width=width, wide=wide)

@@ -1,0 +1,99 @@
+"""Keeping personal data out of logs: phone numbers and e-mail addresses are masked.
+
+Leads and contacts carry phones and e-mail addresses, and they reach log lines by many roads
+(a refusal reason that quotes a value, a database error that names a key, a failed delivery
+to a mailbox). Rather than hope every call site remembers, `PiiFilter` masks every record
+on the way out, and the dead-letter reason header goes through `mask_pii` too (the
+dead-letter body keeps the original message: it is for replay, not for reading in a log).
+
+    >>> mask_pii("lead from +7 912 345-67-89, ivan.petrov@example.ru")
+    'lead from +* *** ***-**-89, i***@example.ru'
+
+The last two digits of a phone and the domain of an address stay, so that a person can
+still tell two leads apart in a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+__all__ = ["PiiFilter", "install_pii_filter", "mask_pii"]
+
+# A phone: an optional '+', then digits in groups split by one or two of space, '-', '(' or
+# ')'. Not inside a word, a number or a time (no digit, letter, ':' or '/' around it), so
+# that ids, ports and clock times do not match; a '+' may follow ':' (`tel:+7...`). How
+# many digits it needs is decided below.
+_PHONE = re.compile(r"(?:(?<![\w+])\+|(?<![\w:/+-]))\(?\d(?:[ ()-]{0,2}\d){5,16}(?![\w:/])")
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
+# With a '+' an international number has at least 7 digits; without one, at least 10 (a
+# Russian number without its country code): shorter runs are counts, amounts, dates.
+_MIN_DIGITS_INTERNATIONAL = 7
+_MIN_DIGITS_LOCAL = 10
+_MAX_DIGITS = 15  # E.164
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    text = match.group()
+    digits = sum(c.isdigit() for c in text)
+    least = _MIN_DIGITS_INTERNATIONAL if text.startswith("+") else _MIN_DIGITS_LOCAL
+    if not least <= digits <= _MAX_DIGITS:
+        return text
+    keep = digits - 2  # the last two digits stay
+    out = []
+    for c in text:
+        if c.isdigit() and keep > 0:
+            out.append("*")
+            keep -= 1
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def mask_pii(text: str) -> str:
+    """`text` with phone numbers and e-mail addresses masked (`+* *** ***-**-89`, `i***@x.ru`)."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    return _PHONE.sub(_mask_phone, text)
+
+
+class PiiFilter(logging.Filter):
+    """Masks phones and e-mail addresses in a record's message and its traceback.
+
+    Attached to handlers (a logger's filter does not see records propagated from its
+    children). The message is rendered once here, so arguments are masked as well.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_pii(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # The formatter uses exc_text when it is set, so the traceback is masked too.
+            record.exc_text = mask_pii(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = mask_pii(record.stack_info)
+        return True
+
+
+# FastStream's loggers do not propagate to the root logger and get their handlers only when
+# a broker starts, so they are filtered as loggers: a record is logged on them directly.
+_OWN_HANDLERS = ("faststream", "faststream.access.nats")
+
+
+def install_pii_filter(logger: logging.Logger | None = None) -> None:
+    """Add a `PiiFilter` to every handler of `logger` (default: the root logger).
+
+    For the root logger, FastStream's loggers get one too (they keep their own handlers).
+    """
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        _add(handler)
+    if logger is None:
+        for name in _OWN_HANDLERS:
+            _add(logging.getLogger(name))
+
+
+def _add(where: logging.Handler | logging.Logger) -> None:
+    if not any(isinstance(f, PiiFilter) for f in where.filters):
+        where.addFilter(PiiFilter())
