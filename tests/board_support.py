@@ -11,8 +11,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[1] / ".crm-data" / "artefacts"
 ARGS = [
@@ -28,14 +26,24 @@ LAPTOP = {"width": 1440, "height": 900}
 TABLET = {"width": 1024, "height": 768}
 
 
-def need_chromium() -> None:
-    """Skip, saying why, where there is no Chromium or no Playwright (CI installs both)."""
+def chromium_missing() -> str | None:
+    """Why the board cannot be driven in a browser here, or None."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)")
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
-        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def need_chromium() -> None:
+    """Skip, saying why, where there is no Chromium or no Playwright (CI installs both)."""
+    import pytest
+
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
 
 
 async def launch(pw: Any) -> Any:

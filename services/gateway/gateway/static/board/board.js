@@ -84,7 +84,7 @@
     if (reply.ok) {
       placeCard(html);
       if (!document.getElementById(card.id)?.closest(".columns")) document.getElementById(card.id)?.remove();
-      window.crmLastMoveMs = performance.now() - started;
+      (window.crmMoveTimes = window.crmMoveTimes || []).push(performance.now() - started);
       document.dispatchEvent(new CustomEvent("crm:moved", { detail: { id: card.dataset.id, stage: toStage } }));
       return;
     }
