@@ -126,6 +126,15 @@ class Service:
                 self.proc.kill()
                 self.proc.wait()
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the process has used so far, None if not running."""
+        if self.pid is None:
+            return None
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return None
+
     def rss_mb(self) -> float | None:
         """Resident memory (VmRSS from /proc/<pid>/status) in MiB, None if not running."""
         if self.pid is None:

@@ -126,7 +126,12 @@ async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack)
         token = await asyncio.to_thread(
             door.make_token, {**os.environ, **env}, "bench-http", "leads:write,events:read"
         )
+        base = await e2e.throughput(stack.nats_url, args.http_leads // 4, run="gw-base")
+        print(f"  [gateway] baseline over NATS: {base.rate:,.0f}/s", flush=True)
+        await e2e.quiesce(stack.nats_url, db)
+        cpu0 = svc["gateway"].cpu_seconds() or 0.0
         tp = await door.http_throughput(stack.nats_url, port, token, args.http_leads, "http-tp")
+        cpu_ms = ((svc["gateway"].cpu_seconds() or 0.0) - cpu0) * 1000 / tp.leads
         print(f"  [gateway] {args.http_leads} HTTP leads end to end: {tp.rate:,.0f}/s", flush=True)
         await e2e.quiesce(stack.nats_url, db)
         lat = await door.http_latency(stack.nats_url, port, token, "http-lat", offset=tp.leads)
@@ -139,12 +144,17 @@ async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack)
         for s in svc.values():
             s.stop()
     report.details["gateway"] = {
+        "baseline": {**asdict(base), "rate": base.rate},
+        "cpu_ms_per_lead": cpu_ms,
         "throughput": {**asdict(tp), "rate": tp.rate},
         "latency": asdict(lat),
         "sse": asdict(fan),
     }
     report.add(f"HTTP lead intake end to end ({tp.leads:,} POST → TaskOpened)", tp.rate,
                "leads/s", at_least=TARGET_HTTP_RATE, note=f"{tp.refused} refused")  # fmt: skip
+    report.add(f"The same services, leads over NATS ({base.leads:,}, baseline)", base.rate,
+               "leads/s")  # fmt: skip
+    report.add("Gateway CPU per HTTP lead (its process, user + system)", cpu_ms, "ms")
     report.add("HTTP lead → task p50 at 200 leads/s", lat.p50_ms, "ms")
     report.add("HTTP lead → task p99 at 200 leads/s", lat.p99_ms, "ms", below=TARGET_HTTP_P99_MS)
     report.add("HTTP lead answered (202) p99 at 200 leads/s", lat.answer_p99_ms, "ms")

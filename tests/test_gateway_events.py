@@ -153,3 +153,53 @@ def _owner(m: Sse) -> str | None:
         if isinstance(data.get(key), dict):
             return str(data[key]["responsible_id"])
     return data.get("responsible_id")
+
+
+async def test_each_person_gets_only_their_own_notifications_live(
+    clean: Any, client: Client
+) -> None:
+    async with (
+        door(clean) as d,
+        d.as_user("mgr-1") as mine,
+        d.as_user("mgr-2") as other,
+        d.as_user("rop-1") as rop,
+    ):
+        got: dict[str, list[Sse]] = {"mgr-1": [], "mgr-2": [], "rop-1": []}
+        ready: set[str] = set()
+
+        async def listen(who: str, http: httpx.AsyncClient) -> None:
+            async with http.stream("GET", "/api/notifications/events") as reply:
+                async for m in _messages(reply):
+                    if m.comment == "connected":
+                        ready.add(who)
+                    elif m.id is not None:
+                        got[who].append(m)
+
+        people = (("mgr-1", mine), ("mgr-2", other), ("rop-1", rop))
+        tasks = [asyncio.create_task(listen(w, h)) for w, h in people]
+        try:
+            await eventually(lambda: len(ready) == 3)
+            await client.publish_lead(
+                external_id="n", responsible_id="mgr-1", contact={"name": "N"}
+            )
+            [deal] = await eventually(client.deals)
+            refused = await mine.post(
+                f"/api/deals/{deal['id']}/move", json={"to_stage": "OFFER_MADE"}
+            )
+            assert refused.status_code == 422
+            kinds = await eventually(
+                lambda: [
+                    m.data["data"]["kind"]
+                    for m in got["mgr-1"]
+                    if m.data and m.data["data"]["kind"] == "move_rejected"
+                ]
+            )
+            assert kinds
+            assert all(m.data and m.data["data"]["user_id"] == "mgr-1" for m in got["mgr-1"])
+            # the others' feeds carried nothing of mgr-1's (mgr-2 and the РОП get their own)
+            for who in ("mgr-2", "rop-1"):
+                assert all(m.data and m.data["data"]["user_id"] == who for m in got[who])
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -18,7 +18,7 @@ from crm_shared.config import CrmConfig, load_config
 from crm_shared.db import create_pool, run_migrations
 from crm_shared.metrics import MetricsServer
 from gateway.adapters.bus import Bus
-from gateway.adapters.feed import EventHub
+from gateway.adapters.feed import EVENTS, NOTIFICATIONS, EventHub
 from gateway.adapters.idempotency_store import IdempotencyStore
 from gateway.adapters.metrics import GatewayMetrics
 from gateway.adapters.store import PeopleStore
@@ -74,7 +74,7 @@ class Gateway:
         self.pool: asyncpg.Pool
         self.nc: NatsClient
         self.ctx: Context
-        self.hub: EventHub
+        self.hubs: dict[str, EventHub] = {}
         self._server: _Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._metrics_server: MetricsServer | None = None
@@ -95,10 +95,16 @@ class Gateway:
             bus=Bus(self.nc, js, s.request_timeout),
             metrics=self.metrics,
         )
-        self.hub = EventHub(js, self.metrics, s.sse_buffer)
-        await self.hub.start()
+        self.hubs = {
+            "events": EventHub(js, self.metrics, s.sse_buffer, EVENTS, s.heartbeat_seconds),
+            "notifications": EventHub(
+                js, self.metrics, s.sse_buffer, NOTIFICATIONS, s.heartbeat_seconds
+            ),
+        }
+        for hub in self.hubs.values():
+            await hub.start()
         config = uvicorn.Config(
-            build_app(self.ctx, self.hub),
+            build_app(self.ctx, self.hubs),
             host=s.http_host,
             port=s.http_port,
             http="httptools",
@@ -145,7 +151,8 @@ class Gateway:
 
     async def stop(self) -> None:
         """End live streams, stop serving, close connections."""
-        await self.hub.stop()
+        for hub in self.hubs.values():
+            await hub.stop()
         if self._server is not None:
             self._server.should_exit = True
         for task in self._tasks[1:]:

@@ -16,8 +16,9 @@ import functools
 import json
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -25,12 +26,25 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from gateway.adapters.metrics import GatewayMetrics
 from gateway.domain.people import Principal
-from gateway.domain.visibility import may_see, owner_of
+from gateway.domain.visibility import may_see, owner_of, recipient_of
 
 log = logging.getLogger(__name__)
-STREAM = "CRM_EVENTS"
-SUBJECTS = ["crm.deal.>", "crm.task.>"]
 QUEUE_SIZE = 10_000
+Owner = Callable[[dict[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A stream the gateway streams: its subjects, whose each event is, whether private."""
+
+    stream: str
+    subjects: list[str]
+    owner: Owner
+    private: bool = False
+
+
+EVENTS = Feed("CRM_EVENTS", ["crm.deal.>", "crm.task.>"], owner_of)
+NOTIFICATIONS = Feed("CRM_NOTIFY", ["crm.notify.>"], recipient_of, private=True)
 
 
 class FeedEvent:
@@ -40,11 +54,12 @@ class FeedEvent:
     not see everything asks, so a feed followed by РОПs and tokens alone parses nothing.
     """
 
-    __slots__ = ("__dict__", "frame", "raw", "seq")
+    __slots__ = ("__dict__", "frame", "raw", "seq", "whose")
 
-    def __init__(self, seq: int, raw: bytes) -> None:
+    def __init__(self, seq: int, raw: bytes, whose: Owner) -> None:
         self.seq = seq
         self.raw = raw
+        self.whose = whose
         start = raw.find(b'"type":"')
         end = raw.find(b'"', start + 8) if start >= 0 else -1
         kind = raw[start + 8 : end] if start >= 0 and end > 0 else b"message"
@@ -58,7 +73,12 @@ class FeedEvent:
             data = json.loads(self.raw).get("data")
         except (ValueError, AttributeError):
             return None
-        return owner_of(data) if isinstance(data, dict) else None
+        return self.whose(data) if isinstance(data, dict) else None
+
+
+PING = FeedEvent(0, b"", lambda data: None)
+PING.frame = b": ping\n\n"
+"""A keep-alive comment; SSE clients ignore it, proxies see the connection is in use."""
 
 
 @dataclass(eq=False)
@@ -66,16 +86,27 @@ class Listener:
     """One connected client: what it may see, and its events waiting to be sent."""
 
     principal: Principal
+    idle: bool = True
     queue: asyncio.Queue[FeedEvent | None] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
 
 
 class EventHub:
-    """Follows CRM_EVENTS once and serves every listener from memory."""
+    """Follows one stream once and serves every listener from memory."""
 
-    def __init__(self, js: JetStreamContext, metrics: GatewayMetrics, buffer: int) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        metrics: GatewayMetrics,
+        buffer: int,
+        feed: Feed = EVENTS,
+        heartbeat: float = 15.0,
+    ) -> None:
         self.js = js
+        self.feed = feed
+        self.heartbeat = heartbeat
+        self._beats: asyncio.Task[None] | None = None
         self.metrics = metrics
         self.recent: deque[FeedEvent] = deque(maxlen=buffer)
         self.listeners: set[Listener] = set()
@@ -84,24 +115,38 @@ class EventHub:
 
     async def start(self) -> None:
         """Subscribe after the stream's current last event."""
-        info = await self.js.stream_info(STREAM)
+        info = await self.js.stream_info(self.feed.stream)
         self.last_seq = int(info.state.last_seq)
         config = ConsumerConfig(
-            filter_subjects=SUBJECTS,
+            filter_subjects=self.feed.subjects,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=self.last_seq + 1,
         )
         self._sub = await self.js.subscribe(
             "",
-            stream=STREAM,
+            stream=self.feed.stream,
             config=config,
             ordered_consumer=True,
             cb=self._on_msg,
             pending_msgs_limit=-1,
         )
+        self._beats = asyncio.create_task(self._beat(), name=f"heartbeat-{self.feed.stream}")
+
+    async def _beat(self) -> None:
+        """Every `heartbeat` seconds, a keep-alive to each listener that got nothing since
+        the last beat: one timer for all of them, none per client and event."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            for listener in list(self.listeners):
+                if listener.idle:
+                    with contextlib.suppress(asyncio.QueueFull):
+                        listener.queue.put_nowait(PING)
+                listener.idle = True
 
     async def stop(self) -> None:
         """Stop following; every listener's stream ends."""
+        if self._beats is not None:
+            self._beats.cancel()
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.unsubscribe()  # type: ignore[attr-defined]
@@ -112,17 +157,24 @@ class EventHub:
         seq = int(msg.metadata.sequence.stream)
         if seq <= self.last_seq:
             return
-        event = FeedEvent(seq, msg.data)
+        event = FeedEvent(seq, msg.data, self.feed.owner)
         self.recent.append(event)
         self.last_seq = seq
         for listener in list(self.listeners):
-            if listener.principal.sees_everything or may_see(listener.principal, event.owner):
+            if self.visible(listener.principal, event):
                 try:
                     listener.queue.put_nowait(event)
+                    listener.idle = False
                 except asyncio.QueueFull:
                     # Too far behind: cut it off; it resumes with its Last-Event-ID.
                     self.metrics.sse_dropped.inc()
                     self._cut(listener)
+
+    def visible(self, viewer: Principal, event: FeedEvent) -> bool:
+        """Whether `viewer` gets `event` (without parsing it when the answer is yes anyway)."""
+        if viewer.sees_everything and not self.feed.private:
+            return True
+        return may_see(viewer, event.owner, private=self.feed.private)
 
     def _cut(self, listener: Listener) -> None:
         self.listeners.discard(listener)
@@ -136,11 +188,9 @@ class EventHub:
         """The client went away."""
         self.listeners.discard(listener)
 
-    async def follow(
-        self, principal: Principal, after: int | None, heartbeat: float
-    ) -> AsyncIterator[FeedEvent | None]:
-        """Events for `principal`: those after `after` (a stream sequence) first, then live;
-        None after `heartbeat` seconds without any (time for a keep-alive)."""
+    async def follow(self, principal: Principal, after: int | None) -> AsyncIterator[FeedEvent]:
+        """Events for `principal`: those after `after` (a stream sequence) first, then live,
+        with a keep-alive (`PING`) when nothing was sent for a while."""
         listener = Listener(principal)
         self.listeners.add(listener)
         upto = self.last_seq  # taken with the registration: live events are those after it
@@ -148,14 +198,10 @@ class EventHub:
         try:
             if after is not None and after < upto:
                 async for missed in self._gap(after, upto):
-                    if principal.sees_everything or may_see(principal, missed.owner):
+                    if self.visible(principal, missed):
                         yield missed
             while True:
-                try:
-                    event = await asyncio.wait_for(listener.queue.get(), heartbeat)
-                except TimeoutError:
-                    yield None
-                    continue
+                event = await listener.queue.get()
                 if event is None:
                     return
                 yield event
@@ -176,11 +222,13 @@ class EventHub:
 
     async def _read_stream(self, start: int, upto: int) -> AsyncIterator[FeedEvent]:
         config = ConsumerConfig(
-            filter_subjects=SUBJECTS,
+            filter_subjects=self.feed.subjects,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=start,
         )
-        sub = await self.js.subscribe("", stream=STREAM, config=config, ordered_consumer=True)
+        sub = await self.js.subscribe(
+            "", stream=self.feed.stream, config=config, ordered_consumer=True
+        )
         try:
             while True:
                 try:
@@ -194,7 +242,7 @@ class EventHub:
                 seq = int(msg.metadata.sequence.stream)
                 if seq > upto:
                     return
-                yield FeedEvent(seq, msg.data)
+                yield FeedEvent(seq, msg.data, self.feed.owner)
                 if seq == upto:
                     return
         finally:

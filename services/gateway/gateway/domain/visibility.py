@@ -22,6 +22,18 @@ def owner_of(data: dict[str, Any]) -> str | None:
     return str(owner) if owner else None
 
 
-def may_see(viewer: Principal, owner: str | None) -> bool:
-    """Whether `viewer` may see an event whose deal or task belongs to `owner`."""
+def recipient_of(data: dict[str, Any]) -> str | None:
+    """Whom a notification is for."""
+    user = data.get("user_id")
+    return str(user) if user else None
+
+
+def may_see(viewer: Principal, owner: str | None, *, private: bool = False) -> bool:
+    """Whether `viewer` may see an event whose deal or task belongs to `owner`.
+
+    `private` events (a person's notifications) are for their owner alone, whatever the
+    viewer's role; a token with events:read sees them all (it is an operator's tool).
+    """
+    if private:
+        return viewer.kind == "token" or (owner is not None and owner == viewer.id)
     return viewer.sees_everything or (owner is not None and owner == viewer.id)
