@@ -209,3 +209,51 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         done = await crm(clean, "task", "complete", task["id"][:8], actor=manager)
         assert done.exit_code == 0, done.output
         assert f"task {task['id']} closed (completed)" in done.stdout
+
+
+async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any) -> None:
+    """`deal create` (new contact, then an existing one), `deal contact-attempt`, `deal show`
+    with the lead's comment and the attempts, and refusals that say what stands in the way."""
+    async with running(clean, "deal-service"):
+        made = await crm_json(
+            clean, "--as", "mgr-1", "deal", "create", "--name", "Ольга", "--phone",
+            "+7 912 111-22-33", "--title", "Кирпич", "--requirements", "2 поддона",
+        )  # fmt: skip
+        deal = made["deal"]
+        assert deal["responsible_id"] == "mgr-1" and deal["rop_id"] == "rop-1"
+        again = await crm(
+            clean, "deal", "create", "--contact-id", deal["contact"]["id"], actor="mgr-2"
+        )
+        assert again.exit_code == 0, again.output
+        assert "responsible mgr-2, contact Ольга" in again.stdout
+
+        for note in ("не берёт трубку", "сбрасывает", "недоступен"):
+            logged = await crm(clean, "deal", "contact-attempt", deal["id"], "--note", note,
+                               actor="mgr-1")  # fmt: skip
+            assert logged.exit_code == 0, logged.output
+        assert "попыток связаться на стадии «Новый лид»: 3" in logged.stdout
+        shown = await crm(clean, "deal", "show", deal["id"])
+        assert "Попытки связаться на стадии «Новый лид»: 3" in shown.stdout
+        assert "сбрасывает" in shown.stdout
+
+        asks = await crm(clean, "deal", "move", deal["id"], "LOST_NO_CONTACT", actor="mgr-1")
+        assert asks.exit_code == 1 and "rop_approval_required" in asks.stderr
+        assert "Нужно согласие РОП" in asks.stderr
+        agreed = await crm(clean, "deal", "move", deal["id"], "LOST_NO_CONTACT", actor="rop-1")
+        assert agreed.exit_code == 0, agreed.output
+
+        ext = "form-77"
+        lead = await crm(clean, "lead", "add", "--name", "Ян", "--comment", "Звонить вечером",
+                         "--requirements", "r", "--external-id", ext)  # fmt: skip
+        assert lead.exit_code == 0, lead.output
+        found = re.search(r"→ deal (\S+)", lead.stdout)
+        assert found, lead.output
+        lead_deal = found.group(1)
+        shown = await crm(clean, "deal", "show", lead_deal)
+        assert "Комментарий лида" in shown.stdout and "Звонить вечером" in shown.stdout
+        moved = await crm(clean, "deal", "move", lead_deal, "PROCESSING", actor="mgr-1")
+        assert moved.exit_code == 0, moved.output
+        emptied = await crm(clean, "deal", "update", lead_deal, "--set", "requirements=",
+                            actor="mgr-1")  # fmt: skip
+        assert emptied.exit_code == 1
+        assert "нельзя очистить поля: Требования" in emptied.stderr

@@ -80,7 +80,7 @@ def test_default_rules_are_spec_rules(config: CrmConfig) -> None:
     assert rules == Rules()  # the file spells out the model's defaults
     assert rules.contact_attempts is not None
     assert (rules.contact_attempts.stage, rules.contact_attempts.required) == ("LOST_NO_CONTACT", 3)
-    assert rules.contact_attempts.rop_may_override is True
+    assert rules.contact_attempts.rop_must_agree is True
     assert rules.delivery is not None
     assert (rules.delivery.stage, rules.delivery.method) == ("ORDER_SHIPPED", "delivery")
     assert rules.rop_task.title == "Укажите руководителя отдела продаж"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,15 +10,13 @@ import pytest
 
 from crm_shared.config import (
     FIELD_DISPLAY_NAMES,
-    PLANS,
     REQUIRED_FIELD_NAMES,
     CrmConfig,
     UnknownStage,
-    load_config,
     render_task_title,
     render_template,
 )
-from tests.configs import ACTIVE, FINAL, SPEC_PIPELINE, write
+from tests.configs import FINAL, SPEC_PIPELINE
 
 BASIC_MOVE = ["contact", "requirements"]
 OFFER_FIELDS = ["amount", "currency", "subject", "delivery_method"]
@@ -54,61 +51,6 @@ def test_field_display_names(config: CrmConfig) -> None:
     assert FIELD_DISPLAY_NAMES["subject"] == "Предмет сделки"
     assert FIELD_DISPLAY_NAMES["failure_comment"] == "Комментарий при провале"
     assert config.deal_field_display_names == FIELD_DISPLAY_NAMES
-
-
-@pytest.mark.parametrize(
-    ("from_code", "to_code", "plan", "fields"),
-    [
-        ("NEW_LEAD", "PROCESSING", "free", ["contact"]),
-        ("NEW_LEAD", "PROCESSING", "basic", BASIC_MOVE),
-        ("NEW_LEAD", "PROCESSING", "standard", BASIC_MOVE),
-        ("NEW_LEAD", "PROCESSING", "professional", BASIC_MOVE),
-        ("PROCESSING", "OFFER_MADE", "free", ["contact"]),
-        ("PROCESSING", "OFFER_MADE", "basic", BASIC_MOVE + OFFER_FIELDS),
-        ("PROCESSING", "OFFER_MADE", "standard", BASIC_MOVE + OFFER_FIELDS),
-        ("PROCESSING", "OFFER_MADE", "professional", BASIC_MOVE + OFFER_FIELDS + PRO_FIELDS),
-        # Skipping stages forward is held by every rule it passes.
-        ("NEW_LEAD", "INVOICE_SENT", "professional", BASIC_MOVE + OFFER_FIELDS + PRO_FIELDS),
-        ("PAYMENT_RECEIVED", "ORDER_SHIPPED", "standard", BASIC_MOVE + OFFER_FIELDS),
-        # Backwards and standing still hold nothing.
-        ("OFFER_MADE", "PROCESSING", "professional", []),
-        ("ORDER_SHIPPED", "NEW_LEAD", "basic", []),
-        ("PROCESSING", "PROCESSING", "professional", []),
-    ],
-)
-def test_required_fields_for(
-    config: CrmConfig, from_code: str, to_code: str, plan: Any, fields: list[str]
-) -> None:
-    assert config.required_fields_for(from_code, to_code, plan) == fields
-
-
-@pytest.mark.parametrize("plan", PLANS)
-@pytest.mark.parametrize("from_code", ACTIVE)
-def test_required_fields_never_hold_final_moves(
-    config: CrmConfig, from_code: str, plan: Any
-) -> None:
-    for to_code in FINAL:
-        assert config.required_fields_for(from_code, to_code, plan) == []
-
-
-def test_required_fields_default_to_the_configured_plan(config: CrmConfig) -> None:
-    assert config.required_fields_for("NEW_LEAD", "PROCESSING") == BASIC_MOVE  # standard
-    with pytest.raises(UnknownStage):
-        config.required_fields_for("NEW_LEAD", "SOMEWHERE", "free")
-
-
-def test_required_fields_have_no_duplicates(tmp_path: Path, default_data: dict[str, Any]) -> None:
-    rules = default_data["pipeline"]["rules"]["required_fields"]
-    rules.append({"after": "OFFER_MADE", "fields": ["contact", "subject", "contact.name"]})
-    config = load_config(write(tmp_path, default_data))
-    assert config.required_fields_for("NEW_LEAD", "ANSWER_RECEIVED", "professional") == (
-        BASIC_MOVE + OFFER_FIELDS + PRO_FIELDS
-    )
-    assert config.required_fields_for("NEW_LEAD", "ANSWER_RECEIVED", "free") == [
-        "contact",
-        "subject",
-        "contact.name",
-    ]
 
 
 # --- task titles ----------------------------------------------------------------------------

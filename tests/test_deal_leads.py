@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.services import running
+from tests.services import ServiceProcess, running
 from tests.support import Client, eventually
 
 
@@ -61,3 +61,60 @@ async def test_round_robin_assignment_alternates_managers(clean: Any, client: Cl
         exts = [await client.publish_lead() for _ in range(4)]
         deals = [await eventually(lambda e=e: client.deal_by_external(e)) for e in exts]
         assert sorted(d["responsible_id"] for d in deals) == ["mgr-1", "mgr-1", "mgr-2", "mgr-2"]
+
+
+async def test_the_leads_comment_is_part_of_the_deal(clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service"):
+        ext = await client.publish_lead(comment="Перезвонить после 18:00")
+        deal = await eventually(lambda: client.deal_by_external(ext))
+        assert deal["comment"] == "Перезвонить после 18:00"
+        got = await client.request("crm.query.deal.get", {"deal_id": deal["id"]})
+        assert got["deal"]["comment"] == "Перезвонить после 18:00"
+        assert got["deal"]["contact_attempts"] == 0 and got["deal"]["attempts"] == []
+
+
+async def test_lead_ids_are_namespaced_by_source_and_capped(clean: Any, client: Client) -> None:
+    dlq = await client.record("crm.dlq.deal-service")
+    async with running(clean, "deal-service"):
+        await client.publish_lead(source="site", external_id="42")
+        await client.publish_lead(source="avito", external_id="42")  # another lead
+        long_id = "я" * 101  # 101 characters, 202 bytes: over the 200-byte key
+        await client.publish_lead(source="site", external_id=long_id)
+        # A message id too long for the inbox's index is remembered by its digest.
+        ext = await client.publish_lead(source="site", msg_id="m" * 3000)
+
+        async def both() -> bool:
+            return len([d for d in await client.deals() if d["external_id"] == "42"]) == 2
+
+        await eventually(both)
+        await eventually(lambda: client.deal_by_external(ext))
+        [letter] = await eventually(lambda: dlq.of("crm.dlq.deal-service"))
+        assert "external_id: 202 bytes, over the 200 byte limit" in letter["reason"]
+        assert sorted(d["source"] for d in await client.deals() if d["external_id"] == "42") == [
+            "avito",
+            "site",
+        ]
+
+
+async def test_a_refused_leads_dead_letter_survives_a_crash_before_publish(
+    clean: Any, client: Client
+) -> None:
+    """The dead letter is an outbox row of the batch's transaction: killed after the commit,
+    the process leaves it to the next one, which publishes it (the lead is not redone)."""
+    crashing = ServiceProcess("deal-service", clean, {"CRM_FAULT_RELAY": "crash_before_publish"})
+    crashing.start()
+    try:
+        await client.publish_lead(external_id="refused", responsible_id="nobody")
+        assert await crashing.wait_exit(timeout=30) == -9
+    finally:
+        crashing.stop()
+    async with running(clean, "deal-service"):
+
+        async def letters() -> int:
+            return int((await client.js.stream_info("CRM_DLQ")).state.messages)
+
+        await eventually(letters, timeout=30)
+        ext = await client.publish_lead()  # the consumer goes on
+        await eventually(lambda: client.deal_by_external(ext))
+        assert await letters() == 1
+        assert await client.deal_by_external("refused") is None

@@ -92,8 +92,15 @@ async def test_backwards_and_final_moves_are_not_held(clean: Any, client: Client
         )
         for stage in ("PROCESSING", "OFFER_MADE", "NEW_LEAD", "OFFER_MADE"):
             assert (await _move(client, deal, stage))["ok"], stage
-        await _update(client, deal, requirements=None)
-        assert (await _move(client, deal, "PROCESSING"))["ok"]  # backwards: not held
+        # The current stage's fields cannot be emptied, not even with spaces.
+        for value in (None, "   "):
+            reply = await client.cmd(
+                "deal.update", actor_id="mgr-1", deal_id=deal["id"], fields={"subject": value}
+            )
+            assert reply["error"]["code"] == "missing_fields", reply
+            assert reply["error"]["missing_fields"] == ["subject"]
+        assert (await _move(client, deal, "NEW_LEAD"))["ok"]  # backwards: not held
+        await _update(client, deal, requirements="  ")  # NEW_LEAD requires nothing
         reply = await _move(client, deal, "OFFER_MADE")
         assert reply["error"]["missing_fields"] == ["requirements"]
 
@@ -103,8 +110,9 @@ async def test_failure_comment_required(plan: str, clean: Any, client: Client) -
     async with running(clean, "deal-service", config=config_with(plan)):
         for stage in ("LOST_NOT_FIT", "LOST_EXPENSIVE", "LOST_OTHER"):
             deal = await _new_deal(client)
-            reply = await _move(client, deal, stage)
-            assert reply["error"]["missing_fields"] == ["failure_comment"], reply
+            for blank in (None, "   "):
+                reply = await _move(client, deal, stage, failure_comment=blank)
+                assert reply["error"]["missing_fields"] == ["failure_comment"], reply
             reply = await _move(client, deal, stage, failure_comment="не наш клиент")
             assert reply["ok"] and reply["deal"]["failure_comment"] == "не наш клиент"
         deal = await _new_deal(client)
@@ -112,22 +120,43 @@ async def test_failure_comment_required(plan: str, clean: Any, client: Client) -
 
 
 @pytest.mark.parametrize("plan", PLANS)
-async def test_no_contact_needs_three_attempts_or_the_rop(
+async def test_no_contact_needs_three_attempts_on_the_stage_and_the_rop(
     plan: str, clean: Any, client: Client
 ) -> None:
+    rejected = await client.record("crm.deal.move_rejected")
     async with running(clean, "deal-service", config=config_with(plan)):
-        deal = await _new_deal(client, rop_id="rop-1")
+        deal = await _new_deal(client, rop_id="rop-1", contact={"name": "Ян"}, requirements="r")
         for n in range(3):
-            reply = await _move(client, deal, "LOST_NO_CONTACT")
-            assert reply["error"]["missing_fields"] == ["contact_attempts"], (n, reply)
+            for actor in ("mgr-1", "rop-1"):  # the РОП too needs the attempts
+                reply = await _move(client, deal, "LOST_NO_CONTACT", actor=actor)
+                assert reply["error"]["missing_fields"] == ["contact_attempts"], (n, reply)
             attempt = await client.cmd(
                 "deal.contact_attempt", actor_id="mgr-1", deal_id=deal["id"], note=f"звонок {n}"
             )
             assert attempt["deal"]["contact_attempts"] == n + 1
-        assert (await _move(client, deal, "LOST_NO_CONTACT"))["ok"]
+        notes = [a["note"] for a in attempt["deal"]["attempts"]]
+        assert notes == ["звонок 0", "звонок 1", "звонок 2"]
 
-        other = await _new_deal(client, rop_id="rop-1")
-        assert (await _move(client, other, "LOST_NO_CONTACT", actor="rop-1"))["ok"]
+        # Attempts count on the stage they were made on: a move starts the count again.
+        assert (await _move(client, deal, "PROCESSING"))["ok"]
+        reply = await _move(client, deal, "LOST_NO_CONTACT", actor="rop-1")
+        assert reply["error"]["missing_fields"] == ["contact_attempts"], reply
+        got = await client.request("crm.query.deal.get", {"deal_id": deal["id"]})
+        assert got["deal"]["contact_attempts"] == 0 and got["deal"]["attempts"] == []
+        for _ in range(3):
+            await client.cmd("deal.contact_attempt", actor_id="mgr-1", deal_id=deal["id"])
+
+        reply = await _move(client, deal, "LOST_NO_CONTACT", actor="mgr-1")
+        assert reply["error"]["code"] == "rop_approval_required", reply
+        await eventually(
+            lambda: [
+                e
+                for e in rejected.data("crm.deal.move_rejected")
+                if e["error"]["code"] == "rop_approval_required"
+            ]
+        )
+        moved = await _move(client, deal, "LOST_NO_CONTACT", actor="rop-1")
+        assert moved["ok"] and moved["deal"]["stage"] == "LOST_NO_CONTACT", moved
 
 
 @pytest.mark.parametrize("plan", PLANS)
@@ -142,7 +171,13 @@ async def test_delivery_and_pickup_routes(plan: str, clean: Any, client: Client)
     async with running(clean, "deal-service", config=config_with(plan)):
         pickup = await _new_deal(client, delivery_method="pickup", **full)
         delivery = await _new_deal(client, delivery_method="delivery", **full)
+        # No jump to the success stage: only from the payment (pickup) or the shipment.
+        reply = await _move(client, pickup, "WON")
+        assert reply["error"]["code"] == "transition_not_allowed", reply
         for stage in path:
+            if stage == "PAYMENT_RECEIVED":
+                reply = await _move(client, pickup, "WON")
+                assert reply["error"]["code"] == "transition_not_allowed", reply
             assert (await _move(client, pickup, stage))["ok"]
             assert (await _move(client, delivery, stage))["ok"]
         reply = await _move(client, pickup, "ORDER_SHIPPED")
@@ -153,3 +188,29 @@ async def test_delivery_and_pickup_routes(plan: str, clean: Any, client: Client)
         assert (await _move(client, delivery, "ORDER_SHIPPED"))["ok"]
         won = await _move(client, delivery, "WON")
         assert won["ok"] and won["deal"]["stage"] == "WON"
+
+
+async def test_won_is_held_by_every_field_rule_and_the_seeds_holes_are_closed(
+    clean: Any, client: Client
+) -> None:
+    """The holes the first reading left: a bare lead to WON, a blank comment, and (with the
+    delivery rule switched off) a skip to WON without the fields of the rules it passes."""
+    off = config_with("basic", lambda d: d["pipeline"]["rules"].update(delivery=None))
+    async with running(clean, "deal-service", config=off):
+        deal = await _new_deal(client, delivery_method="pickup")
+        reply = await _move(client, deal, "WON")
+        assert reply["error"]["code"] == "missing_fields", reply
+        assert reply["error"]["missing_fields"] == ["contact", "requirements", "amount", "subject"]
+        reply = await _move(client, deal, "NEW_LEAD")
+        assert reply["error"]["code"] == "transition_not_allowed", reply
+        assert "already in" in reply["error"]["message"]
+        await _update(
+            client,
+            deal,
+            contact={"name": "Ян"},
+            requirements="r",
+            amount="10.00",
+            subject="s",
+        )
+        won = await _move(client, deal, "WON")
+        assert won["ok"] and won["deal"]["stage"] == "WON", won

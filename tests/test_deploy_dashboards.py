@@ -129,7 +129,7 @@ async def traffic(infra: Any, client: Client) -> None:
         "deal.update", **move, fields={**fields, "delivery_method": "pickup"}
     )
     assert updated["ok"], updated
-    for stage in ("PROCESSING", "WON"):
+    for stage in ("PROCESSING", "PAYMENT_RECEIVED", "WON"):  # WON only after payment
         reply = await client.cmd("deal.move", **move, to_stage=stage)
         assert reply["ok"], reply
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from standardwebhooks import Webhook
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
-from crm_shared.dto import Task
+from crm_shared.dto import Deal, Task
 from crm_shared.events import MoveRejected, RejectionError
 from notifier.adapters.webhook import signed_headers
 from notifier.domain.delivery import (
@@ -22,6 +22,7 @@ from notifier.domain.delivery import (
     parse_retry_after,
 )
 from notifier.domain.messages import (
+    approval_requested_notification,
     format_lateness,
     move_rejected_notification,
     overdue_notification,
@@ -84,6 +85,51 @@ def test_move_rejected_text_uses_russian_field_names() -> None:
     assert note.missing_fields == ["requirements", "subject"]
     orphan = event.model_copy(update={"responsible_id": None})
     assert move_rejected_notification(orphan, "x", FIELD_DISPLAY_NAMES) is None
+
+
+def test_approval_request_goes_to_the_rop_with_the_attempts() -> None:
+    deal = Deal.model_validate(
+        {
+            "id": "d-1",
+            "version": 4,
+            "stage": "PROCESSING",
+            "title": "Поставка",
+            "contact": {"id": "c-1", "name": "Ольга"},
+            "rop_id": "rop-1",
+            "contact_attempts": 3,
+            "attempts": [
+                {"actor_id": "mgr-1", "note": "не берёт", "at": NOW},
+                {"actor_id": "mgr-2", "note": None, "at": NOW},
+            ],
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+    )
+    event = MoveRejected(
+        deal_id="d-1",
+        to_stage="LOST_NO_CONTACT",
+        actor_id="mgr-1",
+        error=RejectionError(code="rop_approval_required", message="..."),
+        responsible_id="mgr-1",
+        from_stage="PROCESSING",
+        deal=deal,
+    )
+    names = {"mgr-1": "Иван", "mgr-2": "Мария"}
+    # the manager is not told: the reply is their answer
+    assert move_rejected_notification(event, "x", FIELD_DISPLAY_NAMES) is None
+    note = approval_requested_notification(event, "Перестал", "Обрабатываем", "rop-1", names)
+    assert note is not None and note.kind == "approval_requested" and note.user_id == "rop-1"
+    assert note.text.splitlines() == [
+        "Иван просит перевести сделку «Поставка» (клиент: Ольга) в стадию «Перестал». "
+        "Попыток связаться на стадии «Обрабатываем»: 3.",
+        "1. 27.11.2026 12:00 UTC, Иван: не берёт",
+        "2. 27.11.2026 12:00 UTC, Мария",
+        "Чтобы согласовать, переведите сделку в эту стадию сами.",
+    ]
+    assert note.actor_id == "mgr-1" and note.attempts == deal.attempts
+    assert approval_requested_notification(event, "x", "y", None, names) is None  # nobody to ask
+    other = event.model_copy(update={"error": RejectionError(code="missing_fields", message="")})
+    assert approval_requested_notification(other, "x", "y", "rop-1", names) is None
 
 
 def test_backoff_grows_with_jitter_up_to_the_cap() -> None:

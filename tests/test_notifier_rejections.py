@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.notifier_support import MGR, Mailbox, config
+from tests.notifier_support import MGR, ROP, Mailbox, config
 from tests.services import running
 from tests.support import Client, eventually
 
@@ -36,3 +36,43 @@ async def test_refused_move_notifies_responsible_with_russian_field_names(
     [mail] = mailbox.messages
     assert mail["Subject"] == "CRM: переход сделки отклонён"
     assert "Требования" in mail.get_content()
+
+
+async def test_a_managers_no_contact_move_asks_the_rop_and_does_not_notify_the_manager(
+    clean: Any, client: Client
+) -> None:
+    """Rule 6: the РОП gets `approval_requested` with who asks, the deal and the attempts."""
+    to_rop = await client.record(f"crm.notify.{ROP}")
+    to_mgr = await client.record(f"crm.notify.{MGR}")
+    async with running(clean, "deal-service", "notifier", config=config()):
+        created = await client.cmd(
+            "deal.create",
+            actor_id=MGR,
+            title="Поставка коробок",
+            contact={"name": "Ольга"},
+            responsible_id=MGR,
+        )
+        deal = created["deal"]
+        for note in ("не берёт трубку", "абонент недоступен", None):
+            await client.cmd("deal.contact_attempt", actor_id=MGR, deal_id=deal["id"], note=note)
+        reply = await client.cmd(
+            "deal.move", actor_id=MGR, deal_id=deal["id"], to_stage="LOST_NO_CONTACT"
+        )
+        assert reply["error"]["code"] == "rop_approval_required", reply
+        [note] = await eventually(lambda: to_rop.data(f"crm.notify.{ROP}"))
+        # A refusal the manager would be told of follows it, so that the bounded wait for
+        # it below also shows that nothing reached the manager before.
+        missing = await client.cmd(
+            "deal.move", actor_id=MGR, deal_id=deal["id"], to_stage="OFFER_MADE"
+        )
+        assert missing["error"]["code"] == "missing_fields"
+        [told] = await eventually(lambda: to_mgr.data(f"crm.notify.{MGR}"))
+
+    assert told["kind"] == "move_rejected"
+    assert note["kind"] == "approval_requested" and note["deal_id"] == deal["id"]
+    assert note["actor_id"] == MGR
+    assert [a["note"] for a in note["attempts"]] == ["не берёт трубку", "абонент недоступен", None]
+    text = note["text"]
+    assert "Иван Иванов просит" in text and "«Поставка коробок» (клиент: Ольга)" in text
+    assert "«Перестал выходить на связь»" in text and "«Новый лид»: 3" in text
+    assert "1. " in text and "не берёт трубку" in text and "абонент недоступен" in text

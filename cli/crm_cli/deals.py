@@ -1,16 +1,21 @@
-"""`crm deal list / show / move / update`: deals through crm.query.deal.* and crm.cmd.deal.*."""
+"""`crm deal list / show / create / move / update / contact-attempt`: deals through
+crm.query.deal.* and crm.cmd.deal.*."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.console import Group, RenderableType
 from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
 
+from crm_cli import deal_work
 from crm_cli.bus import CliError, Refusal, Reported, connected
 from crm_cli.ids import resolve
 from crm_cli.paging import collect
-from crm_cli.render import deal_panel, deals_table
+from crm_cli.render import deal_panel, deals_table, when
 from crm_cli.ui import (
     config,
     err,
@@ -24,7 +29,13 @@ from crm_cli.ui import (
     width,
 )
 
-app = typer.Typer(help="Deals: list, show, move through the funnel, update fields.")
+app = typer.Typer(
+    help="Deals: list, show, create by hand, move through the funnel, update fields, log "
+    "failed contact attempts."
+)
+ROP_MUST_AGREE = (
+    "Нужно согласие РОП: в эту стадию сделку переводит РОП сделки. Запрос отправлен РОП."
+)
 
 
 @app.command("list")
@@ -72,6 +83,9 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL"
             print_json({"deal": deal, "tasks": tasks})
         else:
             out().print(deal_panel(deal, tasks, width=width()))
+            notes = lead_and_attempts(deal)
+            if notes is not None:
+                out().print(notes)
 
     run(main())
 
@@ -125,7 +139,28 @@ def refused_move(deal_id: str, target: str, refusal: Refusal, *, as_json: bool) 
     missing = refusal.error.get("missing_fields")
     if missing:
         console.print(f"  Не заполнены поля: [bold]{escape(field_names(missing))}[/]")
+    if refusal.error.get("code") == "rop_approval_required":
+        console.print(f"  {ROP_MUST_AGREE}")
     raise Reported(1)
+
+
+def lead_and_attempts(deal: dict[str, Any]) -> RenderableType | None:
+    """The lead's comment and the failed contact attempts on the deal's current stage."""
+    parts: list[RenderableType] = []
+    if deal.get("comment"):
+        parts.append(f"[bold]Комментарий лида[/]  {escape(str(deal['comment']))}")
+    attempts = deal.get("attempts") or []
+    if attempts:
+        count = deal.get("contact_attempts", len(attempts))
+        table = Table(
+            title=f"Попытки связаться на стадии «{escape(stage_name(deal['stage']))}»: {count}"
+        )
+        for column in ("когда", "кто", "заметка"):
+            table.add_column(column, overflow="fold")
+        for a in attempts:
+            table.add_row(when(a.get("at")), a.get("actor_id") or "—", a.get("note") or "—")
+        parts.append(table)
+    return Panel(Group(*parts), expand=False) if parts else None
 
 
 def resolve_stage(text: str) -> str:
@@ -193,7 +228,17 @@ def update(
         async with connected(opts.nats_url) as bus:
             full_id = await resolve(bus, "deal", deal_id)
             body = {"actor_id": actor, "deal_id": full_id, "fields": fields}
-            reply = await bus.request("crm.cmd.deal.update", body)
+            try:
+                reply = await bus.request("crm.cmd.deal.update", body)
+            except Refusal as refusal:
+                if refusal.error.get("code") != "missing_fields" or opts.json:
+                    raise
+                names = field_names(refusal.error.get("missing_fields") or [])
+                err().print(
+                    f"[red]✗[/] Сделка {escape(full_id)} не изменена: на её стадии нельзя "
+                    f"очистить поля: [bold]{escape(names)}[/]"
+                )
+                raise Reported(1) from None
         if opts.json:
             print_json(reply)
         else:
@@ -201,3 +246,8 @@ def update(
             out().print(f"[green]✓[/] {escape(full_id)} v{reply['deal']['version']}: {changed}")
 
     run(main())
+
+
+# Opening deals by hand and logging contact attempts live beside, in `deal_work`.
+app.command()(deal_work.create)
+app.command("contact-attempt")(deal_work.contact_attempt)

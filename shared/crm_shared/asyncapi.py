@@ -62,8 +62,9 @@ REQUESTS: list[tuple[type[c.Strict], str, str]] = [
 ]
 REPLY_NOTE = (
     ' Request/reply (core NATS). Reply: {"ok": true, %s} or {"ok": false, "error": {"code", '
-    '"message", "missing_fields"?}}; codes: invalid, not_found, forbidden, missing_fields, '
-    "transition_not_allowed, unavailable."
+    '"message", "missing_fields"?}}; codes: '
+    + ", ".join(code.value for code in c.ErrorCode)  # from the code, never a copy of it
+    + "."
 )
 
 

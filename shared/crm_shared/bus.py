@@ -156,10 +156,19 @@ def dlq_subject(service: str) -> str:
 async def dead_letter(js: JetStreamContext, service: str, msg: Msg, reason: str) -> None:
     """Publish the original message and the reason to `crm.dlq.<service>`.
 
+    The id keeps a redelivered poison message from being dead-lettered twice.
+    """
+    reason = mask_pii(reason)
+    msg_id, subject, body = dead_letter_message(service, msg, reason)
+    await js.publish(subject, body, headers={"Nats-Msg-Id": msg_id, "Crm-Dlq-Reason": reason[:200]})
+
+
+def dead_letter_message(service: str, msg: Msg, reason: str) -> tuple[str, str, bytes]:
+    """The dead letter of `msg`: (message id, subject, body), for a publish or an outbox row.
+
     The body is JSON so that a person can read it; the original bytes are kept as text when
-    they are UTF-8 and as base64 otherwise. The id keeps a redelivered poison message from
-    being dead-lettered twice. Phones and e-mail addresses in the reason are masked, as it
-    is read in logs and dashboards (the original keeps them, for a replay).
+    they are UTF-8 and as base64 otherwise. Phones and e-mail addresses in the reason are
+    masked, as it is read in logs and dashboards (the original keeps them, for a replay).
     """
     reason = mask_pii(reason)
     try:
@@ -177,11 +186,7 @@ async def dead_letter(js: JetStreamContext, service: str, msg: Msg, reason: str)
         "stream_sequence": meta,
     }
     msg_id = f"dlq:{service}:{msg.subject}:{meta}"
-    await js.publish(
-        dlq_subject(service),
-        json.dumps(body, ensure_ascii=False).encode(),
-        headers={"Nats-Msg-Id": msg_id, "Crm-Dlq-Reason": reason[:200]},
-    )
+    return msg_id, dlq_subject(service), json.dumps(body, ensure_ascii=False).encode()
 
 
 def _metadata(msg: Msg) -> int | None:

@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     forbidden = "forbidden"
     missing_fields = "missing_fields"
     transition_not_allowed = "transition_not_allowed"
+    rop_approval_required = "rop_approval_required"
     unavailable = "unavailable"
 
 

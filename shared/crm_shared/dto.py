@@ -39,8 +39,21 @@ class Contact(BaseModel):
     segment: str | None = None
 
 
+class ContactAttempt(BaseModel):
+    """One failed attempt to reach the client, logged on the deal's current stage."""
+
+    actor_id: str
+    note: str | None = None
+    at: datetime
+
+
 class Deal(BaseModel):
-    """A deal as emitted in events and returned by commands and queries."""
+    """A deal as emitted in events and returned by commands and queries.
+
+    `contact_attempts` counts the failed contact attempts on the current stage (it starts
+    again when the deal enters another stage); `attempts` lists the latest of them with their
+    notes. `comment` is the comment the lead came with.
+    """
 
     id: str
     version: int
@@ -57,8 +70,10 @@ class Deal(BaseModel):
     delivery_method: DeliveryMethod | None = None
     failure_comment: str | None = None
     contact_attempts: int = 0
+    attempts: list[ContactAttempt] = Field(default_factory=list)
     source: str | None = None
     external_id: str | None = None
+    comment: str | None = None
     created_at: datetime
     updated_at: datetime
 

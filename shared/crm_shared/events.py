@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from crm_shared.dto import Deal, Task
+from crm_shared.dto import ContactAttempt, Deal, Task
 
 
 class EventData(BaseModel):
@@ -94,7 +94,11 @@ class RejectionError(BaseModel):
 
 
 class MoveRejected(EventData):
-    """A stage move was refused; nothing about the deal changed."""
+    """A stage move was refused; nothing about the deal changed.
+
+    `deal` is the deal as it stands (unchanged), so that whoever is told can name it and, for
+    `rop_approval_required`, show the РОП the contact attempts on its current stage.
+    """
 
     SUBJECT: ClassVar[str] = "crm.deal.move_rejected"
     TYPE: ClassVar[str] = "crm.deal.move_rejected.v1"
@@ -104,6 +108,7 @@ class MoveRejected(EventData):
     error: RejectionError
     responsible_id: str | None = None
     from_stage: str | None = None
+    deal: Deal | None = None
 
 
 class TaskOpened(EventData):
@@ -155,6 +160,10 @@ class Notification(EventData):
     user_id: str
     task: Task | None = None
     missing_fields: list[str] | None = None
+    actor_id: str | None = None
+    """Who asks, for `approval_requested`."""
+    attempts: list[ContactAttempt] | None = None
+    """The contact attempts on the deal's current stage, for `approval_requested`."""
 
 
 ALL_EVENTS: tuple[type[EventData], ...] = (

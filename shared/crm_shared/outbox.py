@@ -101,6 +101,10 @@ class UnitOfWork:
         self._events.append(Committed(event_id, nats_subject or data.SUBJECT, body))
         return event_id
 
+    def emit_raw(self, event_id: str, subject: str, payload: bytes) -> None:
+        """Queue a message that is not an event (a dead letter) for the outbox, as it is."""
+        self._events.append(Committed(event_id, subject, payload))
+
     def defer(self, sql: str, *args: Any) -> None:
         """Queue an INSERT, UPDATE or DELETE for commit, sent in one statement with the outbox.
 

@@ -8,7 +8,7 @@ is the seed's funnel and documents every key.
 
     config = load_config()            # CRM_CONFIG, else the packaged default
     config.stage("PROCESSING").deadline
-    config.required_fields_for("NEW_LEAD", "PROCESSING", "basic")  # ['contact', 'requirements']
+    config.pipeline.rules.required_fields  # the data; deal-service's domain applies them
 """
 
 from .durations import Duration, format_duration, parse_duration

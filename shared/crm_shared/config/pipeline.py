@@ -112,19 +112,30 @@ class RequiredFieldsRule(Frozen):
 
 
 class ContactAttemptsRule(Frozen):
-    """A deal enters `stage` only after `required` logged failed contact attempts."""
+    """A deal enters `stage` only after `required` failed contact attempts on its current stage.
+
+    The count starts again whenever the deal enters another stage (the seed: «более 3 раз на
+    одном из этапов»).
+    """
 
     stage: StageCode = "LOST_NO_CONTACT"
     required: int = Field(default=3, ge=0)
-    rop_may_override: bool = True
-    """Whether the deal's РОП may move it there with fewer attempts ("по согласованию с РОП")."""
+    rop_must_agree: bool = True
+    """Whether the deal's РОП must agree ("по согласованию с РОП"): the РОП agrees by making
+    the move; anyone else who makes it is refused with `rop_approval_required`."""
 
 
 class DeliveryRule(Frozen):
-    """`stage` is only for deals whose delivery method is `method`, and such deals must pass it."""
+    """Delivery and the success stage (SPEC §3 rule 7).
+
+    `stage` is only for deals whose delivery method is `method`, and such a deal reaches the
+    success stage only from `stage`; any other deal (pickup, or no method) reaches it only
+    from `pickup_from`.
+    """
 
     stage: StageCode = "ORDER_SHIPPED"
     method: Literal["delivery", "pickup"] = "delivery"
+    pickup_from: StageCode = "PAYMENT_RECEIVED"
 
 
 class RopTaskRule(Frozen):

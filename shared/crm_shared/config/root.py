@@ -187,6 +187,12 @@ class CrmConfig(Frozen):
                 )
             elif stage.kind != "active":
                 problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not active")
+            at = "pipeline.rules.delivery.pickup_from"
+            code = rules.delivery.pickup_from
+            if (stage := by_code.get(code)) is None:
+                problems.append(f"{at}: unknown stage {code!r}")
+            elif stage.kind != "active":
+                problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not active")
         rop_task = rules.rop_task
         problems += [
             f"pipeline.rules.rop_task.title: {p}" for p in template_problems(rop_task.title)
@@ -257,23 +263,3 @@ class CrmConfig(Frozen):
     def deal_field_display_names(self) -> dict[str, str]:
         """Russian display names of the `missing_fields` names (a copy of FIELD_DISPLAY_NAMES)."""
         return dict(FIELD_DISPLAY_NAMES)
-
-    def required_fields_for(
-        self, from_code: str, to_code: str, plan: Plan | None = None
-    ) -> list[str]:
-        """The fields a deal must have to move from `from_code` to `to_code` (SPEC §3 rule 4).
-
-        Empty when the move goes backwards or stays put, or goes to a final stage; otherwise
-        the fields of every rule for `plan` (default: the configured plan) whose `after` stage
-        lies before `to_code`, in rule order without duplicates. Raises `UnknownStage` for an
-        unknown code.
-        """
-        plan = self.plan if plan is None else plan
-        start, target = self.index(from_code), self.index(to_code)
-        if target <= start or self.pipeline.stages[target].is_final:
-            return []
-        fields: dict[str, None] = {}
-        for rule in self.pipeline.rules.required_fields:
-            if plan in rule.plans and target > self.index(rule.after):
-                fields.update(dict.fromkeys(rule.fields))
-        return list(fields)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from deal_service.domain.model import Contact, Deal
+from crm_shared.outbox import UnitOfWork
+from deal_service.domain.contacts import Contact
+from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal
 
 SCHEMA = "deal"
 _SELECT = f"""
     SELECT d.*, c.name AS c_name, c.phone AS c_phone, c.email AS c_email,
            c.pays_by AS c_pays_by, c.segment AS c_segment
     FROM {SCHEMA}.deals d LEFT JOIN {SCHEMA}.contacts c ON c.id = d.contact_id"""
-_DEAL_COLUMNS = (
+DEAL_COLUMNS = (
     "version",
     "stage",
     "title",
@@ -32,12 +35,15 @@ _DEAL_COLUMNS = (
     "contact_attempts",
     "source",
     "external_id",
+    "lead_comment",
     "created_at",
     "updated_at",
 )
+_ATTRIBUTE = {"lead_comment": "comment", "contact_id": "contact"}
+"""Columns whose `Deal` attribute has another name."""
 
 
-def _deal(row: asyncpg.Record) -> Deal:
+def deal_from_row(row: asyncpg.Record) -> Deal:
     contact = None
     if row["contact_id"] is not None:
         contact = Contact(
@@ -48,32 +54,35 @@ def _deal(row: asyncpg.Record) -> Deal:
             pays_by=row["c_pays_by"],
             segment=row["c_segment"],
         )
-    values = {k: row[k] for k in _DEAL_COLUMNS if k != "contact_id"}
-    return Deal(id=row["id"], contact=contact, **values)
-
-
-def _columns(deal: Deal) -> list[Any]:
-    return [
-        deal.contact.id if deal.contact and c == "contact_id" else getattr(deal, c, None)
-        for c in _DEAL_COLUMNS
+    values = {_ATTRIBUTE.get(k, k): row[k] for k in DEAL_COLUMNS if k != "contact_id"}
+    attempts = [
+        ContactAttempt(a["actor_id"], a["note"], datetime.fromisoformat(a["at"]))
+        for a in json.loads(row["stage_attempts"])
     ]
+    return Deal(id=row["id"], contact=contact, attempts=attempts[-MAX_SHOWN_ATTEMPTS:], **values)
+
+
+def deal_columns(deal: Deal) -> list[Any]:
+    return [
+        (deal.contact.id if deal.contact else None)
+        if c == "contact_id"
+        else getattr(deal, _ATTRIBUTE.get(c, c))
+        for c in DEAL_COLUMNS
+    ]
+
+
+def _attempts_json(deal: Deal) -> str:
+    return json.dumps(
+        [{"actor_id": a.actor_id, "note": a.note, "at": a.at.isoformat()} for a in deal.attempts],
+        ensure_ascii=False,
+    )
 
 
 async def get_deal(conn: asyncpg.Connection, deal_id: str, *, lock: bool = False) -> Deal | None:
     """Load a deal; with `lock`, hold its row until the transaction ends (serialises changes)."""
     suffix = " FOR UPDATE OF d" if lock else ""
     row = await conn.fetchrow(f"{_SELECT} WHERE d.id = $1{suffix}", deal_id)
-    return _deal(row) if row else None
-
-
-async def deal_id_by_lead(conn: asyncpg.Connection, source: str, external_id: str) -> str | None:
-    """The deal already made from this lead, if any."""
-    value = await conn.fetchval(
-        f"SELECT id FROM {SCHEMA}.deals WHERE source = $1 AND external_id = $2",
-        source,
-        external_id,
-    )
-    return str(value) if value is not None else None
+    return deal_from_row(row) if row else None
 
 
 async def find_contact(
@@ -90,16 +99,16 @@ async def find_contact(
         phone_norm,
         email_norm,
     )
-    return _contact(row) if row else None
+    return contact_from_row(row) if row else None
 
 
 async def get_contact(conn: asyncpg.Connection, contact_id: str) -> Contact | None:
     """A contact by id."""
     row = await conn.fetchrow(f"SELECT * FROM {SCHEMA}.contacts WHERE id = $1", contact_id)
-    return _contact(row) if row else None
+    return contact_from_row(row) if row else None
 
 
-def _contact(row: asyncpg.Record) -> Contact:
+def contact_from_row(row: asyncpg.Record) -> Contact:
     return Contact(
         id=row["id"],
         name=row["name"],
@@ -110,11 +119,11 @@ def _contact(row: asyncpg.Record) -> Contact:
     )
 
 
-async def save_contact(
-    conn: asyncpg.Connection, c: Contact, phone_norm: str | None, email_norm: str | None
+def save_contact(
+    uow: UnitOfWork, c: Contact, phone_norm: str | None, email_norm: str | None
 ) -> None:
-    """Insert or update a contact."""
-    await conn.execute(
+    """Insert or update a contact, at commit."""
+    uow.defer(
         f"""INSERT INTO {SCHEMA}.contacts
               (id, name, phone, phone_norm, email, email_norm, pays_by, segment)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -131,54 +140,60 @@ async def save_contact(
     )
 
 
-async def insert_deal(conn: asyncpg.Connection, deal: Deal, lead_comment: str | None) -> None:
-    """Store a new deal."""
-    names = ", ".join(_DEAL_COLUMNS)
-    params = ", ".join(f"${i}" for i in range(2, len(_DEAL_COLUMNS) + 2))
-    await conn.execute(
-        f"""INSERT INTO {SCHEMA}.deals (id, {names}, lead_comment)
-            VALUES ($1, {params}, ${len(_DEAL_COLUMNS) + 2})""",
-        deal.id,
-        *_columns(deal),
-        lead_comment,
-    )
+def save(uow: UnitOfWork, deal: Deal, *, new: bool = False) -> None:
+    """Write what a deal's method changed: its row, its contact, its stage entries and logged
+    attempts, and queue the events it raised. The writes go out in one statement at commit."""
+    if deal.contact is not None and deal.contact_changed:
+        phone, email = deal.contact.keys()
+        save_contact(uow, deal.contact, phone, email)
+    cols = deal_columns(deal)
+    if new:
+        names = ", ".join(DEAL_COLUMNS)
+        params = ", ".join(f"${i}" for i in range(2, len(DEAL_COLUMNS) + 2))
+        uow.defer(f"INSERT INTO {SCHEMA}.deals (id, {names}) VALUES ($1, {params})", deal.id, *cols)
+    else:
+        sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(DEAL_COLUMNS, start=2))
+        last = len(DEAL_COLUMNS) + 2
+        uow.defer(
+            f"UPDATE {SCHEMA}.deals SET {sets}, stage_attempts = ${last}::jsonb WHERE id = $1",
+            deal.id,
+            *cols,
+            _attempts_json(deal),
+        )
+    for entry in deal.entries:
+        uow.defer(
+            f"""INSERT INTO {SCHEMA}.stage_history
+                  (deal_id, from_stage, to_stage, version, actor_id, at, deal_created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+            deal.id,
+            entry.from_stage,
+            deal.stage,
+            deal.version,
+            entry.actor_id,
+            deal.updated_at,
+            deal.created_at,
+        )
+    for attempt in deal.logged:
+        uow.defer(
+            f"""INSERT INTO {SCHEMA}.contact_attempts (deal_id, actor_id, note, at, stage)
+                VALUES ($1, $2, $3, $4, $5)""",
+            deal.id,
+            attempt.actor_id,
+            attempt.note,
+            attempt.at,
+            deal.stage,
+        )
+    emit(uow, deal)
 
 
-async def update_deal(conn: asyncpg.Connection, deal: Deal) -> None:
-    """Write every field of a changed deal."""
-    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(_DEAL_COLUMNS, start=2))
-    await conn.execute(f"UPDATE {SCHEMA}.deals SET {sets} WHERE id = $1", deal.id, *_columns(deal))
-
-
-async def add_stage_history(
-    conn: asyncpg.Connection, deal: Deal, from_stage: str | None, actor_id: str | None
-) -> None:
-    """Record that the deal entered its current stage (analytics reads this)."""
-    await conn.execute(
-        f"""INSERT INTO {SCHEMA}.stage_history
-              (deal_id, from_stage, to_stage, version, actor_id, at)
-            VALUES ($1, $2, $3, $4, $5, $6)""",
-        deal.id,
-        from_stage,
-        deal.stage,
-        deal.version,
-        actor_id,
-        deal.updated_at,
-    )
-
-
-async def add_contact_attempt(
-    conn: asyncpg.Connection, deal_id: str, actor_id: str, note: str | None, at: datetime
-) -> None:
-    """Log one failed attempt to reach the client."""
-    await conn.execute(
-        f"""INSERT INTO {SCHEMA}.contact_attempts (deal_id, actor_id, note, at)
-            VALUES ($1, $2, $3, $4)""",
-        deal_id,
-        actor_id,
-        note,
-        at,
-    )
+def emit(uow: UnitOfWork, deal: Deal) -> None:
+    """Queue the events the deal raised, and forget them."""
+    for event in deal.events:
+        uow.emit(event, subject_id=deal.id)
+    deal.events.clear()
+    deal.logged.clear()
+    deal.entries.clear()
+    deal.contact_changed = False
 
 
 async def next_assignment_number(conn: asyncpg.Connection) -> int:
@@ -214,7 +229,7 @@ async def list_deals(
         limit + 1,
         id_prefix,
     )
-    deals = [_deal(r) for r in rows[:limit]]
+    deals = [deal_from_row(r) for r in rows[:limit]]
     more = len(rows) > limit
     return deals, encode_cursor(deals[-1].created_at, deals[-1].id) if more else None
 

@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
 import phonenumbers
 
+from crm_shared.commands import ErrorCode, Refused
+from crm_shared.dto import Contact as ContactDTO
+
 DEFAULT_REGION = "RU"  # the seed's market: "8 912 ..." and "912 ..." are Russian numbers
+
+
+@dataclass
+class Contact:
+    """Контакт: the client person."""
+
+    id: str
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    pays_by: str | None = None
+    segment: str | None = None
+
+    def to_dto(self) -> ContactDTO:
+        """The contact as the event API shows it."""
+        return ContactDTO.model_validate(self.__dict__)
+
+    def keys(self) -> tuple[str | None, str | None]:
+        """Its normalised phone and e-mail, by which leads find it (its phone is readable)."""
+        try:
+            phone = normalise_phone(self.phone)
+        except BadPhone:
+            phone = None
+        return phone, normalise_email(self.email)
 
 
 class BadPhone(ValueError):
@@ -29,3 +60,29 @@ def normalise_email(email: str | None) -> str | None:
     if email is None or not email.strip():
         return None
     return email.strip().lower()
+
+
+def contact_keys(given: Any) -> tuple[str | None, str | None]:
+    """The normalised (phone, e-mail) of given contact details; Refused for a bad phone."""
+    try:
+        phone = normalise_phone(given.phone)
+    except BadPhone as exc:
+        raise Refused(ErrorCode.invalid, f"contact.{exc}") from None
+    email = str(given.email) if given.email else None
+    return phone, normalise_email(email)
+
+
+def new_contact(given: Any, phone_norm: str | None) -> Contact:
+    """A new contact from the details a lead or a command gave (`name`, `phone`, ...)."""
+    return Contact(
+        id=str(uuid.uuid4()),
+        name=given.name,
+        phone=phone_norm or given.phone,
+        email=str(given.email) if given.email else None,
+        pays_by=_plain(getattr(given, "pays_by", None)),
+        segment=getattr(given, "segment", None),
+    )
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)

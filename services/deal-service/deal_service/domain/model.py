@@ -1,35 +1,67 @@
-"""The deal aggregate and its contact, as plain data: no ORM, no I/O."""
+"""The deal aggregate: it checks the rules, bumps its version and collects the events it raised.
+
+No ORM, no I/O. Handlers load a deal, call one of its methods (`Deal.open`, `move_to`,
+`update`, `log_contact_attempt`), save what it says changed and emit `events`, as
+task-service's `DealTasks` does; the batched lead path opens deals with the same `Deal.open`.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from crm_shared.dto import Contact as ContactDTO
+from crm_shared.commands import ErrorCode, Refused
+from crm_shared.config import CrmConfig
 from crm_shared.dto import Deal as DealDTO
+from crm_shared.events import (
+    DealCreated,
+    DealUpdated,
+    EventData,
+    MoveRejected,
+    RejectionError,
+    StageChanged,
+)
+from deal_service.domain import rules
+from deal_service.domain.contacts import BadPhone, Contact, normalise_phone
+
+MAX_SHOWN_ATTEMPTS = 5
+"""Contact attempts of the current stage the deal's payload lists (the count has them all)."""
+MAX_SHOWN_NOTE = 500
+"""Characters of an attempt's note in the payload; the full note stays in the attempt log."""
 
 
-@dataclass
-class Contact:
-    """Контакт: the client person."""
+@dataclass(frozen=True)
+class ContactAttempt:
+    """A failed attempt to reach the client."""
 
-    id: str
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    pays_by: str | None = None
-    segment: str | None = None
+    actor_id: str
+    note: str | None
+    at: datetime
 
-    def to_dto(self) -> ContactDTO:
-        """The contact as the event API shows it."""
-        return ContactDTO.model_validate(self.__dict__)
+
+@dataclass(frozen=True)
+class StageEntry:
+    """The deal entered its current stage (from `from_stage`, None for a new deal)."""
+
+    from_stage: str | None
+    actor_id: str | None
+
+
+_NOT_STATE = ("events", "logged", "entries", "contact_changed")
 
 
 @dataclass
 class Deal:
-    """Сделка. `version` grows with every change; events carry it so late ones are ignored."""
+    """Сделка. `version` grows with every change; events carry it so late ones are ignored.
+
+    `contact_attempts` and `attempts` are those of the current stage. After a method call,
+    `events` holds what it raised, `logged` the attempts and `entries` the stage entries to
+    store, and `contact_changed` says whether the contact's row needs writing.
+    """
 
     id: str
     stage: str
@@ -48,20 +80,205 @@ class Deal:
     delivery_method: str | None = None
     failure_comment: str | None = None
     contact_attempts: int = 0
+    attempts: list[ContactAttempt] = field(default_factory=list)
     source: str | None = None
     external_id: str | None = None
-    changed: list[str] = field(default_factory=list, compare=False)
+    comment: str | None = None
+    events: list[EventData] = field(default_factory=list, compare=False, repr=False)
+    logged: list[ContactAttempt] = field(default_factory=list, compare=False, repr=False)
+    entries: list[StageEntry] = field(default_factory=list, compare=False, repr=False)
+    contact_changed: bool = field(default=False, compare=False, repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        config: CrmConfig,
+        *,
+        now: datetime,
+        actor_id: str | None,
+        contact: Contact | None,
+        responsible_id: str | None,
+        rop_id: str | None = None,
+        deal_id: str | None = None,
+        **values: Any,
+    ) -> Deal:
+        """A new deal in the entry stage (rule 8), with the РОП robot applied (rule 1).
+
+        `values` are the other fields (title, amount, currency, subject, ..., comment).
+        """
+        if rop_id is None and config.plan != "free":
+            rop_id = config.default_rop
+        deal = cls(
+            id=deal_id or str(uuid.uuid4()),
+            stage=config.entry_stage.code,
+            created_at=now,
+            updated_at=now,
+            contact=contact,
+            responsible_id=responsible_id,
+            rop_id=rop_id,
+            **values,
+        )
+        dto = deal.to_dto()
+        deal.entries.append(StageEntry(None, actor_id))
+        deal.events += [
+            DealCreated(deal=dto),
+            StageChanged(
+                deal_id=deal.id,
+                from_stage=None,
+                to_stage=deal.stage,
+                version=deal.version,
+                actor_id=actor_id,
+                deal=dto,
+            ),
+        ]
+        return deal
+
+    def move_to(
+        self,
+        to_stage: str,
+        *,
+        actor_id: str,
+        failure_comment: str | None,
+        config: CrmConfig,
+        now: datetime,
+    ) -> None:
+        """Move to `to_stage` (rules 4–7), or raise Refused having raised MoveRejected."""
+        try:
+            rules.check_move(self, to_stage, actor_id, failure_comment, config)
+        except Refused as refused:
+            err = refused.error
+            self.events.append(
+                MoveRejected(
+                    deal_id=self.id,
+                    to_stage=to_stage,
+                    actor_id=actor_id,
+                    error=RejectionError(
+                        code=err.code.value, message=err.message, missing_fields=err.missing_fields
+                    ),
+                    responsible_id=self.responsible_id,
+                    from_stage=self.stage,
+                    deal=self.to_dto(),
+                )
+            )
+            raise
+        from_stage = self.stage
+        self.stage = to_stage
+        if rules.filled(failure_comment):
+            self.failure_comment = failure_comment
+        self.contact_attempts, self.attempts = 0, []  # the count starts again (rule 6)
+        self._touch(now)
+        self.entries.append(StageEntry(from_stage, actor_id))
+        self.events.append(
+            StageChanged(
+                deal_id=self.id,
+                from_stage=from_stage,
+                to_stage=to_stage,
+                version=self.version,
+                actor_id=actor_id,
+                deal=self.to_dto(),
+            )
+        )
+
+    def update(
+        self,
+        values: Mapping[str, Any],
+        contact_values: Mapping[str, Any],
+        *,
+        config: CrmConfig,
+        now: datetime,
+        attach: Contact | None = None,
+    ) -> list[str]:
+        """Set fields (never the stage); returns the names that changed, [] for no change.
+
+        `attach` is the contact found or made for a deal that had none. Refused, changing
+        nothing, when the update would empty a field that the current stage requires.
+        """
+        after = self.copy()
+        changed: list[str] = []
+        for name, value in values.items():
+            if name == "currency" and not rules.filled(value):
+                raise Refused(ErrorCode.invalid, "fields.currency: cannot be empty")
+            if getattr(after, name) != value:
+                setattr(after, name, value)
+                changed.append(name)
+        if after.contact is None and attach is not None:
+            after.contact = attach
+            changed.append("contact")
+        if after.contact is not None:
+            changed += _set_contact(after.contact, contact_values)
+        if not changed:
+            return []
+        emptied = [
+            name
+            for name in rules.kept_on(self.stage, config)
+            if rules.field_present(self, name) and not rules.field_present(after, name)
+        ]
+        if emptied:
+            raise Refused(
+                ErrorCode.missing_fields,
+                f"stage {self.stage} requires {', '.join(emptied)}: it cannot be emptied",
+                missing_fields=emptied,
+            )
+        for f in fields(self):
+            if f.name not in _NOT_STATE:
+                setattr(self, f.name, getattr(after, f.name))
+        self.contact_changed = any(c.startswith("contact") for c in changed)
+        self._touch(now)
+        self.events.append(DealUpdated(deal=self.to_dto(), changed=changed))
+        return changed
+
+    def log_contact_attempt(
+        self, *, actor_id: str, note: str | None, config: CrmConfig, now: datetime
+    ) -> None:
+        """Count a failed attempt to reach the client on the current stage (rule 6)."""
+        if config.is_final(self.stage):
+            raise Refused(ErrorCode.transition_not_allowed, f"the deal is closed in {self.stage}")
+        attempt = ContactAttempt(actor_id, note, now)
+        self.logged.append(attempt)
+        shown = replace(attempt, note=note[:MAX_SHOWN_NOTE] if note else note)
+        self.attempts = [*self.attempts, shown][-MAX_SHOWN_ATTEMPTS:]
+        self.contact_attempts += 1
+        self._touch(now)
+        self.events.append(DealUpdated(deal=self.to_dto(), changed=["contact_attempts"]))
+
+    def _touch(self, now: datetime) -> None:
+        self.version += 1
+        self.updated_at = now
 
     def to_dto(self) -> DealDTO:
         """The deal as the event API shows it."""
-        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        data.pop("changed")
+        data: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_STATE
+        }
         data["contact"] = self.contact.to_dto() if self.contact else None
+        data["attempts"] = [a.__dict__ for a in self.attempts]
         return DealDTO.model_validate(data)
 
     def copy(self) -> Deal:
-        """A shallow copy whose contact can be changed independently."""
-        return replace(self, contact=replace(self.contact) if self.contact else None, changed=[])
+        """A copy whose contact can be changed independently, with nothing pending."""
+        return replace(
+            self,
+            contact=replace(self.contact) if self.contact else None,
+            attempts=list(self.attempts),
+            events=[],
+            logged=[],
+            entries=[],
+            contact_changed=False,
+        )
+
+
+def _set_contact(contact: Contact, values: Mapping[str, Any]) -> list[str]:
+    changed = []
+    for name, value in values.items():
+        if name == "phone":
+            try:
+                value = normalise_phone(value) or value
+            except BadPhone as exc:
+                raise Refused(ErrorCode.invalid, f"fields.contact.{exc}") from None
+        if getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed.append(f"contact.{name}")
+    return changed
 
 
 DEAL_FIELDS = (
@@ -76,4 +293,4 @@ DEAL_FIELDS = (
     "delivery_method",
     "failure_comment",
 )
-CONTACT_FIELDS = ("name", "phone", "email", "pays_by", "segment")
+"""The deal fields an update may set."""

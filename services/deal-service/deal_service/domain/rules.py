@@ -1,14 +1,26 @@
-"""The pipeline's rules (SPEC §3, rules 4–7), checked before a move changes anything.
+"""The pipeline's rules (SPEC §3, rules 4–7) as pure functions over a deal and the configuration.
 
-Refusing before the change (rather than reverting after it, as the seed's Bitrix24 robot
-does) leaves no false stage in tasks or analytics.
+`Deal` (in `model`) calls these before it changes anything: refusing before the change
+(rather than reverting after it, as the seed's Bitrix24 robot does) leaves no false stage in
+tasks or analytics. A refusal is `Refused` with the code the event API names.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from crm_shared.commands import ErrorCode, Refused
-from crm_shared.config import CrmConfig
-from deal_service.domain.model import Deal
+from crm_shared.config import CrmConfig, Plan
+
+if TYPE_CHECKING:
+    from deal_service.domain.model import Deal
+
+
+def filled(value: object) -> bool:
+    """Whether a field holds a value: None and a text of only spaces do not (rule 4)."""
+    if value is None:
+        return False
+    return not isinstance(value, str) or bool(value.strip())
 
 
 def field_present(deal: Deal, name: str) -> bool:
@@ -16,17 +28,59 @@ def field_present(deal: Deal, name: str) -> bool:
     if name == "contact":
         return deal.contact is not None
     if name.startswith("contact."):
-        return deal.contact is not None and bool(getattr(deal.contact, name[8:], None))
+        return deal.contact is not None and filled(getattr(deal.contact, name[8:], None))
     if name == "amount":
         return deal.amount is not None and deal.amount > 0
-    value = getattr(deal, name, None)
-    return value is not None and value != ""
+    return filled(getattr(deal, name, None))
+
+
+def required_on(stage: str, config: CrmConfig, plan: Plan | None = None) -> list[str]:
+    """The fields a deal must have to stand in `stage` (rule 4), in rule order, once each.
+
+    Every rule for `plan` (default: the configured plan) whose `after` stage lies before
+    `stage`; nothing for a failure stage. Raises `UnknownStage` for an unknown code.
+    """
+    plan = config.plan if plan is None else plan
+    target = config.index(stage)
+    if config.stage(stage).kind == "failure":
+        return []
+    fields: dict[str, None] = {}
+    for rule in config.pipeline.rules.required_fields:
+        if plan in rule.plans and target > config.index(rule.after):
+            fields.update(dict.fromkeys(rule.fields))
+    return list(fields)
+
+
+def kept_on(stage: str, config: CrmConfig) -> list[str]:
+    """The fields an update may not empty while the deal stands in `stage`: those rule 4
+    requires there, and the failure comment of a stage that needs one (rule 5)."""
+    comment = ["failure_comment"] if config.stage(stage).comment_required else []
+    return required_on(stage, config) + comment
+
+
+def required_fields_for(
+    from_stage: str, to_stage: str, config: CrmConfig, plan: Plan | None = None
+) -> list[str]:
+    """The fields a move from `from_stage` to `to_stage` needs (rule 4).
+
+    A forward move, the success stage included, needs every rule it passes, so a move that
+    skips stages is held by all of them; a move backwards, standing still or to a failure
+    stage needs nothing.
+    """
+    if config.index(to_stage) <= config.index(from_stage):
+        return []
+    return required_on(to_stage, config, plan)
 
 
 def check_move(
     deal: Deal, to_stage: str, actor_id: str, failure_comment: str | None, config: CrmConfig
 ) -> None:
-    """Raise Refused when `deal` may not move to `to_stage`; every missing field is listed."""
+    """Raise Refused when `deal` may not move to `to_stage`; every missing field is listed.
+
+    The order of the checks is the order of the answer: a bad target, a closed deal, a path
+    that rule 7 forbids, missing fields (rules 4–6), and last the РОП's agreement (rule 6),
+    which is asked for only when nothing else stands in the way.
+    """
     target = config.stage_or_none(to_stage)
     if target is None:
         raise Refused(ErrorCode.invalid, f"unknown stage {to_stage!r}")
@@ -40,25 +94,41 @@ def check_move(
     _check_delivery(deal, to_stage, config)
     missing = [
         name
-        for name in config.required_fields_for(deal.stage, to_stage, config.plan)
+        for name in required_fields_for(deal.stage, to_stage, config)
         if not field_present(deal, name)
     ]
-    if target.comment_required and not (failure_comment or deal.failure_comment):
+    if target.comment_required and not (filled(failure_comment) or filled(deal.failure_comment)):
         missing.append("failure_comment")
     attempts = config.pipeline.rules.contact_attempts
-    if attempts is not None and to_stage == attempts.stage:
-        rop_agrees = attempts.rop_may_override and actor_id == deal.rop_id
-        if deal.contact_attempts < attempts.required and not rop_agrees:
-            missing.append("contact_attempts")
+    no_contact = attempts is not None and to_stage == attempts.stage
+    if attempts is not None and no_contact and deal.contact_attempts < attempts.required:
+        missing.append("contact_attempts")
     if missing:
         raise Refused(
             ErrorCode.missing_fields,
             f"cannot move to {to_stage}: missing {', '.join(missing)}",
             missing_fields=missing,
         )
+    rop_must_agree = attempts is not None and no_contact and attempts.rop_must_agree
+    if rop_must_agree and not is_deals_rop(deal, actor_id, config):
+        raise Refused(
+            ErrorCode.rop_approval_required,
+            f"moving to {to_stage} needs the agreement of the deal's РОП: the РОП makes this "
+            "move; the РОП has been asked",
+        )
+
+
+def is_deals_rop(deal: Deal, actor_id: str, config: CrmConfig) -> bool:
+    """Whether `actor_id` speaks for the deal's РОП: is it, or, when the deal has none (the
+    free plan before the field is filled), is a user with role rop."""
+    if deal.rop_id is not None:
+        return actor_id == deal.rop_id
+    user = config.user_or_none(actor_id)
+    return user is not None and user.role == "rop"
 
 
 def _check_delivery(deal: Deal, to_stage: str, config: CrmConfig) -> None:
+    """Rule 7: the delivery stage is for delivery deals; the success stage follows payment."""
     rule = config.pipeline.rules.delivery
     if rule is None:
         return
@@ -68,15 +138,15 @@ def _check_delivery(deal: Deal, to_stage: str, config: CrmConfig) -> None:
             f"{to_stage} is only for deals with delivery_method {rule.method!r}, "
             f"this deal has {deal.delivery_method!r}",
         )
-    if (
-        to_stage == config.success_stage.code
-        and deal.delivery_method == rule.method
-        and deal.stage != rule.stage
-    ):
-        raise Refused(
-            ErrorCode.transition_not_allowed,
-            f"a {rule.method!r} deal reaches {to_stage} only from {rule.stage}",
-        )
+    if to_stage == config.success_stage.code:
+        delivered = deal.delivery_method == rule.method
+        source = rule.stage if delivered else rule.pickup_from
+        if deal.stage != source:
+            kind = repr(deal.delivery_method) if deal.delivery_method else "no delivery_method"
+            raise Refused(
+                ErrorCode.transition_not_allowed,
+                f"a deal with {kind} reaches {to_stage} only from {source}",
+            )
 
 
 def check_user(

@@ -11,8 +11,6 @@ from crm_shared.outbox import UnitOfWork
 from deal_service.adapters.bus_query import Ask
 from deal_service.adapters.metrics import DealMetrics
 
-SOURCE = "crm/deal-service"
-
 
 @dataclass
 class Context:

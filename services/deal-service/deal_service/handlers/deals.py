@@ -1,10 +1,16 @@
-"""Deal commands: create, update, move, contact attempt. Each is one transaction."""
+"""Deal commands: create, update, move, contact attempt. Each loads, calls, saves, commits.
+
+The rules live on the aggregate (`deal_service.domain.model.Deal`); these functions only
+check the ids a command names, fetch what the aggregate needs and write what it changed.
+"""
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from crm_shared.commands import (
+    ContactInput,
     CreateDeal,
     ErrorCode,
     LogContactAttempt,
@@ -14,20 +20,23 @@ from crm_shared.commands import (
     ok,
 )
 from crm_shared.envelope import utcnow
-from crm_shared.events import DealUpdated, MoveRejected, RejectionError, StageChanged
 from crm_shared.outbox import UnitOfWork
 from deal_service.adapters import repository as repo
-from deal_service.domain.model import Deal
-from deal_service.domain.rules import check_move, check_user
+from deal_service.domain.contacts import Contact, contact_keys, new_contact
+from deal_service.domain.leads import manual_responsible, needs_turn, responsible_for
+from deal_service.domain.model import DEAL_FIELDS, Deal
+from deal_service.domain.rules import check_user
 from deal_service.handlers.context import Context
-from deal_service.handlers.opening import assign_responsible, new_deal, open_deal, resolve_contact
-from deal_service.handlers.updates import apply_fields
 
 Reply = dict[str, Any]
 
 
-def _actor(ctx: Context, actor_id: str) -> None:
-    check_user(ctx.config, actor_id, "actor_id")
+def _reply(deal: Deal, **extra: Any) -> Reply:
+    return ok(deal=deal.to_dto().model_dump(mode="json"), **extra)
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
 
 
 async def _locked(uow: UnitOfWork, deal_id: str) -> Deal:
@@ -37,136 +46,130 @@ async def _locked(uow: UnitOfWork, deal_id: str) -> Deal:
     return deal
 
 
+async def resolve_contact(uow: UnitOfWork, given: ContactInput) -> tuple[Contact, bool]:
+    """The oldest contact with the same phone or e-mail, or a new one; True when new (the
+    deal's save stores it)."""
+    phone, email = contact_keys(given)
+    found = await repo.find_contact(uow.conn, phone, email)
+    if found is not None:
+        return found, False
+    return new_contact(given, phone), True
+
+
 async def create_deal(cmd: CreateDeal, ctx: Context) -> Reply:
     """Open a deal by hand in the entry stage (rule 8), with the РОП robot applied."""
-    _actor(ctx, cmd.actor_id)
-    check_user(ctx.config, cmd.responsible_id, "responsible_id")
-    check_user(ctx.config, cmd.rop_id, "rop_id", role="rop")
+    config = ctx.config
+    check_user(config, cmd.actor_id, "actor_id")
+    check_user(config, cmd.responsible_id, "responsible_id")
+    check_user(config, cmd.rop_id, "rop_id", role="rop")
     if cmd.contact is not None and cmd.contact_id is not None:
         raise Refused(ErrorCode.invalid, "give either contact or contact_id, not both")
     async with ctx.uow() as uow:
+        contact: Contact | None = None
+        new_person = False
         if cmd.contact_id is not None:
             contact = await repo.get_contact(uow.conn, cmd.contact_id)
             if contact is None:
                 raise Refused(ErrorCode.not_found, f"contact {cmd.contact_id!r} not found")
-        else:
-            contact = await resolve_contact(uow, cmd.contact)
-        responsible = cmd.responsible_id
-        if responsible is None:
-            actor = ctx.config.user_or_none(cmd.actor_id)
-            is_manager = actor is not None and actor.role == "manager"
-            responsible = cmd.actor_id if is_manager else await assign_responsible(ctx, uow)
-        deal = new_deal(
-            ctx,
+        elif cmd.contact is not None:
+            contact, new_person = await resolve_contact(uow, cmd.contact)
+        responsible = manual_responsible(config, cmd.responsible_id, cmd.actor_id)
+        turn = (
+            await repo.next_assignment_number(uow.conn) if needs_turn(config, responsible) else None
+        )
+        deal = Deal.open(
+            config,
+            now=utcnow(),
+            actor_id=cmd.actor_id,
+            contact=contact,
+            responsible_id=responsible_for(config, responsible, turn),
+            rop_id=cmd.rop_id,
             title=cmd.title,
             amount=cmd.amount,
             currency=cmd.currency or "RUB",
             company=cmd.company,
-            contact=contact,
-            responsible_id=responsible,
-            rop_id=cmd.rop_id,
             subject=cmd.subject,
             requirements=cmd.requirements,
-            delivery_method=cmd.delivery_method.value if cmd.delivery_method else None,
+            delivery_method=_plain(cmd.delivery_method),
             source=cmd.source or "manual",
         )
-        await open_deal(ctx, uow, deal, actor_id=cmd.actor_id, origin="manual")
+        reply = _reply(deal)
+        deal.contact_changed = new_person
+        repo.save(uow, deal, new=True)
         await uow.commit()
-    return ok(deal=deal.to_dto().model_dump(mode="json"))
+    ctx.metrics.deals_created.labels("manual").inc()
+    return reply
 
 
 async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
     """Change fields (never the stage); bumps the version and emits DealUpdated."""
-    _actor(ctx, cmd.actor_id)
-    given = cmd.fields.model_dump(exclude_unset=True)
+    config = ctx.config
+    check_user(config, cmd.actor_id, "actor_id")
+    given = cmd.fields.model_fields_set
     if "responsible_id" in given:
-        check_user(ctx.config, cmd.fields.responsible_id, "fields.responsible_id")
+        check_user(config, cmd.fields.responsible_id, "fields.responsible_id")
     if "rop_id" in given:
-        check_user(ctx.config, cmd.fields.rop_id, "fields.rop_id", role="rop")
+        check_user(config, cmd.fields.rop_id, "fields.rop_id", role="rop")
+    values = {n: _plain(getattr(cmd.fields, n)) for n in DEAL_FIELDS if n in given}
+    person = cmd.fields.contact if "contact" in given else None
+    contact_values: dict[str, Any] = {}
+    if person is not None:
+        contact_values = {n: _plain(getattr(person, n)) for n in person.model_fields_set}
+        if contact_values.get("email") is not None:
+            contact_values["email"] = str(contact_values["email"])
     async with ctx.uow() as uow:
         deal = await _locked(uow, cmd.deal_id)
-        changed = await apply_fields(deal, cmd.fields, uow)
+        attach = None
+        if person is not None and deal.contact is None:
+            attach, _ = await resolve_contact(uow, person)
+        changed = deal.update(values, contact_values, config=config, now=utcnow(), attach=attach)
         if changed:
-            deal.version += 1
-            deal.updated_at = utcnow()
-            await repo.update_deal(uow.conn, deal)
-            uow.emit(DealUpdated(deal=deal.to_dto(), changed=changed), subject_id=deal.id)
+            repo.save(uow, deal)
             await uow.commit()
-    return ok(deal=deal.to_dto().model_dump(mode="json"), changed=changed)
+    return _reply(deal, changed=changed)
 
 
 async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
-    """Move a deal, or refuse the whole move with the reason (rules 4–7)."""
-    _actor(ctx, cmd.actor_id)
+    """Move a deal, or refuse the whole move with the reason (rules 4–7).
+
+    A refusal is published as MoveRejected (the notifier tells the responsible, or for
+    `rop_approval_required` asks the РОП) and then answered.
+    """
+    config = ctx.config
+    check_user(config, cmd.actor_id, "actor_id")
     async with ctx.uow() as uow:
         deal = await _locked(uow, cmd.deal_id)
-        try:
-            check_move(deal, cmd.to_stage, cmd.actor_id, cmd.failure_comment, ctx.config)
-        except Refused as refused:
-            await _reject(ctx, uow, deal, cmd, refused)
-            raise
         from_stage = deal.stage
-        deal.stage = cmd.to_stage
-        if cmd.failure_comment:
-            deal.failure_comment = cmd.failure_comment
-        deal.version += 1
-        deal.updated_at = utcnow()
-        await repo.update_deal(uow.conn, deal)
-        await repo.add_stage_history(uow.conn, deal, from_stage, cmd.actor_id)
-        uow.emit(
-            StageChanged(
-                deal_id=deal.id,
-                from_stage=from_stage,
-                to_stage=deal.stage,
-                version=deal.version,
+        try:
+            deal.move_to(
+                cmd.to_stage,
                 actor_id=cmd.actor_id,
-                deal=deal.to_dto(),
-            ),
-            subject_id=deal.id,
-        )
+                failure_comment=cmd.failure_comment,
+                config=config,
+                now=utcnow(),
+            )
+        except Refused as refused:
+            repo.emit(uow, deal)
+            await uow.commit()
+            ctx.metrics.moves_refused.labels(refused.error.code.value).inc()
+            raise
+        repo.save(uow, deal)
         await uow.commit()
     ctx.metrics.stage_transitions.labels(from_stage, deal.stage).inc()
-    if deal.stage == ctx.config.success_stage.code:
+    if deal.stage == config.success_stage.code:
         ctx.metrics.deals_won.inc()
         ctx.metrics.won_amount.labels(deal.currency).inc(float(deal.amount or 0))
-    return ok(deal=deal.to_dto().model_dump(mode="json"))
-
-
-async def _reject(
-    ctx: Context, uow: UnitOfWork, deal: Deal, cmd: MoveDeal, refused: Refused
-) -> None:
-    """Record the refusal as MoveRejected (the notifier tells the responsible)."""
-    err = refused.error
-    uow.emit(
-        MoveRejected(
-            deal_id=deal.id,
-            to_stage=cmd.to_stage,
-            actor_id=cmd.actor_id,
-            error=RejectionError(
-                code=err.code.value, message=err.message, missing_fields=err.missing_fields
-            ),
-            responsible_id=deal.responsible_id,
-            from_stage=deal.stage,
-        ),
-        subject_id=deal.id,
-    )
-    await uow.commit()
-    ctx.metrics.moves_refused.labels(err.code.value).inc()
+    return _reply(deal)
 
 
 async def log_contact_attempt(cmd: LogContactAttempt, ctx: Context) -> Reply:
-    """Count a failed attempt to reach the client (rule 6 needs three)."""
-    _actor(ctx, cmd.actor_id)
+    """Count a failed attempt to reach the client on the deal's current stage (rule 6)."""
+    check_user(ctx.config, cmd.actor_id, "actor_id")
     async with ctx.uow() as uow:
         deal = await _locked(uow, cmd.deal_id)
-        if ctx.config.is_final(deal.stage):
-            raise Refused(ErrorCode.transition_not_allowed, f"the deal is closed in {deal.stage}")
-        now = utcnow()
-        deal.contact_attempts += 1
-        deal.version += 1
-        deal.updated_at = now
-        await repo.update_deal(uow.conn, deal)
-        await repo.add_contact_attempt(uow.conn, deal.id, cmd.actor_id, cmd.note, now)
-        uow.emit(DealUpdated(deal=deal.to_dto(), changed=["contact_attempts"]), subject_id=deal.id)
+        deal.log_contact_attempt(
+            actor_id=cmd.actor_id, note=cmd.note, config=ctx.config, now=utcnow()
+        )
+        repo.save(uow, deal)
         await uow.commit()
-    return ok(deal=deal.to_dto().model_dump(mode="json"))
+    return _reply(deal)

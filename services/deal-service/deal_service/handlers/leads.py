@@ -1,40 +1,43 @@
 """Rule 8: every lead becomes one deal in the entry stage, attached to a known contact.
 
-A batch of leads is handled set-based, in a fixed number of statements whatever its size:
-the per-lead version (six queries each) spent most of its time in round trips to the
-database, which capped the whole pipeline. The outcome is the same as handling the leads
-one by one in arrival order: a lead repeated within the batch is a duplicate of the first,
-a contact created for one lead is found by the next lead with that phone or e-mail, and
-round-robin numbers are drawn in lead order.
+A batch of leads is handled set-based, in two statements whatever its size (one read, one
+write at commit): the per-lead version (six queries each) spent most of its time in round
+trips to the database, which capped the whole pipeline. Every decision comes from the deal
+domain (`check_lead`, `needs_turn`, `responsible_for`, `Deal.open`), as for a deal made by
+hand. The outcome is the same as handling the leads one by one in arrival order: a lead
+repeated within the batch is a duplicate of the first, a contact created for one lead is
+found by the next lead with that phone or e-mail, and round-robin turns go in lead order.
+
+A lead the rules refuse is dead-lettered through the outbox, in the transaction that claims
+it in the inbox: a crash between commit and publish cannot lose its dead letter.
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from crm_shared.commands import ErrorCode, Refused
+from crm_shared.bus import dead_letter_message
+from crm_shared.commands import Refused
 from crm_shared.consumer import Item
+from crm_shared.envelope import utcnow
 from crm_shared.events import LeadReceived
 from crm_shared.outbox import UnitOfWork
 from deal_service.adapters import lead_batch as batch
-from deal_service.domain.contacts import BadPhone, normalise_email, normalise_phone
-from deal_service.domain.model import Contact, Deal
-from deal_service.domain.rules import check_user
+from deal_service.adapters import repository as repo
+from deal_service.domain.contacts import Contact, new_contact
+from deal_service.domain.leads import (
+    CheckedLead,
+    check_lead,
+    inbox_key,
+    lead_title,
+    needs_turn,
+    responsible_for,
+)
+from deal_service.domain.model import Deal
 from deal_service.handlers.context import Context
-from deal_service.handlers.opening import emit_opened, new_deal
+from deal_service.settings import NAME as SERVICE
 
 CONSUMER = "deal-service-leads"
-
-
-@dataclass
-class _Accepted:
-    """A lead that passed the checks, with its contact's normalised keys."""
-
-    lead: LeadReceived
-    phone: str | None
-    email: str | None
 
 
 async def receive_leads(items: list[Item[LeadReceived]], ctx: Context) -> None:
@@ -43,63 +46,52 @@ async def receive_leads(items: list[Item[LeadReceived]], ctx: Context) -> None:
     Duplicates are caught twice: by event id (the inbox) and by (source, external_id), so a
     source system that re-sends a lead under a new message id still makes one deal. The
     checks that need no database run first, so that one read can also draw the round-robin
-    numbers of the leads that will open a deal.
+    numbers of the valid leads that need a turn.
     """
-    checked: list[_Accepted | Refused] = []
+    checked: list[CheckedLead | Refused] = []
     for item in items:
         try:
-            checked.append(_check(item.value, ctx))
+            checked.append(check_lead(item.value, ctx.config))
         except Refused as refused:
             checked.append(refused)
-    rule, managers = ctx.config.lead_assignment, ctx.config.managers
+    valid = [c for c in checked if isinstance(c, CheckedLead)]
+    keys = [inbox_key(item.event_id) for item in items]
+    refused_letters = 0
     async with ctx.uow() as uow:
         state = await batch.read_batch(
             uow.conn,
             CONSUMER,
-            [
-                batch.BatchLead(
-                    event_id=item.event_id,
-                    source=item.value.source,
-                    external_id=item.value.external_id,
-                    valid=isinstance(check, _Accepted),
-                    unassigned=item.value.responsible_id is None,
-                )
-                for item, check in zip(items, checked, strict=True)
-            ],
-            sorted({c.phone for c in checked if isinstance(c, _Accepted) and c.phone}),
-            sorted({c.email for c in checked if isinstance(c, _Accepted) and c.email}),
-            draw_numbers=rule.mode != "fixed" and bool(managers),
+            keys,
+            sorted({c.key for c in valid}),
+            sorted({c.phone for c in valid if c.phone}),
+            sorted({c.email for c in valid if c.email}),
+            sum(1 for c in valid if needs_turn(ctx.config, c.lead.responsible_id)),
         )
-        accepted: list[_Accepted] = []
+        accepted: list[CheckedLead] = []
         known = state.known
-        for item, check in zip(items, checked, strict=True):
-            lead = item.value
-            key = (lead.source, lead.external_id)
-            if item.event_id not in state.fresh or key in known:
+        for item, key, check in zip(items, keys, checked, strict=True):
+            if key not in state.fresh or (isinstance(check, CheckedLead) and check.key in known):
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
                 continue
             if isinstance(check, Refused):
-                item.reject(f"{check.error.code.value}: {check.error.message}")
+                _dead_letter(uow, item, f"{check.error.code.value}: {check.error.message}")
+                refused_letters += 1
                 continue
             accepted.append(check)
-            known.add(key)  # a second copy later in this batch is a duplicate
-        await _open_from_leads(accepted, ctx, uow, state)
+            known.add(check.key)  # a second copy later in this batch is a duplicate
+        _open_from_leads(accepted, ctx, uow, state)
         await uow.commit()
-    for item in items:
-        if item.rejected is None:
+    if refused_letters:
+        ctx.metrics.dead_letters.labels(CONSUMER, "rejected").inc(refused_letters)
+    for item, check in zip(items, checked, strict=True):
+        if not isinstance(check, Refused):
             ctx.metrics.leads_received.labels(item.value.source).inc()
 
 
-def _check(lead: LeadReceived, ctx: Context) -> _Accepted:
-    """Everything that can refuse a lead, before anything is written."""
-    check_user(ctx.config, lead.responsible_id, "responsible_id")
-    if not (lead.contact.name or lead.contact.phone or lead.contact.email):
-        raise Refused(ErrorCode.invalid, "contact: a name, phone or email is required")
-    try:
-        phone = normalise_phone(lead.contact.phone)
-    except BadPhone as exc:
-        raise Refused(ErrorCode.invalid, f"contact.{exc}") from None
-    return _Accepted(lead, phone, normalise_email(lead.contact.email))
+def _dead_letter(uow: UnitOfWork, item: Item[LeadReceived], reason: str) -> None:
+    """The refused lead's dead letter, as an outbox row of this transaction."""
+    event_id, subject, body = dead_letter_message(SERVICE, item.msg, reason)
+    uow.emit_raw(event_id, subject, body)
 
 
 class _Contacts:
@@ -122,7 +114,7 @@ class _Contacts:
         if email is not None:
             self._by_email.setdefault(email, (age, c))
 
-    def resolve(self, a: _Accepted) -> Contact:
+    def resolve(self, a: CheckedLead) -> Contact:
         """The matching contact, or a new one (to be inserted)."""
         matches = [
             m
@@ -131,85 +123,47 @@ class _Contacts:
         ]
         if matches:
             return min(matches, key=lambda m: m[0])[1]
-        given = a.lead.contact
-        contact = Contact(
-            id=str(uuid.uuid4()),
-            name=given.name,
-            phone=a.phone or given.phone,
-            email=str(given.email) if given.email else None,
-            pays_by=getattr(given, "pays_by", None),
-            segment=getattr(given, "segment", None),
-        )
+        contact = new_contact(a.lead.contact, a.phone)
         self.created.append((contact, a.phone, a.email))
         self._remember(contact, a.phone, a.email, (1, contact.id))
         return contact
 
 
-async def _open_from_leads(
-    accepted: list[_Accepted], ctx: Context, uow: UnitOfWork, state: batch.BatchState
+def _open_from_leads(
+    accepted: list[CheckedLead], ctx: Context, uow: UnitOfWork, state: batch.BatchState
 ) -> None:
     """Contacts, responsibles, the deals and their events for every accepted lead."""
     if not accepted:
         return
+    config = ctx.config
     contacts = _Contacts(state.contacts)
-    resolved = [contacts.resolve(a) for a in accepted]
-    responsibles = await _responsibles(ctx, uow, [a.lead for a in accepted], state.numbers)
-    deals: list[tuple[Deal, str | None]] = []
-    for a, contact, responsible in zip(accepted, resolved, responsibles, strict=True):
+    turns = iter(state.numbers)
+    now = utcnow()
+    deals: list[Deal] = []
+    for a in accepted:
         lead = a.lead
-        deal = new_deal(
-            ctx,
-            title=lead.title or _title(lead),
-            amount=lead.amount,
-            currency=lead.currency or "RUB",
-            contact=contact,
-            responsible_id=responsible,
-            subject=lead.subject,
-            requirements=lead.requirements,
-            source=lead.source,
-            external_id=lead.external_id,
+        turn = next(turns, None) if needs_turn(config, lead.responsible_id) else None
+        deals.append(
+            Deal.open(
+                config,
+                now=now,
+                actor_id=None,
+                contact=contacts.resolve(a),
+                responsible_id=responsible_for(config, lead.responsible_id, turn),
+                title=lead_title(lead),
+                amount=lead.amount,
+                currency=lead.currency or "RUB",
+                subject=lead.subject,
+                requirements=lead.requirements,
+                source=lead.source,
+                external_id=lead.external_id,
+                comment=lead.comment,
+            )
         )
-        if ctx.config.plan != "free":
-            deal.rop_id = ctx.config.default_rop  # the РОП robot (rule 1)
-        deals.append((deal, lead.comment))
     batch.insert_contacts(uow, contacts.created)
     batch.insert_deals(uow, deals)
-    batch.add_stage_entries(uow, [d for d, _ in deals], None)
-    for deal, _ in deals:
-        emit_opened(uow, deal, None)
-        ctx.metrics.deals_created.labels("lead").inc()
-
-
-async def _responsibles(
-    ctx: Context, uow: UnitOfWork, leads: list[LeadReceived], drawn: list[int]
-) -> list[str | None]:
-    """Who gets each lead: its own responsible_id, a fixed user, or the next manager in turn.
-
-    `drawn` are the numbers the batch's read drew for exactly these leads; should it ever
-    fall short, the rest are drawn here (a guard: the read applies the same rule).
-    """
-    rule = ctx.config.lead_assignment
-    managers = ctx.config.managers
-    unassigned = sum(1 for lead in leads if lead.responsible_id is None)
-    numbers: list[int] = []
-    if rule.mode != "fixed" and managers:
-        numbers = drawn[:unassigned]
-        if len(numbers) < unassigned:
-            numbers += await batch.next_assignment_numbers(uow.conn, unassigned - len(numbers))
-    turn = iter(numbers)
-    chosen: list[str | None] = []
-    for lead in leads:
-        if lead.responsible_id is not None:
-            chosen.append(lead.responsible_id)
-        elif rule.mode == "fixed":
-            chosen.append(rule.user_id)
-        elif not managers:
-            chosen.append(None)
-        else:
-            chosen.append(managers[(next(turn) - 1) % len(managers)].id)
-    return chosen
-
-
-def _title(lead: LeadReceived) -> str:
-    who = lead.contact.name or lead.contact.phone or lead.contact.email or ""
-    return f"Лид {lead.source}: {who}".strip()
+    batch.add_stage_entries(uow, deals, None)
+    for deal in deals:
+        deal.entries.clear()  # written by add_stage_entries, set-based
+        repo.emit(uow, deal)
+    ctx.metrics.deals_created.labels("lead").inc(len(deals))

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crm_shared.dto import Task
+from crm_shared.dto import Deal, Task
 from crm_shared.events import MoveRejected, Notification
 
 TASK_OVERDUE = "task_overdue"
 MOVE_REJECTED = "move_rejected"
+APPROVAL_REQUESTED = "approval_requested"
+ROP_APPROVAL_REQUIRED = "rop_approval_required"
 
 EMAIL_SUBJECTS = {
     TASK_OVERDUE: "CRM: просрочена задача",
     MOVE_REJECTED: "CRM: переход сделки отклонён",
+    APPROVAL_REQUESTED: "CRM: менеджер просит согласовать провал сделки",
 }
 
 
@@ -52,14 +55,27 @@ def overdue_notification(
     )
 
 
+def deal_label(deal_id: str, deal: Deal | None) -> str:
+    """A deal as people know it: «title» (contact name), the id only when nothing else."""
+    if deal is None:
+        return f"Сделка {deal_id}"
+    title = f"«{deal.title}»" if deal.title else f"Сделка {deal_id}"
+    name = deal.contact.name if deal.contact and deal.contact.name else None
+    return f"{title} (клиент: {name})" if name else title
+
+
 def move_rejected_notification(
     event: MoveRejected, stage_name: str, display_names: Mapping[str, str]
 ) -> Notification | None:
-    """Rule 4: the responsible learns why the move was refused; None if the deal has none."""
-    if not event.responsible_id:
+    """Rule 4: the responsible learns why the move was refused; None if the deal has none.
+
+    A refusal that asks for the РОП's agreement (rule 6) is not the responsible's news: the
+    asker has the refusal in the reply, and the РОП is asked (`approval_requested`).
+    """
+    if not event.responsible_id or event.error.code == ROP_APPROVAL_REQUIRED:
         return None
     missing = event.error.missing_fields or []
-    where = f"Сделку {event.deal_id} нельзя перевести в стадию «{stage_name}»"
+    where = f"{deal_label(event.deal_id, event.deal)}: нельзя перевести в стадию «{stage_name}»"
     if missing:
         names = ", ".join(display_names.get(code, code) for code in missing)
         text = f"{where}: не заполнены обязательные поля: {names}."
@@ -71,4 +87,37 @@ def move_rejected_notification(
         deal_id=event.deal_id,
         user_id=event.responsible_id,
         missing_fields=missing or None,
+    )
+
+
+def approval_requested_notification(
+    event: MoveRejected,
+    stage_name: str,
+    from_stage_name: str,
+    recipient: str | None,
+    names: Mapping[str, str],
+) -> Notification | None:
+    """Rule 6: the deal's РОП is asked to agree to fail the deal; None unless that is the
+    refusal, or with nobody to ask. `names` are users' display names by id."""
+    if event.error.code != ROP_APPROVAL_REQUIRED or recipient is None:
+        return None
+    asker = names.get(event.actor_id or "", event.actor_id or "кто-то")
+    attempts = event.deal.attempts if event.deal is not None else []
+    count = event.deal.contact_attempts if event.deal is not None else len(attempts)
+    lines = [
+        f"{asker} просит перевести сделку {deal_label(event.deal_id, event.deal)} в стадию "
+        f"«{stage_name}». Попыток связаться на стадии «{from_stage_name}»: {count}."
+    ]
+    for n, attempt in enumerate(attempts, start=1):
+        who = names.get(attempt.actor_id, attempt.actor_id)
+        note = f": {attempt.note}" if attempt.note else ""
+        lines.append(f"{n}. {attempt.at:%d.%m.%Y %H:%M} UTC, {who}{note}")
+    lines.append("Чтобы согласовать, переведите сделку в эту стадию сами.")
+    return Notification(
+        kind=APPROVAL_REQUESTED,
+        text="\n".join(lines),
+        deal_id=event.deal_id,
+        user_id=recipient,
+        actor_id=event.actor_id,
+        attempts=list(attempts),
     )

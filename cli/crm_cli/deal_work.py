@@ -1,0 +1,107 @@
+"""`crm deal create` and `crm deal contact-attempt`: a manager's work on a deal besides moving
+it (registered on the `deal` group by `crm_cli.deals`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from crm_cli.bus import connected
+from crm_cli.ui import options, out, print_json, run, stage_name
+
+
+def create(
+    ctx: typer.Context,
+    contact_id: Annotated[
+        str | None, typer.Option(help="An existing contact (see `crm deal show`).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Имя контакта (a new contact).")] = None,
+    phone: Annotated[str | None, typer.Option(help="Телефон контакта.")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail контакта.")] = None,
+    title: Annotated[str | None, typer.Option(help="Название.")] = None,
+    amount: Annotated[str | None, typer.Option(help="Сумма, e.g. 15000.00.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Валюта (ISO 4217).")] = None,
+    subject: Annotated[str | None, typer.Option(help="Предмет сделки.")] = None,
+    requirements: Annotated[str | None, typer.Option(help="Требования.")] = None,
+    delivery: Annotated[str | None, typer.Option(help="Способ доставки: delivery|pickup.")] = None,
+    company: Annotated[str | None, typer.Option(help="Компания.")] = None,
+    responsible: Annotated[
+        str | None, typer.Option(help="Ответственный (default: you, if a manager).")
+    ] = None,
+    rop: Annotated[str | None, typer.Option(help="РОП (default: the configured one).")] = None,
+) -> None:
+    """Open a deal by hand in «Новый лид», on an existing contact or a new one.
+
+    A phone or e-mail that a known contact has attaches the deal to that contact.
+    """
+    opts = options(ctx)
+    person = {"name": name, "phone": phone, "email": email}
+    if contact_id is not None and any(person.values()):
+        raise typer.BadParameter("give --contact-id or the new contact's details, not both")
+    fields = {
+        "contact_id": contact_id,
+        "title": title,
+        "amount": amount,
+        "currency": currency,
+        "subject": subject,
+        "requirements": requirements,
+        "delivery_method": delivery,
+        "company": company,
+        "responsible_id": responsible,
+        "rop_id": rop,
+    }
+    body: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+    if any(person.values()):
+        body["contact"] = {k: v for k, v in person.items() if v is not None}
+
+    async def main() -> None:
+        async with connected(opts.nats_url) as bus:
+            reply = await bus.request(
+                "crm.cmd.deal.create", {"actor_id": opts.need_actor(), **body}
+            )
+        deal = reply["deal"]
+        if opts.json:
+            print_json(reply)
+            return
+        contact = deal.get("contact") or {}
+        out().print(
+            f"[green]✓[/] deal {escape(deal['id'])} «{escape(stage_name(deal['stage']))}», "
+            f"responsible {escape(str(deal.get('responsible_id') or '—'))}, "
+            f"contact {escape(str(contact.get('name') or contact.get('id') or '—'))}"
+        )
+
+    run(main())
+
+
+def contact_attempt(
+    ctx: typer.Context,
+    deal_id: str,
+    note: Annotated[
+        str | None, typer.Option("--note", "-m", help="What happened (не берёт трубку...).")
+    ] = None,
+) -> None:
+    """Log a failed attempt to reach the client on the deal's current stage.
+
+    Three on one stage, and the deal's РОП agreeing, let a deal go to «Перестал выходить на
+    связь»; the count starts again when the deal enters another stage.
+    """
+    opts = options(ctx)
+
+    async def main() -> None:
+        body: dict[str, Any] = {"actor_id": opts.need_actor(), "deal_id": deal_id}
+        if note is not None:
+            body["note"] = note
+        async with connected(opts.nats_url) as bus:
+            reply = await bus.request("crm.cmd.deal.contact_attempt", body)
+        deal = reply["deal"]
+        if opts.json:
+            print_json(reply)
+            return
+        out().print(
+            f"[green]✓[/] {escape(deal['id'])}: попыток связаться на стадии "
+            f"«{escape(stage_name(deal['stage']))}»: {deal['contact_attempts']}"
+        )
+
+    run(main())
