@@ -67,6 +67,12 @@ def when(value: str | datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%d.%m %H:%M") if moment else "—"
 
 
+def when_day(value: str | datetime | None) -> str:
+    """«30.11.2026»."""
+    moment = _moment(value)
+    return moment.strftime("%d.%m.%Y") if moment else "—"
+
+
 def overdue(value: str | datetime | None) -> bool:
     """Whether a deadline has passed."""
     moment = _moment(value)
@@ -97,7 +103,7 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.filters.update(
-            money=money, sums=sums, when=when, overdue=overdue, duration=duration
+            money=money, sums=sums, when=when, when_day=when_day, overdue=overdue, duration=duration
         )
         self.env.globals.update(
             users=users,

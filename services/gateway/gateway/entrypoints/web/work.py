@@ -1,9 +1,8 @@
-"""My tasks, the inbox, and the РОП's view (lapsed tasks, approvals, the funnel report)."""
+"""My tasks and the inbox."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,8 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
-from gateway.handlers import board as boards
-from gateway.handlers.api import ask, move_deal
+from gateway.handlers.api import ask
 from gateway.handlers.errors import Refusal
 
 router = APIRouter(include_in_schema=False)
@@ -20,11 +18,13 @@ me = Depends(person)
 FAR = "9999"
 
 
-def _overdue_first(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def overdue_first(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Open tasks by deadline, the longest overdue first."""
     return sorted(tasks, key=lambda t: t.get("deadline") or FAR)
 
 
-async def _titles(ctx: Any, principal: Principal, deal_ids: set[str]) -> dict[str, Any]:
+async def titles(ctx: Any, principal: Principal, deal_ids: set[str]) -> dict[str, Any]:
+    """The deals of some tasks, by id (those the caller may not see are left out)."""
     replies = await asyncio.gather(
         *(ask(ctx, principal, "crm.query.deal.get", {"deal_id": d}) for d in deal_ids),
         return_exceptions=True,
@@ -37,8 +37,8 @@ async def my_tasks(request: Request, principal: Principal = me) -> Response:
     """My open tasks, the most overdue first."""
     ctx = ctx_of(request)
     body = {"responsible_id": principal.id, "status": "open", "limit": 500}
-    tasks = _overdue_first((await ask(ctx, principal, "crm.query.task.list", body))["items"])
-    deals = await _titles(ctx, principal, {t["deal_id"] for t in tasks})
+    tasks = overdue_first((await ask(ctx, principal, "crm.query.task.list", body))["items"])
+    deals = await titles(ctx, principal, {t["deal_id"] for t in tasks})
     return pages(request).render(request, "tasks.html", principal, tasks=tasks, deals=deals)
 
 
@@ -60,7 +60,8 @@ async def comment(request: Request, task_id: str, principal: Principal = me) -> 
     return pages(request).render(request, "partials/task.html", principal, task=done["task"])
 
 
-async def _inbox(request: Request, principal: Principal) -> dict[str, Any]:
+async def inbox_of(request: Request, principal: Principal) -> dict[str, Any]:
+    """The caller's notifications, or an empty inbox marked unavailable."""
     try:
         body = {"limit": 100}
         return await ask(ctx_of(request), principal, "crm.query.notify.list", body)
@@ -73,14 +74,14 @@ async def _inbox(request: Request, principal: Principal) -> dict[str, Any]:
 @router.get("/inbox", response_class=HTMLResponse)
 async def inbox(request: Request, principal: Principal = me) -> Response:
     """My notifications, newest first."""
-    box = await _inbox(request, principal)
+    box = await inbox_of(request, principal)
     return pages(request).render(request, "inbox.html", principal, box=box)
 
 
 @router.get("/inbox/badge", response_class=HTMLResponse)
 async def badge(request: Request, principal: Principal = me) -> Response:
     """The count of unread notifications (the live badge)."""
-    box = await _inbox(request, principal)
+    box = await inbox_of(request, principal)
     return pages(request).render(request, "partials/inbox_badge.html", principal, box=box)
 
 
@@ -90,81 +91,5 @@ async def read(request: Request, principal: Principal = me) -> Response:
     form = await request.form()
     body: dict[str, Any] = {"ids": [str(form["id"])]} if form.get("id") else {"all": True}
     await ask(ctx_of(request), principal, "crm.cmd.notify.read", body)
-    box = await _inbox(request, principal)
+    box = await inbox_of(request, principal)
     return pages(request).render(request, "partials/inbox_list.html", principal, box=box)
-
-
-def _period(start: str | None, end: str | None) -> tuple[str, str]:
-    today = datetime.now(UTC).date()
-    first = date.fromisoformat(start) if start else today - timedelta(days=29)
-    last = date.fromisoformat(end) if end else today
-    return first.isoformat(), last.isoformat()
-
-
-@router.get("/rop", response_class=HTMLResponse)
-async def rop(
-    request: Request,
-    start: str | None = None,
-    end: str | None = None,
-    manager: str | None = None,
-    principal: Principal = me,
-) -> Response:
-    """Lapsed tasks by manager, requests awaiting agreement, and the funnel report."""
-    ctx = ctx_of(request)
-    first, last = _period(start, end)
-    until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
-    owner = boards.scope_of(principal, manager)
-    lapsed, report, box = await asyncio.gather(
-        ask(ctx, principal, "crm.query.task.list", {"overdue": True, "limit": 500}),
-        ask(
-            ctx,
-            principal,
-            "crm.query.analytics.funnel",
-            {"from": first, "to": until, "responsible_id": owner},
-        ),
-        _inbox(request, principal),
-    )
-    by_manager: dict[str, list[dict[str, Any]]] = {}
-    for task in _overdue_first(lapsed["items"]):
-        if owner is None or task.get("responsible_id") == owner:
-            by_manager.setdefault(task.get("responsible_id") or "—", []).append(task)
-    asks = [n for n in box["items"] if n.get("kind") == "approval_requested" and not n.get("read")]
-    deals = await _titles(ctx, principal, {t["deal_id"] for t in lapsed["items"]})
-    return pages(request).render(
-        request,
-        "rop.html",
-        principal,
-        by_manager=by_manager,
-        deals=deals,
-        approvals=asks,
-        box=box,
-        report=report["report"],
-        period=None,
-        start=first,
-        end=last,
-        manager=manager or "",
-        managers=[u for u in ctx.config.users if u.role == "manager"],
-    )
-
-
-@router.post("/rop/approvals/{deal_id}", response_class=HTMLResponse)
-async def agree(request: Request, deal_id: str, principal: Principal = me) -> Response:
-    """The РОП agrees: the deal moves to the failure stage the manager asked for."""
-    form = await request.form()
-    ctx = ctx_of(request)
-    stage = ctx.config.pipeline.rules.contact_attempts
-    to_stage = str(form.get("to_stage") or (stage.stage if stage else "LOST_NO_CONTACT"))
-    moved = await move_deal(
-        ctx,
-        principal,
-        deal_id,
-        to_stage,
-        expected_version=None,
-        failure_comment=None,
-        fields=None,
-    )
-    if form.get("notification_id"):
-        body = {"ids": [str(form["notification_id"])]}
-        await ask(ctx, principal, "crm.cmd.notify.read", body)
-    view = pages(request)
-    return view.render(request, "partials/approval_done.html", principal, deal=moved["deal"])

@@ -140,17 +140,17 @@
     const reply = await fetch(`/board/cards/${id}`, { headers: { "HX-Request": "true" } });
     if (reply.ok) placeCard(await reply.text());
   }
-  let inboxTimers = [];
-  function bumpInbox() {
-    inboxTimers.forEach(clearTimeout);
-    inboxTimers = [300, 1500].map((ms) => setTimeout(() => htmx.trigger(document.body, "crm:inbox"), ms));
-  }
   document.addEventListener("htmx:sseBeforeMessage", (e) => {
     e.preventDefault(); // nothing is swapped as it is; the event says what to fetch
     let event;
     try { event = JSON.parse(e.detail.data); } catch (_) { return; }
     const data = event.data || {};
     const type = e.detail.type || event.type || "";
+    if (type === "crm.notify.v1") {
+      htmx.trigger(document.body, "crm:inbox"); // my own notification: the badge counts anew
+      document.dispatchEvent(new CustomEvent("crm:notified", { detail: data }));
+      return;
+    }
     if (type.startsWith("crm.deal.")) {
       const id = data.deal_id || (data.deal && data.deal.id);
       if (!id) return;
@@ -158,7 +158,6 @@
     } else if (type.startsWith("crm.task.")) {
       const task = data.task || {};
       if (task.deal_id) showDeal(task.deal_id, true);
-      bumpInbox();
     }
     document.dispatchEvent(new CustomEvent("crm:live", { detail: { type } }));
   });
@@ -190,6 +189,18 @@
     const longest = Math.max(0, ...r.time_in_stage.map((s) => s.median_seconds || 0));
     const [unit, per] = longest >= 7200 ? ["часов", 3600] : longest >= 120 ? ["минут", 60] : ["секунд", 1];
     bar("chart-times", r.time_in_stage.map((s) => s.name), r.time_in_stage.map((s) => Math.round((s.median_seconds || 0) / per * 10) / 10), unit, "#4f9a62");
+    const period = document.getElementById("period-data");
+    const won = document.getElementById("chart-won");
+    if (period && won) {
+      const p = JSON.parse(period.textContent);
+      const total = (sums) => Object.values(sums || {}).reduce((a, v) => a + Number(v), 0);
+      new Chart(won, {
+        type: "bar",
+        data: { labels: p.weeks.map((w) => w.from.slice(8, 10) + "." + w.from.slice(5, 7)),
+                datasets: [{ label: "Сумма", data: p.weeks.map((w) => total(w.won.sum)), backgroundColor: "#2e7d32" }] },
+        options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } },
+      });
+    }
   }
   document.addEventListener("DOMContentLoaded", charts);
 })();
