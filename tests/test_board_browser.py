@@ -8,11 +8,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from crm_shared.config import load_config
+from crm_shared.devstack import free_port
+from gateway.bootstrap import Gateway
 from tests.board_support import (
     TABLET,
     card,
@@ -24,7 +28,7 @@ from tests.board_support import (
     sign_in,
 )
 from tests.conftest import reset
-from tests.gateway_support import PASSWORD, Door, door
+from tests.gateway_support import PASSWORD, Door, door, gateway_settings
 
 ANNA, IVAN, MARIA = "Анна Петрова", "Иван Иванов", "Мария Смирнова"
 
@@ -288,3 +292,27 @@ async def test_a_long_column_shows_more_cards_on_demand(stand: Door, browser: An
     await first.get_by_role("link", name="Пачка 00").wait_for()
     assert await first.get_by_role("button", name="Показать ещё").count() == 0
     await maria.context.close()
+
+
+async def test_after_a_lost_connection_the_board_catches_up(
+    stand: Door, browser: Any, infra: Any
+) -> None:
+    # A gateway of this test's own, restarted on the same port while the board is open.
+    settings = replace(gateway_settings(infra), http_port=free_port())
+    first = Gateway(settings, load_config())
+    await first.start()
+    url = f"http://127.0.0.1:{settings.http_port}"
+    ivan = await sign_in(browser, url, IVAN, PASSWORD)
+    await ivan.wait_for_function("document.body.dataset.live === 'on'")
+    await first.stop()
+    await ivan.wait_for_function("document.body.dataset.live === 'lost'", timeout=10_000)
+    name = title()
+    await new_deal(stand, "mgr-1", title=name)  # made while the board is cut off
+    second = Gateway(settings, load_config())
+    await second.start()
+    try:
+        await card(ivan, name).wait_for(timeout=20_000)
+        await ivan.wait_for_function("document.body.dataset.live === 'on'")
+    finally:
+        await ivan.context.close()
+        await second.stop()

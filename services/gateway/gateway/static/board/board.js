@@ -161,7 +161,7 @@
     }
     document.dispatchEvent(new CustomEvent("crm:live", { detail: { type } }));
   });
-  document.addEventListener("htmx:sseError", () => { wasLost = true; });
+  document.addEventListener("htmx:sseError", () => { wasLost = true; document.body.dataset.live = "lost"; });
   document.addEventListener("htmx:sseOpen", () => {
     if (wasLost) { wasLost = false; refreshBoard(); htmx.trigger(document.body, "crm:inbox"); }
     document.body.dataset.live = "on";
