@@ -181,6 +181,7 @@
         type: "bar",
         data: { labels, datasets: [{ label, data, backgroundColor: color }] },
         options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
+                   scales: { y: { ticks: { autoSkip: false } } },
                    plugins: { legend: { display: false } } },
       });
     };
