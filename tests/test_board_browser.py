@@ -160,6 +160,7 @@ async def test_the_deal_card_edits_logs_a_contact_attempt_and_moves_by_keyboard(
     await ivan.get_by_label("Заметка").fill("Не взял трубку")
     await ivan.get_by_role("button", name="Не удалось связаться").click()
     await ivan.get_by_text("Неудачных попыток на этой стадии: 1").wait_for()
+    await ivan.get_by_text("Не взял трубку", exact=False).first.wait_for()
     assert await ivan.get_by_label("Сегментация").input_value() == "Строители"
     await shot(ivan, "deal-card", full=True)
     # A move without dragging: the stage from a list, with the keyboard.
@@ -167,6 +168,8 @@ async def test_the_deal_card_edits_logs_a_contact_attempt_and_moves_by_keyboard(
     await ivan.get_by_label("На стадию").press("Tab")
     await ivan.keyboard.press("Enter")
     await ivan.locator(".stage-pill", has_text="Обрабатываем запрос").wait_for()
+    history = ivan.get_by_role("region", name="История стадий")
+    await history.get_by_text("Новый лид → Обрабатываем запрос").wait_for()
     await ivan.context.close()
 
 

@@ -52,6 +52,7 @@ REQUESTS: list[tuple[type[c.Strict], str, str]] = [
     (c.LogContactAttempt, "deal-service", "deal"),
     (c.GetDeal, "deal-service", "deal"),
     (c.ListDeals, "deal-service", "items, next_cursor"),
+    (c.DealHistory, "deal-service", "deal_id, items [{from_stage, to_stage, actor_id, at}]"),
     (c.StageTotals, "deal-service", "items [{stage, count, sums {currency: amount}}]"),
     (c.FunnelQuery, "deal-service", "report"),
     (c.CompleteTask, "task-service", "task"),

@@ -146,6 +146,15 @@ class ListDeals(Strict):
     cursor: str | None = None
 
 
+class DealHistory(Strict):
+    """crm.query.deal.history: the stages a deal went through, newest first."""
+
+    SUBJECT: ClassVar[str] = "crm.query.deal.history"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
+    deal_id: str
+    limit: int = Field(100, ge=1, le=500)
+
+
 class StageTotals(Strict):
     """crm.query.deal.stage_totals: per stage, how many deals and their sum by currency
     (a board's column headers)."""

@@ -259,3 +259,14 @@ async def stage_totals(
         responsible_id,
     )
     return [(r["stage"], r["currency"], int(r["n"]), r["amount"]) for r in rows]
+
+
+async def stage_history(conn: asyncpg.Connection, deal_id: str, limit: int) -> list[dict[str, Any]]:
+    """A deal's stage entries, newest first."""
+    rows = await conn.fetch(
+        f"""SELECT from_stage, to_stage, actor_id, at FROM {SCHEMA}.stage_history
+            WHERE deal_id = $1 ORDER BY at DESC, id DESC LIMIT $2""",
+        deal_id,
+        limit,
+    )
+    return [dict(r) for r in rows]

@@ -6,6 +6,7 @@ from faststream.nats import NatsRouter
 
 from crm_shared.commands import (
     CreateDeal,
+    DealHistory,
     FunnelQuery,
     GetDeal,
     ListDeals,
@@ -28,6 +29,7 @@ ROUTES: list[Route] = [
     (GetDeal, queries.get_deal),
     (ListDeals, queries.list_deals),
     (StageTotals, queries.stage_totals),
+    (DealHistory, queries.deal_history),
     (FunnelQuery, analytics.funnel_report),
 ]
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.commands import ErrorCode, GetDeal, ListDeals, Refused, StageTotals, ok
+from crm_shared.commands import (
+    DealHistory,
+    ErrorCode,
+    GetDeal,
+    ListDeals,
+    Refused,
+    StageTotals,
+    ok,
+)
 from deal_service.adapters import repository as repo
 from deal_service.handlers.context import Context
 
@@ -51,3 +59,14 @@ async def stage_totals(q: StageTotals, ctx: Context) -> dict[str, Any]:
         if amount is not None:
             item["sums"][currency] = str(amount)
     return ok(items=list(items.values()))
+
+
+async def deal_history(q: DealHistory, ctx: Context) -> dict[str, Any]:
+    """The stages a deal went through (who moved it, when), newest first."""
+    async with ctx.uow() as uow:
+        deal = await repo.get_deal(uow.conn, q.deal_id)
+        if deal is None:
+            raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found")
+        rows = await repo.stage_history(uow.conn, q.deal_id, q.limit)
+    items = [{**r, "at": r["at"].isoformat()} for r in rows]
+    return ok(deal_id=q.deal_id, items=items)

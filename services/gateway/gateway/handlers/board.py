@@ -108,12 +108,13 @@ async def open_tasks(
 
 
 async def deal_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
-    """One deal and all its tasks, newest first (the deal card)."""
-    deal, tasks = await asyncio.gather(
+    """One deal, all its tasks and its stage history, newest first (the deal card)."""
+    deal, tasks, history = await asyncio.gather(
         ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id}),
         ask(ctx, principal, "crm.query.task.list", {"deal_id": deal_id, "limit": 100}),
+        ask(ctx, principal, "crm.query.deal.history", {"deal_id": deal_id}),
     )
     own = scope_of(principal, None)
     if own is not None and deal["deal"].get("responsible_id") != own:
         raise Refusal(404, "not_found", f"deal {deal_id!r} not found")
-    return {"deal": deal["deal"], "tasks": tasks["items"]}
+    return {"deal": deal["deal"], "tasks": tasks["items"], "history": history["items"]}

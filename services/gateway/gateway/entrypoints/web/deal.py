@@ -30,6 +30,7 @@ async def _card(
         status=status,
         deal=view["deal"],
         tasks=view["tasks"],
+        history=view["history"],
         stages=stages,
         managers=managers,
         stage_name={s.code: s.name for s in ctx.config.stages},
