@@ -95,7 +95,7 @@ class HttpThroughput:
 
 
 async def http_throughput(
-    nats_url: str, port: int, token: str, count: int, run: str, conns: int = 64
+    nats_url: str, port: int, token: str, count: int, run: str, conns: int = 128
 ) -> HttpThroughput:
     """POST `count` leads over `conns` connections as fast as answers come; wait for
     `count` NEW_LEAD tasks on the bus."""

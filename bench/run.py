@@ -137,6 +137,9 @@ async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack)
         lat = await door.http_latency(stack.nats_url, port, token, "http-lat", offset=tp.leads)
         print(f"  [gateway] at 200/s: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms", flush=True)
         await e2e.quiesce(stack.nats_url, db)
+        nats_lat = await e2e.latency(stack.nats_url, run="gw-nats-lat", offset=2 * tp.leads)
+        print(f"  [gateway] over NATS at 200/s: p99 {nats_lat.p99_ms:.1f} ms", flush=True)
+        await e2e.quiesce(stack.nats_url, db)
         fan = await sse.sse_fanout(stack.nats_url, port, token, "sse", clients=args.sse_clients)
         print(f"  [gateway] SSE to {fan.clients} clients: p99 {fan.p99_ms:.0f} ms", flush=True)
         rss = svc["gateway"].rss_mb()
@@ -148,6 +151,7 @@ async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack)
         "cpu_ms_per_lead": cpu_ms,
         "throughput": {**asdict(tp), "rate": tp.rate},
         "latency": asdict(lat),
+        "latency_over_nats": asdict(nats_lat),
         "sse": asdict(fan),
     }
     report.add(f"HTTP lead intake end to end ({tp.leads:,} POST → TaskOpened)", tp.rate,
@@ -158,6 +162,8 @@ async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack)
     report.add("HTTP lead → task p50 at 200 leads/s", lat.p50_ms, "ms")
     report.add("HTTP lead → task p99 at 200 leads/s", lat.p99_ms, "ms", below=TARGET_HTTP_P99_MS)
     report.add("HTTP lead answered (202) p99 at 200 leads/s", lat.answer_p99_ms, "ms")
+    report.add("The same, leads over NATS: lead → task p99 at 200 leads/s (baseline)",
+               nats_lat.p99_ms, "ms")  # fmt: skip
     note = f"{fan.received}/{fan.expected} received"
     report.add(f"StageChanged to {fan.clients} SSE clients p50", fan.p50_ms, "ms", note=note)
     report.add(f"StageChanged to {fan.clients} SSE clients p99", fan.p99_ms, "ms",

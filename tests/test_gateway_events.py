@@ -203,3 +203,34 @@ async def test_each_person_gets_only_their_own_notifications_live(
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_the_feed_goes_on_after_nats_restarts(clean: Any, client: Client) -> None:
+    async with door(clean) as d, d.as_user("rop-1") as rop:
+        got: list[Sse] = []
+
+        async def listen() -> None:
+            async with rop.stream("GET", "/api/events") as reply:
+                async for m in _messages(reply):
+                    if m.id is not None:
+                        got.append(m)
+
+        feed = asyncio.create_task(listen())
+        try:
+            await client.publish_lead(external_id="before", contact={"name": "До"})
+            before = await _settled(client, 1)
+            await eventually(lambda: got and got[-1].id == before)
+            assert clean.stack.nats is not None
+            await asyncio.to_thread(clean.stack.nats.restart)
+
+            async def publish() -> bool:
+                await client.publish_lead(external_id="after", contact={"name": "После"})
+                return True
+
+            await eventually(publish, timeout=30)
+            after = await _settled(client, 2)
+            await eventually(lambda: got[-1].id == after, timeout=30)
+            assert [m.id for m in got] == list(range(1, after + 1))  # no gap, no repeat
+        finally:
+            feed.cancel()
+            await asyncio.gather(feed, return_exceptions=True)

@@ -216,3 +216,29 @@ async def test_idempotency_key_rules(clean: Any, client: Client) -> None:
             assert busy.status_code == 409
             assert busy.json()["error"]["code"] == "in_flight"
             assert await _stored_leads(client) == stored
+
+
+async def test_a_rop_makes_and_revokes_tokens_over_http(clean: Any, client: Client) -> None:
+    async with (
+        door(clean, services=False) as d,
+        d.as_user("rop-1") as rop,
+        d.as_user("mgr-1") as mgr,
+    ):
+        want = {"name": "shop", "scopes": ["leads:write"], "rate_per_second": 5, "burst": 5}
+        assert (await mgr.post("/api/tokens", json=want)).status_code == 403
+        made = await rop.post("/api/tokens", json=want)
+        assert made.status_code == 201, made.text
+        token = made.json()["token"]
+        assert token.startswith("crm_") and made.json()["webhook_secret"] is None
+        assert (await rop.post("/api/tokens", json=want)).status_code == 409  # name taken
+        bad = await rop.post("/api/tokens", json={**want, "name": "x", "scopes": ["all"]})
+        assert bad.status_code == 400
+        listed = (await rop.get("/api/tokens")).json()
+        assert [t["name"] for t in listed] == ["shop"] and "secret_hash" not in listed[0]
+        async with d.client(headers={"Authorization": f"Bearer {token}"}) as shop:
+            lead = {"external_id": "t-1", "contact": {"name": "Токен"}}
+            assert (await shop.post("/api/leads", json=lead)).status_code == 202
+            assert (await shop.get("/api/tokens")).status_code == 403  # a token manages none
+            assert (await rop.delete("/api/tokens/shop")).status_code == 204
+            assert (await shop.post("/api/leads", json=lead)).status_code == 403
+            assert (await rop.delete("/api/tokens/shop")).status_code == 404

@@ -145,3 +145,19 @@ async def test_the_dev_stack_makes_a_password_for_every_user_once(
     async with door(clean, services=False, set_passwords=False) as d, d.client() as http:
         body = {"user_id": "mgr-2", "password": passwords["mgr-2"]}
         assert (await http.post("/api/session", json=body)).status_code == 200
+
+
+async def test_one_address_guessing_many_accounts_is_slowed_down(clean: Any) -> None:
+    async with door(clean, services=False, signin_max_failures_address=3) as d, d.client() as http:
+        for user in ("mgr-1", "mgr-2", "rop-1"):
+            bad = await http.post("/api/session", json={"user_id": user, "password": "nope"})
+            assert bad.status_code == 401
+        slowed = await http.post("/api/session", json={"user_id": "mgr-1", "password": PASSWORD})
+        assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) > 0
+        # the same account from another address (behind a trusted proxy) is not held
+    async with (
+        door(clean, services=False, signin_max_failures_address=3, trust_forwarded=True) as d,
+        d.client(headers={"X-Forwarded-For": "203.0.113.9"}) as other,
+    ):
+        ok = await other.post("/api/session", json={"user_id": "mgr-1", "password": PASSWORD})
+        assert ok.status_code == 200

@@ -26,6 +26,10 @@ def _integration(row: Any) -> Integration:
     )
 
 
+class NameTaken(Exception):
+    """A live token already has this name."""
+
+
 class TokenStore:
     """Live (not revoked) tokens by id and by source name.
 
@@ -61,7 +65,15 @@ class TokenStore:
         return found
 
     async def create(self, token: Integration) -> None:
-        """Store a new token (its secret only as a hash)."""
+        """Store a new token (its secret only as a hash); NameTaken if a live one has its name."""
+        try:
+            await self._insert(token)
+        except asyncpg.UniqueViolationError:
+            raise NameTaken(token.name) from None
+        finally:
+            self._cache.clear()  # "no such name" may have been cached a moment ago
+
+    async def _insert(self, token: Integration) -> None:
         await self.pool.execute(
             f"""INSERT INTO {S}.tokens
                 (id, name, secret_hash, scopes, format, webhook_secret, rate_per_second, burst)

@@ -8,7 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from gateway.adapters.tokens_store import TokenStore
+from gateway.adapters.tokens_store import NameTaken, TokenStore
 from gateway.domain import tokens
 from gateway.domain.people import Scope
 from gateway.domain.tokens import Integration, TokenBucket
@@ -57,7 +57,10 @@ async def create_token(
         burst=burst,
         webhook_secret=webhook_secret,
     )
-    await store.create(integration)
+    try:
+        await store.create(integration)
+    except NameTaken:
+        raise Refusal(409, "conflict", f"a live token is named {name!r}; revoke it first") from None
     return NewToken(integration, tokens.compose(token_id, secret), webhook_secret)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -172,3 +173,36 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429, 503)
 }
 __all__ = ["ContactInput", "DealFields"]
+
+
+class TokenIn(Body):
+    """A new integration token."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+    scopes: list[str] = Field(min_length=1)
+    format: str = Field("json", description="json | tilda | bitrix24 | standard_webhooks")
+    rate_per_second: float = Field(50.0, gt=0)
+    burst: int = Field(100, ge=1)
+
+
+class TokenOut(BaseModel):
+    """A stored token (never its secret)."""
+
+    id: str
+    name: str
+    scopes: list[str]
+    format: str
+    rate_per_second: float
+    burst: int
+    created_at: datetime
+    revoked_at: datetime | None = None
+    signed: bool
+
+
+class NewTokenOut(BaseModel):
+    """A token as made: shown once."""
+
+    id: str
+    name: str
+    token: str
+    webhook_secret: str | None = None
