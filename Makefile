@@ -31,6 +31,7 @@ bench: install  ## benchmarks on fresh embedded servers: one table, also in benc
 
 faults: install  ## one fault at a time under a lead stream; every invariant checked after each
 	$(PY) -m bench.faults
+	CRM_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz_requests.py
 
 asyncapi: install  ## regenerate docs/asyncapi.yaml from the contracts
 	$(PY) -m crm_shared.asyncapi docs/asyncapi.yaml

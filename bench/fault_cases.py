@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.poison import random_bodies
 from bench.procs import Service
 from bench.stream import LeadStream
 
@@ -28,6 +29,7 @@ class Scene:
     stack: Any = None  # a DevStack when the servers are ours to restart
     window: float | None = None  # the streams' duplicate window, when shortened
     log: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what the fault itself saw go wrong
 
 
 Fault = Callable[[Scene], Awaitable[None]]
@@ -109,6 +111,24 @@ async def relay_down(scene: Scene) -> None:
     await deal.wait_healthy()
 
 
+def poison_flood(count: int) -> Fault:
+    """`count` random poison bodies spread over the stream (issue 10); meanwhile no service
+    may exit or turn unhealthy (the runner counts the leads and the dead letters)."""
+
+    async def fault(scene: Scene) -> None:
+        pids = {name: svc.pid for name, svc in scene.services.items()}
+        start = time.monotonic()
+        for i, body in enumerate(random_bodies(count)):
+            await _at(start, 0.5 + i * max(1.0, scene.seconds - 1.5) / count)
+            scene.stream.send_poison(f"flood-{i}", body)
+        scene.log.append(f"{count} random poison bodies sent")
+        for name, svc in scene.services.items():
+            if svc.pid != pids[name] or not svc.healthy():
+                scene.problems.append(f"{name} restarted or unhealthy during the flood")
+
+    return fault
+
+
 async def kill_nats_node(scene: Scene) -> None:
     """SIGKILL the cluster node the services connected to, mid-stream; start it again 8 s
     later (meanwhile the other two carry the R3 streams and the clients fail over)."""
@@ -131,6 +151,7 @@ SCENARIOS = [
     Scenario("nats-server restarted x2", restart("nats", 2), needs_servers=True),
     Scenario("Postgres restarted x2", restart("postgres", 2), needs_servers=True),
     Scenario("poison among good leads", nothing, poison_every=10),
+    Scenario("poison flood", poison_flood(1000)),
     Scenario("duplicates with new message ids", nothing, dup_every=4),
     Scenario("relay down > duplicate window", relay_down, window=6.0),
     Scenario("gateway killed under intake load x3", sigkill("gateway", 3), via_gateway=True),

@@ -199,11 +199,17 @@ async def _check_bus(js: JetStreamContext, out: Outcome) -> None:
 async def _check_dead_letters(js: JetStreamContext, stream: LeadStream, out: Outcome) -> None:
     letters = await stored(js, "CRM_DLQ", "crm.dlq.>")
     out.dead_letters = len(letters)
-    poison = [d for d in letters if "POISON" in str(d.get("original", ""))]
+    poison = [d for d in letters if _is_poison(d, stream)]
     if len(poison) != len(letters):
         out.problems.append(f"{len(letters) - len(poison)} dead letters that are not poison")
     if len(poison) != out.poison_sent:
         out.problems.append(f"{len(poison)} poison dead-lettered of {out.poison_sent} sent")
+
+
+def _is_poison(letter: dict[str, Any], stream: LeadStream) -> bool:
+    """Poison of the stream (it names itself) or of a flood (by its message id)."""
+    msg_id = (letter.get("original_headers") or {}).get("Nats-Msg-Id")
+    return msg_id in stream.poison_ids or "POISON" in str(letter.get("original", ""))
 
 
 def _count(out: Outcome, what: str, *, lost: int, dup: int) -> None:

@@ -140,6 +140,7 @@ async def run_scenario(
         await stream.close()
         elapsed = await wait_settled(client_url, database_url, started)
         outcome = await verify(scenario.name, stream, client_url, database_url)
+        outcome.problems += scene.problems
         outcome.seconds = elapsed
         if scenario.window is not None and not outcome.bus_copies:
             outcome.problems.append("no event was republished after the window: not exercised")

@@ -25,7 +25,10 @@ class HttpLeadStream(LeadStream):
     async def start(self) -> None:
         """Nothing to connect ahead: every send opens its own connection."""
 
-    async def _send(self, ext: str, body: bytes, *, track: bool = True) -> None:
+    async def _send(
+        self, ext: str, body: bytes, *, track: bool = True, msg_id: str | None = None
+    ) -> None:
+        # msg_id: the base class's signature; HTTP intake keys a lead on its external id.
         n = int(ext.rsplit("-", 1)[-1])
         request = post_lead("127.0.0.1", self.port, self.token, ext, n)
         for attempt in range(600):

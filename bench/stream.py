@@ -35,6 +35,8 @@ class LeadStream:
     accepted: set[str] = field(default_factory=set)
     extra_copies: int = 0
     poison_sent: list[str] = field(default_factory=list)
+    # Message ids of poison sent with `send_poison`, found again in the dead letters' headers.
+    poison_ids: set[str] = field(default_factory=set)
     publish_retries: int = 0
     _stopping: bool = False
     _nc: NatsClient | None = None
@@ -66,6 +68,13 @@ class LeadStream:
                 await asyncio.sleep(delay)
         await self.drain()
 
+    def send_poison(self, name: str, body: bytes) -> None:
+        """Send one poison body (beside the stream) under the message id `poison-<name>`."""
+        msg_id = f"poison-{name}"
+        self.poison_sent.append(name)
+        self.poison_ids.add(msg_id)
+        self._spawn(self._send(f"poison:{name}", body, track=False, msg_id=msg_id))
+
     async def drain(self) -> None:
         """Wait until every send in flight is acknowledged."""
         while self._pending:
@@ -84,14 +93,17 @@ class LeadStream:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _send(self, ext: str, body: bytes, *, track: bool = True) -> None:
+    async def _send(
+        self, ext: str, body: bytes, *, track: bool = True, msg_id: str | None = None
+    ) -> None:
         """Publish until acknowledged, always under the same message id."""
         assert self._nc is not None
         js = self._nc.jetstream(timeout=2)
-        try:
-            msg_id = json.loads(body)["id"]
-        except (ValueError, KeyError, TypeError):
-            msg_id = f"raw-{ext}"
+        if msg_id is None:
+            try:
+                msg_id = str(json.loads(body)["id"])
+            except (ValueError, KeyError, TypeError, RecursionError):
+                msg_id = f"raw-{ext}"
         for attempt in range(600):
             try:
                 await js.publish(LEAD_SUBJECT, body, headers={"Nats-Msg-Id": msg_id})

@@ -47,7 +47,9 @@ class Recorder:
     async def cb(self, msg: Msg) -> None:
         try:
             body = json.loads(msg.data)
-        except ValueError:
+            if not isinstance(body, dict):
+                body = {"raw": body}
+        except (ValueError, RecursionError):
             body = {"raw": msg.data.decode(errors="replace")}
         self.messages.append((msg.subject, body))
 

@@ -4,6 +4,7 @@ crm --as mgr-1 deal move D-42 OFFER_MADE
 crm report funnel --from 2026-01-01 --to 2026-02-01
 crm events tail --subject 'crm.deal.>'
 crm --as rop-1 delivery retry --all
+crm dlq list; crm dlq replay 17 (or --all)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import deals, deliveries, events, leads, report, tasks
+from crm_cli import deals, deliveries, dlq, events, leads, report, tasks
 from crm_cli.ui import DEFAULT_NATS, Options
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(tasks.app, name="task")
 app.add_typer(report.app, name="report")
 app.add_typer(events.app, name="events")
 app.add_typer(deliveries.app, name="delivery")
+app.add_typer(dlq.app, name="dlq")
 
 
 @app.callback()

@@ -37,6 +37,10 @@ def duplicate_window() -> timedelta:
     return timedelta(seconds=float(seconds)) if seconds else DUPLICATE_WINDOW
 
 
+# Set by `crm dlq replay` on a re-published dead letter: a consumer then takes the message for
+# a new one (its event id gets a suffix), as the first copy may be recorded in its inbox.
+REPLAY_HEADER = "Crm-Replay-Of"
+
 STREAMS: dict[str, list[str]] = {
     "CRM_LEADS": ["crm.lead.received"],
     "CRM_EVENTS": ["crm.deal.>", "crm.task.>"],
@@ -153,40 +157,93 @@ def dlq_subject(service: str) -> str:
     return f"crm.dlq.{service}"
 
 
-async def dead_letter(js: JetStreamContext, service: str, msg: Msg, reason: str) -> None:
-    """Publish the original message and the reason to `crm.dlq.<service>`.
-
-    The id keeps a redelivered poison message from being dead-lettered twice.
-    """
-    reason = mask_pii(reason)
-    msg_id, subject, body = dead_letter_message(service, msg, reason)
-    await js.publish(subject, body, headers={"Nats-Msg-Id": msg_id, "Crm-Dlq-Reason": reason[:200]})
+# Room left in a dead letter for its headers and the JSON around `original`.
+_LETTER_HEADROOM = 8 * 1024
+_HEADER_VALUE_MAX = 1024
+_HEADERS_MAX = 32
 
 
-def dead_letter_message(service: str, msg: Msg, reason: str) -> tuple[str, str, bytes]:
+async def dead_letter(
+    js: JetStreamContext, service: str, msg: Msg, reason: str, *, limit: int = 1024 * 1024
+) -> None:
+    """Publish the original message and the reason to `crm.dlq.<service>` (see below)."""
+    msg_id, subject, body = dead_letter_message(service, msg, reason, limit=limit)
+    await js.publish(
+        subject,
+        body,
+        headers={"Nats-Msg-Id": msg_id, "Crm-Dlq-Reason": _header_value(mask_pii(reason), 200)},
+    )
+
+
+def dead_letter_message(
+    service: str, msg: Msg, reason: str, *, limit: int = 1024 * 1024
+) -> tuple[str, str, bytes]:
     """The dead letter of `msg`: (message id, subject, body), for a publish or an outbox row.
 
     The body is JSON so that a person can read it; the original bytes are kept as text when
-    they are UTF-8 and as base64 otherwise. Phones and e-mail addresses in the reason are
-    masked, as it is read in logs and dashboards (the original keeps them, for a replay).
+    they are UTF-8 and as base64 otherwise. The id keeps a redelivered poison message from
+    being dead-lettered twice. Phones and e-mail addresses in the reason are masked, as it
+    is read in logs and dashboards (the original keeps them, for a replay). The letter stays
+    under `limit` (the server's max_payload) even for an original close to it: `original` is
+    then cut, `original_size` says how big it was and `original_truncated` is true (such a
+    letter cannot be replayed).
     """
-    reason = mask_pii(reason)
-    try:
-        original, encoding = msg.data.decode(), "utf-8"
-    except UnicodeDecodeError:
-        original, encoding = base64.b64encode(msg.data).decode(), "base64"
-    meta = _metadata(msg)
-    body = {
+    body = letter_body(service, msg, mask_pii(reason), limit - _LETTER_HEADROOM)
+    return f"dlq:{service}:{msg.subject}:{_metadata(msg)}", dlq_subject(service), body
+
+
+def letter_body(service: str, msg: Msg, reason: str, budget: int) -> bytes:
+    """The JSON of a dead letter, no longer than `budget` bytes (see `dead_letter`)."""
+    data = msg.data
+    kept = list((msg.headers or {}).items())[:_HEADERS_MAX]
+    headers = {k[:_HEADER_VALUE_MAX]: _header_value(v, _HEADER_VALUE_MAX) for k, v in kept}
+    keep = len(data)
+    while True:
+        body = _letter(service, msg.subject, data, keep, reason[:4096], headers, _metadata(msg))
+        if len(body) <= budget or keep == 0:
+            return body
+        keep //= 2
+
+
+def _letter(
+    service: str,
+    subject: str,
+    data: bytes,
+    keep: int,
+    reason: str,
+    headers: dict[str, str],
+    seq: int | None,
+) -> bytes:
+    cut = keep < len(data)
+    original, encoding = _as_text(data[:keep], cut)
+    body: dict[str, object] = {
         "reason": reason,
         "service": service,
-        "original_subject": msg.subject,
-        "original": original,
+        "original_subject": subject,
+        "original": original + (f"…[cut: {keep} of {len(data)} bytes]" if cut else ""),
         "original_encoding": encoding,
-        "original_headers": dict(msg.headers or {}),
-        "stream_sequence": meta,
+        "original_headers": headers,
+        "stream_sequence": seq,
     }
-    msg_id = f"dlq:{service}:{msg.subject}:{meta}"
-    return msg_id, dlq_subject(service), json.dumps(body, ensure_ascii=False).encode()
+    if cut:
+        body["original_truncated"] = True
+        body["original_size"] = len(data)
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _as_text(part: bytes, cut: bool) -> tuple[str, str]:
+    """UTF-8 text if it is (a cut may split the last character: up to 3 bytes go), else base64."""
+    for trim in range(4 if cut and part else 1):
+        try:
+            return part[: len(part) - trim].decode(), "utf-8"
+        except UnicodeDecodeError:
+            continue
+    return base64.b64encode(part).decode(), "base64"
+
+
+def _header_value(value: str, limit: int) -> str:
+    """A header value that cannot break the protocol: no control characters, bounded."""
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value[:limit])
 
 
 def _metadata(msg: Msg) -> int | None:

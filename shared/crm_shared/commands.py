@@ -1,7 +1,10 @@
 """Request/reply bodies: commands (imperative) and queries, and the reply envelope (SPEC §5).
 
-Bodies are plain JSON (no CloudEvents envelope). Every command carries `actor_id`.
-Unknown keys are refused so that a typo'd field never silently does nothing.
+Bodies are plain JSON (no CloudEvents envelope). Every command carries `actor_id`, and may
+carry `request_id`: the same request id from the same actor within 24 hours gets the first
+reply again and changes nothing (crm_shared.requests). Unknown keys are refused so that a
+typo'd field never silently does nothing. Every string is one of crm_shared.text's types:
+no NUL, no lone surrogate, a limit in bytes.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, mod
 
 from crm_shared.dto import DeliveryMethod, PaysBy
 from crm_shared.periods import check_moment, check_order
+from crm_shared.text import Code, Cursor, Id, LongText, Name, Phone, Short, Subject, Title
 
 MAX_BODY_BYTES = 64 * 1024
 
-Moment = Annotated[str, AfterValidator(check_moment)]
+Moment = Annotated[Short, AfterValidator(check_moment)]
 """An RFC 3339 time with offset or a YYYY-MM-DD date, kept as sent (see crm_shared.periods)."""
 
 
@@ -31,6 +35,7 @@ class ErrorCode(StrEnum):
     transition_not_allowed = "transition_not_allowed"
     rop_approval_required = "rop_approval_required"
     unavailable = "unavailable"
+    internal = "internal"
 
 
 class Strict(BaseModel):
@@ -40,85 +45,87 @@ class Strict(BaseModel):
     SUBJECT: ClassVar[str]
 
 
+class Command(Strict):
+    """Base of every command: who asks, and an optional id that makes a retry harmless."""
+
+    actor_id: Id
+    request_id: Id | None = None
+
+
 class ContactInput(Strict):
     """Contact fields a command may set."""
 
-    name: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=50)
+    name: Name | None = None
+    phone: Phone | None = None
     email: EmailStr | None = None
     pays_by: PaysBy | None = None
-    segment: str | None = Field(None, max_length=200)
+    segment: Name | None = None
 
 
 class DealFields(Strict):
     """Deal fields a command may set; `None` clears a field when given explicitly."""
 
-    title: str | None = Field(None, max_length=500)
+    title: Title | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    company: str | None = Field(None, max_length=500)
-    responsible_id: str | None = None
-    rop_id: str | None = None
-    subject: str | None = Field(None, max_length=2000)
-    requirements: str | None = Field(None, max_length=10000)
+    company: Title | None = None
+    responsible_id: Id | None = None
+    rop_id: Id | None = None
+    subject: Subject | None = None
+    requirements: LongText | None = None
     delivery_method: DeliveryMethod | None = None
-    failure_comment: str | None = Field(None, max_length=10000)
+    failure_comment: LongText | None = None
     contact: ContactInput | None = None
 
 
-class CreateDeal(Strict):
+class CreateDeal(Command):
     """crm.cmd.deal.create: open a deal by hand in the entry stage."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.create"
-    actor_id: str = Field(min_length=1)
     contact: ContactInput | None = None
-    contact_id: str | None = None
-    title: str | None = Field(None, max_length=500)
-    responsible_id: str | None = None
-    rop_id: str | None = None
-    subject: str | None = Field(None, max_length=2000)
-    requirements: str | None = Field(None, max_length=10000)
+    contact_id: Id | None = None
+    title: Title | None = None
+    responsible_id: Id | None = None
+    rop_id: Id | None = None
+    subject: Subject | None = None
+    requirements: LongText | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    company: str | None = Field(None, max_length=500)
+    company: Title | None = None
     delivery_method: DeliveryMethod | None = None
-    source: str | None = Field(None, max_length=100)
+    source: Short | None = None
 
 
-class UpdateDeal(Strict):
+class UpdateDeal(Command):
     """crm.cmd.deal.update: change fields of a deal (not its stage)."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.update"
-    actor_id: str = Field(min_length=1)
-    deal_id: str
+    deal_id: Id
     fields: DealFields
 
 
-class MoveDeal(Strict):
+class MoveDeal(Command):
     """crm.cmd.deal.move: move a deal to another stage, subject to the pipeline's rules."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.move"
-    actor_id: str = Field(min_length=1)
-    deal_id: str
-    to_stage: str
-    failure_comment: str | None = Field(None, max_length=10000)
+    deal_id: Id
+    to_stage: Code
+    failure_comment: LongText | None = None
 
 
-class LogContactAttempt(Strict):
+class LogContactAttempt(Command):
     """crm.cmd.deal.contact_attempt: record a failed attempt to reach the client."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.contact_attempt"
-    actor_id: str = Field(min_length=1)
-    deal_id: str
-    note: str | None = Field(None, max_length=2000)
+    deal_id: Id
+    note: Subject | None = None
 
 
-class CompleteTask(Strict):
+class CompleteTask(Command):
     """crm.cmd.task.complete: the responsible or the РОП marks a task done."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.task.complete"
-    actor_id: str = Field(min_length=1)
-    task_id: str
+    task_id: Id
 
 
 # The start of an id as people type it from a list (lower-case hex and dashes, as ids are made).
@@ -130,7 +137,7 @@ class GetDeal(Strict):
 
     SUBJECT: ClassVar[str] = "crm.query.deal.get"
     actor_id: str | None = Field(None, description="whose scope the answer is in")
-    deal_id: str
+    deal_id: Id
 
 
 class ListDeals(Strict):
@@ -138,20 +145,20 @@ class ListDeals(Strict):
 
     SUBJECT: ClassVar[str] = "crm.query.deal.list"
     actor_id: str | None = Field(None, description="whose scope the answer is in")
-    stage: str | None = None
-    responsible_id: str | None = None
-    contact_id: str | None = None
+    stage: Code | None = None
+    responsible_id: Id | None = None
+    contact_id: Id | None = None
     id_prefix: str | None = Field(None, pattern=ID_PREFIX)
     limit: int = Field(50, ge=1, le=500)
-    cursor: str | None = None
+    cursor: Cursor | None = None
 
 
 class DealHistory(Strict):
     """crm.query.deal.history: the stages a deal went through, newest first."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.history"
-    actor_id: str | None = Field(None, description="whose scope the answer is in")
-    deal_id: str
+    actor_id: Id | None = Field(None, description="whose scope the answer is in")
+    deal_id: Id
     limit: int = Field(100, ge=1, le=500)
 
 
@@ -160,8 +167,8 @@ class StageTotals(Strict):
     (a board's column headers)."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.stage_totals"
-    actor_id: str | None = Field(None, description="whose scope the answer is in")
-    responsible_id: str | None = None
+    actor_id: Id | None = Field(None, description="whose scope the answer is in")
+    responsible_id: Id | None = None
 
 
 class ListTasks(Strict):
@@ -169,16 +176,16 @@ class ListTasks(Strict):
 
     SUBJECT: ClassVar[str] = "crm.query.task.list"
     actor_id: str | None = Field(None, description="whose scope the answer is in")
-    deal_id: str | None = None
-    deal_ids: list[str] | None = Field(
+    deal_id: Id | None = None
+    deal_ids: list[Id] | None = Field(
         None, max_length=500, description="the tasks of any of these deals (a board's cards)"
     )
-    responsible_id: str | None = None
+    responsible_id: Id | None = None
     status: str | None = Field(None, pattern="^(open|closed)$")
     overdue: bool | None = None
     id_prefix: str | None = Field(None, pattern=ID_PREFIX)
     limit: int = Field(50, ge=1, le=500)
-    cursor: str | None = None
+    cursor: Cursor | None = None
 
 
 class FunnelQuery(Strict):
@@ -192,7 +199,7 @@ class FunnelQuery(Strict):
     actor_id: str | None = Field(None, description="whose scope the answer is in")
     from_: Moment = Field(alias="from")
     to: Moment
-    responsible_id: str | None = None
+    responsible_id: Id | None = None
 
     @model_validator(mode="after")
     def _period(self) -> Self:
@@ -224,6 +231,9 @@ class ErrorBody(BaseModel):
     code: ErrorCode
     message: str
     missing_fields: list[str] | None = None
+    correlation_id: str | None = Field(
+        None, description="with `internal`: the id under which the service logged the failure"
+    )
 
 
 class Refused(Exception):

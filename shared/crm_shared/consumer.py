@@ -7,11 +7,17 @@ stand on the server (`crm_shared.pull`), the loop takes whatever has arrived (up
 throughput comes from batching, latency stays at one delivery.
 
 Failure policy (FastStream's NATS default would drop a message whose handler fails; we never
-do): a message that cannot be parsed, or that the handler rejects as invalid, goes to
-`crm.dlq.<service>` with its reason and is acked; any other failure naks the batch with a
+do): a message that cannot be parsed, for whatever reason (bad JSON, nesting too deep, a
+5,000-digit number, anything the parser raises), or that the handler rejects as invalid, goes
+to `crm.dlq.<service>` with its reason and is acked; any other failure naks the batch with a
 growing delay. A failing batch is retried message by message so one poison message cannot
-hold up the others; a message that keeps failing for a non-transient reason is dead-lettered
-after MAX_ATTEMPTS, while a transient fault (database or bus down) retries for ever.
+hold up the others. A message that keeps failing for a reason of its own is dead-lettered
+after MAX_ATTEMPTS real failures (at once when the failure is poison: see crm_shared.faults);
+a transient fault (database or bus down) retries for ever and counts as no attempt, which is
+why failures are counted here and not read from JetStream's delivery count (that one counts
+every redelivery). The count lives in the process: after a restart, or on another replica,
+a message gets its attempts again, which delays a dead letter but never hastens one.
+Nothing a message does ends the loop: an error outside a handler naks the batch and goes on.
 """
 
 from __future__ import annotations
@@ -24,15 +30,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-import asyncpg
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from crm_shared.bus import dead_letter
+from crm_shared.bus import REPLAY_HEADER, dead_letter
 from crm_shared.commands import MAX_BODY_BYTES
+from crm_shared.faults import is_poison, is_transient
 from crm_shared.metrics import Metrics
 from crm_shared.pull import PullFeed
 
@@ -43,6 +49,8 @@ MAX_ATTEMPTS = 5
 # (after a crash, that is how long the killed process's last batch waits). Fault runs
 # shorten it with CRM_ACK_WAIT_SECONDS; it applies when the durable consumer is created.
 ACK_WAIT_SECONDS = 30.0
+# How many messages' failure counts a consumer remembers (the oldest are forgotten first).
+_MAX_TRACKED = 100_000
 
 
 class Invalid(Exception):
@@ -61,19 +69,6 @@ class Item(Generic[T]):
     def reject(self, reason: str) -> None:
         """Mark as bad input: it is acked and dead-lettered after the batch commits."""
         self.rejected = reason
-
-
-TRANSIENT = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
-    asyncpg.UniqueViolationError,  # a racing replica: redo, the inbox sorts it out
-)
 
 
 class BatchConsumer(Generic[T]):
@@ -109,6 +104,7 @@ class BatchConsumer(Generic[T]):
         self._batch = batch_size
         self._running = False
         self._feed: PullFeed | None = None
+        self._failures: dict[int, int] = {}
         self.last_batch_at = 0.0
 
     async def run(self) -> None:
@@ -141,7 +137,7 @@ class BatchConsumer(Generic[T]):
                     await asyncio.sleep(0.5)
                     continue
                 if msgs:
-                    await self.process(msgs)
+                    await self._process_guarded(msgs)
                     self.last_batch_at = asyncio.get_running_loop().time()
         finally:
             # Delivered but not handled: back to the stream at once, not after ack_wait.
@@ -154,6 +150,19 @@ class BatchConsumer(Generic[T]):
         self._running = False
         if self._feed is not None:
             self._feed.interrupt()
+
+    async def _process_guarded(self, msgs: list[Msg]) -> None:
+        """`process`, and whatever escapes it (a dead letter that could not be published, a
+        bug) naks the batch instead of ending the loop: what was acked stays acked."""
+        try:
+            await self.process(msgs)
+        except Exception:
+            log.exception(
+                "%s: batch of %d not processed; redelivery in 1s", self._durable, len(msgs)
+            )
+            for msg in msgs:
+                with contextlib.suppress(Exception):
+                    await msg.nak(delay=1.0)
 
     async def process(self, msgs: list[Msg]) -> None:
         """Parse, dead-letter the malformed, handle the rest in one go, then ack."""
@@ -197,22 +206,35 @@ class BatchConsumer(Generic[T]):
                 await self._dead_letter(item.msg, item.rejected, "rejected")
             else:
                 self._metrics.messages_consumed.labels(self._durable).inc()
+            self._failures.pop(_sequence(item.msg), None)
             await item.msg.ack()
 
     async def _fail(self, item: Item[T], exc: Exception) -> None:
-        attempt = _delivered(item.msg)
-        transient = isinstance(exc, TRANSIENT)
-        if not transient and attempt >= MAX_ATTEMPTS:
-            log.error("%s: giving up on message after %d attempts: %r", self._durable, attempt, exc)
-            await self._dead_letter(item.msg, f"handler failed {attempt} times: {exc!r}", "failed")
+        transient = is_transient(exc)
+        failures = 0 if transient else self._count_failure(item.msg)
+        if not transient and (failures >= MAX_ATTEMPTS or is_poison(exc)):
+            log.error(
+                "%s: giving up on message after %d failures: %r", self._durable, failures, exc
+            )
+            reason = f"handler failed {failures} time(s): {exc!r}"
+            await self._dead_letter(item.msg, reason, "failed")
+            self._failures.pop(_sequence(item.msg), None)
             await item.msg.ack()
             return
         reason = "transient" if transient else "error"
         self._metrics.retries.labels(self._durable, reason).inc()
-        delay = min(0.2 * 2 ** min(attempt, 8), 30.0)
+        delay = min(0.2 * 2 ** min(_delivered(item.msg), 8), 30.0)
         log.warning("%s: handler failed (%r); redelivery in %.1fs", self._durable, exc, delay)
         with contextlib.suppress(Exception):
             await item.msg.nak(delay=delay)
+
+    def _count_failure(self, msg: Msg) -> int:
+        key = _sequence(msg)
+        count = self._failures.pop(key, 0) + 1
+        self._failures[key] = count  # re-inserted: the dict stays in order of last failure
+        if len(self._failures) > _MAX_TRACKED:
+            del self._failures[next(iter(self._failures))]
+        return count
 
     async def _parse_one(self, msg: Msg) -> Item[T] | None:
         if len(msg.data) > MAX_BODY_BYTES:
@@ -227,6 +249,12 @@ class BatchConsumer(Generic[T]):
         except Invalid as exc:
             await self._dead_letter_and_ack(msg, str(exc), "invalid")
             return None
+        except Exception as exc:  # whatever a parser raises, the same bytes raise it again
+            await self._dead_letter_and_ack(msg, f"cannot be parsed: {exc!r}", "invalid")
+            return None
+        replay = (msg.headers or {}).get(REPLAY_HEADER)
+        if replay:
+            event_id = f"{event_id}~replay:{replay}"
         return Item(msg=msg, value=value, event_id=event_id)
 
     async def _dead_letter_and_ack(self, msg: Msg, reason: str, kind: str) -> None:
@@ -236,8 +264,15 @@ class BatchConsumer(Generic[T]):
     async def _dead_letter(self, msg: Msg, reason: str, kind: str) -> None:
         log.warning("%s: dead-lettering message: %s", self._durable, reason)
         # If the DLQ publish fails we raise, the message is not acked, and it comes back.
-        await dead_letter(self._js, self._service, msg, reason)
+        await dead_letter(self._js, self._service, msg, reason, limit=self._nc.max_payload)
         self._metrics.dead_letters.labels(self._durable, kind).inc()
+
+
+def _sequence(msg: Msg) -> int:
+    try:
+        return int(msg.metadata.sequence.stream)
+    except Exception:
+        return id(msg)
 
 
 def _delivered(msg: Msg) -> int:

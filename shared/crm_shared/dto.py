@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_shared.text import Plain
+
 
 class PaysBy(StrEnum):
     """Как платит: how the contact pays."""
@@ -31,19 +33,19 @@ class DeliveryMethod(StrEnum):
 class Contact(BaseModel):
     """A contact (the client person) as attached to a deal."""
 
-    id: str
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    id: Plain
+    name: Plain | None = None
+    phone: Plain | None = None
+    email: Plain | None = None
     pays_by: PaysBy | None = None
-    segment: str | None = None
+    segment: Plain | None = None
 
 
 class ContactAttempt(BaseModel):
     """One failed attempt to reach the client, logged on the deal's current stage."""
 
-    actor_id: str
-    note: str | None = None
+    actor_id: Plain
+    note: Plain | None = None
     at: datetime
 
 
@@ -55,25 +57,25 @@ class Deal(BaseModel):
     notes. `comment` is the comment the lead came with.
     """
 
-    id: str
+    id: Plain
     version: int
-    stage: str
-    title: str | None = None
+    stage: Plain
+    title: Plain | None = None
     amount: Decimal | None = None
-    currency: str = "RUB"
+    currency: Plain = "RUB"
     contact: Contact | None = None
-    company: str | None = None
-    responsible_id: str | None = None
-    rop_id: str | None = None
-    subject: str | None = None
-    requirements: str | None = None
+    company: Plain | None = None
+    responsible_id: Plain | None = None
+    rop_id: Plain | None = None
+    subject: Plain | None = None
+    requirements: Plain | None = None
     delivery_method: DeliveryMethod | None = None
-    failure_comment: str | None = None
+    failure_comment: Plain | None = None
     contact_attempts: int = 0
     attempts: list[ContactAttempt] = Field(default_factory=list)
-    source: str | None = None
-    external_id: str | None = None
-    comment: str | None = None
+    source: Plain | None = None
+    external_id: Plain | None = None
+    comment: Plain | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -99,13 +101,13 @@ class Task(BaseModel):
 
     model_config = ConfigDict(use_enum_values=False)
 
-    id: str
-    deal_id: str
-    stage: str | None = Field(None, description="null for the free plan's РОП task")
-    title: str
-    description: str = ""
-    creator_id: str | None = None
-    responsible_id: str | None = None
+    id: Plain
+    deal_id: Plain
+    stage: Plain | None = Field(None, description="null for the free plan's РОП task")
+    title: Plain
+    description: Plain = ""
+    creator_id: Plain | None = None
+    responsible_id: Plain | None = None
     deadline: datetime | None = None
     status: TaskStatus = TaskStatus.open
     close_reason: CloseReason | None = None

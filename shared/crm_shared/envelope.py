@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from crm_shared.text import check_text
 
 SPECVERSION = "1.0"
 
@@ -21,6 +23,10 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _event_id(value: str) -> str:
+    return check_text(value, 200)
+
+
 class CloudEvent(BaseModel):
     """A CloudEvents 1.0 structured-mode envelope.
 
@@ -32,7 +38,10 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     specversion: str = SPECVERSION
-    id: str = Field(default_factory=new_id)
+    # Bounded: it becomes the consumers' inbox key (and a NUL there fails the insert).
+    id: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_event_id)] = Field(
+        default_factory=new_id
+    )
     source: str
     type: str
     time: datetime = Field(default_factory=utcnow)

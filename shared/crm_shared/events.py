@@ -12,6 +12,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from crm_shared.dto import ContactAttempt, Deal, Task
+from crm_shared.text import Id, LongText, Name, Phone, Plain, Short, Subject, Title
 
 
 class EventData(BaseModel):
@@ -24,8 +25,8 @@ class EventData(BaseModel):
 class LeadContact(BaseModel):
     """The person a lead is about."""
 
-    name: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=50)
+    name: Name | None = None
+    phone: Phone | None = None
     email: EmailStr | None = None
 
 
@@ -39,16 +40,16 @@ class LeadReceived(EventData):
     TYPE: ClassVar[str] = "crm.lead.received.v1"
     model_config = ConfigDict(extra="ignore")
 
-    source: str = Field(min_length=1, max_length=100)
-    external_id: str = Field(min_length=1, max_length=200)
+    source: Short = Field(min_length=1)
+    external_id: Name = Field(min_length=1)
     contact: LeadContact
-    title: str | None = Field(None, max_length=500)
-    subject: str | None = Field(None, max_length=2000)
-    requirements: str | None = Field(None, max_length=10000)
+    title: Title | None = None
+    subject: Subject | None = None
+    requirements: LongText | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    responsible_id: str | None = None
-    comment: str | None = Field(None, max_length=10000)
+    currency: Plain | None = Field(None, pattern=r"^[A-Z]{3}$")
+    responsible_id: Id | None = None
+    comment: LongText | None = None
 
 
 class DealCreated(EventData):
@@ -65,7 +66,7 @@ class DealUpdated(EventData):
     SUBJECT: ClassVar[str] = "crm.deal.updated"
     TYPE: ClassVar[str] = "crm.deal.updated.v1"
     deal: Deal
-    changed: list[str]
+    changed: list[Plain]
 
 
 class StageChanged(EventData):
@@ -77,20 +78,20 @@ class StageChanged(EventData):
 
     SUBJECT: ClassVar[str] = "crm.deal.stage_changed"
     TYPE: ClassVar[str] = "crm.deal.stage_changed.v1"
-    deal_id: str
-    from_stage: str | None
-    to_stage: str
+    deal_id: Plain
+    from_stage: Plain | None
+    to_stage: Plain
     version: int
-    actor_id: str | None
+    actor_id: Plain | None
     deal: Deal
 
 
 class RejectionError(BaseModel):
     """Why a command was refused."""
 
-    code: str
-    message: str
-    missing_fields: list[str] | None = None
+    code: Plain
+    message: Plain
+    missing_fields: list[Plain] | None = None
 
 
 class MoveRejected(EventData):
@@ -102,12 +103,12 @@ class MoveRejected(EventData):
 
     SUBJECT: ClassVar[str] = "crm.deal.move_rejected"
     TYPE: ClassVar[str] = "crm.deal.move_rejected.v1"
-    deal_id: str
-    to_stage: str
-    actor_id: str | None
+    deal_id: Plain
+    to_stage: Plain
+    actor_id: Plain | None
     error: RejectionError
-    responsible_id: str | None = None
-    from_stage: str | None = None
+    responsible_id: Plain | None = None
+    from_stage: Plain | None = None
     deal: Deal | None = None
 
 
@@ -137,7 +138,7 @@ class TaskUpdated(EventData):
     SUBJECT: ClassVar[str] = "crm.task.updated"
     TYPE: ClassVar[str] = "crm.task.updated.v1"
     task: Task
-    changed: list[str]
+    changed: list[Plain]
 
 
 class TaskOverdue(EventData):
@@ -154,13 +155,13 @@ class Notification(EventData):
 
     SUBJECT: ClassVar[str] = "crm.notify"
     TYPE: ClassVar[str] = "crm.notify.v1"
-    kind: str
-    text: str
-    deal_id: str
-    user_id: str
+    kind: Plain
+    text: Plain
+    deal_id: Plain
+    user_id: Plain
     task: Task | None = None
-    missing_fields: list[str] | None = None
-    actor_id: str | None = None
+    missing_fields: list[Plain] | None = None
+    actor_id: Plain | None = None
     """Who asks, for `approval_requested`."""
     attempts: list[ContactAttempt] | None = None
     """The contact attempts on the deal's current stage, for `approval_requested`."""

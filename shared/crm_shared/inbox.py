@@ -17,6 +17,8 @@ from datetime import timedelta
 
 import asyncpg
 
+from crm_shared.requests import REQUEST_RETENTION
+
 log = logging.getLogger(__name__)
 # How many rows one DELETE removes, so that pruning never holds locks for long.
 PRUNE_CHUNK = 10_000
@@ -59,13 +61,19 @@ def drop_inbox_age_index_ddl(schema: str) -> list[str]:
     return [f'DROP INDEX IF EXISTS "{schema}".inbox_received_at']
 
 
-async def prune(pool: asyncpg.Pool, schema: str, older_than: timedelta) -> int:
-    """Delete inbox rows received more than `older_than` ago, in chunks; returns how many."""
+async def prune(
+    pool: asyncpg.Pool, schema: str, older_than: timedelta, table: str = "inbox"
+) -> int:
+    """Delete rows of `table` received more than `older_than` ago, in chunks; returns how many.
+
+    `table` is the inbox or the table of handled requests (crm_shared.requests): both keep
+    `received_at` under a BRIN index.
+    """
     total = 0
     while True:
         status = await pool.execute(
-            f"""DELETE FROM "{schema}".inbox WHERE ctid = ANY(ARRAY(
-                    SELECT ctid FROM "{schema}".inbox
+            f"""DELETE FROM "{schema}".{table} WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM "{schema}".{table}
                     WHERE received_at < now() - $1::interval LIMIT $2))""",
             older_than,
             PRUNE_CHUNK,
@@ -77,24 +85,37 @@ async def prune(pool: asyncpg.Pool, schema: str, older_than: timedelta) -> int:
 
 
 class InboxPruner:
-    """Prunes a service's inbox every `interval` seconds, keeping `retention`."""
+    """Prunes a service's inbox every `interval` seconds, keeping `retention` (None: for ever),
+    and its handled requests, keeping `requests_retention` (24 hours)."""
 
     def __init__(
-        self, pool: asyncpg.Pool, schema: str, retention: timedelta, interval: float = 600.0
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        retention: timedelta | None,
+        interval: float = 600.0,
+        requests_retention: timedelta | None = REQUEST_RETENTION,
     ) -> None:
         self._pool = pool
         self._schema = schema
-        self._retention = retention
+        self._tables = [
+            (table, keep)
+            for table, keep in (("inbox", retention), ("handled_requests", requests_retention))
+            if keep is not None
+        ]
         self._interval = interval
 
     async def run(self) -> None:
         """Prune now and then until cancelled; a failure is logged and tried next time."""
         while True:
-            try:
-                deleted = await prune(self._pool, self._schema, self._retention)
-            except Exception as exc:
-                log.warning("pruning the inbox failed, next try in %.0fs: %r", self._interval, exc)
-            else:
-                if deleted:
-                    log.info("inbox: %d rows older than %s deleted", deleted, self._retention)
+            for table, keep in self._tables:
+                try:
+                    deleted = await prune(self._pool, self._schema, keep, table)
+                except Exception as exc:
+                    log.warning(
+                        "pruning %s failed, next try in %.0fs: %r", table, self._interval, exc
+                    )
+                else:
+                    if deleted:
+                        log.info("%s: %d rows older than %s deleted", table, deleted, keep)
             await asyncio.sleep(self._interval)

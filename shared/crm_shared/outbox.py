@@ -22,6 +22,7 @@ import asyncpg
 from crm_shared.envelope import CloudEvent
 from crm_shared.events import EventData
 from crm_shared.relay import Committed, OutboxRelay
+from crm_shared.requests import CURRENT_REQUEST
 
 log = logging.getLogger(__name__)
 _PARAM = re.compile(r"\$(\d+)")
@@ -116,10 +117,23 @@ class UnitOfWork:
         """
         self._writes.append((sql, args))
 
+    @property
+    def schema(self) -> str:
+        """The service's database schema."""
+        return self._schema
+
     async def commit(self) -> None:
-        """Write the queued events, commit, and hand them to the relay."""
+        """Write the queued events, commit, and hand them to the relay.
+
+        Inside a command that carries a `request_id`, its key is written too, in the same
+        statement: the change and the record that it was made commit together
+        (crm_shared.requests).
+        """
         rows = list(self._events)
         writes = list(self._writes)
+        pending = CURRENT_REQUEST.get()
+        if pending is not None and not pending.recorded:
+            writes.append(pending.insert(self._schema))
         if rows:
             writes.append(
                 (

@@ -13,6 +13,7 @@ from crm_shared.envelope import CloudEvent
 from crm_shared.rpc import describe_validation_error
 
 D = TypeVar("D", bound=BaseModel)
+MAX_EVENT_ID_BYTES = 200
 
 
 def parse_event(msg: Msg, model: type[D], *, allow_bare: bool = False) -> tuple[str, D]:
@@ -24,7 +25,7 @@ def parse_event(msg: Msg, model: type[D], *, allow_bare: bool = False) -> tuple[
     """
     try:
         body = json.loads(msg.data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, 5,000 digits, 2 KB of `[`
         raise Invalid(f"not JSON: {exc}") from None
     if not isinstance(body, dict):
         raise Invalid("body must be a JSON object")
@@ -38,6 +39,8 @@ def parse_event(msg: Msg, model: type[D], *, allow_bare: bool = False) -> tuple[
         data = body
         headers = msg.headers or {}
         event_id = headers.get("Nats-Msg-Id") or f"seq:{_stream_seq(msg)}"
+        if len(event_id.encode()) > MAX_EVENT_ID_BYTES:
+            raise Invalid(f"Nats-Msg-Id is over {MAX_EVENT_ID_BYTES} bytes")
     try:
         return event_id, model.model_validate(data)
     except ValidationError as exc:

@@ -22,8 +22,10 @@ def parse_moment(value: str) -> datetime:
             return datetime.fromisoformat(text).replace(tzinfo=UTC)
         if _RFC3339.match(text):
             return datetime.fromisoformat(text.replace("z", "Z")).astimezone(UTC)
-    except ValueError:
-        pass  # well-formed but impossible (2026-02-30): the message below says what is wanted
+    except (ValueError, OverflowError):
+        # well-formed but impossible (2026-02-30), or out of range once in UTC
+        # (0001-01-01T00:00:00+01:00): the message below says what is wanted
+        pass
     raise ValueError(
         f"{value!r} is not an RFC 3339 time with offset (2026-01-31T09:00:00Z) "
         "or a date (2026-01-31)"

@@ -74,11 +74,10 @@ class Runtime:
     async def start(self, routers: list[NatsRouter], consumers: list[BatchConsumer[Any]]) -> None:
         """Start relaying, consuming, answering requests and serving metrics."""
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
-        if self.settings.inbox_retention_days > 0:
-            retention = timedelta(days=self.settings.inbox_retention_days)
-            pruner = InboxPruner(self.pool, self.schema, retention)
-            self._pruner = asyncio.create_task(pruner.run(), name="inbox-pruner")
-            self._tasks.append(self._pruner)
+        days = self.settings.inbox_retention_days
+        pruner = InboxPruner(self.pool, self.schema, timedelta(days=days) if days > 0 else None)
+        self._pruner = asyncio.create_task(pruner.run(), name="inbox-pruner")
+        self._tasks.append(self._pruner)
         for consumer in consumers:
             self._consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(), name="consumer"))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from crm_shared.commands import Refused
 from crm_shared.events import LeadReceived
@@ -39,11 +40,13 @@ def test_a_lead_is_checked_before_anything_is_written() -> None:
         (lead(contact={}), "a name, phone or email"),
         (lead(contact={"phone": "12"}), "phone"),
         (lead(responsible_id="nobody"), "unknown user 'nobody'"),
-        (lead(external_id="я" * 101), "external_id: 202 bytes, over the 200 byte limit"),
-        (lead(source="ё" * 51), "source: 102 bytes"),
     ):
         with pytest.raises(Refused, match=reason):
             check_lead(bad, BASIC)
+    # The lead's key is capped in bytes by its schema, so it always fits the unique index.
+    for field, value in (("external_id", "я" * 101), ("source", "ё" * 51)):
+        with pytest.raises(ValidationError, match=f"{field}\n.*bytes in JSON, over the limit"):
+            lead(**{field: value})
 
 
 def test_round_robin_fixed_and_given_responsibles() -> None:

@@ -15,10 +15,6 @@ from crm_shared.events import LeadReceived
 from deal_service.domain.contacts import contact_keys
 from deal_service.domain.rules import check_user
 
-MAX_SOURCE_BYTES = 100
-MAX_EXTERNAL_ID_BYTES = 200
-"""The lead's key (source, external_id) is unique per source; capped in UTF-8 bytes, so that
-the pair always fits the unique index that de-duplicates leads."""
 MAX_EVENT_ID_BYTES = 200
 """A longer event id is remembered in the inbox by its digest (see `inbox_key`)."""
 
@@ -39,13 +35,8 @@ class CheckedLead:
 
 def check_lead(lead: LeadReceived, config: CrmConfig) -> CheckedLead:
     """Everything that can refuse a lead, before anything is written."""
-    for what, value, cap in (
-        ("source", lead.source, MAX_SOURCE_BYTES),
-        ("external_id", lead.external_id, MAX_EXTERNAL_ID_BYTES),
-    ):
-        size = len(value.encode("utf-8", "surrogatepass"))
-        if size > cap:
-            raise Refused(ErrorCode.invalid, f"{what}: {size} bytes, over the {cap} byte limit")
+    # The key's parts are capped in UTF-8 bytes by the schema (`LeadReceived`: source 100,
+    # external_id 200), so the pair always fits the unique index that de-duplicates leads.
     check_user(config, lead.responsible_id, "responsible_id")
     if not (lead.contact.name or lead.contact.phone or lead.contact.email):
         raise Refused(ErrorCode.invalid, "contact: a name, phone or email is required")
