@@ -30,6 +30,10 @@ from tests.board_support import (
 from tests.conftest import reset
 from tests.gateway_support import PASSWORD, Door, door, gateway_settings
 
+expect = pytest.importorskip(
+    "playwright.async_api",
+    reason="the playwright package is not installed (pip install -e '.[dev]')",
+).expect
 ANNA, IVAN, MARIA = "Анна Петрова", "Иван Иванов", "Мария Смирнова"
 
 
@@ -98,6 +102,8 @@ async def test_a_manager_drags_a_card_fills_what_is_missing_and_another_board_se
     assert await column(ivan, "Новый лид").get_by_role("link", name=name).count() == 0
     landed = card(ivan, name)
     assert "Кирпич облицовочный" in await landed.inner_text()
+    head = ivan.get_by_role("region", name="Сделали предложение").get_by_title("Сделок")
+    await expect(head).to_have_text("1", timeout=5000)  # the column's count, live
 
     # The РОП's board, open all along, shows the move without a reload.
     await column(anna, "Сделали предложение").get_by_role("link", name=name).wait_for(timeout=5000)
@@ -319,3 +325,20 @@ async def test_after_a_lost_connection_the_board_catches_up(
     finally:
         await ivan.context.close()
         await second.stop()
+
+
+async def test_a_deal_made_by_hand(stand: Door, browser: Any) -> None:
+    name = title()
+    maria = await sign_in(browser, stand.url, MARIA, PASSWORD, viewport=TABLET)
+    await maria.get_by_role("button", name="+ Новая сделка").click()
+    dialog = maria.get_by_role("dialog", name="Новая сделка")
+    await dialog.get_by_label("Название").fill(name)
+    await dialog.get_by_label("Имя контакта").fill("Ольга Кузнецова")
+    await dialog.get_by_label("Сумма").fill("12 500,50")
+    await shot(maria, "new-deal")
+    await dialog.get_by_role("button", name="Создать").click()
+    await maria.get_by_role("heading", name=name).wait_for()
+    assert await maria.get_by_label("Сумма").input_value() == "12500.50"
+    await maria.get_by_role("link", name="← Доска").click()
+    await column(maria, "Новый лид").get_by_role("link", name=name).wait_for()
+    await maria.context.close()
