@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.domain.people import Principal
-from gateway.entrypoints.web.common import ctx_of, deal_fields, pages, person
+from gateway.entrypoints.web.common import ctx_of, deal_fields, draft, pages, person
 from gateway.handlers import board as boards
 from gateway.handlers.api import ask, move_deal
 from gateway.handlers.errors import Refusal
@@ -146,7 +146,7 @@ async def move(request: Request, deal_id: str, principal: Principal = me) -> Res
             principal,
             status=422,
             headers={"HX-Retarget": "#dialog-slot", "HX-Reswap": "innerHTML"},
-            deal=current["deal"],
+            deal=draft(current["deal"], form),
             to_stage=to_stage,
             to_name=stage.name if stage else to_stage,
             error=refusal.body()["error"],

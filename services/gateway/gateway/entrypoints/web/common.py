@@ -94,6 +94,20 @@ def deal_fields(form: Any, *, only_filled: bool) -> dict[str, Any]:
         raise Refusal(400, "invalid", problems) from None
 
 
+def draft(deal: dict[str, Any], form: Any) -> dict[str, Any]:
+    """The deal as the person typed it in a form, for a dialog shown again."""
+    out = dict(deal)
+    contact = dict(deal.get("contact") or {})
+    for key in DEAL_KEYS:
+        if key in form:
+            out[key] = str(form.get(key))
+    for key in CONTACT_KEYS:
+        if f"contact.{key}" in form:
+            contact[key] = str(form.get(f"contact.{key}"))
+    out["contact"] = contact
+    return out
+
+
 def htmx(request: Request) -> bool:
     """Whether htmx asked (so the answer is a fragment, not a page)."""
     return request.headers.get("hx-request") == "true"
