@@ -342,3 +342,16 @@ async def test_a_deal_made_by_hand(stand: Door, browser: Any) -> None:
     await maria.get_by_role("link", name="← Доска").click()
     await column(maria, "Новый лид").get_by_role("link", name=name).wait_for()
     await maria.context.close()
+
+
+async def test_the_rop_filters_the_board_by_manager_live_too(stand: Door, browser: Any) -> None:
+    anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
+    await anna.get_by_label("Менеджер").select_option(label=MARIA)
+    await anna.wait_for_url("**/board?manager=mgr-2")
+    await anna.wait_for_function("document.body.dataset.live === 'on'")
+    ivans, marias = title(), title()
+    await new_deal(stand, "mgr-1", title=ivans)
+    await new_deal(stand, "mgr-2", title=marias)
+    await card(anna, marias).wait_for()
+    assert await card(anna, ivans).count() == 0
+    await anna.context.close()

@@ -107,6 +107,28 @@ async def open_tasks(
     return found
 
 
+def _in_scope(principal: Principal, deal: dict[str, Any]) -> None:
+    own = scope_of(principal, None)
+    if own is not None and deal.get("responsible_id") != own:
+        raise Refusal(404, "not_found", f"deal {deal.get('id')!r} not found")
+
+
+async def card_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
+    """One card: the deal and its open task (a live update fetches it)."""
+    deal, tasks = await asyncio.gather(
+        ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id}),
+        ask(
+            ctx,
+            principal,
+            "crm.query.task.list",
+            {"deal_id": deal_id, "status": "open", "limit": 10},
+        ),
+    )
+    _in_scope(principal, deal["deal"])
+    task = min(tasks["items"], key=lambda t: t.get("deadline") or "~", default=None)
+    return {"deal": deal["deal"], "task": task}
+
+
 async def deal_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
     """One deal, all its tasks and its stage history, newest first (the deal card)."""
     deal, tasks, history = await asyncio.gather(
@@ -114,7 +136,5 @@ async def deal_view(ctx: Context, principal: Principal, deal_id: str) -> dict[st
         ask(ctx, principal, "crm.query.task.list", {"deal_id": deal_id, "limit": 100}),
         ask(ctx, principal, "crm.query.deal.history", {"deal_id": deal_id}),
     )
-    own = scope_of(principal, None)
-    if own is not None and deal["deal"].get("responsible_id") != own:
-        raise Refusal(404, "not_found", f"deal {deal_id!r} not found")
+    _in_scope(principal, deal["deal"])
     return {"deal": deal["deal"], "tasks": tasks["items"], "history": history["items"]}

@@ -96,11 +96,8 @@ async def more(
 @router.get("/board/cards/{deal_id}", response_class=HTMLResponse)
 async def card(request: Request, deal_id: str, principal: Principal = me) -> Response:
     """One card as it is now (live updates fetch it)."""
-    view = await boards.deal_view(ctx_of(request), principal, deal_id)
-    task = next((t for t in view["tasks"] if t["status"] == "open"), None)
-    return pages(request).render(
-        request, "partials/card.html", principal, deal=view["deal"], task=task
-    )
+    view = await boards.card_view(ctx_of(request), principal, deal_id)
+    return pages(request).render(request, "partials/card.html", principal, **view)
 
 
 @router.post("/board/deals/{deal_id}/move", response_class=HTMLResponse)

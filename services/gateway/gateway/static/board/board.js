@@ -39,7 +39,10 @@
     const card = tpl.content.firstElementChild;
     if (!card || !card.id) return;
     const old = document.getElementById(card.id);
-    const column = document.querySelector(`.columns .cards[data-stage="${card.dataset.stage}"]`);
+    const only = manager(); // the РОП's filter by manager: another's deal leaves this board
+    const column = only && card.dataset.responsible !== only
+      ? null
+      : document.querySelector(`.columns .cards[data-stage="${card.dataset.stage}"]`);
     if (old && old.parentElement === column) {
       old.replaceWith(card);
     } else {
@@ -134,11 +137,26 @@
 
   // ---- live: events from /api/events (the htmx SSE extension keeps the connection)
   let wasLost = false;
-  async function showDeal(id, onlyIfShown) {
+  // Events are gathered for a moment: each changed card is fetched once, and a burst
+  // (a flood of leads) reloads the columns in one request instead of card by card.
+  const pending = new Set();
+  let flushTimer = null;
+  function showDeal(id, onlyIfShown) {
     if (!document.getElementById("board")) return;
     if (onlyIfShown && !document.getElementById(`deal-${id}`)) return;
-    const reply = await fetch(`/board/cards/${id}`, { headers: { "HX-Request": "true" } });
-    if (reply.ok) placeCard(await reply.text());
+    pending.add(id);
+    if (!flushTimer) flushTimer = setTimeout(flush, 120);
+  }
+  async function flush() {
+    flushTimer = null;
+    const ids = [...pending];
+    pending.clear();
+    if (ids.length > 15) { refreshBoard(); return; }
+    await Promise.all(ids.map(async (id) => {
+      const reply = await fetch(`/board/cards/${id}`, { headers: { "HX-Request": "true" } });
+      if (reply.ok) placeCard(await reply.text());
+      else if (reply.status === 404) document.getElementById(`deal-${id}`)?.remove();
+    }));
   }
   document.addEventListener("htmx:sseBeforeMessage", (e) => {
     e.preventDefault(); // nothing is swapped as it is; the event says what to fetch
