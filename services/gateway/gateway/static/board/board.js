@@ -21,7 +21,8 @@
 
   // ---- dialogs: whatever lands in #dialog-slot opens as a modal
   function openDialogs(root) {
-    root.querySelectorAll("dialog[data-open]").forEach((d) => {
+    root.querySelectorAll("dialog[data-open]:not([data-ready])").forEach((d) => {
+      d.dataset.ready = "1";
       if (!d.open) d.showModal();
       d.addEventListener("close", () => d.remove());
       d.querySelectorAll("[data-close]").forEach((b) => b.addEventListener("click", () => d.close()));
