@@ -140,7 +140,7 @@ async def test_the_dev_stack_makes_a_password_for_every_user_once(
     again = await asyncio.to_thread(_migrate, env)
     assert again.returncode == 0 and json.loads(kept.read_text()) == passwords
     # what the launcher's banner prints
-    lines = launcher._dev_passwords(kept)
+    lines = launcher.dev_password_lines(kept)
     assert any("mgr-1" in line and passwords["mgr-1"] in line for line in lines)
     async with door(clean, services=False, set_passwords=False) as d, d.client() as http:
         body = {"user_id": "mgr-2", "password": passwords["mgr-2"]}

@@ -163,12 +163,13 @@ def _print_banner(stack: DevStack, running: Sequence[_Running]) -> None:
         lines.append(
             f"  Board      http://127.0.0.1:{port}  (API http://127.0.0.1:{port}/api/docs)"
         )
-        lines += _dev_passwords(stack.data_dir / DEV_PASSWORDS)
+        lines += dev_password_lines(stack.data_dir / DEV_PASSWORDS)
     lines += ["Ctrl-C stops everything.", "=" * 72, ""]
     print("\n".join(lines), flush=True)
 
 
-def _dev_passwords(path: Path) -> list[str]:
+def dev_password_lines(path: Path) -> list[str]:
+    """The banner's sign-in lines: each user and the dev password the gateway made."""
     try:
         passwords: dict[str, str] = json.loads(path.read_text())
     except (OSError, ValueError):
