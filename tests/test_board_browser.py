@@ -147,6 +147,15 @@ async def test_a_manager_never_sees_another_managers_deal(stand: Door, browser: 
     await shot(ivan, "board-tablet")
     reply = await ivan.goto(f"{stand.url}/deals/{other['id']}")
     assert reply is not None and reply.status == 404
+    # Nor can the board's own routes change it (a request made by hand, with the token).
+    await ivan.go_back()
+    csrf = await ivan.evaluate("document.body.dataset.csrf")
+    moved = await ivan.request.post(
+        f"{stand.url}/board/deals/{other['id']}/move",
+        form={"to_stage": "LOST_SPAM"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert moved.status == 404
     await ivan.context.close()
 
 

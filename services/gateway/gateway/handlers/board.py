@@ -113,6 +113,15 @@ def _in_scope(principal: Principal, deal: dict[str, Any]) -> None:
         raise Refusal(404, "not_found", f"deal {deal.get('id')!r} not found")
 
 
+async def check_scope(ctx: Context, principal: Principal, deal_id: str) -> None:
+    """Before a manager changes a deal from the board: it must be theirs (404 otherwise),
+    until the services refuse it themselves. The РОП is not asked for anything."""
+    if scope_of(principal, None) is None:
+        return
+    deal = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+    _in_scope(principal, deal["deal"])
+
+
 async def card_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
     """One card: the deal and its open task (a live update fetches it)."""
     deal, tasks = await asyncio.gather(

@@ -113,6 +113,7 @@ async def move(request: Request, deal_id: str, principal: Principal = me) -> Res
     version = str(form.get("expected_version", ""))
     expected = int(version) if version.isdigit() else None
     view = pages(request)
+    await boards.check_scope(ctx, principal, deal_id)
     try:
         fields = deal_fields(form, only_filled=True)
         moved = await move_deal(
