@@ -165,7 +165,15 @@ async def test_the_deal_card_edits_logs_a_contact_attempt_and_moves_by_keyboard(
     name = title()
     await new_deal(stand, "mgr-1", title=name, requirements="кирпич М150")
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    # On the board: → moves the focused card to the next column, ← back.
     await card(ivan, name).get_by_role("link", name=name).focus()
+    focused_in = "s => document.activeElement.closest('.card')?.dataset.stage === s"
+    await ivan.keyboard.press("ArrowRight")
+    await column(ivan, "Обрабатываем запрос").get_by_role("link", name=name).wait_for()
+    await ivan.wait_for_function(focused_in, arg="PROCESSING")  # the server's card, focused
+    await ivan.keyboard.press("ArrowLeft")
+    await column(ivan, "Новый лид").get_by_role("link", name=name).wait_for()
+    assert await ivan.evaluate("document.activeElement.textContent") == name
     await ivan.keyboard.press("Enter")
     await ivan.get_by_role("heading", name=name).wait_for()
     await ivan.get_by_label("Как платит").select_option(label="По счёту")
@@ -178,13 +186,13 @@ async def test_the_deal_card_edits_logs_a_contact_attempt_and_moves_by_keyboard(
     await ivan.get_by_text("Не взял трубку", exact=False).first.wait_for()
     assert await ivan.get_by_label("Сегментация").input_value() == "Строители"
     await shot(ivan, "deal-card", full=True)
-    # A move without dragging: the stage from a list, with the keyboard.
+    # From the card: the stage from a list, with the keyboard.
     await ivan.get_by_label("На стадию").select_option(label="Обрабатываем запрос")
     await ivan.get_by_label("На стадию").press("Tab")
     await ivan.keyboard.press("Enter")
     await ivan.locator(".stage-pill", has_text="Обрабатываем запрос").wait_for()
     history = ivan.get_by_role("region", name="История стадий")
-    await history.get_by_text("Новый лид → Обрабатываем запрос").wait_for()
+    await history.get_by_text("Новый лид → Обрабатываем запрос").first.wait_for()
     await ivan.context.close()
 
 

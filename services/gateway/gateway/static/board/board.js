@@ -100,6 +100,26 @@
     openDialogs(slot);
   }
 
+  // The keyboard: on a focused card, → and ← move it to the next or previous column (the
+  // server decides, as for a drag), and the focus stays on the card in its new place.
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    const card = e.target.closest && e.target.closest("#board .columns .card");
+    if (!card) return;
+    const lists = [...document.querySelectorAll("#board .columns .cards")];
+    const at = lists.indexOf(card.parentElement);
+    const to = lists[at + (e.key === "ArrowRight" ? 1 : -1)];
+    if (!to) return;
+    e.preventDefault();
+    lastFrom = { list: card.parentElement, index: [...card.parentElement.children].indexOf(card) };
+    to.prepend(card);
+    card.querySelector(".title")?.focus();
+    moveCard(card, to.dataset.stage).then(() => {
+      document.querySelector(`#deal-${card.dataset.id} .title`)?.focus();
+    });
+  });
+
   function makeSortable() {
     if (!window.Sortable) return;
     document.querySelectorAll("#board .cards").forEach((list) => {
