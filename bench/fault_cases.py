@@ -155,4 +155,10 @@ SCENARIOS = [
     Scenario("duplicates with new message ids", nothing, dup_every=4),
     Scenario("relay down > duplicate window", relay_down, window=6.0),
     Scenario("gateway killed under intake load x3", sigkill("gateway", 3), via_gateway=True),
+    Scenario(
+        "nats-server restarted under HTTP intake x2",
+        restart("nats", 2),
+        needs_servers=True,
+        via_gateway=True,
+    ),
 ]

@@ -82,6 +82,10 @@ async def _settled(client: Client, tasks: int) -> int:
 
 async def _resume_without_gap(clean: Any, client: Client, buffer: int) -> None:
     async with door(clean, sse_buffer=buffer) as d, d.as_user("rop-1") as http:
+        # Someone is on the board all along, so the gateway follows the stream from the
+        # start and its buffer holds what the resuming client missed (when it is big enough).
+        watcher = asyncio.create_task(_read(http, 10**6))
+        await eventually(lambda: d.gateway.hubs["events"].listeners)
         for n in range(2):
             await client.publish_lead(external_id=f"sse-{n}", contact={"name": f"Лид {n}"})
         first = await _settled(client, 2)
@@ -94,8 +98,13 @@ async def _resume_without_gap(clean: Any, client: Client, buffer: int) -> None:
             await client.publish_lead(external_id=f"sse-{n}", contact={"name": f"Лид {n}"})
         last = await _settled(client, 5)
         assert last > first
+        hub = d.gateway.hubs["events"]
+        from_memory = bool(hub.recent) and hub.recent[0].seq <= 5
+        assert from_memory == (buffer >= last), (buffer, last)
         resumed = await _read(http, last - 4, headers={"Last-Event-ID": "4"})
         assert [m.id for m in resumed] == list(range(5, last + 1))
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
 
 
 async def test_resume_from_the_ring_buffer(clean: Any, client: Client) -> None:
@@ -234,3 +243,20 @@ async def test_the_feed_goes_on_after_nats_restarts(clean: Any, client: Client) 
         finally:
             feed.cancel()
             await asyncio.gather(feed, return_exceptions=True)
+
+
+async def test_the_feed_is_followed_only_while_someone_listens(clean: Any, client: Client) -> None:
+    async with door(clean, services=False, heartbeat_seconds=0.1) as d, d.as_user("rop-1") as rop:
+        hub = d.gateway.hubs["events"]
+        hub.linger = 0.2
+        assert not hub.following  # a gateway that only takes leads follows nothing
+        first = asyncio.create_task(_read(rop, 1))
+        await eventually(lambda: hub.following and hub.listeners)
+        await client.js.publish("crm.task.opened", b'{"type": "crm.task.opened.v1", "data": {}}')
+        assert [m.id for m in await first] == [1]
+        await eventually(lambda: not hub.following)  # the last one left a while ago
+        assert not hub.recent
+        # A new client is served again, and a resume reads its gap from the stream.
+        await client.js.publish("crm.task.opened", b'{"type": "crm.task.opened.v1", "data": {}}')
+        again = await _read(rop, 1, headers={"Last-Event-ID": "1"})
+        assert [m.id for m in again] == [2]

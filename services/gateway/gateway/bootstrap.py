@@ -147,6 +147,7 @@ class Gateway:
         while True:
             with contextlib.suppress(Exception):
                 await self.ctx.people.prune()
+                await self.ctx.idempotency.prune()
             await asyncio.sleep(PRUNE_SECONDS)
 
     async def stop(self) -> None:

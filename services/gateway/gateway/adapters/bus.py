@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.aio.client import Client as NatsClient
-from nats.errors import ConnectionClosedError, NoRespondersError
+from nats.errors import Error as NatsError
+from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 
@@ -40,8 +41,10 @@ class Bus:
             msg = await self.nc.request(subject, raw, timeout=self.timeout)
         except NoRespondersError:
             return _unavailable(f"no service answers {subject}; try again")
-        except (NatsTimeout, TimeoutError, ConnectionClosedError):
+        except (NatsTimeout, TimeoutError):
             return _unavailable(f"{subject} did not answer in {self.timeout:g} s; try again")
+        except NatsError as exc:  # closed, reconnecting, ...
+            return _unavailable(f"the bus is not reachable ({type(exc).__name__}); try again")
         reply: Reply = json.loads(msg.data)
         return reply
 
@@ -54,7 +57,10 @@ class Bus:
         """
         msg_id = f"lead:{lead.source}:{lead.external_id}"
         ack = await self.js.publish(
-            LeadReceived.SUBJECT, lead_event(lead, msg_id, origin), headers={"Nats-Msg-Id": msg_id}
+            LeadReceived.SUBJECT,
+            lead_event(lead, msg_id, origin),
+            timeout=self.timeout,
+            headers={"Nats-Msg-Id": msg_id},
         )
         return int(ack.seq)
 

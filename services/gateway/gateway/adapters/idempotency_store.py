@@ -74,3 +74,9 @@ class IdempotencyStore:
             scope,
             key,
         )
+
+    async def prune(self) -> None:
+        """Forget keys older than a day (the draft's advice: a key lives at least 24 h)."""
+        await self.pool.execute(
+            f"DELETE FROM {S}.idempotency WHERE created_at < now() - interval '1 day'"
+        )
