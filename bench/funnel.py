@@ -1,4 +1,5 @@
-"""The funnel query (`crm.query.analytics.funnel`) over a million deals.
+"""The analytics queries over a million deals: the funnel (cohort view,
+`crm.query.analytics.funnel`) and the period view (`crm.query.analytics.period`).
 
 The deals and their stage history are generated in SQL (generate_series) straight into
 deal-service's tables: going through leads would take the whole benchmark budget, and the
@@ -19,6 +20,7 @@ from bench.procs import ROOT
 from crm_shared.db import asyncpg_dsn
 
 SUBJECT = "crm.query.analytics.funnel"
+PERIOD_SUBJECT = "crm.query.analytics.period"
 
 
 def funnel_built() -> bool:
@@ -62,6 +64,7 @@ FROM generate_series(1, $1::int) AS g,
 ORDER BY g, s;
 VACUUM (ANALYZE) deal.deals;
 VACUUM (ANALYZE) deal.stage_history;
+VACUUM (ANALYZE) deal.open_stays;
 """
 # VACUUM, not only ANALYZE: a table that grew to a million rows over months has been
 # vacuumed by autovacuum many times, and without the visibility map that VACUUM sets the
@@ -83,20 +86,22 @@ async def generate(database_url: str, deals: int) -> float:
     return time.perf_counter() - start
 
 
-async def time_query(nats_url: str, deals: int, generate_seconds: float) -> FunnelTiming:
-    """One warm-up request, then the median of three timed ones."""
+async def time_query(
+    nats_url: str, deals: int, generate_seconds: float, subject: str = SUBJECT
+) -> FunnelTiming:
+    """One warm-up request on `subject`, then the median of three timed ones."""
     nc = await nats.connect(nats_url)
     now = datetime.now(UTC)
     body = json.dumps(
         {"from": (now - timedelta(days=91)).isoformat(), "to": now.isoformat()}
     ).encode()
     try:
-        await nc.request(SUBJECT, body, timeout=60)
+        await nc.request(subject, body, timeout=60)
         timings = []
         ok = True
         for _ in range(3):
             start = time.perf_counter()
-            reply = await nc.request(SUBJECT, body, timeout=60)
+            reply = await nc.request(subject, body, timeout=60)
             timings.append(time.perf_counter() - start)
             ok = ok and bool(json.loads(reply.data).get("ok"))
     finally:

@@ -16,7 +16,8 @@ d7    mgr-1  02-01 00:00       outside the period (to is exclusive)             
 d8    mgr-2  2025-12-31 23:00  outside (created before), moves in January          WON 777 RUB
 d9    mgr-2  01-12 00:00       NEW 12h                                             WON 2500.25 RUB
 d10   mgr-1  01-03 00:00       NEW 30m                                             LOST_OTHER (c)
-(c): with a failure comment.
+d11   mgr-1  2025-10-20 10:00  NEW 10d, PROC 5d (won 2025-11-04 10:00)             WON 4000 RUB
+(c): with a failure comment. Lead sources: d1 d2 d3 d11 "site", d4 d8 d9 "phone", the rest none.
 
 Tasks (task-service), deadline → closed:
 t1 mgr-1 01-05 11:00 → 01-05 12:00 (late: overdue)     t2 mgr-1 01-06 12:00 → 01-06 11:00 (on time)
@@ -65,7 +66,11 @@ DEALS: list[tuple[str, str, datetime, str, str | None, str, str | None, list[Any
     ("d9", "mgr-2", t("01-12 00:00"), "WON", "2500.25", "RUB", None, [("WON", 12 * H)]),
     ("d10", "mgr-1", t("01-03 00:00"), "LOST_OTHER", None, "RUB", "Купили у конкурента",
      [("LOST_OTHER", 30 * M)]),
+    ("d11", "mgr-1", t("2025-10-20T10:00:00"), "WON", "4000.00", "RUB", None,
+     [("PROCESSING", 10 * D), ("WON", 5 * D)]),
 ]  # fmt: skip
+SOURCES = {"d1": "site", "d2": "site", "d3": "site", "d11": "site",
+           "d4": "phone", "d8": "phone", "d9": "phone"}  # fmt: skip
 
 TASKS: list[tuple[str, str, datetime, datetime | None]] = [
     ("t1", "mgr-1", t("01-05 11:00"), t("01-05 12:00")),
@@ -89,10 +94,10 @@ async def insert_deals(conn: asyncpg.Connection) -> None:
         end = created + sum((spent for _, spent in walk), timedelta())
         await conn.execute(
             """INSERT INTO deal.deals (id, version, stage, amount, currency, responsible_id,
-                 rop_id, failure_comment, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, 'rop-1', $7, $8, $9)""",
+                 rop_id, failure_comment, created_at, updated_at, source)
+               VALUES ($1, $2, $3, $4, $5, $6, 'rop-1', $7, $8, $9, $10)""",
             deal_id, len(walk) + 1, stage, Decimal(amount) if amount else None, currency,
-            resp, comment, created, end,
+            resp, comment, created, end, SOURCES.get(deal_id),
         )  # fmt: skip
         rows: list[tuple[str | None, str, datetime]] = [(None, "NEW_LEAD", created)]
         at, previous = created, "NEW_LEAD"

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from crm_shared.config import CrmConfig, load_config
@@ -85,10 +86,17 @@ async def running(
 
 
 class ServiceProcess:
-    """A service as its own OS process, to be killed for real."""
+    """A service as its own OS process, to be killed for real (its output in `log`, if given)."""
 
-    def __init__(self, name: str, infra: Any, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        infra: Any,
+        extra_env: dict[str, str] | None = None,
+        log: Path | None = None,
+    ) -> None:
         self.name = name
+        self.log = log
         self.env = {
             **os.environ,
             "CRM_NATS_URL": infra.nats_url,
@@ -99,12 +107,23 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", SERVICES[self.name].package],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        out = self.log.open("ab") if self.log is not None else None
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", SERVICES[self.name].package],
+                env=self.env,
+                stdout=out or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT if out else subprocess.DEVNULL,
+            )
+        finally:
+            if out is not None:
+                out.close()
+
+    @property
+    def output(self) -> str:
+        """What the process logged so far (with `log`)."""
+        assert self.log is not None
+        return self.log.read_text(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no flush, as a crash."""

@@ -87,3 +87,36 @@ async def test_backfill_matches_the_trigger(clean: Any) -> None:
     ]
     assert d5[0][4] is None and all(r[4] is not None for r in d5[1:])
     assert [r[6] for r in d5] == [None, 600.0, 3600.0, 7200.0]  # 10 min, 1 h, 2 h
+
+
+OPEN_STAYS = "SELECT deal_id, stage, entered_at, deal_created_at FROM deal.open_stays ORDER BY 1"
+
+
+async def _open_stays(url: str) -> list[tuple[Any, ...]]:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return [tuple(r) for r in await conn.fetch(OPEN_STAYS)]
+    finally:
+        await conn.close()
+
+
+async def test_open_stays_backfill_matches_the_trigger(clean: Any) -> None:
+    """Migration 0007 fills `open_stays` from the history written before it, as its trigger
+    keeps it for history written after."""
+    conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+    try:
+        await insert_deals(conn)
+    finally:
+        await conn.close()
+    by_trigger = await _open_stays(clean.database_url)
+    assert ("d5", "PROCESSING") in {(r[0], r[1]) for r in by_trigger}
+    async with scratch_database(clean.stack.database_url) as old:
+        await asyncio.to_thread(upgrade, old, "0004")
+        conn = await asyncpg.connect(asyncpg_dsn(old))
+        try:
+            await insert_deals(conn)
+        finally:
+            await conn.close()
+        await asyncio.to_thread(upgrade, old, "head")
+        by_backfill = await _open_stays(old)
+    assert by_backfill == by_trigger

@@ -180,6 +180,7 @@ async def test_every_dashboard_query_returns_data(
     clean: Any, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CRM_OVERDUE_MAX_SLEEP", "0.5")
+    monkeypatch.setenv("CRM_TASK_GAUGE_REFRESH", "0.5")  # the overdue-now gauge per manager
     config = config_with(change=_one_second_new_lead)
     names = ("deal-service", "task-service", "notifier")
     async with running(clean, *names, config=config) as services:
@@ -205,6 +206,16 @@ async def test_every_dashboard_query_returns_data(
                 assert _values(revenue, "currency") == {"RUB": 15000.0}
                 overdue = await query(http, sales["sales.json / Overdue tasks by manager / A"])
                 assert sum(_values(overdue, "responsible_id").values()) >= 1
+                overdue_now = await query(http, sales["sales.json / Overdue tasks by manager / B"])
+                assert set(_values(overdue_now, "responsible_id")) >= {"mgr-1", "mgr-2"}
+                by_manager = await query(
+                    http, sales["sales.json / Sales in the period by manager / A"]
+                )
+                [(who, currency, amount)] = [
+                    (r["metric"]["responsible_id"], r["metric"]["currency"], float(r["value"][1]))
+                    for r in by_manager
+                ]
+                assert (currency, amount) == ("RUB", 15000.0) and who.startswith("mgr-")
                 funnel = await query(
                     http, sales["sales.json / Funnel: deals entering each stage / A"]
                 )

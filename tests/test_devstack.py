@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
-import textwrap
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ import asyncpg
 import nats
 import pytest
 
-from crm_shared.devstack import DevStack, EmbeddedNats, EmbeddedPostgres, free_port
+from crm_shared.devstack import DevStack, EmbeddedNats, EmbeddedPostgres
 from crm_shared.devstack._proc import port_is_open
 
 # A developer machine may run its own NATS/Postgres on the default ports.
@@ -156,111 +153,3 @@ def test_devstack_uses_external_servers_from_env(tmp_path: Path) -> None:
         assert stack.database_url == env["CRM_DATABASE_URL"]
         assert stack.data_dir == tmp_path / "ext"
     assert not (tmp_path / "ext").exists()
-
-
-# --- launcher -------------------------------------------------------------------------
-
-SERVICE_MAIN = """
-import os, pathlib, signal, sys, time
-out = pathlib.Path(os.environ["DUMMY_OUT"])
-name = __spec__.parent
-if sys.argv[1:] == ["migrate"]:
-    (out / f"{name}.migrated").write_text(os.environ["CRM_DATABASE_URL"])
-    print(f"{name}: alembic says hello", file=sys.stderr)
-    sys.exit(MIGRATE_RC)
-if CRASH:
-    time.sleep(0.5)
-    sys.exit(7)
-def bye(*_):
-    (out / f"{name}.stopped").write_text(os.environ["CRM_METRICS_PORT"])
-    sys.exit(0)
-signal.signal(signal.SIGTERM, bye)
-(out / f"{name}.running").write_text("")
-while True:
-    time.sleep(0.1)
-"""
-
-
-def _make_service(root: Path, package: str, *, migrate_rc: int = 0, crash: bool = False) -> None:
-    pkg = root / package
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    code = SERVICE_MAIN.replace("MIGRATE_RC", str(migrate_rc)).replace("CRASH", str(crash))
-    (pkg / "__main__.py").write_text(textwrap.dedent(code))
-
-
-def _launch(root: Path, services: list[tuple[str, str, int]]) -> subprocess.Popen[str]:
-    """Run launcher.main(services) against fake external servers (none are started)."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(root),
-        "DUMMY_OUT": str(root),
-        "CRM_NATS_URL": "nats://127.0.0.1:1",
-        "CRM_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/crm",
-    }
-    code = f"import sys; from crm_shared.launcher import main; sys.exit(main({services!r}))"
-    return subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _wait_for(path: Path, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)
-
-
-def test_launcher_migrates_runs_and_stops_services_on_sigint(tmp_path: Path) -> None:
-    _make_service(tmp_path, "svc_a")
-    _make_service(tmp_path, "svc_b", migrate_rc=3)
-    (tmp_path / "svc_skeleton").mkdir()
-    (tmp_path / "svc_skeleton" / "__init__.py").write_text("")
-    port_a, port_b = free_port(), free_port()
-    services = [
-        ("a", "svc_a", port_a),
-        ("b", "svc_b", port_b),
-        ("skeleton", "svc_skeleton", 1),
-        ("missing", "svc_not_installed", 2),
-    ]
-    proc = _launch(tmp_path, services)
-    try:
-        _wait_for(tmp_path / "svc_a.running")
-        _wait_for(tmp_path / "svc_b.running")
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=20)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, out
-    assert "b: no migrations yet" in out
-    assert "skipping skeleton: package svc_skeleton has no __main__ yet" in out
-    assert "skipping missing: package svc_not_installed not installed" in out
-    assert f"http://127.0.0.1:{port_a}/metrics" in out
-    assert "Ctrl-C stops everything" in out
-    assert (tmp_path / "svc_a.migrated").read_text().endswith(":1/crm")
-    assert (tmp_path / "svc_a.stopped").read_text() == str(port_a)
-    assert (tmp_path / "svc_b.stopped").read_text() == str(port_b)
-
-
-def test_launcher_stops_everything_when_a_service_dies(tmp_path: Path) -> None:
-    _make_service(tmp_path, "svc_ok")
-    _make_service(tmp_path, "svc_crash", crash=True)
-    proc = _launch(tmp_path, [("ok", "svc_ok", free_port()), ("crash", "svc_crash", free_port())])
-    out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 7, out
-    assert "crash (pid" in out and "exited with code 7" in out
-    assert (tmp_path / "svc_ok.stopped").exists()
-
-
-def test_launcher_fails_loudly_when_a_migration_fails(tmp_path: Path) -> None:
-    _make_service(tmp_path, "svc_bad", migrate_rc=2)
-    proc = _launch(tmp_path, [("bad", "svc_bad", free_port())])
-    out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 1, out
-    assert "migration of bad failed (exit 2)" in out
-    assert "svc_bad: alembic says hello" in out

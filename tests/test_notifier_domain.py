@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from standardwebhooks import Webhook
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
-from crm_shared.dto import Deal, Task
+from crm_shared.dto import Deal, Task, TaskComment
 from crm_shared.events import MoveRejected, RejectionError
 from notifier.adapters.webhook import signed_headers
 from notifier.domain.delivery import (
@@ -23,6 +23,7 @@ from notifier.domain.delivery import (
 )
 from notifier.domain.messages import (
     approval_requested_notification,
+    comment_recipient,
     format_lateness,
     move_rejected_notification,
     overdue_notification,
@@ -55,11 +56,35 @@ def test_lateness_reads_as_two_units_at_most() -> None:
 
 
 def test_overdue_text_names_task_deal_responsible_and_lateness() -> None:
-    note = overdue_notification(_task(), 3725, "rop-1", "Иван Иванов")
+    task = _task(deal_title="Кирпич", contact_name="Анна")
+    note = overdue_notification(task, 8100, "rop-1", "Иван Иванов")
     assert note.kind == "task_overdue" and note.user_id == "rop-1" and note.deal_id == "d-1"
-    assert "«Анна. Получить ответ на КП»" in note.text
-    assert "d-1" in note.text and "Иван Иванов" in note.text and "1 ч 2 мин" in note.text
+    assert note.text == (
+        "Задача «Анна. Получить ответ на КП» по сделке «Кирпич» (Анна) просрочена на 2 ч 15 мин."
+        " Ответственный: Иван Иванов."
+    )
+    assert "d-1" not in note.text  # the deal by its title and contact, never by its id
+    untitled = overdue_notification(_task(), 3725, "rop-1", None).text
+    assert "«без названия» (контакт не указан)" in untitled and "mgr-1" in untitled
     assert note.task is not None and note.task.id == "t-1"
+
+
+def test_a_comment_on_an_overdue_task_reaches_the_other_side() -> None:
+    def note(author: str, minutes_after_deadline: int) -> TaskComment:
+        at = NOW + timedelta(minutes=minutes_after_deadline)
+        return TaskComment(author_id=author, text="?", at=at)
+
+    task = _task()  # responsible mgr-1, creator rop-1, deadline NOW
+    assert comment_recipient(task, note("mgr-1", 5), "rop-9") == "rop-1"
+    assert comment_recipient(task, note("rop-1", 5), "rop-9") == "mgr-1"
+    assert comment_recipient(task, note("rop-2", 5), "rop-9") == "mgr-1"  # any other РОП
+    assert comment_recipient(_task(creator_id=None), note("mgr-1", 5), "rop-9") == "rop-9"
+    # Before the deadline, or on a closed task: nobody is told.
+    assert comment_recipient(task, note("mgr-1", -5), "rop-9") is None
+    closed = _task(status="closed", close_reason="completed", closed_at=NOW)
+    assert comment_recipient(closed, note("mgr-1", 5), "rop-9") is None
+    # Never the author: a responsible who is also the creator talks to nobody.
+    assert comment_recipient(_task(creator_id="mgr-1"), note("mgr-1", 5), None) is None
 
 
 def test_overdue_goes_to_creator_else_default_rop() -> None:

@@ -65,7 +65,7 @@ async def test_overdue_task_reaches_rop_once_on_bus_webhook_and_email(
                 [note] = notes.data(f"crm.notify.{ROP}")
                 assert note["kind"] == "task_overdue" and note["user_id"] == ROP
                 assert note["deal_id"] == t["deal_id"] and note["task"]["id"] == t["id"]
-                for part in ("«Ольга. Получить ответ на КП»", t["deal_id"], "Иван Иванов"):
+                for part in ("«Ольга. Получить ответ на КП»", "просрочена на", "Иван Иванов"):
                     assert part in note["text"]
 
                 [hit] = receiver.hits

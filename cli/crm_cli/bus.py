@@ -15,6 +15,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NoStreamResponseError
 
 from crm_shared.envelope import CloudEvent
+from crm_shared.redact import mask_url
 
 REQUEST_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
@@ -70,8 +71,8 @@ async def connected(url: str) -> AsyncIterator[Bus]:
         )
     except Exception as exc:
         raise CliError(
-            f"cannot reach NATS at {url} ({exc.__class__.__name__}): is the system running "
-            "(`make run`)? Use --nats or CRM_NATS_URL for another server.",
+            f"cannot reach NATS at {mask_url(url)} ({exc.__class__.__name__}): is the system "
+            "running (`make run`)? Use --nats or CRM_NATS_URL for another server.",
             3,
         ) from None
     try:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from crm_cli.bus import connected
 from crm_cli.ui import err, field_names, options, out, run, stage_name
+from crm_shared.redact import mask_url
 
 app = typer.Typer(help="Events: watch the bus.")
 
@@ -50,7 +51,7 @@ def tail(
             # with no consumer left behind on the server.
             await bus.nc.subscribe(subject, cb=on_message)
             await bus.nc.flush()
-            err().print(f"listening on {subject} at {opts.nats_url} (Ctrl-C stops)")
+            err().print(f"listening on {subject} at {mask_url(opts.nats_url)} (Ctrl-C stops)")
             with contextlib.suppress(TimeoutError):  # --timeout ends the tail quietly
                 await asyncio.wait_for(done.wait(), timeout)
         err().print(f"{seen} message(s)")

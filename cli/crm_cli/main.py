@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import deals, deliveries, dlq, events, leads, report, tasks
+from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks
 from crm_cli.ui import DEFAULT_NATS, Options
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 app.add_typer(leads.app, name="lead")
 app.add_typer(deals.app, name="deal")
 app.add_typer(tasks.app, name="task")
+app.add_typer(inbox.app, name="inbox")
 app.add_typer(report.app, name="report")
 app.add_typer(events.app, name="events")
 app.add_typer(deliveries.app, name="delivery")

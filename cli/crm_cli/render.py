@@ -166,3 +166,35 @@ def tasks_table(
         for row in rows:
             del row[1]
     return fitted_table(columns, rows, width=width, wide=wide, title=title)
+
+
+def task_panel(task: dict[str, Any], *, width: int = 80) -> Panel:
+    """One task: its fields, its description as written, and its comments oldest first."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    status = task["status"] if task["status"] == "open" else f"closed: {task.get('close_reason')}"
+    deal = task.get("deal_title") or "—"
+    if task.get("contact_name"):
+        deal = f"{deal} ({task['contact_name']})"
+    for label, value in (
+        ("задача", task["title"]),
+        ("сделка", f"{deal} · {task['deal_id']}"),
+        ("стадия", stage_name(task.get("stage")) if task.get("stage") else "РОП"),
+        ("ответственный", task.get("responsible_id") or "—"),
+        ("постановщик", task.get("creator_id") or "—"),
+        ("срок", when(task.get("deadline"))),
+        ("статус", status),
+    ):
+        grid.add_row(label, value)
+    parts: list[RenderableType] = [grid]
+    if task.get("description"):
+        parts += [Text(""), Text("Описание", style="bold"), Text(task["description"])]
+    comments = task.get("comments") or []
+    parts += [Text(""), Text(f"Комментарии ({len(comments)})", style="bold")]
+    for c in comments:
+        line = Text(f"{when(c['at'])}  ", style="dim")
+        line.append(f"{c['author_id']}: ", style="bold")
+        line.append(c["text"])
+        parts.append(line)
+    return Panel(Group(*parts), title=f"task {task['id']}", expand=False, width=min(width, 100))

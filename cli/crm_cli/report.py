@@ -1,4 +1,9 @@
-"""`crm report funnel`: the funnel report (crm.query.analytics.funnel) as tables and a chart."""
+"""`crm report funnel` and `crm report period`: the two views of analytics as tables.
+
+funnel: the cohort view (crm.query.analytics.funnel), the deals created in the period and
+where they went; period: what happened in the period (crm.query.analytics.period), deals
+won and lost in it whenever created, per manager and lead source.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from crm_cli.bus import connected
 from crm_cli.render import duration
 from crm_cli.ui import err, options, out, print_json, run
 
-app = typer.Typer(help="Reports: the sales funnel over a period.")
+app = typer.Typer(help="Reports: the funnel of a period's deals, or what happened in a period.")
 BAR_WIDTH = 40
 
 
@@ -38,6 +43,32 @@ def funnel(
     responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
 ) -> None:
     """Deals created in [from, to): won, conversion by stage, losses, time in stage, overdue."""
+    _report(ctx, "crm.query.analytics.funnel", from_, to, responsible, show)
+
+
+@app.command()
+def period(
+    ctx: typer.Context,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Start: YYYY-MM-DD or RFC 3339 (default: this month)."),
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="End, exclusive: YYYY-MM-DD or RFC 3339.")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
+) -> None:
+    """What happened in [from, to): deals won (and their sum) and lost in it, new deals, per
+    manager and per lead source, time in stage."""
+    _report(ctx, "crm.query.analytics.period", from_, to, responsible, show_period)
+
+
+def _report(
+    ctx: typer.Context,
+    subject: str,
+    from_: str | None,
+    to: str | None,
+    responsible: str | None,
+    render: Any,
+) -> None:
     opts = options(ctx)
     start, end = _this_month()
     body: dict[str, Any] = {"from": from_ or start, "to": to or end}
@@ -46,14 +77,66 @@ def funnel(
 
     async def main() -> None:
         async with connected(opts.nats_url) as bus:
-            with err().status("counting the funnel…"):
-                reply = await bus.request("crm.query.analytics.funnel", body, timeout=60)
+            with err().status("counting…"):
+                reply = await bus.request(subject, body, timeout=60)
         if opts.json:
             print_json(reply["report"])
         else:
-            show(out(), reply["report"])
+            render(out(), reply["report"])
 
     run(main())
+
+
+def show_period(console: Console, r: dict[str, Any]) -> None:
+    """The period view: totals, managers side by side, lead sources, losses, times."""
+    console.print(_period_summary(r))
+    console.print(_lines("По менеджерам", "менеджер", r["by_responsible"], _manager))
+    console.print(_lines("По источникам лидов", "источник", r["by_source"], _source))
+    console.print(_losses(r))
+    console.print(_times(r))
+    console.print(_overdue(r))
+    console.print(_reasons(r))
+    for note in r.get("notes") or []:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+
+
+def _sums(won: dict[str, Any]) -> str:
+    return ", ".join(f"{amount} {cur}" for cur, amount in won["sum"].items()) or "—"
+
+
+def _period_summary(r: dict[str, Any]) -> Panel:
+    who = f" · {r['responsible_id']}" if r.get("responsible_id") else ""
+    lines = [
+        f"Новых сделок: [bold]{r['created']}[/]",
+        f"Выиграно за период: [bold]{r['won']['count']}[/] на сумму "
+        f"[bold]{escape(_sums(r['won']))}[/]",
+        f"Проиграно за период: [bold]{r['lost']}[/]",
+    ]
+    title = f"Продажи за период {r['from'][:10]} … {r['to'][:10]}{escape(who)}"
+    return Panel("\n".join(lines), title=title, expand=False)
+
+
+def _manager(row: dict[str, Any]) -> str:
+    return str(row.get("name") or row.get("responsible_id") or "без ответственного")
+
+
+def _source(row: dict[str, Any]) -> str:
+    return str(row.get("source") or "не указан")
+
+
+def _lines(title: str, first: str, rows: list[dict[str, Any]], label: Any) -> Table:
+    table = Table(title=title)
+    for column in (first, "новых", "выиграно", "сумма", "проиграно"):
+        table.add_column(column, justify="left" if column in (first, "сумма") else "right")
+    for row in rows:
+        table.add_row(
+            escape(label(row)),
+            str(row["created"]),
+            str(row["won"]["count"]),
+            escape(_sums(row["won"])),
+            str(row["lost"]),
+        )
+    return table
 
 
 def show(console: Console, r: dict[str, Any]) -> None:
@@ -64,8 +147,32 @@ def show(console: Console, r: dict[str, Any]) -> None:
     console.print(_losses(r))
     console.print(_times(r))
     console.print(_overdue(r))
+    console.print(_reasons(r))
     for note in r.get("notes") or []:
         console.print(f"[yellow]note:[/] {escape(note)}")
+
+
+def _reasons(r: dict[str, Any]) -> Table | Text:
+    """The overdue tasks that have a comment: what the manager answered (or was asked)."""
+    rows = [
+        (row, task)
+        for row in (r.get("overdue") or {}).get("by_responsible", [])
+        for task in row.get("tasks") or []
+        if task.get("last_comment")
+    ]
+    if not rows:
+        return Text("")
+    table = Table(title="Причины просрочек (последний комментарий задачи)")
+    for column in ("менеджер", "задача", "комментарий"):
+        table.add_column(column, overflow="fold")
+    for row, task in rows:
+        comment = task["last_comment"]
+        table.add_row(
+            escape(row.get("name") or row.get("responsible_id") or "—"),
+            escape(task["title"]),
+            escape(f"{comment['author_id']}: {comment['text']}"),
+        )
+    return table
 
 
 def _pct(share: float | None) -> str:
@@ -73,7 +180,7 @@ def _pct(share: float | None) -> str:
 
 
 def _summary(r: dict[str, Any]) -> Panel:
-    sums = ", ".join(f"{amount} {cur}" for cur, amount in r["won"]["sum"].items()) or "—"
+    sums = _sums(r["won"])
     who = f" · {r['responsible_id']}" if r.get("responsible_id") else ""
     lines = [
         f"Создано сделок: [bold]{r['created']}[/]",
@@ -123,12 +230,18 @@ def _losses(r: dict[str, Any]) -> Table:
 
 
 def _times(r: dict[str, Any]) -> Table:
-    table = Table(title="Время на стадии (завершённые пребывания)")
-    for column in ("стадия", "раз", "медиана", "p90"):
+    table = Table(title="Время на стадии: завершённые пребывания и ещё открытые (до сейчас)")
+    for column in ("стадия", "раз", "медиана", "p90", "открыты", "медиана откр."):
         table.add_column(column, justify="left" if column == "стадия" else "right")
     for t in r["time_in_stage"]:
+        still = t.get("open") or {"count": 0, "median_seconds": None}
         table.add_row(
-            t["name"], str(t["count"]), duration(t["median_seconds"]), duration(t["p90_seconds"])
+            t["name"],
+            str(t["count"]),
+            duration(t["median_seconds"]),
+            duration(t["p90_seconds"]),
+            str(still["count"]),
+            duration(still["median_seconds"]),
         )
     return table
 

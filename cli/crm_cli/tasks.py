@@ -1,4 +1,5 @@
-"""`crm task list / complete`: tasks through crm.query.task.list and crm.cmd.task.complete."""
+"""`crm task list / show / complete / comment`: tasks through crm.query.task.list,
+crm.cmd.task.complete and crm.cmd.task.comment."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from crm_cli.bus import connected
+from crm_cli.bus import CliError, connected
 from crm_cli.ids import resolve
 from crm_cli.paging import collect
-from crm_cli.render import tasks_table
+from crm_cli.render import task_panel, tasks_table
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
 
-app = typer.Typer(help="Tasks: list them, complete one.")
+app = typer.Typer(help="Tasks: list them, show one, complete or comment on one.")
 
 
 @app.command("list")
@@ -74,6 +75,52 @@ def complete(ctx: typer.Context, task_id: str) -> None:
             task = reply["task"]
             out().print(
                 f"[green]✓[/] task {escape(task['id'])} closed ({task.get('close_reason')}):"
+                f" {escape(task['title'])}"
+            )
+
+    run(main())
+
+
+@app.command()
+def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="TASK")]) -> None:
+    """One task: what to do (its description), its deadline and its comments."""
+    opts = options(ctx)
+
+    async def main() -> None:
+        async with connected(opts.nats_url) as bus:
+            task_id = await resolve(bus, "task", given)
+            reply = await bus.request("crm.query.task.list", {"id_prefix": task_id, "limit": 1})
+        if not reply["items"]:
+            raise CliError(f"task {task_id!r} not found (not_found)")
+        task = reply["items"][0]
+        if opts.json:
+            print_json(task)
+        else:
+            out().print(task_panel(task, width=width()))
+
+    run(main())
+
+
+@app.command()
+def comment(
+    ctx: typer.Context,
+    given: Annotated[str, typer.Argument(metavar="TASK")],
+    text: Annotated[str, typer.Argument(help="The comment.")],
+) -> None:
+    """Comment on a task you may see (e.g. why it is late); the other side is told."""
+    opts = options(ctx)
+
+    async def main() -> None:
+        actor = opts.need_actor()
+        async with connected(opts.nats_url) as bus:
+            body = {"actor_id": actor, "task_id": await resolve(bus, "task", given), "text": text}
+            reply = await bus.request("crm.cmd.task.comment", body)
+        if opts.json:
+            print_json(reply)
+        else:
+            task = reply["task"]
+            out().print(
+                f"[green]✓[/] comment {len(task['comments'])} on task {escape(task['id'][:8])}:"
                 f" {escape(task['title'])}"
             )
 

@@ -94,8 +94,11 @@ def panel(
         ],
     }
     if kind == "table":
+        # Several queries of one table are joined on their labels into one row per series.
+        merge = [{"id": "merge", "options": {}}] if len(targets) > 1 else []
         result["transformations"] = [
-            {"id": "organize", "options": {"excludeByName": {"Time": True}}}
+            *merge,
+            {"id": "organize", "options": {"excludeByName": {"Time": True}}},
         ]
     return result
 
@@ -116,10 +119,17 @@ SALES = [
           [('label_replace(' + total("crm_deals_created") + ', "to_stage", "NEW_LEAD", "", "")',
             "{{to_stage}}"),
            (total("crm_stage_transitions", "to_stage"), "{{to_stage}}")], h=10, decimals=0),
-    panel("bargauge", "Overdue tasks by manager",
-          "Tasks that passed their deadline in the period, by responsible manager.",
-          [(total("crm_tasks_overdue", "responsible_id"), "{{responsible_id}}")],
-          h=10, decimals=0),
+    panel("table", "Overdue tasks by manager",
+          "Per manager: tasks that went overdue in the period (Value #A) and tasks open past "
+          "their deadline right now (Value #B); the reasons are in the tasks' comments "
+          "(crm task show).",
+          [(total("crm_tasks_overdue", "responsible_id"), ""),
+           ("max by (responsible_id) (crm_overdue_open_tasks)", "")], h=10, decimals=0),
+    panel("table", "Sales in the period by manager",
+          "Sum of the deals won in the period (by the time they were won), per responsible "
+          "manager and currency, side by side.",
+          [(total("crm_won_amount_by_responsible", "responsible_id, currency"), "")],
+          w=24, decimals=2),
     panel("bargauge", "Open tasks by stage", "Tasks open right now ('rop': the free plan's "
           "task to name a sales head).",
           [("max by (stage) (crm_open_tasks)", "{{stage}}")], w=8, decimals=0),

@@ -42,6 +42,7 @@ OUTBOUND_EVENTS: list[tuple[type[e.EventData], str, str]] = [
     (e.TaskOpened, "task-service", "A task was opened."),
     (e.TaskUpdated, "task-service", "An open task changed hands."),
     (e.TaskClosed, "task-service", "A task was closed (completed, stage_left, ...)."),
+    (e.TaskCommented, "task-service", "Someone commented on a task."),
     (e.TaskOverdue, "notifier", "An open task passed its deadline (once per task)."),
     (e.Notification, "notifier", "A notification for one user: crm.notify.<user_id>."),
 ]
@@ -55,11 +56,15 @@ REQUESTS: list[tuple[type[c.Strict], str, str]] = [
     (c.DealHistory, "deal-service", "deal_id, items [{from_stage, to_stage, actor_id, at}]"),
     (c.StageTotals, "deal-service", "items [{stage, count, sums {currency: amount}}]"),
     (c.FunnelQuery, "deal-service", "report"),
+    (c.PeriodQuery, "deal-service", "report"),
     (c.CompleteTask, "task-service", "task"),
+    (c.CommentTask, "task-service", "task"),
     (c.ListTasks, "task-service", "items, next_cursor"),
     (c.OverdueTasksQuery, "task-service", "items, total"),
     (dc.ListDeliveries, "notifier", "items, total"),
     (dc.RetryDeliveries, "notifier", "retried, not_retried"),
+    (c.ListNotifications, "notifier", "items, unread, next_cursor"),
+    (c.ReadNotifications, "notifier", "count"),
 ]
 REPLY_NOTE = (
     ' Request/reply (core NATS). Reply: {"ok": true, %s} or {"ok": false, "error": {"code", '

@@ -8,17 +8,19 @@ import contextlib
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.errors import NoServersError
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
 from crm_shared.config import StreamSettings
+from crm_shared.health import RETRY_SECONDS, Dependency, Health, describe
 from crm_shared.redact import mask_pii
 
 log = logging.getLogger(__name__)
@@ -50,26 +52,64 @@ STREAMS: dict[str, list[str]] = {
 DLQ_STREAM = "CRM_DLQ"
 
 
-async def connect(url: str, name: str) -> NatsClient:
-    """Connect with endless reconnects: a service outlives a NATS restart.
+async def connect(url: str, name: str, dependency: Dependency | None = None) -> NatsClient:
+    """Connect, waiting as long as it takes; then reconnect for ever (a NATS restart is survived).
 
-    Replies to this client (JetStream acks, API answers, pulled messages, request replies)
-    come to `_INBOX.<name>.…`, so the server's permissions can give each service its own
-    inboxes rather than every client's (deploy/nats/accounts.conf).
+    Tries every RETRY_SECONDS until the server answers (cancel the call to give up). Every
+    failed attempt and every drop goes to `dependency`, which says so in a line now and then
+    and keeps /healthz's "nats" state: nats-py's default callbacks would log a traceback per
+    attempt. Replies to this client (JetStream acks, API answers, pulled messages, request
+    replies) come to `_INBOX.<name>.…`, so the server's permissions can give each service
+    its own inboxes rather than every client's (deploy/nats/accounts.conf).
     """
-    for _ in range(60):
-        try:
-            return await nats.connect(
-                url,
-                name=name,
-                inbox_prefix=f"_INBOX.{name}",
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5,
-                connect_timeout=2,
-            )
-        except (NoServersError, OSError, TimeoutError):
-            await asyncio.sleep(0.5)
-    raise ConnectionError(f"NATS not reachable at {url}")
+    dependency = dependency or Dependency(Health(), "nats", "NATS", url)
+    nc = await nats.connect(
+        url,
+        name=name,
+        inbox_prefix=f"_INBOX.{name}",
+        **quiet_callbacks(dependency),
+        **RETRY_FOR_EVER,
+    )
+    # Once connected, a dropped connection is retried faster: a restarted server is usually
+    # back within a second, and every consumer waits for it meanwhile.
+    nc.options["reconnect_time_wait"] = RECONNECT_SECONDS
+    dependency.reached()
+    return nc
+
+
+# How nats.connect is told to retry for ever, every RETRY_SECONDS (the first attempt too).
+RETRY_FOR_EVER: dict[str, Any] = {
+    "allow_reconnect": True,
+    "max_reconnect_attempts": -1,
+    "reconnect_time_wait": RETRY_SECONDS,
+    "connect_timeout": 2,
+}
+RECONNECT_SECONDS = 0.5
+
+
+def quiet_callbacks(dependency: Dependency) -> dict[str, Callable[..., Awaitable[None]]]:
+    """nats-py callbacks that report to `dependency` instead of logging tracebacks."""
+
+    async def on_error(exc: Exception) -> None:
+        if dependency.waiting:
+            dependency.failed(exc)
+        elif isinstance(exc, OSError | nats.errors.Error):
+            # Mostly the end of a connection, which `dependency.lost` reports next.
+            log.debug("NATS at %s: %s", dependency.url, describe(exc))
+        else:  # raised by a subscription callback of ours: a bug, worth its traceback
+            log.error("a NATS message callback failed", exc_info=exc)
+
+    async def on_disconnected() -> None:
+        dependency.lost()
+
+    async def on_reconnected() -> None:
+        dependency.reached()
+
+    return {
+        "error_cb": on_error,
+        "disconnected_cb": on_disconnected,
+        "reconnected_cb": on_reconnected,
+    }
 
 
 async def ensure_streams(

@@ -254,3 +254,56 @@ def ok(**payload: Any) -> dict[str, Any]:
 def refusal(error: ErrorBody) -> dict[str, Any]:
     """A refusal reply."""
     return {"ok": False, "error": error.model_dump(mode="json", exclude_none=True)}
+
+
+class CommentTask(Strict):
+    """crm.cmd.task.comment: add a comment to a task the actor may see."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.task.comment"
+    actor_id: Id
+    task_id: Id
+    text: Subject = Field(min_length=1)
+
+
+class PeriodQuery(Strict):
+    """crm.query.analytics.period: what happened in [from, to) (analytics v2's period view).
+
+    Deals created, won (by the time they were won) and lost (by reason) in the period, per
+    manager and per lead source, whenever the deals were created. Same `from`, `to`,
+    `responsible_id` as the funnel (cohort) query.
+    """
+
+    SUBJECT: ClassVar[str] = "crm.query.analytics.period"
+    from_: Moment = Field(alias="from")
+    to: Moment
+    responsible_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        check_order(self.from_, self.to)
+        return self
+
+
+class ListNotifications(Strict):
+    """crm.query.notify.list: the actor's own notification inbox, newest first."""
+
+    SUBJECT: ClassVar[str] = "crm.query.notify.list"
+    actor_id: Id
+    unread_only: bool = False
+    limit: int = Field(50, ge=1, le=500)
+    cursor: Cursor | None = None
+
+
+class ReadNotifications(Strict):
+    """crm.cmd.notify.read: mark notifications of the actor's inbox read, by id or all."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.notify.read"
+    actor_id: Id
+    ids: list[Id] | None = Field(None, max_length=500)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _what(self) -> Self:
+        if (self.ids is None) == (not self.all):
+            raise ValueError("give either ids or all: true (not both)")
+        return self

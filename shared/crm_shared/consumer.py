@@ -128,6 +128,7 @@ class BatchConsumer(Generic[T]):
         )
         await feed.start()
         self._running = True
+        in_hand: list[Msg] = []
         try:
             while self._running:
                 try:
@@ -137,13 +138,22 @@ class BatchConsumer(Generic[T]):
                     await asyncio.sleep(0.5)
                     continue
                 if msgs:
+                    in_hand = msgs
                     await self._process_guarded(msgs)
+                    in_hand = []
                     self.last_batch_at = asyncio.get_running_loop().time()
         finally:
-            # Delivered but not handled: back to the stream at once, not after ack_wait.
-            for msg in await feed.close():
+            # Delivered but not handled (or a batch cut short by a stop past its time, or
+            # by a crash): back to the stream at once, not after ack_wait. What was acked
+            # already is not sent again (nats-py refuses a second answer to a message).
+            for msg in [*in_hand, *await feed.close()]:
                 with contextlib.suppress(Exception):
                     await msg.nak()
+
+    @property
+    def durable(self) -> str:
+        """The durable JetStream consumer this loop pulls from."""
+        return self._durable
 
     def stop(self) -> None:
         """Finish the current batch and return from `run`."""

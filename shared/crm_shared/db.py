@@ -9,6 +9,12 @@ import asyncpg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
+from crm_shared.health import RETRY_SECONDS, Dependency, Health
+
+# How long one connection attempt may take (asyncpg's default, 60 s, would hold a start
+# behind an unreachable host for a minute per attempt).
+CONNECT_TIMEOUT = 5.0
+
 
 def asyncpg_dsn(url: str) -> str:
     """Accept SQLAlchemy-style URLs too (`postgresql+asyncpg://`)."""
@@ -30,10 +36,17 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    """A connection pool; retried for a while so a service may start before its database."""
-    delay = 0.2
-    for _attempt in range(30):
+async def create_pool(
+    url: str, *, min_size: int = 2, max_size: int = 10, dependency: Dependency | None = None
+) -> asyncpg.Pool:
+    """A connection pool, waiting as long as it takes for the database (cancel to give up).
+
+    Tried every RETRY_SECONDS; each failure goes to `dependency`, which says so now and then
+    and keeps /healthz's "postgres" state. A refused password or a missing database is waited
+    out too: an operator may be fixing it while the service waits.
+    """
+    dependency = dependency or Dependency(Health(), "postgres", "PostgreSQL", url)
+    while True:
         try:
             pool = await asyncpg.create_pool(
                 asyncpg_dsn(url),
@@ -41,14 +54,15 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
                 max_size=max_size,
                 command_timeout=60,
                 reset=_keep_session,
+                timeout=CONNECT_TIMEOUT,
             )
-        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError):
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            dependency.failed(exc)
+            await asyncio.sleep(RETRY_SECONDS)
             continue
         assert pool is not None
+        dependency.reached()
         return pool
-    raise ConnectionError(f"database not reachable at {url}")
 
 
 def run_migrations(database_url: str, migrations_dir: Path, schema: str) -> None:

@@ -96,6 +96,14 @@ class CloseReason(StrEnum):
     rop_set = "rop_set"
 
 
+class TaskComment(BaseModel):
+    """One comment on a task: who wrote it, what, and when."""
+
+    author_id: Plain
+    text: Plain
+    at: datetime
+
+
 class Task(BaseModel):
     """A task as emitted in events and returned by task queries."""
 
@@ -113,3 +121,11 @@ class Task(BaseModel):
     close_reason: CloseReason | None = None
     opened_at: datetime
     closed_at: datetime | None = None
+    deal_title: str | None = Field(None, description="the deal's title when the task opened")
+    contact_name: str | None = Field(
+        None, description="the deal's contact's name when the task opened"
+    )
+    comments: list[TaskComment] = Field(
+        default_factory=list, description="the latest 10, oldest first"
+    )
+    comments_count: int = Field(0, description="all comments on the task")

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from crm_shared.dto import ContactAttempt, Deal, Task
+from crm_shared.dto import ContactAttempt, Deal, Task, TaskComment
 from crm_shared.text import Id, LongText, Name, Phone, Plain, Short, Subject, Title
 
 
@@ -129,10 +129,12 @@ class TaskClosed(EventData):
 
 
 class TaskUpdated(EventData):
-    """An open task changed hands: the deal got a new responsible, or a new РОП (the creator).
+    """An open task changed hands: the deal got a new responsible, or a new РОП (the creator);
+    or the deal's title or contact's name changed.
 
-    `changed` names the fields ("responsible_id", "creator_id"); `task` is the whole task after
-    the change, so a consumer that tracks deadlines can simply replace its copy.
+    `changed` names the fields ("responsible_id", "creator_id", "deal_title",
+    "contact_name"); `task` is the whole task after the change, so a consumer that tracks
+    deadlines can simply replace its copy.
     """
 
     SUBJECT: ClassVar[str] = "crm.task.updated"
@@ -150,11 +152,21 @@ class TaskOverdue(EventData):
     overdue_seconds: float
 
 
+class TaskCommented(EventData):
+    """Someone commented on a task; `task` carries every comment, `comment` the new one."""
+
+    SUBJECT: ClassVar[str] = "crm.task.commented"
+    TYPE: ClassVar[str] = "crm.task.commented.v1"
+    task: Task
+    comment: TaskComment
+
+
 class Notification(EventData):
     """A message for one user, published on `crm.notify.<user_id>`."""
 
     SUBJECT: ClassVar[str] = "crm.notify"
     TYPE: ClassVar[str] = "crm.notify.v1"
+    id: Plain | None = Field(None, description="the notification's id in the user's inbox")
     kind: Plain
     text: Plain
     deal_id: Plain
@@ -177,5 +189,6 @@ ALL_EVENTS: tuple[type[EventData], ...] = (
     TaskClosed,
     TaskUpdated,
     TaskOverdue,
+    TaskCommented,
     Notification,
 )

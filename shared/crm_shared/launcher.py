@@ -1,14 +1,17 @@
 """``python -m crm_shared.launcher`` (what ``make run`` calls): the whole CRM on one machine.
 
 Starts embedded NATS + PostgreSQL (unless CRM_NATS_URL / CRM_DATABASE_URL point
-elsewhere), runs every service's migrations, starts every service as its own
-process and supervises them until Ctrl-C.
+elsewhere: those must answer, or the launcher says so and exits), runs every service's
+migrations, starts every service as its own process, says «up» once every one reports
+ready on /healthz (and until then what each waits for), restarts a service that exits
+(`crm_shared.supervisor`), and stops everything on Ctrl-C. It exits with a sentence,
+not a traceback, when something cannot be done.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import ctypes
 import importlib.util
 import json
 import os
@@ -17,11 +20,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from crm_shared.devstack import DevStack
+import asyncpg
+import nats
+
+from crm_shared.db import asyncpg_dsn
+from crm_shared.devstack import DevStack, ServerGuard
+from crm_shared.health import describe
+from crm_shared.redact import mask_url, mask_urls
+from crm_shared.supervisor import GaveUp, Supervised, Supervisor
 
 # (display name, python package run with -m, metrics port)
 Service = tuple[str, str, int]
@@ -38,7 +47,9 @@ DEV_PASSWORDS = "gateway-dev-passwords.json"
 DEFAULT_NATS_PORT = 4322
 DEFAULT_PG_PORT = 5532
 MIGRATE_NOTHING_TO_DO = 3  # exit code of `python -m <pkg> migrate` when a service has no migrations
-STOP_TIMEOUT = 10.0
+POLL_SECONDS = 0.3
+MIGRATE_TIMEOUT = 600.0
+REACH_ATTEMPTS = 3  # tries (about a second apart) before an external server is called unreachable
 ASYNCAPI_DOC = Path("docs/asyncapi.yaml")
 
 
@@ -50,26 +61,28 @@ class _Shutdown(BaseException):
     """Raised from the signal handler; BaseException so ``except Exception`` won't eat it."""
 
 
-@dataclass
-class _Running:
-    name: str
-    metrics_port: int
-    proc: subprocess.Popen[bytes]
+_stopping = False
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise _Shutdown(signal.Signals(signum).name)
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: on Linux, get SIGTERM if the launcher is SIGKILLed.
+def _say(text: str, *, err: bool = False) -> None:
+    """Print a line; a closed output means nobody watches any more: stop everything.
 
-    Services run in their own session, so without this a killed launcher would
-    leave them running and holding their metrics ports.
+    (`make run | head`, a closed terminal.) While stopping, a failed print is ignored, so
+    that the clean-up is never cut short by its own messages.
     """
-    if sys.platform == "linux":
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    stream = sys.stderr if err else sys.stdout
+    try:
+        print(text, file=stream, flush=True)
+    except (BrokenPipeError, OSError, ValueError):
+        with contextlib.suppress(OSError):
+            devnull = open(os.devnull, "w")  # noqa: SIM115 (kept for the rest of the run)
+            sys.stdout = sys.stderr = devnull
+        if not _stopping:
+            raise _Shutdown("output closed") from None
 
 
 def _runnable(package: str) -> str | None:
@@ -87,58 +100,88 @@ def _runnable(package: str) -> str | None:
     return None
 
 
-def _migrate(name: str, package: str, env: dict[str, str]) -> None:
-    print(f"migrating {name} ...", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", package, "migrate"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        timeout=600,
-    )
-    if done.returncode == MIGRATE_NOTHING_TO_DO:
-        print(f"  {name}: no migrations yet", flush=True)
-    elif done.returncode != 0:
-        output = done.stdout.decode(errors="replace")
-        raise LaunchError(f"migration of {name} failed (exit {done.returncode}):\n{output}")
+def _check_reachable(stack: DevStack) -> None:
+    """Fail with a sentence when a configured (external) server does not answer."""
+    checks = []
+    if stack.nats is None:
+        checks.append(("NATS", stack.nats_url, "CRM_NATS_URL", _nats_answers))
+    if stack.postgres is None:
+        checks.append(("PostgreSQL", stack.database_url, "CRM_DATABASE_URL", _postgres_answers))
+    for what, url, env, answers in checks:
+        _say(f"checking {what} at {mask_url(url)} ...")
+        problem = asyncio.run(answers(url))
+        if problem:
+            raise LaunchError(f"cannot reach {what} at {mask_url(url)} ({env}): {problem}")
 
 
-def _spawn(name: str, package: str, port: int, env: dict[str, str]) -> _Running:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", package],
-        env={**env, "CRM_METRICS_PORT": str(port)},
-        stdin=subprocess.DEVNULL,
-        # Own session: Ctrl-C reaches only the launcher, which stops services
-        # before the servers they depend on.
-        start_new_session=True,
-        # preexec_fn is unsafe only with threads; the launcher has none.
-        preexec_fn=_die_with_parent,
-    )
-    return _Running(name, port, proc)
+async def _nats_answers(url: str) -> str:
+    """'' when NATS at `url` accepts us (tried a few times over some seconds), else why not."""
+    errors: list[BaseException] = []
+
+    async def note(exc: Exception) -> None:
+        errors.append(exc)
+
+    try:
+        nc = await asyncio.wait_for(
+            nats.connect(
+                url,
+                error_cb=note,
+                max_reconnect_attempts=REACH_ATTEMPTS,
+                reconnect_time_wait=1,
+                connect_timeout=2,
+            ),
+            timeout=15,
+        )
+    except Exception as exc:
+        return describe(errors[-1] if errors else exc)
+    await nc.close()
+    return ""
 
 
-def _stop_services(running: Sequence[_Running]) -> None:
-    """SIGTERM every service (whole process group), wait up to 10 s, SIGKILL leftovers."""
-
-    def signal_group(r: _Running, sig: signal.Signals) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(r.proc.pid, sig)
-
-    for r in running:
-        signal_group(r, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    for r in running:
+async def _postgres_answers(url: str) -> str:
+    """'' when PostgreSQL at `url` accepts a connection (a few tries), else why not."""
+    problem = ""
+    for _ in range(REACH_ATTEMPTS):
         try:
-            r.proc.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            print(f"{r.name} did not stop within {STOP_TIMEOUT:.0f} s, killing it", flush=True)
-            signal_group(r, signal.SIGKILL)
-            r.proc.wait()
+            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=5)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            problem = describe(exc)
+            await asyncio.sleep(1)
+            continue
+        await conn.close()
+        return ""
+    return problem
 
 
-def _print_banner(stack: DevStack, running: Sequence[_Running]) -> None:
+def _migrate(name: str, package: str, env: dict[str, str]) -> None:
+    _say(f"migrating {name} ...")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", package, "migrate"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            timeout=MIGRATE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        raise LaunchError(
+            f"migration of {name} did not finish within {MIGRATE_TIMEOUT:g} s "
+            "(a lock held by another session?)"
+        ) from None
+    if done.returncode == MIGRATE_NOTHING_TO_DO:
+        _say(f"  {name}: no migrations yet")
+    elif done.returncode != 0:
+        lines = [line for line in done.stdout.decode(errors="replace").splitlines() if line.strip()]
+        last = mask_urls(lines[-1].strip()) if lines else "no output"
+        raise LaunchError(
+            f"migration of {name} failed (exit {done.returncode}): {last}\n"
+            f"  `{sys.executable} -m {package} migrate` shows the whole output"
+        )
+
+
+def _print_banner(stack: DevStack, services: Sequence[Supervised]) -> None:
     nats_note = (
         f"  (monitor {stack.nats.monitor_url})" if stack.nats else "  (external, CRM_NATS_URL)"
     )
@@ -148,24 +191,24 @@ def _print_banner(stack: DevStack, running: Sequence[_Running]) -> None:
         "",
         "=" * 72,
         "CRM dev stack is up",
-        f"  NATS       {stack.nats_url}{nats_note}",
-        f"  Postgres   {stack.database_url}{pg_note}",
+        f"  NATS       {mask_url(stack.nats_url)}{nats_note}",
+        f"  Postgres   {mask_url(stack.database_url)}{pg_note}",
         f"  Data dir   {stack.data_dir.resolve()}",
         f"  AsyncAPI   {ASYNCAPI_DOC}{doc_note}",
     ]
-    for r in running:
-        metrics = f"http://127.0.0.1:{r.metrics_port}/metrics"
-        lines.append(f"  {r.name:<14} pid {r.proc.pid:<8} metrics {metrics}")
-    if not running:
+    for svc in services:
+        metrics = f"http://127.0.0.1:{svc.metrics_port}/metrics"
+        lines.append(f"  {svc.name:<14} pid {svc.pid or '-':<8} metrics {metrics}")
+    if not services:
         lines.append("  (no service could be started)")
-    if any(r.name == "gateway" for r in running):
+    if any(svc.name == "gateway" for svc in services):
         port = os.environ.get("CRM_GATEWAY_PORT", "8000")
         lines.append(
             f"  Board      http://127.0.0.1:{port}  (API http://127.0.0.1:{port}/api/docs)"
         )
         lines += dev_password_lines(stack.data_dir / DEV_PASSWORDS)
     lines += ["Ctrl-C stops everything.", "=" * 72, ""]
-    print("\n".join(lines), flush=True)
+    _say("\n".join(lines))
 
 
 def dev_password_lines(path: Path) -> list[str]:
@@ -177,22 +220,24 @@ def dev_password_lines(path: Path) -> list[str]:
     return [f"  Sign in    {user:<10} {pw}" for user, pw in passwords.items()]
 
 
-def _watch(running: Sequence[_Running]) -> int:
-    """Block until a service exits; report it and return a non-zero exit code."""
+def _supervise(stack: DevStack, supervisor: Supervisor) -> None:
+    """Until Ctrl-C: restart what exits, say what is awaited, «up» once all are ready."""
+    announced = ready_before = False
     while True:
-        for r in running:
-            code = r.proc.poll()
-            if code is not None:
-                print(
-                    f"{r.name} (pid {r.proc.pid}) exited with code {code}; stopping everything",
-                    flush=True,
-                )
-                return code if code > 0 else 1
-        time.sleep(0.3)
+        ready = supervisor.tick()
+        if ready and not announced:
+            _print_banner(stack, supervisor.services)
+            announced = True
+        elif ready and not ready_before:
+            _say("every service is ready again")
+        supervisor.show_waiting()
+        ready_before = ready
+        time.sleep(POLL_SECONDS)
 
 
 def main(services: Sequence[Service] | None = None) -> int:
-    """Run the stack until Ctrl-C/SIGTERM (exit 0) or until a service dies (non-zero)."""
+    """Run the stack until Ctrl-C/SIGTERM (exit 0) or until it cannot go on (non-zero)."""
+    global _stopping
     services = SERVICES if services is None else services
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -203,12 +248,15 @@ def main(services: Sequence[Service] | None = None) -> int:
         # We claim durability, so the dev run acks only what is on disk.
         sync_always=True,
     )
-    running: list[_Running] = []
+    supervisor = Supervisor([], _say)
+    guard: ServerGuard | None = None
     code = 0
     try:
         if stack.nats or stack.postgres:
-            print(f"starting embedded servers (data in {stack.data_dir}) ...", flush=True)
+            _say(f"starting embedded servers (data in {stack.data_dir}) ...")
         stack.start()
+        guard = _guard(stack)
+        _check_reachable(stack)
         env = {**os.environ, **stack.env(), "PYTHONUNBUFFERED": "1"}
         if stack.postgres is not None:  # our own dev database: make sign-in passwords
             env.setdefault("CRM_GATEWAY_DEV_PASSWORDS", str(stack.data_dir / DEV_PASSWORDS))
@@ -218,28 +266,47 @@ def main(services: Sequence[Service] | None = None) -> int:
             if reason is None:
                 ready.append((name, package, port))
             else:
-                print(f"skipping {name}: package {package} {reason}", flush=True)
+                _say(f"skipping {name}: package {package} {reason}")
         for name, package, _port in ready:
             _migrate(name, package, env)
-        for name, package, port in ready:
-            running.append(_spawn(name, package, port, env))
-        _print_banner(stack, running)
-        code = _watch(running)
-    except _Shutdown:
-        print("\nstopping ...", flush=True)
-    except (LaunchError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr, flush=True)
+        supervisor.services = [Supervised(n, pkg, port, env) for n, pkg, port in ready]
+        supervisor.start_all()
+        _supervise(stack, supervisor)
+    except _Shutdown as why:
+        _stopping = True
+        _say(f"\nstopping ({why}) ...")
+    except (LaunchError, GaveUp, RuntimeError) as exc:
+        _stopping = True
+        _say(f"error: {exc}", err=True)
         code = 1
     finally:
+        _stopping = True
         # A second Ctrl-C must not abort the shutdown halfway (e.g. Postgres mid-stop).
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)
         try:
-            _stop_services(running)
+            supervisor.stop_all(_stop_timeout())
         finally:
             stack.stop()
-    print("all stopped", flush=True)
+            if guard is not None:
+                guard.release()
+    _say("all stopped")
     return code
+
+
+def _guard(stack: DevStack) -> ServerGuard | None:
+    """A watchman that stops the embedded servers should the launcher be killed."""
+    servers = {}
+    if stack.postgres is not None and stack.postgres.pid is not None:
+        servers[stack.postgres.pid] = signal.SIGINT  # PostgreSQL's fast shutdown
+    if stack.nats is not None and stack.nats.pid is not None:
+        servers[stack.nats.pid] = signal.SIGTERM
+    return ServerGuard(servers) if servers else None
+
+
+def _stop_timeout() -> float:
+    """How long a service may take to stop: its own bound, and a margin."""
+    return float(os.environ.get("CRM_STOP_TIMEOUT_SECONDS", "5")) + 3
 
 
 if __name__ == "__main__":

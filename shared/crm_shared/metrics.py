@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import json
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from crm_shared.health import Health
 
 
 class Metrics:
@@ -70,19 +72,25 @@ class Metrics:
 
 
 class MetricsServer:
-    """Serves GET /metrics (Prometheus text) and GET /healthz on one port."""
+    """Serves GET /metrics (Prometheus text) and GET /healthz on one port.
+
+    /healthz answers a JSON object of what the process waits for (`{"postgres": "ok",
+    "nats": "connecting", "service": "starting"}`), with 200 once every state is "ok" and
+    503 until then. It is served from the first moment of a start, so that a process
+    waiting for a server says what for.
+    """
 
     def __init__(
         self,
         registry: CollectorRegistry,
         port: int,
-        healthy: Callable[[], bool] = lambda: True,
+        health: Health | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         self._host = host
         self._registry = registry
         self._port = port
-        self._healthy = healthy
+        self._health = health
         self._server: asyncio.Server | None = None
 
     @property
@@ -109,9 +117,10 @@ class MetricsServer:
             if path.startswith("/metrics"):
                 status, ctype, body = "200 OK", CONTENT_TYPE_LATEST, generate_latest(self._registry)
             elif path.startswith("/healthz"):
-                ok = self._healthy()
+                ok = self._health is None or self._health.ready
+                report = {} if self._health is None else self._health.report()
                 status = "200 OK" if ok else "503 Service Unavailable"
-                ctype, body = "text/plain", b"ok\n" if ok else b"unhealthy\n"
+                ctype, body = "application/json", json.dumps(report).encode() + b"\n"
             else:
                 status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
             head = (

@@ -1,4 +1,4 @@
-"""Keeping personal data out of logs: phone numbers and e-mail addresses are masked.
+"""Keeping personal data and secrets out of logs: phones, e-mail addresses, URL passwords.
 
 Leads and contacts carry phones and e-mail addresses, and they reach log lines by many roads
 (a refusal reason that quotes a value, a database error that names a key, a failed delivery
@@ -11,6 +11,10 @@ dead-letter body keeps the original message: it is for replay, not for reading i
 
 The last two digits of a phone and the domain of an address stay, so that a person can
 still tell two leads apart in a log.
+
+`mask_url` hides the password of a URL (`nats://deal-service:s3cret@host` becomes
+`nats://deal-service:***@host`) and `mask_urls` does it for every URL inside a text: what
+the launcher prints and what the services' `crm_shared.logs.MaskSecrets` filter applies.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["PiiFilter", "install_pii_filter", "mask_pii"]
+__all__ = ["PiiFilter", "install_pii_filter", "mask_pii", "mask_url", "mask_urls"]
 
 # A phone: an optional '+', then digits in groups split by one or two of space, '-', '(' or
 # ')'. Not inside a word, a number or a time (no digit, letter, ':' or '/' around it), so
@@ -97,3 +101,23 @@ def install_pii_filter(logger: logging.Logger | None = None) -> None:
 def _add(where: logging.Handler | logging.Logger) -> None:
     if not any(isinstance(f, PiiFilter) for f in where.filters):
         where.addFilter(PiiFilter())
+
+
+URL_MASK = "***"
+# scheme://user:password@ -- the password is anything up to the last "@" before the host
+# that contains no "/" or whitespace (passwords may contain "@" when not percent-encoded).
+_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^/\s]*)@")
+
+
+def mask_url(url: str) -> str:
+    """`url` with its password replaced by `***` (a comma-separated list: each URL masked).
+
+    A URL without a password (`postgresql://postgres@host/crm`) is returned unchanged; so is
+    anything that is not a URL.
+    """
+    return mask_urls(url)
+
+
+def mask_urls(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***`."""
+    return _CREDENTIALS.sub(lambda m: f"{m['head']}{URL_MASK}@", text)

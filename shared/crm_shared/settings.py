@@ -16,11 +16,18 @@ class ServiceSettings:
     metrics_port: int
     metrics_host: str = "127.0.0.1"
     inbox_retention_days: float = 7.0
+    # SIGTERM/SIGINT end the process within this many seconds, whatever it was doing.
+    stop_timeout: float = 5.0
+    # Set by `make run`'s launcher: stop when that process is gone (a fallback for the
+    # parent-death signal, which a thread's exit can also send, and which is Linux-only).
+    parent_pid: int | None = None
 
     @classmethod
     def from_env(cls, default_metrics_port: int) -> ServiceSettings:
-        """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG, CRM_METRICS_PORT/HOST and
-        CRM_INBOX_RETENTION_DAYS (0: keep the inbox for ever)."""
+        """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG, CRM_METRICS_PORT/HOST,
+        CRM_INBOX_RETENTION_DAYS (0: keep the inbox for ever), CRM_STOP_TIMEOUT_SECONDS and
+        CRM_PARENT_PID."""
+        parent = os.environ.get("CRM_PARENT_PID")
         return cls(
             nats_url=os.environ.get("CRM_NATS_URL", "nats://127.0.0.1:4222"),
             database_url=os.environ.get(
@@ -31,4 +38,6 @@ class ServiceSettings:
             # 0.0.0.0 in containers, so that Prometheus in another container can scrape.
             metrics_host=os.environ.get("CRM_METRICS_HOST", "127.0.0.1"),
             inbox_retention_days=float(os.environ.get("CRM_INBOX_RETENTION_DAYS", "7")),
+            stop_timeout=float(os.environ.get("CRM_STOP_TIMEOUT_SECONDS", "5")),
+            parent_pid=int(parent) if parent else None,
         )

@@ -165,6 +165,26 @@ def test_new_responsible_takes_over_and_new_rop_becomes_creator() -> None:
     assert agg.dirty == {} and task.id in agg.new  # opened in this batch: inserted as it is
 
 
+def test_tasks_carry_the_deal_title_and_contact_name_and_follow_a_rename() -> None:
+    agg = run([move(1, "NEW_LEAD", title="Кирпич")])
+    [task] = agg.open_tasks
+    assert (task.deal_title, task.contact_name) == ("Кирпич", "Пётр")
+    agg.apply(
+        update(2, "NEW_LEAD", title="Кирпич М150", contact={"id": "c-1", "name": "Пётр И."}),
+        STANDARD,
+        NOW,
+    )
+    assert (task.deal_title, task.contact_name) == ("Кирпич М150", "Пётр И.")
+    renamed = agg.events[-1]
+    assert isinstance(renamed, Reassigned)
+    assert renamed.changed == ("deal_title", "contact_name")
+    assert renamed.task.to_dto().deal_title == "Кирпич М150"
+    count = len(agg.events)
+    agg.apply(update(3, "NEW_LEAD", title="Кирпич М150", contact={"id": "c-1", "name": "Пётр И."}),
+              STANDARD, NOW)  # fmt: skip
+    assert len(agg.events) == count  # nothing changed, nothing said
+
+
 def test_update_showing_a_stage_whose_move_is_late_opens_its_task() -> None:
     agg = run([update(2, "NEW_LEAD"), update(4, "PROCESSING")])
     first, left, second = agg.events

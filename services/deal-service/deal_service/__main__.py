@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
-from crm_shared.cli import run_service
-from crm_shared.redact import install_pii_filter
-from deal_service.bootstrap import DealService, migrate
-from deal_service.settings import Settings
+from crm_shared.early import stop_cleanly_while_starting
+
+stop_cleanly_while_starting(sys.argv[1:])  # before the imports below, which take a while
+
+from crm_shared.cli import run_service  # noqa: E402
+from crm_shared.logs import configure_logging  # noqa: E402
+from deal_service.bootstrap import DealService, migrate  # noqa: E402
+from deal_service.settings import Settings  # noqa: E402
 
 
 def main() -> int:
@@ -22,6 +25,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    install_pii_filter()  # no phone or e-mail address in a log line
+    configure_logging()
     sys.exit(main())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,6 @@ class NotifierService:
         self.watcher: OverdueWatcher
         self.worker: DeliveryWorker
         self._loops: list[Any] = []
-        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         """Connect, consume task events and refused moves, watch deadlines, deliver, and
@@ -86,18 +84,12 @@ class NotifierService:
             ],
         )
         self._loops = [self.watcher, self.worker, GaugeRefresher(ctx)]
-        self._tasks = [asyncio.create_task(loop.run(), name=NAME) for loop in self._loops]
+        for loop in self._loops:
+            rt.watch(loop.run(), type(loop).__name__, stop=loop.stop)
         log.info("notifier ready; metrics on :%d", rt.metrics_port)
 
     async def stop(self) -> None:
-        """Stop the loops (an attempt cut short is retried after its lease), then the rest."""
-        for loop in self._loops:
-            loop.stop()
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=2)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        """Stop the loops with the rest (an attempt cut short is retried after its lease)."""
         await self.runtime.stop()
         if self._loops:
             await self.ctx.webhooks.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
@@ -34,7 +32,6 @@ class TaskService:
         self.config = config or load_config(settings.common.config_path)
         self.runtime = Runtime(NAME, SCHEMA, settings.common, TaskMetrics(), self.config.streams)
         self.ctx: Context
-        self._gauges: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Connect, then consume deal events and answer task commands and queries."""
@@ -43,9 +40,9 @@ class TaskService:
         assert isinstance(rt.metrics, TaskMetrics)
         self.ctx = Context(config=self.config, uow=rt.uow, metrics=rt.metrics)
         await refresh_open_tasks(rt.pool, rt.metrics, self.config)
-        self._gauges = asyncio.create_task(
+        rt.watch(
             keep_refreshing(rt.pool, rt.metrics, self.config, self.settings.gauge_refresh_seconds),
-            name="open-tasks-gauge",
+            "open-tasks gauge",
         )
         await rt.start(
             [build_router(self.ctx)],
@@ -54,9 +51,5 @@ class TaskService:
         log.info("task-service ready; metrics on :%d", rt.metrics_port)
 
     async def stop(self) -> None:
-        """Stop everything cleanly."""
-        if self._gauges is not None:
-            self._gauges.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._gauges
+        """Stop everything cleanly (the gauge's refresh loop with the rest)."""
         await self.runtime.stop()

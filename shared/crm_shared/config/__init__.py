@@ -13,6 +13,12 @@ is the seed's funnel and documents every key.
 
 from .durations import Duration, format_duration, parse_duration
 from .loader import CONFIG_ENV_VAR, ConfigError, config_from_data, load_config, loads_config
+from .notifications import (
+    CHANNEL_TYPES,
+    NOTIFICATION_KINDS,
+    NotificationSettings,
+    NotificationTemplates,
+)
 from .people import (
     BusChannel,
     Channel,
@@ -47,10 +53,12 @@ from .streams import DEFAULT_LEAD_SOURCES, StreamSettings
 from .templates import RUSSIAN_PLACEHOLDERS, render_task_title, render_template, template_problems
 
 __all__ = [
+    "CHANNEL_TYPES",
     "CONFIG_ENV_VAR",
     "DEFAULT_LEAD_SOURCES",
     "DEFAULT_REQUIRED_FIELDS",
     "FIELD_DISPLAY_NAMES",
+    "NOTIFICATION_KINDS",
     "PLANS",
     "REQUIRED_FIELD_NAMES",
     "RUSSIAN_PLACEHOLDERS",
@@ -64,6 +72,8 @@ __all__ = [
     "EmailChannel",
     "FixedAssignment",
     "LeadAssignment",
+    "NotificationSettings",
+    "NotificationTemplates",
     "Pipeline",
     "Plan",
     "RequiredFieldsRule",

@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from ._base import EmailAddress, Frozen, Text, UserId
 from .durations import Duration
+from .notifications import DEFAULT_QUIET_KINDS, ChannelType
 
 __all__ = [
     "BusChannel",
@@ -96,6 +97,15 @@ class User(Frozen):
     name: Text
     role: Role
     channels: tuple[Channel, ...] = (BusChannel(),)
+    notify: dict[str, tuple[ChannelType, ...]] = Field(default_factory=dict)
+
+    def channels_for(self, kind: str) -> tuple[Channel, ...]:
+        """The user's channels that take notifications of `kind` (`notify`, else defaults:
+        every channel, but only the bus for task_assigned)."""
+        wanted = self.notify.get(kind, DEFAULT_QUIET_KINDS.get(kind))
+        if wanted is None:
+            return self.channels
+        return tuple(c for c in self.channels if c.type in wanted)
 
 
 class FixedAssignment(Frozen):

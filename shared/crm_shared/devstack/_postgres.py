@@ -128,6 +128,12 @@ class EmbeddedPostgres:
         """True if a postmaster serves our data directory."""
         return self._server_process() is not None
 
+    @property
+    def pid(self) -> int | None:
+        """Pid of the postmaster serving our data directory, or None."""
+        proc = self._server_process()
+        return None if proc is None else proc.pid
+
     def _server_process(self) -> psutil.Process | None:
         pid_file = self.pgdata / "postmaster.pid"
         return find_stale(pid_file, lambda p: cmdline_mentions(p, "postgres", str(self.pgdata)))

@@ -58,3 +58,11 @@ class DealMetrics(Metrics):
         )
         self.deals_won = Counter("crm_deals_won", "Deals won", registry=r)
         self.won_amount = Counter("crm_won_amount", "Sum of won deals", ["currency"], registry=r)
+        # The same sums side by side per manager (user ids come from the configuration, so
+        # the label set stays small): the sales head's "sales in the period by manager".
+        self.won_amount_by_responsible = Counter(
+            "crm_won_amount_by_responsible",
+            "Sum of won deals, by responsible manager and currency",
+            ["responsible_id", "currency"],
+            registry=r,
+        )

@@ -9,8 +9,12 @@ Definitions (README's "Analytics and the command line" says the same to its read
 - a deal reached a stage when its stage history shows it entering the stage;
 - won: the period's deals that reached the success stage; their sum per currency;
 - conversion: won / created; a stage's share: deals that reached it / created;
-- time in a stage: between a deal entering it and its next stage entry (a deal still in the
-  stage is not counted yet); median and 90th percentile, interpolated (percentile_cont).
+- time in a stage: between a deal entering it and its next stage entry; median and 90th
+  percentile, interpolated (percentile_cont). Stays still open are apart, in `open`,
+  measured up to the report's `as_of` (now), so an unfinished stay never passes for a
+  finished one.
+
+The period view (`domain.period`) shares the stage-time layout (`stage_times`).
 """
 
 from __future__ import annotations
@@ -63,17 +67,48 @@ class FunnelFacts:
     reached: dict[str, int]
     times: list[StageTime]
     comments: list[LossComment]
+    open_times: list[StageTime] = field(default_factory=list)
+    as_of: datetime | None = None
     overdue: list[dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)
 
 
-def _share(part: int, whole: int) -> float | None:
+def share(part: int, whole: int) -> float | None:
+    """part / whole, or None for an empty whole."""
     return part / whole if whole else None
 
 
 def _seconds(value: float | None) -> float | None:
     # To the millisecond: the interpolation's float noise (23039.999999999993) is not news.
     return round(value, 3) if value is not None else None
+
+
+def _stats(time: StageTime | None) -> dict[str, Any]:
+    if time is None:
+        return {"count": 0, "median_seconds": None, "p90_seconds": None}
+    return {
+        "count": time.count,
+        "median_seconds": _seconds(time.median),
+        "p90_seconds": _seconds(time.p90),
+    }
+
+
+def stage_times(
+    config: CrmConfig, ended: list[StageTime], still_open: list[StageTime]
+) -> list[dict[str, Any]]:
+    """Per non-final stage: finished stays, and in `open` the stays not over yet."""
+    done = {t.stage: t for t in ended}
+    running = {t.stage: t for t in still_open}
+    return [
+        {
+            "stage": s.code,
+            "name": s.name,
+            **_stats(done.get(s.code)),
+            "open": _stats(running.get(s.code)),
+        }
+        for s in config.stages
+        if not s.is_final
+    ]
 
 
 def build_report(
@@ -95,8 +130,8 @@ def build_report(
     for t in facts.totals:
         if t.stage in lost:
             lost[t.stage] += t.count
-    times = {t.stage: t for t in facts.times}
     return {
+        "view": "cohort",
         "from": start.isoformat(),
         "to": end.isoformat(),
         "responsible_id": responsible_id,
@@ -105,14 +140,14 @@ def build_report(
             "count": won_count,
             "sum": {currency: f"{amount:.2f}" for currency, amount in sorted(sums.items())},
         },
-        "conversion": _share(won_count, created),
+        "conversion": share(won_count, created),
         "stages": [
             {
                 "code": s.code,
                 "name": s.name,
                 "kind": s.kind,
                 "reached": facts.reached.get(s.code, 0),
-                "share": _share(facts.reached.get(s.code, 0), created),
+                "share": share(facts.reached.get(s.code, 0), created),
             }
             for s in config.stages
         ],
@@ -129,23 +164,14 @@ def build_report(
             }
             for s in config.failure_stages
         ],
-        "time_in_stage": [
-            {
-                "stage": s.code,
-                "name": s.name,
-                "count": times[s.code].count if s.code in times else 0,
-                "median_seconds": _seconds(times[s.code].median) if s.code in times else None,
-                "p90_seconds": _seconds(times[s.code].p90) if s.code in times else None,
-            }
-            for s in config.stages
-            if not s.is_final
-        ],
-        "overdue": _overdue(config, facts.overdue, responsible_id),
+        "time_in_stage": stage_times(config, facts.times, facts.open_times),
+        "as_of": facts.as_of.isoformat() if facts.as_of else None,
+        "overdue": overdue_block(config, facts.overdue, responsible_id),
         "notes": facts.notes,
     }
 
 
-def _overdue(
+def overdue_block(
     config: CrmConfig, items: list[dict[str, Any]] | None, responsible_id: str | None
 ) -> dict[str, Any] | None:
     """Overdue tasks per manager, as task-service counted them, with the managers' names."""

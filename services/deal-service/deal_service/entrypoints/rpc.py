@@ -12,6 +12,7 @@ from crm_shared.commands import (
     ListDeals,
     LogContactAttempt,
     MoveDeal,
+    PeriodQuery,
     StageTotals,
     UpdateDeal,
 )
@@ -31,6 +32,7 @@ ROUTES: list[Route] = [
     (StageTotals, queries.stage_totals),
     (DealHistory, queries.deal_history),
     (FunnelQuery, analytics.funnel_report),
+    (PeriodQuery, analytics.period_report),
 ]
 
 

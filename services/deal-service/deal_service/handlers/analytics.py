@@ -1,15 +1,26 @@
-"""The funnel report use case: count in the database, ask task-service, lay it out."""
+"""The analytics use cases: the cohort (funnel) and period views.
+
+Each counts in the database on several connections reading one snapshot, asks task-service
+for the overdue tasks meanwhile, and lays the numbers out in the domain.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from crm_shared.commands import FunnelQuery, OverdueTasksQuery, ok
+import asyncpg
+
+from crm_shared.commands import FunnelQuery, OverdueTasksQuery, PeriodQuery, ok
+from crm_shared.envelope import utcnow
 from crm_shared.periods import parse_moment
 from deal_service.adapters import analytics as sql
+from deal_service.adapters import analytics_period as period_sql
 from deal_service.domain.funnel import MAX_COMMENTS_PER_STAGE, FunnelFacts, build_report
+from deal_service.domain.period import PeriodFacts, build_period_report
 from deal_service.handlers.context import Context
 
 OVERDUE_TIMEOUT = 2.0
@@ -17,7 +28,7 @@ OVERDUE_TIMEOUT = 2.0
 
 
 async def funnel_report(q: FunnelQuery, ctx: Context) -> dict[str, Any]:
-    """crm.query.analytics.funnel: the report of the deals created in [from, to)."""
+    """crm.query.analytics.funnel: the cohort view, the deals created in [from, to)."""
     start, end = parse_moment(q.from_), parse_moment(q.to)
     # Asked first and awaited last: task-service counts while the database does.
     overdue = asyncio.create_task(_overdue(ctx, q.from_, q.to))
@@ -33,38 +44,113 @@ async def funnel_report(q: FunnelQuery, ctx: Context) -> dict[str, Any]:
     return ok(report=build_report(ctx.config, start, end, q.responsible_id, facts))
 
 
+async def period_report(q: PeriodQuery, ctx: Context) -> dict[str, Any]:
+    """crm.query.analytics.period: the period view, what happened in [from, to)."""
+    start, end = parse_moment(q.from_), parse_moment(q.to)
+    overdue = asyncio.create_task(_overdue(ctx, q.from_, q.to))
+    try:
+        async with ctx.report_gate:
+            facts = await _count_period(ctx, start, end, q.responsible_id)
+    except BaseException:
+        overdue.cancel()
+        raise
+    facts.overdue, note = await overdue
+    if note:
+        facts.notes.append(note)
+    return ok(report=build_period_report(ctx.config, start, end, q.responsible_id, facts))
+
+
+@asynccontextmanager
+async def _snapshot(ctx: Context, n: int) -> AsyncIterator[list[asyncpg.Connection]]:
+    """`n` connections in read-only transactions that all read one snapshot."""
+    async with ctx.uow() as first:
+        snapshot = await sql.export_snapshot(first.conn)
+        async with ctx.uow() as second, ctx.uow() as third, ctx.uow() as fourth:
+            others = [second.conn, third.conn, fourth.conn][: n - 1]
+            for conn in others:
+                await sql.import_snapshot(conn, snapshot)
+            yield [first.conn, *others]
+
+
+def _open_stages(ctx: Context) -> list[str]:
+    return [s.code for s in ctx.config.stages if not s.is_final]
+
+
 async def _count(
     ctx: Context, start: datetime, end: datetime, responsible_id: str | None
 ) -> FunnelFacts:
-    """Every count of the report, on three connections reading one snapshot."""
+    """Every count of the cohort view, on four connections reading one snapshot."""
     stages = list(ctx.config.stage_codes)
     failures = [s.code for s in ctx.config.failure_stages]
-    async with ctx.uow() as first:
-        snapshot = await sql.export_snapshot(first.conn)
-        async with ctx.uow() as second, ctx.uow() as third:
-            await sql.import_snapshot(second.conn, snapshot)
-            await sql.import_snapshot(third.conn, snapshot)
+    now = utcnow()
+    async with _snapshot(ctx, 4) as (first, second, third, fourth):
 
-            async def deals() -> tuple[Any, Any]:
-                totals = await sql.deal_totals(first.conn, start, end, responsible_id)
-                comments = await sql.loss_comments(
-                    first.conn, failures, start, end, responsible_id, MAX_COMMENTS_PER_STAGE
-                )
-                return totals, comments
+        async def deals() -> tuple[Any, Any]:
+            totals = await sql.deal_totals(first, start, end, responsible_id)
+            comments = await sql.loss_comments(
+                first, failures, start, end, responsible_id, MAX_COMMENTS_PER_STAGE
+            )
+            return totals, comments
 
-            # A task group, not gather: if one statement fails the others are cancelled
-            # before their connections go back to the pool.
-            async with asyncio.TaskGroup() as group:
-                by_deal = group.create_task(deals())
-                reached = group.create_task(
-                    sql.reached(second.conn, stages, start, end, responsible_id)
+        # A task group, not gather: if one statement fails the others are cancelled
+        # before their connections go back to the pool.
+        async with asyncio.TaskGroup() as group:
+            by_deal = group.create_task(deals())
+            reached = group.create_task(sql.reached(second, stages, start, end, responsible_id))
+            times = group.create_task(sql.stage_times(third, stages, start, end, responsible_id))
+            still_open = group.create_task(
+                period_sql.open_stays(
+                    fourth, _open_stages(ctx), start, end, responsible_id, now, cohort=True
                 )
-                times = group.create_task(
-                    sql.stage_times(third.conn, stages, start, end, responsible_id)
-                )
+            )
     totals, comments = by_deal.result()
     return FunnelFacts(
-        totals=totals, reached=reached.result(), times=times.result(), comments=comments
+        totals=totals,
+        reached=reached.result(),
+        times=times.result(),
+        comments=comments,
+        open_times=still_open.result(),
+        as_of=now,
+    )
+
+
+async def _count_period(
+    ctx: Context, start: datetime, end: datetime, responsible_id: str | None
+) -> PeriodFacts:
+    """Every count of the period view, on four connections reading one snapshot."""
+    finals = [s.code for s in ctx.config.stages if s.is_final]
+    failures = [s.code for s in ctx.config.failure_stages]
+    now = utcnow()
+    async with _snapshot(ctx, 4) as (first, second, third, fourth):
+
+        async def deals() -> tuple[Any, Any]:
+            made = await period_sql.created(first, start, end, responsible_id)
+            comments = await period_sql.loss_comments(
+                first, failures, start, end, responsible_id, MAX_COMMENTS_PER_STAGE
+            )
+            return made, comments
+
+        async with asyncio.TaskGroup() as group:
+            by_deal = group.create_task(deals())
+            outcomes = group.create_task(
+                period_sql.outcomes(second, finals, start, end, responsible_id)
+            )
+            ended = group.create_task(
+                period_sql.ended_stays(third, _open_stages(ctx), start, end, responsible_id)
+            )
+            still_open = group.create_task(
+                period_sql.open_stays(
+                    fourth, _open_stages(ctx), start, end, responsible_id, now, cohort=False
+                )
+            )
+    made, comments = by_deal.result()
+    return PeriodFacts(
+        created=made,
+        outcomes=outcomes.result(),
+        comments=comments,
+        ended=ended.result(),
+        still_open=still_open.result(),
+        as_of=now,
     )
 
 

@@ -159,6 +159,9 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
     if deal.stage == config.success_stage.code:
         ctx.metrics.deals_won.inc()
         ctx.metrics.won_amount.labels(deal.currency).inc(float(deal.amount or 0))
+        ctx.metrics.won_amount_by_responsible.labels(
+            deal.responsible_id or "unassigned", deal.currency
+        ).inc(float(deal.amount or 0))
     return _reply(deal)
 
 

@@ -46,25 +46,32 @@ def _columns(tasks: list[Task]) -> list[list[object]]:
     ]
 
 
-async def record_opened(conn: asyncpg.Connection, tasks: list[Task]) -> None:
-    """Start watching these tasks; a task seen before (open, fired or closed) is left alone."""
-    if tasks:
-        await conn.execute(
-            f"""INSERT INTO {SCHEMA}.deadlines
-                    (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
-                SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
-                       task::jsonb, true
-                FROM {_UNNEST}
-                ON CONFLICT (task_id) DO NOTHING""",
-            *_columns(tasks),
-        )
+async def record_opened(conn: asyncpg.Connection, tasks: list[Task]) -> set[str]:
+    """Start watching these tasks; a task seen before (open, fired or closed) is left alone.
+
+    Returns the ids of the tasks recorded now, i.e. seen for the first time.
+    """
+    if not tasks:
+        return set()
+    rows = await conn.fetch(
+        f"""INSERT INTO {SCHEMA}.deadlines
+                (task_id, deal_id, creator_id, responsible_id, title, deadline, task, open)
+            SELECT task_id, deal_id, creator_id, responsible_id, title, deadline,
+                   task::jsonb, true
+            FROM {_UNNEST}
+            ON CONFLICT (task_id) DO NOTHING
+            RETURNING task_id""",
+        *_columns(tasks),
+    )
+    return {r["task_id"] for r in rows}
 
 
 async def claim_and_record_opened(
     conn: asyncpg.Connection | asyncpg.Pool, consumer: str, opened: list[tuple[str, Task]]
-) -> set[str]:
+) -> tuple[set[str], set[str]]:
     """`inbox.claim` and `record_opened` in one statement: (event id, task) pairs in, the
-    event ids not seen before out; only the tasks of those are recorded."""
+    event ids not seen before and the ids of the tasks recorded now out; only the tasks of
+    those events are recorded."""
     columns = _columns([task for _, task in opened])
     rows = await conn.fetch(
         f"""WITH claimed AS (
@@ -81,13 +88,16 @@ async def claim_and_record_opened(
                        event_id)
                 WHERE t.event_id IN (SELECT event_id FROM claimed)
                 ON CONFLICT (task_id) DO NOTHING
+                RETURNING task_id
             )
-            SELECT event_id FROM claimed""",
+            SELECT event_id, NULL AS task_id FROM claimed
+            UNION ALL SELECT NULL, task_id FROM recorded""",
         *columns,
         consumer,
         [event_id for event_id, _ in opened],
     )
-    return {r["event_id"] for r in rows}
+    fresh = {r["event_id"] for r in rows if r["event_id"] is not None}
+    return fresh, {r["task_id"] for r in rows if r["task_id"] is not None}
 
 
 async def record_updated(conn: asyncpg.Connection, tasks: list[Task]) -> None:

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crm_shared.dto import Deal, Task
+from crm_shared.config import NotificationTemplates
+from crm_shared.dto import Deal, Task, TaskComment
 from crm_shared.events import MoveRejected, Notification
 
 TASK_OVERDUE = "task_overdue"
 MOVE_REJECTED = "move_rejected"
 APPROVAL_REQUESTED = "approval_requested"
 ROP_APPROVAL_REQUIRED = "rop_approval_required"
+TASK_COMMENTED = "task_commented"
+TASK_ASSIGNED = "task_assigned"
 
 EMAIL_SUBJECTS = {
     TASK_OVERDUE: "CRM: просрочена задача",
     MOVE_REJECTED: "CRM: переход сделки отклонён",
     APPROVAL_REQUESTED: "CRM: менеджер просит согласовать провал сделки",
+    TASK_COMMENTED: "CRM: комментарий к просроченной задаче",
+    TASK_ASSIGNED: "CRM: новая задача",
 }
 
 
@@ -40,16 +45,48 @@ def overdue_recipient(task: Task, default_rop: str | None) -> str | None:
     return task.creator_id or default_rop
 
 
+def _values(task: Task, **more: str) -> dict[str, str]:
+    """The placeholders every template may use (see NotificationTemplates)."""
+    return {
+        "deal": task.deal_title or "без названия",
+        "contact": task.contact_name or "контакт не указан",
+        "task": task.title,
+        "deadline": f"{task.deadline:%d.%m.%Y %H:%M} UTC" if task.deadline else "без срока",
+        **more,
+    }
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Fill a configured template; a placeholder it lacks a value for stays empty."""
+    return template.format_map(_Blank(values))
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def assigned_notification(task: Task, templates: NotificationTemplates) -> Notification | None:
+    """A new task reaches its responsible (None when it has none)."""
+    if not task.responsible_id:
+        return None
+    text = render(templates.task_assigned, _values(task))
+    return Notification(
+        kind=TASK_ASSIGNED, text=text, deal_id=task.deal_id, user_id=task.responsible_id, task=task
+    )
+
+
 def overdue_notification(
-    task: Task, overdue_seconds: float, recipient: str, responsible_name: str | None
+    task: Task,
+    overdue_seconds: float,
+    recipient: str,
+    responsible_name: str | None,
+    templates: NotificationTemplates | None = None,
 ) -> Notification:
     """Rule 3: which task, which deal, which responsible let it lapse, by how long."""
+    template = (templates or NotificationTemplates()).task_overdue
     who = responsible_name or task.responsible_id or "не назначен"
-    deadline = f" (срок: {task.deadline:%d.%m.%Y %H:%M} UTC)" if task.deadline else ""
-    text = (
-        f"Просрочена задача «{task.title}» по сделке {task.deal_id}. "
-        f"Ответственный: {who}. Просрочка: {format_lateness(overdue_seconds)}{deadline}."
-    )
+    text = render(template, _values(task, manager=who, lateness=format_lateness(overdue_seconds)))
     return Notification(
         kind=TASK_OVERDUE, text=text, deal_id=task.deal_id, user_id=recipient, task=task
     )
@@ -120,4 +157,34 @@ def approval_requested_notification(
         user_id=recipient,
         actor_id=event.actor_id,
         attempts=list(attempts),
+    )
+
+
+def comment_recipient(task: Task, comment: TaskComment, default_rop: str | None) -> str | None:
+    """Who hears of a comment: only on a task overdue when it was written (the РОП asks
+    «по какой причине», the manager answers). The responsible's comment goes to the task's
+    creator (else the default РОП); anyone else's to the responsible; never to the author.
+    """
+    overdue = task.status == "open" and task.deadline is not None and task.deadline < comment.at
+    if not overdue:
+        return None
+    if comment.author_id == task.responsible_id:
+        recipient = task.creator_id or default_rop
+    else:
+        recipient = task.responsible_id
+    return recipient if recipient and recipient != comment.author_id else None
+
+
+def comment_notification(
+    task: Task,
+    comment: TaskComment,
+    recipient: str,
+    author_name: str | None,
+    templates: NotificationTemplates,
+) -> Notification:
+    """The other side of an overdue task reads the comment."""
+    who = author_name or comment.author_id
+    text = render(templates.task_commented, _values(task, author=who, comment=comment.text))
+    return Notification(
+        kind=TASK_COMMENTED, text=text, deal_id=task.deal_id, user_id=recipient, task=task
     )

@@ -7,7 +7,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from crm_shared.consumer import BatchConsumer, Item
-from crm_shared.events import MoveRejected, TaskClosed, TaskOpened, TaskUpdated
+from crm_shared.events import MoveRejected, TaskClosed, TaskCommented, TaskOpened, TaskUpdated
 from crm_shared.parsing import parse_event
 from notifier.handlers.context import Context
 from notifier.handlers.rejections import CONSUMER as REJECTIONS
@@ -17,14 +17,14 @@ from notifier.handlers.tasks import TaskEvent, record_task_events
 from notifier.settings import NAME
 
 STREAM = "CRM_EVENTS"
-_TASK_EVENTS: dict[str, type[TaskOpened | TaskUpdated | TaskClosed]] = {
-    e.SUBJECT: e for e in (TaskOpened, TaskUpdated, TaskClosed)
+_TASK_EVENTS: dict[str, type[TaskOpened | TaskUpdated | TaskClosed | TaskCommented]] = {
+    e.SUBJECT: e for e in (TaskOpened, TaskUpdated, TaskClosed, TaskCommented)
 }
 
 
 def parse_task_event(msg: Msg) -> tuple[str, TaskEvent]:
-    """TaskOpened, TaskUpdated or TaskClosed by subject; anything else under crm.task (our
-    own crm.task.overdue among them) is acknowledged and ignored."""
+    """TaskOpened, TaskUpdated, TaskClosed or TaskCommented by subject; anything else under
+    crm.task (our own crm.task.overdue among them) is acknowledged and ignored."""
     model = _TASK_EVENTS.get(msg.subject)
     if model is None:
         return "", None

@@ -1,4 +1,5 @@
-"""Refreshes the gauges that need a count: watched deadlines, pending and failed deliveries.
+"""Refreshes the gauges that need a count: watched deadlines, pending and failed deliveries;
+and, on the same slow timer, forgets inbox notifications older than their retention.
 
 Counting is the one query that reads every watched row, so it runs on its own slow timer
 for the dashboard, never as part of watching.
@@ -12,6 +13,7 @@ import logging
 
 from notifier.adapters import deadlines, deliveries
 from notifier.handlers.context import Context
+from notifier.handlers.inbox import prune_inbox
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,10 @@ class GaugeRefresher:
                 await self.refresh()
             except Exception as exc:  # a dashboard number may be stale; nothing else suffers
                 log.debug("gauge refresh failed: %r", exc)
+            try:
+                await prune_inbox(self._ctx)
+            except Exception as exc:  # the list query hides expired ones meanwhile
+                log.warning("pruning the notification inbox failed: %r", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=self._interval)
 

@@ -1,14 +1,18 @@
-"""Handing notifications to each recipient's channels, inside the caller's transaction.
+"""Handing notifications to each recipient's inbox and channels, in the caller's transaction.
 
-The bus channel is an outbox event on `crm.notify.<user_id>`; webhook and e-mail channels
-become `deliveries` rows that the delivery worker works off. Both are written in the same
-transaction as whatever caused the notification, so none is lost between commit and send.
+Every notification is kept in its recipient's inbox (`crm.query.notify.list`), whoever was
+listening. The bus channel is an outbox event on `crm.notify.<user_id>`; webhook and e-mail
+channels become `deliveries` rows that the delivery worker works off. Which of a user's
+channels a kind takes is the user's `notify` choice (`User.channels_for`). All is written in
+the same transaction as whatever caused the notification, so none is lost between commit
+and send.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections import Counter
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
@@ -16,6 +20,7 @@ from crm_shared.envelope import CloudEvent
 from crm_shared.events import Notification
 from crm_shared.outbox import UnitOfWork
 from notifier.adapters import deliveries as repo
+from notifier.adapters import inbox
 from notifier.handlers.context import SOURCE, Context
 
 log = logging.getLogger(__name__)
@@ -33,10 +38,11 @@ async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> 
     queued: Counter[str] = Counter()
     rows: list[repo.NewDelivery] = []
     for note in notes:
+        note.id = note.id or str(uuid.uuid4())
         user = ctx.config.user_or_none(note.user_id)
         # A user missing from the configuration (renamed, or from another system) still
         # gets the bus, so that nothing is silently dropped.
-        channels: tuple[Channel, ...] = user.channels if user else (BusChannel(),)
+        channels: tuple[Channel, ...] = user.channels_for(note.kind) if user else (BusChannel(),)
         for channel in channels:
             if isinstance(channel, BusChannel):
                 if not _SUBJECT_TOKEN.fullmatch(note.user_id):
@@ -46,6 +52,7 @@ async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> 
             else:
                 rows.append(_delivery(note, channel))
             queued[channel.type] += 1
+    inbox.store(uow, notes)
     await repo.add(uow.conn, rows)
     return queued
 

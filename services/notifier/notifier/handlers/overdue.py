@@ -37,6 +37,7 @@ async def fire_overdue(ctx: Context, limit: int) -> int:
                     overdue.overdue_seconds,
                     recipient,
                     responsible.name if responsible else None,
+                    ctx.config.notifications.templates,
                 )
             )
         queued = await dispatch(uow, ctx, notes)

@@ -1,17 +1,24 @@
-"""Keeping the watched deadlines in step with TaskOpened, TaskUpdated and TaskClosed."""
+"""Keeping the watched deadlines in step with TaskOpened, TaskUpdated and TaskClosed;
+telling the other side of an overdue task about a comment (TaskCommented)."""
 
 from __future__ import annotations
 
 from crm_shared import inbox
 from crm_shared.consumer import Item
 from crm_shared.dto import Task, TaskStatus
-from crm_shared.events import TaskClosed, TaskOpened, TaskUpdated
+from crm_shared.events import Notification, TaskClosed, TaskCommented, TaskOpened, TaskUpdated
 from notifier.adapters import deadlines as repo
+from notifier.domain.messages import (
+    assigned_notification,
+    comment_notification,
+    comment_recipient,
+)
 from notifier.handlers.context import Context
+from notifier.handlers.notify import count_published, dispatch
 from notifier.settings import SCHEMA
 
 CONSUMER = "notifier-tasks"
-TaskEvent = TaskOpened | TaskUpdated | TaskClosed | None
+TaskEvent = TaskOpened | TaskUpdated | TaskClosed | TaskCommented | None
 """What the task consumer yields: None for task events the notifier does not watch."""
 
 
@@ -19,7 +26,9 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
     """Record a batch in one transaction; wake the watcher if a nearer deadline came in.
 
     Closing wins over opening and updating whatever the order of arrival: the closed row
-    stays as a tombstone, and a late TaskOpened or TaskUpdated for it changes nothing.
+    stays as a tombstone, and a late TaskOpened or TaskUpdated for it changes nothing. A task
+    recorded for the first time here reaches its responsible (task_assigned): once per task,
+    as its deadline row is written once.
     """
     events = [item for item in items if item.value is not None]
     if not events:
@@ -27,33 +36,58 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
     # One entry per task and kind (the last wins); the kinds are applied opened, updated,
     # closed, which gives the same end state as applying the events one by one.
     by_kind: dict[type, dict[str, Task]] = {TaskOpened: {}, TaskUpdated: {}, TaskClosed: {}}
-    if all(isinstance(item.value, TaskOpened) for item in events):
-        # The usual batch (new leads' tasks): claim and record in one statement, which is a
-        # transaction of its own (no BEGIN and COMMIT round trips).
-        fresh = await repo.claim_and_record_opened(
-            ctx.pool,
-            CONSUMER,
-            [(item.event_id, item.value.task) for item in events if item.value is not None],
-        )
-        for item in events:
-            if item.event_id not in fresh:
-                ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
-            elif item.value is not None:
-                by_kind[TaskOpened][item.value.task.id] = item.value.task
-        _wake(ctx, by_kind)
-        return
+    comments: list[TaskCommented] = []
+    only_opened = all(isinstance(item.value, TaskOpened) for item in events)
     async with ctx.uow() as uow:
-        fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, [i.event_id for i in events])
+        if only_opened:
+            # The usual batch (new leads' tasks): claim and record in one statement.
+            opened = [(i.event_id, i.value.task) for i in events if i.value is not None]
+            fresh, new = await repo.claim_and_record_opened(uow.conn, CONSUMER, opened)
+        else:
+            fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, [i.event_id for i in events])
         for item in events:
             if item.event_id not in fresh:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
+            elif isinstance(item.value, TaskCommented):
+                comments.append(item.value)
             elif item.value is not None:
                 by_kind[type(item.value)][item.value.task.id] = item.value.task
-        await repo.record_opened(uow.conn, list(by_kind[TaskOpened].values()))
-        await repo.record_updated(uow.conn, list(by_kind[TaskUpdated].values()))
-        await repo.record_closed(uow.conn, list(by_kind[TaskClosed].values()))
+        if not only_opened:
+            new = await repo.record_opened(uow.conn, list(by_kind[TaskOpened].values()))
+            await repo.record_updated(uow.conn, list(by_kind[TaskUpdated].values()))
+            await repo.record_closed(uow.conn, list(by_kind[TaskClosed].values()))
+        # In the order they came; a task closed in the same batch is news to nobody.
+        closed = by_kind[TaskClosed]
+        assigned = [t for t in by_kind[TaskOpened].values() if t.id in new and t.id not in closed]
+        notes = [*_assigned_notes(ctx, assigned), *_comment_notes(ctx, comments)]
+        queued = await dispatch(uow, ctx, notes)
         await uow.commit()
     _wake(ctx, by_kind)
+    count_published(ctx, queued)
+
+
+def _assigned_notes(ctx: Context, tasks: list[Task]) -> list[Notification]:
+    templates = ctx.config.notifications.templates
+    notes = [assigned_notification(t, templates) for t in tasks if t.status == TaskStatus.open]
+    return [n for n in notes if n is not None]
+
+
+def _comment_notes(ctx: Context, comments: list[TaskCommented]) -> list[Notification]:
+    notes = []
+    for event in comments:
+        recipient = comment_recipient(event.task, event.comment, ctx.config.default_rop)
+        if recipient is not None:
+            author = ctx.config.user_or_none(event.comment.author_id)
+            notes.append(
+                comment_notification(
+                    event.task,
+                    event.comment,
+                    recipient,
+                    author.name if author else None,
+                    ctx.config.notifications.templates,
+                )
+            )
+    return notes
 
 
 def _wake(ctx: Context, by_kind: dict[type, dict[str, Task]]) -> None:

@@ -8,6 +8,8 @@ from crm_shared.metrics import Metrics
 
 ROP_TASK = "rop"
 """The `stage` label of the free plan's РОП task (it belongs to no stage)."""
+UNASSIGNED = "unassigned"
+"""The `responsible_id` label of tasks without a responsible (as the notifier's)."""
 
 
 class TaskMetrics(Metrics):
@@ -26,6 +28,13 @@ class TaskMetrics(Metrics):
             "crm_open_tasks",
             "Open tasks by stage (kept by this process, re-read from the database periodically)",
             ["stage"],
+            registry=r,
+        )
+        self.overdue_open = Gauge(
+            "crm_overdue_open_tasks",
+            "Open tasks past their deadline right now, by responsible manager (re-read from "
+            "the database periodically)",
+            ["responsible_id"],
             registry=r,
         )
         self.lead_to_task = Histogram(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
-from crm_shared.dto import CloseReason, TaskStatus
+from crm_shared.dto import CloseReason, TaskComment, TaskStatus
 from crm_shared.outbox import UnitOfWork
 from task_service.domain.model import DealState, Task
 
@@ -28,6 +29,8 @@ _TASK_COLUMNS = (
     "status",
     "close_reason",
     "closed_at",
+    "deal_title",
+    "contact_name",
 )
 # Array types of the columns above that are not text, for the set-based INSERT.
 _ARRAY_TYPES = {
@@ -42,7 +45,23 @@ def _task(row: asyncpg.Record) -> Task:
     values = {c: row[c] for c in _TASK_COLUMNS}
     values["status"] = TaskStatus(row["status"])
     values["close_reason"] = CloseReason(row["close_reason"]) if row["close_reason"] else None
-    return Task(**values)
+    return Task(**values, comments=_comments(row["comments"]))
+
+
+def _comments(raw: str | list[dict[str, str]] | None) -> list[TaskComment]:
+    # jsonb arrives as text (no codec is set on the pool), also inside a row value.
+    items = json.loads(raw) if isinstance(raw, str) else raw or []
+    return [TaskComment.model_validate(item) for item in items]
+
+
+async def add_comment(conn: asyncpg.Connection, task_id: str, comment: TaskComment) -> None:
+    """Append a comment to a task's `comments` (oldest first)."""
+    await conn.execute(
+        f"UPDATE {SCHEMA}.tasks SET comments = comments || jsonb_build_array($2::jsonb)"
+        " WHERE id = $1",
+        task_id,
+        comment.model_dump_json(),
+    )
 
 
 def _row(task: Task) -> tuple[object, ...]:
@@ -208,6 +227,8 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
             t.closed_at,
             t.responsible_id,
             t.creator_id,
+            t.deal_title,
+            t.contact_name,
         )
         for t in tasks
     ]
@@ -215,10 +236,12 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
         return None
     sql = f"""UPDATE {SCHEMA}.tasks AS t
         SET status = u.status, close_reason = u.close_reason, closed_at = u.closed_at,
-          responsible_id = u.responsible_id, creator_id = u.creator_id
+          responsible_id = u.responsible_id, creator_id = u.creator_id,
+          deal_title = u.deal_title, contact_name = u.contact_name
         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[],
-                    $6::text[])
-          AS u(id, status, close_reason, closed_at, responsible_id, creator_id)
+                    $6::text[], $7::text[], $8::text[])
+          AS u(id, status, close_reason, closed_at, responsible_id, creator_id, deal_title,
+               contact_name)
         WHERE t.id = u.id"""
     return sql, [list(column) for column in zip(*rows, strict=True)]
 
@@ -243,6 +266,15 @@ async def count_open_by_stage(conn: asyncpg.Connection) -> dict[str | None, int]
         f"SELECT stage, count(*) AS n FROM {SCHEMA}.tasks WHERE status = 'open' GROUP BY stage"
     )
     return {r["stage"]: int(r["n"]) for r in rows}
+
+
+async def count_overdue_open(conn: asyncpg.Connection) -> dict[str | None, int]:
+    """Open tasks past their deadline now, per responsible (the open-deadline index)."""
+    rows = await conn.fetch(
+        f"""SELECT responsible_id, count(*) AS n FROM {SCHEMA}.tasks
+            WHERE status = 'open' AND deadline < now() GROUP BY responsible_id"""
+    )
+    return {r["responsible_id"]: int(r["n"]) for r in rows}
 
 
 async def list_tasks(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from crm_shared.commands import ErrorCode, Refused
-from crm_shared.dto import CloseReason, TaskStatus
+from crm_shared.dto import CloseReason, TaskComment, TaskStatus
 from crm_shared.dto import Task as TaskDTO
 
 # Task ids are derived from (deal, version, kind): an event applied twice by mistake would
@@ -37,6 +37,9 @@ class Task:
     status: TaskStatus = TaskStatus.open
     close_reason: CloseReason | None = None
     closed_at: datetime | None = None
+    deal_title: str | None = None
+    contact_name: str | None = None
+    comments: list[TaskComment] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -65,7 +68,29 @@ class Task:
             close_reason=self.close_reason,
             opened_at=self.opened_at,
             closed_at=self.closed_at,
+            deal_title=self.deal_title,
+            contact_name=self.contact_name,
+            comments=self.comments[-COMMENTS_SHOWN:],
+            comments_count=len(self.comments),
         )
+
+    def is_overdue(self, at: datetime) -> bool:
+        """Whether the task is open and its deadline passed before `at`."""
+        return self.is_open and self.deadline is not None and self.deadline < at
+
+    def comment(self, author_id: str, text: str, at: datetime) -> TaskComment:
+        """Add a comment (text stripped; only spaces is no comment) and return it."""
+        text = text.strip()
+        if not text:
+            raise Refused(ErrorCode.invalid, "text: a comment of only spaces is empty")
+        note = TaskComment(author_id=author_id, text=text, at=at)
+        self.comments.append(note)
+        return note
+
+
+COMMENTS_SHOWN = 10
+"""A task's payload carries its latest comments (oldest first) and their count: a comment is
+up to 2,000 bytes, so an event of a much-discussed task still fits what consumers accept."""
 
 
 @dataclass
@@ -99,3 +124,16 @@ def check_may_complete(task: Task, actor_id: str, deal_rop_id: str | None) -> No
             f"{actor_id!r} may not complete task {task.id}: only its responsible or the "
             f"deal's РОП may ({who})",
         )
+
+
+def check_may_see(task: Task, actor_id: str, role: str) -> None:
+    """Refuse (`forbidden`) unless the actor may see the task (SPEC §5 scope).
+
+    A РОП sees every task; a manager those they are responsible for or created.
+    """
+    if role == "rop" or actor_id in (task.responsible_id, task.creator_id):
+        return
+    raise Refused(
+        ErrorCode.forbidden,
+        f"{actor_id!r} may not see task {task.id}: it is neither theirs nor created by them",
+    )

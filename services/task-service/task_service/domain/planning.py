@@ -57,7 +57,8 @@ class Closed:
 
 @dataclass(frozen=True)
 class Reassigned:
-    """An open task got a new responsible or creator; `changed` names the fields."""
+    """An open task got a new responsible or creator, or its deal a new title or contact
+    name (which texts about the task show); `changed` names the fields."""
 
     task: Task
     changed: tuple[str, ...]
@@ -137,6 +138,8 @@ class DealTasks:
             deadline=entered_at(change, config) + stage.deadline,
             opened_at=now,
             deal_version=deal.version,
+            deal_title=deal.title,
+            contact_name=deal.contact.name if deal.contact else None,
         )
         is_lead = first and stage.code == config.entry_stage.code
         self._add(task, deal.created_at if is_lead else None)
@@ -157,13 +160,23 @@ class DealTasks:
             deadline=deal.updated_at + rule.deadline,
             opened_at=now,
             deal_version=deal.version,
+            deal_title=deal.title,
+            contact_name=deal.contact.name if deal.contact else None,
         )
         self._add(task, None)
 
     def _reassign(self, deal: DealDTO) -> None:
-        """A new responsible takes over the open tasks; a new РОП becomes their creator."""
+        """A new responsible takes over the open tasks; a new РОП becomes their creator; a
+        renamed deal or contact is renamed on them."""
+        contact_name = deal.contact.name if deal.contact else None
         for task in self.open_tasks:
             changed: list[str] = []
+            if task.deal_title != deal.title:
+                task.deal_title = deal.title
+                changed.append("deal_title")
+            if task.contact_name != contact_name:
+                task.contact_name = contact_name
+                changed.append("contact_name")
             if deal.responsible_id is not None and task.responsible_id != deal.responsible_id:
                 task.responsible_id = deal.responsible_id
                 changed.append("responsible_id")

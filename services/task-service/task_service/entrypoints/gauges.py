@@ -1,4 +1,5 @@
-"""The open-tasks gauge: counted up and down as tasks change, and re-read now and then.
+"""The open-tasks gauge: counted up and down as tasks change, and re-read now and then; and
+the overdue-now gauge per manager, only re-read.
 
 The increments are immediate but per process; the periodic re-read from the database makes
 the value right again after a restart and with several replicas (each reports the total).
@@ -13,7 +14,7 @@ import asyncpg
 
 from crm_shared.config import CrmConfig
 from task_service.adapters import repository as repo
-from task_service.adapters.metrics import ROP_TASK, TaskMetrics
+from task_service.adapters.metrics import ROP_TASK, UNASSIGNED, TaskMetrics
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,11 @@ async def refresh_open_tasks(pool: asyncpg.Pool, metrics: TaskMetrics, config: C
     """Set the gauge to the database's counts (stages without open tasks to 0)."""
     async with pool.acquire() as conn:
         counts = await repo.count_open_by_stage(conn)
+        overdue = await repo.count_overdue_open(conn)
+    # Every manager of the configuration has a series (0 included), so the table lists all.
+    people = {u.id for u in config.users if u.role == "manager"} | set(overdue)
+    for who in people:
+        metrics.overdue_open.labels(who or UNASSIGNED).set(overdue.get(who, 0))
     labels = {s.code for s in config.stages if s.task is not None} | {ROP_TASK}
     labels |= {stage or ROP_TASK for stage in counts}
     for label in labels:

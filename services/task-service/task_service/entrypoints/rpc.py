@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from faststream.nats import NatsRouter
 
-from crm_shared.commands import CompleteTask, ListTasks, OverdueTasksQuery
+from crm_shared.commands import CommentTask, CompleteTask, ListTasks, OverdueTasksQuery
 from crm_shared.rpc import Route
 from crm_shared.rpc import build_router as build_routes
 from task_service.handlers import queries, tasks
@@ -13,6 +13,7 @@ from task_service.handlers.context import Context
 QUEUE = "task-service"
 ROUTES: list[Route] = [
     (CompleteTask, tasks.complete_task),
+    (CommentTask, tasks.comment_task),
     (ListTasks, queries.list_tasks),
     (OverdueTasksQuery, queries.count_overdue),
 ]

@@ -40,7 +40,12 @@ async def count_overdue(q: OverdueTasksQuery, ctx: Context) -> dict[str, Any]:
     async with ctx.uow() as uow:
         counts = await overdue_by_responsible(uow.conn, start, end, utcnow())
     items = [
-        {"responsible_id": c.responsible_id, "overdue": c.overdue, "open": c.still_open}
+        {
+            "responsible_id": c.responsible_id,
+            "overdue": c.overdue,
+            "open": c.still_open,
+            "tasks": c.tasks,
+        }
         for c in counts
     ]
     return ok(items=items, total=sum(c.overdue for c in counts))

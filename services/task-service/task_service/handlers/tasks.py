@@ -1,14 +1,15 @@
-"""Task commands: completing a task by hand."""
+"""Task commands: completing a task by hand, commenting on it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.commands import CompleteTask, ErrorCode, Refused, ok
+from crm_shared.commands import CommentTask, CompleteTask, ErrorCode, Refused, ok
 from crm_shared.dto import CloseReason
 from crm_shared.envelope import utcnow
+from crm_shared.events import TaskCommented
 from task_service.adapters import repository as repo
-from task_service.domain.model import check_may_complete
+from task_service.domain.model import check_may_complete, check_may_see
 from task_service.domain.planning import Closed
 from task_service.handlers import events
 from task_service.handlers.context import Context
@@ -33,4 +34,25 @@ async def complete_task(cmd: CompleteTask, ctx: Context) -> dict[str, Any]:
         events.emit(uow, closed)
         await uow.commit()
     events.count(ctx.metrics, closed)
+    return ok(task=task.to_dto().model_dump(mode="json"))
+
+
+async def comment_task(cmd: CommentTask, ctx: Context) -> dict[str, Any]:
+    """Anyone who may see the task comments on it (open or closed): `crm.task.commented`.
+
+    This is where the РОП asks why a task lapsed and the manager answers; the notifier
+    tells the other side (see notifier.domain.messages.comment_recipient).
+    """
+    user = ctx.config.user_or_none(cmd.actor_id)
+    if user is None:
+        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}")
+    async with ctx.uow() as uow:
+        task = await repo.get_task(uow.conn, cmd.task_id, lock=True)
+        if task is None:
+            raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found")
+        check_may_see(task, cmd.actor_id, user.role)
+        comment = task.comment(cmd.actor_id, cmd.text, utcnow())
+        await repo.add_comment(uow.conn, task.id, comment)
+        uow.emit(TaskCommented(task=task.to_dto(), comment=comment), subject_id=task.deal_id)
+        await uow.commit()
     return ok(task=task.to_dto().model_dump(mode="json"))

@@ -1,0 +1,105 @@
+"""`crm inbox` and `crm inbox read`: the acting user's notifications (crm.query.notify.list,
+crm.cmd.notify.read), kept by the notifier whether or not anyone was listening."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.text import Text
+
+from crm_cli.bus import Bus, CliError, connected
+from crm_cli.render import when
+from crm_cli.tables import Cell, Column, fitted_table, short_ids
+from crm_cli.ui import err, options, out, print_json, print_table, run, width
+
+app = typer.Typer(help="Your notifications: list them, mark them read.")
+_KINDS = {
+    "task_assigned": "новая задача",
+    "task_overdue": "просрочка",
+    "move_rejected": "отказ в переходе",
+    "approval_requested": "согласование",
+    "task_commented": "комментарий",
+}
+_COLUMNS = [
+    Column("id", fold=False),
+    Column("when", keep=2, fold=False),
+    Column("kind", keep=1),
+    Column("text"),
+]
+
+
+@app.callback(invoke_without_command=True)
+def inbox(
+    ctx: typer.Context,
+    unread: Annotated[bool, typer.Option("--unread", help="Only the unread ones.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
+) -> None:
+    """Your notifications, newest first; unread ones in bold."""
+    if ctx.invoked_subcommand is not None:
+        return
+    opts = options(ctx)
+
+    async def main() -> None:
+        actor = opts.need_actor()
+        async with connected(opts.nats_url) as bus:
+            body = {"actor_id": actor, "unread_only": unread, "limit": limit}
+            reply = await bus.request("crm.query.notify.list", body)
+        if opts.json:
+            print_json(reply)
+            return
+        items = reply["items"]
+        ids = short_ids(i["id"] for i in items)
+        rows: list[list[Cell]] = [
+            [
+                ids[i["id"]],
+                when(i["created_at"]),
+                _KINDS.get(i["kind"], i["kind"]),
+                Text(i["text"], style="" if i["read"] else "bold"),
+            ]
+            for i in items
+        ]
+        print_table(fitted_table(_COLUMNS, rows, width=width(), wide=opts.wide), wide=opts.wide)
+        err().print(f"{len(items)} shown, {reply['unread']} unread")
+
+    run(main())
+
+
+@app.command()
+def read(
+    ctx: typer.Context,
+    given: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID]...", help="Ids or their first characters.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every notification.")] = False,
+) -> None:
+    """Mark notifications read: the ones named, or --all."""
+    opts = options(ctx)
+    if bool(given) == all_:
+        raise typer.BadParameter("name notifications or give --all (not both)")
+
+    async def main() -> None:
+        actor = opts.need_actor()
+        async with connected(opts.nats_url) as bus:
+            body: dict[str, Any] = {"actor_id": actor}
+            if all_:
+                body["all"] = True
+            else:
+                body["ids"] = [await _resolve(bus, actor, g) for g in given or []]
+            reply = await bus.request("crm.cmd.notify.read", body)
+        if opts.json:
+            print_json(reply)
+        else:
+            out().print(f"[green]✓[/] {reply['count']} notification(s) marked read")
+
+    run(main())
+
+
+async def _resolve(bus: Bus, actor: str, given: str) -> str:
+    """The whole id of one of the actor's latest 500 notifications starting with `given`."""
+    reply = await bus.request("crm.query.notify.list", {"actor_id": actor, "limit": 500})
+    found = [i["id"] for i in reply["items"] if i["id"].startswith(given.lower())]
+    if len(found) != 1:
+        what = "no notification" if not found else f"{len(found)} notifications"
+        raise CliError(f"{what} of yours has an id starting with {given!r}")
+    return str(found[0])

@@ -1,0 +1,142 @@
+"""Each user's notification inbox (schema `notifier`, table `notifications`).
+
+Not to be confused with `crm_shared.inbox`, the consumers' record of handled event ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from crm_shared.events import Notification
+from crm_shared.outbox import UnitOfWork
+from notifier.settings import SCHEMA
+
+
+@dataclass(frozen=True)
+class Item:
+    """One notification as the inbox shows it."""
+
+    id: str
+    kind: str
+    text: str
+    deal_id: str
+    task: dict[str, Any] | None
+    created_at: datetime
+    read: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, as `crm.query.notify.list` answers."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text,
+            "deal_id": self.deal_id,
+            "task": self.task,
+            "created_at": self.created_at.isoformat(),
+            "read": self.read,
+        }
+
+
+def store(uow: UnitOfWork, notes: list[Notification]) -> None:
+    """Keep these notifications (each with its `id` set) in their users' inboxes, at commit
+    (one statement with the outbox rows: no round trip of its own)."""
+    if not notes:
+        return
+    uow.defer(
+        f"""INSERT INTO {SCHEMA}.notifications (id, user_id, kind, text, deal_id, task)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                 $6::jsonb[])
+            ON CONFLICT (id) DO NOTHING""",
+        [n.id for n in notes],
+        [n.user_id for n in notes],
+        [n.kind for n in notes],
+        [n.text for n in notes],
+        [n.deal_id for n in notes],
+        [n.task.model_dump_json() if n.task else None for n in notes],
+    )
+
+
+async def list_items(
+    conn: asyncpg.Connection,
+    user_id: str,
+    *,
+    unread_only: bool,
+    since: datetime,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Item], int, str | None]:
+    """A page of the inbox, newest first, the unread count and the next page's cursor."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = await conn.fetch(
+        f"""SELECT seq, id, kind, text, deal_id, task, created_at, read_at IS NOT NULL AS read
+            FROM {SCHEMA}.notifications
+            WHERE user_id = $1 AND created_at >= $2
+              AND (NOT $3 OR read_at IS NULL)
+              AND ($4::bigint IS NULL OR seq < $4)
+            ORDER BY seq DESC LIMIT $5""",
+        user_id,
+        since,
+        unread_only,
+        after,
+        limit + 1,
+    )
+    unread = await conn.fetchval(
+        f"""SELECT count(*) FROM {SCHEMA}.notifications
+            WHERE user_id = $1 AND read_at IS NULL AND created_at >= $2""",
+        user_id,
+        since,
+    )
+    items = [
+        Item(
+            r["id"],
+            r["kind"],
+            r["text"],
+            r["deal_id"],
+            json.loads(r["task"]) if r["task"] else None,
+            r["created_at"],
+            r["read"],
+        )
+        for r in rows[:limit]
+    ]
+    more = len(rows) > limit
+    return items, int(unread), encode_cursor(rows[limit - 1]["seq"]) if more else None
+
+
+async def mark_read(conn: asyncpg.Connection, user_id: str, ids: list[str] | None) -> int:
+    """Mark the user's notifications read (`ids` None: all); returns how many were unread."""
+    result = await conn.execute(
+        f"""UPDATE {SCHEMA}.notifications SET read_at = now()
+            WHERE user_id = $1 AND read_at IS NULL
+              AND ($2::text[] IS NULL OR id = ANY($2::text[]))""",
+        user_id,
+        ids,
+    )
+    return int(result.split()[-1])
+
+
+async def prune(pool: asyncpg.Pool, before: datetime) -> int:
+    """Delete notifications older than `before`, read or not; returns how many."""
+    result = await pool.execute(f"DELETE FROM {SCHEMA}.notifications WHERE created_at < $1", before)
+    return int(result.split()[-1])
+
+
+def encode_cursor(seq: int) -> str:
+    """An opaque paging cursor."""
+    return base64.urlsafe_b64encode(f"notify:{seq}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """Read a cursor made by `encode_cursor`; ValueError when it is not one."""
+    try:
+        kind, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
+        if kind != "notify":
+            raise ValueError(kind)
+        return int(seq)
+    except Exception as exc:
+        raise ValueError(f"bad cursor {cursor!r}") from exc

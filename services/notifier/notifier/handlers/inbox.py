@@ -1,0 +1,51 @@
+"""The user's notification inbox: reading it, marking it read, forgetting what is too old."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from crm_shared.commands import ErrorCode, ListNotifications, ReadNotifications, Refused, ok
+from notifier.adapters import inbox
+from notifier.handlers.context import Context
+
+
+def _check_user(ctx: Context, actor_id: str) -> None:
+    if ctx.config.user_or_none(actor_id) is None:
+        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {actor_id!r}")
+
+
+async def list_notifications(q: ListNotifications, ctx: Context) -> dict[str, Any]:
+    """crm.query.notify.list: the actor's inbox newest first, the unread count, paging."""
+    _check_user(ctx, q.actor_id)
+    try:
+        async with ctx.uow() as uow:
+            now: datetime = await uow.conn.fetchval("SELECT now()")
+            items, unread, cursor = await inbox.list_items(
+                uow.conn,
+                q.actor_id,
+                unread_only=q.unread_only,
+                since=now - ctx.config.notifications.retention,
+                limit=q.limit,
+                cursor=q.cursor,
+            )
+    except ValueError as exc:
+        raise Refused(ErrorCode.invalid, str(exc)) from None
+    return ok(items=[i.as_dict() for i in items], unread=unread, next_cursor=cursor)
+
+
+async def read_notifications(cmd: ReadNotifications, ctx: Context) -> dict[str, Any]:
+    """crm.cmd.notify.read: mark the actor's notifications read; `count` of those that were
+    unread (an id of someone else's notification, or one already read, counts nothing)."""
+    _check_user(ctx, cmd.actor_id)
+    async with ctx.uow() as uow:
+        count = await inbox.mark_read(uow.conn, cmd.actor_id, None if cmd.all else cmd.ids)
+        await uow.commit()
+    return ok(count=count)
+
+
+async def prune_inbox(ctx: Context) -> int:
+    """Delete notifications older than the configured retention; returns how many."""
+    async with ctx.uow() as uow:
+        now: datetime = await uow.conn.fetchval("SELECT now()")
+    return await inbox.prune(ctx.pool, now - ctx.config.notifications.retention)

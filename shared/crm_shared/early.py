@@ -1,0 +1,25 @@
+"""The first thing `python -m <service> serve` does: stop cleanly even while importing.
+
+Importing a service takes a second or two (FastStream, pydantic, the configuration). A
+SIGTERM or Ctrl-C in that time would end the process by the signal's default (status 143, or
+a KeyboardInterrupt traceback). Until `crm_shared.serving` installs its own handlers, a
+stop asked for ends the process at once with status 0, as it would a moment later. A
+`migrate` keeps the defaults: an interrupted migration must not look like a success.
+"""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+
+def stop_cleanly_while_starting(argv: list[str]) -> None:
+    """For `serve` (the default command): SIGTERM/SIGINT exit 0 until serving takes over."""
+    if argv not in ([], ["serve"]):
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_now)
+
+
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)

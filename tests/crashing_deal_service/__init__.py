@@ -1,0 +1,1 @@
+"""deal-service whose lead consumer loop crashes (test-only, see `__main__`)."""

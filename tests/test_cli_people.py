@@ -1,0 +1,96 @@
+"""`crm task show / comment`, `crm inbox`, `crm inbox read` and `crm report period`, against
+the running services (see tests/test_cli.py for how the CLI runs in-process)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+from crm_shared.db import asyncpg_dsn
+from tests.analytics_fixture import insert_fixture
+from tests.services import running
+from tests.support import Client, eventually
+from tests.test_cli import crm, crm_json
+
+
+async def test_task_show_comment_and_inbox(clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service", "task-service", "notifier"):
+        made = await client.cmd(
+            "deal.create",
+            actor_id="rop-1",
+            title="Кирпич для дачи",
+            contact={"name": "Пётр"},
+            responsible_id="mgr-1",
+        )
+        assert made["ok"], made
+        deal_id = made["deal"]["id"]
+        tasks = await eventually(lambda: crm_json(clean, "task", "list", "--deal", deal_id[:8]))
+        task_id = tasks[0]["id"]
+
+        commented = await crm(
+            clean, "task", "comment", task_id[:8], "Клиент перезвонит завтра", actor="mgr-1"
+        )
+        assert commented.exit_code == 0, commented.output
+        assert "comment 1 on task" in commented.stdout
+        shown = await crm(clean, "task", "show", task_id[:8])
+        assert shown.exit_code == 0, shown.output
+        for part in (
+            "Взять в работу новый лид",
+            "Описание",
+            "Комментарии (1)",
+            "mgr-1: Клиент перезвонит завтра",
+            "Кирпич для дачи (Пётр)",
+        ):
+            assert part in shown.stdout, shown.stdout
+        refused = await crm(clean, "task", "comment", task_id[:8], "?", actor="mgr-2")
+        assert refused.exit_code == 1 and "forbidden" in refused.stderr
+
+        # The new task reached mgr-1's inbox, whoever listened.
+        listed = await eventually(lambda: _with_items(crm_json(clean, "--as", "mgr-1", "inbox")))
+        assert listed["unread"] == 1 and listed["items"][0]["kind"] == "task_assigned"
+        table = await crm(clean, "inbox", actor="mgr-1")
+        assert table.exit_code == 0 and "новая задача" in table.stdout
+        assert "«Кирпич для дачи» (Пётр)" in table.stdout and "1 unread" in table.stderr
+        read = await crm(clean, "inbox", "read", listed["items"][0]["id"][:8], actor="mgr-1")
+        assert read.exit_code == 0 and "1 notification(s) marked read" in read.stdout
+        again = await crm(clean, "inbox", "read", "--all", actor="mgr-1")
+        assert again.exit_code == 0 and "0 notification(s)" in again.stdout
+        bad = await crm(clean, "inbox", "read", actor="mgr-1")
+        assert bad.exit_code == 2
+
+
+async def _with_items(reply: Any) -> Any:
+    value = await reply
+    return value if value["items"] else None
+
+
+async def test_report_period_and_funnel_views(clean: Any) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+    try:
+        await insert_fixture(conn)
+        comment = {"author_id": "mgr-2", "text": "Клиент в отпуске", "at": "2026-01-21T10:00:00Z"}
+        await conn.execute(
+            "UPDATE task.tasks SET comments = jsonb_build_array($1::jsonb) WHERE id = 't3'",
+            json.dumps(comment),
+        )
+    finally:
+        await conn.close()
+    async with running(clean, "deal-service", "task-service"):
+        period = await crm(clean, "report", "period", "--from", "2026-01-01", "--to", "2026-02-01")
+        funnel = await crm(clean, "report", "funnel", "--from", "2026-01-01", "--to", "2026-02-01")
+    assert period.exit_code == 0, period.output
+    for part in (
+        "Продажи за период 2026-01-01",
+        "Выиграно за период: 4 на сумму 18277.25 RUB, 5000.50 USD",
+        "По менеджерам",
+        "Иван Иванов",
+        "По источникам лидов",
+        "phone",
+        "открыты",
+    ):
+        assert part in period.stdout, period.stdout
+    assert funnel.exit_code == 0 and "Воронка продаж" in funnel.stdout
+    assert "Причины просрочек" in funnel.stdout and "mgr-2: Клиент в отпуске" in funnel.stdout
+    assert "открыты" in funnel.stdout

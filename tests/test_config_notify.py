@@ -1,0 +1,69 @@
+"""users[].notify (which channels each kind takes) and the notifications section."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from crm_shared.config import ConfigError, config_from_data
+from tests.configs import config_with, default_data
+
+
+def _mgr(data: dict[str, Any]) -> dict[str, Any]:
+    return next(u for u in data["users"] if u["id"] == "mgr-1")
+
+
+def test_defaults_and_choices() -> None:
+    def change(data: dict[str, Any]) -> None:
+        user = _mgr(data)
+        user["channels"] = [{"type": "bus"}, {"type": "email", "address": "i@example.ru"}]
+        user["notify"] = {"task_commented": ["email"], "move_rejected": []}
+        data["smtp"] = {"host": "127.0.0.1", "sender": "crm@example.ru"}
+
+    cfg = config_with(change=change)
+    user = cfg.user_or_none("mgr-1")
+    assert user is not None
+    types = {kind: [c.type for c in user.channels_for(kind)] for kind in (
+        "task_assigned", "task_overdue", "task_commented", "move_rejected"
+    )}  # fmt: skip
+    # task_assigned: only the bus unless chosen; a kind not listed: every channel.
+    assert types == {
+        "task_assigned": ["bus"],
+        "task_overdue": ["bus", "email"],
+        "task_commented": ["email"],
+        "move_rejected": [],
+    }
+    assert cfg.notifications.retention == timedelta(days=90)
+    assert "{lateness}" in cfg.notifications.templates.task_overdue
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (
+            lambda d: _mgr(d).update(notify={"task_asigned": ["bus"]}),
+            "users[1].notify.task_asigned: unknown notification kind",
+        ),
+        (
+            lambda d: _mgr(d).update(notify={"task_assigned": ["email"]}),
+            "users[1].notify.task_assigned: user 'mgr-1' has no email channel",
+        ),
+        (
+            lambda d: _mgr(d).update(notify={"task_assigned": ["pigeon"]}),
+            "notify.task_assigned",
+        ),
+        (
+            lambda d: d.update(notifications={"templates": {"task_overdue": "{deal} {who}"}}),
+            "unknown placeholder {who}",
+        ),
+        (lambda d: d.update(notifications={"retention": "soon"}), "notifications.retention"),
+    ],
+)
+def test_bad_notify_settings_name_the_key(change: Any, says: str) -> None:
+    data = default_data()
+    change(data)
+    with pytest.raises(ConfigError) as caught:
+        config_from_data(data, source="test")
+    assert says in str(caught.value)

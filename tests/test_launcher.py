@@ -1,0 +1,286 @@
+"""`make run`'s launcher as a real process: readiness, restarts, clear failures, no orphans.
+
+Most tests run it with small stand-in services (packages written into a temporary folder
+that serve /healthz and record what happened to them); the last one runs the real
+deal-service with its consumer loop made to crash once. The suite's own servers are the
+launcher's "external" servers, so it starts none of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from crm_shared.devstack import DevStack, free_port
+from tests.conftest import ROOT, Infra
+
+SERVICE_MAIN = """
+import http.server, json, os, pathlib, signal, sys, threading, time
+out = pathlib.Path(os.environ["DUMMY_OUT"])
+name = __spec__.parent
+if sys.argv[1:] == ["migrate"]:
+    (out / f"{name}.migrated").write_text(os.environ["CRM_DATABASE_URL"])
+    print(f"{name}: alembic says hello", file=sys.stderr)
+    sys.exit(MIGRATE_RC)
+with (out / f"{name}.starts").open("a") as starts:
+    starts.write("start\\n")
+if EXIT_CODE is not None:
+    time.sleep(0.5)
+    sys.exit(EXIT_CODE)
+
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        waiting = (out / f"{name}.waiting").exists()
+        self.send_response(503 if waiting else 200)
+        self.end_headers()
+        self.wfile.write(json.dumps({"nats": "connecting" if waiting else "ok"}).encode())
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", int(os.environ["CRM_METRICS_PORT"])), Health)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+def bye(*_):
+    (out / f"{name}.stopped").write_text(os.environ["CRM_METRICS_PORT"])
+    sys.exit(0)
+signal.signal(signal.SIGTERM, bye)
+while True:
+    time.sleep(0.1)
+"""
+
+
+def _make_service(
+    root: Path, package: str, *, migrate_rc: int = 0, exit_code: int | None = None
+) -> None:
+    pkg = root / package
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    code = SERVICE_MAIN.replace("MIGRATE_RC", str(migrate_rc))
+    code = code.replace("EXIT_CODE", repr(exit_code))
+    (pkg / "__main__.py").write_text(textwrap.dedent(code))
+
+
+class Launcher:
+    """`crm_shared.launcher.main(services)` as a process, its output in a file."""
+
+    def __init__(
+        self,
+        root: Path,
+        services: list[tuple[str, str, int]],
+        env: dict[str, str],
+        cwd: Path | None = None,
+    ) -> None:
+        self.log = root / "launcher.log"
+        code = f"import sys; from crm_shared.launcher import main; sys.exit(main({services!r}))"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code],
+                cwd=cwd or root,
+                env={**os.environ, "DUMMY_OUT": str(root), "PYTHONPATH": str(root), **env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            assert self.proc.poll() is None, f"launcher exited early:\n{self.output}"
+            assert time.monotonic() < deadline, f"{text!r} never printed:\n{self.output}"
+            time.sleep(0.05)
+
+    def finish(self, timeout: float = 30.0) -> int:
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+
+
+def _servers(stack: DevStack) -> dict[str, str]:
+    return {"CRM_NATS_URL": stack.nats_url, "CRM_DATABASE_URL": stack.database_url}
+
+
+def _wait_for_file(path: Path, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def test_launcher_says_up_only_when_ready_and_stops_services_on_sigint(
+    tmp_path: Path, stack: DevStack
+) -> None:
+    _make_service(tmp_path, "svc_a")
+    _make_service(tmp_path, "svc_b", migrate_rc=3)
+    (tmp_path / "svc_skeleton").mkdir()
+    (tmp_path / "svc_skeleton" / "__init__.py").write_text("")
+    (tmp_path / "svc_a.waiting").write_text("")
+    port_a, port_b = free_port(), free_port()
+    services = [
+        ("a", "svc_a", port_a),
+        ("b", "svc_b", port_b),
+        ("skeleton", "svc_skeleton", 1),
+        ("missing", "svc_not_installed", 2),
+    ]
+    launcher = Launcher(tmp_path, services, _servers(stack))
+    try:
+        launcher.wait_for("waiting for: a (nats: connecting)")
+        assert "is up" not in launcher.output
+        (tmp_path / "svc_a.waiting").unlink()
+        launcher.wait_for("CRM dev stack is up")
+        launcher.proc.send_signal(signal.SIGINT)
+        assert launcher.finish() == 0, launcher.output
+    finally:
+        launcher.proc.kill()
+    out = launcher.output
+    assert "b: no migrations yet" in out
+    assert "skipping skeleton: package svc_skeleton has no __main__ yet" in out
+    assert "skipping missing: package svc_not_installed not installed" in out
+    assert f"http://127.0.0.1:{port_a}/metrics" in out
+    assert "Ctrl-C stops everything" in out
+    assert (tmp_path / "svc_a.migrated").read_text() == stack.database_url
+    assert (tmp_path / "svc_a.stopped").read_text() == str(port_a)
+    assert (tmp_path / "svc_b.stopped").read_text() == str(port_b)
+
+
+def test_launcher_restarts_a_service_that_exits(tmp_path: Path, stack: DevStack) -> None:
+    _make_service(tmp_path, "svc_ok")
+    _make_service(tmp_path, "svc_crash", exit_code=7)
+    services = [("ok", "svc_ok", free_port()), ("crash", "svc_crash", free_port())]
+    launcher = Launcher(tmp_path, services, _servers(stack))
+    try:
+        launcher.wait_for("exited with code 7; restarting it in 1 s")
+        launcher.wait_for("crash restarted")
+        launcher.wait_for("exited with code 7; restarting it in 2 s")  # the pause grows
+        launcher.proc.send_signal(signal.SIGINT)
+        assert launcher.finish() == 0, launcher.output
+    finally:
+        launcher.proc.kill()
+    assert (tmp_path / "svc_crash.starts").read_text().count("start") >= 2
+    assert (tmp_path / "svc_ok.starts").read_text().count("start") == 1
+    assert (tmp_path / "svc_ok.stopped").exists()
+    assert "Traceback" not in launcher.output
+
+
+def test_launcher_gives_up_on_a_bad_configuration(tmp_path: Path, stack: DevStack) -> None:
+    _make_service(tmp_path, "svc_ok")
+    _make_service(tmp_path, "svc_bad", exit_code=2)
+    services = [("ok", "svc_ok", free_port()), ("bad", "svc_bad", free_port())]
+    launcher = Launcher(tmp_path, services, _servers(stack))
+    assert launcher.finish() == 1, launcher.output
+    assert "bad exited with status 2 (bad configuration); not restarting" in launcher.output
+    assert (tmp_path / "svc_ok.stopped").exists()
+
+
+def test_launcher_fails_with_a_sentence_when_a_migration_fails(
+    tmp_path: Path, stack: DevStack
+) -> None:
+    _make_service(tmp_path, "svc_bad", migrate_rc=2)
+    launcher = Launcher(tmp_path, [("bad", "svc_bad", free_port())], _servers(stack))
+    assert launcher.finish() == 1, launcher.output
+    assert "migration of bad failed (exit 2): svc_bad: alembic says hello" in launcher.output
+    assert not (tmp_path / "svc_bad.starts").exists()
+
+
+@pytest.mark.parametrize("server", ["NATS", "PostgreSQL"])
+def test_launcher_says_when_a_configured_server_cannot_be_reached(
+    tmp_path: Path, stack: DevStack, server: str
+) -> None:
+    _make_service(tmp_path, "svc_a")
+    env = _servers(stack)
+    closed = free_port()
+    if server == "NATS":
+        env["CRM_NATS_URL"] = url = f"nats://crm:s3cret@127.0.0.1:{closed}"
+        shown, variable = f"nats://crm:***@127.0.0.1:{closed}", "CRM_NATS_URL"
+    else:
+        env["CRM_DATABASE_URL"] = url = f"postgresql://crm:s3cret@127.0.0.1:{closed}/crm"
+        shown, variable = f"postgresql://crm:***@127.0.0.1:{closed}/crm", "CRM_DATABASE_URL"
+    launcher = Launcher(tmp_path, [("a", "svc_a", free_port())], env)
+    assert launcher.finish() == 1, launcher.output
+    out = launcher.output
+    assert f"error: cannot reach {server} at {shown} ({variable}): connection refused" in out
+    assert "Traceback" not in out
+    assert "s3cret" not in out and url not in out
+    assert not (tmp_path / "svc_a.migrated").exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.slow
+def test_launcher_restarts_a_crashed_service_and_leaves_nothing_when_killed(
+    tmp_path: Path, infra: Infra
+) -> None:
+    """deal-service's consumer loop crashes at its first start: the process exits 1 with a
+    log line, the launcher starts it again, says «up» once it is ready, and a SIGKILL of the
+    launcher leaves no service process behind."""
+    env = {
+        "CRM_NATS_URL": infra.nats_url,
+        "CRM_DATABASE_URL": infra.database_url,
+        "CRM_TEST_CRASH_ONCE": str(tmp_path / "crashed"),
+        "PYTHONPATH": str(ROOT),
+    }
+    services = [("deal-service", "tests.crashing_deal_service", free_port())]
+    launcher = Launcher(tmp_path, services, env, cwd=ROOT)
+    try:
+        launcher.wait_for("CRM dev stack is up", timeout=90)
+        out = launcher.output
+        assert "consumer loop made to crash (test)" in out
+        assert "exiting with status 1" in out
+        assert "deal-service (pid" in out and "exited with code 1; restarting it in 1 s" in out
+        assert out.index("deal-service restarted") < out.index("CRM dev stack is up")
+        children = [p.pid for p in psutil.Process(launcher.proc.pid).children(recursive=True)]
+        assert children
+        launcher.proc.send_signal(signal.SIGKILL)
+        launcher.proc.wait(10)
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in children):
+            assert time.monotonic() < deadline, f"left behind: {children}"
+            time.sleep(0.1)
+    finally:
+        launcher.proc.kill()
+
+
+@pytest.mark.slow
+def test_a_killed_launcher_leaves_neither_services_nor_embedded_servers(tmp_path: Path) -> None:
+    """SIGKILL: the services get the parent-death signal, and the guard stops the embedded
+    NATS and PostgreSQL (the latter runs detached, started by pg_ctl)."""
+    _make_service(tmp_path, "svc_a")
+    env = {
+        "CRM_NATS_URL": "",  # empty: the launcher starts its own servers
+        "CRM_DATABASE_URL": "",
+        "CRM_DATA_DIR": str(tmp_path / "data"),
+        "CRM_RUN_NATS_PORT": str(free_port()),
+        "CRM_RUN_PG_PORT": str(free_port()),
+    }
+    launcher = Launcher(tmp_path, [("a", "svc_a", free_port())], env)
+    try:
+        launcher.wait_for("CRM dev stack is up", timeout=120)
+        postmaster = psutil.Process(
+            int((tmp_path / "data" / "run" / "pg" / "postmaster.pid").read_text().split()[0])
+        )
+        started = psutil.Process(launcher.proc.pid).children(recursive=True)
+        everything = [*started, postmaster, *postmaster.children(recursive=True)]
+        names = {p.name() for p in everything}
+        assert {"nats-server", "postgres"} <= names, names
+        launcher.proc.send_signal(signal.SIGKILL)
+        launcher.proc.wait(10)
+        _, alive = psutil.wait_procs(everything, timeout=30)
+        assert not alive, f"left behind: {alive}"
+    finally:
+        launcher.proc.kill()

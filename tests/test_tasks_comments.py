@@ -1,0 +1,105 @@
+"""crm.cmd.task.comment: comments on tasks, the crm.task.commented event, and the round trip
+between a manager and the РОП on an overdue task (the РОП asks «по какой причине»)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.services import running
+from tests.support import Client, eventually
+from tests.tasks_support import deal_snapshot, drained, hours_ago, publish, stage_changed, tasks
+
+
+async def _overdue_task(client: Client) -> dict[str, Any]:
+    """A NEW_LEAD task (deadline 1 h) of a deal that entered the stage two hours ago."""
+    deal = deal_snapshot(str(uuid.uuid4()), 1, "NEW_LEAD", hours_ago(2))
+    await publish(client, *stage_changed(deal, None))
+    found: list[dict[str, Any]] = await eventually(lambda: tasks(client, deal_id=deal["id"]))
+    return found[0]
+
+
+async def test_comment_scope_payload_and_event(clean: Any, client: Client) -> None:
+    commented = await client.record("crm.task.commented")
+    async with running(clean, "task-service"):
+        task = await _overdue_task(client)  # responsible mgr-1, creator rop-1
+        assert task["comments"] == []
+
+        reply = await client.cmd("task.comment", actor_id="mgr-2", task_id=task["id"], text="?")
+        assert reply["error"]["code"] == "forbidden", reply
+        reply = await client.cmd("task.comment", actor_id="ghost", task_id=task["id"], text="?")
+        assert reply["error"]["code"] == "not_found", reply
+        reply = await client.cmd("task.comment", actor_id="mgr-1", task_id="nope", text="?")
+        assert reply["error"]["code"] == "not_found", reply
+        reply = await client.cmd("task.comment", actor_id="mgr-1", task_id=task["id"], text="  ")
+        assert reply["error"]["code"] == "invalid", reply
+
+        reply = await client.cmd(
+            "task.comment", actor_id="rop-1", task_id=task["id"], text="Почему просрочена?"
+        )
+        assert reply["ok"], reply
+        reply = await client.cmd(
+            "task.comment", actor_id="mgr-1", task_id=task["id"], text=" Клиент не отвечал "
+        )
+        assert reply["ok"], reply
+        comments = reply["task"]["comments"]
+        assert [(c["author_id"], c["text"]) for c in comments] == [
+            ("rop-1", "Почему просрочена?"),
+            ("mgr-1", "Клиент не отвечал"),
+        ]
+        assert comments[0]["at"] <= comments[1]["at"]
+        # The task list shows them too, and each comment was an event.
+        [listed] = await tasks(client, deal_id=task["deal_id"])
+        assert listed["comments"] == comments
+        events = await eventually(
+            lambda: (
+                len(commented.data("crm.task.commented")) == 2
+                and commented.data("crm.task.commented")
+            )
+        )
+        assert [e["comment"]["text"] for e in events] == ["Почему просрочена?", "Клиент не отвечал"]
+        assert events[1]["task"]["comments"] == comments
+
+        # The overdue-by-manager query lists the overdue task with its last comment.
+        reply = await client.request("crm.query.task.overdue_by_responsible", {})
+        [row] = [r for r in reply["items"] if r["responsible_id"] == "mgr-1"]
+        [listed_overdue] = [t for t in row["tasks"] if t["id"] == task["id"]]
+        assert listed_overdue["last_comment"]["text"] == "Клиент не отвечал"
+        assert listed_overdue["last_comment"]["author_id"] == "mgr-1"
+
+
+async def test_comment_round_trip_between_manager_and_rop(clean: Any, client: Client) -> None:
+    to_rop = await client.record("crm.notify.rop-1")
+    to_manager = await client.record("crm.notify.mgr-1")
+    async with running(clean, "task-service", "notifier"):
+        task = await _overdue_task(client)
+        # The РОП hears of the lapse first (rule 3) ...
+        await eventually(
+            lambda: any(n["kind"] == "task_overdue" for n in to_rop.data("crm.notify.rop-1"))
+        )
+        # ... asks why; the manager reads the question ...
+        reply = await client.cmd(
+            "task.comment", actor_id="rop-1", task_id=task["id"], text="По какой причине?"
+        )
+        assert reply["ok"], reply
+        asked = await eventually(
+            lambda: [
+                n for n in to_manager.data("crm.notify.mgr-1") if n["kind"] == "task_commented"
+            ]
+        )
+        assert "По какой причине?" in asked[0]["text"] and asked[0]["task"]["id"] == task["id"]
+        assert "Анна Петрова" in asked[0]["text"]
+        # ... and answers; the РОП reads the answer.
+        reply = await client.cmd(
+            "task.comment", actor_id="mgr-1", task_id=task["id"], text="Клиент в отпуске"
+        )
+        assert reply["ok"], reply
+        answered = await eventually(
+            lambda: [n for n in to_rop.data("crm.notify.rop-1") if n["kind"] == "task_commented"]
+        )
+        assert "Клиент в отпуске" in answered[0]["text"]
+        assert answered[0]["task"]["comments"][-1]["text"] == "Клиент в отпуске"
+        await eventually(lambda: drained(client))
+        # Each side heard once: nobody is told of their own comment.
+        mine = [n for n in to_manager.data("crm.notify.mgr-1") if n["kind"] == "task_commented"]
+        assert len(mine) == 1
