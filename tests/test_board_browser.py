@@ -5,7 +5,6 @@ Each test acts as a person does (by role and visible text) and checks what they 
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -29,6 +28,7 @@ from tests.board_support import (
 )
 from tests.conftest import reset
 from tests.gateway_support import PASSWORD, Door, door, gateway_settings
+from tests.support import eventually
 
 expect = pytest.importorskip(
     "playwright.async_api",
@@ -201,18 +201,22 @@ async def test_my_tasks_complete_and_comment(stand: Door, browser: Any) -> None:
     deal = await new_deal(stand, "mgr-1", title=name)
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
     async with stand.as_user("mgr-1") as http:
-        start = time.monotonic()
-        while time.monotonic() - start < 10:
-            tasks = (await http.get("/api/tasks", params={"deal_id": deal["id"]})).json()
-            if tasks["items"]:
-                break
+
+        async def opened() -> Any:
+            reply = await http.get("/api/tasks", params={"deal_id": deal["id"]})
+            return reply.json()["items"]
+
+        await eventually(opened)
     await ivan.get_by_role("link", name="Мои задачи").click()
     await ivan.get_by_role("heading", name="Мои задачи").wait_for()
-    row = ivan.get_by_role("listitem").filter(has=ivan.get_by_role("link", name=name))
-    await row.first.wait_for()
+    row = ivan.get_by_role("listitem").filter(has=ivan.get_by_role("link", name=name)).first
+    await row.wait_for()
+    await row.get_by_label("Комментарий к задаче").fill("Клиент просит перезвонить завтра")
+    await row.get_by_role("button", name="Комментировать").click()
+    await row.get_by_text("Клиент просит перезвонить завтра").wait_for()
     await shot(ivan, "tasks")
-    await row.first.get_by_role("button", name="Выполнить").click()
-    await ivan.get_by_text("выполнена").first.wait_for()
+    await row.get_by_role("button", name="Выполнить").click()
+    await row.get_by_text("выполнена").wait_for()
     await ivan.context.close()
 
 

@@ -67,6 +67,15 @@ def when(value: str | datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%d.%m %H:%M") if moment else "—"
 
 
+def deal_label(deal: dict[str, Any] | None) -> str:
+    """«Кирпич · Пётр Сидоров»: how a task names its deal."""
+    if not deal:
+        return "Сделка"
+    contact = (deal.get("contact") or {}).get("name")
+    title = deal.get("title") or "Сделка"
+    return f"{title} · {contact}" if contact else title
+
+
 def when_day(value: str | datetime | None) -> str:
     """«30.11.2026»."""
     moment = _moment(value)
@@ -103,7 +112,13 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.filters.update(
-            money=money, sums=sums, when=when, when_day=when_day, overdue=overdue, duration=duration
+            money=money,
+            sums=sums,
+            when=when,
+            when_day=when_day,
+            deal_label=deal_label,
+            overdue=overdue,
+            duration=duration,
         )
         self.env.globals.update(
             users=users,

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
+from gateway.entrypoints.web.render import deal_label
 from gateway.handlers.api import ask
 from gateway.handlers.errors import Refusal
 
@@ -42,11 +43,22 @@ async def my_tasks(request: Request, principal: Principal = me) -> Response:
     return pages(request).render(request, "tasks.html", principal, tasks=tasks, deals=deals)
 
 
+async def _task_row(request: Request, principal: Principal, task: dict[str, Any]) -> Response:
+    """A task's row again; on My tasks (`with_deal`) with the deal it belongs to."""
+    label = None
+    if (await request.form()).get("with_deal"):
+        deals = await titles(ctx_of(request), principal, {task["deal_id"]})
+        label = deal_label(deals.get(task["deal_id"]))
+    return pages(request).render(
+        request, "partials/task.html", principal, task=task, deal_link=label
+    )
+
+
 @router.post("/tasks/{task_id}/complete", response_class=HTMLResponse)
 async def complete(request: Request, task_id: str, principal: Principal = me) -> Response:
     """Mark a task done; the row shows it closed."""
     done = await ask(ctx_of(request), principal, "crm.cmd.task.complete", {"task_id": task_id})
-    return pages(request).render(request, "partials/task.html", principal, task=done["task"])
+    return await _task_row(request, principal, done["task"])
 
 
 @router.post("/tasks/{task_id}/comments", response_class=HTMLResponse)
@@ -57,7 +69,7 @@ async def comment(request: Request, task_id: str, principal: Principal = me) -> 
         raise Refusal(400, "invalid", "пустой комментарий")
     body = {"task_id": task_id, "text": text}
     done = await ask(ctx_of(request), principal, "crm.cmd.task.comment", body)
-    return pages(request).render(request, "partials/task.html", principal, task=done["task"])
+    return await _task_row(request, principal, done["task"])
 
 
 async def inbox_of(request: Request, principal: Principal) -> dict[str, Any]:
