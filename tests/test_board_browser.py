@@ -16,6 +16,7 @@ import pytest
 from crm_shared.config import load_config
 from crm_shared.devstack import free_port
 from gateway.bootstrap import Gateway
+from gateway.entrypoints.web.render import sums as printed_sums
 from tests.board_support import (
     TABLET,
     card,
@@ -223,6 +224,7 @@ async def test_my_tasks_complete_and_comment(stand: Door, browser: Any) -> None:
 async def test_the_rop_view_report_totals_equal_the_analytics_query(
     stand: Door, browser: Any
 ) -> None:
+    await new_deal(stand, "mgr-2", title=title(), amount="7000")
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
     await anna.get_by_role("link", name="РОП").click()
     await anna.get_by_role("heading", name="Воронка сделок, созданных за период").wait_for()
@@ -230,14 +232,19 @@ async def test_the_rop_view_report_totals_equal_the_analytics_query(
     end = await anna.get_by_label("По", exact=True).input_value()
     funnel = anna.get_by_role("region", name="Воронка сделок, созданных за период")
     shown = await funnel.get_by_role("definition").all_inner_texts()
+    period = anna.get_by_role("region", name="Что произошло за период")
+    shown_period = await period.get_by_role("definition").all_inner_texts()
     async with stand.as_user("rop-1") as http:
-        day_after = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
-        report = (
-            await http.get("/api/reports/funnel", params={"from": start, "to": day_after})
-        ).json()["report"]
+        span = {"from": start, "to": (date.fromisoformat(end) + timedelta(days=1)).isoformat()}
+        report = (await http.get("/api/reports/funnel", params=span)).json()["report"]
+        happened = (await http.get("/api/reports/period", params=span)).json()["report"]
     assert shown[0] == str(report["created"]) and report["created"] > 0
     assert shown[1] == str(report["won"]["count"])
-    await anna.wait_for_function("document.querySelectorAll('canvas').length >= 3")
+    assert shown[2] == printed_sums(report["won"]["sum"])
+    assert shown_period[0] == str(happened["created"])
+    assert shown_period[1] == str(happened["won"]["count"])
+    assert shown_period[3] == str(happened["lost"])
+    await anna.wait_for_function("document.querySelectorAll('canvas').length >= 4")
     await shot(anna, "rop", full=True)
     await anna.context.close()
 

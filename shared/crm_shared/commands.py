@@ -274,6 +274,7 @@ class PeriodQuery(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.query.analytics.period"
+    actor_id: str | None = Field(None, description="whose scope the answer is in")
     from_: Moment = Field(alias="from")
     to: Moment
     responsible_id: Id | None = None

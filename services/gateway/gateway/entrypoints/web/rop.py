@@ -48,7 +48,7 @@ async def _period_view(
             )
         )
     except Refusal as refusal:
-        if refusal.status in (503, 400):
+        if refusal.status == 503:  # no deal-service with the period view answers
             return None
         raise
     whole, *weeks = [r["report"] for r in replies]
