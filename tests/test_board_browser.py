@@ -11,9 +11,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 
 from crm_shared.config import load_config
+from crm_shared.db import asyncpg_dsn
 from crm_shared.devstack import free_port
 from gateway.bootstrap import Gateway
 from gateway.entrypoints.web.render import sums as printed_sums
@@ -221,13 +223,38 @@ async def test_my_tasks_complete_and_comment(stand: Door, browser: Any) -> None:
     await ivan.context.close()
 
 
-async def test_the_rop_view_report_totals_equal_the_analytics_query(
-    stand: Door, browser: Any
+async def test_the_rop_view_lapsed_tasks_and_report_totals_equal_the_analytics_queries(
+    stand: Door, browser: Any, infra: Any
 ) -> None:
     await new_deal(stand, "mgr-2", title=title(), amount="7000")
+    late = await new_deal(stand, "mgr-1", title=title())
+    async with stand.as_user("mgr-1") as http:
+
+        async def its_task() -> Any:
+            reply = await http.get("/api/tasks", params={"deal_id": late["id"]})
+            return reply.json()["items"]
+
+        task = (await eventually(its_task))[0]
+        said = await http.post(
+            f"/api/tasks/{task['id']}/comments", json={"text": "Клиент в отпуске до понедельника"}
+        )
+        assert said.status_code == 200, said.text
+    # The task lapses: its deadline is put in the past (rather than waiting an hour).
+    conn = await asyncpg.connect(asyncpg_dsn(infra.database_url))
+    try:
+        await conn.execute(
+            "UPDATE task.tasks SET deadline = now() - interval '2 hours' WHERE id = $1",
+            task["id"],
+        )
+    finally:
+        await conn.close()
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
     await anna.get_by_role("link", name="РОП").click()
     await anna.get_by_role("heading", name="Воронка сделок, созданных за период").wait_for()
+    lapsed = anna.get_by_role("region", name="Просроченные задачи")
+    await lapsed.get_by_role("heading", name=IVAN).wait_for()
+    row = lapsed.get_by_role("row").filter(has_text=late["title"])
+    assert "Клиент в отпуске до понедельника" in await row.inner_text()
     start = await anna.get_by_label("С", exact=True).input_value()
     end = await anna.get_by_label("По", exact=True).input_value()
     funnel = anna.get_by_role("region", name="Воронка сделок, созданных за период")
