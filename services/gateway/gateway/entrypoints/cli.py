@@ -77,6 +77,9 @@ async def _run(args: Any, settings: Settings) -> int:
             print(f"token      {made.token}")
             if made.webhook_secret:
                 print(f"secret     {made.webhook_secret}")
+                print(f"intake     POST /intake/{args.name}  (signed with the secret)")
+            elif "leads:write" in args.scopes:
+                print(f"intake     POST /intake/{args.name}?token=<token>  (or /api/leads)")
             print("(shown once: keep it now)")
             return 0
         if args.command == "list":
