@@ -91,4 +91,8 @@ async def drag(page: Any, source: Any, target: Any) -> None:
     await page.mouse.down()
     await page.mouse.move(a["x"] + a["width"] / 2 + 8, a["y"] + 20, steps=4)
     await page.mouse.move(b["x"] + b["width"] / 2, b["y"] + min(40, b["height"] / 2), steps=12)
+    # The card left its column on the way: look again where the target is now, as an eye does.
+    b = await target.bounding_box()
+    assert b, "the target left the screen"
+    await page.mouse.move(b["x"] + b["width"] / 2, b["y"] + min(40, b["height"] / 2), steps=3)
     await page.mouse.up()

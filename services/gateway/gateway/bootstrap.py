@@ -64,6 +64,44 @@ class _Server(uvicorn.Server):
         yield
 
 
+class _Life:
+    """What `crm_shared.serving` asks of a service (the others hand it their `Runtime`): the
+    shared settings (stop timeout, parent pid), and `failed()`, which returns once one of the
+    gateway's background loops (the HTTP server, the pruning) has ended."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.settings = gateway.settings.common
+
+    async def failed(self) -> str:
+        """Wait until a background loop ends; say which."""
+        done, _ = await asyncio.wait(self.gateway.loops, return_when=asyncio.FIRST_COMPLETED)
+        return f"the gateway's {next(iter(done)).get_name()} loop ended"
+
+
+class _Health:
+    """/healthz for the gateway, in the shape `crm_shared.health.Health` answers it."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    @property
+    def ready(self) -> bool:
+        """Connected to the bus and serving HTTP."""
+        return self.gateway.healthy()
+
+    def report(self) -> dict[str, str]:
+        """Each part's state, as the other services report theirs."""
+        connected = self.gateway.nc.is_connected
+        return {
+            "service": "ready" if self.ready else "failing",
+            "nats": "connected" if connected else "connecting",
+            "http": "serving"
+            if self.gateway.loops and not self.gateway.loops[0].done()
+            else "down",
+        }
+
+
 class Gateway:
     """One running gateway: start() and stop()."""
 
@@ -78,6 +116,7 @@ class Gateway:
         self._server: _Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._metrics_server: MetricsServer | None = None
+        self.runtime = _Life(self)
 
     async def start(self) -> None:
         """Connect, follow the events, serve HTTP and metrics."""
@@ -122,7 +161,10 @@ class Gateway:
             await asyncio.sleep(0.02)
         self._tasks.append(asyncio.create_task(self._prune(), name="prune"))
         self._metrics_server = MetricsServer(
-            self.metrics.registry, s.common.metrics_port, self.healthy, host=s.common.metrics_host
+            self.metrics.registry,
+            s.common.metrics_port,
+            _Health(self),
+            host=s.common.metrics_host,
         )
         await self._metrics_server.start()
         log.info("gateway ready on http://%s:%d", s.http_host, self.http_port)
@@ -138,6 +180,11 @@ class Gateway:
         """The port /metrics is served on."""
         assert self._metrics_server is not None
         return self._metrics_server.port
+
+    @property
+    def loops(self) -> list[asyncio.Task[None]]:
+        """The background loops (the HTTP server first)."""
+        return self._tasks
 
     def healthy(self) -> bool:
         """Connected to the bus and serving HTTP."""

@@ -18,6 +18,7 @@
   const csrf = () => document.body.dataset.csrf || "";
   const manager = () => (document.getElementById("board") || {}).dataset?.manager || "";
   let lastFrom = null; // where a dragged card came from, to snap it back
+  let dragging = false; // live updates wait while a card is in the hand
 
   // ---- dialogs: whatever lands in #dialog-slot opens as a modal
   function openDialogs(root) {
@@ -40,6 +41,7 @@
     const card = tpl.content.firstElementChild;
     if (!card || !card.id) return;
     const old = document.getElementById(card.id);
+    const hadFocus = old && old.contains(document.activeElement); // a keyboard user's card
     const only = manager(); // the РОП's filter by manager: another's deal leaves this board
     const column = only && card.dataset.responsible !== only
       ? null
@@ -50,7 +52,10 @@
       if (old) old.remove();
       if (column) column.prepend(card);
     }
-    if (card.isConnected) htmx.process(card);
+    if (card.isConnected) {
+      htmx.process(card);
+      if (hadFocus) card.querySelector(".title")?.focus();
+    }
     refreshHeads();
   }
 
@@ -130,8 +135,9 @@
         draggable: ".card",
         animation: 120,
         forceFallback: true, // mouse and touch events: the same on a laptop and a tablet
-        onStart: (evt) => { lastFrom = { list: evt.from, index: evt.oldIndex }; },
+        onStart: (evt) => { dragging = true; lastFrom = { list: evt.from, index: evt.oldIndex }; },
         onEnd: (evt) => {
+          dragging = false;
           if (evt.to === evt.from) return;
           moveCard(evt.item, evt.to.dataset.stage);
         },
@@ -170,6 +176,7 @@
   }
   async function flush() {
     flushTimer = null;
+    if (dragging) { flushTimer = setTimeout(flush, 150); return; }
     const ids = [...pending];
     pending.clear();
     if (ids.length > 15) { refreshBoard(); return; }
