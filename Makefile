@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCKS) | cksum | cut -d
 COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 	--no-emit-find-links --no-emit-trusted-host --annotation-style=line --allow-unsafe pyproject.toml
 
-.PHONY: install lock audit run test lint unit asyncapi openapi bench faults clean
+.PHONY: install lock audit run test lint unit asyncapi openapi bench faults vendor clean
 
 # Exactly the versions of the lock (with their hashes), then the project itself without
 # dependencies; `pip check` proves the lock satisfies what pyproject.toml asks.
@@ -57,6 +57,9 @@ asyncapi: install  ## regenerate docs/asyncapi.yaml from the services' routers
 
 openapi: install  ## regenerate docs/openapi.json (the gateway's HTTP API) from its routes
 	$(PY) -m gateway.entrypoints.http.openapi docs/openapi.json
+
+vendor: install  ## the board's front-end files from the npm registry, pinned, with a sha256 manifest
+	$(PY) -m gateway.entrypoints.web.vendor
 
 clean:
 	rm -rf .crm-data .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import ceilings, door, e2e, funnel, overdue, sse
+from bench import board, ceilings, door, e2e, funnel, overdue, sse
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import Report, machine_line
 from crm_shared.devstack import DevStack, EmbeddedNats, free_port
@@ -28,7 +28,8 @@ RESULTS = ROOT / "bench-results.json"
 TARGET_RATE, TARGET_RATE_SYNC = 1_500.0, 600.0
 TARGET_P99_MS, TARGET_OVERDUE_MS, TARGET_FUNNEL_MS, TARGET_RSS_MB = 30.0, 1_000.0, 1_000.0, 200.0
 TARGET_HTTP_RATE, TARGET_HTTP_P99_MS, TARGET_SSE_P99_MS = 1_000.0, 50.0, 250.0
-PHASES = ("main", "gateway", "sync")
+TARGET_BOARD_MS, TARGET_COLUMN_MS, TARGET_MOVE_MS = 300.0, 100.0, 150.0
+PHASES = ("main", "gateway", "board", "sync")
 
 
 async def start_services(names: list[str], env: dict[str, str], tag: str) -> dict[str, Service]:
@@ -175,6 +176,33 @@ async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack)
     report.add("Resident memory, gateway", rss, "MB", below=TARGET_RSS_MB)
 
 
+async def board_run(report: Report, args: argparse.Namespace, stack: DevStack) -> None:
+    """The board (issue 15) over `--board-deals` deals: pages and a drag in Chromium."""
+    db = await create_database(stack.database_url, "bench_board")
+    port = free_port()
+    env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
+    svc = await start_services([*PACKAGES, "gateway"], env, "-board")
+    timing = board.BoardTiming(args.board_deals)
+    try:
+        print(f"  generating {args.board_deals:,} deals with their tasks...", flush=True)
+        await board.generate(db, args.board_deals)
+        await asyncio.to_thread(board.set_password, {**os.environ, **env}, "rop-1")
+        url = f"http://127.0.0.1:{port}"
+        await board.pages(url, timing, rounds=60)
+        await board.moves(url, timing, count=20)  # a column's first page holds 25
+    finally:
+        for s in svc.values():
+            s.stop()
+    report.details["board"] = timing.__dict__
+    deals = f"{args.board_deals:,} deals"
+    report.add(f"Board first page, РОП, {deals}, p95", timing.p95("first_page_ms"), "ms",
+               below=TARGET_BOARD_MS)  # fmt: skip
+    report.add(f"Board column's next page (25 cards), {deals}, p95",
+               timing.p95("next_page_ms"), "ms", below=TARGET_COLUMN_MS)  # fmt: skip
+    report.add("Board drag-to-move round trip in Chromium, p95", timing.p95("move_ms"), "ms",
+               below=TARGET_MOVE_MS, note=timing.browser_note)  # fmt: skip
+
+
 async def sync_run(report: Report, args: argparse.Namespace, database_url: str) -> None:
     """A second NATS with `sync_interval: always`: its ceiling and the end-to-end figures."""
     with EmbeddedNats(DATA / "sync", sync_always=True) as nats_sync:
@@ -208,6 +236,8 @@ async def run(args: argparse.Namespace) -> Report:
             await main_run(report, args, stack)
         if "gateway" in args.phases:
             await gateway_run(report, args, stack)
+        if "board" in args.phases:
+            await board_run(report, args, stack)
         stack.nats.stop()  # one NATS at a time, so the two runs do not share the CPU
         if "sync" in args.phases:
             await sync_run(report, args, stack.database_url)
@@ -225,6 +255,7 @@ def main() -> int:
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--http-leads", type=int, default=20_000)
     parser.add_argument("--sse-clients", type=int, default=200)
+    parser.add_argument("--board-deals", type=int, default=100_000)
     parser.add_argument(
         "--phases", default=",".join(PHASES), type=lambda v: v.split(","),
         help=f"comma-separated, of {', '.join(PHASES)}",

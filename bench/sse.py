@@ -73,13 +73,15 @@ async def sse_fanout(
 
     async def deals_ready() -> bool:
         reply = await nc.request(
-            "crm.query.deal.list", json.dumps({"stage": "NEW_LEAD", "limit": 500}).encode()
+            "crm.query.deal.list",
+            json.dumps({"actor_id": "rop-1", "stage": "NEW_LEAD", "limit": 500}).encode(),
         )
         return len(json.loads(reply.data)["items"]) >= moves
 
     await poll(deals_ready, timeout=60)
     reply = await nc.request(
-        "crm.query.deal.list", json.dumps({"stage": "NEW_LEAD", "limit": moves}).encode()
+        "crm.query.deal.list",
+        json.dumps({"actor_id": "rop-1", "stage": "NEW_LEAD", "limit": moves}).encode(),
     )
     deal_ids = [d["id"] for d in json.loads(reply.data)["items"]]
     on_bus: dict[str, float] = {}

@@ -161,11 +161,31 @@ class ListDeals(Query):
     cursor: Cursor | None = None
 
 
+class DealHistory(Query):
+    """crm.query.deal.history: the stages a deal went through, newest first (a deal the
+    actor may see)."""
+
+    SUBJECT: ClassVar[str] = "crm.query.deal.history"
+    deal_id: Id
+    limit: int = Field(100, ge=1, le=500)
+
+
+class StageTotals(Query):
+    """crm.query.deal.stage_totals: per stage, how many deals and their sum by currency
+    (a board's column headers), in the actor's scope."""
+
+    SUBJECT: ClassVar[str] = "crm.query.deal.stage_totals"
+    responsible_id: Id | None = None
+
+
 class ListTasks(Query):
     """crm.query.task.list."""
 
     SUBJECT: ClassVar[str] = "crm.query.task.list"
     deal_id: Id | None = None
+    deal_ids: list[Id] | None = Field(
+        None, max_length=500, description="the tasks of any of these deals (a board's cards)"
+    )
     responsible_id: Id | None = None
     status: str | None = Field(None, pattern="^(open|closed)$")
     overdue: bool | None = None

@@ -263,3 +263,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(at), deal_id
     except Exception as exc:
         raise ValueError(f"bad cursor {cursor!r}") from exc
+
+
+async def stage_totals(
+    conn: asyncpg.Connection, responsible_id: str | None
+) -> list[tuple[str, str, int, Any]]:
+    """(stage, currency, count, sum of amounts) of every stage that has deals."""
+    rows = await conn.fetch(
+        f"""SELECT stage, currency, count(*) AS n, sum(amount) AS amount
+            FROM {SCHEMA}.deals WHERE ($1::text IS NULL OR responsible_id = $1)
+            GROUP BY stage, currency""",
+        responsible_id,
+    )
+    return [(r["stage"], r["currency"], int(r["n"]), r["amount"]) for r in rows]
+
+
+async def stage_history(conn: asyncpg.Connection, deal_id: str, limit: int) -> list[dict[str, Any]]:
+    """A deal's stage entries, newest first."""
+    rows = await conn.fetch(
+        f"""SELECT from_stage, to_stage, actor_id, at FROM {SCHEMA}.stage_history
+            WHERE deal_id = $1 ORDER BY at DESC, id DESC LIMIT $2""",
+        deal_id,
+        limit,
+    )
+    return [dict(r) for r in rows]

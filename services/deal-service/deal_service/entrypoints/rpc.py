@@ -8,12 +8,14 @@ from __future__ import annotations
 from crm_shared.contracts import events as e
 from crm_shared.contracts.commands import (
     CreateDeal,
+    DealHistory,
     FunnelQuery,
     GetDeal,
     ListDeals,
     LogContactAttempt,
     MoveDeal,
     PeriodQuery,
+    StageTotals,
     UpdateDeal,
 )
 from crm_shared.machinery.rpc import Endpoints
@@ -32,6 +34,8 @@ def endpoints() -> Endpoints[Context]:
     api.serve(LogContactAttempt, deals.log_contact_attempt, reply="deal")
     api.serve(GetDeal, queries.get_deal, reply="deal")
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
+    api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")
+    api.serve(DealHistory, queries.deal_history, reply="items")
     api.serve(FunnelQuery, analytics.funnel_report, reply="report")
     api.serve(PeriodQuery, analytics.period_report, reply="report")
     api.emit(e.DealCreated, "A deal was created.")

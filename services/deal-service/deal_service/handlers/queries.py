@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.commands import ErrorCode, GetDeal, ListDeals, Refused, ok
+from crm_shared.contracts.commands import (
+    DealHistory,
+    ErrorCode,
+    GetDeal,
+    ListDeals,
+    Refused,
+    StageTotals,
+    ok,
+)
 from deal_service.adapters import repository as repo
 from deal_service.domain.access import check_may_see, narrowed
 from deal_service.handlers.context import Context
@@ -40,3 +48,32 @@ async def list_deals(q: ListDeals, ctx: Context) -> dict[str, Any]:
     except ValueError as exc:
         raise Refused(ErrorCode.invalid, str(exc)) from None
     return ok(items=[d.to_dto().model_dump(mode="json") for d in deals], next_cursor=cursor)
+
+
+async def stage_totals(q: StageTotals, ctx: Context) -> dict[str, Any]:
+    """Per stage in pipeline order: the count of deals and their sums by currency, of the
+    deals the actor may see (a manager with `access: own`: their own)."""
+    responsible_id = narrowed(ctx.config, q.actor_id, q.responsible_id)
+    async with ctx.uow() as uow:
+        rows = await repo.stage_totals(uow.conn, responsible_id)
+    items: dict[str, dict[str, Any]] = {
+        code: {"stage": code, "count": 0, "sums": {}} for code in ctx.config.stage_codes
+    }
+    for stage, currency, count, amount in rows:
+        item = items.setdefault(stage, {"stage": stage, "count": 0, "sums": {}})
+        item["count"] += count
+        if amount is not None:
+            item["sums"][currency] = str(amount)
+    return ok(items=list(items.values()))
+
+
+async def deal_history(q: DealHistory, ctx: Context) -> dict[str, Any]:
+    """The stages a deal went through (who moved it, when), newest first."""
+    async with ctx.uow() as uow:
+        deal = await repo.get_deal(uow.conn, q.deal_id)
+        if deal is None:
+            raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found")
+        check_may_see(ctx.config, deal, q.actor_id)
+        rows = await repo.stage_history(uow.conn, q.deal_id, q.limit)
+    items = [{**r, "at": r["at"].isoformat()} for r in rows]
+    return ok(deal_id=q.deal_id, items=items)

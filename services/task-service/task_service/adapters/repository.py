@@ -297,6 +297,7 @@ async def list_tasks(
     limit: int,
     cursor: str | None,
     id_prefix: str | None = None,
+    deal_ids: list[str] | None = None,
 ) -> tuple[list[Task], str | None]:
     """Newest first; the cursor is the insertion sequence of the last row, opaque to callers.
 
@@ -312,6 +313,7 @@ async def list_tasks(
                    OR coalesce(status = 'open' AND deadline < $5, false) = $4)
               AND ($6::bigint IS NULL OR seq < $6)
               AND ($8::text IS NULL OR id LIKE $8 || '%')
+              AND ($9::text[] IS NULL OR deal_id = ANY($9))
             ORDER BY seq DESC LIMIT $7""",
         deal_id,
         responsible_id,
@@ -321,6 +323,7 @@ async def list_tasks(
         after,
         limit + 1,
         id_prefix,
+        deal_ids,
     )
     tasks = [_task(r) for r in rows[:limit]]
     more = len(rows) > limit

@@ -40,6 +40,7 @@ async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
             tasks, cursor = await repo.list_tasks(
                 uow.conn,
                 deal_id=q.deal_id,
+                deal_ids=q.deal_ids,
                 responsible_id=responsible_id,
                 status=q.status,
                 overdue=q.overdue,

@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.entrypoints.http import deals, events, leads, people, tokens, work
 from gateway.entrypoints.http.schemas import LeadIn
+from gateway.entrypoints.web import routers as web
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 
@@ -42,6 +43,9 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     # Routes match in order: the lead intake, the hottest, first.
     for module in (leads, people, deals, work, events, tokens):
         app.include_router(module.router)
+    if ctx is not None:
+        web.mount(app, ctx.config)
+    app.add_exception_handler(web.SignInFirst, _sign_in_first)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(Refusal, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
@@ -91,8 +95,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+async def _refused(request: Request, exc: Refusal) -> Response:
+    if web.wants_page(request):
+        return web.refusal_page(request, exc)
     return JSONResponse(exc.body(), exc.status, headers=exc.headers)
+
+
+async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": "/signin"})
+    return RedirectResponse("/signin", 303)
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

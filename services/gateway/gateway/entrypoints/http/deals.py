@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,6 +19,7 @@ from gateway.entrypoints.http.schemas import (
     MoveIn,
 )
 from gateway.handlers.api import ask, move_deal
+from gateway.handlers.board import board as board_view
 
 router = APIRouter(prefix="/api/deals", tags=["deals"], responses=ERRORS)
 read = Depends(require(Scope.deals_read))
@@ -58,27 +58,11 @@ async def board(
     limit: int = Query(25, ge=1, le=500),
     principal: Principal = read,
 ) -> dict[str, Any]:
-    """The first `limit` deals of every stage in pipeline order (a column's next page is
-    `GET /api/deals?stage=…&cursor=…`)."""
-    ctx = context(request)
-    stages = ctx.config.stages
-    pages = await asyncio.gather(
-        *(
-            ask(
-                ctx,
-                principal,
-                "crm.query.deal.list",
-                {"stage": s.code, "responsible_id": responsible_id, "limit": limit},
-            )
-            for s in stages
-        )
-    )
-    return {
-        "stages": [
-            {"code": s.code, "name": s.name, "kind": s.kind, **page}
-            for s, page in zip(stages, pages, strict=True)
-        ]
-    }
+    """Every stage in pipeline order with its `count` and `sums` (by currency); the active
+    stages with their first `limit` deals (a column's next page is
+    `GET /api/deals?stage=…&cursor=…`), and `tasks`: each shown deal's open task by deal id.
+    A manager's board holds their own deals."""
+    return await board_view(context(request), principal, responsible_id, limit)
 
 
 @router.get("/{deal_id}", response_model=None, responses={200: {"model": DealOut}})

@@ -121,14 +121,17 @@ class StageColumn(BaseModel):
     code: str
     name: str
     kind: str
+    count: int = 0
+    sums: dict[str, str] = Field(default_factory=dict, description="currency → sum")
     items: list[Deal]
     next_cursor: str | None = None
 
 
 class BoardOut(BaseModel):
-    """The first page of every stage, in pipeline order."""
+    """The first page of every stage, in pipeline order, and the shown deals' open tasks."""
 
     stages: list[StageColumn]
+    tasks: dict[str, Task] = Field(default_factory=dict, description="deal id → open task")
 
 
 class TaskOut(BaseModel):

@@ -131,3 +131,22 @@ async def funnel(
     """The funnel report of the deals created in [from, to)."""
     body = {"from": from_, "to": to, "responsible_id": responsible_id}
     return await ask(context(request), principal, "crm.query.analytics.funnel", body)
+
+
+@router.get(
+    "/api/reports/period",
+    tags=["reports"],
+    response_model=None,
+    responses={200: {"model": Anything}},
+)
+async def period(
+    request: Request,
+    from_: str = Query(alias="from", description="RFC 3339 time or YYYY-MM-DD"),
+    to: str = Query(description="RFC 3339 time or YYYY-MM-DD, exclusive"),
+    responsible_id: str | None = None,
+    principal: Principal = Depends(require(Scope.reports_read)),
+) -> dict[str, Any]:
+    """What happened in [from, to): created, won and lost in the period, by manager and
+    source (the period view; the funnel report follows the deals created in it)."""
+    body = {"from": from_, "to": to, "responsible_id": responsible_id}
+    return await ask(context(request), principal, "crm.query.analytics.period", body)

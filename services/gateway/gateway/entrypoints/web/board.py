@@ -1,0 +1,155 @@
+"""The board: columns, more cards on demand, one card, the headers, and moving a card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gateway.domain.people import Principal
+from gateway.entrypoints.web.common import ctx_of, deal_fields, draft, pages, person
+from gateway.handlers import board as boards
+from gateway.handlers.api import ask, move_deal
+from gateway.handlers.errors import Refusal
+
+router = APIRouter(include_in_schema=False)
+PAGE = 25
+me = Depends(person)
+
+
+def _columns(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
+    stages = data["stages"]
+    return {
+        "columns": [s for s in stages if not ctx.config.is_final(s["code"])],
+        "drops": [s for s in stages if ctx.config.is_final(s["code"])],
+        "tasks": data["tasks"],
+    }
+
+
+@router.get("/board", response_class=HTMLResponse)
+async def board_page(
+    request: Request, manager: str | None = None, principal: Principal = me
+) -> Response:
+    """The whole board."""
+    ctx = ctx_of(request)
+    data = await boards.board(ctx, principal, manager, PAGE)
+    managers = [u for u in ctx.config.users if u.role == "manager"]
+    return pages(request).render(
+        request,
+        "board.html",
+        principal,
+        manager=manager or "",
+        managers=managers,
+        **_columns(ctx, data),
+    )
+
+
+@router.get("/board/columns", response_class=HTMLResponse)
+async def columns(
+    request: Request, manager: str | None = None, principal: Principal = me
+) -> Response:
+    """Every column anew (after a stale move, or when the live feed was lost)."""
+    ctx = ctx_of(request)
+    data = await boards.board(ctx, principal, manager, PAGE)
+    return pages(request).render(
+        request, "partials/columns.html", principal, manager=manager or "", **_columns(ctx, data)
+    )
+
+
+@router.get("/board/heads", response_class=HTMLResponse)
+async def heads(
+    request: Request, manager: str | None = None, principal: Principal = me
+) -> Response:
+    """The counts and sums of every column and drop zone, as out-of-band swaps."""
+    ctx = ctx_of(request)
+    owner = boards.scope_of(principal, manager)
+    totals = await ask(ctx, principal, "crm.query.deal.stage_totals", {"responsible_id": owner})
+    names = {s.code: s.name for s in ctx.config.stages}
+    items = [
+        {**t, "name": names.get(t["stage"], t["stage"]), "final": ctx.config.is_final(t["stage"])}
+        for t in totals["items"]
+    ]
+    return pages(request).render(request, "partials/heads.html", principal, totals=items)
+
+
+@router.get("/board/columns/{stage}/more", response_class=HTMLResponse)
+async def more(
+    request: Request,
+    stage: str,
+    cursor: str,
+    manager: str | None = None,
+    principal: Principal = me,
+) -> Response:
+    """A column's next page of cards, and the button for the one after."""
+    page = await boards.column_page(ctx_of(request), principal, stage, manager, cursor, PAGE)
+    return pages(request).render(
+        request,
+        "partials/cards_page.html",
+        principal,
+        stage={"code": stage, **page},
+        tasks=page["tasks"],
+        manager=manager or "",
+    )
+
+
+@router.get("/board/cards/{deal_id}", response_class=HTMLResponse)
+async def card(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """One card as it is now (live updates fetch it)."""
+    view = await boards.card_view(ctx_of(request), principal, deal_id)
+    return pages(request).render(request, "partials/card.html", principal, **view)
+
+
+@router.post("/board/deals/{deal_id}/move", response_class=HTMLResponse)
+async def move(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """Move a card (from a drag, the card's own menu, or the dialog of missing fields).
+
+    200: the card in its new place. 422: the dialog that asks for exactly what is missing,
+    prefilled. 409: the deal changed since the board showed it; the board reloads.
+    """
+    ctx = ctx_of(request)
+    form = await request.form()
+    to_stage = str(form.get("to_stage", ""))
+    version = str(form.get("expected_version", ""))
+    expected = int(version) if version.isdigit() else None
+    view = pages(request)
+    await boards.check_scope(ctx, principal, deal_id)
+    try:
+        fields = deal_fields(form, only_filled=True)
+        moved = await move_deal(
+            ctx,
+            principal,
+            deal_id,
+            to_stage,
+            expected_version=expected,
+            failure_comment=fields.pop("failure_comment", None),
+            fields=fields or None,
+        )
+    except Refusal as refusal:
+        if refusal.status == 409:
+            return view.render(
+                request,
+                "partials/stale_notice.html",
+                principal,
+                status=409,
+                headers={"HX-Retarget": "#dialog-slot", "HX-Reswap": "innerHTML"},
+            )
+        if refusal.status not in (400, 422):
+            raise
+        current = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+        stage = ctx.config.stage_or_none(to_stage)
+        return view.render(
+            request,
+            "partials/move_dialog.html",
+            principal,
+            status=422,
+            headers={"HX-Retarget": "#dialog-slot", "HX-Reswap": "innerHTML"},
+            deal=draft(current["deal"], form),
+            to_stage=to_stage,
+            to_name=stage.name if stage else to_stage,
+            error=refusal.body()["error"],
+            form=form,
+        )
+    deal = moved["deal"]
+    tasks = await boards.open_tasks(ctx, principal, [deal["id"]])
+    return view.render(request, "partials/card.html", principal, deal=deal, task=tasks.get(deal_id))

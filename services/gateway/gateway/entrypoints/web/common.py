@@ -1,0 +1,113 @@
+"""What every board route needs: who is looking, the templates, the form as deal fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from pydantic import ValidationError
+
+from crm_shared.contracts.commands import DealFields
+from gateway.domain.people import Principal
+from gateway.entrypoints.http.deps import caller, context
+from gateway.entrypoints.web.render import Pages
+from gateway.handlers.errors import Refusal
+
+DEAL_KEYS = (
+    "title",
+    "amount",
+    "currency",
+    "company",
+    "responsible_id",
+    "subject",
+    "requirements",
+    "delivery_method",
+    "failure_comment",
+)
+CONTACT_KEYS = ("name", "phone", "email", "pays_by", "segment")
+
+
+class SignInFirst(Exception):
+    """A page was asked for without a session: the answer is the sign-in page."""
+
+
+def pages(request: Request) -> Pages:
+    """The board's templates (built once with the app)."""
+    built: Pages = request.app.state.pages
+    return built
+
+
+async def person(request: Request) -> Principal:
+    """The signed-in person (a page without a session sends them to sign in)."""
+    try:
+        principal = await caller(request)
+    except Refusal as refusal:
+        if refusal.status == 401:
+            raise SignInFirst from None
+        raise
+    if principal.kind != "user":
+        raise Refusal(403, "forbidden", "the board is for people, not tokens")
+    return principal
+
+
+def ctx_of(request: Request) -> Any:
+    """The gateway's context."""
+    return context(request)
+
+
+def _value(raw: Any) -> str | None:
+    text = str(raw).strip() if raw is not None else ""
+    return text or None
+
+
+def _amount(raw: str | None) -> str | None:
+    return raw.replace(" ", "").replace("\u00a0", "").replace(",", ".") if raw else raw
+
+
+def deal_fields(form: Any, *, only_filled: bool) -> dict[str, Any]:
+    """Deal fields from a form (`contact.name` → contact {name}), checked like the API's
+    body. `only_filled`: leave out empty inputs (the move dialog); otherwise an input
+    whose `was.` twin differs is sent, an emptied one as null (the deal card)."""
+    fields: dict[str, Any] = {}
+    contact: dict[str, Any] = {}
+    for key, target, name in [(k, fields, k) for k in DEAL_KEYS] + [
+        (f"contact.{k}", contact, k) for k in CONTACT_KEYS
+    ]:
+        if key not in form:
+            continue
+        value = _value(form.get(key))
+        if key == "amount":
+            value = _amount(value)
+        if only_filled:
+            if value is not None:
+                target[name] = value
+        elif value != _value(form.get(f"was.{key}")):
+            target[name] = value
+    if contact:
+        fields["contact"] = contact
+    try:
+        return DealFields.model_validate(fields).model_dump(mode="json", exclude_unset=True)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise Refusal(400, "invalid", problems) from None
+
+
+def draft(deal: dict[str, Any], form: Any) -> dict[str, Any]:
+    """The deal as the person typed it in a form, for a dialog shown again."""
+    out = dict(deal)
+    contact = dict(deal.get("contact") or {})
+    for key in DEAL_KEYS:
+        if key in form:
+            out[key] = str(form.get(key))
+    for key in CONTACT_KEYS:
+        if f"contact.{key}" in form:
+            contact[key] = str(form.get(f"contact.{key}"))
+    out["contact"] = contact
+    return out
+
+
+def htmx(request: Request) -> bool:
+    """Whether htmx asked (so the answer is a fragment, not a page)."""
+    return request.headers.get("hx-request") == "true"

@@ -1,0 +1,99 @@
+"""The deal card: its fields, contact, tasks; edit, log a contact attempt, create by hand."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gateway.domain.people import Principal
+from gateway.entrypoints.web.common import ctx_of, deal_fields, pages, person
+from gateway.handlers import board as boards
+from gateway.handlers.api import ask
+from gateway.handlers.errors import Refusal
+
+router = APIRouter(include_in_schema=False)
+me = Depends(person)
+
+
+async def _card(
+    request: Request, principal: Principal, deal_id: str, status: int = 200, **extra: object
+) -> Response:
+    ctx = ctx_of(request)
+    view = await boards.deal_view(ctx, principal, deal_id)
+    stages = [s for s in ctx.config.stages if s.code != view["deal"]["stage"]]
+    managers = [u for u in ctx.config.users if u.role == "manager"]
+    template = "partials/deal_card.html" if request.headers.get("hx-request") else "deal.html"
+    return pages(request).render(
+        request,
+        template,
+        principal,
+        status=status,
+        deal=view["deal"],
+        tasks=view["tasks"],
+        history=view["history"],
+        stages=stages,
+        managers=managers,
+        stage_name={s.code: s.name for s in ctx.config.stages},
+        **extra,
+    )
+
+
+@router.get("/deals/new", response_class=HTMLResponse)
+async def new_deal(request: Request, principal: Principal = me) -> Response:
+    """The dialog for a deal made by hand."""
+    return pages(request).render(request, "partials/new_deal_dialog.html", principal, error=None)
+
+
+@router.post("/deals", response_class=HTMLResponse)
+async def create(request: Request, principal: Principal = me) -> Response:
+    """Create a deal in the entry stage and open its card."""
+    form = await request.form()
+    try:
+        payload = deal_fields(form, only_filled=True)
+        payload.pop("failure_comment", None)
+        created = await ask(ctx_of(request), principal, "crm.cmd.deal.create", payload)
+    except Refusal as refusal:
+        return pages(request).render(
+            request,
+            "partials/new_deal_dialog.html",
+            principal,
+            status=422,
+            error=refusal.body()["error"],
+            form=form,
+        )
+    return Response(status_code=201, headers={"HX-Redirect": f"/deals/{created['deal']['id']}"})
+
+
+@router.get("/deals/{deal_id}", response_class=HTMLResponse)
+async def deal_page(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """The deal card as a page."""
+    return await _card(request, principal, deal_id)
+
+
+@router.post("/deals/{deal_id}", response_class=HTMLResponse)
+async def update(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """Save the changed fields; a refusal is shown above the form."""
+    form = await request.form()
+    await boards.check_scope(ctx_of(request), principal, deal_id)
+    try:
+        fields = deal_fields(form, only_filled=False)
+        if fields:
+            body = {"deal_id": deal_id, "fields": fields}
+            await ask(ctx_of(request), principal, "crm.cmd.deal.update", body)
+    except Refusal as refusal:
+        return await _card(request, principal, deal_id, 422, error=refusal.body()["error"])
+    return await _card(request, principal, deal_id, saved=bool(fields))
+
+
+@router.post("/deals/{deal_id}/contact-attempts", response_class=HTMLResponse)
+async def contact_attempt(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """Log a failed attempt to reach the client, with a note."""
+    form = await request.form()
+    note = str(form.get("note", "")).strip() or None
+    await boards.check_scope(ctx_of(request), principal, deal_id)
+    try:
+        body = {"deal_id": deal_id, "note": note}
+        await ask(ctx_of(request), principal, "crm.cmd.deal.contact_attempt", body)
+    except Refusal as refusal:
+        return await _card(request, principal, deal_id, 422, error=refusal.body()["error"])
+    return await _card(request, principal, deal_id)

@@ -1,0 +1,74 @@
+"""Signing in and out from a browser, and the way in (/ → the board)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gateway.domain.people import Principal
+from gateway.entrypoints.http.deps import COOKIE, behind_tls, client_address
+from gateway.entrypoints.web.common import ctx_of, pages, person
+from gateway.handlers import auth
+from gateway.handlers.errors import Refusal
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def home() -> Response:
+    """The board is the home page."""
+    return RedirectResponse("/board", 303)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def signin_page(request: Request) -> Response:
+    """The sign-in form."""
+    users = ctx_of(request).config.users
+    return pages(request).render(request, "signin.html", users=users, error=None, chosen="")
+
+
+@router.post("/signin", response_class=HTMLResponse)
+async def signin(request: Request) -> Response:
+    """Check the password (the same use case as POST /api/session) and go to the board."""
+    ctx = ctx_of(request)
+    form = await request.form()
+    user_id, password = str(form.get("user_id", "")), str(form.get("password", ""))
+    try:
+        opened = await auth.sign_in(ctx, user_id, password, client_address(request))
+    except Refusal as refusal:
+        message = (
+            "Неверный пользователь или пароль"
+            if refusal.status == 401
+            else f"Слишком много попыток, подождите {refusal.extra.get('retry_after', 60)} с"
+        )
+        return pages(request).render(
+            request,
+            "signin.html",
+            status=refusal.status,
+            headers=refusal.headers,
+            users=ctx.config.users,
+            error=message,
+            chosen=user_id,
+        )
+    out = RedirectResponse("/board", 303)
+    out.set_cookie(
+        COOKIE,
+        opened.cookie,
+        max_age=int(ctx.settings.session_seconds),
+        httponly=True,
+        samesite="lax",
+        secure=behind_tls(request),
+        path="/",
+    )
+    return out
+
+
+@router.post("/signout")
+async def signout(request: Request, principal: Principal = Depends(person)) -> Response:
+    """End the session and show the sign-in page."""
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        await auth.sign_out(ctx_of(request), cookie)
+    out = Response(status_code=204, headers={"HX-Redirect": "/signin"})
+    out.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    return out

@@ -1,0 +1,128 @@
+"""The РОП's view: lapsed tasks by manager, requests awaiting agreement, both analytics views."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gateway.domain.people import Principal
+from gateway.entrypoints.web.common import ctx_of, pages, person
+from gateway.entrypoints.web.work import inbox_of, overdue_first, titles
+from gateway.handlers import board as boards
+from gateway.handlers.api import ask, move_deal
+from gateway.handlers.errors import Refusal
+
+router = APIRouter(include_in_schema=False)
+me = Depends(person)
+
+
+def _period(start: str | None, end: str | None) -> tuple[str, str]:
+    today = datetime.now(UTC).date()
+    first = date.fromisoformat(start) if start else today - timedelta(days=29)
+    last = date.fromisoformat(end) if end else today
+    return first.isoformat(), last.isoformat()
+
+
+async def _period_view(
+    ctx: Any, principal: Principal, first: date, until: date, owner: str | None
+) -> dict[str, Any] | None:
+    """The period view of the analytics (what happened in the period), and the won sums
+    week by week for the chart; None while deal-service has no period view."""
+    edges = [first + timedelta(days=d) for d in range(0, (until - first).days, 7)] + [until]
+    spans = [(edges[0], edges[-1]), *pairwise(edges)]
+    try:
+        replies = await asyncio.gather(
+            *(
+                ask(
+                    ctx,
+                    principal,
+                    "crm.query.analytics.period",
+                    {"from": a.isoformat(), "to": b.isoformat(), "responsible_id": owner},
+                )
+                for a, b in spans
+            )
+        )
+    except Refusal as refusal:
+        if refusal.status == 503:  # no deal-service with the period view answers
+            return None
+        raise
+    whole, *weeks = [r["report"] for r in replies]
+    whole["weeks"] = [
+        {"from": a.isoformat(), "won": w["won"]} for (a, _), w in zip(spans[1:], weeks, strict=True)
+    ]
+    return dict(whole)
+
+
+@router.get("/rop", response_class=HTMLResponse)
+async def rop(
+    request: Request,
+    start: str | None = None,
+    end: str | None = None,
+    manager: str | None = None,
+    principal: Principal = me,
+) -> Response:
+    """Lapsed tasks by manager, requests awaiting agreement, and the funnel report."""
+    ctx = ctx_of(request)
+    first, last = _period(start, end)
+    until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    owner = boards.scope_of(principal, manager)
+    lapsed, report, box, period = await asyncio.gather(
+        ask(ctx, principal, "crm.query.task.list", {"overdue": True, "limit": 500}),
+        ask(
+            ctx,
+            principal,
+            "crm.query.analytics.funnel",
+            {"from": first, "to": until, "responsible_id": owner},
+        ),
+        inbox_of(request, principal),
+        _period_view(ctx, principal, date.fromisoformat(first), date.fromisoformat(until), owner),
+    )
+    by_manager: dict[str, list[dict[str, Any]]] = {}
+    for task in overdue_first(lapsed["items"]):
+        if owner is None or task.get("responsible_id") == owner:
+            by_manager.setdefault(task.get("responsible_id") or "—", []).append(task)
+    asks = [n for n in box["items"] if n.get("kind") == "approval_requested" and not n.get("read")]
+    deals = await titles(ctx, principal, {t["deal_id"] for t in lapsed["items"]})
+    return pages(request).render(
+        request,
+        "rop.html",
+        principal,
+        by_manager=by_manager,
+        deals=deals,
+        approvals=asks,
+        box=box,
+        report=report["report"],
+        period=period,
+        start=first,
+        end=last,
+        manager=manager or "",
+        managers=[u for u in ctx.config.users if u.role == "manager"],
+    )
+
+
+@router.post("/rop/approvals/{deal_id}", response_class=HTMLResponse)
+async def agree(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """The РОП agrees: the deal moves to the failure stage the manager asked for."""
+    form = await request.form()
+    ctx = ctx_of(request)
+    stage = ctx.config.pipeline.rules.contact_attempts
+    to_stage = str(form.get("to_stage") or (stage.stage if stage else "LOST_NO_CONTACT"))
+    moved = await move_deal(
+        ctx,
+        principal,
+        deal_id,
+        to_stage,
+        expected_version=None,
+        failure_comment=None,
+        fields=None,
+    )
+    if form.get("notification_id"):
+        body = {"ids": [str(form["notification_id"])]}
+        await ask(ctx, principal, "crm.cmd.notify.read", body)
+    view = pages(request)
+    return view.render(request, "partials/approval_done.html", principal, deal=moved["deal"])

@@ -1,0 +1,48 @@
+"""The board's routes, templates and static files, mounted on the gateway's application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from crm_shared.config import CrmConfig
+from gateway.entrypoints.web import board, deal, people, rop, work
+from gateway.entrypoints.web.common import SignInFirst, pages
+from gateway.entrypoints.web.render import Pages
+from gateway.handlers.errors import Refusal
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
+API_PREFIXES = ("/api", "/intake", "/static")
+
+
+def mount(app: FastAPI, config: CrmConfig) -> None:
+    """Add the board's pages and /static to `app`."""
+    app.state.pages = Pages({u.id: u.name for u in config.users})
+    for module in (people, board, deal, work, rop):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def wants_page(request: Request) -> bool:
+    """A refusal of a board route answers in HTML (the JSON API always answers JSON)."""
+    return hasattr(request.app.state, "pages") and not request.url.path.startswith(API_PREFIXES)
+
+
+def refusal_page(request: Request, refusal: Refusal) -> Response:
+    """A refusal as a small page, or a fragment for htmx to show in the dialog slot."""
+    error = refusal.body()["error"]
+    headers = dict(refusal.headers)
+    if request.headers.get("hx-request"):
+        headers.update({"HX-Retarget": "#dialog-slot", "HX-Reswap": "innerHTML"})
+        template = "partials/error_dialog.html"
+    else:
+        template = "error.html"
+    return pages(request).render(
+        request, template, None, status=refusal.status, headers=headers, error=error
+    )
+
+
+__all__ = ["SignInFirst", "mount", "refusal_page", "wants_page"]

@@ -1,0 +1,107 @@
+"""My tasks and the inbox."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gateway.domain.people import Principal
+from gateway.entrypoints.web.common import ctx_of, pages, person
+from gateway.entrypoints.web.render import deal_label
+from gateway.handlers.api import ask
+from gateway.handlers.errors import Refusal
+
+router = APIRouter(include_in_schema=False)
+me = Depends(person)
+FAR = "9999"
+
+
+def overdue_first(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Open tasks by deadline, the longest overdue first."""
+    return sorted(tasks, key=lambda t: t.get("deadline") or FAR)
+
+
+async def titles(ctx: Any, principal: Principal, deal_ids: set[str]) -> dict[str, Any]:
+    """The deals of some tasks, by id (those the caller may not see are left out)."""
+    replies = await asyncio.gather(
+        *(ask(ctx, principal, "crm.query.deal.get", {"deal_id": d}) for d in deal_ids),
+        return_exceptions=True,
+    )
+    return {d: r["deal"] for d, r in zip(deal_ids, replies, strict=True) if isinstance(r, dict)}
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+async def my_tasks(request: Request, principal: Principal = me) -> Response:
+    """My open tasks, the most overdue first."""
+    ctx = ctx_of(request)
+    body = {"responsible_id": principal.id, "status": "open", "limit": 500}
+    tasks = overdue_first((await ask(ctx, principal, "crm.query.task.list", body))["items"])
+    deals = await titles(ctx, principal, {t["deal_id"] for t in tasks})
+    return pages(request).render(request, "tasks.html", principal, tasks=tasks, deals=deals)
+
+
+async def _task_row(request: Request, principal: Principal, task: dict[str, Any]) -> Response:
+    """A task's row again; on My tasks (`with_deal`) with the deal it belongs to."""
+    label = None
+    if (await request.form()).get("with_deal"):
+        deals = await titles(ctx_of(request), principal, {task["deal_id"]})
+        label = deal_label(deals.get(task["deal_id"]))
+    return pages(request).render(
+        request, "partials/task.html", principal, task=task, deal_link=label
+    )
+
+
+@router.post("/tasks/{task_id}/complete", response_class=HTMLResponse)
+async def complete(request: Request, task_id: str, principal: Principal = me) -> Response:
+    """Mark a task done; the row shows it closed."""
+    done = await ask(ctx_of(request), principal, "crm.cmd.task.complete", {"task_id": task_id})
+    return await _task_row(request, principal, done["task"])
+
+
+@router.post("/tasks/{task_id}/comments", response_class=HTMLResponse)
+async def comment(request: Request, task_id: str, principal: Principal = me) -> Response:
+    """Comment on a task; the row shows the comments."""
+    text = str((await request.form()).get("text", "")).strip()
+    if not text:
+        raise Refusal(400, "invalid", "пустой комментарий")
+    body = {"task_id": task_id, "text": text}
+    done = await ask(ctx_of(request), principal, "crm.cmd.task.comment", body)
+    return await _task_row(request, principal, done["task"])
+
+
+async def inbox_of(request: Request, principal: Principal) -> dict[str, Any]:
+    """The caller's notifications, or an empty inbox marked unavailable."""
+    try:
+        body = {"limit": 100}
+        return await ask(ctx_of(request), principal, "crm.query.notify.list", body)
+    except Refusal as refusal:
+        if refusal.status != 503:
+            raise
+        return {"items": [], "unread": None, "unavailable": True}
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+async def inbox(request: Request, principal: Principal = me) -> Response:
+    """My notifications, newest first."""
+    box = await inbox_of(request, principal)
+    return pages(request).render(request, "inbox.html", principal, box=box)
+
+
+@router.get("/inbox/badge", response_class=HTMLResponse)
+async def badge(request: Request, principal: Principal = me) -> Response:
+    """The count of unread notifications (the live badge)."""
+    box = await inbox_of(request, principal)
+    return pages(request).render(request, "partials/inbox_badge.html", principal, box=box)
+
+
+@router.post("/inbox/read", response_class=HTMLResponse)
+async def read(request: Request, principal: Principal = me) -> Response:
+    """Mark one (`id`) or every notification read; the list and badge show it."""
+    form = await request.form()
+    body: dict[str, Any] = {"ids": [str(form["id"])]} if form.get("id") else {"all": True}
+    await ask(ctx_of(request), principal, "crm.cmd.notify.read", body)
+    box = await inbox_of(request, principal)
+    return pages(request).render(request, "partials/inbox_list.html", principal, box=box)

@@ -1,0 +1,149 @@
+"""What the board shows: columns with their totals and first pages, each card's open task.
+
+The JSON API (`GET /api/deals/board`, `GET /api/deals?stage=…`) and the board's pages both
+read through these functions, so a page shows exactly what the API answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from gateway.domain.people import Principal
+from gateway.handlers.api import ask
+from gateway.handlers.context import Context
+from gateway.handlers.errors import Refusal
+
+
+def scope_of(principal: Principal, responsible_id: str | None) -> str | None:
+    """Whose deals a board shows: a manager always their own (until the services scope
+    every answer themselves); the РОП everyone's, or one manager's when filtered."""
+    if principal.kind == "user" and principal.role != "rop":
+        return principal.id
+    return responsible_id or None
+
+
+async def board(
+    ctx: Context, principal: Principal, responsible_id: str | None, limit: int
+) -> dict[str, Any]:
+    """Every stage in pipeline order with its count, sums and first `limit` deals (final
+    stages: the count and sums only), and the open task of each deal shown."""
+    owner = scope_of(principal, responsible_id)
+    stages = ctx.config.stages
+    active = [s for s in stages if not ctx.config.is_final(s.code)]
+    totals, *pages = await asyncio.gather(
+        ask(ctx, principal, "crm.query.deal.stage_totals", {"responsible_id": owner}),
+        *(
+            ask(
+                ctx,
+                principal,
+                "crm.query.deal.list",
+                {"stage": s.code, "responsible_id": owner, "limit": limit},
+            )
+            for s in active
+        ),
+    )
+    by_stage = {t["stage"]: t for t in totals["items"]}
+    page_of = {s.code: page for s, page in zip(active, pages, strict=True)}
+    ids = [d["id"] for page in pages for d in page["items"]]
+    return {
+        "stages": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "kind": s.kind,
+                "count": by_stage.get(s.code, {}).get("count", 0),
+                "sums": by_stage.get(s.code, {}).get("sums", {}),
+                **page_of.get(s.code, {"items": [], "next_cursor": None}),
+            }
+            for s in stages
+        ],
+        "tasks": await open_tasks(ctx, principal, ids),
+    }
+
+
+async def column_page(
+    ctx: Context,
+    principal: Principal,
+    stage: str,
+    responsible_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """The next page of one column, with the open task of each deal."""
+    body = {
+        "stage": stage,
+        "responsible_id": scope_of(principal, responsible_id),
+        "cursor": cursor,
+        "limit": limit,
+    }
+    page = await ask(ctx, principal, "crm.query.deal.list", body)
+    page["tasks"] = await open_tasks(ctx, principal, [d["id"] for d in page["items"]])
+    return page
+
+
+async def open_tasks(
+    ctx: Context, principal: Principal, deal_ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """deal id → its open task with the earliest deadline (one query per 500 deals)."""
+    found: dict[str, dict[str, Any]] = {}
+    chunks = [deal_ids[i : i + 500] for i in range(0, len(deal_ids), 500)]
+    replies = await asyncio.gather(
+        *(
+            ask(
+                ctx,
+                principal,
+                "crm.query.task.list",
+                {"deal_ids": chunk, "status": "open", "limit": 500},
+            )
+            for chunk in chunks
+        )
+    )
+    for reply in replies:
+        for task in reply["items"]:
+            held = found.get(task["deal_id"])
+            if held is None or (task.get("deadline") or "~") < (held.get("deadline") or "~"):
+                found[task["deal_id"]] = task
+    return found
+
+
+def _in_scope(principal: Principal, deal: dict[str, Any]) -> None:
+    own = scope_of(principal, None)
+    if own is not None and deal.get("responsible_id") != own:
+        raise Refusal(404, "not_found", f"deal {deal.get('id')!r} not found")
+
+
+async def check_scope(ctx: Context, principal: Principal, deal_id: str) -> None:
+    """Before a manager changes a deal from the board: it must be theirs (404 otherwise),
+    until the services refuse it themselves. The РОП is not asked for anything."""
+    if scope_of(principal, None) is None:
+        return
+    deal = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+    _in_scope(principal, deal["deal"])
+
+
+async def card_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
+    """One card: the deal and its open task (a live update fetches it)."""
+    deal, tasks = await asyncio.gather(
+        ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id}),
+        ask(
+            ctx,
+            principal,
+            "crm.query.task.list",
+            {"deal_id": deal_id, "status": "open", "limit": 10},
+        ),
+    )
+    _in_scope(principal, deal["deal"])
+    task = min(tasks["items"], key=lambda t: t.get("deadline") or "~", default=None)
+    return {"deal": deal["deal"], "task": task}
+
+
+async def deal_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
+    """One deal, all its tasks and its stage history, newest first (the deal card)."""
+    deal, tasks, history = await asyncio.gather(
+        ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id}),
+        ask(ctx, principal, "crm.query.task.list", {"deal_id": deal_id, "limit": 100}),
+        ask(ctx, principal, "crm.query.deal.history", {"deal_id": deal_id}),
+    )
+    _in_scope(principal, deal["deal"])
+    return {"deal": deal["deal"], "tasks": tasks["items"], "history": history["items"]}

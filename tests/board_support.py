@@ -1,0 +1,98 @@
+"""The board in a real browser: Debian's Chromium driven by Playwright, no browser download.
+
+One browser process per test module; each person gets their own context (cookies), as two
+people at two computers would. Screenshots go to .crm-data/artefacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parents[1] / ".crm-data" / "artefacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LAPTOP = {"width": 1440, "height": 900}
+TABLET = {"width": 1024, "height": 768}
+
+
+def chromium_missing() -> str | None:
+    """Why the board cannot be driven in a browser here, or None."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def need_chromium() -> None:
+    """Skip, saying why, where there is no Chromium or no Playwright (CI installs both)."""
+    import pytest
+
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
+
+
+async def launch(pw: Any) -> Any:
+    """Debian's Chromium, headless."""
+    return await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+
+
+async def sign_in(browser: Any, url: str, user_name: str, password: str, **kw: Any) -> Any:
+    """A new person at a new computer: their own context, signed in through the form."""
+    context = await browser.new_context(viewport=kw.get("viewport", LAPTOP), locale="ru-RU")
+    page = await context.new_page()
+    await page.goto(f"{url}/signin")
+    await page.get_by_label("Пользователь").select_option(label=user_name)
+    await page.get_by_label("Пароль").fill(password)
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_role("heading", name="Воронка продаж").wait_for()
+    return page
+
+
+async def shot(page: Any, name: str, full: bool = False) -> Path:
+    """Save a screenshot under .crm-data/artefacts/."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=full)
+    return path
+
+
+def column(page: Any, stage_name: str) -> Any:
+    """A column's list of cards, found by the stage's name as people read it."""
+    return page.get_by_role("list", name=stage_name, exact=True)
+
+
+def card(page: Any, title: str) -> Any:
+    """A card, found by its title."""
+    return page.get_by_role("listitem").filter(has=page.get_by_role("link", name=title, exact=True))
+
+
+async def drag(page: Any, source: Any, target: Any) -> None:
+    """Drag with the mouse in small steps, as a hand does (SortableJS's fallback mode)."""
+    await source.scroll_into_view_if_needed()
+    a = await source.bounding_box()
+    b = await target.bounding_box()
+    assert a and b, "the card or the target is not on the screen"
+    await page.mouse.move(a["x"] + a["width"] / 2, a["y"] + 12)
+    await page.mouse.down()
+    await page.mouse.move(a["x"] + a["width"] / 2 + 8, a["y"] + 20, steps=4)
+    await page.mouse.move(b["x"] + b["width"] / 2, b["y"] + min(40, b["height"] / 2), steps=12)
+    # The card left its column on the way: look again where the target is now, as an eye does.
+    b = await target.bounding_box()
+    assert b, "the target left the screen"
+    await page.mouse.move(b["x"] + b["width"] / 2, b["y"] + min(40, b["height"] / 2), steps=3)
+    await page.mouse.up()

@@ -1,0 +1,72 @@
+"""The board's forms become the API's deal fields; its filters say amounts and times in Russian."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gateway.entrypoints.web.common import deal_fields, draft
+from gateway.entrypoints.web.render import duration, money, overdue, sums
+from gateway.handlers.errors import Refusal
+
+
+def test_the_move_dialog_sends_only_what_was_filled() -> None:
+    form = {
+        "to_stage": "OFFER_MADE",
+        "amount": "12 500,50",
+        "subject": "  ",
+        "contact.phone": "+7 912 000-11-22",
+        "delivery_method": "delivery",
+    }
+    assert deal_fields(form, only_filled=True) == {
+        "amount": "12500.50",
+        "delivery_method": "delivery",
+        "contact": {"phone": "+7 912 000-11-22"},
+    }
+
+
+def test_the_deal_card_sends_what_changed_and_clears_what_was_emptied() -> None:
+    form = {
+        "title": "Кирпич",
+        "was.title": "Кирпич",
+        "subject": "",
+        "was.subject": "Кирпич облицовочный",
+        "contact.segment": "Строители",
+        "was.contact.segment": "",
+    }
+    assert deal_fields(form, only_filled=False) == {
+        "subject": None,
+        "contact": {"segment": "Строители"},
+    }
+
+
+def test_a_bad_value_is_refused_in_words() -> None:
+    with pytest.raises(Refusal) as refused:
+        deal_fields({"amount": "много"}, only_filled=True)
+    assert refused.value.status == 400 and "amount" in refused.value.message
+
+
+def test_a_dialog_shown_again_keeps_what_was_typed() -> None:
+    deal = {"id": "d", "subject": None, "contact": {"name": "Пётр", "phone": None}}
+    shown = draft(deal, {"subject": "Кирпич", "contact.phone": "+7912"})
+    assert shown["subject"] == "Кирпич" and shown["contact"] == {"name": "Пётр", "phone": "+7912"}
+    assert deal["contact"] == {"name": "Пётр", "phone": None}
+
+
+def test_amounts_and_durations_read_in_russian() -> None:
+    assert money("150000.00", "RUB") == "150 000 ₽"
+    assert money("1000.5", "USD") == "1 000,50 $"
+    assert money(None) == "—"
+    assert sums({"RUB": "10", "EUR": "2.5"}) == "2,50 € + 10 ₽"
+    assert sums({}) == "0 ₽"
+    assert duration(3725) == "1 ч 2 мин"
+    assert duration(90061) == "1 д 1 ч"
+    assert duration(42) == "42 с"
+
+
+def test_a_deadline_in_the_past_is_overdue() -> None:
+    now = datetime.now(UTC)
+    assert overdue((now - timedelta(minutes=1)).isoformat())
+    assert not overdue((now + timedelta(minutes=1)).isoformat().replace("+00:00", "Z"))
+    assert not overdue(None)
