@@ -216,3 +216,33 @@ async def test_won_is_held_by_every_field_rule_and_the_seeds_holes_are_closed(
         )
         won = await _move(client, deal, "WON")
         assert won["ok"] and won["deal"]["stage"] == "WON", won
+
+
+async def test_a_stale_version_is_refused_under_the_lock(clean: Any, client: Client) -> None:
+    """`expected_version` on update and move: a client that saw an older deal changes nothing."""
+    async with running(clean, "deal-service"):
+        deal = await _new_deal(client, contact={"name": "Ян"}, requirements="r")
+        seen = deal["version"]
+        assert (await _update(client, deal, title="Кирпич"))["ok"]  # someone else, meanwhile
+        for name, fields in (
+            ("deal.move", {"to_stage": "PROCESSING"}),
+            ("deal.update", {"fields": {"title": "Песок"}}),
+        ):
+            reply = await client.cmd(
+                name, actor_id="mgr-1", deal_id=deal["id"], expected_version=seen, **fields
+            )
+            assert reply["error"]["code"] == "version_conflict", reply
+            assert f"is at version {seen + 1}, not {seen}" in reply["error"]["message"]
+        got = await client.request(
+            "crm.query.deal.get", {"actor_id": "mgr-1", "deal_id": deal["id"]}
+        )
+        now = got["deal"]
+        assert (now["stage"], now["title"], now["version"]) == ("NEW_LEAD", "Кирпич", seen + 1)
+        moved = await client.cmd(
+            "deal.move",
+            actor_id="mgr-1",
+            deal_id=deal["id"],
+            to_stage="PROCESSING",
+            expected_version=seen + 1,
+        )
+        assert moved["ok"] and moved["deal"]["version"] == seen + 2

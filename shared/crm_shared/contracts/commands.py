@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     missing_fields = "missing_fields"
     transition_not_allowed = "transition_not_allowed"
     rop_approval_required = "rop_approval_required"
+    version_conflict = "version_conflict"
     unavailable = "unavailable"
     internal = "internal"
 
@@ -105,6 +106,9 @@ class UpdateDeal(Command):
     SUBJECT: ClassVar[str] = "crm.cmd.deal.update"
     deal_id: Id
     fields: DealFields
+    expected_version: int | None = Field(
+        None, ge=0, description="refused (version_conflict) unless the deal is at this version"
+    )
 
 
 class MoveDeal(Command):
@@ -114,6 +118,9 @@ class MoveDeal(Command):
     deal_id: Id
     to_stage: Code
     failure_comment: LongText | None = None
+    expected_version: int | None = Field(
+        None, ge=0, description="refused (version_conflict) unless the deal is at this version"
+    )
 
 
 class LogContactAttempt(Command):

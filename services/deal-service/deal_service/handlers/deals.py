@@ -41,12 +41,20 @@ def _plain(value: object) -> object:
     return value.value if isinstance(value, Enum) else value
 
 
-async def _locked(uow: UnitOfWork, deal_id: str, config: CrmConfig, actor_id: str) -> Deal:
-    """The deal, locked, if it exists and the actor may change it; else a refusal."""
+async def _locked(
+    uow: UnitOfWork, deal_id: str, config: CrmConfig, actor_id: str, expected: int | None = None
+) -> Deal:
+    """The deal, locked, if it exists, the actor may change it and it is at the `expected`
+    version (when given: a client's view is stale otherwise); else a refusal."""
     deal = await repo.get_deal(uow.conn, deal_id, lock=True)
     if deal is None:
         raise Refused(ErrorCode.not_found, f"deal {deal_id!r} not found")
     check_may_see(config, deal, actor_id)
+    if expected is not None and deal.version != expected:
+        raise Refused(
+            ErrorCode.version_conflict,
+            f"deal {deal_id!r} is at version {deal.version}, not {expected}: it changed meanwhile",
+        )
     return deal
 
 
@@ -124,7 +132,7 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
         if contact_values.get("email") is not None:
             contact_values["email"] = str(contact_values["email"])
     async with ctx.uow() as uow:
-        deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id)
+        deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id, cmd.expected_version)
         fields = cmd.fields
         check_may_assign(
             config,
@@ -153,7 +161,7 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
     config = ctx.config
     check_user(config, cmd.actor_id, "actor_id")
     async with ctx.uow() as uow:
-        deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id)
+        deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id, cmd.expected_version)
         from_stage = deal.stage
         try:
             deal.move_to(

@@ -10,6 +10,7 @@ STATUS = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "version_conflict": 409,
     "missing_fields": 422,
     "transition_not_allowed": 422,
     "rop_approval_required": 422,

@@ -47,26 +47,41 @@ async def move_deal(
 ) -> dict[str, Any]:
     """Move a deal; with `expected_version`, a deal changed meanwhile answers 409.
 
-    The version is compared with the deal as the service has it just before the move (the
-    command itself carries no version yet, so a change in the milliseconds between the two
-    is not caught). `fields` are saved first, as the board's "fill in and move" dialog sends
-    them together with the move.
+    deal-service compares the version under the deal's row lock (`version_conflict`), so no
+    change slips in between. `fields` are saved first, as the board's "fill in and move"
+    dialog sends them with the move: the update is held to `expected_version`, and the move
+    to the version the update left.
     """
-    if expected_version is not None:
-        current = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
-        deal = current.get("deal") or {}
-        if deal.get("version") != expected_version:
-            raise Refusal(
-                409,
-                "conflict",
-                "сделку уже изменили: the deal changed since you saw it",
-                deal=deal,
+    version = expected_version
+    try:
+        if fields:
+            updated = await ask(
+                ctx,
+                principal,
+                "crm.cmd.deal.update",
+                {"deal_id": deal_id, "fields": fields, "expected_version": version},
             )
-    if fields:
-        await ask(ctx, principal, "crm.cmd.deal.update", {"deal_id": deal_id, "fields": fields})
-    return await ask(
-        ctx,
-        principal,
-        "crm.cmd.deal.move",
-        {"deal_id": deal_id, "to_stage": to_stage, "failure_comment": failure_comment},
-    )
+            if version is not None:
+                version = int(updated["deal"]["version"])
+        return await ask(
+            ctx,
+            principal,
+            "crm.cmd.deal.move",
+            {
+                "deal_id": deal_id,
+                "to_stage": to_stage,
+                "failure_comment": failure_comment,
+                "expected_version": version,
+            },
+        )
+    except Refusal as refusal:
+        if refusal.code != "version_conflict":
+            raise
+        # The deal as it is now, for the client to show what changed.
+        current = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+        raise Refusal(
+            409,
+            "conflict",
+            "сделку уже изменили: the deal changed since you saw it",
+            deal=current.get("deal"),
+        ) from None
