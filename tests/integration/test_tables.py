@@ -32,7 +32,7 @@ from crm_shared.machinery.tables import Query, const
 from deal_service.adapters import repository as deal_repo
 from deal_service.domain.contacts import Contact
 from notifier.adapters import deliveries
-from task_service.adapters import repository as task_repo
+from task_service.adapters import reads as task_reads
 from task_service.adapters.tables import TaskRow
 from tests.conftest import Infra
 
@@ -126,8 +126,8 @@ async def test_the_typed_read_paths_on_the_migrated_schema(clean: Infra) -> None
                 deadline,
                 status,
             )
-        assert await task_repo.count_open_by_stage(conn) == {"NEW_LEAD": 2, None: 1}
-        assert await task_repo.count_overdue_open(conn) == {"m1": 1, "rop": 1}
+        assert await task_reads.count_open_by_stage(conn) == {"NEW_LEAD": 2, None: 1}
+        assert await task_reads.count_overdue_open(conn) == {"m1": 1, "rop": 1}
 
         for n, status in enumerate(["pending", "pending", "failed", "delivered"]):
             await conn.execute(

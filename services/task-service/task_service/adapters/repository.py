@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from crm_shared.contracts.dto import CloseReason, TaskComment, TaskStatus
 from crm_shared.machinery import inbox
 from crm_shared.machinery.outbox import UnitOfWork
-from crm_shared.machinery.tables import Query, const
-from task_service.adapters.tables import TaskRow
 from task_service.domain.model import DealState, Task
 from task_service.settings import SCHEMA
 
@@ -46,7 +40,7 @@ _ARRAY_TYPES = {
 }
 
 
-def _task(row: asyncpg.Record) -> Task:
+def task_from_row(row: asyncpg.Record) -> Task:
     values = {c: row[c] for c in _TASK_COLUMNS}
     values["status"] = TaskStatus(row["status"])
     values["close_reason"] = CloseReason(row["close_reason"]) if row["close_reason"] else None
@@ -145,7 +139,7 @@ async def read_batch(
         states.update(await lock_states(conn, missing))
     found: dict[str, list[Task]] = {}
     for task in row["tasks"]:
-        found.setdefault(task["deal_id"], []).append(_task(task))
+        found.setdefault(task["deal_id"], []).append(task_from_row(task))
     if missing:  # their tasks too: the first read may have missed them the same way
         for deal_id, tasks in (await open_tasks(conn, missing)).items():
             found[deal_id] = tasks
@@ -192,7 +186,7 @@ async def open_tasks(conn: asyncpg.Connection, deal_ids: list[str]) -> dict[str,
     )
     found: dict[str, list[Task]] = {}
     for row in rows:
-        found.setdefault(row["deal_id"], []).append(_task(row))
+        found.setdefault(row["deal_id"], []).append(task_from_row(row))
     return found
 
 
@@ -200,7 +194,7 @@ async def get_task(conn: asyncpg.Connection, task_id: str, *, lock: bool = False
     """A task by id; with `lock`, hold its row until the transaction ends."""
     suffix = " FOR UPDATE" if lock else ""
     row = await conn.fetchrow(f"SELECT * FROM {SCHEMA}.tasks WHERE id = $1{suffix}", task_id)
-    return _task(row) if row else None
+    return task_from_row(row) if row else None
 
 
 def insert_tasks(uow: UnitOfWork, tasks: Iterable[Task]) -> None:
@@ -260,87 +254,3 @@ def update_tasks_at_commit(uow: UnitOfWork, tasks: Iterable[Task]) -> None:
     update = _task_updates(tasks)
     if update is not None:
         uow.defer(update[0], *update[1])
-
-
-_OPEN_BY_STAGE = Query.of(
-    select(TaskRow.stage, func.count().label("n"))
-    .where(TaskRow.status == const("open"))
-    .group_by(TaskRow.stage)
-)
-_OVERDUE_OPEN = Query.of(
-    select(TaskRow.responsible_id, func.count().label("n"))
-    .where(TaskRow.status == const("open"), col(TaskRow.deadline) < func.now())
-    .group_by(TaskRow.responsible_id)
-)
-
-
-async def count_open_by_stage(conn: asyncpg.Connection) -> dict[str | None, int]:
-    """How many tasks are open per stage (None: the РОП task); served by a partial index."""
-    rows = await conn.fetch(_OPEN_BY_STAGE.sql, *_OPEN_BY_STAGE.args())
-    return {r["stage"]: int(r["n"]) for r in rows}
-
-
-async def count_overdue_open(conn: asyncpg.Connection) -> dict[str | None, int]:
-    """Open tasks past their deadline now, per responsible (the open-deadline index)."""
-    rows = await conn.fetch(_OVERDUE_OPEN.sql, *_OVERDUE_OPEN.args())
-    return {r["responsible_id"]: int(r["n"]) for r in rows}
-
-
-async def list_tasks(
-    conn: asyncpg.Connection,
-    *,
-    deal_id: str | None,
-    responsible_id: str | None,
-    status: str | None,
-    overdue: bool | None,
-    now: datetime,
-    limit: int,
-    cursor: str | None,
-    id_prefix: str | None = None,
-    deal_ids: list[str] | None = None,
-) -> tuple[list[Task], str | None]:
-    """Newest first; the cursor is the insertion sequence of the last row, opaque to callers.
-
-    `overdue` True: open and past the deadline at `now`; False: every other task.
-    """
-    after = decode_cursor(cursor) if cursor else None
-    rows = await conn.fetch(
-        f"""SELECT * FROM {SCHEMA}.tasks
-            WHERE ($1::text IS NULL OR deal_id = $1)
-              AND ($2::text IS NULL OR responsible_id = $2)
-              AND ($3::text IS NULL OR status = $3)
-              AND ($4::bool IS NULL
-                   OR coalesce(status = 'open' AND deadline < $5, false) = $4)
-              AND ($6::bigint IS NULL OR seq < $6)
-              AND ($8::text IS NULL OR id LIKE $8 || '%')
-              AND ($9::text[] IS NULL OR deal_id = ANY($9))
-            ORDER BY seq DESC LIMIT $7""",
-        deal_id,
-        responsible_id,
-        status,
-        overdue,
-        now,
-        after,
-        limit + 1,
-        id_prefix,
-        deal_ids,
-    )
-    tasks = [_task(r) for r in rows[:limit]]
-    more = len(rows) > limit
-    return tasks, encode_cursor(rows[limit - 1]["seq"]) if more else None
-
-
-def encode_cursor(seq: int) -> str:
-    """An opaque paging cursor."""
-    return base64.urlsafe_b64encode(f"task:{seq}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> int:
-    """Read a cursor made by `encode_cursor`; ValueError when it is not one."""
-    try:
-        kind, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
-        if kind != "task":
-            raise ValueError(kind)
-        return int(seq)
-    except Exception as exc:
-        raise ValueError(f"bad cursor {cursor!r}") from exc

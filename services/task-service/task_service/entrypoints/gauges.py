@@ -13,7 +13,7 @@ import asyncpg
 
 from crm_shared.config import CrmConfig
 from crm_shared.machinery.loops import Periodic
-from task_service.adapters import repository as repo
+from task_service.adapters import reads
 from task_service.adapters.metrics import ROP_TASK, UNASSIGNED, TaskMetrics
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 async def refresh_open_tasks(pool: asyncpg.Pool, metrics: TaskMetrics, config: CrmConfig) -> None:
     """Set the gauge to the database's counts (stages without open tasks to 0)."""
     async with pool.acquire() as conn:
-        counts = await repo.count_open_by_stage(conn)
-        overdue = await repo.count_overdue_open(conn)
+        counts = await reads.count_open_by_stage(conn)
+        overdue = await reads.count_overdue_open(conn)
     # Every manager of the configuration has a series (0 included), so the table lists all.
     people = {u.id for u in config.users if u.role == "manager"} | set(overdue)
     for who in people:

@@ -12,7 +12,7 @@ from typing import Any
 from crm_shared.contracts.commands import ErrorCode, ListTasks, OverdueTasksQuery, Refused, ok
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.periods import parse_moment
-from task_service.adapters import repository as repo
+from task_service.adapters import reads
 from task_service.adapters.overdue import overdue_by_responsible
 from task_service.handlers.context import Context
 
@@ -37,7 +37,7 @@ async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
     responsible_id = _scope(ctx, q.actor_id, q.responsible_id)
     try:
         async with ctx.uow() as uow:
-            tasks, cursor = await repo.list_tasks(
+            tasks, cursor = await reads.list_tasks(
                 uow.conn,
                 deal_id=q.deal_id,
                 deal_ids=q.deal_ids,
