@@ -15,6 +15,7 @@ from nats.aio.client import Client as NatsClient
 
 from crm_shared.config import CrmConfig, load_config
 from crm_shared.machinery.db import create_pool, run_migrations
+from crm_shared.machinery.loops import Periodic
 from crm_shared.machinery.runtime import Runtime
 from gateway.adapters.bus import Bus
 from gateway.adapters.feed import EVENTS, NOTIFICATIONS, EventHub
@@ -130,7 +131,10 @@ class Gateway:
                 http.result()
                 raise RuntimeError("the HTTP server stopped at start")
             await asyncio.sleep(0.02)
-        rt.watch(self._prune(), "pruner")
+        pruner = Periodic(
+            "gateway pruner", self._prune, interval=PRUNE_SECONDS, max_backoff=PRUNE_SECONDS
+        )
+        rt.watch(pruner.run(), "pruner", stop=pruner.stop)
         rt.ready()
         log.info("gateway ready on http://%s:%d", s.http_host, self.http_port)
 
@@ -150,11 +154,9 @@ class Gateway:
         return self.runtime.healthy()
 
     async def _prune(self) -> None:
-        while True:
-            with contextlib.suppress(Exception):
-                await self.ctx.people.prune()
-                await self.ctx.idempotency.prune()
-            await asyncio.sleep(PRUNE_SECONDS)
+        """Forget expired sessions, old sign-in failures and idempotency records."""
+        await self.ctx.people.prune()
+        await self.ctx.idempotency.prune()
 
     async def stop(self) -> None:
         """End live streams, stop serving, close connections (within the stop timeout)."""
