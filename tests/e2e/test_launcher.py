@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from crm_shared.devstack import DevStack, free_port
+from crm_shared.devstack import DevStack, EmbeddedPostgres, free_port
 from tests.conftest import ROOT, Infra
 
 SERVICE_MAIN = """
@@ -95,12 +95,21 @@ class Launcher:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> None:
+    def wait_for(self, text: str, timeout: float = 30.0, logs: tuple[Path, ...] = ()) -> None:
+        """Until `text` is printed; a failure shows the launcher's output and the tails of
+        `logs` (the embedded servers' own logs), so a slow machine says where it was slow."""
         deadline = time.monotonic() + timeout
         while text not in self.output:
-            assert self.proc.poll() is None, f"launcher exited early:\n{self.output}"
-            assert time.monotonic() < deadline, f"{text!r} never printed:\n{self.output}"
+            assert self.proc.poll() is None, f"launcher exited early:\n{self._story(logs)}"
+            assert time.monotonic() < deadline, f"{text!r} never printed:\n{self._story(logs)}"
             time.sleep(0.05)
+
+    def _story(self, logs: tuple[Path, ...]) -> str:
+        parts = [self.output]
+        for log in logs:
+            text = log.read_text(errors="replace") if log.exists() else "(none)"
+            parts.append(f"--- {log.name} ---\n" + "\n".join(text.splitlines()[-30:]))
+        return "\n".join(parts)
 
     def finish(self, timeout: float = 30.0) -> int:
         try:
@@ -260,10 +269,15 @@ def test_launcher_restarts_a_crashed_service_and_leaves_nothing_when_killed(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_a_killed_launcher_leaves_neither_services_nor_embedded_servers(tmp_path: Path) -> None:
     """SIGKILL: the services get the parent-death signal, and the guard stops the embedded
     NATS and PostgreSQL (the latter runs detached, started by pg_ctl)."""
     _make_service(tmp_path, "svc_a")
+    run_dir = tmp_path / "data" / "run"
+    # The cluster made beforehand without initdb's fsync (the launcher reuses it, as it
+    # reuses a user's): a loaded CI disk must not turn this test into a test of fsync.
+    EmbeddedPostgres(run_dir, fast=True).start().stop()
     env = {
         "CRM_NATS_URL": "",  # empty: the launcher starts its own servers
         "CRM_DATABASE_URL": "",
@@ -273,10 +287,9 @@ def test_a_killed_launcher_leaves_neither_services_nor_embedded_servers(tmp_path
     }
     launcher = Launcher(tmp_path, [("a", "svc_a", free_port())], env)
     try:
-        launcher.wait_for("CRM dev stack is up", timeout=120)
-        postmaster = psutil.Process(
-            int((tmp_path / "data" / "run" / "pg" / "postmaster.pid").read_text().split()[0])
-        )
+        logs = (run_dir / "pg.log", run_dir / "nats.log")
+        launcher.wait_for("CRM dev stack is up", timeout=240, logs=logs)
+        postmaster = psutil.Process(int((run_dir / "pg" / "postmaster.pid").read_text().split()[0]))
         started = psutil.Process(launcher.proc.pid).children(recursive=True)
         everything = [*started, postmaster, *postmaster.children(recursive=True)]
         names = {p.name() for p in everything}

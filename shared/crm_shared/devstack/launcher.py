@@ -247,9 +247,13 @@ def main(services: Sequence[Service] | None = None) -> int:
     guard: ServerGuard | None = None
     code = 0
     try:
-        if stack.nats or stack.postgres:
+        embedded = stack.nats or stack.postgres
+        if embedded:
             _say(f"starting embedded servers (data in {stack.data_dir}) ...")
+        began = time.monotonic()
         stack.start()
+        if embedded:
+            _say(f"  embedded servers up in {time.monotonic() - began:.1f} s")
         guard = _guard(stack)
         _check_reachable(stack)
         env = {**os.environ, **stack.env(), "PYTHONUNBUFFERED": "1"}
