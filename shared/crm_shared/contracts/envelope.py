@@ -59,7 +59,19 @@ class CloudEvent(BaseModel):
         without building the dict and validating it again: `data` is serialised once, by
         pydantic's own serialiser, and set into the envelope (whose last field it is).
         """
-        envelope = cls.model_construct(source=source, type=type, subject=subject, data={})
+        # Every field given: for a field left out, model_construct asks pydantic whether its
+        # default factory takes the validated data, an inspect.signature() call per event
+        # that was 5-8 % of each service's CPU on the lead path.
+        envelope = cls.model_construct(
+            specversion=SPECVERSION,
+            id=new_id(),
+            source=source,
+            type=type,
+            time=utcnow(),
+            subject=subject,
+            datacontenttype="application/json",
+            data={},
+        )
         head = envelope.model_dump_json(exclude_none=True, exclude={"data"})
         body = f'{head[:-1]},"data":{data.model_dump_json()}}}'
         return envelope.id, body.encode()
