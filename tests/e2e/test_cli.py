@@ -237,8 +237,8 @@ async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any)
         assert again.exit_code == 0, again.output
         assert "responsible mgr-2, contact Ольга" in again.stdout
 
-        for note in ("не берёт трубку", "сбрасывает", "недоступен"):
-            logged = await crm(clean, "deal", "contact-attempt", deal["id"], "--note", note,
+        for note in ("не берёт трубку", "сбрасывает", "недоступен"):  # by the short id shown
+            logged = await crm(clean, "deal", "contact-attempt", deal["id"][:8], "--note", note,
                                actor="mgr-1")  # fmt: skip
             assert logged.exit_code == 0, logged.output
         assert "попыток связаться на стадии «Новый лид»: 3" in logged.stdout
