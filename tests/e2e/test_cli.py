@@ -168,6 +168,21 @@ async def crm_at(infra: Any, columns: int, *args: str) -> Result:
     return await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
 
 
+async def fits(infra: Any, headers: tuple[str, ...], *args: str) -> list[str]:
+    """`crm args...` at 80 and at 200 columns: no line wider than the terminal, and each of
+    `headers` whole on the header line (never folded into letters). The output at 80."""
+    shown = []
+    for columns in (200, 80):
+        result = await crm_at(infra, columns, *args)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= columns, result.stdout
+        for header in headers:
+            assert f" {header} " in lines[1], result.stdout
+        shown.append(result.stdout)
+    return shown
+
+
 async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
     async with running(clean, "deal-service", "task-service"):
         added = await crm(
@@ -184,15 +199,11 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         assert added.exit_code == 0, added.output
         deals = await crm_json(clean, "deal", "list", "--all")
         assert all(len(d["id"]) == 36 for d in deals)  # --json keeps whole ids
-        for columns in (80, 200):
-            listed = await crm_at(clean, columns, "deal", "list", "--all")
-            assert listed.exit_code == 0, listed.output
-            lines = listed.stdout.splitlines()
-            assert max(len(line) for line in lines) <= columns, listed.stdout
-            for header in ("id", "stage", "contact", "amount"):
-                assert f" {header} " in lines[1], listed.stdout
-            assert "Сидорова" in listed.stdout.split()  # words whole, never letters
-            assert all(d["id"][:8] in listed.stdout and d["id"] not in listed.stdout for d in deals)
+        for listed in await fits(
+            clean, ("id", "stage", "contact", "amount"), "deal", "list", "--all"
+        ):
+            assert "Сидорова" in listed.split()  # words whole, never letters
+            assert all(d["id"][:8] in listed and d["id"] not in listed for d in deals)
         wide = await crm_at(clean, 80, "--wide", "deal", "list")
         assert " created " in wide.stdout.splitlines()[1]
 
@@ -219,6 +230,11 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         done = await crm(clean, "task", "complete", task["id"][:8], actor=manager)
         assert done.exit_code == 0, done.output
         assert f"task {task['id']} closed (completed)" in done.stdout
+
+        headers = ("id", "stage", "title", "deadline")
+        for listed in await fits(clean, headers, "task", "list", "--all"):
+            assert task["id"][:8] in listed and task["id"] not in listed
+            assert "Сидорова." in listed.split()  # «Оля Сидорова. Взять в работу …»
 
 
 async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any) -> None:
