@@ -141,6 +141,11 @@ async def test_many_leads_and_paging(clean: Any) -> None:
         assert len(listed) == 12
         page = await crm(clean, "deal", "list", "--limit", "5")
         assert "5 deal(s)" in page.stderr
+        # At 40 columns the deals made drop their responsible; --wide keeps every column.
+        for wide, shown in (([], False), (["--wide"], True)):
+            made = await crm_at(clean, 40, *wide, "lead", "add", "--name", "Оля", "--count", "2")
+            assert made.exit_code == 0, made.output
+            assert (" responsible " in made.stdout) is shown, made.stdout
 
 
 async def test_what_goes_wrong_is_said(clean: Any) -> None:
@@ -235,6 +240,8 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         for listed in await fits(clean, headers, "task", "list", "--all"):
             assert task["id"][:8] in listed and task["id"] not in listed
             assert "Сидорова." in listed.split()  # «Оля Сидорова. Взять в работу …»
+        shown = await crm_at(clean, 80, "--wide", "deal", "show", deal[:8])
+        assert " status " in shown.stdout and "closed: completed" in shown.stdout, shown.stdout
 
 
 async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any) -> None:
