@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from crm_cli.bus import connected
+from crm_cli.ids import resolve
 from crm_cli.ui import options, out, print_json, run, stage_name
 
 
@@ -77,7 +78,7 @@ def create(
 
 def contact_attempt(
     ctx: typer.Context,
-    deal_id: str,
+    given: Annotated[str, typer.Argument(metavar="DEAL", help="Deal id or its first characters.")],
     note: Annotated[
         str | None, typer.Option("--note", "-m", help="What happened (не берёт трубку...).")
     ] = None,
@@ -90,10 +91,14 @@ def contact_attempt(
     opts = options(ctx)
 
     async def main() -> None:
-        body: dict[str, Any] = {"actor_id": opts.need_actor(), "deal_id": deal_id}
-        if note is not None:
-            body["note"] = note
+        actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
+            body: dict[str, Any] = {
+                "actor_id": actor,
+                "deal_id": await resolve(bus, "deal", given, actor),
+            }
+            if note is not None:
+                body["note"] = note
             reply = await bus.request("crm.cmd.deal.contact_attempt", body)
         deal = reply["deal"]
         if opts.json:

@@ -86,7 +86,7 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL"
         if opts.json:
             print_json({"deal": deal, "tasks": tasks})
         else:
-            out().print(deal_panel(deal, tasks, width=width()))
+            print_table(deal_panel(deal, tasks, width=width(), wide=opts.wide), wide=opts.wide)
             notes = lead_and_attempts(deal)
             if notes is not None:
                 out().print(notes)

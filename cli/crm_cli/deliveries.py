@@ -12,8 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from crm_cli.bus import CliError, connected
+from crm_cli.ids import resolve
 from crm_cli.render import when
-from crm_cli.tables import Cell, Column, fitted_table
+from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
 
 app = typer.Typer(help="Webhook and e-mail deliveries: list the failed ones, retry them.")
@@ -50,7 +51,10 @@ def list_deliveries(
 @app.command()
 def retry(
     ctx: typer.Context,
-    delivery_ids: Annotated[list[str] | None, typer.Argument(help="Delivery ids.")] = None,
+    delivery_ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[ID]...", help="Delivery ids or their first characters."),
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every failed delivery.")] = False,
 ) -> None:
     """Try failed deliveries once more, now (by id, or --all)."""
@@ -59,9 +63,16 @@ def retry(
         raise typer.BadParameter("give delivery ids or --all (not both)")
 
     async def main() -> None:
-        body: dict[str, Any] = {"actor_id": opts.need_actor()}
-        body.update({"all": True} if all_ else {"delivery_ids": delivery_ids})
+        actor = opts.need_actor()
+        body: dict[str, Any] = {"actor_id": actor}
         async with connected(opts.nats_url) as bus:
+            if all_:
+                body["all"] = True
+            else:
+                given = delivery_ids or []
+                body["delivery_ids"] = [
+                    await resolve(bus, "failed delivery", g, actor) for g in given
+                ]
             reply = await bus.request("crm.cmd.notify.retry", body)
         if opts.json:
             print_json(reply)
@@ -78,7 +89,7 @@ def retry(
     run(main())
 
 
-# Whole ids: `crm delivery retry` takes them as they are shown.
+# Short ids: `crm delivery retry` takes any unambiguous prefix (`--json` keeps whole ids).
 _COLUMNS = [
     Column("id", fold=False),
     Column("channel", keep=3),
@@ -92,9 +103,10 @@ _COLUMNS = [
 
 def deliveries_table(items: list[dict[str, Any]], *, width: int = 80, wide: bool = False) -> Table:
     """One delivery a row: id, channel, recipient, target, attempts, last attempt and error."""
+    ids = short_ids(d["id"] for d in items)
     rows: list[list[Cell]] = [
         [
-            d["id"],
+            ids[d["id"]],
             d["channel"],
             d["user_id"],
             d["target"],

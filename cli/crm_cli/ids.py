@@ -1,25 +1,47 @@
-"""Ids as a person types them: any unambiguous prefix of a deal's or a task's id (as in git)."""
+"""Ids as a person types them: any unambiguous prefix of an id (as in git), of a deal, a task,
+one of the actor's notifications or a failed delivery."""
 
 from __future__ import annotations
 
 import re
+from typing import Any, NamedTuple
 
 from crm_cli.bus import Bus, CliError
 
 FULL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PREFIX = re.compile(r"^[0-9a-fA-F-]{1,36}$")
 _SHOWN = 5  # candidates named in an "ambiguous" error
-_LIST = {"deal": "crm.query.deal.list", "task": "crm.query.task.list"}
+
+
+class _Lookup(NamedTuple):
+    """Where the ids of a kind are looked up: a list query with an `id_prefix` filter."""
+
+    subject: str
+    scoped: bool = True  # the query answers in the actor's scope (it takes actor_id)
+    status: str | None = None  # the query's status filter, if any
+
+
+# Deliveries are looked for among the failed ones, what `crm delivery retry` acts on.
+_LIST = {
+    "deal": _Lookup("crm.query.deal.list"),
+    "task": _Lookup("crm.query.task.list"),
+    "notification": _Lookup("crm.query.notify.list"),
+    "failed delivery": _Lookup("crm.query.notify.deliveries", scoped=False, status="failed"),
+}
 
 
 async def resolve(bus: Bus, kind: str, given: str, actor: str) -> str:
     """The whole id of the one `kind` whose id starts with `given` among those `actor` may
-    see; a CliError otherwise."""
+    see; a CliError otherwise (an ambiguous prefix names the candidates)."""
     if FULL_ID.match(given) or not PREFIX.match(given):
         return given  # whole, or not an id of ours at all: the service answers for it
-    reply = await bus.request(
-        _LIST[kind], {"actor_id": actor, "id_prefix": given.lower(), "limit": _SHOWN + 1}
-    )
+    lookup = _LIST[kind]
+    body: dict[str, Any] = {"id_prefix": given.lower(), "limit": _SHOWN + 1}
+    if lookup.scoped:
+        body["actor_id"] = actor
+    if lookup.status is not None:
+        body["status"] = lookup.status
+    reply = await bus.request(lookup.subject, body)
     ids = [item["id"] for item in reply["items"]]
     if not ids:
         raise CliError(f"no {kind} has an id starting with {given!r} (not_found)")

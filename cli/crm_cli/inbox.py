@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from crm_cli.bus import Bus, CliError, connected
+from crm_cli.bus import connected
+from crm_cli.ids import resolve
 from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
@@ -85,7 +86,7 @@ def read(
             if all_:
                 body["all"] = True
             else:
-                body["ids"] = [await _resolve(bus, actor, g) for g in given or []]
+                body["ids"] = [await resolve(bus, "notification", g, actor) for g in given or []]
             reply = await bus.request("crm.cmd.notify.read", body)
         if opts.json:
             print_json(reply)
@@ -93,13 +94,3 @@ def read(
             out().print(f"[green]✓[/] {reply['count']} notification(s) marked read")
 
     run(main())
-
-
-async def _resolve(bus: Bus, actor: str, given: str) -> str:
-    """The whole id of one of the actor's latest 500 notifications starting with `given`."""
-    reply = await bus.request("crm.query.notify.list", {"actor_id": actor, "limit": 500})
-    found = [i["id"] for i in reply["items"] if i["id"].startswith(given.lower())]
-    if len(found) != 1:
-        what = "no notification" if not found else f"{len(found)} notifications"
-        raise CliError(f"{what} of yours has an id starting with {given!r}")
-    return str(found[0])

@@ -16,7 +16,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from crm_cli.bus import Bus, Reported, connected
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
-from crm_cli.ui import err, options, out, print_json, progress, run, stage_name, width
+from crm_cli.ui import (
+    Options,
+    err,
+    options,
+    out,
+    print_json,
+    print_table,
+    progress,
+    run,
+    stage_name,
+    width,
+)
 from crm_shared.contracts.envelope import CloudEvent
 from crm_shared.contracts.events import LeadReceived
 
@@ -83,7 +94,7 @@ def add(
     async def main() -> None:
         async with connected(opts.nats_url) as bus:
             outcome = await _publish(bus, events, wait, timeout)
-        _report(opts.json, events, wait, timeout, *outcome)
+        _report(opts, events, wait, timeout, *outcome)
 
     run(main())
 
@@ -138,7 +149,7 @@ async def _publish(
 
 
 def _report(
-    as_json: bool,
+    opts: Options,
     events: list[CloudEvent],
     wait: bool,
     timeout: float,
@@ -148,7 +159,7 @@ def _report(
     """What became of each lead; exit 1 if one was dead-lettered or made no deal in time."""
     externals = [e.data["external_id"] for e in events]
     missing = [x for x in externals if wait and x not in made and x not in failed]
-    if as_json:
+    if opts.json:
         print_json({"published": externals, "deals": made, "failed": failed, "missing": missing})
     elif not wait:
         out().print(
@@ -180,7 +191,8 @@ def _report(
             Column("stage"),
             Column("responsible", keep=1),
         ]
-        out().print(fitted_table(columns, rows, width=width()))
+        table = fitted_table(columns, rows, width=width(), wide=opts.wide)
+        print_table(table, wide=opts.wide)
         out().print(f"[green]✓[/] {len(made)} of {len(events)} lead(s) became deals")
     for ext, reason in failed.items():
         err().print(f"[red]✗[/] lead {escape(ext)} was dead-lettered: {escape(reason)}")

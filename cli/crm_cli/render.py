@@ -93,9 +93,14 @@ _DEAL_FIELDS = [
 
 
 def deal_panel(
-    deal: dict[str, Any], tasks: list[dict[str, Any]] | None = None, *, width: int = 80
+    deal: dict[str, Any],
+    tasks: list[dict[str, Any]] | None = None,
+    *,
+    width: int = 80,
+    wide: bool = False,
 ) -> Panel:
-    """Every field of one deal, its contact, and its tasks if given."""
+    """Every field of one deal, its contact, and its tasks if given (every column of them
+    when `wide`)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
@@ -116,7 +121,8 @@ def deal_panel(
         grid.add_row(FIELD_DISPLAY_NAMES["contact"], ", ".join(str(v) for v in details if v))
     parts: list[RenderableType] = [grid]
     if tasks:
-        parts.append(tasks_table(tasks, title="Задачи", with_deal=False, width=width - 4))
+        table = tasks_table(tasks, title="Задачи", with_deal=False, width=width - 4, wide=wide)
+        parts.append(table)
     return Panel(Group(*parts), title=f"deal {deal['id']} · v{deal['version']}", expand=False)
 
 

@@ -141,6 +141,11 @@ async def test_many_leads_and_paging(clean: Any) -> None:
         assert len(listed) == 12
         page = await crm(clean, "deal", "list", "--limit", "5")
         assert "5 deal(s)" in page.stderr
+        # At 40 columns the deals made drop their responsible; --wide keeps every column.
+        for wide, shown in (([], False), (["--wide"], True)):
+            made = await crm_at(clean, 40, *wide, "lead", "add", "--name", "Оля", "--count", "2")
+            assert made.exit_code == 0, made.output
+            assert (" responsible " in made.stdout) is shown, made.stdout
 
 
 async def test_what_goes_wrong_is_said(clean: Any) -> None:
@@ -168,6 +173,21 @@ async def crm_at(infra: Any, columns: int, *args: str) -> Result:
     return await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
 
 
+async def fits(infra: Any, headers: tuple[str, ...], *args: str) -> list[str]:
+    """`crm args...` at 80 and at 200 columns: no line wider than the terminal, and each of
+    `headers` whole on the header line (never folded into letters). The output at 80."""
+    shown = []
+    for columns in (200, 80):
+        result = await crm_at(infra, columns, *args)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= columns, result.stdout
+        for header in headers:
+            assert f" {header} " in lines[1], result.stdout
+        shown.append(result.stdout)
+    return shown
+
+
 async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
     async with running(clean, "deal-service", "task-service"):
         added = await crm(
@@ -184,15 +204,11 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         assert added.exit_code == 0, added.output
         deals = await crm_json(clean, "deal", "list", "--all")
         assert all(len(d["id"]) == 36 for d in deals)  # --json keeps whole ids
-        for columns in (80, 200):
-            listed = await crm_at(clean, columns, "deal", "list", "--all")
-            assert listed.exit_code == 0, listed.output
-            lines = listed.stdout.splitlines()
-            assert max(len(line) for line in lines) <= columns, listed.stdout
-            for header in ("id", "stage", "contact", "amount"):
-                assert f" {header} " in lines[1], listed.stdout
-            assert "Сидорова" in listed.stdout.split()  # words whole, never letters
-            assert all(d["id"][:8] in listed.stdout and d["id"] not in listed.stdout for d in deals)
+        for listed in await fits(
+            clean, ("id", "stage", "contact", "amount"), "deal", "list", "--all"
+        ):
+            assert "Сидорова" in listed.split()  # words whole, never letters
+            assert all(d["id"][:8] in listed and d["id"] not in listed for d in deals)
         wide = await crm_at(clean, 80, "--wide", "deal", "list")
         assert " created " in wide.stdout.splitlines()[1]
 
@@ -220,6 +236,13 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         assert done.exit_code == 0, done.output
         assert f"task {task['id']} closed (completed)" in done.stdout
 
+        headers = ("id", "stage", "title", "deadline")
+        for listed in await fits(clean, headers, "task", "list", "--all"):
+            assert task["id"][:8] in listed and task["id"] not in listed
+            assert "Сидорова." in listed.split()  # «Оля Сидорова. Взять в работу …»
+        shown = await crm_at(clean, 80, "--wide", "deal", "show", deal[:8])
+        assert " status " in shown.stdout and "closed: completed" in shown.stdout, shown.stdout
+
 
 async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any) -> None:
     """`deal create` (new contact, then an existing one), `deal contact-attempt`, `deal show`
@@ -237,8 +260,8 @@ async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any)
         assert again.exit_code == 0, again.output
         assert "responsible mgr-2, contact Ольга" in again.stdout
 
-        for note in ("не берёт трубку", "сбрасывает", "недоступен"):
-            logged = await crm(clean, "deal", "contact-attempt", deal["id"], "--note", note,
+        for note in ("не берёт трубку", "сбрасывает", "недоступен"):  # by the short id shown
+            logged = await crm(clean, "deal", "contact-attempt", deal["id"][:8], "--note", note,
                                actor="mgr-1")  # fmt: skip
             assert logged.exit_code == 0, logged.output
         assert "попыток связаться на стадии «Новый лид»: 3" in logged.stdout

@@ -10,7 +10,7 @@ import asyncpg
 
 from crm_shared.machinery.db import asyncpg_dsn
 from tests.analytics_fixture import insert_fixture
-from tests.e2e.test_cli import crm, crm_json
+from tests.e2e.test_cli import crm, crm_json, fits
 from tests.services import running
 from tests.support import Client, eventually
 
@@ -98,3 +98,38 @@ async def test_report_period_and_funnel_views(clean: Any) -> None:
     assert funnel.exit_code == 0 and "Воронка продаж" in funnel.stdout
     assert "Причины просрочек" in funnel.stdout and "mgr-2: Клиент в отпуске" in funnel.stdout
     assert "открыты" in funnel.stdout
+
+
+async def test_inbox_ids_by_prefix_however_old_and_tables_that_fit(clean: Any) -> None:
+    """`crm inbox read` finds a notification by a prefix among all of the user's (not only the
+    latest 500); an ambiguous prefix is refused, naming the candidates; `crm inbox` fits 80
+    and 200 columns."""
+    old = "0b5e1e7e-0000-4000-8000-000000000000"
+    twins = ["abcdef01-1111-4000-8000-000000000001", "abcdef01-2222-4000-8000-000000000002"]
+    newer = [f"{i:08x}-ffff-4fff-8fff-ffffffffffff" for i in range(1, 601)]
+    async with running(clean, "notifier"):
+        conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+        try:
+            await conn.execute(  # inserted in this order: `old` has the lowest seq
+                """INSERT INTO notifier.notifications (id, user_id, kind, text, deal_id)
+                   SELECT id, 'rop-1', 'task_overdue', 'Задача «Позвонить клиенту» просрочена',
+                          'd-1'
+                   FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n) ORDER BY n""",
+                [old, *twins, *newer],
+            )
+        finally:
+            await conn.close()
+
+        for listed in await fits(clean, ("id", "when", "kind", "text"), "inbox"):
+            assert newer[-1][:8] in listed and newer[-1] not in listed
+            assert "просрочена" in listed.split()
+        read = await crm(clean, "inbox", "read", old[:8])
+        assert read.exit_code == 0, read.output
+        assert "1 notification(s) marked read" in read.stdout
+        ambiguous = await crm(clean, "inbox", "read", "abcdef01")
+        assert ambiguous.exit_code == 1 and "is ambiguous" in ambiguous.stderr
+        assert all(twin in ambiguous.stderr for twin in twins), ambiguous.stderr
+        one = await crm(clean, "inbox", "read", "abcdef01-1")
+        assert one.exit_code == 0 and "1 notification(s) marked read" in one.stdout
+        theirs = await crm(clean, "inbox", "read", old[:8], actor="mgr-1")
+        assert theirs.exit_code == 1 and "no notification has an id starting" in theirs.stderr

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from crm_cli.render import deals_table, tasks_table
+from crm_cli.deliveries import deliveries_table
+from crm_cli.render import deal_panel, deals_table, tasks_table
 from crm_cli.tables import short_ids
 
 
@@ -57,16 +58,37 @@ def _words(text: str) -> set[str]:
 @pytest.mark.parametrize("width", [80, 200])
 def test_tables_fit_and_keep_headers_and_words_whole(width: int) -> None:
     deals = _deals()
-    for table, headers, whole in (
+    tasks = _tasks(deals)
+    deliveries: list[dict[str, Any]] = [
+        {
+            "id": str(uuid.uuid4()),
+            "channel": "webhook",
+            "user_id": "mgr-1",
+            "target": "https://hooks.example.com/crm/notifications",
+            "attempts": 5,
+            "last_attempt_at": "2026-11-30T10:00:00+00:00",
+            "last_error": "HTTP 503 Service Unavailable",
+        }
+        for _ in range(3)
+    ]
+    for table, rows, headers, whole in (
         (
             deals_table(deals, width=width),
+            deals,
             ["id", "stage", "contact", "amount", "responsible"],
             ("Перестал", "Сидоров", "150000.00", "mgr-1"),
         ),
         (
-            tasks_table(_tasks(deals), width=width),
+            tasks_table(tasks, width=width),
+            tasks,
             ["id", "stage", "title", "deadline"],
             ("Обрабатываем", "необходимую", "mgr-1"),
+        ),
+        (
+            deliveries_table(deliveries, width=width),
+            deliveries,
+            ["id", "channel", "user", "last error"],
+            ("webhook", "mgr-1", "503"),
         ),
     ):
         text = _render(table, width)
@@ -77,9 +99,8 @@ def test_tables_fit_and_keep_headers_and_words_whole(width: int) -> None:
         words = _words(text)
         for word in whole:
             assert word in words, text
-        for d in deals:
-            assert d["id"] not in text
-        assert deals[0]["id"][:8] in text or width < 100
+        for row in rows:  # each row's own id, short
+            assert row["id"][:8] in text and row["id"] not in text, text
 
 
 def test_wide_terminal_shows_every_column_and_wide_keeps_them_at_80() -> None:
@@ -88,6 +109,16 @@ def test_wide_terminal_shows_every_column_and_wide_keeps_them_at_80() -> None:
     assert "created" not in _render(deals_table(deals, width=80), 80)
     wide = deals_table(deals, width=80, wide=True)
     assert "created" in _render(wide, 300) and "title" in _render(wide, 300)
+
+
+def test_wide_shows_every_column_of_a_deals_tasks() -> None:
+    deals = _deals()
+    deal = {**deals[0], "version": 1}
+    tasks = _tasks(deals)
+    assert " status " not in _render(deal_panel(deal, tasks, width=80), 80)
+    wide = _render(deal_panel(deal, tasks, width=80, wide=True), 300)
+    for header in ("id", "stage", "title", "responsible", "deadline", "status"):
+        assert f" {header} " in wide, wide
 
 
 def test_short_ids_grow_where_two_would_clash() -> None:

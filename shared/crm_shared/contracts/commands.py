@@ -296,11 +296,13 @@ class PeriodQuery(Query):
 
 
 class ListNotifications(Strict):
-    """crm.query.notify.list: the actor's own notification inbox, newest first."""
+    """crm.query.notify.list: the actor's own notification inbox, newest first; `id_prefix`
+    narrows it to the notifications whose id starts so (an id as a person types it)."""
 
     SUBJECT: ClassVar[str] = "crm.query.notify.list"
     actor_id: Id
     unread_only: bool = False
+    id_prefix: str | None = Field(None, pattern=ID_PREFIX)
     limit: int = Field(50, ge=1, le=500)
     cursor: Cursor | None = None
 

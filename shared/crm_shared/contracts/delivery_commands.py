@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from crm_shared.contracts.commands import Strict
+from crm_shared.contracts.commands import ID_PREFIX, Strict
 
 # Ids as the CRM makes them (user ids of the configuration, UUIDs of deliveries): no NUL,
 # no lone surrogate or other text the database would refuse can get through.
@@ -22,12 +22,14 @@ class ListDeliveries(Strict):
     """crm.query.notify.deliveries: webhook and e-mail deliveries, newest first.
 
     `status` failed (the default): given up after webhook.max_attempts; pending: still to
-    be made. `user_id` narrows the list to one recipient.
+    be made. `user_id` narrows the list to one recipient, `id_prefix` to the deliveries whose
+    id starts so (an id as a person types it from a list).
     """
 
     SUBJECT: ClassVar[str] = "crm.query.notify.deliveries"
     status: Literal["failed", "pending"] = "failed"
     user_id: Id | None = None
+    id_prefix: str | None = Field(None, pattern=ID_PREFIX)
     limit: int = Field(50, ge=1, le=500)
 
 

@@ -170,23 +170,32 @@ async def count_failed(conn: asyncpg.Connection) -> int:
 
 
 async def list_by_status(
-    conn: asyncpg.Connection, status: str, user_id: str | None, limit: int
+    conn: asyncpg.Connection,
+    status: str,
+    user_id: str | None,
+    limit: int,
+    id_prefix: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The newest `limit` deliveries in `status` (failed or pending), and how many there are."""
-    where = "status = $1 AND ($2::text IS NULL OR user_id = $2)"
+    """The newest `limit` deliveries in `status` (failed or pending), and how many there are
+    (of one recipient's, of those whose id starts with `id_prefix`, when given)."""
+    where = (
+        "status = $1 AND ($2::text IS NULL OR user_id = $2)"
+        " AND ($3::text IS NULL OR id LIKE $3 || '%')"
+    )
     rows = await conn.fetch(
         f"""SELECT id, channel, user_id, kind, target, status, attempts, last_error,
                 created_at, next_attempt_at,
                 (SELECT max(at) FROM {SCHEMA}.delivery_attempts a
                  WHERE a.delivery_id = d.id) AS last_attempt_at
             FROM {SCHEMA}.deliveries d WHERE {where}
-            ORDER BY created_at DESC, id LIMIT $3""",
+            ORDER BY created_at DESC, id LIMIT $4""",
         status,
         user_id,
+        id_prefix,
         limit,
     )
     total = await conn.fetchval(
-        f"SELECT count(*) FROM {SCHEMA}.deliveries WHERE {where}", status, user_id
+        f"SELECT count(*) FROM {SCHEMA}.deliveries WHERE {where}", status, user_id, id_prefix
     )
     return [dict(r) for r in rows], int(total or 0)
 

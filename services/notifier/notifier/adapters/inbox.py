@@ -70,8 +70,10 @@ async def list_items(
     since: datetime,
     limit: int,
     cursor: str | None,
+    id_prefix: str | None = None,
 ) -> tuple[list[Item], int, str | None]:
-    """A page of the inbox, newest first, the unread count and the next page's cursor."""
+    """A page of the inbox, newest first, the unread count and the next page's cursor;
+    with `id_prefix`, only the notifications whose id starts so."""
     after = decode_cursor(cursor) if cursor else None
     rows = await conn.fetch(
         f"""SELECT seq, id, kind, text, deal_id, task, created_at, read_at IS NOT NULL AS read
@@ -79,12 +81,14 @@ async def list_items(
             WHERE user_id = $1 AND created_at >= $2
               AND (NOT $3 OR read_at IS NULL)
               AND ($4::bigint IS NULL OR seq < $4)
+              AND ($6::text IS NULL OR id LIKE $6 || '%')
             ORDER BY seq DESC LIMIT $5""",
         user_id,
         since,
         unread_only,
         after,
         limit + 1,
+        id_prefix,
     )
     unread = await conn.fetchval(
         f"""SELECT count(*) FROM {SCHEMA}.notifications

@@ -34,6 +34,7 @@ async def list_notifications(q: ListNotifications, ctx: Context) -> dict[str, An
                 since=now - ctx.config.notifications.retention,
                 limit=q.limit,
                 cursor=q.cursor,
+                id_prefix=q.id_prefix,
             )
     except ValueError as exc:
         raise Refused(ErrorCode.invalid, str(exc)) from None

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 async def list_deliveries(query: ListDeliveries, ctx: Context) -> dict[str, Any]:
     """crm.query.notify.deliveries: items (newest first) and total."""
     async with ctx.uow() as uow:
-        items, total = await repo.list_by_status(uow.conn, query.status, query.user_id, query.limit)
+        items, total = await repo.list_by_status(
+            uow.conn, query.status, query.user_id, query.limit, query.id_prefix
+        )
     return ok(items=[_jsonable(item) for item in items], total=total)
 
 
