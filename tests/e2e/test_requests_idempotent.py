@@ -97,3 +97,17 @@ async def test_the_same_request_twice_at_once_makes_one_deal(clean: Any, client:
         assert len(await client.deals()) == 1
         again = await client.cmd("deal.create", actor_id="mgr-1", request_id="twin")
         assert again == done[0]
+
+
+async def test_the_notifier_commands_take_a_request_id_too(clean: Any, client: Client) -> None:
+    async with running(clean, "notifier"):
+        commands: list[tuple[str, dict[str, Any]]] = [
+            ("notify.read", {"actor_id": "mgr-1", "all": True}),
+            ("notify.retry", {"actor_id": "rop-1", "delivery_ids": ["d-1"]}),
+        ]
+        for name, body in commands:
+            first = await client.cmd(name, request_id=f"{name}-1", **body)
+            again = await client.cmd(name, request_id=f"{name}-1", **body)
+            assert first["ok"] and again == first, (first, again)
+    kept = await _rows(clean, "SELECT count(*) FROM notifier.handled_requests")
+    assert kept == 2
