@@ -111,3 +111,24 @@ async def test_the_notifier_commands_take_a_request_id_too(clean: Any, client: C
             assert first["ok"] and again == first, (first, again)
     kept = await _rows(clean, "SELECT count(*) FROM notifier.handled_requests")
     assert kept == 2
+
+
+async def test_a_request_id_used_again_after_a_day_is_a_new_request(
+    clean: Any, client: Client
+) -> None:
+    async with running(clean, "deal-service"):
+        first = await client.cmd("deal.create", actor_id="mgr-1", request_id="daily")
+        # A day later; the pruner has not come by yet, so the old row is still there.
+        aged = await _rows(
+            clean,
+            """WITH aged AS (UPDATE deal.handled_requests
+                    SET received_at = now() - interval '25 hours' RETURNING 1)
+               SELECT count(*) FROM aged""",
+        )
+        assert aged == 1
+        later = await client.cmd("deal.create", actor_id="mgr-1", request_id="daily")
+        assert later["ok"], later
+        assert later["deal"]["id"] != first["deal"]["id"]
+        again = await client.cmd("deal.create", actor_id="mgr-1", request_id="daily")
+        assert again == later  # and that one is now the first reply for the next 24 hours
+        assert len(await client.deals()) == 2
