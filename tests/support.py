@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 import uuid
@@ -153,3 +154,22 @@ class Client:
 
     async def cmd(self, name: str, **body: Any) -> dict[str, Any]:
         return await self.request(f"crm.cmd.{name}", body)
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+# Paging cursors a client could forge: each well-formed enough to get past the base64 and
+# the split, each holding what PostgreSQL would refuse as a query argument (issue 10).
+FORGED_CURSORS = {
+    "deal cursor with a NUL": _b64("2026-01-01T00:00:00+00:00|a\x00b"),
+    "deal cursor before year 1 in UTC": _b64("0001-01-01T00:00:00+01:00|x"),
+    "deal cursor after 9999 in UTC": _b64("9999-12-31T23:00:00-02:00|x"),
+    "deal cursor without an offset": _b64("2026-01-01T00:00:00|x"),
+    "task cursor over bigint": _b64("task:99999999999999999999999"),
+    "task cursor with a NUL": _b64("task:1\x00"),
+    "task cursor below 1": _b64("task:-9223372036854775809"),
+    "notify cursor over bigint": _b64("notify:9223372036854775808"),
+    "notify cursor with a NUL": _b64("notify\x00:1"),
+}

@@ -97,3 +97,38 @@ async def test_the_same_request_twice_at_once_makes_one_deal(clean: Any, client:
         assert len(await client.deals()) == 1
         again = await client.cmd("deal.create", actor_id="mgr-1", request_id="twin")
         assert again == done[0]
+
+
+async def test_the_notifier_commands_take_a_request_id_too(clean: Any, client: Client) -> None:
+    async with running(clean, "notifier"):
+        commands: list[tuple[str, dict[str, Any]]] = [
+            ("notify.read", {"actor_id": "mgr-1", "all": True}),
+            ("notify.retry", {"actor_id": "rop-1", "delivery_ids": ["d-1"]}),
+        ]
+        for name, body in commands:
+            first = await client.cmd(name, request_id=f"{name}-1", **body)
+            again = await client.cmd(name, request_id=f"{name}-1", **body)
+            assert first["ok"] and again == first, (first, again)
+    kept = await _rows(clean, "SELECT count(*) FROM notifier.handled_requests")
+    assert kept == 2
+
+
+async def test_a_request_id_used_again_after_a_day_is_a_new_request(
+    clean: Any, client: Client
+) -> None:
+    async with running(clean, "deal-service"):
+        first = await client.cmd("deal.create", actor_id="mgr-1", request_id="daily")
+        # A day later; the pruner has not come by yet, so the old row is still there.
+        aged = await _rows(
+            clean,
+            """WITH aged AS (UPDATE deal.handled_requests
+                    SET received_at = now() - interval '25 hours' RETURNING 1)
+               SELECT count(*) FROM aged""",
+        )
+        assert aged == 1
+        later = await client.cmd("deal.create", actor_id="mgr-1", request_id="daily")
+        assert later["ok"], later
+        assert later["deal"]["id"] != first["deal"]["id"]
+        again = await client.cmd("deal.create", actor_id="mgr-1", request_id="daily")
+        assert again == later  # and that one is now the first reply for the next 24 hours
+        assert len(await client.deals()) == 2

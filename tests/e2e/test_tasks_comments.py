@@ -103,3 +103,21 @@ async def test_comment_round_trip_between_manager_and_rop(clean: Any, client: Cl
         # Each side heard once: nobody is told of their own comment.
         mine = [n for n in to_manager.data("crm.notify.mgr-1") if n["kind"] == "task_commented"]
         assert len(mine) == 1
+
+
+async def test_a_retried_comment_is_added_once(clean: Any, client: Client) -> None:
+    commented = await client.record("crm.task.commented")
+    async with running(clean, "task-service"):
+        task = await _overdue_task(client)
+        body = {"actor_id": "mgr-1", "task_id": task["id"], "text": "Перезвоню завтра"}
+        # The client timed out on the first and sends the same command again.
+        first = await client.cmd("task.comment", request_id="c-1", **body)
+        again = await client.cmd("task.comment", request_id="c-1", **body)
+        assert first["ok"] and again == first
+        [listed] = await tasks(client, deal_id=task["deal_id"])
+        assert [c["text"] for c in listed["comments"]] == ["Перезвоню завтра"]
+        another = await client.cmd("task.comment", request_id="c-2", **body)
+        assert len(another["task"]["comments"]) == 2  # a new request id is a new comment
+        await eventually(lambda: drained(client))
+        await eventually(lambda: len(commented.data("crm.task.commented")) >= 2)
+    assert len(commented.data("crm.task.commented")) == 2

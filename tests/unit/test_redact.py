@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 
 import pytest
 
@@ -66,3 +68,32 @@ def test_the_filter_masks_message_arguments_and_tracebacks() -> None:
     assert "+* *** ***-**-89" in text and "i***@example.ru" in text
     assert "p***@example.ru" in text and "+*********89" in text
     assert "912" not in text and "ivan@" not in text and "petr@" not in text
+
+
+# What a service does at start (`configure_logging`), then a failure that quotes a lead: the
+# phone and address in the message, its arguments, the traceback and the stack are masked
+# whichever of the handler's filters runs first, and so is a URL password.
+_SERVICE_LOGS = """
+import logging
+from crm_shared.machinery.logs import configure_logging
+configure_logging()
+log = logging.getLogger("crm.test")
+try:
+    raise ValueError("duplicate key (phone)=(+79123456789) for ivan.petrov@example.ru "
+                     "on postgresql://crm:hunter2@db/crm")
+except ValueError:
+    log.exception("failed for %s", "+7 912 345-67-89")
+log.warning("lead of anna.petrova@example.ru", stack_info=True)
+"""
+
+
+def test_a_service_log_masks_tracebacks_and_stacks_through_configure_logging() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVICE_LOGS], capture_output=True, text=True, check=True
+    )
+    text = done.stderr
+    assert "Traceback" in text and "Stack (most recent call last)" in text
+    assert "+*********89" in text and "i***@example.ru" in text and "+* *** ***-**-89" in text
+    assert "a***@example.ru" in text and "postgresql://crm:***@db/crm" in text
+    for secret in ("9123456789", "912 345", "ivan.petrov", "anna.petrova", "hunter2"):
+        assert secret not in text

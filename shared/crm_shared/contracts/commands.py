@@ -267,11 +267,10 @@ def refusal(error: ErrorBody) -> dict[str, Any]:
     return {"ok": False, "error": error.model_dump(mode="json", exclude_none=True)}
 
 
-class CommentTask(Strict):
+class CommentTask(Command):
     """crm.cmd.task.comment: add a comment to a task the actor may see."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.task.comment"
-    actor_id: Id
     task_id: Id
     text: Subject = Field(min_length=1)
 
@@ -307,11 +306,10 @@ class ListNotifications(Strict):
     cursor: Cursor | None = None
 
 
-class ReadNotifications(Strict):
+class ReadNotifications(Command):
     """crm.cmd.notify.read: mark notifications of the actor's inbox read, by id or all."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.notify.read"
-    actor_id: Id
     ids: list[Id] | None = Field(None, max_length=500)
     all: bool = False
 

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from crm_shared.contracts.commands import ID_PREFIX, Strict
+from crm_shared.contracts.commands import ID_PREFIX, Command, Strict
 
 # Ids as the CRM makes them (user ids of the configuration, UUIDs of deliveries): no NUL,
 # no lone surrogate or other text the database would refuse can get through.
@@ -33,7 +33,7 @@ class ListDeliveries(Strict):
     limit: int = Field(50, ge=1, le=500)
 
 
-class RetryDeliveries(Strict):
+class RetryDeliveries(Command):
     """crm.cmd.notify.retry: try failed deliveries once more, now.
 
     Either `delivery_ids` (up to 500) or `all: true`. A retried delivery gets one more
@@ -41,7 +41,7 @@ class RetryDeliveries(Strict):
     """
 
     SUBJECT: ClassVar[str] = "crm.cmd.notify.retry"
-    actor_id: Id
+    actor_id: Id  # the command's, narrowed to the ids the CRM makes
     delivery_ids: list[Id] | None = Field(None, min_length=1, max_length=500)
     all: bool = False
 

@@ -21,8 +21,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
-__all__ = ["PiiFilter", "install_pii_filter", "mask_pii", "mask_url", "mask_urls"]
+__all__ = [
+    "PiiFilter",
+    "install_filter",
+    "install_pii_filter",
+    "mask_pii",
+    "mask_record",
+    "mask_url",
+    "mask_urls",
+]
 
 # A phone: an optional '+', then digits in groups split by one or two of space, '-', '(' or
 # ')'. Not inside a word, a number or a time (no digit, letter, ':' or '/' around it), so
@@ -60,23 +69,35 @@ def mask_pii(text: str) -> str:
     return _PHONE.sub(_mask_phone, text)
 
 
+def mask_record(record: logging.LogRecord, mask: Callable[[str], str]) -> None:
+    """Apply `mask` to all a handler writes of `record`: message (arguments rendered in),
+    traceback and stack.
+
+    The traceback is rendered here once (the formatter then uses `exc_text` as it is); a
+    traceback another filter rendered already is masked as well, so the filters of a handler
+    may run in any order.
+    """
+    message = record.getMessage()
+    masked = mask(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask(record.stack_info)
+
+
 class PiiFilter(logging.Filter):
-    """Masks phones and e-mail addresses in a record's message and its traceback.
+    """Masks phones and e-mail addresses in a record's message, traceback and stack.
 
     Attached to handlers (a logger's filter does not see records propagated from its
-    children). The message is rendered once here, so arguments are masked as well.
+    children).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_pii(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        if record.exc_info and not record.exc_text:
-            # The formatter uses exc_text when it is set, so the traceback is masked too.
-            record.exc_text = mask_pii(logging.Formatter().formatException(record.exc_info))
-        if record.stack_info:
-            record.stack_info = mask_pii(record.stack_info)
+        mask_record(record, mask_pii)
         return True
 
 
@@ -90,17 +111,19 @@ def install_pii_filter(logger: logging.Logger | None = None) -> None:
 
     For the root logger, FastStream's loggers get one too (they keep their own handlers).
     """
+    install_filter(PiiFilter, logger)
+
+
+def install_filter(kind: type[logging.Filter], logger: logging.Logger | None = None) -> None:
+    """Add a `kind` filter, once, to every handler of `logger` (default: the root logger,
+    and then FastStream's loggers too)."""
     target = logger or logging.getLogger()
-    for handler in target.handlers:
-        _add(handler)
+    where: list[logging.Handler | logging.Logger] = list(target.handlers)
     if logger is None:
-        for name in _OWN_HANDLERS:
-            _add(logging.getLogger(name))
-
-
-def _add(where: logging.Handler | logging.Logger) -> None:
-    if not any(isinstance(f, PiiFilter) for f in where.filters):
-        where.addFilter(PiiFilter())
+        where += [logging.getLogger(name) for name in _OWN_HANDLERS]
+    for place in where:
+        if not any(isinstance(f, kind) for f in place.filters):
+            place.addFilter(kind())
 
 
 URL_MASK = "***"

@@ -13,18 +13,24 @@ own `handled_requests` table:
   `unavailable` (try again); one whose first reply was lost in a crash between commit and
   reply gets `invalid`, as the command did happen.
 
-`RequestPruner` deletes rows older than REQUEST_RETENTION along with the inbox's.
+`RequestPruner` deletes rows older than REQUEST_RETENTION along with the inbox's; a key used
+again after that time is a new request even before the pruner came by (`find` deletes the old
+row first, or the insert of the same key would fail until the pruner ran).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from crm_shared.machinery.outbox import UnitOfWork
 
 REQUEST_RETENTION = timedelta(hours=24)
 # A row without a reply older than this is not a command still running but a lost reply.
@@ -83,17 +89,28 @@ class Previous:
     lost: bool
 
 
-async def find(conn: asyncpg.Connection, schema: str, key: PendingRequest) -> Previous | None:
-    """The earlier request with this key in the last 24 hours, if any."""
-    row = await conn.fetchrow(
-        f"""SELECT subject, reply, received_at < now() - $3::interval AS lost
-            FROM "{schema}".handled_requests
-            WHERE actor_id = $1 AND request_id = $2 AND received_at > now() - $4::interval""",
-        key.actor_id,
-        key.request_id,
-        _LOST_AFTER,
-        REQUEST_RETENTION,
-    )
+async def find(uow: Callable[[], UnitOfWork], key: PendingRequest) -> Previous | None:
+    """The earlier request with this key in the last 24 hours, if any.
+
+    A row of the key older than that is deleted, and that committed, so that the command
+    can record the key again.
+    """
+    async with uow() as unit:
+        # Both parts see the table as it was: the SELECT finds only a row the DELETE keeps.
+        row = await unit.conn.fetchrow(
+            f"""WITH stale AS (
+                    DELETE FROM "{unit.schema}".handled_requests
+                    WHERE actor_id = $1 AND request_id = $2
+                      AND received_at <= now() - $4::interval)
+                SELECT subject, reply, received_at < now() - $3::interval AS lost
+                FROM "{unit.schema}".handled_requests
+                WHERE actor_id = $1 AND request_id = $2 AND received_at > now() - $4::interval""",
+            key.actor_id,
+            key.request_id,
+            _LOST_AFTER,
+            REQUEST_RETENTION,
+        )
+        await unit.commit()
     if row is None:
         return None
     reply = json.loads(row["reply"]) if row["reply"] is not None else None

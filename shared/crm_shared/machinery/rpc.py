@@ -138,8 +138,7 @@ async def _once(
     subject: str,
 ) -> tuple[Reply, str]:
     """Run a command with a request id at most once; a retry gets the first reply."""
-    async with uow() as unit:
-        previous = await requests.find(unit.conn, unit.schema, key)
+    previous = await requests.find(uow, key)
     if previous is not None:
         return _repeat(previous, key), "repeated"
     token = CURRENT_REQUEST.set(key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy import bindparam
 from sqlmodel import select
 
 from crm_shared.machinery.outbox import UnitOfWork
+from crm_shared.machinery.paging import decode_moment, encode_moment
 from crm_shared.machinery.tables import Query
 from deal_service.adapters import tables
 from deal_service.domain.contacts import Contact
@@ -253,16 +253,13 @@ async def list_deals(
 
 def encode_cursor(at: datetime, deal_id: str) -> str:
     """An opaque paging cursor."""
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{deal_id}".encode()).decode()
+    return encode_moment(at, deal_id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """Read a cursor made by `encode_cursor`; ValueError when it is not one."""
-    try:
-        at, deal_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at), deal_id
-    except Exception as exc:
-        raise ValueError(f"bad cursor {cursor!r}") from exc
+    """Read a cursor made by `encode_cursor`; ValueError when it is not one (or holds what
+    PostgreSQL would refuse: see crm_shared.machinery.paging)."""
+    return decode_moment(cursor)
 
 
 async def stage_totals(

@@ -5,7 +5,6 @@ Not to be confused with `crm_shared.machinery.inbox`, the consumers' record of h
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ import asyncpg
 
 from crm_shared.contracts.events import Notification
 from crm_shared.machinery.outbox import UnitOfWork
+from crm_shared.machinery.paging import decode_seq, encode_seq
 from notifier.settings import SCHEMA
 
 
@@ -132,15 +132,10 @@ async def prune(pool: asyncpg.Pool, before: datetime) -> int:
 
 def encode_cursor(seq: int) -> str:
     """An opaque paging cursor."""
-    return base64.urlsafe_b64encode(f"notify:{seq}".encode()).decode()
+    return encode_seq("notify", seq)
 
 
 def decode_cursor(cursor: str) -> int:
-    """Read a cursor made by `encode_cursor`; ValueError when it is not one."""
-    try:
-        kind, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
-        if kind != "notify":
-            raise ValueError(kind)
-        return int(seq)
-    except Exception as exc:
-        raise ValueError(f"bad cursor {cursor!r}") from exc
+    """Read a cursor made by `encode_cursor`; ValueError when it is not one (or holds what
+    PostgreSQL would refuse: see crm_shared.machinery.paging)."""
+    return decode_seq("notify", cursor)

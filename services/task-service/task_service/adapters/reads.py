@@ -3,13 +3,13 @@ behind the gauges (the writes of the batch path are in `repository`)."""
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 
 import asyncpg
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from crm_shared.machinery.paging import decode_seq, encode_seq
 from crm_shared.machinery.tables import Query, const
 from task_service.adapters.repository import task_from_row
 from task_service.adapters.tables import TaskRow
@@ -86,15 +86,10 @@ async def list_tasks(
 
 def encode_cursor(seq: int) -> str:
     """An opaque paging cursor."""
-    return base64.urlsafe_b64encode(f"task:{seq}".encode()).decode()
+    return encode_seq("task", seq)
 
 
 def decode_cursor(cursor: str) -> int:
-    """Read a cursor made by `encode_cursor`; ValueError when it is not one."""
-    try:
-        kind, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
-        if kind != "task":
-            raise ValueError(kind)
-        return int(seq)
-    except Exception as exc:
-        raise ValueError(f"bad cursor {cursor!r}") from exc
+    """Read a cursor made by `encode_cursor`; ValueError when it is not one (or holds what
+    PostgreSQL would refuse: see crm_shared.machinery.paging)."""
+    return decode_seq("task", cursor)
