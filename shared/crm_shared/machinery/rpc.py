@@ -78,25 +78,6 @@ def parse_body(raw: bytes, model: type[M]) -> M:
         raise Refused(ErrorCode.invalid, f"body cannot be read: {exc!r}") from None
 
 
-async def answer(
-    raw: bytes,
-    model: type[M],
-    handler: Callable[[M], Awaitable[Reply]],
-    metrics: Metrics,
-    subject: str,
-    uow: UowFactory | None = None,
-) -> Reply:
-    """Parse `raw` as `model`, run `handler`, and turn every outcome into a reply.
-
-    With `uow` (the service's unit-of-work factory), a command's `request_id` is honoured.
-    """
-
-    async def parse() -> M:
-        return parse_body(raw, model)
-
-    return await _answer(parse, handler, metrics, subject, uow)
-
-
 async def _answer(
     parse: Callable[[], Awaitable[M]],
     handler: Callable[[M], Awaitable[Reply]],
