@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from faststream import BaseMiddleware, Context, StreamMessage
@@ -37,7 +37,7 @@ from crm_shared.contracts.commands import (
 )
 from crm_shared.contracts.events import EventData
 from crm_shared.machinery import requests
-from crm_shared.machinery.asyncapi import REPLY_NOTE, envelope_of
+from crm_shared.machinery.asyncapi import REPLY_NOTE, Inbound, envelope_of
 from crm_shared.machinery.faults import is_transient
 from crm_shared.machinery.metrics import Metrics
 from crm_shared.machinery.outbox import UnitOfWork
@@ -258,6 +258,8 @@ class Endpoints(Generic[C]):
         self.service = service
         self.router = NatsRouter(middlewares=[Answering])
         self.subjects: list[str] = []
+        self.emitted: list[type[EventData]] = []
+        self.inbound: list[Inbound] = []
 
     def serve(self, model: type[R], handler: Handler[R, C], *, reply: str) -> None:
         """Answer `model.SUBJECT` with `handler`; `reply` names the fields of an ok reply."""
@@ -286,6 +288,7 @@ class Endpoints(Generic[C]):
 
     def emit(self, model: type[EventData], description: str, *, subject: str = "") -> None:
         """Declare an event this service publishes (through its outbox), for the document."""
+        self.emitted.append(model)
         subject = subject or model.SUBJECT
         self.router.publisher(
             subject,
@@ -293,3 +296,11 @@ class Endpoints(Generic[C]):
             title=f"{subject}:out",
             description=f"{description} Emitted by {self.service} (JetStream).",
         )
+
+    def receive(
+        self, models: Iterable[type[EventData]], *, stream: str, durable: str, note: str = ""
+    ) -> None:
+        """Declare the events one of this service's durable JetStream consumers takes, for the
+        document only: the consumer is no subscriber of this router."""
+        for model in models:
+            self.inbound.append(Inbound(model, self.service, stream, durable, note))
