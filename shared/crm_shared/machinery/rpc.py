@@ -25,10 +25,9 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from faststream import BaseMiddleware, Context, StreamMessage
 from faststream.nats import NatsMessage, NatsRouter
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from crm_shared.contracts.commands import (
-    MAX_BODY_BYTES,
     ErrorBody,
     ErrorCode,
     Refused,
@@ -41,6 +40,7 @@ from crm_shared.machinery.asyncapi import REPLY_NOTE, Inbound, envelope_of
 from crm_shared.machinery.faults import is_transient
 from crm_shared.machinery.metrics import Metrics
 from crm_shared.machinery.outbox import UnitOfWork
+from crm_shared.machinery.parsing import parse_body
 from crm_shared.machinery.requests import CURRENT_REQUEST, PendingRequest
 
 log = logging.getLogger(__name__)
@@ -49,33 +49,6 @@ Reply = dict[str, Any]
 UowFactory = Callable[[], UnitOfWork]
 # NATS's default max_payload (1 MiB), less room for the headers of the reply.
 MAX_REPLY_BYTES = 1024 * 1024 - 8 * 1024
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """One line per problem: `field.path: message`."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "body"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
-
-
-def parse_body(raw: bytes, model: type[M]) -> M:
-    """Parse a request body or raise Refused(invalid) naming what is wrong."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise Refused(ErrorCode.invalid, f"body is {len(raw)} bytes, over {MAX_BODY_BYTES}")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, 5,000 digits, 3 KB of `[`
-        raise Refused(ErrorCode.invalid, f"body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise Refused(ErrorCode.invalid, "body must be a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise Refused(ErrorCode.invalid, describe_validation_error(exc)) from None
-    except (ValueError, RecursionError) as exc:  # a validator's own failure
-        raise Refused(ErrorCode.invalid, f"body cannot be read: {exc!r}") from None
 
 
 async def _answer(
