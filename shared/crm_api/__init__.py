@@ -7,24 +7,28 @@ that `crm_shared` stays free of service code. `make asyncapi` writes docs/asynca
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream import FastStream
-from faststream.nats import NatsRouter
 from faststream.specification import AsyncAPI
 
 from crm_shared.machinery import asyncapi
+from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints import rpc as deal
 from notifier.entrypoints import rpc as notifier
 from task_service.entrypoints import rpc as task
 
 
-def routers() -> list[NatsRouter]:
-    """Each service's router, as the service itself builds it."""
-    return [deal.endpoints().router, task.endpoints().router, notifier.endpoints().router]
+def endpoints() -> list[Endpoints[Any]]:
+    """Each service's endpoints (its router, and the events it consumes), as the service itself
+    builds them."""
+    return [deal.endpoints(), task.endpoints(), notifier.endpoints()]
 
 
 def build_docs() -> AsyncAPI:
     """The AsyncAPI specification of the whole event API."""
-    return asyncapi.document(routers())
+    apis = endpoints()
+    return asyncapi.document([api.router for api in apis], [i for api in apis for i in api.inbound])
 
 
 def build_app() -> FastStream:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -10,8 +9,7 @@ from typing import Any
 import pytest
 
 from crm_shared.contracts.commands import MoveDeal
-from crm_shared.machinery.metrics import Metrics
-from crm_shared.machinery.rpc import answer
+from deal_service.handlers import deals as deal_handlers
 from tests.services import running
 from tests.support import Client
 
@@ -76,15 +74,19 @@ async def test_a_size_limit_counts_bytes_not_characters(clean: Any, client: Clie
 
 
 async def test_an_unexpected_failure_is_answered_as_internal_with_a_correlation_id(
-    caplog: pytest.LogCaptureFixture,
+    clean: Any, client: Client, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(_: MoveDeal) -> dict[str, Any]:
+    """A bug inside a use case (here the move's first step made to raise), on the real path:
+    the request over NATS, the service's typed handler, its `Answering` middleware."""
+
+    def broken(*_: Any) -> None:
         raise ZeroDivisionError("a bug")
 
-    with caplog.at_level(logging.ERROR):
-        reply = await asyncio.wait_for(
-            answer(_move(), MoveDeal, broken, Metrics("test"), MoveDeal.SUBJECT), 1.0
-        )
+    async with running(clean, "deal-service"):
+        await client.request("crm.query.deal.get", {"actor_id": "rop-1", "deal_id": "warm-up"})
+        monkeypatch.setattr(deal_handlers, "check_user", broken)
+        with caplog.at_level(logging.ERROR):
+            reply = await _ask(client, MoveDeal.SUBJECT, _move())
     assert reply["ok"] is False and reply["error"]["code"] == "internal"
     correlation = reply["error"]["correlation_id"]
     assert correlation in reply["error"]["message"]

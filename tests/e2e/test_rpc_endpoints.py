@@ -41,7 +41,7 @@ def test_each_service_serves_its_subjects_in_its_own_queue_group() -> None:
 
     apis: list[Endpoints[Any]] = [deal(), task(), notifier()]
     for api in apis:
-        doc = document([api.router]).to_specification().to_jsonable()
+        doc = document([api.router], []).to_specification().to_jsonable()
         queues = {
             channel["address"]: channel["bindings"]["nats"].get("queue")
             for channel in doc["channels"].values()

@@ -11,9 +11,8 @@ from typing import Any
 
 import asyncpg
 from alembic import command
-from alembic.config import Config as AlembicConfig
 
-from crm_shared.machinery.db import asyncpg_dsn, sqlalchemy_url
+from crm_shared.machinery.db import alembic_config, asyncpg_dsn
 from tests.analytics_fixture import insert_deals
 
 MIGRATIONS = (
@@ -29,11 +28,7 @@ FACTS = """SELECT deal_id, version, to_stage, deal_created_at, from_entered_at, 
 
 
 def upgrade(database_url: str, revision: str) -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url))
-    cfg.attributes["schema"] = "deal"
-    command.upgrade(cfg, revision)
+    command.upgrade(alembic_config(database_url, MIGRATIONS), revision)
 
 
 @contextlib.asynccontextmanager

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from crm_api import render
+import pytest
+
+from crm_api import build_docs, endpoints, render
+from crm_shared.contracts import events
+from crm_shared.devstack.services import BY_NAME
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 
@@ -41,13 +48,7 @@ def test_faststream_cli_generates_it(tmp_path: Path) -> None:
 def test_every_request_a_service_answers_and_every_event_is_described() -> None:
     """The document comes from the routers the services run: its request channels are their
     subscribers, and every event the services emit is one of their publishers."""
-    from crm_api import build_docs
-    from crm_shared.contracts import events
-    from deal_service.entrypoints.rpc import endpoints as deal
-    from notifier.entrypoints.rpc import endpoints as notifier
-    from task_service.entrypoints.rpc import endpoints as task
-
-    served = {subject for api in (deal(), task(), notifier()) for subject in api.subjects}
+    served = {subject for api in endpoints() for subject in api.subjects}
     doc = build_docs().to_specification().to_jsonable()
     channels = doc["channels"].values()
     requests = {ch["address"] for ch in channels if ch["address"].startswith("crm.cmd.")}
@@ -60,3 +61,41 @@ def test_every_request_a_service_answers_and_every_event_is_described() -> None:
     outbound = set(events.ALL_EVENTS) - {events.LeadReceived}
     for model in outbound:
         assert any(ref.split("/")[-1].startswith(model.SUBJECT) for ref in published), model
+
+
+def _events_built(package_dir: Path) -> set[str]:
+    """The event classes the package's code constructs (`TaskOpened(...)`): every event a
+    service makes goes to its outbox (`uow.emit`), whether a handler or its aggregate builds it."""
+    names = {model.__name__ for model in events.ALL_EVENTS}
+    built = set()
+    for path in package_dir.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = getattr(func, "id", None) or getattr(func, "attr", None)
+                if name in names:
+                    built.add(name)
+    return built
+
+
+@pytest.mark.parametrize("api", endpoints(), ids=lambda api: api.service)
+def test_each_service_declares_the_events_it_emits(api: Any) -> None:
+    """What the document says a service emits is what its code builds, neither more nor less."""
+    package = importlib.import_module(BY_NAME[api.service].package)
+    assert package.__file__ is not None
+    built = _events_built(Path(package.__file__).parent)
+    assert built == {model.__name__ for model in api.emitted}
+
+
+def test_the_events_each_service_consumes_are_in_the_document() -> None:
+    """Each durable consumer's events, as the consumer modules define them, are channels
+    `<subject>:in:<service>`; the leads are deal-service's, not a hand-kept list's."""
+    doc = build_docs().to_specification().to_jsonable()
+    received = {name for name in doc["channels"] if ":in:" in name}
+    declared = {f"{i.model.SUBJECT}:in:{i.service}" for api in endpoints() for i in api.inbound}
+    assert received == declared
+    assert "crm.lead.received:in:deal-service" in declared
+    assert "crm.deal.stage_changed:in:task-service" in declared
+    assert {"crm.task.opened:in:notifier", "crm.deal.move_rejected:in:notifier"} <= declared

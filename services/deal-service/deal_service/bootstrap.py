@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from crm_shared.config import CrmConfig, load_config
+from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import run_migrations
 from crm_shared.machinery.runtime import Runtime
 from deal_service.adapters.bus_query import bus_query
@@ -21,7 +22,7 @@ log = logging.getLogger(NAME)
 
 def migrate(settings: Settings) -> None:
     """Bring schema `deal` to the newest migration."""
-    run_migrations(settings.common.database_url, MIGRATIONS, SCHEMA)
+    run_migrations(settings.common.database_url, MIGRATIONS)
 
 
 class DealService:
@@ -50,3 +51,6 @@ class DealService:
     async def stop(self) -> None:
         """Stop everything cleanly."""
         await self.runtime.stop()
+
+
+ENTRY = Entry(Settings.from_env, MIGRATIONS, migrate, DealService)

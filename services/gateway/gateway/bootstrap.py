@@ -14,6 +14,7 @@ import uvicorn
 from nats.aio.client import Client as NatsClient
 
 from crm_shared.config import CrmConfig, load_config
+from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import create_pool, run_migrations
 from crm_shared.machinery.loops import Periodic
 from crm_shared.machinery.runtime import Runtime
@@ -23,6 +24,7 @@ from gateway.adapters.idempotency_store import IdempotencyStore
 from gateway.adapters.metrics import GatewayMetrics
 from gateway.adapters.store import PeopleStore
 from gateway.adapters.tokens_store import TokenStore
+from gateway.entrypoints import cli
 from gateway.entrypoints.http.app import build_app
 from gateway.handlers.auth import ensure_dev_passwords
 from gateway.handlers.context import Context
@@ -35,7 +37,7 @@ log = logging.getLogger(NAME)
 
 def migrate(settings: Settings) -> None:
     """Bring schema `gateway` to the newest migration; in the dev stack, make the passwords."""
-    run_migrations(settings.common.database_url, MIGRATIONS, SCHEMA)
+    run_migrations(settings.common.database_url, MIGRATIONS)
     path = settings.dev_passwords
     if path is not None:
         config = load_config(settings.common.config_path)
@@ -167,3 +169,13 @@ class Gateway:
 
 def _exit(server: uvicorn.Server) -> None:
     server.should_exit = True
+
+
+# `python -m gateway users …` and `tokens …`: the administrative commands.
+ENTRY = Entry(
+    Settings.from_env,
+    MIGRATIONS,
+    migrate,
+    Gateway,
+    commands={"users": cli.main, "tokens": cli.main},
+)

@@ -1,29 +1,6 @@
-"""`python -m notifier [serve|migrate]`."""
+"""`python -m notifier [serve|migrate|revision MESSAGE]`."""
 
-from __future__ import annotations
-
-import sys
-
-from crm_shared.machinery.early import stop_cleanly_while_starting
-
-stop_cleanly_while_starting(sys.argv[1:])  # before the imports below, which take a while
-
-from crm_shared.machinery.cli import run_service  # noqa: E402
-from crm_shared.machinery.logs import configure_logging  # noqa: E402
-from notifier.bootstrap import NotifierService, migrate  # noqa: E402
-from notifier.settings import Settings  # noqa: E402
-
-
-def main() -> int:
-    """Entry point: migrate the schema or serve."""
-    settings = Settings.from_env()
-    return run_service(
-        sys.argv[1:],
-        migrate=lambda: migrate(settings),
-        serve=lambda: NotifierService(settings),
-    )
-
+from crm_shared.machinery.cli import run_main
 
 if __name__ == "__main__":
-    configure_logging()
-    sys.exit(main())
+    run_main(__package__)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_shared.config import CrmConfig, load_config
+from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import run_migrations
 from crm_shared.machinery.runtime import Runtime
 from notifier.adapters.email import EmailSender
@@ -28,7 +29,7 @@ log = logging.getLogger(NAME)
 
 def migrate(settings: Settings) -> None:
     """Bring schema `notifier` to the newest migration."""
-    run_migrations(settings.common.database_url, MIGRATIONS, SCHEMA)
+    run_migrations(settings.common.database_url, MIGRATIONS)
 
 
 class NotifierService:
@@ -94,3 +95,6 @@ class NotifierService:
         await self.runtime.stop()
         if self._loops:
             await self.ctx.webhooks.close()
+
+
+ENTRY = Entry(Settings.from_env, MIGRATIONS, migrate, NotifierService)

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from crm_shared.config import CrmConfig, load_config
+from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import run_migrations
 from crm_shared.machinery.runtime import Runtime
 from task_service.adapters.metrics import TaskMetrics
@@ -21,7 +22,7 @@ log = logging.getLogger(NAME)
 
 def migrate(settings: Settings) -> None:
     """Bring schema `task` to the newest migration."""
-    run_migrations(settings.common.database_url, MIGRATIONS, SCHEMA)
+    run_migrations(settings.common.database_url, MIGRATIONS)
 
 
 class TaskService:
@@ -54,3 +55,6 @@ class TaskService:
     async def stop(self) -> None:
         """Stop everything cleanly (the gauge's refresh loop with the rest)."""
         await self.runtime.stop()
+
+
+ENTRY = Entry(Settings.from_env, MIGRATIONS, migrate, TaskService)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import json
 import os
 import signal
@@ -41,7 +40,6 @@ SERVICES: list[Service] = [(s.name, s.package, s.metrics_port) for s in services
 DEV_PASSWORDS = "gateway-dev-passwords.json"
 DEFAULT_NATS_PORT = 4322
 DEFAULT_PG_PORT = 5532
-MIGRATE_NOTHING_TO_DO = 3  # exit code of `python -m <pkg> migrate` when a service has no migrations
 POLL_SECONDS = 0.3
 MIGRATE_TIMEOUT = 600.0
 REACH_ATTEMPTS = 3  # tries (about a second apart) before an external server is called unreachable
@@ -78,21 +76,6 @@ def _say(text: str, *, err: bool = False) -> None:
             sys.stdout = sys.stderr = devnull
         if not _stopping:
             raise _Shutdown("output closed") from None
-
-
-def _runnable(package: str) -> str | None:
-    """Return why ``python -m package`` cannot run, or None if it can.
-
-    Checked through the import spec only: importing service code here would make
-    shared machinery depend on the services.
-    """
-    spec = importlib.util.find_spec(package)
-    if spec is None:
-        return "not installed"
-    locations = spec.submodule_search_locations or []
-    if not any(Path(loc, "__main__.py").is_file() for loc in locations):
-        return "has no __main__ yet"
-    return None
 
 
 def _check_reachable(stack: DevStack) -> None:
@@ -165,9 +148,7 @@ def _migrate(name: str, package: str, env: dict[str, str]) -> None:
             f"migration of {name} did not finish within {MIGRATE_TIMEOUT:g} s "
             "(a lock held by another session?)"
         ) from None
-    if done.returncode == MIGRATE_NOTHING_TO_DO:
-        _say(f"  {name}: no migrations yet")
-    elif done.returncode != 0:
+    if done.returncode != 0:
         lines = [line for line in done.stdout.decode(errors="replace").splitlines() if line.strip()]
         last = mask_urls(lines[-1].strip()) if lines else "no output"
         raise LaunchError(
@@ -259,16 +240,9 @@ def main(services: Sequence[Service] | None = None) -> int:
         env = {**os.environ, **stack.env(), "PYTHONUNBUFFERED": "1"}
         if stack.postgres is not None:  # our own dev database: make sign-in passwords
             env.setdefault("CRM_GATEWAY_DEV_PASSWORDS", str(stack.data_dir / DEV_PASSWORDS))
-        ready: list[Service] = []
-        for name, package, port in services:
-            reason = _runnable(package)
-            if reason is None:
-                ready.append((name, package, port))
-            else:
-                _say(f"skipping {name}: package {package} {reason}")
-        for name, package, _port in ready:
+        for name, package, _port in services:
             _migrate(name, package, env)
-        supervisor.services = [Supervised(n, pkg, port, env) for n, pkg, port in ready]
+        supervisor.services = [Supervised(n, pkg, port, env) for n, pkg, port in services]
         supervisor.start_all()
         _supervise(stack, supervisor)
     except _Shutdown as why:

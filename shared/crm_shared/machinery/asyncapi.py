@@ -2,8 +2,10 @@
 
 Each service declares, on the `NatsRouter` it runs (`machinery.rpc.Endpoints`), the request
 subjects it answers (its subscribers, typed by their command) and the events it emits (its
-publishers); `document` puts those routers on a broker that only describes, together with
-what comes from outside (the leads), so the document cannot drift from the routes. The
+publishers); beside them, the events it consumes from JetStream (`Inbound`: its durable pull
+consumers are no subscribers of that router, so `document` describes them on its own broker,
+and nothing runs them). `document` puts it all on a broker that only describes, so the
+document cannot drift from the routes. The
 package `crm_api` gathers the three services' routers: `make asyncapi` or
 `faststream docs gen --factory crm_api:build_app --yaml`; a test fails when the committed
 `docs/asyncapi.yaml` is stale.
@@ -11,6 +13,7 @@ package `crm_api` gathers the three services' routers: `make asyncapi` or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -24,16 +27,6 @@ from crm_shared.contracts.envelope import CloudEvent
 
 VERSION = "1.0.0"
 
-# Published by systems outside the CRM: no service router declares them.
-INBOUND_EVENTS: list[tuple[type[e.EventData], str]] = [
-    (
-        e.LeadReceived,
-        "Any source system publishes leads here (JetStream stream CRM_LEADS). "
-        "A CloudEvents envelope is preferred; a bare lead object is accepted too. "
-        "The same (source, external_id) twice makes one deal. Bad input goes to "
-        "crm.dlq.deal-service with the reason.",
-    ),
-]
 REPLY_NOTE = (
     ' Request/reply (core NATS). Reply: {"ok": true, %s} or {"ok": false, "error": {"code", '
     '"message", "missing_fields"?}}; codes: '
@@ -59,11 +52,33 @@ def _describe(
     broker.subscriber(subject, title=title, description=doc)(handler)
 
 
-def document(routers: list[NatsRouter]) -> AsyncAPI:
-    """The AsyncAPI specification of the event API the services with `routers` make."""
+@dataclass(frozen=True)
+class Inbound:
+    """An event a service consumes: from JetStream `stream`, with its durable consumer
+    `durable` (shared by its replicas); `note` says more than the event's own docstring."""
+
+    model: type[e.EventData]
+    service: str
+    stream: str
+    durable: str
+    note: str = ""
+
+    def describe(self, broker: NatsBroker) -> None:
+        """The channel `<subject>:in:<service>`, the event's envelope received."""
+        subject = self.model.SUBJECT
+        text = self.note or " ".join((self.model.__doc__ or "").split("\n\n")[0].split())
+        doc = (
+            f"{text} Consumed by {self.service} (JetStream {self.stream}, durable {self.durable})."
+        )
+        _describe(broker, subject, envelope_of(self.model), f"{subject}:in:{self.service}", doc)
+
+
+def document(routers: list[NatsRouter], inbound: list[Inbound]) -> AsyncAPI:
+    """The AsyncAPI specification of the event API the services with `routers` make, and of
+    the events they consume (`inbound`)."""
     broker = NatsBroker("nats://localhost:4222", description="NATS with JetStream")
-    for model, doc in INBOUND_EVENTS:
-        _describe(broker, model.SUBJECT, envelope_of(model), f"{model.SUBJECT}:in", doc)
+    for consumed in inbound:
+        consumed.describe(broker)
     for router in routers:
         broker.include_router(router)
     return AsyncAPI(

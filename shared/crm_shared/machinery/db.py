@@ -65,10 +65,22 @@ async def create_pool(
         return pool
 
 
-def run_migrations(database_url: str, migrations_dir: Path, schema: str) -> None:
-    """Upgrade one service's schema to head (blocking; call from a thread or at start-up)."""
+def alembic_config(database_url: str, migrations_dir: Path) -> AlembicConfig:
+    """alembic's configuration for one service's migrations (no alembic.ini: its env.py
+    names the schema and the tables)."""
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(migrations_dir))
     cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url))
-    cfg.attributes["schema"] = schema
-    command.upgrade(cfg, "head")
+    return cfg
+
+
+def run_migrations(database_url: str, migrations_dir: Path) -> None:
+    """Upgrade one service's schema to head (blocking; call from a thread or at start-up)."""
+    command.upgrade(alembic_config(database_url, migrations_dir), "head")
+
+
+def draft_migration(database_url: str, migrations_dir: Path, message: str) -> None:
+    """Write the next migration of one service, drafted by alembic's autogenerate from the
+    difference between its tables (`adapters/tables.py`) and its schema in the database
+    (migrated to head first); to be read and completed by hand."""
+    command.revision(alembic_config(database_url, migrations_dir), message, autogenerate=True)

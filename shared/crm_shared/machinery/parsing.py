@@ -1,4 +1,4 @@
-"""Turning a bus message into a validated event, or a clear reason why not."""
+"""Turning a bus message into a validated event or request, or a clear reason why not."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import TypeVar
 from nats.aio.msg import Msg
 from pydantic import BaseModel, ValidationError
 
+from crm_shared.contracts.commands import MAX_BODY_BYTES, ErrorCode, Refused
 from crm_shared.contracts.envelope import CloudEvent
 from crm_shared.machinery.consumer import Invalid
-from crm_shared.machinery.rpc import describe_validation_error
 
 D = TypeVar("D", bound=BaseModel)
+M = TypeVar("M", bound=BaseModel)
 MAX_EVENT_ID_BYTES = 200
 
 
@@ -52,3 +53,30 @@ def _stream_seq(msg: Msg) -> str:
         return str(msg.metadata.sequence.stream)
     except Exception:
         return "unknown"
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem: `field.path: message`."""
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse_body(raw: bytes, model: type[M]) -> M:
+    """Parse a request body or raise Refused(invalid) naming what is wrong."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise Refused(ErrorCode.invalid, f"body is {len(raw)} bytes, over {MAX_BODY_BYTES}")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, 5,000 digits, 3 KB of `[`
+        raise Refused(ErrorCode.invalid, f"body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise Refused(ErrorCode.invalid, "body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Refused(ErrorCode.invalid, describe_validation_error(exc)) from None
+    except (ValueError, RecursionError) as exc:  # a validator's own failure
+        raise Refused(ErrorCode.invalid, f"body cannot be read: {exc!r}") from None

@@ -20,15 +20,14 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from faststream import BaseMiddleware, Context, StreamMessage
 from faststream.nats import NatsMessage, NatsRouter
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from crm_shared.contracts.commands import (
-    MAX_BODY_BYTES,
     ErrorBody,
     ErrorCode,
     Refused,
@@ -37,10 +36,11 @@ from crm_shared.contracts.commands import (
 )
 from crm_shared.contracts.events import EventData
 from crm_shared.machinery import requests
-from crm_shared.machinery.asyncapi import REPLY_NOTE, envelope_of
+from crm_shared.machinery.asyncapi import REPLY_NOTE, Inbound, envelope_of
 from crm_shared.machinery.faults import is_transient
 from crm_shared.machinery.metrics import Metrics
 from crm_shared.machinery.outbox import UnitOfWork
+from crm_shared.machinery.parsing import parse_body
 from crm_shared.machinery.requests import CURRENT_REQUEST, PendingRequest
 
 log = logging.getLogger(__name__)
@@ -49,52 +49,6 @@ Reply = dict[str, Any]
 UowFactory = Callable[[], UnitOfWork]
 # NATS's default max_payload (1 MiB), less room for the headers of the reply.
 MAX_REPLY_BYTES = 1024 * 1024 - 8 * 1024
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """One line per problem: `field.path: message`."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "body"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
-
-
-def parse_body(raw: bytes, model: type[M]) -> M:
-    """Parse a request body or raise Refused(invalid) naming what is wrong."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise Refused(ErrorCode.invalid, f"body is {len(raw)} bytes, over {MAX_BODY_BYTES}")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, 5,000 digits, 3 KB of `[`
-        raise Refused(ErrorCode.invalid, f"body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise Refused(ErrorCode.invalid, "body must be a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise Refused(ErrorCode.invalid, describe_validation_error(exc)) from None
-    except (ValueError, RecursionError) as exc:  # a validator's own failure
-        raise Refused(ErrorCode.invalid, f"body cannot be read: {exc!r}") from None
-
-
-async def answer(
-    raw: bytes,
-    model: type[M],
-    handler: Callable[[M], Awaitable[Reply]],
-    metrics: Metrics,
-    subject: str,
-    uow: UowFactory | None = None,
-) -> Reply:
-    """Parse `raw` as `model`, run `handler`, and turn every outcome into a reply.
-
-    With `uow` (the service's unit-of-work factory), a command's `request_id` is honoured.
-    """
-
-    async def parse() -> M:
-        return parse_body(raw, model)
-
-    return await _answer(parse, handler, metrics, subject, uow)
 
 
 async def _answer(
@@ -276,6 +230,8 @@ class Endpoints(Generic[C]):
         self.service = service
         self.router = NatsRouter(middlewares=[Answering])
         self.subjects: list[str] = []
+        self.emitted: list[type[EventData]] = []
+        self.inbound: list[Inbound] = []
 
     def serve(self, model: type[R], handler: Handler[R, C], *, reply: str) -> None:
         """Answer `model.SUBJECT` with `handler`; `reply` names the fields of an ok reply."""
@@ -304,6 +260,7 @@ class Endpoints(Generic[C]):
 
     def emit(self, model: type[EventData], description: str, *, subject: str = "") -> None:
         """Declare an event this service publishes (through its outbox), for the document."""
+        self.emitted.append(model)
         subject = subject or model.SUBJECT
         self.router.publisher(
             subject,
@@ -311,3 +268,11 @@ class Endpoints(Generic[C]):
             title=f"{subject}:out",
             description=f"{description} Emitted by {self.service} (JetStream).",
         )
+
+    def receive(
+        self, models: Iterable[type[EventData]], *, stream: str, durable: str, note: str = ""
+    ) -> None:
+        """Declare the events one of this service's durable JetStream consumers takes, for the
+        document only: the consumer is no subscriber of this router."""
+        for model in models:
+            self.inbound.append(Inbound(model, self.service, stream, durable, note))

@@ -2,7 +2,7 @@
 
 Each service's `adapters/tables.py` declares its own tables as SQLModel classes and calls
 `shared_tables` for these three, so that the metadata of a service is its whole schema as
-the migrations make it (tests/integration compares the two; see `migrated_schema_drift`).
+the migrations make it (tests/integration/test_tables.py compares the two).
 They are plain SQLAlchemy tables, not SQLModel classes: the same three tables exist once per
 schema, and nothing reads them as objects (the outbox relay and the inbox claim are hot
 batched writes, in asyncpg). `Query` compiles a typed read path for asyncpg.

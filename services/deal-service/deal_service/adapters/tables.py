@@ -1,8 +1,8 @@
 """The tables of schema `deal`, as the migrations make them (SQLModel).
 
 One declaration that the typed read paths use and that tests/integration compares with the
-migrated database (`tests/integration/test_tables.py`), so the two cannot drift; a future
-migration can be drafted from it with alembic's autogenerate. The hot batched writes (the
+migrated database (`tests/integration/test_tables.py`), so the two cannot drift; the target
+of its migrations' autogenerate (`python -m <service> revision`). The hot batched writes (the
 lead batch, moves) stay in asyncpg SQL; what the database keeps by itself (the triggers of
 0002/0003/0007 and `lead_assignment_seq`) is in the migrations only.
 """
@@ -30,8 +30,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel, col
 
 from crm_shared.machinery.tables import NOW, shared_tables
+from deal_service.settings import SCHEMA
 
-SCHEMA = "deal"
 TZ = DateTime(timezone=True)
 
 
@@ -78,7 +78,7 @@ class Deal(SQLModel, table=True):
     currency: str = Field(
         default="RUB", sa_type=Text, sa_column_kwargs={"server_default": text("'RUB'")}
     )
-    contact_id: str | None = Field(default=None, sa_type=Text, foreign_key="deal.contacts.id")
+    contact_id: str | None = Field(default=None, sa_type=Text, foreign_key=f"{SCHEMA}.contacts.id")
     company: str | None = Field(default=None, sa_type=Text)
     responsible_id: str | None = Field(default=None, sa_type=Text)
     rop_id: str | None = Field(default=None, sa_type=Text)
@@ -140,7 +140,7 @@ class StageHistory(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
-    deal_id: str = Field(sa_type=Text, foreign_key="deal.deals.id")
+    deal_id: str = Field(sa_type=Text, foreign_key=f"{SCHEMA}.deals.id")
     from_stage: str | None = Field(default=None, sa_type=Text)
     to_stage: str = Field(sa_type=Text)
     version: int = Field(sa_type=Integer)
@@ -163,7 +163,7 @@ class ContactAttempt(SQLModel, table=True):
     __table_args__ = ({"schema": SCHEMA},)
 
     id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
-    deal_id: str = Field(sa_type=Text, foreign_key="deal.deals.id")
+    deal_id: str = Field(sa_type=Text, foreign_key=f"{SCHEMA}.deals.id")
     actor_id: str = Field(sa_type=Text)
     note: str | None = Field(default=None, sa_type=Text)
     at: datetime = Field(sa_type=TZ)
@@ -187,3 +187,7 @@ class OpenStay(SQLModel, table=True):
 
 LEAD_ASSIGNMENT_SEQ = Sequence("lead_assignment_seq", schema=SCHEMA, metadata=SQLModel.metadata)
 SHARED = shared_tables(SQLModel.metadata, SCHEMA)
+# alembic's target (migrations/env.py): SQLModel keeps every table class in one MetaData, so a
+# process that imports several services' tables (the tests) has them all; the environment
+# compares SCHEMA's alone.
+METADATA = SQLModel.metadata

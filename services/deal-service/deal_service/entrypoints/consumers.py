@@ -13,6 +13,7 @@ from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER, receive_leads
 
 SERVICE = "deal-service"
+STREAM = "CRM_LEADS"
 
 
 def parse_lead(msg: Msg) -> tuple[str, LeadReceived]:
@@ -32,7 +33,7 @@ def lead_consumer(
         nc,
         js,
         service=SERVICE,
-        stream="CRM_LEADS",
+        stream=STREAM,
         durable=CONSUMER,
         subject=LeadReceived.SUBJECT,
         parse=parse_lead,

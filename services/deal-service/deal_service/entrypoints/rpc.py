@@ -19,8 +19,10 @@ from crm_shared.contracts.commands import (
     UpdateDeal,
 )
 from crm_shared.machinery.rpc import Endpoints
+from deal_service.entrypoints.consumers import STREAM
 from deal_service.handlers import analytics, deals, queries
 from deal_service.handlers.context import Context
+from deal_service.handlers.leads import CONSUMER as LEADS
 
 SERVICE = "deal-service"
 
@@ -42,4 +44,12 @@ def endpoints() -> Endpoints[Context]:
     api.emit(e.DealUpdated, "Deal fields changed.")
     api.emit(e.StageChanged, "A deal entered a stage (from_stage null on creation).")
     api.emit(e.MoveRejected, "A move was refused; the deal did not change.")
+    api.receive(
+        [e.LeadReceived],
+        stream=STREAM,
+        durable=LEADS,
+        note="Any source system publishes leads here. A CloudEvents envelope is preferred; a "
+        "bare lead object is accepted too. The same (source, external_id) twice makes one "
+        "deal. Bad input goes to crm.dlq.deal-service with the reason.",
+    )
     return api

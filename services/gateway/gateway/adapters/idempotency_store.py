@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 
 from gateway.domain.idempotency import Record
+from gateway.settings import SCHEMA
 
-S = "gateway"
 # A request still "in flight" after this long died with its process: a retry may take it over.
 STALE_SECONDS = 30
 
@@ -21,7 +21,7 @@ class IdempotencyStore:
         """Claim `key` for this request: None when claimed, else what the key already has."""
         row = await self.pool.fetchrow(
             f"""WITH fresh AS (
-                    INSERT INTO {S}.idempotency (scope, key, fingerprint) VALUES ($1, $2, $3)
+                    INSERT INTO {SCHEMA}.idempotency (scope, key, fingerprint) VALUES ($1, $2, $3)
                     ON CONFLICT (scope, key) DO UPDATE
                         SET fingerprint = $3, created_at = now(), status = NULL, body = NULL
                         WHERE (idempotency.status IS NULL
@@ -32,7 +32,7 @@ class IdempotencyStore:
                 SELECT NULL AS fingerprint, NULL::int AS status, NULL::bytea AS body,
                        NULL AS content_type, true AS claimed FROM fresh
                 UNION ALL
-                SELECT fingerprint, status, body, content_type, false FROM {S}.idempotency
+                SELECT fingerprint, status, body, content_type, false FROM {SCHEMA}.idempotency
                 WHERE scope = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM fresh)""",
             scope,
             key,
@@ -43,7 +43,8 @@ class IdempotencyStore:
             # A concurrent first request committed its claim after this statement's snapshot
             # was taken: read it now (it is in flight, or just answered).
             row = await self.pool.fetchrow(
-                f"SELECT *, false AS claimed FROM {S}.idempotency WHERE scope = $1 AND key = $2",
+                f"""SELECT *, false AS claimed FROM {SCHEMA}.idempotency
+                    WHERE scope = $1 AND key = $2""",
                 scope,
                 key,
             )
@@ -58,7 +59,7 @@ class IdempotencyStore:
     ) -> None:
         """Keep the first answer for replays."""
         await self.pool.execute(
-            f"""UPDATE {S}.idempotency SET status = $3, body = $4, content_type = $5
+            f"""UPDATE {SCHEMA}.idempotency SET status = $3, body = $4, content_type = $5
                 WHERE scope = $1 AND key = $2""",
             scope,
             key,
@@ -70,7 +71,7 @@ class IdempotencyStore:
     async def release(self, scope: str, key: str) -> None:
         """The request failed before an answer worth keeping: a retry may try again."""
         await self.pool.execute(
-            f"DELETE FROM {S}.idempotency WHERE scope = $1 AND key = $2 AND status IS NULL",
+            f"DELETE FROM {SCHEMA}.idempotency WHERE scope = $1 AND key = $2 AND status IS NULL",
             scope,
             key,
         )
@@ -78,5 +79,5 @@ class IdempotencyStore:
     async def prune(self) -> None:
         """Forget keys older than a day (the draft's advice: a key lives at least 24 h)."""
         await self.pool.execute(
-            f"DELETE FROM {S}.idempotency WHERE created_at < now() - interval '1 day'"
+            f"DELETE FROM {SCHEMA}.idempotency WHERE created_at < now() - interval '1 day'"
         )

@@ -1,10 +1,11 @@
 """The tables of schema `gateway`, as the migrations make them (SQLModel).
 
-One declaration that tests/integration compares with the migrated database
-(`tests/integration/test_tables.py`), so the two cannot drift; a future migration can be
-drafted from it with alembic's autogenerate. The gateway has no outbox or inbox: what it
-publishes (leads) is acknowledged by JetStream before it answers, and it consumes no stream
-durably (its live feed is an ordered consumer, resumed from the stream).
+One declaration that the typed reads of sessions, passwords and tokens use and that
+tests/integration compares with the migrated database (`tests/integration/test_tables.py`),
+so the two cannot drift; the target of the migrations' autogenerate (`python -m gateway
+revision`). The gateway has no outbox or inbox: what it publishes (leads) is acknowledged
+by JetStream before it answers, and it consumes no stream durably (its live feed is an
+ordered consumer, resumed from the stream).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from crm_shared.machinery.tables import NOW
+from gateway.settings import SCHEMA
 
-SCHEMA = "gateway"
 TZ = DateTime(timezone=True)
 
 
@@ -99,3 +100,9 @@ class IdempotencyRow(SQLModel, table=True):
     body: bytes | None = Field(default=None, sa_type=LargeBinary)
     content_type: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=TZ, sa_column_kwargs={"server_default": NOW})
+
+
+# alembic's target (migrations/env.py): SQLModel keeps every table class in one MetaData, so a
+# process that imports several services' tables (the tests) has them all; the environment
+# compares SCHEMA's alone.
+METADATA = SQLModel.metadata

@@ -6,11 +6,22 @@ import time
 from typing import Any
 
 import asyncpg
+from sqlalchemy import bindparam
+from sqlmodel import col, select
 
+from crm_shared.machinery.tables import Query
+from gateway.adapters.tables import TokenRow
 from gateway.domain.people import Scope
 from gateway.domain.tokens import Integration
+from gateway.settings import SCHEMA
 
-S = "gateway"
+# The live token with an id, or of a source name: the typed read of every token request.
+_LIVE_BY = {
+    by: Query.of(
+        select(TokenRow).where(column == bindparam("value"), col(TokenRow.revoked_at).is_(None))
+    )
+    for by, column in (("id", col(TokenRow.id)), ("name", col(TokenRow.name)))
+}
 
 
 def _integration(row: Any) -> Integration:
@@ -55,9 +66,8 @@ class TokenStore:
         hit = self._cache.get(key)
         if hit is not None and now - hit[0] < self.cache_seconds:
             return hit[1]
-        row = await self.pool.fetchrow(
-            f"SELECT * FROM {S}.tokens WHERE {column} = $1 AND revoked_at IS NULL", value
-        )
+        query = _LIVE_BY[column]
+        row = await self.pool.fetchrow(query.sql, *query.args(value=value))
         found = None if row is None else _integration(row)
         if len(self._cache) > 10_000:
             self._cache.clear()
@@ -75,7 +85,7 @@ class TokenStore:
 
     async def _insert(self, token: Integration) -> None:
         await self.pool.execute(
-            f"""INSERT INTO {S}.tokens
+            f"""INSERT INTO {SCHEMA}.tokens
                 (id, name, secret_hash, scopes, format, webhook_secret, rate_per_second, burst)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
             token.id,
@@ -91,7 +101,7 @@ class TokenStore:
     async def revoke(self, token_id_or_name: str) -> int:
         """Revoke the live token with this id or name; returns how many were revoked."""
         status = await self.pool.execute(
-            f"""UPDATE {S}.tokens SET revoked_at = now()
+            f"""UPDATE {SCHEMA}.tokens SET revoked_at = now()
                 WHERE (id = $1 OR name = $1) AND revoked_at IS NULL""",
             token_id_or_name,
         )
@@ -103,6 +113,6 @@ class TokenStore:
         rows = await self.pool.fetch(
             f"""SELECT id, name, scopes, format, rate_per_second, burst, created_at, revoked_at,
                        webhook_secret IS NOT NULL AS signed
-                FROM {S}.tokens ORDER BY created_at DESC"""
+                FROM {SCHEMA}.tokens ORDER BY created_at DESC"""
         )
         return [dict(r) for r in rows]

@@ -1,8 +1,8 @@
 """The tables of schema `notifier`, as the migrations make them (SQLModel).
 
 One declaration that the typed read paths use and that tests/integration compares with the
-migrated database (`tests/integration/test_tables.py`), so the two cannot drift; a future
-migration can be drafted from it with alembic's autogenerate. The hot batched writes (the
+migrated database (`tests/integration/test_tables.py`), so the two cannot drift; the target
+of its migrations' autogenerate (`python -m <service> revision`). The hot batched writes (the
 deadline watcher, the delivery worker, the inbox of each user) stay in asyncpg SQL.
 """
 
@@ -27,8 +27,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from crm_shared.machinery.tables import NOW, shared_tables
+from notifier.settings import SCHEMA
 
-SCHEMA = "notifier"
 TZ = DateTime(timezone=True)
 
 
@@ -85,7 +85,7 @@ class DeliveryAttemptRow(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
-    delivery_id: str = Field(sa_type=Text, foreign_key="notifier.deliveries.id")
+    delivery_id: str = Field(sa_type=Text, foreign_key=f"{SCHEMA}.deliveries.id")
     attempt: int = Field(sa_type=Integer)
     at: datetime = Field(sa_type=TZ, sa_column_kwargs={"server_default": NOW})
     status_code: int | None = Field(default=None, sa_type=Integer)
@@ -122,7 +122,7 @@ class NotificationRow(SQLModel, table=True):
         sa_type=BigInteger,
         sa_column_kwargs={
             "nullable": False,
-            "server_default": text("nextval('notifier.notifications_seq_seq'::regclass)"),
+            "server_default": text(f"nextval('{SCHEMA}.notifications_seq_seq'::regclass)"),
         },
     )
     id: str = Field(sa_type=Text, primary_key=True)
@@ -136,3 +136,7 @@ class NotificationRow(SQLModel, table=True):
 
 
 SHARED = shared_tables(SQLModel.metadata, SCHEMA)
+# alembic's target (migrations/env.py): SQLModel keeps every table class in one MetaData, so a
+# process that imports several services' tables (the tests) has them all; the environment
+# compares SCHEMA's alone.
+METADATA = SQLModel.metadata

@@ -23,7 +23,8 @@ from notifier.handlers.tasks import TaskEvent, record_task_events
 from notifier.settings import NAME
 
 STREAM = "CRM_EVENTS"
-_TASK_EVENTS: dict[str, type[TaskOpened | TaskUpdated | TaskClosed | TaskCommented]] = {
+# What the task consumer takes, by subject: its parser and the document read it.
+TASK_EVENTS: dict[str, type[TaskOpened | TaskUpdated | TaskClosed | TaskCommented]] = {
     e.SUBJECT: e for e in (TaskOpened, TaskUpdated, TaskClosed, TaskCommented)
 }
 
@@ -31,7 +32,7 @@ _TASK_EVENTS: dict[str, type[TaskOpened | TaskUpdated | TaskClosed | TaskComment
 def parse_task_event(msg: Msg) -> tuple[str, TaskEvent]:
     """TaskOpened, TaskUpdated, TaskClosed or TaskCommented by subject; anything else under
     crm.task (our own crm.task.overdue among them) is acknowledged and ignored."""
-    model = _TASK_EVENTS.get(msg.subject)
+    model = TASK_EVENTS.get(msg.subject)
     if model is None:
         return "", None
     return parse_event(msg, model)

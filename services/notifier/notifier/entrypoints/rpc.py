@@ -10,8 +10,11 @@ from crm_shared.contracts import events as e
 from crm_shared.contracts.commands import ListNotifications, ReadNotifications
 from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
 from crm_shared.machinery.rpc import Endpoints
+from notifier.entrypoints.consumers import STREAM, TASK_EVENTS
 from notifier.handlers import inbox, retries
 from notifier.handlers.context import Context
+from notifier.handlers.rejections import CONSUMER as REJECTIONS
+from notifier.handlers.tasks import CONSUMER as TASKS
 
 SERVICE = "notifier"
 
@@ -29,4 +32,6 @@ def endpoints() -> Endpoints[Context]:
         "A notification for one user: crm.notify.<user_id>.",
         subject=e.Notification.SUBJECT + ".{user_id}",
     )
+    api.receive(TASK_EVENTS.values(), stream=STREAM, durable=TASKS)
+    api.receive([e.MoveRejected], stream=STREAM, durable=REJECTIONS)
     return api

@@ -1,5 +1,7 @@
-"""Alembic environment of the notifier: its tables live in schema `notifier`."""
+"""Alembic environment of the notifier: its schema and `adapters/tables.py`'s tables."""
 
 from crm_shared.machinery.migration_env import run
+from notifier.adapters.tables import METADATA
+from notifier.settings import SCHEMA
 
-run("notifier")
+run(SCHEMA, METADATA)

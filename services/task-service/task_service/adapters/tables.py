@@ -1,8 +1,8 @@
 """The tables of schema `task`, as the migrations make them (SQLModel).
 
 One declaration that the typed read paths use and that tests/integration compares with the
-migrated database (`tests/integration/test_tables.py`), so the two cannot drift; a future
-migration can be drafted from it with alembic's autogenerate. The hot batched writes
+migrated database (`tests/integration/test_tables.py`), so the two cannot drift; the target
+of its migrations' autogenerate (`python -m <service> revision`). The hot batched writes
 (opening and closing stage tasks) stay in asyncpg SQL.
 """
 
@@ -26,8 +26,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from crm_shared.machinery.tables import NOW, shared_tables
+from task_service.settings import SCHEMA
 
-SCHEMA = "task"
 TZ = DateTime(timezone=True)
 
 
@@ -92,7 +92,7 @@ class TaskRow(SQLModel, table=True):
         sa_type=BigInteger,
         sa_column_kwargs={
             "nullable": False,
-            "server_default": text("nextval('task.tasks_seq_seq'::regclass)"),
+            "server_default": text(f"nextval('{SCHEMA}.tasks_seq_seq'::regclass)"),
         },
     )
     id: str = Field(sa_type=Text, primary_key=True)
@@ -118,3 +118,7 @@ class TaskRow(SQLModel, table=True):
 
 
 SHARED = shared_tables(SQLModel.metadata, SCHEMA)
+# alembic's target (migrations/env.py): SQLModel keeps every table class in one MetaData, so a
+# process that imports several services' tables (the tests) has them all; the environment
+# compares SCHEMA's alone.
+METADATA = SQLModel.metadata

@@ -20,7 +20,9 @@ from task_service.handlers.deal_events import CONSUMER, DealEvent, apply_deal_ev
 
 SERVICE = "task-service"
 SUBJECT = "crm.deal.>"
-_MODELS: dict[str, type[StageChanged] | type[DealUpdated]] = {
+STREAM = "CRM_EVENTS"
+# What it consumes, by subject: the parser, the consumer's filter and the document read it.
+DEAL_EVENTS: dict[str, type[StageChanged] | type[DealUpdated]] = {
     StageChanged.SUBJECT: StageChanged,
     DealUpdated.SUBJECT: DealUpdated,
 }
@@ -28,7 +30,7 @@ _MODELS: dict[str, type[StageChanged] | type[DealUpdated]] = {
 
 def parse_deal_event(msg: Msg) -> tuple[str, DealEvent]:
     """A StageChanged or DealUpdated, by its subject (the consumer's filter lets no other in)."""
-    model = _MODELS.get(msg.subject)
+    model = DEAL_EVENTS.get(msg.subject)
     if model is None:
         raise Invalid(f"task-service applies no {msg.subject}")
     return parse_event(msg, model)
@@ -46,12 +48,12 @@ def deal_event_consumer(
         nc,
         js,
         service=SERVICE,
-        stream="CRM_EVENTS",
+        stream=STREAM,
         durable=CONSUMER,
         subject=SUBJECT,
         parse=parse_deal_event,
         handle=handle,
         metrics=ctx.metrics,
         batch_size=batch_size,
-        filter_subjects=sorted(_MODELS),
+        filter_subjects=sorted(DEAL_EVENTS),
     )

@@ -8,8 +8,10 @@ from __future__ import annotations
 from crm_shared.contracts import events as e
 from crm_shared.contracts.commands import CommentTask, CompleteTask, ListTasks, OverdueTasksQuery
 from crm_shared.machinery.rpc import Endpoints
+from task_service.entrypoints.consumers import DEAL_EVENTS, STREAM
 from task_service.handlers import queries, tasks
 from task_service.handlers.context import Context
+from task_service.handlers.deal_events import CONSUMER
 
 SERVICE = "task-service"
 
@@ -25,4 +27,5 @@ def endpoints() -> Endpoints[Context]:
     api.emit(e.TaskUpdated, "An open task changed hands.")
     api.emit(e.TaskClosed, "A task was closed (completed, stage_left, ...).")
     api.emit(e.TaskCommented, "Someone commented on a task.")
+    api.receive(DEAL_EVENTS.values(), stream=STREAM, durable=CONSUMER)
     return api

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
-from crm_shared.machinery.rpc import describe_validation_error
+from crm_shared.machinery.parsing import describe_validation_error
 from gateway.domain import intake, tokens
 from gateway.domain.idempotency import fingerprint
 from gateway.domain.people import Scope
