@@ -29,7 +29,7 @@ import notifier.adapters.tables
 import task_service.adapters.tables
 from crm_shared.machinery.db import asyncpg_dsn, sqlalchemy_url
 from crm_shared.machinery.tables import Query, const
-from deal_service.adapters import repository as deal_repo
+from deal_service.adapters import contacts as deal_contacts
 from deal_service.domain.contacts import Contact
 from notifier.adapters import deliveries
 from task_service.adapters import reads as task_reads
@@ -95,7 +95,7 @@ async def test_the_typed_read_paths_on_the_migrated_schema(clean: Infra) -> None
             """INSERT INTO deal.contacts (id, name, phone, email, pays_by, segment)
                VALUES ('c1', 'Анна', '+79990001122', 'a@example.com', 'card', 'b2b')"""
         )
-        assert await deal_repo.get_contact(conn, "c1") == Contact(
+        assert await deal_contacts.get_contact(conn, "c1") == Contact(
             id="c1",
             name="Анна",
             phone="+79990001122",
@@ -103,7 +103,7 @@ async def test_the_typed_read_paths_on_the_migrated_schema(clean: Infra) -> None
             pays_by="card",
             segment="b2b",
         )
-        assert await deal_repo.get_contact(conn, "c2") is None
+        assert await deal_contacts.get_contact(conn, "c2") is None
 
         past, future = datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(1)
         tasks = [  # id, stage, responsible, deadline, status
