@@ -79,10 +79,15 @@ def test_a_comment_on_an_overdue_task_reaches_the_other_side() -> None:
     assert comment_recipient(task, note("rop-1", 5), "rop-9") == "mgr-1"
     assert comment_recipient(task, note("rop-2", 5), "rop-9") == "mgr-1"  # any other РОП
     assert comment_recipient(_task(creator_id=None), note("mgr-1", 5), "rop-9") == "rop-9"
-    # Before the deadline, or on a closed task: nobody is told.
+    # Before the deadline, or on a task closed in time: nobody is told.
     assert comment_recipient(task, note("mgr-1", -5), "rop-9") is None
-    closed = _task(status="closed", close_reason="completed", closed_at=NOW)
-    assert comment_recipient(closed, note("mgr-1", 5), "rop-9") is None
+    in_time = _task(status="closed", close_reason="completed", closed_at=NOW)
+    assert comment_recipient(in_time, note("mgr-1", 5), "rop-9") is None
+    # A task closed late is still one that lapsed: the РОП's «why» reaches the manager.
+    late = NOW + timedelta(hours=3)
+    closed_late = _task(status="closed", close_reason="stage_left", closed_at=late)
+    assert comment_recipient(closed_late, note("rop-1", 200), "rop-9") == "mgr-1"
+    assert comment_recipient(closed_late, note("mgr-1", 240), "rop-9") == "rop-1"
     # Never the author: a responsible who is also the creator talks to nobody.
     assert comment_recipient(_task(creator_id="mgr-1"), note("mgr-1", 5), None) is None
 

@@ -161,12 +161,15 @@ def approval_requested_notification(
 
 
 def comment_recipient(task: Task, comment: TaskComment, default_rop: str | None) -> str | None:
-    """Who hears of a comment: only on a task overdue when it was written (the РОП asks
-    «по какой причине», the manager answers). The responsible's comment goes to the task's
-    creator (else the default РОП); anyone else's to the responsible; never to the author.
+    """Who hears of a comment: only on a task that went overdue (the РОП asks «по какой
+    причине», the manager answers). Overdue as the overdue-by-manager report counts it: the
+    deadline passed before the task was closed, or, while it is open, before the comment; so
+    a task closed late still carries the talk about why. The responsible's comment goes to
+    the task's creator (else the default РОП); anyone else's to the responsible; never to
+    the author.
     """
-    overdue = task.status == "open" and task.deadline is not None and task.deadline < comment.at
-    if not overdue:
+    lapsed_by = task.closed_at or comment.at
+    if task.deadline is None or task.deadline >= lapsed_by:
         return None
     if comment.author_id == task.responsible_id:
         recipient = task.creator_id or default_rop
