@@ -162,8 +162,19 @@ def check_move(
         raise Refused(
             ErrorCode.rop_approval_required,
             f"moving to {to_stage} needs the agreement of the deal's РОП: the РОП makes this "
-            "move; the РОП has been asked",
+            f"move; {_who_is_asked(deal, config)}",
         )
+
+
+def _who_is_asked(deal: Deal, config: CrmConfig) -> str:
+    """Whom the notifier asks to agree (its `approval_recipients`), as the refusal says it."""
+    if deal.rop_id is not None:
+        return "the РОП has been asked"
+    if config.default_rop is not None:
+        return "the default РОП has been asked"
+    if any(user.role == "rop" for user in config.users):
+        return "the deal has no РОП: every user with role rop has been asked"
+    return "the deal has no РОП and no user has role rop: nobody could be asked; add one"
 
 
 def is_deals_rop(deal: Deal, actor_id: str, config: CrmConfig) -> bool:
