@@ -153,7 +153,8 @@ class TaskOverdue(EventData):
 
 
 class TaskCommented(EventData):
-    """Someone commented on a task; `task` carries every comment, `comment` the new one."""
+    """Someone commented on a task; `comment` is the new one, `task` carries the latest ten
+    and `comments_count` (crm.query.task.comments reads them all)."""
 
     SUBJECT: ClassVar[str] = "crm.task.commented"
     TYPE: ClassVar[str] = "crm.task.commented.v1"

@@ -84,17 +84,17 @@ async def list_tasks(
     return tasks, encode_cursor(rows[limit - 1]["seq"]) if more else None
 
 
-def encode_cursor(seq: int) -> str:
-    """An opaque paging cursor."""
-    return base64.urlsafe_b64encode(f"task:{seq}".encode()).decode()
+def encode_cursor(seq: int, kind: str = "task") -> str:
+    """An opaque paging cursor: the position `seq` in a list of `kind`."""
+    return base64.urlsafe_b64encode(f"{kind}:{seq}".encode()).decode()
 
 
-def decode_cursor(cursor: str) -> int:
-    """Read a cursor made by `encode_cursor`; ValueError when it is not one."""
+def decode_cursor(cursor: str, kind: str = "task") -> int:
+    """Read a cursor made by `encode_cursor` for `kind`; ValueError when it is not one."""
     try:
-        kind, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
-        if kind != "task":
-            raise ValueError(kind)
+        made_for, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
+        if made_for != kind:
+            raise ValueError(made_for)
         return int(seq)
     except Exception as exc:
         raise ValueError(f"bad cursor {cursor!r}") from exc
