@@ -60,3 +60,14 @@ def test_every_request_a_service_answers_and_every_event_is_described() -> None:
     outbound = set(events.ALL_EVENTS) - {events.LeadReceived}
     for model in outbound:
         assert any(ref.split("/")[-1].startswith(model.SUBJECT) for ref in published), model
+
+
+def test_the_document_names_every_notification_kind() -> None:
+    """A subscriber of crm.notify.<user> learns from the document what `kind` may be."""
+    from crm_shared.config import NOTIFICATION_KINDS
+    from crm_shared.contracts.events import Notification
+
+    described = Notification.model_fields["kind"].description or ""
+    for kind in NOTIFICATION_KINDS:
+        assert f"`{kind}`" in described, kind
+    assert "`approval_requested`" in DOC.read_text(encoding="utf-8")
