@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import asyncpg
 from sqlalchemy import bindparam
 from sqlmodel import select
@@ -38,15 +41,7 @@ async def get_contact(conn: asyncpg.Connection, contact_id: str) -> Contact | No
     record = await conn.fetchrow(_GET_CONTACT.sql, *_GET_CONTACT.args(contact_id=contact_id))
     if record is None:
         return None
-    row = tables.Contact.model_validate(dict(record))
-    return Contact(
-        id=row.id,
-        name=row.name,
-        phone=row.phone,
-        email=row.email,
-        pays_by=row.pays_by,
-        segment=row.segment,
-    )
+    return contact_from_row(tables.Contact.model_validate(dict(record)).model_dump())
 
 
 async def lock_contact(
@@ -76,15 +71,13 @@ async def contact_stages(
     return [(r["id"], r["stage"]) for r in rows]
 
 
-def contact_from_row(row: asyncpg.Record) -> Contact:
-    return Contact(
-        id=row["id"],
-        name=row["name"],
-        phone=row["phone"],
-        email=row["email"],
-        pays_by=row["pays_by"],
-        segment=row["segment"],
-    )
+_FIELDS = ("name", "phone", "email", "pays_by", "segment")
+
+
+def contact_from_row(row: Mapping[str, Any], *, id_column: str = "id", prefix: str = "") -> Contact:
+    """A contact from a row of `contacts`, or from a join whose contact columns are named
+    `prefix` + column (and its id `id_column`)."""
+    return Contact(id=row[id_column], **{name: row[prefix + name] for name in _FIELDS})
 
 
 def save_contact(

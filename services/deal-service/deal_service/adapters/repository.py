@@ -11,7 +11,6 @@ import asyncpg
 
 from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import contacts
-from deal_service.domain.contacts import Contact
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal
 from deal_service.settings import SCHEMA
 
@@ -47,14 +46,7 @@ _ATTRIBUTE = {"lead_comment": "comment", "contact_id": "contact"}
 def deal_from_row(row: asyncpg.Record) -> Deal:
     contact = None
     if row["contact_id"] is not None:
-        contact = Contact(
-            id=row["contact_id"],
-            name=row["c_name"],
-            phone=row["c_phone"],
-            email=row["c_email"],
-            pays_by=row["c_pays_by"],
-            segment=row["c_segment"],
-        )
+        contact = contacts.contact_from_row(row, id_column="contact_id", prefix="c_")
     values = {_ATTRIBUTE.get(k, k): row[k] for k in DEAL_COLUMNS if k != "contact_id"}
     attempts = [
         ContactAttempt(a["actor_id"], a["note"], datetime.fromisoformat(a["at"]))
