@@ -1,5 +1,5 @@
-"""`crm task list / show / complete / comment`: tasks through crm.query.task.list,
-crm.cmd.task.complete and crm.cmd.task.comment."""
+"""`crm task list / show / complete / comment`: tasks through crm.query.task.list (and
+crm.query.task.comments for every comment), crm.cmd.task.complete and crm.cmd.task.comment."""
 
 from __future__ import annotations
 
@@ -94,9 +94,13 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="TASK"
             task_id = await resolve(bus, "task", given, actor)
             query = {"actor_id": actor, "id_prefix": task_id, "limit": 1}
             reply = await bus.request("crm.query.task.list", query)
-        if not reply["items"]:
-            raise CliError(f"task {task_id!r} not found (not_found)")
-        task = reply["items"][0]
+            if not reply["items"]:
+                raise CliError(f"task {task_id!r} not found (not_found)")
+            task = reply["items"][0]
+            if task.get("comments_count", 0) > len(task["comments"]):
+                # The payload carries the latest comments only: read every one.
+                every = {"actor_id": actor, "task_id": task["id"]}
+                task["comments"] = await collect(bus, "crm.query.task.comments", every, None)
         if opts.json:
             print_json(task)
         else:
@@ -125,7 +129,7 @@ def comment(
         else:
             task = reply["task"]
             out().print(
-                f"[green]✓[/] comment {len(task['comments'])} on task {escape(task['id'][:8])}:"
+                f"[green]✓[/] comment {task['comments_count']} on task {escape(task['id'][:8])}:"
                 f" {escape(task['title'])}"
             )
 

@@ -105,6 +105,41 @@ async def test_backwards_and_final_moves_are_not_held(clean: Any, client: Client
         assert reply["error"]["missing_fields"] == ["requirements"]
 
 
+async def test_a_shared_contact_keeps_what_another_deals_stage_requires(
+    clean: Any, client: Client
+) -> None:
+    """Rule 4 across deals: B, new, shares its contact with A in OFFER_MADE (professional:
+    phone and name required); B cannot blank them, until A is closed. The currency a stage
+    requires is missing when emptied, as any other field."""
+    async with running(clean, "deal-service", config=config_with("professional")):
+        contact = {"name": "Ян", "phone": "+79001112233"}
+        a = await _new_deal(
+            client, contact=contact, requirements="r", amount="1.00", subject="s",
+            delivery_method="pickup",
+        )  # fmt: skip
+        for stage in ("PROCESSING", "OFFER_MADE"):
+            assert (await _move(client, a, stage))["ok"], stage
+        b = await _new_deal(client, contact_id=a["contact"]["id"])
+        blank = {"contact": {"phone": None, "name": " "}}
+        reply = await client.cmd("deal.update", actor_id="mgr-1", deal_id=b["id"], fields=blank)
+        assert reply["error"]["code"] == "missing_fields", reply
+        assert reply["error"]["missing_fields"] == ["contact.phone", "contact.name"]
+        assert a["id"] in reply["error"]["message"] and "OFFER_MADE" in reply["error"]["message"]
+        got = await client.request("crm.query.deal.get", {"actor_id": "mgr-1", "deal_id": a["id"]})
+        assert got["deal"]["contact"]["phone"] == "+79001112233"
+        assert got["deal"]["contact"]["name"] == "Ян"
+
+        reply = await client.cmd(
+            "deal.update", actor_id="mgr-1", deal_id=a["id"], fields={"currency": None}
+        )
+        assert reply["error"]["code"] == "missing_fields", reply
+        assert reply["error"]["missing_fields"] == ["currency"]
+
+        assert (await _move(client, a, "LOST_SPAM"))["ok"]  # closed: it holds nothing now
+        updated = await _update(client, b, **blank)
+        assert updated["changed"] == ["contact.phone", "contact.name"]
+
+
 @pytest.mark.parametrize("plan", PLANS)
 async def test_failure_comment_required(plan: str, clean: Any, client: Client) -> None:
     async with running(clean, "deal-service", config=config_with(plan)):

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from crm_shared.contracts import commands, delivery_commands
 from crm_shared.contracts.commands import ErrorCode, Strict
 from crm_shared.contracts.events import LeadReceived
 from deal_service.entrypoints.rpc import endpoints as deal_endpoints
@@ -35,20 +34,12 @@ REPLY_WITHIN = 1.0
 CODES = {code.value for code in ErrorCode} - {ErrorCode.internal.value}
 
 
-def _models(base: type[Strict]) -> list[type[Strict]]:
-    found = []
-    for sub in base.__subclasses__():
-        if "SUBJECT" in sub.__dict__:
-            found.append(sub)
-        found += _models(sub)
-    return found
-
-
-# The request bodies of the modules that declare them (both imported above, so that this test
-# run alone, as `make faults` does, sees them all), by subject.
-CONTRACTS = (commands, delivery_commands)
-REQUESTS = {
-    m.SUBJECT: m for m in _models(Strict) if m.__module__ in {c.__name__ for c in CONTRACTS}
+# Every request body the services serve, by subject: from their own Endpoints, so that a
+# subject added to a service is in the storm without a list to keep.
+REQUESTS: dict[str, type[Strict]] = {
+    subject: model
+    for api in (deal_endpoints(), task_endpoints(), notifier_endpoints())
+    for subject, model in api.requests.items()
 }
 LEAD = LeadReceived.SUBJECT
 
@@ -108,15 +99,6 @@ async def _answer(client: Client, subject: str, body: bytes) -> dict[str, Any]:
     reply = await client.nc.request(subject, body, timeout=REPLY_WITHIN)
     answer: dict[str, Any] = json.loads(reply.data)
     return answer
-
-
-def test_the_storm_covers_every_subject_the_services_answer() -> None:
-    served = {
-        s
-        for api in (deal_endpoints(), task_endpoints(), notifier_endpoints())
-        for s in api.subjects
-    }
-    assert set(REQUESTS) == served
 
 
 def _check(subject: str, body: bytes, reply: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.notifier_support import MGR, ROP, Mailbox, config
+from crm_shared.config import config_from_data
+from tests.notifier_support import MGR, ROP, Mailbox, config, config_data
 from tests.services import running
 from tests.support import Client, eventually
 
@@ -73,6 +74,38 @@ async def test_a_managers_no_contact_move_asks_the_rop_and_does_not_notify_the_m
     assert note["actor_id"] == MGR
     assert [a["note"] for a in note["attempts"]] == ["не берёт трубку", "абонент недоступен", None]
     text = note["text"]
-    assert "Иван Иванов просит" in text and "«Поставка коробок» (клиент: Ольга)" in text
+    assert "Иван Иванов просит" in text and "«Поставка коробок» (Ольга)" in text
     assert "«Перестал выходить на связь»" in text and "«Новый лид»: 3" in text
     assert "1. " in text and "не берёт трубку" in text and "абонент недоступен" in text
+
+
+async def test_with_no_rop_on_the_deal_and_no_default_every_rop_is_asked(
+    clean: Any, client: Client
+) -> None:
+    """Rule 6 on the free plan without default_rop: a deal with an empty РОП field asks every
+    user with role rop (any of them may agree), and the refusal says so."""
+    data = config_data()
+    data.update(plan="free", default_rop=None)
+    data["users"].append({"id": "rop-2", "name": "Пётр Сидоров", "role": "rop"})
+    cfg = config_from_data(data, source="free plan, two РОПs, no default")
+    inboxes = {rop: await client.record(f"crm.notify.{rop}") for rop in (ROP, "rop-2")}
+    async with running(clean, "deal-service", "notifier", config=cfg):
+        created = await client.cmd(
+            "deal.create", actor_id=MGR, contact={"name": "Ольга"}, responsible_id=MGR
+        )
+        deal = created["deal"]
+        assert deal["rop_id"] is None
+        for _ in range(3):
+            await client.cmd("deal.contact_attempt", actor_id=MGR, deal_id=deal["id"])
+        reply = await client.cmd(
+            "deal.move", actor_id=MGR, deal_id=deal["id"], to_stage="LOST_NO_CONTACT"
+        )
+        assert reply["error"]["code"] == "rop_approval_required", reply
+        assert "every user with role rop has been asked" in reply["error"]["message"]
+        asked = {
+            rop: await eventually(lambda r=rop, i=inbox: i.data(f"crm.notify.{r}"))
+            for rop, inbox in inboxes.items()
+        }
+    for notes in asked.values():
+        assert [(n["kind"], n["deal_id"]) for n in notes] == [("approval_requested", deal["id"])]
+    assert "Иван Иванов просит" in asked["rop-2"][0]["text"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from tests.e2e.test_cli import crm, crm_json
 from tests.services import running
 from tests.support import Client, eventually
 from tests.tasks_support import deal_snapshot, drained, hours_ago, publish, stage_changed, tasks
@@ -121,3 +122,46 @@ async def test_a_retried_comment_is_added_once(clean: Any, client: Client) -> No
         await eventually(lambda: drained(client))
         await eventually(lambda: len(commented.data("crm.task.commented")) >= 2)
     assert len(commented.data("crm.task.commented")) == 2
+
+
+async def test_every_comment_is_read_back_though_the_payload_carries_ten(
+    clean: Any, client: Client
+) -> None:
+    """crm.query.task.comments pages through all of a task's comments; `crm task show` shows
+    them all and `crm task comment` counts them all, not the ten the payload carries."""
+    async with running(clean, "task-service"):
+        task = await _overdue_task(client)
+        for n in range(1, 13):
+            reply = await client.cmd(
+                "task.comment", actor_id="mgr-1", task_id=task["id"], text=f"№{n}"
+            )
+        carried = reply["task"]
+        assert carried["comments_count"] == 12
+        assert [c["text"] for c in carried["comments"]] == [f"№{n}" for n in range(3, 13)]
+
+        pages, cursor = [], None
+        while True:
+            body = {"actor_id": "rop-1", "task_id": task["id"], "limit": 5}
+            page = await client.request("crm.query.task.comments", body | {"cursor": cursor})
+            assert page["ok"] and page["total"] == 12, page
+            pages.append([c["text"] for c in page["items"]])
+            if not (cursor := page["next_cursor"]):
+                break
+        assert [len(p) for p in pages] == [5, 5, 2]
+        assert [t for p in pages for t in p] == [f"№{n}" for n in range(1, 13)]
+        assert pages[2] == [c["text"] for c in carried["comments"][-2:]]
+
+        for actor, cursor, code in (("mgr-2", None, "forbidden"), ("rop-1", "x", "invalid")):
+            body = {"actor_id": actor, "task_id": task["id"], "cursor": cursor}
+            refused = await client.request("crm.query.task.comments", body)
+            assert refused["error"]["code"] == code, refused
+        gone = {"actor_id": "rop-1", "task_id": "nope"}
+        assert (await client.request("crm.query.task.comments", gone))["error"]["code"] == (
+            "not_found"
+        )
+
+        said = await crm(clean, "task", "comment", task["id"], "№13", actor="rop-1")
+        assert said.exit_code == 0 and "comment 13 on task" in said.output, said.output
+        shown = await crm_json(clean, "task", "show", task["id"])
+        assert [c["text"] for c in shown["comments"]] == [f"№{n}" for n in range(1, 14)]
+        assert shown["comments_count"] == 13

@@ -39,7 +39,7 @@ from crm_shared.devstack.services import SERVICES
 from crm_shared.machinery.db import alembic_config, asyncpg_dsn, draft_migration, sqlalchemy_url
 from crm_shared.machinery.migration_env import compare_options
 from crm_shared.machinery.tables import Query, const
-from deal_service.adapters import repository as deal_repo
+from deal_service.adapters import contacts as deal_contacts
 from deal_service.domain.contacts import Contact
 from gateway.adapters.store import PeopleStore
 from notifier.adapters import deliveries
@@ -123,7 +123,7 @@ async def test_the_typed_read_paths_on_the_migrated_schema(clean: Infra) -> None
             """INSERT INTO deal.contacts (id, name, phone, email, pays_by, segment)
                VALUES ('c1', 'Анна', '+79990001122', 'a@example.com', 'card', 'b2b')"""
         )
-        assert await deal_repo.get_contact(conn, "c1") == Contact(
+        assert await deal_contacts.get_contact(conn, "c1") == Contact(
             id="c1",
             name="Анна",
             phone="+79990001122",
@@ -131,7 +131,7 @@ async def test_the_typed_read_paths_on_the_migrated_schema(clean: Infra) -> None
             pays_by="card",
             segment="b2b",
         )
-        assert await deal_repo.get_contact(conn, "c2") is None
+        assert await deal_contacts.get_contact(conn, "c2") is None
 
         past, future = datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(1)
         tasks = [  # id, stage, responsible, deadline, status

@@ -54,7 +54,7 @@ def test_every_request_a_service_answers_and_every_event_is_described() -> None:
     requests = {ch["address"] for ch in channels if ch["address"].startswith("crm.cmd.")}
     requests |= {ch["address"] for ch in channels if ch["address"].startswith("crm.query.")}
     assert requests == served
-    assert len(served) == 18  # a service that stopped serving its router would show here
+    assert len(served) == 19  # a service that stopped serving its router would show here
     published = {
         op["channel"]["$ref"] for op in doc["operations"].values() if op["action"] == "send"
     }
@@ -99,3 +99,14 @@ def test_the_events_each_service_consumes_are_in_the_document() -> None:
     assert "crm.lead.received:in:deal-service" in declared
     assert "crm.deal.stage_changed:in:task-service" in declared
     assert {"crm.task.opened:in:notifier", "crm.deal.move_rejected:in:notifier"} <= declared
+
+
+def test_the_document_names_every_notification_kind() -> None:
+    """A subscriber of crm.notify.<user> learns from the document what `kind` may be."""
+    from crm_shared.config import NOTIFICATION_KINDS
+    from crm_shared.contracts.events import Notification
+
+    described = Notification.model_fields["kind"].description or ""
+    for kind in NOTIFICATION_KINDS:
+        assert f"`{kind}`" in described, kind
+    assert "`approval_requested`" in DOC.read_text(encoding="utf-8")

@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from crm_shared.config import ConfigError, config_from_data
+from crm_shared.config import (
+    NOTIFICATION_KINDS,
+    ConfigError,
+    NotificationTemplates,
+    config_from_data,
+)
+from crm_shared.config.notifications import PLACEHOLDERS
 from tests.configs import config_with, default_data
 
 
@@ -39,6 +45,13 @@ def test_defaults_and_choices() -> None:
     assert "{lateness}" in cfg.notifications.templates.task_overdue
 
 
+def test_the_shipped_file_spells_out_every_default_template() -> None:
+    """The operator edits the texts where they are: the file carries each kind's default."""
+    templates = default_data()["notifications"]["templates"]
+    assert set(templates) == set(NOTIFICATION_KINDS) == set(PLACEHOLDERS)
+    assert NotificationTemplates.model_validate(templates) == NotificationTemplates()
+
+
 @pytest.mark.parametrize(
     ("change", "says"),
     [
@@ -57,6 +70,15 @@ def test_defaults_and_choices() -> None:
         (
             lambda d: d.update(notifications={"templates": {"task_overdue": "{deal} {who}"}}),
             "unknown placeholder {who}",
+        ),
+        (
+            # each kind has its own placeholders: a refused move has no task
+            lambda d: d["notifications"]["templates"].update(move_rejected="{deal} {task}"),
+            "notifications.templates.move_rejected",
+        ),
+        (
+            lambda d: d["notifications"]["templates"].update(approval_requested="{lateness}"),
+            "unknown placeholder {lateness}; known: deal, contact, manager, stage, from_stage",
         ),
         (lambda d: d.update(notifications={"retention": "soon"}), "notifications.retention"),
     ],

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 from standardwebhooks import Webhook
 
-from crm_shared.config import FIELD_DISPLAY_NAMES
+from crm_shared.config import FIELD_DISPLAY_NAMES, NotificationTemplates
 from crm_shared.contracts.dto import Deal, Task, TaskComment
 from crm_shared.contracts.events import MoveRejected, RejectionError
 from notifier.adapters.webhook import signed_headers
@@ -22,7 +22,10 @@ from notifier.domain.delivery import (
     parse_retry_after,
 )
 from notifier.domain.messages import (
-    approval_requested_notification,
+    approval_recipients,
+    approval_requested_notifications,
+    assigned_notification,
+    comment_notification,
     comment_recipient,
     format_lateness,
     move_rejected_notification,
@@ -32,6 +35,8 @@ from notifier.domain.messages import (
 from tests.notifier_support import whsec
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+TEMPLATES = NotificationTemplates()
+NAMES = {"mgr-1": "Иван", "mgr-2": "Мария", "rop-1": "Анна"}
 POLICY = RetryPolicy(base=1.0, cap=60.0, max_attempts=5)
 
 
@@ -79,10 +84,15 @@ def test_a_comment_on_an_overdue_task_reaches_the_other_side() -> None:
     assert comment_recipient(task, note("rop-1", 5), "rop-9") == "mgr-1"
     assert comment_recipient(task, note("rop-2", 5), "rop-9") == "mgr-1"  # any other РОП
     assert comment_recipient(_task(creator_id=None), note("mgr-1", 5), "rop-9") == "rop-9"
-    # Before the deadline, or on a closed task: nobody is told.
+    # Before the deadline, or on a task closed in time: nobody is told.
     assert comment_recipient(task, note("mgr-1", -5), "rop-9") is None
-    closed = _task(status="closed", close_reason="completed", closed_at=NOW)
-    assert comment_recipient(closed, note("mgr-1", 5), "rop-9") is None
+    in_time = _task(status="closed", close_reason="completed", closed_at=NOW)
+    assert comment_recipient(in_time, note("mgr-1", 5), "rop-9") is None
+    # A task closed late is still one that lapsed: the РОП's «why» reaches the manager.
+    late = NOW + timedelta(hours=3)
+    closed_late = _task(status="closed", close_reason="stage_left", closed_at=late)
+    assert comment_recipient(closed_late, note("rop-1", 200), "rop-9") == "mgr-1"
+    assert comment_recipient(closed_late, note("mgr-1", 240), "rop-9") == "rop-1"
     # Never the author: a responsible who is also the creator talks to nobody.
     assert comment_recipient(_task(creator_id="mgr-1"), note("mgr-1", 5), None) is None
 
@@ -103,13 +113,27 @@ def test_move_rejected_text_uses_russian_field_names() -> None:
         ),
         responsible_id="mgr-2",
     )
-    note = move_rejected_notification(event, "Сделали предложение", FIELD_DISPLAY_NAMES)
+    note = move_rejected_notification(
+        event, "Сделали предложение", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES
+    )
     assert note is not None and note.user_id == "mgr-2" and note.kind == "move_rejected"
-    assert "«Сделали предложение»" in note.text
-    assert "Требования, Предмет сделки" in note.text
+    assert note.text == (
+        "Сделку «без названия» (контакт не указан) нельзя перевести в стадию «Сделали "
+        "предложение»: не заполнены обязательные поля: Требования, Предмет сделки."
+    )
     assert note.missing_fields == ["requirements", "subject"]
     orphan = event.model_copy(update={"responsible_id": None})
-    assert move_rejected_notification(orphan, "x", FIELD_DISPLAY_NAMES) is None
+    assert move_rejected_notification(orphan, "x", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES) is None
+    # The configured text, with every placeholder of its kind.
+    mine = NotificationTemplates(move_rejected="{manager}: {deal}/{contact} → {stage}: {fields}")
+    note = move_rejected_notification(event, "КП", FIELD_DISPLAY_NAMES, mine, NAMES)
+    assert note is not None
+    assert note.text == "Мария: без названия/контакт не указан → КП: Требования, Предмет сделки"
+    other = event.model_copy(
+        update={"error": RejectionError(code="transition_not_allowed", message="closed.")}
+    )
+    note = move_rejected_notification(other, "КП", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES)
+    assert note is not None and note.text.endswith("«КП»: closed.")
 
 
 def test_approval_request_goes_to_the_rop_with_the_attempts() -> None:
@@ -139,22 +163,51 @@ def test_approval_request_goes_to_the_rop_with_the_attempts() -> None:
         from_stage="PROCESSING",
         deal=deal,
     )
-    names = {"mgr-1": "Иван", "mgr-2": "Мария"}
     # the manager is not told: the reply is their answer
-    assert move_rejected_notification(event, "x", FIELD_DISPLAY_NAMES) is None
-    note = approval_requested_notification(event, "Перестал", "Обрабатываем", "rop-1", names)
-    assert note is not None and note.kind == "approval_requested" and note.user_id == "rop-1"
+    assert move_rejected_notification(event, "x", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES) is None
+    [note] = approval_requested_notifications(
+        event, "Перестал", "Обрабатываем", ["rop-1"], NAMES, TEMPLATES
+    )
+    assert note.kind == "approval_requested" and note.user_id == "rop-1"
     assert note.text.splitlines() == [
-        "Иван просит перевести сделку «Поставка» (клиент: Ольга) в стадию «Перестал». "
+        "Иван просит перевести сделку «Поставка» (Ольга) в стадию «Перестал». "
         "Попыток связаться на стадии «Обрабатываем»: 3.",
         "1. 27.11.2026 12:00 UTC, Иван: не берёт",
         "2. 27.11.2026 12:00 UTC, Мария",
         "Чтобы согласовать, переведите сделку в эту стадию сами.",
     ]
     assert note.actor_id == "mgr-1" and note.attempts == deal.attempts
-    assert approval_requested_notification(event, "x", "y", None, names) is None  # nobody to ask
+    # nobody to ask: nothing; every РОП asked: one each, the same text
+    assert approval_requested_notifications(event, "x", "y", [], NAMES, TEMPLATES) == []
+    both = approval_requested_notifications(event, "x", "y", ["rop-1", "rop-2"], NAMES, TEMPLATES)
+    assert [n.user_id for n in both] == ["rop-1", "rop-2"] and both[0].text == both[1].text
     other = event.model_copy(update={"error": RejectionError(code="missing_fields", message="")})
-    assert approval_requested_notification(other, "x", "y", "rop-1", names) is None
+    assert approval_requested_notifications(other, "x", "y", ["rop-1"], NAMES, TEMPLATES) == []
+    mine = NotificationTemplates(approval_requested="{asker}/{manager}: {count}, {from_stage}")
+    [note] = approval_requested_notifications(event, "x", "Обр", ["rop-1"], NAMES, mine)
+    assert note.text == "Иван/Иван: 3, Обр"
+
+
+def test_approval_is_asked_of_the_deals_rop_else_the_default_else_every_rop() -> None:
+    assert approval_recipients("rop-1", "rop-2", ["rop-1", "rop-2", "rop-3"]) == ["rop-1"]
+    assert approval_recipients(None, "rop-2", ["rop-1", "rop-2", "rop-3"]) == ["rop-2"]
+    assert approval_recipients(None, None, ["rop-1", "rop-3"]) == ["rop-1", "rop-3"]
+    assert approval_recipients(None, None, []) == []
+
+
+def test_task_texts_name_the_responsible_as_manager() -> None:
+    everything = "{manager}|{task}|{deal}|{contact}|{deadline}"
+    mine = NotificationTemplates(task_assigned=everything, task_commented="{manager}: {comment}")
+    task = _task(deal_title="Кирпич", contact_name="Анна")
+    note = assigned_notification(task, mine, "Иван Иванов")
+    assert note is not None
+    assert note.text == "Иван Иванов|Анна. Получить ответ на КП|Кирпич|Анна|27.11.2026 12:00 UTC"
+    comment = TaskComment(author_id="rop-1", text="почему?", at=NOW)
+    note = comment_notification(task, comment, "mgr-1", "Анна", mine, "Иван Иванов")
+    assert note.text == "Иван Иванов: почему?"
+    # without a name, the responsible's id rather than nothing
+    note = assigned_notification(task, mine, None)
+    assert note is not None and note.text.startswith("mgr-1|")
 
 
 def test_backoff_grows_with_jitter_up_to_the_cap() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from ._base import Frozen, Text
 from .durations import Duration
@@ -15,6 +15,7 @@ __all__ = [
     "CHANNEL_TYPES",
     "DEFAULT_QUIET_KINDS",
     "NOTIFICATION_KINDS",
+    "PLACEHOLDERS",
     "ChannelType",
     "NotificationSettings",
     "NotificationTemplates",
@@ -34,13 +35,30 @@ DEFAULT_QUIET_KINDS: dict[str, tuple[str, ...]] = {"task_assigned": ("bus",)}
 a manager gets a task with every new lead, too many for e-mail or a webhook by default."""
 
 
+_TASK = ("deal", "contact", "task", "manager", "deadline")
+_DEAL = ("deal", "contact", "manager", "stage")
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "task_assigned": _TASK,
+    "task_overdue": (*_TASK, "lateness"),
+    "task_commented": (*_TASK, "author", "comment"),
+    "move_rejected": (*_DEAL, "fields", "reason"),
+    "approval_requested": (*_DEAL, "from_stage", "asker", "attempts", "count"),
+}
+"""The placeholders each kind's template may use; any other is refused when loading."""
+
+
 class NotificationTemplates(Frozen):
     """Russian texts of the notifications; `{name}` placeholders are filled per kind.
 
-    Everywhere: {deal} (the deal's title, else «без названия»), {contact} (the contact's
-    name, else «контакт не указан»), {task} (the task's title), {manager} (the responsible's
-    name), {deadline} (the task's deadline, «ДД.ММ.ГГГГ ЧЧ:ММ UTC»). task_overdue adds
-    {lateness} («2 ч 15 мин»); task_commented adds {author} and {comment}.
+    Every kind: {deal} (the deal's title, else «без названия»), {contact} (the contact's
+    name, else «контакт не указан»), {manager} (the responsible's name). The task kinds add
+    {task} (the task's title) and {deadline} («ДД.ММ.ГГГГ ЧЧ:ММ UTC»); task_overdue
+    {lateness} («2 ч 15 мин»); task_commented {author} and {comment}. The refused-move kinds
+    add {stage} (the stage asked for); move_rejected {fields} (the missing fields' display
+    names, else empty) and {reason} (what stands in the way: «не заполнены обязательные
+    поля: …», else the refusal's message); approval_requested {asker} (who asks),
+    {from_stage} (the stage the attempts were made on), {count} (how many) and {attempts}
+    (the latest, a line each: «1. 27.11.2026 12:00 UTC, Иван Иванов: не берёт трубку»).
     """
 
     task_assigned: Text = "Новая задача «{task}» по сделке «{deal}» ({contact}). Срок: {deadline}."
@@ -51,25 +69,34 @@ class NotificationTemplates(Frozen):
     task_commented: Text = (
         "{author} — о задаче «{task}» по сделке «{deal}» ({contact}): «{comment}»"
     )
+    move_rejected: Text = (
+        "Сделку «{deal}» ({contact}) нельзя перевести в стадию «{stage}»: {reason}."
+    )
+    approval_requested: Text = (
+        "{asker} просит перевести сделку «{deal}» ({contact}) в стадию «{stage}». "
+        "Попыток связаться на стадии «{from_stage}»: {count}.\n{attempts}\n"
+        "Чтобы согласовать, переведите сделку в эту стадию сами."
+    )
 
-    @field_validator("task_assigned", "task_overdue", "task_commented")
+    @field_validator(*PLACEHOLDERS)
     @classmethod
-    def _placeholders(cls, value: str) -> str:
+    def _placeholders(cls, value: str, info: ValidationInfo) -> str:
         try:
-            value.format_map(_Probe())
+            value.format_map(_Probe(PLACEHOLDERS[str(info.field_name)]))
         except (ValueError, IndexError) as exc:
             raise ValueError(f"not a usable template: {exc}") from None
         return value
 
 
 class _Probe(dict[str, str]):
+    def __init__(self, known: tuple[str, ...]) -> None:
+        super().__init__()
+        self.known = known
+
     def __missing__(self, key: str) -> str:
-        if key not in _PLACEHOLDERS:
-            raise ValueError(f"unknown placeholder {{{key}}}; known: {', '.join(_PLACEHOLDERS)}")
+        if key not in self.known:
+            raise ValueError(f"unknown placeholder {{{key}}}; known: {', '.join(self.known)}")
         return ""
-
-
-_PLACEHOLDERS = ("deal", "contact", "task", "manager", "deadline", "lateness", "author", "comment")
 
 
 class NotificationSettings(Frozen):

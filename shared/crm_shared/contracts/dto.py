@@ -126,6 +126,9 @@ class Task(BaseModel):
         None, description="the deal's contact's name when the task opened"
     )
     comments: list[TaskComment] = Field(
-        default_factory=list, description="the latest 10, oldest first"
+        default_factory=list,
+        description="the latest 10 comments, oldest first; every one: crm.query.task.comments",
     )
-    comments_count: int = Field(0, description="all comments on the task")
+    comments_count: int = Field(
+        0, description="how many comments the task has, those not carried in `comments` too"
+    )

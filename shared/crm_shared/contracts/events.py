@@ -153,7 +153,8 @@ class TaskOverdue(EventData):
 
 
 class TaskCommented(EventData):
-    """Someone commented on a task; `task` carries every comment, `comment` the new one."""
+    """Someone commented on a task; `comment` is the new one, `task` carries the latest ten
+    and `comments_count` (crm.query.task.comments reads them all)."""
 
     SUBJECT: ClassVar[str] = "crm.task.commented"
     TYPE: ClassVar[str] = "crm.task.commented.v1"
@@ -167,16 +168,33 @@ class Notification(EventData):
     SUBJECT: ClassVar[str] = "crm.notify"
     TYPE: ClassVar[str] = "crm.notify.v1"
     id: Plain | None = Field(None, description="the notification's id in the user's inbox")
-    kind: Plain
-    text: Plain
+    kind: Plain = Field(
+        description=(
+            "what happened; the kinds and the fields each adds to id, kind, text, deal_id, "
+            "user_id: `task_assigned` (a new task, so also a new lead, to its responsible; "
+            "`task`), `task_overdue` (a task passed its deadline, to the РОП; `task`), "
+            "`task_commented` (a comment on a task that went overdue, to the other side; "
+            "`task`, with the comment last in `task.comments`), `move_rejected` (a refused "
+            "move, to the deal's responsible; `missing_fields` when fields were missing), "
+            "`approval_requested` (rule 6: a manager asks to fail the deal in LOST_NO_CONTACT, "
+            "to the deal's РОП, else the default РОП, else every РОП; `actor_id`, `attempts`)"
+        )
+    )
+    text: Plain = Field(description="the Russian text, from the configuration's templates")
     deal_id: Plain
-    user_id: Plain
-    task: Task | None = None
-    missing_fields: list[Plain] | None = None
-    actor_id: Plain | None = None
-    """Who asks, for `approval_requested`."""
-    attempts: list[ContactAttempt] | None = None
-    """The contact attempts on the deal's current stage, for `approval_requested`."""
+    user_id: Plain = Field(description="the recipient")
+    task: Task | None = Field(None, description="the task, for the task_* kinds")
+    missing_fields: list[Plain] | None = Field(
+        None, description="move_rejected: the missing fields' codes (rule 4)"
+    )
+    actor_id: Plain | None = Field(
+        None, description="approval_requested: who asks (the manager whose move was refused)"
+    )
+    attempts: list[ContactAttempt] | None = Field(
+        None,
+        description="approval_requested: the latest contact attempts on the deal's current "
+        "stage, oldest first, with their notes (the deal's contact_attempts counts them all)",
+    )
 
 
 ALL_EVENTS: tuple[type[EventData], ...] = (

@@ -229,9 +229,14 @@ class Endpoints(Generic[C]):
     def __init__(self, service: str) -> None:
         self.service = service
         self.router = NatsRouter(middlewares=[Answering])
-        self.subjects: list[str] = []
+        self.requests: dict[str, type[Strict]] = {}  # by subject, what `serve` was given
         self.emitted: list[type[EventData]] = []
         self.inbound: list[Inbound] = []
+
+    @property
+    def subjects(self) -> list[str]:
+        """The subjects served, in the order declared."""
+        return list(self.requests)
 
     def serve(self, model: type[R], handler: Handler[R, C], *, reply: str) -> None:
         """Answer `model.SUBJECT` with `handler`; `reply` names the fields of an ok reply."""
@@ -256,7 +261,7 @@ class Endpoints(Generic[C]):
             title=f"{subject}:request",
             description=description,
         )(endpoint)
-        self.subjects.append(subject)
+        self.requests[subject] = model
 
     def emit(self, model: type[EventData], description: str, *, subject: str = "") -> None:
         """Declare an event this service publishes (through its outbox), for the document."""

@@ -16,7 +16,8 @@ import asyncpg
 
 from crm_shared.machinery import inbox
 from crm_shared.machinery.outbox import UnitOfWork
-from deal_service.adapters.repository import DEAL_COLUMNS, contact_from_row, deal_columns
+from deal_service.adapters.contacts import contact_from_row
+from deal_service.adapters.repository import DEAL_COLUMNS, deal_columns
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
 from deal_service.settings import SCHEMA

@@ -7,14 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import bindparam
-from sqlmodel import select
 
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_moment, encode_moment
-from crm_shared.machinery.tables import Query
-from deal_service.adapters import tables
-from deal_service.domain.contacts import Contact
+from deal_service.adapters import contacts
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal
 from deal_service.settings import SCHEMA
 
@@ -50,14 +46,7 @@ _ATTRIBUTE = {"lead_comment": "comment", "contact_id": "contact"}
 def deal_from_row(row: asyncpg.Record) -> Deal:
     contact = None
     if row["contact_id"] is not None:
-        contact = Contact(
-            id=row["contact_id"],
-            name=row["c_name"],
-            phone=row["c_phone"],
-            email=row["c_email"],
-            pays_by=row["c_pays_by"],
-            segment=row["c_segment"],
-        )
+        contact = contacts.contact_from_row(row, id_column="contact_id", prefix="c_")
     values = {_ATTRIBUTE.get(k, k): row[k] for k in DEAL_COLUMNS if k != "contact_id"}
     attempts = [
         ContactAttempt(a["actor_id"], a["note"], datetime.fromisoformat(a["at"]))
@@ -89,80 +78,12 @@ async def get_deal(conn: asyncpg.Connection, deal_id: str, *, lock: bool = False
     return deal_from_row(row) if row else None
 
 
-async def find_contact(
-    conn: asyncpg.Connection, phone_norm: str | None, email_norm: str | None
-) -> Contact | None:
-    """The oldest contact with this phone or e-mail."""
-    if phone_norm is None and email_norm is None:
-        return None
-    row = await conn.fetchrow(
-        f"""SELECT * FROM {SCHEMA}.contacts
-            WHERE ($1::text IS NOT NULL AND phone_norm = $1)
-               OR ($2::text IS NOT NULL AND email_norm = $2)
-            ORDER BY created_at, id LIMIT 1""",
-        phone_norm,
-        email_norm,
-    )
-    return contact_from_row(row) if row else None
-
-
-_GET_CONTACT = Query.of(select(tables.Contact).where(tables.Contact.id == bindparam("contact_id")))
-
-
-async def get_contact(conn: asyncpg.Connection, contact_id: str) -> Contact | None:
-    """A contact by id (a typed read: the table class, compiled once for asyncpg)."""
-    record = await conn.fetchrow(_GET_CONTACT.sql, *_GET_CONTACT.args(contact_id=contact_id))
-    if record is None:
-        return None
-    row = tables.Contact.model_validate(dict(record))
-    return Contact(
-        id=row.id,
-        name=row.name,
-        phone=row.phone,
-        email=row.email,
-        pays_by=row.pays_by,
-        segment=row.segment,
-    )
-
-
-def contact_from_row(row: asyncpg.Record) -> Contact:
-    return Contact(
-        id=row["id"],
-        name=row["name"],
-        phone=row["phone"],
-        email=row["email"],
-        pays_by=row["pays_by"],
-        segment=row["segment"],
-    )
-
-
-def save_contact(
-    uow: UnitOfWork, c: Contact, phone_norm: str | None, email_norm: str | None
-) -> None:
-    """Insert or update a contact, at commit."""
-    uow.defer(
-        f"""INSERT INTO {SCHEMA}.contacts
-              (id, name, phone, phone_norm, email, email_norm, pays_by, segment)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            ON CONFLICT (id) DO UPDATE SET name = $2, phone = $3, phone_norm = $4, email = $5,
-              email_norm = $6, pays_by = $7, segment = $8""",
-        c.id,
-        c.name,
-        c.phone,
-        phone_norm,
-        c.email,
-        email_norm,
-        c.pays_by,
-        c.segment,
-    )
-
-
 def save(uow: UnitOfWork, deal: Deal, *, new: bool = False) -> None:
     """Write what a deal's method changed: its row, its contact, its stage entries and logged
     attempts, and queue the events it raised. The writes go out in one statement at commit."""
     if deal.contact is not None and deal.contact_changed:
         phone, email = deal.contact.keys()
-        save_contact(uow, deal.contact, phone, email)
+        contacts.save_contact(uow, deal.contact, phone, email)
     cols = deal_columns(deal)
     if new:
         names = ", ".join(DEAL_COLUMNS)

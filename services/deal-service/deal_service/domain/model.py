@@ -8,7 +8,7 @@ task-service's `DealTasks` does; the batched lead path opens deals with the same
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
@@ -187,38 +187,34 @@ class Deal:
         config: CrmConfig,
         now: datetime,
         attach: Contact | None = None,
+        sharing: Iterable[tuple[str, str]] = (),
     ) -> list[str]:
         """Set fields (never the stage); returns the names that changed, [] for no change.
 
-        `attach` is the contact found or made for a deal that had none. Refused, changing
-        nothing, when the update would empty a field that the current stage requires.
+        `attach` is the contact found or made for a deal that had none; `sharing` are the
+        (deal id, stage) of the contact's other deals. Refused, changing nothing, when the
+        update would empty a field that the current stage requires, or a contact field that
+        another open deal of the contact requires at its stage (`rules.check_kept`).
         """
         after = self.copy()
         changed: list[str] = []
         for name, value in values.items():
-            if name == "currency" and not rules.filled(value):
-                raise Refused(ErrorCode.invalid, "fields.currency: cannot be empty")
             if getattr(after, name) != value:
                 setattr(after, name, value)
                 changed.append(name)
+        before = self
         if after.contact is None and attach is not None:
-            after.contact = attach
+            # An attached contact may be another deal's: what it held is checked too.
+            before = replace(self, contact=attach)
+            after.contact = replace(attach)
             changed.append("contact")
         if after.contact is not None:
             changed += _set_contact(after.contact, contact_values)
         if not changed:
             return []
-        emptied = [
-            name
-            for name in rules.kept_on(self.stage, config)
-            if rules.field_present(self, name) and not rules.field_present(after, name)
-        ]
-        if emptied:
-            raise Refused(
-                ErrorCode.missing_fields,
-                f"stage {self.stage} requires {', '.join(emptied)}: it cannot be emptied",
-                missing_fields=emptied,
-            )
+        rules.check_kept(before, after, sharing, config)
+        if not rules.filled(after.currency):  # a stage that requires it refused above
+            raise Refused(ErrorCode.invalid, "fields.currency: cannot be empty")
         for f in fields(self):
             if f.name not in _NOT_STATE:
                 setattr(self, f.name, getattr(after, f.name))

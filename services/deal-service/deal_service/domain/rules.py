@@ -7,6 +7,7 @@ tasks or analytics. A refusal is `Refused` with the code the event API names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from crm_shared.config import CrmConfig, Plan
@@ -56,6 +57,53 @@ def kept_on(stage: str, config: CrmConfig) -> list[str]:
     requires there, and the failure comment of a stage that needs one (rule 5)."""
     comment = ["failure_comment"] if config.stage(stage).comment_required else []
     return required_on(stage, config) + comment
+
+
+def check_kept(
+    before: Deal, after: Deal, sharing: Iterable[tuple[str, str]], config: CrmConfig
+) -> None:
+    """Refuse an update (`before` → `after`) that empties a field the deal's stage requires
+    (rules 4, 5), or a contact field that another open deal of the same contact requires at
+    its stage: the contact is one row, so emptying it for one deal empties it for all.
+
+    `sharing` are (deal id, stage) of the contact's other deals; closed ones do not count.
+    """
+
+    def emptied(names: Iterable[str]) -> list[str]:
+        return [n for n in names if field_present(before, n) and not field_present(after, n)]
+
+    lost = emptied(kept_on(before.stage, config))
+    if lost:
+        raise Refused(
+            ErrorCode.missing_fields,
+            f"stage {before.stage} requires {', '.join(lost)}: it cannot be emptied",
+            missing_fields=lost,
+        )
+    needed: dict[str, None] = {}
+    by: list[str] = []
+    for deal_id, stage in sharing:
+        known = config.stage_or_none(stage)
+        if known is None or known.is_final:
+            continue
+        names = emptied(n for n in kept_on(stage, config) if n.startswith("contact."))
+        if names:
+            needed.update(dict.fromkeys(names))
+            by.append(f"deal {deal_id} in {stage} requires {', '.join(names)}")
+    if needed:
+        raise Refused(
+            ErrorCode.missing_fields,
+            f"the contact is shared: {'; '.join(by)}; it cannot be emptied",
+            missing_fields=list(needed),
+        )
+
+
+def reads_contact(from_stage: str, to_stage: str, config: CrmConfig) -> bool:
+    """Whether a move needs the contact's own fields (`contact.phone`...): the move then
+    holds the contact's row, so that an update through another deal cannot empty it."""
+    if config.stage_or_none(to_stage) is None:
+        return False
+    fields = required_fields_for(from_stage, to_stage, config)
+    return any(name.startswith("contact.") for name in fields)
 
 
 def required_fields_for(
@@ -114,8 +162,19 @@ def check_move(
         raise Refused(
             ErrorCode.rop_approval_required,
             f"moving to {to_stage} needs the agreement of the deal's РОП: the РОП makes this "
-            "move; the РОП has been asked",
+            f"move; {_who_is_asked(deal, config)}",
         )
+
+
+def _who_is_asked(deal: Deal, config: CrmConfig) -> str:
+    """Whom the notifier asks to agree (its `approval_recipients`), as the refusal says it."""
+    if deal.rop_id is not None:
+        return "the РОП has been asked"
+    if config.default_rop is not None:
+        return "the default РОП has been asked"
+    if any(user.role == "rop" for user in config.users):
+        return "the deal has no РОП: every user with role rop has been asked"
+    return "the deal has no РОП and no user has role rop: nobody could be asked; add one"
 
 
 def is_deals_rop(deal: Deal, actor_id: str, config: CrmConfig) -> bool:

@@ -22,12 +22,13 @@ from crm_shared.contracts.commands import (
 )
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.machinery.outbox import UnitOfWork
+from deal_service.adapters import contacts as people
 from deal_service.adapters import repository as repo
 from deal_service.domain.access import check_may_assign, check_may_see
 from deal_service.domain.contacts import Contact, contact_keys, new_contact
 from deal_service.domain.leads import manual_responsible, needs_turn, responsible_for
 from deal_service.domain.model import DEAL_FIELDS, Deal
-from deal_service.domain.rules import check_user
+from deal_service.domain.rules import check_user, reads_contact
 from deal_service.handlers.context import Context
 
 Reply = dict[str, Any]
@@ -62,7 +63,7 @@ async def resolve_contact(uow: UnitOfWork, given: ContactInput) -> tuple[Contact
     """The oldest contact with the same phone or e-mail, or a new one; True when new (the
     deal's save stores it)."""
     phone, email = contact_keys(given)
-    found = await repo.find_contact(uow.conn, phone, email)
+    found = await people.find_contact(uow.conn, phone, email)
     if found is not None:
         return found, False
     return new_contact(given, phone), True
@@ -82,7 +83,7 @@ async def create_deal(cmd: CreateDeal, ctx: Context) -> Reply:
         contact: Contact | None = None
         new_person = False
         if cmd.contact_id is not None:
-            contact = await repo.get_contact(uow.conn, cmd.contact_id)
+            contact = await people.get_contact(uow.conn, cmd.contact_id)
             if contact is None:
                 raise Refused(ErrorCode.not_found, f"contact {cmd.contact_id!r} not found")
         elif cmd.contact is not None:
@@ -142,10 +143,23 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
             else None,
             rop=(deal.rop_id, fields.rop_id) if "rop_id" in given else None,
         )
-        attach = None
+        attach, new_person = None, False
         if person is not None and deal.contact is None:
-            attach, _ = await resolve_contact(uow, person)
-        changed = deal.update(values, contact_values, config=config, now=utcnow(), attach=attach)
+            attach, new_person = await resolve_contact(uow, person)
+        sharing: list[tuple[str, str]] = []
+        shared = deal.contact or (None if new_person else attach)
+        if person is not None and shared is not None:
+            # The contact's row is every deal's that has it: held while the other deals'
+            # stages are read, and re-read as it is now, so no move or update slips between.
+            held = await people.lock_contact(uow.conn, shared.id)
+            sharing = await people.contact_stages(uow.conn, shared.id, except_deal=deal.id)
+            if deal.contact is not None:
+                deal.contact = held
+            else:
+                attach = held
+        changed = deal.update(
+            values, contact_values, config=config, now=utcnow(), attach=attach, sharing=sharing
+        )
         if changed:
             repo.save(uow, deal)
             await uow.commit()
@@ -163,6 +177,9 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
     async with ctx.uow() as uow:
         deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id, cmd.expected_version)
         from_stage = deal.stage
+        if deal.contact is not None and reads_contact(from_stage, cmd.to_stage, config):
+            # Held against an update through another deal of the contact (see update_deal).
+            deal.contact = await people.lock_contact(uow.conn, deal.contact.id, share=True)
         try:
             deal.move_to(
                 cmd.to_stage,

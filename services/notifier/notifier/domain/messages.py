@@ -6,10 +6,10 @@ elsewhere. Codes stay in `missing_fields`; people read display names in `text`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from crm_shared.config import NotificationTemplates
-from crm_shared.contracts.dto import Deal, Task, TaskComment
+from crm_shared.contracts.dto import Task, TaskComment
 from crm_shared.contracts.events import MoveRejected, Notification
 
 TASK_OVERDUE = "task_overdue"
@@ -45,12 +45,13 @@ def overdue_recipient(task: Task, default_rop: str | None) -> str | None:
     return task.creator_id or default_rop
 
 
-def _values(task: Task, **more: str) -> dict[str, str]:
-    """The placeholders every template may use (see NotificationTemplates)."""
+def _values(task: Task, manager_name: str | None, **more: str) -> dict[str, str]:
+    """The placeholders of the task kinds (see NotificationTemplates)."""
     return {
         "deal": task.deal_title or "без названия",
         "contact": task.contact_name or "контакт не указан",
         "task": task.title,
+        "manager": manager_name or task.responsible_id or "не назначен",
         "deadline": f"{task.deadline:%d.%m.%Y %H:%M} UTC" if task.deadline else "без срока",
         **more,
     }
@@ -66,11 +67,14 @@ class _Blank(dict[str, str]):
         return ""
 
 
-def assigned_notification(task: Task, templates: NotificationTemplates) -> Notification | None:
-    """A new task reaches its responsible (None when it has none)."""
+def assigned_notification(
+    task: Task, templates: NotificationTemplates, manager_name: str | None = None
+) -> Notification | None:
+    """A new task reaches its responsible (None when it has none); `manager_name` is the
+    responsible's display name."""
     if not task.responsible_id:
         return None
-    text = render(templates.task_assigned, _values(task))
+    text = render(templates.task_assigned, _values(task, manager_name))
     return Notification(
         kind=TASK_ASSIGNED, text=text, deal_id=task.deal_id, user_id=task.responsible_id, task=task
     )
@@ -85,88 +89,117 @@ def overdue_notification(
 ) -> Notification:
     """Rule 3: which task, which deal, which responsible let it lapse, by how long."""
     template = (templates or NotificationTemplates()).task_overdue
-    who = responsible_name or task.responsible_id or "не назначен"
-    text = render(template, _values(task, manager=who, lateness=format_lateness(overdue_seconds)))
+    values = _values(task, responsible_name, lateness=format_lateness(overdue_seconds))
+    text = render(template, values)
     return Notification(
         kind=TASK_OVERDUE, text=text, deal_id=task.deal_id, user_id=recipient, task=task
     )
 
 
-def deal_label(deal_id: str, deal: Deal | None) -> str:
-    """A deal as people know it: «title» (contact name), the id only when nothing else."""
-    if deal is None:
-        return f"Сделка {deal_id}"
-    title = f"«{deal.title}»" if deal.title else f"Сделка {deal_id}"
-    name = deal.contact.name if deal.contact and deal.contact.name else None
-    return f"{title} (клиент: {name})" if name else title
+def _deal_values(event: MoveRejected, stage_name: str, names: Mapping[str, str]) -> dict[str, str]:
+    """The placeholders of the refused-move kinds (see NotificationTemplates)."""
+    deal, responsible = event.deal, event.responsible_id
+    contact = deal.contact.name if deal is not None and deal.contact is not None else None
+    return {
+        "deal": (deal.title if deal is not None else None) or "без названия",
+        "contact": contact or "контакт не указан",
+        "manager": names.get(responsible, responsible) if responsible else "не назначен",
+        "stage": stage_name,
+    }
 
 
 def move_rejected_notification(
-    event: MoveRejected, stage_name: str, display_names: Mapping[str, str]
+    event: MoveRejected,
+    stage_name: str,
+    display_names: Mapping[str, str],
+    templates: NotificationTemplates,
+    names: Mapping[str, str],
 ) -> Notification | None:
     """Rule 4: the responsible learns why the move was refused; None if the deal has none.
 
-    A refusal that asks for the РОП's agreement (rule 6) is not the responsible's news: the
+    `display_names` are the fields' Russian names by code, `names` users' names by id. A
+    refusal that asks for the РОП's agreement (rule 6) is not the responsible's news: the
     asker has the refusal in the reply, and the РОП is asked (`approval_requested`).
     """
     if not event.responsible_id or event.error.code == ROP_APPROVAL_REQUIRED:
         return None
     missing = event.error.missing_fields or []
-    where = f"{deal_label(event.deal_id, event.deal)}: нельзя перевести в стадию «{stage_name}»"
-    if missing:
-        names = ", ".join(display_names.get(code, code) for code in missing)
-        text = f"{where}: не заполнены обязательные поля: {names}."
-    else:
-        text = f"{where}: {event.error.message}"
+    fields = ", ".join(display_names.get(code, code) for code in missing)
+    reason = f"не заполнены обязательные поля: {fields}" if missing else event.error.message
+    values = _deal_values(event, stage_name, names) | {
+        "fields": fields,
+        "reason": reason.rstrip("."),
+    }
     return Notification(
         kind=MOVE_REJECTED,
-        text=text,
+        text=render(templates.move_rejected, values),
         deal_id=event.deal_id,
         user_id=event.responsible_id,
         missing_fields=missing or None,
     )
 
 
-def approval_requested_notification(
+def approval_recipients(
+    deal_rop: str | None, default_rop: str | None, rops: Sequence[str]
+) -> list[str]:
+    """Who is asked to agree to fail a deal (rule 6): the deal's РОП, else the default РОП,
+    else every user with role rop (any of them may make the move then); [] with no РОП."""
+    if deal_rop:
+        return [deal_rop]
+    if default_rop:
+        return [default_rop]
+    return list(rops)
+
+
+def approval_requested_notifications(
     event: MoveRejected,
     stage_name: str,
     from_stage_name: str,
-    recipient: str | None,
+    recipients: Sequence[str],
     names: Mapping[str, str],
-) -> Notification | None:
-    """Rule 6: the deal's РОП is asked to agree to fail the deal; None unless that is the
-    refusal, or with nobody to ask. `names` are users' display names by id."""
-    if event.error.code != ROP_APPROVAL_REQUIRED or recipient is None:
-        return None
-    asker = names.get(event.actor_id or "", event.actor_id or "кто-то")
+    templates: NotificationTemplates,
+) -> list[Notification]:
+    """Rule 6: the РОП is asked to agree to fail the deal, one notification per recipient
+    (`approval_recipients`); none unless that is the refusal. `names` are users' names."""
+    if event.error.code != ROP_APPROVAL_REQUIRED:
+        return []
     attempts = event.deal.attempts if event.deal is not None else []
     count = event.deal.contact_attempts if event.deal is not None else len(attempts)
-    lines = [
-        f"{asker} просит перевести сделку {deal_label(event.deal_id, event.deal)} в стадию "
-        f"«{stage_name}». Попыток связаться на стадии «{from_stage_name}»: {count}."
-    ]
+    lines = []
     for n, attempt in enumerate(attempts, start=1):
         who = names.get(attempt.actor_id, attempt.actor_id)
         note = f": {attempt.note}" if attempt.note else ""
         lines.append(f"{n}. {attempt.at:%d.%m.%Y %H:%M} UTC, {who}{note}")
-    lines.append("Чтобы согласовать, переведите сделку в эту стадию сами.")
-    return Notification(
-        kind=APPROVAL_REQUESTED,
-        text="\n".join(lines),
-        deal_id=event.deal_id,
-        user_id=recipient,
-        actor_id=event.actor_id,
-        attempts=list(attempts),
-    )
+    values = _deal_values(event, stage_name, names) | {
+        "asker": names.get(event.actor_id or "", event.actor_id or "кто-то"),
+        "from_stage": from_stage_name,
+        "count": str(count),
+        "attempts": "\n".join(lines),
+    }
+    text = render(templates.approval_requested, values)
+    return [
+        Notification(
+            kind=APPROVAL_REQUESTED,
+            text=text,
+            deal_id=event.deal_id,
+            user_id=recipient,
+            actor_id=event.actor_id,
+            attempts=list(attempts),
+        )
+        for recipient in recipients
+    ]
 
 
 def comment_recipient(task: Task, comment: TaskComment, default_rop: str | None) -> str | None:
-    """Who hears of a comment: only on a task overdue when it was written (the РОП asks
-    «по какой причине», the manager answers). The responsible's comment goes to the task's
-    creator (else the default РОП); anyone else's to the responsible; never to the author.
+    """Who hears of a comment: only on a task that went overdue (the РОП asks «по какой
+    причине», the manager answers). Overdue as the overdue-by-manager report counts it: the
+    deadline passed before the task was closed, or, while it is open, before the comment; so
+    a task closed late still carries the talk about why. The responsible's comment goes to
+    the task's creator (else the default РОП); anyone else's to the responsible; never to
+    the author.
     """
-    overdue = task.status == "open" and task.deadline is not None and task.deadline < comment.at
-    if not overdue:
+    lapsed_by = task.closed_at or comment.at
+    if task.deadline is None or task.deadline >= lapsed_by:
         return None
     if comment.author_id == task.responsible_id:
         recipient = task.creator_id or default_rop
@@ -181,10 +214,13 @@ def comment_notification(
     recipient: str,
     author_name: str | None,
     templates: NotificationTemplates,
+    manager_name: str | None = None,
 ) -> Notification:
-    """The other side of an overdue task reads the comment."""
+    """The other side of an overdue task reads the comment; the names are the author's and
+    the responsible's."""
     who = author_name or comment.author_id
-    text = render(templates.task_commented, _values(task, author=who, comment=comment.text))
+    values = _values(task, manager_name, author=who, comment=comment.text)
+    text = render(templates.task_commented, values)
     return Notification(
         kind=TASK_COMMENTED, text=text, deal_id=task.deal_id, user_id=recipient, task=task
     )

@@ -1,5 +1,5 @@
 """Refused moves: the responsible learns why (rule 4); a move that needs the РОП's agreement
-asks the deal's РОП (rule 6, `approval_requested`)."""
+asks the deal's РОП, else the default РОП, else every РОП (rule 6, `approval_requested`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from crm_shared.contracts.commands import ErrorCode
 from crm_shared.contracts.events import MoveRejected, Notification
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
-from notifier.domain.messages import approval_requested_notification, move_rejected_notification
+from notifier.domain.messages import (
+    approval_recipients,
+    approval_requested_notifications,
+    move_rejected_notification,
+)
 from notifier.handlers.context import Context
 from notifier.handlers.notify import count_published, dispatch
 from notifier.settings import SCHEMA
@@ -26,28 +30,28 @@ async def notify_move_rejections(items: list[Item[MoveRejected]], ctx: Context) 
             if item.event_id not in fresh:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
                 continue
-            note = _notification(item.value, ctx)
-            if note is not None:
-                notes.append(note)
+            notes += _notifications(item.value, ctx)
         queued = await dispatch(uow, ctx, notes)
         await uow.commit()
     count_published(ctx, queued)
 
 
-def _notification(event: MoveRejected, ctx: Context) -> Notification | None:
+def _notifications(event: MoveRejected, ctx: Context) -> list[Notification]:
     config = ctx.config
+    templates = config.notifications.templates
+    names = {user.id: user.name for user in config.users}
     # An unknown stage code is the caller's text: it is not repeated to anyone.
     stage = config.stage_or_none(event.to_stage)
     stage_name = stage.name if stage else "(нет такой стадии)"
     if event.error.code != ErrorCode.rop_approval_required:
-        return move_rejected_notification(event, stage_name, FIELD_DISPLAY_NAMES)
+        note = move_rejected_notification(event, stage_name, FIELD_DISPLAY_NAMES, templates, names)
+        return [note] if note is not None else []
     current = config.stage_or_none(event.from_stage or "")
-    rop = event.deal.rop_id if event.deal is not None else None
-    names = {user.id: user.name for user in config.users}
-    return approval_requested_notification(
-        event,
-        stage_name,
-        current.name if current else "текущей",
-        rop or config.default_rop,
-        names,
+    recipients = approval_recipients(
+        event.deal.rop_id if event.deal is not None else None,
+        config.default_rop,
+        [user.id for user in config.users if user.role == "rop"],
+    )
+    return approval_requested_notifications(
+        event, stage_name, current.name if current else "текущей", recipients, names, templates
     )

@@ -74,8 +74,17 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
 
 def _assigned_notes(ctx: Context, tasks: list[Task]) -> list[Notification]:
     templates = ctx.config.notifications.templates
-    notes = [assigned_notification(t, templates) for t in tasks if t.status == TaskStatus.open]
+    notes = [
+        assigned_notification(t, templates, _name(ctx, t.responsible_id))
+        for t in tasks
+        if t.status == TaskStatus.open
+    ]
     return [n for n in notes if n is not None]
+
+
+def _name(ctx: Context, user_id: str | None) -> str | None:
+    user = ctx.config.user_or_none(user_id) if user_id else None
+    return user.name if user else None
 
 
 def _comment_notes(ctx: Context, comments: list[TaskCommented]) -> list[Notification]:
@@ -83,14 +92,14 @@ def _comment_notes(ctx: Context, comments: list[TaskCommented]) -> list[Notifica
     for event in comments:
         recipient = comment_recipient(event.task, event.comment, ctx.config.default_rop)
         if recipient is not None:
-            author = ctx.config.user_or_none(event.comment.author_id)
             notes.append(
                 comment_notification(
                     event.task,
                     event.comment,
                     recipient,
-                    author.name if author else None,
+                    _name(ctx, event.comment.author_id),
                     ctx.config.notifications.templates,
+                    _name(ctx, event.task.responsible_id),
                 )
             )
     return notes

@@ -84,12 +84,12 @@ async def list_tasks(
     return tasks, encode_cursor(rows[limit - 1]["seq"]) if more else None
 
 
-def encode_cursor(seq: int) -> str:
-    """An opaque paging cursor."""
-    return encode_seq("task", seq)
+def encode_cursor(seq: int, kind: str = "task") -> str:
+    """An opaque paging cursor: the position `seq` in a list of `kind`."""
+    return encode_seq(kind, seq)
 
 
-def decode_cursor(cursor: str) -> int:
-    """Read a cursor made by `encode_cursor`; ValueError when it is not one (or holds what
-    PostgreSQL would refuse: see crm_shared.machinery.paging)."""
-    return decode_seq("task", cursor)
+def decode_cursor(cursor: str, kind: str = "task") -> int:
+    """Read a cursor made by `encode_cursor` for `kind`; ValueError when it is not one (or
+    holds what PostgreSQL would refuse: see crm_shared.machinery.paging)."""
+    return decode_seq(kind, cursor)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from crm_shared.contracts import events as e
 from crm_shared.contracts.commands import CommentTask, CompleteTask, ListTasks, OverdueTasksQuery
+from crm_shared.contracts.task_commands import TaskComments
 from crm_shared.machinery.rpc import Endpoints
 from task_service.entrypoints.consumers import DEAL_EVENTS, STREAM
 from task_service.handlers import queries, tasks
@@ -22,6 +23,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(CompleteTask, tasks.complete_task, reply="task")
     api.serve(CommentTask, tasks.comment_task, reply="task")
     api.serve(ListTasks, queries.list_tasks, reply="items, next_cursor")
+    api.serve(TaskComments, queries.task_comments, reply="items, total, next_cursor")
     api.serve(OverdueTasksQuery, queries.count_overdue, reply="items, total")
     api.emit(e.TaskOpened, "A task was opened.")
     api.emit(e.TaskUpdated, "An open task changed hands.")

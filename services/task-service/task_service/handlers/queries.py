@@ -1,6 +1,7 @@
-"""Task queries: list with filters and paging; overdue counts per responsible.
+"""Task queries: list with filters and paging; a task's comments; overdue counts per
+responsible.
 
-Both in the actor's scope: a user whose role has `access: all` (every РОП) sees every task,
+All in the actor's scope: a user whose role has `access: all` (every РОП) sees every task,
 a manager with `own` the tasks whose responsible they are; a `responsible_id` naming someone
 else is refused (`forbidden`) rather than answered empty.
 """
@@ -12,8 +13,11 @@ from typing import Any
 from crm_shared.contracts.commands import ErrorCode, ListTasks, OverdueTasksQuery, Refused, ok
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.periods import parse_moment
+from crm_shared.contracts.task_commands import TaskComments
 from task_service.adapters import reads
+from task_service.adapters import repository as repo
 from task_service.adapters.overdue import overdue_by_responsible
+from task_service.domain.model import check_may_see
 from task_service.handlers.context import Context
 
 
@@ -52,6 +56,30 @@ async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
     except ValueError as exc:
         raise Refused(ErrorCode.invalid, str(exc)) from None
     return ok(items=[t.to_dto().model_dump(mode="json") for t in tasks], next_cursor=cursor)
+
+
+async def task_comments(q: TaskComments, ctx: Context) -> dict[str, Any]:
+    """Every comment on a task the actor may see, oldest first, a page at a time (the task's
+    payload carries only the latest)."""
+    if ctx.config.user_or_none(q.actor_id) is None:
+        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {q.actor_id!r}")
+    try:
+        start = reads.decode_cursor(q.cursor, "comment") if q.cursor else 0
+    except ValueError as exc:
+        raise Refused(ErrorCode.invalid, str(exc)) from None
+    async with ctx.uow() as uow:
+        task = await repo.get_task(uow.conn, q.task_id)
+    if task is None:
+        raise Refused(ErrorCode.not_found, f"task {q.task_id!r} not found")
+    check_may_see(task, q.actor_id, sees_all=ctx.config.sees_all(q.actor_id))
+    end = start + q.limit
+    page = task.comments[start:end]
+    more = end < len(task.comments)
+    return ok(
+        items=[c.model_dump(mode="json") for c in page],
+        total=len(task.comments),
+        next_cursor=reads.encode_cursor(end, "comment") if more else None,
+    )
 
 
 async def count_overdue(q: OverdueTasksQuery, ctx: Context) -> dict[str, Any]:
