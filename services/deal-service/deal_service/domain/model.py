@@ -219,12 +219,15 @@ class Deal:
                 f"stage {self.stage} requires {', '.join(emptied)}: it cannot be emptied",
                 missing_fields=emptied,
             )
+        previous = self.responsible_id if "responsible_id" in changed else None
         for f in fields(self):
             if f.name not in _NOT_STATE:
                 setattr(self, f.name, getattr(after, f.name))
         self.contact_changed = any(c.startswith("contact") for c in changed)
         self._touch(now)
-        self.events.append(DealUpdated(deal=self.to_dto(), changed=changed))
+        self.events.append(
+            DealUpdated(deal=self.to_dto(), changed=changed, previous_responsible_id=previous)
+        )
         return changed
 
     def log_contact_attempt(

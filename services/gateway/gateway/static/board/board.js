@@ -183,7 +183,8 @@
     await Promise.all(ids.map(async (id) => {
       const reply = await fetch(`/board/cards/${id}`, { headers: { "HX-Request": "true" } });
       if (reply.ok) placeCard(await reply.text());
-      else if (reply.status === 404) document.getElementById(`deal-${id}`)?.remove();
+      // gone, or no longer the viewer's (reassigned: the feed tells the previous responsible)
+      else if (reply.status === 403 || reply.status === 404) document.getElementById(`deal-${id}`)?.remove();
     }));
   }
   document.addEventListener("htmx:sseBeforeMessage", (e) => {
