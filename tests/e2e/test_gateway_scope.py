@@ -34,8 +34,8 @@ async def _listen(http: httpx.AsyncClient, got: list[Sse], ready: asyncio.Event)
                 got.append(m)
 
 
-def _deal_ids(got: list[Sse]) -> set[str]:
-    ids = set()
+def _deal_ids(got: list[Sse]) -> set[str | None]:
+    ids: set[str | None] = set()
     for m in got:
         data = (m.data or {}).get("data", {})
         deal = data.get("deal") or {}

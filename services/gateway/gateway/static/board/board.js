@@ -34,12 +34,13 @@
   }
   document.addEventListener("htmx:afterSettle", (e) => openDialogs(e.detail.elt.parentElement || document));
 
-  // ---- cards: put a card (server HTML) where its stage says, or take it off the board
+  // ---- cards: put a card (server HTML) where its stage says, or take it off the board;
+  // returns the card placed (not connected when it left this board)
   function placeCard(html) {
     const tpl = document.createElement("template");
     tpl.innerHTML = html.trim();
     const card = tpl.content.firstElementChild;
-    if (!card || !card.id) return;
+    if (!card || !card.id) return null;
     const old = document.getElementById(card.id);
     const hadFocus = old && old.contains(document.activeElement); // a keyboard user's card
     const only = manager(); // the РОП's filter by manager: another's deal leaves this board
@@ -57,6 +58,7 @@
       if (hadFocus) card.querySelector(".title")?.focus();
     }
     refreshHeads();
+    return card;
   }
 
   let headsTimer = null;
@@ -153,9 +155,11 @@
     if (!form || !e.detail.xhr || e.detail.xhr.status !== 200) return;
     if (form.matches("[data-places-card]")) {
       e.detail.shouldSwap = false;
-      placeCard(e.detail.serverResponse);
+      const card = placeCard(e.detail.serverResponse);
       const dialog = form.closest("dialog");
-      if (dialog) dialog.close();
+      if (dialog) dialog.close(); // gives the focus back to what had it: the card replaced
+      // so the focus goes to the moved card in its new place (a keyboard user goes on there)
+      if (card && card.isConnected) card.querySelector(".title")?.focus();
     } else if (form.matches("[data-reloads]")) {
       e.detail.shouldSwap = false;
       window.location.reload();
