@@ -205,7 +205,10 @@
     if (type.startsWith("crm.deal.")) {
       const id = data.deal_id || (data.deal && data.deal.id);
       if (!id) return;
-      showDeal(id, type.startsWith("crm.deal.updated"));
+      // an update shows only a card already here, unless the deal changed hands: then it
+      // comes to the new responsible's board and leaves the previous one's (403)
+      const handedOver = (data.changed || []).includes("responsible_id");
+      showDeal(id, type.startsWith("crm.deal.updated") && !handedOver);
     } else if (type.startsWith("crm.task.")) {
       const task = data.task || {};
       if (task.deal_id) showDeal(task.deal_id, true);
