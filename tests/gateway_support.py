@@ -4,6 +4,8 @@ free port, and an httpx client that signs in like a browser (cookie + CSRF heade
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -97,6 +99,21 @@ async def door(
             yield Door(gw, f"http://127.0.0.1:{gw.http_port}")
         finally:
             await gw.stop()
+
+
+def gateway_command(
+    *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m gateway ARGS` as an operator runs it (blocking: call it in a thread)."""
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 __all__ = ["Door", "TokenStore", "door", "give_passwords"]

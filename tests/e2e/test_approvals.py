@@ -27,10 +27,7 @@ async def _pending(client: Client, actor: str) -> list[dict[str, Any]]:
 
 async def test_a_waiting_request_stays_until_the_rop_agrees(clean: Any, client: Client) -> None:
     async with door(clean, config=_two_rops()) as d, d.as_user(MINE) as ivan:
-        made = await client.cmd(
-            "deal.create", actor_id=ROP, responsible_id=MINE, title="Молчун", contact={"name": "Ян"}
-        )
-        deal = made["deal"]
+        deal = await client.deal_for(MINE, title="Молчун")
         assert deal["rop_id"] == ROP
         for note in ("не берёт", "сбросил", "недоступен"):
             body = {"note": note}

@@ -13,11 +13,7 @@ ROP, MINE, OTHER = "rop-1", "mgr-1", "mgr-2"
 
 
 async def _deal_and_task(client: Client, responsible: str) -> tuple[str, str]:
-    reply = await client.cmd(
-        "deal.create", actor_id=ROP, responsible_id=responsible, contact={"name": "Пётр"}
-    )
-    assert reply["ok"], reply
-    deal_id = reply["deal"]["id"]
+    deal_id = (await client.deal_for(responsible))["id"]
 
     async def task() -> str | None:
         found = await client.request("crm.query.task.list", {"actor_id": ROP, "deal_id": deal_id})

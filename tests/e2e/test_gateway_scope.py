@@ -16,15 +16,6 @@ from tests.support import Client, eventually
 ROP, MINE, OTHER = "rop-1", "mgr-1", "mgr-2"
 
 
-async def _deal(client: Client, responsible: str, name: str) -> dict[str, Any]:
-    reply = await client.cmd(
-        "deal.create", actor_id=ROP, responsible_id=responsible, contact={"name": name}
-    )
-    assert reply["ok"], reply
-    deal: dict[str, Any] = reply["deal"]
-    return deal
-
-
 async def _listen(http: httpx.AsyncClient, got: list[Sse], ready: asyncio.Event) -> None:
     async with http.stream("GET", "/api/events") as reply:
         async for m in _messages(reply):
@@ -53,7 +44,7 @@ async def test_access_all_shows_a_manager_every_deal_on_the_board_and_the_feed(
         feed = asyncio.create_task(_listen(maria, got, ready))
         try:
             await asyncio.wait_for(ready.wait(), 10)
-            theirs = await _deal(client, MINE, "Чужой")
+            theirs = await client.deal_for(MINE, contact={"name": "Чужой"})
             board = (await maria.get("/api/deals/board")).json()
             new = next(c for c in board["stages"] if c["code"] == "NEW_LEAD")
             assert [x["id"] for x in new["items"]] == [theirs["id"]]
@@ -72,7 +63,7 @@ async def test_a_reassigned_deal_reaches_the_previous_responsibles_feed(
     clean: Any, client: Client
 ) -> None:
     async with door(clean) as d, d.as_user(MINE) as ivan, d.as_user(ROP) as anna:
-        deal = await _deal(client, MINE, "Передать")
+        deal = await client.deal_for(MINE, contact={"name": "Передать"})
         got: list[Sse] = []
         ready = asyncio.Event()
         feed = asyncio.create_task(_listen(ivan, got, ready))

@@ -9,31 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 from typing import Any
 
-from tests.gateway_support import door
+from tests.gateway_support import door, gateway_command
 from tests.support import Client
 
 ROP, MINE, OTHER = "rop-1", "mgr-1", "mgr-2"
 SCOPES = ["deals:read", "deals:write", "tasks:read", "tasks:write"]
 
 
-async def _deal(client: Client, responsible: str) -> dict[str, Any]:
-    reply = await client.cmd(
-        "deal.create", actor_id=ROP, responsible_id=responsible, contact={"name": "Пётр"}
-    )
-    assert reply["ok"], reply
-    deal: dict[str, Any] = reply["deal"]
-    return deal
-
-
 async def test_a_managers_token_acts_as_that_manager(clean: Any, client: Client) -> None:
     async with door(clean) as d:
-        theirs = await _deal(client, MINE)
-        other = await _deal(client, OTHER)
+        theirs = await client.deal_for(MINE)
+        other = await client.deal_for(OTHER)
         made = await d.token("ivan-1c", SCOPES, owner=MINE)
         auth = {"Authorization": f"Bearer {made.token}"}
         async with d.client(headers=auth) as ivan:
@@ -64,7 +53,7 @@ async def test_a_token_without_an_owner_only_sends_leads_and_reads_events(
     clean: Any, client: Client
 ) -> None:
     async with door(clean) as d:
-        deal = await _deal(client, MINE)
+        deal = await client.deal_for(MINE)
         made = await d.token("old-feed", [*SCOPES, "leads:write", "events:read"])
         assert made.integration.owner_id is None
         async with d.client(headers={"Authorization": f"Bearer {made.token}"}) as http:
@@ -85,7 +74,7 @@ async def test_a_token_without_an_owner_only_sends_leads_and_reads_events(
 
 async def test_a_token_made_over_http_acts_as_its_maker(clean: Any, client: Client) -> None:
     async with door(clean) as d, d.as_user(ROP) as anna:
-        deal = await _deal(client, OTHER)
+        deal = await client.deal_for(OTHER)
         made = await anna.post("/api/tokens", json={"name": "bi", "scopes": ["deals:read"]})
         assert made.status_code == 201, made.text
         assert made.json()["owner_id"] == ROP
@@ -98,28 +87,25 @@ async def test_a_token_made_over_http_acts_as_its_maker(clean: Any, client: Clie
             assert moved.status_code == 403
 
 
-def _gateway(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 async def test_the_command_line_makes_a_token_as_a_user(clean: Any) -> None:
     env = {**os.environ, "CRM_DATABASE_URL": clean.database_url}
     made = await asyncio.to_thread(
-        _gateway, "tokens", "create", "ivan-bi", "--scopes", "deals:read", "--as", MINE, env=env
+        gateway_command,
+        "tokens",
+        "create",
+        "ivan-bi",
+        "--scopes",
+        "deals:read",
+        "--as",
+        MINE,
+        env=env,
     )
     assert made.returncode == 0, made.stderr
     assert f"acts as    {MINE}" in made.stdout
-    listed = await asyncio.to_thread(_gateway, "tokens", "list", env=env)
+    listed = await asyncio.to_thread(gateway_command, "tokens", "list", env=env)
     assert "ivan-bi" in listed.stdout and MINE in listed.stdout
     ghost = await asyncio.to_thread(
-        _gateway, "tokens", "create", "x", "--scopes", "deals:read", "--as", "ghost", env=env
+        gateway_command, "tokens", "create", "x", "--scopes", "deals:read", "--as", "ghost", env=env
     )
     assert ghost.returncode == 1 and "no user 'ghost'" in ghost.stderr
 
@@ -127,7 +113,7 @@ async def test_the_command_line_makes_a_token_as_a_user(clean: Any) -> None:
 async def test_the_command_line_gives_up_on_a_database_that_does_not_answer() -> None:
     env = {**os.environ, "CRM_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/crm"}
     began = time.monotonic()
-    done = await asyncio.to_thread(_gateway, "tokens", "list", env=env)
+    done = await asyncio.to_thread(gateway_command, "tokens", "list", env=env)
     assert done.returncode == 2, done.stderr
     assert "did not answer" in done.stderr and "CRM_DATABASE_URL" in done.stderr
     assert time.monotonic() - began < 60
