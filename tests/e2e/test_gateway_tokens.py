@@ -89,17 +89,8 @@ async def test_a_token_made_over_http_acts_as_its_maker(clean: Any, client: Clie
 
 async def test_the_command_line_makes_a_token_as_a_user(clean: Any) -> None:
     env = {**os.environ, "CRM_DATABASE_URL": clean.database_url}
-    made = await asyncio.to_thread(
-        gateway_command,
-        "tokens",
-        "create",
-        "ivan-bi",
-        "--scopes",
-        "deals:read",
-        "--as",
-        MINE,
-        env=env,
-    )
+    args = ("tokens", "create", "ivan-bi", "--scopes", "deals:read", "--as", MINE)
+    made = await asyncio.to_thread(gateway_command, *args, env=env)
     assert made.returncode == 0, made.stderr
     assert f"acts as    {MINE}" in made.stdout
     listed = await asyncio.to_thread(gateway_command, "tokens", "list", env=env)
