@@ -4,13 +4,15 @@ free port, and an httpx client that signs in like a browser (cookie + CSRF heade
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
-from crm_shared.config import load_config
+from crm_shared.config import CrmConfig, load_config
 from crm_shared.machinery.db import create_pool
 from crm_shared.machinery.settings import ServiceSettings
 from gateway.adapters.store import PeopleStore
@@ -47,9 +49,12 @@ class Door:
             http.headers["X-CSRF-Token"] = reply.json()["csrf_token"]
             yield http
 
-    async def token(self, name: str, scopes: list[str], **kwargs: Any) -> NewToken:
-        """A new integration token."""
-        return await create_token(self.gateway.ctx.tokens, name, scopes, **kwargs)
+    async def token(
+        self, name: str, scopes: list[str], *, owner: str | None = None, **kwargs: Any
+    ) -> NewToken:
+        """A new integration token, acting as `owner` (None: leads and events only)."""
+        made_as = (self.gateway.ctx.config, owner) if owner else None
+        return await create_token(self.gateway.ctx.tokens, name, scopes, owner=made_as, **kwargs)
 
 
 def gateway_settings(infra: Any, **overrides: Any) -> Settings:
@@ -75,12 +80,18 @@ async def give_passwords(infra: Any, *user_ids: str, password: str = PASSWORD) -
 
 @contextlib.asynccontextmanager
 async def door(
-    infra: Any, *, services: bool = True, set_passwords: bool = True, **overrides: Any
+    infra: Any,
+    *,
+    services: bool = True,
+    set_passwords: bool = True,
+    config: CrmConfig | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Door]:
-    """The gateway (and, unless told otherwise, the three services) running."""
+    """The gateway (and, unless told otherwise, the three services) running, all with
+    `config` (the shipped configuration unless given)."""
     names = ("deal-service", "task-service", "notifier") if services else ()
-    async with running(infra, *names):
-        gw = Gateway(gateway_settings(infra, **overrides), load_config())
+    async with running(infra, *names, config=config):
+        gw = Gateway(gateway_settings(infra, **overrides), config or load_config())
         await gw.start()
         try:
             if set_passwords:
@@ -88,6 +99,21 @@ async def door(
             yield Door(gw, f"http://127.0.0.1:{gw.http_port}")
         finally:
             await gw.stop()
+
+
+def gateway_command(
+    *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m gateway ARGS` as an operator runs it (blocking: call it in a thread)."""
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 __all__ = ["Door", "TokenStore", "door", "give_passwords"]

@@ -155,6 +155,16 @@ class Client:
     async def cmd(self, name: str, **body: Any) -> dict[str, Any]:
         return await self.request(f"crm.cmd.{name}", body)
 
+    async def deal_for(self, responsible: str, **fields: Any) -> dict[str, Any]:
+        """A deal made by the РОП (rop-1) over the bus, `responsible`'s."""
+        fields.setdefault("contact", {"name": "Пётр"})
+        reply = await self.cmd(
+            "deal.create", actor_id="rop-1", responsible_id=responsible, **fields
+        )
+        assert reply["ok"], reply
+        deal: dict[str, Any] = reply["deal"]
+        return deal
+
 
 def _b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode()

@@ -289,27 +289,23 @@ async def test_the_rop_agrees_to_a_no_contact_request(stand: Door, browser: Any)
     await drag(ivan, card(ivan, name), column(ivan, "Перестал выходить на связь"))
     asked = ivan.get_by_role("dialog", name="Перевести в «Перестал выходить на связь»")
     await asked.wait_for()
-    if "согласия РОП" not in await asked.inner_text():
-        pytest.skip("rule 6's rop_approval_required is not in deal-service on this branch yet")
+    assert "согласия РОП" in await asked.inner_text()
     await shot(ivan, "approval-asked")
     await asked.get_by_role("button", name="Понятно").click()
     await column(ivan, "Новый лид").get_by_role("link", name=name).wait_for()
 
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
+    async with stand.as_user("rop-1") as http:  # the inbox read: the request still waits
+        assert (await http.post("/api/notifications/read", json={"all": True})).status_code == 200
     await anna.get_by_role("link", name="РОП").click()
     requests = anna.get_by_role("region", name="Ждут согласования")
     await requests.wait_for()
-    if "недоступны" in await requests.inner_text():
-        # No inbox query yet (crm.query.notify.list): the РОП agrees from the deal card.
-        await anna.goto(f"{stand.url}/deals/{deal['id']}")
-        await anna.get_by_label("На стадию").select_option(label="Перестал выходить на связь")
-        await anna.get_by_role("button", name="Перевести").click()
-        await anna.locator(".stage-pill", has_text="Перестал выходить на связь").wait_for()
-    else:
-        request = requests.get_by_role("listitem").filter(has_text=name)
-        await request.get_by_role("button", name="Согласовать").click()
-        await requests.get_by_text("Согласовано").wait_for()
-        await shot(anna, "approval-agreed")
+    request = requests.get_by_role("listitem").filter(has_text=name)
+    await expect(request).to_contain_text("Иван Иванов просит перевести")
+    await shot(anna, "approval-waiting")
+    await request.get_by_role("button", name="Согласовать").click()
+    await requests.get_by_text("Согласовано").wait_for()
+    await shot(anna, "approval-agreed")
     # Ivan's board, open all along, loses the card: the deal is closed.
     await card(ivan, name).wait_for(state="detached", timeout=5000)
     await anna.context.close()

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import asyncpg
 
 from crm_shared.devstack import launcher
 from crm_shared.machinery.db import asyncpg_dsn
-from tests.gateway_support import PASSWORD, door
+from tests.gateway_support import PASSWORD, door, gateway_command
 
 
 async def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session(clean: Any) -> None:
@@ -90,17 +89,6 @@ async def test_cookie_is_secure_behind_tls(clean: Any) -> None:
         assert "secure" in reply.headers["set-cookie"].lower()
 
 
-def _set_password(user_id: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", "users", "set-password", user_id, "--stdin"],
-        input=b"a new long password\n",
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-
-
 async def test_set_password_from_the_command_line(clean: Any) -> None:
     env = {**os.environ, "CRM_DATABASE_URL": clean.database_url}
     done = await asyncio.to_thread(_set_password, "rop-1", env)
@@ -110,17 +98,7 @@ async def test_set_password_from_the_command_line(clean: Any) -> None:
         ok = await http.post("/api/session", json={"user_id": "rop-1", "password": PASSWORD})
         assert ok.status_code == 200
     unknown = await asyncio.to_thread(_set_password, "nobody", env)
-    assert unknown.returncode == 1 and b"no user" in unknown.stderr
-
-
-def _migrate(env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", "migrate"],
-        env=env,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    assert unknown.returncode == 1 and "no user" in unknown.stderr
 
 
 async def test_the_dev_stack_makes_a_password_for_every_user_once(
@@ -132,12 +110,12 @@ async def test_the_dev_stack_makes_a_password_for_every_user_once(
         "CRM_DATABASE_URL": clean.database_url,
         "CRM_GATEWAY_DEV_PASSWORDS": str(kept),
     }
-    done = await asyncio.to_thread(_migrate, env)
+    done = await asyncio.to_thread(gateway_command, "migrate", env=env)
     assert done.returncode == 0, done.stderr
     passwords = json.loads(kept.read_text())
     assert set(passwords) == {"rop-1", "mgr-1", "mgr-2"}
     assert kept.stat().st_mode & 0o077 == 0  # only its owner reads it
-    again = await asyncio.to_thread(_migrate, env)
+    again = await asyncio.to_thread(gateway_command, "migrate", env=env)
     assert again.returncode == 0 and json.loads(kept.read_text()) == passwords
     # what the launcher's banner prints
     lines = launcher.dev_password_lines(kept)
@@ -161,3 +139,8 @@ async def test_one_address_guessing_many_accounts_is_slowed_down(clean: Any) -> 
     ):
         ok = await other.post("/api/session", json={"user_id": "mgr-1", "password": PASSWORD})
         assert ok.status_code == 200
+
+
+def _set_password(user_id: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    args = ("users", "set-password", user_id, "--stdin")
+    return gateway_command(*args, env=env, stdin="a new long password\n")

@@ -23,15 +23,6 @@ async def _ask(client: Client, subject: str, actor: str | None, **body: Any) -> 
     return await client.request(subject, body)
 
 
-async def _deal(client: Client, responsible: str) -> dict[str, Any]:
-    reply = await client.cmd(
-        "deal.create", actor_id=ROP, responsible_id=responsible, contact={"name": "Пётр"}
-    )
-    assert reply["ok"], reply
-    deal: dict[str, Any] = reply["deal"]
-    return deal
-
-
 async def _task_of(client: Client, deal_id: str) -> dict[str, Any]:
     async def found() -> dict[str, Any] | None:
         reply = await _ask(client, "crm.query.task.list", ROP, deal_id=deal_id)
@@ -50,8 +41,8 @@ async def test_a_manager_cannot_touch_another_managers_deal_or_task(
     clean: Any, client: Client
 ) -> None:
     async with running(clean, "deal-service", "task-service"):
-        theirs = await _deal(client, MINE)
-        other = await _deal(client, OTHER)
+        theirs = await client.deal_for(MINE)
+        other = await client.deal_for(OTHER)
         task = await _task_of(client, theirs["id"])
         assert task["responsible_id"] == MINE
 
@@ -148,7 +139,7 @@ async def test_reports_are_in_the_actors_scope(clean: Any, client: Client) -> No
 async def test_access_all_lets_managers_see_and_work_every_deal(clean: Any, client: Client) -> None:
     config = config_with(change=lambda data: data.update(access={"manager": "all"}))
     async with running(clean, "deal-service", "task-service", config=config):
-        theirs = await _deal(client, MINE)
+        theirs = await client.deal_for(MINE)
         task = await _task_of(client, theirs["id"])
 
         got = await _ask(client, "crm.query.deal.get", OTHER, deal_id=theirs["id"])

@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crm_shared.config import load_config
 from gateway.domain import intake, tokens
 from gateway.domain.errors import http_status, with_display_names
 from gateway.domain.idempotency import Outcome, Record, decide, fingerprint
 from gateway.domain.people import Principal, Scope, user_principal
 from gateway.domain.throttle import retry_after
-from gateway.domain.tokens import TokenBucket
-from gateway.domain.visibility import may_see, owner_of
+from gateway.domain.tokens import Integration, Orphaned, TokenBucket
+from gateway.domain.visibility import may_see, owners_of
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=15)
@@ -95,14 +96,37 @@ def test_idempotency_outcomes() -> None:
 
 def test_who_sees_which_event() -> None:
     manager = user_principal("mgr-1", "Иван", "manager")
-    rop = user_principal("rop-1", "Анна", "rop")
+    everyone = user_principal("mgr-2", "Мария", "manager", sees_all=True)  # access: all
+    rop = user_principal("rop-1", "Анна", "rop", sees_all=True)
     token = Principal(kind="token", id="t", name="feed", scopes=frozenset({Scope.events_read}))
-    assert owner_of({"deal": {"responsible_id": "mgr-1"}}) == "mgr-1"
-    assert owner_of({"task": {"responsible_id": "mgr-2"}}) == "mgr-2"
-    assert owner_of({"deal_id": "d", "responsible_id": "mgr-1"}) == "mgr-1"
-    assert may_see(manager, "mgr-1") and not may_see(manager, "mgr-2")
-    assert not may_see(manager, None)
-    assert may_see(rop, "mgr-2") and may_see(token, None)
+    assert owners_of({"deal": {"responsible_id": "mgr-1"}}) == ("mgr-1",)
+    assert owners_of({"task": {"responsible_id": "mgr-2"}}) == ("mgr-2",)
+    assert owners_of({"deal_id": "d", "responsible_id": "mgr-1"}) == ("mgr-1",)
+    reassigned = {"deal": {"responsible_id": "mgr-2"}, "previous_responsible_id": "mgr-1"}
+    assert owners_of(reassigned) == ("mgr-2", "mgr-1")
+    assert may_see(manager, ("mgr-1",)) and not may_see(manager, ("mgr-2",))
+    assert may_see(manager, owners_of(reassigned))  # the card leaves their board
+    assert not may_see(manager, ())
+    assert may_see(rop, ("mgr-2",)) and may_see(everyone, ("mgr-1",)) and may_see(token, ())
+    # a person's notifications are theirs alone, whatever the access
+    assert not may_see(everyone, ("mgr-1",), private=True)
+    assert may_see(manager, ("mgr-1",), private=True)
+
+
+def test_a_token_acts_as_its_owner_and_one_without_acts_as_no_one() -> None:
+    config = load_config()
+    made = {"name": "x", "secret_hash": "h", "format": "json", "rate_per_second": 1, "burst": 1}
+    scopes = frozenset({Scope.deals_read, Scope.deals_write, Scope.events_read})
+    mine = Integration(id="a", scopes=scopes, owner_id="mgr-1", **made).principal(config)
+    assert (mine.actor_id, mine.role, mine.sees_all) == ("mgr-1", "manager", False)
+    assert mine.may(Scope.deals_write) and not mine.may(Scope.tasks_read)
+    nobody = Integration(id="b", scopes=scopes, **made).principal(config)
+    assert nobody.actor_id is None and nobody.ownerless
+    assert nobody.may(Scope.events_read) and not nobody.may(Scope.deals_read)
+    assert "has no owner" in nobody.refusal(Scope.deals_write)
+    gone = Integration(id="c", scopes=scopes, owner_id="ghost", **made)
+    with pytest.raises(Orphaned):
+        gone.principal(config)
 
 
 def test_refusals_map_to_statuses_with_russian_field_names() -> None:

@@ -61,12 +61,17 @@ class DealCreated(EventData):
 
 
 class DealUpdated(EventData):
-    """Fields of a deal changed; `changed` names them (e.g. "rop_id", "contact.phone")."""
+    """Fields of a deal changed; `changed` names them (e.g. "rop_id", "contact.phone").
+
+    When the deal changed hands, `previous_responsible_id` is who had it: their board drops
+    the card, and they may no longer see the deal.
+    """
 
     SUBJECT: ClassVar[str] = "crm.deal.updated"
     TYPE: ClassVar[str] = "crm.deal.updated.v1"
     deal: Deal
     changed: list[Plain]
+    previous_responsible_id: Plain | None = None
 
 
 class StageChanged(EventData):

@@ -14,7 +14,7 @@ from deal_service.adapters import contacts
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal
 from deal_service.settings import SCHEMA
 
-_SELECT = f"""
+SELECT_DEALS = f"""
     SELECT d.*, c.name AS c_name, c.phone AS c_phone, c.email AS c_email,
            c.pays_by AS c_pays_by, c.segment AS c_segment
     FROM {SCHEMA}.deals d LEFT JOIN {SCHEMA}.contacts c ON c.id = d.contact_id"""
@@ -74,7 +74,7 @@ def _attempts_json(deal: Deal) -> str:
 async def get_deal(conn: asyncpg.Connection, deal_id: str, *, lock: bool = False) -> Deal | None:
     """Load a deal; with `lock`, hold its row until the transaction ends (serialises changes)."""
     suffix = " FOR UPDATE OF d" if lock else ""
-    row = await conn.fetchrow(f"{_SELECT} WHERE d.id = $1{suffix}", deal_id)
+    row = await conn.fetchrow(f"{SELECT_DEALS} WHERE d.id = $1{suffix}", deal_id)
     return deal_from_row(row) if row else None
 
 
@@ -152,7 +152,7 @@ async def list_deals(
     """Newest first; the cursor is the (created_at, id) of the last row, opaque to callers."""
     after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
     rows = await conn.fetch(
-        f"""{_SELECT}
+        f"""{SELECT_DEALS}
             WHERE ($1::text IS NULL OR d.stage = $1)
               AND ($2::text IS NULL OR d.responsible_id = $2)
               AND ($3::text IS NULL OR d.contact_id = $3)

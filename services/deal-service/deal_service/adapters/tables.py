@@ -185,6 +185,18 @@ class OpenStay(SQLModel, table=True):
     deal_created_at: datetime | None = Field(default=None, sa_type=TZ)
 
 
+class ApprovalRequest(SQLModel, table=True):
+    """A move waiting for the РОП's agreement (rule 6), one per deal (migration 0008)."""
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (Index("approval_requests_asked", "asked_at"), {"schema": SCHEMA})
+
+    deal_id: str = Field(sa_type=Text, primary_key=True, foreign_key="deal.deals.id")
+    to_stage: str = Field(sa_type=Text)
+    asked_by: str = Field(sa_type=Text)
+    asked_at: datetime = Field(sa_type=TZ)
+
+
 LEAD_ASSIGNMENT_SEQ = Sequence("lead_assignment_seq", schema=SCHEMA, metadata=SQLModel.metadata)
 SHARED = shared_tables(SQLModel.metadata, SCHEMA)
 # alembic's target (migrations/env.py): SQLModel keeps every table class in one MetaData, so a

@@ -215,12 +215,15 @@ class Deal:
         rules.check_kept(before, after, sharing, config)
         if not rules.filled(after.currency):  # a stage that requires it refused above
             raise Refused(ErrorCode.invalid, "fields.currency: cannot be empty")
+        previous = self.responsible_id if "responsible_id" in changed else None
         for f in fields(self):
             if f.name not in _NOT_STATE:
                 setattr(self, f.name, getattr(after, f.name))
         self.contact_changed = any(c.startswith("contact") for c in changed)
         self._touch(now)
-        self.events.append(DealUpdated(deal=self.to_dto(), changed=changed))
+        self.events.append(
+            DealUpdated(deal=self.to_dto(), changed=changed, previous_responsible_id=previous)
+        )
         return changed
 
     def log_contact_attempt(

@@ -6,6 +6,7 @@ The router the service runs is the one the AsyncAPI document describes (`crm_api
 from __future__ import annotations
 
 from crm_shared.contracts import events as e
+from crm_shared.contracts.approvals import PendingApprovals
 from crm_shared.contracts.commands import (
     CreateDeal,
     DealHistory,
@@ -20,7 +21,7 @@ from crm_shared.contracts.commands import (
 )
 from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints.consumers import STREAM
-from deal_service.handlers import analytics, deals, queries
+from deal_service.handlers import analytics, approvals, deals, queries
 from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER as LEADS
 
@@ -38,6 +39,11 @@ def endpoints() -> Endpoints[Context]:
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")
     api.serve(DealHistory, queries.deal_history, reply="items")
+    api.serve(
+        PendingApprovals,
+        approvals.pending_approvals,
+        reply="items [{deal, to_stage, asked_by, asked_at}]",
+    )
     api.serve(FunnelQuery, analytics.funnel_report, reply="report")
     api.serve(PeriodQuery, analytics.period_report, reply="report")
     api.emit(e.DealCreated, "A deal was created.")

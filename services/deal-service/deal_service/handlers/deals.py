@@ -29,6 +29,7 @@ from deal_service.domain.contacts import Contact, contact_keys, new_contact
 from deal_service.domain.leads import manual_responsible, needs_turn, responsible_for
 from deal_service.domain.model import DEAL_FIELDS, Deal
 from deal_service.domain.rules import check_user, reads_contact
+from deal_service.handlers import approvals
 from deal_service.handlers.context import Context
 
 Reply = dict[str, Any]
@@ -190,10 +191,12 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
             )
         except Refused as refused:
             repo.emit(uow, deal)
+            approvals.after_refusal(uow, deal, cmd, refused)
             await uow.commit()
             ctx.metrics.moves_refused.labels(refused.error.code.value).inc()
             raise
         repo.save(uow, deal)
+        approvals.after_move(uow, deal)
         await uow.commit()
     ctx.metrics.stage_transitions.labels(from_stage, deal.stage).inc()
     if deal.stage == config.success_stage.code:

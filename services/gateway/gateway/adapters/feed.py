@@ -27,11 +27,11 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from gateway.adapters.metrics import GatewayMetrics
 from gateway.domain.people import Principal
-from gateway.domain.visibility import may_see, owner_of, recipient_of
+from gateway.domain.visibility import may_see, owners_of, recipient_of
 
 log = logging.getLogger(__name__)
 QUEUE_SIZE = 10_000
-Owner = Callable[[dict[str, Any]], "str | None"]
+Owners = Callable[[dict[str, Any]], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -40,24 +40,24 @@ class Feed:
 
     stream: str
     subjects: list[str]
-    owner: Owner
+    owners: Owners
     private: bool = False
 
 
-EVENTS = Feed("CRM_EVENTS", ["crm.deal.>", "crm.task.>"], owner_of)
+EVENTS = Feed("CRM_EVENTS", ["crm.deal.>", "crm.task.>"], owners_of)
 NOTIFICATIONS = Feed("CRM_NOTIFY", ["crm.notify.>"], recipient_of, private=True)
 
 
 class FeedEvent:
     """One event of the stream, encoded once as an SSE frame for every listener.
 
-    Whose it is (`owner`) needs the JSON parsed; that is done only when a listener that does
-    not see everything asks, so a feed followed by РОПs and tokens alone parses nothing.
+    Whose it is (`owners`) needs the JSON parsed; that is done only when a listener that does
+    not see everything asks, so a feed followed by those who see all parses nothing.
     """
 
     __slots__ = ("__dict__", "frame", "raw", "seq", "whose")
 
-    def __init__(self, seq: int, raw: bytes, whose: Owner) -> None:
+    def __init__(self, seq: int, raw: bytes, whose: Owners) -> None:
         self.seq = seq
         self.raw = raw
         self.whose = whose
@@ -68,16 +68,16 @@ class FeedEvent:
         self.frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, kind, data)
 
     @functools.cached_property
-    def owner(self) -> str | None:
-        """The user the event's deal or task belongs to."""
+    def owners(self) -> tuple[str, ...]:
+        """The users the event's deal or task belongs (or, reassigned, belonged) to."""
         try:
             data = json.loads(self.raw).get("data")
         except (ValueError, AttributeError):
-            return None
-        return self.whose(data) if isinstance(data, dict) else None
+            return ()
+        return self.whose(data) if isinstance(data, dict) else ()
 
 
-PING = FeedEvent(0, b"", lambda data: None)
+PING = FeedEvent(0, b"", lambda data: ())
 PING.frame = b": ping\n\n"
 """A keep-alive comment; SSE clients ignore it, proxies see the connection is in use."""
 
@@ -194,7 +194,7 @@ class EventHub:
         seq = int(msg.metadata.sequence.stream)
         if seq <= self.last_seq:
             return
-        event = FeedEvent(seq, msg.data, self.feed.owner)
+        event = FeedEvent(seq, msg.data, self.feed.owners)
         self.recent.append(event)
         self.last_seq = seq
         for listener in list(self.listeners):
@@ -209,9 +209,9 @@ class EventHub:
 
     def visible(self, viewer: Principal, event: FeedEvent) -> bool:
         """Whether `viewer` gets `event` (without parsing it when the answer is yes anyway)."""
-        if viewer.sees_everything and not self.feed.private:
+        if viewer.sees_all and not self.feed.private:
             return True
-        return may_see(viewer, event.owner, private=self.feed.private)
+        return may_see(viewer, event.owners, private=self.feed.private)
 
     def _cut(self, listener: Listener) -> None:
         self.listeners.discard(listener)
@@ -280,7 +280,7 @@ class EventHub:
                 seq = int(msg.metadata.sequence.stream)
                 if seq > upto:
                     return
-                yield FeedEvent(seq, msg.data, self.feed.owner)
+                yield FeedEvent(seq, msg.data, self.feed.owners)
                 if seq == upto:
                     return
         finally:

@@ -67,7 +67,8 @@ class SigninFailureRow(SQLModel, table=True):
 
 
 class TokenRow(SQLModel, table=True):
-    """An integration token (stored hashed), its scopes, format and rate."""
+    """An integration token (stored hashed), its scopes, format and rate, and the user it
+    acts as (`owner_id`; none: leads and events only)."""
 
     __tablename__ = "tokens"
     __table_args__ = (
@@ -85,6 +86,7 @@ class TokenRow(SQLModel, table=True):
     burst: int = Field(sa_type=Integer)
     created_at: datetime = Field(sa_type=TZ, sa_column_kwargs={"server_default": NOW})
     revoked_at: datetime | None = Field(default=None, sa_type=TZ)
+    owner_id: str | None = Field(default=None, sa_type=Text)
 
 
 class IdempotencyRow(SQLModel, table=True):

@@ -34,6 +34,7 @@ def _integration(row: Any) -> Integration:
         rate_per_second=row["rate_per_second"],
         burst=row["burst"],
         webhook_secret=row["webhook_secret"],
+        owner_id=row["owner_id"],
     )
 
 
@@ -86,8 +87,9 @@ class TokenStore:
     async def _insert(self, token: Integration) -> None:
         await self.pool.execute(
             f"""INSERT INTO {SCHEMA}.tokens
-                (id, name, secret_hash, scopes, format, webhook_secret, rate_per_second, burst)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+                (id, name, secret_hash, scopes, format, webhook_secret, rate_per_second, burst,
+                 owner_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
             token.id,
             token.name,
             token.secret_hash,
@@ -96,6 +98,7 @@ class TokenStore:
             token.webhook_secret,
             token.rate_per_second,
             token.burst,
+            token.owner_id,
         )
 
     async def revoke(self, token_id_or_name: str) -> int:
@@ -112,7 +115,7 @@ class TokenStore:
         """Every token, newest first, without secrets."""
         rows = await self.pool.fetch(
             f"""SELECT id, name, scopes, format, rate_per_second, burst, created_at, revoked_at,
-                       webhook_secret IS NOT NULL AS signed
+                       owner_id, webhook_secret IS NOT NULL AS signed
                 FROM {SCHEMA}.tokens ORDER BY created_at DESC"""
         )
         return [dict(r) for r in rows]

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 
+from crm_shared.config import CrmConfig
 from gateway.domain.people import Principal, Scope
 
 PREFIX = "crm"
@@ -58,12 +59,39 @@ class Integration:
     rate_per_second: float
     burst: int
     webhook_secret: str | None = None
+    owner_id: str | None = None
+    """The user the token acts as, fixed when it is made; None: it acts as no one."""
 
-    def principal(self, acts_as: str | None) -> Principal:
-        """The caller this token makes, acting as the user `acts_as` (the default РОП)."""
+    def principal(self, config: CrmConfig) -> Principal:
+        """The caller this token makes: its owner as configured now (role and access), within
+        the token's scopes; with no owner, only leads and the event feed.
+
+        `Orphaned` when the owner is no longer a configured user.
+        """
+        if self.owner_id is None:
+            return Principal(
+                kind="token",
+                id=self.id,
+                name=self.name,
+                scopes=self.scopes,
+                sees_all=True,
+            )
+        owner = config.user_or_none(self.owner_id)
+        if owner is None:
+            raise Orphaned(self.owner_id)
         return Principal(
-            kind="token", id=self.id, name=self.name, scopes=self.scopes, acts_as=acts_as
+            kind="token",
+            id=self.id,
+            name=self.name,
+            role=owner.role,
+            scopes=self.scopes,
+            acts_as=owner.id,
+            sees_all=config.sees_all(owner.id),
         )
+
+
+class Orphaned(Exception):
+    """A token's owner is no longer a configured user."""
 
 
 @dataclass

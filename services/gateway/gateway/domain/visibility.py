@@ -1,8 +1,10 @@
 """Which events a caller may see on the live feed.
 
-Until the services scope their own answers, the gateway streams: to a РОП, and to a token
-with events:read, everything; to a manager, the events of deals and tasks they are
-responsible for.
+The same rule as the services' answers (deal_service.domain.access): a caller whose role has
+`access: all` (every РОП; managers when so configured) sees every deal's and task's events,
+a manager with `own` those of the deals and tasks they are responsible for, and, when a deal
+is taken from them, the event that takes it (so their board drops the card at once). The
+access is the configured one, carried by the principal (`sees_all`).
 """
 
 from __future__ import annotations
@@ -12,28 +14,38 @@ from typing import Any
 from gateway.domain.people import Principal
 
 
-def owner_of(data: dict[str, Any]) -> str | None:
-    """The responsible user an event is about, read from its data."""
+def owners_of(data: dict[str, Any]) -> tuple[str, ...]:
+    """The responsible users an event is about, read from its data: the deal's or task's
+    responsible, and the one it had before when the event reassigned it."""
+    found: list[str] = []
     for key in ("deal", "task"):
         inner = data.get(key)
         if isinstance(inner, dict) and inner.get("responsible_id"):
-            return str(inner["responsible_id"])
-    owner = data.get("responsible_id")
-    return str(owner) if owner else None
+            found.append(str(inner["responsible_id"]))
+            break
+    else:
+        if data.get("responsible_id"):
+            found.append(str(data["responsible_id"]))
+    if data.get("previous_responsible_id"):
+        found.append(str(data["previous_responsible_id"]))
+    return tuple(found)
 
 
-def recipient_of(data: dict[str, Any]) -> str | None:
+def recipient_of(data: dict[str, Any]) -> tuple[str, ...]:
     """Whom a notification is for."""
     user = data.get("user_id")
-    return str(user) if user else None
+    return (str(user),) if user else ()
 
 
-def may_see(viewer: Principal, owner: str | None, *, private: bool = False) -> bool:
-    """Whether `viewer` may see an event whose deal or task belongs to `owner`.
+def may_see(viewer: Principal, owners: tuple[str, ...], *, private: bool = False) -> bool:
+    """Whether `viewer` may see an event whose deal or task belongs to `owners`.
 
     `private` events (a person's notifications) are for their owner alone, whatever the
-    viewer's role; a token with events:read sees them all (it is an operator's tool).
+    viewer's access; a token acts as its owner here too, and one with no owner (an operator's
+    tool with events:read) sees them all.
     """
-    if private:
-        return viewer.kind == "token" or (owner is not None and owner == viewer.id)
-    return viewer.sees_everything or (owner is not None and owner == viewer.id)
+    if viewer.kind == "token" and viewer.actor_id is None:
+        return True
+    if not private and viewer.sees_all:
+        return True
+    return viewer.actor_id is not None and viewer.actor_id in owners

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from typing import Any
 
 from crm_shared.config import load_config
 from crm_shared.machinery.db import create_pool
+from crm_shared.machinery.redact import mask_url
 from gateway.adapters.store import PeopleStore
 from gateway.adapters.tokens_store import TokenStore
 from gateway.domain.people import Scope
@@ -18,6 +20,21 @@ from gateway.handlers.auth import set_password
 from gateway.handlers.errors import Refusal
 from gateway.handlers.tokens import create_token
 from gateway.settings import Settings
+
+CONNECT_SECONDS = 10.0
+"""How long a command waits for PostgreSQL before it says so and gives up."""
+
+
+def dev_database_url() -> str:
+    """The database of `make run`'s embedded PostgreSQL (port CRM_RUN_PG_PORT, 5532 unless
+    set): where the commands look when CRM_DATABASE_URL is unset, as `crm` looks for the dev
+    stack's NATS. (The gateway may not import the dev stack; a test keeps the two equal.)"""
+    return f"postgresql://postgres@127.0.0.1:{os.environ.get('CRM_RUN_PG_PORT', '5532')}/crm"
+
+
+def database_url() -> str:
+    """CRM_DATABASE_URL, or the dev stack's database."""
+    return os.environ.get("CRM_DATABASE_URL") or dev_database_url()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,6 +52,13 @@ def parser() -> argparse.ArgumentParser:
     mk.add_argument("--format", default="json", choices=FORMATS, help="for /intake/<name>")
     mk.add_argument("--rate", type=float, default=50.0, help="requests a second (average)")
     mk.add_argument("--burst", type=int, default=100, help="requests at once")
+    mk.add_argument(
+        "--as",
+        dest="owner",
+        metavar="USER_ID",
+        help="the configured user the token acts as, with their permissions (its scopes "
+        "narrow them); without it the token may only send leads and read events",
+    )
     toks.add_parser("list", help="every token, without secrets")
     rv = toks.add_parser("revoke", help="revoke a token by id or name")
     rv.add_argument("token")
@@ -44,15 +68,23 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str], settings: Settings) -> int:
     """Run one administrative command against the gateway's database."""
     args = parser().parse_args(argv)
+    url = database_url()
     try:
-        return asyncio.run(_run(args, settings))
+        return asyncio.run(_run(args, settings, url))
     except Refusal as refused:
         print(f"error: {refused.message}", file=sys.stderr)
         return 1
+    except TimeoutError:
+        print(
+            f"error: PostgreSQL at {mask_url(url)} did not answer within {CONNECT_SECONDS:.0f} s;"
+            " start the dev stack (make run) or set CRM_DATABASE_URL to the gateway's database",
+            file=sys.stderr,
+        )
+        return 2
 
 
-async def _run(args: Any, settings: Settings) -> int:
-    pool = await create_pool(settings.common.database_url, min_size=1, max_size=2)
+async def _run(args: Any, settings: Settings, url: str) -> int:
+    pool = await asyncio.wait_for(create_pool(url, min_size=1, max_size=2), CONNECT_SECONDS)
     try:
         if args.group == "users":
             password = (
@@ -66,6 +98,7 @@ async def _run(args: Any, settings: Settings) -> int:
             return 0
         store = TokenStore(pool, cache_seconds=0)
         if args.command == "create":
+            config = load_config(settings.common.config_path)
             made = await create_token(
                 store,
                 args.name,
@@ -73,8 +106,10 @@ async def _run(args: Any, settings: Settings) -> int:
                 format=args.format,
                 rate_per_second=args.rate,
                 burst=args.burst,
+                owner=(config, args.owner) if args.owner else None,
             )
             print(f"token      {made.token}")
+            print(f"acts as    {args.owner or 'no one (leads and events only)'}")
             if made.webhook_secret:
                 print(f"secret     {made.webhook_secret}")
                 print(f"intake     POST /intake/{args.name}  (signed with the secret)")
@@ -86,7 +121,10 @@ async def _run(args: Any, settings: Settings) -> int:
             for t in await store.all():
                 state = "revoked" if t["revoked_at"] else "live"
                 scopes = ",".join(t["scopes"])
-                print(f"{t['id']}  {t['name']:<20} {t['format']:<17} {scopes:<30} {state}")
+                owner = t["owner_id"] or "-"
+                print(
+                    f"{t['id']}  {t['name']:<20} {t['format']:<17} {scopes:<30} {owner:<12} {state}"
+                )
             return 0
         count = await store.revoke(args.token)
         print(f"revoked {count}")

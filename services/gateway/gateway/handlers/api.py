@@ -10,7 +10,7 @@ from typing import Any
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
 from gateway.domain.errors import http_status, with_display_names
-from gateway.domain.people import Principal
+from gateway.domain.people import Principal, Scope
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 
@@ -19,10 +19,10 @@ async def ask(
     ctx: Context, principal: Principal, subject: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Send `body` with the caller as `actor_id`; the reply without `ok`, or a Refusal."""
+    if principal.actor_id is None:  # a token with no owner: no one to act as
+        raise Refusal(403, "forbidden", principal.refusal(Scope.deals_read))
     payload = {k: v for k, v in body.items() if v is not None}
-    payload.pop("actor_id", None)
-    if principal.actor_id is not None:
-        payload["actor_id"] = principal.actor_id
+    payload["actor_id"] = principal.actor_id
     reply = await ctx.bus.request(subject, payload)
     if not reply.get("ok"):
         error = reply.get("error") or {"code": "unavailable", "message": "no answer"}

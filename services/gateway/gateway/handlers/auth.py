@@ -52,7 +52,10 @@ async def sign_in(ctx: Context, user_id: str, password: str, address: str) -> Op
         digest(cookie), user.id, csrf, timedelta(seconds=s.session_seconds)
     )
     ctx.metrics.signins.labels("ok").inc()
-    return OpenedSession(cookie, user_principal(user.id, user.name, user.role, csrf), expires)
+    principal = user_principal(
+        user.id, user.name, user.role, csrf, sees_all=ctx.config.sees_all(user.id)
+    )
+    return OpenedSession(cookie, principal, expires)
 
 
 async def session_principal(ctx: Context, cookie: str) -> Principal | None:
@@ -63,7 +66,9 @@ async def session_principal(ctx: Context, cookie: str) -> Principal | None:
     user = ctx.config.user_or_none(found[0])
     if user is None:  # removed from the configuration since
         return None
-    return user_principal(user.id, user.name, user.role, found[1])
+    return user_principal(
+        user.id, user.name, user.role, found[1], sees_all=ctx.config.sees_all(user.id)
+    )
 
 
 def check_csrf(principal: Principal, header: str | None) -> None:

@@ -8,10 +8,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from crm_shared.config import CrmConfig
 from gateway.adapters.tokens_store import NameTaken, TokenStore
 from gateway.domain import tokens
-from gateway.domain.people import Scope
-from gateway.domain.tokens import Integration, TokenBucket
+from gateway.domain.people import Principal, Scope
+from gateway.domain.tokens import Integration, Orphaned, TokenBucket
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal, too_many
 
@@ -35,8 +36,19 @@ async def create_token(
     burst: int = 100,
     signed: bool = False,
     webhook_secret: str | None = None,
+    owner: tuple[CrmConfig, str] | None = None,
 ) -> NewToken:
-    """Make a token for an integration; its secret is stored only as a hash."""
+    """Make a token for an integration; its secret is stored only as a hash.
+
+    `owner` is (the configuration, the user it acts as): the signed-in РОП who makes it over
+    HTTP, the `--as` user of the command line. Without one the token acts as no one (leads
+    and the event feed only).
+    """
+    owner_id = None
+    if owner is not None:
+        config, owner_id = owner
+        if config.user_or_none(owner_id) is None:
+            raise Refusal(404, "not_found", f"no user {owner_id!r} in the configuration")
     if format not in tokens.FORMATS:
         raise Refusal(400, "invalid", f"format must be one of {', '.join(tokens.FORMATS)}")
     try:
@@ -56,6 +68,7 @@ async def create_token(
         rate_per_second=rate_per_second,
         burst=burst,
         webhook_secret=webhook_secret,
+        owner_id=owner_id,
     )
     try:
         await store.create(integration)
@@ -76,6 +89,17 @@ async def authenticate(ctx: Context, text: str) -> Integration:
         raise Refusal(403, "forbidden", "unknown or revoked token")
     spend(ctx, found)
     return found
+
+
+def principal_of(ctx: Context, integration: Integration) -> Principal:
+    """The caller a token makes, as its owner is configured now; an owner who is no longer
+    a configured user leaves the token refused (403), never acting as someone else."""
+    try:
+        return integration.principal(ctx.config)
+    except Orphaned as gone:
+        raise Refusal(
+            403, "forbidden", f"the token's owner {gone.args[0]!r} is no longer a configured user"
+        ) from None
 
 
 def spend(ctx: Context, integration: Integration) -> None:

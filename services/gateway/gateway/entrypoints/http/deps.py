@@ -34,7 +34,7 @@ async def caller(request: Request) -> Principal:
     ctx = context(request)
     token = bearer(request)
     if token is not None:
-        return (await tokens.authenticate(ctx, token)).principal(ctx.config.default_rop)
+        return tokens.principal_of(ctx, await tokens.authenticate(ctx, token))
     cookie = request.cookies.get(COOKIE)
     if not cookie:
         raise Refusal(401, "unauthenticated", "sign in first (POST /api/session) or send a token")
@@ -52,7 +52,7 @@ def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:
     async def dependency(request: Request) -> Principal:
         principal = await caller(request)
         if not principal.may(scope):
-            raise Refusal(403, "forbidden", f"this token lacks the scope {scope.value}")
+            raise Refusal(403, "forbidden", principal.refusal(scope))
         return principal
 
     return dependency

@@ -196,6 +196,9 @@ class TokenOut(BaseModel):
     burst: int
     created_at: datetime
     revoked_at: datetime | None = None
+    owner_id: str | None = Field(
+        None, description="the user the token acts as; none: leads and events only"
+    )
     signed: bool
 
 
@@ -204,5 +207,6 @@ class NewTokenOut(BaseModel):
 
     id: str
     name: str
+    owner_id: str | None = Field(None, description="the user the token acts as")
     token: str
     webhook_secret: str | None = None

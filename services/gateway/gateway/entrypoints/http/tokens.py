@@ -32,7 +32,9 @@ async def list_tokens(request: Request, who: Principal = Depends(rop)) -> list[d
 async def make_token(
     request: Request, body: TokenIn, who: Principal = Depends(rop)
 ) -> dict[str, Any]:
-    """The token (and, for a signed source, its webhook secret) is in this answer only."""
+    """The token (and, for a signed source, its webhook secret) is in this answer only. It
+    acts as the signed-in user who makes it, with their permissions, its scopes narrowing
+    them: it can never do more than its maker."""
     ctx = context(request)
     made = await create_token(
         ctx.tokens,
@@ -41,10 +43,12 @@ async def make_token(
         format=body.format,
         rate_per_second=body.rate_per_second,
         burst=body.burst,
+        owner=(ctx.config, who.id),
     )
     return {
         "id": made.integration.id,
         "name": made.integration.name,
+        "owner_id": made.integration.owner_id,
         "token": made.token,
         "webhook_secret": made.webhook_secret,
     }

@@ -12,8 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
-from gateway.entrypoints.web.work import inbox_of, overdue_first, titles
-from gateway.handlers import board as boards
+from gateway.entrypoints.web.work import overdue_first, titles
 from gateway.handlers.api import ask, move_deal
 from gateway.handlers.errors import Refusal
 
@@ -70,8 +69,8 @@ async def rop(
     ctx = ctx_of(request)
     first, last = _period(start, end)
     until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
-    owner = boards.scope_of(principal, manager)
-    lapsed, report, box, period = await asyncio.gather(
+    owner = manager or None
+    lapsed, report, period, waiting = await asyncio.gather(
         ask(ctx, principal, "crm.query.task.list", {"overdue": True, "limit": 500}),
         ask(
             ctx,
@@ -79,14 +78,14 @@ async def rop(
             "crm.query.analytics.funnel",
             {"from": first, "to": until, "responsible_id": owner},
         ),
-        inbox_of(request, principal),
         _period_view(ctx, principal, date.fromisoformat(first), date.fromisoformat(until), owner),
+        # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
+        ask(ctx, principal, "crm.query.deal.pending_approvals", {"limit": 100}),
     )
     by_manager: dict[str, list[dict[str, Any]]] = {}
     for task in overdue_first(lapsed["items"]):
         if owner is None or task.get("responsible_id") == owner:
             by_manager.setdefault(task.get("responsible_id") or "—", []).append(task)
-    asks = [n for n in box["items"] if n.get("kind") == "approval_requested" and not n.get("read")]
     deals = await titles(ctx, principal, {t["deal_id"] for t in lapsed["items"]})
     return pages(request).render(
         request,
@@ -94,8 +93,8 @@ async def rop(
         principal,
         by_manager=by_manager,
         deals=deals,
-        approvals=asks,
-        box=box,
+        approvals=waiting["items"],
+        stage_names={st.code: st.name for st in ctx.config.stages},
         report=report["report"],
         period=period,
         start=first,
@@ -121,8 +120,5 @@ async def agree(request: Request, deal_id: str, principal: Principal = me) -> Re
         failure_comment=None,
         fields=None,
     )
-    if form.get("notification_id"):
-        body = {"ids": [str(form["notification_id"])]}
-        await ask(ctx, principal, "crm.cmd.notify.read", body)
     view = pages(request)
     return view.render(request, "partials/approval_done.html", principal, deal=moved["deal"])

@@ -34,12 +34,13 @@
   }
   document.addEventListener("htmx:afterSettle", (e) => openDialogs(e.detail.elt.parentElement || document));
 
-  // ---- cards: put a card (server HTML) where its stage says, or take it off the board
+  // ---- cards: put a card (server HTML) where its stage says, or take it off the board;
+  // returns the card placed (not connected when it left this board)
   function placeCard(html) {
     const tpl = document.createElement("template");
     tpl.innerHTML = html.trim();
     const card = tpl.content.firstElementChild;
-    if (!card || !card.id) return;
+    if (!card || !card.id) return null;
     const old = document.getElementById(card.id);
     const hadFocus = old && old.contains(document.activeElement); // a keyboard user's card
     const only = manager(); // the РОП's filter by manager: another's deal leaves this board
@@ -57,6 +58,7 @@
       if (hadFocus) card.querySelector(".title")?.focus();
     }
     refreshHeads();
+    return card;
   }
 
   let headsTimer = null;
@@ -153,9 +155,11 @@
     if (!form || !e.detail.xhr || e.detail.xhr.status !== 200) return;
     if (form.matches("[data-places-card]")) {
       e.detail.shouldSwap = false;
-      placeCard(e.detail.serverResponse);
+      const card = placeCard(e.detail.serverResponse);
       const dialog = form.closest("dialog");
-      if (dialog) dialog.close();
+      if (dialog) dialog.close(); // gives the focus back to what had it: the card replaced
+      // so the focus goes to the moved card in its new place (a keyboard user goes on there)
+      if (card && card.isConnected) card.querySelector(".title")?.focus();
     } else if (form.matches("[data-reloads]")) {
       e.detail.shouldSwap = false;
       window.location.reload();
@@ -183,7 +187,8 @@
     await Promise.all(ids.map(async (id) => {
       const reply = await fetch(`/board/cards/${id}`, { headers: { "HX-Request": "true" } });
       if (reply.ok) placeCard(await reply.text());
-      else if (reply.status === 404) document.getElementById(`deal-${id}`)?.remove();
+      // gone, or no longer the viewer's (reassigned: the feed tells the previous responsible)
+      else if (reply.status === 403 || reply.status === 404) document.getElementById(`deal-${id}`)?.remove();
     }));
   }
   document.addEventListener("htmx:sseBeforeMessage", (e) => {
@@ -200,7 +205,10 @@
     if (type.startsWith("crm.deal.")) {
       const id = data.deal_id || (data.deal && data.deal.id);
       if (!id) return;
-      showDeal(id, type.startsWith("crm.deal.updated"));
+      // an update shows only a card already here, unless the deal changed hands: then it
+      // comes to the new responsible's board and leaves the previous one's (403)
+      const handedOver = (data.changed || []).includes("responsible_id");
+      showDeal(id, type.startsWith("crm.deal.updated") && !handedOver);
     } else if (type.startsWith("crm.task.")) {
       const task = data.task || {};
       if (task.deal_id) showDeal(task.deal_id, true);

@@ -7,15 +7,15 @@ batch as a transition table and upserts it in one statement. A statement could h
 rows of one deal; the latest of them is the deal's current stay (DISTINCT ON), as the row
 trigger's `entered_at <=` guard made it.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 """
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,24 @@
+"""The query of requests awaiting the РОП's agreement (rule 6), apart from `commands`, which
+is long enough: the РОП's page asks it instead of reading its inbox."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from crm_shared.contracts.commands import Query
+
+
+class PendingApprovals(Query):
+    """crm.query.deal.pending_approvals: moves refused with `rop_approval_required` that still
+    wait (the deal has not moved since), oldest first, each with its deal, the stage asked
+    for, who asked and when.
+
+    In the actor's scope: a user with role rop gets the deals whose РОП they are (and those
+    with none, which any РОП may agree to), as only they can agree; anyone else the requests
+    on the deals they may see.
+    """
+
+    SUBJECT: ClassVar[str] = "crm.query.deal.pending_approvals"
+    limit: int = Field(100, ge=1, le=500)
