@@ -117,14 +117,18 @@ def test_a_long_run_of_failures_is_said_at_growing_intervals(
     only at its start and end."""
     now = [1000.0]
     monkeypatch.setattr(loops.time, "monotonic", lambda: now[0])
-    bug, down = Streak("bug"), Streak("relay")
+    bug, down, wrapped = Streak("bug"), Streak("relay"), Streak("wrapped")
+    refused = ConnectionRefusedError(111, "Connection refused")
+    unacked = RuntimeError("not acknowledged")
+    unacked.__cause__ = TimeoutError()  # raised from a transient fault: the same
     with caplog.at_level(logging.INFO, logger="crm_shared.machinery.loops"):
         for _ in range(121):
             bug.failed(KeyError("x"), "retrying")
-            down.failed(ConnectionRefusedError(111, "Connection refused"), "retrying")
+            down.failed(refused, "retrying")
+            wrapped.failed(unacked, "retrying")
             now[0] += 1.0
-        bug.succeeded()
-        down.succeeded()
+        for streak in (bug, down, wrapped):
+            streak.succeeded()
     said = [r.getMessage() for r in caplog.records]
     assert [line for line in said if line.startswith("bug")] == [
         "bug failed: KeyError('x'); retrying",
@@ -138,3 +142,4 @@ def test_a_long_run_of_failures_is_said_at_growing_intervals(
         "relay failed: ConnectionRefusedError(111, 'Connection refused'); retrying",
         "relay working again after 2 min (121 failures)",
     ]
+    assert len([line for line in said if line.startswith("wrapped")]) == 2

@@ -51,7 +51,6 @@ MAX_ATTEMPTS = 5
 ACK_WAIT_SECONDS = 30.0
 # How many messages' failure counts a consumer remembers (the oldest are forgotten first).
 _MAX_TRACKED = 100_000
-_TRANSIENT_RETRY = "redelivering with a growing delay, not counted as an attempt"
 
 
 class Invalid(Exception):
@@ -107,6 +106,7 @@ class BatchConsumer(Generic[T]):
         self._feed: PullFeed | None = None
         self._failures: dict[int, int] = {}
         self._outage = Streak(f"{durable}: handler", log)
+        self._pulls = Streak(f"{durable}: pull", log)
         self.last_batch_at = 0.0
 
     async def run(self, *, ack_wait: float = ACK_WAIT_SECONDS) -> None:
@@ -136,18 +136,19 @@ class BatchConsumer(Generic[T]):
                 try:
                     msgs = await feed.next_batch()
                 except Exception as exc:  # bus reconnecting: try again shortly
-                    log.warning("%s: pull failed: %r", self._durable, exc)
+                    self._pulls.failed(exc, "pulling again every 0.5 s")
                     await asyncio.sleep(0.5)
                     continue
+                if self._nc.is_connected:  # a pull may come back (empty) while it is not
+                    self._pulls.succeeded()
                 if msgs:
                     in_hand = msgs
                     await self._process_guarded(msgs)
                     in_hand = []
                     self.last_batch_at = asyncio.get_running_loop().time()
         finally:
-            # Delivered but not handled (or a batch cut short by a stop past its time, or
-            # by a crash): back to the stream at once, not after ack_wait. What was acked
-            # already is not sent again (nats-py refuses a second answer to a message).
+            # Delivered but not handled (a batch cut short by a late stop or a crash): back at
+            # once, not after ack_wait (an acked one is not: nats-py refuses a second answer).
             for msg in [*in_hand, *await feed.close()]:
                 with contextlib.suppress(Exception):
                     await msg.nak()
@@ -232,8 +233,7 @@ class BatchConsumer(Generic[T]):
             self._failures.pop(_sequence(item.msg), None)
             await item.msg.ack()
             return
-        reason = "transient" if transient else "error"
-        self._metrics.retries.labels(self._durable, reason).inc()
+        self._metrics.retries.labels(self._durable, "transient" if transient else "error").inc()
         delay = min(0.2 * 2 ** min(_delivered(item.msg), 8), 30.0)
         self._warn(exc, f"handler failed ({exc!r}); redelivery in {delay:.1f}s")
         with contextlib.suppress(Exception):
@@ -242,7 +242,7 @@ class BatchConsumer(Generic[T]):
     def _warn(self, exc: Exception, line: str) -> None:
         """A transient fault (database or bus down) is said once per outage, not per message."""
         if is_transient(exc):
-            self._outage.failed(exc, _TRANSIENT_RETRY)
+            self._outage.failed(exc, "redelivered with a growing delay, not as an attempt")
         else:
             log.warning("%s: %s", self._durable, line)
 

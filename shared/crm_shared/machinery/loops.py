@@ -55,7 +55,7 @@ class Streak:
             self._since = now
             self._next_report = now + report_after(0)
             self._log.warning("%s failed: %r; %s", self.name, exc, retry)
-        elif now >= self._next_report and not is_transient(exc):
+        elif now >= self._next_report and not _transient(exc):
             waited = now - self._since
             self._log.warning("%s still failing (%s): %r", self.name, duration(waited), exc)
             self._reports += 1
@@ -72,6 +72,11 @@ class Streak:
             )
         self._since = None
         self._failures = self._reports = 0
+
+
+def _transient(exc: BaseException) -> bool:
+    """The fault, or the one that caused it, is transient (`faults.is_transient`)."""
+    return is_transient(exc) or (exc.__cause__ is not None and is_transient(exc.__cause__))
 
 
 class Periodic:
