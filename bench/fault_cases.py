@@ -18,6 +18,7 @@ from bench import relay_fault
 from bench.poison import random_bodies
 from bench.procs import Service
 from bench.stream import LeadStream
+from tests.services import health
 
 
 @dataclass
@@ -141,6 +142,57 @@ async def kill_nats_node(scene: Scene) -> None:
     scene.log.append("n0 back")
 
 
+# Issue 17: what a service may log in a minute with a server down (the server lost, "still
+# waiting" at 10 s, 30 s and 1 min, reached; each loop and consumer failing and working
+# again). Before, a minute without PostgreSQL cost about 200 lines and many tracebacks.
+OUTAGE_MAX_LINES = 25
+
+
+def server_down(server: str, seconds: float) -> Fault:
+    """Stop one of our servers mid-stream for `seconds`, then start it again (issue 17).
+
+    Meanwhile every service answers /healthz 503 naming the server (after a few seconds to
+    notice); its log gains no traceback and at most OUTAGE_MAX_LINES lines, counted from the
+    stop until it has worked again for a while, and reported. The runner then counts the
+    leads as after any fault: every one accepted meanwhile is a deal, nothing dead-lettered."""
+    part = "nats" if server == "nats" else "postgres"
+
+    async def fault(scene: Scene) -> None:
+        target = scene.stack.nats if server == "nats" else scene.stack.postgres
+        services = scene.services
+        await asyncio.sleep(random.uniform(2.0, max(2.5, scene.seconds / 4)))
+        marks = {name: len(_log(svc)) for name, svc in services.items()}
+        await asyncio.to_thread(target.stop)
+        stopped = time.monotonic()
+        unsaid: set[str] = set()
+        while time.monotonic() < stopped + seconds:
+            await asyncio.sleep(1.0)
+            for name, svc in services.items():
+                answer = await asyncio.to_thread(health, svc.metrics_port)
+                waits = answer is not None and answer[0] == 503 and answer[1].get(part) != "ok"
+                if not waits and time.monotonic() > stopped + 5:
+                    unsaid.add(name)
+        await asyncio.to_thread(target.start)
+        await asyncio.gather(*(svc.wait_healthy() for svc in services.values()))
+        await asyncio.sleep(6.0)  # the loops' back-off (5 s at most) ends: "working again"
+        logs = {name: _log(svc)[marks[name] :] for name, svc in services.items()}
+        for name, said in logs.items():
+            if any("Traceback" in line for line in said):
+                scene.problems.append(f"{name} logged a traceback while {server} was down")
+            if len(said) > OUTAGE_MAX_LINES:
+                scene.problems.append(f"{name} logged {len(said)} lines while {server} was down")
+        for name in sorted(unsaid):
+            scene.problems.append(f"{name}'s /healthz did not answer 503 {part} meanwhile")
+        lines = ", ".join(f"{name} {len(said)}" for name, said in logs.items())
+        scene.log.append(f"{server} down {seconds:.0f}s; log lines meanwhile: {lines}")
+
+    return fault
+
+
+def _log(svc: Service) -> list[str]:
+    return svc.log_path.read_text(errors="replace").splitlines()
+
+
 CLUSTER = Scenario(
     "3-node NATS cluster (R3, sync always), 2 replicas each, node killed", kill_nats_node
 )
@@ -162,4 +214,6 @@ SCENARIOS = [
         needs_servers=True,
         via_gateway=True,
     ),
+    Scenario("nats-server down 60 s", server_down("nats", 60), needs_servers=True),
+    Scenario("Postgres down 60 s", server_down("postgres", 60), needs_servers=True),
 ]

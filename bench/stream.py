@@ -45,7 +45,7 @@ class LeadStream:
     async def start(self) -> None:
         """Connect (reconnecting for ever: NATS may be restarted under us)."""
         self._nc = await nats.connect(
-            self.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+            self.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.2, error_cb=_unsaid
         )
 
     async def run(self, seconds: float, *, poison_every: int = 0, dup_every: int = 0) -> None:
@@ -121,6 +121,11 @@ class LeadStream:
         await asyncio.sleep(random.uniform(0, 2))
         self.extra_copies += 1
         await self._send(ext, lead(ext, n, source=SOURCE, msg_id=str(uuid.uuid4())))
+
+
+async def _unsaid(exc: Exception) -> None:
+    """nats-py's default prints a traceback per reconnection attempt; a fault that stops the
+    server for a minute would fill the run's output with them (the retries are counted)."""
 
 
 def _poison(ext: str, n: int) -> bytes:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -78,6 +81,24 @@ async def running(
     finally:
         for svc in reversed(started):
             await svc.stop()
+
+
+def health(port: int) -> tuple[int, dict[str, str]] | None:
+    """(status, report) of a service's /healthz on `port`, or None while nothing listens."""
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+    except OSError:
+        return None
+
+
+def ready(port: int) -> bool:
+    """/healthz on `port` answers 200."""
+    answer = health(port)
+    return answer is not None and answer[0] == 200
 
 
 class ServiceProcess:

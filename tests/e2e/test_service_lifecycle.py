@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,7 +24,7 @@ import pytest
 from crm_shared.devstack import EmbeddedNats, free_port
 from crm_shared.machinery.db import asyncpg_dsn
 from tests.conftest import ROOT, Infra
-from tests.services import SERVICES, ServiceProcess
+from tests.services import SERVICES, ServiceProcess, health, ready
 from tests.support import Client, eventually
 
 STOP_TIMEOUT = 5.0  # the services' default (CRM_STOP_TIMEOUT_SECONDS)
@@ -35,23 +32,6 @@ SLACK = 1.5  # the interpreter's own exit, on a busy machine
 # The issue asks for "a minute with the bus down" without a traceback; the suite keeps its
 # run short, so the services wait this long (past the first "still waiting" line at 10 s).
 BUS_DOWN_WINDOW = 10.5
-
-
-def _health(port: int) -> tuple[int, dict[str, str]] | None:
-    """(status, report) of /healthz, or None while nothing listens."""
-    url = f"http://127.0.0.1:{port}/healthz"
-    try:
-        with urllib.request.urlopen(url, timeout=1) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-    except OSError:
-        return None
-
-
-def _ready(port: int) -> bool:
-    answer = _health(port)
-    return answer is not None and answer[0] == 200
 
 
 async def _stop_in_time(svc: ServiceProcess) -> float:
@@ -88,7 +68,7 @@ class _Down:
 
     def all_waiting(self) -> bool:
         """Every one answers 503 saying it is connecting to the server that is down."""
-        answers = [_health(port) for port in self.ports.values()]
+        answers = [health(port) for port in self.ports.values()]
         return all(a and a[0] == 503 and a[1][self.part] == "connecting" for a in answers)
 
     async def stop_each_in_time(self) -> None:
@@ -151,7 +131,7 @@ async def test_sigterm_while_consuming_exits_0_and_loses_nothing(
     db = await asyncpg.connect(asyncpg_dsn(clean.database_url))
     try:
         first.start()
-        await eventually(lambda: asyncio.to_thread(_ready, port), timeout=60, interval=0.2)
+        await eventually(lambda: asyncio.to_thread(ready, port), timeout=60, interval=0.2)
         for start in range(0, leads, 100):
             await asyncio.gather(
                 *(client.publish_lead(external_id=f"L-{n}") for n in range(start, start + 100))
@@ -253,11 +233,11 @@ async def test_sigterm_after_the_bus_went_away_while_running_exits_0_in_time(
         svc = ServiceProcess("deal-service", urls, env, log=tmp_path / "deal.log")
         try:
             svc.start()
-            await eventually(lambda: asyncio.to_thread(_ready, port), timeout=60, interval=0.2)
+            await eventually(lambda: asyncio.to_thread(ready, port), timeout=60, interval=0.2)
             nats_server.stop()
 
             def reconnecting() -> bool:
-                answer = _health(port)
+                answer = health(port)
                 return answer is not None and answer[1].get("nats") == "reconnecting"
 
             await eventually(lambda: asyncio.to_thread(reconnecting), timeout=20, interval=0.2)

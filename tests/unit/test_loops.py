@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from crm_shared.machinery.loops import Periodic
+from crm_shared.machinery import loops
+from crm_shared.machinery.loops import Periodic, Streak
 
 LONG = 60.0  # a sleep no test waits out: each ends it by wake() or stop()
 
@@ -58,15 +59,18 @@ async def test_a_failing_step_is_logged_backed_off_and_retried(
 
     errors: list[Exception] = []
     loop = Periodic("test loop", step, backoff=0.01, on_error=errors.append)
-    with caplog.at_level(logging.WARNING, logger="crm_shared.machinery.loops"):
+    with caplog.at_level(logging.INFO, logger="crm_shared.machinery.loops"):
         task = asyncio.create_task(loop.run())
         await _until(lambda: len(calls) == 3)
         loop.stop()
         await asyncio.wait_for(task, timeout=5)
     assert len(errors) == 2
     lines = [r.getMessage() for r in caplog.records]
-    assert lines[0] == "test loop failed, retrying in 0.0s: RuntimeError('database down')"
-    assert len(lines) == 2
+    # Said when the failures begin and when they end, not once per failed round.
+    assert lines == [
+        "test loop failed: RuntimeError('database down'); retrying, backing off up to 5 s",
+        "test loop working again after 0 s (2 failures)",
+    ]
 
 
 async def test_stop_cuts_a_back_off_short() -> None:
@@ -103,3 +107,39 @@ async def test_an_error_it_is_not_told_to_retry_ends_the_loop() -> None:
     loop = Periodic("test", step, retry_on=(OSError,))
     with pytest.raises(KeyError):
         await asyncio.wait_for(loop.run(), timeout=5)
+
+
+def test_a_long_run_of_failures_is_said_at_growing_intervals(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure every second for two minutes: a line at its start, at 10 s, 30 s, 1 min and
+    2 min, one at its end; a transient one (the database down, which its Dependency reports)
+    only at its start and end."""
+    now = [1000.0]
+    monkeypatch.setattr(loops.time, "monotonic", lambda: now[0])
+    bug, down, wrapped = Streak("bug"), Streak("relay"), Streak("wrapped")
+    refused = ConnectionRefusedError(111, "Connection refused")
+    unacked = RuntimeError("not acknowledged")
+    unacked.__cause__ = TimeoutError()  # raised from a transient fault: the same
+    with caplog.at_level(logging.INFO, logger="crm_shared.machinery.loops"):
+        for _ in range(121):
+            bug.failed(KeyError("x"), "retrying")
+            down.failed(refused, "retrying")
+            wrapped.failed(unacked, "retrying")
+            now[0] += 1.0
+        for streak in (bug, down, wrapped):
+            streak.succeeded()
+    said = [r.getMessage() for r in caplog.records]
+    assert [line for line in said if line.startswith("bug")] == [
+        "bug failed: KeyError('x'); retrying",
+        "bug still failing (10 s): KeyError('x')",
+        "bug still failing (30 s): KeyError('x')",
+        "bug still failing (60 s): KeyError('x')",
+        "bug still failing (2 min): KeyError('x')",
+        "bug working again after 2 min (121 failures)",
+    ]
+    assert [line for line in said if line.startswith("relay")] == [
+        "relay failed: ConnectionRefusedError(111, 'Connection refused'); retrying",
+        "relay working again after 2 min (121 failures)",
+    ]
+    assert len([line for line in said if line.startswith("wrapped")]) == 2

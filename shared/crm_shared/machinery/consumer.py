@@ -13,10 +13,10 @@ to `crm.dlq.<service>` with its reason and is acked; any other failure naks the 
 growing delay. A failing batch is retried message by message so one poison message cannot
 hold up the others. A message that keeps failing for a reason of its own is dead-lettered
 after MAX_ATTEMPTS real failures (at once when the failure is poison: see machinery.faults);
-a transient fault (database or bus down) retries for ever and counts as no attempt, which is
-why failures are counted here and not read from JetStream's delivery count (that one counts
-every redelivery). The count lives in the process: after a restart, or on another replica,
-a message gets its attempts again, which delays a dead letter but never hastens one.
+a transient fault (database or bus down) retries for ever, counts as no attempt and is
+logged once per outage; hence failures are counted here, not read from JetStream's delivery
+count (which counts every redelivery). The count lives in the process: after a restart, or
+on another replica, a message gets its attempts again (a later dead letter, never sooner).
 Nothing a message does ends the loop: an error outside a handler naks the batch and goes on.
 """
 
@@ -38,6 +38,7 @@ from nats.js.errors import NotFoundError
 from crm_shared.contracts.commands import MAX_BODY_BYTES
 from crm_shared.machinery.bus import REPLAY_HEADER, dead_letter
 from crm_shared.machinery.faults import is_poison, is_transient
+from crm_shared.machinery.loops import Streak
 from crm_shared.machinery.metrics import Metrics
 from crm_shared.machinery.pull import PullFeed
 
@@ -104,6 +105,8 @@ class BatchConsumer(Generic[T]):
         self._running = False
         self._feed: PullFeed | None = None
         self._failures: dict[int, int] = {}
+        self._outage = Streak(f"{durable}: handler", log)
+        self._pulls = Streak(f"{durable}: pull", log)
         self.last_batch_at = 0.0
 
     async def run(self, *, ack_wait: float = ACK_WAIT_SECONDS) -> None:
@@ -133,18 +136,19 @@ class BatchConsumer(Generic[T]):
                 try:
                     msgs = await feed.next_batch()
                 except Exception as exc:  # bus reconnecting: try again shortly
-                    log.warning("%s: pull failed: %r", self._durable, exc)
+                    self._pulls.failed(exc, "pulling again every 0.5 s")
                     await asyncio.sleep(0.5)
                     continue
+                if self._nc.is_connected:  # a pull may come back (empty) while it is not
+                    self._pulls.succeeded()
                 if msgs:
                     in_hand = msgs
                     await self._process_guarded(msgs)
                     in_hand = []
                     self.last_batch_at = asyncio.get_running_loop().time()
         finally:
-            # Delivered but not handled (or a batch cut short by a stop past its time, or
-            # by a crash): back to the stream at once, not after ack_wait. What was acked
-            # already is not sent again (nats-py refuses a second answer to a message).
+            # Delivered but not handled (a batch cut short by a late stop or a crash): back at
+            # once, not after ack_wait (an acked one is not: nats-py refuses a second answer).
             for msg in [*in_hand, *await feed.close()]:
                 with contextlib.suppress(Exception):
                     await msg.nak()
@@ -189,9 +193,7 @@ class BatchConsumer(Generic[T]):
         except Exception as exc:
             if len(items) > 1:
                 # Find the culprit: retry each alone so the good ones go through.
-                log.warning(
-                    "%s: batch of %d failed (%r); retrying singly", self._durable, len(items), exc
-                )
+                self._warn(exc, f"batch of {len(items)} failed ({exc!r}); retrying singly")
                 for one in items:
                     one.rejected = None
                     await self._handle_single(one)
@@ -209,6 +211,7 @@ class BatchConsumer(Generic[T]):
             await self._finish([item])
 
     async def _finish(self, items: list[Item[T]]) -> None:
+        self._outage.succeeded()
         self._metrics.batch_size.labels(self._durable).observe(len(items))
         for item in items:
             if item.rejected is not None:
@@ -230,12 +233,18 @@ class BatchConsumer(Generic[T]):
             self._failures.pop(_sequence(item.msg), None)
             await item.msg.ack()
             return
-        reason = "transient" if transient else "error"
-        self._metrics.retries.labels(self._durable, reason).inc()
+        self._metrics.retries.labels(self._durable, "transient" if transient else "error").inc()
         delay = min(0.2 * 2 ** min(_delivered(item.msg), 8), 30.0)
-        log.warning("%s: handler failed (%r); redelivery in %.1fs", self._durable, exc, delay)
+        self._warn(exc, f"handler failed ({exc!r}); redelivery in {delay:.1f}s")
         with contextlib.suppress(Exception):
             await item.msg.nak(delay=delay)
+
+    def _warn(self, exc: Exception, line: str) -> None:
+        """A transient fault (database or bus down) is said once per outage, not per message."""
+        if is_transient(exc):
+            self._outage.failed(exc, "redelivered with a growing delay, not as an attempt")
+        else:
+            log.warning("%s: %s", self._durable, line)
 
     def _count_failure(self, msg: Msg) -> int:
         key = _sequence(msg)

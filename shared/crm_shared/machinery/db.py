@@ -1,19 +1,25 @@
-"""Database setup every service shares: the asyncpg pool and alembic migrations."""
+"""Database setup every service shares: the asyncpg pool, its watch, alembic migrations."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import asyncpg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from crm_shared.machinery.health import RETRY_SECONDS, Dependency, Health
+from crm_shared.machinery.health import RETRY_SECONDS, Dependency, Health, drop_lines
+from crm_shared.machinery.loops import Periodic
 
 # How long one connection attempt may take (asyncpg's default, 60 s, would hold a start
 # behind an unreachable host for a minute per attempt).
 CONNECT_TIMEOUT = 5.0
+# How often a running service checks that PostgreSQL answers (`DatabaseWatch`), and how
+# long the check may take before the server counts as lost.
+PROBE_SECONDS = 1.0
+PROBE_TIMEOUT = 5.0
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -46,6 +52,8 @@ async def create_pool(
     out too: an operator may be fixing it while the service waits.
     """
     dependency = dependency or Dependency(Health(), "postgres", "PostgreSQL", url)
+    # Its traceback per attempt while the server is down: `DatabaseWatch` reports that.
+    drop_lines(logging.getLogger("asyncpg.pool"), "Failed to restore the pool connection floor")
     while True:
         try:
             pool = await asyncpg.create_pool(
@@ -63,6 +71,42 @@ async def create_pool(
         assert pool is not None
         dependency.reached()
         return pool
+
+
+class DatabaseWatch:
+    """Keeps the "postgres" state of a running service true: lost, waited for, back.
+
+    Once a second one `SELECT 1` through the pool: a failure reports the server lost
+    (`Dependency.lost`: one line, /healthz 503 "reconnecting") and later ones to the same
+    dependency ("still waiting" at growing intervals); the first success after them says it
+    is back. The pool reconnects by itself; the work that failed meanwhile is retried by its
+    own loop or consumer (a transient fault, never counted as an attempt of a message).
+    """
+
+    def __init__(
+        self, pool: asyncpg.Pool, dependency: Dependency, interval: float = PROBE_SECONDS
+    ) -> None:
+        self._pool = pool
+        self._dependency = dependency
+        self._loop = Periodic("postgres watch", self._probe, interval=interval)
+
+    async def run(self) -> None:
+        """Watch until cancelled."""
+        await self._loop.run()
+
+    async def _probe(self) -> None:
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT):
+                async with self._pool.acquire() as conn:
+                    await conn.fetchval("SELECT 1")
+        except Exception as exc:  # whatever it is, the service cannot use its database
+            if self._dependency.waiting:
+                self._dependency.failed(exc)
+            else:
+                self._dependency.lost(exc)
+            return
+        if self._dependency.waiting:
+            self._dependency.reached()
 
 
 def alembic_config(database_url: str, migrations_dir: Path) -> AlembicConfig:

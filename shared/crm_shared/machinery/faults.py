@@ -34,6 +34,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     nats.errors.NoServersError,
     nats.errors.NoRespondersError,
     nats.errors.StaleConnectionError,
+    nats.errors.OutboundBufferLimitError,  # reconnecting, and the buffer for then is full
     nats.js.errors.ServiceUnavailableError,
 )
 # SQLSTATEs that mean "not now" rather than "never", whatever class asyncpg maps them to.

@@ -92,7 +92,7 @@ class Dependency:
                 "still waiting for %s at %s (%s): %s",
                 self.what,
                 self.url,
-                _duration(waited),
+                duration(waited),
                 describe(exc),
             )
             self._reports += 1
@@ -102,14 +102,16 @@ class Dependency:
         """We close the connection ourselves: a drop from now on is no news."""
         self._closing = True
 
-    def lost(self) -> None:
-        """The connection dropped after it had worked: reconnecting, said once."""
+    def lost(self, reason: BaseException | None = None) -> None:
+        """The connection dropped after it had worked: reconnecting, said once (with
+        `reason` when the caller knows it)."""
         if self._closing:
             return
         self._state = "reconnecting"
         self._health.set(self.part, self._state)
         if self._waiting_since is None:
-            self._log.warning("lost %s at %s; reconnecting", self.what, self.url)
+            why = f": {describe(reason)}" if reason is not None else ""
+            self._log.warning("lost %s at %s%s; reconnecting", self.what, self.url, why)
             self._start_waiting(time.monotonic())
 
     def reached(self) -> None:
@@ -118,7 +120,7 @@ class Dependency:
         self._health.set(self.part, OK)
         if self._waiting_since is not None:
             waited = time.monotonic() - self._waiting_since
-            self._log.info("%s at %s reached after %s", self.what, self.url, _duration(waited))
+            self._log.info("%s at %s reached after %s", self.what, self.url, duration(waited))
         self._waiting_since = None
 
     def _start_waiting(self, now: float) -> None:
@@ -128,11 +130,32 @@ class Dependency:
 
     def _schedule(self) -> None:
         assert self._waiting_since is not None
-        if self._reports < len(REPORT_AFTER):
-            after = REPORT_AFTER[self._reports]
-        else:
-            after = REPORT_AFTER[-1] + REPORT_EVERY * (self._reports - len(REPORT_AFTER) + 1)
-        self._next_report = self._waiting_since + after
+        self._next_report = self._waiting_since + report_after(self._reports)
+
+
+def report_after(reports: int) -> float:
+    """How far into a wait (seconds) the next "still" line is due, `reports` lines after the
+    first: 10 s, 30 s, 1 min, 2 min, 5 min, then every REPORT_EVERY."""
+    if reports < len(REPORT_AFTER):
+        return REPORT_AFTER[reports]
+    return REPORT_AFTER[-1] + REPORT_EVERY * (reports - len(REPORT_AFTER) + 1)
+
+
+class _DropLines(logging.Filter):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefix)
+
+
+def drop_lines(logger: logging.Logger, prefix: str) -> logging.Logger:
+    """Drop `logger`'s records whose message starts with `prefix`: a library's news of a
+    lost connection (with a traceback, per attempt) that a `Dependency` reports instead."""
+    if not any(isinstance(f, _DropLines) and f.prefix == prefix for f in logger.filters):
+        logger.addFilter(_DropLines(prefix))
+    return logger
 
 
 def describe(exc: BaseException) -> str:
@@ -156,7 +179,8 @@ def describe(exc: BaseException) -> str:
     return mask_urls(text[:1].lower() + text[1:])
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """A wait, for a log line: 12 s, 5 min, 1.5 h."""
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:

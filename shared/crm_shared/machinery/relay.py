@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 from nats.js import JetStreamContext
 
-from crm_shared.machinery.loops import Periodic
+from crm_shared.machinery.loops import Periodic, Streak
 from crm_shared.machinery.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class OutboxRelay:
         self._acked: list[str] = []
         self._deleting: asyncio.Task[None] | None = None
         self._next_sweep = 0.0
+        self._fast_path = Streak("outbox fast path", log)  # said once per outage
         self._loop = Periodic(
             "outbox relay",
             self._round,
@@ -161,10 +162,15 @@ class OutboxRelay:
     def _round_done(self, task: asyncio.Task[None]) -> None:
         self._rounds.discard(task)
         self._slots.release()
-        if not task.cancelled() and task.exception() is not None:
-            # The rows stay; the sweep takes them over. Nothing to retry here.
-            log.warning("outbox fast path failed, left to the sweep: %r", task.exception())
-            self._metrics.outbox_failures.inc()
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            self._fast_path.succeeded()
+            return
+        # The rows stay; the sweep takes them over. Nothing to retry here.
+        self._fast_path.failed(exc, "left to the sweep")
+        self._metrics.outbox_failures.inc()
 
     async def relay_once(self) -> int:
         """Sweep: publish one batch of rows left behind; returns how many were published."""
@@ -234,4 +240,5 @@ def _failed(result: object) -> bool:
 def _raise_failures(results: list[Any]) -> None:
     failed = [r for r in results if _failed(r)]
     if failed:
-        raise RuntimeError(f"{len(failed)} outbox events not acknowledged: {failed[0]!r}")
+        first = failed[0]  # its cause: a transient one (NATS down) is reported as such
+        raise RuntimeError(f"{len(failed)} outbox events not acknowledged: {first!r}") from first

@@ -34,8 +34,8 @@ from crm_shared.machinery.bus import (
     quiet_callbacks,
 )
 from crm_shared.machinery.consumer import BatchConsumer
-from crm_shared.machinery.db import create_pool
-from crm_shared.machinery.health import OK, Dependency, Health
+from crm_shared.machinery.db import DatabaseWatch, create_pool
+from crm_shared.machinery.health import OK, Dependency, Health, drop_lines
 from crm_shared.machinery.inbox import InboxPruner
 from crm_shared.machinery.metrics import Metrics, MetricsServer
 from crm_shared.machinery.outbox import OutboxRelay, UnitOfWork
@@ -121,6 +121,8 @@ class Runtime:
 
     async def _open_pool(self) -> None:
         self._pool = await create_pool(self.settings.database_url, dependency=self._postgres)
+        # From now on a lost server is noticed, said once and shown on /healthz.
+        self.watch(DatabaseWatch(self._pool, self._postgres).run(), "postgres watch")
 
     async def _open_bus(self) -> None:
         self._nc = await connect(self.settings.nats_url, self.name, self._nats)
@@ -267,20 +269,11 @@ async def _finish(tasks: list[asyncio.Task[None]], deadline: float) -> None:
         await asyncio.wait(pending, timeout=0.5)
 
 
-class _NoConnectionNews(logging.Filter):
-    """Drops FastStream's "Connection broken" (with a traceback): `Dependency` says it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Connection broken")
-
-
 def _broker_logger() -> logging.Logger:
     """FastStream's logger: through ours (masked, one line a record), without its
-    traceback per connection loss; per-message lines stay at DEBUG."""
-    logger = logging.getLogger("crm_shared.faststream")
-    if not any(isinstance(f, _NoConnectionNews) for f in logger.filters):
-        logger.addFilter(_NoConnectionNews())
-    return logger
+    "Connection broken" and traceback per connection loss (`Dependency` says it);
+    per-message lines stay at DEBUG."""
+    return drop_lines(logging.getLogger("crm_shared.faststream"), "Connection broken")
 
 
 async def _within(step: Awaitable[Any], deadline: float) -> bool:

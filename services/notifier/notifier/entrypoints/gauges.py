@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from crm_shared.machinery.faults import is_transient
 from crm_shared.machinery.loops import Periodic
 from notifier.adapters import deadlines, deliveries
 from notifier.handlers.context import Context
@@ -42,7 +43,9 @@ class GaugeRefresher:
         try:
             await prune_inbox(self._ctx)
         except Exception as exc:  # the list query hides expired ones meanwhile
-            log.warning("pruning the notification inbox failed: %r", exc)
+            # The database down is said by the runtime's watch, not here every turn.
+            level = logging.DEBUG if is_transient(exc) else logging.WARNING
+            log.log(level, "pruning the notification inbox failed: %r", exc)
 
     async def refresh(self) -> None:
         """Count once."""
