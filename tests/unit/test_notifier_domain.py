@@ -278,3 +278,19 @@ def test_signature_verifies_with_the_reference_package() -> None:
     headers = signed_headers(key, "msg-1", body, datetime.now(UTC))
     assert headers["webhook-signature"].startswith("v1,")
     assert Webhook(secret).verify(body, headers) == {"text": "Просрочена задача"}
+
+
+def test_an_unknown_stage_is_not_repeated_in_the_notification() -> None:
+    """Issue 10: the stage code (and the refusal's message, which quotes it) is the caller's
+    text; the responsible reads that the funnel has no such stage, not the text itself."""
+    event = MoveRejected(
+        deal_id="d-1",
+        to_stage="<b>EVIL-STAGE</b>",
+        actor_id="mgr-1",
+        error=RejectionError(code="invalid", message="unknown stage '<b>EVIL-STAGE</b>'"),
+        responsible_id="mgr-2",
+    )
+    note = move_rejected_notification(event, None, FIELD_DISPLAY_NAMES, TEMPLATES, NAMES)
+    assert note is not None
+    assert "EVIL" not in note.text, note.text
+    assert "(нет такой стадии)" in note.text and "такой стадии нет в воронке" in note.text

@@ -267,14 +267,6 @@ def refusal(error: ErrorBody) -> dict[str, Any]:
     return {"ok": False, "error": error.model_dump(mode="json", exclude_none=True)}
 
 
-class CommentTask(Command):
-    """crm.cmd.task.comment: add a comment to a task the actor may see."""
-
-    SUBJECT: ClassVar[str] = "crm.cmd.task.comment"
-    task_id: Id
-    text: Subject = Field(min_length=1)
-
-
 class PeriodQuery(Query):
     """crm.query.analytics.period: what happened in [from, to) (analytics v2's period view).
 
@@ -291,30 +283,4 @@ class PeriodQuery(Query):
     @model_validator(mode="after")
     def _period(self) -> Self:
         check_order(self.from_, self.to)
-        return self
-
-
-class ListNotifications(Strict):
-    """crm.query.notify.list: the actor's own notification inbox, newest first; `id_prefix`
-    narrows it to the notifications whose id starts so (an id as a person types it)."""
-
-    SUBJECT: ClassVar[str] = "crm.query.notify.list"
-    actor_id: Id
-    unread_only: bool = False
-    id_prefix: str | None = Field(None, pattern=ID_PREFIX)
-    limit: int = Field(50, ge=1, le=500)
-    cursor: Cursor | None = None
-
-
-class ReadNotifications(Command):
-    """crm.cmd.notify.read: mark notifications of the actor's inbox read, by id or all."""
-
-    SUBJECT: ClassVar[str] = "crm.cmd.notify.read"
-    ids: list[Id] | None = Field(None, max_length=500)
-    all: bool = False
-
-    @model_validator(mode="after")
-    def _what(self) -> Self:
-        if (self.ids is None) == (not self.all):
-            raise ValueError("give either ids or all: true (not both)")
         return self

@@ -1,4 +1,5 @@
-"""Request bodies of task-service that `commands` (at its size limit) does not hold."""
+"""Request bodies of task-service beyond completing and listing tasks (in `commands`):
+comments on a task, added and read back."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from crm_shared.contracts.commands import Query
-from crm_shared.contracts.text import Cursor, Id
+from crm_shared.contracts.commands import Command, Query
+from crm_shared.contracts.text import Cursor, Id, Subject
 
 
 class TaskComments(Query):
@@ -21,3 +22,11 @@ class TaskComments(Query):
     task_id: Id
     limit: int = Field(100, ge=1, le=500)
     cursor: Cursor | None = None
+
+
+class CommentTask(Command):
+    """crm.cmd.task.comment: add a comment to a task the actor may see."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.task.comment"
+    task_id: Id
+    text: Subject = Field(min_length=1)

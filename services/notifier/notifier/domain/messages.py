@@ -108,15 +108,21 @@ def _deal_values(event: MoveRejected, stage_name: str, names: Mapping[str, str])
     }
 
 
+UNKNOWN_STAGE = "(нет такой стадии)"
+UNKNOWN_STAGE_REASON = "такой стадии нет в воронке"
+
+
 def move_rejected_notification(
     event: MoveRejected,
-    stage_name: str,
+    stage_name: str | None,
     display_names: Mapping[str, str],
     templates: NotificationTemplates,
     names: Mapping[str, str],
 ) -> Notification | None:
     """Rule 4: the responsible learns why the move was refused; None if the deal has none.
 
+    `stage_name` is None for a stage the funnel does not have: the code and the refusal's
+    message (which quotes it) are the caller's text, and neither is repeated to anyone.
     `display_names` are the fields' Russian names by code, `names` users' names by id. A
     refusal that asks for the РОП's agreement (rule 6) is not the responsible's news: the
     asker has the refusal in the reply, and the РОП is asked (`approval_requested`).
@@ -125,8 +131,13 @@ def move_rejected_notification(
         return None
     missing = event.error.missing_fields or []
     fields = ", ".join(display_names.get(code, code) for code in missing)
-    reason = f"не заполнены обязательные поля: {fields}" if missing else event.error.message
-    values = _deal_values(event, stage_name, names) | {
+    if stage_name is None:
+        reason = UNKNOWN_STAGE_REASON
+    elif missing:
+        reason = f"не заполнены обязательные поля: {fields}"
+    else:
+        reason = event.error.message
+    values = _deal_values(event, stage_name or UNKNOWN_STAGE, names) | {
         "fields": fields,
         "reason": reason.rstrip("."),
     }

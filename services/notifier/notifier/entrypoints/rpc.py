@@ -7,8 +7,8 @@ The router the service runs is the one the AsyncAPI document describes (`crm_api
 from __future__ import annotations
 
 from crm_shared.contracts import events as e
-from crm_shared.contracts.commands import ListNotifications, ReadNotifications
 from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
+from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
 from crm_shared.machinery.rpc import Endpoints
 from notifier.entrypoints.consumers import STREAM, TASK_EVENTS
 from notifier.handlers import inbox, retries

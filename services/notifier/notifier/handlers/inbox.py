@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_shared.contracts.commands import (
-    ErrorCode,
-    ListNotifications,
-    ReadNotifications,
-    Refused,
-    ok,
-)
+from crm_shared.contracts.commands import ErrorCode, Refused, ok
+from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
 from notifier.adapters import inbox
 from notifier.handlers.context import Context
 

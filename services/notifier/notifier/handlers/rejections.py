@@ -9,6 +9,7 @@ from crm_shared.contracts.events import MoveRejected, Notification
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.domain.messages import (
+    UNKNOWN_STAGE,
     approval_recipients,
     approval_requested_notifications,
     move_rejected_notification,
@@ -40,9 +41,8 @@ def _notifications(event: MoveRejected, ctx: Context) -> list[Notification]:
     config = ctx.config
     templates = config.notifications.templates
     names = {user.id: user.name for user in config.users}
-    # An unknown stage code is the caller's text: it is not repeated to anyone.
     stage = config.stage_or_none(event.to_stage)
-    stage_name = stage.name if stage else "(нет такой стадии)"
+    stage_name = stage.name if stage else None  # an unknown code is not repeated to anyone
     if event.error.code != ErrorCode.rop_approval_required:
         note = move_rejected_notification(event, stage_name, FIELD_DISPLAY_NAMES, templates, names)
         return [note] if note is not None else []
@@ -53,5 +53,10 @@ def _notifications(event: MoveRejected, ctx: Context) -> list[Notification]:
         [user.id for user in config.users if user.role == "rop"],
     )
     return approval_requested_notifications(
-        event, stage_name, current.name if current else "текущей", recipients, names, templates
+        event,
+        stage_name or UNKNOWN_STAGE,
+        current.name if current else "текущей",
+        recipients,
+        names,
+        templates,
     )

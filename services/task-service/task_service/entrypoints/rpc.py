@@ -6,8 +6,8 @@ The router the service runs is the one the AsyncAPI document describes (`crm_api
 from __future__ import annotations
 
 from crm_shared.contracts import events as e
-from crm_shared.contracts.commands import CommentTask, CompleteTask, ListTasks, OverdueTasksQuery
-from crm_shared.contracts.task_commands import TaskComments
+from crm_shared.contracts.commands import CompleteTask, ListTasks, OverdueTasksQuery
+from crm_shared.contracts.task_commands import CommentTask, TaskComments
 from crm_shared.machinery.rpc import Endpoints
 from task_service.entrypoints.consumers import DEAL_EVENTS, STREAM
 from task_service.handlers import queries, tasks

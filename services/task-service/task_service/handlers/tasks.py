@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.commands import CommentTask, CompleteTask, ErrorCode, Refused, ok
+from crm_shared.contracts.commands import CompleteTask, ErrorCode, Refused, ok
 from crm_shared.contracts.dto import CloseReason
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.events import TaskCommented
+from crm_shared.contracts.task_commands import CommentTask
 from task_service.adapters import repository as repo
 from task_service.domain.model import check_may_complete, check_may_see
 from task_service.domain.planning import Closed
