@@ -4,7 +4,7 @@ Pure: the adapters count deals, stage entries and times in SQL; this module lays
 numbers out in pipeline order, with Russian display names, shares and sums, so that what a
 sales head reads is decided in one place and tested without a database.
 
-Definitions (README's "Analytics and the command line" says the same to its readers):
+Definitions (docs/cli.md, "Analytics", says the same to its readers):
 - the period's deals: created in [from, to) (and, when asked, now with that responsible);
 - a deal reached a stage when its stage history shows it entering the stage;
 - won: the period's deals that reached the success stage; their sum per currency;
