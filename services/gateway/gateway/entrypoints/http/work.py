@@ -84,6 +84,26 @@ async def comment_task(
 
 
 @router.get(
+    "/api/tasks/{task_id}/comments",
+    tags=["tasks"],
+    response_model=None,
+    responses={200: {"model": Anything}},
+    summary="Read a task's comments",
+)
+async def task_comments(
+    request: Request,
+    task_id: str,
+    limit: int = Query(100, ge=1, le=500),
+    cursor: str | None = None,
+    principal: Principal = Depends(require(Scope.tasks_read)),
+) -> dict[str, Any]:
+    """Every comment on a task, oldest first, a page at a time (`next_cursor`): a task's own
+    payload carries only its latest comments, with `comments_count`."""
+    body = {"task_id": task_id, "limit": limit, "cursor": cursor}
+    return await ask(context(request), principal, "crm.query.task.comments", body)
+
+
+@router.get(
     "/api/notifications",
     tags=["notifications"],
     response_model=None,

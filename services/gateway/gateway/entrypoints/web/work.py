@@ -72,6 +72,21 @@ async def comment(request: Request, task_id: str, principal: Principal = me) -> 
     return await _task_row(request, principal, done["task"])
 
 
+@router.get("/tasks/{task_id}/comments", response_class=HTMLResponse)
+async def all_comments(request: Request, task_id: str, principal: Principal = me) -> Response:
+    """Every comment on a task, oldest first (the row shows only the latest)."""
+    comments: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        body = {"task_id": task_id, "limit": 500, "cursor": cursor}
+        page = await ask(ctx_of(request), principal, "crm.query.task.comments", body)
+        comments += page["items"]
+        if not (cursor := page.get("next_cursor")):
+            break
+    task = {"id": task_id, "comments": comments, "comments_count": len(comments)}
+    return pages(request).render(request, "partials/comments.html", principal, task=task)
+
+
 async def inbox_of(request: Request, principal: Principal) -> dict[str, Any]:
     """The caller's notifications, or an empty inbox marked unavailable."""
     try:
