@@ -30,6 +30,9 @@ from tests.configs import shipped_config
 from tests.services import SCHEMAS, migrate_all
 from tests.support import Client
 
+# Fixtures of helper modules, available to every test that names them.
+pytest_plugins = ["tests.notifier_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -10,31 +9,17 @@ import pytest
 from crm_shared.config import config_from_data
 from tests.e2e.test_cli import crm, crm_json, fits
 from tests.notifier_support import (
-    FAST_ENV,
     ROP,
     Receiver,
     config_data,
     open_task,
     rows,
     task,
-    whsec,
 )
 from tests.services import running
 from tests.support import Client, eventually
 
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in FAST_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver(whsec())
-    await r.start()
-    yield r
-    await r.stop()
+pytestmark = pytest.mark.usefixtures("notifier_fast")
 
 
 async def test_a_failed_delivery_is_listed_and_retried_from_the_command_line(

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from tests.notifier_support import (
-    FAST_ENV,
     ROP,
     Mailbox,
     config,
@@ -20,11 +19,7 @@ from tests.notifier_support import (
 from tests.services import running
 from tests.support import Client, eventually, steady
 
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in FAST_ENV.items():
-        monkeypatch.setenv(name, value)
+pytestmark = pytest.mark.usefixtures("notifier_fast")
 
 
 async def test_mail_server_down_then_up_delivers_once(clean: Any, client: Client) -> None:

@@ -5,14 +5,12 @@ real stack."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from crm_shared.config import config_from_data
 from tests.notifier_support import (
-    FAST_ENV,
     MGR,
     ROP,
     Receiver,
@@ -21,24 +19,11 @@ from tests.notifier_support import (
     open_task,
     publish,
     task,
-    whsec,
 )
 from tests.services import running
 from tests.support import Client, eventually
 
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in FAST_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver(whsec())
-    await r.start()
-    yield r
-    await r.stop()
+pytestmark = pytest.mark.usefixtures("notifier_fast")
 
 
 async def inbox(client: Client, user: str, **body: Any) -> dict[str, Any]:

@@ -28,11 +28,7 @@ from tests.notifier_support import (
 from tests.services import ServiceProcess, running
 from tests.support import Client, eventually, steady
 
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in FAST_ENV.items():
-        monkeypatch.setenv(name, value)
+pytestmark = pytest.mark.usefixtures("notifier_fast")
 
 
 async def test_overdue_task_reaches_rop_once_on_bus_webhook_and_email(

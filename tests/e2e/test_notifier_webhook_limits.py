@@ -18,7 +18,6 @@ import pytest
 from crm_shared.config import CrmConfig, config_from_data
 from notifier.entrypoints.gauges import GaugeRefresher
 from tests.notifier_support import (
-    FAST_ENV,
     ROP,
     Receiver,
     config_data,
@@ -30,19 +29,7 @@ from tests.notifier_support import (
 from tests.services import running
 from tests.support import Client, eventually
 
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in FAST_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver(whsec())
-    await r.start()
-    yield r
-    await r.stop()
+pytestmark = pytest.mark.usefixtures("notifier_fast")
 
 
 def hook_config(url: str, secret: str, **webhook: Any) -> CrmConfig:

@@ -5,13 +5,11 @@ A real HTTP receiver checks every signature with the `standardwebhooks` package.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from tests.notifier_support import (
-    FAST_ENV,
     ROP,
     Answer,
     Hit,
@@ -26,19 +24,7 @@ from tests.notifier_support import (
 from tests.services import running
 from tests.support import Client, eventually, steady
 
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in FAST_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver(whsec())
-    await r.start()
-    yield r
-    await r.stop()
+pytestmark = pytest.mark.usefixtures("notifier_fast")
 
 
 def notifier_for(r: Receiver) -> Any:
