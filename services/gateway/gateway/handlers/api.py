@@ -6,6 +6,7 @@ as it is, with the missing fields' Russian names added.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
@@ -13,6 +14,25 @@ from gateway.domain.errors import http_status, with_display_names
 from gateway.domain.people import Principal, Scope
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
+
+# The request's `Idempotency-Key` (set by `deps.caller` on a request that changes something):
+# each command the request sends carries it as its `request_id`, one per command subject, so
+# that a client retrying after a timeout gets the first reply and changes nothing again
+# (the services keep a request id 24 hours, per actor).
+RETRY_KEY: ContextVar[str | None] = ContextVar("retry_key", default=None)
+MAX_RETRY_KEY = 64
+
+
+def request_id_for(subject: str) -> str | None:
+    """The `request_id` of command `subject` in this request, or None (no key, or a query)."""
+    key = RETRY_KEY.get()
+    if key is None or not subject.startswith("crm.cmd."):
+        return None
+    if len(key) > MAX_RETRY_KEY or not key.isprintable():
+        raise Refusal(
+            400, "invalid", f"Idempotency-Key: at most {MAX_RETRY_KEY} printable characters"
+        )
+    return f"{key}:{subject.removeprefix('crm.cmd.')}"
 
 
 async def ask(
@@ -23,6 +43,8 @@ async def ask(
         raise Refusal(403, "forbidden", principal.refusal(Scope.deals_read))
     payload = {k: v for k, v in body.items() if v is not None}
     payload["actor_id"] = principal.actor_id
+    if (request_id := request_id_for(subject)) is not None:
+        payload["request_id"] = request_id
     reply = await ctx.bus.request(subject, payload)
     if not reply.get("ok"):
         error = reply.get("error") or {"code": "unavailable", "message": "no answer"}

@@ -20,7 +20,9 @@ from gateway.handlers.errors import Refusal
 TITLE = "CRM gateway"
 DESCRIPTION = (
     "People sign in, integrations send leads and read the funnel; every command is sent to "
-    "the services on the bus as the signed-in user. See docs/gateway.md."
+    "the services on the bus as the signed-in user. A change (POST, PATCH) may carry an "
+    "Idempotency-Key header (at most 64 characters): the same key again within 24 hours gets "
+    "the first answer and changes nothing. See docs/gateway.md."
 )
 
 

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from gateway.domain.people import Principal, Scope
 from gateway.handlers import auth, tokens
+from gateway.handlers.api import RETRY_KEY
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 
@@ -30,8 +31,10 @@ def bearer(request: Request) -> str | None:
 
 
 async def caller(request: Request) -> Principal:
-    """The principal of a request: token first, then session; neither → 401."""
+    """The principal of a request: token first, then session; neither → 401. A change's
+    `Idempotency-Key` goes with the commands it sends (`api.RETRY_KEY`)."""
     ctx = context(request)
+    RETRY_KEY.set(None if request.method in SAFE else request.headers.get("idempotency-key"))
     token = bearer(request)
     if token is not None:
         return tokens.principal_of(ctx, await tokens.authenticate(ctx, token))
