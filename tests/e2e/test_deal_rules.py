@@ -137,7 +137,9 @@ async def test_a_shared_contact_keeps_what_another_deals_stage_requires(
 
         assert (await _move(client, a, "LOST_SPAM"))["ok"]  # closed: it holds nothing now
         updated = await _update(client, b, **blank)
-        assert updated["changed"] == ["contact.phone", "contact.name"]
+        # In the contact's field order, whatever the order of the set of fields given (which
+        # varies with the process's hash seed: this line failed one CI run in two before).
+        assert updated["changed"] == ["contact.name", "contact.phone"]
 
 
 @pytest.mark.parametrize("plan", PLANS)

@@ -130,7 +130,12 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
     person = cmd.fields.contact if "contact" in given else None
     contact_values: dict[str, Any] = {}
     if person is not None:
-        contact_values = {n: _plain(getattr(person, n)) for n in person.model_fields_set}
+        # In the contact model's field order, not the set's (which varies from process to
+        # process): `changed` and DealUpdated list the fields in a stable order.
+        given_contact = person.model_fields_set
+        contact_values = {
+            n: _plain(getattr(person, n)) for n in type(person).model_fields if n in given_contact
+        }
         if contact_values.get("email") is not None:
             contact_values["email"] = str(contact_values["email"])
     async with ctx.uow() as uow:
