@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+from tests.conftest import reset
+from tests.gateway_support import Door, door
 
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[1] / ".crm-data" / "artefacts"
@@ -96,3 +103,40 @@ async def drag(page: Any, source: Any, target: Any) -> None:
     assert b, "the target left the screen"
     await page.mouse.move(b["x"] + b["width"] / 2, b["y"] + min(40, b["height"] / 2), steps=3)
     await page.mouse.up()
+
+
+# --- fixtures (a pytest plugin: tests/conftest.py's `pytest_plugins`), once per module -----
+
+
+@pytest.fixture(scope="module")
+async def stand(infra: Any) -> AsyncIterator[Door]:
+    """The whole stack with the gateway, once for the module that asks for it."""
+    need_chromium()
+    await reset(infra)
+    async with door(infra) as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+async def browser(stand: Door) -> AsyncIterator[Any]:
+    """One Chromium for the module."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await launch(pw)
+        yield b
+        await b.close()
+
+
+async def new_deal(d: Door, user: str, **fields: Any) -> dict[str, Any]:
+    """A deal made through the JSON API by `user`."""
+    body = {"contact": {"name": "Пётр Сидоров", "phone": "+79123456789"}, **fields}
+    async with d.as_user(user) as http:
+        made = await http.post("/api/deals", json=body)
+        assert made.status_code == 201, made.text
+        deal: dict[str, Any] = made.json()["deal"]
+        return deal
+
+
+def title() -> str:
+    return f"Кирпич {uuid.uuid4().hex[:6]}"

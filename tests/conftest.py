@@ -31,7 +31,7 @@ from tests.services import SCHEMAS, migrate_all
 from tests.support import Client
 
 # Fixtures of helper modules, available to every test that names them.
-pytest_plugins = ["tests.notifier_support"]
+pytest_plugins = ["tests.notifier_fixtures", "tests.board_support"]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,8 +2,7 @@
 
 The receiver and the SMTP server are real servers on loopback ports; the receiver checks
 every signature with the `standardwebhooks` reference package, as an integrator would.
-A pytest plugin too (tests/conftest.py's `pytest_plugins`): the fixtures `notifier_fast`
-(a module's `pytestmark = pytest.mark.usefixtures("notifier_fast")`) and `receiver`.
+Their fixtures are in tests/notifier_fixtures.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import ssl
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -288,19 +287,3 @@ class Mailbox:
 
     def __exit__(self, *exc: object) -> None:
         self._controller.stop()
-
-
-@pytest.fixture
-def notifier_fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The notifier's retries and idle looks in tenths of a second (FAST_ENV)."""
-    for name, value in FAST_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A webhook receiver on a loopback port with a fresh secret, stopped afterwards."""
-    r = Receiver(whsec())
-    await r.start()
-    yield r
-    await r.stop()
