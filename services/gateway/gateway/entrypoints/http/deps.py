@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from gateway.domain.people import Principal, Scope
 from gateway.handlers import auth, tokens
@@ -77,3 +77,21 @@ def behind_tls(request: Request) -> bool:
         return True
     proto = request.headers.get("x-forwarded-proto", "")
     return settings.trust_forwarded and proto.lower() == "https"
+
+
+def set_session_cookie(response: Response, request: Request, cookie: str) -> None:
+    """The session cookie a sign-in opens: HttpOnly, SameSite=Lax, Secure behind TLS."""
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=int(context(request).settings.session_seconds),
+        httponly=True,
+        samesite="lax",
+        secure=behind_tls(request),
+        path="/",
+    )
+
+
+def end_session_cookie(response: Response) -> None:
+    """The session cookie removed (signing out)."""
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")

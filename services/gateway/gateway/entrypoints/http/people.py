@@ -8,7 +8,14 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
 from gateway.domain.people import Principal
-from gateway.entrypoints.http.deps import COOKIE, behind_tls, caller, client_address, context
+from gateway.entrypoints.http.deps import (
+    COOKIE,
+    caller,
+    client_address,
+    context,
+    end_session_cookie,
+    set_session_cookie,
+)
 from gateway.entrypoints.http.schemas import ERRORS, SessionOut, SignIn, UserOut
 from gateway.handlers import auth
 
@@ -29,15 +36,7 @@ async def sign_in(body: SignIn, request: Request, response: Response) -> dict[st
     account or the address → 429 with Retry-After."""
     ctx = context(request)
     opened = await auth.sign_in(ctx, body.user_id, body.password, client_address(request))
-    response.set_cookie(
-        COOKIE,
-        opened.cookie,
-        max_age=int(ctx.settings.session_seconds),
-        httponly=True,
-        samesite="lax",
-        secure=behind_tls(request),
-        path="/",
-    )
+    set_session_cookie(response, request, opened.cookie)
     return _session_out(opened.principal)
 
 
@@ -56,7 +55,7 @@ async def sign_out(
     if cookie:
         await auth.sign_out(context(request), cookie)
     out = Response(status_code=204)
-    out.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    end_session_cookie(out)
     return out
 
 

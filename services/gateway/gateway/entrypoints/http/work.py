@@ -135,6 +135,15 @@ async def mark_read(
     return await ask(context(request), principal, "crm.cmd.notify.read", payload)
 
 
+def report_window(
+    from_: str = Query(alias="from", description="RFC 3339 time or YYYY-MM-DD"),
+    to: str = Query(description="RFC 3339 time or YYYY-MM-DD, exclusive"),
+    responsible_id: str | None = None,
+) -> dict[str, Any]:
+    """The query parameters both reports take, as the analytics queries' body."""
+    return {"from": from_, "to": to, "responsible_id": responsible_id}
+
+
 @router.get(
     "/api/reports/funnel",
     tags=["reports"],
@@ -143,13 +152,10 @@ async def mark_read(
 )
 async def funnel(
     request: Request,
-    from_: str = Query(alias="from", description="RFC 3339 time or YYYY-MM-DD"),
-    to: str = Query(description="RFC 3339 time or YYYY-MM-DD, exclusive"),
-    responsible_id: str | None = None,
+    body: dict[str, Any] = Depends(report_window),
     principal: Principal = Depends(require(Scope.reports_read)),
 ) -> dict[str, Any]:
     """The funnel report of the deals created in [from, to)."""
-    body = {"from": from_, "to": to, "responsible_id": responsible_id}
     return await ask(context(request), principal, "crm.query.analytics.funnel", body)
 
 
@@ -161,12 +167,9 @@ async def funnel(
 )
 async def period(
     request: Request,
-    from_: str = Query(alias="from", description="RFC 3339 time or YYYY-MM-DD"),
-    to: str = Query(description="RFC 3339 time or YYYY-MM-DD, exclusive"),
-    responsible_id: str | None = None,
+    body: dict[str, Any] = Depends(report_window),
     principal: Principal = Depends(require(Scope.reports_read)),
 ) -> dict[str, Any]:
     """What happened in [from, to): created, won and lost in the period, by manager and
     source (the period view; the funnel report follows the deals created in it)."""
-    body = {"from": from_, "to": to, "responsible_id": responsible_id}
     return await ask(context(request), principal, "crm.query.analytics.period", body)

@@ -6,7 +6,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.domain.people import Principal
-from gateway.entrypoints.http.deps import COOKIE, behind_tls, client_address
+from gateway.entrypoints.http.deps import (
+    COOKIE,
+    client_address,
+    end_session_cookie,
+    set_session_cookie,
+)
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.handlers import auth
 from gateway.handlers.errors import Refusal
@@ -51,15 +56,7 @@ async def signin(request: Request) -> Response:
             chosen=user_id,
         )
     out = RedirectResponse("/board", 303)
-    out.set_cookie(
-        COOKIE,
-        opened.cookie,
-        max_age=int(ctx.settings.session_seconds),
-        httponly=True,
-        samesite="lax",
-        secure=behind_tls(request),
-        path="/",
-    )
+    set_session_cookie(out, request, opened.cookie)
     return out
 
 
@@ -70,5 +67,5 @@ async def signout(request: Request, principal: Principal = Depends(person)) -> R
     if cookie:
         await auth.sign_out(ctx_of(request), cookie)
     out = Response(status_code=204, headers={"HX-Redirect": "/signin"})
-    out.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    end_session_cookie(out)
     return out
