@@ -8,9 +8,10 @@ from typing import ClassVar
 from pydantic import Field
 
 from crm_shared.contracts.commands import Query
+from crm_shared.contracts.replies import Asks, PendingApprovalsReply
 
 
-class PendingApprovals(Query):
+class PendingApprovals(Query, Asks[PendingApprovalsReply]):
     """crm.query.deal.pending_approvals: moves refused with `rop_approval_required` that still
     wait (the deal has not moved since), oldest first, each with its deal, the stage asked
     for, who asked and when.

@@ -5,27 +5,36 @@ Bodies are plain JSON (no CloudEvents envelope). Every command and every query c
 the actor's scope (SPEC §5; `access` in the configuration). It is required on queries too, so
 that no client reads unscoped by leaving it out. A command may also carry `request_id`: the
 same request id from the same actor within 24 hours gets the first reply again and changes
-nothing (machinery.requests). Unknown keys are refused so that a typo'd field never silently
-does nothing. Every string is one of crm_shared.contracts.text's types:
-no NUL, no lone surrogate, a limit in bytes.
+nothing (machinery.requests). Unknown keys are refused (a typo'd field never silently does
+nothing). Every string is a crm_shared.contracts.text type: storable, limited in bytes.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Self
+from typing import Any, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from crm_shared.contracts.dto import DeliveryMethod, PaysBy
-from crm_shared.contracts.periods import check_moment, check_order
+from crm_shared.contracts.periods import Moment, check_order
+from crm_shared.contracts.replies import (
+    Asks,
+    DealHistoryReply,
+    DealPage,
+    DealReply,
+    MoveDealReply,
+    OverdueReply,
+    ReportReply,
+    StageTotalsReply,
+    TaskPage,
+    TaskReply,
+    UpdateDealReply,
+)
 from crm_shared.contracts.text import Code, Cursor, Id, LongText, Name, Phone, Short, Subject, Title
 
 MAX_BODY_BYTES = 64 * 1024
-
-Moment = Annotated[Short, AfterValidator(check_moment)]
-"""An RFC 3339 time with offset or a YYYY-MM-DD date, kept as sent (see `periods`)."""
 
 
 class ErrorCode(StrEnum):
@@ -82,7 +91,7 @@ class DealFields(Strict):
     contact: ContactInput | None = None
 
 
-class CreateDeal(Command):
+class CreateDeal(Command, Asks[DealReply]):
     """crm.cmd.deal.create: open a deal by hand in the entry stage."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.create"
@@ -100,7 +109,7 @@ class CreateDeal(Command):
     source: Short | None = None
 
 
-class UpdateDeal(Command):
+class UpdateDeal(Command, Asks[UpdateDealReply]):
     """crm.cmd.deal.update: change fields of a deal (not its stage)."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.update"
@@ -111,7 +120,7 @@ class UpdateDeal(Command):
     )
 
 
-class MoveDeal(Command):
+class MoveDeal(Command, Asks[MoveDealReply]):
     """crm.cmd.deal.move: move a deal to another stage, subject to the pipeline's rules."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.move"
@@ -123,7 +132,7 @@ class MoveDeal(Command):
     )
 
 
-class LogContactAttempt(Command):
+class LogContactAttempt(Command, Asks[DealReply]):
     """crm.cmd.deal.contact_attempt: record a failed attempt to reach the client."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.contact_attempt"
@@ -131,7 +140,7 @@ class LogContactAttempt(Command):
     note: Subject | None = None
 
 
-class CompleteTask(Command):
+class CompleteTask(Command, Asks[TaskReply]):
     """crm.cmd.task.complete: the responsible or the РОП marks a task done."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.task.complete"
@@ -145,18 +154,30 @@ class Query(Strict):
     actor_id: Id = Field(description="whose scope the answer is in")
 
 
+class Windowed(Query):
+    """Base of the queries over a window [from, to): `from` (an alias, as `from` is a Python
+    word; `from_` in code) not after `to`."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        check_order(getattr(self, "from_", None), getattr(self, "to", None))
+        return self
+
+
 # The start of an id as people type it from a list (lower-case hex and dashes, as ids are made).
 ID_PREFIX = "^[0-9a-f-]{1,36}$"
 
 
-class GetDeal(Query):
+class GetDeal(Query, Asks[DealReply]):
     """crm.query.deal.get."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.get"
     deal_id: Id
 
 
-class ListDeals(Query):
+class ListDeals(Query, Asks[DealPage]):
     """crm.query.deal.list: newest first, keyset paging by an opaque cursor."""
 
     SUBJECT: ClassVar[str] = "crm.query.deal.list"
@@ -168,7 +189,7 @@ class ListDeals(Query):
     cursor: Cursor | None = None
 
 
-class DealHistory(Query):
+class DealHistory(Query, Asks[DealHistoryReply]):
     """crm.query.deal.history: the stages a deal went through, newest first (a deal the
     actor may see)."""
 
@@ -177,7 +198,7 @@ class DealHistory(Query):
     limit: int = Field(100, ge=1, le=500)
 
 
-class StageTotals(Query):
+class StageTotals(Query, Asks[StageTotalsReply]):
     """crm.query.deal.stage_totals: per stage, how many deals and their sum by currency
     (a board's column headers), in the actor's scope."""
 
@@ -185,7 +206,7 @@ class StageTotals(Query):
     responsible_id: Id | None = None
 
 
-class ListTasks(Query):
+class ListTasks(Query, Asks[TaskPage]):
     """crm.query.task.list."""
 
     SUBJECT: ClassVar[str] = "crm.query.task.list"
@@ -201,7 +222,7 @@ class ListTasks(Query):
     cursor: Cursor | None = None
 
 
-class FunnelQuery(Query):
+class FunnelQuery(Windowed, Asks[ReportReply]):
     """crm.query.analytics.funnel: the funnel report of the deals created in [from, to).
 
     `from` and `to` are RFC 3339 times with offset or YYYY-MM-DD dates (midnight UTC);
@@ -213,13 +234,8 @@ class FunnelQuery(Query):
     to: Moment
     responsible_id: Id | None = None
 
-    @model_validator(mode="after")
-    def _period(self) -> Self:
-        check_order(self.from_, self.to)
-        return self
 
-
-class OverdueTasksQuery(Query):
+class OverdueTasksQuery(Windowed, Asks[OverdueReply]):
     """crm.query.task.overdue_by_responsible: per responsible, the tasks that are or were overdue.
 
     A task counts when its deadline passed before it was closed (or, while open, before
@@ -229,11 +245,6 @@ class OverdueTasksQuery(Query):
     SUBJECT: ClassVar[str] = "crm.query.task.overdue_by_responsible"
     from_: Moment | None = Field(None, alias="from")
     to: Moment | None = None
-
-    @model_validator(mode="after")
-    def _period(self) -> Self:
-        check_order(self.from_, self.to)
-        return self
 
 
 class ErrorBody(BaseModel):
@@ -256,6 +267,13 @@ class Refused(Exception):
         super().__init__(message)
         self.error = ErrorBody(code=code, message=message, missing_fields=missing_fields)
 
+    @classmethod
+    def of(cls, error: ErrorBody) -> Refused:
+        """The refusal a reply carried, as the caller's exception (the request client's)."""
+        refused = cls(error.code, error.message, error.missing_fields)
+        refused.error = error
+        return refused
+
 
 def ok(**payload: Any) -> dict[str, Any]:
     """A successful reply."""
@@ -267,7 +285,7 @@ def refusal(error: ErrorBody) -> dict[str, Any]:
     return {"ok": False, "error": error.model_dump(mode="json", exclude_none=True)}
 
 
-class PeriodQuery(Query):
+class PeriodQuery(Windowed, Asks[ReportReply]):
     """crm.query.analytics.period: what happened in [from, to) (analytics v2's period view).
 
     Deals created, won (by the time they were won) and lost (by reason) in the period, per
@@ -279,8 +297,3 @@ class PeriodQuery(Query):
     from_: Moment = Field(alias="from")
     to: Moment
     responsible_id: Id | None = None
-
-    @model_validator(mode="after")
-    def _period(self) -> Self:
-        check_order(self.from_, self.to)
-        return self

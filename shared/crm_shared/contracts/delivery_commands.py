@@ -12,13 +12,14 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from crm_shared.contracts.commands import ID_PREFIX, Command, Strict
+from crm_shared.contracts.replies import Asks, DeliveriesReply, RetryReply
 
 # Ids as the CRM makes them (user ids of the configuration, UUIDs of deliveries): no NUL,
 # no lone surrogate or other text the database would refuse can get through.
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
 
 
-class ListDeliveries(Strict):
+class ListDeliveries(Strict, Asks[DeliveriesReply]):
     """crm.query.notify.deliveries: webhook and e-mail deliveries, newest first.
 
     `status` failed (the default): given up after webhook.max_attempts; pending: still to
@@ -33,7 +34,7 @@ class ListDeliveries(Strict):
     limit: int = Field(50, ge=1, le=500)
 
 
-class RetryDeliveries(Command):
+class RetryDeliveries(Command, Asks[RetryReply]):
     """crm.cmd.notify.retry: try failed deliveries once more, now.
 
     Either `delivery_ids` (up to 500) or `all: true`. A retried delivery gets one more

@@ -8,10 +8,11 @@ from typing import ClassVar, Self
 from pydantic import Field, model_validator
 
 from crm_shared.contracts.commands import ID_PREFIX, Command, Strict
+from crm_shared.contracts.replies import Asks, NotificationsReply, ReadReply
 from crm_shared.contracts.text import Cursor, Id
 
 
-class ListNotifications(Strict):
+class ListNotifications(Strict, Asks[NotificationsReply]):
     """crm.query.notify.list: the actor's own notification inbox, newest first; `id_prefix`
     narrows it to the notifications whose id starts so (an id as a person types it)."""
 
@@ -23,7 +24,7 @@ class ListNotifications(Strict):
     cursor: Cursor | None = None
 
 
-class ReadNotifications(Command):
+class ReadNotifications(Command, Asks[ReadReply]):
     """crm.cmd.notify.read: mark notifications of the actor's inbox read, by id or all."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.notify.read"

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from crm_shared.contracts.text import Short
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -42,3 +47,7 @@ def check_order(start: str | None, end: str | None) -> None:
     """ValueError unless `start` is before `end` (either may be absent)."""
     if start is not None and end is not None and parse_moment(start) >= parse_moment(end):
         raise ValueError(f"'to' ({end}) must be later than 'from' ({start})")
+
+
+Moment = Annotated[Short, AfterValidator(check_moment)]
+"""An RFC 3339 time with offset or a YYYY-MM-DD date, kept as sent."""

@@ -8,10 +8,11 @@ from typing import ClassVar
 from pydantic import Field
 
 from crm_shared.contracts.commands import Command, Query
+from crm_shared.contracts.replies import Asks, TaskCommentsReply, TaskReply
 from crm_shared.contracts.text import Cursor, Id, Subject
 
 
-class TaskComments(Query):
+class TaskComments(Query, Asks[TaskCommentsReply]):
     """crm.query.task.comments: every comment on a task the actor may see, oldest first.
 
     A task's payload carries only its latest comments (with `comments_count`); this is how
@@ -24,7 +25,7 @@ class TaskComments(Query):
     cursor: Cursor | None = None
 
 
-class CommentTask(Command):
+class CommentTask(Command, Asks[TaskReply]):
     """crm.cmd.task.comment: add a comment to a task the actor may see."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.task.comment"
