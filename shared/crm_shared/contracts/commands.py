@@ -12,13 +12,17 @@ nothing). Every string is a crm_shared.contracts.text type: storable, limited in
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from crm_shared.contracts.dto import DeliveryMethod, PaysBy
 from crm_shared.contracts.periods import Moment, check_order
+from crm_shared.contracts.refusals import ErrorBody as ErrorBody
+from crm_shared.contracts.refusals import ErrorCode as ErrorCode
+from crm_shared.contracts.refusals import Refused as Refused
+from crm_shared.contracts.refusals import ok as ok
+from crm_shared.contracts.refusals import refusal as refusal
 from crm_shared.contracts.replies import (
     Asks,
     DealHistoryReply,
@@ -35,20 +39,6 @@ from crm_shared.contracts.replies import (
 from crm_shared.contracts.text import Code, Cursor, Id, LongText, Name, Phone, Short, Subject, Title
 
 MAX_BODY_BYTES = 64 * 1024
-
-
-class ErrorCode(StrEnum):
-    """Codes of a refusal."""
-
-    invalid = "invalid"
-    not_found = "not_found"
-    forbidden = "forbidden"
-    missing_fields = "missing_fields"
-    transition_not_allowed = "transition_not_allowed"
-    rop_approval_required = "rop_approval_required"
-    version_conflict = "version_conflict"
-    unavailable = "unavailable"
-    internal = "internal"
 
 
 class Strict(BaseModel):
@@ -245,44 +235,6 @@ class OverdueTasksQuery(Windowed, Asks[OverdueReply]):
     SUBJECT: ClassVar[str] = "crm.query.task.overdue_by_responsible"
     from_: Moment | None = Field(None, alias="from")
     to: Moment | None = None
-
-
-class ErrorBody(BaseModel):
-    """The `error` of a refusal."""
-
-    code: ErrorCode
-    message: str
-    missing_fields: list[str] | None = None
-    correlation_id: str | None = Field(
-        None, description="with `internal`: the id under which the service logged the failure"
-    )
-
-
-class Refused(Exception):
-    """Raised by a handler to refuse a command; turned into `{"ok": false, "error": ...}`."""
-
-    def __init__(
-        self, code: ErrorCode, message: str, missing_fields: list[str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.error = ErrorBody(code=code, message=message, missing_fields=missing_fields)
-
-    @classmethod
-    def of(cls, error: ErrorBody) -> Refused:
-        """The refusal a reply carried, as the caller's exception (the request client's)."""
-        refused = cls(error.code, error.message, error.missing_fields)
-        refused.error = error
-        return refused
-
-
-def ok(**payload: Any) -> dict[str, Any]:
-    """A successful reply."""
-    return {"ok": True, **payload}
-
-
-def refusal(error: ErrorBody) -> dict[str, Any]:
-    """A refusal reply."""
-    return {"ok": False, "error": error.model_dump(mode="json", exclude_none=True)}
 
 
 class PeriodQuery(Windowed, Asks[ReportReply]):

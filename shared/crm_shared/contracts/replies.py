@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from crm_shared.contracts.dto import Deal, Task, TaskComment
 from crm_shared.contracts.text import Plain
 
-R = TypeVar("R", bound="Answer")
+R = TypeVar("R", bound="Answer", covariant=True)  # a request asks for its reply or less
 
 
 class Answer(BaseModel):
