@@ -137,3 +137,30 @@ def test_refusals_map_to_statuses_with_russian_field_names() -> None:
     error = {"code": "missing_fields", "message": "m", "missing_fields": ["amount"]}
     shown = with_display_names(error, {"amount": "Сумма"})
     assert shown["fields"] == [{"name": "amount", "display_name": "Сумма"}]
+
+
+def test_one_idempotency_key_limit_fits_every_commands_request_id() -> None:
+    """A change's key goes on as `<key>:<command>`, the contracts' `Id` (100 bytes): the
+    longest key the gateway takes (leads and changes alike) fits with every command."""
+    from pydantic import TypeAdapter
+
+    from crm_shared.contracts import commands, delivery_commands, notify_commands, task_commands
+    from crm_shared.contracts.subjects import COMMAND_PREFIX
+    from crm_shared.contracts.text import Id
+    from gateway.domain.idempotency import MAX_KEY, check_key
+
+    modules = (commands, delivery_commands, notify_commands, task_commands)
+    subjects = [
+        model.SUBJECT
+        for module in modules
+        for model in vars(module).values()
+        if isinstance(model, type)
+        and issubclass(model, commands.Command)
+        and getattr(model, "SUBJECT", "").startswith(COMMAND_PREFIX)
+    ]
+    assert len(subjects) >= 8
+    key = check_key("k" * MAX_KEY)
+    for subject in subjects:
+        TypeAdapter(Id).validate_python(f"{key}:{subject.removeprefix(COMMAND_PREFIX)}")
+    with pytest.raises(ValueError, match="Idempotency-Key"):
+        check_key("k" * (MAX_KEY + 1))

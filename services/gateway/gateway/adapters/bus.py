@@ -1,4 +1,4 @@
-"""The gateway on the bus: requests to the services, leads into JetStream."""
+"""The gateway on the bus: typed requests to the services, leads into JetStream."""
 
 from __future__ import annotations
 
@@ -6,47 +6,24 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from nats.aio.client import Client as NatsClient
-from nats.errors import Error as NatsError
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 
 from crm_shared.contracts.envelope import SPECVERSION
 from crm_shared.contracts.events import LeadReceived
+from crm_shared.machinery import asking
 
 log = logging.getLogger(__name__)
 
-Reply = dict[str, Any]
 
-
-def _unavailable(message: str) -> Reply:
-    return {"ok": False, "error": {"code": "unavailable", "message": message}}
-
-
-class Bus:
-    """Request/reply with the services and publishing leads, on the gateway's connection."""
+class Bus(asking.Bus):
+    """Typed requests to the services (`ask`, crm_shared.machinery.asking) and publishing
+    leads, on the gateway's connection."""
 
     def __init__(self, nc: NatsClient, js: JetStreamContext, timeout: float) -> None:
-        self.nc = nc
+        super().__init__(nc, timeout=timeout)
         self.js = js
-        self.timeout = timeout
-
-    async def request(self, subject: str, body: dict[str, Any]) -> Reply:
-        """Send a command or query; a service that does not answer is `unavailable`."""
-        raw = json.dumps(body, ensure_ascii=False, default=str).encode()
-        try:
-            msg = await self.nc.request(subject, raw, timeout=self.timeout)
-        except NoRespondersError:
-            return _unavailable(f"no service answers {subject}; try again")
-        except (NatsTimeout, TimeoutError):
-            return _unavailable(f"{subject} did not answer in {self.timeout:g} s; try again")
-        except NatsError as exc:  # closed, reconnecting, ...
-            return _unavailable(f"the bus is not reachable ({type(exc).__name__}); try again")
-        reply: Reply = json.loads(msg.data)
-        return reply
 
     async def publish_lead(self, lead: LeadReceived, *, origin: str) -> int:
         """Publish a lead and wait for JetStream's acknowledgement; returns its stream sequence.

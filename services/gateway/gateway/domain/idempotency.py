@@ -6,6 +6,18 @@ import hashlib
 from dataclasses import dataclass
 from enum import Enum
 
+# One limit for every Idempotency-Key the gateway takes (a lead's and a change's): a change's
+# key goes on as its commands' `request_id`, `<key>:<command>`, which must fit the contracts'
+# `Id` (100 bytes) with the longest command name (`deal.contact_attempt`).
+MAX_KEY = 64
+
+
+def check_key(key: str) -> str:
+    """The key unchanged, or ValueError saying what a key may be."""
+    if len(key.encode()) > MAX_KEY or not key.isprintable():
+        raise ValueError(f"Idempotency-Key: at most {MAX_KEY} printable characters (ASCII)")
+    return key
+
 
 class Outcome(Enum):
     """What to do with a request that carries a key already seen."""

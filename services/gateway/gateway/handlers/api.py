@@ -1,60 +1,82 @@
 """The JSON API's use cases: a command or query to a service as the signed-in user.
 
-The actor is always the caller (never a field of the body); a service's refusal comes back
-as it is, with the missing fields' Russian names added.
+The actor is always the caller (`acting`: never a field of the body); a request goes out as
+its contract's model through the typed client (`ctx.bus.ask`) and a service's refusal comes
+back as it is, with the missing fields' Russian names added. A change's `Idempotency-Key`
+(`deps.retry_key`) is handed down explicitly and becomes the command's `request_id`.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel, ValidationError
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
+from crm_shared.contracts.commands import (
+    Command,
+    DealFields,
+    GetDeal,
+    MoveDeal,
+    Refused,
+    Strict,
+    UpdateDeal,
+)
+from crm_shared.contracts.replies import Answer, Asks, MoveDealReply
+from crm_shared.contracts.subjects import COMMAND_PREFIX
+from crm_shared.machinery.parsing import describe_validation_error
 from gateway.domain.errors import http_status, with_display_names
 from gateway.domain.people import Principal, Scope
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 
-# The request's `Idempotency-Key` (set by `deps.caller` on a request that changes something):
-# each command the request sends carries it as its `request_id`, one per command subject, so
-# that a client retrying after a timeout gets the first reply and changes nothing again
-# (the services keep a request id 24 hours, per actor).
-RETRY_KEY: ContextVar[str | None] = ContextVar("retry_key", default=None)
-MAX_RETRY_KEY = 64
+R = TypeVar("R", bound=Answer)
+M = TypeVar("M", bound=BaseModel)
 
 
-def request_id_for(subject: str) -> str | None:
-    """The `request_id` of command `subject` in this request, or None (no key, or a query)."""
-    key = RETRY_KEY.get()
-    if key is None or not subject.startswith("crm.cmd."):
-        return None
-    if len(key) > MAX_RETRY_KEY or not key.isprintable():
-        raise Refusal(
-            400, "invalid", f"Idempotency-Key: at most {MAX_RETRY_KEY} printable characters"
-        )
-    return f"{key}:{subject.removeprefix('crm.cmd.')}"
-
-
-async def ask(
-    ctx: Context, principal: Principal, subject: str, body: dict[str, Any]
-) -> dict[str, Any]:
-    """Send `body` with the caller as `actor_id`; the reply without `ok`, or a Refusal."""
-    if principal.actor_id is None:  # a token with no owner: no one to act as
+def acting(principal: Principal) -> str:
+    """The caller as the actor of a request; a token with no owner has no one to act as."""
+    if principal.actor_id is None:
         raise Refusal(403, "forbidden", principal.refusal(Scope.deals_read))
-    payload = {k: v for k, v in body.items() if v is not None}
-    payload["actor_id"] = principal.actor_id
-    if (request_id := request_id_for(subject)) is not None:
-        payload["request_id"] = request_id
-    reply = await ctx.bus.request(subject, payload)
-    if not reply.get("ok"):
-        error = reply.get("error") or {"code": "unavailable", "message": "no answer"}
-        code = str(error.get("code", "invalid"))
-        detail = with_display_names(error, FIELD_DISPLAY_NAMES)
-        detail.pop("code", None)
-        message = str(detail.pop("message", code))
-        raise Refusal(http_status(code), code, message, **detail)
-    reply.pop("ok", None)
-    return reply
+    return principal.actor_id
+
+
+def request_id_for(key: str | None, request: Strict) -> str | None:
+    """The `request_id` of `request` under the request's Idempotency-Key `key`: the key and
+    the command's name (`k-1:deal.move`), None without a key or for a query."""
+    if key is None or not isinstance(request, Command):
+        return None
+    return f"{key}:{request.SUBJECT.removeprefix(COMMAND_PREFIX)}"
+
+
+def build(model: type[M], data: dict[str, Any]) -> M:
+    """A request model from data a person or client gave, or 400 naming what is wrong (as
+    the service would have answered it)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Refusal(400, "invalid", describe_validation_error(exc)) from None
+
+
+def refusal_of(refused: Refused) -> Refusal:
+    """A service's refusal as the gateway's answer: its status, code, message and details
+    (missing fields with their display names)."""
+    error = refused.error.model_dump(mode="json", exclude_none=True)
+    code = str(error.get("code", "invalid"))
+    detail = with_display_names(error, FIELD_DISPLAY_NAMES)
+    detail.pop("code", None)
+    message = str(detail.pop("message", code))
+    return Refusal(http_status(code), code, message, **detail)
+
+
+async def ask(ctx: Context, request: Asks[R], *, retry_key: str | None = None) -> R:
+    """The typed reply of `request`, or a Refusal (the service's, or `unavailable`)."""
+    try:
+        return await ctx.bus.ask(
+            request, request_id=request_id_for(retry_key, cast(Strict, request))
+        )
+    except Refused as refused:
+        raise refusal_of(refused) from None
 
 
 async def move_deal(
@@ -66,44 +88,44 @@ async def move_deal(
     expected_version: int | None,
     failure_comment: str | None,
     fields: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """Move a deal; with `expected_version`, a deal changed meanwhile answers 409.
+    retry_key: str | None = None,
+) -> MoveDealReply:
+    """Move a deal, with `fields` saved in the same step (one command: one version, one
+    StageChanged, the rules checked on the deal as filled in); with `expected_version`, a
+    deal changed meanwhile answers 409 with the deal as it is now.
 
     deal-service compares the version under the deal's row lock (`version_conflict`), so no
-    change slips in between. `fields` are saved first, as the board's "fill in and move"
-    dialog sends them with the move: the update is held to `expected_version`, and the move
-    to the version the update left.
+    change slips in between.
     """
+    actor = acting(principal)
     version = expected_version
     try:
         if fields:
-            updated = await ask(
-                ctx,
-                principal,
-                "crm.cmd.deal.update",
-                {"deal_id": deal_id, "fields": fields, "expected_version": version},
+            update = UpdateDeal(
+                actor_id=actor,
+                deal_id=deal_id,
+                fields=build(DealFields, fields),
+                expected_version=version,
             )
+            updated = await ask(ctx, update, retry_key=retry_key)
             if version is not None:
-                version = int(updated["deal"]["version"])
-        return await ask(
-            ctx,
-            principal,
-            "crm.cmd.deal.move",
-            {
-                "deal_id": deal_id,
-                "to_stage": to_stage,
-                "failure_comment": failure_comment,
-                "expected_version": version,
-            },
+                version = updated.deal.version
+        move = MoveDeal(
+            actor_id=actor,
+            deal_id=deal_id,
+            to_stage=to_stage,
+            failure_comment=failure_comment,
+            expected_version=version,
         )
+        return await ask(ctx, move, retry_key=retry_key)
     except Refusal as refusal:
         if refusal.code != "version_conflict":
             raise
         # The deal as it is now, for the client to show what changed.
-        current = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+        current = await ask(ctx, GetDeal(actor_id=actor, deal_id=deal_id))
         raise Refusal(
             409,
             "conflict",
             "сделку уже изменили: the deal changed since you saw it",
-            deal=current.get("deal"),
+            deal=current.deal.model_dump(mode="json"),
         ) from None

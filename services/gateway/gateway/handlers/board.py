@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from crm_shared.contracts.commands import DealHistory, GetDeal, ListDeals, ListTasks, StageTotals
+from crm_shared.contracts.dto import Task
 from gateway.domain.people import Principal
-from gateway.handlers.api import ask
+from gateway.handlers.api import acting, ask
 from gateway.handlers.context import Context
 
 
@@ -23,33 +25,30 @@ async def board(
 ) -> dict[str, Any]:
     """Every stage in pipeline order with its count, sums and first `limit` deals (final
     stages: the count and sums only), and the open task of each deal shown."""
+    actor = acting(principal)
     owner = responsible_id or None
     stages = ctx.config.stages
     active = [s for s in stages if not ctx.config.is_final(s.code)]
     totals, *pages = await asyncio.gather(
-        ask(ctx, principal, "crm.query.deal.stage_totals", {"responsible_id": owner}),
+        ask(ctx, StageTotals(actor_id=actor, responsible_id=owner)),
         *(
-            ask(
-                ctx,
-                principal,
-                "crm.query.deal.list",
-                {"stage": s.code, "responsible_id": owner, "limit": limit},
-            )
+            ask(ctx, ListDeals(actor_id=actor, stage=s.code, responsible_id=owner, limit=limit))
             for s in active
         ),
     )
-    by_stage = {t["stage"]: t for t in totals["items"]}
-    page_of = {s.code: page for s, page in zip(active, pages, strict=True)}
-    ids = [d["id"] for page in pages for d in page["items"]]
+    by_stage = {t.stage: t for t in totals.items}
+    page_of = {s.code: page.model_dump(mode="json") for s, page in zip(active, pages, strict=True)}
+    ids = [d.id for page in pages for d in page.items]
+    empty: dict[str, Any] = {"items": [], "next_cursor": None}
     return {
         "stages": [
             {
                 "code": s.code,
                 "name": s.name,
                 "kind": s.kind,
-                "count": by_stage.get(s.code, {}).get("count", 0),
-                "sums": by_stage.get(s.code, {}).get("sums", {}),
-                **page_of.get(s.code, {"items": [], "next_cursor": None}),
+                "count": by_stage[s.code].count if s.code in by_stage else 0,
+                "sums": by_stage[s.code].sums if s.code in by_stage else {},
+                **page_of.get(s.code, empty),
             }
             for s in stages
         ],
@@ -66,62 +65,69 @@ async def column_page(
     limit: int,
 ) -> dict[str, Any]:
     """The next page of one column, with the open task of each deal."""
-    body = {
-        "stage": stage,
-        "responsible_id": responsible_id or None,
-        "cursor": cursor,
-        "limit": limit,
-    }
-    page = await ask(ctx, principal, "crm.query.deal.list", body)
-    page["tasks"] = await open_tasks(ctx, principal, [d["id"] for d in page["items"]])
-    return page
+    query = ListDeals(
+        actor_id=acting(principal),
+        stage=stage,
+        responsible_id=responsible_id or None,
+        cursor=cursor,
+        limit=limit,
+    )
+    page = await ask(ctx, query)
+    shown = page.model_dump(mode="json")
+    shown["tasks"] = await open_tasks(ctx, principal, [d.id for d in page.items])
+    return shown
 
 
 async def open_tasks(
     ctx: Context, principal: Principal, deal_ids: list[str]
 ) -> dict[str, dict[str, Any]]:
     """deal id → its open task with the earliest deadline (one query per 500 deals)."""
-    found: dict[str, dict[str, Any]] = {}
+    actor = acting(principal) if deal_ids else ""
+    found: dict[str, Task] = {}
     chunks = [deal_ids[i : i + 500] for i in range(0, len(deal_ids), 500)]
     replies = await asyncio.gather(
         *(
-            ask(
-                ctx,
-                principal,
-                "crm.query.task.list",
-                {"deal_ids": chunk, "status": "open", "limit": 500},
-            )
+            ask(ctx, ListTasks(actor_id=actor, deal_ids=chunk, status="open", limit=500))
             for chunk in chunks
         )
     )
     for reply in replies:
-        for task in reply["items"]:
-            held = found.get(task["deal_id"])
-            if held is None or (task.get("deadline") or "~") < (held.get("deadline") or "~"):
-                found[task["deal_id"]] = task
-    return found
+        for task in reply.items:
+            held = found.get(task.deal_id)
+            if held is None or _due(task) < _due(held):
+                found[task.deal_id] = task
+    return {deal_id: task.model_dump(mode="json") for deal_id, task in found.items()}
+
+
+def _due(task: Task) -> str:
+    """A task's deadline for ordering (ISO 8601 UTC sorts as text; none comes last)."""
+    return task.deadline.isoformat() if task.deadline else "~"
 
 
 async def card_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
     """One card: the deal and its open task (a live update fetches it)."""
+    actor = acting(principal)
     deal, tasks = await asyncio.gather(
-        ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id}),
-        ask(
-            ctx,
-            principal,
-            "crm.query.task.list",
-            {"deal_id": deal_id, "status": "open", "limit": 10},
-        ),
+        ask(ctx, GetDeal(actor_id=actor, deal_id=deal_id)),
+        ask(ctx, ListTasks(actor_id=actor, deal_id=deal_id, status="open", limit=10)),
     )
-    task = min(tasks["items"], key=lambda t: t.get("deadline") or "~", default=None)
-    return {"deal": deal["deal"], "task": task}
+    task = min(tasks.items, key=_due, default=None)
+    return {
+        "deal": deal.deal.model_dump(mode="json"),
+        "task": task.model_dump(mode="json") if task else None,
+    }
 
 
 async def deal_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
     """One deal, all its tasks and its stage history, newest first (the deal card)."""
+    actor = acting(principal)
     deal, tasks, history = await asyncio.gather(
-        ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id}),
-        ask(ctx, principal, "crm.query.task.list", {"deal_id": deal_id, "limit": 100}),
-        ask(ctx, principal, "crm.query.deal.history", {"deal_id": deal_id}),
+        ask(ctx, GetDeal(actor_id=actor, deal_id=deal_id)),
+        ask(ctx, ListTasks(actor_id=actor, deal_id=deal_id, limit=100)),
+        ask(ctx, DealHistory(actor_id=actor, deal_id=deal_id)),
     )
-    return {"deal": deal["deal"], "tasks": tasks["items"], "history": history["items"]}
+    return {
+        "deal": deal.deal.model_dump(mode="json"),
+        "tasks": [t.model_dump(mode="json") for t in tasks.items],
+        "history": [h.model_dump(mode="json") for h in history.items],
+    }

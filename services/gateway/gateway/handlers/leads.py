@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from nats.errors import Error as NatsError
 
 from crm_shared.contracts.events import LeadReceived
-from gateway.domain.idempotency import Outcome, decide
+from gateway.domain.idempotency import Outcome, check_key, decide
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 
@@ -43,8 +43,10 @@ async def idempotent(
     """Run `work` once per (scope, key); without a key, just run it."""
     if not key:
         return await work()
-    if len(key) > 255:
-        raise Refusal(400, "invalid", "Idempotency-Key is longer than 255 characters")
+    try:
+        check_key(key)
+    except ValueError as exc:
+        raise Refusal(400, "invalid", str(exc)) from None
     existing = await ctx.idempotency.claim(scope, key, fp)
     if existing is not None:
         outcome = decide(existing, fp)

@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crm_shared.machinery.parsing import describe_validation_error
 from gateway.entrypoints.http import deals, events, leads, people, tokens, work
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
@@ -51,6 +53,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(Refusal, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(ValidationError, _malformed)  # type: ignore[arg-type]
     if ctx is not None:
         app.add_middleware(Limits, ctx=ctx)
     return app
@@ -101,6 +104,12 @@ async def _refused(request: Request, exc: Refusal) -> Response:
     if web.wants_page(request):
         return web.refusal_page(request, exc)
     return JSONResponse(exc.body(), exc.status, headers=exc.headers)
+
+
+async def _malformed(request: Request, exc: ValidationError) -> Response:
+    """A request model the gateway could not build from what it was given (an id over the
+    contracts' limit, say): 400 naming the field, as the service would have answered."""
+    return await _refused(request, Refusal(400, "invalid", describe_validation_error(exc)))
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> Response:

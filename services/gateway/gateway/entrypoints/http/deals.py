@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from crm_shared.contracts import commands as c
 from gateway.domain.people import Principal, Scope
-from gateway.entrypoints.http.deps import context, require
+from gateway.entrypoints.http.deps import context, require, retry_key
 from gateway.entrypoints.http.schemas import (
     ERRORS,
     BoardOut,
@@ -18,12 +19,13 @@ from gateway.entrypoints.http.schemas import (
     DealPage,
     MoveIn,
 )
-from gateway.handlers.api import ask, move_deal
+from gateway.handlers.api import acting, ask, build, move_deal
 from gateway.handlers.board import board as board_view
 
 router = APIRouter(prefix="/api/deals", tags=["deals"], responses=ERRORS)
 read = Depends(require(Scope.deals_read))
 write = Depends(require(Scope.deals_write))
+once = Depends(retry_key)
 
 
 @router.get("", response_model=None, responses={200: {"model": DealPage}}, summary="List deals")
@@ -39,6 +41,7 @@ async def list_deals(
 ) -> dict[str, Any]:
     """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`."""
     body = {
+        "actor_id": acting(principal),
         "stage": stage,
         "responsible_id": responsible_id,
         "contact_id": contact_id,
@@ -46,7 +49,8 @@ async def list_deals(
         "limit": limit,
         "cursor": cursor,
     }
-    return await ask(context(request), principal, "crm.query.deal.list", body)
+    page = await ask(context(request), build(c.ListDeals, body))
+    return page.model_dump(mode="json")
 
 
 @router.get(
@@ -68,38 +72,49 @@ async def board(
 @router.get("/{deal_id}", response_model=None, responses={200: {"model": DealOut}})
 async def get_deal(request: Request, deal_id: str, principal: Principal = read) -> dict[str, Any]:
     """One deal."""
-    return await ask(context(request), principal, "crm.query.deal.get", {"deal_id": deal_id})
+    query = build(c.GetDeal, {"actor_id": acting(principal), "deal_id": deal_id})
+    return (await ask(context(request), query)).model_dump(mode="json")
 
 
 @router.post(
     "", status_code=201, response_model=None, responses={201: {"model": DealOut}}, summary="Create"
 )
 async def create_deal(
-    request: Request, body: DealCreateIn, principal: Principal = write
+    request: Request, body: DealCreateIn, principal: Principal = write, key: str | None = once
 ) -> dict[str, Any]:
     """A deal by hand, in the entry stage, with the caller as its actor."""
     payload = body.model_dump(mode="json", exclude_none=True)
-    return await ask(context(request), principal, "crm.cmd.deal.create", payload)
+    create = build(c.CreateDeal, {**payload, "actor_id": acting(principal)})
+    return (await ask(context(request), create, retry_key=key)).model_dump(mode="json")
 
 
 @router.patch("/{deal_id}", response_model=None, responses={200: {"model": DealOut}})
 async def update_deal(
-    request: Request, deal_id: str, body: DealFields, principal: Principal = write
+    request: Request,
+    deal_id: str,
+    body: DealFields,
+    principal: Principal = write,
+    key: str | None = once,
 ) -> dict[str, Any]:
     """Change fields (not the stage); a field given as null is cleared."""
     fields = body.model_dump(mode="json", exclude_unset=True)
-    payload = {"deal_id": deal_id, "fields": fields}
-    return await ask(context(request), principal, "crm.cmd.deal.update", payload)
+    payload = {"actor_id": acting(principal), "deal_id": deal_id, "fields": fields}
+    update = build(c.UpdateDeal, payload)
+    return (await ask(context(request), update, retry_key=key)).model_dump(mode="json")
 
 
 @router.post("/{deal_id}/move", response_model=None, responses={200: {"model": DealOut}})
 async def move(
-    request: Request, deal_id: str, body: MoveIn, principal: Principal = write
+    request: Request,
+    deal_id: str,
+    body: MoveIn,
+    principal: Principal = write,
+    key: str | None = once,
 ) -> dict[str, Any]:
     """Move to `to_stage`. Refused by the rules → 422 with `missing_fields` and their
     Russian names in `fields`; changed since `expected_version` → 409."""
     fields = body.fields.model_dump(mode="json", exclude_unset=True) if body.fields else None
-    return await move_deal(
+    moved = await move_deal(
         context(request),
         principal,
         deal_id,
@@ -107,15 +122,22 @@ async def move(
         expected_version=body.expected_version,
         failure_comment=body.failure_comment,
         fields=fields,
+        retry_key=key,
     )
+    return moved.model_dump(mode="json")
 
 
 @router.post(
     "/{deal_id}/contact-attempts", response_model=None, responses={200: {"model": DealOut}}
 )
 async def contact_attempt(
-    request: Request, deal_id: str, body: ContactAttemptIn, principal: Principal = write
+    request: Request,
+    deal_id: str,
+    body: ContactAttemptIn,
+    principal: Principal = write,
+    key: str | None = once,
 ) -> dict[str, Any]:
     """Record a failed attempt to reach the client (rule 6 counts them per stage)."""
-    payload = {"deal_id": deal_id, "note": body.note}
-    return await ask(context(request), principal, "crm.cmd.deal.contact_attempt", payload)
+    payload = {"actor_id": acting(principal), "deal_id": deal_id, "note": body.note}
+    attempt = build(c.LogContactAttempt, payload)
+    return (await ask(context(request), attempt, retry_key=key)).model_dump(mode="json")

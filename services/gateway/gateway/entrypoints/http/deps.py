@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 
+from gateway.domain.idempotency import check_key
 from gateway.domain.people import Principal, Scope
 from gateway.handlers import auth, tokens
-from gateway.handlers.api import RETRY_KEY
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 
@@ -31,10 +31,8 @@ def bearer(request: Request) -> str | None:
 
 
 async def caller(request: Request) -> Principal:
-    """The principal of a request: token first, then session; neither → 401. A change's
-    `Idempotency-Key` goes with the commands it sends (`api.RETRY_KEY`)."""
+    """The principal of a request: token first, then session; neither → 401."""
     ctx = context(request)
-    RETRY_KEY.set(None if request.method in SAFE else request.headers.get("idempotency-key"))
     token = bearer(request)
     if token is not None:
         return tokens.principal_of(ctx, await tokens.authenticate(ctx, token))
@@ -47,6 +45,19 @@ async def caller(request: Request) -> Principal:
     if request.method not in SAFE:
         auth.check_csrf(principal, request.headers.get(CSRF_HEADER))
     return principal
+
+
+def retry_key(request: Request) -> str | None:
+    """A change's `Idempotency-Key`, handed to the use case that sends its commands (each
+    one's `request_id`), so that a client retrying after a timeout changes nothing twice;
+    None for a read or without the header."""
+    key = None if request.method in SAFE else request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    try:
+        return check_key(key)
+    except ValueError as exc:
+        raise Refusal(400, "invalid", str(exc)) from None
 
 
 def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:

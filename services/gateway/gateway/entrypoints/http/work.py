@@ -6,8 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from crm_shared.contracts import commands as c
+from crm_shared.contracts import notify_commands as n
+from crm_shared.contracts import task_commands as t
 from gateway.domain.people import Principal, Scope
-from gateway.entrypoints.http.deps import context, require
+from gateway.entrypoints.http.deps import context, require, retry_key
 from gateway.entrypoints.http.schemas import (
     ERRORS,
     Anything,
@@ -16,9 +19,10 @@ from gateway.entrypoints.http.schemas import (
     TaskOut,
     TaskPage,
 )
-from gateway.handlers.api import ask
+from gateway.handlers.api import acting, ask, build
 
 router = APIRouter(responses=ERRORS)
+once = Depends(retry_key)
 
 
 @router.get(
@@ -43,6 +47,7 @@ async def list_tasks(
     if mine and principal.actor_id is not None:
         responsible_id = principal.actor_id
     body = {
+        "actor_id": acting(principal),
         "deal_id": deal_id,
         "responsible_id": responsible_id,
         "status": status,
@@ -50,7 +55,7 @@ async def list_tasks(
         "limit": limit,
         "cursor": cursor,
     }
-    return await ask(context(request), principal, "crm.query.task.list", body)
+    return (await ask(context(request), build(c.ListTasks, body))).model_dump(mode="json")
 
 
 @router.post(
@@ -60,10 +65,14 @@ async def list_tasks(
     responses={200: {"model": TaskOut}},
 )
 async def complete_task(
-    request: Request, task_id: str, principal: Principal = Depends(require(Scope.tasks_write))
+    request: Request,
+    task_id: str,
+    principal: Principal = Depends(require(Scope.tasks_write)),
+    key: str | None = once,
 ) -> dict[str, Any]:
     """Mark a task done."""
-    return await ask(context(request), principal, "crm.cmd.task.complete", {"task_id": task_id})
+    done = build(c.CompleteTask, {"actor_id": acting(principal), "task_id": task_id})
+    return (await ask(context(request), done, retry_key=key)).model_dump(mode="json")
 
 
 @router.post(
@@ -77,10 +86,12 @@ async def comment_task(
     task_id: str,
     body: CommentIn,
     principal: Principal = Depends(require(Scope.tasks_write)),
+    key: str | None = once,
 ) -> dict[str, Any]:
     """Comment on a task."""
-    payload = {"task_id": task_id, "text": body.text}
-    return await ask(context(request), principal, "crm.cmd.task.comment", payload)
+    payload = {"actor_id": acting(principal), "task_id": task_id, "text": body.text}
+    note = build(t.CommentTask, payload)
+    return (await ask(context(request), note, retry_key=key)).model_dump(mode="json")
 
 
 @router.get(
@@ -99,8 +110,8 @@ async def task_comments(
 ) -> dict[str, Any]:
     """Every comment on a task, oldest first, a page at a time (`next_cursor`): a task's own
     payload carries only its latest comments, with `comments_count`."""
-    body = {"task_id": task_id, "limit": limit, "cursor": cursor}
-    return await ask(context(request), principal, "crm.query.task.comments", body)
+    body = {"actor_id": acting(principal), "task_id": task_id, "limit": limit, "cursor": cursor}
+    return (await ask(context(request), build(t.TaskComments, body))).model_dump(mode="json")
 
 
 @router.get(
@@ -117,8 +128,11 @@ async def notifications(
     principal: Principal = Depends(require(Scope.tasks_read)),
 ) -> dict[str, Any]:
     """The caller's inbox, newest first, with the count of unread ones."""
-    body = {"unread_only": unread_only, "limit": limit, "cursor": cursor}
-    return await ask(context(request), principal, "crm.query.notify.list", body)
+    body = {"actor_id": acting(principal), "limit": limit, "cursor": cursor}
+    if unread_only is not None:
+        body["unread_only"] = unread_only
+    inbox = build(n.ListNotifications, body)
+    return (await ask(context(request), inbox)).model_dump(mode="json")
 
 
 @router.post(
@@ -128,11 +142,15 @@ async def notifications(
     responses={200: {"model": Anything}},
 )
 async def mark_read(
-    request: Request, body: MarkReadIn, principal: Principal = Depends(require(Scope.tasks_write))
+    request: Request,
+    body: MarkReadIn,
+    principal: Principal = Depends(require(Scope.tasks_write)),
+    key: str | None = once,
 ) -> dict[str, Any]:
     """Mark some (`ids`) or all (`all: true`) of the caller's notifications read."""
-    payload = body.model_dump(exclude_none=True)
-    return await ask(context(request), principal, "crm.cmd.notify.read", payload)
+    payload = {**body.model_dump(exclude_none=True), "actor_id": acting(principal)}
+    marked = build(n.ReadNotifications, payload)
+    return (await ask(context(request), marked, retry_key=key)).model_dump(mode="json")
 
 
 def report_window(
@@ -156,7 +174,8 @@ async def funnel(
     principal: Principal = Depends(require(Scope.reports_read)),
 ) -> dict[str, Any]:
     """The funnel report of the deals created in [from, to)."""
-    return await ask(context(request), principal, "crm.query.analytics.funnel", body)
+    query = build(c.FunnelQuery, {**body, "actor_id": acting(principal)})
+    return (await ask(context(request), query)).model_dump(mode="json")
 
 
 @router.get(
@@ -172,4 +191,5 @@ async def period(
 ) -> dict[str, Any]:
     """What happened in [from, to): created, won and lost in the period, by manager and
     source (the period view; the funnel report follows the deals created in it)."""
-    return await ask(context(request), principal, "crm.query.analytics.period", body)
+    query = build(c.PeriodQuery, {**body, "actor_id": acting(principal)})
+    return (await ask(context(request), query)).model_dump(mode="json")

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm_shared.contracts.commands import GetDeal, StageTotals
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, deal_fields, draft, pages, person
 from gateway.handlers import board as boards
-from gateway.handlers.api import ask, move_deal
+from gateway.handlers.api import acting, ask, move_deal
 from gateway.handlers.errors import Refusal
 
 router = APIRouter(include_in_schema=False)
@@ -63,12 +64,13 @@ async def heads(
 ) -> Response:
     """The counts and sums of every column and drop zone, as out-of-band swaps."""
     ctx = ctx_of(request)
-    body = {"responsible_id": manager or None}
-    totals = await ask(ctx, principal, "crm.query.deal.stage_totals", body)
+    query = StageTotals(actor_id=acting(principal), responsible_id=manager or None)
+    totals = await ask(ctx, query)
     names = {s.code: s.name for s in ctx.config.stages}
     items = [
-        {**t, "name": names.get(t["stage"], t["stage"]), "final": ctx.config.is_final(t["stage"])}
-        for t in totals["items"]
+        {**t.model_dump(mode="json"), "name": names.get(t.stage, t.stage)}
+        | {"final": ctx.config.is_final(t.stage)}
+        for t in totals.items
     ]
     return pages(request).render(request, "partials/heads.html", principal, totals=items)
 
@@ -135,7 +137,7 @@ async def move(request: Request, deal_id: str, principal: Principal = me) -> Res
             )
         if refusal.status not in (400, 422):  # 403: not the caller's deal (deal-service)
             raise
-        current = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+        current = await ask(ctx, GetDeal(actor_id=acting(principal), deal_id=deal_id))
         stage = ctx.config.stage_or_none(to_stage)
         return view.render(
             request,
@@ -143,12 +145,12 @@ async def move(request: Request, deal_id: str, principal: Principal = me) -> Res
             principal,
             status=422,
             headers={"HX-Retarget": "#dialog-slot", "HX-Reswap": "innerHTML"},
-            deal=draft(current["deal"], form),
+            deal=draft(current.deal.model_dump(mode="json"), form),
             to_stage=to_stage,
             to_name=stage.name if stage else to_stage,
             error=refusal.body()["error"],
             form=form,
         )
-    deal = moved["deal"]
-    tasks = await boards.open_tasks(ctx, principal, [deal["id"]])
+    deal = moved.deal.model_dump(mode="json")
+    tasks = await boards.open_tasks(ctx, principal, [moved.deal.id])
     return view.render(request, "partials/card.html", principal, deal=deal, task=tasks.get(deal_id))

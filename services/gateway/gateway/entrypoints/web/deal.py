@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm_shared.contracts.commands import CreateDeal, DealFields, LogContactAttempt, UpdateDeal
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, deal_fields, pages, person
 from gateway.handlers import board as boards
-from gateway.handlers.api import ask
+from gateway.handlers.api import acting, ask, build
 from gateway.handlers.errors import Refusal
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +52,8 @@ async def create(request: Request, principal: Principal = me) -> Response:
     try:
         payload = deal_fields(form, only_filled=True)
         payload.pop("failure_comment", None)
-        created = await ask(ctx_of(request), principal, "crm.cmd.deal.create", payload)
+        create = build(CreateDeal, {**payload, "actor_id": acting(principal)})
+        created = await ask(ctx_of(request), create)
     except Refusal as refusal:
         return pages(request).render(
             request,
@@ -61,7 +63,7 @@ async def create(request: Request, principal: Principal = me) -> Response:
             error=refusal.body()["error"],
             form=form,
         )
-    return Response(status_code=201, headers={"HX-Redirect": f"/deals/{created['deal']['id']}"})
+    return Response(status_code=201, headers={"HX-Redirect": f"/deals/{created.deal.id}"})
 
 
 @router.get("/deals/{deal_id}", response_class=HTMLResponse)
@@ -77,8 +79,11 @@ async def update(request: Request, deal_id: str, principal: Principal = me) -> R
     try:
         fields = deal_fields(form, only_filled=False)
         if fields:
-            body = {"deal_id": deal_id, "fields": fields}
-            await ask(ctx_of(request), principal, "crm.cmd.deal.update", body)
+            changes = build(DealFields, fields)
+            await ask(
+                ctx_of(request),
+                UpdateDeal(actor_id=acting(principal), deal_id=deal_id, fields=changes),
+            )
     except Refusal as refusal:
         if refusal.status in (403, 404):  # not the caller's deal (deal-service says so)
             raise
@@ -92,8 +97,8 @@ async def contact_attempt(request: Request, deal_id: str, principal: Principal =
     form = await request.form()
     note = str(form.get("note", "")).strip() or None
     try:
-        body = {"deal_id": deal_id, "note": note}
-        await ask(ctx_of(request), principal, "crm.cmd.deal.contact_attempt", body)
+        attempt = LogContactAttempt(actor_id=acting(principal), deal_id=deal_id, note=note)
+        await ask(ctx_of(request), attempt)
     except Refusal as refusal:
         if refusal.status in (403, 404):  # not the caller's deal (deal-service says so)
             raise

@@ -10,10 +10,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm_shared.contracts.approvals import PendingApprovals
+from crm_shared.contracts.commands import FunnelQuery, ListTasks, PeriodQuery
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles
-from gateway.handlers.api import ask, move_deal
+from gateway.handlers.api import acting, ask, move_deal
 from gateway.handlers.errors import Refusal
 
 router = APIRouter(include_in_schema=False)
@@ -39,9 +41,12 @@ async def _period_view(
             *(
                 ask(
                     ctx,
-                    principal,
-                    "crm.query.analytics.period",
-                    {"from": a.isoformat(), "to": b.isoformat(), "responsible_id": owner},
+                    PeriodQuery(
+                        actor_id=acting(principal),
+                        from_=a.isoformat(),
+                        to=b.isoformat(),
+                        responsible_id=owner,
+                    ),
                 )
                 for a, b in spans
             )
@@ -50,7 +55,7 @@ async def _period_view(
         if refusal.status == 503:  # no deal-service with the period view answers
             return None
         raise
-    whole, *weeks = [r["report"] for r in replies]
+    whole, *weeks = [r.report for r in replies]
     whole["weeks"] = [
         {"from": a.isoformat(), "won": w["won"]} for (a, _), w in zip(spans[1:], weeks, strict=True)
     ]
@@ -70,32 +75,29 @@ async def rop(
     first, last = _period(start, end)
     until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
     owner = manager or None
+    actor = acting(principal)
     lapsed, report, period, waiting = await asyncio.gather(
-        ask(ctx, principal, "crm.query.task.list", {"overdue": True, "limit": 500}),
-        ask(
-            ctx,
-            principal,
-            "crm.query.analytics.funnel",
-            {"from": first, "to": until, "responsible_id": owner},
-        ),
+        ask(ctx, ListTasks(actor_id=actor, overdue=True, limit=500)),
+        ask(ctx, FunnelQuery(actor_id=actor, from_=first, to=until, responsible_id=owner)),
         _period_view(ctx, principal, date.fromisoformat(first), date.fromisoformat(until), owner),
         # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
-        ask(ctx, principal, "crm.query.deal.pending_approvals", {"limit": 100}),
+        ask(ctx, PendingApprovals(actor_id=actor, limit=100)),
     )
+    lapsed_tasks = [t.model_dump(mode="json") for t in lapsed.items]
     by_manager: dict[str, list[dict[str, Any]]] = {}
-    for task in overdue_first(lapsed["items"]):
+    for task in overdue_first(lapsed_tasks):
         if owner is None or task.get("responsible_id") == owner:
             by_manager.setdefault(task.get("responsible_id") or "—", []).append(task)
-    deals = await titles(ctx, principal, {t["deal_id"] for t in lapsed["items"]})
+    deals = await titles(ctx, principal, {t["deal_id"] for t in lapsed_tasks})
     return pages(request).render(
         request,
         "rop.html",
         principal,
         by_manager=by_manager,
         deals=deals,
-        approvals=waiting["items"],
+        approvals=[a.model_dump(mode="json") for a in waiting.items],
         stage_names={st.code: st.name for st in ctx.config.stages},
-        report=report["report"],
+        report=report.report,
         period=period,
         start=first,
         end=last,
@@ -121,4 +123,6 @@ async def agree(request: Request, deal_id: str, principal: Principal = me) -> Re
         fields=None,
     )
     view = pages(request)
-    return view.render(request, "partials/approval_done.html", principal, deal=moved["deal"])
+    return view.render(
+        request, "partials/approval_done.html", principal, deal=moved.deal.model_dump(mode="json")
+    )

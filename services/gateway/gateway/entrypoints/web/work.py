@@ -8,10 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm_shared.contracts.commands import CompleteTask, GetDeal, ListTasks
+from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
+from crm_shared.contracts.task_commands import CommentTask, TaskComments
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.render import deal_label
-from gateway.handlers.api import ask
+from gateway.handlers.api import acting, ask
 from gateway.handlers.errors import Refusal
 
 router = APIRouter(include_in_schema=False)
@@ -26,19 +29,27 @@ def overdue_first(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def titles(ctx: Any, principal: Principal, deal_ids: set[str]) -> dict[str, Any]:
     """The deals of some tasks, by id (those the caller may not see are left out)."""
+    actor = acting(principal)
     replies = await asyncio.gather(
-        *(ask(ctx, principal, "crm.query.deal.get", {"deal_id": d}) for d in deal_ids),
+        *(ask(ctx, GetDeal(actor_id=actor, deal_id=d)) for d in deal_ids),
         return_exceptions=True,
     )
-    return {d: r["deal"] for d, r in zip(deal_ids, replies, strict=True) if isinstance(r, dict)}
+    return {
+        d: r.deal.model_dump(mode="json")
+        for d, r in zip(deal_ids, replies, strict=True)
+        if not isinstance(r, BaseException)
+    }
 
 
 @router.get("/tasks", response_class=HTMLResponse)
 async def my_tasks(request: Request, principal: Principal = me) -> Response:
     """My open tasks, the most overdue first."""
     ctx = ctx_of(request)
-    body = {"responsible_id": principal.id, "status": "open", "limit": 500}
-    tasks = overdue_first((await ask(ctx, principal, "crm.query.task.list", body))["items"])
+    query = ListTasks(
+        actor_id=acting(principal), responsible_id=principal.id, status="open", limit=500
+    )
+    page = await ask(ctx, query)
+    tasks = overdue_first([t.model_dump(mode="json") for t in page.items])
     deals = await titles(ctx, principal, {t["deal_id"] for t in tasks})
     return pages(request).render(request, "tasks.html", principal, tasks=tasks, deals=deals)
 
@@ -57,8 +68,8 @@ async def _task_row(request: Request, principal: Principal, task: dict[str, Any]
 @router.post("/tasks/{task_id}/complete", response_class=HTMLResponse)
 async def complete(request: Request, task_id: str, principal: Principal = me) -> Response:
     """Mark a task done; the row shows it closed."""
-    done = await ask(ctx_of(request), principal, "crm.cmd.task.complete", {"task_id": task_id})
-    return await _task_row(request, principal, done["task"])
+    done = await ask(ctx_of(request), CompleteTask(actor_id=acting(principal), task_id=task_id))
+    return await _task_row(request, principal, done.task.model_dump(mode="json"))
 
 
 @router.post("/tasks/{task_id}/comments", response_class=HTMLResponse)
@@ -67,9 +78,9 @@ async def comment(request: Request, task_id: str, principal: Principal = me) -> 
     text = str((await request.form()).get("text", "")).strip()
     if not text:
         raise Refusal(400, "invalid", "пустой комментарий")
-    body = {"task_id": task_id, "text": text}
-    done = await ask(ctx_of(request), principal, "crm.cmd.task.comment", body)
-    return await _task_row(request, principal, done["task"])
+    note = CommentTask(actor_id=acting(principal), task_id=task_id, text=text)
+    done = await ask(ctx_of(request), note)
+    return await _task_row(request, principal, done.task.model_dump(mode="json"))
 
 
 @router.get("/tasks/{task_id}/comments", response_class=HTMLResponse)
@@ -77,11 +88,12 @@ async def all_comments(request: Request, task_id: str, principal: Principal = me
     """Every comment on a task, oldest first (the row shows only the latest)."""
     comments: list[dict[str, Any]] = []
     cursor = None
+    actor = acting(principal)
     while True:
-        body = {"task_id": task_id, "limit": 500, "cursor": cursor}
-        page = await ask(ctx_of(request), principal, "crm.query.task.comments", body)
-        comments += page["items"]
-        if not (cursor := page.get("next_cursor")):
+        query = TaskComments(actor_id=actor, task_id=task_id, limit=500, cursor=cursor)
+        page = await ask(ctx_of(request), query)
+        comments += [c.model_dump(mode="json") for c in page.items]
+        if not (cursor := page.next_cursor):
             break
     task = {"id": task_id, "comments": comments, "comments_count": len(comments)}
     return pages(request).render(request, "partials/comments.html", principal, task=task)
@@ -90,8 +102,8 @@ async def all_comments(request: Request, task_id: str, principal: Principal = me
 async def inbox_of(request: Request, principal: Principal) -> dict[str, Any]:
     """The caller's notifications, or an empty inbox marked unavailable."""
     try:
-        body = {"limit": 100}
-        return await ask(ctx_of(request), principal, "crm.query.notify.list", body)
+        query = ListNotifications(actor_id=acting(principal), limit=100)
+        return (await ask(ctx_of(request), query)).model_dump(mode="json")
     except Refusal as refusal:
         if refusal.status != 503:
             raise
@@ -116,7 +128,12 @@ async def badge(request: Request, principal: Principal = me) -> Response:
 async def read(request: Request, principal: Principal = me) -> Response:
     """Mark one (`id`) or every notification read; the list and badge show it."""
     form = await request.form()
-    body: dict[str, Any] = {"ids": [str(form["id"])]} if form.get("id") else {"all": True}
-    await ask(ctx_of(request), principal, "crm.cmd.notify.read", body)
+    actor = acting(principal)
+    marked = (
+        ReadNotifications(actor_id=actor, ids=[str(form["id"])])
+        if form.get("id")
+        else ReadNotifications(actor_id=actor, all=True)
+    )
+    await ask(ctx_of(request), marked)
     box = await inbox_of(request, principal)
     return pages(request).render(request, "partials/inbox_list.html", principal, box=box)
