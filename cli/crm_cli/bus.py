@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NoStreamResponseError
+from pydantic import ValidationError
 
+from crm_shared.contracts.commands import Refused, Strict
 from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.replies import Answer, Asks
+from crm_shared.contracts.subjects import service_of
+from crm_shared.machinery.asking import body_of, read_reply
+from crm_shared.machinery.parsing import describe_validation_error
 from crm_shared.machinery.redact import mask_url
 
+R = TypeVar("R", bound=Answer)
 REQUEST_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
 
@@ -89,23 +95,38 @@ class Bus:
         self.nc = nc
         self.js = nc.jetstream(timeout=5)
 
-    async def request(
-        self, subject: str, body: dict[str, Any], timeout: float = REQUEST_TIMEOUT
-    ) -> dict[str, Any]:
-        """The reply's JSON; Refusal when it says `ok: false`, CliError when none comes."""
-        raw = json.dumps(body, ensure_ascii=False).encode()
+    async def ask(self, request: Asks[R], timeout: float = REQUEST_TIMEOUT) -> R:
+        """The typed reply (crm_shared.machinery.asking); Refusal when the service refuses,
+        CliError (exit 3) when nobody answers in time."""
+        subject = cast(Strict, request).SUBJECT
         try:
-            msg = await self.nc.request(subject, raw, timeout=timeout)
+            msg = await self.nc.request(subject, body_of(cast(Strict, request)), timeout=timeout)
         except NoRespondersError:
             raise CliError(
-                f"nobody answers {subject}: is its service running (`make run`)?", 3
+                f"nobody answers {subject}: is {service_of(subject)} running (`make run`)?", 3
             ) from None
         except (NatsTimeout, TimeoutError):
-            raise CliError(f"no answer to {subject} within {timeout:g} s", 3) from None
-        reply: dict[str, Any] = json.loads(msg.data)
-        if not reply.get("ok"):
-            raise Refusal(subject, reply.get("error") or {"message": "refused"})
-        return reply
+            raise CliError(
+                f"no answer from {service_of(subject)} to {subject} within {timeout:g} s", 3
+            ) from None
+        try:
+            return read_reply(request, msg.data)
+        except Refused as refused:
+            raise Refusal(
+                subject, refused.error.model_dump(mode="json", exclude_none=True)
+            ) from None
+
+    async def send(
+        self, model: type[Asks[R]], body: dict[str, Any], timeout: float = REQUEST_TIMEOUT
+    ) -> R:
+        """`ask` with the request built from `body` as typed on the command line; what does
+        not fit the contract is the Refusal the service would have given (`invalid`)."""
+        try:
+            request = cast(type[Strict], model).model_validate(body)
+        except ValidationError as exc:
+            error = {"code": "invalid", "message": describe_validation_error(exc)}
+            raise Refusal(cast(type[Strict], model).SUBJECT, error) from None
+        return await self.ask(cast(Asks[R], request), timeout)
 
     async def publish_event(self, subject: str, event: CloudEvent) -> None:
         """Publish a CloudEvent to JetStream, de-duplicated on its id."""
@@ -113,3 +134,8 @@ class Bus:
             await self.js.publish(subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
         except NoStreamResponseError:
             raise CliError(f"no stream takes {subject}: is the system running?", 3) from None
+
+
+def as_json(reply: Answer) -> dict[str, Any]:
+    """A reply as `--json` prints it: as the service sent it, `ok` included."""
+    return {"ok": True, **reply.model_dump(mode="json")}

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from crm_cli.bus import connected
+from crm_cli.bus import as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.ui import options, out, print_json, run, stage_name
+from crm_shared.contracts.commands import CreateDeal, LogContactAttempt
 
 
 def create(
@@ -59,9 +60,7 @@ def create(
 
     async def main() -> None:
         async with connected(opts.nats_url) as bus:
-            reply = await bus.request(
-                "crm.cmd.deal.create", {"actor_id": opts.need_actor(), **body}
-            )
+            reply = as_json(await bus.send(CreateDeal, {"actor_id": opts.need_actor(), **body}))
         deal = reply["deal"]
         if opts.json:
             print_json(reply)
@@ -99,7 +98,7 @@ def contact_attempt(
             }
             if note is not None:
                 body["note"] = note
-            reply = await bus.request("crm.cmd.deal.contact_attempt", body)
+            reply = as_json(await bus.send(LogContactAttempt, body))
         deal = reply["deal"]
         if opts.json:
             print_json(reply)

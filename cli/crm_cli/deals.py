@@ -1,5 +1,5 @@
 """`crm deal list / show / create / move / update / contact-attempt`: deals through
-crm.query.deal.* and crm.cmd.deal.*."""
+deal-service's queries and commands (`GetDeal`, `MoveDeal`, ...)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from crm_cli import deal_work
-from crm_cli.bus import CliError, Refusal, Reported, connected
+from crm_cli.bus import CliError, Refusal, Reported, as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.paging import collect
 from crm_cli.render import deal_panel, deals_table, when
@@ -28,6 +28,7 @@ from crm_cli.ui import (
     stage_name,
     width,
 )
+from crm_shared.contracts.commands import GetDeal, ListDeals, ListTasks, MoveDeal, UpdateDeal
 
 app = typer.Typer(
     help="Deals: list, show, create by hand, move through the funnel, update fields, log "
@@ -57,7 +58,7 @@ def list_deals(
         async with connected(opts.nats_url) as bus:
             body = {k: v for k, v in filters.items() if v is not None}
             body["actor_id"] = actor
-            deals = await collect(bus, "crm.query.deal.list", body, None if all_ else limit)
+            deals = await collect(bus, ListDeals, body, None if all_ else limit)
         if opts.json:
             print_json(deals)
         else:
@@ -77,9 +78,9 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL"
         async with connected(opts.nats_url) as bus:
             deal_id = await resolve(bus, "deal", given, actor)
             query = {"actor_id": actor, "deal_id": deal_id}
-            deal = (await bus.request("crm.query.deal.get", query))["deal"]
+            deal = (as_json(await bus.send(GetDeal, query)))["deal"]
             try:
-                tasks = await collect(bus, "crm.query.task.list", query, 100)
+                tasks = await collect(bus, ListTasks, query, 100)
             except CliError as exc:  # the deal is still worth showing without its tasks
                 err().print(f"[yellow]tasks unknown:[/] {escape(str(exc))}")
                 tasks = []
@@ -115,7 +116,7 @@ def move(
             if comment is not None:
                 body["failure_comment"] = comment
             try:
-                reply = await bus.request("crm.cmd.deal.move", body)
+                reply = as_json(await bus.send(MoveDeal, body))
             except Refusal as refusal:
                 refused_move(deal_id, target, refusal, as_json=opts.json)
         deal = reply["deal"]
@@ -233,7 +234,7 @@ def update(
             full_id = await resolve(bus, "deal", deal_id, actor)
             body = {"actor_id": actor, "deal_id": full_id, "fields": fields}
             try:
-                reply = await bus.request("crm.cmd.deal.update", body)
+                reply = as_json(await bus.send(UpdateDeal, body))
             except Refusal as refusal:
                 if refusal.error.get("code") != "missing_fields" or opts.json:
                     raise

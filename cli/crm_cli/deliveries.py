@@ -1,6 +1,6 @@
 """`crm delivery list / retry`: webhook and e-mail deliveries the notifier gave up on.
 
-Through crm.query.notify.deliveries and crm.cmd.notify.retry, answered by the notifier.
+Through `ListDeliveries` and `RetryDeliveries`, answered by the notifier.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from crm_cli.bus import CliError, connected
+from crm_cli.bus import CliError, as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
+from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
 
 app = typer.Typer(help="Webhook and e-mail deliveries: list the failed ones, retry them.")
 
@@ -37,7 +38,7 @@ def list_deliveries(
         if user:
             body["user_id"] = user
         async with connected(opts.nats_url) as bus:
-            reply = await bus.request("crm.query.notify.deliveries", body)
+            reply = as_json(await bus.send(ListDeliveries, body))
         if opts.json:
             print_json(reply)
             return
@@ -73,7 +74,7 @@ def retry(
                 body["delivery_ids"] = [
                     await resolve(bus, "failed delivery", g, actor) for g in given
                 ]
-            reply = await bus.request("crm.cmd.notify.retry", body)
+            reply = as_json(await bus.send(RetryDeliveries, body))
         if opts.json:
             print_json(reply)
             return

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from crm_cli.bus import connected
 from crm_cli.ui import err, field_names, options, out, run, stage_name
+from crm_shared.contracts.subjects import COMMAND_PREFIX, QUERY_PREFIX
 from crm_shared.machinery.redact import mask_url
 
 app = typer.Typer(help="Events: watch the bus.")
@@ -81,7 +82,7 @@ def line(subject: str, body: Any) -> Text:
 
 
 def _style(subject: str) -> str:
-    if subject.startswith(("crm.cmd.", "crm.query.")):
+    if subject.startswith((COMMAND_PREFIX, QUERY_PREFIX)):
         return "dim cyan"
     if "rejected" in subject or "overdue" in subject or subject.startswith("crm.dlq."):
         return "red"

@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from crm_cli.bus import Bus, CliError
+from crm_cli.bus import Bus, CliError, as_json
+from crm_shared.contracts.commands import ListDeals, ListTasks
+from crm_shared.contracts.delivery_commands import ListDeliveries
+from crm_shared.contracts.notify_commands import ListNotifications
+from crm_shared.contracts.replies import Answer, Asks
 
 FULL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PREFIX = re.compile(r"^[0-9a-fA-F-]{1,36}$")
@@ -16,17 +20,17 @@ _SHOWN = 5  # candidates named in an "ambiguous" error
 class _Lookup(NamedTuple):
     """Where the ids of a kind are looked up: a list query with an `id_prefix` filter."""
 
-    subject: str
+    model: type[Asks[Answer]]
     scoped: bool = True  # the query answers in the actor's scope (it takes actor_id)
     status: str | None = None  # the query's status filter, if any
 
 
 # Deliveries are looked for among the failed ones, what `crm delivery retry` acts on.
 _LIST = {
-    "deal": _Lookup("crm.query.deal.list"),
-    "task": _Lookup("crm.query.task.list"),
-    "notification": _Lookup("crm.query.notify.list"),
-    "failed delivery": _Lookup("crm.query.notify.deliveries", scoped=False, status="failed"),
+    "deal": _Lookup(ListDeals),
+    "task": _Lookup(ListTasks),
+    "notification": _Lookup(ListNotifications),
+    "failed delivery": _Lookup(ListDeliveries, scoped=False, status="failed"),
 }
 
 
@@ -41,7 +45,7 @@ async def resolve(bus: Bus, kind: str, given: str, actor: str) -> str:
         body["actor_id"] = actor
     if lookup.status is not None:
         body["status"] = lookup.status
-    reply = await bus.request(lookup.subject, body)
+    reply = as_json(await bus.send(lookup.model, body))
     ids = [item["id"] for item in reply["items"]]
     if not ids:
         raise CliError(f"no {kind} has an id starting with {given!r} (not_found)")

@@ -1,5 +1,5 @@
-"""`crm inbox` and `crm inbox read`: the acting user's notifications (crm.query.notify.list,
-crm.cmd.notify.read), kept by the notifier whether or not anyone was listening."""
+"""`crm inbox` and `crm inbox read`: the acting user's notifications (`ListNotifications`,
+`ReadNotifications`), kept by the notifier whether or not anyone was listening."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from crm_cli.bus import connected
+from crm_cli.bus import as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
+from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
 
 app = typer.Typer(help="Your notifications: list them, mark them read.")
 _KINDS = {
@@ -45,7 +46,7 @@ def inbox(
         actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
             body = {"actor_id": actor, "unread_only": unread, "limit": limit}
-            reply = await bus.request("crm.query.notify.list", body)
+            reply = as_json(await bus.send(ListNotifications, body))
         if opts.json:
             print_json(reply)
             return
@@ -87,7 +88,7 @@ def read(
                 body["all"] = True
             else:
                 body["ids"] = [await resolve(bus, "notification", g, actor) for g in given or []]
-            reply = await bus.request("crm.cmd.notify.read", body)
+            reply = as_json(await bus.send(ReadNotifications, body))
         if opts.json:
             print_json(reply)
         else:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from rich.progress import SpinnerColumn, TextColumn
 
-from crm_cli.bus import Bus
+from crm_cli.bus import Bus, as_json
 from crm_cli.ui import progress as progress_display
+from crm_shared.contracts.commands import Strict
+from crm_shared.contracts.replies import Answer, Asks
 
+R = TypeVar("R", bound=Answer)
 PAGE = 500  # the largest page the API serves
 
 
 async def collect(
-    bus: Bus, subject: str, filters: dict[str, Any], want: int | None
+    bus: Bus, model: type[Asks[R]], filters: dict[str, Any], want: int | None
 ) -> list[dict[str, Any]]:
-    """Up to `want` items (None: every one), following `next_cursor`."""
+    """Up to `want` items (None: every one) of a listing query, following `next_cursor`."""
+    subject = cast(type[Strict], model).SUBJECT
     items: list[dict[str, Any]] = []
     cursor: str | None = None
     with progress_display(SpinnerColumn(), TextColumn("{task.description}")) as progress:
@@ -24,7 +28,7 @@ async def collect(
         while want is None or len(items) < want:
             limit = PAGE if want is None else min(PAGE, want - len(items))
             body = {**filters, "limit": limit, **({"cursor": cursor} if cursor else {})}
-            reply = await bus.request(subject, body)
+            reply = as_json(await bus.send(model, body))
             items += reply["items"]
             cursor = reply.get("next_cursor")
             if not cursor:

@@ -1,7 +1,7 @@
 """`crm report funnel` and `crm report period`: the two views of analytics as tables.
 
-funnel: the cohort view (crm.query.analytics.funnel), the deals created in the period and
-where they went; period: what happened in the period (crm.query.analytics.period), deals
+funnel: the cohort view (`FunnelQuery`), the deals created in the period and
+where they went; period: what happened in the period (`PeriodQuery`), deals
 won and lost in it whenever created, per manager and lead source.
 """
 
@@ -17,9 +17,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crm_cli.bus import connected
+from crm_cli.bus import as_json, connected
 from crm_cli.render import duration
 from crm_cli.ui import err, options, out, print_json, run
+from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
 
 app = typer.Typer(help="Reports: the funnel of a period's deals, or what happened in a period.")
 BAR_WIDTH = 40
@@ -43,7 +44,7 @@ def funnel(
     responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
 ) -> None:
     """Deals created in [from, to): won, conversion by stage, losses, time in stage, overdue."""
-    _report(ctx, "crm.query.analytics.funnel", from_, to, responsible, show)
+    _report(ctx, FunnelQuery, from_, to, responsible, show)
 
 
 @app.command()
@@ -58,12 +59,12 @@ def period(
 ) -> None:
     """What happened in [from, to): deals won (and their sum) and lost in it, new deals, per
     manager and per lead source, time in stage."""
-    _report(ctx, "crm.query.analytics.period", from_, to, responsible, show_period)
+    _report(ctx, PeriodQuery, from_, to, responsible, show_period)
 
 
 def _report(
     ctx: typer.Context,
-    subject: str,
+    model: type[FunnelQuery] | type[PeriodQuery],
     from_: str | None,
     to: str | None,
     responsible: str | None,
@@ -79,7 +80,7 @@ def _report(
         body["actor_id"] = opts.need_actor()
         async with connected(opts.nats_url) as bus:
             with err().status("counting…"):
-                reply = await bus.request(subject, body, timeout=60)
+                reply = as_json(await bus.send(model, body, timeout=60))
         if opts.json:
             print_json(reply["report"])
         else:

@@ -1,5 +1,5 @@
-"""`crm task list / show / complete / comment`: tasks through crm.query.task.list (and
-crm.query.task.comments for every comment), crm.cmd.task.complete and crm.cmd.task.comment."""
+"""`crm task list / show / complete / comment`: tasks through `ListTasks` (and
+`TaskComments` for every comment), `CompleteTask` and `CommentTask`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from crm_cli.bus import CliError, connected
+from crm_cli.bus import CliError, as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.paging import collect
 from crm_cli.render import task_panel, tasks_table
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
+from crm_shared.contracts.commands import CompleteTask, ListTasks
+from crm_shared.contracts.task_commands import CommentTask, TaskComments
 
 app = typer.Typer(help="Tasks: list them, show one, complete or comment on one.")
 
@@ -51,7 +53,7 @@ def list_tasks(
         async with connected(opts.nats_url) as bus:
             if deal is not None:
                 body["deal_id"] = await resolve(bus, "deal", deal, actor)
-            tasks = await collect(bus, "crm.query.task.list", body, None if all_ else limit)
+            tasks = await collect(bus, ListTasks, body, None if all_ else limit)
         if opts.json:
             print_json(tasks)
         else:
@@ -70,7 +72,7 @@ def complete(ctx: typer.Context, task_id: str) -> None:
         actor = opts.need_actor()
         async with connected(opts.nats_url) as bus:
             body = {"actor_id": actor, "task_id": await resolve(bus, "task", task_id, actor)}
-            reply = await bus.request("crm.cmd.task.complete", body)
+            reply = as_json(await bus.send(CompleteTask, body))
         if opts.json:
             print_json(reply)
         else:
@@ -93,14 +95,14 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="TASK"
         async with connected(opts.nats_url) as bus:
             task_id = await resolve(bus, "task", given, actor)
             query = {"actor_id": actor, "id_prefix": task_id, "limit": 1}
-            reply = await bus.request("crm.query.task.list", query)
+            reply = as_json(await bus.send(ListTasks, query))
             if not reply["items"]:
                 raise CliError(f"task {task_id!r} not found (not_found)")
             task = reply["items"][0]
             if task.get("comments_count", 0) > len(task["comments"]):
                 # The payload carries the latest comments only: read every one.
                 every = {"actor_id": actor, "task_id": task["id"]}
-                task["comments"] = await collect(bus, "crm.query.task.comments", every, None)
+                task["comments"] = await collect(bus, TaskComments, every, None)
         if opts.json:
             print_json(task)
         else:
@@ -123,7 +125,7 @@ def comment(
         async with connected(opts.nats_url) as bus:
             task_id = await resolve(bus, "task", given, actor)
             body = {"actor_id": actor, "task_id": task_id, "text": text}
-            reply = await bus.request("crm.cmd.task.comment", body)
+            reply = as_json(await bus.send(CommentTask, body))
         if opts.json:
             print_json(reply)
         else:
