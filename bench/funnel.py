@@ -1,5 +1,5 @@
 """The analytics queries over a million deals: the funnel (cohort view,
-`crm.query.analytics.funnel`) and the period view (`crm.query.analytics.period`).
+`FunnelQuery`) and the period view (`PeriodQuery`).
 
 The deals and their stage history are generated in SQL (generate_series) straight into
 deal-service's tables: going through leads would take the whole benchmark budget, and the
@@ -17,10 +17,11 @@ import asyncpg
 import nats
 
 from bench.procs import ROOT
+from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
 from crm_shared.machinery.db import asyncpg_dsn
 
-SUBJECT = "crm.query.analytics.funnel"
-PERIOD_SUBJECT = "crm.query.analytics.period"
+SUBJECT = FunnelQuery.SUBJECT
+PERIOD_SUBJECT = PeriodQuery.SUBJECT
 
 
 def funnel_built() -> bool:

@@ -17,6 +17,7 @@ import nats
 from nats.aio.msg import Msg
 
 from bench.load import lead, paced, percentile, poll, publish_all
+from crm_shared.contracts.commands import ListDeals, MoveDeal
 
 _STAGE_CHANGED = b"event: crm.deal.stage_changed"
 
@@ -73,14 +74,14 @@ async def sse_fanout(
 
     async def deals_ready() -> bool:
         reply = await nc.request(
-            "crm.query.deal.list",
+            ListDeals.SUBJECT,
             json.dumps({"actor_id": "rop-1", "stage": "NEW_LEAD", "limit": 500}).encode(),
         )
         return len(json.loads(reply.data)["items"]) >= moves
 
     await poll(deals_ready, timeout=60)
     reply = await nc.request(
-        "crm.query.deal.list",
+        ListDeals.SUBJECT,
         json.dumps({"actor_id": "rop-1", "stage": "NEW_LEAD", "limit": moves}).encode(),
     )
     deal_ids = [d["id"] for d in json.loads(reply.data)["items"]]
@@ -102,7 +103,7 @@ async def sse_fanout(
 
         async def move(i: int) -> None:
             body = {"actor_id": "rop-1", "deal_id": deal_ids[i], "to_stage": "PROCESSING"}
-            await nc.request("crm.cmd.deal.move", json.dumps(body).encode(), timeout=10)
+            await nc.request(MoveDeal.SUBJECT, json.dumps(body).encode(), timeout=10)
 
         await asyncio.gather(*await paced(len(deal_ids), rate, move))
         expected = clients * len(deal_ids)

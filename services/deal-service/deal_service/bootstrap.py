@@ -6,13 +6,14 @@ import logging
 from pathlib import Path
 
 from crm_shared.config import CrmConfig, load_config
+from crm_shared.machinery import asking
 from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import run_migrations
 from crm_shared.machinery.runtime import Runtime
-from deal_service.adapters.bus_query import bus_query
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.entrypoints.consumers import lead_consumer
 from deal_service.entrypoints.rpc import endpoints
+from deal_service.handlers.analytics import OVERDUE_TIMEOUT
 from deal_service.handlers.context import Context
 from deal_service.settings import NAME, SCHEMA, Settings
 
@@ -40,7 +41,12 @@ class DealService:
         rt = self.runtime
         await rt.connect()
         assert isinstance(rt.metrics, DealMetrics)
-        self.ctx = Context(config=self.config, uow=rt.uow, metrics=rt.metrics, ask=bus_query(rt.nc))
+        self.ctx = Context(
+            config=self.config,
+            uow=rt.uow,
+            metrics=rt.metrics,
+            ask=asking.Bus(rt.nc, timeout=OVERDUE_TIMEOUT),
+        )
         await rt.start(
             endpoints(),
             self.ctx,

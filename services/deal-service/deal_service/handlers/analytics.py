@@ -14,7 +14,14 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.contracts.commands import FunnelQuery, OverdueTasksQuery, PeriodQuery, ok
+from crm_shared.contracts.commands import (
+    ErrorCode,
+    FunnelQuery,
+    OverdueTasksQuery,
+    PeriodQuery,
+    Refused,
+    ok,
+)
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.periods import parse_moment
 from deal_service.adapters import analytics as sql
@@ -29,7 +36,7 @@ OVERDUE_TIMEOUT = 2.0
 
 
 async def funnel_report(q: FunnelQuery, ctx: Context) -> dict[str, Any]:
-    """crm.query.analytics.funnel: the cohort view, the deals created in [from, to).
+    """`FunnelQuery`: the cohort view, the deals created in [from, to).
 
     In the actor's scope: a manager with `access: own` gets the report of their own deals.
     """
@@ -50,7 +57,7 @@ async def funnel_report(q: FunnelQuery, ctx: Context) -> dict[str, Any]:
 
 
 async def period_report(q: PeriodQuery, ctx: Context) -> dict[str, Any]:
-    """crm.query.analytics.period: the period view, what happened in [from, to); in the
+    """`PeriodQuery`: the period view, what happened in [from, to); in the
     actor's scope like the funnel."""
     responsible_id = narrowed(ctx.config, q.actor_id, q.responsible_id)
     start, end = parse_moment(q.from_), parse_moment(q.to)
@@ -168,13 +175,12 @@ async def _overdue(
     scope), or None and why not."""
     if ctx.ask is None:
         return None, "overdue tasks were not asked for: no bus connection"
-    body = {"actor_id": actor_id, "from": start, "to": end}
-    reply = await ctx.ask(OverdueTasksQuery.SUBJECT, body, OVERDUE_TIMEOUT)
-    if reply is None:
-        return None, (
-            f"task-service did not answer within {OVERDUE_TIMEOUT:g} s; overdue tasks unknown"
-        )
-    if not reply.get("ok"):
-        return None, f"task-service refused the overdue query: {reply.get('error')}"
-    items: list[dict[str, Any]] = reply["items"]
-    return items, None
+    query = OverdueTasksQuery(actor_id=actor_id, from_=start, to=end)
+    try:
+        reply = await ctx.ask.ask(query, timeout=OVERDUE_TIMEOUT)
+    except Refused as refused:
+        if refused.error.code is ErrorCode.unavailable:
+            why = refused.error.message.removesuffix("; try again")
+            return None, f"overdue tasks unknown: {why}"
+        return None, f"task-service refused the overdue query: {refused.error.message}"
+    return [row.model_dump(mode="json") for row in reply.items], None

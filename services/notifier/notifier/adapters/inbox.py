@@ -31,7 +31,7 @@ class Item:
     read: bool
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready, as `crm.query.notify.list` answers."""
+        """JSON-ready, as `ListNotifications` answers."""
         return {
             "id": self.id,
             "kind": self.kind,

@@ -17,7 +17,7 @@ def _check_user(ctx: Context, actor_id: str) -> None:
 
 
 async def list_notifications(q: ListNotifications, ctx: Context) -> dict[str, Any]:
-    """crm.query.notify.list: the actor's inbox newest first, the unread count, paging."""
+    """`ListNotifications`: the actor's inbox newest first, the unread count, paging."""
     _check_user(ctx, q.actor_id)
     try:
         async with ctx.uow() as uow:
@@ -37,7 +37,7 @@ async def list_notifications(q: ListNotifications, ctx: Context) -> dict[str, An
 
 
 async def read_notifications(cmd: ReadNotifications, ctx: Context) -> dict[str, Any]:
-    """crm.cmd.notify.read: mark the actor's notifications read; `count` of those that were
+    """`ReadNotifications`: mark the actor's notifications read; `count` of those that were
     unread (an id of someone else's notification, or one already read, counts nothing)."""
     _check_user(ctx, cmd.actor_id)
     async with ctx.uow() as uow:

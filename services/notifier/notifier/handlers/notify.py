@@ -1,6 +1,6 @@
 """Handing notifications to each recipient's inbox and channels, in the caller's transaction.
 
-Every notification is kept in its recipient's inbox (`crm.query.notify.list`), whoever was
+Every notification is kept in its recipient's inbox (`ListNotifications`), whoever was
 listening. The bus channel is an outbox event on `crm.notify.<user_id>`; webhook and e-mail
 channels become `deliveries` rows that the delivery worker works off. Which of a user's
 channels a kind takes is the user's `notify` choice (`User.channels_for`). All is written in

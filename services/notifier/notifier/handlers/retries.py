@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 async def list_deliveries(query: ListDeliveries, ctx: Context) -> dict[str, Any]:
-    """crm.query.notify.deliveries: items (newest first) and total."""
+    """`ListDeliveries`: items (newest first) and total."""
     async with ctx.uow() as uow:
         items, total = await repo.list_by_status(
             uow.conn, query.status, query.user_id, query.limit, query.id_prefix
@@ -24,7 +24,7 @@ async def list_deliveries(query: ListDeliveries, ctx: Context) -> dict[str, Any]
 
 
 async def retry_deliveries(cmd: RetryDeliveries, ctx: Context) -> dict[str, Any]:
-    """crm.cmd.notify.retry: `retried` ids, and why each other asked-for id was not."""
+    """`RetryDeliveries`: `retried` ids, and why each other asked-for id was not."""
     if ctx.config.user_or_none(cmd.actor_id) is None:
         raise Refused(ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}")
     async with ctx.uow() as uow:

@@ -91,7 +91,7 @@ class Task:
 COMMENTS_SHOWN = 10
 """A task's payload carries its latest comments (oldest first) and their count: a comment is
 up to 2,000 bytes, so an event of a much-discussed task still fits what consumers accept.
-Every comment stays stored; crm.query.task.comments reads them all, page by page."""
+Every comment stays stored; `TaskComments` reads them all, page by page."""
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Funnel analytics: facts on each stage-history row, kept by a trigger, and their indexes.
 
-The funnel report (`crm.query.analytics.funnel`) must answer for a million deals in under a
+The funnel report (`FunnelQuery`) must answer for a million deals in under a
 second. Read straight from the stage history it needs a join of every row with its deal (for
 the deal's creation time) and a window over each deal's rows (for the time spent in a stage):
 seconds, not milliseconds. So each row carries, from the moment it is written:

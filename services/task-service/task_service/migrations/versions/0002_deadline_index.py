@@ -1,7 +1,7 @@
 """An index on every task's deadline, for overdue counts over a period.
 
 `tasks_open_deadline` covers open tasks only (the notifier's watcher, the overdue filter);
-`crm.query.task.overdue_by_responsible` also counts closed tasks that were closed late.
+`OverdueTasksQuery` also counts closed tasks that were closed late.
 
 Revision ID: 0002
 Revises: 0001

@@ -1,4 +1,4 @@
-"""Task comments: a jsonb list on each task, oldest first (crm.cmd.task.comment); and the
+"""Task comments: a jsonb list on each task, oldest first (`CommentTask`); and the
 deal's title and contact's name on each task, so that whoever is told of the task (the
 notifier) can name the deal as people know it, from the task alone.
 
