@@ -111,12 +111,19 @@ class UpdateDeal(Command, Asks[UpdateDealReply]):
 
 
 class MoveDeal(Command, Asks[MoveDealReply]):
-    """crm.cmd.deal.move: move a deal to another stage, subject to the pipeline's rules."""
+    """crm.cmd.deal.move: move a deal to another stage, subject to the pipeline's rules.
+
+    `fields` (optional) are set in the same step, as a board's "fill in and move" dialog
+    sends them: checked with the move on the deal as filled in, applied only if it moves,
+    in one version and one StageChanged (its `changed`). Not the responsible or the РОП:
+    a reassignment is an update of its own.
+    """
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.move"
     deal_id: Id
     to_stage: Code
     failure_comment: LongText | None = None
+    fields: DealFields | None = None
     expected_version: int | None = Field(
         None, ge=0, description="refused (version_conflict) unless the deal is at this version"
     )

@@ -78,7 +78,9 @@ class StageChanged(EventData):
     """A deal entered a stage. `from_stage` is null when the deal was just created.
 
     `version` is the deal's version after the move: consumers use it to ignore late or
-    repeated events.
+    repeated events. `changed` names the fields the move set besides the stage (a move
+    with `fields`, as DealUpdated's `changed` does: `amount`, `contact.phone`); empty when
+    only the stage changed.
     """
 
     SUBJECT: ClassVar[str] = "crm.deal.stage_changed"
@@ -89,6 +91,7 @@ class StageChanged(EventData):
     version: int
     actor_id: Plain | None
     deal: Deal
+    changed: list[Plain] = Field(default_factory=list)
 
 
 class RejectionError(BaseModel):

@@ -26,7 +26,9 @@ from crm_shared.contracts.events import (
     StageChanged,
 )
 from deal_service.domain import rules
-from deal_service.domain.contacts import BadPhone, Contact, normalise_phone
+from deal_service.domain.changes import DEAL_FIELDS as DEAL_FIELDS
+from deal_service.domain.changes import FieldChanges, set_contact
+from deal_service.domain.contacts import Contact
 
 MAX_SHOWN_ATTEMPTS = 5
 """Contact attempts of the current stage the deal's payload lists (the count has them all)."""
@@ -141,10 +143,17 @@ class Deal:
         failure_comment: str | None,
         config: CrmConfig,
         now: datetime,
-    ) -> None:
-        """Move to `to_stage` (rules 4–7), or raise Refused having raised MoveRejected."""
+        changes: FieldChanges | None = None,
+    ) -> list[str]:
+        """Move to `to_stage` (rules 4–7), or raise Refused having raised MoveRejected.
+
+        With `changes`, the fields are set in the same step: the rules see the deal as filled
+        in, and nothing is set unless it moves (one version, one StageChanged whose `changed`
+        names them). Returns the names of the fields set besides the stage.
+        """
+        after, changed = self._changed(changes, config) if changes else (self, [])
         try:
-            rules.check_move(self, to_stage, actor_id, failure_comment, config)
+            rules.check_move(after, to_stage, actor_id, failure_comment, config)
         except Refused as refused:
             err = refused.error
             self.events.append(
@@ -161,6 +170,8 @@ class Deal:
                 )
             )
             raise
+        if changed:
+            self._adopt(after, changed)
         from_stage = self.stage
         self.stage = to_stage
         if rules.filled(failure_comment):
@@ -176,8 +187,10 @@ class Deal:
                 version=self.version,
                 actor_id=actor_id,
                 deal=self.to_dto(),
+                changed=changed,
             )
         )
+        return changed
 
     def update(
         self,
@@ -196,35 +209,48 @@ class Deal:
         update would empty a field that the current stage requires, or a contact field that
         another open deal of the contact requires at its stage (`rules.check_kept`).
         """
-        after = self.copy()
-        changed: list[str] = []
-        for name, value in values.items():
-            if getattr(after, name) != value:
-                setattr(after, name, value)
-                changed.append(name)
-        before = self
-        if after.contact is None and attach is not None:
-            # An attached contact may be another deal's: what it held is checked too.
-            before = replace(self, contact=attach)
-            after.contact = replace(attach)
-            changed.append("contact")
-        if after.contact is not None:
-            changed += _set_contact(after.contact, contact_values)
+        changes = FieldChanges(values, contact_values, attach, tuple(sharing))
+        after, changed = self._changed(changes, config)
         if not changed:
             return []
-        rules.check_kept(before, after, sharing, config)
-        if not rules.filled(after.currency):  # a stage that requires it refused above
-            raise Refused(ErrorCode.invalid, "fields.currency: cannot be empty")
         previous = self.responsible_id if "responsible_id" in changed else None
-        for f in fields(self):
-            if f.name not in _NOT_STATE:
-                setattr(self, f.name, getattr(after, f.name))
-        self.contact_changed = any(c.startswith("contact") for c in changed)
+        self._adopt(after, changed)
         self._touch(now)
         self.events.append(
             DealUpdated(deal=self.to_dto(), changed=changed, previous_responsible_id=previous)
         )
         return changed
+
+    def _changed(self, changes: FieldChanges, config: CrmConfig) -> tuple[Deal, list[str]]:
+        """A copy with `changes` set, and the names that changed; Refused if they empty what
+        must stay filled (`rules.check_kept`). The deal itself is untouched."""
+        after = self.copy()
+        changed: list[str] = []
+        for name, value in changes.values.items():
+            if getattr(after, name) != value:
+                setattr(after, name, value)
+                changed.append(name)
+        before = self
+        if after.contact is None and changes.attach is not None:
+            # An attached contact may be another deal's: what it held is checked too.
+            before = replace(self, contact=changes.attach)
+            after.contact = replace(changes.attach)
+            changed.append("contact")
+        if after.contact is not None:
+            changed += set_contact(after.contact, changes.contact_values)
+        if not changed:
+            return after, []
+        rules.check_kept(before, after, changes.sharing, config)
+        if not rules.filled(after.currency):  # a stage that requires it refused above
+            raise Refused(ErrorCode.invalid, "fields.currency: cannot be empty")
+        return after, changed
+
+    def _adopt(self, after: Deal, changed: list[str]) -> None:
+        """Take the state of `after` (from `_changed`), the fields in `changed` set."""
+        for f in fields(self):
+            if f.name not in _NOT_STATE:
+                setattr(self, f.name, getattr(after, f.name))
+        self.contact_changed = any(c.startswith("contact") for c in changed)
 
     def log_contact_attempt(
         self, *, actor_id: str, note: str | None, config: CrmConfig, now: datetime
@@ -264,32 +290,3 @@ class Deal:
             entries=[],
             contact_changed=False,
         )
-
-
-def _set_contact(contact: Contact, values: Mapping[str, Any]) -> list[str]:
-    changed = []
-    for name, value in values.items():
-        if name == "phone":
-            try:
-                value = normalise_phone(value) or value
-            except BadPhone as exc:
-                raise Refused(ErrorCode.invalid, f"fields.contact.{exc}") from None
-        if getattr(contact, name) != value:
-            setattr(contact, name, value)
-            changed.append(f"contact.{name}")
-    return changed
-
-
-DEAL_FIELDS = (
-    "title",
-    "amount",
-    "currency",
-    "company",
-    "responsible_id",
-    "rop_id",
-    "subject",
-    "requirements",
-    "delivery_method",
-    "failure_comment",
-)
-"""The deal fields an update may set."""

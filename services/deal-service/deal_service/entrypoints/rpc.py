@@ -33,7 +33,7 @@ def endpoints() -> Endpoints[Context]:
     api = Endpoints[Context](SERVICE)
     api.serve(CreateDeal, deals.create_deal, reply="deal")
     api.serve(UpdateDeal, deals.update_deal, reply="deal, changed")
-    api.serve(MoveDeal, deals.move_deal, reply="deal")
+    api.serve(MoveDeal, deals.move_deal, reply="deal, changed")
     api.serve(LogContactAttempt, deals.log_contact_attempt, reply="deal")
     api.serve(GetDeal, queries.get_deal, reply="deal")
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")

@@ -13,6 +13,7 @@ from crm_shared.config import CrmConfig
 from crm_shared.contracts.commands import (
     ContactInput,
     CreateDeal,
+    DealFields,
     ErrorCode,
     LogContactAttempt,
     MoveDeal,
@@ -25,9 +26,10 @@ from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import contacts as people
 from deal_service.adapters import repository as repo
 from deal_service.domain.access import check_may_assign, check_may_see
+from deal_service.domain.changes import DEAL_FIELDS, FieldChanges
 from deal_service.domain.contacts import Contact, contact_keys, new_contact
 from deal_service.domain.leads import manual_responsible, needs_turn, responsible_for
-from deal_service.domain.model import DEAL_FIELDS, Deal
+from deal_service.domain.model import Deal
 from deal_service.domain.rules import check_user, reads_contact
 from deal_service.handlers import approvals
 from deal_service.handlers.context import Context
@@ -117,17 +119,11 @@ async def create_deal(cmd: CreateDeal, ctx: Context) -> Reply:
     return reply
 
 
-async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
-    """Change fields (never the stage); bumps the version and emits DealUpdated."""
-    config = ctx.config
-    check_user(config, cmd.actor_id, "actor_id")
-    given = cmd.fields.model_fields_set
-    if "responsible_id" in given:
-        check_user(config, cmd.fields.responsible_id, "fields.responsible_id")
-    if "rop_id" in given:
-        check_user(config, cmd.fields.rop_id, "fields.rop_id", role="rop")
-    values = {n: _plain(getattr(cmd.fields, n)) for n in DEAL_FIELDS if n in given}
-    person = cmd.fields.contact if "contact" in given else None
+def _values(given: DealFields) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The deal fields and the contact fields a command sets, as given (a null clears)."""
+    named = given.model_fields_set
+    values = {n: _plain(getattr(given, n)) for n in DEAL_FIELDS if n in named}
+    person = given.contact if "contact" in named else None
     contact_values: dict[str, Any] = {}
     if person is not None:
         # In the contact model's field order, not the set's (which varies from process to
@@ -138,6 +134,41 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
         }
         if contact_values.get("email") is not None:
             contact_values["email"] = str(contact_values["email"])
+    return values, contact_values
+
+
+async def _changes(uow: UnitOfWork, deal: Deal, given: DealFields) -> FieldChanges:
+    """What `given` sets on the locked `deal`, with the contact it attaches (found or new)
+    and the stages of the contact's other deals, its row held so no move or update of
+    another of its deals slips between."""
+    values, contact_values = _values(given)
+    person = given.contact if "contact" in given.model_fields_set else None
+    attach, new_person = None, False
+    if person is not None and deal.contact is None:
+        attach, new_person = await resolve_contact(uow, person)
+    sharing: list[tuple[str, str]] = []
+    shared = deal.contact or (None if new_person else attach)
+    if person is not None and shared is not None:
+        # The contact's row is every deal's that has it: held while the other deals'
+        # stages are read, and re-read as it is now.
+        held = await people.lock_contact(uow.conn, shared.id)
+        sharing = await people.contact_stages(uow.conn, shared.id, except_deal=deal.id)
+        if deal.contact is not None:
+            deal.contact = held
+        else:
+            attach = held
+    return FieldChanges(values, contact_values, attach, tuple(sharing))
+
+
+async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
+    """Change fields (never the stage); bumps the version and emits DealUpdated."""
+    config = ctx.config
+    check_user(config, cmd.actor_id, "actor_id")
+    given = cmd.fields.model_fields_set
+    if "responsible_id" in given:
+        check_user(config, cmd.fields.responsible_id, "fields.responsible_id")
+    if "rop_id" in given:
+        check_user(config, cmd.fields.rop_id, "fields.rop_id", role="rop")
     async with ctx.uow() as uow:
         deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id, cmd.expected_version)
         fields = cmd.fields
@@ -149,22 +180,14 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
             else None,
             rop=(deal.rop_id, fields.rop_id) if "rop_id" in given else None,
         )
-        attach, new_person = None, False
-        if person is not None and deal.contact is None:
-            attach, new_person = await resolve_contact(uow, person)
-        sharing: list[tuple[str, str]] = []
-        shared = deal.contact or (None if new_person else attach)
-        if person is not None and shared is not None:
-            # The contact's row is every deal's that has it: held while the other deals'
-            # stages are read, and re-read as it is now, so no move or update slips between.
-            held = await people.lock_contact(uow.conn, shared.id)
-            sharing = await people.contact_stages(uow.conn, shared.id, except_deal=deal.id)
-            if deal.contact is not None:
-                deal.contact = held
-            else:
-                attach = held
+        changes = await _changes(uow, deal, fields)
         changed = deal.update(
-            values, contact_values, config=config, now=utcnow(), attach=attach, sharing=sharing
+            changes.values,
+            changes.contact_values,
+            config=config,
+            now=utcnow(),
+            attach=changes.attach,
+            sharing=changes.sharing,
         )
         if changed:
             repo.save(uow, deal)
@@ -172,27 +195,46 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
     return _reply(deal, changed=changed)
 
 
+def _check_move_fields(cmd: MoveDeal) -> None:
+    """A move's fields fill in; they do not reassign the deal (an update does, and tells
+    the people concerned)."""
+    for name in ("responsible_id", "rop_id"):
+        if cmd.fields is not None and name in cmd.fields.model_fields_set:
+            raise Refused(
+                ErrorCode.invalid, f"fields.{name}: a move does not reassign; update the deal"
+            )
+
+
 async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
-    """Move a deal, or refuse the whole move with the reason (rules 4–7).
+    """Move a deal, with any `fields` filled in at the same step, or refuse the whole move
+    with the reason (rules 4–7).
 
     A refusal is published as MoveRejected (the notifier tells the responsible, or for
-    `rop_approval_required` asks the РОП) and then answered.
+    `rop_approval_required` asks the РОП) and then answered; the fields are not kept.
     """
     config = ctx.config
     check_user(config, cmd.actor_id, "actor_id")
+    _check_move_fields(cmd)
     async with ctx.uow() as uow:
         deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id, cmd.expected_version)
         from_stage = deal.stage
-        if deal.contact is not None and reads_contact(from_stage, cmd.to_stage, config):
+        changes = await _changes(uow, deal, cmd.fields) if cmd.fields is not None else None
+        held = changes is not None and (changes.contact_values or changes.attach)
+        if (
+            deal.contact is not None
+            and not held
+            and reads_contact(from_stage, cmd.to_stage, config)
+        ):
             # Held against an update through another deal of the contact (see update_deal).
             deal.contact = await people.lock_contact(uow.conn, deal.contact.id, share=True)
         try:
-            deal.move_to(
+            changed = deal.move_to(
                 cmd.to_stage,
                 actor_id=cmd.actor_id,
                 failure_comment=cmd.failure_comment,
                 config=config,
                 now=utcnow(),
+                changes=changes,
             )
         except Refused as refused:
             repo.emit(uow, deal)
@@ -210,7 +252,7 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
         ctx.metrics.won_amount_by_responsible.labels(
             deal.responsible_id or "unassigned", deal.currency
         ).inc(float(deal.amount or 0))
-    return _reply(deal)
+    return _reply(deal, changed=changed)
 
 
 async def log_contact_attempt(cmd: LogContactAttempt, ctx: Context) -> Reply:

@@ -20,7 +20,6 @@ from crm_shared.contracts.commands import (
     MoveDeal,
     Refused,
     Strict,
-    UpdateDeal,
 )
 from crm_shared.contracts.replies import Answer, Asks, MoveDealReply
 from crm_shared.contracts.subjects import COMMAND_PREFIX
@@ -98,25 +97,15 @@ async def move_deal(
     change slips in between.
     """
     actor = acting(principal)
-    version = expected_version
+    move = MoveDeal(
+        actor_id=actor,
+        deal_id=deal_id,
+        to_stage=to_stage,
+        failure_comment=failure_comment,
+        expected_version=expected_version,
+        fields=build(DealFields, fields) if fields else None,
+    )
     try:
-        if fields:
-            update = UpdateDeal(
-                actor_id=actor,
-                deal_id=deal_id,
-                fields=build(DealFields, fields),
-                expected_version=version,
-            )
-            updated = await ask(ctx, update, retry_key=retry_key)
-            if version is not None:
-                version = updated.deal.version
-        move = MoveDeal(
-            actor_id=actor,
-            deal_id=deal_id,
-            to_stage=to_stage,
-            failure_comment=failure_comment,
-            expected_version=version,
-        )
         return await ask(ctx, move, retry_key=retry_key)
     except Refusal as refusal:
         if refusal.code != "version_conflict":

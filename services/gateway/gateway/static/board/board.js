@@ -205,10 +205,15 @@
     if (type.startsWith("crm.deal.")) {
       const id = data.deal_id || (data.deal && data.deal.id);
       if (!id) return;
+      // a card already drawn at this version (the mover's own, from the move's reply) is
+      // not fetched again
+      const version = data.version || (data.deal && data.deal.version);
+      const shown = document.getElementById(`deal-${id}`);
+      const current = shown && version && Number(shown.dataset.version) >= version;
       // an update shows only a card already here, unless the deal changed hands: then it
       // comes to the new responsible's board and leaves the previous one's (403)
       const handedOver = (data.changed || []).includes("responsible_id");
-      showDeal(id, type.startsWith("crm.deal.updated") && !handedOver);
+      if (!current) showDeal(id, type.startsWith("crm.deal.updated") && !handedOver);
     } else if (type.startsWith("crm.task.")) {
       const task = data.task || {};
       if (task.deal_id) showDeal(task.deal_id, true);
