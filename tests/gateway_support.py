@@ -7,7 +7,7 @@ import contextlib
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -65,7 +65,7 @@ def gateway_settings(infra: Any, **overrides: Any) -> Settings:
         config_path=None,
         metrics_port=0,
     )
-    return replace(Settings.from_env(), common=common, http_port=0, **overrides)
+    return Settings.from_env().model_copy(update={"common": common, "http_port": 0, **overrides})
 
 
 async def give_passwords(infra: Any, *user_ids: str, password: str = PASSWORD) -> None:

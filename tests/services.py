@@ -13,7 +13,6 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +37,17 @@ def _settings(settings_mod: Any, nats_url: str, database_url: str) -> Any:
     base = settings_mod.Settings.from_env()
     # The environment's knobs (CRM_ACK_WAIT_SECONDS, ...) as a process would read them; the
     # servers, the configuration and the metrics port are the test's.
-    common = replace(
-        ServiceSettings.from_env(0),
-        nats_url=nats_url,
-        database_url=database_url,
-        config_path=None,
-        metrics_port=0,
+    common = ServiceSettings.from_env(0).model_copy(
+        update={
+            "nats_url": nats_url,
+            "database_url": database_url,
+            "config_path": None,
+            "metrics_port": 0,
+        }
     )
     # A port of its own for what serves HTTP (the gateway), as for /metrics.
     extra = {"http_port": 0} if hasattr(base, "http_port") else {}
-    return replace(base, common=common, **extra)
+    return base.model_copy(update={"common": common, **extra})
 
 
 def build(name: str, nats_url: str, database_url: str, config: CrmConfig | None = None) -> Any:

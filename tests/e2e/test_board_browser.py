@@ -8,7 +8,6 @@ other pages are in test_board_pages.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -144,7 +143,7 @@ async def test_after_a_lost_connection_the_board_catches_up(
     stand: Door, browser: Any, infra: Any
 ) -> None:
     # A gateway of this test's own, restarted on the same port while the board is open.
-    settings = replace(gateway_settings(infra), http_port=free_port())
+    settings = gateway_settings(infra, http_port=free_port())
     first = Gateway(settings, load_config())
     await first.start()
     url = f"http://127.0.0.1:{settings.http_port}"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -16,6 +14,7 @@ from nats.aio.client import Client as NatsClient
 from crm_shared.config import CrmConfig, load_config
 from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import create_pool, run_migrations
+from crm_shared.machinery.http_server import Served
 from crm_shared.machinery.loops import Periodic
 from crm_shared.machinery.runtime import Runtime
 from gateway.adapters.bus import Bus
@@ -58,14 +57,6 @@ async def _dev_passwords(
         await pool.close()
 
 
-class _Server(uvicorn.Server):
-    """uvicorn inside our process: the service's own signal handling stops it."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 class Gateway:
     """One running gateway: start() and stop(), on the shared `Runtime` like every service.
 
@@ -82,7 +73,7 @@ class Gateway:
         self.runtime = Runtime(NAME, SCHEMA, settings.common, self.metrics, self.config.streams)
         self.ctx: Context
         self.hubs: dict[str, EventHub] = {}
-        self._server: _Server | None = None
+        self._http: Served | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -116,23 +107,16 @@ class Gateway:
         }
         for hub in self.hubs.values():
             await hub.start()
-        config = uvicorn.Config(
+        # uvicorn's own logging configuration, as before (its lines on stderr).
+        served = self._http = Served(
             build_app(self.ctx, self.hubs),
-            host=s.http_host,
-            port=s.http_port,
+            s.http_host,
+            s.http_port,
             http="httptools",
-            lifespan="off",
-            access_log=False,
-            log_level="warning",
+            log_config=uvicorn.config.LOGGING_CONFIG,
             timeout_graceful_shutdown=2,
         )
-        server = self._server = _Server(config)
-        http = rt.watch(server.serve(), "http server", stop=lambda: _exit(server))
-        while not server.started:
-            if http.done():
-                http.result()
-                raise RuntimeError("the HTTP server stopped at start")
-            await asyncio.sleep(0.02)
+        await served.started(rt.watch(served.serve(), "http server", stop=served.exit))
         pruner = Periodic(
             "gateway pruner", self._prune, interval=PRUNE_SECONDS, max_backoff=PRUNE_SECONDS
         )
@@ -143,8 +127,8 @@ class Gateway:
     @property
     def http_port(self) -> int:
         """The bound HTTP port (useful when started on port 0)."""
-        assert self._server is not None
-        return int(self._server.servers[0].sockets[0].getsockname()[1])
+        assert self._http is not None
+        return self._http.port
 
     @property
     def metrics_port(self) -> int:
@@ -165,10 +149,6 @@ class Gateway:
         for hub in self.hubs.values():
             await hub.stop()
         await self.runtime.stop()
-
-
-def _exit(server: uvicorn.Server) -> None:
-    server.should_exit = True
 
 
 # `python -m gateway users …` and `tokens …`: the administrative commands.

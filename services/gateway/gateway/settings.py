@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
-from crm_shared.machinery.settings import ServiceSettings
+from pydantic import Field
+
+from crm_shared.machinery.settings import EnvSettings, ServiceSettings
 
 NAME = "gateway"
 SCHEMA = "gateway"
@@ -14,50 +14,34 @@ DEFAULT_METRICS_PORT = 9104
 DEFAULT_HTTP_PORT = 8000
 
 
-def _flag(name: str, default: str = "0") -> bool:
-    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+def _env(name: str) -> str:
+    return f"CRM_GATEWAY_{name}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything the gateway reads from its environment (docs/gateway.md lists them)."""
+class Settings(EnvSettings):
+    """Everything the gateway reads from its environment, CRM_GATEWAY_* (docs/gateway.md
+    lists them) and the shared CRM_* settings. A flag is 1/true/yes/on or 0/false/no/off."""
 
     common: ServiceSettings
-    http_host: str = "127.0.0.1"
-    http_port: int = DEFAULT_HTTP_PORT
-    session_seconds: float = 8 * 3600
+    http_host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
+    http_port: int = Field(DEFAULT_HTTP_PORT, ge=0, le=65535, validation_alias=_env("PORT"))
+    session_seconds: float = Field(8 * 3600, gt=0, validation_alias=_env("SESSION_SECONDS"))
     # Secure cookies always (behind TLS), or only when X-Forwarded-Proto says https.
-    secure_cookies: bool = False
-    trust_forwarded: bool = False
-    signin_window_seconds: float = 15 * 60
-    signin_max_failures_account: int = 5
-    signin_max_failures_address: int = 20
-    max_body_bytes: int = 64 * 1024
-    request_timeout: float = 5.0
-    heartbeat_seconds: float = 15.0
-    sse_buffer: int = 10_000
-    token_cache_seconds: float = 5.0
-    dev_passwords: Path | None = None
+    secure_cookies: bool = Field(False, validation_alias=_env("SECURE_COOKIES"))
+    trust_forwarded: bool = Field(False, validation_alias=_env("TRUST_FORWARDED"))
+    signin_window_seconds: float = Field(15 * 60, validation_alias=_env("SIGNIN_WINDOW_SECONDS"))
+    signin_max_failures_account: int = Field(5, validation_alias=_env("SIGNIN_MAX_FAILURES"))
+    signin_max_failures_address: int = Field(
+        20, validation_alias=_env("SIGNIN_MAX_FAILURES_ADDRESS")
+    )
+    max_body_bytes: int = Field(64 * 1024, ge=1, validation_alias=_env("MAX_BODY_BYTES"))
+    request_timeout: float = Field(5.0, gt=0, validation_alias=_env("REQUEST_TIMEOUT"))
+    heartbeat_seconds: float = Field(15.0, gt=0, validation_alias=_env("HEARTBEAT_SECONDS"))
+    sse_buffer: int = Field(10_000, ge=1, validation_alias=_env("SSE_BUFFER"))
+    token_cache_seconds: float = Field(5.0, validation_alias=_env("TOKEN_CACHE_SECONDS"))
+    dev_passwords: Path | None = Field(None, validation_alias=_env("DEV_PASSWORDS"))
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read CRM_GATEWAY_* (and the shared CRM_* settings)."""
-        env = os.environ.get
-        dev = env("CRM_GATEWAY_DEV_PASSWORDS")
-        return cls(
-            common=ServiceSettings.from_env(DEFAULT_METRICS_PORT),
-            http_host=env("CRM_GATEWAY_HOST", "127.0.0.1"),
-            http_port=int(env("CRM_GATEWAY_PORT", str(DEFAULT_HTTP_PORT))),
-            session_seconds=float(env("CRM_GATEWAY_SESSION_SECONDS", str(8 * 3600))),
-            secure_cookies=_flag("CRM_GATEWAY_SECURE_COOKIES"),
-            trust_forwarded=_flag("CRM_GATEWAY_TRUST_FORWARDED"),
-            signin_window_seconds=float(env("CRM_GATEWAY_SIGNIN_WINDOW_SECONDS", "900")),
-            signin_max_failures_account=int(env("CRM_GATEWAY_SIGNIN_MAX_FAILURES", "5")),
-            signin_max_failures_address=int(env("CRM_GATEWAY_SIGNIN_MAX_FAILURES_ADDRESS", "20")),
-            max_body_bytes=int(env("CRM_GATEWAY_MAX_BODY_BYTES", str(64 * 1024))),
-            request_timeout=float(env("CRM_GATEWAY_REQUEST_TIMEOUT", "5")),
-            heartbeat_seconds=float(env("CRM_GATEWAY_HEARTBEAT_SECONDS", "15")),
-            sse_buffer=int(env("CRM_GATEWAY_SSE_BUFFER", "10000")),
-            token_cache_seconds=float(env("CRM_GATEWAY_TOKEN_CACHE_SECONDS", "5")),
-            dev_passwords=Path(dev) if dev else None,
-        )
+        """Read the environment (a bad value: SettingsError naming its variable)."""
+        return cls.load(common=ServiceSettings.from_env(DEFAULT_METRICS_PORT))

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from pydantic import Field
 
-from crm_shared.machinery.settings import ServiceSettings
+from crm_shared.machinery.settings import EnvSettings, ServiceSettings
 
 NAME = "task-service"
 SCHEMA = "task"
 DEFAULT_METRICS_PORT = 9102
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything task-service reads from its environment."""
+class Settings(EnvSettings):
+    """Everything task-service reads from its environment.
+
+    CRM_TASK_BATCH_SIZE tunes the deal-event consumer (500); CRM_TASK_GAUGE_REFRESH is how
+    often, in seconds, the open-task gauges are counted again (30).
+    """
 
     common: ServiceSettings
-    deal_batch_size: int
-    gauge_refresh_seconds: float
+    deal_batch_size: int = Field(500, ge=1, validation_alias="CRM_TASK_BATCH_SIZE")
+    gauge_refresh_seconds: float = Field(30.0, gt=0, validation_alias="CRM_TASK_GAUGE_REFRESH")
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read the environment (CRM_TASK_BATCH_SIZE tunes the deal-event consumer)."""
-        return cls(
-            common=ServiceSettings.from_env(DEFAULT_METRICS_PORT),
-            deal_batch_size=int(os.environ.get("CRM_TASK_BATCH_SIZE", "500")),
-            gauge_refresh_seconds=float(os.environ.get("CRM_TASK_GAUGE_REFRESH", "30")),
-        )
+        """Read the environment (a bad value: SettingsError naming its variable)."""
+        return cls.load(common=ServiceSettings.from_env(DEFAULT_METRICS_PORT))

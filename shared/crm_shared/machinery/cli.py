@@ -66,10 +66,11 @@ def run_service(argv: list[str], entry: Entry[S]) -> int:
     from crm_shared.config import ConfigError
     from crm_shared.machinery.db import draft_migration
     from crm_shared.machinery.serving import serve_forever
+    from crm_shared.machinery.settings import SettingsError
 
     command = argv[0] if argv else "serve"
-    settings = entry.settings()
     try:
+        settings = entry.settings()
         if command in entry.commands:
             return entry.commands[command](argv, settings)
         if command == "migrate":
@@ -82,6 +83,9 @@ def run_service(argv: list[str], entry: Entry[S]) -> int:
             return uvloop.run(serve_forever(entry.serve(settings)))
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"environment error: {exc}", file=sys.stderr)
         return 2
     known = ", ".join(["serve", "migrate", "revision MESSAGE", *entry.commands])
     print(f"unknown command {command!r}; use {known}", file=sys.stderr)

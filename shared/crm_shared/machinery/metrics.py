@@ -1,4 +1,4 @@
-"""Prometheus metrics every service has, and the tiny HTTP server for /metrics and /healthz.
+"""Prometheus metrics every service has, and /metrics and /healthz served by uvicorn.
 
 Each service builds its own `CollectorRegistry` in bootstrap (never at import), so several
 services can run in one test process without their metrics colliding.
@@ -6,14 +6,13 @@ services can run in one test process without their metrics colliding.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_asgi_app
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crm_shared.machinery.health import Health
+from crm_shared.machinery.http_server import Served
 
 
 class Metrics:
@@ -72,7 +71,8 @@ class Metrics:
 
 
 class MetricsServer:
-    """Serves GET /metrics (Prometheus text) and GET /healthz on one port.
+    """Serves GET /metrics (Prometheus text, prometheus_client's ASGI app) and GET /healthz
+    on one port, with uvicorn.
 
     /healthz answers a JSON object of what the process waits for (`{"postgres": "ok",
     "nats": "connecting", "service": "starting"}`), with 200 once every state is "ok" and
@@ -87,49 +87,46 @@ class MetricsServer:
         health: Health | None = None,
         host: str = "127.0.0.1",
     ) -> None:
+        self._app = health_app(registry, health)
         self._host = host
-        self._registry = registry
         self._port = port
-        self._health = health
-        self._server: asyncio.Server | None = None
+        self._served: Served | None = None
 
     @property
     def port(self) -> int:
         """The bound port (useful when started on port 0)."""
-        assert self._server is not None
-        return int(self._server.sockets[0].getsockname()[1])
+        assert self._served is not None
+        return self._served.port
 
     async def start(self) -> None:
-        """Bind and serve in the background."""
-        self._server = await asyncio.start_server(self._handle, self._host, self._port)
+        """Bind and serve in the background (a port in use: OSError)."""
+        self._served = Served(self._app, self._host, self._port)
+        await self._served.start()
 
     async def stop(self) -> None:
         """Stop serving."""
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await self._server.wait_closed()
+        if self._served is not None:
+            await self._served.stop()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
-            path = request.split(b" ", 2)[1].decode(errors="replace") if b" " in request else "/"
-            if path.startswith("/metrics"):
-                status, ctype, body = "200 OK", CONTENT_TYPE_LATEST, generate_latest(self._registry)
-            elif path.startswith("/healthz"):
-                ok = self._health is None or self._health.ready
-                report = {} if self._health is None else self._health.report()
-                status = "200 OK" if ok else "503 Service Unavailable"
-                ctype, body = "application/json", json.dumps(report).encode() + b"\n"
-            else:
-                status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
-            head = (
-                f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-            )
-            writer.write(head.encode() + body)
-            await writer.drain()
-        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+
+def health_app(registry: CollectorRegistry, health: Health | None) -> ASGIApp:
+    """The ASGI app of /metrics and /healthz (anything else: 404)."""
+    metrics = make_asgi_app(registry)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if path.startswith("/metrics"):
+            await metrics(scope, receive, send)
+            return
+        if path.startswith("/healthz"):
+            ok = health is None or health.ready
+            report = {} if health is None else health.report()
+            status, ctype, body = 200 if ok else 503, "application/json", json.dumps(report) + "\n"
+        else:
+            status, ctype, body = 404, "text/plain", "not found\n"
+        data = body.encode()
+        headers = [(b"content-type", ctype.encode()), (b"content-length", str(len(data)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+    return app

@@ -1,23 +1,88 @@
-"""Settings every service reads from its environment (SPEC §6)."""
+"""Settings every service reads from its environment (SPEC §6), read by pydantic-settings.
+
+A service's settings are an `EnvSettings`: each field's variable is `CRM_` and the field's
+name in capitals, unless its `validation_alias` names another; an empty variable counts as
+unset. `load()` reads the environment once and turns a value its field cannot take into a
+`SettingsError` that names the variable (`CRM_LEAD_BATCH_SIZE='many': ...`), where a bare
+`int()` said only "invalid literal for int()".
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from functools import cache
+from typing import Any, Self
+
+from pydantic import Field, ValidationError, create_model
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CRM_"
 
 
-@dataclass(frozen=True)
-class ServiceSettings:
-    """Where the bus, the database and the configuration are, and the metrics port."""
+class SettingsError(ValueError):
+    """A variable of the environment holds a value its setting cannot take (each named)."""
 
-    nats_url: str
-    database_url: str
-    config_path: str | None
-    metrics_port: int
+
+class EnvSettings(BaseSettings):
+    """Settings read from `CRM_*` variables, frozen once read."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    @classmethod
+    def load(cls, **values: Any) -> Self:
+        """The settings from the environment (`values` given here win over it)."""
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise SettingsError(describe(cls, exc)) from None
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        """The environment variable a field is read from."""
+        info = cls.model_fields.get(field)
+        alias = info.validation_alias if info else None
+        return alias if isinstance(alias, str) else f"{ENV_PREFIX}{field.upper()}"
+
+
+def describe(cls: type[EnvSettings], exc: ValidationError) -> str:
+    """One line per bad variable: its name, the value it had, and why it cannot be used."""
+    by_alias = {
+        info.validation_alias: name
+        for name, info in cls.model_fields.items()
+        if isinstance(info.validation_alias, str)
+    }
+    lines = []
+    for error in exc.errors(include_url=False):
+        first = str(error["loc"][0]) if error["loc"] else ""
+        variable = first if first in by_alias else cls.variable(first)
+        lines.append(f"{variable}={error.get('input')!r}: {error['msg']}")
+    return "; ".join(lines)
+
+
+class ServiceSettings(EnvSettings):
+    """Where the bus, the database and the configuration are, and the metrics port.
+
+    Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG, CRM_METRICS_PORT/HOST,
+    CRM_INBOX_RETENTION_DAYS (0: keep the inbox for ever), CRM_STOP_TIMEOUT_SECONDS,
+    CRM_PARENT_PID, CRM_ACK_WAIT_SECONDS, CRM_DUPLICATE_WINDOW_SECONDS and
+    CRM_STREAM_REPLICAS: the only place the shared machinery reads its environment.
+    """
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/crm"
+    config_path: str | None = Field(None, validation_alias="CRM_CONFIG")
+    metrics_port: int = Field(ge=0, le=65535)
+    # 0.0.0.0 in containers, so that Prometheus in another container can scrape.
     metrics_host: str = "127.0.0.1"
     inbox_retention_days: float = 7.0
     # SIGTERM/SIGINT end the process within this many seconds, whatever it was doing.
-    stop_timeout: float = 5.0
+    stop_timeout: float = Field(5.0, validation_alias="CRM_STOP_TIMEOUT_SECONDS")
     # Set by `make run`'s launcher: stop when that process is gone (a fallback for the
     # parent-death signal, which a thread's exit can also send, and which is Linux-only).
     parent_pid: int | None = None
@@ -32,24 +97,15 @@ class ServiceSettings:
 
     @classmethod
     def from_env(cls, default_metrics_port: int) -> ServiceSettings:
-        """Read CRM_NATS_URL, CRM_DATABASE_URL, CRM_CONFIG, CRM_METRICS_PORT/HOST,
-        CRM_INBOX_RETENTION_DAYS (0: keep the inbox for ever), CRM_STOP_TIMEOUT_SECONDS,
-        CRM_PARENT_PID, CRM_ACK_WAIT_SECONDS, CRM_DUPLICATE_WINDOW_SECONDS and
-        CRM_STREAM_REPLICAS: the only place the shared machinery reads its environment."""
-        parent = os.environ.get("CRM_PARENT_PID")
-        return cls(
-            nats_url=os.environ.get("CRM_NATS_URL", "nats://127.0.0.1:4222"),
-            database_url=os.environ.get(
-                "CRM_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/crm"
-            ),
-            config_path=os.environ.get("CRM_CONFIG") or None,
-            metrics_port=int(os.environ.get("CRM_METRICS_PORT", default_metrics_port)),
-            # 0.0.0.0 in containers, so that Prometheus in another container can scrape.
-            metrics_host=os.environ.get("CRM_METRICS_HOST", "127.0.0.1"),
-            inbox_retention_days=float(os.environ.get("CRM_INBOX_RETENTION_DAYS", "7")),
-            stop_timeout=float(os.environ.get("CRM_STOP_TIMEOUT_SECONDS", "5")),
-            parent_pid=int(parent) if parent else None,
-            ack_wait_seconds=float(os.environ.get("CRM_ACK_WAIT_SECONDS", "30")),
-            duplicate_window_seconds=float(os.environ.get("CRM_DUPLICATE_WINDOW_SECONDS", "120")),
-            stream_replicas=int(os.environ.get("CRM_STREAM_REPLICAS", "1")),
-        )
+        """The shared settings of a service whose metrics port is `default_metrics_port`
+        unless CRM_METRICS_PORT says otherwise."""
+        return _with_metrics_port(default_metrics_port).load()
+
+
+@cache
+def _with_metrics_port(port: int) -> type[ServiceSettings]:
+    # A subclass whose field has the service's default, so that the environment still wins
+    # (a value given to the constructor would win over the environment).
+    return create_model(
+        "ServiceSettings", __base__=ServiceSettings, metrics_port=(int, Field(port, ge=0, le=65535))
+    )
