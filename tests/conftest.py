@@ -38,11 +38,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class Infra:
-    """URLs of the servers the suite runs against."""
+    """URLs of the servers the suite runs against.
+
+    `nats_url` is the test's own client: crm-admin of deploy/nats/accounts.conf (every
+    right: it publishes leads, sends commands, reads every subject, deletes streams). Each
+    service started by a test signs in as its own user (`nats_url_as`), with exactly the
+    rights it has in production.
+    """
 
     nats_url: str
     database_url: str
     stack: DevStack
+
+    def nats_url_as(self, user: str) -> str:
+        """NATS as `user` of accounts.conf (a service's user is its name)."""
+        return self.stack.nats_url_as(user)
 
 
 async def _fresh_database(url: str) -> str:

@@ -21,7 +21,7 @@ from gateway.bootstrap import Gateway
 from gateway.handlers.auth import set_password
 from gateway.handlers.tokens import NewToken, create_token
 from gateway.settings import Settings
-from tests.services import running
+from tests.services import nats_url_of, running
 
 PASSWORD = "correct horse battery"
 
@@ -60,7 +60,7 @@ class Door:
 def gateway_settings(infra: Any, **overrides: Any) -> Settings:
     """Settings for a test gateway: the test servers, free ports."""
     common = ServiceSettings(
-        nats_url=infra.nats_url,
+        nats_url=nats_url_of(infra, "gateway"),
         database_url=infra.database_url,
         config_path=None,
         metrics_port=0,

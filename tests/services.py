@@ -66,6 +66,13 @@ def build(name: str, nats_url: str, database_url: str, config: CrmConfig | None 
     return cls(settings, config or load_config())
 
 
+def nats_url_of(infra: Any, name: str) -> str:
+    """The NATS URL service `name` signs in with: its own user when the servers are the
+    suite's (Infra.nats_url_as), else the URL given (a test's own server and user)."""
+    as_user = getattr(infra, "nats_url_as", None)
+    return str(as_user(name)) if as_user is not None else str(infra.nats_url)
+
+
 @contextlib.asynccontextmanager
 async def running(
     infra: Any, *names: str, config: CrmConfig | None = None
@@ -74,7 +81,7 @@ async def running(
     started: list[Any] = []
     try:
         for name in names:
-            svc = build(name, infra.nats_url, infra.database_url, config)
+            svc = build(name, nats_url_of(infra, name), infra.database_url, config)
             await svc.start()
             started.append(svc)
         yield started
@@ -118,7 +125,7 @@ class ServiceProcess:
         self.argv = argv or ["-m", SERVICES[name].package]
         self.env = {
             **os.environ,
-            "CRM_NATS_URL": infra.nats_url,
+            "CRM_NATS_URL": nats_url_of(infra, name),
             "CRM_DATABASE_URL": infra.database_url,
             "CRM_METRICS_PORT": "0",
             **(extra_env or {}),

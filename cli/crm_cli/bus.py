@@ -76,6 +76,13 @@ async def connected(url: str) -> AsyncIterator[Bus]:
             CONNECT_TIMEOUT,
         )
     except Exception as exc:
+        if "authorization violation" in str(exc).lower():
+            raise CliError(
+                f"NATS at {mask_url(url)} refused the user and password (Authorization "
+                "Violation): give the URL with crm-cli's password, as `make run` prints it "
+                "(--nats or CRM_NATS_URL)",
+                3,
+            ) from None
         raise CliError(
             f"cannot reach NATS at {mask_url(url)} ({exc.__class__.__name__}): is the system "
             "running (`make run`)? Use --nats or CRM_NATS_URL for another server.",

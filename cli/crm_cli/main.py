@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks
-from crm_cli.ui import DEFAULT_NATS, Options
+from crm_cli.ui import Options, dev_nats_url
 
 app = typer.Typer(
     name="crm",
@@ -36,8 +36,14 @@ app.add_typer(dlq.app, name="dlq")
 def root(
     ctx: typer.Context,
     nats_url: Annotated[
-        str, typer.Option("--nats", envvar="CRM_NATS_URL", help="NATS server URL.")
-    ] = DEFAULT_NATS,
+        str | None,
+        typer.Option(
+            "--nats",
+            envvar="CRM_NATS_URL",
+            help="NATS server URL, with its user and password (default: `make run`'s, as "
+            "the crm-cli user with the password it made under .crm-data/run).",
+        ),
+    ] = None,
     actor: Annotated[
         str | None,
         typer.Option(
@@ -53,4 +59,4 @@ def root(
     ] = False,
 ) -> None:
     """Options that apply to every command."""
-    ctx.obj = Options(nats_url=nats_url, actor=actor, json=json_, wide=wide)
+    ctx.obj = Options(nats_url=nats_url or dev_nats_url(), actor=actor, json=json_, wide=wide)

@@ -16,8 +16,16 @@ from rich.progress import Progress, ProgressColumn
 
 from crm_cli.bus import CliError, Refusal, Reported
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig, load_config
+from crm_shared.machinery import devrun
 
-DEFAULT_NATS = "nats://127.0.0.1:4322"  # where `make run` starts NATS
+OPERATOR_USER = "crm-cli"  # the operator's NATS user (deploy/nats/accounts.conf)
+DEFAULT_NATS = "nats://127.0.0.1:4322"  # where `make run` starts NATS (no password: refused)
+
+
+def dev_nats_url() -> str:
+    """`make run`'s NATS as crm-cli, with the password the dev stack made for it (under
+    CRM_DATA_DIR or ./.crm-data, port CRM_RUN_NATS_PORT): found without being told."""
+    return devrun.run_nats_url(OPERATOR_USER)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 from typer.testing import CliRunner, Result
 
 from crm_cli.main import app
-from tests.services import running
+from tests.services import nats_url_of, running
 from tests.support import Client, eventually
 
 runner = CliRunner()
@@ -25,16 +25,20 @@ OPERATOR = "rop-1"
 """Who a test's `crm` acts as unless it says otherwise: the РОП, who sees every deal and task."""
 
 
-async def crm(infra: Any, *args: str, actor: str | None = OPERATOR) -> Result:
+async def crm(
+    infra: Any, *args: str, actor: str | None = OPERATOR, user: str = "crm-cli"
+) -> Result:
     """`crm --nats <test server> [--as actor] args...`, its output and exit code; `actor=None`
-    gives no --as."""
-    argv = ["--nats", infra.nats_url, *(["--as", actor] if actor else []), *args]
+    gives no --as. It signs in to NATS as the operator's user, crm-cli, as deployed (`crm dlq`
+    needs crm-admin)."""
+    url = nats_url_of(infra, user)
+    argv = ["--nats", url, *(["--as", actor] if actor else []), *args]
     env = {"COLUMNS": "200", "CRM_ACTOR": None, "CRM_NATS_URL": None}
     return await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
 
 
-async def crm_json(infra: Any, *args: str) -> Any:
-    result = await crm(infra, "--json", *args)
+async def crm_json(infra: Any, *args: str, user: str = "crm-cli") -> Any:
+    result = await crm(infra, "--json", *args, user=user)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -168,7 +172,7 @@ async def test_what_goes_wrong_is_said(clean: Any) -> None:
 
 async def crm_at(infra: Any, columns: int, *args: str) -> Result:
     """`crm` in a terminal `columns` wide."""
-    argv = ["--nats", infra.nats_url, "--as", OPERATOR, *args]
+    argv = ["--nats", nats_url_of(infra, "crm-cli"), "--as", OPERATOR, *args]
     env = {"COLUMNS": str(columns), "CRM_ACTOR": None, "CRM_NATS_URL": None}
     return await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
 

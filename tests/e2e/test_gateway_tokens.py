@@ -119,6 +119,9 @@ def test_the_command_line_looks_for_the_dev_stacks_database(
 
     monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
     monkeypatch.delenv("CRM_RUN_PG_PORT", raising=False)
-    assert database_url() == EmbeddedPostgres(tmp_path, DEFAULT_PG_PORT).url
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path))
+    made = EmbeddedPostgres(tmp_path / "run", DEFAULT_PG_PORT).url  # as `make run` does
+    assert database_url() == made  # with the password it made
+    assert "postgres:" in made
     monkeypatch.setenv("CRM_DATABASE_URL", "postgresql://db/crm")
     assert database_url() == "postgresql://db/crm"

@@ -283,6 +283,7 @@ def test_a_killed_launcher_leaves_neither_services_nor_embedded_servers(tmp_path
     try:
         logs = (run_dir / "pg.log", run_dir / "nats.log")
         launcher.wait_for("CRM dev stack is up", timeout=240, logs=logs)
+        _banner_has_the_credentials(launcher.output, env)
         postmaster = psutil.Process(int((run_dir / "pg" / "postmaster.pid").read_text().split()[0]))
         started = psutil.Process(launcher.proc.pid).children(recursive=True)
         everything = [*started, postmaster, *postmaster.children(recursive=True)]
@@ -294,3 +295,23 @@ def test_a_killed_launcher_leaves_neither_services_nor_embedded_servers(tmp_path
         assert not alive, f"left behind: {alive}"
     finally:
         launcher.proc.kill()
+
+
+def _banner_has_the_credentials(out: str, env: dict[str, str]) -> None:
+    """The banner gives the operator's NATS URL and the database's, with the passwords made
+    for them, and `crm` and `python -m gateway tokens` find the same by themselves."""
+    from crm_cli.ui import dev_nats_url
+    from gateway.entrypoints.cli import dev_database_url
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        cli_url, db_url = dev_nats_url(), dev_database_url()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    port = env["CRM_RUN_NATS_PORT"]
+    assert cli_url.startswith("nats://crm-cli:") and cli_url.endswith(f"@127.0.0.1:{port}")
+    assert f"  NATS       {cli_url}  (monitor" in out, out
+    assert db_url.startswith("postgresql://postgres:") and "@127.0.0.1:" in db_url
+    assert f"  Postgres   {db_url}\n" in out, out

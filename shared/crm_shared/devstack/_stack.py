@@ -10,17 +10,16 @@ from typing import Self
 
 from crm_shared.devstack._nats import EmbeddedNats
 from crm_shared.devstack._postgres import EmbeddedPostgres
+from crm_shared.machinery import devrun
 
 NATS_URL_ENV = "CRM_NATS_URL"
 DATABASE_URL_ENV = "CRM_DATABASE_URL"
-DATA_DIR_ENV = "CRM_DATA_DIR"
+DATA_DIR_ENV = devrun.DATA_DIR_ENV
 
 
 def default_data_dir(name: str, env: Mapping[str, str] | None = None) -> Path:
     """``$CRM_DATA_DIR/<name>``, or ``<cwd>/.crm-data/<name>`` when that is unset."""
-    env = os.environ if env is None else env
-    base = env.get(DATA_DIR_ENV) or Path.cwd() / ".crm-data"
-    return Path(base) / name
+    return devrun.data_root(env) / name
 
 
 class DevStack:
@@ -55,11 +54,23 @@ class DevStack:
 
     @property
     def nats_url(self) -> str:
-        """URL of the NATS server in use (embedded or from ``CRM_NATS_URL``)."""
+        """URL of the NATS server in use, as its administrator (crm-admin) when embedded,
+        else ``CRM_NATS_URL`` as given: for tools and tests, never for a service."""
         if self.nats is not None:
             return self.nats.url
         assert self.external_nats_url is not None
         return self.external_nats_url
+
+    def nats_url_as(self, user: str) -> str:
+        """The embedded NATS as `user` of deploy/nats/accounts.conf (a service's own user is
+        its name); its address without credentials for a name that is no user there (a
+        stand-in service of a test, refused should it connect). ``CRM_NATS_URL`` as given
+        when external: those servers' users are their operator's business."""
+        if self.nats is None:
+            return self.nats_url
+        if user not in self.nats.users.passwords:
+            return self.nats.address
+        return self.nats.url_as(user)
 
     @property
     def database_url(self) -> str:
@@ -69,9 +80,11 @@ class DevStack:
         assert self.external_database_url is not None
         return self.external_database_url
 
-    def env(self) -> dict[str, str]:
-        """The variables a service needs to find this stack."""
-        return {NATS_URL_ENV: self.nats_url, DATABASE_URL_ENV: self.database_url}
+    def env(self, service: str | None = None) -> dict[str, str]:
+        """The variables `service` needs to find this stack (NATS as its own user); without
+        a service, as the administrator."""
+        nats_url = self.nats_url if service is None else self.nats_url_as(service)
+        return {NATS_URL_ENV: nats_url, DATABASE_URL_ENV: self.database_url}
 
     def start(self) -> Self:
         """Start the embedded servers; on failure stop whatever already started."""

@@ -10,7 +10,6 @@ not a traceback, when something cannot be done.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -22,13 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-import asyncpg
-import nats
-
 from crm_shared.devstack import DevStack, ServerGuard, services
+from crm_shared.devstack._nats_users import OPERATOR_USER
+from crm_shared.devstack._reach import unreachable
 from crm_shared.devstack.supervisor import GaveUp, Supervised, Supervisor
-from crm_shared.machinery.db import asyncpg_dsn
-from crm_shared.machinery.health import describe
+from crm_shared.machinery import devrun
 from crm_shared.machinery.redact import mask_url, mask_urls
 
 # (display name, python package run with -m, metrics port)
@@ -38,11 +35,10 @@ SERVICES: list[Service] = [(s.name, s.package, s.metrics_port) for s in services
 # The dev stack's sign-in passwords, made once by `python -m gateway migrate` (one per
 # configured user) and kept under the data dir, so a newcomer can sign in at once.
 DEV_PASSWORDS = "gateway-dev-passwords.json"
-DEFAULT_NATS_PORT = 4322
-DEFAULT_PG_PORT = 5532
+DEFAULT_NATS_PORT = devrun.DEFAULT_NATS_PORT
+DEFAULT_PG_PORT = devrun.DEFAULT_PG_PORT
 POLL_SECONDS = 0.3
 MIGRATE_TIMEOUT = 600.0
-REACH_ATTEMPTS = 3  # tries (about a second apart) before an external server is called unreachable
 ASYNCAPI_DOC = Path("docs/asyncapi.yaml")
 
 
@@ -82,53 +78,14 @@ def _check_reachable(stack: DevStack) -> None:
     """Fail with a sentence when a configured (external) server does not answer."""
     checks = []
     if stack.nats is None:
-        checks.append(("NATS", stack.nats_url, "CRM_NATS_URL", _nats_answers))
+        checks.append(("NATS", stack.nats_url, "CRM_NATS_URL"))
     if stack.postgres is None:
-        checks.append(("PostgreSQL", stack.database_url, "CRM_DATABASE_URL", _postgres_answers))
-    for what, url, env, answers in checks:
+        checks.append(("PostgreSQL", stack.database_url, "CRM_DATABASE_URL"))
+    for what, url, env in checks:
         _say(f"checking {what} at {mask_url(url)} ...")
-        problem = asyncio.run(answers(url))
+        problem = unreachable(what, url)
         if problem:
             raise LaunchError(f"cannot reach {what} at {mask_url(url)} ({env}): {problem}")
-
-
-async def _nats_answers(url: str) -> str:
-    """'' when NATS at `url` accepts us (tried a few times over some seconds), else why not."""
-    errors: list[BaseException] = []
-
-    async def note(exc: Exception) -> None:
-        errors.append(exc)
-
-    try:
-        nc = await asyncio.wait_for(
-            nats.connect(
-                url,
-                error_cb=note,
-                max_reconnect_attempts=REACH_ATTEMPTS,
-                reconnect_time_wait=1,
-                connect_timeout=2,
-            ),
-            timeout=15,
-        )
-    except Exception as exc:
-        return describe(errors[-1] if errors else exc)
-    await nc.close()
-    return ""
-
-
-async def _postgres_answers(url: str) -> str:
-    """'' when PostgreSQL at `url` accepts a connection (a few tries), else why not."""
-    problem = ""
-    for _ in range(REACH_ATTEMPTS):
-        try:
-            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=5)
-        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-            problem = describe(exc)
-            await asyncio.sleep(1)
-            continue
-        await conn.close()
-        return ""
-    return problem
 
 
 def _migrate(name: str, package: str, env: dict[str, str]) -> None:
@@ -158,17 +115,22 @@ def _migrate(name: str, package: str, env: dict[str, str]) -> None:
 
 
 def _print_banner(stack: DevStack, services: Sequence[Supervised]) -> None:
-    nats_note = (
-        f"  (monitor {stack.nats.monitor_url})" if stack.nats else "  (external, CRM_NATS_URL)"
-    )
-    pg_note = "" if stack.postgres else "  (external, CRM_DATABASE_URL)"
+    # Our own servers: their URLs with the passwords made for them (the operator's NATS
+    # user, `crm`'s); external ones as configured, their passwords masked.
+    if stack.nats is not None:
+        nats_line = f"{stack.nats_url_as(OPERATOR_USER)}  (monitor {stack.nats.monitor_url})"
+    else:
+        nats_line = f"{mask_url(stack.nats_url)}  (external, CRM_NATS_URL)"
+    pg_line = stack.database_url
+    if stack.postgres is None:
+        pg_line = f"{mask_url(stack.database_url)}  (external, CRM_DATABASE_URL)"
     doc_note = "" if ASYNCAPI_DOC.exists() else "  (not generated yet)"
     lines = [
         "",
         "=" * 72,
         "CRM dev stack is up",
-        f"  NATS       {mask_url(stack.nats_url)}{nats_note}",
-        f"  Postgres   {mask_url(stack.database_url)}{pg_note}",
+        f"  NATS       {nats_line}",
+        f"  Postgres   {pg_line}",
         f"  Data dir   {stack.data_dir.resolve()}",
         f"  AsyncAPI   {ASYNCAPI_DOC}{doc_note}",
     ]
@@ -237,12 +199,14 @@ def main(services: Sequence[Service] | None = None) -> int:
             _say(f"  embedded servers up in {time.monotonic() - began:.1f} s")
         guard = _guard(stack)
         _check_reachable(stack)
-        env = {**os.environ, **stack.env(), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if stack.postgres is not None:  # our own dev database: make sign-in passwords
             env.setdefault("CRM_GATEWAY_DEV_PASSWORDS", str(stack.data_dir / DEV_PASSWORDS))
+        # Each service on the bus as its own NATS user (deploy/nats/accounts.conf).
+        own = {name: {**env, **stack.env(name)} for name, _pkg, _port in services}
         for name, package, _port in services:
-            _migrate(name, package, env)
-        supervisor.services = [Supervised(n, pkg, port, env) for n, pkg, port in services]
+            _migrate(name, package, own[name])
+        supervisor.services = [Supervised(n, pkg, port, own[n]) for n, pkg, port in services]
         supervisor.start_all()
         _supervise(stack, supervisor)
     except _Shutdown as why:

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from crm_shared.config import load_config
+from crm_shared.machinery import devrun
 from crm_shared.machinery.db import create_pool
 from crm_shared.machinery.redact import mask_url
 from gateway.adapters.store import PeopleStore
@@ -27,9 +28,10 @@ CONNECT_SECONDS = 10.0
 
 def dev_database_url() -> str:
     """The database of `make run`'s embedded PostgreSQL (port CRM_RUN_PG_PORT, 5532 unless
-    set): where the commands look when CRM_DATABASE_URL is unset, as `crm` looks for the dev
+    set), with the password the dev stack made for it (under CRM_DATA_DIR or ./.crm-data):
+    where the commands look when CRM_DATABASE_URL is unset, as `crm` looks for the dev
     stack's NATS. (The gateway may not import the dev stack; a test keeps the two equal.)"""
-    return f"postgresql://postgres@127.0.0.1:{os.environ.get('CRM_RUN_PG_PORT', '5532')}/crm"
+    return devrun.run_database_url()
 
 
 def database_url() -> str:
