@@ -28,6 +28,7 @@ from gateway.entrypoints import cli
 from gateway.entrypoints.http.app import build_app
 from gateway.handlers.auth import ensure_dev_passwords
 from gateway.handlers.context import Context
+from gateway.handlers.streams import Streams
 from gateway.settings import NAME, SCHEMA, Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -107,6 +108,7 @@ class Gateway:
             idempotency=IdempotencyStore(rt.pool),
             bus=Bus(rt.nc, rt.js, s.request_timeout),
             metrics=self.metrics,
+            streams=Streams(s.sse_max_streams),
         )
         self.hubs = {
             "events": EventHub(rt.js, self.metrics, s.sse_buffer, EVENTS, s.heartbeat_seconds),
@@ -137,6 +139,10 @@ class Gateway:
             "gateway pruner", self._prune, interval=PRUNE_SECONDS, max_backoff=PRUNE_SECONDS
         )
         rt.watch(pruner.run(), "pruner", stop=pruner.stop)
+        checker = Periodic(
+            "stream checker", self._check_streams, interval=s.sse_check_seconds, max_backoff=5
+        )
+        rt.watch(checker.run(), "stream checker", stop=checker.stop)
         rt.ready()
         log.info("gateway ready on http://%s:%d", s.http_host, self.http_port)
 
@@ -159,6 +165,18 @@ class Gateway:
         """Forget expired sessions, old sign-in failures and idempotency records."""
         await self.ctx.people.prune()
         await self.ctx.idempotency.prune()
+
+    async def _check_streams(self) -> None:
+        """End the live streams whose session or token is no longer live."""
+        await self.ctx.streams.check(self._live)
+
+    async def _live(self, sessions: set[str], tokens: set[str]) -> set[str]:
+        alive: set[str] = set()
+        if sessions:
+            alive |= {f"session:{h}" for h in await self.ctx.people.live_sessions(sessions)}
+        if tokens:
+            alive |= {f"token:{i}" for i in await self.ctx.tokens.live_ids(tokens)}
+        return alive
 
     async def stop(self) -> None:
         """End live streams, stop serving, close connections (within the stop timeout)."""

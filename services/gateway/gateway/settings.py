@@ -36,6 +36,9 @@ class Settings:
     request_timeout: float = 5.0
     heartbeat_seconds: float = 15.0
     sse_buffer: int = 10_000
+    sse_max_replay: int = 10_000
+    sse_max_streams: int = 8
+    sse_check_seconds: float = 1.0
     token_cache_seconds: float = 5.0
     dev_passwords: Path | None = None
 
@@ -58,6 +61,9 @@ class Settings:
             request_timeout=float(env("CRM_GATEWAY_REQUEST_TIMEOUT", "5")),
             heartbeat_seconds=float(env("CRM_GATEWAY_HEARTBEAT_SECONDS", "15")),
             sse_buffer=int(env("CRM_GATEWAY_SSE_BUFFER", "10000")),
+            sse_max_replay=int(env("CRM_GATEWAY_SSE_MAX_REPLAY", "10000")),
+            sse_max_streams=int(env("CRM_GATEWAY_SSE_MAX_STREAMS", "8")),
+            sse_check_seconds=float(env("CRM_GATEWAY_SSE_CHECK_SECONDS", "1")),
             token_cache_seconds=float(env("CRM_GATEWAY_TOKEN_CACHE_SECONDS", "5")),
             dev_passwords=Path(dev) if dev else None,
         )

@@ -69,6 +69,16 @@ class PeopleStore:
         row = await self.pool.fetchrow(_LIVE_SESSION.sql, *_LIVE_SESSION.args(token=token_hash))
         return None if row is None else (row["user_id"], row["csrf"])
 
+    async def live_sessions(self, hashes: set[str]) -> set[str]:
+        """Those of `hashes` whose session is live (not signed out, expired or ended by a new
+        password)."""
+        rows = await self.pool.fetch(
+            f"""SELECT token_hash FROM {SCHEMA}.sessions
+                WHERE token_hash = ANY($1::text[]) AND expires_at > now()""",
+            list(hashes),
+        )
+        return {r["token_hash"] for r in rows}
+
     async def close_session(self, token_hash: str) -> None:
         """Sign out: the session is gone."""
         await self.pool.execute(f"DELETE FROM {SCHEMA}.sessions WHERE token_hash = $1", token_hash)

@@ -60,14 +60,20 @@ async def sign_in(ctx: Context, user_id: str, password: str, address: str) -> Op
 
 async def session_principal(ctx: Context, cookie: str) -> Principal | None:
     """The signed-in person of a session cookie, or None (no such session, or expired)."""
-    found = await ctx.people.session(digest(cookie))
+    hashed = digest(cookie)
+    found = await ctx.people.session(hashed)
     if found is None:
         return None
     user = ctx.config.user_or_none(found[0])
     if user is None:  # removed from the configuration since
         return None
     return user_principal(
-        user.id, user.name, user.role, found[1], sees_all=ctx.config.sees_all(user.id)
+        user.id,
+        user.name,
+        user.role,
+        found[1],
+        sees_all=ctx.config.sees_all(user.id),
+        session=hashed,
     )
 
 
@@ -80,8 +86,9 @@ def check_csrf(principal: Principal, header: str | None) -> None:
 
 
 async def sign_out(ctx: Context, cookie: str) -> None:
-    """End the session."""
+    """End the session (its live streams end with it: `Streams.end`)."""
     await ctx.people.close_session(digest(cookie))
+    ctx.streams.end(f"session:{digest(cookie)}")
 
 
 async def set_password(config: CrmConfig, people: PeopleStore, user_id: str, password: str) -> None:

@@ -11,6 +11,7 @@ from gateway.adapters.metrics import GatewayMetrics
 from gateway.adapters.store import PeopleStore
 from gateway.adapters.tokens_store import TokenStore
 from gateway.domain.tokens import TokenBucket
+from gateway.handlers.streams import Streams
 from gateway.settings import Settings
 
 
@@ -26,3 +27,4 @@ class Context:
     bus: Bus
     metrics: GatewayMetrics
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    streams: Streams = field(default_factory=Streams)
