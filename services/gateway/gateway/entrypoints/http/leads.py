@@ -88,7 +88,9 @@ async def post_intake(request: Request, source: str) -> Response:
     """A lead as a web form or a connector sends it: the source's token decides the format
     (`tilda`: url-encoded, answers `ok`; `bitrix24`: a crm.lead.add body; `standard_webhooks`:
     signed JSON; `json`: the lead's data). The token comes as `Authorization: Bearer …` or
-    `?token=…` (form connectors only take a URL); a signed source needs only its signature."""
+    `?token=…` (form connectors only take a URL); a signed source needs only its signature,
+    and its `webhook-id` is the lead's external id (the body's and an Idempotency-Key are
+    not used): the same webhook-id again gets the first answer and makes no second deal."""
     ctx = context(request)
     integration = await ctx.tokens.by_name(source)
     if integration is None:
@@ -102,6 +104,12 @@ async def post_intake(request: Request, source: str) -> Response:
     key = request.headers.get(IDEMPOTENCY_KEY)
     if data is None:  # Tilda's "test=test" when a webhook is connected
         return _answer(answer(""))
+    if _signed(integration):
+        # The signed webhook-id alone names the lead: neither the body's external_id nor an
+        # (unsigned) Idempotency-Key, and a replay within the window gets the first answer.
+        webhook_id = request.headers.get("webhook-id", "")
+        data = {**data, "external_id": webhook_id}
+        key = f"webhook-id:{webhook_id}"
     lead = _lead(data, integration.name, key or fallback)
 
     async def work() -> Answer:
@@ -112,9 +120,13 @@ async def post_intake(request: Request, source: str) -> Response:
     return _answer(await idempotent(ctx, f"token:{integration.id}", key, fp, work))
 
 
+def _signed(integration: Integration) -> bool:
+    return integration.webhook_secret is not None and integration.format == "standard_webhooks"
+
+
 def _authorise(request: Request, integration: Integration, raw: bytes) -> None:
     """A valid signature (signed sources) or this source's own token; else 401 / 403."""
-    if integration.webhook_secret is not None and integration.format == "standard_webhooks":
+    if _signed(integration):
         try:
             Webhook(integration.webhook_secret).verify(raw, dict(request.headers), json_parse=False)
         except Exception as exc:  # any malformed or wrong signature header
