@@ -19,7 +19,13 @@ from gateway.domain.tokens import Integration
 from gateway.entrypoints.http.deps import bearer, context, require
 from gateway.entrypoints.http.schemas import ERRORS, LeadAccepted, LeadIn
 from gateway.handlers.errors import Refusal
-from gateway.handlers.leads import Answer, idempotent, json_answer, publish_lead
+from gateway.handlers.leads import (
+    Answer,
+    idempotent,
+    json_answer,
+    publish_lead,
+    within_permissions,
+)
 from gateway.handlers.tokens import spend
 
 router = APIRouter(tags=["leads"], responses={**ERRORS, 413: ERRORS[400]})
@@ -55,7 +61,10 @@ LEAD_BODY = {
 )
 async def post_lead(request: Request) -> Response:
     """The lead event's data as JSON (LeadIn). Answered 202 once the lead is stored in
-    JetStream; the same `external_id` (or Idempotency-Key) again makes no second deal."""
+    JetStream; the same `external_id` (or Idempotency-Key) again makes no second deal.
+    A signed-in person's lead has `source` = `manual` whatever the body says, and a
+    responsible within their permissions, as on POST /api/deals: a manager's is their own
+    (naming another is 403); a РОП names anyone or no one (the lead is distributed)."""
     ctx = context(request)
     principal = await require(Scope.leads_write)(request)
     raw = await request.body()
@@ -65,7 +74,10 @@ async def post_lead(request: Request) -> Response:
         raise Refusal(400, "invalid", describe_validation_error(exc)) from None
     key = request.headers.get(IDEMPOTENCY_KEY)
     data = body.model_dump(exclude_none=True)
-    source = data.pop("source", None) or (principal.name if principal.kind == "token" else "api")
+    source = data.pop("source", None) or principal.name
+    if principal.kind == "user":
+        source = "manual"  # a person's lead is made by hand, never another source's
+    data = within_permissions(ctx.config, principal, data)
     fallback = key or hashlib.sha256(raw).hexdigest()[:32]
     lead = _lead(data, source, fallback)
 
