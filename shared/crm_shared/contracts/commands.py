@@ -279,6 +279,7 @@ class PeriodQuery(Query):
     from_: Moment = Field(alias="from")
     to: Moment
     responsible_id: Id | None = None
+    weeks: bool = Field(False, description="also `weeks`: the won deals week by week")
 
     @model_validator(mode="after")
     def _period(self) -> Self:
