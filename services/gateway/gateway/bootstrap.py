@@ -127,6 +127,9 @@ class Gateway:
             access_log=False,
             log_level="warning",
             timeout_graceful_shutdown=2,
+            # uvicorn would take X-Forwarded-For/-Proto from any local peer; the gateway
+            # believes them only from CRM_GATEWAY_TRUSTED_PROXIES (deps.client_address).
+            proxy_headers=False,
         )
         server = self._server = _Server(config)
         http = rt.watch(server.serve(), "http server", stop=lambda: _exit(server))
