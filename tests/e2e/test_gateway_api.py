@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 from tests.gateway_support import door
@@ -88,13 +89,22 @@ async def test_a_manager_works_a_deal_through_the_api(clean: Any, client: Client
         assert done.status_code == 200, done.text
         assert done.json()["task"]["close_reason"] == "completed"
 
-        report = await http.get(
-            "/api/reports/funnel", params={"from": "2020-01-01", "to": "2100-01-01"}
-        )
-        assert report.status_code == 200, report.text
-        assert report.json()["report"]["created"] == 1
-        bad_period = await http.get("/api/reports/funnel", params={"from": "x", "to": "y"})
-        assert bad_period.status_code == 400
+        # The reports are the РОП's, over at most two years.
+        today = date.today()
+        span = {
+            "from": (today - timedelta(days=30)).isoformat(),
+            "to": today.isoformat() + "T23:59:59Z",
+        }
+        assert (await http.get("/api/reports/funnel", params=span)).status_code == 403
+        async with d.as_user("rop-1") as rop:
+            report = await rop.get("/api/reports/funnel", params=span)
+            assert report.status_code == 200, report.text
+            assert report.json()["report"]["created"] == 1
+            for wrong in ({"from": "x", "to": "y"}, {"from": "2020-01-01", "to": "2100-01-01"}):
+                for path in ("/api/reports/funnel", "/api/reports/period"):
+                    refused = await rop.get(path, params=wrong)
+                    assert refused.status_code == 400, refused.text
+                    assert refused.json()["error"]["code"] == "invalid"
 
         users = (await http.get("/api/users")).json()
         assert {"id": "rop-1", "name": "Анна Петрова", "role": "rop"} in users

@@ -159,6 +159,34 @@ async def test_standard_webhooks_signed_json(clean: Any, client: Client) -> None
         assert len(await _deals_named(client, "Сигнал Подписанный")) == 1
 
 
+async def test_a_signed_replay_with_a_new_idempotency_key_is_the_same_lead(
+    clean: Any, client: Client
+) -> None:
+    async with door(clean) as d:
+        made = await d.token("signed", ["leads:write"], format="standard_webhooks")
+        assert made.webhook_secret is not None
+        body = json.dumps({"external_id": "body-7", "contact": {"name": "Повтор"}}).encode()
+        headers = _signed(made.webhook_secret, body, "wh-9")
+        async with d.client() as http:
+            before = await _stored_leads(client)
+            first = await http.post(
+                "/intake/signed", content=body, headers={**headers, "Idempotency-Key": "a"}
+            )
+            assert first.status_code == 202, first.text
+            assert first.json()["external_id"] == "wh-9"  # the signed id, not the body's
+            for key in ("b", "c"):  # replayed within the window with fresh (unsigned) keys
+                again = await http.post(
+                    "/intake/signed", content=body, headers={**headers, "Idempotency-Key": key}
+                )
+                assert again.status_code == 202
+                assert again.headers["idempotent-replayed"] == "true"
+            assert await _stored_leads(client) == before + 1  # published once
+        deal = await _one_deal(client, "Повтор")
+        assert deal["external_id"] == "wh-9"
+        await eventually(lambda: _seen_two(client))
+        assert len(await _deals_named(client, "Повтор")) == 1
+
+
 async def test_body_limit_and_rate_limit(clean: Any, client: Client) -> None:
     async with door(clean, services=False, max_body_bytes=2048) as d:
         made = await d.token("small", ["leads:write"], rate_per_second=0.5, burst=2)

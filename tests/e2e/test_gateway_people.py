@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import subprocess
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ import asyncpg
 from crm_shared.devstack import launcher
 from crm_shared.machinery.db import asyncpg_dsn
 from tests.gateway_support import PASSWORD, door, gateway_command
+
+LOCAL = (ip_network("127.0.0.1"),)
 
 
 async def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session(clean: Any) -> None:
@@ -79,7 +82,7 @@ async def test_repeated_failed_sign_ins_are_slowed_down(clean: Any) -> None:
 
 
 async def test_cookie_is_secure_behind_tls(clean: Any) -> None:
-    async with door(clean, services=False, trust_forwarded=True) as d, d.client() as http:
+    async with door(clean, services=False, trusted_proxies=LOCAL) as d, d.client() as http:
         reply = await http.post(
             "/api/session",
             json={"user_id": "mgr-1", "password": PASSWORD},
@@ -134,7 +137,7 @@ async def test_one_address_guessing_many_accounts_is_slowed_down(clean: Any) -> 
         assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) > 0
         # the same account from another address (behind a trusted proxy) is not held
     async with (
-        door(clean, services=False, signin_max_failures_address=3, trust_forwarded=True) as d,
+        door(clean, services=False, signin_max_failures_address=3, trusted_proxies=LOCAL) as d,
         d.client(headers={"X-Forwarded-For": "203.0.113.9"}) as other,
     ):
         ok = await other.post("/api/session", json={"user_id": "mgr-1", "password": PASSWORD})

@@ -53,3 +53,35 @@ async def test_a_manager_cannot_work_another_managers_deal_or_task_the_rop_can(
         )
         assert moved.status_code == 200, moved.text
         assert moved.json()["deal"]["stage"] == "LOST_SPAM"
+
+
+async def test_a_persons_lead_is_manual_and_theirs_within_their_permissions(
+    clean: Any, client: Client
+) -> None:
+    async with door(clean) as d, d.as_user(OTHER) as maria, d.as_user(ROP) as anna:
+        # A manager cannot give a lead to another manager (as on POST /api/deals) ...
+        lead = {"contact": {"name": "Чужой лид"}, "responsible_id": MINE, "source": "tilda"}
+        refused = await maria.post("/api/leads", json=lead)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "forbidden"
+        # ... nor speak for another source: the lead is hers and `manual`.
+        own = {"contact": {"name": "Свой лид"}, "source": "tilda", "external_id": "t-1"}
+        taken = await maria.post("/api/leads", json=own)
+        assert taken.status_code == 202, taken.text
+        assert taken.json()["source"] == "manual"
+        [deal] = await eventually(lambda: _named(client, "Свой лид"))
+        assert (deal["source"], deal["responsible_id"]) == ("manual", OTHER)
+        # The real tilda lead with that external id is a deal of its own.
+        await client.publish_lead(source="tilda", external_id="t-1", contact={"name": "Тильда"})
+        [real] = await eventually(lambda: _named(client, "Тильда"))
+        assert real["source"] == "tilda"
+        # The РОП names anyone.
+        given = {"contact": {"name": "От РОПа"}, "responsible_id": MINE}
+        assert (await anna.post("/api/leads", json=given)).status_code == 202
+        [theirs] = await eventually(lambda: _named(client, "От РОПа"))
+        assert (theirs["source"], theirs["responsible_id"]) == ("manual", MINE)
+        assert not await _named(client, "Чужой лид")
+
+
+async def _named(client: Client, name: str) -> list[dict[str, Any]]:
+    return [d for d in await client.deals() if (d.get("contact") or {}).get("name") == name]

@@ -27,6 +27,7 @@ from gateway.entrypoints import cli
 from gateway.entrypoints.http.app import build_app
 from gateway.handlers.auth import ensure_dev_passwords
 from gateway.handlers.context import Context
+from gateway.handlers.streams import Streams
 from gateway.settings import NAME, SCHEMA, Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -98,6 +99,7 @@ class Gateway:
             idempotency=IdempotencyStore(rt.pool),
             bus=Bus(rt.nc, rt.js, s.request_timeout),
             metrics=self.metrics,
+            streams=Streams(s.sse_max_streams),
         )
         self.hubs = {
             "events": EventHub(rt.js, self.metrics, s.sse_buffer, EVENTS, s.heartbeat_seconds),
@@ -115,12 +117,19 @@ class Gateway:
             http="httptools",
             log_config=uvicorn.config.LOGGING_CONFIG,
             timeout_graceful_shutdown=2,
+            # uvicorn would take X-Forwarded-For/-Proto from any local peer; the gateway
+            # believes them only from CRM_GATEWAY_TRUSTED_PROXIES (deps.client_address).
+            proxy_headers=False,
         )
         await served.started(rt.watch(served.serve(), "http server", stop=served.exit))
         pruner = Periodic(
             "gateway pruner", self._prune, interval=PRUNE_SECONDS, max_backoff=PRUNE_SECONDS
         )
         rt.watch(pruner.run(), "pruner", stop=pruner.stop)
+        checker = Periodic(
+            "stream checker", self._check_streams, interval=s.sse_check_seconds, max_backoff=5
+        )
+        rt.watch(checker.run(), "stream checker", stop=checker.stop)
         rt.ready()
         log.info("gateway ready on http://%s:%d", s.http_host, self.http_port)
 
@@ -143,6 +152,18 @@ class Gateway:
         """Forget expired sessions, old sign-in failures and idempotency records."""
         await self.ctx.people.prune()
         await self.ctx.idempotency.prune()
+
+    async def _check_streams(self) -> None:
+        """End the live streams whose session or token is no longer live."""
+        await self.ctx.streams.check(self._live)
+
+    async def _live(self, sessions: set[str], tokens: set[str]) -> set[str]:
+        alive: set[str] = set()
+        if sessions:
+            alive |= {f"session:{h}" for h in await self.ctx.people.live_sessions(sessions)}
+        if tokens:
+            alive |= {f"token:{i}" for i in await self.ctx.tokens.live_ids(tokens)}
+        return alive
 
     async def stop(self) -> None:
         """End live streams, stop serving, close connections (within the stop timeout)."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from crm_shared.machinery.settings import EnvSettings, ServiceSettings
 
@@ -18,6 +21,14 @@ def _env(name: str) -> str:
     return f"CRM_GATEWAY_{name}"
 
 
+Network = IPv4Network | IPv6Network
+
+
+def _networks(text: str) -> tuple[Network, ...]:
+    """`10.0.0.1, 10.1.0.0/16` → the networks (a bare address is a network of one)."""
+    return tuple(ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
 class Settings(EnvSettings):
     """Everything the gateway reads from its environment, CRM_GATEWAY_* (docs/gateway.md
     lists them) and the shared CRM_* settings. A flag is 1/true/yes/on or 0/false/no/off."""
@@ -28,18 +39,31 @@ class Settings(EnvSettings):
     session_seconds: float = Field(8 * 3600, gt=0, validation_alias=_env("SESSION_SECONDS"))
     # Secure cookies always (behind TLS), or only when X-Forwarded-Proto says https.
     secure_cookies: bool = Field(False, validation_alias=_env("SECURE_COOKIES"))
-    trust_forwarded: bool = Field(False, validation_alias=_env("TRUST_FORWARDED"))
+    # The proxies whose X-Forwarded-For / -Proto are believed (addresses or networks).
+    trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = Field(
+        (), validation_alias=_env("TRUSTED_PROXIES")
+    )
     signin_window_seconds: float = Field(15 * 60, validation_alias=_env("SIGNIN_WINDOW_SECONDS"))
     signin_max_failures_account: int = Field(5, validation_alias=_env("SIGNIN_MAX_FAILURES"))
     signin_max_failures_address: int = Field(
         20, validation_alias=_env("SIGNIN_MAX_FAILURES_ADDRESS")
     )
+    signin_slow_after: int = Field(10, ge=1, validation_alias=_env("SIGNIN_SLOW_AFTER"))
+    signin_delay_seconds: float = Field(2.0, ge=0, validation_alias=_env("SIGNIN_DELAY_SECONDS"))
     max_body_bytes: int = Field(64 * 1024, ge=1, validation_alias=_env("MAX_BODY_BYTES"))
     request_timeout: float = Field(5.0, gt=0, validation_alias=_env("REQUEST_TIMEOUT"))
     heartbeat_seconds: float = Field(15.0, gt=0, validation_alias=_env("HEARTBEAT_SECONDS"))
     sse_buffer: int = Field(10_000, ge=1, validation_alias=_env("SSE_BUFFER"))
+    sse_max_replay: int = Field(10_000, ge=0, validation_alias=_env("SSE_MAX_REPLAY"))
+    sse_max_streams: int = Field(8, ge=1, validation_alias=_env("SSE_MAX_STREAMS"))
+    sse_check_seconds: float = Field(1.0, gt=0, validation_alias=_env("SSE_CHECK_SECONDS"))
     token_cache_seconds: float = Field(5.0, validation_alias=_env("TOKEN_CACHE_SECONDS"))
     dev_passwords: Path | None = Field(None, validation_alias=_env("DEV_PASSWORDS"))
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        return _networks(value) if isinstance(value, str) else value
 
     @classmethod
     def from_env(cls) -> Settings:

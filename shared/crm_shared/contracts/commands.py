@@ -256,3 +256,4 @@ class PeriodQuery(Windowed, Asks[ReportReply]):
     from_: Moment = Field(alias="from")
     to: Moment
     responsible_id: Id | None = None
+    weeks: bool = Field(False, description="also `weeks`: the won deals week by week")

@@ -13,7 +13,7 @@ from datetime import datetime
 import asyncpg
 
 from deal_service.domain.funnel import LossComment, StageTime
-from deal_service.domain.period import Created, Outcome
+from deal_service.domain.period import Created, Outcome, WeekWon
 from deal_service.settings import SCHEMA
 
 _PERCENTILES = "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {})"
@@ -50,6 +50,31 @@ async def outcomes(
         )
         for r in rows
     ]
+
+
+async def won_by_week(
+    conn: asyncpg.Connection,
+    success_stage: str,
+    start: datetime,
+    end: datetime,
+    responsible_id: str | None,
+) -> list[WeekWon]:
+    """Deals won in the period by week (the 7 days from `start`, then the next 7, ...) and
+    currency: one statement for the whole chart, however long the period."""
+    rows = await conn.fetch(
+        f"""SELECT floor(extract(epoch FROM h.at - $2) / 604800)::int AS week, h.currency,
+                   count(*) AS n, sum(h.amount) AS amount
+            FROM {SCHEMA}.stage_history h
+            WHERE h.to_stage = $1 AND h.from_stage IS NOT NULL AND h.first_entry
+              AND h.at >= $2 AND h.at < $3
+              AND ($4::text IS NULL OR h.responsible_id = $4)
+            GROUP BY 1, 2""",
+        success_stage,
+        start,
+        end,
+        responsible_id,
+    )
+    return [WeekWon(int(r["week"]), r["currency"], int(r["n"]), r["amount"]) for r in rows]
 
 
 async def created(

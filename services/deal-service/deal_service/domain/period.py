@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +54,16 @@ class Created:
     count: int
 
 
+@dataclass(frozen=True)
+class WeekWon:
+    """Deals won in one week of the period (0: its first 7 days), of one currency."""
+
+    week: int
+    currency: str
+    count: int
+    amount: Decimal | None
+
+
 @dataclass
 class PeriodFacts:
     """Everything counted for one period view."""
@@ -66,6 +76,7 @@ class PeriodFacts:
     as_of: datetime
     overdue: list[dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)
+    weekly: list[WeekWon] | None = None
 
 
 @dataclass
@@ -143,7 +154,25 @@ def build_period_report(
         "as_of": f.as_of.isoformat(),
         "overdue": overdue_block(config, f.overdue, responsible_id),
         "notes": f.notes,
+        **({} if f.weekly is None else {"weeks": _weeks(start, end, f.weekly)}),
     }
+
+
+def _weeks(start: datetime, end: datetime, weekly: list[WeekWon]) -> list[dict[str, Any]]:
+    """The won deals week by week from `start` (the last week may be shorter)."""
+    count = max(1, -(-(end - start).days // 7))
+    lines = [_Line() for _ in range(count)]
+    for w in weekly:
+        line = lines[min(w.week, count - 1)]
+        line.won += w.count
+        line.sums[w.currency] = line.sums.get(w.currency, Decimal(0)) + (w.amount or Decimal(0))
+    return [
+        {
+            "from": (start + timedelta(days=7 * i)).isoformat(),
+            "won": {"count": line.won, "sum": _money(line.sums)},
+        }
+        for i, line in enumerate(lines)
+    ]
 
 
 def _name(config: CrmConfig, user_id: str | None) -> str | None:

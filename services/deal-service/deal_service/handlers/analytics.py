@@ -64,7 +64,7 @@ async def period_report(q: PeriodQuery, ctx: Context) -> dict[str, Any]:
     overdue = asyncio.create_task(_overdue(ctx, q.actor_id, q.from_, q.to))
     try:
         async with ctx.report_gate:
-            facts = await _count_period(ctx, start, end, responsible_id)
+            facts = await _count_period(ctx, start, end, responsible_id, weeks=q.weeks)
     except BaseException:
         overdue.cancel()
         raise
@@ -129,13 +129,22 @@ async def _count(
 
 
 async def _count_period(
-    ctx: Context, start: datetime, end: datetime, responsible_id: str | None
+    ctx: Context, start: datetime, end: datetime, responsible_id: str | None, *, weeks: bool
 ) -> PeriodFacts:
-    """Every count of the period view, on four connections reading one snapshot."""
+    """Every count of the period view, on four connections reading one snapshot (with
+    `weeks`, the won deals by week too, after the outcomes on their connection)."""
     finals = [s.code for s in ctx.config.stages if s.is_final]
     failures = [s.code for s in ctx.config.failure_stages]
     now = utcnow()
     async with _snapshot(ctx, 4) as (first, second, third, fourth):
+
+        async def outcomes_and_weeks() -> tuple[Any, Any]:
+            found = await period_sql.outcomes(second, finals, start, end, responsible_id)
+            if not weeks:
+                return found, None
+            success = ctx.config.success_stage.code
+            by_week = await period_sql.won_by_week(second, success, start, end, responsible_id)
+            return found, by_week
 
         async def deals() -> tuple[Any, Any]:
             made = await period_sql.created(first, start, end, responsible_id)
@@ -146,9 +155,7 @@ async def _count_period(
 
         async with asyncio.TaskGroup() as group:
             by_deal = group.create_task(deals())
-            outcomes = group.create_task(
-                period_sql.outcomes(second, finals, start, end, responsible_id)
-            )
+            outcomes = group.create_task(outcomes_and_weeks())
             ended = group.create_task(
                 period_sql.ended_stays(third, _open_stages(ctx), start, end, responsible_id)
             )
@@ -158,9 +165,11 @@ async def _count_period(
                 )
             )
     made, comments = by_deal.result()
+    found, weekly = outcomes.result()
     return PeriodFacts(
         created=made,
-        outcomes=outcomes.result(),
+        outcomes=found,
+        weekly=weekly,
         comments=comments,
         ended=ended.result(),
         still_open=still_open.result(),

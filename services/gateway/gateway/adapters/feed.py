@@ -82,12 +82,29 @@ PING.frame = b": ping\n\n"
 """A keep-alive comment; SSE clients ignore it, proxies see the connection is in use."""
 
 
+def truncated(after: int) -> FeedEvent:
+    """The notice that a resume asked for more than may be replayed: what follows starts
+    after sequence `after`; the client reloads what it shows."""
+    data = json.dumps(
+        {
+            "code": "replay_truncated",
+            "message": "пропущено слишком много событий; обновите страницу",
+            "after": after,
+        },
+        ensure_ascii=False,
+    ).encode()
+    notice = FeedEvent(after, b"", lambda data: ())
+    notice.frame = b"id: %d\nevent: replay_truncated\ndata: %s\n\n" % (after, data)
+    return notice
+
+
 @dataclass(eq=False)
 class Listener:
     """One connected client: what it may see, and its events waiting to be sent."""
 
     principal: Principal
     idle: bool = True
+    ended: bool = False
     queue: asyncio.Queue[FeedEvent | None] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
@@ -188,7 +205,7 @@ class EventHub:
             self._beats.cancel()
         await self._unsubscribe()
         for listener in list(self.listeners):
-            self._cut(listener)
+            self.cut(listener)
 
     async def _on_msg(self, msg: Msg) -> None:
         seq = int(msg.metadata.sequence.stream)
@@ -205,7 +222,7 @@ class EventHub:
                 except asyncio.QueueFull:
                     # Too far behind: cut it off; it resumes with its Last-Event-ID.
                     self.metrics.sse_dropped.inc()
-                    self._cut(listener)
+                    self.cut(listener)
 
     def visible(self, viewer: Principal, event: FeedEvent) -> bool:
         """Whether `viewer` gets `event` (without parsing it when the answer is yes anyway)."""
@@ -213,7 +230,9 @@ class EventHub:
             return True
         return may_see(viewer, event.owners, private=self.feed.private)
 
-    def _cut(self, listener: Listener) -> None:
+    def cut(self, listener: Listener) -> None:
+        """End a listener's stream (it has sent what it holds)."""
+        listener.ended = True
         self.listeners.discard(listener)
         with contextlib.suppress(asyncio.QueueFull):
             listener.queue.put_nowait(None)
@@ -225,17 +244,25 @@ class EventHub:
         """The client went away."""
         self.listeners.discard(listener)
 
-    async def follow(self, principal: Principal, after: int | None) -> AsyncIterator[FeedEvent]:
-        """Events for `principal`: those after `after` (a stream sequence) first, then live,
-        with a keep-alive (`PING`) when nothing was sent for a while."""
+    async def follow(
+        self, listener: Listener, after: int | None, max_replay: int = 10_000
+    ) -> AsyncIterator[FeedEvent]:
+        """Events for the listener: those after `after` (a stream sequence) first — at most
+        the last `max_replay` of them, after a `replay_truncated` notice when there were
+        more —, then live, with a keep-alive (`PING`) when nothing was sent for a while."""
         await self._following()
-        listener = Listener(principal)
+        principal = listener.principal
         self.listeners.add(listener)
         upto = self.last_seq  # taken with the registration: live events are those after it
         self.metrics.sse_clients.inc()
         try:
             if after is not None and after < upto:
+                if upto - after > max_replay:
+                    after = upto - max_replay
+                    yield truncated(after)
                 async for missed in self._gap(after, upto):
+                    if listener.ended:
+                        return
                     if self.visible(principal, missed):
                         yield missed
             while True:

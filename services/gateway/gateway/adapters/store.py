@@ -69,6 +69,16 @@ class PeopleStore:
         row = await self.pool.fetchrow(_LIVE_SESSION.sql, *_LIVE_SESSION.args(token=token_hash))
         return None if row is None else (row["user_id"], row["csrf"])
 
+    async def live_sessions(self, hashes: set[str]) -> set[str]:
+        """Those of `hashes` whose session is live (not signed out, expired or ended by a new
+        password)."""
+        rows = await self.pool.fetch(
+            f"""SELECT token_hash FROM {SCHEMA}.sessions
+                WHERE token_hash = ANY($1::text[]) AND expires_at > now()""",
+            list(hashes),
+        )
+        return {r["token_hash"] for r in rows}
+
     async def close_session(self, token_hash: str) -> None:
         """Sign out: the session is gone."""
         await self.pool.execute(f"DELETE FROM {SCHEMA}.sessions WHERE token_hash = $1", token_hash)
@@ -80,31 +90,50 @@ class PeopleStore:
             f"DELETE FROM {SCHEMA}.signin_failures WHERE at < now() - interval '1 day'"
         )
 
-    async def failures(self, keys: list[str], window: timedelta) -> dict[str, list[datetime]]:
-        """Times of the failed sign-ins of each key within `window`, and the database's now."""
-        rows = await self.pool.fetch(
-            f"""SELECT key, at FROM {SCHEMA}.signin_failures
-                WHERE key = ANY($1::text[]) AND at > now() - $2::interval""",
-            keys,
-            window,
-        )
-        out: dict[str, list[datetime]] = {k: [] for k in keys}
-        for r in rows:
-            out[r["key"]].append(r["at"])
-        return out
+    async def attempt(
+        self, keys: dict[str, int], window: timedelta
+    ) -> tuple[dict[str, list[datetime]], datetime, bool]:
+        """Count a sign-in attempt before its password is checked.
 
-    async def now(self) -> datetime:
-        """The database's clock (the one failure times are stamped with)."""
-        value = await self.pool.fetchval("SELECT now()")
-        assert isinstance(value, datetime)
-        return value
+        `keys` are the counters (account and address, address, account) with the number of
+        failures within `window` that refuses the attempt (0: never refuses). Under a lock on
+        each key, in one transaction: the failures of each key in the window are read and,
+        unless a limit is reached, the attempt is recorded against every key as a failure
+        (forgiven by `succeeded`). So parallel guesses are counted one after the other and no
+        more than the limit are ever checked. Returns (failures by key, the database's now,
+        whether the attempt was recorded and may go on).
+        """
+        names = sorted(keys)
+        async with self.pool.acquire() as conn, conn.transaction():
+            for name in names:
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"signin:{name}")
+            now = await conn.fetchval("SELECT now()")
+            rows = await conn.fetch(
+                f"""SELECT key, at FROM {SCHEMA}.signin_failures
+                    WHERE key = ANY($1::text[]) AND at > now() - $2::interval""",
+                names,
+                window,
+            )
+            seen: dict[str, list[datetime]] = {k: [] for k in names}
+            for r in rows:
+                seen[r["key"]].append(r["at"])
+            allowed = all(not limit or len(seen[k]) < limit for k, limit in keys.items())
+            if allowed:
+                await conn.execute(
+                    f"INSERT INTO {SCHEMA}.signin_failures (key, at) SELECT unnest($1::text[]), $2",
+                    names,
+                    now,
+                )
+        assert isinstance(now, datetime)
+        return seen, now, allowed
 
-    async def record_failure(self, keys: list[str]) -> None:
-        """Count a failed sign-in against each key (the account and the address)."""
+    async def succeeded(self, keys: list[str], at: datetime, forgive: str) -> None:
+        """The attempt recorded at `at` was right: it is no failure, and the failures of
+        `forgive` (the account from this address) are forgiven."""
         await self.pool.execute(
-            f"INSERT INTO {SCHEMA}.signin_failures (key) SELECT unnest($1::text[])", keys
+            f"""DELETE FROM {SCHEMA}.signin_failures
+                WHERE (key = ANY($1::text[]) AND at = $2) OR key = $3""",
+            keys,
+            at,
+            forgive,
         )
-
-    async def clear_failures(self, key: str) -> None:
-        """A successful sign-in forgives the account's failures (not the address's)."""
-        await self.pool.execute(f"DELETE FROM {SCHEMA}.signin_failures WHERE key = $1", key)

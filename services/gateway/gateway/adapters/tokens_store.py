@@ -75,6 +75,14 @@ class TokenStore:
         self._cache[key] = (now, found)
         return found
 
+    async def live_ids(self, ids: set[str]) -> set[str]:
+        """Those of `ids` that are live tokens now (read past the cache)."""
+        rows = await self.pool.fetch(
+            f"SELECT id FROM {SCHEMA}.tokens WHERE id = ANY($1::text[]) AND revoked_at IS NULL",
+            list(ids),
+        )
+        return {r["id"] for r in rows}
+
     async def create(self, token: Integration) -> None:
         """Store a new token (its secret only as a hash); NameTaken if a live one has its name."""
         try:

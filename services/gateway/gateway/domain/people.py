@@ -45,6 +45,12 @@ class Principal:
     csrf: str | None = None  # the session's CSRF token, for users
     acts_as: str | None = None  # for a token: the user its commands and queries are made as
     sees_all: bool = False  # every deal's events on the live feed (the configured access)
+    credential: str = ""  # "session:<sha256 of the cookie>" or "token:<id>": what must stay live
+
+    @property
+    def holder(self) -> str:
+        """Whose live streams are counted together: the user's, or the token's."""
+        return f"{self.kind}:{self.id}"
 
     @property
     def actor_id(self) -> str | None:
@@ -74,7 +80,22 @@ class Principal:
 
 
 def user_principal(
-    user_id: str, name: str, role: str, csrf: str | None = None, *, sees_all: bool = False
+    user_id: str,
+    name: str,
+    role: str,
+    csrf: str | None = None,
+    *,
+    sees_all: bool = False,
+    session: str = "",
 ) -> Principal:
-    """A signed-in person: every scope, acting as themselves."""
-    return Principal(kind="user", id=user_id, name=name, role=role, csrf=csrf, sees_all=sees_all)
+    """A signed-in person: every scope, acting as themselves (`session`: the SHA-256 of
+    their session cookie)."""
+    return Principal(
+        kind="user",
+        id=user_id,
+        name=name,
+        role=role,
+        csrf=csrf,
+        sees_all=sees_all,
+        credential=f"session:{session}" if session else "",
+    )

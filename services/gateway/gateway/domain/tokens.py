@@ -75,6 +75,7 @@ class Integration:
                 name=self.name,
                 scopes=self.scopes,
                 sees_all=True,
+                credential=f"token:{self.id}",
             )
         owner = config.user_or_none(self.owner_id)
         if owner is None:
@@ -87,6 +88,7 @@ class Integration:
             scopes=self.scopes,
             acts_as=owner.id,
             sees_all=config.sees_all(owner.id),
+            credential=f"token:{self.id}",
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from gateway.domain.people import Principal, user_principal
 from gateway.domain.throttle import retry_after
 from gateway.domain.tokens import digest, new_secret
 from gateway.handlers.context import Context
-from gateway.handlers.errors import Refusal, too_many
+from gateway.handlers.errors import Refusal
 
 
 @dataclass(frozen=True)
@@ -27,26 +28,44 @@ class OpenedSession:
 
 
 async def sign_in(ctx: Context, user_id: str, password: str, address: str) -> OpenedSession:
-    """Check the password; too many failures for the account or the address → 429."""
+    """Check the password, the attempt counted first (`PeopleStore.attempt`).
+
+    Failures are counted per account and address (`CRM_GATEWAY_SIGNIN_MAX_FAILURES`, then
+    429) and per address (`…_ADDRESS`, then 429): guesses from one address hold back that
+    address only, never the account's owner elsewhere. Per account, from anywhere, past
+    `CRM_GATEWAY_SIGNIN_SLOW_AFTER` failures each attempt waits
+    `CRM_GATEWAY_SIGNIN_DELAY_SECONDS` and the account's attempts are checked one at a time
+    in the process: slowed, never refused. An unknown user costs the same argon2 check.
+    """
     s = ctx.settings
     window = timedelta(seconds=s.signin_window_seconds)
-    account, origin = f"user:{user_id}", f"addr:{address}"
-    seen = await ctx.people.failures([account, origin], window)
-    now = await ctx.people.now()
-    wait = max(
-        retry_after(seen[account], now, window, s.signin_max_failures_account) or 0.0,
-        retry_after(seen[origin], now, window, s.signin_max_failures_address) or 0.0,
-    )
-    if wait:
+    pair, origin, account = f"pair:{user_id}|{address}", f"addr:{address}", f"user:{user_id}"
+    limits = {pair: s.signin_max_failures_account, origin: s.signin_max_failures_address}
+    seen, now, allowed = await ctx.people.attempt({**limits, account: 0}, window)
+    if not allowed:
+        wait = max(retry_after(seen[k], now, window, limit) or 0.0 for k, limit in limits.items())
         ctx.metrics.signins.labels("throttled").inc()
-        raise too_many(wait, "too many failed sign-ins")
+        seconds = max(1, int(wait + 0.999))
+        raise Refusal(
+            429,
+            "too_many_requests",
+            f"слишком много неудачных попыток входа; попробуйте через {seconds} с",
+            headers={"Retry-After": str(seconds)},
+            retry_after=seconds,
+        )
     user = ctx.config.user_or_none(user_id)
     stored = await ctx.people.password_hash(user_id) if user else None
-    if user is None or not await verify(stored, password):
-        await ctx.people.record_failure([account, origin])
+    if len(seen[account]) >= s.signin_slow_after:
+        ctx.metrics.signins.labels("delayed").inc()
+        async with ctx.slowed(user_id):
+            await asyncio.sleep(s.signin_delay_seconds)
+            right = await verify(stored, password)
+    else:
+        right = await verify(stored, password)  # run for an unknown user too: same time
+    if user is None or not right:
         ctx.metrics.signins.labels("refused").inc()
-        raise Refusal(401, "unauthenticated", "wrong user or password")
-    await ctx.people.clear_failures(account)
+        raise Refusal(401, "unauthenticated", "неверный пользователь или пароль")
+    await ctx.people.succeeded([origin, account], now, forgive=pair)
     cookie, csrf = new_secret(), new_secret()
     expires = await ctx.people.open_session(
         digest(cookie), user.id, csrf, timedelta(seconds=s.session_seconds)
@@ -60,14 +79,20 @@ async def sign_in(ctx: Context, user_id: str, password: str, address: str) -> Op
 
 async def session_principal(ctx: Context, cookie: str) -> Principal | None:
     """The signed-in person of a session cookie, or None (no such session, or expired)."""
-    found = await ctx.people.session(digest(cookie))
+    hashed = digest(cookie)
+    found = await ctx.people.session(hashed)
     if found is None:
         return None
     user = ctx.config.user_or_none(found[0])
     if user is None:  # removed from the configuration since
         return None
     return user_principal(
-        user.id, user.name, user.role, found[1], sees_all=ctx.config.sees_all(user.id)
+        user.id,
+        user.name,
+        user.role,
+        found[1],
+        sees_all=ctx.config.sees_all(user.id),
+        session=hashed,
     )
 
 
@@ -80,8 +105,9 @@ def check_csrf(principal: Principal, header: str | None) -> None:
 
 
 async def sign_out(ctx: Context, cookie: str) -> None:
-    """End the session."""
+    """End the session (its live streams end with it: `Streams.end`)."""
     await ctx.people.close_session(digest(cookie))
+    ctx.streams.end(f"session:{digest(cookie)}")
 
 
 async def set_password(config: CrmConfig, people: PeopleStore, user_id: str, password: str) -> None:

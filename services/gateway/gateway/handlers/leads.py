@@ -11,11 +11,14 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from nats.errors import Error as NatsError
 
+from crm_shared.config import CrmConfig
 from crm_shared.contracts.events import LeadReceived
 from gateway.domain.idempotency import Outcome, check_key, decide
+from gateway.domain.people import Principal
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 
@@ -91,3 +94,26 @@ async def publish_lead(ctx: Context, lead: LeadReceived, fmt: str) -> int:
         raise Refusal(503, "unavailable", "the lead could not be stored; try again") from None
     ctx.metrics.leads.labels(fmt, "accepted").inc()
     return seq
+
+
+def within_permissions(
+    config: CrmConfig, principal: Principal, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The lead's responsible as the caller may set it (as deal-service's create does): one
+    acting as a manager names only themselves (a person who names no one gets the lead);
+    a РОП, or a token that acts as no one (a source), anyone."""
+    actor = principal.actor_id
+    user = config.user_or_none(actor) if actor else None
+    if user is None or user.role == "rop":
+        return data
+    given = data.get("responsible_id")
+    if given is not None and given != actor:
+        raise Refusal(
+            403,
+            "forbidden",
+            f"менеджер {user.name} не может назначить лид другому ответственному ({given}): "
+            "назначает РОП",
+        )
+    if principal.kind == "user":
+        return {**data, "responsible_id": actor}
+    return data

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from ipaddress import ip_address
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
@@ -72,22 +74,63 @@ def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:
     return dependency
 
 
+def _trusted(request: Request, host: str) -> bool:
+    """Whether `host` is one of the configured proxies (CRM_GATEWAY_TRUSTED_PROXIES)."""
+    proxies = context(request).settings.trusted_proxies
+    if not proxies:
+        return False
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in proxies)
+
+
 def client_address(request: Request) -> str:
-    """The caller's address (the first X-Forwarded-For hop when behind a trusted proxy)."""
-    if context(request).settings.trust_forwarded:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded.strip():
-            return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else "unknown"
+    """The caller's address. `X-Forwarded-For` is believed only from a configured proxy,
+    and only as far as it was written by configured proxies: the nearest hop that is not
+    one of them is the caller (a client cannot pose as another address by sending it)."""
+    peer = request.client.host if request.client else "unknown"
+    if not _trusted(request, peer):
+        return peer
+    header = request.headers.get("x-forwarded-for", "")
+    hops = [hop.strip() for hop in header.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(request, hop):
+            return hop
+    return hops[0] if hops else peer
 
 
 def behind_tls(request: Request) -> bool:
-    """Whether cookies must be Secure: by setting, or the request came over HTTPS."""
+    """Whether cookies must be Secure: by setting, the request came over HTTPS, or a
+    configured proxy says it did (`X-Forwarded-Proto`)."""
     settings = context(request).settings
     if settings.secure_cookies or request.url.scheme == "https":
         return True
     proto = request.headers.get("x-forwarded-proto", "")
-    return settings.trust_forwarded and proto.lower() == "https"
+    peer = request.client.host if request.client else ""
+    return proto.lower() == "https" and _trusted(request, peer)
+
+
+def same_origin(request: Request) -> bool | None:
+    """Whether the page that sent the request is this site's (its `Origin`, else its
+    `Referer`, names the request's own host); None when the request carries neither (a
+    program, not a browser)."""
+    sent = request.headers.get("origin") or request.headers.get("referer")
+    if not sent:
+        return None
+    if sent.strip().lower() == "null":
+        return False
+    return urlsplit(sent.strip()).netloc.lower() == request.headers.get("host", "").lower()
+
+
+def check_origin(request: Request, *, required: bool) -> None:
+    """A sign-in from another site's page is refused (login CSRF): 403 `csrf`."""
+    same = same_origin(request)
+    if same is False or (required and same is None):
+        raise Refusal(
+            403, "csrf", "вход отклонён: запрос пришёл не со страницы этого сайта (Origin)"
+        )
 
 
 def set_session_cookie(response: Response, request: Request, cookie: str) -> None:

@@ -19,7 +19,13 @@ from gateway.domain.tokens import Integration
 from gateway.entrypoints.http.deps import bearer, context, require
 from gateway.entrypoints.http.schemas import ERRORS, LeadAccepted, LeadIn
 from gateway.handlers.errors import Refusal
-from gateway.handlers.leads import Answer, idempotent, json_answer, publish_lead
+from gateway.handlers.leads import (
+    Answer,
+    idempotent,
+    json_answer,
+    publish_lead,
+    within_permissions,
+)
 from gateway.handlers.tokens import spend
 
 router = APIRouter(tags=["leads"], responses={**ERRORS, 413: ERRORS[400]})
@@ -55,7 +61,10 @@ LEAD_BODY = {
 )
 async def post_lead(request: Request) -> Response:
     """The lead event's data as JSON (LeadIn). Answered 202 once the lead is stored in
-    JetStream; the same `external_id` (or Idempotency-Key) again makes no second deal."""
+    JetStream; the same `external_id` (or Idempotency-Key) again makes no second deal.
+    A signed-in person's lead has `source` = `manual` whatever the body says, and a
+    responsible within their permissions, as on POST /api/deals: a manager's is their own
+    (naming another is 403); a РОП names anyone or no one (the lead is distributed)."""
     ctx = context(request)
     principal = await require(Scope.leads_write)(request)
     raw = await request.body()
@@ -65,7 +74,10 @@ async def post_lead(request: Request) -> Response:
         raise Refusal(400, "invalid", describe_validation_error(exc)) from None
     key = request.headers.get(IDEMPOTENCY_KEY)
     data = body.model_dump(exclude_none=True)
-    source = data.pop("source", None) or (principal.name if principal.kind == "token" else "api")
+    source = data.pop("source", None) or principal.name
+    if principal.kind == "user":
+        source = "manual"  # a person's lead is made by hand, never another source's
+    data = within_permissions(ctx.config, principal, data)
     fallback = key or hashlib.sha256(raw).hexdigest()[:32]
     lead = _lead(data, source, fallback)
 
@@ -88,7 +100,9 @@ async def post_intake(request: Request, source: str) -> Response:
     """A lead as a web form or a connector sends it: the source's token decides the format
     (`tilda`: url-encoded, answers `ok`; `bitrix24`: a crm.lead.add body; `standard_webhooks`:
     signed JSON; `json`: the lead's data). The token comes as `Authorization: Bearer …` or
-    `?token=…` (form connectors only take a URL); a signed source needs only its signature."""
+    `?token=…` (form connectors only take a URL); a signed source needs only its signature,
+    and its `webhook-id` is the lead's external id (the body's and an Idempotency-Key are
+    not used): the same webhook-id again gets the first answer and makes no second deal."""
     ctx = context(request)
     integration = await ctx.tokens.by_name(source)
     if integration is None:
@@ -102,6 +116,12 @@ async def post_intake(request: Request, source: str) -> Response:
     key = request.headers.get(IDEMPOTENCY_KEY)
     if data is None:  # Tilda's "test=test" when a webhook is connected
         return _answer(answer(""))
+    if _signed(integration):
+        # The signed webhook-id alone names the lead: neither the body's external_id nor an
+        # (unsigned) Idempotency-Key, and a replay within the window gets the first answer.
+        webhook_id = request.headers.get("webhook-id", "")
+        data = {**data, "external_id": webhook_id}
+        key = f"webhook-id:{webhook_id}"
     lead = _lead(data, integration.name, key or fallback)
 
     async def work() -> Answer:
@@ -112,9 +132,13 @@ async def post_intake(request: Request, source: str) -> Response:
     return _answer(await idempotent(ctx, f"token:{integration.id}", key, fp, work))
 
 
+def _signed(integration: Integration) -> bool:
+    return integration.webhook_secret is not None and integration.format == "standard_webhooks"
+
+
 def _authorise(request: Request, integration: Integration, raw: bytes) -> None:
     """A valid signature (signed sources) or this source's own token; else 401 / 403."""
-    if integration.webhook_secret is not None and integration.format == "standard_webhooks":
+    if _signed(integration):
         try:
             Webhook(integration.webhook_secret).verify(raw, dict(request.headers), json_parse=False)
         except Exception as exc:  # any malformed or wrong signature header

@@ -11,6 +11,7 @@ from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import (
     COOKIE,
     caller,
+    check_origin,
     client_address,
     context,
     end_session_cookie,
@@ -33,7 +34,10 @@ def _session_out(principal: Principal) -> dict[str, Any]:
 async def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any]:
     """Check the password and open a session: an HttpOnly cookie, and a CSRF token to send
     as `X-CSRF-Token` on every request that changes something. Too many failures for the
-    account or the address → 429 with Retry-After."""
+    account from this address, or from this address → 429 with Retry-After; many failures
+    for the account from anywhere slow each attempt down (never refuse it). A browser's
+    sign-in from another site's page (its `Origin`) → 403 `csrf`."""
+    check_origin(request, required=False)
     ctx = context(request)
     opened = await auth.sign_in(ctx, body.user_id, body.password, client_address(request))
     set_session_cookie(response, request, opened.cookie)

@@ -20,6 +20,7 @@ from gateway.entrypoints.http.schemas import (
     TaskPage,
 )
 from gateway.handlers.api import acting, ask, build
+from gateway.handlers.reports import check_rop, checked_span
 
 router = APIRouter(responses=ERRORS)
 once = Depends(retry_key)
@@ -158,8 +159,18 @@ def report_window(
     to: str = Query(description="RFC 3339 time or YYYY-MM-DD, exclusive"),
     responsible_id: str | None = None,
 ) -> dict[str, Any]:
-    """The query parameters both reports take, as the analytics queries' body."""
+    """The query parameters both reports take, as the analytics queries' body (a period of
+    at most two years, else 400)."""
+    checked_span(from_, to)
     return {"from": from_, "to": to, "responsible_id": responsible_id}
+
+
+async def rop_reports(
+    principal: Principal = Depends(require(Scope.reports_read)),
+) -> Principal:
+    """The caller, who must hold reports:read and act as a РОП."""
+    check_rop(principal)
+    return principal
 
 
 @router.get(
@@ -171,9 +182,10 @@ def report_window(
 async def funnel(
     request: Request,
     body: dict[str, Any] = Depends(report_window),
-    principal: Principal = Depends(require(Scope.reports_read)),
+    principal: Principal = Depends(rop_reports),
 ) -> dict[str, Any]:
-    """The funnel report of the deals created in [from, to)."""
+    """The funnel report of the deals created in [from, to) (at most two years). The РОП's:
+    403 to anyone else."""
     query = build(c.FunnelQuery, {**body, "actor_id": acting(principal)})
     return (await ask(context(request), query)).model_dump(mode="json")
 
@@ -187,9 +199,10 @@ async def funnel(
 async def period(
     request: Request,
     body: dict[str, Any] = Depends(report_window),
-    principal: Principal = Depends(require(Scope.reports_read)),
+    principal: Principal = Depends(rop_reports),
 ) -> dict[str, Any]:
     """What happened in [from, to): created, won and lost in the period, by manager and
-    source (the period view; the funnel report follows the deals created in it)."""
+    source (the period view; the funnel report follows the deals created in it). At most
+    two years; the РОП's (403 to anyone else)."""
     query = build(c.PeriodQuery, {**body, "actor_id": acting(principal)})
     return (await ask(context(request), query)).model_dump(mode="json")

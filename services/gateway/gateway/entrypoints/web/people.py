@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import (
     COOKIE,
+    check_origin,
     client_address,
     end_session_cookie,
     set_session_cookie,
@@ -39,12 +40,15 @@ async def signin(request: Request) -> Response:
     form = await request.form()
     user_id, password = str(form.get("user_id", "")), str(form.get("password", ""))
     try:
+        check_origin(request, required=True)  # a form posted from another site: login CSRF
         opened = await auth.sign_in(ctx, user_id, password, client_address(request))
     except Refusal as refusal:
-        message = (
-            "Неверный пользователь или пароль"
-            if refusal.status == 401
-            else f"Слишком много попыток, подождите {refusal.extra.get('retry_after', 60)} с"
+        message = {
+            401: "Неверный пользователь или пароль",
+            403: "Вход отклонён: форма отправлена не со страницы этого сайта",
+        }.get(
+            refusal.status,
+            f"Слишком много попыток, подождите {refusal.extra.get('retry_after', 60)} с",
         )
         return pages(request).render(
             request,

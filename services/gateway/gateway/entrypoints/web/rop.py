@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,49 +16,45 @@ from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles
 from gateway.handlers.api import acting, ask, move_deal
 from gateway.handlers.errors import Refusal
+from gateway.handlers.reports import check_rop, checked_span
 
 router = APIRouter(include_in_schema=False)
 me = Depends(person)
 
 
 def _period(start: str | None, end: str | None) -> tuple[str, str]:
+    """The page's days, first and last (the last 30 days unless given); at most two years."""
     today = datetime.now(UTC).date()
-    first = date.fromisoformat(start) if start else today - timedelta(days=29)
-    last = date.fromisoformat(end) if end else today
+    try:
+        first = date.fromisoformat(start) if start else today - timedelta(days=29)
+        last = date.fromisoformat(end) if end else today
+    except ValueError:
+        raise Refusal(400, "invalid", "период: ожидаются даты вида 2026-01-31") from None
+    checked_span(first.isoformat(), (last + timedelta(days=1)).isoformat())
     return first.isoformat(), last.isoformat()
 
 
 async def _period_view(
     ctx: Any, principal: Principal, first: date, until: date, owner: str | None
 ) -> dict[str, Any] | None:
-    """The period view of the analytics (what happened in the period), and the won sums
-    week by week for the chart; None while deal-service has no period view."""
-    edges = [first + timedelta(days=d) for d in range(0, (until - first).days, 7)] + [until]
-    spans = [(edges[0], edges[-1]), *pairwise(edges)]
+    """The period view of the analytics (what happened in the period) with the won sums
+    week by week for the chart, in one query; None while deal-service has no period view."""
     try:
-        replies = await asyncio.gather(
-            *(
-                ask(
-                    ctx,
-                    PeriodQuery(
-                        actor_id=acting(principal),
-                        from_=a.isoformat(),
-                        to=b.isoformat(),
-                        responsible_id=owner,
-                    ),
-                )
-                for a, b in spans
-            )
+        reply = await ask(
+            ctx,
+            PeriodQuery(
+                actor_id=acting(principal),
+                from_=first.isoformat(),
+                to=until.isoformat(),
+                responsible_id=owner,
+                weeks=True,
+            ),
         )
     except Refusal as refusal:
         if refusal.status == 503:  # no deal-service with the period view answers
             return None
         raise
-    whole, *weeks = [r.report for r in replies]
-    whole["weeks"] = [
-        {"from": a.isoformat(), "won": w["won"]} for (a, _), w in zip(spans[1:], weeks, strict=True)
-    ]
-    return dict(whole)
+    return dict(reply.report)
 
 
 @router.get("/rop", response_class=HTMLResponse)
@@ -70,7 +65,9 @@ async def rop(
     manager: str | None = None,
     principal: Principal = me,
 ) -> Response:
-    """Lapsed tasks by manager, requests awaiting agreement, and the funnel report."""
+    """Lapsed tasks by manager, requests awaiting agreement, and the funnel report: the
+    РОП's (403 to a manager)."""
+    check_rop(principal)
     ctx = ctx_of(request)
     first, last = _period(start, end)
     until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
@@ -109,6 +106,7 @@ async def rop(
 @router.post("/rop/approvals/{deal_id}", response_class=HTMLResponse)
 async def agree(request: Request, deal_id: str, principal: Principal = me) -> Response:
     """The РОП agrees: the deal moves to the failure stage the manager asked for."""
+    check_rop(principal)
     form = await request.form()
     ctx = ctx_of(request)
     stage = ctx.config.pipeline.rules.contact_attempts

@@ -1,0 +1,124 @@
+"""Guessing passwords: counted before checked, held per account and address (so the owner
+signs in from elsewhere), slowed per account, X-Forwarded-For believed only from configured
+proxies, unknown users as slow as known ones, and no sign-in from another site's page."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from ipaddress import ip_network
+from typing import Any
+
+from tests.gateway_support import PASSWORD, door
+
+LOCAL = (ip_network("127.0.0.1"),)
+WRONG = {"user_id": "mgr-2", "password": "nope"}
+RIGHT = {"user_id": "mgr-2", "password": PASSWORD}
+
+
+async def test_parallel_guesses_are_counted_before_they_are_checked(clean: Any) -> None:
+    async with door(clean, services=False, signin_slow_after=1000) as d, d.client() as http:
+        replies = await asyncio.gather(*(http.post("/api/session", json=WRONG) for _ in range(60)))
+        statuses = sorted(r.status_code for r in replies)
+        assert statuses.count(401) == 5, statuses  # no more than the limit were checked
+        assert statuses.count(429) == 55
+        refused = next(r for r in replies if r.status_code == 429)
+        assert "попыток входа" in refused.json()["error"]["message"]
+        assert (await http.post("/api/session", json=RIGHT)).status_code == 429
+
+
+async def test_guesses_from_one_address_do_not_lock_the_owner_out_elsewhere(clean: Any) -> None:
+    settings: dict[str, Any] = {
+        "trusted_proxies": LOCAL,
+        "signin_slow_after": 8,
+        "signin_delay_seconds": 1.0,
+    }
+    async with door(clean, services=False, **settings) as d, d.client() as http:
+        attacker = {"X-Forwarded-For": "203.0.113.1"}
+        for _ in range(5):
+            assert (
+                await http.post("/api/session", json=WRONG, headers=attacker)
+            ).status_code == 401
+        assert (await http.post("/api/session", json=RIGHT, headers=attacker)).status_code == 429
+        owner = {"X-Forwarded-For": "198.51.100.7"}
+        assert (await http.post("/api/session", json=RIGHT, headers=owner)).status_code == 200
+
+        # Guesses from many addresses: past 8 failures of the account, each attempt waits
+        # (one at a time), and the owner is slowed, never refused.
+        for n in range(8):
+            rotating = {"X-Forwarded-For": f"203.0.113.{10 + n}"}
+            await http.post("/api/session", json=WRONG, headers=rotating)
+        started = time.monotonic()
+        slowed = await asyncio.gather(
+            *(
+                http.post("/api/session", json=WRONG, headers={"X-Forwarded-For": f"192.0.2.{n}"})
+                for n in range(3)
+            )
+        )
+        assert [r.status_code for r in slowed] == [401] * 3
+        assert time.monotonic() - started >= 3.0  # one at a time, a second each
+        started = time.monotonic()
+        assert (await http.post("/api/session", json=RIGHT, headers=owner)).status_code == 200
+        assert time.monotonic() - started >= 1.0
+
+
+async def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(clean: Any) -> None:
+    async with door(clean, services=False) as d, d.client() as http:
+        for n in range(5):  # rotating the header escapes nothing: the peer is the address
+            forged = {"X-Forwarded-For": f"203.0.113.{n}", "X-Forwarded-Proto": "https"}
+            assert (await http.post("/api/session", json=WRONG, headers=forged)).status_code == 401
+        held = await http.post("/api/session", json=RIGHT, headers={"X-Forwarded-For": "192.0.2.1"})
+        assert held.status_code == 429
+        ok = await http.post(
+            "/api/session",
+            json={"user_id": "mgr-1", "password": PASSWORD},
+            headers={"X-Forwarded-Proto": "https"},
+        )
+        assert ok.status_code == 200 and "secure" not in ok.headers["set-cookie"].lower()
+    # Behind a configured proxy, the nearest hop it did not write is the caller.
+    async with door(clean, services=False, trusted_proxies=LOCAL) as d, d.client() as http:
+        chain = {"X-Forwarded-For": "192.0.2.50, 127.0.0.1"}
+        for _ in range(5):
+            await http.post("/api/session", json={**WRONG, "user_id": "rop-1"}, headers=chain)
+        elsewhere = {"X-Forwarded-For": "192.0.2.51"}
+        body = {"user_id": "rop-1", "password": PASSWORD}
+        assert (await http.post("/api/session", json=body, headers=elsewhere)).status_code == 200
+        assert (await http.post("/api/session", json=body, headers=chain)).status_code == 429
+
+
+async def test_an_unknown_user_costs_the_same_argon2_check(clean: Any) -> None:
+    async with (
+        door(clean, services=False, signin_max_failures_address=1000) as d,
+        d.client() as http,
+    ):
+
+        async def timed(user_id: str) -> float:
+            started = time.monotonic()
+            reply = await http.post("/api/session", json={"user_id": user_id, "password": "x"})
+            assert reply.status_code == 401
+            assert reply.json()["error"]["message"] == "неверный пользователь или пароль"
+            return time.monotonic() - started
+
+        known = [await timed("mgr-1") for _ in range(4)]
+        unknown = [await timed(f"ghost-{n}") for n in range(4)]
+        assert statistics.median(unknown) > 0.6 * statistics.median(known), (known, unknown)
+
+
+async def test_signing_in_from_another_sites_page_is_refused(clean: Any) -> None:
+    async with door(clean, services=False) as d, d.client() as http:
+        form = {"user_id": "mgr-1", "password": PASSWORD}
+        for headers in ({"Origin": "https://evil.example"}, {}, {"Origin": "null"}):
+            refused = await http.post("/signin", data=form, headers=headers)
+            assert refused.status_code == 403, headers
+            assert "не со страницы этого сайта" in refused.text
+            assert "set-cookie" not in refused.headers
+        forged = await http.post(
+            "/api/session", json=form, headers={"Origin": "https://evil.example"}
+        )
+        assert forged.status_code == 403 and forged.json()["error"]["code"] == "csrf"
+        own = await http.post("/signin", data=form, headers={"Origin": d.url})
+        assert own.status_code == 303 and own.headers["location"] == "/board"
+        referred = await http.post("/signin", data=form, headers={"Referer": f"{d.url}/signin"})
+        assert referred.status_code == 303
+        assert (await http.post("/api/session", json=form)).status_code == 200  # a program
