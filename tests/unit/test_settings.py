@@ -66,12 +66,12 @@ def test_the_service_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_environment_wins_over_the_default_port(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_METRICS_PORT", "9200")
-    monkeypatch.setenv("CRM_GATEWAY_TRUST_FORWARDED", "yes")
+    monkeypatch.setenv("CRM_GATEWAY_TRUSTED_PROXIES", "10.0.0.1, 10.1.0.0/16")
     monkeypatch.setenv("CRM_CONFIG", "/etc/crm.yaml")
     gateway = importlib.import_module("gateway.settings").Settings.from_env()
     assert gateway.common.metrics_port == 9200
     assert gateway.common.config_path == "/etc/crm.yaml"
-    assert gateway.trust_forwarded is True
+    assert [str(n) for n in gateway.trusted_proxies] == ["10.0.0.1/32", "10.1.0.0/16"]
 
 
 def test_a_service_started_with_a_bad_variable_says_which(
