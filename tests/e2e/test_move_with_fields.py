@@ -46,6 +46,11 @@ async def test_a_move_with_fields_is_one_version_and_one_stage_changed(
         now = (await http.get(f"/api/deals/{deal['id']}")).json()["deal"]
         assert now["version"] == deal["version"] and now["amount"] is None
 
+        # What no request model takes (an id over the contracts' 100 bytes) is a 400 naming
+        # the field, from the gateway, as the service would have said.
+        too_long = await http.post(f"/api/deals/{'x' * 101}/move", json={"to_stage": "WON"})
+        assert too_long.status_code == 400 and "deal_id" in too_long.json()["error"]["message"]
+
         # A move's fields do not reassign the deal.
         handover = await http.post(
             f"/api/deals/{deal['id']}/move",

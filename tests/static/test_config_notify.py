@@ -14,6 +14,7 @@ from crm_shared.config import (
     config_from_data,
 )
 from crm_shared.config.notifications import PLACEHOLDERS
+from crm_shared.contracts.text import ID_BYTES
 from tests.configs import config_with, default_data
 
 
@@ -89,3 +90,12 @@ def test_bad_notify_settings_name_the_key(change: Any, says: str) -> None:
     with pytest.raises(ConfigError) as caught:
         config_from_data(data, source="test")
     assert says in str(caught.value)
+
+
+def test_a_user_id_is_held_to_the_contracts_id_limit() -> None:
+    """Every command carries the user as `actor_id`, an `Id` (100 bytes): a longer id in the
+    configuration is refused there, not on the user's first command."""
+    data = default_data()
+    data["users"][1]["id"] = "m" * (ID_BYTES + 1)
+    with pytest.raises(ConfigError, match=rf"users\[1\].id: a user id is at most {ID_BYTES}"):
+        config_from_data(data)

@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
+from crm_shared.contracts.text import ID_BYTES
+
 __all__ = ["EmailAddress", "Frozen", "StageCode", "Text", "UserId"]
 
 
@@ -39,6 +41,8 @@ def _check_id(value: str) -> str:
             f"{value!r} is not a valid user id: it becomes part of the bus subject "
             "crm.notify.<id>, so use only letters, digits, '-' and '_'"
         )
+    if len(value) > ID_BYTES:  # every command carries it as `actor_id`, an `Id`
+        raise ValueError(f"a user id is at most {ID_BYTES} characters, not {len(value)}")
     return value
 
 

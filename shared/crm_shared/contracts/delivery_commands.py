@@ -13,10 +13,11 @@ from pydantic import Field, StringConstraints, model_validator
 
 from crm_shared.contracts.commands import ID_PREFIX, Command, Strict
 from crm_shared.contracts.replies import Asks, DeliveriesReply, RetryReply
+from crm_shared.contracts.text import ID_BYTES
 
 # Ids as the CRM makes them (user ids of the configuration, UUIDs of deliveries): no NUL,
 # no lone surrogate or other text the database would refuse can get through.
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
+Id = Annotated[str, StringConstraints(pattern=rf"^[A-Za-z0-9_.:-]{{1,{ID_BYTES}}}$")]
 
 
 class ListDeliveries(Strict, Asks[DeliveriesReply]):

@@ -54,7 +54,10 @@ def _text(max_bytes: int) -> AfterValidator:
 
 Plain = Annotated[str, AfterValidator(check_storable)]
 """A string of an event or a reply: storable, bounded by the command that set it."""
-Id = Annotated[str, Field(min_length=1, max_length=100), _text(100)]
+ID_BYTES = 100
+"""The longest id, in bytes: of a deal, a task, a user (an actor: the configuration holds
+its users to it, the gateway's sign-in too), a request."""
+Id = Annotated[str, Field(min_length=1, max_length=ID_BYTES), _text(ID_BYTES)]
 """An id: of a deal, a task, a contact, a user, a request."""
 Code = Annotated[str, Field(min_length=1, max_length=64), _text(64)]
 """A stage code."""

@@ -40,17 +40,16 @@ async def list_deals(
     principal: Principal = read,
 ) -> dict[str, Any]:
     """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`."""
-    body = {
-        "actor_id": acting(principal),
-        "stage": stage,
-        "responsible_id": responsible_id,
-        "contact_id": contact_id,
-        "id_prefix": id_prefix,
-        "limit": limit,
-        "cursor": cursor,
-    }
-    page = await ask(context(request), build(c.ListDeals, body))
-    return page.model_dump(mode="json")
+    query = c.ListDeals(
+        actor_id=acting(principal),
+        stage=stage,
+        responsible_id=responsible_id,
+        contact_id=contact_id,
+        id_prefix=id_prefix,
+        limit=limit,
+        cursor=cursor,
+    )
+    return (await ask(context(request), query)).model_dump(mode="json")
 
 
 @router.get(
@@ -72,7 +71,7 @@ async def board(
 @router.get("/{deal_id}", response_model=None, responses={200: {"model": DealOut}})
 async def get_deal(request: Request, deal_id: str, principal: Principal = read) -> dict[str, Any]:
     """One deal."""
-    query = build(c.GetDeal, {"actor_id": acting(principal), "deal_id": deal_id})
+    query = c.GetDeal(actor_id=acting(principal), deal_id=deal_id)
     return (await ask(context(request), query)).model_dump(mode="json")
 
 
@@ -98,8 +97,8 @@ async def update_deal(
 ) -> dict[str, Any]:
     """Change fields (not the stage); a field given as null is cleared."""
     fields = body.model_dump(mode="json", exclude_unset=True)
-    payload = {"actor_id": acting(principal), "deal_id": deal_id, "fields": fields}
-    update = build(c.UpdateDeal, payload)
+    changes = build(c.DealFields, fields)
+    update = c.UpdateDeal(actor_id=acting(principal), deal_id=deal_id, fields=changes)
     return (await ask(context(request), update, retry_key=key)).model_dump(mode="json")
 
 
@@ -138,6 +137,5 @@ async def contact_attempt(
     key: str | None = once,
 ) -> dict[str, Any]:
     """Record a failed attempt to reach the client (rule 6 counts them per stage)."""
-    payload = {"actor_id": acting(principal), "deal_id": deal_id, "note": body.note}
-    attempt = build(c.LogContactAttempt, payload)
+    attempt = c.LogContactAttempt(actor_id=acting(principal), deal_id=deal_id, note=body.note)
     return (await ask(context(request), attempt, retry_key=key)).model_dump(mode="json")

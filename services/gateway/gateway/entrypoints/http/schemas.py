@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm_shared.contracts.commands import ContactInput, DealFields
 from crm_shared.contracts.dto import Deal, Task
 from crm_shared.contracts.events import LeadContact
+from crm_shared.contracts.text import ID_BYTES
 
 
 class Body(BaseModel):
@@ -21,7 +22,7 @@ class Body(BaseModel):
 class SignIn(Body):
     """A person signs in with their user id (from the CRM configuration) and password."""
 
-    user_id: str = Field(min_length=1, max_length=200)
+    user_id: str = Field(min_length=1, max_length=ID_BYTES)
     password: str = Field(min_length=1, max_length=1000)
 
 

@@ -47,16 +47,16 @@ async def list_tasks(
     """`mine=true`: the caller's own tasks; `deal_id`: a deal's tasks."""
     if mine and principal.actor_id is not None:
         responsible_id = principal.actor_id
-    body = {
-        "actor_id": acting(principal),
-        "deal_id": deal_id,
-        "responsible_id": responsible_id,
-        "status": status,
-        "overdue": overdue,
-        "limit": limit,
-        "cursor": cursor,
-    }
-    return (await ask(context(request), build(c.ListTasks, body))).model_dump(mode="json")
+    query = c.ListTasks(
+        actor_id=acting(principal),
+        deal_id=deal_id,
+        responsible_id=responsible_id,
+        status=status,
+        overdue=overdue,
+        limit=limit,
+        cursor=cursor,
+    )
+    return (await ask(context(request), query)).model_dump(mode="json")
 
 
 @router.post(
@@ -72,7 +72,7 @@ async def complete_task(
     key: str | None = once,
 ) -> dict[str, Any]:
     """Mark a task done."""
-    done = build(c.CompleteTask, {"actor_id": acting(principal), "task_id": task_id})
+    done = c.CompleteTask(actor_id=acting(principal), task_id=task_id)
     return (await ask(context(request), done, retry_key=key)).model_dump(mode="json")
 
 
@@ -90,8 +90,7 @@ async def comment_task(
     key: str | None = once,
 ) -> dict[str, Any]:
     """Comment on a task."""
-    payload = {"actor_id": acting(principal), "task_id": task_id, "text": body.text}
-    note = build(t.CommentTask, payload)
+    note = t.CommentTask(actor_id=acting(principal), task_id=task_id, text=body.text)
     return (await ask(context(request), note, retry_key=key)).model_dump(mode="json")
 
 
@@ -111,8 +110,8 @@ async def task_comments(
 ) -> dict[str, Any]:
     """Every comment on a task, oldest first, a page at a time (`next_cursor`): a task's own
     payload carries only its latest comments, with `comments_count`."""
-    body = {"actor_id": acting(principal), "task_id": task_id, "limit": limit, "cursor": cursor}
-    return (await ask(context(request), build(t.TaskComments, body))).model_dump(mode="json")
+    query = t.TaskComments(actor_id=acting(principal), task_id=task_id, limit=limit, cursor=cursor)
+    return (await ask(context(request), query)).model_dump(mode="json")
 
 
 @router.get(
@@ -129,10 +128,9 @@ async def notifications(
     principal: Principal = Depends(require(Scope.tasks_read)),
 ) -> dict[str, Any]:
     """The caller's inbox, newest first, with the count of unread ones."""
-    body = {"actor_id": acting(principal), "limit": limit, "cursor": cursor}
-    if unread_only is not None:
-        body["unread_only"] = unread_only
-    inbox = build(n.ListNotifications, body)
+    inbox = n.ListNotifications(
+        actor_id=acting(principal), unread_only=bool(unread_only), limit=limit, cursor=cursor
+    )
     return (await ask(context(request), inbox)).model_dump(mode="json")
 
 
