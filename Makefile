@@ -53,7 +53,7 @@ faults: install  ## one fault at a time under a lead stream; every invariant che
 	CRM_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_fuzz_requests.py
 
 asyncapi: install  ## regenerate docs/asyncapi.yaml from the services' routers
-	$(PY) -m crm_api docs/asyncapi.yaml
+	$(PY) -m tools.crm_api docs/asyncapi.yaml
 
 openapi: install  ## regenerate docs/openapi.json (the gateway's HTTP API) from its routes
 	$(PY) -m gateway.entrypoints.http.openapi docs/openapi.json

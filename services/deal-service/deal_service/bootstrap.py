@@ -7,8 +7,8 @@ from pathlib import Path
 
 from crm_shared.config import CrmConfig, load_config
 from crm_shared.machinery import asking
-from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import run_migrations
+from crm_shared.machinery.entry import Entry
 from crm_shared.machinery.runtime import Runtime
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.entrypoints.consumers import lead_consumer

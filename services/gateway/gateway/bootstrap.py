@@ -12,8 +12,8 @@ import uvicorn
 from nats.aio.client import Client as NatsClient
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import create_pool, run_migrations
+from crm_shared.machinery.entry import Entry
 from crm_shared.machinery.http_server import Served
 from crm_shared.machinery.loops import Periodic
 from crm_shared.machinery.runtime import Runtime
@@ -178,5 +178,5 @@ ENTRY = Entry(
     MIGRATIONS,
     migrate,
     Gateway,
-    commands={"users": cli.main, "tokens": cli.main},
+    commands={"users": cli.users, "tokens": cli.tokens},
 )

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import run_migrations
+from crm_shared.machinery.entry import Entry
 from crm_shared.machinery.runtime import Runtime
 from notifier.adapters.email import EmailSender
 from notifier.adapters.metrics import NotifierMetrics

@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.machinery.cli import Entry
 from crm_shared.machinery.db import run_migrations
+from crm_shared.machinery.entry import Entry
 from crm_shared.machinery.runtime import Runtime
 from task_service.adapters.metrics import TaskMetrics
 from task_service.entrypoints.consumers import deal_event_consumer

@@ -6,8 +6,8 @@ publishers); beside them, the events it consumes from JetStream (`Inbound`: its 
 consumers are no subscribers of that router, so `document` describes them on its own broker,
 and nothing runs them). `document` puts it all on a broker that only describes, so the
 document cannot drift from the routes. The
-package `crm_api` gathers the three services' routers: `make asyncapi` or
-`faststream docs gen --factory crm_api:build_app --yaml`; a test fails when the committed
+package `tools.crm_api` gathers the three services' routers: `make asyncapi` or
+`faststream docs gen --factory tools.crm_api:build_app --yaml`; a test fails when the committed
 `docs/asyncapi.yaml` is stale.
 """
 

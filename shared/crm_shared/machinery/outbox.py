@@ -22,7 +22,7 @@ import asyncpg
 from crm_shared.contracts.envelope import CloudEvent
 from crm_shared.contracts.events import EventData
 from crm_shared.machinery.relay import Committed, OutboxRelay
-from crm_shared.machinery.requests import CURRENT_REQUEST
+from crm_shared.machinery.request_key import CURRENT_REQUEST
 
 log = logging.getLogger(__name__)
 _PARAM = re.compile(r"\$(\d+)")

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+
+from crm_shared.machinery.request_key import PendingRequest
 
 if TYPE_CHECKING:
     from crm_shared.machinery.outbox import UnitOfWork
@@ -35,28 +36,6 @@ if TYPE_CHECKING:
 REQUEST_RETENTION = timedelta(hours=24)
 # A row without a reply older than this is not a command still running but a lost reply.
 _LOST_AFTER = timedelta(seconds=60)
-
-
-@dataclass
-class PendingRequest:
-    """The command being handled in this task, for its unit of work to record."""
-
-    actor_id: str
-    request_id: str
-    subject: str
-    recorded: bool = False
-
-    def insert(self, schema: str) -> tuple[str, tuple[Any, ...]]:
-        """The statement that records the key with the command's changes."""
-        self.recorded = True
-        return (
-            f"""INSERT INTO "{schema}".handled_requests (actor_id, request_id, subject)
-                VALUES ($1, $2, $3)""",
-            (self.actor_id, self.request_id, self.subject),
-        )
-
-
-CURRENT_REQUEST: ContextVar[PendingRequest | None] = ContextVar("crm_request", default=None)
 
 
 def requests_ddl(schema: str) -> list[str]:

@@ -41,7 +41,7 @@ from crm_shared.machinery.faults import is_transient
 from crm_shared.machinery.metrics import Metrics
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.parsing import parse_body
-from crm_shared.machinery.requests import CURRENT_REQUEST, PendingRequest
+from crm_shared.machinery.request_key import CURRENT_REQUEST, PendingRequest
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

@@ -8,13 +8,32 @@ tasks or analytics. A refusal is `Refused` with the code the event API names.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import Protocol
 
 from crm_shared.config import CrmConfig, Plan
 from crm_shared.contracts.commands import ErrorCode, Refused
+from deal_service.domain.contacts import Contact
 
-if TYPE_CHECKING:
-    from deal_service.domain.model import Deal
+
+class DealFacts(Protocol):
+    """What the rules read of a deal (`model.Deal` has it): the rules sit below the aggregate
+    that calls them, and import nothing of it. Other fields are read by name (rule 4)."""
+
+    @property
+    def stage(self) -> str: ...
+    @property
+    def contact(self) -> Contact | None: ...
+    @property
+    def amount(self) -> Decimal | None: ...
+    @property
+    def failure_comment(self) -> str | None: ...
+    @property
+    def contact_attempts(self) -> int: ...
+    @property
+    def rop_id(self) -> str | None: ...
+    @property
+    def delivery_method(self) -> str | None: ...
 
 
 def filled(value: object) -> bool:
@@ -24,7 +43,7 @@ def filled(value: object) -> bool:
     return not isinstance(value, str) or bool(value.strip())
 
 
-def field_present(deal: Deal, name: str) -> bool:
+def field_present(deal: DealFacts, name: str) -> bool:
     """Whether a required-field name (`contact`, `amount`, `contact.phone`...) is filled."""
     if name == "contact":
         return deal.contact is not None
@@ -60,7 +79,7 @@ def kept_on(stage: str, config: CrmConfig) -> list[str]:
 
 
 def check_kept(
-    before: Deal, after: Deal, sharing: Iterable[tuple[str, str]], config: CrmConfig
+    before: DealFacts, after: DealFacts, sharing: Iterable[tuple[str, str]], config: CrmConfig
 ) -> None:
     """Refuse an update (`before` → `after`) that empties a field the deal's stage requires
     (rules 4, 5), or a contact field that another open deal of the same contact requires at
@@ -121,7 +140,7 @@ def required_fields_for(
 
 
 def check_move(
-    deal: Deal, to_stage: str, actor_id: str, failure_comment: str | None, config: CrmConfig
+    deal: DealFacts, to_stage: str, actor_id: str, failure_comment: str | None, config: CrmConfig
 ) -> None:
     """Raise Refused when `deal` may not move to `to_stage`; every missing field is listed.
 
@@ -166,7 +185,7 @@ def check_move(
         )
 
 
-def _who_is_asked(deal: Deal, config: CrmConfig) -> str:
+def _who_is_asked(deal: DealFacts, config: CrmConfig) -> str:
     """Whom the notifier asks to agree (its `approval_recipients`), as the refusal says it."""
     if deal.rop_id is not None:
         return "the РОП has been asked"
@@ -177,7 +196,7 @@ def _who_is_asked(deal: Deal, config: CrmConfig) -> str:
     return "the deal has no РОП and no user has role rop: nobody could be asked; add one"
 
 
-def is_deals_rop(deal: Deal, actor_id: str, config: CrmConfig) -> bool:
+def is_deals_rop(deal: DealFacts, actor_id: str, config: CrmConfig) -> bool:
     """Whether `actor_id` speaks for the deal's РОП: is it, or, when the deal has none (the
     free plan before the field is filled), is a user with role rop."""
     if deal.rop_id is not None:
@@ -186,7 +205,7 @@ def is_deals_rop(deal: Deal, actor_id: str, config: CrmConfig) -> bool:
     return user is not None and user.role == "rop"
 
 
-def _check_delivery(deal: Deal, to_stage: str, config: CrmConfig) -> None:
+def _check_delivery(deal: DealFacts, to_stage: str, config: CrmConfig) -> None:
     """Rule 7: the delivery stage is for delivery deals; the success stage follows payment."""
     rule = config.pipeline.rules.delivery
     if rule is None:

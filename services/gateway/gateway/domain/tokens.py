@@ -6,13 +6,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from crm_shared.config import CrmConfig
 from gateway.domain.people import Principal, Scope
 
 PREFIX = "crm"
-FORMATS = ("json", "tilda", "standard_webhooks", "bitrix24")
+IntakeFormat = Literal["json", "tilda", "standard_webhooks", "bitrix24"]
 """How /intake/<source> reads a body: which adapter turns it into a lead."""
+FORMATS: tuple[IntakeFormat, ...] = get_args(IntakeFormat)
 
 
 def digest(secret: str) -> str:

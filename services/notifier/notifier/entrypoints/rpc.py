@@ -1,7 +1,7 @@
 """Request/reply subjects of the notifier (the inbox, and failed deliveries retried by hand)
 and the events it emits, on its FastStream router.
 
-The router the service runs is the one the AsyncAPI document describes (`crm_api`).
+The router the service runs is the one the AsyncAPI document describes (`tools.crm_api`).
 """
 
 from __future__ import annotations

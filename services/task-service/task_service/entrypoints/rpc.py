@@ -1,6 +1,6 @@
 """Request/reply subjects of task-service and the events it emits, on its FastStream router.
 
-The router the service runs is the one the AsyncAPI document describes (`crm_api`).
+The router the service runs is the one the AsyncAPI document describes (`tools.crm_api`).
 """
 
 from __future__ import annotations

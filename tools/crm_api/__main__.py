@@ -1,11 +1,11 @@
-"""`python -m crm_api [path]`: write the AsyncAPI document (default docs/asyncapi.yaml)."""
+"""`python -m tools.crm_api [path]`: write the AsyncAPI document (default docs/asyncapi.yaml)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from crm_api import render
+from tools.crm_api import render
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/asyncapi.yaml")
 out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
 """The whole system's event API: the AsyncAPI document from the three services' routers.
 
-Above the services (it imports each one's request/reply router; no service imports it), so
-that `crm_shared` stays free of service code. `make asyncapi` writes docs/asyncapi.yaml;
-`faststream docs gen --factory crm_api:build_app --yaml` does the same through FastStream.
+A tool above the services (it imports each one's request/reply router; no service imports
+it), kept in `tools/` rather than `shared/`, so that nothing shared looks down on service
+code. `make asyncapi` writes docs/asyncapi.yaml; `faststream docs gen --factory
+tools.crm_api:build_app --yaml` (from the repository's root) does the same through FastStream.
 """
 
 from __future__ import annotations

@@ -1,0 +1,55 @@
+"""`python -m <service>`'s command line (typer), without starting anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crm_shared.machinery.cli import run_service
+from crm_shared.machinery.entry import Entry
+from crm_shared.machinery.settings import ServiceSettings
+
+
+class _Settings:
+    common = ServiceSettings(metrics_port=0)
+
+
+def _entry(done: list[str]) -> Entry[Any]:
+    def serve(settings: Any) -> Any:
+        raise AssertionError("not in this test")
+
+    return Entry(_Settings, Path("."), lambda s: done.append("migrated"), serve)
+
+
+def test_migrate_runs_the_entrys_migration() -> None:
+    done: list[str] = []
+    assert run_service(["migrate"], _entry(done)) == 0
+    assert done == ["migrated"]
+
+
+@pytest.mark.parametrize("argv", [["bogus"], ["revision"], ["migrate", "extra"]])
+def test_a_bad_command_line_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    done: list[str] = []
+    assert run_service(argv, _entry(done), prog="python -m svc") == 2
+    assert done == []
+    assert "Usage: python -m svc" in capsys.readouterr().err
+
+
+def test_help_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_service(["--help"], _entry([]), prog="python -m svc") == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ("serve", "migrate", "revision"))
+
+
+def test_the_gateways_groups_are_its_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.bootstrap import ENTRY
+
+    assert run_service(["tokens", "--help"], ENTRY, prog="python -m gateway") == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ("create", "list", "revoke"))
+    assert run_service(["tokens", "create", "x", "--format", "csv"], ENTRY) == 2
+    assert "'csv' is not one of" in capsys.readouterr().err

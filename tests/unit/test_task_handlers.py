@@ -1,0 +1,83 @@
+"""task-service's task commands decided on fakes: who may complete or comment, what is saved
+and emitted. The same commands on real servers: tests/e2e/test_tasks*."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_shared.contracts.commands import CompleteTask, ErrorCode, Refused
+from crm_shared.contracts.dto import CloseReason, TaskStatus
+from crm_shared.contracts.events import TaskClosed, TaskCommented
+from crm_shared.contracts.task_commands import CommentTask
+from task_service.handlers.tasks import comment_task, complete_task
+from tests.unit.task_fakes import TaskWorld
+
+
+@pytest.mark.parametrize("actor", ["mgr-1", "rop-1"])
+async def test_the_responsible_or_the_deals_rop_completes_a_task(
+    tasks: TaskWorld, actor: str
+) -> None:
+    tasks.store.put()
+    reply = await complete_task(CompleteTask(actor_id=actor, task_id="t-1"), tasks.ctx)
+    assert reply["task"]["status"] == "closed" and reply["task"]["close_reason"] == "completed"
+    kept = tasks.store.tasks.rows["t-1"]
+    assert (kept.status, kept.close_reason) == (TaskStatus.closed, CloseReason.completed)
+    (closed,) = tasks.bus.events(TaskClosed)
+    assert closed.task.id == "t-1"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("actor", "code"),
+    [("mgr-2", ErrorCode.forbidden), ("ghost", ErrorCode.not_found)],
+)
+async def test_anyone_else_is_refused_and_nothing_changes(
+    tasks: TaskWorld, actor: str, code: ErrorCode
+) -> None:
+    tasks.store.put()
+    with pytest.raises(Refused) as refused:
+        await complete_task(CompleteTask(actor_id=actor, task_id="t-1"), tasks.ctx)
+    assert refused.value.error.code is code
+    assert tasks.store.tasks.rows["t-1"].status is TaskStatus.open
+    assert tasks.bus.published == []
+
+
+async def test_a_task_is_completed_once(tasks: TaskWorld) -> None:
+    tasks.store.put()
+    await complete_task(CompleteTask(actor_id="mgr-1", task_id="t-1"), tasks.ctx)
+    with pytest.raises(Refused) as refused:
+        await complete_task(CompleteTask(actor_id="mgr-1", task_id="t-1"), tasks.ctx)
+    assert refused.value.error.code is ErrorCode.transition_not_allowed
+    assert len(tasks.bus.events(TaskClosed)) == 1
+
+
+async def test_an_unknown_task_is_not_found(tasks: TaskWorld) -> None:
+    with pytest.raises(Refused) as refused:
+        await complete_task(CompleteTask(actor_id="mgr-1", task_id="t-x"), tasks.ctx)
+    assert refused.value.error.code is ErrorCode.not_found
+
+
+async def test_a_comment_is_kept_and_published(tasks: TaskWorld) -> None:
+    tasks.store.put()
+    cmd = CommentTask(actor_id="rop-1", task_id="t-1", text="  Почему просрочена?  ")
+    reply = await comment_task(cmd, tasks.ctx)
+    assert reply["task"]["comments_count"] == 1
+    assert [c.text for c in tasks.store.tasks.rows["t-1"].comments] == ["Почему просрочена?"]
+    (commented,) = tasks.bus.events(TaskCommented)
+    assert commented.comment.author_id == "rop-1"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("actor", "text", "code"),
+    [
+        ("mgr-2", "Моя?", ErrorCode.forbidden),  # a manager sees only their own tasks
+        ("mgr-1", "   ", ErrorCode.invalid),
+    ],
+)
+async def test_a_comment_refused_keeps_nothing(
+    tasks: TaskWorld, actor: str, text: str, code: ErrorCode
+) -> None:
+    tasks.store.put()
+    with pytest.raises(Refused) as refused:
+        await comment_task(CommentTask(actor_id=actor, task_id="t-1", text=text), tasks.ctx)
+    assert refused.value.error.code is code
+    assert tasks.store.tasks.rows["t-1"].comments == [] and tasks.bus.published == []
