@@ -12,6 +12,7 @@ from crm_shared.machinery.runtime import Runtime
 from deal_service.adapters.bus_query import bus_query
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.entrypoints.consumers import lead_consumer
+from deal_service.entrypoints.gauges import count_approvals, keep_counting, name_everyone
 from deal_service.entrypoints.rpc import endpoints
 from deal_service.handlers.context import Context
 from deal_service.settings import NAME, SCHEMA, Settings
@@ -41,6 +42,9 @@ class DealService:
         await rt.connect()
         assert isinstance(rt.metrics, DealMetrics)
         self.ctx = Context(config=self.config, uow=rt.uow, metrics=rt.metrics, ask=bus_query(rt.nc))
+        name_everyone(rt.metrics, self.config)
+        await count_approvals(rt.pool, rt.metrics)
+        rt.watch(keep_counting(rt.pool, rt.metrics), "approvals gauge")
         await rt.start(
             endpoints(),
             self.ctx,

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.entrypoints.http import deals, events, leads, people, tokens, work
+from gateway.entrypoints.http.deps import context
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
 from gateway.handlers.context import Context
@@ -97,7 +98,20 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
+INTAKE_ROUTES = frozenset({"/api/leads", "/intake/{source}"})
+
+
+def _intake_source(scope: Scope) -> str | None:
+    """The source a lead route was offered a lead by (None on any other route)."""
+    if getattr(scope.get("route"), "path", None) not in INTAKE_ROUTES:
+        return None
+    return str(scope.get("state", {}).get("intake_source", "unknown"))
+
+
 async def _refused(request: Request, exc: Refusal) -> Response:
+    source = _intake_source(request.scope)
+    if source is not None:
+        context(request).metrics.intake.labels(source, exc.code).inc()
     if web.wants_page(request):
         return web.refusal_page(request, exc)
     return JSONResponse(exc.body(), exc.status, headers=exc.headers)
@@ -165,6 +179,9 @@ class Limits:
         m = self.ctx.metrics
         m.http_requests.labels(route, str(status)).inc()
         m.http_seconds.labels(route).observe(time.perf_counter() - started)
+        source = _intake_source(scope)
+        if source is not None and 200 <= status < 300:
+            m.intake.labels(source, "accepted").inc()
 
 
 class _TooLarge(Exception):

@@ -57,6 +57,7 @@ async def post_lead(request: Request) -> Response:
     """The lead event's data as JSON (LeadIn). Answered 202 once the lead is stored in
     JetStream; the same `external_id` (or Idempotency-Key) again makes no second deal."""
     ctx = context(request)
+    request.state.intake_source = "api"  # counted by the app (crm_intake_total)
     principal = await require(Scope.leads_write)(request)
     raw = await request.body()
     try:
@@ -93,6 +94,7 @@ async def post_intake(request: Request, source: str) -> Response:
     integration = await ctx.tokens.by_name(source)
     if integration is None:
         raise Refusal(403, "forbidden", f"no source {source!r}")
+    request.state.intake_source = integration.name  # counted by the app (crm_intake_total)
     raw = await request.body()
     _authorise(request, integration, raw)
     if Scope.leads_write not in integration.scopes:
