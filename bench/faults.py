@@ -32,7 +32,7 @@ from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import machine_line
 from bench.stream import SOURCE, LeadStream
 from crm_shared.devstack import DevStack, free_port
-from crm_shared.machinery.bus import DUPLICATE_WINDOW, STREAMS, ensure_streams
+from crm_shared.machinery.bus import DUPLICATE_WINDOW, EVERY_STREAM, ensure_streams
 
 DATA = ROOT / ".crm-data" / "faults"
 FAST = {
@@ -60,7 +60,7 @@ async def fresh_streams(nats_url: str, window: float | None, replicas: int = 1) 
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream(timeout=10)
-        for name in STREAMS:
+        for name in EVERY_STREAM:
             with contextlib.suppress(Exception):
                 await js.delete_stream(name)
         duplicate_window = timedelta(seconds=window) if window is not None else DUPLICATE_WINDOW

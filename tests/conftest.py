@@ -23,7 +23,7 @@ import pytest
 
 from crm_shared.config import CrmConfig
 from crm_shared.devstack import DevStack
-from crm_shared.machinery.bus import STREAMS, ensure_streams
+from crm_shared.machinery.bus import EVERY_STREAM, ensure_streams
 from crm_shared.machinery.db import asyncpg_dsn
 from tests import configs
 from tests.configs import shipped_config
@@ -86,7 +86,7 @@ async def reset(infra: Infra) -> None:
     """Empty every stream and table so each test starts from nothing."""
     nc = await nats.connect(infra.nats_url)
     js = nc.jetstream()
-    for name in STREAMS:
+    for name in EVERY_STREAM:
         with contextlib.suppress(Exception):
             await js.delete_stream(name)
     await ensure_streams(js)  # as a service would at start: a publish before it lands

@@ -270,3 +270,26 @@ async def test_a_rop_makes_and_revokes_tokens_over_http(clean: Any, client: Clie
             assert (await rop.delete("/api/tokens/shop")).status_code == 204
             assert (await shop.post("/api/leads", json=lead)).status_code == 403
             assert (await rop.delete("/api/tokens/shop")).status_code == 404
+
+
+async def test_intake_is_counted_by_source_and_outcome(clean: Any, client: Client) -> None:
+    """crm_intake_total{source, outcome}: what the operations dashboard and alerts read."""
+    async with door(clean, services=False) as d:
+        made = await d.token("crm-site", ["leads:write"])
+        auth = {"Authorization": f"Bearer {made.token}"}
+        async with d.client(headers=auth) as http:
+            lead = {"external_id": "m-1", "contact": {"name": "Счёт"}}
+            assert (await http.post("/intake/crm-site", json=lead)).status_code == 202
+            assert (await http.post("/intake/crm-site", content=b"{")).status_code == 400
+            assert (await http.post("/intake/nobody", json=lead)).status_code == 403
+            assert (await http.post("/api/leads", content=b"[]")).status_code == 400
+        registry = d.gateway.metrics.registry
+
+        def count(source: str, outcome: str) -> float:
+            labels = {"source": source, "outcome": outcome}
+            return registry.get_sample_value("crm_intake_total", labels) or 0.0
+
+        assert count("crm-site", "accepted") == 1
+        assert count("crm-site", "invalid") == 1
+        assert count("unknown", "forbidden") == 1  # a name no token has: one label for all
+        assert count("api", "invalid") == 1

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crm_shared.machinery.bus import STREAMS
+from crm_shared.machinery.bus import EVERY_STREAM
 from deal_service.handlers.leads import CONSUMER
 from tests.services import running
 from tests.support import Client
@@ -19,7 +19,7 @@ async def test_ack_wait_and_duplicate_window_come_from_the_settings(
 ) -> None:
     monkeypatch.setenv("CRM_ACK_WAIT_SECONDS", "7")
     monkeypatch.setenv("CRM_DUPLICATE_WINDOW_SECONDS", "9")
-    for name in STREAMS:  # the service creates them, as on a fresh server
+    for name in EVERY_STREAM:  # the service creates them, as on a fresh server
         with contextlib.suppress(Exception):
             await client.js.delete_stream(name)
     async with running(clean, "deal-service"):

@@ -12,7 +12,7 @@ from nats.js.api import StreamConfig
 from pydantic import ByteSize
 
 from crm_shared.config import StreamSettings
-from crm_shared.machinery.bus import STREAMS, StreamStorageError, ensure_streams
+from crm_shared.machinery.bus import EVERY_STREAM, STREAMS, StreamStorageError, ensure_streams
 from tests.configs import config_with
 from tests.services import running
 from tests.support import Client
@@ -21,7 +21,7 @@ MiB = 1024**2
 
 
 async def _delete_streams(client: Client) -> None:
-    for name in STREAMS:
+    for name in EVERY_STREAM:
         with contextlib.suppress(Exception):
             await client.js.delete_stream(name)
 

@@ -12,6 +12,7 @@ from crm_shared.machinery.entry import Entry
 from crm_shared.machinery.runtime import Runtime
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.entrypoints.consumers import lead_consumer
+from deal_service.entrypoints.gauges import count_approvals, keep_counting, name_everyone
 from deal_service.entrypoints.rpc import endpoints
 from deal_service.handlers.analytics import OVERDUE_TIMEOUT
 from deal_service.handlers.context import Context
@@ -47,6 +48,9 @@ class DealService:
             metrics=rt.metrics,
             ask=asking.Bus(rt.nc, timeout=OVERDUE_TIMEOUT),
         )
+        name_everyone(rt.metrics, self.config)
+        await count_approvals(rt.pool, rt.metrics)
+        rt.watch(keep_counting(rt.pool, rt.metrics), "approvals gauge")
         await rt.start(
             endpoints(),
             self.ctx,

@@ -2,47 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
-from crm_shared.config import StreamSettings
 from crm_shared.machinery.health import RETRY_SECONDS, Dependency, Health, describe
 from crm_shared.machinery.redact import mask_pii
+from crm_shared.machinery.streams import DLQ_STREAM as DLQ_STREAM
+from crm_shared.machinery.streams import DUPLICATE_WINDOW as DUPLICATE_WINDOW
+from crm_shared.machinery.streams import EVERY_STREAM as EVERY_STREAM
+from crm_shared.machinery.streams import MIRRORS as MIRRORS
+from crm_shared.machinery.streams import STREAMS as STREAMS
+from crm_shared.machinery.streams import StreamStorageError as StreamStorageError
+from crm_shared.machinery.streams import ensure_streams as ensure_streams
 
 log = logging.getLogger(__name__)
-
-# A re-published event (same Nats-Msg-Id) within this window is dropped by the stream. The
-# outbox relay republishes only what it could not delete after a publish, seconds later.
-DUPLICATE_WINDOW = timedelta(minutes=2)
-# Fault runs shorten it (ServiceSettings.duplicate_window_seconds) to show that a republish
-# after the window has passed is still applied once: the consumers' inboxes catch what the
-# stream lets by.
-
 
 # Set by `crm dlq replay` on a re-published dead letter: a consumer then takes the message for
 # a new one (its event id gets a suffix), as the first copy may be recorded in its inbox.
 REPLAY_HEADER = "Crm-Replay-Of"
-
-STREAMS: dict[str, list[str]] = {
-    "CRM_LEADS": ["crm.lead.received"],
-    "CRM_EVENTS": ["crm.deal.>", "crm.task.>"],
-    "CRM_NOTIFY": ["crm.notify.>"],
-    "CRM_DLQ": ["crm.dlq.>"],
-}
-DLQ_STREAM = "CRM_DLQ"
 
 
 async def connect(url: str, name: str, dependency: Dependency | None = None) -> NatsClient:
@@ -103,92 +88,6 @@ def quiet_callbacks(dependency: Dependency) -> dict[str, Callable[..., Awaitable
         "disconnected_cb": on_disconnected,
         "reconnected_cb": on_reconnected,
     }
-
-
-async def ensure_streams(
-    js: JetStreamContext,
-    *,
-    replicas: int = 1,
-    limits: StreamSettings | None = None,
-    duplicate_window: timedelta = DUPLICATE_WINDOW,
-) -> None:
-    """Create the project's streams that are missing (idempotent; every service calls it at start).
-
-    A stream is created with `limits` (the configuration's `streams` section; its defaults
-    when None): `max_bytes` on each, `dead_letter_max_age` on CRM_DLQ. A stream that exists
-    keeps its own configuration, limits included, so that what an operator set survives a
-    service start; it is only updated to take a subject it lacks, or to more replicas.
-    A service passes its settings' `stream_replicas` (CRM_STREAM_REPLICAS, 1) and
-    `duplicate_window_seconds`. An existing stream is never scaled down: a service starting
-    with the default must not turn an operator's R3 streams into R1.
-    """
-    limits = limits or StreamSettings()
-    for name, subjects in STREAMS.items():
-        try:
-            info = await js.stream_info(name)
-        except NotFoundError:
-            await _create_stream(
-                js, _stream_config(name, subjects, replicas, limits, duplicate_window)
-            )
-            continue
-        config = info.config
-        have = list(config.subjects or [])
-        missing = [subject for subject in subjects if subject not in have]
-        current = config.num_replicas or 1
-        if missing or current < replicas:
-            config.subjects = have + missing
-            config.num_replicas = max(current, replicas)
-            await js.update_stream(config)
-
-
-async def _create_stream(js: JetStreamContext, config: StreamConfig, attempts: int = 20) -> None:
-    """Create a stream that was not there.
-
-    A replica may create it at the same moment (the server then says it exists). Right after
-    a stream of that name was deleted, the server may still be removing its files and answer
-    "error creating store for stream" (500) for a moment: that is tried again, for about two
-    seconds, before it is raised.
-    """
-    for attempt in range(attempts):
-        try:
-            with contextlib.suppress(BadRequestError):
-                await js.add_stream(config)
-            return
-        except ServerError as exc:
-            if exc.err_code == _NO_STORAGE:
-                raise StreamStorageError(
-                    f"stream {config.name}: the NATS server cannot reserve streams.max_bytes "
-                    f"= {config.max_bytes} bytes for it ({exc.description}). Lower "
-                    "streams.max_bytes in the configuration, or give JetStream more room "
-                    "(max_file_store, or free disk space: its default is 75% of what is free)"
-                ) from None
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(0.1)
-
-
-class StreamStorageError(RuntimeError):
-    """The server cannot reserve a new stream's max_bytes: the limits must fit its storage."""
-
-
-# JetStream's "insufficient storage resources available": every stream's max_bytes is
-# reserved from the server's max_file_store when the stream is created.
-_NO_STORAGE = 10047
-
-
-def _stream_config(
-    name: str, subjects: list[str], replicas: int, limits: StreamSettings, window: timedelta
-) -> StreamConfig:
-    max_age = limits.dead_letter_max_age if name == DLQ_STREAM else None
-    return StreamConfig(
-        name=name,
-        subjects=subjects,
-        storage=StorageType.FILE,
-        duplicate_window=window.total_seconds(),
-        num_replicas=replicas,
-        max_bytes=int(limits.max_bytes),
-        max_age=max_age.total_seconds() if max_age else None,
-    )
 
 
 def dlq_subject(service: str) -> str:

@@ -116,6 +116,7 @@ class Runtime:
             limits=self.streams,
             replicas=self.settings.stream_replicas,
             duplicate_window=timedelta(seconds=self.settings.duplicate_window_seconds),
+            update=False,  # a service's NATS user may create a missing stream, never change one
         )
         self._relay = OutboxRelay(self.pool, self.schema, self._js, self.metrics)
 

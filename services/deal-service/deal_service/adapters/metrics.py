@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from crm_shared.config import DEFAULT_LEAD_SOURCES
 from crm_shared.machinery.metrics import Metrics
@@ -65,4 +65,16 @@ class DealMetrics(Metrics):
             "Sum of won deals, by responsible manager and currency",
             ["responsible_id", "currency"],
             registry=r,
+        )
+        # The sales head's dashboard shows people and stages by their names: these series
+        # (always 1) carry them, set from the configuration at start, for PromQL to join on.
+        self.person_info = Gauge(
+            "crm_person_info", "A configured user's name and role (1)",
+            ["responsible_id", "name", "role"], registry=r,
+        )  # fmt: skip
+        self.stage_info = Gauge(
+            "crm_stage_info", "A stage's display name (1)", ["stage", "name"], registry=r
+        )
+        self.approvals_waiting = Gauge(
+            "crm_approvals_waiting", "Moves waiting for the sales head's approval", registry=r
         )

@@ -1,11 +1,12 @@
 """The live feed: one JetStream subscription for the whole process, fanned out in memory.
 
-The hub follows stream CRM_EVENTS with one ordered consumer, keeps the newest events in a
-ring buffer, and hands each event, encoded once as an SSE frame, to the queue of every
-listener that may see it. A listener that resumes (Last-Event-ID = a stream sequence) gets
-the gap from the ring buffer, or, when the gap is older, from the stream through a consumer
-of its own that reads just the gap and ends. Registration and the hub's position are taken
-together, with no await between them, so nothing is missed or sent twice at the seam.
+The hub follows stream CRM_EVENTS (through its mirror CRM_EVENTS_FEED) with one ordered
+consumer, keeps the newest events in a ring buffer, and hands each event, encoded once as an
+SSE frame, to the queue of every listener that may see it. A listener that resumes
+(Last-Event-ID = a stream sequence) gets the gap from the ring buffer, or, when the gap is
+older, from the stream through a consumer of its own that reads just the gap and ends.
+Registration and the hub's position are taken together, with no await between them, so
+nothing is missed or sent twice at the seam.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ class Feed:
     private: bool = False
 
 
-EVENTS = Feed("CRM_EVENTS", ["crm.deal.>", "crm.task.>"], owners_of)
+# CRM_EVENTS_FEED mirrors CRM_EVENTS (same sequence numbers): the gateway's consumers live
+# there, apart from the services' durable ones (crm_shared.machinery.streams.MIRRORS).
+EVENTS = Feed("CRM_EVENTS_FEED", ["crm.deal.>", "crm.task.>"], owners_of)
 NOTIFICATIONS = Feed("CRM_NOTIFY", ["crm.notify.>"], recipient_of, private=True)
 
 

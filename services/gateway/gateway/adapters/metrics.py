@@ -27,6 +27,13 @@ class GatewayMetrics(Metrics):
         self.leads = Counter(
             "crm_gateway_leads", "Leads taken in over HTTP", ["format", "outcome"], registry=r
         )
+        # Leads over HTTP per source (an integration's name, "api" for /api/leads, "unknown"
+        # for a name no token has: a bounded label set) and outcome: "accepted" or the code
+        # of the refusal (bad_signature, invalid, rate_limited, unavailable ...).
+        self.intake = Counter(
+            "crm_intake", "Leads offered over HTTP, by source and outcome",
+            ["source", "outcome"], registry=r,
+        )  # fmt: skip
         self.sse_clients = Gauge("crm_sse_clients", "Connected live-feed clients", registry=r)
         self.sse_dropped = Counter(
             "crm_sse_dropped", "Live-feed clients cut off for falling behind", registry=r

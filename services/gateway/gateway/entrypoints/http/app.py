@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.machinery.parsing import describe_validation_error
 from gateway.entrypoints.http import deals, events, leads, people, tokens, work
+from gateway.entrypoints.http.deps import context
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
 from gateway.handlers.context import Context
@@ -100,7 +101,20 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
+INTAKE_ROUTES = frozenset({"/api/leads", "/intake/{source}"})
+
+
+def _intake_source(scope: Scope) -> str | None:
+    """The source a lead route was offered a lead by (None on any other route)."""
+    if getattr(scope.get("route"), "path", None) not in INTAKE_ROUTES:
+        return None
+    return str(scope.get("state", {}).get("intake_source", "unknown"))
+
+
 async def _refused(request: Request, exc: Refusal) -> Response:
+    source = _intake_source(request.scope)
+    if source is not None:
+        context(request).metrics.intake.labels(source, exc.code).inc()
     if web.wants_page(request):
         return web.refusal_page(request, exc)
     return JSONResponse(exc.body(), exc.status, headers=exc.headers)
@@ -174,6 +188,9 @@ class Limits:
         m = self.ctx.metrics
         m.http_requests.labels(route, str(status)).inc()
         m.http_seconds.labels(route).observe(time.perf_counter() - started)
+        source = _intake_source(scope)
+        if source is not None and 200 <= status < 300:
+            m.intake.labels(source, "accepted").inc()
 
 
 class _TooLarge(Exception):

@@ -66,6 +66,7 @@ async def post_lead(request: Request) -> Response:
     responsible within their permissions, as on POST /api/deals: a manager's is their own
     (naming another is 403); a РОП names anyone or no one (the lead is distributed)."""
     ctx = context(request)
+    request.state.intake_source = "api"  # counted by the app (crm_intake_total)
     principal = await require(Scope.leads_write)(request)
     raw = await request.body()
     try:
@@ -107,6 +108,7 @@ async def post_intake(request: Request, source: str) -> Response:
     integration = await ctx.tokens.by_name(source)
     if integration is None:
         raise Refusal(403, "forbidden", f"no source {source!r}")
+    request.state.intake_source = integration.name  # counted by the app (crm_intake_total)
     raw = await request.body()
     _authorise(request, integration, raw)
     if Scope.leads_write not in integration.scopes:
