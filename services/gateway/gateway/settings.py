@@ -24,6 +24,10 @@ def _networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in text.split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the gateway reads from its environment (docs/gateway.md lists them)."""
@@ -42,6 +46,8 @@ class Settings:
     signin_slow_after: int = 10
     signin_delay_seconds: float = 2.0
     max_body_bytes: int = 64 * 1024
+    # The Host names the door answers for (`*.example.com`: its subdomains; `*`: any).
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
     request_timeout: float = 5.0
     heartbeat_seconds: float = 15.0
     sse_buffer: int = 10_000
@@ -68,6 +74,7 @@ class Settings:
             signin_max_failures_address=int(env("CRM_GATEWAY_SIGNIN_MAX_FAILURES_ADDRESS", "20")),
             signin_slow_after=int(env("CRM_GATEWAY_SIGNIN_SLOW_AFTER", "10")),
             signin_delay_seconds=float(env("CRM_GATEWAY_SIGNIN_DELAY_SECONDS", "2")),
+            allowed_hosts=_names(env("CRM_GATEWAY_ALLOWED_HOSTS", "localhost,127.0.0.1,::1")),
             max_body_bytes=int(env("CRM_GATEWAY_MAX_BODY_BYTES", str(64 * 1024))),
             request_timeout=float(env("CRM_GATEWAY_REQUEST_TIMEOUT", "5")),
             heartbeat_seconds=float(env("CRM_GATEWAY_HEARTBEAT_SECONDS", "15")),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gateway.domain.people import Principal
+from gateway.domain.people import Principal, Scope
 from gateway.handlers.api import ask
 from gateway.handlers.context import Context
 
@@ -80,8 +80,11 @@ async def column_page(
 async def open_tasks(
     ctx: Context, principal: Principal, deal_ids: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """deal id → its open task with the earliest deadline (one query per 500 deals)."""
+    """deal id → its open task with the earliest deadline (one query per 500 deals); none
+    for a caller without tasks:read (a token that reads deals only)."""
     found: dict[str, dict[str, Any]] = {}
+    if not principal.may(Scope.tasks_read):
+        return found
     chunks = [deal_ids[i : i + 500] for i in range(0, len(deal_ids), 500)]
     replies = await asyncio.gather(
         *(
