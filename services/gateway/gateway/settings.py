@@ -29,6 +29,10 @@ def _networks(text: str) -> tuple[Network, ...]:
     return tuple(ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in text.split(",") if part.strip())
+
+
 class Settings(EnvSettings):
     """Everything the gateway reads from its environment, CRM_GATEWAY_* (docs/gateway.md
     lists them) and the shared CRM_* settings. A flag is 1/true/yes/on or 0/false/no/off."""
@@ -51,6 +55,10 @@ class Settings(EnvSettings):
     signin_slow_after: int = Field(10, ge=1, validation_alias=_env("SIGNIN_SLOW_AFTER"))
     signin_delay_seconds: float = Field(2.0, ge=0, validation_alias=_env("SIGNIN_DELAY_SECONDS"))
     max_body_bytes: int = Field(64 * 1024, ge=1, validation_alias=_env("MAX_BODY_BYTES"))
+    # The Host names the door answers for (`*.example.com`: its subdomains; `*`: any).
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("localhost", "127.0.0.1", "::1"), validation_alias=_env("ALLOWED_HOSTS")
+    )
     request_timeout: float = Field(5.0, gt=0, validation_alias=_env("REQUEST_TIMEOUT"))
     heartbeat_seconds: float = Field(15.0, gt=0, validation_alias=_env("HEARTBEAT_SECONDS"))
     sse_buffer: int = Field(10_000, ge=1, validation_alias=_env("SSE_BUFFER"))
@@ -64,6 +72,11 @@ class Settings(EnvSettings):
     @classmethod
     def _proxies(cls, value: object) -> object:
         return _networks(value) if isinstance(value, str) else value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: object) -> object:
+        return _names(value) if isinstance(value, str) else value
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -15,7 +15,7 @@ from typing import Any
 
 from crm_shared.contracts.commands import DealHistory, GetDeal, ListDeals, ListTasks, StageTotals
 from crm_shared.contracts.dto import Task
-from gateway.domain.people import Principal
+from gateway.domain.people import Principal, Scope
 from gateway.handlers.api import acting, ask
 from gateway.handlers.context import Context
 
@@ -81,9 +81,12 @@ async def column_page(
 async def open_tasks(
     ctx: Context, principal: Principal, deal_ids: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """deal id → its open task with the earliest deadline (one query per 500 deals)."""
-    actor = acting(principal) if deal_ids else ""
+    """deal id → its open task with the earliest deadline (one query per 500 deals); none
+    for a caller without tasks:read (a token that reads deals only)."""
     found: dict[str, Task] = {}
+    if not deal_ids or not principal.may(Scope.tasks_read):
+        return {}
+    actor = acting(principal)
     chunks = [deal_ids[i : i + 500] for i in range(0, len(deal_ids), 500)]
     replies = await asyncio.gather(
         *(

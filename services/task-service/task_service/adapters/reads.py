@@ -52,10 +52,13 @@ async def list_tasks(
     cursor: str | None,
     id_prefix: str | None = None,
     deal_ids: list[str] | None = None,
+    deal_owner: str | None = None,
 ) -> tuple[list[Task], str | None]:
     """Newest first; the cursor is the insertion sequence of the last row, opaque to callers.
 
     `overdue` True: open and past the deadline at `now`; False: every other task.
+    `deal_owner`: only tasks whose deal is not known to be someone else's now (a manager
+    with `own` access loses a deal's tasks with the deal).
     """
     after = decode_cursor(cursor) if cursor else None
     rows = await conn.fetch(
@@ -68,6 +71,9 @@ async def list_tasks(
               AND ($6::bigint IS NULL OR seq < $6)
               AND ($8::text IS NULL OR id LIKE $8 || '%')
               AND ($9::text[] IS NULL OR deal_id = ANY($9))
+              AND ($10::text IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM {SCHEMA}.deal_state d
+                    WHERE d.deal_id = tasks.deal_id AND d.responsible_id <> $10))
             ORDER BY seq DESC LIMIT $7""",
         deal_id,
         responsible_id,
@@ -78,6 +84,7 @@ async def list_tasks(
         limit + 1,
         id_prefix,
         deal_ids,
+        deal_owner,
     )
     tasks = [task_from_row(r) for r in rows[:limit]]
     more = len(rows) > limit

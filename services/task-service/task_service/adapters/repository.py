@@ -171,10 +171,17 @@ def save_states(uow: UnitOfWork, states: Iterable[DealState]) -> None:
 
 async def deal_rop(conn: asyncpg.Connection, deal_id: str) -> str | None:
     """The РОП of a deal as of the latest applied version."""
-    value = await conn.fetchval(
-        f"SELECT rop_id FROM {SCHEMA}.deal_state WHERE deal_id = $1", deal_id
+    return (await deal_people(conn, deal_id))[1]
+
+
+async def deal_people(conn: asyncpg.Connection, deal_id: str) -> tuple[str | None, str | None]:
+    """(responsible, РОП) of a deal as of the latest applied version (None: not known)."""
+    row = await conn.fetchrow(
+        f"SELECT responsible_id, rop_id FROM {SCHEMA}.deal_state WHERE deal_id = $1", deal_id
     )
-    return str(value) if value is not None else None
+    if row is None:
+        return None, None
+    return row["responsible_id"], row["rop_id"]
 
 
 async def open_tasks(conn: asyncpg.Connection, deal_ids: list[str]) -> dict[str, list[Task]]:

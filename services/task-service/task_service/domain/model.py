@@ -107,7 +107,12 @@ class DealState:
 
 
 def check_may_complete(
-    task: Task, actor_id: str, deal_rop_id: str | None, *, sees_all: bool = False
+    task: Task,
+    actor_id: str,
+    deal_rop_id: str | None,
+    *,
+    sees_all: bool = False,
+    deal_responsible_id: str | None = None,
 ) -> None:
     """Refuse unless the task is open and `actor_id` may change it: its responsible, its
     creator, the deal's РОП, or a user whose `access` is all (`sees_all`).
@@ -121,6 +126,9 @@ def check_may_complete(
             ErrorCode.transition_not_allowed, f"task {task.id} is already closed ({reason})"
         )
     allowed = {u for u in (task.responsible_id, task.creator_id, deal_rop_id) if u}
+    if deal_responsible_id is not None and actor_id != deal_rop_id:
+        # the deal was given to someone else: its tasks went with it
+        allowed = {u for u in allowed if u in (deal_responsible_id, deal_rop_id)}
     if not sees_all and actor_id not in allowed:
         who = ", ".join(sorted(allowed)) or "nobody (the task has no responsible or РОП)"
         raise Refused(
@@ -130,13 +138,20 @@ def check_may_complete(
         )
 
 
-def check_may_see(task: Task, actor_id: str, *, sees_all: bool) -> None:
+def check_may_see(
+    task: Task, actor_id: str, *, sees_all: bool, deal_responsible_id: str | None = None
+) -> None:
     """Refuse (`forbidden`) unless the actor may see the task (SPEC §5 scope).
 
     A user whose role has `access: all` (every РОП) sees every task; a manager with `own`
-    those they are responsible for, or created.
+    those they are responsible for, or created, as long as the task's deal is theirs (a
+    task follows its deal's access: once the deal is given to another manager,
+    `deal_responsible_id`, its tasks, closed ones too, are no longer the old manager's).
     """
-    if sees_all or actor_id in (task.responsible_id, task.creator_id):
+    if sees_all:
+        return
+    deal_is_theirs = deal_responsible_id is None or deal_responsible_id == actor_id
+    if deal_is_theirs and actor_id in (task.responsible_id, task.creator_id):
         return
     raise Refused(
         ErrorCode.forbidden,

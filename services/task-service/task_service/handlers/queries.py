@@ -43,6 +43,7 @@ async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
         async with ctx.uow() as uow:
             tasks, cursor = await reads.list_tasks(
                 uow.conn,
+                deal_owner=None if ctx.config.sees_all(q.actor_id) else q.actor_id,
                 deal_id=q.deal_id,
                 deal_ids=q.deal_ids,
                 responsible_id=responsible_id,
@@ -69,9 +70,11 @@ async def task_comments(q: TaskComments, ctx: Context) -> dict[str, Any]:
         raise Refused(ErrorCode.invalid, str(exc)) from None
     async with ctx.uow() as uow:
         task = await repo.get_task(uow.conn, q.task_id)
+        owner = (await repo.deal_people(uow.conn, task.deal_id))[0] if task else None
     if task is None:
         raise Refused(ErrorCode.not_found, f"task {q.task_id!r} not found")
-    check_may_see(task, q.actor_id, sees_all=ctx.config.sees_all(q.actor_id))
+    sees_all = ctx.config.sees_all(q.actor_id)
+    check_may_see(task, q.actor_id, sees_all=sees_all, deal_responsible_id=owner)
     end = start + q.limit
     page = task.comments[start:end]
     more = end < len(task.comments)

@@ -28,8 +28,14 @@ async def complete_task(cmd: CompleteTask, ctx: Context) -> dict[str, Any]:
         task = await repo.get_task(uow.conn, cmd.task_id, lock=True)
         if task is None:
             raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found")
-        rop = await repo.deal_rop(uow.conn, task.deal_id)
-        check_may_complete(task, cmd.actor_id, rop, sees_all=ctx.config.sees_all(cmd.actor_id))
+        owner, rop = await repo.deal_people(uow.conn, task.deal_id)
+        check_may_complete(
+            task,
+            cmd.actor_id,
+            rop,
+            sees_all=ctx.config.sees_all(cmd.actor_id),
+            deal_responsible_id=owner,
+        )
         task.close(CloseReason.completed, utcnow())
         await repo.update_tasks(uow.conn, [task])
         closed = [Closed(task)]
@@ -51,7 +57,9 @@ async def comment_task(cmd: CommentTask, ctx: Context) -> dict[str, Any]:
         task = await repo.get_task(uow.conn, cmd.task_id, lock=True)
         if task is None:
             raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found")
-        check_may_see(task, cmd.actor_id, sees_all=ctx.config.sees_all(cmd.actor_id))
+        owner, _ = await repo.deal_people(uow.conn, task.deal_id)
+        sees_all = ctx.config.sees_all(cmd.actor_id)
+        check_may_see(task, cmd.actor_id, sees_all=sees_all, deal_responsible_id=owner)
         comment = task.comment(cmd.actor_id, cmd.text, utcnow())
         await repo.add_comment(uow.conn, task.id, comment)
         uow.emit(TaskCommented(task=task.to_dto(), comment=comment), subject_id=task.deal_id)

@@ -10,10 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.machinery.parsing import describe_validation_error
-from gateway.entrypoints.http import deals, events, leads, people, tokens, work
+from gateway.entrypoints.http import deals, door, events, leads, people, tokens, work
 from gateway.entrypoints.http.deps import context
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
@@ -39,7 +40,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
         title=TITLE,
         version="1",
         description=DESCRIPTION,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -49,14 +50,17 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     for module in (leads, people, deals, work, events, tokens):
         app.include_router(module.router)
     if ctx is not None:
+        app.include_router(door.docs)
         web.mount(app, ctx.config)
     app.add_exception_handler(web.SignInFirst, _sign_in_first)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(Refusal, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(ValidationError, _malformed)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     if ctx is not None:
         app.add_middleware(Limits, ctx=ctx)
+        app.add_middleware(door.Door, allowed_hosts=ctx.settings.allowed_hosts)
     return app
 
 
@@ -134,9 +138,40 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
 
 async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
     problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()
+        f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {_said(e)}" for e in exc.errors()
     )
-    return JSONResponse({"error": {"code": "invalid", "message": problems}}, 400)
+    message = f"неверный запрос: {problems}"
+    return JSONResponse({"error": {"code": "invalid", "message": message}}, 400)
+
+
+_SAID = {
+    "json_invalid": "тело запроса — не корректный JSON",
+    "missing": "обязательное поле не передано",
+    "extra_forbidden": "такого поля нет",
+    "model_attributes_type": "ожидается объект JSON",
+    "dict_type": "ожидается объект JSON",
+}
+
+
+def _said(error: Any) -> str:
+    """A validation problem in Russian where it is a common one, else pydantic's words."""
+    return _SAID.get(str(error.get("type")), str(error.get("msg")))
+
+
+_HTTP_CODES = {
+    400: ("invalid", "тело запроса не удалось разобрать: ожидается JSON в UTF-8"),
+    404: ("not_found", "нет такого адреса"),
+    405: ("method_not_allowed", "этот метод здесь не поддерживается"),
+}
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Starlette's and FastAPI's own refusals (a body that cannot be parsed, an unknown
+    path, a wrong method) in the documented shape `{"error": {"code", "message"}}`, never
+    `{"detail": …}`."""
+    code, message = _HTTP_CODES.get(exc.status_code, ("error", str(exc.detail)))
+    refusal = Refusal(exc.status_code, code, message, headers=dict(exc.headers or {}))
+    return await _refused(request, refusal)
 
 
 class Limits:

@@ -72,7 +72,7 @@ async def post_lead(request: Request) -> Response:
     try:
         body = LeadIn.model_validate_json(raw)
     except ValidationError as exc:
-        raise Refusal(400, "invalid", describe_validation_error(exc)) from None
+        raise Refusal(400, "invalid", f"неверный лид: {describe_validation_error(exc)}") from None
     key = request.headers.get(IDEMPOTENCY_KEY)
     data = body.model_dump(exclude_none=True)
     source = data.pop("source", None) or principal.name

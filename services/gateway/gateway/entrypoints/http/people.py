@@ -19,6 +19,7 @@ from gateway.entrypoints.http.deps import (
 )
 from gateway.entrypoints.http.schemas import ERRORS, SessionOut, SignIn, UserOut
 from gateway.handlers import auth
+from gateway.handlers.errors import Refusal
 
 router = APIRouter(tags=["people"], responses=ERRORS)
 
@@ -27,6 +28,26 @@ def _session_out(principal: Principal) -> dict[str, Any]:
     return {
         "user": {"id": principal.id, "name": principal.name, "role": principal.role},
         "csrf_token": principal.csrf,
+    }
+
+
+def _token_out(request: Request, principal: Principal) -> dict[str, Any]:
+    """A token describes the user it acts as; one that acts as no one has no one to show."""
+    owner = context(request).config.user_or_none(principal.actor_id or "")
+    if owner is None:
+        raise Refusal(
+            401,
+            "unauthenticated",
+            "этот токен ни от чьего имени не действует: у него нет владельца-пользователя",
+        )
+    return {
+        "user": {"id": owner.id, "name": owner.name, "role": owner.role},
+        "csrf_token": None,
+        "token": {
+            "id": principal.id,
+            "name": principal.name,
+            "scopes": sorted(s.value for s in principal.scopes),
+        },
     }
 
 
@@ -45,8 +66,12 @@ async def sign_in(body: SignIn, request: Request, response: Response) -> dict[st
 
 
 @router.get("/api/session", response_model=SessionOut, summary="Who is signed in")
-async def who(principal: Principal = Depends(caller)) -> dict[str, Any]:
-    """The signed-in person and their session's CSRF token (401 when not signed in)."""
+async def who(request: Request, principal: Principal = Depends(caller)) -> dict[str, Any]:
+    """The signed-in person and their session's CSRF token (401 when not signed in); with a
+    token, the user it acts as and the token's id, name and scopes (401 for a token that
+    acts as no one)."""
+    if principal.kind == "token":
+        return _token_out(request, principal)
     return _session_out(principal)
 
 

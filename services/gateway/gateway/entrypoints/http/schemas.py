@@ -34,11 +34,21 @@ class UserOut(BaseModel):
     role: str
 
 
+class TokenInfo(BaseModel):
+    """The token a request came with (GET /api/session with a token)."""
+
+    id: str
+    name: str
+    scopes: list[str]
+
+
 class SessionOut(BaseModel):
-    """The signed-in person and the CSRF token to send as `X-CSRF-Token`."""
+    """The signed-in person and the CSRF token to send as `X-CSRF-Token`; with a token, the
+    user it acts as, no CSRF token, and the token itself."""
 
     user: UserOut
-    csrf_token: str
+    csrf_token: str | None = None
+    token: TokenInfo | None = None
 
 
 class LeadIn(BaseModel):

@@ -26,6 +26,8 @@ PACKAGES: list[tuple[str, str, list[str]]] = [
     ("htmx-ext-sse", "2.2.4", ["dist/sse.min.js", "LICENSE"]),
     ("sortablejs", "1.15.7", ["Sortable.min.js", "LICENSE"]),
     ("chart.js", "4.6.1", ["dist/chart.umd.min.js", "LICENSE.md"]),
+    # /api/docs: the API's pages, served from here (no CDN)
+    ("swagger-ui-dist", "5.36.0", ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"]),
 ]
 
 

@@ -146,6 +146,10 @@
       });
     });
   }
+  // A filter that applies itself when chosen (the page's CSP runs no inline handler).
+  document.addEventListener("change", (e) => {
+    if (e.target.matches && e.target.matches("select[data-autosubmit]")) e.target.form.submit();
+  });
   document.addEventListener("DOMContentLoaded", makeSortable);
   document.addEventListener("htmx:afterSettle", makeSortable);
 
