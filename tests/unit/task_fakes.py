@@ -24,12 +24,18 @@ class FakeTasks:
     def __init__(self) -> None:
         self.tasks = Stored()
         self.rops: dict[str, str] = {}  # deal id -> its РОП
+        self.owners: dict[str, str] = {}  # deal id -> its responsible
 
     async def get_task(self, conn: FakeUnitOfWork, task_id: str, *, lock: bool = False) -> Task:
         return self.tasks.read(task_id)
 
     async def deal_rop(self, conn: FakeUnitOfWork, deal_id: str) -> str | None:
         return self.rops.get(deal_id)
+
+    async def deal_people(
+        self, conn: FakeUnitOfWork, deal_id: str
+    ) -> tuple[str | None, str | None]:
+        return self.owners.get(deal_id), self.rops.get(deal_id)
 
     async def update_tasks(self, conn: FakeUnitOfWork, tasks: Iterable[Task]) -> None:
         for task in tasks:
@@ -55,6 +61,7 @@ class FakeTasks:
         )
         self.tasks.rows[task_id] = task
         self.rops["d-1"] = rop
+        self.owners["d-1"] = responsible
         return task
 
 
