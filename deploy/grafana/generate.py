@@ -22,14 +22,43 @@ from typing import Any
 DATASOURCE = {"type": "prometheus", "uid": "crm-prometheus"}
 OUT = Path(__file__).resolve().parent / "dashboards"
 RATE = "$__rate_interval"
-SERVICES = 'job=~"deal-service|task-service|notifier"'
+SERVICES = 'job=~"deal-service|task-service|notifier|gateway"'
+NONE_YET = "or on () vector(0)"  # a 0 while a labelled counter has no series yet (no event)
 
 
-def total(metric: str, by: str = "") -> str:
-    """How much `metric` grew in the dashboard's time range, summed by `by`."""
-    m = f"{metric}_total"
+def total(metric: str, by: str = "", where: str = "") -> str:
+    """How much `metric` grew in the dashboard's time range, summed by `by` (`where`: label
+    matchers, e.g. the manager variable's)."""
+    m = f"{metric}_total{{{where}}}" if where else f"{metric}_total"
     grouping = f"sum by ({by}) " if by else "sum "
     return f"{grouping}((increase({m}[$__range]) and {m} offset $__range) or {m})"
+
+
+# The sales head reads names, not ids: deal-service exports crm_person_info{responsible_id,
+# name, role} and crm_stage_info{stage, name} (value 1, from the configuration), and these
+# joins add a `name` label. A series with no name (an id no longer configured) is kept.
+MANAGER = 'responsible_id=~"$manager"'
+PEOPLE = "max by (responsible_id, name) (crm_person_info)"
+
+
+def people(expr: str) -> str:
+    """`expr` (by responsible_id) with each person's name."""
+    named = f"({expr}) * on (responsible_id) group_left (name) {PEOPLE}"
+    return f"{named} or on (responsible_id) ({expr})"
+
+
+def stage_names(label: str, as_label: str = "name") -> str:
+    """Stage names keyed by `label` (to_stage, from_stage, stage) as `as_label`."""
+    keyed = f'label_replace(crm_stage_info, "{label}", "$1", "stage", "(.*)")'
+    if as_label != "name":
+        keyed = f'label_replace({keyed}, "{as_label}", "$1", "name", "(.*)")'
+    return f"max by ({label}, {as_label}) ({keyed})"
+
+
+def stages(expr: str, label: str, as_label: str = "name") -> str:
+    """`expr` (by `label`) with the stage's name as `as_label` (unnamed stages kept)."""
+    named = f"({expr}) * on ({label}) group_left ({as_label}) {stage_names(label, as_label)}"
+    return f"{named} or on ({label}) ({expr})"
 
 
 def rate(metric: str, by: str) -> str:
@@ -106,50 +135,79 @@ def panel(
 # One panel per call, laid out by hand for reading.
 # fmt: off
 SALES = [
-    panel("stat", "Leads received", "Leads that arrived in the period, every source.",
-          [(total("crm_leads_received"), "leads")], w=6, h=5, decimals=0),
-    panel("stat", "Deals created", "Deals opened in the period, from leads and by hand.",
-          [(total("crm_deals_created"), "deals")], w=6, h=5, decimals=0),
-    panel("stat", "Deals won", "Deals moved to WON in the period.",
-          [(total("crm_deals_won"), "won")], w=6, h=5, decimals=0),
-    panel("stat", "Revenue", "Sum of the deals won in the period, per currency.",
+    panel("stat", "Лиды", "Лиды, пришедшие за период, из всех источников.",
+          [(total("crm_leads_received"), "лиды")], w=6, h=5, decimals=0),
+    panel("stat", "Новые сделки", "Сделки, открытые за период: из лидов и вручную.",
+          [(total("crm_deals_created"), "сделки")], w=6, h=5, decimals=0),
+    panel("stat", "Выигранные сделки", "Сделки, дошедшие за период до «Клиент получил заказ».",
+          [(total("crm_deals_won"), "выиграно")], w=6, h=5, decimals=0),
+    panel("stat", "Выручка", "Сумма выигранных за период сделок, по валютам.",
           [(total("crm_won_amount", "currency"), "{{currency}}")], w=6, h=5, decimals=2),
-    panel("bargauge", "Funnel: deals entering each stage",
-          "NEW_LEAD is every deal created; every other stage counts the moves into it.",
-          [('label_replace(' + total("crm_deals_created") + ', "to_stage", "NEW_LEAD", "", "")',
-            "{{to_stage}}"),
-           (total("crm_stage_transitions", "to_stage"), "{{to_stage}}")], h=10, decimals=0),
-    panel("table", "Overdue tasks by manager",
-          "Per manager: tasks that went overdue in the period (Value #A) and tasks open past "
-          "their deadline right now (Value #B); the reasons are in the tasks' comments "
+    panel("bargauge", "Воронка: сделки, вошедшие в этап",
+          "«Новый лид» — все созданные сделки; остальные этапы — переходы в этап за период.",
+          [(stages('label_replace(' + total("crm_deals_created")
+                   + ', "to_stage", "NEW_LEAD", "", "")', "to_stage"), "{{name}}"),
+           (stages(total("crm_stage_transitions", "to_stage"), "to_stage"), "{{name}}")],
+          h=10, decimals=0),
+    panel("table", "Просроченные задачи по менеджерам",
+          "По каждому менеджеру (выбор вверху): задачи, просроченные за период (Value #A), и "
+          "открытые задачи с истёкшим сроком сейчас (Value #B); причины — в комментариях задач "
           "(crm task show).",
-          [(total("crm_tasks_overdue", "responsible_id"), ""),
-           ("max by (responsible_id) (crm_overdue_open_tasks)", "")], h=10, decimals=0),
-    panel("table", "Sales in the period by manager",
-          "Sum of the deals won in the period (by the time they were won), per responsible "
-          "manager and currency, side by side.",
-          [(total("crm_won_amount_by_responsible", "responsible_id, currency"), "")],
-          w=24, decimals=2),
-    panel("bargauge", "Open tasks by stage", "Tasks open right now ('rop': the free plan's "
-          "task to name a sales head).",
-          [("max by (stage) (crm_open_tasks)", "{{stage}}")], w=8, decimals=0),
-    panel("bargauge", "Leads by source", "Where the period's leads came from.",
+          [(people(total("crm_tasks_overdue", "responsible_id", MANAGER)), ""),
+           (people(f"max by (responsible_id) (crm_overdue_open_tasks{{{MANAGER}}})"), "")],
+          h=10, decimals=0),
+    panel("table", "Продажи за период по менеджерам",
+          "Сумма выигранных за период сделок (по моменту выигрыша) по ответственному менеджеру "
+          "(выбор вверху) и валюте.",
+          [(people(total("crm_won_amount_by_responsible", "responsible_id, currency", MANAGER)),
+            "")], w=24, decimals=2),
+    panel("bargauge", "Открытые задачи по этапам", "Открытые сейчас задачи (без названия: "
+          "задача бесплатного тарифа — назначить РОПа).",
+          [(stages("max by (stage) (crm_open_tasks)", "stage"), "{{name}}")], w=8, decimals=0),
+    panel("bargauge", "Лиды по источникам", "Откуда пришли лиды за период.",
           [(total("crm_leads_received", "source"), "{{source}}")], w=8, decimals=0),
-    panel("bargauge", "Moves refused, by reason",
-          "Moves the funnel rules stopped: missing fields, transitions not allowed.",
+    panel("bargauge", "Отклонённые переходы по причинам",
+          "Переходы, остановленные правилами воронки: не заполнены поля, переход не разрешён.",
           [(total("crm_moves_refused", "reason"), "{{reason}}")], w=8, decimals=0),
-    panel("table", "Stage moves, from → to", "Every kind of move made in the period.",
-          [(total("crm_stage_transitions", "from_stage, to_stage"), "")], decimals=0),
-    panel("timeseries", "Overdue tasks over time, by manager",
-          "Tasks going overdue per hour.",
-          [(f"3600 * {rate('crm_tasks_overdue', 'responsible_id')}", "{{responsible_id}}")]),
-    panel("timeseries", "Revenue over time", "Won amount per hour, per currency.",
+    panel("table", "Переходы между этапами: откуда → куда", "Все переходы за период.",
+          [(stages(stages(total("crm_stage_transitions", "from_stage, to_stage"), "from_stage",
+                          "from_name"), "to_stage", "to_name"), "")], decimals=0),
+    panel("timeseries", "Просрочки во времени по менеджерам",
+          "Задачи, становящиеся просроченными, в час, по менеджерам (выбор вверху).",
+          [(people(f"3600 * sum by (responsible_id) "
+                   f"(rate(crm_tasks_overdue_total{{{MANAGER}}}[{RATE}]))"), "{{name}}")]),
+    panel("timeseries", "Выручка во времени", "Сумма выигранных сделок в час, по валютам.",
           [(f"3600 * {rate('crm_won_amount', 'currency')}", "{{currency}}")], w=24),
 ]
 
 OPS = [
     panel("stat", "Services up", "1: Prometheus scrapes the service; 0: it does not answer.",
           [(f"up{{{SERVICES}}}", "{{job}} {{instance}}")], w=24, h=4, decimals=0),
+    # The HTTP door (the gateway).
+    panel("timeseries", "HTTP leads / s, by source and outcome",
+          "crm_intake_total: 'accepted' or the refusal's code (bad_signature, invalid, "
+          "forbidden, rate_limited, unavailable ...); 'api' is /api/leads, 'unknown' a source "
+          "name no token has. Alert CrmIntakeRefused.",
+          [(f"{rate('crm_intake', 'source, outcome')} {NONE_YET}", "{{source}} {{outcome}}")],
+          unit="reqps"),
+    panel("timeseries", "HTTP 5xx / s, by route", "Answers the gateway failed; alert "
+          "CrmGatewayErrors.",
+          [(f'sum by (route, status) (rate(crm_http_requests_total{{status=~"5.."}}[{RATE}])) '
+            f"{NONE_YET}", "{{route}} {{status}}")], unit="reqps"),
+    panel("timeseries", "HTTP 429 / s, by route", "Requests refused for their rate (sign-in "
+          "limits, a token's rate); alert CrmRateLimited.",
+          [(f'sum by (route) (rate(crm_http_requests_total{{status="429"}}[{RATE}])) '
+            f"{NONE_YET}", "{{route}}")], w=8, unit="reqps"),
+    panel("timeseries", "Sign-in failures / s", "refused: wrong user or password; throttled: "
+          "too many failures. Alert CrmSigninFailures.",
+          [(f'sum by (outcome) (rate(crm_signins_total{{outcome!="ok"}}[{RATE}])) {NONE_YET}',
+            "{{outcome}}")], w=8, unit="reqps"),
+    panel("stat", "Open SSE streams", "Browsers and integrations following /api/events and "
+          "/api/notifications right now.", [("sum(crm_sse_clients)", "streams")], w=4,
+          decimals=0),
+    panel("stat", "Approvals waiting", "Moves waiting for the sales head's approval; alert "
+          "CrmApprovalsWaiting.", [("max(crm_approvals_waiting)", "waiting")], w=4,
+          decimals=0),
     panel("timeseries", "Leads received / s", "Throughput of the lead intake, by source.",
           [(rate("crm_leads_received", "source"), "{{source}}")], w=8, unit="reqps"),
     panel("timeseries", "Events published / s", "Outbox relay output, by service.",
@@ -203,7 +261,34 @@ OPS = [
 # fmt: on
 
 
-def dashboard(uid: str, title: str, panels: list[dict[str, Any]], since: str) -> dict[str, Any]:
+# The sales dashboard's manager choice: names shown, ids put into the queries (all by default).
+MANAGER_VARIABLE = {
+    "name": "manager",
+    "label": "Менеджер",
+    "type": "query",
+    "datasource": DATASOURCE,
+    "definition": 'query_result(max by (name, responsible_id) (crm_person_info{role="manager"}))',
+    "query": {
+        "query": 'query_result(max by (name, responsible_id) (crm_person_info{role="manager"}))',
+        "refId": "PrometheusVariableQueryEditor-VariableQuery",
+    },
+    "regex": '/name="(?<text>[^"]+)".*responsible_id="(?<value>[^"]+)"/',
+    "includeAll": True,
+    "allValue": ".*",
+    "multi": True,
+    "refresh": 2,
+    "sort": 1,
+    "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
+}
+
+
+def dashboard(
+    uid: str,
+    title: str,
+    panels: list[dict[str, Any]],
+    since: str,
+    variables: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """A dashboard with `panels` laid out left to right, wrapping at Grafana's 24 columns."""
     x = y = row_height = 0
     placed = []
@@ -224,7 +309,7 @@ def dashboard(uid: str, title: str, panels: list[dict[str, Any]], since: str) ->
         "version": 1,
         "refresh": "1m",
         "time": {"from": since, "to": "now"},
-        "templating": {"list": []},
+        "templating": {"list": variables or []},
         "annotations": {"list": []},
         "panels": placed,
     }
@@ -233,7 +318,13 @@ def dashboard(uid: str, title: str, panels: list[dict[str, Any]], since: str) ->
 def render() -> dict[str, str]:
     """File name → JSON text of each dashboard."""
     boards = {
-        "sales.json": dashboard("crm-sales", "CRM: sales head (РОП)", SALES, "now-7d"),
+        "sales.json": dashboard(
+            "crm-sales",
+            "CRM: руководитель отдела продаж (РОП)",
+            SALES,
+            "now-7d",
+            [MANAGER_VARIABLE],
+        ),
         "ops.json": dashboard("crm-ops", "CRM: operations", OPS, "now-3h"),
     }
     return {name: json.dumps(b, ensure_ascii=False, indent=2) + "\n" for name, b in boards.items()}

@@ -78,5 +78,21 @@ def test_period_totals_are_the_expression_promtool_checks() -> None:
     [case] = spec["tests"][0]["promql_expr_test"]
     used = generator().total("crm_tasks_overdue", "responsible_id").replace("$__range", "10m")
     assert " ".join(case["expr"].split()) == " ".join(used.split())
-    sales = json.dumps(boards()["sales.json"])
-    assert json.dumps(generator().total("crm_tasks_overdue", "responsible_id")) in sales
+    # The board's expression is that one, narrowed to the chosen managers.
+    gen = generator()
+    on_board = gen.total("crm_tasks_overdue", "responsible_id", gen.MANAGER)
+    assert on_board.replace("{" + gen.MANAGER + "}", "") == gen.total(
+        "crm_tasks_overdue", "responsible_id"
+    )
+    assert json.dumps(on_board)[1:-1] in json.dumps(boards()["sales.json"])
+
+
+def test_the_sales_board_speaks_russian_and_names_people_and_stages() -> None:
+    """Titles in Russian; people and stages joined to their names; a manager choice."""
+    board = boards()["sales.json"]
+    assert all(any("а" <= c <= "я" for c in p["title"].lower()) for p in board["panels"])
+    [variable] = board["templating"]["list"]
+    assert variable["name"] == "manager" and variable["allValue"] == ".*"
+    exprs = " ".join(t["expr"] for p in board["panels"] for t in p["targets"])
+    assert "crm_person_info" in exprs and "crm_stage_info" in exprs
+    assert 'responsible_id=~"$manager"' in exprs
