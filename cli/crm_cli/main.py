@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks
+from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks, ui
 from crm_cli.ui import DEFAULT_NATS, Options
 
 app = typer.Typer(
@@ -54,3 +54,4 @@ def root(
 ) -> None:
     """Options that apply to every command."""
     ctx.obj = Options(nats_url=nats_url, actor=actor, json=json_, wide=wide)
+    ui.read_as(actor)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm_shared import locale
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles
@@ -20,18 +22,27 @@ router = APIRouter(include_in_schema=False)
 me = Depends(person)
 
 
-def _period(start: str | None, end: str | None) -> tuple[str, str]:
-    today = datetime.now(UTC).date()
-    first = date.fromisoformat(start) if start else today - timedelta(days=29)
-    last = date.fromisoformat(end) if end else today
-    return first.isoformat(), last.isoformat()
+def _period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date, date]:
+    """The days the РОП asked for («дд.мм.гггг»), by default the last 30 on their calendar."""
+    today = locale.today(zone)
+    try:
+        first = locale.parse_day(start) if start else today - timedelta(days=29)
+        last = locale.parse_day(end) if end else today
+    except ValueError as exc:
+        why = {"reason": "period", "problems": str(exc)}
+        raise Refusal(400, "invalid", "start, end: dd.mm.yyyy", params=why) from None
+    if last < first:
+        why = {"reason": "period", "problems": "первый день позже последнего"}
+        raise Refusal(400, "invalid", "start after end", params=why)
+    return first, last
 
 
 async def _period_view(
-    ctx: Any, principal: Principal, first: date, until: date, owner: str | None
+    ctx: Any, principal: Principal, first: date, until: date, owner: str | None, zone: ZoneInfo
 ) -> dict[str, Any] | None:
     """The period view of the analytics (what happened in the period), and the won sums
-    week by week for the chart; None while deal-service has no period view."""
+    week by week for the chart; None while deal-service has no period view. Days and weeks
+    begin at midnight on the РОП's clock: the services get those moments in UTC."""
     edges = [first + timedelta(days=d) for d in range(0, (until - first).days, 7)] + [until]
     spans = [(edges[0], edges[-1]), *pairwise(edges)]
     try:
@@ -41,7 +52,11 @@ async def _period_view(
                     ctx,
                     principal,
                     "crm.query.analytics.period",
-                    {"from": a.isoformat(), "to": b.isoformat(), "responsible_id": owner},
+                    {
+                        "from": locale.day_start(a, zone).isoformat(),
+                        "to": locale.day_start(b, zone).isoformat(),
+                        "responsible_id": owner,
+                    },
                 )
                 for a, b in spans
             )
@@ -67,8 +82,9 @@ async def rop(
 ) -> Response:
     """Lapsed tasks by manager, requests awaiting agreement, and the funnel report."""
     ctx = ctx_of(request)
-    first, last = _period(start, end)
-    until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    zone = pages(request).zone(principal)
+    first, last = _period(start, end, zone)
+    until = last + timedelta(days=1)
     owner = manager or None
     lapsed, report, period, waiting = await asyncio.gather(
         ask(ctx, principal, "crm.query.task.list", {"overdue": True, "limit": 500}),
@@ -76,9 +92,13 @@ async def rop(
             ctx,
             principal,
             "crm.query.analytics.funnel",
-            {"from": first, "to": until, "responsible_id": owner},
+            {
+                "from": locale.day_start(first, zone).isoformat(),
+                "to": locale.day_start(until, zone).isoformat(),
+                "responsible_id": owner,
+            },
         ),
-        _period_view(ctx, principal, date.fromisoformat(first), date.fromisoformat(until), owner),
+        _period_view(ctx, principal, first, until, owner, zone),
         # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
         ask(ctx, principal, "crm.query.deal.pending_approvals", {"limit": 100}),
     )
@@ -97,8 +117,8 @@ async def rop(
         stage_names={st.code: st.name for st in ctx.config.stages},
         report=report["report"],
         period=period,
-        start=first,
-        end=last,
+        start=locale.day(first, zone),
+        end=locale.day(last, zone),
         manager=manager or "",
         managers=[u for u in ctx.config.users if u.role == "manager"],
     )
