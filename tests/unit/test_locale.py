@@ -68,7 +68,7 @@ def test_a_day_begins_at_the_readers_midnight() -> None:
     assert day_start(date(2026, 11, 7), YEKATERINBURG) == datetime(2026, 11, 6, 19, tzinfo=UTC)
     assert day_start(date(2026, 11, 7), MOSCOW) == datetime(2026, 11, 6, 21, tzinfo=UTC)
     assert parse_day("07.11.2026") == parse_day("2026-11-07") == date(2026, 11, 7)
-    with pytest.raises(ValueError, match="дд.мм.гггг"):
+    with pytest.raises(ValueError, match=r"дд\.мм\.гггг"):
         parse_day("11/07/2026")
 
 

@@ -2,7 +2,7 @@
 numbers, money, shares and durations, in the reader's time zone (SPEC: everything a person
 reads is Russian and on their clock; everything a program reads is codes and UTC)."""
 
-from .catalogue import GENERAL, MOVE_GENERAL, field_names, form_problems, say
+from .catalogue import GENERAL, MOVE_GENERAL, field_names, form_problems, say, source_name
 from .formats import (
     day,
     day_start,
@@ -32,6 +32,7 @@ __all__ = [
     "parse_day",
     "percent",
     "say",
+    "source_name",
     "sums",
     "today",
 ]

@@ -82,6 +82,23 @@ METHODS = {"delivery": "доставка", "pickup": "самовывоз", "": "
 _STAGE_PARAMS = ("stage", "source", "from_stage")
 
 
+SOURCES = {
+    "manual": "вручную",
+    "site": "сайт",
+    "phone": "телефон",
+    "email": "e-mail",
+    "marketplace": "маркетплейс",
+    "cli": "командная строка",
+}
+"""The lead sources of the shipped configuration as people say them; an operator's own source
+is a system's name (Avito, 1C) and is shown as configured."""
+
+
+def source_name(code: str | None) -> str:
+    """«сайт» for `site`; a configured source of one's own as it is; none → «—»."""
+    return SOURCES.get(code or "", code or "—")
+
+
 class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "—"

@@ -96,6 +96,7 @@ class Pages:
             percent=locale.percent,
             number=locale.number,
             say=say,
+            source=locale.source_name,
         )
         self.env.globals.update(
             users={u.id: u.name for u in config.users},
