@@ -164,7 +164,20 @@ _FORM_NAMES = {
     "contact.segment": "Сегментация",
     "text": "Комментарий",
     "note": "Заметка",
+    "from": "Начало периода",
+    "to": "Конец периода",
+    "contact_id": "Контакт",
+    "actor_id": "Пользователь",
 }
+_RFC_3339 = "нужна дата (ГГГГ-ММ-ДД) или время RFC 3339"
+_HINTS = {
+    "from": _RFC_3339,
+    "to": _RFC_3339,
+    "phone": "не похоже на номер телефона",
+    "email": "не похоже на e-mail",
+}
+"""What a `value_error` of our own validators means, by the field's last name (its own text
+is English, for programs)."""
 
 
 def form_problems(errors: Iterable[Mapping[str, Any]]) -> str:
@@ -173,6 +186,8 @@ def form_problems(errors: Iterable[Mapping[str, Any]]) -> str:
     for e in errors:
         loc = ".".join(str(p) for p in e.get("loc", ()) if not str(p).startswith("function-"))
         name = _FORM_NAMES.get(loc.removeprefix("fields."), loc)
-        template = _PROBLEMS.get(str(e.get("type")), "значение не подходит")
+        kind = str(e.get("type"))
+        hint = _HINTS.get(loc.rsplit(".", 1)[-1]) if kind == "value_error" else None
+        template = hint or _PROBLEMS.get(kind, "значение не подходит")
         lines.append(f"{name}: {template.format_map(_Blank(e.get('ctx') or {}))}")
     return "; ".join(lines)
