@@ -2,6 +2,10 @@
 
 One browser process per test module; each person gets their own context (cookies), as two
 people at two computers would. Screenshots go to .crm-data/artefacts/ for a person to look at.
+
+The browser speaks Russian and runs in UTC while the stand's configuration is in
+Asia/Yekaterinburg (UTC+5): a time the board shows right is the server's doing, in the
+configured zone, and never the browser's (issue 21).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from crm_shared.config import CrmConfig
+from tests.configs import config_with
 from tests.conftest import reset
 from tests.gateway_support import Door, door
 
@@ -30,6 +36,14 @@ ARGS = [
     "--no-first-run",
 ]
 LAPTOP = {"width": 1440, "height": 900}
+ZONE = "Asia/Yekaterinburg"
+
+
+def zoned_config() -> CrmConfig:
+    """The shipped configuration with the team in Yekaterinburg."""
+    return config_with(change=lambda data: data.update(timezone=ZONE))
+
+
 TABLET = {"width": 1024, "height": 768}
 
 
@@ -60,7 +74,9 @@ async def launch(pw: Any) -> Any:
 
 async def sign_in(browser: Any, url: str, user_name: str, password: str, **kw: Any) -> Any:
     """A new person at a new computer: their own context, signed in through the form."""
-    context = await browser.new_context(viewport=kw.get("viewport", LAPTOP), locale="ru-RU")
+    context = await browser.new_context(
+        viewport=kw.get("viewport", LAPTOP), locale="ru-RU", timezone_id="UTC"
+    )
     page = await context.new_page()
     await page.goto(f"{url}/signin")
     await page.get_by_label("Пользователь").select_option(label=user_name)
@@ -113,7 +129,7 @@ async def stand(infra: Any) -> AsyncIterator[Door]:
     """The whole stack with the gateway, once for the module that asks for it."""
     need_chromium()
     await reset(infra)
-    async with door(infra) as d:
+    async with door(infra, config=zoned_config()) as d:
         yield d
 
 

@@ -15,6 +15,8 @@ from rich.text import Text
 from crm_cli.bus import connected
 from crm_cli.ui import err, field_names, options, out, run, stage_name
 from crm_shared.contracts.subjects import COMMAND_PREFIX, QUERY_PREFIX
+from crm_cli.ui import config, err, options, out, run, stage_name
+from crm_shared.locale import say
 from crm_shared.machinery.redact import mask_url
 
 app = typer.Typer(help="Events: watch the bus.")
@@ -116,8 +118,7 @@ def summary(subject: str, data: Any) -> str:
         return f"{data.get('deal_id')}: {moved}{by} (v{data.get('version')})"
     if subject == "crm.deal.move_rejected":
         error = data.get("error") or {}
-        missing = error.get("missing_fields")
-        why = f"не заполнены: {field_names(missing)}" if missing else error.get("message")
+        why = say(error, {stage.code: stage.name for stage in config().stages})
         return f"{data.get('deal_id')}: refused → «{stage_name(data.get('to_stage'))}»: {why}"
     if subject.startswith("crm.task."):
         what = subject.removeprefix("crm.task.")

@@ -15,6 +15,8 @@ import typer
 
 from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks
 from crm_cli.ui import Options, dev_nats_url
+from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks, ui
+from crm_cli.ui import DEFAULT_NATS, Options
 
 app = typer.Typer(
     name="crm",
@@ -60,3 +62,4 @@ def root(
 ) -> None:
     """Options that apply to every command."""
     ctx.obj = Options(nats_url=nats_url or dev_nats_url(), actor=actor, json=json_, wide=wide)
+    ui.read_as(actor)

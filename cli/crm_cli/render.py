@@ -1,4 +1,6 @@
-"""Deals and tasks as rich tables and panels, with the funnel's Russian display names."""
+"""Deals and tasks as rich tables and panels, with the funnel's Russian display names;
+times on the reader's clock, money and durations as crm_shared.locale says them (as the
+board does)."""
 
 from __future__ import annotations
 
@@ -11,36 +13,17 @@ from rich.table import Table
 from rich.text import Text
 
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
-from crm_cli.ui import stage_name
+from crm_cli.ui import stage_name, zone
+from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES
+from crm_shared.locale import duration, money
+
+__all__ = ["deal_panel", "deals_table", "duration", "money", "task_panel", "tasks_table", "when"]
 
 
 def when(value: str | None) -> str:
-    """An RFC 3339 time as `2026-01-31 09:00` in UTC (what the API stores)."""
-    if not value:
-        return "—"
-    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def duration(seconds: float | None) -> str:
-    """`2 d 3 h`, `45 min`, `30 s`: a span as a person says it."""
-    if seconds is None:
-        return "—"
-    s = round(seconds)
-    days, rest = divmod(s, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else ""]
-    if not days:
-        parts.append(f"{minutes} min" if minutes else "")
-    if not days and not hours:
-        parts.append(f"{secs} s" if secs or not minutes else "")
-    return " ".join(p for p in parts if p)
-
-
-def money(amount: str | None, currency: str | None) -> str:
-    """`15000.00 RUB`, or — without an amount."""
-    return f"{amount} {currency or ''}".strip() if amount is not None else "—"
+    """An RFC 3339 time as «31.01.2026 12:00» on the reader's clock (`--as`'s zone)."""
+    return locale.moment(value, zone())
 
 
 _DEAL_COLUMNS = [

@@ -7,7 +7,7 @@ won and lost in it whenever created, per manager and lead source.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -21,16 +21,37 @@ from crm_cli.bus import as_json, connected
 from crm_cli.render import duration
 from crm_cli.ui import err, options, out, print_json, run
 from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
+from crm_cli.ui import err, options, out, print_json, run, zone
+from crm_shared import locale
 
 app = typer.Typer(help="Reports: the funnel of a period's deals, or what happened in a period.")
 BAR_WIDTH = 40
 
 
 def _this_month() -> tuple[str, str]:
-    today = datetime.now(UTC).date()
+    """This month on the reader's calendar, as the UTC moments its days begin."""
+    today = locale.today(zone())
     first = today.replace(day=1)
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first.isoformat(), following.isoformat()
+    return _bound(first.isoformat()), _bound(following.isoformat())
+
+
+def _bound(text: str) -> str:
+    """A day (YYYY-MM-DD or dd.mm.yyyy) begins at midnight on the reader's clock (their
+    `timezone`, else the configuration's); an RFC 3339 moment is sent as it is."""
+    if "T" in text or " " in text.strip():
+        return text
+    try:
+        return locale.day_start(locale.parse_day(text), zone()).isoformat()
+    except ValueError:
+        return text  # the service says what is wrong with it
+
+
+def _days(r: dict[str, Any]) -> str:
+    """The report's [from, to) as the reader's days: «01.12.2026 … 31.12.2026»."""
+    end = locale.moment_of(r["to"])
+    last = end - timedelta(microseconds=1) if end else None
+    return f"{locale.day(r['from'], zone())} … {locale.day(last, zone())}"
 
 
 @app.command()
@@ -38,9 +59,14 @@ def funnel(
     ctx: typer.Context,
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="Start: YYYY-MM-DD or RFC 3339 (default: this month)."),
+        typer.Option(
+            "--from",
+            help="Start: a day (from its local midnight) or RFC 3339; default: this month.",
+        ),
     ] = None,
-    to: Annotated[str | None, typer.Option(help="End, exclusive: YYYY-MM-DD or RFC 3339.")] = None,
+    to: Annotated[
+        str | None, typer.Option(help="End, exclusive: a day (dd.mm.yyyy, YYYY-MM-DD) or RFC 3339.")
+    ] = None,
     responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
 ) -> None:
     """Deals created in [from, to): won, conversion by stage, losses, time in stage, overdue."""
@@ -52,9 +78,14 @@ def period(
     ctx: typer.Context,
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="Start: YYYY-MM-DD or RFC 3339 (default: this month)."),
+        typer.Option(
+            "--from",
+            help="Start: a day (from its local midnight) or RFC 3339; default: this month.",
+        ),
     ] = None,
-    to: Annotated[str | None, typer.Option(help="End, exclusive: YYYY-MM-DD or RFC 3339.")] = None,
+    to: Annotated[
+        str | None, typer.Option(help="End, exclusive: a day (dd.mm.yyyy, YYYY-MM-DD) or RFC 3339.")
+    ] = None,
     responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
 ) -> None:
     """What happened in [from, to): deals won (and their sum) and lost in it, new deals, per
@@ -72,7 +103,10 @@ def _report(
 ) -> None:
     opts = options(ctx)
     start, end = _this_month()
-    body: dict[str, Any] = {"from": from_ or start, "to": to or end}
+    body: dict[str, Any] = {
+        "from": _bound(from_) if from_ else start,
+        "to": _bound(to) if to else end,
+    }
     if responsible:
         body["responsible_id"] = responsible
 
@@ -103,7 +137,7 @@ def show_period(console: Console, r: dict[str, Any]) -> None:
 
 
 def _sums(won: dict[str, Any]) -> str:
-    return ", ".join(f"{amount} {cur}" for cur, amount in won["sum"].items()) or "—"
+    return locale.sums(won["sum"])
 
 
 def _period_summary(r: dict[str, Any]) -> Panel:
@@ -114,7 +148,7 @@ def _period_summary(r: dict[str, Any]) -> Panel:
         f"[bold]{escape(_sums(r['won']))}[/]",
         f"Проиграно за период: [bold]{r['lost']}[/]",
     ]
-    title = f"Продажи за период {r['from'][:10]} … {r['to'][:10]}{escape(who)}"
+    title = f"Продажи за период {_days(r)}{escape(who)}"
     return Panel("\n".join(lines), title=title, expand=False)
 
 
@@ -123,7 +157,7 @@ def _manager(row: dict[str, Any]) -> str:
 
 
 def _source(row: dict[str, Any]) -> str:
-    return str(row.get("source") or "не указан")
+    return locale.source_name(row["source"]) if row.get("source") else "не указан"
 
 
 def _lines(title: str, first: str, rows: list[dict[str, Any]], label: Any) -> Table:
@@ -178,7 +212,7 @@ def _reasons(r: dict[str, Any]) -> Table | Text:
 
 
 def _pct(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}%"
+    return "—" if share is None else locale.percent(share)
 
 
 def _summary(r: dict[str, Any]) -> Panel:
@@ -189,7 +223,7 @@ def _summary(r: dict[str, Any]) -> Panel:
         f"Выиграно: [bold]{r['won']['count']}[/] на сумму [bold]{escape(sums)}[/]",
         f"Конверсия: [bold]{_pct(r['conversion'])}[/]",
     ]
-    title = f"Воронка продаж {r['from'][:10]} … {r['to'][:10]}{escape(who)}"
+    title = f"Воронка продаж {_days(r)}{escape(who)}"
     return Panel("\n".join(lines), title=title, expand=False)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console, RenderableType
@@ -17,6 +18,7 @@ from rich.progress import Progress, ProgressColumn
 from crm_cli.bus import CliError, Refusal, Reported
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig, load_config
 from crm_shared.machinery import devrun
+from crm_shared.locale import say
 
 OPERATOR_USER = "crm-cli"  # the operator's NATS user (deploy/nats/accounts.conf)
 DEFAULT_NATS = "nats://127.0.0.1:4322"  # where `make run` starts NATS (no password: refused)
@@ -91,6 +93,19 @@ def config() -> CrmConfig:
     return load_config()
 
 
+_reader: list[str | None] = [None]
+
+
+def read_as(actor: str | None) -> None:
+    """Whose clock the times are shown on (`--as`; the configuration's zone without one)."""
+    _reader[0] = actor
+
+
+def zone() -> ZoneInfo:
+    """The reader's time zone: their `timezone`, else the configuration's."""
+    return config().zone(_reader[0])
+
+
 def stage_name(code: str | None) -> str:
     """«Сделали предложение» for OFFER_MADE; the code itself when the pipeline lacks it."""
     if code is None:
@@ -128,7 +143,6 @@ def run(coro: Coroutine[Any, Any, None]) -> None:
 def _refused(refusal: Refusal) -> None:
     error = refusal.error
     console = err()
-    console.print(f"[red]refused[/] ({escape(str(error.get('code')))}): {escape(str(refusal))}")
-    missing = error.get("missing_fields")
-    if missing:
-        console.print(f"Не заполнены поля: [bold]{escape(field_names(missing))}[/]")
+    stages = {stage.code: stage.name for stage in config().stages}
+    code = escape(str(error.get("code")))
+    console.print(f"[red]отказ[/] ({code}): {escape(say(error, stages))}")

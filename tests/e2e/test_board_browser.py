@@ -88,7 +88,7 @@ async def test_a_stale_board_says_the_deal_was_changed_and_refreshes(
         changed = await http.patch(f"/api/deals/{deal['id']}", json={"company": "ООО Стройка"})
         assert changed.status_code == 200, changed.text
     await drag(ivan, card(ivan, name), column(ivan, "Обрабатываем запрос"))
-    await ivan.get_by_role("dialog", name="Cделку уже изменили").wait_for()
+    await ivan.get_by_role("dialog", name="Сделку уже изменили").wait_for()
     await shot(ivan, "stale")
     await ivan.get_by_role("button", name="Понятно").click()
     assert await column(ivan, "Новый лид").get_by_role("link", name=name).count() == 1

@@ -7,15 +7,18 @@ funnel page is in test_board_browser.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 
+from crm_shared.locale import day_start, parse_day
 from crm_shared.machinery.db import asyncpg_dsn
 from gateway.entrypoints.web.render import sums as printed_sums
 from tests.board_support import (
+    ZONE,
     card,
     column,
     drag,
@@ -134,7 +137,10 @@ async def test_the_rop_view_lapsed_tasks_and_report_totals_equal_the_analytics_q
     period = anna.get_by_role("region", name="Что произошло за период")
     shown_period = await period.get_by_role("definition").all_inner_texts()
     async with stand.as_user("rop-1") as http:
-        span = {"from": start, "to": (date.fromisoformat(end) + timedelta(days=1)).isoformat()}
+        # the page's days begin at midnight in the configured zone (dd.mm.yyyy inputs)
+        first, last = parse_day(start), parse_day(end) + timedelta(days=1)
+        zone = ZoneInfo(ZONE)
+        span = {"from": day_start(first, zone).isoformat(), "to": day_start(last, zone).isoformat()}
         report = (await http.get("/api/reports/funnel", params=span)).json()["report"]
         happened = (await http.get("/api/reports/period", params=span)).json()["report"]
     assert shown[0] == str(report["created"]) and report["created"] > 0

@@ -86,12 +86,12 @@ async def test_report_period_and_funnel_views(clean: Any) -> None:
         funnel = await crm(clean, "report", "funnel", "--from", "2026-01-01", "--to", "2026-02-01")
     assert period.exit_code == 0, period.output
     for part in (
-        "Продажи за период 2026-01-01",
-        "Выиграно за период: 4 на сумму 18277.25 RUB, 5000.50 USD",
+        "Продажи за период 01.01.2026 … 31.01.2026",  # the reader's days (Moscow)
+        "Выиграно за период: 4 на сумму 18\u00a0277,25\u00a0₽ + 5\u00a0000,50\u00a0$",
         "По менеджерам",
         "Иван Иванов",
         "По источникам лидов",
-        "phone",
+        "телефон",  # the lead source `phone`, as people say it
         "открыты",
     ):
         assert part in period.stdout, period.stdout

@@ -43,7 +43,11 @@ async def test_unknown_stage_user_and_field_values(clean: Any, client: Client) -
     async with running(clean, "deal-service"):
         deal = (await client.cmd("deal.create", actor_id="mgr-1"))["deal"]
         reply = await client.cmd("deal.move", actor_id="mgr-1", deal_id=deal["id"], to_stage="FOO")
-        assert reply["error"] == {"code": "invalid", "message": "unknown stage 'FOO'"}
+        assert reply["error"] == {
+            "code": "invalid",
+            "message": "unknown stage 'FOO'",
+            "params": {"reason": "unknown_stage"},  # what crm_shared.locale says it with
+        }
         reply = await client.cmd(
             "deal.update", actor_id="mgr-1", deal_id=deal["id"], fields={"responsible_id": "zz"}
         )

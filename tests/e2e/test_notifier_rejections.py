@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crm_shared.config import config_from_data
+from crm_shared.locale import moment
 from tests.notifier_support import MGR, ROP, Mailbox, config, config_data
 from tests.services import running
 from tests.support import Client, eventually
@@ -42,10 +45,15 @@ async def test_refused_move_notifies_responsible_with_russian_field_names(
 async def test_a_managers_no_contact_move_asks_the_rop_and_does_not_notify_the_manager(
     clean: Any, client: Client
 ) -> None:
-    """Rule 6: the РОП gets `approval_requested` with who asks, the deal and the attempts."""
+    """Rule 6: the РОП gets `approval_requested` with who asks, the deal and the attempts,
+    their times on the РОП's own clock (their `timezone` over the team's), with no «UTC»."""
     to_rop = await client.record(f"crm.notify.{ROP}")
     to_mgr = await client.record(f"crm.notify.{MGR}")
-    async with running(clean, "deal-service", "notifier", config=config()):
+    data = config_data()
+    data["timezone"] = "Asia/Yekaterinburg"
+    next(u for u in data["users"] if u["id"] == ROP)["timezone"] = "Asia/Vladivostok"
+    zoned = config_from_data(data, source="the team in Yekaterinburg, the РОП in Vladivostok")
+    async with running(clean, "deal-service", "notifier", config=zoned):
         created = await client.cmd(
             "deal.create",
             actor_id=MGR,
@@ -77,6 +85,32 @@ async def test_a_managers_no_contact_move_asks_the_rop_and_does_not_notify_the_m
     assert "Иван Иванов просит" in text and "«Поставка коробок» (Ольга)" in text
     assert "«Перестал выходить на связь»" in text and "«Новый лид»: 3" in text
     assert "1. " in text and "не берёт трубку" in text and "абонент недоступен" in text
+    first = moment(note["attempts"][0]["at"], ZoneInfo("Asia/Vladivostok"))
+    assert f"1. {first}, Иван Иванов: не берёт трубку" in text, text
+    assert "UTC" not in text
+
+
+async def test_a_refused_won_of_a_pickup_deal_is_told_in_russian(
+    clean: Any, client: Client
+) -> None:
+    """Issue 21: the notice says why in the catalogue's Russian, never the English message."""
+    notes = await client.record(f"crm.notify.{MGR}")
+    async with running(clean, "deal-service", "notifier", config=config()):
+        created = await client.cmd(
+            "deal.create",
+            actor_id=MGR,
+            contact={"name": "Ольга"},
+            responsible_id=MGR,
+            delivery_method="pickup",
+        )
+        reply = await client.cmd(
+            "deal.move", actor_id=MGR, deal_id=created["deal"]["id"], to_stage="WON"
+        )
+        assert reply["error"]["params"]["reason"] == "success_from", reply
+        [note] = await eventually(lambda: notes.data(f"crm.notify.{MGR}"))
+    text = note["text"]
+    assert "«самовывоз» выигрывается только из стадии «Получили оплату»" in text, text
+    assert not re.search(r"[A-Za-z]", text), text
 
 
 async def test_with_no_rop_on_the_deal_and_no_default_every_rop_is_asked(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 from standardwebhooks import Webhook
 
@@ -57,7 +58,7 @@ def test_lateness_reads_as_two_units_at_most() -> None:
     assert format_lateness(0.2) == "0 с"
     assert format_lateness(42) == "42 с"
     assert format_lateness(3 * 3600 + 5 * 60 + 7) == "3 ч 5 мин"
-    assert format_lateness(2 * 86400 + 3600) == "2 д 1 ч"
+    assert format_lateness(2 * 86400 + 3600) == "2 дн. 1 ч"
 
 
 def test_overdue_text_names_task_deal_responsible_and_lateness() -> None:
@@ -129,11 +130,22 @@ def test_move_rejected_text_uses_russian_field_names() -> None:
     note = move_rejected_notification(event, "КП", FIELD_DISPLAY_NAMES, mine, NAMES)
     assert note is not None
     assert note.text == "Мария: без названия/контакт не указан → КП: Требования, Предмет сделки"
-    other = event.model_copy(
-        update={"error": RejectionError(code="transition_not_allowed", message="closed.")}
+    # A refusal without missing fields reads as the catalogue's sentence, never the English
+    # message (issue 21: a refused WON of a pickup deal).
+    params = {"reason": "success_from", "method": "pickup", "source": "PAID", "stage": "WON"}
+    refused = RejectionError(
+        code="transition_not_allowed", message="a deal with ...", params=params
     )
-    note = move_rejected_notification(other, "КП", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES)
-    assert note is not None and note.text.endswith("«КП»: closed.")
+    other = event.model_copy(update={"error": refused})
+    stages = {"PAID": "Получили оплату", "WON": "Успешно"}
+    note = move_rejected_notification(other, "КП", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES, stages)
+    assert note is not None and note.text.endswith(
+        "«КП»: сделка со способом доставки «самовывоз» выигрывается только из стадии "
+        "«Получили оплату»."
+    )
+    unknown = event.model_copy(update={"error": RejectionError(code="new_code", message="x y")})
+    note = move_rejected_notification(unknown, "КП", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES)
+    assert note is not None and note.text.endswith("«КП»: переход отклонён правилами CRM.")
 
 
 def test_approval_request_goes_to_the_rop_with_the_attempts() -> None:
@@ -172,8 +184,8 @@ def test_approval_request_goes_to_the_rop_with_the_attempts() -> None:
     assert note.text.splitlines() == [
         "Иван просит перевести сделку «Поставка» (Ольга) в стадию «Перестал». "
         "Попыток связаться на стадии «Обрабатываем»: 3.",
-        "1. 27.11.2026 12:00 UTC, Иван: не берёт",
-        "2. 27.11.2026 12:00 UTC, Мария",
+        "1. 27.11.2026 15:00, Иван: не берёт",  # Moscow: the default zone
+        "2. 27.11.2026 15:00, Мария",
         "Чтобы согласовать, переведите сделку в эту стадию сами.",
     ]
     assert note.actor_id == "mgr-1" and note.attempts == deal.attempts
@@ -201,7 +213,12 @@ def test_task_texts_name_the_responsible_as_manager() -> None:
     task = _task(deal_title="Кирпич", contact_name="Анна")
     note = assigned_notification(task, mine, "Иван Иванов")
     assert note is not None
-    assert note.text == "Иван Иванов|Анна. Получить ответ на КП|Кирпич|Анна|27.11.2026 12:00 UTC"
+    assert note.text == "Иван Иванов|Анна. Получить ответ на КП|Кирпич|Анна|27.11.2026 15:00"
+    # the recipient's own clock (their `timezone`, else the configuration's)
+    yekaterinburg = assigned_notification(
+        task, mine, "Иван", lambda _: ZoneInfo("Asia/Yekaterinburg")
+    )
+    assert yekaterinburg is not None and yekaterinburg.text.endswith("|27.11.2026 17:00")
     comment = TaskComment(author_id="rop-1", text="почему?", at=NOW)
     note = comment_notification(task, comment, "mgr-1", "Анна", mine, "Иван Иванов")
     assert note.text == "Иван Иванов: почему?"

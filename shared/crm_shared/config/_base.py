@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from crm_shared.contracts.text import ID_BYTES
 
-__all__ = ["EmailAddress", "Frozen", "StageCode", "Text", "UserId"]
+__all__ = ["EmailAddress", "Frozen", "StageCode", "Text", "TimeZoneName", "UserId"]
 
 
 class Frozen(BaseModel):
@@ -58,7 +59,21 @@ def _check_email(value: str) -> str:
     return value
 
 
+def _check_zone(value: str) -> str:
+    # An IANA name only: a fixed offset ("+03:00") would be wrong half the year where
+    # daylight saving applies, and an abbreviation ("MSK") is ambiguous.
+    try:
+        if "/" in value or value == "UTC":
+            ZoneInfo(value)
+            return value
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    raise ValueError(f"{value!r} is not an IANA time zone, e.g. Europe/Moscow, Asia/Yekaterinburg")
+
+
 UserId = Annotated[str, BeforeValidator(_number_to_str), AfterValidator(_check_id)]
 StageCode = Annotated[str, AfterValidator(_check_code)]
 EmailAddress = Annotated[str, AfterValidator(_check_email)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
+"""An IANA time zone name: how times are shown to people and where their days begin."""

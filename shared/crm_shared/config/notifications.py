@@ -50,15 +50,15 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
 class NotificationTemplates(Frozen):
     """Russian texts of the notifications; `{name}` placeholders are filled per kind.
 
-    Every kind: {deal} (the deal's title, else «без названия»), {contact} (the contact's
-    name, else «контакт не указан»), {manager} (the responsible's name). The task kinds add
-    {task} (the task's title) and {deadline} («ДД.ММ.ГГГГ ЧЧ:ММ UTC»); task_overdue
-    {lateness} («2 ч 15 мин»); task_commented {author} and {comment}. The refused-move kinds
-    add {stage} (the stage asked for); move_rejected {fields} (the missing fields' display
-    names, else empty) and {reason} (what stands in the way: «не заполнены обязательные
-    поля: …», else the refusal's message); approval_requested {asker} (who asks),
-    {from_stage} (the stage the attempts were made on), {count} (how many) and {attempts}
-    (the latest, a line each: «1. 27.11.2026 12:00 UTC, Иван Иванов: не берёт трубку»).
+    Every kind: {deal} (the deal's title, else «без названия»), {contact} (the contact's name,
+    else «контакт не указан»), {manager} (the responsible's name). The task kinds add {task}
+    (the task's title) and {deadline} («ДД.ММ.ГГГГ ЧЧ:ММ», the recipient's time); task_overdue
+    {lateness} («2 ч 15 мин»); task_commented {author} and {comment}. The refused-move kinds add
+    {stage} (the stage asked for); move_rejected {fields} (the missing fields' display names,
+    else empty) and {reason} (what stands in the way: «не заполнены обязательные поля: …», else
+    the refusal's sentence from crm_shared.locale); approval_requested {asker} (who asks),
+    {from_stage} (the stage the attempts were made on), {count} (how many) and {attempts} (the
+    latest, a line each: «1. 27.11.2026 15:00, Иван Иванов: не берёт трубку»).
     """
 
     task_assigned: Text = "Новая задача «{task}» по сделке «{deal}» ({contact}). Срок: {deadline}."

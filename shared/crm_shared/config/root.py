@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Self
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from ._base import Frozen, UserId
-from .notifications import NOTIFICATION_KINDS, NotificationSettings
+from ._base import Frozen, TimeZoneName, UserId
+from .notifications import NotificationSettings
 from .people import (
     Access,
     EmailChannel,
@@ -17,6 +18,7 @@ from .people import (
     SmtpSettings,
     User,
     WebhookSettings,
+    notify_problems,
 )
 from .pipeline import FIELD_DISPLAY_NAMES, Pipeline, Plan, Stage
 from .streams import DEFAULT_LEAD_SOURCES, LeadSource, StreamSettings
@@ -40,6 +42,9 @@ class CrmConfig(Frozen):
     """
 
     plan: Plan
+    timezone: TimeZoneName = "Europe/Moscow"
+    """The team's zone: how times are shown to people, and where their days and weeks begin
+    (events and APIs keep UTC); a user's own `timezone` overrides it for them."""
     default_rop: UserId | None = None
     users: tuple[User, ...] = Field(min_length=1)
     lead_assignment: LeadAssignment = RoundRobinAssignment()
@@ -74,7 +79,7 @@ class CrmConfig(Frozen):
                     f"users[{i}].id: duplicate user id {user.id!r} (also users[{seen[user.id]}])"
                 )
             seen.setdefault(user.id, i)
-            problems += _notify_problems(i, user)
+            problems += notify_problems(i, user)
             for j, channel in enumerate(user.channels):
                 if isinstance(channel, EmailChannel) and self.smtp is None:
                     problems.append(
@@ -259,6 +264,11 @@ class CrmConfig(Frozen):
         """The user with this id, or None."""
         return self._users.get(user_id)
 
+    def zone(self, user_id: str | None = None) -> ZoneInfo:
+        """The zone in which `user_id` reads times (theirs, else the configuration's)."""
+        user = self._users.get(user_id) if user_id else None
+        return ZoneInfo(user.timezone if user and user.timezone else self.timezone)
+
     def sees_all(self, user_id: str) -> bool:
         """Whether the user reads and changes every deal and task (`access` of their role);
         False for an unknown user."""
@@ -274,22 +284,3 @@ class CrmConfig(Frozen):
     def deal_field_display_names(self) -> dict[str, str]:
         """Russian display names of the `missing_fields` names (a copy of FIELD_DISPLAY_NAMES)."""
         return dict(FIELD_DISPLAY_NAMES)
-
-
-def _notify_problems(i: int, user: User) -> list[str]:
-    """A `notify` entry must name a notification kind and channels the user has."""
-    problems = []
-    have = {channel.type for channel in user.channels}
-    for kind, types in user.notify.items():
-        if kind not in NOTIFICATION_KINDS:
-            problems.append(
-                f"users[{i}].notify.{kind}: unknown notification kind; known: "
-                + ", ".join(NOTIFICATION_KINDS)
-            )
-        for t in types:
-            if t not in have:
-                problems.append(
-                    f"users[{i}].notify.{kind}: user {user.id!r} has no {t} channel "
-                    f"(channels: {', '.join(sorted(have))})"
-                )
-    return problems

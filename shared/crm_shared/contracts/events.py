@@ -100,6 +100,8 @@ class RejectionError(BaseModel):
     code: Plain
     message: Plain
     missing_fields: list[Plain] | None = None
+    params: dict[str, Plain | None] | None = None
+    """`reason` and the values of the sentence people read (see crm_shared.locale)."""
 
 
 class MoveRejected(EventData):

@@ -30,6 +30,12 @@ class ErrorBody(BaseModel):
     code: ErrorCode
     message: str
     missing_fields: list[str] | None = None
+    params: dict[str, str | None] | None = Field(
+        None,
+        description="what a sentence for people needs: `reason` (the case of the code) and "
+        "its values (`stage`, `method`, ...); people read crm_shared.locale's sentence, "
+        "never `message`",
+    )
     correlation_id: str | None = Field(
         None, description="with `internal`: the id under which the service logged the failure"
     )
@@ -39,10 +45,16 @@ class Refused(Exception):
     """Raised by a handler to refuse a command; turned into `{"ok": false, "error": ...}`."""
 
     def __init__(
-        self, code: ErrorCode, message: str, missing_fields: list[str] | None = None
+        self,
+        code: ErrorCode,
+        message: str,
+        missing_fields: list[str] | None = None,
+        **params: str | None,
     ) -> None:
         super().__init__(message)
-        self.error = ErrorBody(code=code, message=message, missing_fields=missing_fields)
+        self.error = ErrorBody(
+            code=code, message=message, missing_fields=missing_fields, params=params or None
+        )
 
     @classmethod
     def of(cls, error: ErrorBody) -> Refused:

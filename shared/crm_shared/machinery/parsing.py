@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from crm_shared.contracts.commands import MAX_BODY_BYTES, ErrorCode, Refused
 from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.locale import form_problems
 from crm_shared.machinery.consumer import Invalid
 
 D = TypeVar("D", bound=BaseModel)
@@ -77,6 +78,9 @@ def parse_body(raw: bytes, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise Refused(ErrorCode.invalid, describe_validation_error(exc)) from None
+        people = form_problems(exc.errors())
+        raise Refused(
+            ErrorCode.invalid, describe_validation_error(exc), reason="form", problems=people
+        ) from None
     except (ValueError, RecursionError) as exc:  # a validator's own failure
         raise Refused(ErrorCode.invalid, f"body cannot be read: {exc!r}") from None

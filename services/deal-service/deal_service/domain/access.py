@@ -26,7 +26,7 @@ def scope(config: CrmConfig, actor_id: str) -> str | None:
     """
     user = config.user_or_none(actor_id)
     if user is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {actor_id!r}")
+        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {actor_id!r}", reason="user")
     return None if config.sees_all(actor_id) else actor_id
 
 
@@ -45,6 +45,7 @@ def narrowed(config: CrmConfig, actor_id: str, responsible_id: str | None) -> st
             ErrorCode.forbidden,
             f"{actor_id!r} sees only their own deals (access: own), "
             f"not those of {responsible_id!r}",
+            reason="others_deals",
         )
     return own
 
@@ -57,6 +58,7 @@ def check_may_see(config: CrmConfig, deal: Deal, actor_id: str) -> None:
             ErrorCode.forbidden,
             f"{actor_id!r} may not access deal {deal.id}: a manager works only the deals "
             "they are responsible for (access: own); the deal's РОП may",
+            reason="not_own",
         )
 
 
@@ -81,9 +83,11 @@ def check_may_assign(
             ErrorCode.forbidden,
             f"{actor_id!r} may not assign the deal to {responsible[1]!r}: only a РОП "
             "reassigns a deal's responsible",
+            reason="reassign",
         )
     if rop is not None and rop[0] is not None and rop[1] != rop[0]:
         raise Refused(
             ErrorCode.forbidden,
             f"{actor_id!r} may not replace the deal's РОП {rop[0]!r}: only a РОП does",
+            reason="replace_rop",
         )

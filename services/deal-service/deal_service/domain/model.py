@@ -161,9 +161,7 @@ class Deal:
                     deal_id=self.id,
                     to_stage=to_stage,
                     actor_id=actor_id,
-                    error=RejectionError(
-                        code=err.code.value, message=err.message, missing_fields=err.missing_fields
-                    ),
+                    error=RejectionError.model_validate(err.model_dump(mode="json")),
                     responsible_id=self.responsible_id,
                     from_stage=self.stage,
                     deal=self.to_dto(),
@@ -257,7 +255,10 @@ class Deal:
     ) -> None:
         """Count a failed attempt to reach the client on the current stage (rule 6)."""
         if config.is_final(self.stage):
-            raise Refused(ErrorCode.transition_not_allowed, f"the deal is closed in {self.stage}")
+            closed = f"the deal is closed in {self.stage}"
+            raise Refused(
+                ErrorCode.transition_not_allowed, closed, reason="closed", stage=self.stage
+            )
         attempt = ContactAttempt(actor_id, note, now)
         self.logged.append(attempt)
         shown = replace(attempt, note=note[:MAX_SHOWN_NOTE] if note else note)

@@ -97,6 +97,8 @@ def check_kept(
             ErrorCode.missing_fields,
             f"stage {before.stage} requires {', '.join(lost)}: it cannot be emptied",
             missing_fields=lost,
+            reason="kept",
+            stage=before.stage,
         )
     needed: dict[str, None] = {}
     by: list[str] = []
@@ -113,6 +115,7 @@ def check_kept(
             ErrorCode.missing_fields,
             f"the contact is shared: {'; '.join(by)}; it cannot be emptied",
             missing_fields=list(needed),
+            reason="shared",
         )
 
 
@@ -150,13 +153,20 @@ def check_move(
     """
     target = config.stage_or_none(to_stage)
     if target is None:
-        raise Refused(ErrorCode.invalid, f"unknown stage {to_stage!r}")
+        raise Refused(ErrorCode.invalid, f"unknown stage {to_stage!r}", reason="unknown_stage")
     if deal.stage == to_stage:
-        raise Refused(ErrorCode.transition_not_allowed, f"the deal is already in {to_stage}")
+        raise Refused(
+            ErrorCode.transition_not_allowed,
+            f"the deal is already in {to_stage}",
+            reason="already",
+            stage=to_stage,
+        )
     if config.is_final(deal.stage):
         raise Refused(
             ErrorCode.transition_not_allowed,
             f"the deal is closed in {deal.stage}; a closed deal does not move",
+            reason="closed",
+            stage=deal.stage,
         )
     _check_delivery(deal, to_stage, config)
     missing = [
@@ -181,19 +191,22 @@ def check_move(
         raise Refused(
             ErrorCode.rop_approval_required,
             f"moving to {to_stage} needs the agreement of the deal's РОП: the РОП makes this "
-            f"move; {_who_is_asked(deal, config)}",
+            f"move; {_who_is_asked(deal, config)[1]}",
+            stage=to_stage,
+            asked=_who_is_asked(deal, config)[0],
         )
 
 
-def _who_is_asked(deal: DealFacts, config: CrmConfig) -> str:
-    """Whom the notifier asks to agree (its `approval_recipients`), as the refusal says it."""
+def _who_is_asked(deal: DealFacts, config: CrmConfig) -> tuple[str, str]:
+    """Whom the notifier asks to agree (its `approval_recipients`): the `asked` param and
+    the refusal's message."""
     if deal.rop_id is not None:
-        return "the РОП has been asked"
+        return "rop", "the РОП has been asked"
     if config.default_rop is not None:
-        return "the default РОП has been asked"
+        return "default_rop", "the default РОП has been asked"
     if any(user.role == "rop" for user in config.users):
-        return "the deal has no РОП: every user with role rop has been asked"
-    return "the deal has no РОП and no user has role rop: nobody could be asked; add one"
+        return "every_rop", "the deal has no РОП: every user with role rop has been asked"
+    return "nobody", "the deal has no РОП and no user has role rop: nobody could be asked"
 
 
 def is_deals_rop(deal: DealFacts, actor_id: str, config: CrmConfig) -> bool:
@@ -215,6 +228,9 @@ def _check_delivery(deal: DealFacts, to_stage: str, config: CrmConfig) -> None:
             ErrorCode.transition_not_allowed,
             f"{to_stage} is only for deals with delivery_method {rule.method!r}, "
             f"this deal has {deal.delivery_method!r}",
+            reason="delivery_only",
+            stage=to_stage,
+            method=deal.delivery_method,
         )
     if to_stage == config.success_stage.code:
         delivered = deal.delivery_method == rule.method
@@ -224,6 +240,10 @@ def _check_delivery(deal: DealFacts, to_stage: str, config: CrmConfig) -> None:
             raise Refused(
                 ErrorCode.transition_not_allowed,
                 f"a deal with {kind} reaches {to_stage} only from {source}",
+                reason="success_from",
+                stage=to_stage,
+                source=source,
+                method=deal.delivery_method,
             )
 
 
@@ -235,6 +255,8 @@ def check_user(
         return
     user = config.user_or_none(user_id)
     if user is None:
-        raise Refused(ErrorCode.not_found, f"{what}: unknown user {user_id!r}")
+        raise Refused(ErrorCode.not_found, f"{what}: unknown user {user_id!r}", reason="user")
     if role is not None and user.role != role:
-        raise Refused(ErrorCode.invalid, f"{what}: user {user_id!r} is not a {role}")
+        raise Refused(
+            ErrorCode.invalid, f"{what}: user {user_id!r} is not a {role}", reason="not_role"
+        )

@@ -52,7 +52,7 @@ async def _locked(
     version (when given: a client's view is stale otherwise); else a refusal."""
     deal = await repo.get_deal(uow.conn, deal_id, lock=True)
     if deal is None:
-        raise Refused(ErrorCode.not_found, f"deal {deal_id!r} not found")
+        raise Refused(ErrorCode.not_found, f"deal {deal_id!r} not found", reason="deal")
     check_may_see(config, deal, actor_id)
     if expected is not None and deal.version != expected:
         raise Refused(
@@ -88,7 +88,9 @@ async def create_deal(cmd: CreateDeal, ctx: Context) -> Reply:
         if cmd.contact_id is not None:
             contact = await people.get_contact(uow.conn, cmd.contact_id)
             if contact is None:
-                raise Refused(ErrorCode.not_found, f"contact {cmd.contact_id!r} not found")
+                raise Refused(
+                    ErrorCode.not_found, f"contact {cmd.contact_id!r} not found", reason="contact"
+                )
         elif cmd.contact is not None:
             contact, new_person = await resolve_contact(uow, cmd.contact)
         responsible = manual_responsible(config, cmd.responsible_id, cmd.actor_id)

@@ -23,7 +23,7 @@ async def get_deal(q: GetDeal, ctx: Context) -> dict[str, Any]:
     async with ctx.uow() as uow:
         deal = await repo.get_deal(uow.conn, q.deal_id)
     if deal is None:
-        raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found")
+        raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found", reason="deal")
     check_may_see(ctx.config, deal, q.actor_id)
     return ok(deal=deal.to_dto().model_dump(mode="json"))
 
@@ -33,7 +33,7 @@ async def list_deals(q: ListDeals, ctx: Context) -> dict[str, Any]:
     `access: own` gets only their own."""
     responsible_id = narrowed(ctx.config, q.actor_id, q.responsible_id)
     if q.stage is not None and ctx.config.stage_or_none(q.stage) is None:
-        raise Refused(ErrorCode.invalid, f"unknown stage {q.stage!r}")
+        raise Refused(ErrorCode.invalid, f"unknown stage {q.stage!r}", reason="unknown_stage")
     try:
         async with ctx.uow() as uow:
             deals, cursor = await repo.list_deals(
@@ -72,7 +72,7 @@ async def deal_history(q: DealHistory, ctx: Context) -> dict[str, Any]:
     async with ctx.uow() as uow:
         deal = await repo.get_deal(uow.conn, q.deal_id)
         if deal is None:
-            raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found")
+            raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found", reason="deal")
         check_may_see(ctx.config, deal, q.actor_id)
         rows = await repo.stage_history(uow.conn, q.deal_id, q.limit)
     items = [{**r, "at": r["at"].isoformat()} for r in rows]

@@ -1,16 +1,29 @@
 """What the notifier tells people: who gets a notification and its Russian text (SPEC §3).
 
 Pure functions over the event payloads; the channels (bus, webhook, e-mail) are chosen
-elsewhere. Codes stay in `missing_fields`; people read display names in `text`.
+elsewhere. Codes stay in `missing_fields`; people read display names in `text`, times on the
+recipient's clock (`zone_of`: the configuration's `CrmConfig.zone`) and refusals in the
+sentences of crm_shared.locale, never a service's English `message`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from crm_shared.config import NotificationTemplates
 from crm_shared.contracts.dto import Task, TaskComment
 from crm_shared.contracts.events import MoveRejected, Notification
+from crm_shared.locale import MOVE_GENERAL, duration, moment, say
+
+ZoneOf = Callable[[str | None], ZoneInfo]
+"""A recipient's zone by user id (CrmConfig.zone)."""
+
+
+def _team_zone(_user_id: str | None) -> ZoneInfo:
+    return ZoneInfo("Europe/Moscow")  # the configuration's default `timezone`
+
 
 TASK_OVERDUE = "task_overdue"
 MOVE_REJECTED = "move_rejected"
@@ -29,15 +42,8 @@ EMAIL_SUBJECTS = {
 
 
 def format_lateness(seconds: float) -> str:
-    """How late, in Russian abbreviations that need no plural forms: «1 д 2 ч», «5 мин 3 с»."""
-    total = max(0, round(seconds))
-    days, rest = divmod(total, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    parts = [(days, "д"), (hours, "ч"), (minutes, "мин"), (secs, "с")]
-    shown = [f"{n} {unit}" for n, unit in parts if n]
-    # Two units are precise enough for a person: "2 д 3 ч", not "2 д 3 ч 14 мин 5 с".
-    return " ".join(shown[:2]) if shown else "0 с"
+    """How late, in two units (precise enough for a person): «2 дн. 3 ч», «5 мин 3 с»."""
+    return duration(seconds)
 
 
 def overdue_recipient(task: Task, default_rop: str | None) -> str | None:
@@ -45,14 +51,18 @@ def overdue_recipient(task: Task, default_rop: str | None) -> str | None:
     return task.creator_id or default_rop
 
 
-def _values(task: Task, manager_name: str | None, **more: str) -> dict[str, str]:
-    """The placeholders of the task kinds (see NotificationTemplates)."""
+def _when(at: datetime | None, zone: ZoneInfo) -> str:
+    return moment(at, zone) if at else "без срока"
+
+
+def _values(task: Task, manager_name: str | None, zone: ZoneInfo, **more: str) -> dict[str, str]:
+    """The placeholders of the task kinds (see NotificationTemplates); times on `zone`."""
     return {
         "deal": task.deal_title or "без названия",
         "contact": task.contact_name or "контакт не указан",
         "task": task.title,
         "manager": manager_name or task.responsible_id or "не назначен",
-        "deadline": f"{task.deadline:%d.%m.%Y %H:%M} UTC" if task.deadline else "без срока",
+        "deadline": _when(task.deadline, zone),
         **more,
     }
 
@@ -68,13 +78,18 @@ class _Blank(dict[str, str]):
 
 
 def assigned_notification(
-    task: Task, templates: NotificationTemplates, manager_name: str | None = None
+    task: Task,
+    templates: NotificationTemplates,
+    manager_name: str | None = None,
+    zone_of: ZoneOf = _team_zone,
 ) -> Notification | None:
     """A new task reaches its responsible (None when it has none); `manager_name` is the
     responsible's display name."""
     if not task.responsible_id:
         return None
-    text = render(templates.task_assigned, _values(task, manager_name))
+    text = render(
+        templates.task_assigned, _values(task, manager_name, zone_of(task.responsible_id))
+    )
     return Notification(
         kind=TASK_ASSIGNED, text=text, deal_id=task.deal_id, user_id=task.responsible_id, task=task
     )
@@ -86,10 +101,12 @@ def overdue_notification(
     recipient: str,
     responsible_name: str | None,
     templates: NotificationTemplates | None = None,
+    zone_of: ZoneOf = _team_zone,
 ) -> Notification:
     """Rule 3: which task, which deal, which responsible let it lapse, by how long."""
     template = (templates or NotificationTemplates()).task_overdue
-    values = _values(task, responsible_name, lateness=format_lateness(overdue_seconds))
+    lateness = format_lateness(overdue_seconds)
+    values = _values(task, responsible_name, zone_of(recipient), lateness=lateness)
     text = render(template, values)
     return Notification(
         kind=TASK_OVERDUE, text=text, deal_id=task.deal_id, user_id=recipient, task=task
@@ -118,12 +135,14 @@ def move_rejected_notification(
     display_names: Mapping[str, str],
     templates: NotificationTemplates,
     names: Mapping[str, str],
+    stage_names: Mapping[str, str] | None = None,
 ) -> Notification | None:
     """Rule 4: the responsible learns why the move was refused; None if the deal has none.
 
     `stage_name` is None for a stage the funnel does not have: the code and the refusal's
     message (which quotes it) are the caller's text, and neither is repeated to anyone.
-    `display_names` are the fields' Russian names by code, `names` users' names by id. A
+    `display_names` are the fields' Russian names by code, `names` users' names by id,
+    `stage_names` the stages' by code (for the catalogue's sentence of the refusal). A
     refusal that asks for the РОП's agreement (rule 6) is not the responsible's news: the
     asker has the refusal in the reply, and the РОП is asked (`approval_requested`).
     """
@@ -136,7 +155,10 @@ def move_rejected_notification(
     elif missing:
         reason = f"не заполнены обязательные поля: {fields}"
     else:
-        reason = event.error.message
+        sentence = say(event.error.model_dump(), stage_names, MOVE_GENERAL)
+        # it follows a colon: «…: такой переход не разрешён…» (but «РОП …» stays as it is)
+        lower = sentence[1:2].islower()
+        reason = sentence[:1].lower() + sentence[1:] if lower else sentence
     values = _deal_values(event, stage_name or UNKNOWN_STAGE, names) | {
         "fields": fields,
         "reason": reason.rstrip("."),
@@ -169,29 +191,34 @@ def approval_requested_notifications(
     recipients: Sequence[str],
     names: Mapping[str, str],
     templates: NotificationTemplates,
+    zone_of: ZoneOf = _team_zone,
 ) -> list[Notification]:
     """Rule 6: the РОП is asked to agree to fail the deal, one notification per recipient
-    (`approval_recipients`); none unless that is the refusal. `names` are users' names."""
+    (`approval_recipients`), the attempts' times on each one's clock; none unless that is the
+    refusal. `names` are users' names."""
     if event.error.code != ROP_APPROVAL_REQUIRED:
         return []
     attempts = event.deal.attempts if event.deal is not None else []
     count = event.deal.contact_attempts if event.deal is not None else len(attempts)
-    lines = []
-    for n, attempt in enumerate(attempts, start=1):
-        who = names.get(attempt.actor_id, attempt.actor_id)
-        note = f": {attempt.note}" if attempt.note else ""
-        lines.append(f"{n}. {attempt.at:%d.%m.%Y %H:%M} UTC, {who}{note}")
-    values = _deal_values(event, stage_name, names) | {
-        "asker": names.get(event.actor_id or "", event.actor_id or "кто-то"),
-        "from_stage": from_stage_name,
-        "count": str(count),
-        "attempts": "\n".join(lines),
-    }
-    text = render(templates.approval_requested, values)
+
+    def text_for(recipient: str) -> str:
+        lines = []
+        for n, attempt in enumerate(attempts, start=1):
+            who = names.get(attempt.actor_id, attempt.actor_id)
+            note = f": {attempt.note}" if attempt.note else ""
+            lines.append(f"{n}. {moment(attempt.at, zone_of(recipient))}, {who}{note}")
+        values = _deal_values(event, stage_name, names) | {
+            "asker": names.get(event.actor_id or "", event.actor_id or "кто-то"),
+            "from_stage": from_stage_name,
+            "count": str(count),
+            "attempts": "\n".join(lines),
+        }
+        return render(templates.approval_requested, values)
+
     return [
         Notification(
             kind=APPROVAL_REQUESTED,
-            text=text,
+            text=text_for(recipient),
             deal_id=event.deal_id,
             user_id=recipient,
             actor_id=event.actor_id,
@@ -226,11 +253,12 @@ def comment_notification(
     author_name: str | None,
     templates: NotificationTemplates,
     manager_name: str | None = None,
+    zone_of: ZoneOf = _team_zone,
 ) -> Notification:
     """The other side of an overdue task reads the comment; the names are the author's and
     the responsible's."""
     who = author_name or comment.author_id
-    values = _values(task, manager_name, author=who, comment=comment.text)
+    values = _values(task, manager_name, zone_of(recipient), author=who, comment=comment.text)
     text = render(templates.task_commented, values)
     return Notification(
         kind=TASK_COMMENTED, text=text, deal_id=task.deal_id, user_id=recipient, task=task

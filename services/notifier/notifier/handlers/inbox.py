@@ -13,7 +13,7 @@ from notifier.handlers.context import Context
 
 def _check_user(ctx: Context, actor_id: str) -> None:
     if ctx.config.user_or_none(actor_id) is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {actor_id!r}")
+        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {actor_id!r}", reason="user")
 
 
 async def list_notifications(q: ListNotifications, ctx: Context) -> dict[str, Any]:

@@ -38,6 +38,7 @@ async def fire_overdue(ctx: Context, limit: int) -> int:
                     recipient,
                     responsible.name if responsible else None,
                     ctx.config.notifications.templates,
+                    ctx.config.zone,
                 )
             )
         queued = await dispatch(uow, ctx, notes)

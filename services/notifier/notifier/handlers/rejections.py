@@ -44,7 +44,10 @@ def _notifications(event: MoveRejected, ctx: Context) -> list[Notification]:
     stage = config.stage_or_none(event.to_stage)
     stage_name = stage.name if stage else None  # an unknown code is not repeated to anyone
     if event.error.code != ErrorCode.rop_approval_required:
-        note = move_rejected_notification(event, stage_name, FIELD_DISPLAY_NAMES, templates, names)
+        stages = {st.code: st.name for st in config.stages}
+        note = move_rejected_notification(
+            event, stage_name, FIELD_DISPLAY_NAMES, templates, names, stages
+        )
         return [note] if note is not None else []
     current = config.stage_or_none(event.from_stage or "")
     recipients = approval_recipients(
@@ -59,4 +62,5 @@ def _notifications(event: MoveRejected, ctx: Context) -> list[Notification]:
         recipients,
         names,
         templates,
+        config.zone,
     )

@@ -26,7 +26,9 @@ async def list_deliveries(query: ListDeliveries, ctx: Context) -> dict[str, Any]
 async def retry_deliveries(cmd: RetryDeliveries, ctx: Context) -> dict[str, Any]:
     """`RetryDeliveries`: `retried` ids, and why each other asked-for id was not."""
     if ctx.config.user_or_none(cmd.actor_id) is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}")
+        raise Refused(
+            ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}", reason="user"
+        )
     async with ctx.uow() as uow:
         retried = await repo.retry_failed(uow.conn, None if cmd.all else cmd.delivery_ids)
         others = sorted(set(cmd.delivery_ids or ()) - set(retried))

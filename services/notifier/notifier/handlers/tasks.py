@@ -75,7 +75,7 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
 def _assigned_notes(ctx: Context, tasks: list[Task]) -> list[Notification]:
     templates = ctx.config.notifications.templates
     notes = [
-        assigned_notification(t, templates, _name(ctx, t.responsible_id))
+        assigned_notification(t, templates, _name(ctx, t.responsible_id), ctx.config.zone)
         for t in tasks
         if t.status == TaskStatus.open
     ]
@@ -100,6 +100,7 @@ def _comment_notes(ctx: Context, comments: list[TaskCommented]) -> list[Notifica
                     _name(ctx, event.comment.author_id),
                     ctx.config.notifications.templates,
                     _name(ctx, event.task.responsible_id),
+                    ctx.config.zone,
                 )
             )
     return notes

@@ -82,7 +82,9 @@ class Task:
         """Add a comment (text stripped; only spaces is no comment) and return it."""
         text = text.strip()
         if not text:
-            raise Refused(ErrorCode.invalid, "text: a comment of only spaces is empty")
+            raise Refused(
+                ErrorCode.invalid, "text: a comment of only spaces is empty", reason="empty_comment"
+            )
         note = TaskComment(author_id=author_id, text=text, at=at)
         self.comments.append(note)
         return note
@@ -123,7 +125,9 @@ def check_may_complete(
     if not task.is_open:
         reason = task.close_reason.value if task.close_reason else "closed"
         raise Refused(
-            ErrorCode.transition_not_allowed, f"task {task.id} is already closed ({reason})"
+            ErrorCode.transition_not_allowed,
+            f"task {task.id} is already closed ({reason})",
+            reason="task_closed",
         )
     allowed = {u for u in (task.responsible_id, task.creator_id, deal_rop_id) if u}
     if deal_responsible_id is not None and actor_id != deal_rop_id:
@@ -135,6 +139,7 @@ def check_may_complete(
             ErrorCode.forbidden,
             f"{actor_id!r} may not complete task {task.id}: only its responsible or the "
             f"deal's РОП may ({who})",
+            reason="not_responsible",
         )
 
 

@@ -24,7 +24,7 @@ from task_service.handlers.context import Context
 def _scope(ctx: Context, actor_id: str, responsible_id: str | None) -> str | None:
     """The responsible the answer is narrowed to (None: everyone's), or a refusal."""
     if ctx.config.user_or_none(actor_id) is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {actor_id!r}")
+        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {actor_id!r}", reason="user")
     if ctx.config.sees_all(actor_id):
         return responsible_id
     if responsible_id is not None and responsible_id != actor_id:
@@ -63,7 +63,7 @@ async def task_comments(q: TaskComments, ctx: Context) -> dict[str, Any]:
     """Every comment on a task the actor may see, oldest first, a page at a time (the task's
     payload carries only the latest)."""
     if ctx.config.user_or_none(q.actor_id) is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {q.actor_id!r}")
+        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {q.actor_id!r}", reason="user")
     try:
         start = reads.decode_cursor(q.cursor, "comment") if q.cursor else 0
     except ValueError as exc:
@@ -72,7 +72,7 @@ async def task_comments(q: TaskComments, ctx: Context) -> dict[str, Any]:
         task = await repo.get_task(uow.conn, q.task_id)
         owner = (await repo.deal_people(uow.conn, task.deal_id))[0] if task else None
     if task is None:
-        raise Refused(ErrorCode.not_found, f"task {q.task_id!r} not found")
+        raise Refused(ErrorCode.not_found, f"task {q.task_id!r} not found", reason="task")
     sees_all = ctx.config.sees_all(q.actor_id)
     check_may_see(task, q.actor_id, sees_all=sees_all, deal_responsible_id=owner)
     end = start + q.limit

@@ -23,11 +23,13 @@ async def complete_task(cmd: CompleteTask, ctx: Context) -> dict[str, Any]:
     next stage's task comes with that move.
     """
     if ctx.config.user_or_none(cmd.actor_id) is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}")
+        raise Refused(
+            ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}", reason="user"
+        )
     async with ctx.uow() as uow:
         task = await repo.get_task(uow.conn, cmd.task_id, lock=True)
         if task is None:
-            raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found")
+            raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found", reason="task")
         owner, rop = await repo.deal_people(uow.conn, task.deal_id)
         check_may_complete(
             task,
@@ -52,11 +54,13 @@ async def comment_task(cmd: CommentTask, ctx: Context) -> dict[str, Any]:
     tells the other side (see notifier.domain.messages.comment_recipient).
     """
     if ctx.config.user_or_none(cmd.actor_id) is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}")
+        raise Refused(
+            ErrorCode.not_found, f"actor_id: unknown user {cmd.actor_id!r}", reason="user"
+        )
     async with ctx.uow() as uow:
         task = await repo.get_task(uow.conn, cmd.task_id, lock=True)
         if task is None:
-            raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found")
+            raise Refused(ErrorCode.not_found, f"task {cmd.task_id!r} not found", reason="task")
         owner, _ = await repo.deal_people(uow.conn, task.deal_id)
         sees_all = ctx.config.sees_all(cmd.actor_id)
         check_may_see(task, cmd.actor_id, sees_all=sees_all, deal_responsible_id=owner)

@@ -8,6 +8,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from crm_shared.contracts.commands import DealFields
+from crm_shared.locale import form_problems
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import caller, context
 from gateway.entrypoints.web.render import Pages
@@ -46,7 +47,9 @@ async def person(request: Request) -> Principal:
             raise SignInFirst from None
         raise
     if principal.kind != "user":
-        raise Refusal(403, "forbidden", "the board is for people, not tokens")
+        raise Refusal(
+            403, "forbidden", "the board is for people, not tokens", params={"reason": "board"}
+        )
     return principal
 
 
@@ -91,7 +94,10 @@ def deal_fields(form: Any, *, only_filled: bool) -> dict[str, Any]:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        raise Refusal(400, "invalid", problems) from None
+        people = form_problems(exc.errors())
+        raise Refusal(
+            400, "invalid", problems, params={"reason": "form", "problems": people}
+        ) from None
 
 
 def draft(deal: dict[str, Any], form: Any) -> dict[str, Any]:

@@ -1,19 +1,26 @@
-"""Jinja2 for the board's pages: one environment, the filters that say things in Russian."""
+"""Jinja2 for the board's pages: one environment, the filters that say things in Russian.
+
+Times, numbers, money and refusals are said by crm_shared.locale (the CLI says them the same
+way); a time is shown on the clock of the person looking (`zone` of the page's context: their
+`timezone`, else the configuration's), never the browser's and never UTC.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
-from crm_shared.config import FIELD_DISPLAY_NAMES
+from crm_shared import locale
+from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig
+from crm_shared.locale import duration, money, sums
 from gateway.domain.people import Principal
 
-CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€"}
 PAYS_BY = {"cash": "Наличными", "online": "Онлайн", "invoice": "По счёту"}
 DELIVERY = {"delivery": "Доставка", "pickup": "Самовывоз"}
 CLOSE_REASONS = {
@@ -31,40 +38,25 @@ LIVE_EVENTS = (
     "crm.task.updated.v1",
     "crm.task.overdue.v1",
 )
+__all__ = ["Pages", "deal_label", "duration", "money", "overdue", "sums"]
 
 
-def _moment(value: str | datetime | None) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+@pass_context
+def when(ctx: Context, value: str | datetime | None) -> str:
+    """«30.11.2026 14:05» on the reader's clock."""
+    return locale.moment(value, ctx["zone"])
 
 
-def money(amount: Any, currency: str | None = "RUB") -> str:
-    """15000.5, RUB → «15 000,50 ₽»; nothing → «—»."""
-    if amount in (None, ""):
-        return "—"
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        return str(amount)
-    whole = f"{value:,.2f}".replace(",", " ").replace(".", ",")
-    whole = whole[:-3] if whole.endswith(",00") else whole
-    return f"{whole} {CURRENCY_SIGNS.get(currency or 'RUB', currency or '')}".strip()
+@pass_context
+def when_day(ctx: Context, value: str | datetime | None) -> str:
+    """«30.11.2026» on the reader's calendar."""
+    return locale.day(value, ctx["zone"])
 
 
-def sums(by_currency: dict[str, str] | None) -> str:
-    """A column's sums, one per currency."""
-    if not by_currency:
-        return "0 ₽"
-    return " + ".join(money(v, c) for c, v in sorted(by_currency.items()))
-
-
-def when(value: str | datetime | None) -> str:
-    """«30.11 14:05» (UTC, as the services keep time)."""
-    moment = _moment(value)
-    return moment.astimezone(UTC).strftime("%d.%m %H:%M") if moment else "—"
+@pass_context
+def say(ctx: Context, error: dict[str, Any] | None) -> str:
+    """A refusal as a Russian sentence (the catalogue's; never the service's `message`)."""
+    return locale.say(error, ctx.get("stage_names") or ctx["all_stage_names"])
 
 
 def deal_label(deal: dict[str, Any] | None) -> str:
@@ -76,35 +68,17 @@ def deal_label(deal: dict[str, Any] | None) -> str:
     return f"{title} · {contact}" if contact else title
 
 
-def when_day(value: str | datetime | None) -> str:
-    """«30.11.2026»."""
-    moment = _moment(value)
-    return moment.strftime("%d.%m.%Y") if moment else "—"
-
-
 def overdue(value: str | datetime | None) -> bool:
     """Whether a deadline has passed."""
-    moment = _moment(value)
+    moment = locale.moment_of(value)
     return moment is not None and moment < datetime.now(UTC)
-
-
-def duration(seconds: float | None) -> str:
-    """3725 → «1 ч 2 мин»."""
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return f"{int(seconds)} с"
-    minutes = int(seconds // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} д"] * bool(days) + [f"{hours} ч"] * bool(hours) + [f"{mins} мин"]
-    return " ".join(parts[:2])
 
 
 class Pages:
     """The template environment and the page context every page gets."""
 
-    def __init__(self, users: dict[str, str]) -> None:
+    def __init__(self, config: CrmConfig) -> None:
+        self.config = config
         self.env = Environment(
             loader=PackageLoader("gateway", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -119,9 +93,14 @@ class Pages:
             deal_label=deal_label,
             overdue=overdue,
             duration=duration,
+            percent=locale.percent,
+            number=locale.number,
+            say=say,
+            source=locale.source_name,
         )
         self.env.globals.update(
-            users=users,
+            users={u.id: u.name for u in config.users},
+            all_stage_names={st.code: st.name for st in config.stages},
             field_names=FIELD_DISPLAY_NAMES,
             pays_by=PAYS_BY,
             delivery=DELIVERY,
@@ -140,6 +119,14 @@ class Pages:
     ) -> HTMLResponse:
         """A page or a partial as an HTML response."""
         html = self.env.get_template(template).render(
-            request=request, me=principal, path=request.url.path, **values
+            request=request,
+            me=principal,
+            path=request.url.path,
+            zone=self.zone(principal),
+            **values,
         )
         return HTMLResponse(html, status, headers=headers)
+
+    def zone(self, principal: Principal | None) -> ZoneInfo:
+        """The zone the person reads times in (the configuration's for no one)."""
+        return self.config.zone(principal.actor_id if principal else None)

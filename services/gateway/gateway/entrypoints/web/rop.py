@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm_shared.contracts.approvals import PendingApprovals
 from crm_shared.contracts.commands import FunnelQuery, ListTasks, PeriodQuery
+from crm_shared import locale
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles
@@ -22,30 +26,36 @@ router = APIRouter(include_in_schema=False)
 me = Depends(person)
 
 
-def _period(start: str | None, end: str | None) -> tuple[str, str]:
-    """The page's days, first and last (the last 30 days unless given); at most two years."""
-    today = datetime.now(UTC).date()
+def _period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date, date]:
+    """The days the РОП asked for («дд.мм.гггг»), by default the last 30 on their calendar."""
+    today = locale.today(zone)
     try:
-        first = date.fromisoformat(start) if start else today - timedelta(days=29)
-        last = date.fromisoformat(end) if end else today
-    except ValueError:
-        raise Refusal(400, "invalid", "период: ожидаются даты вида 2026-01-31") from None
+        first = locale.parse_day(start) if start else today - timedelta(days=29)
+        last = locale.parse_day(end) if end else today
+    except ValueError as exc:
+        why = {"reason": "period", "problems": str(exc)}
+        raise Refusal(400, "invalid", "start, end: dd.mm.yyyy", params=why) from None
     checked_span(first.isoformat(), (last + timedelta(days=1)).isoformat())
-    return first.isoformat(), last.isoformat()
+    if last < first:
+        why = {"reason": "period", "problems": "первый день позже последнего"}
+        raise Refusal(400, "invalid", "start after end", params=why)
+    return first, last
 
 
 async def _period_view(
-    ctx: Any, principal: Principal, first: date, until: date, owner: str | None
+    ctx: Any, principal: Principal, first: date, until: date, owner: str | None, zone: ZoneInfo
 ) -> dict[str, Any] | None:
     """The period view of the analytics (what happened in the period) with the won sums
-    week by week for the chart, in one query; None while deal-service has no period view."""
+    week by week for the chart, in one query; None while deal-service has no period view.
+    Days and weeks begin at midnight on the РОП's clock: the services get those moments in
+    UTC, and each week is shown by its first local day."""
     try:
         reply = await ask(
             ctx,
             PeriodQuery(
                 actor_id=acting(principal),
-                from_=first.isoformat(),
-                to=until.isoformat(),
+                from_=locale.day_start(first, zone).isoformat(),
+                to=locale.day_start(until, zone).isoformat(),
                 responsible_id=owner,
                 weeks=True,
             ),
@@ -54,7 +64,10 @@ async def _period_view(
         if refusal.status == 503:  # no deal-service with the period view answers
             return None
         raise
-    return dict(reply.report)
+    report = dict(reply.report)
+    for week in report.get("weeks") or []:
+        week["from"] = datetime.fromisoformat(week["from"]).astimezone(zone).date().isoformat()
+    return report
 
 
 @router.get("/rop", response_class=HTMLResponse)
@@ -69,14 +82,23 @@ async def rop(
     РОП's (403 to a manager)."""
     check_rop(principal)
     ctx = ctx_of(request)
-    first, last = _period(start, end)
-    until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    zone = pages(request).zone(principal)
+    first, last = _period(start, end, zone)
+    until = last + timedelta(days=1)
     owner = manager or None
     actor = acting(principal)
     lapsed, report, period, waiting = await asyncio.gather(
         ask(ctx, ListTasks(actor_id=actor, overdue=True, limit=500)),
-        ask(ctx, FunnelQuery(actor_id=actor, from_=first, to=until, responsible_id=owner)),
-        _period_view(ctx, principal, date.fromisoformat(first), date.fromisoformat(until), owner),
+        ask(
+            ctx,
+            FunnelQuery(
+                actor_id=actor,
+                from_=locale.day_start(first, zone).isoformat(),
+                to=locale.day_start(until, zone).isoformat(),
+                responsible_id=owner,
+            ),
+        ),
+        _period_view(ctx, principal, first, until, owner, zone),
         # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
         ask(ctx, PendingApprovals(actor_id=actor, limit=100)),
     )
@@ -96,8 +118,8 @@ async def rop(
         stage_names={st.code: st.name for st in ctx.config.stages},
         report=report.report,
         period=period,
-        start=first,
-        end=last,
+        start=locale.day(first, zone),
+        end=locale.day(last, zone),
         manager=manager or "",
         managers=[u for u in ctx.config.users if u.role == "manager"],
     )

@@ -20,7 +20,7 @@ API_PREFIXES = ("/api", "/intake", "/static")
 
 def mount(app: FastAPI, config: CrmConfig) -> None:
     """Add the board's pages and /static to `app`."""
-    app.state.pages = Pages({u.id: u.name for u in config.users})
+    app.state.pages = Pages(config)
     for module in (people, board, deal, work, rop):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -77,7 +77,7 @@ async def comment(request: Request, task_id: str, principal: Principal = me) -> 
     """Comment on a task; the row shows the comments."""
     text = str((await request.form()).get("text", "")).strip()
     if not text:
-        raise Refusal(400, "invalid", "пустой комментарий")
+        raise Refusal(400, "invalid", "text: empty comment", params={"reason": "empty_comment"})
     note = CommentTask(actor_id=acting(principal), task_id=task_id, text=text)
     done = await ask(ctx_of(request), note)
     return await _task_row(request, principal, done.task.model_dump(mode="json"))

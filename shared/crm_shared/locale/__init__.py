@@ -1,0 +1,38 @@
+"""What people read: the one catalogue of sentences and the Russian formats of times,
+numbers, money, shares and durations, in the reader's time zone (SPEC: everything a person
+reads is Russian and on their clock; everything a program reads is codes and UTC)."""
+
+from .catalogue import GENERAL, MOVE_GENERAL, field_names, form_problems, say, source_name
+from .formats import (
+    day,
+    day_start,
+    duration,
+    moment,
+    moment_of,
+    money,
+    number,
+    parse_day,
+    percent,
+    sums,
+    today,
+)
+
+__all__ = [
+    "GENERAL",
+    "MOVE_GENERAL",
+    "day",
+    "day_start",
+    "duration",
+    "field_names",
+    "form_problems",
+    "moment",
+    "moment_of",
+    "money",
+    "number",
+    "parse_day",
+    "percent",
+    "say",
+    "source_name",
+    "sums",
+    "today",
+]

@@ -1,0 +1,193 @@
+"""The one catalogue of what people read when something is refused: a code and its params in,
+a Russian sentence out. The board, the notices and the CLI all say it from here.
+
+A service answers `{"code", "message", "params", "missing_fields"}`: `message` is English for
+logs and programs and never reaches a person; `params` name the case (`reason`) and what the
+sentence needs (`stage`, `method`, `source`, ...). A code or a reason this catalogue does not
+know gets the code's sentence, and an unknown code the general one, never the English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from crm_shared.config.pipeline import FIELD_DISPLAY_NAMES
+
+GENERAL = "Не получилось выполнить действие. Попробуйте ещё раз."
+MOVE_GENERAL = "Переход отклонён правилами CRM."
+"""The general sentence of a refused move (a notice that says why a move failed)."""
+
+SENTENCES: dict[str, str] = {
+    "invalid": "Запрос не принят: проверьте введённые данные.",
+    "invalid.form": "Проверьте поля: {problems}.",
+    "invalid.unknown_stage": "Такой стадии нет в воронке.",
+    "invalid.not_role": "Этот пользователь не может быть выбран здесь.",
+    "invalid.empty_comment": "Комментарий пуст: напишите текст.",
+    "invalid.period": "Период задан неверно: {problems}.",
+    "not_found": "Не найдено: возможно, это уже удалили.",
+    "not_found.deal": "Сделка не найдена.",
+    "not_found.contact": "Контакт не найден.",
+    "not_found.user": "Такого пользователя нет в настройках CRM.",
+    "not_found.task": "Задача не найдена.",
+    "forbidden": "Это действие вам не разрешено.",
+    "forbidden.not_own": "Эту сделку ведёт другой менеджер: менять её может он или РОП.",
+    "forbidden.reassign": "Ответственного за сделку меняет только РОП.",
+    "forbidden.replace_rop": "РОП сделки меняет только РОП.",
+    "forbidden.others_deals": "Вам видны только ваши сделки.",
+    "forbidden.not_responsible": "Эта задача не ваша: выполнить её может ответственный.",
+    "forbidden.board": "Доска — для сотрудников; войдите под своим именем.",
+    "missing_fields": "Не заполнены обязательные поля: {fields}.",
+    "missing_fields.kept": (
+        "На стадии «{stage}» эти поля обязательны, их нельзя очистить: {fields}."
+    ),
+    "missing_fields.shared": (
+        "Контакт общий с другой открытой сделкой, которой нужны эти поля, их нельзя очистить: "
+        "{fields}."
+    ),
+    "transition_not_allowed": "Такой переход не разрешён правилами воронки.",
+    "transition_not_allowed.already": "Сделка уже в стадии «{stage}».",
+    "transition_not_allowed.closed": (
+        "Сделка закрыта в стадии «{stage}»: закрытая сделка больше не переходит."
+    ),
+    "transition_not_allowed.delivery_only": (
+        "В стадию «{stage}» переходят только сделки с доставкой, а у этой: {method}."
+    ),
+    "transition_not_allowed.success_from": (
+        "Сделка со способом доставки «{method}» выигрывается только из стадии «{source}»."
+    ),
+    "transition_not_allowed.task_closed": "Задача уже закрыта.",
+    "rop_approval_required": "Перевести сделку в «{stage}» можно только с согласия РОП. {asked}",
+    "version_conflict": "Сделку только что изменил кто-то другой: обновите страницу и повторите.",
+    "conflict": "Такое уже есть.",
+    "unavailable": "Сервис сейчас не отвечает. Попробуйте ещё раз через минуту.",
+    "internal": "На сервере что-то пошло не так. Попробуйте ещё раз; если не выйдет — "
+    "сообщите администратору.",
+    "unauthenticated": "Войдите снова: сессия закончилась.",
+    "unauthenticated.password": "Неверный пользователь или пароль.",
+    "csrf": "Страница устарела: обновите её и повторите.",
+    "too_many_requests": "Слишком много запросов. Повторите через {retry_after} с.",
+}
+"""Sentences by `code` or `code.reason`; `{name}` is a param (stage codes become names)."""
+
+ASKED = {
+    "rop": "Запрос отправлен РОП сделки — он согласует его на своей странице.",
+    "default_rop": "Запрос отправлен РОП — он согласует его на своей странице.",
+    "every_rop": "У сделки нет РОП: запрос отправлен всем РОП.",
+    "nobody": "У сделки нет РОП, и в CRM нет ни одного РОП: согласовать некому.",
+}
+"""Whom a refused move asked to agree (`rop_approval_required`'s `asked`)."""
+
+METHODS = {"delivery": "доставка", "pickup": "самовывоз", "": "способ доставки не указан"}
+_STAGE_PARAMS = ("stage", "source", "from_stage")
+
+
+SOURCES = {
+    "manual": "вручную",
+    "site": "сайт",
+    "phone": "телефон",
+    "email": "e-mail",
+    "marketplace": "маркетплейс",
+    "cli": "командная строка",
+}
+"""The lead sources of the shipped configuration as people say them; an operator's own source
+is a system's name (Avito, 1C) and is shown as configured."""
+
+
+def source_name(code: str | None) -> str:
+    """«сайт» for `site`; a configured source of one's own as it is; none → «—»."""
+    return SOURCES.get(code or "", code or "—")
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def field_names(names: Iterable[str], display: Mapping[str, str] = FIELD_DISPLAY_NAMES) -> str:
+    """Missing field codes as people read them: «Сумма, Предмет сделки»."""
+    return ", ".join(display.get(name, name) for name in names)
+
+
+def say(
+    error: Mapping[str, Any] | None,
+    stages: Mapping[str, str] | None = None,
+    general: str = GENERAL,
+) -> str:
+    """The Russian sentence for a refusal (`code`, `params`, `missing_fields`); `stages` are
+    the stages' names by code; `general` is said for a code the catalogue does not know."""
+    if not error:
+        return general
+    code = str(error.get("code") or "")
+    top = {k: v for k, v in error.items() if isinstance(v, str | int | float) and k != "message"}
+    raw = top | dict(error.get("params") or {})
+    params = {k: "" if v is None else str(v) for k, v in raw.items()}
+    reason = params.get("reason", "")
+    template = SENTENCES.get(f"{code}.{reason}") or SENTENCES.get(code)
+    if template is None:
+        return general
+    values = dict(params)
+    for key in _STAGE_PARAMS:
+        if key in values:
+            values[key] = (stages or {}).get(values[key], values[key])
+    values["method"] = METHODS.get(params.get("method", ""), params.get("method", ""))
+    values["asked"] = ASKED.get(params.get("asked", ""), "")
+    values["fields"] = field_names(error.get("missing_fields") or [])
+    return template.format_map(_Blank(values)).strip()
+
+
+_PROBLEMS = {
+    "missing": "заполните",
+    "string_too_short": "заполните",
+    "string_too_long": "слишком длинно",
+    "decimal_parsing": "нужно число",
+    "decimal_type": "нужно число",
+    "float_parsing": "нужно число",
+    "int_parsing": "нужно целое число",
+    "decimal_max_digits": "слишком большое число",
+    "decimal_max_places": "слишком много знаков после запятой",
+    "decimal_whole_digits": "слишком большое число",
+    "greater_than_equal": "не может быть меньше {ge}",
+    "greater_than": "должно быть больше {gt}",
+    "less_than_equal": "не может быть больше {le}",
+    "literal_error": "выберите значение из списка",
+    "enum": "выберите значение из списка",
+    "extra_forbidden": "такого поля нет",
+}
+_FORM_NAMES = {
+    **FIELD_DISPLAY_NAMES,
+    "title": "Название",
+    "company": "Компания",
+    "responsible_id": "Ответственный",
+    "contact.email": "E-mail",
+    "contact.pays_by": "Как платит",
+    "contact.segment": "Сегментация",
+    "text": "Комментарий",
+    "note": "Заметка",
+    "from": "Начало периода",
+    "to": "Конец периода",
+    "contact_id": "Контакт",
+    "actor_id": "Пользователь",
+}
+_RFC_3339 = "нужна дата (ГГГГ-ММ-ДД) или время RFC 3339"
+_HINTS = {
+    "from": _RFC_3339,
+    "to": _RFC_3339,
+    "phone": "не похоже на номер телефона",
+    "email": "не похоже на e-mail",
+}
+"""What a `value_error` of our own validators means, by the field's last name (its own text
+is English, for programs)."""
+
+
+def form_problems(errors: Iterable[Mapping[str, Any]]) -> str:
+    """Pydantic's errors of a form as a person reads them: «Сумма: нужно число; E-mail: …»."""
+    lines = []
+    for e in errors:
+        loc = ".".join(str(p) for p in e.get("loc", ()) if not str(p).startswith("function-"))
+        name = _FORM_NAMES.get(loc.removeprefix("fields."), loc)
+        kind = str(e.get("type"))
+        hint = _HINTS.get(loc.rsplit(".", 1)[-1]) if kind == "value_error" else None
+        template = hint or _PROBLEMS.get(kind, "значение не подходит")
+        lines.append(f"{name}: {template.format_map(_Blank(e.get('ctx') or {}))}")
+    return "; ".join(lines)

@@ -1,0 +1,138 @@
+"""How a person reads a time, a number, a sum of money, a share and a duration: in Russian,
+through Babel (CLDR's ru), in their time zone. One module, for the board and the CLI alike.
+
+Times arrive as the services keep them (UTC, RFC 3339) and are turned into the reader's zone
+only here, at the edge; nothing stored or sent to a program is local. Spaces inside a number
+and between a number and its unit are non-breaking (U+00A0), so «1 200 000 ₽» never wraps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_currency, format_decimal
+from babel.units import format_unit
+
+LOCALE = "ru_RU"
+NBSP = "\u00a0"
+NOTHING = "—"
+DAY = "dd.MM.yyyy"
+MOMENT = "dd.MM.yyyy HH:mm"
+# A sign where Russian readers know one; any other currency is shown by its code.
+_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€"}
+
+
+def moment_of(value: str | datetime | None) -> datetime | None:
+    """An aware datetime from an RFC 3339 string (or a datetime; naive is taken as UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def moment(value: str | datetime | None, zone: ZoneInfo) -> str:
+    """«06.12.2026 17:27»: the moment on the reader's clock; nothing → «—»."""
+    at = moment_of(value)
+    return format_datetime(at, MOMENT, tzinfo=zone, locale=LOCALE) if at else NOTHING
+
+
+def day(value: str | datetime | date | None, zone: ZoneInfo) -> str:
+    """«06.12.2026»: the reader's calendar day of a moment (a date is shown as it is)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y")
+    at = moment_of(value)
+    return format_datetime(at, DAY, tzinfo=zone, locale=LOCALE) if at else NOTHING
+
+
+def today(zone: ZoneInfo, now: datetime | None = None) -> date:
+    """The reader's calendar date now."""
+    return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
+def day_start(on: date, zone: ZoneInfo) -> datetime:
+    """The UTC moment at which `on` begins on the reader's clock (their midnight)."""
+    return datetime.combine(on, time(), tzinfo=zone).astimezone(UTC)
+
+
+def parse_day(text: str) -> date:
+    """«07.11.2026» (what a person types; ISO «2026-11-07» too) → a date; ValueError
+    in Russian otherwise."""
+    text = text.strip()
+    try:
+        if "-" in text:
+            return date.fromisoformat(text)
+        d, m, y = text.split(".")
+        return date(int(y), int(m), int(d))
+    except ValueError:
+        raise ValueError(f"«{text}» — не дата: введите её как дд.мм.гггг") from None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def number(value: Any) -> str:
+    """1234567 → «1 234 567»; 2.5 → «2,5»."""
+    amount = _decimal(value)
+    return format_decimal(amount, locale=LOCALE) if amount is not None else NOTHING
+
+
+def money(value: Any, currency: str | None = "RUB") -> str:
+    """1200000, RUB → «1 200 000 ₽»; 15000.5 → «15 000,50 ₽»; KZT → «… KZT»; none → «—»."""
+    amount = _decimal(value)
+    if amount is None:
+        return NOTHING if value in (None, "") else str(value)
+    code = (currency or "RUB").upper()
+    digits = "" if amount == amount.to_integral_value() else ".00"
+    text: str = format_currency(
+        amount, code, f"#,##0{digits}{NBSP}¤", locale=LOCALE, currency_digits=False
+    )
+    return text.replace(code, _SIGNS[code]) if code in _SIGNS else text
+
+
+def sums(by_currency: dict[str, Any] | None) -> str:
+    """A sum per currency, «1 200 ₽ + 300 $»; none → «0 ₽»."""
+    if not by_currency:
+        return money(0)
+    return " + ".join(money(v, c) for c, v in sorted(by_currency.items()))
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """0.1333 → «13,3 %» (a share of 1); none → «0 %»."""
+    value = Decimal(str(share or 0)) * 100
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return f"{format_decimal(value, pattern, locale=LOCALE)}{NBSP}%"
+
+
+_UNITS = (
+    (86_400, "duration-day"),
+    (3_600, "duration-hour"),
+    (60, "duration-minute"),
+    (1, "duration-second"),
+)
+
+
+def duration(seconds: float | timedelta | None, parts: int = 2) -> str:
+    """3725 → «1 ч 2 мин»; the two largest units a person needs; none → «—»."""
+    if seconds is None:
+        return NOTHING
+    if isinstance(seconds, timedelta):
+        seconds = seconds.total_seconds()
+    rest = max(0, round(seconds))
+    shown = []
+    for size, unit in _UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            shown.append(format_unit(count, unit, length="short", locale=LOCALE))
+    zero = format_unit(0, "duration-second", length="short", locale=LOCALE)
+    return " ".join(shown[:parts]) if shown else zero

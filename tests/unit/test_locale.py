@@ -1,0 +1,126 @@
+"""crm_shared.locale: the one catalogue of sentences and the Russian formats (issue 21)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from crm_shared.config import CrmConfig, load_config
+from crm_shared.contracts.commands import DealFields, ErrorCode
+from crm_shared.locale import (
+    GENERAL,
+    day,
+    day_start,
+    duration,
+    form_problems,
+    moment,
+    money,
+    number,
+    parse_day,
+    percent,
+    say,
+    sums,
+    today,
+)
+from crm_shared.locale.catalogue import SENTENCES
+
+NB = "\u00a0"
+YEKATERINBURG = ZoneInfo("Asia/Yekaterinburg")
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def test_money_numbers_and_shares_read_in_russian_with_no_break_spaces() -> None:
+    assert money(1_200_000) == f"1{NB}200{NB}000{NB}₽"
+    assert money("15000.5", "RUB") == f"15{NB}000,50{NB}₽"
+    assert money("10", "EUR") == f"10{NB}€"
+    assert money("7", "KZT") == f"7{NB}KZT"  # a currency without a sign keeps its code
+    assert money(None) == "—" and money("") == "—"
+    assert sums({"RUB": "1000", "USD": "2"}) == f"1{NB}000{NB}₽ + 2{NB}$"
+    assert number(1234567) == f"1{NB}234{NB}567" and number("2.5") == "2,5"
+    assert percent(0.1333) == f"13,3{NB}%"
+    assert percent(None) == f"0,0{NB}%" and percent(0.5, 0) == f"50{NB}%"
+
+
+def test_durations_read_in_two_units() -> None:
+    assert duration(3725) == "1 ч 2 мин"
+    assert duration(2 * 86400 + 3600 + 5) == "2 дн. 1 ч"
+    assert duration(42) == "42 с" and duration(0.2) == "0 с"
+    assert duration(None) == "—"
+
+
+def test_times_read_on_the_readers_clock_and_calendar() -> None:
+    at = "2026-12-06T14:27:00Z"
+    assert moment(at, MOSCOW) == "06.12.2026 17:27"
+    assert moment(at, YEKATERINBURG) == "06.12.2026 19:27"
+    assert moment(None, MOSCOW) == "—"
+    # 20:30 UTC is already the next day in Yekaterinburg
+    assert day("2026-12-06T20:30:00+00:00", YEKATERINBURG) == "07.12.2026"
+    assert day(date(2026, 11, 7), MOSCOW) == "07.11.2026"
+    late = datetime(2026, 12, 6, 20, 30, tzinfo=UTC)
+    assert today(YEKATERINBURG, late) == date(2026, 12, 7)
+
+
+def test_a_day_begins_at_the_readers_midnight() -> None:
+    assert day_start(date(2026, 11, 7), YEKATERINBURG) == datetime(2026, 11, 6, 19, tzinfo=UTC)
+    assert day_start(date(2026, 11, 7), MOSCOW) == datetime(2026, 11, 6, 21, tzinfo=UTC)
+    assert parse_day("07.11.2026") == parse_day("2026-11-07") == date(2026, 11, 7)
+    with pytest.raises(ValueError, match=r"дд\.мм\.гггг"):
+        parse_day("11/07/2026")
+
+
+def test_refusals_read_in_russian_with_their_params() -> None:
+    stages = {"PAYMENT_RECEIVED": "Получили оплату", "WON": "Успешно реализована"}
+    pickup = {
+        "code": "transition_not_allowed",
+        "message": "a deal with 'pickup' reaches WON only from PAYMENT_RECEIVED",
+        "params": {"reason": "success_from", "method": "pickup", "source": "PAYMENT_RECEIVED"},
+    }
+    assert say(pickup, stages) == (
+        "Сделка со способом доставки «самовывоз» выигрывается только из стадии «Получили оплату»."
+    )
+    missing = {"code": "missing_fields", "missing_fields": ["amount", "subject"]}
+    assert say(missing) == "Не заполнены обязательные поля: Сумма, Предмет сделки."
+    asked = {"code": "rop_approval_required", "params": {"stage": "WON", "asked": "rop"}}
+    assert say(asked, stages).startswith("Перевести сделку в «Успешно реализована» можно только")
+    assert say({"code": "too_many_requests", "retry_after": 7}).endswith("через 7 с.")
+
+
+def test_an_unknown_code_or_reason_never_shows_the_english_message() -> None:
+    assert say({"code": "brand_new", "message": "English words here"}) == GENERAL
+    odd = {"code": "forbidden", "message": "nope", "params": {"reason": "brand_new"}}
+    assert say(odd) == SENTENCES["forbidden"]
+    assert say(None) == GENERAL
+
+
+def test_every_code_has_a_sentence_and_every_sentence_is_russian() -> None:
+    assert {code.value for code in ErrorCode} <= {key.split(".")[0] for key in SENTENCES}
+    for key, sentence in SENTENCES.items():
+        latin = re.sub(r"\{\w+\}|CRM|РОП", "", sentence)
+        assert not re.search(r"[A-Za-z]", latin), key
+
+
+def test_form_errors_read_in_russian() -> None:
+    with pytest.raises(ValidationError) as caught:
+        DealFields.model_validate({"amount": "много", "title": "x" * 600})
+    text = form_problems(caught.value.errors())
+    assert "Сумма: нужно число" in text and "Название: слишком длинно" in text
+    assert not re.search(r"[A-Za-z]", text), text
+
+
+def test_the_zone_is_the_users_else_the_configurations_and_is_checked() -> None:
+    shipped = load_config()
+    assert shipped.timezone == "Europe/Moscow" and shipped.zone() == MOSCOW
+    data = shipped.model_dump(mode="json", exclude_none=True)
+    data["timezone"] = "Asia/Yekaterinburg"
+    data["users"][1]["timezone"] = "Asia/Vladivostok"
+    mine = CrmConfig.model_validate(data)
+    assert mine.zone(data["users"][0]["id"]) == YEKATERINBURG
+    assert mine.zone(data["users"][1]["id"]) == ZoneInfo("Asia/Vladivostok")
+    assert mine.zone("nobody") == YEKATERINBURG
+    for bad in ("Mars/Olympus", "MSK", "+03:00", "Europe/"):
+        with pytest.raises(ValidationError, match="not an IANA time zone"):
+            CrmConfig.model_validate(data | {"timezone": bad})
