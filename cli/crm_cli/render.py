@@ -81,6 +81,7 @@ _DEAL_FIELDS = [
     ("subject", FIELD_DISPLAY_NAMES["subject"]),
     ("requirements", FIELD_DISPLAY_NAMES["requirements"]),
     ("delivery_method", FIELD_DISPLAY_NAMES["delivery_method"]),
+    ("delivery_address", FIELD_DISPLAY_NAMES["delivery_address"]),
     ("company", "Компания"),
     ("responsible_id", "Ответственный"),
     ("rop_id", "РОП"),

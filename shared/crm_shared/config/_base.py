@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
-__all__ = ["EmailAddress", "Frozen", "StageCode", "Text", "UserId"]
+__all__ = ["Currency", "EmailAddress", "Frozen", "StageCode", "Text", "UserId"]
 
 
 class Frozen(BaseModel):
@@ -58,3 +58,5 @@ UserId = Annotated[str, BeforeValidator(_number_to_str), AfterValidator(_check_i
 StageCode = Annotated[str, AfterValidator(_check_code)]
 EmailAddress = Annotated[str, AfterValidator(_check_email)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 code (RUB, KZT, USD)."""

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from ._base import EmailAddress, Frozen, Text, UserId
 from .durations import Duration
-from .notifications import DEFAULT_QUIET_KINDS, ChannelType
+from .notifications import DEFAULT_QUIET_KINDS, NOTIFICATION_KINDS, ChannelType
 
 __all__ = [
     "Access",
@@ -27,6 +27,7 @@ __all__ = [
     "User",
     "WebhookChannel",
     "WebhookSettings",
+    "notify_problems",
 ]
 
 Role = Literal["manager", "rop"]
@@ -162,3 +163,22 @@ class SmtpSettings(Frozen):
     ca_file: str | None = None
     username: str | None = None
     password: SecretStr | None = None
+
+
+def notify_problems(i: int, user: User) -> list[str]:
+    """A `notify` entry must name a notification kind and channels the user has."""
+    problems = []
+    have = {channel.type for channel in user.channels}
+    for kind, types in user.notify.items():
+        if kind not in NOTIFICATION_KINDS:
+            problems.append(
+                f"users[{i}].notify.{kind}: unknown notification kind; known: "
+                + ", ".join(NOTIFICATION_KINDS)
+            )
+        for t in types:
+            if t not in have:
+                problems.append(
+                    f"users[{i}].notify.{kind}: user {user.id!r} has no {t} channel "
+                    f"(channels: {', '.join(sorted(have))})"
+                )
+    return problems

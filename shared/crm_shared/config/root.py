@@ -6,8 +6,8 @@ from typing import Self
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from ._base import Frozen, UserId
-from .notifications import NOTIFICATION_KINDS, NotificationSettings
+from ._base import Currency, Frozen, UserId
+from .notifications import NotificationSettings
 from .people import (
     Access,
     EmailChannel,
@@ -17,12 +17,15 @@ from .people import (
     SmtpSettings,
     User,
     WebhookSettings,
+    notify_problems,
 )
-from .pipeline import FIELD_DISPLAY_NAMES, Pipeline, Plan, Stage
+from .pipeline import FIELD_DISPLAY_NAMES, ROP_ROBOT_PLANS, Pipeline, Plan, Stage
 from .streams import DEFAULT_LEAD_SOURCES, LeadSource, StreamSettings
 from .templates import template_problems
 
-__all__ = ["CrmConfig", "UnknownStage"]
+__all__ = ["DEFAULT_CURRENCIES", "CrmConfig", "UnknownStage"]
+
+DEFAULT_CURRENCIES: tuple[str, ...] = ("RUB", "KZT", "BYN", "USD", "EUR", "CNY")
 
 
 class UnknownStage(KeyError):
@@ -41,6 +44,9 @@ class CrmConfig(Frozen):
 
     plan: Plan
     default_rop: UserId | None = None
+    currencies: tuple[Currency, ...] = Field(default=DEFAULT_CURRENCIES, min_length=1)
+    """The currencies a person picks a deal's from (the first is a new deal's); a deal in
+    another currency (a lead may bring any ISO 4217 code) keeps it."""
     users: tuple[User, ...] = Field(min_length=1)
     lead_assignment: LeadAssignment = RoundRobinAssignment()
     access: Access = Access()
@@ -74,7 +80,7 @@ class CrmConfig(Frozen):
                     f"users[{i}].id: duplicate user id {user.id!r} (also users[{seen[user.id]}])"
                 )
             seen.setdefault(user.id, i)
-            problems += _notify_problems(i, user)
+            problems += notify_problems(i, user)
             for j, channel in enumerate(user.channels):
                 if isinstance(channel, EmailChannel) and self.smtp is None:
                     problems.append(
@@ -83,7 +89,7 @@ class CrmConfig(Frozen):
         by_id = {user.id: user for user in self.users}
 
         if self.default_rop is None:
-            if self.plan != "free":
+            if self.rop_robot:
                 problems.append(
                     f"default_rop: required on plan {self.plan!r}, where new deals get it "
                     "automatically (SPEC §3 rule 1)"
@@ -149,6 +155,10 @@ class CrmConfig(Frozen):
                 problems += [
                     f"{at}.task.description: {p}" for p in template_problems(stage.task.description)
                 ]
+                for method, text in stage.task.checklist.items():
+                    problems += [
+                        f"{at}.task.checklist.{method}: {p}" for p in template_problems(text)
+                    ]
         if stages[0].kind != "active":
             problems.append(
                 f"pipeline.stages[0].kind: the first stage is where deals start, so it must be "
@@ -209,6 +219,12 @@ class CrmConfig(Frozen):
         return problems
 
     # --- look-ups -------------------------------------------------------------------------
+
+    @property
+    def rop_robot(self) -> bool:
+        """Whether new deals get `default_rop` by themselves (plans basic and above, SPEC §3
+        rule 1); on free and personal the responsible gets the task `rop_task` instead."""
+        return self.plan in ROP_ROBOT_PLANS
 
     @property
     def stages(self) -> tuple[Stage, ...]:
@@ -274,22 +290,3 @@ class CrmConfig(Frozen):
     def deal_field_display_names(self) -> dict[str, str]:
         """Russian display names of the `missing_fields` names (a copy of FIELD_DISPLAY_NAMES)."""
         return dict(FIELD_DISPLAY_NAMES)
-
-
-def _notify_problems(i: int, user: User) -> list[str]:
-    """A `notify` entry must name a notification kind and channels the user has."""
-    problems = []
-    have = {channel.type for channel in user.channels}
-    for kind, types in user.notify.items():
-        if kind not in NOTIFICATION_KINDS:
-            problems.append(
-                f"users[{i}].notify.{kind}: unknown notification kind; known: "
-                + ", ".join(NOTIFICATION_KINDS)
-            )
-        for t in types:
-            if t not in have:
-                problems.append(
-                    f"users[{i}].notify.{kind}: user {user.id!r} has no {t} channel "
-                    f"(channels: {', '.join(sorted(have))})"
-                )
-    return problems

@@ -78,6 +78,7 @@ class DealFields(Strict):
     subject: Subject | None = None
     requirements: LongText | None = None
     delivery_method: DeliveryMethod | None = None
+    delivery_address: LongText | None = None
     failure_comment: LongText | None = None
     contact: ContactInput | None = None
 
@@ -97,6 +98,7 @@ class CreateDeal(Command):
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     company: Title | None = None
     delivery_method: DeliveryMethod | None = None
+    delivery_address: LongText | None = None
     source: Short | None = None
 
 
