@@ -225,6 +225,11 @@ class EventHub:
         """The client went away."""
         self.listeners.discard(listener)
 
+    async def position(self) -> int:
+        """The stream sequence of the newest event, following the stream from now on."""
+        await self._following()
+        return self.last_seq
+
     async def follow(self, principal: Principal, after: int | None) -> AsyncIterator[FeedEvent]:
         """Events for `principal`: those after `after` (a stream sequence) first, then live,
         with a keep-alive (`PING`) when nothing was sent for a while."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -104,9 +105,14 @@ async def _refused(request: Request, exc: Refusal) -> Response:
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    # Back to the page the person was on once they have signed in again: for htmx, the page
+    # the browser shows (HX-Current-URL), not the fragment it asked for.
     if request.headers.get("hx-request"):
-        return Response(status_code=401, headers={"HX-Redirect": "/signin"})
-    return RedirectResponse("/signin", 303)
+        shown = urlsplit(request.headers.get("hx-current-url", ""))
+        page = shown.path + (f"?{shown.query}" if shown.query else "")
+        return Response(status_code=401, headers={"HX-Redirect": web.signin_url(page)})
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(web.signin_url(asked if request.method == "GET" else None), 303)
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -104,7 +104,7 @@ def duration(seconds: float | None) -> str:
 class Pages:
     """The template environment and the page context every page gets."""
 
-    def __init__(self, users: dict[str, str]) -> None:
+    def __init__(self, users: dict[str, str], currencies: tuple[str, ...] = ("RUB",)) -> None:
         self.env = Environment(
             loader=PackageLoader("gateway", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -122,6 +122,7 @@ class Pages:
         )
         self.env.globals.update(
             users=users,
+            currencies=currencies,
             field_names=FIELD_DISPLAY_NAMES,
             pays_by=PAYS_BY,
             delivery=DELIVERY,
