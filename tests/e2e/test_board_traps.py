@@ -248,3 +248,74 @@ async def test_one_live_connection_a_tab_and_an_empty_column_says_so(
     await expect(ivan.locator("#inbox-badge .badge")).to_be_visible(timeout=10_000)
     await shot(ivan, "board-empty-columns")
     await ivan.context.close()
+
+
+async def test_a_delivered_deal_takes_an_address_shown_on_its_card(
+    stand: Door, browser: Any
+) -> None:
+    name = title()
+    deal = await new_deal(stand, "mgr-1", title=name, delivery_method="pickup")
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    await ivan.goto(f"{stand.url}/deals/{deal['id']}")
+    address = ivan.get_by_label("Адрес доставки")
+    await expect(address).to_be_hidden()  # a pickup needs none
+    await ivan.get_by_label("Способ доставки").select_option(label="Доставка")
+    await expect(address).to_be_visible()
+    await address.fill("Тверь, ул. Советская, 5")
+    await ivan.get_by_role("button", name="Сохранить").click()
+    await ivan.get_by_role("status").filter(has_text="Сохранено").wait_for()
+    now = await deal_now(stand, "mgr-1", deal["id"])
+    assert (now["delivery_method"], now["delivery_address"]) == (
+        "delivery",
+        "Тверь, ул. Советская, 5",
+    )
+    await ivan.get_by_role("link", name="← Доска").click()
+    await expect(card(ivan, name)).to_contain_text("Тверь, ул. Советская, 5")
+    await ivan.context.close()
+
+
+async def test_a_swipe_on_a_card_scrolls_its_column_and_a_long_press_drags(
+    stand: Door, browser: Any
+) -> None:
+    names = [title() for _ in range(12)]
+    for name in names:
+        await new_deal(stand, "mgr-2", title=name)
+    context = await browser.new_context(viewport=TABLET, locale="ru-RU", has_touch=True)
+    maria = await context.new_page()
+    await maria.goto(f"{stand.url}/signin")
+    await _sign_in_here(maria, MARIA)
+    first = column(maria, "Новый лид")
+    await first.get_by_role("link", name=names[-1]).wait_for()
+    cdp = await context.new_cdp_session(maria)
+
+    async def touch(kind: str, x: float, y: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        await cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    box = await card(maria, names[-1]).bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await touch("touchStart", x, y)  # a swipe up that starts on a card
+    for step in range(1, 11):
+        await touch("touchMove", x, y - 25 * step)
+    await touch("touchEnd", x, y - 250)
+    await maria.wait_for_function(
+        "() => document.querySelector('.cards[data-stage=NEW_LEAD]').scrollTop > 50"
+    )
+    assert await first.get_by_role("link", name=names[-1]).count() == 1  # not moved
+
+    await maria.evaluate("document.querySelector('.cards[data-stage=NEW_LEAD]').scrollTop = 0")
+    target = await column(maria, "Обрабатываем запрос").bounding_box()
+    box = await card(maria, names[-1]).bounding_box()
+    assert target is not None and box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await touch("touchStart", x, y)  # a long press takes the card ...
+    await asyncio.sleep(0.6)
+    tx, ty = target["x"] + target["width"] / 2, target["y"] + 60
+    for step in range(1, 13):
+        await touch("touchMove", x + (tx - x) * step / 12, y + (ty - y) * step / 12)
+    await touch("touchEnd", tx, ty)
+    await shot(maria, "touch-long-press")
+    dialog = maria.get_by_role("dialog", name="Перевести в «Обрабатываем запрос»")
+    await dialog.wait_for()  # ... and the server asks for Требования, as after a drag
+    await context.close()

@@ -52,6 +52,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(Refusal, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _broken)
     if ctx is not None:
         app.add_middleware(Limits, ctx=ctx)
     return app
@@ -115,11 +116,22 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
     return RedirectResponse(web.signin_url(asked if request.method == "GET" else None), 303)
 
 
-async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
     problems = "; ".join(
         f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()
     )
+    if web.wants_page(request):
+        return web.refusal_page(request, Refusal(400, "invalid", problems))
     return JSONResponse({"error": {"code": "invalid", "message": problems}}, 400)
+
+
+async def _broken(request: Request, exc: Exception) -> Response:
+    """A bug or a lost dependency: a page says so in words, the API in its JSON shape, never
+    the server's bare "Internal Server Error" (the exception is still logged)."""
+    refusal = Refusal(500, "internal", "internal error")
+    if web.wants_page(request):
+        return web.refusal_page(request, refusal)
+    return JSONResponse(refusal.body(), 500)
 
 
 class Limits:
