@@ -107,6 +107,8 @@ def deal_panel(
     grid.add_column(overflow="fold")
     for key, label in _DEAL_FIELDS:
         value = deal.get(key)
+        if key == "delivery_address" and deal.get("delivery_method") != "delivery":
+            continue  # an address is for a deal delivered
         if key == "stage":
             text = f"{stage_name(value)} ({value})"
         elif key == "amount":

@@ -116,9 +116,18 @@ async def test_a_failed_drag_puts_the_card_back_and_says_why(
 async def test_a_kzt_deal_keeps_its_currency_when_another_field_is_saved(
     stand: Door, browser: Any
 ) -> None:
-    kzt = await new_deal(stand, "mgr-1", title=title(), amount="450000", currency="KZT")
     gbp = await new_deal(stand, "mgr-1", title=title(), amount="900", currency="GBP")
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    # A KZT deal made by hand: the dialog offers the configuration's currencies.
+    await ivan.get_by_role("button", name="+ Новая сделка").click()
+    dialog = ivan.get_by_role("dialog", name="Новая сделка")
+    await dialog.get_by_label("Название").fill(name := title())
+    await dialog.get_by_label("Имя контакта").fill("Айгуль Сейтова")
+    await dialog.get_by_label("Сумма").fill("450 000")
+    await dialog.get_by_label("Валюта").select_option("KZT")
+    await dialog.get_by_role("button", name="Создать").click()
+    await ivan.get_by_role("heading", name=name).wait_for()
+    kzt = {"id": ivan.url.rsplit("/", 1)[1]}
     for deal, currency in ((kzt, "KZT"), (gbp, "GBP")):  # on the list, and one not on it
         await ivan.goto(f"{stand.url}/deals/{deal['id']}")
         assert await ivan.get_by_label("Валюта").input_value() == currency

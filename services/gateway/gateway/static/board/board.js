@@ -220,7 +220,7 @@
     if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
     if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const card = e.target.closest && e.target.closest("#board .columns .card");
-    if (!card) return;
+    if (!card || card.classList.contains("moving")) return; // its last move is in flight
     const lists = [...document.querySelectorAll("#board .columns .cards")];
     const at = lists.indexOf(card.parentElement);
     const to = lists[at + (e.key === "ArrowRight" ? 1 : -1)];
