@@ -81,3 +81,13 @@ async def test_a_bad_board_request_is_answered_as_a_page(clean: Any) -> None:
         assert reply.status_code == 400
         assert reply.headers["content-type"].startswith("text/html")
         assert "Не получилось" in reply.text
+
+
+async def test_the_live_connection_without_a_session_is_refused_not_redirected(
+    clean: Any,
+) -> None:
+    async with door(clean, services=False) as d, d.client() as http:
+        reply = await http.get("/board/live", headers={"Accept": "text/event-stream"})
+        assert reply.status_code == 401  # not a way back to a stream after signing in
+        page = await http.get("/deals/d-1")
+        assert (page.status_code, page.headers["location"]) == (303, "/signin?next=%2Fdeals%2Fd-1")

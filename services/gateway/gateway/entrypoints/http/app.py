@@ -108,6 +108,8 @@ async def _refused(request: Request, exc: Refusal) -> Response:
 async def _sign_in_first(request: Request, exc: Exception) -> Response:
     # Back to the page the person was on once they have signed in again: for htmx, the page
     # the browser shows (HX-Current-URL), not the fragment it asked for.
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return Response(status_code=401)  # the live connection: no page to return to
     if request.headers.get("hx-request"):
         shown = urlsplit(request.headers.get("hx-current-url", ""))
         page = shown.path + (f"?{shown.query}" if shown.query else "")
