@@ -227,3 +227,20 @@ async def test_a_delivered_deal_takes_an_address_shown_on_its_card(
     await ivan.get_by_role("link", name="← Доска").click()
     await expect(card(ivan, name)).to_contain_text("Тверь, ул. Советская, 5")
     await ivan.context.close()
+
+
+async def test_the_deal_cards_move_to_a_failure_stage_asks_for_the_comment_too(
+    stand: Door, browser: Any
+) -> None:
+    deal = await new_deal(stand, "mgr-1", title=title())
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    await ivan.goto(f"{stand.url}/deals/{deal['id']}")
+    comment = ivan.get_by_label("Комментарий при провале", exact=True).last
+    await ivan.get_by_label("На стадию").select_option(label="Другое (с комментарием)")
+    await expect(comment).to_be_visible()
+    await comment.fill("Клиент передумал")
+    await ivan.get_by_role("button", name="Перевести").click()
+    await ivan.locator(".stage-pill", has_text="Другое (с комментарием)").wait_for()
+    now = await deal_now(stand, "mgr-1", deal["id"])
+    assert (now["stage"], now["failure_comment"]) == ("LOST_OTHER", "Клиент передумал")
+    await ivan.context.close()
