@@ -236,6 +236,7 @@ async def test_the_deal_cards_move_to_a_failure_stage_asks_for_the_comment_too(
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
     await ivan.goto(f"{stand.url}/deals/{deal['id']}")
     comment = ivan.get_by_label("Комментарий при провале", exact=True).last
+    await expect(comment).to_be_hidden()  # not asked for a stage that needs none
     await ivan.get_by_label("На стадию").select_option(label="Другое (с комментарием)")
     await expect(comment).to_be_visible()
     await comment.fill("Клиент передумал")
@@ -244,3 +245,42 @@ async def test_the_deal_cards_move_to_a_failure_stage_asks_for_the_comment_too(
     now = await deal_now(stand, "mgr-1", deal["id"])
     assert (now["stage"], now["failure_comment"]) == ("LOST_OTHER", "Клиент передумал")
     await ivan.context.close()
+
+
+async def test_a_failed_save_is_said_in_words_and_the_page_stays(stand: Door, browser: Any) -> None:
+    name = title()
+    deal = await new_deal(stand, "mgr-1", title=name)
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    await ivan.goto(f"{stand.url}/deals/{deal['id']}")
+    for answer, said in (
+        ({"status": 500, "body": "Internal Server Error", "content_type": "text/plain"},
+         "На сервере что-то пошло не так"),
+        ({"status": 413, "body": '{"error":{"code":"too_large"}}',
+         "content_type": "application/json"}, "Слишком много текста"),
+        (None, "Нет связи с сервером"),
+    ):  # fmt: skip
+        await ivan.route(f"**/deals/{deal['id']}", _failing(answer))
+        await ivan.get_by_label("Компания").fill("ООО Ромашка")
+        await ivan.get_by_role("button", name="Сохранить").click()
+        dialog = ivan.get_by_role("dialog", name="Не получилось")
+        await expect(dialog).to_contain_text(said)
+        body = await ivan.locator("body").inner_text()
+        assert "Internal Server Error" not in body and "too_large" not in body
+        await expect(ivan.get_by_role("heading", name=name)).to_be_visible()  # the page stays
+        await expect(ivan.get_by_role("button", name="Сохранить")).to_be_enabled()
+        await dialog.get_by_role("button", name="Понятно").click()
+        await ivan.unroute(f"**/deals/{deal['id']}")
+    await shot(ivan, "failed-save")
+    await ivan.context.close()
+
+
+def _failing(answer: dict[str, Any] | None) -> Any:
+    """A route handler that answers `answer` (None: the connection fails)."""
+
+    async def fail(route: Any) -> None:
+        if answer is None:
+            await route.abort("connectionfailed")
+        else:
+            await route.fulfill(**answer)
+
+    return fail
