@@ -25,6 +25,8 @@ from gateway.entrypoints.web.live import positions
         ("/deals/d-1\r\nSet-Cookie: x=1", None),
         ("/signin?next=/signin", None),
         ("/api/deals", None),
+        ("/signout", None),
+        ("/board/live", None),
         ("", None),
         (None, None),
     ],

@@ -38,8 +38,8 @@ def local_path(url: str | None) -> str | None:
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
-    if parts.path.startswith("//") or parts.path.startswith(("/signin", "/api/", "/static/")):
-        return None
+    if parts.path.startswith(("//", "/signin", "/signout", "/board/live", "/api/", "/static/")):
+        return None  # off the site, or no page to come back to
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
