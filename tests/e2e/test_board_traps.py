@@ -91,6 +91,16 @@ async def test_a_failed_drag_puts_the_card_back_and_says_why(
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
     await card(ivan, name).wait_for()
 
+    keys: list[str] = []
+    ivan.on(
+        "request",
+        lambda r: (
+            keys.append(r.headers.get("idempotency-key", ""))
+            if r.url.endswith("/move") and r.method == "POST"
+            else None
+        ),
+    )
+
     async def fail(route: Any) -> None:
         if failure == "network":
             await route.abort("connectionfailed")
@@ -110,6 +120,8 @@ async def test_a_failed_drag_puts_the_card_back_and_says_why(
     await ivan.unroute("**/board/deals/*/move")
     await drag(ivan, card(ivan, name), column(ivan, "Обрабатываем запрос"))
     await column(ivan, "Обрабатываем запрос").get_by_role("link", name=name).wait_for()
+    # The retry is the same change: the same key (what reached the server first counts once).
+    assert len(keys) == 2 and keys[0] == keys[1] and 0 < len(keys[0]) <= 64, keys
     await ivan.context.close()
 
 

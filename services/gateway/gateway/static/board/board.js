@@ -50,7 +50,14 @@
   // ---- every change carries an Idempotency-Key and is disabled while it is in flight:
   // a double click sends one request, and a retry after a lost answer changes nothing twice
   // (the gateway hands the key to the services as the commands' request_id).
-  const tab = newKey().slice(0, 8);
+  // The same move of the same version is the same change, however often it is sent (a drag
+  // retried after a failure): one key for it in this tab (at most 64 characters, a UUID).
+  const moveKeys = new Map();
+  function moveKey(id, version, stage) {
+    const move = `${id}|${version}|${stage}`;
+    if (!moveKeys.has(move)) moveKeys.set(move, newKey());
+    return moveKeys.get(move);
+  }
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     const bytes = crypto.getRandomValues(new Uint8Array(16)); // also off a secure context
@@ -192,8 +199,7 @@
         method: "POST",
         headers: {
           "X-CSRF-Token": csrf(), "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded",
-          // the same move of the same version is the same change, however often it is sent
-          "Idempotency-Key": `${tab}-${card.dataset.id}-${card.dataset.version}-${toStage}`,
+          "Idempotency-Key": moveKey(card.dataset.id, card.dataset.version, toStage),
         },
         body,
       });
