@@ -49,6 +49,8 @@ async def test_one_connection_carries_both_feeds_and_resumes_both(
         assert refused.status_code == 422  # the responsible is notified: move_rejected
         await eventually(lambda: any(e == "crm.notify.v1" for _, e in got))
         await _stop(feed)
+        hubs = [d.gateway.hubs[name] for name in ("events", "notifications")]
+        await eventually(lambda: not any(hub.listeners for hub in hubs))  # both let go
         assert {"deal", "task", "notify"} <= {e.split(".")[1] for _, e in got}
         positions = [tuple(int(p) for p in i.split(":")) for i, _ in got]
         assert positions == sorted(positions)  # both positions only ever grow
