@@ -22,7 +22,7 @@ import pytest
 from crm_shared.config import CrmConfig
 from tests.configs import config_with
 from tests.conftest import reset
-from tests.gateway_support import Door, door
+from tests.gateway_support import PASSWORD, Door, door
 
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[1] / ".crm-data" / "artefacts"
@@ -156,3 +156,19 @@ async def new_deal(d: Door, user: str, **fields: Any) -> dict[str, Any]:
 
 def title() -> str:
     return f"Кирпич {uuid.uuid4().hex[:6]}"
+
+
+async def deal_now(d: Door, user: str, deal_id: str) -> dict[str, Any]:
+    """The deal as it is now, read through the JSON API as `user`."""
+    async with d.as_user(user) as http:
+        reply = await http.get(f"/api/deals/{deal_id}")
+        assert reply.status_code == 200, reply.text
+        deal: dict[str, Any] = reply.json()["deal"]
+        return deal
+
+
+async def sign_in_here(page: Any, user_name: str) -> None:
+    """Fill in and send the sign-in form the page shows."""
+    await page.get_by_label("Пользователь").select_option(label=user_name)
+    await page.get_by_label("Пароль").fill(PASSWORD)
+    await page.get_by_role("button", name="Войти").click()

@@ -15,7 +15,8 @@ from crm_shared.config import CrmConfig, config_from_data, loads_config
 HOUR, DAY = 3600, 86400
 
 # The seed funnel as SPEC §1 gives it, row by row: code, display name, kind, task title
-# template, deadline in seconds.
+# template, deadline in seconds. The three failure stages that need a comment are named as
+# the seed writes them, «(с комментарием)» included.
 SPEC_PIPELINE = [
     ("NEW_LEAD", "Новый лид", "active",
      "Взять в работу новый лид и принять решение о дальнейшем сотрудничестве", HOUR),
@@ -33,10 +34,10 @@ SPEC_PIPELINE = [
      "{{Контакт: Имя}}. Убедиться, что клиент получил заказ", 7 * DAY),
     ("WON", "Клиент получил заказ", "success", None, None),
     ("LOST_SPAM", "Спам", "failure", None, None),
-    ("LOST_NOT_FIT", "Не подошёл по портрету", "failure", None, None),
+    ("LOST_NOT_FIT", "Не подошёл по портрету (с комментарием)", "failure", None, None),
     ("LOST_NO_CONTACT", "Перестал выходить на связь", "failure", None, None),
-    ("LOST_EXPENSIVE", "Дорого", "failure", None, None),
-    ("LOST_OTHER", "Другое", "failure", None, None),
+    ("LOST_EXPENSIVE", "Дорого (с комментарием)", "failure", None, None),
+    ("LOST_OTHER", "Другое (с комментарием)", "failure", None, None),
 ]  # fmt: skip
 ACTIVE = [code for code, _, kind, _, _ in SPEC_PIPELINE if kind == "active"]
 FINAL = [code for code, _, kind, _, _ in SPEC_PIPELINE if kind != "active"]

@@ -13,9 +13,8 @@ from nats.aio.msg import Msg
 from rich.text import Text
 
 from crm_cli.bus import connected
-from crm_cli.ui import err, field_names, options, out, run, stage_name
-from crm_shared.contracts.subjects import COMMAND_PREFIX, QUERY_PREFIX
 from crm_cli.ui import config, err, options, out, run, stage_name
+from crm_shared.contracts.subjects import COMMAND_PREFIX, QUERY_PREFIX
 from crm_shared.locale import say
 from crm_shared.machinery.redact import mask_url
 

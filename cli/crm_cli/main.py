@@ -13,10 +13,8 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks
-from crm_cli.ui import Options, dev_nats_url
 from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks, ui
-from crm_cli.ui import DEFAULT_NATS, Options
+from crm_cli.ui import Options, dev_nats_url
 
 app = typer.Typer(
     name="crm",

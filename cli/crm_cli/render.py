@@ -64,6 +64,7 @@ _DEAL_FIELDS = [
     ("subject", FIELD_DISPLAY_NAMES["subject"]),
     ("requirements", FIELD_DISPLAY_NAMES["requirements"]),
     ("delivery_method", FIELD_DISPLAY_NAMES["delivery_method"]),
+    ("delivery_address", FIELD_DISPLAY_NAMES["delivery_address"]),
     ("company", "Компания"),
     ("responsible_id", "Ответственный"),
     ("rop_id", "РОП"),
@@ -89,6 +90,8 @@ def deal_panel(
     grid.add_column(overflow="fold")
     for key, label in _DEAL_FIELDS:
         value = deal.get(key)
+        if key == "delivery_address" and deal.get("delivery_method") != "delivery":
+            continue  # an address is for a deal delivered
         if key == "stage":
             text = f"{stage_name(value)} ({value})"
         elif key == "amount":

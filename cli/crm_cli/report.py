@@ -19,10 +19,9 @@ from rich.text import Text
 
 from crm_cli.bus import as_json, connected
 from crm_cli.render import duration
-from crm_cli.ui import err, options, out, print_json, run
-from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
 from crm_cli.ui import err, options, out, print_json, run, zone
 from crm_shared import locale
+from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
 
 app = typer.Typer(help="Reports: the funnel of a period's deals, or what happened in a period.")
 BAR_WIDTH = 40

@@ -17,8 +17,8 @@ from rich.progress import Progress, ProgressColumn
 
 from crm_cli.bus import CliError, Refusal, Reported
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig, load_config
-from crm_shared.machinery import devrun
 from crm_shared.locale import say
+from crm_shared.machinery import devrun
 
 OPERATOR_USER = "crm-cli"  # the operator's NATS user (deploy/nats/accounts.conf)
 DEFAULT_NATS = "nats://127.0.0.1:4322"  # where `make run` starts NATS (no password: refused)

@@ -73,7 +73,7 @@ async def test_period_view_of_january(history: Any, client: Client) -> None:
         "LOST_EXPENSIVE": 1,
         "LOST_OTHER": 1,
     }
-    assert losses["LOST_EXPENSIVE"]["name"] == "Дорого"
+    assert losses["LOST_EXPENSIVE"]["name"] == "Дорого (с комментарием)"
     assert losses["LOST_EXPENSIVE"]["comments"] == [
         {"deal_id": "d4", "comment": "Дорого для клиента"}
     ]

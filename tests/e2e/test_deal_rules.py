@@ -10,7 +10,7 @@ from tests.configs import config_with
 from tests.services import running
 from tests.support import Client, eventually
 
-PLANS = ["free", "basic", "standard", "professional"]
+PLANS = ["free", "personal", "basic", "standard", "professional"]
 PAID = {"basic", "standard", "professional"}
 
 
@@ -36,7 +36,7 @@ async def test_required_fields_on_each_plan(plan: str, clean: Any, client: Clien
     rejected = await client.record("crm.deal.move_rejected")
     async with running(clean, "deal-service", config=config_with(plan)):
         deal = await _new_deal(client)
-        # Rule 1 (robot part): a paid plan fills the РОП, the free plan does not.
+        # Rule 1 (robot part): basic and above fill the РОП, free and personal do not.
         assert deal["rop_id"] == ("rop-1" if plan in PAID else None)
 
         reply = await _move(client, deal, "PROCESSING")
@@ -53,7 +53,7 @@ async def test_required_fields_on_each_plan(plan: str, clean: Any, client: Clien
         assert (await _move(client, deal, "PROCESSING"))["ok"]
 
         reply = await _move(client, deal, "OFFER_MADE")
-        if plan == "free":
+        if plan in ("free", "personal"):
             assert reply["ok"], reply
             return
         want = ["amount", "subject", "delivery_method"]  # currency defaults to RUB
@@ -283,3 +283,13 @@ async def test_a_stale_version_is_refused_under_the_lock(clean: Any, client: Cli
             expected_version=seen + 1,
         )
         assert moved["ok"] and moved["deal"]["version"] == seen + 2
+
+
+async def test_a_contact_that_names_nobody_is_no_client(clean: Any, client: Client) -> None:
+    async with running(clean, "deal-service", config=config_with("personal")):
+        deal = await _new_deal(client, contact={"segment": "Опт", "pays_by": "cash"})
+        assert deal["contact"] is not None  # a contact row, but nobody to call
+        reply = await _move(client, deal, "PROCESSING")
+        assert reply["error"]["missing_fields"] == ["contact"], reply
+        await _update(client, deal, contact={"email": "opt@example.ru"})
+        assert (await _move(client, deal, "PROCESSING"))["ok"]

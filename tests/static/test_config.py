@@ -47,19 +47,37 @@ def test_default_stage_details(config: CrmConfig) -> None:
         assert "Условия провала сделки на этой стадии" in task.description
 
 
-def test_payment_received_carries_both_checklists(config: CrmConfig) -> None:
+def test_payment_received_shows_the_checklist_of_the_deals_method_only(
+    config: CrmConfig,
+) -> None:
     task = config.stage("PAYMENT_RECEIVED").task
     assert task is not None
-    text = task.description
-    assert "В случае, если клиент выбрал доставку заказа" in text
-    assert "В случае, если клиент выбрал самовывоз заказа" in text
-    assert "Проконтролируйте, чтобы транспортная служба взяла посылку в работу" in text
-    assert "Сообщите о том, что заказ скомплектован, готов к самовывозу" in text
-    assert "Переведите сделку на стадию «Отправили заказ»" in text
-    assert "Переведите сделку на стадию «Клиент получил заказ»" in text
-    # The seed's ads and screenshot references are not part of the instructions.
-    assert "скидк" not in text.lower()
-    assert "Тинькофф" not in text
+    delivery, pickup, unknown = (task.description_for(m) for m in ("delivery", "pickup", None))
+    for text in (delivery, unknown):
+        assert "В случае, если клиент выбрал доставку заказа" in text
+        assert "Проконтролируйте, чтобы транспортная служба взяла посылку в работу" in text
+        assert "Переведите сделку на стадию «Отправили заказ»" in text
+    for text in (pickup, unknown):
+        assert "В случае, если клиент выбрал самовывоз заказа" in text
+        assert "Сообщите о том, что заказ скомплектован, готов к самовывозу" in text
+        assert "Переведите сделку на стадию «Клиент получил заказ»" in text
+    assert "самовывоз заказа" not in delivery and "транспортная служба" not in pickup
+    for text in (delivery, pickup):
+        assert text.startswith(task.description.strip())  # the stage's own text comes first
+        # The seed's ads and screenshot references are not part of the instructions.
+        assert "скидк" not in text.lower()
+        assert "Тинькофф" not in text
+
+
+def test_the_failure_stages_that_need_a_comment_say_so_as_the_seed_does(
+    config: CrmConfig,
+) -> None:
+    named = {s.code: s.name for s in config.failure_stages if s.comment_required}
+    assert named == {
+        "LOST_NOT_FIT": "Не подошёл по портрету (с комментарием)",
+        "LOST_EXPENSIVE": "Дорого (с комментарием)",
+        "LOST_OTHER": "Другое (с комментарием)",
+    }
 
 
 def test_default_organisation(config: CrmConfig) -> None:

@@ -86,7 +86,7 @@ def test_the_funnel_report_lays_out_what_was_counted() -> None:
     assert report["created"] == 4 and report["conversion"] == 0.5
     assert report["won"] == {"count": 2, "sum": {"RUB": "100.50"}}
     expensive = next(loss for loss in report["losses"] if loss["stage"] == "LOST_EXPENSIVE")
-    assert expensive["count"] == 1 and expensive["name"] == "Дорого"
+    assert expensive["count"] == 1 and expensive["name"] == "Дорого (с комментарием)"
     assert expensive["comments"] == [{"deal_id": "d-3", "comment": "Дорого для них"}]
     assert report["stages"][0] == {
         "code": "NEW_LEAD", "name": "Новый лид", "kind": "active", "reached": 4, "share": 1.0,

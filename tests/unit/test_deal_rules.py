@@ -67,6 +67,8 @@ def test_a_move_bumps_the_version_and_raises_stage_changed() -> None:
     ("from_code", "to_code", "plan", "fields"),
     [
         ("NEW_LEAD", "PROCESSING", "free", ["contact"]),
+        ("NEW_LEAD", "PROCESSING", "personal", ["contact"]),  # the seed's «Персональный»
+        ("PROCESSING", "OFFER_MADE", "personal", ["contact"]),
         ("NEW_LEAD", "PROCESSING", "basic", BASIC_MOVE),
         ("NEW_LEAD", "PROCESSING", "standard", BASIC_MOVE),
         ("NEW_LEAD", "PROCESSING", "professional", BASIC_MOVE),
@@ -125,7 +127,7 @@ def test_rule_4_each_plan_names_every_missing_field(plan: str) -> None:
     deal.contact = Contact("c-1", name="Олег")
     deal.requirements = "r"
     move(deal, "PROCESSING", plan)
-    if plan == "free":
+    if plan in ("free", "personal"):
         move(deal, "OFFER_MADE", plan)
         return
     want = ["amount", "subject", "delivery_method"]  # currency defaults to RUB

@@ -38,7 +38,9 @@ from .pipeline import (
     FIELD_DISPLAY_NAMES,
     PLANS,
     REQUIRED_FIELD_NAMES,
+    ROP_ROBOT_PLANS,
     ContactAttemptsRule,
+    DeliveryMethodCode,
     DeliveryRule,
     Pipeline,
     Plan,
@@ -49,19 +51,21 @@ from .pipeline import (
     StageKind,
     StageTask,
 )
-from .root import CrmConfig, UnknownStage
+from .root import DEFAULT_CURRENCIES, CrmConfig, UnknownStage
 from .streams import DEFAULT_LEAD_SOURCES, StreamSettings
 from .templates import RUSSIAN_PLACEHOLDERS, render_task_title, render_template, template_problems
 
 __all__ = [
     "CHANNEL_TYPES",
     "CONFIG_ENV_VAR",
+    "DEFAULT_CURRENCIES",
     "DEFAULT_LEAD_SOURCES",
     "DEFAULT_REQUIRED_FIELDS",
     "FIELD_DISPLAY_NAMES",
     "NOTIFICATION_KINDS",
     "PLANS",
     "REQUIRED_FIELD_NAMES",
+    "ROP_ROBOT_PLANS",
     "RUSSIAN_PLACEHOLDERS",
     "Access",
     "BusChannel",
@@ -69,6 +73,7 @@ __all__ = [
     "ConfigError",
     "ContactAttemptsRule",
     "CrmConfig",
+    "DeliveryMethodCode",
     "DeliveryRule",
     "Duration",
     "EmailChannel",

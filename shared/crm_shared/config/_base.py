@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Str
 
 from crm_shared.contracts.text import ID_BYTES
 
-__all__ = ["EmailAddress", "Frozen", "StageCode", "Text", "TimeZoneName", "UserId"]
+__all__ = ["Currency", "EmailAddress", "Frozen", "StageCode", "Text", "TimeZoneName", "UserId"]
 
 
 class Frozen(BaseModel):
@@ -77,3 +77,6 @@ EmailAddress = Annotated[str, AfterValidator(_check_email)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
 """An IANA time zone name: how times are shown to people and where their days begin."""
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 code (RUB, KZT, USD)."""

@@ -15,7 +15,9 @@ __all__ = [
     "FIELD_DISPLAY_NAMES",
     "PLANS",
     "REQUIRED_FIELD_NAMES",
+    "ROP_ROBOT_PLANS",
     "ContactAttemptsRule",
+    "DeliveryMethodCode",
     "DeliveryRule",
     "Pipeline",
     "Plan",
@@ -27,9 +29,16 @@ __all__ = [
     "StageTask",
 ]
 
-Plan = Literal["free", "basic", "standard", "professional"]
-PLANS: Final[tuple[Plan, ...]] = ("free", "basic", "standard", "professional")
-"""The Bitrix24 plans («тарифы») the seed's rules depend on, cheapest first."""
+Plan = Literal["free", "personal", "basic", "standard", "professional"]
+PLANS: Final[tuple[Plan, ...]] = ("free", "personal", "basic", "standard", "professional")
+"""The Bitrix24 plans («тарифы») the seed's rules depend on, cheapest first: «Бесплатный»,
+«Персональный», «Базовый», «Стандартный», «Профессиональный»."""
+
+ROP_ROBOT_PLANS: Final[tuple[Plan, ...]] = ("basic", "standard", "professional")
+"""The plans whose robot puts `default_rop` into a new deal (SPEC §3 rule 1, the seed's
+«Базовый, Стандартный»); on the others the responsible is asked to fill the РОП in."""
+
+DeliveryMethodCode = Literal["delivery", "pickup"]
 
 StageKind = Literal["active", "success", "failure"]
 
@@ -42,6 +51,7 @@ REQUIRED_FIELD_NAMES: Final[tuple[str, ...]] = (
     "delivery_method",
     "contact.phone",
     "contact.name",
+    "delivery_address",
 )
 """Field names a `required_fields` rule may demand; the same names appear in `missing_fields`."""
 
@@ -52,6 +62,7 @@ FIELD_DISPLAY_NAMES: Final[dict[str, str]] = {
     "currency": "Валюта",
     "subject": "Предмет сделки",
     "delivery_method": "Способ доставки",
+    "delivery_address": "Адрес доставки",
     "contact.phone": "Телефон контакта",
     "contact.name": "Имя контакта",
     "failure_comment": "Комментарий при провале",
@@ -70,10 +81,25 @@ FieldName = Annotated[str, AfterValidator(_check_field_name)]
 
 
 class StageTask(Frozen):
-    """The task opened for the deal's responsible when a deal enters an active stage."""
+    """The task opened for the deal's responsible when a deal enters an active stage.
+
+    `checklist` holds, per delivery method, the part of the description that only deals with
+    that method need (the seed's PAYMENT_RECEIVED: one list for a delivery, another for a
+    pickup); a deal gets its method's part after `description`, and a deal with no method
+    yet gets every part, each under its own heading.
+    """
 
     title: Text
     description: str = ""
+    checklist: dict[DeliveryMethodCode, str] = Field(default_factory=dict)
+
+    def description_for(self, delivery_method: str | None) -> str:
+        """The description template for a deal with this delivery method."""
+        if delivery_method in self.checklist:
+            parts = [self.description, self.checklist[delivery_method]]
+        else:
+            parts = [self.description, *self.checklist.values()]
+        return "\n\n".join(p.strip("\n") for p in parts if p.strip())
 
 
 class Stage(Frozen):
@@ -134,7 +160,7 @@ class DeliveryRule(Frozen):
     """
 
     stage: StageCode = "ORDER_SHIPPED"
-    method: Literal["delivery", "pickup"] = "delivery"
+    method: DeliveryMethodCode = "delivery"
     pickup_from: StageCode = "PAYMENT_RECEIVED"
 
 
@@ -156,6 +182,8 @@ class RopTaskRule(Frozen):
 _BASIC_AND_UP: Final[tuple[Plan, ...]] = ("basic", "standard", "professional")
 
 DEFAULT_REQUIRED_FIELDS: Final[tuple[RequiredFieldsRule, ...]] = (
+    # «Клиент» on every plan (SPEC §3 rule 4): the seed names it for «Персональный», its
+    # first paid plan, and this funnel asks it of the free plan too.
     RequiredFieldsRule(after="NEW_LEAD", plans=PLANS, fields=("contact",)),
     RequiredFieldsRule(after="NEW_LEAD", plans=_BASIC_AND_UP, fields=("requirements",)),
     RequiredFieldsRule(

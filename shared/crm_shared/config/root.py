@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, PrivateAttr, model_validator
 
 from ._base import Frozen, TimeZoneName, UserId
+from ._base import Currency, Frozen, UserId
 from .notifications import NotificationSettings
 from .people import (
     Access,
@@ -20,11 +21,13 @@ from .people import (
     WebhookSettings,
     notify_problems,
 )
-from .pipeline import FIELD_DISPLAY_NAMES, Pipeline, Plan, Stage
+from .pipeline import FIELD_DISPLAY_NAMES, ROP_ROBOT_PLANS, Pipeline, Plan, Stage
 from .streams import DEFAULT_LEAD_SOURCES, LeadSource, StreamSettings
 from .templates import template_problems
 
-__all__ = ["CrmConfig", "UnknownStage"]
+__all__ = ["DEFAULT_CURRENCIES", "CrmConfig", "UnknownStage"]
+
+DEFAULT_CURRENCIES: tuple[str, ...] = ("RUB", "KZT", "BYN", "USD", "EUR", "CNY")
 
 
 class UnknownStage(KeyError):
@@ -46,6 +49,9 @@ class CrmConfig(Frozen):
     """The team's zone: how times are shown to people, and where their days and weeks begin
     (events and APIs keep UTC); a user's own `timezone` overrides it for them."""
     default_rop: UserId | None = None
+    currencies: tuple[Currency, ...] = Field(default=DEFAULT_CURRENCIES, min_length=1)
+    """The currencies a person picks a deal's from (the first is a new deal's); a deal in
+    another currency (a lead may bring any ISO 4217 code) keeps it."""
     users: tuple[User, ...] = Field(min_length=1)
     lead_assignment: LeadAssignment = RoundRobinAssignment()
     access: Access = Access()
@@ -88,7 +94,7 @@ class CrmConfig(Frozen):
         by_id = {user.id: user for user in self.users}
 
         if self.default_rop is None:
-            if self.plan != "free":
+            if self.rop_robot:
                 problems.append(
                     f"default_rop: required on plan {self.plan!r}, where new deals get it "
                     "automatically (SPEC §3 rule 1)"
@@ -154,6 +160,10 @@ class CrmConfig(Frozen):
                 problems += [
                     f"{at}.task.description: {p}" for p in template_problems(stage.task.description)
                 ]
+                for method, text in stage.task.checklist.items():
+                    problems += [
+                        f"{at}.task.checklist.{method}: {p}" for p in template_problems(text)
+                    ]
         if stages[0].kind != "active":
             problems.append(
                 f"pipeline.stages[0].kind: the first stage is where deals start, so it must be "
@@ -214,6 +224,12 @@ class CrmConfig(Frozen):
         return problems
 
     # --- look-ups -------------------------------------------------------------------------
+
+    @property
+    def rop_robot(self) -> bool:
+        """Whether new deals get `default_rop` by themselves (plans basic and above, SPEC §3
+        rule 1); on free and personal the responsible gets the task `rop_task` instead."""
+        return self.plan in ROP_ROBOT_PLANS
 
     @property
     def stages(self) -> tuple[Stage, ...]:

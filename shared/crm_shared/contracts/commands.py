@@ -77,6 +77,7 @@ class DealFields(Strict):
     subject: Subject | None = None
     requirements: LongText | None = None
     delivery_method: DeliveryMethod | None = None
+    delivery_address: LongText | None = None
     failure_comment: LongText | None = None
     contact: ContactInput | None = None
 
@@ -96,6 +97,7 @@ class CreateDeal(Command, Asks[DealReply]):
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     company: Title | None = None
     delivery_method: DeliveryMethod | None = None
+    delivery_address: LongText | None = None
     source: Short | None = None
 
 

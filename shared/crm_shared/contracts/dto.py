@@ -70,6 +70,8 @@ class Deal(BaseModel):
     subject: Plain | None = None
     requirements: Plain | None = None
     delivery_method: DeliveryMethod | None = None
+    delivery_address: Plain | None = None
+    """Адрес доставки: where a deal with delivery_method "delivery" goes."""
     failure_comment: Plain | None = None
     contact_attempts: int = 0
     attempts: list[ContactAttempt] = Field(default_factory=list)

@@ -31,6 +31,7 @@ DEAL_COLUMNS = (
     "subject",
     "requirements",
     "delivery_method",
+    "delivery_address",
     "failure_comment",
     "contact_attempts",
     "source",

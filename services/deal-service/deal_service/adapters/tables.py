@@ -85,6 +85,7 @@ class Deal(SQLModel, table=True):
     subject: str | None = Field(default=None, sa_type=Text)
     requirements: str | None = Field(default=None, sa_type=Text)
     delivery_method: str | None = Field(default=None, sa_type=Text)
+    delivery_address: str | None = Field(default=None, sa_type=Text)
     failure_comment: str | None = Field(default=None, sa_type=Text)
     contact_attempts: int = Field(
         default=0, sa_type=Integer, sa_column_kwargs={"server_default": text("0")}

@@ -51,6 +51,7 @@ DEAL_FIELDS = (
     "subject",
     "requirements",
     "delivery_method",
+    "delivery_address",
     "failure_comment",
 )
 """The deal fields an update may set."""

@@ -80,6 +80,7 @@ class Deal:
     subject: str | None = None
     requirements: str | None = None
     delivery_method: str | None = None
+    delivery_address: str | None = None
     failure_comment: str | None = None
     contact_attempts: int = 0
     attempts: list[ContactAttempt] = field(default_factory=list)
@@ -108,7 +109,7 @@ class Deal:
 
         `values` are the other fields (title, amount, currency, subject, ..., comment).
         """
-        if rop_id is None and config.plan != "free":
+        if rop_id is None and config.rop_robot:
             rop_id = config.default_rop
         deal = cls(
             id=deal_id or str(uuid.uuid4()),

@@ -43,15 +43,32 @@ def filled(value: object) -> bool:
     return not isinstance(value, str) or bool(value.strip())
 
 
-def field_present(deal: DealFacts, name: str) -> bool:
-    """Whether a required-field name (`contact`, `amount`, `contact.phone`...) is filled."""
+CLIENT_DETAILS = ("name", "phone", "email")
+"""What makes a contact a client («Клиент»): at least one of these filled. A contact with
+none of them (a lead that brought only a comment) names nobody to work with."""
+
+
+def field_present(deal: DealFacts, name: str, config: CrmConfig | None = None) -> bool:
+    """Whether a required-field name (`contact`, `amount`, `contact.phone`...) is filled.
+
+    `delivery_address` is asked only of a deal delivered (the delivery rule's method, default
+    "delivery"): a pickup deal, or one with no method yet, needs no address.
+    """
     if name == "contact":
-        return deal.contact is not None
+        contact = deal.contact
+        return contact is not None and any(filled(getattr(contact, f)) for f in CLIENT_DETAILS)
+    if name == "delivery_address" and not _delivered(deal, config):
+        return True
     if name.startswith("contact."):
         return deal.contact is not None and filled(getattr(deal.contact, name[8:], None))
     if name == "amount":
         return deal.amount is not None and deal.amount > 0
     return filled(getattr(deal, name, None))
+
+
+def _delivered(deal: Deal, config: CrmConfig | None) -> bool:
+    rule = config.pipeline.rules.delivery if config is not None else None
+    return deal.delivery_method == (rule.method if rule is not None else "delivery")
 
 
 def required_on(stage: str, config: CrmConfig, plan: Plan | None = None) -> list[str]:
@@ -89,7 +106,11 @@ def check_kept(
     """
 
     def emptied(names: Iterable[str]) -> list[str]:
-        return [n for n in names if field_present(before, n) and not field_present(after, n)]
+        return [
+            n
+            for n in names
+            if field_present(before, n, config) and not field_present(after, n, config)
+        ]
 
     lost = emptied(kept_on(before.stage, config))
     if lost:
@@ -172,7 +193,7 @@ def check_move(
     missing = [
         name
         for name in required_fields_for(deal.stage, to_stage, config)
-        if not field_present(deal, name)
+        if not field_present(deal, name, config)
     ]
     if target.comment_required and not (filled(failure_comment) or filled(deal.failure_comment)):
         missing.append("failure_comment")

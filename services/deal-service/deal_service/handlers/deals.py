@@ -111,6 +111,7 @@ async def create_deal(cmd: CreateDeal, ctx: Context) -> Reply:
             subject=cmd.subject,
             requirements=cmd.requirements,
             delivery_method=_plain(cmd.delivery_method),
+            delivery_address=cmd.delivery_address,
             source=cmd.source or "manual",
         )
         reply = _reply(deal)

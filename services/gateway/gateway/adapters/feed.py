@@ -247,6 +247,11 @@ class EventHub:
         """The client went away."""
         self.listeners.discard(listener)
 
+    async def position(self) -> int:
+        """The stream sequence of the newest event, following the stream from now on."""
+        await self._following()
+        return self.last_seq
+
     async def follow(
         self, listener: Listener, after: int | None, max_replay: int = 10_000
     ) -> AsyncIterator[FeedEvent]:

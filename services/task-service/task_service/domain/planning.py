@@ -109,7 +109,7 @@ class DealTasks:
             if entered and stage.task is not None and not has_stage_task:
                 self._open_stage_task(change, stage, config, now, first)
             rop_cleared = first or previous.rop_id is not None
-            if config.plan == "free" and deal.rop_id is None and rop_cleared:
+            if not config.rop_robot and deal.rop_id is None and rop_cleared:
                 self._open_rop_task(deal, config, now)
         self.state = DealState(
             deal_id=deal.id,
@@ -132,7 +132,7 @@ class DealTasks:
             deal_id=deal.id,
             stage=stage.code,
             title=render_task_title(stage.task.title, fields),
-            description=render_template(stage.task.description, fields),
+            description=render_template(stage.task.description_for(deal.delivery_method), fields),
             creator_id=deal.rop_id,
             responsible_id=deal.responsible_id,
             deadline=entered_at(change, config) + stage.deadline,

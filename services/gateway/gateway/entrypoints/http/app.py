@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -58,6 +59,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(ValidationError, _malformed)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _broken)
     if ctx is not None:
         app.add_middleware(Limits, ctx=ctx)
         app.add_middleware(door.Door, allowed_hosts=ctx.settings.allowed_hosts)
@@ -131,16 +133,25 @@ async def _malformed(request: Request, exc: ValidationError) -> Response:
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    # Back to the page the person was on once they have signed in again: for htmx, the page
+    # the browser shows (HX-Current-URL), not the fragment it asked for.
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return Response(status_code=401)  # the live connection: no page to return to
     if request.headers.get("hx-request"):
-        return Response(status_code=401, headers={"HX-Redirect": "/signin"})
-    return RedirectResponse("/signin", 303)
+        shown = urlsplit(request.headers.get("hx-current-url", ""))
+        page = shown.path + (f"?{shown.query}" if shown.query else "")
+        return Response(status_code=401, headers={"HX-Redirect": web.signin_url(page)})
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(web.signin_url(asked if request.method == "GET" else None), 303)
 
 
-async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
     problems = "; ".join(
         f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {_said(e)}" for e in exc.errors()
     )
     message = f"неверный запрос: {problems}"
+    if web.wants_page(request):
+        return web.refusal_page(request, Refusal(400, "invalid", message))
     return JSONResponse({"error": {"code": "invalid", "message": message}}, 400)
 
 
@@ -172,6 +183,15 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     code, message = _HTTP_CODES.get(exc.status_code, ("error", str(exc.detail)))
     refusal = Refusal(exc.status_code, code, message, headers=dict(exc.headers or {}))
     return await _refused(request, refusal)
+
+
+async def _broken(request: Request, exc: Exception) -> Response:
+    """A bug or a lost dependency: a page says so in words, the API in its JSON shape, never
+    the server's bare "Internal Server Error" (the exception is still logged)."""
+    refusal = Refusal(500, "internal", "internal error")
+    if web.wants_page(request):
+        return web.refusal_page(request, refusal)
+    return JSONResponse(refusal.body(), 500)
 
 
 class Limits:

@@ -69,7 +69,7 @@ def _response(
     ticket = ctx.streams.admit(principal)
     listener = Listener(principal)
     ticket.end = lambda: hub.cut(listener)
-    return _Held(
+    return Held(
         _stream(hub, listener, after, ctx.settings.sse_max_replay),
         ctx.streams,
         ticket,
@@ -78,7 +78,7 @@ def _response(
     )
 
 
-class _Held(StreamingResponse):
+class Held(StreamingResponse):
     """A stream that gives its place back however it ends (even never started)."""
 
     def __init__(self, body: AsyncIterator[bytes], streams: Streams, ticket: Ticket, **kw: object):

@@ -23,7 +23,11 @@ def _columns(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
     stages = data["stages"]
     return {
         "columns": [s for s in stages if not ctx.config.is_final(s["code"])],
-        "drops": [s for s in stages if ctx.config.is_final(s["code"])],
+        "drops": [
+            {**s, "comment_required": ctx.config.stage(s["code"]).comment_required}
+            for s in stages
+            if ctx.config.is_final(s["code"])
+        ],
         "tasks": data["tasks"],
     }
 
@@ -100,6 +104,29 @@ async def card(request: Request, deal_id: str, principal: Principal = me) -> Res
     """One card as it is now (live updates fetch it)."""
     view = await boards.card_view(ctx_of(request), principal, deal_id)
     return pages(request).render(request, "partials/card.html", principal, **view)
+
+
+@router.get("/board/deals/{deal_id}/move", response_class=HTMLResponse)
+async def ask_comment(
+    request: Request, deal_id: str, to_stage: str, principal: Principal = me
+) -> Response:
+    """The dialog of a move to a stage that needs the failure comment, asked before the
+    move is tried (a drop on «Дорого (с комментарием)» asks for it, refuses nothing)."""
+    ctx = ctx_of(request)
+    stage = ctx.config.stage_or_none(to_stage)
+    if stage is None or not stage.comment_required:
+        raise Refusal(400, "invalid", f"stage {to_stage!r} takes no failure comment")
+    current = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+    return pages(request).render(
+        request,
+        "partials/move_dialog.html",
+        principal,
+        deal=current["deal"],
+        to_stage=to_stage,
+        to_name=stage.name,
+        error={"code": "missing_fields", "missing_fields": ["failure_comment"]},
+        form={},
+    )
 
 
 @router.post("/board/deals/{deal_id}/move", response_class=HTMLResponse)

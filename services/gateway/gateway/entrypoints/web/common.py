@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from pydantic import ValidationError
@@ -23,9 +24,30 @@ DEAL_KEYS = (
     "subject",
     "requirements",
     "delivery_method",
+    "delivery_address",
     "failure_comment",
 )
 CONTACT_KEYS = ("name", "phone", "email", "pays_by", "segment")
+
+
+def local_path(url: str | None) -> str | None:
+    """`url` when it is a path of this site (with its query), else None: the `next` of a
+    sign-in goes only to a local page, never to `//host`, `/\\host` or another scheme,
+    which a browser would follow off the site."""
+    if not url or any(ord(ch) < 32 or ch == "\\" for ch in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith(("//", "/signin", "/signout", "/board/live", "/api/", "/static/")):
+        return None  # off the site, or no page to come back to
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def signin_url(next_page: str | None) -> str:
+    """The sign-in page, with the page to return to after it when that is a local one."""
+    page = local_path(next_page)
+    return "/signin" if page in (None, "/", "/board") else f"/signin?{urlencode({'next': page})}"
 
 
 class SignInFirst(Exception):

@@ -22,7 +22,10 @@ async def _card(
     ctx = ctx_of(request)
     view = await boards.deal_view(ctx, principal, deal_id)
     stages = [s for s in ctx.config.stages if s.code != view["deal"]["stage"]]
-    managers = [u for u in ctx.config.users if u.role == "manager"]
+    # Everyone who may hold a deal, managers first: a deal held by the РОП (or by a user the
+    # configuration no longer has, shown by id) keeps its responsible when another field is
+    # saved, as the select shows what the deal has.
+    people = sorted(ctx.config.users, key=lambda u: u.role != "manager")
     template = "partials/deal_card.html" if request.headers.get("hx-request") else "deal.html"
     return pages(request).render(
         request,
@@ -33,7 +36,7 @@ async def _card(
         tasks=view["tasks"],
         history=view["history"],
         stages=stages,
-        managers=managers,
+        people=people,
         stage_name={s.code: s.name for s in ctx.config.stages},
         **extra,
     )

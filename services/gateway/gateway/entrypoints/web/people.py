@@ -13,7 +13,7 @@ from gateway.entrypoints.http.deps import (
     end_session_cookie,
     set_session_cookie,
 )
-from gateway.entrypoints.web.common import ctx_of, pages, person
+from gateway.entrypoints.web.common import ctx_of, local_path, pages, person
 from gateway.handlers import auth
 from gateway.handlers.errors import Refusal
 
@@ -27,10 +27,12 @@ async def home() -> Response:
 
 
 @router.get("/signin", response_class=HTMLResponse)
-async def signin_page(request: Request) -> Response:
-    """The sign-in form."""
+async def signin_page(request: Request, next: str | None = None) -> Response:
+    """The sign-in form; `next` is the page to return to (a local path, else the board)."""
     users = ctx_of(request).config.users
-    return pages(request).render(request, "signin.html", users=users, error=None, chosen="")
+    return pages(request).render(
+        request, "signin.html", users=users, error=None, chosen="", next=local_path(next)
+    )
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -39,6 +41,7 @@ async def signin(request: Request) -> Response:
     ctx = ctx_of(request)
     form = await request.form()
     user_id, password = str(form.get("user_id", "")), str(form.get("password", ""))
+    back = local_path(str(form.get("next") or "")) or "/board"
     try:
         check_origin(request, required=True)  # a form posted from another site: login CSRF
         opened = await auth.sign_in(ctx, user_id, password, client_address(request))
@@ -58,8 +61,9 @@ async def signin(request: Request) -> Response:
             users=ctx.config.users,
             error=message,
             chosen=user_id,
+            next=None if back == "/board" else back,
         )
-    out = RedirectResponse("/board", 303)
+    out = RedirectResponse(back, 303)
     set_session_cookie(out, request, opened.cookie)
     return out
 

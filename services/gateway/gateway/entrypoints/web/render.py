@@ -101,6 +101,7 @@ class Pages:
         self.env.globals.update(
             users={u.id: u.name for u in config.users},
             all_stage_names={st.code: st.name for st in config.stages},
+            currencies=config.currencies,
             field_names=FIELD_DISPLAY_NAMES,
             pays_by=PAYS_BY,
             delivery=DELIVERY,

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
-from datetime import date, timedelta
-from itertools import pairwise
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from crm_shared import locale
 from crm_shared.contracts.approvals import PendingApprovals
 from crm_shared.contracts.commands import FunnelQuery, ListTasks, PeriodQuery
-from crm_shared import locale
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles

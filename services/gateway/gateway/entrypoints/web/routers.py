@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from crm_shared.config import CrmConfig
-from gateway.entrypoints.web import board, deal, people, rop, work
-from gateway.entrypoints.web.common import SignInFirst, pages
+from gateway.entrypoints.web import board, deal, live, people, rop, work
+from gateway.entrypoints.web.common import SignInFirst, local_path, pages, signin_url
 from gateway.entrypoints.web.render import Pages
 from gateway.handlers.errors import Refusal
 
@@ -21,7 +21,7 @@ API_PREFIXES = ("/api", "/intake", "/static")
 def mount(app: FastAPI, config: CrmConfig) -> None:
     """Add the board's pages and /static to `app`."""
     app.state.pages = Pages(config)
-    for module in (people, board, deal, work, rop):
+    for module in (people, board, deal, work, rop, live):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -45,4 +45,4 @@ def refusal_page(request: Request, refusal: Refusal) -> Response:
     )
 
 
-__all__ = ["SignInFirst", "mount", "refusal_page", "wants_page"]
+__all__ = ["SignInFirst", "local_path", "mount", "refusal_page", "signin_url", "wants_page"]

@@ -5,20 +5,116 @@
   "use strict";
 
   // htmx 2 swaps no 4xx by default: a refused move (422) and a stale view (409) bring the
-  // dialog to show, so they are swapped too (not as errors).
+  // dialog to show, so they are swapped too (not as errors). Any other 4xx/5xx is never
+  // swapped into the page: htmx:beforeSwap below shows our own dialog, or says in words
+  // what went wrong (a 500's "Internal Server Error" or a JSON body is no text for people).
   htmx.config.responseHandling = [
     { code: "204", swap: false },
     { code: "[23]..", swap: true },
     { code: "409", swap: true, error: false },
     { code: "422", swap: true, error: false },
     { code: "400", swap: true, error: false },
-    { code: "[45]..", swap: true, error: true },
+    { code: "[45]..", swap: false, error: false },
   ];
 
   const csrf = () => document.body.dataset.csrf || "";
   const manager = () => (document.getElementById("board") || {}).dataset?.manager || "";
   let lastFrom = null; // where a dragged card came from, to snap it back
   let dragging = false; // live updates wait while a card is in the hand
+
+  // ---- what went wrong, in words (the texts are in base.html, #problem-texts)
+  function problemText(status) {
+    const texts = JSON.parse(document.getElementById("problem-texts")?.textContent || "{}");
+    if (!status) return texts.network || "";
+    return texts[String(status)] || texts[status >= 500 ? "5xx" : "4xx"] || "";
+  }
+  function problem(status) {
+    const slot = document.getElementById("dialog-slot");
+    const tpl = document.getElementById("problem-dialog");
+    if (!slot || !tpl) return;
+    slot.replaceChildren(tpl.content.cloneNode(true));
+    slot.querySelector("[data-problem]").textContent = problemText(status);
+    openDialogs(slot);
+  }
+  // Our own answers are HTML: a dialog for #dialog-slot (HX-Retarget), or the form of a 400,
+  // 409 or 422 shown again. Anything else (JSON, plain text) is said in words instead.
+  function ours(status, headers) {
+    const html = (headers.get("content-type") || "").startsWith("text/html");
+    return html && (!!headers.get("HX-Retarget") || [400, 409, 422].includes(status));
+  }
+  function signInAgain(redirect) {
+    const here = location.pathname + location.search;
+    window.location = redirect || `/signin?next=${encodeURIComponent(here)}`;
+  }
+
+  // ---- every change carries an Idempotency-Key and is disabled while it is in flight:
+  // a double click sends one request, and a retry after a lost answer changes nothing twice
+  // (the gateway hands the key to the services as the commands' request_id).
+  // The same move of the same version is the same change, however often it is sent (a drag
+  // retried after a failure): one key for it in this tab (at most 64 characters, a UUID).
+  const moveKeys = new Map();
+  function moveKey(id, version, stage) {
+    const move = `${id}|${version}|${stage}`;
+    if (!moveKeys.has(move)) moveKeys.set(move, newKey());
+    return moveKeys.get(move);
+  }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // also off a secure context
+    return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  const changes = (e) => (e.detail.verb || e.detail.requestConfig?.verb || "get").toLowerCase() !== "get";
+  document.addEventListener("htmx:configRequest", (e) => {
+    if (!changes(e)) return;
+    const elt = e.detail.elt;
+    // One key per form (or button) until an answer comes: a resend after a network failure
+    // is the same change; after an answer the next submit is a new one.
+    if (!elt.dataset.retryKey) elt.dataset.retryKey = newKey();
+    e.detail.headers["Idempotency-Key"] = elt.dataset.retryKey;
+  });
+  document.addEventListener("htmx:beforeRequest", (e) => {
+    if (!changes(e)) return;
+    const elt = e.detail.elt;
+    const buttons = elt.matches("form") ? [...elt.querySelectorAll("button:not([type=button])")] : [elt];
+    elt._busy = buttons.filter((b) => !b.disabled);
+    elt._busy.forEach((b) => { b.disabled = true; b.setAttribute("aria-busy", "true"); });
+  });
+  document.addEventListener("htmx:afterRequest", (e) => {
+    const elt = e.detail.elt;
+    (elt._busy || []).forEach((b) => { b.disabled = false; b.removeAttribute("aria-busy"); });
+    elt._busy = null;
+    if (e.detail.xhr && e.detail.xhr.status > 0) delete elt.dataset.retryKey;
+  });
+  document.addEventListener("htmx:sendError", () => problem(0));
+  document.addEventListener("htmx:beforeSwap", (e) => {
+    const xhr = e.detail.xhr;
+    if (!xhr || xhr.status < 400) return;
+    const headers = { get: (name) => xhr.getResponseHeader(name) };
+    if (ours(xhr.status, headers)) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+      return;
+    }
+    e.detail.shouldSwap = false;
+    e.detail.isError = false;
+    if (xhr.status === 401) signInAgain(xhr.getResponseHeader("HX-Redirect"));
+    else problem(xhr.status);
+  });
+
+  // the deal card: the delivery address is asked for a deal delivered, the failure comment
+  // for a move to a stage that needs one
+  document.addEventListener("change", (e) => {
+    if (!e.target.matches) return;
+    if (e.target.matches("select[name=delivery_method]")) {
+      const box = e.target.form?.querySelector("[data-when-delivery]");
+      if (box) box.hidden = e.target.value !== "delivery";
+    } else if (e.target.matches("select[name=to_stage]")) {
+      const box = e.target.form?.querySelector("[data-when-comment]");
+      const needed = !!e.target.selectedOptions[0]?.hasAttribute("data-comment-required");
+      const text = box?.querySelector("textarea");
+      if (box) { box.hidden = !needed; text.required = needed; text.disabled = !needed; }
+    }
+  });
 
   // ---- dialogs: whatever lands in #dialog-slot opens as a modal
   function openDialogs(root) {
@@ -76,31 +172,56 @@
     htmx.ajax("GET", `/board/columns?manager=${encodeURIComponent(manager())}`, { target: "#board", swap: "innerHTML" });
   }
 
-  function snapBack(card) {
-    if (lastFrom && lastFrom.list) {
-      const ref = lastFrom.list.children[lastFrom.index] || null;
-      lastFrom.list.insertBefore(card, ref);
+  function snapBack(card, from) {
+    if (from && from.list) {
+      const ref = from.list.children[from.index] || null;
+      from.list.insertBefore(card, ref);
     }
   }
 
   async function moveCard(card, toStage) {
+    const from = lastFrom;
+    const target = document.querySelector(`#board .cards[data-stage="${toStage}"]`);
+    if (target && target.hasAttribute("data-comment-required")) {
+      // a failure stage that needs «Комментарий при провале»: ask for it first, move nothing
+      snapBack(card, from);
+      const url = `/board/deals/${card.dataset.id}/move?to_stage=${encodeURIComponent(toStage)}`;
+      htmx.ajax("GET", url, { target: "#dialog-slot", swap: "innerHTML" });
+      return;
+    }
     const body = new URLSearchParams({ to_stage: toStage, expected_version: card.dataset.version });
     const started = performance.now();
-    const reply = await fetch(`/board/deals/${card.dataset.id}/move`, {
-      method: "POST",
-      headers: { "X-CSRF-Token": csrf(), "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded" },
-      body,
-    });
-    const html = await reply.text();
-    if (reply.ok) {
+    card.classList.add("moving"); // not dragged again until the server answers
+    card.setAttribute("aria-busy", "true");
+    let reply, html;
+    try {
+      reply = await fetch(`/board/deals/${card.dataset.id}/move`, {
+        method: "POST",
+        headers: {
+          "X-CSRF-Token": csrf(), "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded",
+          "Idempotency-Key": moveKey(card.dataset.id, card.dataset.version, toStage),
+        },
+        body,
+      });
+      html = await reply.text();
+    } catch (_) {
+      reply = null; // no answer at all: the network, or the gateway is away
+    } finally {
+      card.classList.remove("moving");
+      card.removeAttribute("aria-busy");
+    }
+    if (reply && reply.ok) {
       placeCard(html);
       if (!document.getElementById(card.id)?.closest(".columns")) document.getElementById(card.id)?.remove();
       (window.crmMoveTimes = window.crmMoveTimes || []).push(performance.now() - started);
       document.dispatchEvent(new CustomEvent("crm:moved", { detail: { id: card.dataset.id, stage: toStage } }));
       return;
     }
-    snapBack(card);
-    if (reply.status === 401) { window.location = "/signin"; return; }
+    snapBack(card, from);
+    card.querySelector(".title")?.focus({ preventScroll: true });
+    if (!reply) { problem(0); return; }
+    if (reply.status === 401) { signInAgain(reply.headers.get("HX-Redirect")); return; }
+    if (!ours(reply.status, reply.headers)) { problem(reply.status); return; }
     const slot = document.getElementById("dialog-slot");
     slot.innerHTML = html;
     htmx.process(slot);
@@ -113,7 +234,7 @@
     if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
     if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const card = e.target.closest && e.target.closest("#board .columns .card");
-    if (!card) return;
+    if (!card || card.classList.contains("moving")) return; // its last move is in flight
     const lists = [...document.querySelectorAll("#board .columns .cards")];
     const at = lists.indexOf(card.parentElement);
     const to = lists[at + (e.key === "ArrowRight" ? 1 : -1)];
@@ -137,6 +258,13 @@
         draggable: ".card",
         animation: 120,
         forceFallback: true, // mouse and touch events: the same on a laptop and a tablet
+        // On a touch screen a card is taken by a long press; a swipe that starts on a card
+        // scrolls the column (the finger moved before the press was long enough).
+        delay: 300,
+        delayOnTouchOnly: true,
+        touchStartThreshold: 8,
+        filter: ".moving", // a card whose move is in flight stays put
+        preventOnFilter: false,
         onStart: (evt) => { dragging = true; lastFrom = { list: evt.from, index: evt.oldIndex }; },
         onEnd: (evt) => {
           dragging = false;
@@ -170,101 +298,6 @@
     }
   });
 
-  // ---- live: events from /api/events (the htmx SSE extension keeps the connection)
-  let wasLost = false;
-  // Events are gathered for a moment: each changed card is fetched once, and a burst
-  // (a flood of leads) reloads the columns in one request instead of card by card.
-  const pending = new Set();
-  let flushTimer = null;
-  function showDeal(id, onlyIfShown) {
-    if (!document.getElementById("board")) return;
-    if (onlyIfShown && !document.getElementById(`deal-${id}`)) return;
-    pending.add(id);
-    if (!flushTimer) flushTimer = setTimeout(flush, 120);
-  }
-  async function flush() {
-    flushTimer = null;
-    if (dragging) { flushTimer = setTimeout(flush, 150); return; }
-    const ids = [...pending];
-    pending.clear();
-    if (ids.length > 15) { refreshBoard(); return; }
-    await Promise.all(ids.map(async (id) => {
-      const reply = await fetch(`/board/cards/${id}`, { headers: { "HX-Request": "true" } });
-      if (reply.ok) placeCard(await reply.text());
-      // gone, or no longer the viewer's (reassigned: the feed tells the previous responsible)
-      else if (reply.status === 403 || reply.status === 404) document.getElementById(`deal-${id}`)?.remove();
-    }));
-  }
-  document.addEventListener("htmx:sseBeforeMessage", (e) => {
-    e.preventDefault(); // nothing is swapped as it is; the event says what to fetch
-    let event;
-    try { event = JSON.parse(e.detail.data); } catch (_) { return; }
-    const data = event.data || {};
-    const type = e.detail.type || event.type || "";
-    if (type === "crm.notify.v1") {
-      htmx.trigger(document.body, "crm:inbox"); // my own notification: the badge counts anew
-      document.dispatchEvent(new CustomEvent("crm:notified", { detail: data }));
-      return;
-    }
-    if (type.startsWith("crm.deal.")) {
-      const id = data.deal_id || (data.deal && data.deal.id);
-      if (!id) return;
-      // a card already drawn at this version (the mover's own, from the move's reply) is
-      // not fetched again
-      const version = data.version || (data.deal && data.deal.version);
-      const shown = document.getElementById(`deal-${id}`);
-      const current = shown && version && Number(shown.dataset.version) >= version;
-      // an update shows only a card already here, unless the deal changed hands: then it
-      // comes to the new responsible's board and leaves the previous one's (403)
-      const handedOver = (data.changed || []).includes("responsible_id");
-      if (!current) showDeal(id, type.startsWith("crm.deal.updated") && !handedOver);
-    } else if (type.startsWith("crm.task.")) {
-      const task = data.task || {};
-      if (task.deal_id) showDeal(task.deal_id, true);
-    }
-    document.dispatchEvent(new CustomEvent("crm:live", { detail: { type } }));
-  });
-  document.addEventListener("htmx:sseError", () => { wasLost = true; document.body.dataset.live = "lost"; });
-  document.addEventListener("htmx:sseOpen", () => {
-    if (wasLost) { wasLost = false; refreshBoard(); htmx.trigger(document.body, "crm:inbox"); }
-    document.body.dataset.live = "on";
-  });
-
-  // ---- the РОП's charts: drawn from the numbers printed beside them
-  function charts() {
-    const raw = document.getElementById("report-data");
-    if (!raw || !window.Chart) return;
-    const r = JSON.parse(raw.textContent);
-    Chart.defaults.font.size = 12;
-    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-    const bar = (id, labels, data, label, color) => {
-      const el = document.getElementById(id);
-      if (!el) return;
-      new Chart(el, {
-        type: "bar",
-        data: { labels, datasets: [{ label, data, backgroundColor: color }] },
-        options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-                   scales: { y: { ticks: { autoSkip: false } } },
-                   plugins: { legend: { display: false } } },
-      });
-    };
-    bar("chart-conversion", r.stages.map((s) => s.name), r.stages.map((s) => Math.round((s.share || 0) * 100)), "%", "#2f6fde");
-    bar("chart-losses", r.losses.map((s) => s.name), r.losses.map((s) => s.count), "сделок", "#d2523c");
-    const longest = Math.max(0, ...r.time_in_stage.map((s) => s.median_seconds || 0));
-    const [unit, per] = longest >= 7200 ? ["часов", 3600] : longest >= 120 ? ["минут", 60] : ["секунд", 1];
-    bar("chart-times", r.time_in_stage.map((s) => s.name), r.time_in_stage.map((s) => Math.round((s.median_seconds || 0) / per * 10) / 10), unit, "#4f9a62");
-    const period = document.getElementById("period-data");
-    const won = document.getElementById("chart-won");
-    if (period && won) {
-      const p = JSON.parse(period.textContent);
-      const total = (sums) => Object.values(sums || {}).reduce((a, v) => a + Number(v), 0);
-      new Chart(won, {
-        type: "bar",
-        data: { labels: p.weeks.map((w) => w.from.slice(8, 10) + "." + w.from.slice(5, 7)),
-                datasets: [{ label: "Сумма", data: p.weeks.map((w) => total(w.won.sum)), backgroundColor: "#2e7d32" }] },
-        options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } },
-      });
-    }
-  }
-  document.addEventListener("DOMContentLoaded", charts);
+  // what live.js needs of the board
+  window.crmBoard = { placeCard, refreshBoard, dragging: () => dragging };
 })();

@@ -1,0 +1,42 @@
+// The РОП's page: charts drawn from the numbers printed beside them (Chart.js).
+(function () {
+  "use strict";
+
+  // ---- the РОП's charts: drawn from the numbers printed beside them
+  function charts() {
+    const raw = document.getElementById("report-data");
+    if (!raw || !window.Chart) return;
+    const r = JSON.parse(raw.textContent);
+    Chart.defaults.font.size = 12;
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    const bar = (id, labels, data, label, color) => {
+      const el = document.getElementById(id);
+      if (!el) return;
+      new Chart(el, {
+        type: "bar",
+        data: { labels, datasets: [{ label, data, backgroundColor: color }] },
+        options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
+                   scales: { y: { ticks: { autoSkip: false } } },
+                   plugins: { legend: { display: false } } },
+      });
+    };
+    bar("chart-conversion", r.stages.map((s) => s.name), r.stages.map((s) => Math.round((s.share || 0) * 100)), "%", "#2f6fde");
+    bar("chart-losses", r.losses.map((s) => s.name), r.losses.map((s) => s.count), "сделок", "#d2523c");
+    const longest = Math.max(0, ...r.time_in_stage.map((s) => s.median_seconds || 0));
+    const [unit, per] = longest >= 7200 ? ["часов", 3600] : longest >= 120 ? ["минут", 60] : ["секунд", 1];
+    bar("chart-times", r.time_in_stage.map((s) => s.name), r.time_in_stage.map((s) => Math.round((s.median_seconds || 0) / per * 10) / 10), unit, "#4f9a62");
+    const period = document.getElementById("period-data");
+    const won = document.getElementById("chart-won");
+    if (period && won) {
+      const p = JSON.parse(period.textContent);
+      const total = (sums) => Object.values(sums || {}).reduce((a, v) => a + Number(v), 0);
+      new Chart(won, {
+        type: "bar",
+        data: { labels: p.weeks.map((w) => w.from.slice(8, 10) + "." + w.from.slice(5, 7)),
+                datasets: [{ label: "Сумма", data: p.weeks.map((w) => total(w.won.sum)), backgroundColor: "#2e7d32" }] },
+        options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } },
+      });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", charts);
+})();
