@@ -41,14 +41,22 @@ async def _check_stage_task(
         return found[-1] if found else None
 
     task = await eventually(event_task)
-    entered = next(
-        ts(d["deal"]["updated_at"])
+    moved = next(
+        d["deal"]
         for d in moves.data("crm.deal.stage_changed")
         if d["deal_id"] == deal["id"] and d["to_stage"] == stage
     )
+    entered = ts(moved["updated_at"])
     assert task["title"] == TITLES[stage].format(name="Пётр")
     template = load_config().stage(stage).task
-    assert template is not None and task["description"] == template.description
+    method = moved["delivery_method"]
+    assert template is not None and task["description"] == template.description_for(method)
+    if stage == "PAYMENT_RECEIVED":  # the checklist of the deal's own method, not the other's
+        own, other = (
+            ("доставку", "самовывоз") if method == "delivery" else ("самовывоз", "доставку")
+        )
+        assert f"клиент выбрал {own} заказа" in task["description"]
+        assert f"клиент выбрал {other} заказа" not in task["description"]
     assert task["creator_id"] == "rop-1"
     assert task["responsible_id"] == deal["responsible_id"]
     assert ts(task["deadline"]) == entered + DEADLINES[stage]
