@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -115,7 +116,13 @@ def test_who_sees_which_event() -> None:
 
 def test_a_token_acts_as_its_owner_and_one_without_acts_as_no_one() -> None:
     config = load_config()
-    made = {"name": "x", "secret_hash": "h", "format": "json", "rate_per_second": 1, "burst": 1}
+    made: dict[str, Any] = {
+        "name": "x",
+        "secret_hash": "h",
+        "format": "json",
+        "rate_per_second": 1,
+        "burst": 1,
+    }
     scopes = frozenset({Scope.deals_read, Scope.deals_write, Scope.events_read})
     mine = Integration(id="a", scopes=scopes, owner_id="mgr-1", **made).principal(config)
     assert (mine.actor_id, mine.role, mine.sees_all) == ("mgr-1", "manager", False)

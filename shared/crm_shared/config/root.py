@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from ._base import Frozen, TimeZoneName, UserId
-from ._base import Currency, Frozen, UserId
+from ._base import Currency, Frozen, TimeZoneName, UserId
 from .notifications import NotificationSettings
 from .people import (
     Access,

@@ -66,7 +66,7 @@ def field_present(deal: DealFacts, name: str, config: CrmConfig | None = None) -
     return filled(getattr(deal, name, None))
 
 
-def _delivered(deal: Deal, config: CrmConfig | None) -> bool:
+def _delivered(deal: DealFacts, config: CrmConfig | None) -> bool:
     rule = config.pipeline.rules.delivery if config is not None else None
     return deal.delivery_method == (rule.method if rule is not None else "delivery")
 

@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -254,7 +254,7 @@ class EventHub:
 
     async def follow(
         self, listener: Listener, after: int | None, max_replay: int = 10_000
-    ) -> AsyncIterator[FeedEvent]:
+    ) -> AsyncGenerator[FeedEvent]:
         """Events for the listener: those after `after` (a stream sequence) first — at most
         the last `max_replay` of them, after a `replay_truncated` notice when there were
         more —, then live, with a keep-alive (`PING`) when nothing was sent for a while."""

@@ -29,11 +29,13 @@ async def board(
     owner = responsible_id or None
     stages = ctx.config.stages
     active = [s for s in stages if not ctx.config.is_final(s.code)]
-    totals, *pages = await asyncio.gather(
+    totals, pages = await asyncio.gather(
         ask(ctx, StageTotals(actor_id=actor, responsible_id=owner)),
-        *(
-            ask(ctx, ListDeals(actor_id=actor, stage=s.code, responsible_id=owner, limit=limit))
-            for s in active
+        asyncio.gather(
+            *(
+                ask(ctx, ListDeals(actor_id=actor, stage=s.code, responsible_id=owner, limit=limit))
+                for s in active
+            )
         ),
     )
     by_stage = {t.stage: t for t in totals.items}

@@ -55,7 +55,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
         web.mount(app, ctx.config)
     app.add_exception_handler(web.SignInFirst, _sign_in_first)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.add_exception_handler(Refusal, _refused)
+    app.add_exception_handler(Refusal, _refused)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(ValidationError, _malformed)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -116,12 +116,12 @@ async def ask_comment(
     stage = ctx.config.stage_or_none(to_stage)
     if stage is None or not stage.comment_required:
         raise Refusal(400, "invalid", f"stage {to_stage!r} takes no failure comment")
-    current = await ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id})
+    current = await ask(ctx, GetDeal(actor_id=acting(principal), deal_id=deal_id))
     return pages(request).render(
         request,
         "partials/move_dialog.html",
         principal,
-        deal=current["deal"],
+        deal=current.deal.model_dump(mode="json"),
         to_stage=to_stage,
         to_name=stage.name,
         error={"code": "missing_fields", "missing_fields": ["failure_comment"]},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -17,7 +19,7 @@ me = Depends(person)
 
 
 async def _card(
-    request: Request, principal: Principal, deal_id: str, status: int = 200, **extra: object
+    request: Request, principal: Principal, deal_id: str, status: int = 200, **extra: Any
 ) -> Response:
     ctx = ctx_of(request)
     view = await boards.deal_view(ctx, principal, deal_id)
