@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm_shared.contracts.commands import GetDeal, StageTotals
 from gateway.domain.people import Principal
+from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, deal_fields, draft, pages, person
 from gateway.handlers import board as boards
 from gateway.handlers.api import acting, ask, move_deal
@@ -17,6 +18,7 @@ from gateway.handlers.errors import Refusal
 router = APIRouter(include_in_schema=False)
 PAGE = 25
 me = Depends(person)
+once = Depends(retry_key)  # the change's Idempotency-Key: its commands' request_id
 
 
 def _columns(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +132,9 @@ async def ask_comment(
 
 
 @router.post("/board/deals/{deal_id}/move", response_class=HTMLResponse)
-async def move(request: Request, deal_id: str, principal: Principal = me) -> Response:
+async def move(
+    request: Request, deal_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
     """Move a card (from a drag, the card's own menu, or the dialog of missing fields).
 
     200: the card in its new place. 422: the dialog that asks for exactly what is missing,
@@ -152,6 +156,7 @@ async def move(request: Request, deal_id: str, principal: Principal = me) -> Res
             expected_version=expected,
             failure_comment=fields.pop("failure_comment", None),
             fields=fields or None,
+            retry_key=key,
         )
     except Refusal as refusal:
         if refusal.status == 409:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm_shared.contracts.commands import CreateDeal, DealFields, LogContactAttempt, UpdateDeal
 from gateway.domain.people import Principal
+from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, deal_fields, pages, person
 from gateway.handlers import board as boards
 from gateway.handlers.api import acting, ask, build
@@ -16,6 +17,7 @@ from gateway.handlers.errors import Refusal
 
 router = APIRouter(include_in_schema=False)
 me = Depends(person)
+once = Depends(retry_key)  # the change's Idempotency-Key: its commands' request_id
 
 
 async def _card(
@@ -51,14 +53,14 @@ async def new_deal(request: Request, principal: Principal = me) -> Response:
 
 
 @router.post("/deals", response_class=HTMLResponse)
-async def create(request: Request, principal: Principal = me) -> Response:
+async def create(request: Request, principal: Principal = me, key: str | None = once) -> Response:
     """Create a deal in the entry stage and open its card."""
     form = await request.form()
     try:
         payload = deal_fields(form, only_filled=True)
         payload.pop("failure_comment", None)
         create = build(CreateDeal, {**payload, "actor_id": acting(principal)})
-        created = await ask(ctx_of(request), create)
+        created = await ask(ctx_of(request), create, retry_key=key)
     except Refusal as refusal:
         return pages(request).render(
             request,
@@ -78,7 +80,9 @@ async def deal_page(request: Request, deal_id: str, principal: Principal = me) -
 
 
 @router.post("/deals/{deal_id}", response_class=HTMLResponse)
-async def update(request: Request, deal_id: str, principal: Principal = me) -> Response:
+async def update(
+    request: Request, deal_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
     """Save the changed fields; a refusal is shown above the form."""
     form = await request.form()
     try:
@@ -88,6 +92,7 @@ async def update(request: Request, deal_id: str, principal: Principal = me) -> R
             await ask(
                 ctx_of(request),
                 UpdateDeal(actor_id=acting(principal), deal_id=deal_id, fields=changes),
+                retry_key=key,
             )
     except Refusal as refusal:
         if refusal.status in (403, 404):  # not the caller's deal (deal-service says so)
@@ -97,13 +102,15 @@ async def update(request: Request, deal_id: str, principal: Principal = me) -> R
 
 
 @router.post("/deals/{deal_id}/contact-attempts", response_class=HTMLResponse)
-async def contact_attempt(request: Request, deal_id: str, principal: Principal = me) -> Response:
+async def contact_attempt(
+    request: Request, deal_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
     """Log a failed attempt to reach the client, with a note."""
     form = await request.form()
     note = str(form.get("note", "")).strip() or None
     try:
         attempt = LogContactAttempt(actor_id=acting(principal), deal_id=deal_id, note=note)
-        await ask(ctx_of(request), attempt)
+        await ask(ctx_of(request), attempt, retry_key=key)
     except Refusal as refusal:
         if refusal.status in (403, 404):  # not the caller's deal (deal-service says so)
             raise

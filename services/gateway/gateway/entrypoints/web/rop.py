@@ -14,6 +14,7 @@ from crm_shared import locale
 from crm_shared.contracts.approvals import PendingApprovals
 from crm_shared.contracts.commands import FunnelQuery, ListTasks, PeriodQuery
 from gateway.domain.people import Principal
+from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles
 from gateway.handlers.api import acting, ask, move_deal
@@ -22,6 +23,7 @@ from gateway.handlers.reports import check_rop, checked_span
 
 router = APIRouter(include_in_schema=False)
 me = Depends(person)
+once = Depends(retry_key)  # the change's Idempotency-Key: its commands' request_id
 
 
 def _period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date, date]:
@@ -124,7 +126,9 @@ async def rop(
 
 
 @router.post("/rop/approvals/{deal_id}", response_class=HTMLResponse)
-async def agree(request: Request, deal_id: str, principal: Principal = me) -> Response:
+async def agree(
+    request: Request, deal_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
     """The РОП agrees: the deal moves to the failure stage the manager asked for."""
     check_rop(principal)
     form = await request.form()
@@ -139,6 +143,7 @@ async def agree(request: Request, deal_id: str, principal: Principal = me) -> Re
         expected_version=None,
         failure_comment=None,
         fields=None,
+        retry_key=key,
     )
     view = pages(request)
     return view.render(

@@ -12,6 +12,7 @@ from crm_shared.contracts.commands import CompleteTask, GetDeal, ListTasks
 from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
 from crm_shared.contracts.task_commands import CommentTask, TaskComments
 from gateway.domain.people import Principal
+from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.render import deal_label
 from gateway.handlers.api import acting, ask
@@ -19,6 +20,7 @@ from gateway.handlers.errors import Refusal
 
 router = APIRouter(include_in_schema=False)
 me = Depends(person)
+once = Depends(retry_key)  # the change's Idempotency-Key: its commands' request_id
 FAR = "9999"
 
 
@@ -66,20 +68,28 @@ async def _task_row(request: Request, principal: Principal, task: dict[str, Any]
 
 
 @router.post("/tasks/{task_id}/complete", response_class=HTMLResponse)
-async def complete(request: Request, task_id: str, principal: Principal = me) -> Response:
+async def complete(
+    request: Request, task_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
     """Mark a task done; the row shows it closed."""
-    done = await ask(ctx_of(request), CompleteTask(actor_id=acting(principal), task_id=task_id))
+    done = await ask(
+        ctx_of(request),
+        CompleteTask(actor_id=acting(principal), task_id=task_id),
+        retry_key=key,
+    )
     return await _task_row(request, principal, done.task.model_dump(mode="json"))
 
 
 @router.post("/tasks/{task_id}/comments", response_class=HTMLResponse)
-async def comment(request: Request, task_id: str, principal: Principal = me) -> Response:
+async def comment(
+    request: Request, task_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
     """Comment on a task; the row shows the comments."""
     text = str((await request.form()).get("text", "")).strip()
     if not text:
         raise Refusal(400, "invalid", "text: empty comment", params={"reason": "empty_comment"})
     note = CommentTask(actor_id=acting(principal), task_id=task_id, text=text)
-    done = await ask(ctx_of(request), note)
+    done = await ask(ctx_of(request), note, retry_key=key)
     return await _task_row(request, principal, done.task.model_dump(mode="json"))
 
 
@@ -125,7 +135,7 @@ async def badge(request: Request, principal: Principal = me) -> Response:
 
 
 @router.post("/inbox/read", response_class=HTMLResponse)
-async def read(request: Request, principal: Principal = me) -> Response:
+async def read(request: Request, principal: Principal = me, key: str | None = once) -> Response:
     """Mark one (`id`) or every notification read; the list and badge show it."""
     form = await request.form()
     actor = acting(principal)
@@ -134,6 +144,6 @@ async def read(request: Request, principal: Principal = me) -> Response:
         if form.get("id")
         else ReadNotifications(actor_id=actor, all=True)
     )
-    await ask(ctx_of(request), marked)
+    await ask(ctx_of(request), marked, retry_key=key)
     box = await inbox_of(request, principal)
     return pages(request).render(request, "partials/inbox_list.html", principal, box=box)
