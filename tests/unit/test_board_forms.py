@@ -39,12 +39,18 @@ def test_the_deal_card_sends_what_changed_and_clears_what_was_emptied() -> None:
         "subject": None,
         "contact": {"segment": "Строители"},
     }
+    # the amount is shown as «177 000» (crm_shared.locale.amount): untouched, it is not sent
+    shown = {"amount": "177\u00a0000", "was.amount": "177\u00a0000"}
+    assert deal_fields(shown, only_filled=False) == {}
+    assert deal_fields(shown | {"amount": "180 000"}, only_filled=False) == {"amount": "180000"}
 
 
 def test_a_bad_value_is_refused_in_words() -> None:
     with pytest.raises(Refusal) as refused:
         deal_fields({"amount": "много"}, only_filled=True)
     assert refused.value.status == 400 and "amount" in refused.value.message
+    # and a person reads it in Russian (the catalogue's sentence of params.problems)
+    assert refused.value.extra["params"]["problems"] == "Сумма: нужно число"
 
 
 def test_a_dialog_shown_again_keeps_what_was_typed() -> None:
