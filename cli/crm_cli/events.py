@@ -13,7 +13,7 @@ from nats.aio.msg import Msg
 from rich.text import Text
 
 from crm_cli.bus import connected
-from crm_cli.ui import config, err, options, out, run, stage_name
+from crm_cli.ui import config, err, options, out, run, stage_name, zone
 from crm_shared.contracts.subjects import COMMAND_PREFIX, QUERY_PREFIX
 from crm_shared.locale import say
 from crm_shared.machinery.redact import mask_url
@@ -74,8 +74,8 @@ def line(subject: str, body: Any) -> Text:
     data = body.get("data") if event else body
     at = datetime.now(UTC)
     if event and body.get("time"):  # when it happened, not when it reached us
-        at = datetime.fromisoformat(body["time"]).astimezone(UTC)
-    stamp = at.strftime("%H:%M:%S")
+        at = datetime.fromisoformat(body["time"])
+    stamp = at.astimezone(zone()).strftime("%H:%M:%S")  # on the reader's clock
     text = Text(f"{stamp} ", style="dim")
     text.append(f"{subject:<28}", style=_style(subject))
     text.append(" " + summary(subject, data))

@@ -174,7 +174,7 @@ async def test_a_deal_made_by_hand(stand: Door, browser: Any) -> None:
     await shot(maria, "new-deal")
     await dialog.get_by_role("button", name="Создать").click()
     await maria.get_by_role("heading", name=name).wait_for()
-    assert await maria.get_by_label("Сумма").input_value() == "12500.50"
+    assert await maria.get_by_label("Сумма").input_value() == "12\u00a0500,50"  # Russian
     await maria.get_by_role("link", name="← Доска").click()
     await column(maria, "Новый лид").get_by_role("link", name=name).wait_for()
     await maria.context.close()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from crm_shared.config import config_from_data
+from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import deal_fields, draft
-from gateway.entrypoints.web.render import duration, money, overdue, sums
+from gateway.entrypoints.web.render import Pages, duration, money, overdue, sums
 from gateway.handlers.errors import Refusal
+from tests.configs import default_data
 
 
 def test_the_move_dialog_sends_only_what_was_filled() -> None:
@@ -39,12 +43,18 @@ def test_the_deal_card_sends_what_changed_and_clears_what_was_emptied() -> None:
         "subject": None,
         "contact": {"segment": "Строители"},
     }
+    # the amount is shown as «177 000» (crm_shared.locale.amount): untouched, it is not sent
+    shown = {"amount": "177\u00a0000", "was.amount": "177\u00a0000"}
+    assert deal_fields(shown, only_filled=False) == {}
+    assert deal_fields(shown | {"amount": "180 000"}, only_filled=False) == {"amount": "180000"}
 
 
 def test_a_bad_value_is_refused_in_words() -> None:
     with pytest.raises(Refusal) as refused:
         deal_fields({"amount": "много"}, only_filled=True)
     assert refused.value.status == 400 and "amount" in refused.value.message
+    # and a person reads it in Russian (the catalogue's sentence of params.problems)
+    assert refused.value.extra["params"]["problems"] == "Сумма: нужно число"
 
 
 def test_a_dialog_shown_again_keeps_what_was_typed() -> None:
@@ -72,3 +82,20 @@ def test_a_deadline_in_the_past_is_overdue() -> None:
     assert overdue((now - timedelta(minutes=1)).isoformat())
     assert not overdue((now + timedelta(minutes=1)).isoformat().replace("+00:00", "Z"))
     assert not overdue(None)
+
+
+def test_a_page_shows_times_on_the_viewers_clock() -> None:
+    """Issue 21: a user's own `timezone`, else the configuration's; never UTC, never the
+    browser's (the page is rendered with the zone)."""
+    data = default_data()
+    data["timezone"] = "Asia/Yekaterinburg"
+    data["users"][1]["timezone"] = "Asia/Vladivostok"
+    config = config_from_data(data, source="test")
+    pages = Pages(config)
+    own, team = (Principal("user", u["id"], u["name"]) for u in data["users"][1::-1])
+    assert pages.zone(own) == ZoneInfo("Asia/Vladivostok")
+    assert pages.zone(team) == pages.zone(None) == ZoneInfo("Asia/Yekaterinburg")
+    shown = pages.env.from_string("{{ at | when }} · {{ at | when_day }}")
+    at = "2026-12-06T20:30:00Z"
+    assert shown.render(zone=pages.zone(own), at=at) == "07.12.2026 06:30 · 07.12.2026"
+    assert shown.render(zone=pages.zone(team), at=at) == "07.12.2026 01:30 · 07.12.2026"

@@ -13,6 +13,7 @@ from crm_shared.config import CrmConfig, load_config
 from crm_shared.contracts.commands import DealFields, ErrorCode
 from crm_shared.locale import (
     GENERAL,
+    amount,
     day,
     day_start,
     duration,
@@ -39,6 +40,8 @@ def test_money_numbers_and_shares_read_in_russian_with_no_break_spaces() -> None
     assert money("10", "EUR") == f"10{NB}€"
     assert money("7", "KZT") == f"7{NB}KZT"  # a currency without a sign keeps its code
     assert money(None) == "—" and money("") == "—"
+    assert amount("177000.00") == f"177{NB}000" and amount("12500.5") == f"12{NB}500,50"
+    assert amount(None) == ""  # an input's value: empty
     assert sums({"RUB": "1000", "USD": "2"}) == f"1{NB}000{NB}₽ + 2{NB}$"
     assert number(1234567) == f"1{NB}234{NB}567" and number("2.5") == "2,5"
     assert percent(0.1333) == f"13,3{NB}%"

@@ -4,6 +4,7 @@ reads is Russian and on their clock; everything a program reads is codes and UTC
 
 from .catalogue import GENERAL, MOVE_GENERAL, field_names, form_problems, say, source_name
 from .formats import (
+    amount,
     day,
     day_start,
     duration,
@@ -20,6 +21,7 @@ from .formats import (
 __all__ = [
     "GENERAL",
     "MOVE_GENERAL",
+    "amount",
     "day",
     "day_start",
     "duration",

@@ -87,6 +87,16 @@ def number(value: Any) -> str:
     return format_decimal(amount, locale=LOCALE) if amount is not None else NOTHING
 
 
+def amount(value: Any) -> str:
+    """An amount as a person types it back: 177000 → «177 000», 12500.5 → «12 500,50»;
+    none → «» (an empty input)."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value in (None, "") else str(value)
+    pattern = "#,##0" if number == number.to_integral_value() else "#,##0.00"
+    return format_decimal(number, pattern, locale=LOCALE)
+
+
 def money(value: Any, currency: str | None = "RUB") -> str:
     """1200000, RUB → «1 200 000 ₽»; 15000.5 → «15 000,50 ₽»; KZT → «… KZT»; none → «—»."""
     amount = _decimal(value)

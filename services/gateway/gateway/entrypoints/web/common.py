@@ -100,13 +100,13 @@ def deal_fields(form: Any, *, only_filled: bool) -> dict[str, Any]:
     ]:
         if key not in form:
             continue
-        value = _value(form.get(key))
-        if key == "amount":
-            value = _amount(value)
+        value, was = _value(form.get(key)), _value(form.get(f"was.{key}"))
+        if key == "amount":  # «177 000» as shown, «177000» as sent
+            value, was = _amount(value), _amount(was)
         if only_filled:
             if value is not None:
                 target[name] = value
-        elif value != _value(form.get(f"was.{key}")):
+        elif value != was:
             target[name] = value
     if contact:
         fields["contact"] = contact

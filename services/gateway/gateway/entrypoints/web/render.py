@@ -95,6 +95,7 @@ class Pages:
             duration=duration,
             percent=locale.percent,
             number=locale.number,
+            amount=locale.amount,
             say=say,
             source=locale.source_name,
         )

@@ -7,6 +7,7 @@
     const raw = document.getElementById("report-data");
     if (!raw || !window.Chart) return;
     const r = JSON.parse(raw.textContent);
+    Chart.defaults.locale = "ru-RU"; // «0,5» and «1 000» whatever the browser's language
     Chart.defaults.font.size = 12;
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     const bar = (id, labels, data, label, color) => {
