@@ -107,7 +107,7 @@ def list_(
     opts = options(ctx)
 
     async def main() -> None:
-        async with connected(opts.nats_url) as bus:
+        async with connected(opts.admin_url()) as bus:
             shown = [letter.summary async for letter in _first(letters(bus.js), limit)]
         if opts.json:
             print_json(shown)
@@ -138,7 +138,7 @@ def replay_(
 
     async def main() -> None:
         results: list[dict[str, Any]] = []
-        async with connected(opts.nats_url) as bus:
+        async with connected(opts.admin_url()) as bus:
             # Only what is there now: a replay that fails again is a new letter, not one to
             # replay in this same run (that would go round for ever).
             try:

@@ -59,5 +59,11 @@ def root(
     ] = False,
 ) -> None:
     """Options that apply to every command."""
-    ctx.obj = Options(nats_url=nats_url or dev_nats_url(), actor=actor, json=json_, wide=wide)
+    ctx.obj = Options(
+        nats_url=nats_url or dev_nats_url(),
+        actor=actor,
+        json=json_,
+        wide=wide,
+        nats_given=nats_url is not None,
+    )
     ui.read_as(actor)

@@ -21,6 +21,7 @@ from crm_shared.locale import say
 from crm_shared.machinery import devrun
 
 OPERATOR_USER = "crm-cli"  # the operator's NATS user (deploy/nats/accounts.conf)
+ADMIN_USER = "crm-admin"  # the administrator's: streams and their messages
 DEFAULT_NATS = "nats://127.0.0.1:4322"  # where `make run` starts NATS (no password: refused)
 
 
@@ -38,6 +39,12 @@ class Options:
     actor: str | None = None
     json: bool = False
     wide: bool = False
+    nats_given: bool = True  # False: nats_url is `make run`'s, found by itself
+
+    def admin_url(self) -> str:
+        """Where an administrator's command (`crm dlq`: stream messages) connects: the URL
+        given, else `make run`'s NATS as crm-admin (crm-cli may not read the streams)."""
+        return self.nats_url if self.nats_given else devrun.run_nats_url(ADMIN_USER)
 
     def need_actor(self) -> str:
         """The acting user of a command or a query: commands and queries carry one, and a

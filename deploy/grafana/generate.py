@@ -19,57 +19,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DATASOURCE = {"type": "prometheus", "uid": "crm-prometheus"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # promql.py beside this script
+from promql import (
+    DATASOURCE,
+    MANAGER,
+    MANAGER_VARIABLE,
+    NONE_YET,
+    RATE,
+    people,
+    quantile,
+    rate,
+    reasons,
+    stages,
+    total,
+)
+
 OUT = Path(__file__).resolve().parent / "dashboards"
-RATE = "$__rate_interval"
 SERVICES = 'job=~"deal-service|task-service|notifier|gateway"'
-NONE_YET = "or on () vector(0)"  # a 0 while a labelled counter has no series yet (no event)
-
-
-def total(metric: str, by: str = "", where: str = "") -> str:
-    """How much `metric` grew in the dashboard's time range, summed by `by` (`where`: label
-    matchers, e.g. the manager variable's)."""
-    m = f"{metric}_total{{{where}}}" if where else f"{metric}_total"
-    grouping = f"sum by ({by}) " if by else "sum "
-    return f"{grouping}((increase({m}[$__range]) and {m} offset $__range) or {m})"
-
-
-# The sales head reads names, not ids: deal-service exports crm_person_info{responsible_id,
-# name, role} and crm_stage_info{stage, name} (value 1, from the configuration), and these
-# joins add a `name` label. A series with no name (an id no longer configured) is kept.
-MANAGER = 'responsible_id=~"$manager"'
-PEOPLE = "max by (responsible_id, name) (crm_person_info)"
-
-
-def people(expr: str) -> str:
-    """`expr` (by responsible_id) with each person's name."""
-    named = f"({expr}) * on (responsible_id) group_left (name) {PEOPLE}"
-    return f"{named} or on (responsible_id) ({expr})"
-
-
-def stage_names(label: str, as_label: str = "name") -> str:
-    """Stage names keyed by `label` (to_stage, from_stage, stage) as `as_label`."""
-    keyed = f'label_replace(crm_stage_info, "{label}", "$1", "stage", "(.*)")'
-    if as_label != "name":
-        keyed = f'label_replace({keyed}, "{as_label}", "$1", "name", "(.*)")'
-    return f"max by ({label}, {as_label}) ({keyed})"
-
-
-def stages(expr: str, label: str, as_label: str = "name") -> str:
-    """`expr` (by `label`) with the stage's name as `as_label` (unnamed stages kept)."""
-    named = f"({expr}) * on ({label}) group_left ({as_label}) {stage_names(label, as_label)}"
-    return f"{named} or on ({label}) ({expr})"
-
-
-def rate(metric: str, by: str) -> str:
-    """Per-second rate of a counter, summed by `by`."""
-    return f"sum by ({by}) (rate({metric}_total[{RATE}]))"
-
-
-def quantile(q: float, histogram: str, by: str = "") -> str:
-    """The q-quantile of a histogram over the rate interval."""
-    labels = f"{by}, le" if by else "le"
-    return f"histogram_quantile({q}, sum by ({labels}) (rate({histogram}_bucket[{RATE}])))"
 
 
 def panel(
@@ -82,6 +48,7 @@ def panel(
     h: int = 8,
     unit: str = "short",
     decimals: int | None = None,
+    columns: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One panel; `targets` are (expr, legend) pairs. Stat, bar gauge and table panels ask
     for one value per series (instant queries); time series for a range."""
@@ -127,7 +94,10 @@ def panel(
         merge = [{"id": "merge", "options": {}}] if len(targets) > 1 else []
         result["transformations"] = [
             *merge,
-            {"id": "organize", "options": {"excludeByName": {"Time": True}}},
+            {
+                "id": "organize",
+                "options": {"excludeByName": {"Time": True}, "renameByName": columns or {}},
+            },
         ]
     return result
 
@@ -155,12 +125,15 @@ SALES = [
           "(crm task show).",
           [(people(total("crm_tasks_overdue", "responsible_id", MANAGER)), ""),
            (people(f"max by (responsible_id) (crm_overdue_open_tasks{{{MANAGER}}})"), "")],
-          h=10, decimals=0),
+          h=10, decimals=0, columns={"responsible_id": "id", "name": "Менеджер",
+                                     "Value #A": "Просрочено за период",
+                                     "Value #B": "Просрочено сейчас"}),
     panel("table", "Продажи за период по менеджерам",
           "Сумма выигранных за период сделок (по моменту выигрыша) по ответственному менеджеру "
           "(выбор вверху) и валюте.",
           [(people(total("crm_won_amount_by_responsible", "responsible_id, currency", MANAGER)),
-            "")], w=24, decimals=2),
+            "")], w=24, decimals=2, columns={"responsible_id": "id", "name": "Менеджер",
+                                             "currency": "Валюта", "Value": "Сумма"}),
     panel("bargauge", "Открытые задачи по этапам", "Открытые сейчас задачи (без названия: "
           "задача бесплатного тарифа — назначить РОПа).",
           [(stages("max by (stage) (crm_open_tasks)", "stage"), "{{name}}")], w=8, decimals=0),
@@ -168,10 +141,12 @@ SALES = [
           [(total("crm_leads_received", "source"), "{{source}}")], w=8, decimals=0),
     panel("bargauge", "Отклонённые переходы по причинам",
           "Переходы, остановленные правилами воронки: не заполнены поля, переход не разрешён.",
-          [(total("crm_moves_refused", "reason"), "{{reason}}")], w=8, decimals=0),
+          [(reasons(total("crm_moves_refused", "reason")), "{{reason_name}}")], w=8, decimals=0),
     panel("table", "Переходы между этапами: откуда → куда", "Все переходы за период.",
           [(stages(stages(total("crm_stage_transitions", "from_stage, to_stage"), "from_stage",
-                          "from_name"), "to_stage", "to_name"), "")], decimals=0),
+                          "from_name"), "to_stage", "to_name"), "")], decimals=0,
+          columns={"from_stage": "из (код)", "to_stage": "в (код)", "from_name": "Из этапа",
+                   "to_name": "В этап", "Value": "Переходов"}),
     panel("timeseries", "Просрочки во времени по менеджерам",
           "Задачи, становящиеся просроченными, в час, по менеджерам (выбор вверху).",
           [(people(f"3600 * sum by (responsible_id) "
@@ -259,27 +234,6 @@ OPS = [
            ("max(crm_deliveries_pending)", "deliveries pending")], w=24),
 ]
 # fmt: on
-
-
-# The sales dashboard's manager choice: names shown, ids put into the queries (all by default).
-MANAGER_VARIABLE = {
-    "name": "manager",
-    "label": "Менеджер",
-    "type": "query",
-    "datasource": DATASOURCE,
-    "definition": 'query_result(max by (name, responsible_id) (crm_person_info{role="manager"}))',
-    "query": {
-        "query": 'query_result(max by (name, responsible_id) (crm_person_info{role="manager"}))',
-        "refId": "PrometheusVariableQueryEditor-VariableQuery",
-    },
-    "regex": '/name="(?<text>[^"]+)".*responsible_id="(?<value>[^"]+)"/',
-    "includeAll": True,
-    "allValue": ".*",
-    "multi": True,
-    "refresh": 2,
-    "sort": 1,
-    "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
-}
 
 
 def dashboard(

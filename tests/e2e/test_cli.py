@@ -157,6 +157,10 @@ async def test_many_leads_and_paging(clean: Any) -> None:
 async def test_what_goes_wrong_is_said(clean: Any) -> None:
     down = await crm(clean, "--nats", "nats://127.0.0.1:1", "deal", "list")
     assert down.exit_code == 3 and "cannot reach NATS at nats://127.0.0.1:1" in down.stderr
+    # The server is there but takes no one without credentials (issue 23).
+    bare = clean.stack.nats.address
+    refused = await crm(clean, "--nats", bare, "deal", "list")
+    assert refused.exit_code == 3 and "refused the user and password" in refused.stderr
     async with running(clean, "deal-service"):
         anonymous = await crm(clean, "deal", "move", "x", "WON", actor=None)
         assert anonymous.exit_code == 2 and "--as USER" in anonymous.stderr

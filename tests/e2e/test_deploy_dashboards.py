@@ -232,6 +232,10 @@ async def test_every_dashboard_query_returns_data(
                 )
                 assert _values(funnel, "to_stage") == {"NEW_LEAD": 4.0}
                 assert _values(funnel, "name") == {"Новый лид": 4.0}  # the stage's name
+                refused = await query(
+                    http, sales["sales.json / Отклонённые переходы по причинам / A"]
+                )
+                assert _values(refused, "reason_name") == {"не заполнены поля": 1.0}
                 assert all(r["metric"].get("name") for r in by_manager)  # the manager's name
 
                 # The shipped rules load, evaluate, and the dead letter fires its alert.

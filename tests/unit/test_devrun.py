@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import typer
+from typer.testing import CliRunner
 
 from crm_shared.machinery import devrun
 
@@ -23,3 +27,30 @@ def test_the_run_urls_carry_the_passwords_kept_in_the_data_dir(tmp_path: Path) -
     assert devrun.run_nats_url("crm-cli", env) == "nats://crm-cli:Abc1@127.0.0.1:4999"
     assert devrun.run_database_url(env) == "postgresql://postgres:Xyz2@127.0.0.1:5999/crm"
     assert (tmp_path / "run" / devrun.PG_PASSWORD).stat().st_mode & 0o777 == 0o600
+
+
+def test_crm_finds_make_runs_nats_by_itself(tmp_path: Path, monkeypatch: Any) -> None:
+    """Without --nats: crm-cli's URL; `crm dlq` (stream messages) as crm-admin."""
+    from crm_cli.main import app
+    from crm_cli.ui import Options, options
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CRM_NATS_URL", raising=False)
+    monkeypatch.delenv("CRM_RUN_NATS_PORT", raising=False)
+    passwords = '{"crm-cli": "Cli1", "crm-admin": "Adm1"}'
+    devrun.write_private(tmp_path / "run" / devrun.NATS_PASSWORDS, passwords)
+    seen: list[Options] = []
+
+    @app.command("probe-options", hidden=True)
+    def probe(ctx: typer.Context) -> None:
+        seen.append(options(ctx))
+
+    try:
+        assert CliRunner().invoke(app, ["probe-options"]).exit_code == 0
+        assert CliRunner().invoke(app, ["--nats", "nats://x:y@h:1", "probe-options"]).exit_code == 0
+    finally:
+        app.registered_commands.pop()
+    found, given = seen
+    assert found.nats_url == "nats://crm-cli:Cli1@127.0.0.1:4322"
+    assert found.admin_url() == "nats://crm-admin:Adm1@127.0.0.1:4322"
+    assert given.nats_url == given.admin_url() == "nats://x:y@h:1"
