@@ -17,20 +17,40 @@ from deal_service.settings import SCHEMA
 
 
 async def find_contact(
-    conn: asyncpg.Connection, phone_norm: str | None, email_norm: str | None
+    conn: asyncpg.Connection,
+    phone_norm: str | None,
+    email_norm: str | None,
+    visible_to: str | None = None,
 ) -> Contact | None:
-    """The oldest contact with this phone or e-mail."""
+    """The oldest contact with this phone or e-mail; with `visible_to`, the oldest of those
+    on a deal of that user (a manager with `access: own` is never given another manager's
+    client: docs/decisions.md)."""
     if phone_norm is None and email_norm is None:
         return None
     row = await conn.fetchrow(
-        f"""SELECT * FROM {SCHEMA}.contacts
-            WHERE ($1::text IS NOT NULL AND phone_norm = $1)
-               OR ($2::text IS NOT NULL AND email_norm = $2)
-            ORDER BY created_at, id LIMIT 1""",
+        f"""SELECT * FROM {SCHEMA}.contacts c
+            WHERE (($1::text IS NOT NULL AND c.phone_norm = $1)
+                   OR ($2::text IS NOT NULL AND c.email_norm = $2))
+              AND ($3::text IS NULL OR EXISTS (
+                    SELECT 1 FROM {SCHEMA}.deals d
+                    WHERE d.contact_id = c.id AND d.responsible_id = $3))
+            ORDER BY c.created_at, c.id LIMIT 1""",
         phone_norm,
         email_norm,
+        visible_to,
     )
     return contact_from_row(row) if row else None
+
+
+async def on_deal_of(conn: asyncpg.Connection, contact_id: str, user_id: str) -> bool:
+    """Whether the contact is on a deal `user_id` is responsible for."""
+    found = await conn.fetchval(
+        f"SELECT EXISTS (SELECT 1 FROM {SCHEMA}.deals WHERE contact_id = $1 "
+        "AND responsible_id = $2)",
+        contact_id,
+        user_id,
+    )
+    return bool(found)
 
 
 _GET_CONTACT = Query.of(select(tables.Contact).where(tables.Contact.id == bindparam("contact_id")))

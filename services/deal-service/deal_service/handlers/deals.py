@@ -62,11 +62,21 @@ async def _locked(
     return deal
 
 
-async def resolve_contact(uow: UnitOfWork, given: ContactInput) -> tuple[Contact, bool]:
-    """The oldest contact with the same phone or e-mail, or a new one; True when new (the
-    deal's save stores it)."""
+def keeper(config: CrmConfig, responsible_id: str | None) -> str | None:
+    """Whose deals a new deal's contact must come from: its responsible's when they see only
+    their own (`access: own`); None (anyone's) otherwise."""
+    if responsible_id is None or config.sees_all(responsible_id):
+        return None
+    return responsible_id
+
+
+async def resolve_contact(
+    uow: UnitOfWork, given: ContactInput, visible_to: str | None = None
+) -> tuple[Contact, bool]:
+    """The oldest contact with the same phone or e-mail (on a deal of `visible_to`, when
+    given), or a new one; True when new (the deal's save stores it)."""
     phone, email = contact_keys(given)
-    found = await people.find_contact(uow.conn, phone, email)
+    found = await people.find_contact(uow.conn, phone, email, visible_to)
     if found is not None:
         return found, False
     return new_contact(given, phone), True
@@ -83,26 +93,34 @@ async def create_deal(cmd: CreateDeal, ctx: Context) -> Reply:
     if cmd.contact is not None and cmd.contact_id is not None:
         raise Refused(ErrorCode.invalid, "give either contact or contact_id, not both")
     async with ctx.uow() as uow:
+        responsible = manual_responsible(config, cmd.responsible_id, cmd.actor_id)
+        turn = (
+            await repo.next_assignment_number(uow.conn) if needs_turn(config, responsible) else None
+        )
+        assigned = responsible_for(config, responsible, turn)
+        owner = keeper(config, assigned)
         contact: Contact | None = None
         new_person = False
         if cmd.contact_id is not None:
             contact = await people.get_contact(uow.conn, cmd.contact_id)
+            if (
+                contact is not None
+                and owner
+                and not await people.on_deal_of(uow.conn, contact.id, owner)
+            ):
+                contact = None  # another manager's client: as if there were none
             if contact is None:
                 raise Refused(
                     ErrorCode.not_found, f"contact {cmd.contact_id!r} not found", reason="contact"
                 )
         elif cmd.contact is not None:
-            contact, new_person = await resolve_contact(uow, cmd.contact)
-        responsible = manual_responsible(config, cmd.responsible_id, cmd.actor_id)
-        turn = (
-            await repo.next_assignment_number(uow.conn) if needs_turn(config, responsible) else None
-        )
+            contact, new_person = await resolve_contact(uow, cmd.contact, owner)
         deal = Deal.open(
             config,
             now=utcnow(),
             actor_id=cmd.actor_id,
             contact=contact,
-            responsible_id=responsible_for(config, responsible, turn),
+            responsible_id=assigned,
             rop_id=cmd.rop_id,
             title=cmd.title,
             amount=cmd.amount,
@@ -140,7 +158,9 @@ def _values(given: DealFields) -> tuple[dict[str, Any], dict[str, Any]]:
     return values, contact_values
 
 
-async def _changes(uow: UnitOfWork, deal: Deal, given: DealFields) -> FieldChanges:
+async def _changes(
+    uow: UnitOfWork, deal: Deal, given: DealFields, config: CrmConfig
+) -> FieldChanges:
     """What `given` sets on the locked `deal`, with the contact it attaches (found or new)
     and the stages of the contact's other deals, its row held so no move or update of
     another of its deals slips between."""
@@ -148,7 +168,8 @@ async def _changes(uow: UnitOfWork, deal: Deal, given: DealFields) -> FieldChang
     person = given.contact if "contact" in given.model_fields_set else None
     attach, new_person = None, False
     if person is not None and deal.contact is None:
-        attach, new_person = await resolve_contact(uow, person)
+        owner = keeper(config, deal.responsible_id)
+        attach, new_person = await resolve_contact(uow, person, owner)
     sharing: list[tuple[str, str]] = []
     shared = deal.contact or (None if new_person else attach)
     if person is not None and shared is not None:
@@ -183,7 +204,7 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
             else None,
             rop=(deal.rop_id, fields.rop_id) if "rop_id" in given else None,
         )
-        changes = await _changes(uow, deal, fields)
+        changes = await _changes(uow, deal, fields, config)
         changed = deal.update(
             changes.values,
             changes.contact_values,
@@ -221,7 +242,7 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
     async with ctx.uow() as uow:
         deal = await _locked(uow, cmd.deal_id, config, cmd.actor_id, cmd.expected_version)
         from_stage = deal.stage
-        changes = await _changes(uow, deal, cmd.fields) if cmd.fields is not None else None
+        changes = await _changes(uow, deal, cmd.fields, config) if cmd.fields is not None else None
         held = changes is not None and (changes.contact_values or changes.attach)
         if (
             deal.contact is not None
