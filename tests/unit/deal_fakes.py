@@ -49,12 +49,21 @@ class FakeDeals:
         return self.turns
 
     # adapters.contacts
-    async def find_contact(self, conn: Any, phone: str | None, email: str | None) -> Any:
+    async def find_contact(
+        self, conn: Any, phone: str | None, email: str | None, visible_to: str | None = None
+    ) -> Any:
         for contact in self.contacts.rows.values():
             known_phone, known_email = contact.keys()
             if (phone and phone == known_phone) or (email and email == known_email):
-                return self.contacts.read(contact.id)
+                if visible_to is None or await self.on_deal_of(conn, contact.id, visible_to):
+                    return self.contacts.read(contact.id)
         return None
+
+    async def on_deal_of(self, conn: Any, contact_id: str, user_id: str) -> bool:
+        return any(
+            d.contact is not None and d.contact.id == contact_id and d.responsible_id == user_id
+            for d in self.deals.rows.values()
+        )
 
     async def get_contact(self, conn: Any, contact_id: str) -> Contact | None:
         return self.contacts.read(contact_id)
