@@ -5,6 +5,7 @@ crm --as rop-1 report funnel --from 2026-01-01 --to 2026-02-01
 crm events tail --subject 'crm.deal.>'
 crm --as rop-1 delivery retry --all
 crm dlq list; crm dlq replay 17 (or --all)
+crm backup --to backups; crm restore backups/crm-backup-….tar --start
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Annotated
 import typer
 
 from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks
+from crm_cli.backup import commands as backup_commands
 from crm_cli.ui import DEFAULT_NATS, Options
 
 app = typer.Typer(
@@ -30,6 +32,8 @@ app.add_typer(report.app, name="report")
 app.add_typer(events.app, name="events")
 app.add_typer(deliveries.app, name="delivery")
 app.add_typer(dlq.app, name="dlq")
+app.command("backup")(backup_commands.backup)
+app.command("restore")(backup_commands.restore_)
 
 
 @app.callback()
