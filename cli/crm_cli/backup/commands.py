@@ -76,14 +76,14 @@ def backup(
     dev = dev_urls(data_dir)
     nats_url = _nats(ctx, lambda: dev.nats_url)
     db_url = database_url or dev.database_url
+    # The password file is the dev stack's: taken when its database is the one backed up.
+    files = data_dir or (None if database_url else dev.data_dir)
     env = dict(os.environ)
 
     async def main() -> None:
         with _bar() as step:
             try:
-                made = await take.take(
-                    nats_url, db_url, to, data_dir=dev.data_dir, env=env, step=step
-                )
+                made = await take.take(nats_url, db_url, to, data_dir=files, env=env, step=step)
             except (OSError, database.DatabaseError, streams.StreamError) as exc:
                 raise CliError(f"backup failed: {exc}") from None
         m = made.manifest
