@@ -15,12 +15,15 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import nats
 from typer.testing import CliRunner, Result
 
 from bench.load import LEAD_SUBJECT, lead
 from bench.procs import ROOT
+from crm_cli.backup.database import code_head
 from crm_cli.main import app
+from crm_shared.machinery.db import asyncpg_dsn
 
 runner = CliRunner()
 
@@ -109,3 +112,30 @@ async def test_restore_into_a_fresh_data_dir_says_how_to_start(clean: Any, tmp_p
         assert again.exit_code == 2 and "not empty" in again.output
     finally:
         shutil.rmtree(target, ignore_errors=True)
+
+
+async def test_an_older_archive_is_migrated_forward(clean: Any, tmp_path: Path) -> None:
+    # The deal schema as revision 0009 left it: no erasure log yet.
+    conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+    try:
+        await conn.execute("DROP TABLE deal.erasures")
+        await conn.execute("UPDATE deal.alembic_version SET version_num = '0009'")
+    finally:
+        await conn.close()
+    made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
+    assert made.exit_code == 0, made.output
+    assert "deal (0009)" in made.stdout
+    found = re.search(r"backup (\S+\.tar)", made.stdout)
+    assert found, made.stdout
+    database = clean.database_url.rsplit("/", 1)[1]
+    into = ["restore", "--database", clean.database_url, "--overwrite", database]
+    done = await crm(clean, *into, found.group(1))
+    assert done.exit_code == 0, done.output
+    assert re.search(r"schema deal\s+migrated \(0009\)", done.stdout), done.stdout
+    conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+    try:
+        head = await conn.fetchval("SELECT version_num FROM deal.alembic_version")
+        assert head == code_head("deal_service") != "0009"
+        assert await conn.fetchval("SELECT to_regclass('deal.erasures')") is not None
+    finally:
+        await conn.close()
