@@ -85,6 +85,16 @@ async def test_a_contact_exported_then_erased_in_every_service(clean: Any, clien
     conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
     try:
         logged = await conn.fetch("SELECT contact_id, actor_id, deal_ids FROM deal.erasures")
+        # Every copy the services hold, the notifier's watched deadlines included.
+        traces = await conn.fetchval(
+            """SELECT (SELECT count(*) FROM deal.contacts WHERE name LIKE '%Эрасов%')
+                    + (SELECT count(*) FROM deal.deals WHERE title LIKE '%Эрасов%')
+                    + (SELECT count(*) FROM task.tasks WHERE tasks::text LIKE '%Эрасов%')
+                    + (SELECT count(*) FROM notifier.deadlines WHERE task::text LIKE '%Эрасов%')
+                    + (SELECT count(*) FROM notifier.notifications
+                       WHERE text LIKE '%Эрасов%' OR task::text LIKE '%Эрасов%')"""
+        )
     finally:
         await conn.close()
     assert [tuple(r) for r in logged] == [(contact_id, ROP, [deal["id"]])]
+    assert traces == 0
