@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
 from alembic.script import ScriptDirectory
@@ -57,8 +58,24 @@ def postgres_tool(name: str) -> Path:
     return Path(found)
 
 
-def _run(args: list[str]) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+def _without_password(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without its password, and the password as PGPASSWORD: a command line is
+    readable by every user of the machine (`ps`), the environment is not."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url, {}
+    user = quote(unquote(parts.username or ""), safe="")
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{user}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), {"PGPASSWORD": unquote(parts.password)}
+
+
+def _run(args: list[str], url: str) -> None:
+    """Run a PostgreSQL tool on `url` (given as `--dbname`); its error's last line raised."""
+    bare, secret = _without_password(url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")} | secret
+    args = [args[0], f"--dbname={bare}", *args[1:]]
     done = subprocess.run(
         args, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
     )
@@ -136,8 +153,8 @@ def dump(url: str, snapshot: str, schema: str, target: Path) -> None:
             f"--snapshot={snapshot}",
             f"--schema={schema}",
             f"--file={target}",
-            f"--dbname={url}",
-        ]
+        ],
+        url,
     )
 
 
@@ -150,9 +167,9 @@ def restore(url: str, source: Path) -> None:
             "--no-privileges",
             "--exit-on-error",
             "--single-transaction",
-            f"--dbname={url}",
             str(source),
-        ]
+        ],
+        url,
     )
 
 
