@@ -139,3 +139,14 @@ async def test_an_older_archive_is_migrated_forward(clean: Any, tmp_path: Path) 
         assert await conn.fetchval("SELECT to_regclass('deal.erasures')") is not None
     finally:
         await conn.close()
+
+
+async def test_a_backup_that_cannot_reach_a_server_says_so_and_leaves_nothing(
+    clean: Any, tmp_path: Path
+) -> None:
+    argv = ["--nats", "nats://127.0.0.1:1", "backup", "--database", clean.database_url]
+    result = await asyncio.to_thread(
+        lambda: runner.invoke(app, [*argv, "--to", str(tmp_path)], env={"CRM_NATS_URL": None})
+    )
+    assert result.exit_code != 0 and "backup failed" in result.output, result.output
+    assert not await asyncio.to_thread(os.listdir, tmp_path)

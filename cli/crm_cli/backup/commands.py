@@ -19,7 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from crm_cli.backup import archive, database, restore, streams, take
+from crm_cli.backup import archive, restore, take
 from crm_cli.backup.servers import dev_urls, embedded, start_stack
 from crm_cli.bus import CliError
 from crm_cli.ui import DEFAULT_NATS, err, options, out, progress, run
@@ -84,8 +84,8 @@ def backup(
         with _bar() as step:
             try:
                 made = await take.take(nats_url, db_url, to, data_dir=files, env=env, step=step)
-            except (OSError, database.DatabaseError, streams.StreamError) as exc:
-                raise CliError(f"backup failed: {exc}") from None
+            except Exception as exc:  # a server away, a refused dump: said, not a traceback
+                raise CliError(f"backup failed ({exc.__class__.__name__}): {exc}") from None
         m = made.manifest
         parts = ", ".join(f"{s} ({v['head']})" for s, v in m["database"]["schemas"].items())
         flows = ", ".join(f"{n} {v['messages']}" for n, v in m["streams"].items())
@@ -138,8 +138,8 @@ def restore_(
                 )  # fmt: skip
             except (restore.Refused, archive.ArchiveError) as exc:
                 raise CliError(f"restore refused: {exc}", 2) from None
-            except (OSError, database.DatabaseError, streams.StreamError) as exc:
-                raise CliError(f"restore failed: {exc}") from None
+            except Exception as exc:  # a server away, a refused restore: said, not a traceback
+                raise CliError(f"restore failed ({exc.__class__.__name__}): {exc}") from None
 
     if given:
         run(into(options(ctx).nats_url, database_url or ""))

@@ -69,12 +69,15 @@ async def take(
     """Make the archive in `to_dir`; `data_dir` is the dev stack's (its password file)."""
     began = time.monotonic()
     stamp = datetime.now(UTC)
-    target, staging = _prepare(to_dir, stamp)
     nc = await nats.connect(
         nats_url, name="crm-backup", connect_timeout=5, max_reconnect_attempts=1
     )
+    target, staging = _prepare(to_dir, stamp)
     try:
         manifest = await _parts(nc, database_url, staging, step)
+    except BaseException:  # a half-made backup leaves nothing behind
+        await asyncio.to_thread(shutil.rmtree, staging, True)
+        raise
     finally:
         await nc.close()
     manifest["created_at"] = stamp.isoformat().replace("+00:00", "Z")
