@@ -11,11 +11,12 @@ from notifier.settings import SCHEMA
 
 # The names the notifier holds for a deal: in its inbox's and its deadlines' task copies.
 _OLD_NAMES = f"""
-    SELECT DISTINCT v FROM (
-        SELECT task->>'contact_name' AS v FROM {SCHEMA}.notifications WHERE deal_id = $1
-        UNION SELECT task->>'deal_title' FROM {SCHEMA}.notifications WHERE deal_id = $1
-        UNION SELECT task->>'contact_name' FROM {SCHEMA}.deadlines WHERE deal_id = $1
-        UNION SELECT task->>'deal_title' FROM {SCHEMA}.deadlines WHERE deal_id = $1
+    SELECT DISTINCT v, is_title FROM (
+        SELECT task->>'contact_name' AS v, false AS is_title
+          FROM {SCHEMA}.notifications WHERE deal_id = $1
+        UNION SELECT task->>'deal_title', true FROM {SCHEMA}.notifications WHERE deal_id = $1
+        UNION SELECT task->>'contact_name', false FROM {SCHEMA}.deadlines WHERE deal_id = $1
+        UNION SELECT task->>'deal_title', true FROM {SCHEMA}.deadlines WHERE deal_id = $1
     ) s WHERE v IS NOT NULL AND v <> '' AND v <> ALL($2::text[])"""
 
 
@@ -26,10 +27,10 @@ async def erase_copies(conn: asyncpg.Connection, tasks: list[Task]) -> int:
     for deal_id in sorted({t.deal_id for t in tasks}):
         mine = [t for t in tasks if t.deal_id == deal_id]
         new = mine[0].contact_name or "", mine[0].deal_title or ""
-        olds = [r["v"] for r in await conn.fetch(_OLD_NAMES, deal_id, list(new))]
+        olds = {r["v"]: r["is_title"] for r in await conn.fetch(_OLD_NAMES, deal_id, list(new))}
         # The longest first, so that a title holding the name is replaced whole.
         for old in sorted(olds, key=len, reverse=True):
-            replacement = new[1] if any(old == t.deal_title for t in mine) else new[0]
+            replacement = new[1] if olds[old] else new[0]
             result = await conn.execute(
                 f"""UPDATE {SCHEMA}.notifications SET text = replace(text, $2, $3)
                     WHERE deal_id = $1 AND strpos(text, $2) > 0""",
