@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCKS) | cksum | cut -d
 COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 	--no-emit-find-links --no-emit-trusted-host --annotation-style=line --allow-unsafe pyproject.toml
 
-.PHONY: install lock audit run test lint unit asyncapi openapi bench faults vendor clean
+.PHONY: install lock audit run test lint unit asyncapi openapi bench faults backup vendor clean
 
 # Exactly the versions of the lock (with their hashes), then the project itself without
 # dependencies; `pip check` proves the lock satisfies what pyproject.toml asks.
@@ -51,6 +51,9 @@ bench: install  ## benchmarks on fresh embedded servers: one table, also in benc
 faults: install  ## one fault at a time under a lead stream; every invariant checked after each
 	$(PY) -m bench.faults
 	CRM_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_fuzz_requests.py
+
+backup: install  ## an archive of the running dev stack (`make run`) in backups/ (docs/operations.md)
+	$(VENV)/bin/crm backup --to backups
 
 asyncapi: install  ## regenerate docs/asyncapi.yaml from the services' routers
 	$(PY) -m tools.crm_api docs/asyncapi.yaml

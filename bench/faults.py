@@ -30,6 +30,8 @@ from bench.fault_checks import Outcome, verify, wait_settled
 from bench.http_stream import HttpLeadStream
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import machine_line
+from bench.restore_drill import DrillOutcome, drill
+from bench.restore_drill import table as drill_table
 from bench.stream import SOURCE, LeadStream
 from crm_shared.devstack import DevStack, free_port
 from crm_shared.machinery.bus import DUPLICATE_WINDOW, EVERY_STREAM, ensure_streams
@@ -162,6 +164,8 @@ async def run(args: argparse.Namespace) -> list[Outcome]:
     config = write_config(DATA / "config.yaml", args.deadline)
     chosen = [s for s in SCENARIOS if not args.only or any(k in s.name for k in args.only)]
     outcomes: list[Outcome] = []
+    if not chosen and args.only and not any(k in CLUSTER.name for k in args.only):
+        return outcomes  # only the restore drill, on servers of its own
     with DevStack("faults", data_dir=DATA / "servers", env={}) as stack:
         for i, scenario in enumerate(chosen):
             print(f"[{i + 1}/{len(chosen)}] {scenario.name} ...", flush=True)
@@ -185,6 +189,18 @@ async def run(args: argparse.Namespace) -> list[Outcome]:
     for name in ("servers", "cluster"):  # the logs stay
         shutil.rmtree(DATA / name, ignore_errors=True)
     return outcomes
+
+
+async def run_drill(args: argparse.Namespace) -> DrillOutcome | None:
+    """The restore drill (issue 26) on its own servers, which it destroys: when chosen."""
+    if args.only and not any(k in "restore drill" for k in args.only):
+        return None
+    print("[restore drill] backup mid-stream, every process and data dir lost ...", flush=True)
+    config = write_config(DATA / "drill" / "config.yaml", 3600)  # no overdue tasks here
+    outcome = await drill(DATA / "drill", config, seconds=args.seconds, rate=args.rate / 2)
+    for name in ("a", "b", "archive"):  # the logs stay
+        shutil.rmtree(DATA / "drill" / name, ignore_errors=True)
+    return outcome
 
 
 async def run_cluster(args: argparse.Namespace, admin_url: str, config: str) -> Outcome:
@@ -226,10 +242,15 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="run the scenarios whose name contains this")
     args = parser.parse_args()
     outcomes = asyncio.run(run(args))
+    restored = asyncio.run(run_drill(args))
     print()
     print(f"Machine: {machine_line()}")
-    print(table(outcomes))
-    return 0 if all(o.ok for o in outcomes) else 1
+    if outcomes:
+        print(table(outcomes))
+    if restored is not None:
+        print()
+        print(drill_table(restored))
+    return 0 if all(o.ok for o in outcomes) and (restored is None or restored.ok) else 1
 
 
 if __name__ == "__main__":

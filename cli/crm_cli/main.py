@@ -5,6 +5,8 @@ crm --as rop-1 report funnel --from 2026-01-01 --to 2026-02-01
 crm events tail --subject 'crm.deal.>'
 crm --as rop-1 delivery retry --all
 crm dlq list; crm dlq replay 17 (or --all)
+crm --as rop-1 contact export C-1; crm --as rop-1 contact erase C-1
+crm backup --to backups; crm restore backups/crm-backup-….tar --start
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks, ui
+from crm_cli import contacts, deals, deliveries, dlq, events, inbox, leads, report, tasks, ui
+from crm_cli.backup import commands as backup_commands
 from crm_cli.ui import Options, dev_nats_url
 
 app = typer.Typer(
@@ -30,6 +33,9 @@ app.add_typer(report.app, name="report")
 app.add_typer(events.app, name="events")
 app.add_typer(deliveries.app, name="delivery")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(contacts.app, name="contact")
+app.command("backup")(backup_commands.backup)
+app.command("restore")(backup_commands.restore_)
 
 
 @app.callback()

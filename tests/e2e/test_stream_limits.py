@@ -30,14 +30,15 @@ async def test_a_service_creates_streams_with_the_configured_limits(
     clean: Any, client: Client
 ) -> None:
     def limits(data: dict[str, Any]) -> None:
-        data["streams"] = {"max_bytes": "64MiB", "dead_letter_max_age": "P7D"}
+        data["streams"] = {"max_bytes": "64MiB", "dead_letter_max_age": "P7D", "max_age": "P90D"}
 
     await _delete_streams(client)
     async with running(clean, "task-service", config=config_with(change=limits)):
         for name in STREAMS:
             info = await client.js.stream_info(name)
             assert info.config.max_bytes == 64 * MiB, name
-            expected_age = timedelta(days=7).total_seconds() if name == "CRM_DLQ" else 0
+            days = 7 if name == "CRM_DLQ" else 90
+            expected_age = timedelta(days=days).total_seconds()
             assert (info.config.max_age or 0) == expected_age, name
 
 

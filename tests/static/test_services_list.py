@@ -13,3 +13,9 @@ def test_each_service_settings_agree_with_the_list() -> None:
         assert service.name == settings.NAME
         assert service.schema == settings.SCHEMA
         assert service.metrics_port == settings.DEFAULT_METRICS_PORT
+
+
+def test_backup_knows_every_service_schema() -> None:
+    from crm_cli.backup.database import PACKAGES
+
+    assert {service.schema: service.package for service in SERVICES} == PACKAGES

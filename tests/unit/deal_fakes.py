@@ -54,9 +54,9 @@ class FakeDeals:
     ) -> Any:
         for contact in self.contacts.rows.values():
             known_phone, known_email = contact.keys()
-            if (phone and phone == known_phone) or (email and email == known_email):
-                if visible_to is None or await self.on_deal_of(conn, contact.id, visible_to):
-                    return self.contacts.read(contact.id)
+            same = (phone and phone == known_phone) or (email and email == known_email)
+            if same and (visible_to is None or await self.on_deal_of(conn, contact.id, visible_to)):
+                return self.contacts.read(contact.id)
         return None
 
     async def on_deal_of(self, conn: Any, contact_id: str, user_id: str) -> bool:

@@ -53,3 +53,7 @@ class StreamSettings(Frozen):
     max_bytes: Size = ByteSize(1024**3)
     # Dead letters older than this are dropped; None keeps them until max_bytes.
     dead_letter_max_age: Duration | None = timedelta(days=30)
+    # Leads, events and notifications older than this are dropped from CRM_LEADS, CRM_EVENTS
+    # and CRM_NOTIFY; None keeps them until max_bytes. What an event carried (a contact's
+    # name and phone) stays in the stream until this or max_bytes removes it, after an erasure.
+    max_age: Duration | None = None

@@ -6,6 +6,7 @@ type (the `.v1` suffix is the schema version: a breaking change gets a new type)
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -72,6 +73,25 @@ class DealUpdated(EventData):
     deal: Deal
     changed: list[Plain]
     previous_responsible_id: Plain | None = None
+    erased: bool = Field(
+        False,
+        description="the deal's contact was erased (crm.cmd.deal.erase_contact): every "
+        "service replaces its copies of the contact's name and the deal's title with the "
+        "deal's, on every task and notice of the deal, closed ones too",
+    )
+
+
+class ContactErased(EventData):
+    """A contact's personal fields were replaced (152-ФЗ / GDPR erasure), on every one of its
+    deals; the deals themselves, their stages and amounts stay. The record of the erasure:
+    the services obey the `DealUpdated` (`erased: true`) sent with it for each deal."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.contact_erased"
+    TYPE: ClassVar[str] = "crm.deal.contact_erased.v1"
+    contact_id: Plain
+    deal_ids: list[Plain]
+    erased_by: Plain
+    erased_at: datetime
 
 
 class StageChanged(EventData):
@@ -151,6 +171,11 @@ class TaskUpdated(EventData):
     TYPE: ClassVar[str] = "crm.task.updated.v1"
     task: Task
     changed: list[Plain]
+    erased: bool = Field(
+        False,
+        description="the deal's contact was erased: sent for every task of the deal, closed "
+        "ones too; a consumer replaces its copies of the contact's name and the deal's title",
+    )
 
 
 class TaskOverdue(EventData):
@@ -211,6 +236,7 @@ ALL_EVENTS: tuple[type[EventData], ...] = (
     LeadReceived,
     DealCreated,
     DealUpdated,
+    ContactErased,
     StageChanged,
     MoveRejected,
     TaskOpened,

@@ -179,13 +179,7 @@ def main(services: Sequence[Service] | None = None) -> int:
     services = SERVICES if services is None else services
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
-    stack = DevStack(
-        "run",
-        nats_port=int(os.environ.get("CRM_RUN_NATS_PORT", DEFAULT_NATS_PORT)),
-        pg_port=int(os.environ.get("CRM_RUN_PG_PORT", DEFAULT_PG_PORT)),
-        # We claim durability, so the dev run acks only what is on disk.
-        sync_always=True,
-    )
+    stack = dev_stack()
     supervisor = Supervisor([], _say)
     guard: ServerGuard | None = None
     code = 0
@@ -229,6 +223,22 @@ def main(services: Sequence[Service] | None = None) -> int:
                 guard.release()
     _say("all stopped")
     return code
+
+
+def dev_stack(data_dir: Path | None = None) -> DevStack:
+    """The stack `make run` runs: its ports, its data dir (`data_dir`, else CRM_RUN_DATA_DIR,
+    else `.crm-data/run`), CRM_*_URL honoured.
+
+    Its `nats_url` / `database_url` are where `crm backup` and `crm restore` go by default.
+    """
+    return DevStack(
+        "run",
+        data_dir=data_dir or os.environ.get("CRM_RUN_DATA_DIR") or None,
+        nats_port=int(os.environ.get("CRM_RUN_NATS_PORT", DEFAULT_NATS_PORT)),
+        pg_port=int(os.environ.get("CRM_RUN_PG_PORT", DEFAULT_PG_PORT)),
+        # We claim durability, so the dev run acks only what is on disk.
+        sync_always=True,
+    )
 
 
 def _guard(stack: DevStack) -> ServerGuard | None:

@@ -50,7 +50,8 @@ async def ensure_streams(
     """Create the project's streams that are missing (idempotent; every service calls it at start).
 
     A stream is created with `limits` (the configuration's `streams` section; its defaults
-    when None): `max_bytes` on each, `dead_letter_max_age` on CRM_DLQ. A stream that exists
+    when None): `max_bytes` on each, `dead_letter_max_age` on CRM_DLQ, `max_age` on the
+    others. A stream that exists
     keeps its own configuration, limits included, so that what an operator set survives a
     service start; it is only updated to take a subject it lacks, or to more replicas.
     A service passes its settings' `stream_replicas` (CRM_STREAM_REPLICAS, 1) and
@@ -129,7 +130,7 @@ _NO_STORAGE = 10047
 def _stream_config(
     name: str, subjects: list[str], replicas: int, limits: StreamSettings, window: timedelta
 ) -> StreamConfig:
-    max_age = limits.dead_letter_max_age if name == DLQ_STREAM else None
+    max_age = limits.dead_letter_max_age if name == DLQ_STREAM else limits.max_age
     return StreamConfig(
         name=name,
         subjects=subjects,

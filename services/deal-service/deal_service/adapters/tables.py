@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel, col
 
 from crm_shared.machinery.tables import NOW, shared_tables
@@ -169,6 +169,19 @@ class ContactAttempt(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=Text)
     at: datetime = Field(sa_type=TZ)
     stage: str | None = Field(default=None, sa_type=Text)
+
+
+class Erasure(SQLModel, table=True):
+    """The log of erased contacts (handlers/erasure.py): nothing personal in it."""
+
+    __tablename__ = "erasures"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    contact_id: str = Field(sa_type=Text)
+    actor_id: str = Field(sa_type=Text)
+    at: datetime = Field(sa_type=TZ)
+    deal_ids: list[str] = Field(sa_type=ARRAY(Text))
 
 
 class OpenStay(SQLModel, table=True):

@@ -19,9 +19,10 @@ from crm_shared.contracts.commands import (
     StageTotals,
     UpdateDeal,
 )
+from crm_shared.contracts.personal import EraseContact
 from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints.consumers import STREAM
-from deal_service.handlers import analytics, approvals, deals, queries
+from deal_service.handlers import analytics, approvals, deals, erasure, queries
 from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER as LEADS
 
@@ -35,6 +36,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(UpdateDeal, deals.update_deal, reply="deal, changed")
     api.serve(MoveDeal, deals.move_deal, reply="deal, changed")
     api.serve(LogContactAttempt, deals.log_contact_attempt, reply="deal")
+    api.serve(EraseContact, erasure.erase_contact, reply="contact_id, deal_ids")
     api.serve(GetDeal, queries.get_deal, reply="deal")
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")
@@ -48,6 +50,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(PeriodQuery, analytics.period_report, reply="report")
     api.emit(e.DealCreated, "A deal was created.")
     api.emit(e.DealUpdated, "Deal fields changed.")
+    api.emit(e.ContactErased, "A contact's personal fields were erased (the record of it).")
     api.emit(e.StageChanged, "A deal entered a stage (from_stage null on creation).")
     api.emit(e.MoveRejected, "A move was refused; the deal did not change.")
     api.receive(

@@ -139,3 +139,18 @@ def decode_cursor(cursor: str) -> int:
     """Read a cursor made by `encode_cursor`; ValueError when it is not one (or holds what
     PostgreSQL would refuse: see crm_shared.machinery.paging)."""
     return decode_seq("notify", cursor)
+
+
+async def about_deals(conn: asyncpg.Connection, deal_ids: list[str]) -> list[dict[str, Any]]:
+    """Every user's notifications about these deals, oldest first (a person's data export)."""
+    rows = await conn.fetch(
+        f"""SELECT id, user_id, kind, text, deal_id, task, created_at, read_at IS NOT NULL AS read
+            FROM {SCHEMA}.notifications WHERE deal_id = ANY($1::text[]) ORDER BY seq""",
+        deal_ids,
+    )
+    return [{**_item(r).as_dict(), "user_id": r["user_id"]} for r in rows]
+
+
+def _item(r: asyncpg.Record) -> Item:
+    task = json.loads(r["task"]) if r["task"] else None
+    return Item(r["id"], r["kind"], r["text"], r["deal_id"], task, r["created_at"], r["read"])

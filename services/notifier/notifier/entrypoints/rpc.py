@@ -9,6 +9,7 @@ from __future__ import annotations
 from crm_shared.contracts import events as e
 from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
 from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
+from crm_shared.contracts.personal import NotificationsAbout
 from crm_shared.machinery.rpc import Endpoints
 from notifier.entrypoints.consumers import STREAM, TASK_EVENTS
 from notifier.handlers import inbox, retries
@@ -26,6 +27,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(RetryDeliveries, retries.retry_deliveries, reply="retried, not_retried")
     api.serve(ListNotifications, inbox.list_notifications, reply="items, unread, next_cursor")
     api.serve(ReadNotifications, inbox.read_notifications, reply="count")
+    api.serve(NotificationsAbout, inbox.notifications_about, reply="items")
     api.emit(e.TaskOverdue, "An open task passed its deadline (once per task).")
     api.emit(
         e.Notification,

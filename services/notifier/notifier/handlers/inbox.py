@@ -7,6 +7,7 @@ from typing import Any
 
 from crm_shared.contracts.commands import ErrorCode, Refused, ok
 from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
+from crm_shared.contracts.personal import NotificationsAbout
 from notifier.adapters import inbox
 from notifier.handlers.context import Context
 
@@ -34,6 +35,17 @@ async def list_notifications(q: ListNotifications, ctx: Context) -> dict[str, An
     except ValueError as exc:
         raise Refused(ErrorCode.invalid, str(exc)) from None
     return ok(items=[i.as_dict() for i in items], unread=unread, next_cursor=cursor)
+
+
+async def notifications_about(q: NotificationsAbout, ctx: Context) -> dict[str, Any]:
+    """crm.query.notify.about_deals: every user's notifications about the deals; only for a
+    user who sees every deal (a person's data export)."""
+    _check_user(ctx, q.actor_id)
+    if not ctx.config.sees_all(q.actor_id):
+        raise Refused(ErrorCode.forbidden, "only a user who sees every deal may export them")
+    async with ctx.uow() as uow:
+        items = await inbox.about_deals(uow.conn, q.deal_ids)
+    return ok(items=items)
 
 
 async def read_notifications(cmd: ReadNotifications, ctx: Context) -> dict[str, Any]:

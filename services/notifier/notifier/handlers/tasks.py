@@ -14,6 +14,7 @@ from crm_shared.contracts.events import (
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.adapters import deadlines as repo
+from notifier.adapters import erasure
 from notifier.domain.messages import (
     assigned_notification,
     comment_notification,
@@ -43,6 +44,7 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
     # closed, which gives the same end state as applying the events one by one.
     by_kind: dict[type, dict[str, Task]] = {TaskOpened: {}, TaskUpdated: {}, TaskClosed: {}}
     comments: list[TaskCommented] = []
+    erased: list[Task] = []
     only_opened = all(isinstance(item.value, TaskOpened) for item in events)
     async with ctx.uow() as uow:
         if only_opened:
@@ -56,6 +58,9 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
             elif isinstance(item.value, TaskCommented):
                 comments.append(item.value)
+            elif isinstance(item.value, TaskUpdated) and item.value.erased:
+                erased.append(item.value.task)
+                by_kind[TaskUpdated][item.value.task.id] = item.value.task
             elif item.value is not None:
                 by_kind[type(item.value)][item.value.task.id] = item.value.task
         if not only_opened:
@@ -65,6 +70,8 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
         # In the order they came; a task closed in the same batch is news to nobody.
         closed = by_kind[TaskClosed]
         assigned = [t for t in by_kind[TaskOpened].values() if t.id in new and t.id not in closed]
+        if erased:  # a contact erased: its name gone from every copy of the deal's
+            await erasure.erase_copies(uow.conn, erased)
         notes = [*_assigned_notes(ctx, assigned), *_comment_notes(ctx, comments)]
         queued = await dispatch(uow, ctx, notes)
         await uow.commit()

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from crm_shared.config import UnknownStage
+from crm_shared.contracts.dto import Deal as DealDTO
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.events import DealUpdated, StageChanged
+from crm_shared.contracts.events import DealUpdated, StageChanged, TaskUpdated
 from crm_shared.machinery.consumer import Item
+from crm_shared.machinery.outbox import UnitOfWork
+from task_service.adapters import erasure
 from task_service.adapters import repository as repo
 from task_service.domain.planning import DealChange, DealTasks, TaskEvent
 from task_service.handlers import events
@@ -27,6 +30,20 @@ def as_change(event: DealEvent) -> DealChange:
             deal = deal.model_copy(update={"version": event.version, "stage": event.to_stage})
         return DealChange(deal=deal, is_move=True)
     return DealChange(deal=event.deal, is_move=False)
+
+
+def _erases(item: Item[DealEvent]) -> bool:
+    return isinstance(item.value, DealUpdated) and item.value.erased
+
+
+async def _erase(uow: UnitOfWork, deals: list[DealDTO]) -> None:
+    """A contact erased: every task of its deals, closed ones too, takes the erased names,
+    and the notifier hears of each (TaskUpdated, `erased`)."""
+    if not deals:
+        return
+    for task in await erasure.erase_copies(uow.conn, deals):
+        event = TaskUpdated(task=task.to_dto(), changed=["deal_title", "contact_name"], erased=True)
+        uow.emit(event, subject_id=task.deal_id)
 
 
 async def apply_deal_events(items: list[Item[DealEvent]], ctx: Context) -> None:
@@ -79,5 +96,6 @@ async def apply_deal_events(items: list[Item[DealEvent]], ctx: Context) -> None:
         for agg in aggregates:
             raised += agg.events
         events.emit(uow, raised)
+        await _erase(uow, [c.deal for ci in by_deal.values() for c, i in ci if _erases(i)])
         await uow.commit()
     events.count(ctx.metrics, raised)

@@ -1,0 +1,186 @@
+"""`crm backup [--to DIR]` and `crm restore ARCHIVE`: the commands around take/restore."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from crm_cli.backup import archive, restore, take
+from crm_cli.backup.servers import dev_urls, embedded, start_stack
+from crm_cli.bus import CliError
+from crm_cli.ui import DEFAULT_NATS, err, options, out, progress, run
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def _bar() -> Iterator[take.Step]:
+    """A rich progress bar on stderr (a terminal only): one line per part."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+    )
+    with progress(*columns) as bar:
+        yield _stepper(bar)
+
+
+def _stepper(bar: Progress) -> take.Step:
+    def step(what: str, total: float | None) -> Callable[[float], None]:
+        task = bar.add_task(what, total=total)
+        return lambda amount: bar.advance(task, amount)
+
+    return step
+
+
+def _nats(ctx: typer.Context, urls: Callable[[], str]) -> str:
+    given = options(ctx).nats_url
+    return given if given != DEFAULT_NATS else urls()
+
+
+def backup(
+    ctx: typer.Context,
+    to: Annotated[Path, typer.Option("--to", help="Directory for the archive.")] = Path("backups"),
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database", envvar="CRM_DATABASE_URL", help="PostgreSQL URL."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="The dev stack's data dir (its password file)."),
+    ] = None,
+) -> None:
+    """One archive of the whole system at one moment, taken while it runs."""
+    dev = dev_urls(data_dir)
+    nats_url = _nats(ctx, lambda: dev.nats_url)
+    db_url = database_url or dev.database_url
+    # The password file is the dev stack's: taken when its database is the one backed up.
+    files = data_dir or (None if database_url else dev.data_dir)
+    env = dict(os.environ)
+
+    async def main() -> None:
+        with _bar() as step:
+            try:
+                made = await take.take(nats_url, db_url, to, data_dir=files, env=env, step=step)
+            except Exception as exc:  # a server away, a refused dump: said, not a traceback
+                raise CliError(f"backup failed ({exc.__class__.__name__}): {exc}") from None
+        m = made.manifest
+        parts = ", ".join(f"{s} ({v['head']})" for s, v in m["database"]["schemas"].items())
+        flows = ", ".join(f"{n} {v['messages']}" for n, v in m["streams"].items())
+        out().print(f"backup {escape(str(made.path))}", soft_wrap=True)
+        out().print(f"  {_size(made.size)} in {made.seconds:.1f} s", soft_wrap=True)
+        out().print(f"  schemas  {parts}", soft_wrap=True)
+        out().print(f"  streams  {flows} messages", soft_wrap=True)
+        if m["secrets"]:
+            out().print(f"  secrets  {', '.join(m['secrets'])}", soft_wrap=True)
+
+    run(main())
+
+
+def restore_(
+    ctx: typer.Context,
+    archive_path: Annotated[Path, typer.Argument(help="The archive `crm backup` made.")],
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Restore into this data dir (default: make run's)."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database", help="Restore into this (empty) PostgreSQL instead."),
+    ] = None,
+    overwrite: Annotated[
+        str | None,
+        typer.Option("--overwrite", help="Replace a system that holds data: its database name."),
+    ] = None,
+    start: Annotated[bool, typer.Option("--start", help="Then run the stack on it.")] = False,
+) -> None:
+    """Restore an archive into an empty data dir (or given empty servers)."""
+    if not archive_path.is_file():
+        raise CliError(f"no archive at {archive_path}", 2)
+    given = options(ctx).nats_url != DEFAULT_NATS or database_url is not None
+    if given and (database_url is None or options(ctx).nats_url == DEFAULT_NATS):
+        raise CliError("restoring into given servers needs both --nats and --database", 2)
+    if given and start:
+        raise CliError("--start runs the dev stack; with given servers, start the services", 2)
+    target = data_dir or dev_urls().data_dir
+    done: list[restore.Restored] = []
+
+    async def into(nats_url: str, db_url: str) -> None:
+        with _bar() as step:
+            try:
+                done.append(
+                    await restore.restore(
+                        archive_path, nats_url, db_url,
+                        overwrite=overwrite, files_dir=target, step=step,
+                    )
+                )  # fmt: skip
+            except (restore.Refused, archive.ArchiveError) as exc:
+                raise CliError(f"restore refused: {exc}", 2) from None
+            except Exception as exc:  # a server away, a refused restore: said, not a traceback
+                raise CliError(f"restore failed ({exc.__class__.__name__}): {exc}") from None
+
+    if given:
+        run(into(options(ctx).nats_url, database_url or ""))
+    else:
+        err().print(f"starting the servers of {escape(str(target))} ...")
+        try:
+            stack = embedded(target)
+        except RuntimeError as exc:
+            err().print(f"[red]error:[/] cannot start the servers of {escape(str(target))}: {exc}")
+            raise typer.Exit(1) from None
+        try:
+            run(into(stack.nats_url, stack.database_url))
+        finally:
+            stack.stop()
+    if not done:
+        return
+    config = _report(done[0], target, given)
+    if start:
+        raise typer.Exit(start_stack(target, config))
+
+
+def _report(done: restore.Restored, target: Path, given: bool) -> Path | None:
+    """What came back, and how to start the services on it; the config to use, if not the
+    packaged one."""
+    m = done.manifest
+    say = out().print
+    say(f"restored the backup of {m['created_at']} in {done.seconds:.1f} s", soft_wrap=True)
+    for schema, how in done.schemas.items():
+        say(f"  schema {schema:<9} {how} ({m['database']['schemas'][schema]['head']})")
+    for name, count in done.streams.items():
+        dropped = done.dropped.get(name)
+        note = f"; {dropped} after the backup's moment dropped" if dropped else ""
+        say(f"  stream {name:<11} {count} messages{note}")
+    for line in done.consumers:
+        say(f"  consumer {line}")
+    config = done.files.get("config") if m["config"]["source"] != "default" else None
+    for what, path in done.files.items():
+        say(f"  {what:<8} {escape(str(path))}", soft_wrap=True)
+    prefix = f"CRM_CONFIG={config} " if config else ""
+    if given:
+        say("start the services on these servers (each runs its migrations first)")
+    else:
+        say(f"start it: {prefix}CRM_RUN_DATA_DIR={target} make run", soft_wrap=True)
+    return config

@@ -1,0 +1,84 @@
+"""`crm contact export / erase`: a person's data (152-ФЗ, GDPR), over the event API.
+
+`export` prints, as JSON, everything the system holds about one contact: the contact, its
+deals with their stage history, their tasks with their comments, and every user's
+notifications about those deals. `erase` replaces the contact's personal fields in every
+service (crm.cmd.deal.erase_contact; docs/operations.md#a-persons-data). Both need a user
+who sees every deal (the РОП).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from crm_cli.bus import Bus, CliError, as_json, connected
+from crm_cli.paging import collect
+from crm_cli.ui import options, out, print_json, run
+from crm_shared.contracts.commands import DealHistory, ListDeals, ListTasks
+from crm_shared.contracts.personal import EraseContact, NotificationsAbout
+
+app = typer.Typer(help="A person's data: export everything about a contact, or erase it.")
+
+Contact = Annotated[str, typer.Argument(metavar="CONTACT", help="The contact's id.")]
+
+
+async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
+    """What the system holds about the contact, as the export prints it."""
+    deals = await collect(bus, ListDeals, {"actor_id": actor, "contact_id": contact_id}, None)
+    if not deals:
+        raise CliError(f"no deal has the contact {contact_id!r} (or none you may see)", 1)
+    ids = [d["id"] for d in deals]
+    for deal in deals:
+        history = await bus.ask(DealHistory(actor_id=actor, deal_id=deal["id"]))
+        deal["history"] = as_json(history)["items"]
+    tasks = await collect(bus, ListTasks, {"actor_id": actor, "deal_ids": ids}, None)
+    notes = as_json(await bus.ask(NotificationsAbout(actor_id=actor, deal_ids=ids)))
+    return {
+        "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "contact": deals[0].get("contact"),
+        "deals": deals,
+        "tasks": tasks,
+        "notifications": notes["items"],
+    }
+
+
+@app.command("export")
+def export(ctx: typer.Context, contact_id: Contact) -> None:
+    """Everything about one contact, as JSON: the contact, deals, tasks, notifications."""
+    opts = options(ctx)
+
+    async def main() -> None:
+        actor = opts.need_actor()
+        async with connected(opts.nats_url) as bus:
+            print_json(await gather(bus, actor, contact_id))
+
+    run(main())
+
+
+@app.command("erase")
+def erase(ctx: typer.Context, contact_id: Contact) -> None:
+    """Replace the contact's personal fields in every service; deals and amounts stay."""
+    opts = options(ctx)
+
+    async def main() -> None:
+        cmd = EraseContact(
+            actor_id=opts.need_actor(), contact_id=contact_id, request_id=str(uuid.uuid4())
+        )
+        async with connected(opts.nats_url) as bus:
+            reply = as_json(await bus.ask(cmd))
+        if opts.json:
+            print_json(reply)
+            return
+        deals = reply["deal_ids"]
+        out().print(
+            f"contact {escape(contact_id)} erased: its name, phone and e-mail, and the titles "
+            f"and notes of its {len(deals)} deal(s), in every service",
+            soft_wrap=True,
+        )
+
+    run(main())

@@ -1,0 +1,152 @@
+"""`crm backup` and `crm restore` as an operator types them, on the suite's servers: what a
+backup says, and every restore that must be refused (a system that holds data, unless its
+database is named; an archive newer than the code; a damaged one) before the one that is
+asked for by name (issue 26)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import re
+import shutil
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+from typer.testing import CliRunner, Result
+
+from bench.load import LEAD_SUBJECT, lead
+from bench.procs import ROOT
+from crm_cli.backup.database import code_head
+from crm_cli.main import app
+from crm_shared.machinery.db import asyncpg_dsn
+
+runner = CliRunner()
+
+
+async def crm(infra: Any, *args: str) -> Result:
+    argv = ["--nats", infra.nats_url, *args]
+    env = {"COLUMNS": "200", "CRM_NATS_URL": None, "CRM_DATABASE_URL": None}
+    return await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
+
+
+def _rewritten(archive: Path, target: Path, change: Any) -> Path:
+    """A copy of the archive with its manifest (and members) passed through `change`."""
+    with tarfile.open(archive) as src, tarfile.open(target, "w") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member)
+            raw = data.read() if data else b""
+            raw = change(member.name, raw)
+            member.size = len(raw)
+            dst.addfile(member, io.BytesIO(raw))
+    return target
+
+
+async def test_backup_then_every_refused_restore_then_an_overwrite(
+    clean: Any, tmp_path: Path
+) -> None:
+    nc = await nats.connect(clean.nats_url)
+    await nc.jetstream().publish(LEAD_SUBJECT, lead("cli-backup-1", 1))
+    await nc.close()
+    database = clean.database_url.rsplit("/", 1)[1]
+
+    made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
+    assert made.exit_code == 0, made.output
+    found = re.search(r"backup (\S+\.tar)", made.stdout)
+    assert found, made.stdout
+    archive = Path(found.group(1))
+    assert re.search(r"\d+(\.\d)? KiB in \d+\.\d s", made.stdout), made.stdout
+    assert "CRM_LEADS 1" in made.stdout
+
+    into = ["restore", "--database", clean.database_url]
+    refused = await crm(clean, *into, str(archive))
+    assert refused.exit_code == 2
+    assert "not empty" in refused.output and f"--overwrite {database}" in refused.output
+
+    wrong = await crm(clean, *into, str(archive), "--overwrite", "crm")
+    assert wrong.exit_code == 2 and "not its name" in wrong.output
+
+    def newer(name: str, raw: bytes) -> bytes:
+        if name != "manifest.json":
+            return raw
+        manifest = json.loads(raw)
+        manifest["database"]["schemas"]["deal"]["head"] = "f00dfeedbeef"
+        return json.dumps(manifest).encode()
+
+    future = _rewritten(archive, tmp_path / "newer.tar", newer)
+    refused = await crm(clean, *into, str(future), "--overwrite", database)
+    assert refused.exit_code == 2 and "newer than this code" in refused.output
+
+    def damaged(name: str, raw: bytes) -> bytes:
+        return raw[:-1] + bytes([raw[-1] ^ 1]) if name == "db/deal.dump" else raw
+
+    broken = _rewritten(archive, tmp_path / "broken.tar", damaged)
+    refused = await crm(clean, *into, str(broken), "--overwrite", database)
+    assert refused.exit_code == 2 and "db/deal.dump is damaged" in refused.output
+
+    done = await crm(clean, *into, str(archive), "--overwrite", database)
+    assert done.exit_code == 0, done.output
+    assert re.search(r"schema deal\s+as is", done.stdout), done.stdout
+    assert re.search(r"stream CRM_LEADS\s+1 messages", done.stdout), done.stdout
+
+
+async def test_restore_into_a_fresh_data_dir_says_how_to_start(clean: Any, tmp_path: Path) -> None:
+    made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
+    assert made.exit_code == 0, made.output
+    found = re.search(r"backup (\S+\.tar)", made.stdout)
+    assert found, made.stdout
+    archive = found.group(1)
+    # Under the repository, as the suite's servers are: the server user can reach it.
+    target = ROOT / ".crm-data" / f"restore-{os.getpid()}"
+    argv = ["restore", archive, "--data-dir", str(target)]
+    env = {"CRM_NATS_URL": None, "CRM_DATABASE_URL": None}
+    try:
+        done = await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
+        assert done.exit_code == 0, done.output
+        assert f"CRM_RUN_DATA_DIR={target} make run" in done.stdout
+        again = await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
+        assert again.exit_code == 2 and "not empty" in again.output
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+async def test_an_older_archive_is_migrated_forward(clean: Any, tmp_path: Path) -> None:
+    # The deal schema as revision 0009 left it: no erasure log yet.
+    conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+    try:
+        await conn.execute("DROP TABLE deal.erasures")
+        await conn.execute("UPDATE deal.alembic_version SET version_num = '0009'")
+    finally:
+        await conn.close()
+    made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
+    assert made.exit_code == 0, made.output
+    assert "deal (0009)" in made.stdout
+    found = re.search(r"backup (\S+\.tar)", made.stdout)
+    assert found, made.stdout
+    database = clean.database_url.rsplit("/", 1)[1]
+    into = ["restore", "--database", clean.database_url, "--overwrite", database]
+    done = await crm(clean, *into, found.group(1))
+    assert done.exit_code == 0, done.output
+    assert re.search(r"schema deal\s+migrated \(0009\)", done.stdout), done.stdout
+    conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+    try:
+        head = await conn.fetchval("SELECT version_num FROM deal.alembic_version")
+        assert head == code_head("deal_service") != "0009"
+        assert await conn.fetchval("SELECT to_regclass('deal.erasures')") is not None
+    finally:
+        await conn.close()
+
+
+async def test_a_backup_that_cannot_reach_a_server_says_so_and_leaves_nothing(
+    clean: Any, tmp_path: Path
+) -> None:
+    argv = ["--nats", "nats://127.0.0.1:1", "backup", "--database", clean.database_url]
+    result = await asyncio.to_thread(
+        lambda: runner.invoke(app, [*argv, "--to", str(tmp_path)], env={"CRM_NATS_URL": None})
+    )
+    assert result.exit_code != 0 and "backup failed" in result.output, result.output
+    assert not await asyncio.to_thread(os.listdir, tmp_path)
