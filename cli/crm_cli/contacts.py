@@ -3,7 +3,7 @@
 `export` prints, as JSON, everything the system holds about one contact: the contact, its
 deals with their stage history, their tasks with their comments, and every user's
 notifications about those deals. `erase` replaces the contact's personal fields in every
-service (crm.cmd.deal.erase_contact; docs/operations.md#a-persons-data). Both need a user
+service (EraseContact; docs/operations.md#a-persons-data). Both need a user
 who sees every deal (the РОП).
 """
 

@@ -115,27 +115,27 @@ async def test_restore_into_a_fresh_data_dir_says_how_to_start(clean: Any, tmp_p
 
 
 async def test_an_older_archive_is_migrated_forward(clean: Any, tmp_path: Path) -> None:
-    # The deal schema as revision 0009 left it: no erasure log yet.
+    # The deal schema as revision 0010 left it: no erasure log yet.
     conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
     try:
         await conn.execute("DROP TABLE deal.erasures")
-        await conn.execute("UPDATE deal.alembic_version SET version_num = '0009'")
+        await conn.execute("UPDATE deal.alembic_version SET version_num = '0010'")
     finally:
         await conn.close()
     made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
     assert made.exit_code == 0, made.output
-    assert "deal (0009)" in made.stdout
+    assert "deal (0010)" in made.stdout
     found = re.search(r"backup (\S+\.tar)", made.stdout)
     assert found, made.stdout
     database = clean.database_url.rsplit("/", 1)[1]
     into = ["restore", "--database", clean.database_url, "--overwrite", database]
     done = await crm(clean, *into, found.group(1))
     assert done.exit_code == 0, done.output
-    assert re.search(r"schema deal\s+migrated \(0009\)", done.stdout), done.stdout
+    assert re.search(r"schema deal\s+migrated \(0010\)", done.stdout), done.stdout
     conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
     try:
         head = await conn.fetchval("SELECT version_num FROM deal.alembic_version")
-        assert head == code_head("deal_service") != "0009"
+        assert head == code_head("deal_service") != "0010"
         assert await conn.fetchval("SELECT to_regclass('deal.erasures')") is not None
     finally:
         await conn.close()

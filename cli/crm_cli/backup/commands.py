@@ -22,7 +22,7 @@ from rich.progress import (
 from crm_cli.backup import archive, restore, take
 from crm_cli.backup.servers import dev_urls, embedded, start_stack
 from crm_cli.bus import CliError
-from crm_cli.ui import DEFAULT_NATS, err, options, out, progress, run
+from crm_cli.ui import err, options, out, progress, run
 
 
 def _size(n: float) -> str:
@@ -56,8 +56,8 @@ def _stepper(bar: Progress) -> take.Step:
 
 
 def _nats(ctx: typer.Context, urls: Callable[[], str]) -> str:
-    given = options(ctx).nats_url
-    return given if given != DEFAULT_NATS else urls()
+    opts = options(ctx)
+    return opts.nats_url if opts.nats_given else urls()
 
 
 def backup(
@@ -119,8 +119,8 @@ def restore_(
     """Restore an archive into an empty data dir (or given empty servers)."""
     if not archive_path.is_file():
         raise CliError(f"no archive at {archive_path}", 2)
-    given = options(ctx).nats_url != DEFAULT_NATS or database_url is not None
-    if given and (database_url is None or options(ctx).nats_url == DEFAULT_NATS):
+    given = options(ctx).nats_given or database_url is not None
+    if given and (database_url is None or not options(ctx).nats_given):
         raise CliError("restoring into given servers needs both --nats and --database", 2)
     if given and start:
         raise CliError("--start runs the dev stack; with given servers, start the services", 2)

@@ -1,4 +1,4 @@
-"""A person's data erased (152-ФЗ, GDPR): `crm.cmd.deal.erase_contact`, a РОП only.
+"""A person's data erased (152-ФЗ, GDPR): `EraseContact`, a РОП only.
 
 In one transaction: the contact's name becomes `ERASED` and its phone and e-mail are gone;
 each of its deals gets the title `ERASED`, loses the lead's comment and the notes of its

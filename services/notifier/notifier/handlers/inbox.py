@@ -38,7 +38,7 @@ async def list_notifications(q: ListNotifications, ctx: Context) -> dict[str, An
 
 
 async def notifications_about(q: NotificationsAbout, ctx: Context) -> dict[str, Any]:
-    """crm.query.notify.about_deals: every user's notifications about the deals; only for a
+    """NotificationsAbout: every user's notifications about the deals; only for a
     user who sees every deal (a person's data export)."""
     _check_user(ctx, q.actor_id)
     if not ctx.config.sees_all(q.actor_id):

@@ -1,4 +1,4 @@
-"""The log of erased contacts (152-ФЗ, GDPR: `crm.cmd.deal.erase_contact`).
+"""The log of erased contacts (152-ФЗ, GDPR: `EraseContact`).
 
 One row per erasure: whose, by whom, when and which deals; nothing personal.
 
