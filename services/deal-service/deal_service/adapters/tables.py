@@ -35,11 +35,17 @@ from deal_service.settings import SCHEMA
 TZ = DateTime(timezone=True)
 
 
+def _trigram(name: str, column: str) -> Index:
+    """A GIN trigram index (pg_trgm, migration 0010) for the search box's words."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("contacts_phone", "phone_norm", postgresql_where=text("phone_norm IS NOT NULL")),
         Index("contacts_email", "email_norm", postgresql_where=text("email_norm IS NOT NULL")),
+        _trigram("contacts_name_trgm", "name"),
         {"schema": SCHEMA},
     )
 
@@ -61,6 +67,8 @@ class Deal(SQLModel, table=True):
         Index("deals_stage", "stage"),
         Index("deals_responsible", "responsible_id"),
         Index("deals_contact", "contact_id"),
+        _trigram("deals_title_trgm", "title"),
+        _trigram("deals_company_trgm", "company"),
         Index(
             "deals_failure_comment",
             "stage",

@@ -19,9 +19,10 @@ from crm_shared.contracts.commands import (
     StageTotals,
     UpdateDeal,
 )
+from crm_shared.contracts.search import GetContact, SearchDeals
 from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints.consumers import STREAM
-from deal_service.handlers import analytics, approvals, deals, queries
+from deal_service.handlers import analytics, approvals, deals, queries, search
 from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER as LEADS
 
@@ -39,6 +40,8 @@ def endpoints() -> Endpoints[Context]:
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")
     api.serve(DealHistory, queries.deal_history, reply="items")
+    api.serve(SearchDeals, search.search_deals, reply="read_as, deals, contacts")
+    api.serve(GetContact, search.get_contact, reply="contact, deals")
     api.serve(
         PendingApprovals,
         approvals.pending_approvals,

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from crm_shared.config import CrmConfig
-from gateway.entrypoints.web import board, deal, people, rop, work
+from gateway.entrypoints.web import board, deal, find, people, rop, work
 from gateway.entrypoints.web.common import SignInFirst, pages
 from gateway.entrypoints.web.render import Pages
 from gateway.handlers.errors import Refusal
@@ -21,7 +21,7 @@ API_PREFIXES = ("/api", "/intake", "/static")
 def mount(app: FastAPI, config: CrmConfig) -> None:
     """Add the board's pages and /static to `app`."""
     app.state.pages = Pages({u.id: u.name for u in config.users})
-    for module in (people, board, deal, work, rop):
+    for module in (people, board, deal, work, rop, find):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
