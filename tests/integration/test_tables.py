@@ -75,7 +75,7 @@ async def test_revision_drafts_the_next_migration(infra: Infra, tmp_path: Path) 
 
     (drafted,) = set((migrations / "versions").glob("*.py")) - before
     text = drafted.read_text()
-    assert text.startswith('"""nothing new') and "down_revision = '0006'" in text
+    assert text.startswith('"""nothing new') and "down_revision = '0007'" in text
     assert "op." not in text  # no operation: the tables are the schema
 
 

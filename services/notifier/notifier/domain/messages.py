@@ -41,7 +41,10 @@ def format_lateness(seconds: float) -> str:
 
 
 def overdue_recipient(task: Task, default_rop: str | None) -> str | None:
-    """Who hears about an overdue task: its creator (the deal's РОП), else the default РОП."""
+    """Who hears about an overdue task: its creator (the deal's РОП), else the default РОП;
+    of a task a person set (`own`), the deal's РОП (`rop_id`), else the default РОП."""
+    if task.kind == "own":
+        return task.rop_id or default_rop
     return task.creator_id or default_rop
 
 

@@ -33,7 +33,7 @@ def count(metrics: TaskMetrics, events: Iterable[TaskEvent]) -> None:
         if isinstance(event, Reassigned):
             continue
         task = event.task
-        stage = task.stage or ROP_TASK
+        stage = task.stage or (ROP_TASK if task.kind == "rop" else task.kind)
         if isinstance(event, Opened):
             metrics.tasks_opened.labels(stage).inc()
             metrics.open_tasks.labels(stage).inc()
