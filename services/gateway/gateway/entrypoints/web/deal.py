@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, deal_fields, pages, person
 from gateway.handlers import board as boards
+from gateway.handlers import plans
 from gateway.handlers.api import ask
 from gateway.handlers.errors import Refusal
 
@@ -99,3 +103,27 @@ async def contact_attempt(request: Request, deal_id: str, principal: Principal =
             raise
         return await _card(request, principal, deal_id, 422, error=refusal.body()["error"])
     return await _card(request, principal, deal_id)
+
+
+@router.post("/deals/{deal_id}/tasks", response_class=HTMLResponse)
+async def add_task(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """Set a task on the deal with a quick deadline («через час», «завтра в 10:00», a date
+    and time in the people's zone); a refusal is shown above the form."""
+    form = await request.form()
+    title = str(form.get("title", "")).strip()
+    description = str(form.get("description", "")).strip() or None
+    try:
+        deadline = days.quick_deadline(
+            str(form.get("when", "hour")),
+            datetime.now(UTC),
+            str(form.get("day", "")),
+            str(form.get("clock", "")),
+        )
+        await plans.create_task(ctx_of(request), principal, deal_id, title, deadline, description)
+    except ValueError as exc:
+        return await _card(request, principal, deal_id, 422, task_error=str(exc))
+    except Refusal as refusal:
+        if refusal.status in (403, 404):
+            raise
+        return await _card(request, principal, deal_id, 422, task_error=refusal.message)
+    return await _card(request, principal, deal_id, task_added=True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.render import deal_label
+from gateway.handlers import plans
 from gateway.handlers.api import ask
 from gateway.handlers.errors import Refusal
 
@@ -40,7 +43,14 @@ async def my_tasks(request: Request, principal: Principal = me) -> Response:
     body = {"responsible_id": principal.id, "status": "open", "limit": 500}
     tasks = overdue_first((await ask(ctx, principal, "crm.query.task.list", body))["items"])
     deals = await titles(ctx, principal, {t["deal_id"] for t in tasks})
-    return pages(request).render(request, "tasks.html", principal, tasks=tasks, deals=deals)
+    now = datetime.now(UTC)
+    groups: dict[str, list[dict[str, Any]]] = {code: [] for code, _ in days.GROUPS}
+    for task in tasks:
+        deadline = datetime.fromisoformat(task["deadline"]) if task.get("deadline") else None
+        groups[days.day_group(deadline, now)].append(task)
+    return pages(request).render(
+        request, "tasks.html", principal, groups=groups, group_names=days.GROUPS, deals=deals
+    )
 
 
 async def _task_row(request: Request, principal: Principal, task: dict[str, Any]) -> Response:
@@ -59,6 +69,26 @@ async def complete(request: Request, task_id: str, principal: Principal = me) ->
     """Mark a task done; the row shows it closed."""
     done = await ask(ctx_of(request), principal, "crm.cmd.task.complete", {"task_id": task_id})
     return await _task_row(request, principal, done["task"])
+
+
+@router.post("/tasks/{task_id}/reschedule", response_class=HTMLResponse)
+async def reschedule(request: Request, task_id: str, principal: Principal = me) -> Response:
+    """Move a task's deadline (a quick choice or a date and time) with a reason."""
+    form = await request.form()
+    try:
+        deadline = days.quick_deadline(
+            str(form.get("when", "hour")),
+            datetime.now(UTC),
+            str(form.get("day", "")),
+            str(form.get("clock", "")),
+        )
+    except ValueError as exc:
+        raise Refusal(400, "invalid", str(exc)) from None
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        raise Refusal(400, "invalid", "укажите причину переноса")
+    moved = await plans.reschedule_task(ctx_of(request), principal, task_id, deadline, reason)
+    return await _task_row(request, principal, moved["task"])
 
 
 @router.post("/tasks/{task_id}/comments", response_class=HTMLResponse)
