@@ -7,7 +7,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from crm_shared.contracts.commands import Query
+from crm_shared.contracts.commands import Command, Query
+from crm_shared.contracts.text import Id, Subject
 
 
 class PendingApprovals(Query):
@@ -22,3 +23,14 @@ class PendingApprovals(Query):
 
     SUBJECT: ClassVar[str] = "crm.query.deal.pending_approvals"
     limit: int = Field(100, ge=1, le=500)
+
+
+class DeclineApproval(Command):
+    """crm.cmd.deal.approval.decline: the РОП declines a waiting request (rule 6), saying
+    why. The request is no longer pending, the deal stays where it is, and whoever asked is
+    told the reason (ApprovalDeclined; notification `approval_declined`). Only who may agree
+    may decline: the deal's РОП, or any РОП for a deal without one."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.deal.approval.decline"
+    deal_id: Id
+    reason: Subject = Field(min_length=1)

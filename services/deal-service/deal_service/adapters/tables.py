@@ -168,7 +168,7 @@ class StageHistory(SQLModel, table=True):
 
 class ContactAttempt(SQLModel, table=True):
     __tablename__ = "contact_attempts"
-    __table_args__ = ({"schema": SCHEMA},)
+    __table_args__ = (Index("contact_attempts_deal", "deal_id", "at"), {"schema": SCHEMA})
 
     id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
     deal_id: str = Field(sa_type=Text, foreign_key=f"{SCHEMA}.deals.id")
@@ -203,6 +203,22 @@ class ApprovalRequest(SQLModel, table=True):
     to_stage: str = Field(sa_type=Text)
     asked_by: str = Field(sa_type=Text)
     asked_at: datetime = Field(sa_type=TZ)
+
+
+class JournalEntry(SQLModel, table=True):
+    """A deal's note, field change or approval request (its story; migration 0011)."""
+
+    __tablename__ = "journal"
+    __table_args__ = (Index("journal_deal", "deal_id", "at"), {"schema": SCHEMA})
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    deal_id: str = Field(sa_type=Text, foreign_key=f"{SCHEMA}.deals.id")
+    at: datetime = Field(sa_type=TZ)
+    kind: str = Field(sa_type=Text)
+    actor_id: str | None = Field(default=None, sa_type=Text)
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSONB, sa_column_kwargs={"server_default": text("'{}'")}
+    )
 
 
 LEAD_ASSIGNMENT_SEQ = Sequence("lead_assignment_seq", schema=SCHEMA, metadata=SQLModel.metadata)

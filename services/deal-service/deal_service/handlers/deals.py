@@ -24,11 +24,13 @@ from crm_shared.contracts.envelope import utcnow
 from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import contacts as people
 from deal_service.adapters import repository as repo
+from deal_service.adapters import story
 from deal_service.domain.access import check_may_assign, check_may_see
 from deal_service.domain.contacts import Contact, contact_keys, new_contact
 from deal_service.domain.leads import manual_responsible, needs_turn, responsible_for
 from deal_service.domain.model import DEAL_FIELDS, Deal
 from deal_service.domain.rules import check_user, reads_contact
+from deal_service.domain.story import field_changes
 from deal_service.handlers import approvals
 from deal_service.handlers.context import Context
 
@@ -163,10 +165,15 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
                 deal.contact = held
             else:
                 attach = held
+        before = deal.copy()
         changed = deal.update(
             values, contact_values, config=config, now=utcnow(), attach=attach, sharing=sharing
         )
         if changed:
+            changes = field_changes(before, deal, changed)
+            story.record(
+                uow, deal.id, "field_changed", cmd.actor_id, deal.updated_at, changes=changes
+            )
             repo.save(uow, deal)
             await uow.commit()
     return _reply(deal, changed=changed)

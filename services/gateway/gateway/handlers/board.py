@@ -14,6 +14,7 @@ import asyncio
 from typing import Any
 
 from gateway.domain.people import Principal
+from gateway.handlers import story
 from gateway.handlers.api import ask
 from gateway.handlers.context import Context
 
@@ -118,10 +119,17 @@ async def card_view(ctx: Context, principal: Principal, deal_id: str) -> dict[st
 
 
 async def deal_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
-    """One deal, all its tasks and its stage history, newest first (the deal card)."""
-    deal, tasks, history = await asyncio.gather(
+    """One deal, all its tasks, its stage history and the first page of its story, newest
+    first (the deal card)."""
+    deal, tasks, history, feed = await asyncio.gather(
         ask(ctx, principal, "crm.query.deal.get", {"deal_id": deal_id}),
         ask(ctx, principal, "crm.query.task.list", {"deal_id": deal_id, "limit": 100}),
         ask(ctx, principal, "crm.query.deal.history", {"deal_id": deal_id}),
+        story.timeline(ctx, principal, deal_id),
     )
-    return {"deal": deal["deal"], "tasks": tasks["items"], "history": history["items"]}
+    return {
+        "deal": deal["deal"],
+        "tasks": tasks["items"],
+        "history": history["items"],
+        "timeline": feed,
+    }

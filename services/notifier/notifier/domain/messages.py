@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from crm_shared.config import NotificationTemplates
 from crm_shared.contracts.dto import Task, TaskComment
-from crm_shared.contracts.events import MoveRejected, Notification
+from crm_shared.contracts.events import ApprovalDeclined, MoveRejected, Notification
 
 TASK_OVERDUE = "task_overdue"
 MOVE_REJECTED = "move_rejected"
@@ -18,6 +18,7 @@ APPROVAL_REQUESTED = "approval_requested"
 ROP_APPROVAL_REQUIRED = "rop_approval_required"
 TASK_COMMENTED = "task_commented"
 TASK_ASSIGNED = "task_assigned"
+APPROVAL_DECLINED = "approval_declined"
 
 EMAIL_SUBJECTS = {
     TASK_OVERDUE: "CRM: просрочена задача",
@@ -237,4 +238,30 @@ def comment_notification(
     text = render(templates.task_commented, values)
     return Notification(
         kind=TASK_COMMENTED, text=text, deal_id=task.deal_id, user_id=recipient, task=task
+    )
+
+
+def approval_declined_notification(
+    event: ApprovalDeclined,
+    stage_name: str,
+    names: Mapping[str, str],
+    templates: NotificationTemplates,
+) -> Notification:
+    """Whoever asked for the move learns that the РОП declined it, and why."""
+    deal = event.deal
+    responsible = deal.responsible_id
+    values = {
+        "deal": deal.title or "без названия",
+        "contact": (deal.contact.name if deal.contact else None) or "контакт не указан",
+        "manager": names.get(responsible, responsible) if responsible else "не назначен",
+        "stage": stage_name,
+        "rop": names.get(event.actor_id, event.actor_id),
+        "reason": event.reason,
+    }
+    return Notification(
+        kind=APPROVAL_DECLINED,
+        text=render(templates.approval_declined, values),
+        deal_id=event.deal_id,
+        user_id=event.asked_by,
+        actor_id=event.actor_id,
     )

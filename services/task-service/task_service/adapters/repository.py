@@ -196,27 +196,6 @@ async def deal_rop(conn: asyncpg.Connection, deal_id: str) -> str | None:
     return str(value) if value is not None else None
 
 
-async def deal_state(conn: asyncpg.Connection, deal_id: str) -> DealState:
-    """A deal's applied state, held until the transaction ends (version 0: never seen), with
-    no row made for an unknown id."""
-    row = await conn.fetchrow(
-        f"""SELECT deal_id, version, stage, responsible_id, rop_id, closed
-            FROM {SCHEMA}.deal_state WHERE deal_id = $1 FOR UPDATE""",
-        deal_id,
-    )
-    return DealState(**dict(row)) if row else DealState(deal_id=deal_id)
-
-
-async def deal_names(conn: asyncpg.Connection, deal_id: str) -> tuple[str | None, str | None]:
-    """The deal's title and contact's name as its latest task carries them."""
-    row = await conn.fetchrow(
-        f"""SELECT deal_title, contact_name FROM {SCHEMA}.tasks
-            WHERE deal_id = $1 ORDER BY seq DESC LIMIT 1""",
-        deal_id,
-    )
-    return (row["deal_title"], row["contact_name"]) if row else (None, None)
-
-
 async def open_tasks(conn: asyncpg.Connection, deal_ids: list[str]) -> dict[str, list[Task]]:
     """The open tasks of these deals, locked (a concurrent `complete` waits, or wins first)."""
     rows = await conn.fetch(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from crm_shared.contracts import events as e
 from crm_shared.contracts.commands import CompleteTask, ListTasks, OverdueTasksQuery
+from crm_shared.contracts.story import TaskTimeline
 from crm_shared.contracts.task_commands import (
     CommentTask,
     CreateTask,
@@ -15,7 +16,7 @@ from crm_shared.contracts.task_commands import (
 )
 from crm_shared.machinery.rpc import Endpoints
 from task_service.entrypoints.consumers import DEAL_EVENTS, STREAM
-from task_service.handlers import own_tasks, queries, tasks
+from task_service.handlers import own_tasks, queries, story, tasks
 from task_service.handlers.context import Context
 from task_service.handlers.deal_events import CONSUMER
 
@@ -32,6 +33,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(ListTasks, queries.list_tasks, reply="items, next_cursor")
     api.serve(TaskComments, queries.task_comments, reply="items, total, next_cursor")
     api.serve(OverdueTasksQuery, queries.count_overdue, reply="items, total")
+    api.serve(TaskTimeline, story.task_timeline, reply="items, complete")
     api.emit(e.TaskOpened, "A task was opened.")
     api.emit(e.TaskUpdated, "An open task changed hands or deadline.")
     api.emit(e.TaskClosed, "A task was closed (completed, stage_left, ...).")

@@ -11,6 +11,7 @@ from typing import Any
 from crm_shared.contracts.commands import ErrorCode, Refused, ok
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.task_commands import CreateTask, RescheduleTask
+from task_service.adapters import deals
 from task_service.adapters import repository as repo
 from task_service.domain import own
 from task_service.domain.model import check_may_see
@@ -30,7 +31,7 @@ async def create_task(cmd: CreateTask, ctx: Context) -> dict[str, Any]:
     """Set a task on a deal: the actor is its creator (see `own.own_task` for who may)."""
     is_rop = _is_rop(ctx, cmd.actor_id)
     async with ctx.uow() as uow:
-        state = await repo.deal_state(uow.conn, cmd.deal_id)
+        state = await deals.deal_state(uow.conn, cmd.deal_id)
         task = own.own_task(
             state,
             actor_id=cmd.actor_id,
@@ -40,7 +41,7 @@ async def create_task(cmd: CreateTask, ctx: Context) -> dict[str, Any]:
             deadline=cmd.deadline,
             description=cmd.description,
             now=utcnow(),
-            names=await repo.deal_names(uow.conn, cmd.deal_id),
+            names=await deals.deal_names(uow.conn, cmd.deal_id),
         )
         repo.insert_tasks(uow, [task])
         opened = [Opened(task)]

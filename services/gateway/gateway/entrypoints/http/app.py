@@ -11,7 +11,17 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.entrypoints.http import deals, events, find, leads, people, plans, tokens, work
+from gateway.entrypoints.http import (
+    deals,
+    events,
+    find,
+    leads,
+    people,
+    plans,
+    story,
+    tokens,
+    work,
+)
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
 from gateway.handlers.context import Context
@@ -43,7 +53,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     app.state.ctx = ctx
     app.state.hubs = hubs or {}
     # Routes match in order: the lead intake, the hottest, first.
-    for module in (leads, people, deals, work, events, tokens, find, plans):
+    for module in (leads, people, deals, work, events, tokens, find, plans, story):
         app.include_router(module.router)
     if ctx is not None:
         web.mount(app, ctx.config)

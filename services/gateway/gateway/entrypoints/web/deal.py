@@ -11,7 +11,7 @@ from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, deal_fields, pages, person
 from gateway.handlers import board as boards
-from gateway.handlers import plans
+from gateway.handlers import plans, story
 from gateway.handlers.api import ask
 from gateway.handlers.errors import Refusal
 
@@ -35,6 +35,7 @@ async def _card(
         deal=view["deal"],
         tasks=view["tasks"],
         history=view["history"],
+        timeline=view["timeline"],
         stages=stages,
         managers=managers,
         stage_name={s.code: s.name for s in ctx.config.stages},
@@ -127,3 +128,13 @@ async def add_task(request: Request, deal_id: str, principal: Principal = me) ->
             raise
         return await _card(request, principal, deal_id, 422, task_error=refusal.message)
     return await _card(request, principal, deal_id, task_added=True)
+
+
+@router.post("/deals/{deal_id}/notes", response_class=HTMLResponse)
+async def add_note(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """Write a note on the deal; the card shows it at the top of the feed."""
+    text = str((await request.form()).get("text", "")).strip()
+    if not text:
+        raise Refusal(400, "invalid", "пустая заметка")
+    await story.note(ctx_of(request), principal, deal_id, text)
+    return await _card(request, principal, deal_id)

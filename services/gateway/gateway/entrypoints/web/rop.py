@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles
+from gateway.handlers import story
 from gateway.handlers.api import ask, move_deal
 from gateway.handlers.errors import Refusal
 
@@ -122,3 +123,14 @@ async def agree(request: Request, deal_id: str, principal: Principal = me) -> Re
     )
     view = pages(request)
     return view.render(request, "partials/approval_done.html", principal, deal=moved["deal"])
+
+
+@router.post("/rop/approvals/{deal_id}/decline", response_class=HTMLResponse)
+async def decline(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """The РОП declines the request with a reason: the manager is told why."""
+    reason = str((await request.form()).get("reason", "")).strip()
+    if not reason:
+        raise Refusal(400, "invalid", "укажите причину отказа")
+    await story.decline(ctx_of(request), principal, deal_id, reason)
+    view = pages(request)
+    return view.render(request, "partials/approval_declined.html", principal, reason=reason)
