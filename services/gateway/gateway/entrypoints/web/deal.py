@@ -26,6 +26,7 @@ async def _card(
     view = await boards.deal_view(ctx, principal, deal_id)
     stages = [s for s in ctx.config.stages if s.code != view["deal"]["stage"]]
     managers = [u for u in ctx.config.users if u.role == "manager"]
+    rops = [u for u in ctx.config.users if u.role == "rop"]
     template = "partials/deal_card.html" if request.headers.get("hx-request") else "deal.html"
     return pages(request).render(
         request,
@@ -38,6 +39,7 @@ async def _card(
         timeline=view["timeline"],
         stages=stages,
         managers=managers,
+        rops=rops,
         stage_name={s.code: s.name for s in ctx.config.stages},
         **extra,
     )

@@ -88,6 +88,12 @@ def overdue(value: str | datetime | None) -> bool:
     return moment is not None and moment < datetime.now(UTC)
 
 
+def late(value: str | datetime | None) -> float | None:
+    """Seconds since a deadline passed (None without one)."""
+    moment = _moment(value)
+    return max(0.0, (datetime.now(UTC) - moment).total_seconds()) if moment else None
+
+
 def duration(seconds: float | None) -> str:
     """3725 → «1 ч 2 мин»."""
     if seconds is None:
@@ -119,6 +125,7 @@ class Pages:
             deal_label=deal_label,
             overdue=overdue,
             duration=duration,
+            late=late,
         )
         self.env.globals.update(
             users=users,

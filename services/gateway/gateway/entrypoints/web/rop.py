@@ -58,6 +58,35 @@ async def _period_view(
     return dict(whole)
 
 
+LOSSES_SHOWN = 20
+"""Loss comments shown per reason (the newest lost deals that have one)."""
+
+
+async def _losses(ctx: Any, principal: Principal, owner: str | None) -> list[dict[str, Any]]:
+    """Per failure stage (the reason a deal was lost), its latest deals' failure comments:
+    what clients said («Дорого» is there to analyse price objections)."""
+    stages = [s for s in ctx.config.stages if s.kind == "failure"]
+    pages_ = await asyncio.gather(
+        *(
+            ask(
+                ctx,
+                principal,
+                "crm.query.deal.list",
+                {"stage": s.code, "responsible_id": owner, "limit": LOSSES_SHOWN},
+            )
+            for s in stages
+        )
+    )
+    return [
+        {
+            "code": s.code,
+            "name": s.name,
+            "deals": [d for d in page["items"] if (d.get("failure_comment") or "").strip()],
+        }
+        for s, page in zip(stages, pages_, strict=True)
+    ]
+
+
 @router.get("/rop", response_class=HTMLResponse)
 async def rop(
     request: Request,
@@ -71,7 +100,7 @@ async def rop(
     first, last = _period(start, end)
     until = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
     owner = manager or None
-    lapsed, report, period, waiting = await asyncio.gather(
+    lapsed, report, period, waiting, losses = await asyncio.gather(
         ask(ctx, principal, "crm.query.task.list", {"overdue": True, "limit": 500}),
         ask(
             ctx,
@@ -82,6 +111,7 @@ async def rop(
         _period_view(ctx, principal, date.fromisoformat(first), date.fromisoformat(until), owner),
         # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
         ask(ctx, principal, "crm.query.deal.pending_approvals", {"limit": 100}),
+        _losses(ctx, principal, owner),
     )
     by_manager: dict[str, list[dict[str, Any]]] = {}
     for task in overdue_first(lapsed["items"]):
@@ -95,6 +125,7 @@ async def rop(
         by_manager=by_manager,
         deals=deals,
         approvals=waiting["items"],
+        losses=losses,
         stage_names={st.code: st.name for st in ctx.config.stages},
         report=report["report"],
         period=period,
@@ -134,3 +165,17 @@ async def decline(request: Request, deal_id: str, principal: Principal = me) -> 
     await story.decline(ctx_of(request), principal, deal_id, reason)
     view = pages(request)
     return view.render(request, "partials/approval_declined.html", principal, reason=reason)
+
+
+@router.post("/rop/tasks/{task_id}/comments", response_class=HTMLResponse)
+async def ask_why(request: Request, task_id: str, principal: Principal = me) -> Response:
+    """The РОП comments on a lapsed task right in the list («по какой причине?»); the
+    manager is told (the notifier's task_commented)."""
+    text = str((await request.form()).get("text", "")).strip()
+    if not text:
+        raise Refusal(400, "invalid", "пустой комментарий")
+    body = {"task_id": task_id, "text": text}
+    done = await ask(ctx_of(request), principal, "crm.cmd.task.comment", body)
+    return pages(request).render(
+        request, "partials/lapsed_comment.html", principal, task=done["task"]
+    )
