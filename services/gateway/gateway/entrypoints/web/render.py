@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
+from gateway.domain.days import zone
 from gateway.domain.people import Principal
 
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€"}
@@ -62,9 +63,10 @@ def sums(by_currency: dict[str, str] | None) -> str:
 
 
 def when(value: str | datetime | None) -> str:
-    """«30.11 14:05» (UTC, as the services keep time)."""
+    """«30.11 14:05» in the people's zone (`gateway.domain.days.zone`): a deadline set
+    «завтра в 15:00» reads 15:00."""
     moment = _moment(value)
-    return moment.astimezone(UTC).strftime("%d.%m %H:%M") if moment else "—"
+    return moment.astimezone(zone()).strftime("%d.%m %H:%M") if moment else "—"
 
 
 def deal_label(deal: dict[str, Any] | None) -> str:
@@ -79,7 +81,7 @@ def deal_label(deal: dict[str, Any] | None) -> str:
 def when_day(value: str | datetime | None) -> str:
     """«30.11.2026»."""
     moment = _moment(value)
-    return moment.strftime("%d.%m.%Y") if moment else "—"
+    return moment.astimezone(zone()).strftime("%d.%m.%Y") if moment else "—"
 
 
 def overdue(value: str | datetime | None) -> bool:
