@@ -5,10 +5,10 @@ tasks, its history and the merged timeline) p95 through the gateway.
 
 Everything is generated in SQL (generate_series) straight into deal-service's and
 task-service's tables, as the funnel bench does: a million contacts (names from 30 first
-names × 160 surnames, a woman's in her form, so a full name is shared by ~200 people), a million deals each with
-its contact, a company and its creation in the stage history, a journal entry on every
-tenth; and for the sampled deals a real story: moves, notes, field changes, contact
-attempts, tasks with comments and a moved deadline.
+names × 160 surnames, a woman's in her form, so a full name is shared by ~200 people), a
+million deals each with its contact, a company and its creation in the stage history, a
+journal entry on every tenth; and for the sampled deals a real story: moves, notes, field
+changes, contact attempts, tasks with comments and a moved deadline.
 """
 
 from __future__ import annotations
