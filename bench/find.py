@@ -53,11 +53,25 @@ _TRIGRAM = (
     ("deals_title_trgm", "deals", "title"),
     ("deals_company_trgm", "deals", "company"),
 )
-# Built once after the rows are in (as migration 0010 declares them), not row by row.
-_DROP = ";".join(f"DROP INDEX deal.{name}" for name, _, _ in _TRIGRAM)
+_WORDS = (
+    ("contacts_name_words", "contacts", "name"),
+    ("deals_title_words", "deals", "title"),
+    ("deals_company_words", "deals", "company"),
+)
+# Built once after the rows are in (as migrations 0010 and 0012 declare them), not row by row.
+_DROP = ";".join(f"DROP INDEX deal.{name}" for name, _, _ in (*_TRIGRAM, *_WORDS))
 _BUILD = ";".join(
-    f"CREATE INDEX {name} ON deal.{table} USING gin ({column} public.gin_trgm_ops)"
-    for name, table, column in _TRIGRAM
+    [
+        *(
+            f"CREATE INDEX {name} ON deal.{table} USING gin ({column} public.gin_trgm_ops)"
+            for name, table, column in _TRIGRAM
+        ),
+        *(
+            f"CREATE INDEX {name} ON deal.{table} USING gin "
+            f"(to_tsvector('simple'::regconfig, coalesce({column}, '')))"
+            for name, table, column in _WORDS
+        ),
+    ]
 )
 _GENERATE = f"""
 {_DROP};

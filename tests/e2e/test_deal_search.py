@@ -38,6 +38,8 @@ async def test_a_caller_is_found_by_phone_email_and_words(clean: Any, client: Cl
         assert ids(await _search(client, "mgr-1", "Ромашка")) == [mine["id"]]
         assert ids(await _search(client, "mgr-1", "Сидорв")) == [mine["id"]]  # misspelt
         assert ids(await _search(client, "mgr-1", "100%_")) == []  # wildcards are text
+        blank = await client.request("crm.query.deal.search", {"actor_id": "mgr-1", "q": "  "})
+        assert blank["error"]["code"] == "invalid"
         # Another manager's deal is not theirs (access: own); the РОП sees it.
         assert await _search(client, "mgr-1", "Смирнова") == {
             "ok": True,

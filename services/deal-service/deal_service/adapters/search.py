@@ -1,6 +1,6 @@
 """Finding deals and contacts (issue 22): by a contact's E.164 phone or e-mail (their
-b-tree indexes), or by words in contacts' names, deals' titles and companies (the GIN
-trigram indexes of migration 0010: as typed, else by pg_trgm's word similarity).
+b-tree indexes), or by words in contacts' names, deals' titles and companies (full-text
+GIN indexes of migration 0012, else pg_trgm's word similarity on those of 0010).
 
 Every statement takes the actor's scope (`$2`: the responsible a manager with `access: own`
 is narrowed to, NULL for whoever sees all) inside each branch, so a hit the actor may not see
@@ -9,6 +9,7 @@ neither shows nor takes a place under the limit.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -23,17 +24,27 @@ _SCOPE = "($2::text IS NULL OR {d}.responsible_id = $2)"
 _KEY = {"phone": "phone_norm", "email": "email_norm"}
 
 
+CANDIDATES = 5
+"""Rows each branch of a words search ranks, per result asked for: a word as common as
+«Поставка» matches a fifth of all deals, and ranking every one of them is what would cost;
+those a person means are found by typing one more word."""
+
+
 def _word_hits(match: str, score: str) -> str:
     """Deals whose title, company or contact's name matches (`match`, `score` are templates
-    over `{col}`), best `score` first, at most $3."""
+    over `{col}`), the first $3 × CANDIDATES of each branch ranked, best `score` first, at
+    most $3."""
     branches = [
-        f"""SELECT d.id, {score.format(col="d.title")} AS s FROM {SCHEMA}.deals d
-            WHERE {match.format(col="d.title")} AND {_SCOPE.format(d="d")}""",
-        f"""SELECT d.id, {score.format(col="d.company")} FROM {SCHEMA}.deals d
-            WHERE {match.format(col="d.company")} AND {_SCOPE.format(d="d")}""",
-        f"""SELECT d.id, {score.format(col="c.name")} FROM {SCHEMA}.contacts c
-            JOIN {SCHEMA}.deals d ON d.contact_id = c.id
-            WHERE {match.format(col="c.name")} AND {_SCOPE.format(d="d")}""",
+        f"""(SELECT d.id, {score.format(col="d.title")} AS s FROM {SCHEMA}.deals d
+             WHERE {match.format(col="d.title")} AND {_SCOPE.format(d="d")}
+             LIMIT $3 * {CANDIDATES})""",
+        f"""(SELECT d.id, {score.format(col="d.company")} FROM {SCHEMA}.deals d
+             WHERE {match.format(col="d.company")} AND {_SCOPE.format(d="d")}
+             LIMIT $3 * {CANDIDATES})""",
+        f"""(SELECT d.id, {score.format(col="c.name")} FROM {SCHEMA}.contacts c
+             JOIN {SCHEMA}.deals d ON d.contact_id = c.id
+             WHERE {match.format(col="c.name")} AND {_SCOPE.format(d="d")}
+             LIMIT $3 * {CANDIDATES})""",
     ]
     return f"""
     WITH hits AS ({" UNION ALL ".join(branches)}),
@@ -42,24 +53,44 @@ def _word_hits(match: str, score: str) -> str:
     ORDER BY best.s DESC, x.created_at DESC, x.id"""
 
 
-# Words are first looked for as they are typed (ILIKE: the GIN index intersects all of the
-# text's trigrams, so «Ромашка-123» reads a few hundred rows, not every «Ромашка»); only when
-# nothing contains them, by word similarity (a misspelt «Смирнава»), which reads every row
-# sharing most trigrams and is the slower path.
-_LIKE = ("{col} ILIKE $1", "similarity({col}, $4)")
+# Words are first looked for as whole words (the last one as a prefix, as people type) in
+# the full-text indexes of migration 0012: a word's posting list is short, so «Ромашка-123»
+# reads a few hundred entries. Only when no name, title or company holds them at all (a
+# misspelt «Сидорв») are they compared by word similarity (`<%`, the trigram indexes of
+# 0010), which reads every row sharing most trigrams: the slower path.
+_WORDS = "to_tsvector('simple'::regconfig, coalesce({col}, '')) @@ to_tsquery('simple', $1)"
+_WORDS_MATCH = (_WORDS, "similarity({col}, $4)")
 _FUZZY = ("$1 <% {col}", "word_similarity($1, {col})")
-_DEALS_LIKE = _word_hits(*_LIKE)
+_DEALS_WORDS = _word_hits(*_WORDS_MATCH)
 _DEALS_FUZZY = _word_hits(*_FUZZY)
-
-
-def pattern(text: str) -> str:
-    """`text` as an ILIKE pattern matching it anywhere, its wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
+_ANY_WORDS = f"""SELECT EXISTS (
+        SELECT FROM {SCHEMA}.contacts c WHERE {_WORDS.format(col="c.name")})
+    OR EXISTS (SELECT FROM {SCHEMA}.deals d WHERE {_WORDS.format(col="d.title")})
+    OR EXISTS (SELECT FROM {SCHEMA}.deals d WHERE {_WORDS.format(col="d.company")})"""
 _SEEN = f"""(SELECT count(*) FROM {SCHEMA}.deals d
              WHERE d.contact_id = c.id AND {_SCOPE.format(d="d")})"""
+_TSQUERY_SPECIAL = re.compile(r"[&|!():*<>'\\\\]+")
+
+
+def tsquery(text: str) -> str | None:
+    """The words of `text` as a tsquery, all of them required, the last as a prefix; None
+    when nothing is left of them."""
+    words = [w for w in _TSQUERY_SPECIAL.sub(" ", text).split() if w.strip("-")]
+    if not words:
+        return None
+    return " & ".join([*(f"'{w}'" for w in words[:-1]), f"'{words[-1]}':*"])
+
+
+async def _by_words(
+    conn: asyncpg.Connection, needle: Needle, responsible_id: str | None, limit: int
+) -> tuple[list[asyncpg.Record], bool]:
+    """Deals by whole words in scope, and whether anything at all holds the words."""
+    query = tsquery(needle.value)
+    if query is None:
+        return [], False
+    rows = await conn.fetch(_DEALS_WORDS, query, responsible_id, limit, needle.value)
+    held = bool(rows) or bool(await conn.fetchval(_ANY_WORDS, query))
+    return rows, held
 
 
 async def find_deals(
@@ -67,9 +98,8 @@ async def find_deals(
 ) -> list[Deal]:
     """The deals matching, best first (a phone or e-mail: newest first)."""
     if needle.kind == "words":
-        like = pattern(needle.value)
-        rows = await conn.fetch(_DEALS_LIKE, like, responsible_id, limit, needle.value)
-        if not rows:
+        rows, held = await _by_words(conn, needle, responsible_id, limit)
+        if not held:
             rows = await conn.fetch(_DEALS_FUZZY, needle.value, responsible_id, limit)
     else:
         rows = await conn.fetch(
@@ -93,10 +123,13 @@ async def find_contacts(
         where, order = f"c.{_KEY[needle.kind]} = $1", "c.created_at DESC"
         rows = await _contacts(conn, where, order, needle.value, responsible_id, limit)
     else:
-        where, order = "c.name ILIKE $1", "similarity(c.name, $4) DESC, c.created_at DESC"
-        like = pattern(needle.value)
-        rows = await _contacts(conn, where, order, like, responsible_id, limit, needle.value)
-        if not rows:
+        query = tsquery(needle.value)
+        where = _WORDS.format(col="c.name")
+        order = "similarity(c.name, $4) DESC, c.created_at DESC"
+        rows = []
+        if query is not None:
+            rows = await _contacts(conn, where, order, query, responsible_id, limit, needle.value)
+        if not rows and (query is None or not await conn.fetchval(_ANY_WORDS, query)):
             where, order = "$1 <% c.name", "word_similarity($1, c.name) DESC, c.created_at DESC"
             rows = await _contacts(conn, where, order, needle.value, responsible_id, limit)
     return [
@@ -108,11 +141,14 @@ async def find_contacts(
 async def _contacts(
     conn: asyncpg.Connection, where: str, order: str, *args: Any
 ) -> list[asyncpg.Record]:
-    """Contacts by `where` in `order` that have a deal in scope ($2), at most $3."""
+    """Contacts by `where` that have a deal in scope ($2), the first $3 × CANDIDATES ranked
+    in `order`, at most $3."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT * FROM (SELECT c.*, {_SEEN} AS seen FROM {SCHEMA}.contacts c
-                           WHERE {where} ORDER BY {order} LIMIT $3 * 4) m
-            WHERE m.seen > 0 LIMIT $3""",
+        f"""SELECT * FROM (
+                SELECT c.*, {_SEEN} AS seen FROM (
+                    SELECT * FROM {SCHEMA}.contacts c WHERE {where}
+                    LIMIT $3 * {CANDIDATES}) c) c
+            WHERE c.seen > 0 ORDER BY {order} LIMIT $3""",
         *args,
     )
     return rows

@@ -60,6 +60,8 @@ async def timeline(
             src, row_id = (int(part) for part in key.split(":"))
         except ValueError:
             raise ValueError("cursor: not a cursor of this list") from None
+        if not (0 <= src <= 3 and 0 <= row_id < 2**63):  # what a bigint column holds
+            raise ValueError("cursor: not a cursor of this list")
     rows = await conn.fetch(_FEED, deal_id, after_at, src, row_id, limit + 1)
     items = [
         {

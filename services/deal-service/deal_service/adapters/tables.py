@@ -24,6 +24,8 @@ from sqlalchemy import (
     Sequence,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -40,12 +42,21 @@ def _trigram(name: str, column: str) -> Index:
     return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
+def _words(name: str, column: str) -> Index:
+    """A GIN full-text index ('simple', migration 0012) of the search box's whole words."""
+    vector = func.to_tsvector(
+        literal_column("'simple'::regconfig"), func.coalesce(literal_column(column), "")
+    )
+    return Index(name, vector, postgresql_using="gin")
+
+
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("contacts_phone", "phone_norm", postgresql_where=text("phone_norm IS NOT NULL")),
         Index("contacts_email", "email_norm", postgresql_where=text("email_norm IS NOT NULL")),
         _trigram("contacts_name_trgm", "name"),
+        _words("contacts_name_words", "name"),
         {"schema": SCHEMA},
     )
 
@@ -69,6 +80,8 @@ class Deal(SQLModel, table=True):
         Index("deals_contact", "contact_id"),
         _trigram("deals_title_trgm", "title"),
         _trigram("deals_company_trgm", "company"),
+        _words("deals_title_words", "title"),
+        _words("deals_company_words", "company"),
         Index(
             "deals_failure_comment",
             "stage",

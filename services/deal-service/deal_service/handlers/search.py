@@ -17,6 +17,8 @@ async def search_deals(q: SearchDeals, ctx: Context) -> dict[str, Any]:
     """Deals (with their stage) and contacts matching `q` that the actor may see."""
     own = scope(ctx.config, q.actor_id)
     needle = read_query(q.q)
+    if not needle.value:
+        raise Refused(ErrorCode.invalid, "q: nothing to look for (only spaces)")
     async with ctx.uow() as uow:
         deals = await search.find_deals(uow.conn, needle, own, q.limit)
         contacts = await search.find_contacts(uow.conn, needle, own, q.limit)
