@@ -146,7 +146,7 @@ def tasks_table(
             [
                 ids[t["id"]],
                 deal_ids[t["deal_id"]],
-                stage_name(t.get("stage")) if t.get("stage") else "РОП",
+                task_kind(t),
                 t["title"],
                 t.get("responsible_id") or "—",
                 Text(when(deadline), style="bold red" if late else ""),
@@ -158,6 +158,14 @@ def tasks_table(
         for row in rows:
             del row[1]
     return fitted_table(columns, rows, width=width, wide=wide, title=title)
+
+
+def task_kind(task: dict[str, Any]) -> str:
+    """The stage a task belongs to, «РОП» for the free plan's РОП task, «своя» for a task
+    a person set (`kind: own`, no stage)."""
+    if task.get("stage"):
+        return stage_name(task["stage"])
+    return "своя" if task.get("kind") == "own" else "РОП"
 
 
 def task_panel(task: dict[str, Any], *, width: int = 80) -> Panel:
@@ -172,7 +180,7 @@ def task_panel(task: dict[str, Any], *, width: int = 80) -> Panel:
     for label, value in (
         ("задача", task["title"]),
         ("сделка", f"{deal} · {task['deal_id']}"),
-        ("стадия", stage_name(task.get("stage")) if task.get("stage") else "РОП"),
+        ("стадия", task_kind(task)),
         ("ответственный", task.get("responsible_id") or "—"),
         ("постановщик", task.get("creator_id") or "—"),
         ("срок", when(task.get("deadline"))),

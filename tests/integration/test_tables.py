@@ -75,7 +75,7 @@ async def test_revision_drafts_the_next_migration(infra: Infra, tmp_path: Path) 
 
     (drafted,) = set((migrations / "versions").glob("*.py")) - before
     text = drafted.read_text()
-    assert text.startswith('"""nothing new') and "down_revision = '0006'" in text
+    assert text.startswith('"""nothing new') and "down_revision = '0007'" in text
     assert "op." not in text  # no operation: the tables are the schema
 
 
@@ -143,10 +143,11 @@ async def test_the_typed_read_paths_on_the_migrated_schema(clean: Infra) -> None
         for n, (task_id, stage, responsible, deadline, status) in enumerate(tasks):
             await conn.execute(
                 """INSERT INTO task.tasks (id, deal_id, stage, title, responsible_id, deadline,
-                       opened_at, deal_version, status, close_reason, closed_at)
+                       opened_at, deal_version, status, close_reason, closed_at, kind)
                    VALUES ($1, $2, $3, 'x', $4, $5, now(), 1, $6,
                            CASE WHEN $6 = 'closed' THEN 'completed' END,
-                           CASE WHEN $6 = 'closed' THEN now() END)""",
+                           CASE WHEN $6 = 'closed' THEN now() END,
+                           CASE WHEN $3::text IS NULL THEN 'rop' ELSE 'stage' END)""",
                 task_id,
                 f"d{n}",
                 stage,
@@ -154,7 +155,7 @@ async def test_the_typed_read_paths_on_the_migrated_schema(clean: Infra) -> None
                 deadline,
                 status,
             )
-        assert await task_reads.count_open_by_stage(conn) == {"NEW_LEAD": 2, None: 1}
+        assert await task_reads.count_open_by_stage(conn) == {"NEW_LEAD": 2, "rop": 1}
         assert await task_reads.count_overdue_open(conn) == {"m1": 1, "rop": 1}
 
         for n, status in enumerate(["pending", "pending", "failed", "delivered"]):

@@ -127,3 +127,12 @@ def test_short_ids_grow_where_two_would_clash() -> None:
     b = "4c89006d-1111-4000-8000-000000000002"
     c = "9f00aa11-0000-4000-8000-000000000003"
     assert short_ids([a, b, c]) == {a: "4c89006d-0", b: "4c89006d-1", c: "9f00aa11"}
+
+
+def test_a_task_without_a_stage_is_named_by_its_kind() -> None:
+    """A person's own task has no stage either: it is «своя», not the РОП task (issue 22)."""
+    from crm_cli.render import task_kind
+
+    assert task_kind({"stage": None, "kind": "own"}) == "своя"
+    assert task_kind({"stage": None, "kind": "rop"}) == "РОП"
+    assert task_kind({"stage": None}) == "РОП"  # a task from before kinds

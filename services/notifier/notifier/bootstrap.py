@@ -14,7 +14,12 @@ from notifier.adapters.email import EmailSender
 from notifier.adapters.metrics import NotifierMetrics
 from notifier.adapters.webhook import WebhookSender
 from notifier.domain.delivery import RetryPolicy
-from notifier.entrypoints.consumers import STREAM, move_rejected_consumer, task_consumer
+from notifier.entrypoints.consumers import (
+    STREAM,
+    approval_declined_consumer,
+    move_rejected_consumer,
+    task_consumer,
+)
 from notifier.entrypoints.gauges import GaugeRefresher
 from notifier.entrypoints.rpc import endpoints
 from notifier.entrypoints.watcher import OverdueWatcher
@@ -83,6 +88,7 @@ class NotifierService:
             [
                 task_consumer(rt.nc, rt.js, ctx, s.batch_size),
                 move_rejected_consumer(rt.nc, rt.js, ctx, s.batch_size),
+                approval_declined_consumer(rt.nc, rt.js, ctx, s.batch_size),
             ],
         )
         self._loops = [self.watcher, self.worker, GaugeRefresher(ctx)]

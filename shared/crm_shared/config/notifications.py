@@ -29,6 +29,7 @@ NOTIFICATION_KINDS: tuple[str, ...] = (
     "move_rejected",
     "approval_requested",
     "task_commented",
+    "approval_declined",
 )
 DEFAULT_QUIET_KINDS: dict[str, tuple[str, ...]] = {"task_assigned": ("bus",)}
 """Kinds that, unless a user's `notify` says otherwise, take only these of their channels:
@@ -43,6 +44,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "task_commented": (*_TASK, "author", "comment"),
     "move_rejected": (*_DEAL, "fields", "reason"),
     "approval_requested": (*_DEAL, "from_stage", "asker", "attempts", "count"),
+    "approval_declined": (*_DEAL, "rop", "reason"),
 }
 """The placeholders each kind's template may use; any other is refused when loading."""
 
@@ -58,7 +60,8 @@ class NotificationTemplates(Frozen):
     else empty) and {reason} (what stands in the way: «не заполнены обязательные поля: …», else
     the refusal's sentence from crm_shared.locale); approval_requested {asker} (who asks),
     {from_stage} (the stage the attempts were made on), {count} (how many) and {attempts} (the
-    latest, a line each: «1. 27.11.2026 15:00, Иван Иванов: не берёт трубку»).
+    latest, a line each: «1. 27.11.2026 15:00, Иван Иванов: не берёт трубку»); approval_declined
+    {rop} (who declined) and {reason} (why).
     """
 
     task_assigned: Text = "Новая задача «{task}» по сделке «{deal}» ({contact}). Срок: {deadline}."
@@ -76,6 +79,10 @@ class NotificationTemplates(Frozen):
         "{asker} просит перевести сделку «{deal}» ({contact}) в стадию «{stage}». "
         "Попыток связаться на стадии «{from_stage}»: {count}.\n{attempts}\n"
         "Чтобы согласовать, переведите сделку в эту стадию сами."
+    )
+    approval_declined: Text = (
+        "{rop} не согласовал(а) перевод сделки «{deal}» ({contact}) в стадию «{stage}». "
+        "Причина: {reason}"
     )
 
     @field_validator(*PLACEHOLDERS)

@@ -7,8 +7,17 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from crm_shared.contracts.commands import Query
-from crm_shared.contracts.replies import Asks, PendingApprovalsReply
+from crm_shared.contracts.commands import Command, Query
+from crm_shared.contracts.replies import Answer, Asks, PendingApprovalsReply
+from crm_shared.contracts.text import Id, Plain, Subject
+
+
+class DeclinedReply(Answer):
+    """The request declined: its deal, the stage it asked for, and who asked."""
+
+    deal_id: Plain
+    to_stage: Plain
+    asked_by: Plain | None = None
 
 
 class PendingApprovals(Query, Asks[PendingApprovalsReply]):
@@ -23,3 +32,14 @@ class PendingApprovals(Query, Asks[PendingApprovalsReply]):
 
     SUBJECT: ClassVar[str] = "crm.query.deal.pending_approvals"
     limit: int = Field(100, ge=1, le=500)
+
+
+class DeclineApproval(Command, Asks[DeclinedReply]):
+    """crm.cmd.deal.approval.decline: the РОП declines a waiting request (rule 6), saying
+    why. The request is no longer pending, the deal stays where it is, and whoever asked is
+    told the reason (ApprovalDeclined; notification `approval_declined`). Only who may agree
+    may decline: the deal's РОП, or any РОП for a deal without one."""
+
+    SUBJECT: ClassVar[str] = "crm.cmd.deal.approval.decline"
+    deal_id: Id
+    reason: Subject = Field(min_length=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,6 +107,16 @@ class TaskComment(BaseModel):
     at: datetime
 
 
+class TaskReschedule(BaseModel):
+    """A task's deadline moved: by whom, from when to when, why."""
+
+    actor_id: Plain
+    from_deadline: datetime | None
+    to_deadline: datetime
+    reason: Plain
+    at: datetime
+
+
 class Task(BaseModel):
     """A task as emitted in events and returned by task queries."""
 
@@ -133,4 +144,15 @@ class Task(BaseModel):
     )
     comments_count: int = Field(
         0, description="how many comments the task has, those not carried in `comments` too"
+    )
+    kind: Literal["stage", "rop", "own"] = Field(
+        "stage",
+        description="stage: a stage's task (rule 2); rop: the free plan's «Укажите "
+        "руководителя…» (rule 1); own: set by a person (crm.cmd.task.create)",
+    )
+    rop_id: Plain | None = Field(
+        None, description="the deal's РОП: who hears of the task's lapse (rule 3)"
+    )
+    reschedules: list[TaskReschedule] = Field(
+        default_factory=list, description="every move of the deadline, oldest first"
     )

@@ -142,6 +142,20 @@ class MoveRejected(EventData):
     deal: Deal | None = None
 
 
+class ApprovalDeclined(EventData):
+    """The РОП declined a request to move a deal (rule 6): `asked_by` asked for `to_stage`,
+    `actor_id` declined with `reason`; the deal did not move and nothing waits any more."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.approval_declined"
+    TYPE: ClassVar[str] = "crm.deal.approval_declined.v1"
+    deal_id: Plain
+    to_stage: Plain
+    asked_by: Plain
+    actor_id: Plain
+    reason: Plain
+    deal: Deal
+
+
 class TaskOpened(EventData):
     """A task was opened for a deal."""
 
@@ -212,7 +226,9 @@ class Notification(EventData):
             "`task`, with the comment last in `task.comments`), `move_rejected` (a refused "
             "move, to the deal's responsible; `missing_fields` when fields were missing), "
             "`approval_requested` (rule 6: a manager asks to fail the deal in LOST_NO_CONTACT, "
-            "to the deal's РОП, else the default РОП, else every РОП; `actor_id`, `attempts`)"
+            "to the deal's РОП, else the default РОП, else every РОП; `actor_id`, `attempts`), "
+            "`approval_declined` (the РОП declined such a request, to whoever asked; "
+            "`actor_id`: the РОП)"
         )
     )
     text: Plain = Field(description="the Russian text, from the configuration's templates")
@@ -239,6 +255,7 @@ ALL_EVENTS: tuple[type[EventData], ...] = (
     ContactErased,
     StageChanged,
     MoveRejected,
+    ApprovalDeclined,
     TaskOpened,
     TaskClosed,
     TaskUpdated,

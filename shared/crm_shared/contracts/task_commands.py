@@ -1,15 +1,15 @@
 """Request bodies of task-service beyond completing and listing tasks (in `commands`):
-comments on a task, added and read back."""
+comments on a task, added and read back; a person's own tasks, set and rescheduled."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from crm_shared.contracts.commands import Command, Query
 from crm_shared.contracts.replies import Asks, TaskCommentsReply, TaskReply
-from crm_shared.contracts.text import Cursor, Id, Subject
+from crm_shared.contracts.text import Cursor, Id, Subject, Title
 
 
 class TaskComments(Query, Asks[TaskCommentsReply]):
@@ -31,3 +31,32 @@ class CommentTask(Command, Asks[TaskReply]):
     SUBJECT: ClassVar[str] = "crm.cmd.task.comment"
     task_id: Id
     text: Subject = Field(min_length=1)
+
+
+class CreateTask(Command, Asks[TaskReply]):
+    """crm.cmd.task.create: a person sets a task on a deal («перезвонить завтра в 15:00»).
+
+    The actor is its creator. A manager sets tasks on the deals they may work (their own,
+    with `access: own`), for themselves; a РОП on any deal, for its responsible. Its lapse
+    reaches the deal's РОП like a stage task's (rule 3).
+    """
+
+    SUBJECT: ClassVar[str] = "crm.cmd.task.create"
+    deal_id: Id
+    title: Title = Field(min_length=1)
+    deadline: AwareDatetime = Field(description="RFC 3339 with offset; not in the past")
+    description: Subject | None = None
+
+
+class RescheduleTask(Command, Asks[TaskReply]):
+    """crm.cmd.task.reschedule: move an open task's deadline, saying why.
+
+    A manager moves the tasks they set themselves; a stage task (whose creator is the РОП)
+    and the free plan's РОП task only a РОП moves. The reason is kept with the task
+    (`reschedules`) and shown.
+    """
+
+    SUBJECT: ClassVar[str] = "crm.cmd.task.reschedule"
+    task_id: Id
+    deadline: AwareDatetime = Field(description="RFC 3339 with offset; not in the past")
+    reason: Subject = Field(min_length=1)

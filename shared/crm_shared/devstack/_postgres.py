@@ -229,6 +229,9 @@ class EmbeddedPostgres:
         # builtin C.UTF-8 (PG 17+): Unicode-aware lower()/upper() for Cyrillic
         # names, independent of which OS locales are installed.
         args += ["--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--locale=C"]
+        # pg_trgm and full-text search (the search box) read letters by LC_CTYPE: under C
+        # they see no Cyrillic word at all. glibc has C.UTF-8 built in (2.35+).
+        args += ["--lc-ctype=C.UTF-8"]
         args += ["--no-instructions", *(["--no-sync"] if self.fast else [])]
         try:
             self._run("initdb", *args, timeout=120)

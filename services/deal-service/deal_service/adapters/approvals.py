@@ -38,6 +38,16 @@ def settled(uow: UnitOfWork, deal_id: str) -> None:
     uow.defer(f"DELETE FROM {SCHEMA}.approval_requests WHERE deal_id = $1", deal_id)
 
 
+async def waiting(conn: asyncpg.Connection, deal_id: str) -> dict[str, Any] | None:
+    """The deal's waiting request ({to_stage, asked_by, asked_at}), or None."""
+    row = await conn.fetchrow(
+        f"""SELECT to_stage, asked_by, asked_at FROM {SCHEMA}.approval_requests
+            WHERE deal_id = $1""",
+        deal_id,
+    )
+    return dict(row) if row else None
+
+
 async def pending(
     conn: asyncpg.Connection, *, rop_id: str | None, responsible_id: str | None, limit: int
 ) -> list[tuple[Deal, dict[str, Any]]]:

@@ -24,6 +24,8 @@ from sqlalchemy import (
     Sequence,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -35,11 +37,26 @@ from deal_service.settings import SCHEMA
 TZ = DateTime(timezone=True)
 
 
+def _trigram(name: str, column: str) -> Index:
+    """A GIN trigram index (pg_trgm, migration 0010) for the search box's words."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
+def _words(name: str, column: str) -> Index:
+    """A GIN full-text index ('simple', migration 0012) of the search box's whole words."""
+    vector = func.to_tsvector(
+        literal_column("'simple'::regconfig"), func.coalesce(literal_column(column), "")
+    )
+    return Index(name, vector, postgresql_using="gin")
+
+
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("contacts_phone", "phone_norm", postgresql_where=text("phone_norm IS NOT NULL")),
         Index("contacts_email", "email_norm", postgresql_where=text("email_norm IS NOT NULL")),
+        _trigram("contacts_name_trgm", "name"),
+        _words("contacts_name_words", "name"),
         {"schema": SCHEMA},
     )
 
@@ -61,6 +78,10 @@ class Deal(SQLModel, table=True):
         Index("deals_stage", "stage"),
         Index("deals_responsible", "responsible_id"),
         Index("deals_contact", "contact_id"),
+        _trigram("deals_title_trgm", "title"),
+        _trigram("deals_company_trgm", "company"),
+        _words("deals_title_words", "title"),
+        _words("deals_company_words", "company"),
         Index(
             "deals_failure_comment",
             "stage",
@@ -161,7 +182,7 @@ class StageHistory(SQLModel, table=True):
 
 class ContactAttempt(SQLModel, table=True):
     __tablename__ = "contact_attempts"
-    __table_args__ = ({"schema": SCHEMA},)
+    __table_args__ = (Index("contact_attempts_deal", "deal_id", "at"), {"schema": SCHEMA})
 
     id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
     deal_id: str = Field(sa_type=Text, foreign_key=f"{SCHEMA}.deals.id")
@@ -209,6 +230,22 @@ class ApprovalRequest(SQLModel, table=True):
     to_stage: str = Field(sa_type=Text)
     asked_by: str = Field(sa_type=Text)
     asked_at: datetime = Field(sa_type=TZ)
+
+
+class JournalEntry(SQLModel, table=True):
+    """A deal's note, field change or approval request (its story; migration 0011)."""
+
+    __tablename__ = "journal"
+    __table_args__ = (Index("journal_deal", "deal_id", "at"), {"schema": SCHEMA})
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    deal_id: str = Field(sa_type=Text, foreign_key=f"{SCHEMA}.deals.id")
+    at: datetime = Field(sa_type=TZ)
+    kind: str = Field(sa_type=Text)
+    actor_id: str | None = Field(default=None, sa_type=Text)
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSONB, sa_column_kwargs={"server_default": text("'{}'")}
+    )
 
 
 LEAD_ASSIGNMENT_SEQ = Sequence("lead_assignment_seq", schema=SCHEMA, metadata=SQLModel.metadata)

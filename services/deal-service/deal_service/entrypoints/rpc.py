@@ -6,7 +6,7 @@ The router the service runs is the one the AsyncAPI document describes (`tools.c
 from __future__ import annotations
 
 from crm_shared.contracts import events as e
-from crm_shared.contracts.approvals import PendingApprovals
+from crm_shared.contracts.approvals import DeclineApproval, PendingApprovals
 from crm_shared.contracts.commands import (
     CreateDeal,
     DealHistory,
@@ -20,9 +20,11 @@ from crm_shared.contracts.commands import (
     UpdateDeal,
 )
 from crm_shared.contracts.personal import EraseContact
+from crm_shared.contracts.search import GetContact, SearchDeals
+from crm_shared.contracts.story import DealTimeline, NoteDeal
 from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints.consumers import STREAM
-from deal_service.handlers import analytics, approvals, deals, erasure, queries
+from deal_service.handlers import analytics, approvals, deals, erasure, queries, search, story
 from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER as LEADS
 
@@ -41,6 +43,11 @@ def endpoints() -> Endpoints[Context]:
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")
     api.serve(DealHistory, queries.deal_history, reply="items")
+    api.serve(SearchDeals, search.search_deals, reply="read_as, deals, contacts")
+    api.serve(GetContact, search.get_contact, reply="contact, deals")
+    api.serve(NoteDeal, story.note_deal, reply="note")
+    api.serve(DealTimeline, story.deal_timeline, reply="items, next_cursor, until, since")
+    api.serve(DeclineApproval, approvals.decline_approval, reply="deal_id, to_stage, asked_by")
     api.serve(
         PendingApprovals,
         approvals.pending_approvals,
@@ -53,6 +60,7 @@ def endpoints() -> Endpoints[Context]:
     api.emit(e.ContactErased, "A contact's personal fields were erased (the record of it).")
     api.emit(e.StageChanged, "A deal entered a stage (from_stage null on creation).")
     api.emit(e.MoveRejected, "A move was refused; the deal did not change.")
+    api.emit(e.ApprovalDeclined, "The РОП declined a request to move a deal.")
     api.receive(
         [e.LeadReceived],
         stream=STREAM,

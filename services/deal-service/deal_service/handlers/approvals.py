@@ -1,24 +1,29 @@
 """Requests awaiting the РОП's agreement: kept when a move is refused for it, dropped when the
-deal moves, and listed for whoever may agree (or see them)."""
+deal moves or the РОП declines, and listed for whoever may agree (or see them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.approvals import PendingApprovals
+from crm_shared.contracts.approvals import DeclineApproval, PendingApprovals
 from crm_shared.contracts.commands import ErrorCode, MoveDeal, Refused, ok
 from crm_shared.contracts.envelope import utcnow
+from crm_shared.contracts.events import ApprovalDeclined
 from crm_shared.machinery.outbox import UnitOfWork
-from deal_service.adapters import approvals
+from deal_service.adapters import approvals, story
+from deal_service.adapters import repository as repo
 from deal_service.domain.access import scope
 from deal_service.domain.model import Deal
+from deal_service.domain.rules import check_user, is_deals_rop
 from deal_service.handlers.context import Context
 
 
 def after_refusal(uow: UnitOfWork, deal: Deal, cmd: MoveDeal, refused: Refused) -> None:
     """A move the РОП must agree to: the request waits on the deal until it moves."""
     if refused.error.code is ErrorCode.rop_approval_required:
-        approvals.asked(uow, deal.id, cmd.to_stage, cmd.actor_id, utcnow())
+        at = utcnow()
+        approvals.asked(uow, deal.id, cmd.to_stage, cmd.actor_id, at)
+        story.record(uow, deal.id, "approval_asked", cmd.actor_id, at, to_stage=cmd.to_stage)
 
 
 def after_move(uow: UnitOfWork, deal: Deal) -> None:
@@ -46,3 +51,50 @@ async def pending_approvals(q: PendingApprovals, ctx: Context) -> dict[str, Any]
             for deal, request in found
         ]
     )
+
+
+async def decline_approval(cmd: DeclineApproval, ctx: Context) -> dict[str, Any]:
+    """The РОП declines a waiting request with a reason: it waits no more, the deal stays,
+    and ApprovalDeclined tells whoever asked (the notifier's `approval_declined`)."""
+    check_user(ctx.config, cmd.actor_id, "actor_id")
+    reason = cmd.reason.strip()
+    if not reason:
+        raise Refused(ErrorCode.invalid, "reason: say why the request is declined")
+    async with ctx.uow() as uow:
+        deal = await repo.get_deal(uow.conn, cmd.deal_id, lock=True)
+        if deal is None:
+            raise Refused(ErrorCode.not_found, f"deal {cmd.deal_id!r} not found")
+        if not is_deals_rop(deal, cmd.actor_id, ctx.config):
+            raise Refused(
+                ErrorCode.forbidden,
+                f"{cmd.actor_id!r} may not decline requests on deal {deal.id}: only who may "
+                "agree does (the deal's РОП)",
+            )
+        request = await approvals.waiting(uow.conn, deal.id)
+        if request is None:
+            raise Refused(ErrorCode.transition_not_allowed, f"no request waits on deal {deal.id}")
+        at = utcnow()
+        approvals.settled(uow, deal.id)
+        story.record(
+            uow,
+            deal.id,
+            "approval_declined",
+            cmd.actor_id,
+            at,
+            to_stage=request["to_stage"],
+            asked_by=request["asked_by"],
+            reason=reason,
+        )
+        uow.emit(
+            ApprovalDeclined(
+                deal_id=deal.id,
+                to_stage=request["to_stage"],
+                asked_by=request["asked_by"],
+                actor_id=cmd.actor_id,
+                reason=reason,
+                deal=deal.to_dto(),
+            ),
+            subject_id=deal.id,
+        )
+        await uow.commit()
+    return ok(deal_id=deal.id, to_stage=request["to_stage"], asked_by=request["asked_by"])

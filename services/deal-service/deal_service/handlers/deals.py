@@ -25,12 +25,14 @@ from crm_shared.contracts.envelope import utcnow
 from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import contacts as people
 from deal_service.adapters import repository as repo
+from deal_service.adapters import story
 from deal_service.domain.access import check_may_assign, check_may_see
 from deal_service.domain.changes import DEAL_FIELDS, FieldChanges
 from deal_service.domain.contacts import Contact, contact_keys, new_contact
 from deal_service.domain.leads import manual_responsible, needs_turn, responsible_for
 from deal_service.domain.model import Deal
 from deal_service.domain.rules import check_user, reads_contact
+from deal_service.domain.story import field_changes
 from deal_service.handlers import approvals
 from deal_service.handlers.context import Context
 
@@ -205,6 +207,7 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
             rop=(deal.rop_id, fields.rop_id) if "rop_id" in given else None,
         )
         changes = await _changes(uow, deal, fields, config)
+        before = deal.copy()
         changed = deal.update(
             changes.values,
             changes.contact_values,
@@ -214,6 +217,14 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
             sharing=changes.sharing,
         )
         if changed:
+            story.record(
+                uow,
+                deal.id,
+                "field_changed",
+                cmd.actor_id,
+                deal.updated_at,
+                changes=field_changes(before, deal, changed),
+            )
             repo.save(uow, deal)
             await uow.commit()
     return _reply(deal, changed=changed)

@@ -78,6 +78,21 @@ async def ask(ctx: Context, request: Asks[R], *, retry_key: str | None = None) -
         raise refusal_of(refused) from None
 
 
+async def ask_as(
+    ctx: Context,
+    principal: Principal,
+    model: type[Asks[R]],
+    body: dict[str, Any],
+    *,
+    retry_key: str | None = None,
+) -> dict[str, Any]:
+    """`model` made from `body` with the caller as its actor (400 naming what does not fit),
+    asked, and its reply as JSON data, for a page or route that shows the reply as it is."""
+    request = build(cast(type[Strict], model), {**body, "actor_id": acting(principal)})
+    reply = await ask(ctx, cast(Asks[R], request), retry_key=retry_key)
+    return reply.model_dump(mode="json")
+
+
 async def move_deal(
     ctx: Context,
     principal: Principal,

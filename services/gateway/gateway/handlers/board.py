@@ -16,6 +16,7 @@ from typing import Any
 from crm_shared.contracts.commands import DealHistory, GetDeal, ListDeals, ListTasks, StageTotals
 from crm_shared.contracts.dto import Task
 from gateway.domain.people import Principal, Scope
+from gateway.handlers import story
 from gateway.handlers.api import acting, ask
 from gateway.handlers.context import Context
 
@@ -124,15 +125,18 @@ async def card_view(ctx: Context, principal: Principal, deal_id: str) -> dict[st
 
 
 async def deal_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
-    """One deal, all its tasks and its stage history, newest first (the deal card)."""
+    """One deal, all its tasks, its stage history and the first page of its story, newest
+    first (the deal card)."""
     actor = acting(principal)
-    deal, tasks, history = await asyncio.gather(
+    deal, tasks, history, feed = await asyncio.gather(
         ask(ctx, GetDeal(actor_id=actor, deal_id=deal_id)),
         ask(ctx, ListTasks(actor_id=actor, deal_id=deal_id, limit=100)),
         ask(ctx, DealHistory(actor_id=actor, deal_id=deal_id)),
+        story.timeline(ctx, principal, deal_id),
     )
     return {
         "deal": deal.deal.model_dump(mode="json"),
         "tasks": [t.model_dump(mode="json") for t in tasks.items],
         "history": [h.model_dump(mode="json") for h in history.items],
+        "timeline": feed,
     }

@@ -105,7 +105,8 @@ async def record_updated(conn: asyncpg.Connection, tasks: list[Task]) -> None:
     """Replace the copy of tasks still waiting to fire (new responsible, РОП or deadline).
 
     A task never seen is recorded as open (its TaskOpened may come later and then changes
-    nothing); a closed or already fired one is left alone.
+    nothing); a closed one is left alone, and so is a fired one unless its deadline moved
+    (crm.cmd.task.reschedule): then it is watched again, to fire at the new deadline.
     """
     if tasks:
         await conn.execute(
@@ -113,8 +114,11 @@ async def record_updated(conn: asyncpg.Connection, tasks: list[Task]) -> None:
                 ON CONFLICT (task_id) DO UPDATE
                 SET creator_id = EXCLUDED.creator_id, responsible_id = EXCLUDED.responsible_id,
                     title = EXCLUDED.title, deadline = EXCLUDED.deadline, task = EXCLUDED.task,
+                    fired_at = CASE WHEN d.deadline IS DISTINCT FROM EXCLUDED.deadline
+                                    THEN NULL ELSE d.fired_at END,
                     updated_at = now()
-                WHERE d.open AND d.fired_at IS NULL""",
+                WHERE d.open AND (d.fired_at IS NULL
+                                  OR d.deadline IS DISTINCT FROM EXCLUDED.deadline)""",
             *_columns(tasks),
         )
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from crm_shared.config import NotificationTemplates
 from crm_shared.contracts.dto import Task, TaskComment
-from crm_shared.contracts.events import MoveRejected, Notification
+from crm_shared.contracts.events import ApprovalDeclined, MoveRejected, Notification
 from crm_shared.locale import MOVE_GENERAL, duration, moment, say
 
 ZoneOf = Callable[[str | None], ZoneInfo]
@@ -31,6 +31,7 @@ APPROVAL_REQUESTED = "approval_requested"
 ROP_APPROVAL_REQUIRED = "rop_approval_required"
 TASK_COMMENTED = "task_commented"
 TASK_ASSIGNED = "task_assigned"
+APPROVAL_DECLINED = "approval_declined"
 
 EMAIL_SUBJECTS = {
     TASK_OVERDUE: "CRM: просрочена задача",
@@ -47,7 +48,10 @@ def format_lateness(seconds: float) -> str:
 
 
 def overdue_recipient(task: Task, default_rop: str | None) -> str | None:
-    """Who hears about an overdue task: its creator (the deal's РОП), else the default РОП."""
+    """Who hears about an overdue task: its creator (the deal's РОП), else the default РОП;
+    of a task a person set (`own`), the deal's РОП (`rop_id`), else the default РОП."""
+    if task.kind == "own":
+        return task.rop_id or default_rop
     return task.creator_id or default_rop
 
 
@@ -262,4 +266,30 @@ def comment_notification(
     text = render(templates.task_commented, values)
     return Notification(
         kind=TASK_COMMENTED, text=text, deal_id=task.deal_id, user_id=recipient, task=task
+    )
+
+
+def approval_declined_notification(
+    event: ApprovalDeclined,
+    stage_name: str,
+    names: Mapping[str, str],
+    templates: NotificationTemplates,
+) -> Notification:
+    """Whoever asked for the move learns that the РОП declined it, and why."""
+    deal = event.deal
+    responsible = deal.responsible_id
+    values = {
+        "deal": deal.title or "без названия",
+        "contact": (deal.contact.name if deal.contact else None) or "контакт не указан",
+        "manager": names.get(responsible, responsible) if responsible else "не назначен",
+        "stage": stage_name,
+        "rop": names.get(event.actor_id, event.actor_id),
+        "reason": event.reason,
+    }
+    return Notification(
+        kind=APPROVAL_DECLINED,
+        text=render(templates.approval_declined, values),
+        deal_id=event.deal_id,
+        user_id=event.asked_by,
+        actor_id=event.actor_id,
     )

@@ -1,4 +1,5 @@
-"""Event consumers of the notifier: task events and refused moves, from CRM_EVENTS."""
+"""Event consumers of the notifier: task events, refused moves and declined requests, from
+CRM_EVENTS."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from crm_shared.contracts.events import (
+    ApprovalDeclined,
     MoveRejected,
     TaskClosed,
     TaskCommented,
@@ -16,6 +18,8 @@ from crm_shared.contracts.events import (
 from crm_shared.machinery.consumer import BatchConsumer, Item
 from crm_shared.machinery.parsing import parse_event
 from notifier.handlers.context import Context
+from notifier.handlers.declines import CONSUMER as DECLINES
+from notifier.handlers.declines import notify_declines
 from notifier.handlers.rejections import CONSUMER as REJECTIONS
 from notifier.handlers.rejections import notify_move_rejections
 from notifier.handlers.tasks import CONSUMER as TASKS
@@ -82,6 +86,33 @@ def move_rejected_consumer(
         durable=REJECTIONS,
         subject=MoveRejected.SUBJECT,
         parse=parse_move_rejected,
+        handle=handle,
+        metrics=ctx.metrics,
+        batch_size=batch_size,
+    )
+
+
+def parse_approval_declined(msg: Msg) -> tuple[str, ApprovalDeclined]:
+    """An ApprovalDeclined in its CloudEvents envelope."""
+    return parse_event(msg, ApprovalDeclined)
+
+
+def approval_declined_consumer(
+    nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
+) -> BatchConsumer[ApprovalDeclined]:
+    """The durable consumer of requests the РОП declined; replicas share it."""
+
+    async def handle(items: list[Item[ApprovalDeclined]]) -> None:
+        await notify_declines(items, ctx)
+
+    return BatchConsumer(
+        nc,
+        js,
+        service=NAME,
+        stream=STREAM,
+        durable=DECLINES,
+        subject=ApprovalDeclined.SUBJECT,
+        parse=parse_approval_declined,
         handle=handle,
         metrics=ctx.metrics,
         batch_size=batch_size,

@@ -14,6 +14,7 @@ from crm_shared.machinery.rpc import Endpoints
 from notifier.entrypoints.consumers import STREAM, TASK_EVENTS
 from notifier.handlers import inbox, retries
 from notifier.handlers.context import Context
+from notifier.handlers.declines import CONSUMER as DECLINES
 from notifier.handlers.rejections import CONSUMER as REJECTIONS
 from notifier.handlers.tasks import CONSUMER as TASKS
 
@@ -36,4 +37,5 @@ def endpoints() -> Endpoints[Context]:
     )
     api.receive(TASK_EVENTS.values(), stream=STREAM, durable=TASKS)
     api.receive([e.MoveRejected], stream=STREAM, durable=REJECTIONS)
+    api.receive([e.ApprovalDeclined], stream=STREAM, durable=DECLINES)
     return api

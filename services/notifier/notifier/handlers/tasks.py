@@ -84,7 +84,9 @@ def _assigned_notes(ctx: Context, tasks: list[Task]) -> list[Notification]:
     notes = [
         assigned_notification(t, templates, _name(ctx, t.responsible_id), ctx.config.zone)
         for t in tasks
+        # A task a person set for themselves is news to nobody.
         if t.status == TaskStatus.open
+        and not (t.kind == "own" and t.creator_id == t.responsible_id)
     ]
     return [n for n in notes if n is not None]
 

@@ -7,6 +7,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from crm_shared.machinery.metrics import Metrics
 
 ROP_TASK = "rop"
+OWN_TASK = "own"
 """The `stage` label of the free plan's РОП task (it belongs to no stage)."""
 UNASSIGNED = "unassigned"
 """The `responsible_id` label of tasks without a responsible (as the notifier's)."""

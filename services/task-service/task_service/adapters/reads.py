@@ -17,9 +17,9 @@ from task_service.domain.model import Task
 from task_service.settings import SCHEMA
 
 _OPEN_BY_STAGE = Query.of(
-    select(TaskRow.stage, func.count().label("n"))
+    select(func.coalesce(TaskRow.stage, TaskRow.kind).label("stage"), func.count().label("n"))
     .where(TaskRow.status == const("open"))
-    .group_by(TaskRow.stage)
+    .group_by(func.coalesce(TaskRow.stage, TaskRow.kind))
 )
 _OVERDUE_OPEN = Query.of(
     select(TaskRow.responsible_id, func.count().label("n"))
@@ -28,8 +28,8 @@ _OVERDUE_OPEN = Query.of(
 )
 
 
-async def count_open_by_stage(conn: asyncpg.Connection) -> dict[str | None, int]:
-    """How many tasks are open per stage (None: the РОП task); served by a partial index."""
+async def count_open_by_stage(conn: asyncpg.Connection) -> dict[str, int]:
+    """How many tasks are open per stage, the tasks without one by kind (`rop`, `own`)."""
     rows = await conn.fetch(_OPEN_BY_STAGE.sql, *_OPEN_BY_STAGE.args())
     return {r["stage"]: int(r["n"]) for r in rows}
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from crm_shared.contracts.dto import CloseReason, TaskComment, TaskStatus
+from crm_shared.contracts.dto import CloseReason, TaskComment, TaskReschedule, TaskStatus
 from crm_shared.machinery import inbox
 from crm_shared.machinery.outbox import UnitOfWork
 from task_service.domain.model import DealState, Task
@@ -30,6 +30,8 @@ _TASK_COLUMNS = (
     "closed_at",
     "deal_title",
     "contact_name",
+    "kind",
+    "rop_id",
 )
 # Array types of the columns above that are not text, for the set-based INSERT.
 _ARRAY_TYPES = {
@@ -44,7 +46,13 @@ def task_from_row(row: asyncpg.Record) -> Task:
     values = {c: row[c] for c in _TASK_COLUMNS}
     values["status"] = TaskStatus(row["status"])
     values["close_reason"] = CloseReason(row["close_reason"]) if row["close_reason"] else None
-    return Task(**values, comments=_comments(row["comments"]))
+    moved = row["reschedules"]
+    moved = json.loads(moved) if isinstance(moved, str) else moved or []
+    return Task(
+        **values,
+        comments=_comments(row["comments"]),
+        reschedules=[TaskReschedule.model_validate(item) for item in moved],
+    )
 
 
 def _comments(raw: str | list[dict[str, str]] | None) -> list[TaskComment]:
@@ -67,6 +75,17 @@ def _row(task: Task) -> tuple[object, ...]:
     return tuple(
         v.value if isinstance(v, TaskStatus | CloseReason) else v
         for v in (getattr(task, c) for c in _TASK_COLUMNS)
+    )
+
+
+async def reschedule(conn: asyncpg.Connection, task: Task) -> None:
+    """Write a task's new deadline and the move just appended to its `reschedules`."""
+    await conn.execute(
+        f"""UPDATE {SCHEMA}.tasks SET deadline = $2,
+              reschedules = reschedules || jsonb_build_array($3::jsonb) WHERE id = $1""",
+        task.id,
+        task.deadline,
+        task.reschedules[-1].model_dump_json(),
     )
 
 
@@ -232,6 +251,7 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
             t.creator_id,
             t.deal_title,
             t.contact_name,
+            t.rop_id,
         )
         for t in tasks
     ]
@@ -240,11 +260,11 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
     sql = f"""UPDATE {SCHEMA}.tasks AS t
         SET status = u.status, close_reason = u.close_reason, closed_at = u.closed_at,
           responsible_id = u.responsible_id, creator_id = u.creator_id,
-          deal_title = u.deal_title, contact_name = u.contact_name
+          deal_title = u.deal_title, contact_name = u.contact_name, rop_id = u.rop_id
         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[],
-                    $6::text[], $7::text[], $8::text[])
+                    $6::text[], $7::text[], $8::text[], $9::text[])
           AS u(id, status, close_reason, closed_at, responsible_id, creator_id, deal_title,
-               contact_name)
+               contact_name, rop_id)
         WHERE t.id = u.id"""
     return sql, [list(column) for column in zip(*rows, strict=True)]
 

@@ -53,6 +53,7 @@ class TaskRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("seq", name="tasks_seq_key"),
         CheckConstraint("status IN ('open', 'closed')", name="tasks_status_check"),
+        CheckConstraint("kind IN ('stage', 'rop', 'own')", name="tasks_kind_check"),
         CheckConstraint(
             "close_reason IN ('completed', 'stage_left', 'deal_closed', 'rop_set')",
             name="tasks_close_reason_check",
@@ -72,7 +73,7 @@ class TaskRow(SQLModel, table=True):
             "tasks_one_open_rop_task",
             "deal_id",
             unique=True,
-            postgresql_where=text("status = 'open' AND stage IS NULL"),
+            postgresql_where=text("status = 'open' AND kind = 'rop'"),
         ),
         Index("tasks_deal", "deal_id", "seq"),
         Index("tasks_responsible", "responsible_id", "seq"),
@@ -115,6 +116,13 @@ class TaskRow(SQLModel, table=True):
     )
     deal_title: str | None = Field(default=None, sa_type=Text)
     contact_name: str | None = Field(default=None, sa_type=Text)
+    kind: str = Field(
+        default="stage", sa_type=Text, sa_column_kwargs={"server_default": text("'stage'")}
+    )
+    rop_id: str | None = Field(default=None, sa_type=Text)
+    reschedules: list[dict[str, Any]] = Field(
+        default_factory=list, sa_type=JSONB, sa_column_kwargs={"server_default": text("'[]'")}
+    )
 
 
 SHARED = shared_tables(SQLModel.metadata, SCHEMA)

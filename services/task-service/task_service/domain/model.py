@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from crm_shared.contracts.commands import ErrorCode, Refused
-from crm_shared.contracts.dto import CloseReason, TaskComment, TaskStatus
+from crm_shared.contracts.dto import CloseReason, TaskComment, TaskReschedule, TaskStatus
 from crm_shared.contracts.dto import Task as TaskDTO
 
 # Task ids are derived from (deal, version, kind): an event applied twice by mistake would
@@ -20,9 +21,14 @@ def task_id(deal_id: str, version: int, stage: str | None) -> str:
     return str(uuid.uuid5(_TASK_IDS, f"{deal_id}/{version}/{stage or '-rop-'}"))
 
 
+TaskKind = Literal["stage", "rop", "own"]
+"""A stage's task (rule 2), the free plan's РОП task (rule 1), or one a person set."""
+
+
 @dataclass
 class Task:
-    """Задача: a stage task (or, with `stage` None, the free plan's РОП task) of one deal."""
+    """Задача of one deal: a stage task, the free plan's РОП task (`stage` None), or a
+    person's own (`kind` own, no stage); `rop_id` is the deal's РОП, told of its lapse."""
 
     id: str
     deal_id: str
@@ -40,6 +46,9 @@ class Task:
     deal_title: str | None = None
     contact_name: str | None = None
     comments: list[TaskComment] = field(default_factory=list)
+    kind: TaskKind = "stage"
+    rop_id: str | None = None
+    reschedules: list[TaskReschedule] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -72,6 +81,9 @@ class Task:
             contact_name=self.contact_name,
             comments=self.comments[-COMMENTS_SHOWN:],
             comments_count=len(self.comments),
+            kind=self.kind,
+            rop_id=self.rop_id,
+            reschedules=self.reschedules,
         )
 
     def is_overdue(self, at: datetime) -> bool:

@@ -99,10 +99,10 @@ class DealTasks:
             for task in list(self.open_tasks):
                 self._close(task, CloseReason.deal_closed, now)
         else:
-            for task in [t for t in self.open_tasks if t.stage not in (None, deal.stage)]:
+            for task in [t for t in self.open_tasks if t.kind == "stage" and t.stage != deal.stage]:
                 self._close(task, CloseReason.stage_left, now)
             if deal.rop_id is not None:
-                for task in [t for t in self.open_tasks if t.stage is None]:
+                for task in [t for t in self.open_tasks if t.kind == "rop"]:
                     self._close(task, CloseReason.rop_set, now)
             self._reassign(deal)
             has_stage_task = any(t.stage == deal.stage for t in self.open_tasks)
@@ -136,6 +136,7 @@ class DealTasks:
             creator_id=deal.rop_id,
             responsible_id=deal.responsible_id,
             deadline=entered_at(change, config) + stage.deadline,
+            rop_id=deal.rop_id,
             opened_at=now,
             deal_version=deal.version,
             deal_title=deal.title,
@@ -145,7 +146,7 @@ class DealTasks:
         self._add(task, deal.created_at if is_lead else None)
 
     def _open_rop_task(self, deal: DealDTO, config: CrmConfig, now: datetime) -> None:
-        if any(t.stage is None for t in self.open_tasks):
+        if any(t.kind == "rop" for t in self.open_tasks):
             return
         rule = config.pipeline.rules.rop_task
         fields = _fields(deal)
@@ -156,6 +157,7 @@ class DealTasks:
             title=render_task_title(rule.title, fields),
             description=render_template(rule.description, fields),
             creator_id=None,  # the deal has no РОП: that is the point of this task
+            kind="rop",
             responsible_id=deal.responsible_id,
             deadline=deal.updated_at + rule.deadline,
             opened_at=now,
@@ -180,13 +182,15 @@ class DealTasks:
             if deal.responsible_id is not None and task.responsible_id != deal.responsible_id:
                 task.responsible_id = deal.responsible_id
                 changed.append("responsible_id")
-            if (
-                deal.rop_id is not None
-                and task.stage is not None
-                and task.creator_id != deal.rop_id
-            ):
+            if deal.rop_id is not None and task.kind == "stage" and task.creator_id != deal.rop_id:
                 task.creator_id = deal.rop_id
                 changed.append("creator_id")
+            if task.rop_id != deal.rop_id:
+                # A stage task says it with its creator; an own task's lapse goes to rop_id.
+                task.rop_id = deal.rop_id
+                self._touch(task)
+                if task.kind == "own":
+                    changed.append("rop_id")
             if changed:
                 self._touch(task)
                 self.events.append(Reassigned(replace(task), tuple(changed)))

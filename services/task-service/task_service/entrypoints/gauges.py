@@ -14,7 +14,7 @@ import asyncpg
 from crm_shared.config import CrmConfig
 from crm_shared.machinery.loops import Periodic
 from task_service.adapters import reads
-from task_service.adapters.metrics import ROP_TASK, UNASSIGNED, TaskMetrics
+from task_service.adapters.metrics import OWN_TASK, ROP_TASK, UNASSIGNED, TaskMetrics
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,10 @@ async def refresh_open_tasks(pool: asyncpg.Pool, metrics: TaskMetrics, config: C
     people = {u.id for u in config.users if u.role == "manager"} | set(overdue)
     for who in people:
         metrics.overdue_open.labels(who or UNASSIGNED).set(overdue.get(who, 0))
-    labels = {s.code for s in config.stages if s.task is not None} | {ROP_TASK}
-    labels |= {stage or ROP_TASK for stage in counts}
+    labels = {s.code for s in config.stages if s.task is not None} | {ROP_TASK, OWN_TASK}
+    labels |= set(counts)
     for label in labels:
-        stage = None if label == ROP_TASK else label
-        metrics.open_tasks.labels(label).set(counts.get(stage, 0))
+        metrics.open_tasks.labels(label).set(counts.get(label, 0))
 
 
 async def keep_refreshing(

@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from crm_shared.contracts import events as e
 from crm_shared.contracts.commands import CompleteTask, ListTasks, OverdueTasksQuery
-from crm_shared.contracts.task_commands import CommentTask, TaskComments
+from crm_shared.contracts.story import TaskTimeline
+from crm_shared.contracts.task_commands import (
+    CommentTask,
+    CreateTask,
+    RescheduleTask,
+    TaskComments,
+)
 from crm_shared.machinery.rpc import Endpoints
 from task_service.entrypoints.consumers import DEAL_EVENTS, STREAM
-from task_service.handlers import queries, tasks
+from task_service.handlers import own_tasks, queries, story, tasks
 from task_service.handlers.context import Context
 from task_service.handlers.deal_events import CONSUMER
 
@@ -22,11 +28,14 @@ def endpoints() -> Endpoints[Context]:
     api = Endpoints[Context](SERVICE)
     api.serve(CompleteTask, tasks.complete_task, reply="task")
     api.serve(CommentTask, tasks.comment_task, reply="task")
+    api.serve(CreateTask, own_tasks.create_task, reply="task")
+    api.serve(RescheduleTask, own_tasks.reschedule_task, reply="task")
     api.serve(ListTasks, queries.list_tasks, reply="items, next_cursor")
     api.serve(TaskComments, queries.task_comments, reply="items, total, next_cursor")
     api.serve(OverdueTasksQuery, queries.count_overdue, reply="items, total")
+    api.serve(TaskTimeline, story.task_timeline, reply="items, complete")
     api.emit(e.TaskOpened, "A task was opened.")
-    api.emit(e.TaskUpdated, "An open task changed hands.")
+    api.emit(e.TaskUpdated, "An open task changed hands or deadline.")
     api.emit(e.TaskClosed, "A task was closed (completed, stage_left, ...).")
     api.emit(e.TaskCommented, "Someone commented on a task.")
     api.receive(DEAL_EVENTS.values(), stream=STREAM, durable=CONSUMER)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from crm_shared.contracts.events import TaskClosed, TaskOpened, TaskUpdated
 from crm_shared.machinery.outbox import UnitOfWork
-from task_service.adapters.metrics import ROP_TASK, TaskMetrics
+from task_service.adapters.metrics import TaskMetrics
 from task_service.domain.planning import Closed, Opened, Reassigned, TaskEvent
 
 
@@ -33,7 +33,7 @@ def count(metrics: TaskMetrics, events: Iterable[TaskEvent]) -> None:
         if isinstance(event, Reassigned):
             continue
         task = event.task
-        stage = task.stage or ROP_TASK
+        stage = task.stage or task.kind  # rop (ROP_TASK) or own (OWN_TASK)
         if isinstance(event, Opened):
             metrics.tasks_opened.labels(stage).inc()
             metrics.open_tasks.labels(stage).inc()

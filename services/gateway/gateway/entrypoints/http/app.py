@@ -15,7 +15,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.machinery.parsing import describe_validation_error
-from gateway.entrypoints.http import deals, door, events, leads, people, tokens, work
+from gateway.entrypoints.http import (
+    deals,
+    door,
+    events,
+    find,
+    leads,
+    people,
+    plans,
+    story,
+    tokens,
+    work,
+)
 from gateway.entrypoints.http.deps import context
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
@@ -48,7 +59,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     app.state.ctx = ctx
     app.state.hubs = hubs or {}
     # Routes match in order: the lead intake, the hottest, first.
-    for module in (leads, people, deals, work, events, tokens):
+    for module in (leads, people, deals, work, events, tokens, find, plans, story):
         app.include_router(module.router)
     if ctx is not None:
         app.include_router(door.docs)

@@ -21,6 +21,7 @@ DEAL_KEYS = (
     "currency",
     "company",
     "responsible_id",
+    "rop_id",
     "subject",
     "requirements",
     "delivery_method",

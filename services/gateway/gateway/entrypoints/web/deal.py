@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm_shared.contracts.commands import CreateDeal, DealFields, LogContactAttempt, UpdateDeal
+from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, deal_fields, pages, person
 from gateway.handlers import board as boards
+from gateway.handlers import plans, story
 from gateway.handlers.api import acting, ask, build
 from gateway.handlers.errors import Refusal
 
@@ -30,6 +33,8 @@ async def _card(
     # configuration no longer has, shown by id) keeps its responsible when another field is
     # saved, as the select shows what the deal has.
     people = sorted(ctx.config.users, key=lambda u: u.role != "manager")
+    managers = [u for u in ctx.config.users if u.role == "manager"]
+    rops = [u for u in ctx.config.users if u.role == "rop"]
     template = "partials/deal_card.html" if request.headers.get("hx-request") else "deal.html"
     return pages(request).render(
         request,
@@ -39,8 +44,11 @@ async def _card(
         deal=view["deal"],
         tasks=view["tasks"],
         history=view["history"],
+        timeline=view["timeline"],
         stages=stages,
         people=people,
+        managers=managers,
+        rops=rops,
         stage_name={s.code: s.name for s in ctx.config.stages},
         **extra,
     )
@@ -115,4 +123,45 @@ async def contact_attempt(
         if refusal.status in (403, 404):  # not the caller's deal (deal-service says so)
             raise
         return await _card(request, principal, deal_id, 422, error=refusal.body()["error"])
+    return await _card(request, principal, deal_id)
+
+
+@router.post("/deals/{deal_id}/tasks", response_class=HTMLResponse)
+async def add_task(
+    request: Request, deal_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
+    """Set a task on the deal with a quick deadline («через час», «завтра в 10:00», a date
+    and time in the people's zone); a refusal is shown above the form."""
+    form = await request.form()
+    title = str(form.get("title", "")).strip()
+    description = str(form.get("description", "")).strip() or None
+    try:
+        deadline = days.quick_deadline(
+            str(form.get("when", "hour")),
+            datetime.now(UTC),
+            str(form.get("day", "")),
+            str(form.get("clock", "")),
+            pages(request).zone(principal),
+        )
+        await plans.create_task(
+            ctx_of(request), principal, deal_id, title, deadline, description, retry_key=key
+        )
+    except ValueError as exc:
+        return await _card(request, principal, deal_id, 422, task_error=str(exc))
+    except Refusal as refusal:
+        if refusal.status in (403, 404):
+            raise
+        return await _card(request, principal, deal_id, 422, task_error=refusal.message)
+    return await _card(request, principal, deal_id, task_added=True)
+
+
+@router.post("/deals/{deal_id}/notes", response_class=HTMLResponse)
+async def add_note(
+    request: Request, deal_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
+    """Write a note on the deal; the card shows it at the top of the feed."""
+    text = str((await request.form()).get("text", "")).strip()
+    if not text:
+        raise Refusal(400, "invalid", "пустая заметка")
+    await story.note(ctx_of(request), principal, deal_id, text, retry_key=key)
     return await _card(request, principal, deal_id)

@@ -74,6 +74,12 @@ def overdue(value: str | datetime | None) -> bool:
     return moment is not None and moment < datetime.now(UTC)
 
 
+def late(value: str | datetime | None) -> float | None:
+    """Seconds since a deadline passed (None without one)."""
+    moment = locale.moment_of(value)
+    return max(0.0, (datetime.now(UTC) - moment).total_seconds()) if moment else None
+
+
 class Pages:
     """The template environment and the page context every page gets."""
 
@@ -98,6 +104,7 @@ class Pages:
             amount=locale.amount,
             say=say,
             source=locale.source_name,
+            late=late,
         )
         self.env.globals.update(
             users={u.id: u.name for u in config.users},

@@ -12,11 +12,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm_shared import locale
 from crm_shared.contracts.approvals import PendingApprovals
-from crm_shared.contracts.commands import FunnelQuery, ListTasks, PeriodQuery
+from crm_shared.contracts.commands import FunnelQuery, ListDeals, ListTasks, PeriodQuery
+from crm_shared.contracts.task_commands import CommentTask
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles
+from gateway.handlers import story
 from gateway.handlers.api import acting, ask, move_deal
 from gateway.handlers.errors import Refusal
 from gateway.handlers.reports import check_rop, checked_span
@@ -70,6 +72,36 @@ async def _period_view(
     return report
 
 
+LOSSES_SHOWN = 20
+"""Loss comments shown per reason (the newest lost deals that have one)."""
+
+
+async def _losses(ctx: Any, principal: Principal, owner: str | None) -> list[dict[str, Any]]:
+    """Per failure stage (the reason a deal was lost), its latest deals' failure comments:
+    what clients said («Дорого» is there to analyse price objections)."""
+    stages = [s for s in ctx.config.stages if s.kind == "failure"]
+    actor = acting(principal)
+    pages_ = await asyncio.gather(
+        *(
+            ask(
+                ctx,
+                ListDeals(actor_id=actor, stage=s.code, responsible_id=owner, limit=LOSSES_SHOWN),
+            )
+            for s in stages
+        )
+    )
+    return [
+        {
+            "code": s.code,
+            "name": s.name,
+            "deals": [
+                d.model_dump(mode="json") for d in page.items if (d.failure_comment or "").strip()
+            ],
+        }
+        for s, page in zip(stages, pages_, strict=True)
+    ]
+
+
 @router.get("/rop", response_class=HTMLResponse)
 async def rop(
     request: Request,
@@ -87,7 +119,7 @@ async def rop(
     until = last + timedelta(days=1)
     owner = manager or None
     actor = acting(principal)
-    lapsed, report, period, waiting = await asyncio.gather(
+    lapsed, report, period, waiting, losses = await asyncio.gather(
         ask(ctx, ListTasks(actor_id=actor, overdue=True, limit=500)),
         ask(
             ctx,
@@ -101,6 +133,7 @@ async def rop(
         _period_view(ctx, principal, first, until, owner, zone),
         # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
         ask(ctx, PendingApprovals(actor_id=actor, limit=100)),
+        _losses(ctx, principal, owner),
     )
     lapsed_tasks = [t.model_dump(mode="json") for t in lapsed.items]
     by_manager: dict[str, list[dict[str, Any]]] = {}
@@ -115,6 +148,7 @@ async def rop(
         by_manager=by_manager,
         deals=deals,
         approvals=[a.model_dump(mode="json") for a in waiting.items],
+        losses=losses,
         stage_names={st.code: st.name for st in ctx.config.stages},
         report=report.report,
         period=period,
@@ -148,4 +182,33 @@ async def agree(
     view = pages(request)
     return view.render(
         request, "partials/approval_done.html", principal, deal=moved.deal.model_dump(mode="json")
+    )
+
+
+@router.post("/rop/approvals/{deal_id}/decline", response_class=HTMLResponse)
+async def decline(
+    request: Request, deal_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
+    """The РОП declines the request with a reason: the manager is told why."""
+    reason = str((await request.form()).get("reason", "")).strip()
+    if not reason:
+        raise Refusal(400, "invalid", "укажите причину отказа")
+    await story.decline(ctx_of(request), principal, deal_id, reason, retry_key=key)
+    view = pages(request)
+    return view.render(request, "partials/approval_declined.html", principal, reason=reason)
+
+
+@router.post("/rop/tasks/{task_id}/comments", response_class=HTMLResponse)
+async def ask_why(
+    request: Request, task_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
+    """The РОП comments on a lapsed task right in the list («по какой причине?»); the
+    manager is told (the notifier's task_commented)."""
+    text = str((await request.form()).get("text", "")).strip()
+    if not text:
+        raise Refusal(400, "invalid", "пустой комментарий")
+    note = CommentTask(actor_id=acting(principal), task_id=task_id, text=text)
+    done = await ask(ctx_of(request), note, retry_key=key)
+    return pages(request).render(
+        request, "partials/lapsed_comment.html", principal, task=done.task.model_dump(mode="json")
     )

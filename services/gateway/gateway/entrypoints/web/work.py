@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,10 +12,12 @@ from fastapi.responses import HTMLResponse, Response
 from crm_shared.contracts.commands import CompleteTask, GetDeal, ListTasks
 from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
 from crm_shared.contracts.task_commands import CommentTask, TaskComments
+from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.render import deal_label
+from gateway.handlers import plans
 from gateway.handlers.api import acting, ask
 from gateway.handlers.errors import Refusal
 
@@ -53,7 +56,15 @@ async def my_tasks(request: Request, principal: Principal = me) -> Response:
     page = await ask(ctx, query)
     tasks = overdue_first([t.model_dump(mode="json") for t in page.items])
     deals = await titles(ctx, principal, {t["deal_id"] for t in tasks})
-    return pages(request).render(request, "tasks.html", principal, tasks=tasks, deals=deals)
+    now = datetime.now(UTC)
+    where = pages(request).zone(principal)
+    groups: dict[str, list[dict[str, Any]]] = {code: [] for code, _ in days.GROUPS}
+    for task in tasks:
+        deadline = datetime.fromisoformat(task["deadline"]) if task.get("deadline") else None
+        groups[days.day_group(deadline, now, where)].append(task)
+    return pages(request).render(
+        request, "tasks.html", principal, groups=groups, group_names=days.GROUPS, deals=deals
+    )
 
 
 async def _task_row(request: Request, principal: Principal, task: dict[str, Any]) -> Response:
@@ -78,6 +89,31 @@ async def complete(
         retry_key=key,
     )
     return await _task_row(request, principal, done.task.model_dump(mode="json"))
+
+
+@router.post("/tasks/{task_id}/reschedule", response_class=HTMLResponse)
+async def reschedule(
+    request: Request, task_id: str, principal: Principal = me, key: str | None = once
+) -> Response:
+    """Move a task's deadline (a quick choice or a date and time) with a reason."""
+    form = await request.form()
+    try:
+        deadline = days.quick_deadline(
+            str(form.get("when", "hour")),
+            datetime.now(UTC),
+            str(form.get("day", "")),
+            str(form.get("clock", "")),
+            pages(request).zone(principal),
+        )
+    except ValueError as exc:
+        raise Refusal(400, "invalid", str(exc)) from None
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        raise Refusal(400, "invalid", "укажите причину переноса")
+    moved = await plans.reschedule_task(
+        ctx_of(request), principal, task_id, deadline, reason, retry_key=key
+    )
+    return await _task_row(request, principal, moved["task"])
 
 
 @router.post("/tasks/{task_id}/comments", response_class=HTMLResponse)

@@ -1,0 +1,78 @@
+"""The deal's story in PostgreSQL: `journal` (notes, field changes, approval requests, 0011)
+read together with `stage_history` and `contact_attempts` as one feed, newest first."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from crm_shared.machinery.outbox import UnitOfWork
+from crm_shared.machinery.paging import decode_moment, encode_moment
+from deal_service.settings import SCHEMA
+
+
+def record(
+    uow: UnitOfWork, deal_id: str, kind: str, actor_id: str | None, at: datetime, **data: Any
+) -> None:
+    """Add an entry to the deal's journal, written at commit."""
+    uow.defer(
+        f"""INSERT INTO {SCHEMA}.journal (deal_id, at, kind, actor_id, data)
+            VALUES ($1, $2, $3, $4, $5::jsonb)""",
+        deal_id,
+        at,
+        kind,
+        actor_id,
+        json.dumps(data, ensure_ascii=False),
+    )
+
+
+# Each source's rows as (at, src, id, kind, actor_id, data): `src` breaks ties of `at`
+# between the tables, so (at, src, id) orders the feed and is its cursor.
+_FEED = f"""
+    SELECT * FROM (
+        SELECT at, 1 AS src, id, kind, actor_id, data FROM {SCHEMA}.journal WHERE deal_id = $1
+        UNION ALL
+        SELECT at, 2, id, 'stage_changed', actor_id,
+               jsonb_build_object('from_stage', from_stage, 'to_stage', to_stage)
+        FROM {SCHEMA}.stage_history WHERE deal_id = $1
+        UNION ALL
+        SELECT at, 3, id, 'contact_attempt', actor_id,
+               jsonb_build_object('note', note, 'stage', stage)
+        FROM {SCHEMA}.contact_attempts WHERE deal_id = $1
+    ) e
+    WHERE $2::timestamptz IS NULL OR (at, src, id) < ($2, $3, $4)
+    ORDER BY at DESC, src DESC, id DESC LIMIT $5"""
+
+
+async def timeline(
+    conn: asyncpg.Connection, deal_id: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None, datetime | None]:
+    """A page of the deal's feed, its next cursor, and the moment it starts below (the
+    cursor's, None for the first page). ValueError for a cursor not made here."""
+    after_at: datetime | None = None
+    src, row_id = 0, 0
+    if cursor:
+        after_at, key = decode_moment(cursor)
+        try:
+            src, row_id = (int(part) for part in key.split(":"))
+        except ValueError:
+            raise ValueError("cursor: not a cursor of this list") from None
+        if not (0 <= src <= 3 and 0 <= row_id < 2**63):  # what a bigint column holds
+            raise ValueError("cursor: not a cursor of this list")
+    rows = await conn.fetch(_FEED, deal_id, after_at, src, row_id, limit + 1)
+    items = [
+        {
+            "at": r["at"].isoformat(),
+            "kind": r["kind"],
+            "actor_id": r["actor_id"],
+            **json.loads(r["data"]),
+        }
+        for r in rows[:limit]
+    ]
+    more = len(rows) > limit
+    last = rows[limit - 1] if more else None
+    next_cursor = encode_moment(last["at"], f"{last['src']}:{last['id']}") if last else None
+    return items, next_cursor, after_at

@@ -1,0 +1,39 @@
+"""The РОП declined a request to move a deal (rule 6): whoever asked learns why
+(`approval_declined`), once per event."""
+
+from __future__ import annotations
+
+from crm_shared.contracts.events import ApprovalDeclined, Notification
+from crm_shared.machinery import inbox
+from crm_shared.machinery.consumer import Item
+from notifier.domain.messages import UNKNOWN_STAGE, approval_declined_notification
+from notifier.handlers.context import Context
+from notifier.handlers.notify import count_published, dispatch
+from notifier.settings import SCHEMA
+
+CONSUMER = "notifier-approval-declined"
+
+
+async def notify_declines(items: list[Item[ApprovalDeclined]], ctx: Context) -> None:
+    """Tell each request's asker that it was declined and why, in one transaction."""
+    config = ctx.config
+    names = {user.id: user.name for user in config.users}
+    async with ctx.uow() as uow:
+        fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, [i.event_id for i in items])
+        notes: list[Notification] = []
+        for item in items:
+            if item.event_id not in fresh:
+                ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
+                continue
+            stage = config.stage_or_none(item.value.to_stage)
+            notes.append(
+                approval_declined_notification(
+                    item.value,
+                    stage.name if stage else UNKNOWN_STAGE,
+                    names,
+                    config.notifications.templates,
+                )
+            )
+        queued = await dispatch(uow, ctx, notes)
+        await uow.commit()
+    count_published(ctx, queued)

@@ -1,0 +1,39 @@
+"""Finding a client through the gateway (issue 22): `GET /api/search`, `GET /api/contacts/{id}`,
+the search box on every board page, its results page and the contact's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.gateway_support import door
+from tests.support import Client
+
+
+async def test_the_search_box_finds_a_caller_and_opens_their_page(
+    clean: Any, client: Client
+) -> None:
+    async with door(clean) as d, d.as_user("mgr-1") as ivan:
+        contact = {"name": "Пётр Сидоров", "phone": "+7 912 345-67-89"}
+        deal = await client.deal_for("mgr-1", title="Кирпич М150", contact=contact)
+        api = await ivan.get("/api/search", params={"q": "8 912 345 67 89"})
+        assert api.status_code == 200, api.text
+        assert [x["id"] for x in api.json()["deals"]] == [deal["id"]]
+        assert api.json()["contacts"][0]["deals_count"] == 1
+
+        board = await ivan.get("/board")
+        assert 'type="search"' in board.text and 'action="/search"' in board.text
+        page = await ivan.get("/search", params={"q": "+7 (912) 345-67-89"})
+        assert page.status_code == 200
+        assert "Кирпич М150" in page.text and "Новый лид" in page.text
+        assert f"/contacts/{deal['contact']['id']}" in page.text
+
+        person = await ivan.get(f"/contacts/{deal['contact']['id']}")
+        assert person.status_code == 200 and "Пётр Сидоров" in person.text
+        assert "Кирпич М150" in person.text
+        data = await ivan.get(f"/api/contacts/{deal['contact']['id']}")
+        assert data.json()["contact"]["phone"] == "+79123456789"
+
+        async with d.as_user("mgr-2") as maria:  # not her deal (access: own)
+            assert (await maria.get("/api/search", params={"q": "Сидоров"})).json()["deals"] == []
+            refused = await maria.get(f"/api/contacts/{deal['contact']['id']}")
+            assert refused.status_code == 403

@@ -1,0 +1,66 @@
+"""A person's own tasks through the gateway (issue 22): the deal card's quick deadlines,
+My tasks grouped by the day in the people's zone, a moved deadline with its reason, and the
+JSON API's routes for both."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gateway.domain.days import local_day
+from tests.gateway_support import door
+from tests.support import Client, eventually
+from tests.tasks_support import tasks
+
+
+def _group(page: str, name: str) -> str:
+    """The HTML of one group of My tasks."""
+    found = re.search(rf">{name} <span.*?</section>", page, re.S)
+    assert found, name
+    return found.group(0)
+
+
+async def test_a_manager_sets_a_task_for_tomorrow_and_moves_it(clean: Any, client: Client) -> None:
+    async with door(clean) as d, d.as_user("mgr-1") as ivan:
+        deal = await client.deal_for("mgr-1", title="Звонок")
+        await eventually(lambda: tasks(client, deal_id=deal["id"]))
+        tomorrow = (local_day(datetime.now(UTC)) + timedelta(days=1)).isoformat()
+        form = {"title": "Перезвонить", "when": "at", "day": tomorrow, "clock": "15:00"}
+        card = await ivan.post(f"/deals/{deal['id']}/tasks", data=form)
+        assert card.status_code == 200, card.text
+        assert "Перезвонить" in card.text and "Постановщик: Иван Иванов" in card.text
+        bad = await ivan.post(f"/deals/{deal['id']}/tasks", data={**form, "day": "завтра"})
+        assert bad.status_code == 422 and "укажите дату и время срока" in bad.text
+
+        mine = (await ivan.get("/tasks")).text
+        assert "Перезвонить" in _group(mine, "Завтра")
+        assert "Перезвонить" not in _group(mine, "Сегодня")
+        assert "Новый лид" not in _group(mine, "Завтра")  # the stage task: due within the hour
+
+        [own] = [t for t in await tasks(client, deal_id=deal["id"]) if t["kind"] == "own"]
+        moved = await ivan.post(
+            f"/tasks/{own['id']}/reschedule", data={"when": "hour", "reason": "клиент в пути"}
+        )
+        assert moved.status_code == 200 and "Причина: клиент в пути" in moved.text
+        assert "Перезвонить" in _group((await ivan.get("/tasks")).text, "Сегодня")
+
+        soon = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+        api = await ivan.post(
+            f"/api/deals/{deal['id']}/tasks", json={"title": "КП", "deadline": soon}
+        )
+        assert api.status_code == 201 and api.json()["task"]["creator_id"] == "mgr-1"
+        stage_task = next(
+            t for t in await tasks(client, deal_id=deal["id"]) if t["kind"] == "stage"
+        )
+        refused = await ivan.post(
+            f"/api/tasks/{stage_task['id']}/reschedule", json={"deadline": soon, "reason": "x"}
+        )
+        assert refused.status_code == 403
+        async with d.as_user("rop-1") as anna:
+            agreed = await anna.post(
+                f"/api/tasks/{stage_task['id']}/reschedule",
+                json={"deadline": soon, "reason": "дал время"},
+            )
+            assert agreed.status_code == 200, agreed.text
+            assert agreed.json()["task"]["reschedules"][0]["reason"] == "дал время"
