@@ -1,6 +1,6 @@
 """Finding deals and contacts (issue 22): by a contact's E.164 phone or e-mail (their
 b-tree indexes), or by words in contacts' names, deals' titles and companies (full-text
-GIN indexes of migration 0012, else pg_trgm's word similarity on those of 0010).
+GIN indexes of migration 0014, else pg_trgm's word similarity on those of 0012).
 
 Every statement takes the actor's scope (`$2`: the responsible a manager with `access: own`
 is narrowed to, NULL for whoever sees all) inside each branch, so a hit the actor may not see
@@ -54,7 +54,7 @@ def _word_hits(match: str, score: str) -> str:
 
 
 # Words are first looked for as whole words (the last one as a prefix, as people type) in
-# the full-text indexes of migration 0012: a word's posting list is short, so «Ромашка-123»
+# the full-text indexes of migration 0014: a word's posting list is short, so «Ромашка-123»
 # reads a few hundred entries. Only when no name, title or company holds them at all (a
 # misspelt «Сидорв») are they compared by word similarity (`<%`, the trigram indexes of
 # 0010), which reads every row sharing most trigrams: the slower path.

@@ -38,12 +38,12 @@ TZ = DateTime(timezone=True)
 
 
 def _trigram(name: str, column: str) -> Index:
-    """A GIN trigram index (pg_trgm, migration 0010) for the search box's words."""
+    """A GIN trigram index (pg_trgm, migration 0012) for the search box's words."""
     return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
 def _words(name: str, column: str) -> Index:
-    """A GIN full-text index ('simple', migration 0012) of the search box's whole words."""
+    """A GIN full-text index ('simple', migration 0014) of the search box's whole words."""
     vector = func.to_tsvector(
         literal_column("'simple'::regconfig"), func.coalesce(literal_column(column), "")
     )
@@ -233,7 +233,7 @@ class ApprovalRequest(SQLModel, table=True):
 
 
 class JournalEntry(SQLModel, table=True):
-    """A deal's note, field change or approval request (its story; migration 0011)."""
+    """A deal's note, field change or approval request (its story; migration 0013)."""
 
     __tablename__ = "journal"
     __table_args__ = (Index("journal_deal", "deal_id", "at"), {"schema": SCHEMA})
