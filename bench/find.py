@@ -1,5 +1,5 @@
 """Finding a client and the deal card with its story, at a million deals and contacts
-(issue 22): `crm.query.deal.search` p95 over a mix of what callers give (a phone in its
+(issue 22): `SearchDeals` p95 over a mix of what callers give (a phone in its
 caller-id forms, an e-mail, a full name, a company), and the deal card's page (the deal, its
 tasks, its history and the merged timeline) p95 through the gateway.
 
@@ -30,13 +30,14 @@ from bench.board import PASSWORD
 from bench.load import percentile
 from bench.procs import Service, create_database, service_env
 from bench.report import Report
+from crm_shared.contracts.search import SearchDeals
 from crm_shared.devstack import DevStack, free_port
 from crm_shared.machinery.db import asyncpg_dsn
 
 Starter = Callable[[list[str], dict[str, str], str], Awaitable[dict[str, Service]]]
 TARGET_SEARCH_MS, TARGET_CARD_MS = 50.0, 300.0
 
-SEARCH = "crm.query.deal.search"
+SEARCH = SearchDeals.SUBJECT
 SAMPLED = 200
 """Deals with a whole story (the cards timed)."""
 

@@ -106,7 +106,7 @@ async def record_updated(conn: asyncpg.Connection, tasks: list[Task]) -> None:
 
     A task never seen is recorded as open (its TaskOpened may come later and then changes
     nothing); a closed one is left alone, and so is a fired one unless its deadline moved
-    (crm.cmd.task.reschedule): then it is watched again, to fire at the new deadline.
+    (RescheduleTask): then it is watched again, to fire at the new deadline.
     """
     if tasks:
         await conn.execute(

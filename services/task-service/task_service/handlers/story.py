@@ -1,4 +1,4 @@
-"""A deal's tasks as entries of its timeline (crm.query.task.timeline, issue 22)."""
+"""A deal's tasks as entries of its timeline (TaskTimeline, issue 22)."""
 
 from __future__ import annotations
 
