@@ -117,6 +117,8 @@ async def _run(args: Any, settings: Settings, url: str) -> int:
                 print(f"intake     POST /intake/{args.name}  (signed with the secret)")
             elif "leads:write" in args.scopes:
                 print(f"intake     POST /intake/{args.name}?token=<token>  (or /api/leads)")
+            if args.format == "bitrix24" and "leads:write" in args.scopes:
+                print(f"portal     /rest/1/{made.token}/  (a Bitrix24 webhook address)")
             print("(shown once: keep it now)")
             return 0
         if args.command == "list":

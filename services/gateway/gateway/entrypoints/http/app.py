@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.machinery.parsing import describe_validation_error
-from gateway.entrypoints.http import deals, events, leads, people, tokens, work
+from gateway.entrypoints.http import bitrix24, deals, events, leads, people, tokens, work
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
 from gateway.handlers.context import Context
@@ -45,7 +45,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     app.state.ctx = ctx
     app.state.hubs = hubs or {}
     # Routes match in order: the lead intake, the hottest, first.
-    for module in (leads, people, deals, work, events, tokens):
+    for module in (leads, bitrix24, people, deals, work, events, tokens):
         app.include_router(module.router)
     if ctx is not None:
         web.mount(app, ctx.config)
