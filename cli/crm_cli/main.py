@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import deals, deliveries, dlq, events, inbox, leads, report, tasks
+from crm_cli import b24_import, deals, deliveries, dlq, events, inbox, leads, report, tasks
 from crm_cli.ui import Options, dev_nats_url
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(events.app, name="events")
 app.add_typer(deliveries.app, name="delivery")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(b24_import.app, name="import")
 
 
 @app.callback()
