@@ -35,6 +35,14 @@ from crm_shared.contracts.events import LeadReceived
 
 app = typer.Typer(help="Import from another CRM.")
 SOURCE = "bitrix24"
+LEAD_FIELDS = ("subject", "requirements", "comment")
+"""Our fields a UF_CRM_* field may be mapped to (the lead carries these)."""
+PLAN_HEADER = (
+    "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
+    "# stages: our stage code (not applied yet: deals start at the first stage);\n"
+    "# users: our user id (the deal's responsible; empty: distributed by our rules);\n"
+    f"# fields: UF_CRM_* -> {' | '.join(LEAD_FIELDS)} (empty: not carried).\n"
+)
 
 
 @dataclass
@@ -84,7 +92,8 @@ def bitrix24(
             await source.close()
         planned = _plan(read)
         if plan is not None:
-            plan.write_text(yaml.safe_dump(planned, allow_unicode=True, sort_keys=False), "utf-8")
+            text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
+            plan.write_text(PLAN_HEADER + text, "utf-8")
             out().print(f"[green]✓[/] план сопоставления записан в {escape(str(plan))}")
             return
         chosen = _load(mapping) if mapping else planned
@@ -158,8 +167,14 @@ def _first(multi: Any) -> str | None:
     return None
 
 
-def lead_of(deal: dict[str, Any], contacts: dict[str, Any], users: dict[str, Any]) -> LeadReceived:
-    """The lead a Bitrix24 deal becomes; ValueError saying why it cannot."""
+def lead_of(
+    deal: dict[str, Any],
+    contacts: dict[str, Any],
+    users: dict[str, Any],
+    fields: dict[str, Any] | None = None,
+) -> LeadReceived:
+    """The lead a Bitrix24 deal becomes (UF_CRM_* fields as the mapping's `fields` says, into
+    subject, requirements or comment); ValueError saying why it cannot."""
     contact = contacts.get(str(deal.get("CONTACT_ID") or ""))
     if contact is None:
         raise ValueError("у сделки нет контакта (CONTACT_ID пуст или контакт не найден)")
@@ -174,6 +189,11 @@ def lead_of(deal: dict[str, Any], contacts: dict[str, Any], users: dict[str, Any
     if not any(person.values()):
         raise ValueError("у контакта нет ни имени, ни телефона, ни e-mail")
     responsible = (users.get(str(deal.get("ASSIGNED_BY_ID"))) or {}).get("to")
+    mapped = {
+        to: str(deal[uf]).strip()
+        for uf, to in (fields or {}).items()
+        if to in LEAD_FIELDS and deal.get(uf) not in (None, "", [])
+    }
     data = {
         "source": SOURCE,
         "external_id": f"deal-{deal.get('ID')}",
@@ -183,6 +203,7 @@ def lead_of(deal: dict[str, Any], contacts: dict[str, Any], users: dict[str, Any
         "currency": deal.get("CURRENCY_ID") or None,
         "responsible_id": responsible,
         "comment": deal.get("COMMENTS") or None,
+        **mapped,
     }
     try:
         return LeadReceived.model_validate({k: v for k, v in data.items() if v is not None})
@@ -207,7 +228,7 @@ async def _import(
             report.unchanged.append(key)
             continue
         try:
-            lead = lead_of(deal, read.contacts, users)
+            lead = lead_of(deal, read.contacts, users, mapping.get("fields"))
         except ValueError as exc:
             report.skipped[key] = str(exc)
             continue

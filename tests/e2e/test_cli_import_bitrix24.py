@@ -29,6 +29,7 @@ async def test_a_portal_imported_twice_is_imported_once(
         assert mapping["users"]["7"]["to"] is None
         assert list(mapping["fields"]) == ["UF_CRM_1700000001"]
         mapping["users"]["7"]["to"] = "mgr-2"
+        mapping["fields"]["UF_CRM_1700000001"] = "subject"
         plan.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
 
         async with running(clean, "deal-service", "task-service"):
@@ -44,6 +45,7 @@ async def test_a_portal_imported_twice_is_imported_once(
             assert len(deals) == 59
             one = next(d for d in deals if d["external_id"] == "deal-101")
             assert one["title"] == "Сделка 1" and one["responsible_id"] == "mgr-2"
+            assert one["subject"] == "коробки"
             assert float(one["amount"]) == 1500 and one["contact"]["phone"] == "+79120000001"
             # an imported deal is a real deal, with its stage's task
             await eventually(lambda: tasks(client, deal_id=one["id"]))
