@@ -45,7 +45,10 @@ class Fake:
                 "error_description": "Method not found!",
             }
         rows = self.data[method]
-        page: dict[str, Any] = {"result": rows[start : start + 50], "total": len(rows)}
+        result: Any = rows[start : start + 50]
+        if method == "crm.stagehistory.list":  # this one lists its rows under "items"
+            result = {"items": result}
+        page: dict[str, Any] = {"result": result, "total": len(rows)}
         if start + 50 < len(rows):
             page["next"] = start + 50
         page["time"] = {"start": time.time(), "finish": time.time()}
@@ -77,11 +80,27 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
             "OPPORTUNITY": "1500.00",
             "CURRENCY_ID": "RUB",
             "DATE_CREATE": "2026-03-01T10:00:00+03:00",
+            "DATE_MODIFY": "2026-03-05T12:00:00+03:00",
             "UF_CRM_1700000001": "коробки",
+            "UF_CRM_1700000002": "9",
         }
         for i in range(1, deals + 1)
     ]
+    history: list[dict[str, Any]] = []
+    for i in range(1, deals + 1):  # NEW on creation, PREPARATION two days later
+        for stage, day in (("NEW", "01"), ("PREPARATION", "03")):
+            history.append(
+                {
+                    "ID": str(len(history) + 1),
+                    "TYPE_ID": 1 if stage == "NEW" else 2,
+                    "OWNER_ID": str(100 + i),
+                    "CREATED_TIME": f"2026-03-{day}T10:00:00+03:00",
+                    "STAGE_ID": stage,
+                    "CATEGORY_ID": 0,
+                }
+            )
     return {
+        "crm.stagehistory.list": history,
         "crm.status.list": [
             {"STATUS_ID": "NEW", "NAME": "Новый лид", "ENTITY_ID": "DEAL_STAGE"},
             {
@@ -92,6 +111,7 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
         ],
         "user.get": [
             {"ID": "7", "NAME": "Нет", "LAST_NAME": "Такого"},
+            {"ID": "9", "NAME": "Анна", "LAST_NAME": "Петрова"},
         ],
         "crm.contact.list": contacts,
         "crm.deal.list": rows,

@@ -1,48 +1,34 @@
-"""`crm import bitrix24`: a Bitrix24 portal's deals and contacts brought over as leads.
+"""`crm import bitrix24`: a Bitrix24 portal's deals, with their contacts and stage history.
 
 Reads the portal (`--webhook`) or a folder of its saved answers (`--from`); `--plan FILE`
 writes the mapping (stages, users, UF_CRM_* fields) for a person to check, `--mapping FILE`
-uses it. Each Bitrix24 deal is published as a lead (`crm.lead.received`, source `bitrix24`,
-external id `deal-<ID>`), so it becomes a real deal through the same rules and storage as
-any lead, with its entry stage's task; deals already here (by that external id) are left
-unchanged, so a second run changes nothing.
-
-Not done yet (see docs/bitrix24-import.md): the current stage, created time and stage
-history are not applied (deal-service has no command that sets them without today's rules),
-and a deal changed in Bitrix24 after its import is not updated.
+uses it. Each Bitrix24 deal is imported (ImportDeal: source `bitrix24`, external id
+`deal-<ID>`) at its current stage with its stage history, as a real deal with its current
+stage's task; one already here is left unchanged, so a second run changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
-from pydantic import ValidationError
 from rich.markup import escape
-from rich.progress import MofNCompleteColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
+from crm_cli import b24_mapping
 from crm_cli.b24_portal import Folder, Portal, Source
-from crm_cli.bus import Bus, CliError, connected
-from crm_cli.leads import _publish
-from crm_cli.paging import collect
+from crm_cli.bus import Bus, CliError, Refusal, connected
 from crm_cli.ui import config, err, options, out, print_json, progress, run
-from crm_shared.contracts.commands import ListDeals
-from crm_shared.contracts.envelope import CloudEvent
-from crm_shared.contracts.events import LeadReceived
+from crm_shared.contracts.import_commands import ImportDeal
 
 app = typer.Typer(help="Import from another CRM.")
-SOURCE = "bitrix24"
-LEAD_FIELDS = ("subject", "requirements", "comment")
-"""Our fields a UF_CRM_* field may be mapped to (the lead carries these)."""
-PLAN_HEADER = (
-    "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
-    "# stages: our stage code (not applied yet: deals start at the first stage);\n"
-    "# users: our user id (the deal's responsible; empty: distributed by our rules);\n"
-    f"# fields: UF_CRM_* -> {' | '.join(LEAD_FIELDS)} (empty: not carried).\n"
-)
+CHUNK = 20
+"""Imports in flight at once."""
 
 
 @dataclass
@@ -53,6 +39,7 @@ class Portalful:
     users: list[dict[str, Any]] = field(default_factory=list)
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     deals: list[dict[str, Any]] = field(default_factory=list)
+    moves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,35 +64,35 @@ def bitrix24(
         Path | None, typer.Option(help="Write the mapping YAML here for a person to check; stop.")
     ] = None,
     mapping: Annotated[Path | None, typer.Option(help="The mapping YAML to import with.")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the deals.")] = 60.0,
 ) -> None:
-    """Import a Bitrix24 portal's deals (with their contacts) as leads; idempotent."""
+    """Import a Bitrix24 portal's deals (contacts, stage history); idempotent."""
     opts = options(ctx)
     if (webhook is None) == (folder is None):
         raise typer.BadParameter("give one of --webhook URL or --from DIR")
     source: Source = Portal(webhook) if webhook else Folder(folder or Path("."))
+    actor = opts.actor or next((u.id for u in config().users if u.role == "rop"), "")
 
     async def main() -> None:
         try:
             read = await _read(source)
         finally:
             await source.close()
-        planned = _plan(read)
+        planned = b24_mapping.plan(config(), read.stages, read.users, read.deals)
         if plan is not None:
             text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
-            plan.write_text(PLAN_HEADER + text, "utf-8")
+            plan.write_text(b24_mapping.PLAN_HEADER + text, "utf-8")
             out().print(f"[green]✓[/] план сопоставления записан в {escape(str(plan))}")
             return
         chosen = _load(mapping) if mapping else planned
         async with connected(opts.nats_url) as bus:
-            report = await _import(bus, read, chosen, opts.actor, timeout)
+            report = await _import(bus, read, chosen, actor)
         _print(report, opts.json)
 
     run(main())
 
 
 async def _read(source: Source) -> Portalful:
-    """Stages, users, contacts and deals, with a counter per entity."""
+    """Stages, users, contacts, deals and their stage history, with a counter per entity."""
     read = Portalful()
     columns = (TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("{task.speed}"))
     with progress(*columns) as shown:
@@ -126,27 +113,14 @@ async def _read(source: Source) -> Portalful:
         contacts = await each("контакты", "crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]})
         read.contacts = {str(c.get("ID")): c for c in contacts}
         read.deals = await each("сделки", "crm.deal.list", {"select": ["*", "UF_*"]})
+        moves = await each(
+            "история стадий", "crm.stagehistory.list", {"entityTypeId": 2, "order": {"ID": "ASC"}}
+        )
+    by_deal: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for move in moves:
+        by_deal[str(move.get("OWNER_ID"))].append(move)
+    read.moves = dict(by_deal)
     return read
-
-
-def _plan(read: Portalful) -> dict[str, Any]:
-    """Stages and users matched by name where they match, UF_CRM_* fields listed unmapped."""
-    cfg = config()
-    our_stages = {s.name.casefold(): s.code for s in cfg.pipeline.stages}
-    our_users = {u.name.casefold(): u.id for u in cfg.users}
-    stages = {
-        str(s.get("STATUS_ID")): {
-            "name": s.get("NAME"),
-            "to": our_stages.get(str(s.get("NAME", "")).strip().casefold()),
-        }
-        for s in read.stages
-    }
-    users = {}
-    for u in read.users:
-        name = " ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
-        users[str(u.get("ID"))] = {"name": name, "to": our_users.get(name.casefold())}
-    uf = sorted({k for d in read.deals for k in d if str(k).startswith("UF_CRM_")})
-    return {"stages": stages, "users": users, "fields": dict.fromkeys(uf)}
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -159,95 +133,36 @@ def _load(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def _first(multi: Any) -> str | None:
-    if isinstance(multi, list):
-        for item in multi:
-            if isinstance(item, dict) and str(item.get("VALUE") or "").strip():
-                return str(item["VALUE"]).strip()
-    return None
-
-
-def lead_of(
-    deal: dict[str, Any],
-    contacts: dict[str, Any],
-    users: dict[str, Any],
-    fields: dict[str, Any] | None = None,
-) -> LeadReceived:
-    """The lead a Bitrix24 deal becomes (UF_CRM_* fields as the mapping's `fields` says, into
-    subject, requirements or comment); ValueError saying why it cannot."""
-    contact = contacts.get(str(deal.get("CONTACT_ID") or ""))
-    if contact is None:
-        raise ValueError("у сделки нет контакта (CONTACT_ID пуст или контакт не найден)")
-    name = " ".join(
-        str(contact.get(k)).strip() for k in ("NAME", "SECOND_NAME", "LAST_NAME") if contact.get(k)
-    )
-    person = {
-        "name": name or None,
-        "phone": _first(contact.get("PHONE")),
-        "email": _first(contact.get("EMAIL")),
-    }
-    if not any(person.values()):
-        raise ValueError("у контакта нет ни имени, ни телефона, ни e-mail")
-    responsible = (users.get(str(deal.get("ASSIGNED_BY_ID"))) or {}).get("to")
-    mapped = {
-        to: str(deal[uf]).strip()
-        for uf, to in (fields or {}).items()
-        if to in LEAD_FIELDS and deal.get(uf) not in (None, "", [])
-    }
-    data = {
-        "source": SOURCE,
-        "external_id": f"deal-{deal.get('ID')}",
-        "contact": {k: v for k, v in person.items() if v},
-        "title": deal.get("TITLE") or None,
-        "amount": deal.get("OPPORTUNITY") or None,
-        "currency": deal.get("CURRENCY_ID") or None,
-        "responsible_id": responsible,
-        "comment": deal.get("COMMENTS") or None,
-        **mapped,
-    }
-    try:
-        return LeadReceived.model_validate({k: v for k, v in data.items() if v is not None})
-    except ValidationError as exc:
-        why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ValueError(why) from None
-
-
-async def _import(
-    bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str | None, timeout: float
-) -> Report:
-    """Publish the deals not yet here; the report of every one."""
+async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str) -> Report:
+    """Import every deal (CHUNK at a time); a bad row is skipped with its reason."""
     report = Report()
-    rop = actor or next((u.id for u in config().users if u.role == "rop"), None)
-    existing = await collect(bus, ListDeals, {"actor_id": rop}, None)
-    here = {d.get("external_id") for d in existing if d.get("source") == SOURCE}
-    users = mapping.get("users") or {}
-    events = []
+    commands: list[ImportDeal] = []
     for deal in read.deals:
         key = f"deal-{deal.get('ID')}"
-        if key in here:
-            report.unchanged.append(key)
-            continue
         try:
-            lead = lead_of(deal, read.contacts, users, mapping.get("fields"))
+            commands.append(
+                b24_mapping.import_of(
+                    deal, read.contacts, read.moves.get(str(deal.get("ID")), []), mapping, actor
+                )
+            )
         except ValueError as exc:
             report.skipped[key] = str(exc)
-            continue
-        events.append(
-            CloudEvent(
-                source="crm-cli/import-bitrix24",
-                type=LeadReceived.TYPE,
-                subject=lead.external_id,
-                data=lead.model_dump(mode="json", exclude_none=True),
-            )
-        )
-    if events:
-        made, failed = await _publish(bus, events, True, timeout)
-        for e in events:
-            ext = e.data["external_id"]
-            if ext in made:
-                report.imported.append(ext)
-            else:
-                report.skipped[ext] = failed.get(ext, f"сделка не появилась за {timeout:g} с")
+
+    async def one(cmd: ImportDeal) -> None:
+        try:
+            reply = await bus.ask(cmd)
+        except Refusal as refused:
+            report.skipped[cmd.external_id] = str(refused)
+            return
+        (report.imported if reply.imported else report.unchanged).append(cmd.external_id)
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with progress(*columns, TextColumn("{task.speed}")) as shown:
+        task = shown.add_task("сделки", total=len(commands))
+        for start in range(0, len(commands), CHUNK):
+            chunk = commands[start : start + CHUNK]
+            await asyncio.gather(*(one(cmd) for cmd in chunk))
+            shown.advance(task, len(chunk))
     with_deals = {str(d.get("CONTACT_ID")) for d in read.deals}
     for cid in read.contacts:
         if cid not in with_deals:
@@ -267,7 +182,3 @@ def _print(report: Report, as_json: bool) -> None:
     )
     for key, why in report.skipped.items():
         err().print(f"[yellow]![/] {escape(key)}: {escape(why)}")
-    err().print(
-        "стадия, дата создания и история стадий из Bitrix24 пока не переносятся: сделки "
-        "начинают с первой стадии"
-    )

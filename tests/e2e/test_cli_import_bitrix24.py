@@ -1,9 +1,11 @@
-"""`crm import bitrix24` against a stand-in portal over HTTP: the plan, the import as leads
-that become real deals with their tasks, a second run that changes nothing, the report."""
+"""`crm import bitrix24` against a stand-in portal over HTTP: the plan, the import of deals
+at their stage with their history (real deals with their current stage's task), a second
+run that changes nothing, the report."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,12 @@ async def test_a_portal_imported_twice_is_imported_once(
         assert planned.exit_code == 0, planned.output
         mapping = yaml.safe_load(plan.read_text("utf-8"))
         assert mapping["stages"]["NEW"] == {"name": "Новый лид", "to": "NEW_LEAD"}
-        assert mapping["users"]["7"]["to"] is None
-        assert list(mapping["fields"]) == ["UF_CRM_1700000001"]
+        assert mapping["stages"]["PREPARATION"]["to"] is None
+        assert mapping["users"]["7"]["to"] is None and mapping["users"]["9"]["to"] == "rop-1"
+        assert list(mapping["fields"]) == ["UF_CRM_1700000001", "UF_CRM_1700000002"]
+        mapping["stages"]["PREPARATION"]["to"] = "OFFER_MADE"
         mapping["users"]["7"]["to"] = "mgr-2"
-        mapping["fields"]["UF_CRM_1700000001"] = "subject"
+        mapping["fields"] = {"UF_CRM_1700000001": "subject", "UF_CRM_1700000002": "rop_id"}
         plan.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
 
         async with running(clean, "deal-service", "task-service"):
@@ -44,11 +48,41 @@ async def test_a_portal_imported_twice_is_imported_once(
             deals = [d for d in await client.deals() if d["source"] == "bitrix24"]
             assert len(deals) == 59
             one = next(d for d in deals if d["external_id"] == "deal-101")
-            assert one["title"] == "Сделка 1" and one["responsible_id"] == "mgr-2"
-            assert one["subject"] == "коробки"
+            assert one["stage"] == "OFFER_MADE" and one["responsible_id"] == "mgr-2"
+            assert one["rop_id"] == "rop-1" and one["subject"] == "коробки"
             assert float(one["amount"]) == 1500 and one["contact"]["phone"] == "+79120000001"
-            # an imported deal is a real deal, with its stage's task
-            await eventually(lambda: tasks(client, deal_id=one["id"]))
+            assert datetime.fromisoformat(one["created_at"]) == datetime.fromisoformat(
+                "2026-03-01T07:00:00+00:00"
+            )
+            history = await client.request(
+                "crm.query.deal.history", {"actor_id": "rop-1", "deal_id": one["id"]}
+            )
+            assert [(h["from_stage"], h["to_stage"]) for h in history["items"]] == [
+                ("NEW_LEAD", "OFFER_MADE"),
+                (None, "NEW_LEAD"),
+            ]
+            # an imported deal is a real deal, with its current stage's task
+            [task] = await eventually(lambda: tasks(client, deal_id=one["id"]))
+            assert task["stage"] == "OFFER_MADE"
+
+            # Only a РОП imports, into configured stages; the reason is said.
+            body = {
+                "actor_id": "mgr-1",
+                "source": "bitrix24",
+                "external_id": "deal-x",
+                "contact": {"name": "Икс"},
+                "created_at": "2026-03-01T07:00:00Z",
+                "history": [{"stage": "NEW_LEAD", "at": "2026-03-01T07:00:00Z"}],
+            }
+            refused = await client.request("crm.cmd.deal.import", body)
+            assert not refused["ok"] and "rop" in refused["error"]["message"]
+            unknown = {
+                **body,
+                "actor_id": "rop-1",
+                "history": [{"stage": "C1:NEW", "at": "2026-03-01T07:00:00Z"}],
+            }
+            refused = await client.request("crm.cmd.deal.import", unknown)
+            assert not refused["ok"] and "history[0].stage" in refused["error"]["message"]
 
             again = await crm(clean, *args)
             assert again.exit_code == 0, again.output

@@ -19,9 +19,10 @@ from crm_shared.contracts.commands import (
     StageTotals,
     UpdateDeal,
 )
+from crm_shared.contracts.import_commands import ImportDeal
 from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints.consumers import STREAM
-from deal_service.handlers import analytics, approvals, deals, queries
+from deal_service.handlers import analytics, approvals, deals, imports, queries
 from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER as LEADS
 
@@ -35,6 +36,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(UpdateDeal, deals.update_deal, reply="deal, changed")
     api.serve(MoveDeal, deals.move_deal, reply="deal, changed")
     api.serve(LogContactAttempt, deals.log_contact_attempt, reply="deal")
+    api.serve(ImportDeal, imports.import_deal, reply="deal, imported")
     api.serve(GetDeal, queries.get_deal, reply="deal")
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")
