@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from crm_cli import b24_mapping
 from crm_cli.b24_portal import Folder, Portal, Source
 from crm_cli.bus import Bus, CliError, Refusal, connected
-from crm_cli.ui import config, err, options, out, print_json, progress, run
+from crm_cli.ui import config, err, field_names, options, out, print_json, progress, run
 from crm_shared.contracts.import_commands import ImportDeal
 
 app = typer.Typer(help="Import from another CRM.")
@@ -49,6 +49,8 @@ class Report:
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    """What the current stage requires and the deal lacks (reported, not enforced)."""
 
 
 @app.command("bitrix24")
@@ -155,6 +157,8 @@ async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str
             report.skipped[cmd.external_id] = str(refused)
             return
         (report.imported if reply.imported else report.unchanged).append(cmd.external_id)
+        if reply.missing:
+            report.missing[cmd.external_id] = reply.missing
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with progress(*columns, TextColumn("{task.speed}")) as shown:
@@ -173,7 +177,12 @@ async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str
 def _print(report: Report, as_json: bool) -> None:
     if as_json:
         print_json(
-            {"imported": report.imported, "unchanged": report.unchanged, "skipped": report.skipped}
+            {
+                "imported": report.imported,
+                "unchanged": report.unchanged,
+                "skipped": report.skipped,
+                "missing": report.missing,
+            }
         )
         return
     out().print(
@@ -182,3 +191,10 @@ def _print(report: Report, as_json: bool) -> None:
     )
     for key, why in report.skipped.items():
         err().print(f"[yellow]![/] {escape(key)}: {escape(why)}")
+    if report.missing:
+        err().print(
+            f"{len(report.missing)} сделок без полей, которых требует их стадия (не проверялось"
+            " при импорте; понадобятся при следующем переходе вперёд):"
+        )
+    for key, names in report.missing.items():
+        err().print(f"  {escape(key)}: {escape(field_names(names))}")

@@ -4,6 +4,7 @@ run that changes nothing, the report."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +45,8 @@ async def test_a_portal_imported_twice_is_imported_once(
             assert len(report["imported"]) == 59 and report["unchanged"] == []
             assert "контакт" in report["skipped"]["deal-160"]
             assert "contact-61" in report["skipped"]
+            # OFFER_MADE requires what the portal did not have: reported, not enforced
+            assert report["missing"]["deal-101"], report
 
             deals = [d for d in await client.deals() if d["source"] == "bitrix24"]
             assert len(deals) == 59
@@ -84,8 +87,15 @@ async def test_a_portal_imported_twice_is_imported_once(
             refused = await client.request("crm.cmd.deal.import", unknown)
             assert not refused["ok"] and "history[0].stage" in refused["error"]["message"]
 
+            # Two imports of one deal at once: one makes it, the other answers it unchanged.
+            fresh = {**body, "actor_id": "rop-1", "external_id": "deal-twice"}
+            both = await asyncio.gather(
+                *(client.request("crm.cmd.deal.import", fresh) for _ in range(2))
+            )
+            assert sorted(r["imported"] for r in both) == [False, True], both
+
             again = await crm(clean, *args)
             assert again.exit_code == 0, again.output
             second = json.loads(again.stdout)
             assert second["imported"] == [] and len(second["unchanged"]) == 59
-            assert len([d for d in await client.deals() if d["source"] == "bitrix24"]) == 59
+            assert len([d for d in await client.deals() if d["source"] == "bitrix24"]) == 60

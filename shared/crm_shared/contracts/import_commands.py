@@ -31,10 +31,13 @@ class ImportedStage(Strict):
 
 
 class ImportDealReply(Answer):
-    """The deal, and whether this request made it (false: it was here already)."""
+    """The deal, whether this request made it (false: it was here already), and the fields
+    its stage requires that it lacks."""
 
     deal: Deal
     imported: bool
+    missing: list[str] = Field(default_factory=list)
+    """The fields the current stage requires that the deal lacks: reported, not enforced."""
 
 
 class ImportDeal(Command, Asks[ImportDealReply]):

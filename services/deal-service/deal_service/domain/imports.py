@@ -16,7 +16,7 @@ from crm_shared.contracts.events import DealCreated, StageChanged
 from crm_shared.contracts.import_commands import ImportDeal
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
-from deal_service.domain.rules import check_user
+from deal_service.domain.rules import check_user, field_present, required_on
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,9 @@ def imported_deal(
         ),
     ]
     return deal, rows
+
+
+def missing_on_stage(config: CrmConfig, deal: Deal) -> list[str]:
+    """The fields the deal's stage requires that it lacks (an import reports them; the
+    rules ask for them at the deal's next move forward)."""
+    return [name for name in required_on(deal.stage, config) if not field_present(deal, name)]
