@@ -94,6 +94,19 @@ async def test_a_portal_imported_twice_is_imported_once(
             )
             assert sorted(r["imported"] for r in both) == [False, True], both
 
+            # The imported past is in the analytics: reached stages and time in stage.
+            funnel = await client.request(
+                "crm.query.analytics.funnel",
+                {"actor_id": "rop-1", "from": "2026-03-01", "to": "2026-04-01"},
+            )
+            report_ = funnel["report"]
+            assert report_["created"] == 60  # and deal-twice, made above
+            reached = {s["code"]: s["reached"] for s in report_["stages"]}
+            assert (reached["NEW_LEAD"], reached["OFFER_MADE"]) == (60, 59)
+            stays = {x["stage"]: x for x in report_["time_in_stage"]}
+            assert stays["NEW_LEAD"]["count"] == 59
+            assert stays["NEW_LEAD"]["median_seconds"] == 2 * 86400
+
             again = await crm(clean, *args)
             assert again.exit_code == 0, again.output
             second = json.loads(again.stdout)

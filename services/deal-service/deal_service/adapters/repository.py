@@ -79,11 +79,15 @@ async def deal_by_external(conn: asyncpg.Connection, source: str, external_id: s
     return deal_from_row(row) if row else None
 
 
-def add_history(uow: UnitOfWork, deal: Deal, rows: list[Any], actor_id: str | None) -> None:
+async def add_history(
+    conn: asyncpg.Connection, deal: Deal, rows: list[Any], actor_id: str | None
+) -> None:
     """An imported deal's stage history with the times it happened, oldest first, one
-    statement a row (so the history triggers see each row's predecessor), at commit."""
+    statement a row now (the deal's own row flushed before): each row's trigger reads its
+    predecessor and the deal, as for a live move (deferred, they would share one snapshot
+    and see neither)."""
     for row in rows:
-        uow.defer(
+        await conn.execute(
             f"""INSERT INTO {SCHEMA}.stage_history
                   (deal_id, from_stage, to_stage, version, actor_id, at, deal_created_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7)""",

@@ -30,7 +30,8 @@ async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
             reply = _reply(ctx, deal, imported=True)
             deal.contact_changed = new_person
             repo.save(uow, deal, new=True)
-            repo.add_history(uow, deal, rows, cmd.actor_id)
+            await uow.flush()  # the contact and the deal, before the history that refers to it
+            await repo.add_history(uow.conn, deal, rows, cmd.actor_id)
             await uow.commit()
     except asyncpg.UniqueViolationError:
         async with ctx.uow() as uow:
