@@ -20,7 +20,7 @@ read through `users`)."""
 PLAN_HEADER = (
     "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
     "# stages: our stage code (a deal at an unmapped stage is skipped);\n"
-    "# users: our user id (the deal's responsible; empty: the deal has none);\n"
+    "# users: our user id (the deal's responsible; empty: distributed as a lead);\n"
     f"# fields: UF_CRM_* -> {' | '.join(FIELDS)} (empty: not carried).\n"
 )
 

@@ -112,3 +112,28 @@ async def test_a_portal_imported_twice_is_imported_once(
             second = json.loads(again.stdout)
             assert second["imported"] == [] and len(second["unchanged"]) == 59
             assert len([d for d in await client.deals() if d["source"] == "bitrix24"]) == 60
+
+
+async def test_saved_answers_import_with_the_plan_as_written(
+    clean: Any, client: Client, tmp_path: Path
+) -> None:
+    data = portal_data(3)
+    for method, rows in data.items():  # one saved page a method, as the portal answered
+        result: Any = {"items": rows} if method == "crm.stagehistory.list" else rows
+        (tmp_path / f"{method}.json").write_text(json.dumps({"result": result}), "utf-8")
+    data["crm.deal.list"][0]["STAGE_ID"] = "NEW"
+    data["crm.deal.list"][2]["STAGE_ID"] = "NEW"
+    (tmp_path / "crm.deal.list.json").write_text(
+        json.dumps({"result": data["crm.deal.list"]}), "utf-8"
+    )
+    async with running(clean, "deal-service", "task-service"):
+        result = await crm(clean, "--json", "import", "bitrix24", "--from", str(tmp_path))
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        # Without --mapping the plan as written: PREPARATION matched no stage of ours.
+        assert report["imported"] == ["deal-101"]
+        assert "PREPARATION" in report["skipped"]["deal-102"]
+        assert "контакт" in report["skipped"]["deal-103"]
+        [deal] = [d for d in await client.deals() if d["source"] == "bitrix24"]
+        # Its Bitrix24 user matched no one of ours: distributed as a lead would be.
+        assert deal["stage"] == "NEW_LEAD" and deal["responsible_id"] in {"mgr-1", "mgr-2"}

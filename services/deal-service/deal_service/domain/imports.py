@@ -40,10 +40,11 @@ def check_import(config: CrmConfig, cmd: ImportDeal) -> None:
 
 
 def imported_deal(
-    config: CrmConfig, cmd: ImportDeal, contact: Contact
+    config: CrmConfig, cmd: ImportDeal, contact: Contact, responsible_id: str | None
 ) -> tuple[Deal, list[HistoryRow]]:
     """The deal at its current stage (the history's last), its version the history's length,
-    with DealCreated and the StageChanged of its current stage; and the history rows."""
+    with DealCreated and the StageChanged of its current stage; and the history rows.
+    `responsible_id` is the command's, or the one lead distribution chose when it named none."""
     rows = [
         HistoryRow(cmd.history[i - 1].stage if i else None, entry.stage, i + 1, entry.at)
         for i, entry in enumerate(cmd.history)
@@ -62,7 +63,7 @@ def imported_deal(
         amount=cmd.amount,
         currency=cmd.currency or "RUB",
         contact=contact,
-        responsible_id=cmd.responsible_id,
+        responsible_id=responsible_id,
         rop_id=rop_id,
         subject=cmd.subject,
         requirements=cmd.requirements,

@@ -10,6 +10,7 @@ from crm_shared.contracts.commands import ok
 from crm_shared.contracts.import_commands import ImportDeal
 from deal_service.adapters import repository as repo
 from deal_service.domain.imports import check_import, imported_deal, missing_on_stage
+from deal_service.domain.leads import needs_turn, responsible_for
 from deal_service.domain.model import Deal
 from deal_service.handlers.context import Context
 from deal_service.handlers.deals import resolve_contact
@@ -26,7 +27,11 @@ async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
             if known is not None:
                 return _reply(ctx, known, imported=False)
             contact, new_person = await resolve_contact(uow, cmd.contact)
-            deal, rows = imported_deal(ctx.config, cmd, contact)
+            turn = None
+            if needs_turn(ctx.config, cmd.responsible_id):  # no one named: as a lead's
+                turn = await repo.next_assignment_number(uow.conn)
+            responsible = responsible_for(ctx.config, cmd.responsible_id, turn)
+            deal, rows = imported_deal(ctx.config, cmd, contact, responsible)
             reply = _reply(ctx, deal, imported=True)
             deal.contact_changed = new_person
             repo.save(uow, deal, new=True)
