@@ -76,6 +76,7 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
             "TITLE": f"Сделка {i}",
             "STAGE_ID": "PREPARATION",
             "CONTACT_ID": str(i) if i < deals else None,
+            "COMPANY_ID": "3" if i == 1 else "0",
             "ASSIGNED_BY_ID": "7",
             "OPPORTUNITY": "1500.00",
             "CURRENCY_ID": "RUB",
@@ -101,6 +102,7 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
             )
     return {
         "crm.stagehistory.list": history,
+        "crm.company.list": [{"ID": "3", "TITLE": "ООО Коробки"}],
         "crm.status.list": [
             {"STATUS_ID": "NEW", "NAME": "Новый лид", "ENTITY_ID": "DEAL_STAGE"},
             {

@@ -38,6 +38,7 @@ class Portalful:
     stages: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    companies: dict[str, dict[str, Any]] = field(default_factory=dict)
     deals: list[dict[str, Any]] = field(default_factory=list)
     moves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -114,6 +115,8 @@ async def _read(source: Source) -> Portalful:
         read.users = await each("пользователи", "user.get", {})
         contacts = await each("контакты", "crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]})
         read.contacts = {str(c.get("ID")): c for c in contacts}
+        companies = await each("компании", "crm.company.list", {"select": ["ID", "TITLE"]})
+        read.companies = {str(c.get("ID")): c for c in companies}
         read.deals = await each("сделки", "crm.deal.list", {"select": ["*", "UF_*"]})
         moves = await each(
             "история стадий", "crm.stagehistory.list", {"entityTypeId": 2, "order": {"ID": "ASC"}}
@@ -144,7 +147,12 @@ async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str
         try:
             commands.append(
                 b24_mapping.import_of(
-                    deal, read.contacts, read.moves.get(str(deal.get("ID")), []), mapping, actor
+                    deal,
+                    read.contacts,
+                    read.moves.get(str(deal.get("ID")), []),
+                    mapping,
+                    actor,
+                    read.companies,
                 )
             )
         except ValueError as exc:

@@ -103,6 +103,7 @@ def import_of(
     moves: list[dict[str, Any]],
     mapping: dict[str, Any],
     actor: str,
+    companies: dict[str, Any] | None = None,
 ) -> ImportDeal:
     """The ImportDeal a Bitrix24 deal becomes; ValueError saying why it cannot."""
     current = _to(mapping, "stages", deal.get("STAGE_ID"))
@@ -133,6 +134,7 @@ def import_of(
         "external_id": f"deal-{deal.get('ID')}",
         "contact": {k: v for k, v in person.items() if v},
         "title": deal.get("TITLE") or None,
+        "company": ((companies or {}).get(str(deal.get("COMPANY_ID") or "")) or {}).get("TITLE"),
         "amount": deal.get("OPPORTUNITY") or None,
         "currency": deal.get("CURRENCY_ID") or None,
         "responsible_id": _to(mapping, "users", deal.get("ASSIGNED_BY_ID")),

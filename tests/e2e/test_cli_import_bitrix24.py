@@ -53,6 +53,7 @@ async def test_a_portal_imported_twice_is_imported_once(
             one = next(d for d in deals if d["external_id"] == "deal-101")
             assert one["stage"] == "OFFER_MADE" and one["responsible_id"] == "mgr-2"
             assert one["rop_id"] == "rop-1" and one["subject"] == "коробки"
+            assert one["company"] == "ООО Коробки"
             assert float(one["amount"]) == 1500 and one["contact"]["phone"] == "+79120000001"
             assert datetime.fromisoformat(one["created_at"]) == datetime.fromisoformat(
                 "2026-03-01T07:00:00+00:00"

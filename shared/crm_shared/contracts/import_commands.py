@@ -50,6 +50,7 @@ class ImportDeal(Command, Asks[ImportDealReply]):
     external_id: Name = Field(min_length=1)
     contact: ContactInput
     title: Title | None = None
+    company: Title | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     responsible_id: Id | None = None

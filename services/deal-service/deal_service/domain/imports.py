@@ -60,6 +60,7 @@ def imported_deal(
         updated_at=last.at,
         version=last.version,
         title=cmd.title,
+        company=cmd.company,
         amount=cmd.amount,
         currency=cmd.currency or "RUB",
         contact=contact,
