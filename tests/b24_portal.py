@@ -74,7 +74,8 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
         {
             "ID": str(100 + i),
             "TITLE": f"Сделка {i}",
-            "STAGE_ID": "PREPARATION",
+            "STAGE_ID": "C1:WON" if i == 2 else "PREPARATION",
+            "CATEGORY_ID": "1" if i == 2 else "0",
             "CONTACT_ID": str(i) if i < deals else None,
             "COMPANY_ID": "3" if i == 1 else "0",
             "ASSIGNED_BY_ID": "7",
@@ -103,6 +104,11 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
     return {
         "crm.stagehistory.list": history,
         "crm.company.list": [{"ID": "3", "TITLE": "ООО Коробки"}],
+        "crm.dealcategory.list": [{"ID": "1", "NAME": "Опт"}],
+        "crm.dealcategory.stage.list": [
+            {"STATUS_ID": "C1:NEW", "NAME": "Новый лид", "SORT": 10},
+            {"STATUS_ID": "C1:WON", "NAME": "Клиент получил заказ", "SORT": 20},
+        ],
         "crm.status.list": [
             {"STATUS_ID": "NEW", "NAME": "Новый лид", "ENTITY_ID": "DEAL_STAGE"},
             {

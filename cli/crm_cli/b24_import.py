@@ -112,6 +112,12 @@ async def _read(source: Source) -> Portalful:
         read.stages = await each(
             "стадии", "crm.status.list", {"filter": {"ENTITY_ID": "DEAL_STAGE"}}
         )
+        for category in await each("воронки", "crm.dealcategory.list", {}):
+            read.stages += await each(
+                f"стадии воронки «{category.get('NAME')}»",
+                "crm.dealcategory.stage.list",
+                {"id": category.get("ID")},
+            )
         read.users = await each("пользователи", "user.get", {})
         contacts = await each("контакты", "crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]})
         read.contacts = {str(c.get("ID")): c for c in contacts}

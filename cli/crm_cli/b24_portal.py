@@ -107,8 +107,10 @@ class Folder:
         self.path = path
 
     async def rows(self, method: str, params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
-        """Every row of every saved page of `method` (none when it was not saved)."""
-        file = self.path / f"{method}.json"
+        """Every row of every saved page of `method` (none when it was not saved); a method
+        asked with an `id` (a pipeline's stages) is read from `<method>.<id>.json`."""
+        given = (params or {}).get("id")
+        file = self.path / (f"{method}.{given}.json" if given is not None else f"{method}.json")
         if not file.exists():
             return
         try:

@@ -30,6 +30,7 @@ async def test_a_portal_imported_twice_is_imported_once(
         mapping = yaml.safe_load(plan.read_text("utf-8"))
         assert mapping["stages"]["NEW"] == {"name": "Новый лид", "to": "NEW_LEAD"}
         assert mapping["stages"]["PREPARATION"]["to"] is None
+        assert mapping["stages"]["C1:WON"] == {"name": "Клиент получил заказ", "to": "WON"}
         assert mapping["users"]["7"]["to"] is None and mapping["users"]["9"]["to"] == "rop-1"
         assert list(mapping["fields"]) == ["UF_CRM_1700000001", "UF_CRM_1700000002"]
         mapping["stages"]["PREPARATION"]["to"] = "OFFER_MADE"
@@ -54,6 +55,8 @@ async def test_a_portal_imported_twice_is_imported_once(
             assert one["stage"] == "OFFER_MADE" and one["responsible_id"] == "mgr-2"
             assert one["rop_id"] == "rop-1" and one["subject"] == "коробки"
             assert one["company"] == "ООО Коробки"
+            won = next(d for d in deals if d["external_id"] == "deal-102")
+            assert won["stage"] == "WON"  # a deal of another pipeline, at its stage
             assert float(one["amount"]) == 1500 and one["contact"]["phone"] == "+79120000001"
             assert datetime.fromisoformat(one["created_at"]) == datetime.fromisoformat(
                 "2026-03-01T07:00:00+00:00"
@@ -131,9 +134,9 @@ async def test_saved_answers_import_with_the_plan_as_written(
         result = await crm(clean, "--json", "import", "bitrix24", "--from", str(tmp_path))
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)
-        # Without --mapping the plan as written: PREPARATION matched no stage of ours.
+        # Without --mapping the plan as written: stages it did not match are skipped.
         assert report["imported"] == ["deal-101"]
-        assert "PREPARATION" in report["skipped"]["deal-102"]
+        assert "не сопоставлена" in report["skipped"]["deal-102"]  # C1:WON: no pipeline saved
         assert "контакт" in report["skipped"]["deal-103"]
         [deal] = [d for d in await client.deals() if d["source"] == "bitrix24"]
         # Its Bitrix24 user matched no one of ours: distributed as a lead would be.
