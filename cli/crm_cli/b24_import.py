@@ -74,6 +74,9 @@ def bitrix24(
         raise typer.BadParameter("give one of --webhook URL or --from DIR")
     source: Source = Portal(webhook) if webhook else Folder(folder or Path("."))
     actor = opts.actor or next((u.id for u in config().users if u.role == "rop"), "")
+    user = config().user_or_none(actor)
+    if plan is None and (user is None or user.role != "rop"):
+        raise typer.BadParameter(f"импортирует РОП: --as {actor or '?'} не РОП в конфигурации")
 
     async def main() -> None:
         try:

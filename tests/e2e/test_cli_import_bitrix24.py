@@ -38,6 +38,11 @@ async def test_a_portal_imported_twice_is_imported_once(
         mapping["fields"] = {"UF_CRM_1700000001": "subject", "UF_CRM_1700000002": "rop_id"}
         plan.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
 
+        as_manager = await crm(
+            clean, "import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan),
+            actor="mgr-1",
+        )  # fmt: skip
+        assert as_manager.exit_code == 2 and "РОП" in as_manager.output
         async with running(clean, "deal-service", "task-service"):
             args = ("--json", "import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan))
             first = await crm(clean, *args)
