@@ -14,9 +14,20 @@ from crm_shared.config import CrmConfig
 from crm_shared.contracts.import_commands import ImportDeal
 
 SOURCE = "bitrix24"
-FIELDS = ("subject", "requirements", "comment", "rop_id")
+FIELDS = (
+    "subject",
+    "requirements",
+    "comment",
+    "rop_id",
+    "delivery_method",
+    "failure_comment",
+    "pays_by",
+    "segment",
+)
 """Our fields a UF_CRM_* field may be mapped to (`rop_id`: its value is a Bitrix24 user id,
-read through `users`)."""
+read through `users`; `delivery_method` and `pays_by` take our codes, so a list field's item
+ids need its values mapped first; `pays_by` and `segment` are the contact's)."""
+CONTACT_FIELDS = ("pays_by", "segment")
 PLAN_HEADER = (
     "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
     "# stages: our stage code (a deal at an unmapped stage is skipped);\n"
@@ -132,7 +143,10 @@ def import_of(
         "actor_id": actor,
         "source": SOURCE,
         "external_id": f"deal-{deal.get('ID')}",
-        "contact": {k: v for k, v in person.items() if v},
+        "contact": {
+            **{k: v for k, v in person.items() if v},
+            **{k: mapped.pop(k) for k in CONTACT_FIELDS if k in mapped},
+        },
         "title": deal.get("TITLE") or None,
         "company": ((companies or {}).get(str(deal.get("COMPANY_ID") or "")) or {}).get("TITLE"),
         "amount": deal.get("OPPORTUNITY") or None,

@@ -98,10 +98,13 @@ async def test_a_portal_imported_twice_is_imported_once(
 
             # Two imports of one deal at once: one makes it, the other answers it unchanged.
             fresh = {**body, "actor_id": "rop-1", "external_id": "deal-twice"}
+            fresh |= {"delivery_method": "pickup", "failure_comment": "было дорого"}
             both = await asyncio.gather(
                 *(client.request("crm.cmd.deal.import", fresh) for _ in range(2))
             )
             assert sorted(r["imported"] for r in both) == [False, True], both
+            twice = both[0]["deal"]
+            assert (twice["delivery_method"], twice["failure_comment"]) == ("pickup", "было дорого")
 
             # The imported past is in the analytics: reached stages and time in stage.
             funnel = await client.request(

@@ -70,3 +70,16 @@ def test_the_plan_matches_stages_and_users_by_name() -> None:
     assert planned["stages"]["WON"]["to"] == "WON" and planned["stages"]["Z"]["to"] is None
     assert planned["users"]["3"]["to"] == "mgr-1"
     assert planned["fields"] == {"UF_CRM_9": None}
+
+
+def test_uf_fields_go_to_the_deal_or_its_contact_and_a_bad_code_says_which() -> None:
+    mapping = {
+        **MAPPING,
+        "fields": {"UF_CRM_1": "pays_by", "UF_CRM_2": "delivery_method", "UF_CRM_3": "segment"},
+    }
+    deal = {**DEAL, "UF_CRM_1": "invoice", "UF_CRM_2": "pickup", "UF_CRM_3": "опт"}
+    cmd = import_of(deal, CONTACTS, [], mapping, "rop-1")
+    assert (cmd.contact.pays_by, cmd.contact.segment) == ("invoice", "опт")
+    assert cmd.delivery_method == "pickup"
+    with pytest.raises(ValueError, match="delivery_method"):
+        import_of({**deal, "UF_CRM_2": "45"}, CONTACTS, [], mapping, "rop-1")

@@ -16,7 +16,7 @@ from typing import ClassVar
 from pydantic import AwareDatetime, Field, model_validator
 
 from crm_shared.contracts.commands import Command, ContactInput, Strict
-from crm_shared.contracts.dto import Deal
+from crm_shared.contracts.dto import Deal, DeliveryMethod
 from crm_shared.contracts.replies import Answer, Asks
 from crm_shared.contracts.text import Code, Id, LongText, Name, Short, Subject, Title
 
@@ -58,6 +58,8 @@ class ImportDeal(Command, Asks[ImportDealReply]):
     subject: Subject | None = None
     requirements: LongText | None = None
     comment: LongText | None = None
+    delivery_method: DeliveryMethod | None = None
+    failure_comment: LongText | None = None
     created_at: AwareDatetime
     history: list[ImportedStage] = Field(min_length=1, max_length=MAX_HISTORY)
 

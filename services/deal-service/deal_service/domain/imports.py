@@ -71,6 +71,8 @@ def imported_deal(
         source=cmd.source,
         external_id=cmd.external_id,
         comment=cmd.comment,
+        delivery_method=cmd.delivery_method.value if cmd.delivery_method else None,
+        failure_comment=cmd.failure_comment,
     )
     dto = deal.to_dto()
     deal.events += [
