@@ -15,7 +15,19 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import contacts, deals, deliveries, dlq, events, inbox, leads, report, tasks, ui
+from crm_cli import (
+    b24_import,
+    contacts,
+    deals,
+    deliveries,
+    dlq,
+    events,
+    inbox,
+    leads,
+    report,
+    tasks,
+    ui,
+)
 from crm_cli.backup import commands as backup_commands
 from crm_cli.ui import Options, dev_nats_url
 
@@ -36,6 +48,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(contacts.app, name="contact")
 app.command("backup")(backup_commands.backup)
 app.command("restore")(backup_commands.restore_)
+app.add_typer(b24_import.app, name="import")
 
 
 @app.callback()

@@ -117,6 +117,16 @@ class UnitOfWork:
         """
         self._writes.append((sql, args))
 
+    async def flush(self) -> None:
+        """Send the writes queued so far now (one statement, inside the transaction), so
+        that a later statement and its triggers see their rows; events still wait for
+        commit. For writes that depend on earlier ones (an imported deal's history rows)."""
+        writes = list(self._writes)
+        self._writes.clear()
+        if writes:
+            sql, args = combine(writes)
+            await self.conn.execute(sql, *args)
+
     @property
     def schema(self) -> str:
         """The service's database schema."""

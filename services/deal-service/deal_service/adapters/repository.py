@@ -72,6 +72,36 @@ def _attempts_json(deal: Deal) -> str:
     )
 
 
+async def deal_by_external(conn: asyncpg.Connection, source: str, external_id: str) -> Deal | None:
+    """The deal of this (source, external_id), if one was made."""
+    row = await conn.fetchrow(
+        f"{SELECT_DEALS} WHERE d.source = $1 AND d.external_id = $2", source, external_id
+    )
+    return deal_from_row(row) if row else None
+
+
+async def add_history(
+    conn: asyncpg.Connection, deal: Deal, rows: list[Any], actor_id: str | None
+) -> None:
+    """An imported deal's stage history with the times it happened, oldest first, one
+    statement a row now (the deal's own row flushed before): each row's trigger reads its
+    predecessor and the deal, as for a live move (deferred, they would share one snapshot
+    and see neither)."""
+    for row in rows:
+        await conn.execute(
+            f"""INSERT INTO {SCHEMA}.stage_history
+                  (deal_id, from_stage, to_stage, version, actor_id, at, deal_created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+            deal.id,
+            row.from_stage,
+            row.to_stage,
+            row.version,
+            actor_id,
+            row.at,
+            deal.created_at,
+        )
+
+
 async def get_deal(conn: asyncpg.Connection, deal_id: str, *, lock: bool = False) -> Deal | None:
     """Load a deal; with `lock`, hold its row until the transaction ends (serialises changes)."""
     suffix = " FOR UPDATE OF d" if lock else ""

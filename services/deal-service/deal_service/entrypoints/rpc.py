@@ -19,12 +19,22 @@ from crm_shared.contracts.commands import (
     StageTotals,
     UpdateDeal,
 )
+from crm_shared.contracts.import_commands import ImportDeal
 from crm_shared.contracts.personal import EraseContact
 from crm_shared.contracts.search import GetContact, SearchDeals
 from crm_shared.contracts.story import DealTimeline, NoteDeal
 from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints.consumers import STREAM
-from deal_service.handlers import analytics, approvals, deals, erasure, queries, search, story
+from deal_service.handlers import (
+    analytics,
+    approvals,
+    deals,
+    erasure,
+    imports,
+    queries,
+    search,
+    story,
+)
 from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER as LEADS
 
@@ -39,6 +49,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(MoveDeal, deals.move_deal, reply="deal, changed")
     api.serve(LogContactAttempt, deals.log_contact_attempt, reply="deal")
     api.serve(EraseContact, erasure.erase_contact, reply="contact_id, deal_ids")
+    api.serve(ImportDeal, imports.import_deal, reply="deal, imported, missing")
     api.serve(GetDeal, queries.get_deal, reply="deal")
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")

@@ -64,25 +64,31 @@ def from_tilda(pairs: Pairs) -> dict[str, Any]:
 
 
 _TILDA_KNOWN = {"name", "phone", "email", "tranid", "formid", "formname", "cookies", "test"}
-_BITRIX_KEY = re.compile(r"^fields\[([A-Z_]+)\](?:\[(\d+)\]\[([A-Z_]+)\])?$")
+_BITRIX_KEY = re.compile(r"^fields\[(\w+)\](?:\[(\d+)\]\[(\w+)\])?$")
 
 
-def from_bitrix24(pairs: Pairs) -> dict[str, Any]:
-    """A Bitrix24 `crm.lead.add` body: fields[TITLE], fields[NAME], fields[LAST_NAME],
+def from_bitrix24(pairs: Pairs, entity: str = "lead") -> dict[str, Any]:
+    """A Bitrix24 `crm.lead.add` body (or `crm.contact.add`'s, `crm.deal.add`'s: `entity`):
+    fields[TITLE], fields[NAME], fields[SECOND_NAME], fields[LAST_NAME],
     fields[PHONE][0][VALUE], fields[EMAIL][0][VALUE], fields[COMMENTS], fields[OPPORTUNITY],
-    fields[CURRENCY_ID], fields[ORIGIN_ID] (the sender's own id for the lead)."""
+    fields[CURRENCY_ID], fields[ORIGIN_ID] (the sender's own id for the lead). Field names
+    are read in upper case, as Bitrix24 writes them; others are left out. A contact has no
+    title, so its lead gets none (the deal is titled as any untitled lead)."""
     fields: dict[str, str] = {}
     multi: dict[str, str] = {}
     for key, value in pairs:
         m = _BITRIX_KEY.match(key)
         if not m:
             continue
-        name, index, sub = m.groups()
+        name, index, sub = m.group(1).upper(), m.group(2), (m.group(3) or "").upper()
         if index is None:
             fields[name] = value
         elif sub == "VALUE" and name not in multi and value.strip():
             multi[name] = value
-    person = " ".join(p for p in (_first(fields, "NAME"), _first(fields, "LAST_NAME")) if p)
+    if entity == "contact":
+        fields.pop("TITLE", None)
+    names = (_first(fields, n) for n in ("NAME", "SECOND_NAME", "LAST_NAME"))
+    person = " ".join(p for p in names if p)
     return {
         "external_id": _first(fields, "ORIGIN_ID"),
         "contact": {

@@ -139,6 +139,8 @@ def create_command(
             print(f"intake     POST /intake/{name}  (signed with the secret)")
         elif "leads:write" in scopes:
             print(f"intake     POST /intake/{name}?token=<token>  (or /api/leads)")
+        if format_ == "bitrix24" and "leads:write" in scopes:
+            print(f"portal     /rest/1/{made.token}/  (a Bitrix24 webhook address)")
         print("(shown once: keep it now)")
         return 0
 

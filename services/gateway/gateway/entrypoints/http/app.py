@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.machinery.parsing import describe_validation_error
 from gateway.entrypoints.http import (
+    bitrix24,
     deals,
     door,
     events,
@@ -59,7 +60,7 @@ def build_app(ctx: Context | None = None, hubs: dict[str, Any] | None = None) ->
     app.state.ctx = ctx
     app.state.hubs = hubs or {}
     # Routes match in order: the lead intake, the hottest, first.
-    for module in (leads, people, deals, work, events, tokens, find, plans, story):
+    for module in (leads, bitrix24, people, deals, work, events, tokens, find, plans, story):
         app.include_router(module.router)
     if ctx is not None:
         app.include_router(door.docs)

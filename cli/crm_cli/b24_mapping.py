@@ -1,0 +1,164 @@
+"""From what a Bitrix24 portal holds to our deals: the mapping plan and each deal's import.
+
+Pure: the portal's rows in, our ImportDeal out (or ValueError saying why not).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from crm_shared.config import CrmConfig
+from crm_shared.contracts.import_commands import ImportDeal
+
+SOURCE = "bitrix24"
+FIELDS = (
+    "subject",
+    "requirements",
+    "comment",
+    "rop_id",
+    "delivery_method",
+    "failure_comment",
+    "pays_by",
+    "segment",
+)
+"""Our fields a UF_CRM_* field may be mapped to (`rop_id`: its value is a Bitrix24 user id,
+read through `users`; `delivery_method` and `pays_by` take our codes, so a list field's item
+ids need its values mapped first; `pays_by` and `segment` are the contact's)."""
+CONTACT_FIELDS = ("pays_by", "segment")
+PLAN_HEADER = (
+    "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
+    "# stages: our stage code (a deal at an unmapped stage is skipped);\n"
+    "# users: our user id (the deal's responsible; empty: distributed as a lead);\n"
+    f"# fields: UF_CRM_* -> {' | '.join(FIELDS)} (empty: not carried).\n"
+)
+
+
+def plan(
+    config: CrmConfig,
+    stages: list[dict[str, Any]],
+    users: list[dict[str, Any]],
+    deals: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Stages and users matched by name where they match, UF_CRM_* fields listed unmapped."""
+    our_stages = {s.name.casefold(): s.code for s in config.pipeline.stages}
+    our_users = {u.name.casefold(): u.id for u in config.users}
+    planned_stages = {
+        str(s.get("STATUS_ID")): {
+            "name": s.get("NAME"),
+            "to": our_stages.get(str(s.get("NAME", "")).strip().casefold()),
+        }
+        for s in stages
+    }
+    planned_users = {}
+    for u in users:
+        name = " ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
+        planned_users[str(u.get("ID"))] = {"name": name, "to": our_users.get(name.casefold())}
+    uf = sorted({k for d in deals for k in d if str(k).startswith("UF_CRM_")})
+    return {"stages": planned_stages, "users": planned_users, "fields": dict.fromkeys(uf)}
+
+
+def _first(multi: Any) -> str | None:
+    if isinstance(multi, list):
+        for item in multi:
+            if isinstance(item, dict) and str(item.get("VALUE") or "").strip():
+                return str(item["VALUE"]).strip()
+    return None
+
+
+def _when(text: Any) -> datetime | None:
+    """Bitrix24's ISO 8601 time (`2026-03-01T10:00:00+03:00`), None when absent or bad."""
+    try:
+        at = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _to(mapping: dict[str, Any], section: str, key: Any) -> str | None:
+    found = (mapping.get(section) or {}).get(str(key))
+    return found.get("to") if isinstance(found, dict) else None
+
+
+def history_of(
+    deal: dict[str, Any], moves: list[dict[str, Any]], mapping: dict[str, Any], current: str
+) -> tuple[datetime, list[dict[str, Any]]]:
+    """(created time, the stages it went through oldest first, ending at `current`): unmapped
+    stages are left out, a repeat of the same stage is one entry, nothing before creation."""
+    created = _when(deal.get("DATE_CREATE")) or datetime.now(UTC)
+    entries: list[dict[str, Any]] = []
+
+    def order(move: dict[str, Any]) -> tuple[datetime, int]:
+        id_ = str(move.get("ID") or "0")
+        return _when(move.get("CREATED_TIME")) or created, int(id_) if id_.isdigit() else 0
+
+    for move in sorted(moves, key=order):
+        stage = _to(mapping, "stages", move.get("STAGE_ID"))
+        at = _when(move.get("CREATED_TIME"))
+        if stage is None or at is None or (entries and entries[-1]["stage"] == stage):
+            continue
+        at = max(at, created, *(e["at"] for e in entries))
+        entries.append({"stage": stage, "at": at})
+    if not entries or entries[-1]["stage"] != current:
+        modified = _when(deal.get("DATE_MODIFY")) or created
+        at = max(modified, created, *(e["at"] for e in entries))
+        entries.append({"stage": current, "at": at})
+    return created, entries
+
+
+def import_of(
+    deal: dict[str, Any],
+    contacts: dict[str, Any],
+    moves: list[dict[str, Any]],
+    mapping: dict[str, Any],
+    actor: str,
+    companies: dict[str, Any] | None = None,
+) -> ImportDeal:
+    """The ImportDeal a Bitrix24 deal becomes; ValueError saying why it cannot."""
+    current = _to(mapping, "stages", deal.get("STAGE_ID"))
+    if current is None:
+        raise ValueError(f"стадия {deal.get('STAGE_ID')!r} не сопоставлена (stages в плане)")
+    contact = contacts.get(str(deal.get("CONTACT_ID") or ""))
+    if contact is None:
+        raise ValueError("у сделки нет контакта (CONTACT_ID пуст или контакт не найден)")
+    name = " ".join(
+        str(contact[k]).strip() for k in ("NAME", "SECOND_NAME", "LAST_NAME") if contact.get(k)
+    )
+    person = {
+        "name": name or None,
+        "phone": _first(contact.get("PHONE")),
+        "email": _first(contact.get("EMAIL")),
+    }
+    if not any(person.values()):
+        raise ValueError("у контакта нет ни имени, ни телефона, ни e-mail")
+    mapped: dict[str, Any] = {}
+    for uf, to in (mapping.get("fields") or {}).items():
+        value = deal.get(uf)
+        if to in FIELDS and value not in (None, "", []):
+            mapped[to] = _to(mapping, "users", value) if to == "rop_id" else str(value).strip()
+    created, history = history_of(deal, moves, mapping, current)
+    data = {
+        "actor_id": actor,
+        "source": SOURCE,
+        "external_id": f"deal-{deal.get('ID')}",
+        "contact": {
+            **{k: v for k, v in person.items() if v},
+            **{k: mapped.pop(k) for k in CONTACT_FIELDS if k in mapped},
+        },
+        "title": deal.get("TITLE") or None,
+        "company": ((companies or {}).get(str(deal.get("COMPANY_ID") or "")) or {}).get("TITLE"),
+        "amount": deal.get("OPPORTUNITY") or None,
+        "currency": deal.get("CURRENCY_ID") or None,
+        "responsible_id": _to(mapping, "users", deal.get("ASSIGNED_BY_ID")),
+        "comment": deal.get("COMMENTS") or None,
+        **mapped,
+        "created_at": created,
+        "history": history,
+    }
+    try:
+        return ImportDeal.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ValueError(why) from None

@@ -1,0 +1,151 @@
+"""`crm import bitrix24` against a stand-in portal over HTTP: the plan, the import of deals
+at their stage with their history (real deals with their current stage's task), a second
+run that changes nothing, the report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.b24_portal import Fake, portal_data, serving
+from tests.e2e.test_cli import crm
+from tests.services import running
+from tests.support import Client, eventually
+from tests.tasks_support import tasks
+
+
+async def test_a_portal_imported_twice_is_imported_once(
+    clean: Any, client: Client, tmp_path: Path
+) -> None:
+    fake = Fake(portal_data(60), limited={("crm.deal.list", 50)})
+    with serving(fake):
+        plan = tmp_path / "plan.yaml"
+        planned = await crm(clean, "import", "bitrix24", "--webhook", fake.url, "--plan", str(plan))
+        assert planned.exit_code == 0, planned.output
+        mapping = yaml.safe_load(plan.read_text("utf-8"))
+        assert mapping["stages"]["NEW"] == {"name": "Новый лид", "to": "NEW_LEAD"}
+        assert mapping["stages"]["PREPARATION"]["to"] is None
+        assert mapping["stages"]["C1:WON"] == {"name": "Клиент получил заказ", "to": "WON"}
+        assert mapping["users"]["7"]["to"] is None and mapping["users"]["9"]["to"] == "rop-1"
+        assert list(mapping["fields"]) == ["UF_CRM_1700000001", "UF_CRM_1700000002"]
+        mapping["stages"]["PREPARATION"]["to"] = "OFFER_MADE"
+        mapping["users"]["7"]["to"] = "mgr-2"
+        mapping["fields"] = {"UF_CRM_1700000001": "subject", "UF_CRM_1700000002": "rop_id"}
+        plan.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+
+        as_manager = await crm(
+            clean, "import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan),
+            actor="mgr-1",
+        )  # fmt: skip
+        assert as_manager.exit_code == 2 and "РОП" in as_manager.output
+        async with running(clean, "deal-service", "task-service"):
+            args = ("--json", "import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan))
+            first = await crm(clean, *args)
+            assert first.exit_code == 0, first.output
+            report = json.loads(first.stdout)
+            assert len(report["imported"]) == 59 and report["unchanged"] == []
+            assert "контакт" in report["skipped"]["deal-160"]
+            assert "contact-61" in report["skipped"]
+            # OFFER_MADE requires what the portal did not have: reported, not enforced
+            assert report["missing"]["deal-101"], report
+
+            deals = [d for d in await client.deals() if d["source"] == "bitrix24"]
+            assert len(deals) == 59
+            one = next(d for d in deals if d["external_id"] == "deal-101")
+            assert one["stage"] == "OFFER_MADE" and one["responsible_id"] == "mgr-2"
+            assert one["rop_id"] == "rop-1" and one["subject"] == "коробки"
+            assert one["company"] == "ООО Коробки"
+            won = next(d for d in deals if d["external_id"] == "deal-102")
+            assert won["stage"] == "WON"  # a deal of another pipeline, at its stage
+            assert float(one["amount"]) == 1500 and one["contact"]["phone"] == "+79120000001"
+            assert datetime.fromisoformat(one["created_at"]) == datetime.fromisoformat(
+                "2026-03-01T07:00:00+00:00"
+            )
+            history = await client.request(
+                "crm.query.deal.history", {"actor_id": "rop-1", "deal_id": one["id"]}
+            )
+            assert [(h["from_stage"], h["to_stage"]) for h in history["items"]] == [
+                ("NEW_LEAD", "OFFER_MADE"),
+                (None, "NEW_LEAD"),
+            ]
+            # an imported deal is a real deal, with its current stage's task
+            [task] = await eventually(lambda: tasks(client, deal_id=one["id"]))
+            assert task["stage"] == "OFFER_MADE"
+
+            # Only a РОП imports, into configured stages; the reason is said.
+            body = {
+                "actor_id": "mgr-1",
+                "source": "bitrix24",
+                "external_id": "deal-x",
+                "contact": {"name": "Икс"},
+                "created_at": "2026-03-01T07:00:00Z",
+                "history": [{"stage": "NEW_LEAD", "at": "2026-03-01T07:00:00Z"}],
+            }
+            refused = await client.request("crm.cmd.deal.import", body)
+            assert not refused["ok"] and "rop" in refused["error"]["message"]
+            unknown = {
+                **body,
+                "actor_id": "rop-1",
+                "history": [{"stage": "C1:NEW", "at": "2026-03-01T07:00:00Z"}],
+            }
+            refused = await client.request("crm.cmd.deal.import", unknown)
+            assert not refused["ok"] and "history[0].stage" in refused["error"]["message"]
+
+            # Two imports of one deal at once: one makes it, the other answers it unchanged.
+            fresh = {**body, "actor_id": "rop-1", "external_id": "deal-twice"}
+            fresh |= {"delivery_method": "pickup", "failure_comment": "было дорого"}
+            both = await asyncio.gather(
+                *(client.request("crm.cmd.deal.import", fresh) for _ in range(2))
+            )
+            assert sorted(r["imported"] for r in both) == [False, True], both
+            twice = both[0]["deal"]
+            assert (twice["delivery_method"], twice["failure_comment"]) == ("pickup", "было дорого")
+
+            # The imported past is in the analytics: reached stages and time in stage.
+            funnel = await client.request(
+                "crm.query.analytics.funnel",
+                {"actor_id": "rop-1", "from": "2026-03-01", "to": "2026-04-01"},
+            )
+            report_ = funnel["report"]
+            assert report_["created"] == 60  # and deal-twice, made above
+            reached = {s["code"]: s["reached"] for s in report_["stages"]}
+            assert (reached["NEW_LEAD"], reached["OFFER_MADE"]) == (60, 59)
+            stays = {x["stage"]: x for x in report_["time_in_stage"]}
+            assert stays["NEW_LEAD"]["count"] == 59
+            assert stays["NEW_LEAD"]["median_seconds"] == 2 * 86400
+
+            again = await crm(clean, *args)
+            assert again.exit_code == 0, again.output
+            second = json.loads(again.stdout)
+            assert second["imported"] == [] and len(second["unchanged"]) == 59
+            assert len([d for d in await client.deals() if d["source"] == "bitrix24"]) == 60
+
+
+async def test_saved_answers_import_with_the_plan_as_written(
+    clean: Any, client: Client, tmp_path: Path
+) -> None:
+    data = portal_data(3)
+    for method, rows in data.items():  # one saved page a method, as the portal answered
+        result: Any = {"items": rows} if method == "crm.stagehistory.list" else rows
+        (tmp_path / f"{method}.json").write_text(json.dumps({"result": result}), "utf-8")
+    data["crm.deal.list"][0]["STAGE_ID"] = "NEW"
+    data["crm.deal.list"][2]["STAGE_ID"] = "NEW"
+    (tmp_path / "crm.deal.list.json").write_text(
+        json.dumps({"result": data["crm.deal.list"]}), "utf-8"
+    )
+    async with running(clean, "deal-service", "task-service"):
+        result = await crm(clean, "--json", "import", "bitrix24", "--from", str(tmp_path))
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        # Without --mapping the plan as written: stages it did not match are skipped.
+        assert report["imported"] == ["deal-101"]
+        assert "не сопоставлена" in report["skipped"]["deal-102"]  # C1:WON: no pipeline saved
+        assert "контакт" in report["skipped"]["deal-103"]
+        [deal] = [d for d in await client.deals() if d["source"] == "bitrix24"]
+        # Its Bitrix24 user matched no one of ours: distributed as a lead would be.
+        assert deal["stage"] == "NEW_LEAD" and deal["responsible_id"] in {"mgr-1", "mgr-2"}
