@@ -20,11 +20,21 @@ from crm_shared.contracts.commands import (
     UpdateDeal,
 )
 from crm_shared.contracts.personal import EraseContact
+from crm_shared.contracts.rules_try import TryRules
 from crm_shared.contracts.search import GetContact, SearchDeals
 from crm_shared.contracts.story import DealTimeline, NoteDeal
 from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints.consumers import STREAM
-from deal_service.handlers import analytics, approvals, deals, erasure, queries, search, story
+from deal_service.handlers import (
+    analytics,
+    approvals,
+    deals,
+    erasure,
+    queries,
+    rules_try,
+    search,
+    story,
+)
 from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER as LEADS
 
@@ -55,6 +65,7 @@ def endpoints() -> Endpoints[Context]:
     )
     api.serve(FunnelQuery, analytics.funnel_report, reply="report")
     api.serve(PeriodQuery, analytics.period_report, reply="report")
+    api.serve(TryRules, rules_try.rules_try, reply="report")
     api.emit(e.DealCreated, "A deal was created.")
     api.emit(e.DealUpdated, "Deal fields changed.")
     api.emit(e.ContactErased, "A contact's personal fields were erased (the record of it).")
