@@ -2,6 +2,7 @@
 
 crm --as mgr-1 deal move D-42 OFFER_MADE
 crm --as rop-1 report funnel --from 2026-01-01 --to 2026-02-01
+crm --as rop-1 rules try stricter.yaml --since 90d
 crm events tail --subject 'crm.deal.>'
 crm --as rop-1 delivery retry --all
 crm dlq list; crm dlq replay 17 (or --all)
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from crm_cli import contacts, deals, deliveries, dlq, events, inbox, leads, report, tasks, ui
+from crm_cli import contacts, deals, deliveries, dlq, events, inbox, leads, report, rules, tasks, ui
 from crm_cli.backup import commands as backup_commands
 from crm_cli.ui import Options, dev_nats_url
 
@@ -30,6 +31,7 @@ app.add_typer(deals.app, name="deal")
 app.add_typer(tasks.app, name="task")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(report.app, name="report")
+app.add_typer(rules.app, name="rules")
 app.add_typer(events.app, name="events")
 app.add_typer(deliveries.app, name="delivery")
 app.add_typer(dlq.app, name="dlq")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from crm_shared.contracts.commands import Query
 from crm_shared.contracts.replies import Answer, Asks
@@ -87,8 +87,13 @@ class FunnelComparison(Answer):
 
 class RulesTryReport(Answer):
     """The replay of [from, to): moves replayed and refused, deals stopped, the groups, the
-    funnel comparison, and notes on what the replay could not know."""
+    funnel comparison, and notes on what the replay could not know (codes: `fields_from_journal`,
+    field values as at each move are today's with the journal's later changes undone)."""
 
+    # `from` is a Python word: `from_` in code, `from` in JSON both ways.
+    model_config = ConfigDict(
+        validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
     from_: str = Field(alias="from")
     to: str
     moves: int
