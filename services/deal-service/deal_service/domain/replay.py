@@ -12,6 +12,7 @@ import. Fields set by a move with `fields` are set at that move, where the rules
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -64,7 +65,8 @@ def judge(past: DealPast, config: CrmConfig) -> list[ErrorBody | None]:
     The deal is walked back from today: before a move is judged, every change made after
     it is undone (newest first), so each move sees the values it met.
     """
-    facts = past.deal.copy()
+    facts = copy.copy(past.deal)  # shallow, ten times cheaper than `Deal.copy`'s replace
+    facts.contact = copy.copy(facts.contact)  # only fields are set on the copies
     verdicts: list[ErrorBody | None] = [None] * len(past.moves)
     pending = len(past.changes)
     for i in range(len(past.moves) - 1, -1, -1):
