@@ -11,6 +11,7 @@ from crm_shared.contracts.commands import GetDeal
 from crm_shared.contracts.rules_try import TryRules
 from tests.configs import default_data, write
 from tests.e2e.test_cli import crm, crm_json
+from tests.gateway_support import door
 from tests.services import running
 from tests.support import Client
 
@@ -95,3 +96,30 @@ async def test_a_bad_proposal_is_refused_with_its_problems(
         assert "plan" in refused["error"]["params"]["problems"]
         unknown = await client.request(TryRules.SUBJECT, {**body, "actor_id": "nobody"})
         assert unknown["error"]["code"] == "not_found"
+
+
+async def test_the_rop_tries_a_proposal_on_their_page(
+    clean: Any, client: Client, tmp_path: Path
+) -> None:
+    proposal = _stricter(tmp_path).read_text("utf-8")
+    async with door(clean) as d, d.as_user("rop-1") as anna, d.as_user("mgr-1") as ivan:
+        late = await client.deal_for("mgr-1", title="Окна", requirements="3 окна")
+        await _move(client, late, "PROCESSING")
+        update = {"subject": "Окна ПВХ"}
+        filled = await client.cmd(
+            "deal.update", actor_id="mgr-1", deal_id=late["id"], fields=update
+        )
+        assert filled["ok"], filled
+
+        page = await anna.get("/rop")
+        assert page.status_code == 200 and "Проверить правила" in page.text
+        upload = {"file": ("stricter.yaml", proposal.encode(), "text/yaml")}
+        shown = await anna.post("/rop/rules", files=upload, data={"days": "7"})
+        assert shown.status_code == 200, shown.text
+        assert "Не заполнено поле «Предмет сделки»" in shown.text and "Окна" in shown.text
+        pasted = await anna.post("/rop/rules", data={"config": proposal, "days": "7"})
+        assert pasted.status_code == 200 and "Окна" in pasted.text
+
+        bad = await anna.post("/rop/rules", data={"config": "plan: gold\n"})
+        assert bad.status_code == 400 and "Конфигурация не принята" in bad.text
+        assert (await ivan.post("/rop/rules", data={"config": proposal})).status_code == 403

@@ -25,6 +25,7 @@ SENTENCES: dict[str, str] = {
     "invalid.not_role": "Этот пользователь не может быть выбран здесь.",
     "invalid.empty_comment": "Комментарий пуст: напишите текст.",
     "invalid.period": "Период задан неверно: {problems}.",
+    "invalid.config": "Конфигурация не принята: {problems}.",
     "not_found": "Не найдено: возможно, это уже удалили.",
     "not_found.deal": "Сделка не найдена.",
     "not_found.contact": "Контакт не найден.",
