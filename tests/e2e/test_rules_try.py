@@ -48,21 +48,31 @@ async def test_a_stricter_rule_names_the_deals_it_would_have_stopped(
             "mgr-2", title="Двери", requirements="2 двери", subject="Двери"
         )
         await _move(client, ready, "PROCESSING", actor="mgr-2")
+        # Its subject came with its next move (a move with fields): not there at the first.
+        roof = await client.deal_for("mgr-1", title="Крыша", requirements="кровля")
+        await _move(client, roof, "PROCESSING")
+        fill = {"subject": "Кровля", "amount": "5000", "delivery_method": "pickup"}
+        moved = await client.cmd(
+            "deal.move", actor_id="mgr-1", deal_id=roof["id"], to_stage="OFFER_MADE", fields=fill
+        )
+        assert moved["ok"] and "subject" in moved["changed"], moved
         before = await client.request(GetDeal.SUBJECT, {"actor_id": "rop-1", "deal_id": late["id"]})
 
         report = await crm_json(
             clean, "--as", "rop-1", "rules", "try", str(proposal), "--since", "7d"
         )
-        assert (report["moves"], report["refused"], report["stopped"]) == (2, 1, 1)
+        assert (report["moves"], report["refused"], report["stopped"]) == (4, 2, 2)
         (rule,) = report["by_rule"]
-        assert rule["key"] == "missing_fields:subject" and rule["count"] == 1
-        (example,) = rule["examples"]
-        assert example["title"] == "Окна" and example["to_stage"] == "PROCESSING"
-        assert example["error"]["missing_fields"] == ["subject"]
+        assert rule["key"] == "missing_fields:subject" and rule["count"] == 2
+        assert sorted(e["title"] for e in rule["examples"]) == ["Крыша", "Окна"]
+        for example in rule["examples"]:
+            assert example["to_stage"] == "PROCESSING"
+            assert example["error"]["missing_fields"] == ["subject"]
         (manager,) = report["by_responsible"]
-        assert manager["key"] == "mgr-1"
+        assert manager["key"] == "mgr-1" and manager["deals"] == 2
         stages = {s["code"]: s for s in report["funnel"]["stages"]}
-        assert (stages["PROCESSING"]["reached"], stages["PROCESSING"]["would_reach"]) == (2, 1)
+        assert (stages["PROCESSING"]["reached"], stages["PROCESSING"]["would_reach"]) == (3, 1)
+        assert (stages["OFFER_MADE"]["reached"], stages["OFFER_MADE"]["would_reach"]) == (1, 0)
 
         shown = await crm(clean, "rules", "try", str(proposal), "--since", "7d")
         assert shown.exit_code == 0, shown.output

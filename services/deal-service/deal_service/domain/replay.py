@@ -7,7 +7,8 @@ the contact attempts of that stay. No second copy of a rule lives here.
 
 What the journal does not hold cannot be undone, and is read as it is today: a contact's
 fields changed through another deal of the same contact, a contact erased, fields set by an
-import. Fields set by a move with `fields` are set at that move, where the rules saw them.
+import. Fields set by a move with `fields` are journaled at that move's time, so they are
+undone only for the moves before it.
 """
 
 from __future__ import annotations
