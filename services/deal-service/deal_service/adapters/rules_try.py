@@ -40,7 +40,7 @@ _MOVES = f"""
            CASE WHEN h.to_stage = $4 AND h.from_entered_at IS NOT NULL THEN
                (SELECT count(*) FROM {SCHEMA}.contact_attempts a
                 WHERE a.deal_id = h.deal_id AND a.at >= h.from_entered_at AND a.at < h.at)
-           ELSE 0 END AS attempts
+           ELSE 0 END::int AS attempts
     FROM {SCHEMA}.stage_history h
     WHERE h.deal_id = ANY($1::text[]) AND h.at >= $2 AND h.at < $3
     ORDER BY h.deal_id, h.at, h.id"""
@@ -85,16 +85,7 @@ def _by_deal(rows: list[asyncpg.Record], read: Any) -> dict[str, list[Any]]:
 
 
 def _move(row: asyncpg.Record) -> list[PastMove]:
-    return [
-        PastMove(
-            row["from_stage"],
-            row["to_stage"],
-            row["at"],
-            row["actor_id"],
-            row["responsible_id"],
-            int(row["attempts"]),
-        )
-    ]
+    return [PastMove(*row[1:])]  # the columns after deal_id, in PastMove's order
 
 
 def _changes(row: asyncpg.Record) -> list[FieldChange]:

@@ -17,6 +17,7 @@ import copy
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from crm_shared.config import CrmConfig, UnknownStage
 from crm_shared.contracts.commands import ErrorBody, ErrorCode, Refused
@@ -25,13 +26,12 @@ from deal_service.domain.changes import DEAL_FIELDS
 from deal_service.domain.model import Deal
 
 
-@dataclass(frozen=True)
-class PastMove:
+class PastMove(NamedTuple):
     """A stage entry of the deal's history (`from_stage` None: the deal was created).
 
     `attempts` are the contact attempts logged in the stay it left (counted where the
     proposed rules ask: moves into the contact-attempts rule's stage; else 0);
-    `responsible_id` is the deal's responsible at the move."""
+    `responsible_id` is the deal's responsible at the move. A tuple: a million are made."""
 
     from_stage: str | None
     to_stage: str
@@ -41,8 +41,7 @@ class PastMove:
     attempts: int = 0
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(NamedTuple):
     """A field change of the deal's journal: the field, and its value before (as text)."""
 
     at: datetime
