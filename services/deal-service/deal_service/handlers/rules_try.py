@@ -4,6 +4,7 @@ read-only snapshot. Nothing is written, nothing is emitted."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,10 @@ from deal_service.adapters import rules_try as sql
 from deal_service.domain.access import scope
 from deal_service.domain.rules_try import RulesTry
 from deal_service.handlers.context import Context
+
+YIELD_EVERY = 200
+"""Deals judged between two turns of the event loop: the replay is CPU work (a deal's moves
+take about 0.1 ms), and the service's moves and leads must not wait seconds behind it."""
 
 
 async def rules_try(q: TryRules, ctx: Context) -> dict[str, Any]:
@@ -35,4 +40,6 @@ async def rules_try(q: TryRules, ctx: Context) -> dict[str, Any]:
             uow.conn, start, end, responsible_id, attempts.stage if attempts else None
         ):
             replay.add(past)
+            if replay.deals % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
     return ok(report=replay.report())
