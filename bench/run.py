@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import board, ceilings, door, e2e, find, funnel, overdue, sse
+from bench import board, ceilings, door, e2e, find, funnel, overdue, rules_try, sse
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import Report, machine_line
 from crm_shared.devstack import DevStack, EmbeddedNats, free_port
@@ -29,7 +29,7 @@ TARGET_RATE, TARGET_RATE_SYNC = 1_500.0, 600.0
 TARGET_P99_MS, TARGET_OVERDUE_MS, TARGET_FUNNEL_MS, TARGET_RSS_MB = 30.0, 1_000.0, 1_000.0, 200.0
 TARGET_HTTP_RATE, TARGET_HTTP_P99_MS, TARGET_SSE_P99_MS = 1_000.0, 50.0, 250.0
 TARGET_BOARD_MS, TARGET_COLUMN_MS, TARGET_MOVE_MS = 300.0, 100.0, 150.0
-PHASES = ("main", "gateway", "board", "find", "sync")
+PHASES = ("main", "gateway", "board", "find", "rules", "sync")
 
 
 async def start_services(names: list[str], env: dict[str, str], tag: str) -> dict[str, Service]:
@@ -240,6 +240,8 @@ async def run(args: argparse.Namespace) -> Report:
             await board_run(report, args, stack)
         if "find" in args.phases:
             await find.run(report, args, stack, start_services)
+        if "rules" in args.phases:
+            await rules_try.run(report, args, stack, start_services)
         stack.nats.stop()  # one NATS at a time, so the two runs do not share the CPU
         if "sync" in args.phases:
             await sync_run(report, args, stack.database_url)
@@ -259,6 +261,7 @@ def main() -> int:
     parser.add_argument("--sse-clients", type=int, default=200)
     parser.add_argument("--board-deals", type=int, default=100_000)
     parser.add_argument("--find-deals", type=int, default=1_000_000)
+    parser.add_argument("--rules-deals", type=int, default=200_000, help="5 history rows each")
     parser.add_argument(
         "--phases", default=",".join(PHASES), type=lambda v: v.split(","),
         help=f"comma-separated, of {', '.join(PHASES)}",

@@ -2,6 +2,7 @@
 
 crm --as mgr-1 deal move D-42 OFFER_MADE
 crm --as rop-1 report funnel --from 2026-01-01 --to 2026-02-01
+crm --as rop-1 rules try stricter.yaml --since 90d
 crm events tail --subject 'crm.deal.>'
 crm --as rop-1 delivery retry --all
 crm dlq list; crm dlq replay 17 (or --all)
@@ -25,6 +26,7 @@ from crm_cli import (
     inbox,
     leads,
     report,
+    rules,
     tasks,
     ui,
 )
@@ -42,6 +44,7 @@ app.add_typer(deals.app, name="deal")
 app.add_typer(tasks.app, name="task")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(report.app, name="report")
+app.add_typer(rules.app, name="rules")
 app.add_typer(events.app, name="events")
 app.add_typer(deliveries.app, name="delivery")
 app.add_typer(dlq.app, name="dlq")

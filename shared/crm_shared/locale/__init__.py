@@ -2,7 +2,15 @@
 numbers, money, shares and durations, in the reader's time zone (SPEC: everything a person
 reads is Russian and on their clock; everything a program reads is codes and UTC)."""
 
-from .catalogue import GENERAL, MOVE_GENERAL, field_names, form_problems, say, source_name
+from .catalogue import (
+    GENERAL,
+    MOVE_GENERAL,
+    field_names,
+    form_problems,
+    rule_name,
+    say,
+    source_name,
+)
 from .formats import (
     amount,
     day,
@@ -33,6 +41,7 @@ __all__ = [
     "number",
     "parse_day",
     "percent",
+    "rule_name",
     "say",
     "source_name",
     "sums",

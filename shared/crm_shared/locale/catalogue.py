@@ -25,6 +25,7 @@ SENTENCES: dict[str, str] = {
     "invalid.not_role": "Этот пользователь не может быть выбран здесь.",
     "invalid.empty_comment": "Комментарий пуст: напишите текст.",
     "invalid.period": "Период задан неверно: {problems}.",
+    "invalid.config": "Конфигурация не принята: {problems}.",
     "not_found": "Не найдено: возможно, это уже удалили.",
     "not_found.deal": "Сделка не найдена.",
     "not_found.contact": "Контакт не найден.",
@@ -137,6 +138,29 @@ def say(
     values["asked"] = ASKED.get(params.get("asked", ""), "")
     values["fields"] = field_names(error.get("missing_fields") or [])
     return template.format_map(_Blank(values)).strip()
+
+
+RULES = {
+    "missing_fields": "Не заполнено поле «{field}»",
+    "rop_approval_required": "Нужно согласие РОП",
+    "unknown_stage": "Стадии нет в новой воронке",
+    "transition_not_allowed:delivery_only": "Стадия только для сделок с доставкой",
+    "transition_not_allowed:success_from": "Успех — только из положенной стадии",
+    "transition_not_allowed:closed": "Закрытая сделка не переходит",
+    "transition_not_allowed:already": "Сделка уже в этой стадии",
+}
+"""The rules a dry run of a rule change counts refusals under (`crm rules try`'s keys:
+`missing_fields:<field>`, `<code>:<reason>`), as people name them."""
+
+
+def rule_name(key: str | None) -> str:
+    """«Не заполнено поле «Сумма»» for `missing_fields:amount`; a key this catalogue does not
+    know gets its code's sentence."""
+    code, _, detail = (key or "").partition(":")
+    if code == "missing_fields":
+        return RULES[code].format(field=FIELD_DISPLAY_NAMES.get(detail, detail))
+    found = RULES.get(key or "") or RULES.get(code)
+    return found or say({"code": code, "params": {"reason": detail}} if detail else {"code": code})
 
 
 _PROBLEMS = {

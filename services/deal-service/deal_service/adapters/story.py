@@ -11,6 +11,8 @@ import asyncpg
 
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_moment, encode_moment
+from deal_service.domain.model import Deal
+from deal_service.domain.story import field_changes
 from deal_service.settings import SCHEMA
 
 
@@ -27,6 +29,15 @@ def record(
         actor_id,
         json.dumps(data, ensure_ascii=False),
     )
+
+
+def record_changes(
+    uow: UnitOfWork, before: Deal, after: Deal, actor_id: str | None, changed: list[str]
+) -> None:
+    """Journal the fields an update or a move set (`changed`), each from → to; none: nothing."""
+    if changed:
+        changes = field_changes(before, after, changed)
+        record(uow, after.id, "field_changed", actor_id, after.updated_at, changes=changes)
 
 
 # Each source's rows as (at, src, id, kind, actor_id, data): `src` breaks ties of `at`

@@ -7,6 +7,7 @@ tasks or analytics. A refusal is `Refused` with the code the event API names.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Protocol
@@ -78,14 +79,30 @@ def required_on(stage: str, config: CrmConfig, plan: Plan | None = None) -> list
     `stage`; nothing for a failure stage. Raises `UnknownStage` for an unknown code.
     """
     plan = config.plan if plan is None else plan
+    known = _REQUIRED.get(id(config))
+    if known is None:
+        known = _REQUIRED[id(config)] = {}
+        weakref.finalize(config, _REQUIRED.pop, id(config), None)
+    found = known.get((stage, plan))
+    if found is None:
+        found = known[(stage, plan)] = _required_on(stage, config, plan)
+    return list(found)
+
+
+_REQUIRED: dict[int, dict[tuple[str, str], tuple[str, ...]]] = {}
+"""`required_on` per configuration (by id, dropped with it): a pure function of a frozen
+configuration, asked once a move; `crm rules try` asks it a million times."""
+
+
+def _required_on(stage: str, config: CrmConfig, plan: Plan) -> tuple[str, ...]:
     target = config.index(stage)
     if config.stage(stage).kind == "failure":
-        return []
+        return ()
     fields: dict[str, None] = {}
     for rule in config.pipeline.rules.required_fields:
         if plan in rule.plans and target > config.index(rule.after):
             fields.update(dict.fromkeys(rule.fields))
-    return list(fields)
+    return tuple(fields)
 
 
 def kept_on(stage: str, config: CrmConfig) -> list[str]:

@@ -21,6 +21,7 @@ from crm_shared.contracts.commands import (
 )
 from crm_shared.contracts.import_commands import ImportDeal
 from crm_shared.contracts.personal import EraseContact
+from crm_shared.contracts.rules_try import TryRules
 from crm_shared.contracts.search import GetContact, SearchDeals
 from crm_shared.contracts.story import DealTimeline, NoteDeal
 from crm_shared.machinery.rpc import Endpoints
@@ -32,6 +33,7 @@ from deal_service.handlers import (
     erasure,
     imports,
     queries,
+    rules_try,
     search,
     story,
 )
@@ -66,6 +68,7 @@ def endpoints() -> Endpoints[Context]:
     )
     api.serve(FunnelQuery, analytics.funnel_report, reply="report")
     api.serve(PeriodQuery, analytics.period_report, reply="report")
+    api.serve(TryRules, rules_try.rules_try, reply="report")
     api.emit(e.DealCreated, "A deal was created.")
     api.emit(e.DealUpdated, "Deal fields changed.")
     api.emit(e.ContactErased, "A contact's personal fields were erased (the record of it).")

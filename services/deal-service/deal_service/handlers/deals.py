@@ -32,7 +32,6 @@ from deal_service.domain.contacts import Contact, contact_keys, new_contact
 from deal_service.domain.leads import manual_responsible, needs_turn, responsible_for
 from deal_service.domain.model import Deal
 from deal_service.domain.rules import check_user, reads_contact
-from deal_service.domain.story import field_changes
 from deal_service.handlers import approvals
 from deal_service.handlers.context import Context
 
@@ -217,14 +216,7 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
             sharing=changes.sharing,
         )
         if changed:
-            story.record(
-                uow,
-                deal.id,
-                "field_changed",
-                cmd.actor_id,
-                deal.updated_at,
-                changes=field_changes(before, deal, changed),
-            )
+            story.record_changes(uow, before, deal, cmd.actor_id, changed)
             repo.save(uow, deal)
             await uow.commit()
     return _reply(deal, changed=changed)
@@ -262,6 +254,7 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
         ):
             # Held against an update through another deal of the contact (see update_deal).
             deal.contact = await people.lock_contact(uow.conn, deal.contact.id, share=True)
+        before = deal.copy()
         try:
             changed = deal.move_to(
                 cmd.to_stage,
@@ -277,6 +270,9 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
             await uow.commit()
             ctx.metrics.moves_refused.labels(refused.error.code.value).inc()
             raise
+        # As an update's: the story shows them, and `crm rules try` undoes them for the
+        # moves before this one (the fields were not there yet).
+        story.record_changes(uow, before, deal, cmd.actor_id, changed)
         repo.save(uow, deal)
         approvals.after_move(uow, deal)
         await uow.commit()

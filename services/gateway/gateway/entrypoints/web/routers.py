@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from crm_shared.config import CrmConfig
-from gateway.entrypoints.web import board, deal, find, live, people, rop, work
+from gateway.entrypoints.web import board, deal, find, live, people, rop, rules_try, work
 from gateway.entrypoints.web.common import SignInFirst, local_path, pages, signin_url
 from gateway.entrypoints.web.render import Pages
 from gateway.handlers.errors import Refusal
@@ -21,7 +21,7 @@ API_PREFIXES = ("/api", "/intake", "/static")
 def mount(app: FastAPI, config: CrmConfig) -> None:
     """Add the board's pages and /static to `app`."""
     app.state.pages = Pages(config)
-    for module in (people, board, deal, work, rop, live, find):
+    for module in (people, board, deal, work, rop, rules_try, live, find):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,0 +1,45 @@
+"""`TryRules`: the dry run of a rule change (issue 24 §2). The proposed configuration is read
+by the loader that reads the real one; the period's history is replayed against it in one
+read-only snapshot. Nothing is written, nothing is emitted."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from crm_shared.config import ConfigError, loads_config
+from crm_shared.contracts.commands import ErrorCode, Refused, ok
+from crm_shared.contracts.envelope import utcnow
+from crm_shared.contracts.rules_try import TryRules
+from deal_service.adapters import rules_try as sql
+from deal_service.domain.access import scope
+from deal_service.domain.rules_try import RulesTry
+from deal_service.handlers.context import Context
+
+YIELD_EVERY = 200
+"""Deals judged between two turns of the event loop: the replay is CPU work (a deal's moves
+take about 0.1 ms), and the service's moves and leads must not wait seconds behind it."""
+
+
+async def rules_try(q: TryRules, ctx: Context) -> dict[str, Any]:
+    """Replay the last `since_days` days against `q.config`; in the actor's scope."""
+    responsible_id = scope(ctx.config, q.actor_id)
+    try:
+        proposed = loads_config(q.config, source="the proposed configuration")
+    except ConfigError as exc:
+        problems = "; ".join(exc.problems) or str(exc)
+        raise Refused(ErrorCode.invalid, str(exc), reason="config", problems=problems) from None
+    end = utcnow()
+    start = end - timedelta(days=q.since_days)
+    attempts = proposed.pipeline.rules.contact_attempts
+    replay = RulesTry(ctx.config, proposed, start, end, q.examples)
+    async with ctx.report_gate, ctx.uow() as uow:
+        await sql.begin_snapshot(uow.conn)
+        async for past in sql.pasts(
+            uow.conn, start, end, responsible_id, attempts.stage if attempts else None
+        ):
+            replay.add(past)
+            if replay.deals % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+    return ok(report=replay.report())
