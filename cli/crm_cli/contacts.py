@@ -31,7 +31,7 @@ async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
     """What the system holds about the contact, as the export prints it."""
     deals = await collect(bus, ListDeals, {"actor_id": actor, "contact_id": contact_id}, None)
     if not deals:
-        raise CliError(f"no deal has the contact {contact_id!r} (or none you may see)", 1)
+        raise CliError(f"Нет сделок с контактом «{contact_id}» (или ни одной, видной вам).", 1)
     ids = [d["id"] for d in deals]
     for deal in deals:
         history = await bus.ask(DealHistory(actor_id=actor, deal_id=deal["id"]))
@@ -76,8 +76,8 @@ def erase(ctx: typer.Context, contact_id: Contact) -> None:
             return
         deals = reply["deal_ids"]
         out().print(
-            f"contact {escape(contact_id)} erased: its name, phone and e-mail, and the titles "
-            f"and notes of its {len(deals)} deal(s), in every service",
+            f"контакт {escape(contact_id)} стёрт во всех сервисах: имя, телефон и e-mail, "
+            f"названия и заметки его сделок ({len(deals)})",
             soft_wrap=True,
         )
 

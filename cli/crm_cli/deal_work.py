@@ -41,7 +41,7 @@ def create(
     opts = options(ctx)
     person = {"name": name, "phone": phone, "email": email}
     if contact_id is not None and any(person.values()):
-        raise typer.BadParameter("give --contact-id or the new contact's details, not both")
+        raise typer.BadParameter("укажите --contact-id или данные нового контакта, не то и другое")
     fields = {
         "contact_id": contact_id,
         "title": title,
@@ -67,9 +67,9 @@ def create(
             return
         contact = deal.get("contact") or {}
         out().print(
-            f"[green]✓[/] deal {escape(deal['id'])} «{escape(stage_name(deal['stage']))}», "
-            f"responsible {escape(str(deal.get('responsible_id') or '—'))}, "
-            f"contact {escape(str(contact.get('name') or contact.get('id') or '—'))}"
+            f"[green]✓[/] сделка {escape(deal['id'])} «{escape(stage_name(deal['stage']))}», "
+            f"ответственный {escape(str(deal.get('responsible_id') or '—'))}, "
+            f"контакт {escape(str(contact.get('name') or contact.get('id') or '—'))}"
         )
 
     run(main())

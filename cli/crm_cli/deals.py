@@ -29,13 +29,11 @@ from crm_cli.ui import (
     width,
 )
 from crm_shared.contracts.commands import GetDeal, ListDeals, ListTasks, MoveDeal, UpdateDeal
+from crm_shared.locale import count, say
 
 app = typer.Typer(
     help="Deals: list, show, create by hand, move through the funnel, update fields, log "
     "failed contact attempts."
-)
-ROP_MUST_AGREE = (
-    "Нужно согласие РОП: в эту стадию сделку переводит РОП сделки. Запрос отправлен РОП."
 )
 
 
@@ -63,7 +61,7 @@ def list_deals(
             print_json(deals)
         else:
             print_table(deals_table(deals, width=width(), wide=opts.wide), wide=opts.wide)
-            err().print(f"{len(deals)} deal(s)")
+            err().print(count(len(deals), "сделка", "сделки", "сделок"))
 
     run(main())
 
@@ -82,7 +80,7 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL"
             try:
                 tasks = await collect(bus, ListTasks, query, 100)
             except CliError as exc:  # the deal is still worth showing without its tasks
-                err().print(f"[yellow]tasks unknown:[/] {escape(str(exc))}")
+                err().print(f"[yellow]задачи неизвестны:[/] {escape(str(exc))}")
                 tasks = []
         if opts.json:
             print_json({"deal": deal, "tasks": tasks})
@@ -125,27 +123,24 @@ def move(
         else:
             out().print(
                 f"[green]✓[/] {escape(deal['id'])} → «{escape(stage_name(deal['stage']))}»"
-                f" ({deal['stage']}, v{deal['version']})"
+                f" ({deal['stage']}, версия {deal['version']})"
             )
 
     run(main())
 
 
 def refused_move(deal_id: str, target: str, refusal: Refusal, *, as_json: bool) -> NoReturn:
-    """Say why the deal did not move, missing fields by their Russian names; exit 1."""
+    """Say why the deal did not move (the catalogue's sentence: missing fields by their
+    Russian names, whom an approval was asked of); exit 1."""
     if as_json:
         print_json({"ok": False, "error": refusal.error})
         raise Reported(1)
     console = err()
+    stages = {s.code: s.name for s in config().stages}
     console.print(
         f"[red]✗[/] Сделка {escape(deal_id)} не переведена в «{escape(stage_name(target))}»"
-        f" ({escape(str(refusal.error.get('code')))}): {escape(str(refusal))}"
+        f" ({escape(str(refusal.error.get('code')))}): {escape(say(refusal.error, stages))}"
     )
-    missing = refusal.error.get("missing_fields")
-    if missing:
-        console.print(f"  Не заполнены поля: [bold]{escape(field_names(missing))}[/]")
-    if refusal.error.get("code") == "rop_approval_required":
-        console.print(f"  {ROP_MUST_AGREE}")
     raise Reported(1)
 
 
@@ -218,10 +213,10 @@ def update(
     for item in set_ or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise typer.BadParameter(f"{item!r}: expected FIELD=VALUE", param_hint="--set")
+            raise typer.BadParameter(f"«{item}»: нужно ПОЛЕ=ЗНАЧЕНИЕ", param_hint="--set")
         pairs.append((key.strip(), value or None))
     if not pairs:
-        raise typer.BadParameter("nothing to change: give a field option or --set")
+        raise typer.BadParameter("нечего менять: укажите поле (опцией или --set)")
     for name, given in pairs:
         if name.startswith("contact."):
             fields.setdefault("contact", {})[name.removeprefix("contact.")] = given
@@ -247,8 +242,9 @@ def update(
         if opts.json:
             print_json(reply)
         else:
-            changed = ", ".join(reply.get("changed") or []) or "nothing (the same values)"
-            out().print(f"[green]✓[/] {escape(full_id)} v{reply['deal']['version']}: {changed}")
+            changed = field_names(reply.get("changed") or []) or "ничего (те же значения)"
+            version = reply["deal"]["version"]
+            out().print(f"[green]✓[/] {escape(full_id)} версия {version}: изменено {changed}")
 
     run(main())
 

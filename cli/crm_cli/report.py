@@ -112,7 +112,7 @@ def _report(
     async def main() -> None:
         body["actor_id"] = opts.need_actor()
         async with connected(opts.nats_url) as bus:
-            with err().status("counting…"):
+            with err().status("считаем…"):
                 reply = as_json(await bus.send(model, body, timeout=60))
         if opts.json:
             print_json(reply["report"])
@@ -123,7 +123,9 @@ def _report(
 
 
 def show_period(console: Console, r: dict[str, Any]) -> None:
-    """The period view: totals, managers side by side, lead sources, losses, times."""
+    """The period view: totals, managers side by side, lead sources, losses, times. The
+    report's `notes` are for programs (English, in --json); what they say of the overdue
+    tasks a person reads in `_overdue`'s line."""
     console.print(_period_summary(r))
     console.print(_lines("По менеджерам", "менеджер", r["by_responsible"], _manager))
     console.print(_lines("По источникам лидов", "источник", r["by_source"], _source))
@@ -131,8 +133,6 @@ def show_period(console: Console, r: dict[str, Any]) -> None:
     console.print(_times(r))
     console.print(_overdue(r))
     console.print(_reasons(r))
-    for note in r.get("notes") or []:
-        console.print(f"[yellow]note:[/] {escape(note)}")
 
 
 def _sums(won: dict[str, Any]) -> str:
@@ -183,8 +183,6 @@ def show(console: Console, r: dict[str, Any]) -> None:
     console.print(_times(r))
     console.print(_overdue(r))
     console.print(_reasons(r))
-    for note in r.get("notes") or []:
-        console.print(f"[yellow]note:[/] {escape(note)}")
 
 
 def _reasons(r: dict[str, Any]) -> Table | Text:
@@ -228,7 +226,7 @@ def _summary(r: dict[str, Any]) -> Panel:
 
 def _stages(r: dict[str, Any]) -> Table:
     table = Table(title="Конверсия по стадиям")
-    for column in ("стадия", "code", "дошли", "доля"):
+    for column in ("стадия", "код", "дошли", "доля"):
         table.add_column(column, justify="right" if column in ("дошли", "доля") else "left")
     for s in r["stages"]:
         style = {"success": "green", "failure": "red"}.get(s["kind"], "")

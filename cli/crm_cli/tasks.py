@@ -15,6 +15,7 @@ from crm_cli.render import task_panel, tasks_table
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
 from crm_shared.contracts.commands import CompleteTask, ListTasks
 from crm_shared.contracts.task_commands import CommentTask, TaskComments
+from crm_shared.locale import count, task_status
 
 app = typer.Typer(help="Tasks: list them, show one, complete or comment on one.")
 
@@ -37,7 +38,7 @@ def list_tasks(
     """Tasks, newest first; an open task past its deadline shows its deadline in red."""
     opts = options(ctx)
     if status not in (None, "open", "closed"):
-        raise typer.BadParameter("open or closed", param_hint="--status")
+        raise typer.BadParameter("open (открытые) или closed (закрытые)", param_hint="--status")
 
     async def main() -> None:
         actor = opts.need_actor()
@@ -58,7 +59,7 @@ def list_tasks(
             print_json(tasks)
         else:
             print_table(tasks_table(tasks, width=width(), wide=opts.wide), wide=opts.wide)
-            err().print(f"{len(tasks)} task(s)")
+            err().print(count(len(tasks), "задача", "задачи", "задач"))
 
     run(main())
 
@@ -78,8 +79,8 @@ def complete(ctx: typer.Context, task_id: str) -> None:
         else:
             task = reply["task"]
             out().print(
-                f"[green]✓[/] task {escape(task['id'])} closed ({task.get('close_reason')}):"
-                f" {escape(task['title'])}"
+                f"[green]✓[/] задача {escape(task['id'])} "
+                f"{task_status(task['status'], task.get('close_reason'))}: {escape(task['title'])}"
             )
 
     run(main())
@@ -97,7 +98,7 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="TASK"
             query = {"actor_id": actor, "id_prefix": task_id, "limit": 1}
             reply = as_json(await bus.send(ListTasks, query))
             if not reply["items"]:
-                raise CliError(f"task {task_id!r} not found (not_found)")
+                raise CliError.said("not_found", reason="task")
             task = reply["items"][0]
             if task.get("comments_count", 0) > len(task["comments"]):
                 # The payload carries the latest comments only: read every one.
@@ -131,8 +132,8 @@ def comment(
         else:
             task = reply["task"]
             out().print(
-                f"[green]✓[/] comment {task['comments_count']} on task {escape(task['id'][:8])}:"
-                f" {escape(task['title'])}"
+                f"[green]✓[/] комментарий {task['comments_count']} к задаче "
+                f"{escape(task['id'][:8])}: {escape(task['title'])}"
             )
 
     run(main())

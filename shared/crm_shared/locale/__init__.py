@@ -17,11 +17,13 @@ from .formats import (
     sums,
     today,
 )
+from .words import count, task_status, word
 
 __all__ = [
     "GENERAL",
     "MOVE_GENERAL",
     "amount",
+    "count",
     "day",
     "day_start",
     "duration",
@@ -36,5 +38,7 @@ __all__ = [
     "say",
     "source_name",
     "sums",
+    "task_status",
     "today",
+    "word",
 ]

@@ -49,9 +49,10 @@ async def sign_in(ctx: Context, user_id: str, password: str, address: str) -> Op
         raise Refusal(
             429,
             "too_many_requests",
-            f"слишком много неудачных попыток входа; попробуйте через {seconds} с",
+            f"too many failed sign-ins; try again in {seconds} s",
             headers={"Retry-After": str(seconds)},
             retry_after=seconds,
+            reason="signin",
         )
     user = ctx.config.user_or_none(user_id)
     stored = await ctx.people.password_hash(user_id) if user else None
@@ -64,7 +65,7 @@ async def sign_in(ctx: Context, user_id: str, password: str, address: str) -> Op
         right = await verify(stored, password)  # run for an unknown user too: same time
     if user is None or not right:
         ctx.metrics.signins.labels("refused").inc()
-        raise Refusal(401, "unauthenticated", "неверный пользователь или пароль")
+        raise Refusal(401, "unauthenticated", "wrong user or password", reason="password")
     await ctx.people.succeeded([origin, account], now, forgive=pair)
     cookie, csrf = new_secret(), new_secret()
     expires = await ctx.people.open_session(
