@@ -22,9 +22,9 @@ from crm_cli.ui import options, out, print_json, run
 from crm_shared.contracts.commands import DealHistory, ListDeals, ListTasks
 from crm_shared.contracts.personal import EraseContact, NotificationsAbout
 
-app = typer.Typer(help="A person's data: export everything about a contact, or erase it.")
+app = typer.Typer(help="Персональные данные: выгрузить всё о контакте или стереть.")
 
-Contact = Annotated[str, typer.Argument(metavar="CONTACT", help="The contact's id.")]
+Contact = Annotated[str, typer.Argument(metavar="CONTACT", help="Id контакта.")]
 
 
 async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
@@ -49,7 +49,7 @@ async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
 
 @app.command("export")
 def export(ctx: typer.Context, contact_id: Contact) -> None:
-    """Everything about one contact, as JSON: the contact, deals, tasks, notifications."""
+    """Всё об одном контакте в JSON: контакт, сделки, задачи, уведомления."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -62,7 +62,7 @@ def export(ctx: typer.Context, contact_id: Contact) -> None:
 
 @app.command("erase")
 def erase(ctx: typer.Context, contact_id: Contact) -> None:
-    """Replace the contact's personal fields in every service; deals and amounts stay."""
+    """Стереть персональные поля контакта во всех сервисах; сделки и суммы остаются."""
     opts = options(ctx)
 
     async def main() -> None:

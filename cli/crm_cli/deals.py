@@ -32,21 +32,21 @@ from crm_shared.contracts.commands import GetDeal, ListDeals, ListTasks, MoveDea
 from crm_shared.locale import count, say
 
 app = typer.Typer(
-    help="Deals: list, show, create by hand, move through the funnel, update fields, log "
-    "failed contact attempts."
+    help="Сделки: список, карточка, создание вручную, переход по воронке, изменение полей, "
+    "неудачные попытки связаться."
 )
 
 
 @app.command("list")
 def list_deals(
     ctx: typer.Context,
-    stage: Annotated[str | None, typer.Option(help="Only this stage (code or name).")] = None,
-    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
-    contact: Annotated[str | None, typer.Option(help="Only this contact's deals.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
-    all_: Annotated[bool, typer.Option("--all", help="Every matching deal.")] = False,
+    stage: Annotated[str | None, typer.Option(help="Только эта стадия (код или название).")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Только сделки этого менеджера.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Только сделки этого контакта.")] = None,
+    limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
+    all_: Annotated[bool, typer.Option("--all", help="Все подходящие сделки.")] = False,
 ) -> None:
-    """Deals, newest first."""
+    """Сделки, сначала новые."""
     opts = options(ctx)
     filters: dict[str, Any] = {"stage": resolve_stage(stage) if stage else None}
     filters |= {"responsible_id": responsible, "contact_id": contact}
@@ -68,7 +68,7 @@ def list_deals(
 
 @app.command()
 def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL")]) -> None:
-    """One deal with every field, its contact and its tasks."""
+    """Одна сделка: все поля, контакт и задачи."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -96,13 +96,15 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL"
 @app.command()
 def move(
     ctx: typer.Context,
-    given: Annotated[str, typer.Argument(metavar="DEAL", help="Deal id or its first characters.")],
-    stage: Annotated[str, typer.Argument(help="Target stage: code (OFFER_MADE) or name.")],
+    given: Annotated[str, typer.Argument(metavar="DEAL", help="Id сделки или его начало.")],
+    stage: Annotated[
+        str, typer.Argument(metavar="STAGE", help="Куда: код стадии (OFFER_MADE) или название.")
+    ],
     comment: Annotated[
-        str | None, typer.Option("--comment", "-m", help="Failure comment (losses).")
+        str | None, typer.Option("--comment", "-m", help="Комментарий при провале.")
     ] = None,
 ) -> None:
-    """Move a deal to another stage; a refusal lists what is missing, by display name."""
+    """Перевести сделку в другую стадию; при отказе сказано, чего не хватает."""
     opts = options(ctx)
     target = resolve_stage(stage)
 
@@ -176,23 +178,27 @@ def update(
     ctx: typer.Context,
     deal_id: str,
     title: Annotated[str | None, typer.Option(help="Название.")] = None,
-    amount: Annotated[str | None, typer.Option(help="Сумма, e.g. 15000.00.")] = None,
+    amount: Annotated[str | None, typer.Option(help="Сумма, например 15000.00.")] = None,
     currency: Annotated[str | None, typer.Option(help="Валюта (ISO 4217).")] = None,
     subject: Annotated[str | None, typer.Option(help="Предмет сделки.")] = None,
     requirements: Annotated[str | None, typer.Option(help="Требования.")] = None,
     delivery: Annotated[str | None, typer.Option(help="Способ доставки: delivery|pickup.")] = None,
     company: Annotated[str | None, typer.Option(help="Компания.")] = None,
-    responsible: Annotated[str | None, typer.Option(help="Ответственный (user id).")] = None,
-    rop: Annotated[str | None, typer.Option(help="РОП (user id).")] = None,
+    responsible: Annotated[
+        str | None, typer.Option(help="Ответственный (id пользователя).")
+    ] = None,
+    rop: Annotated[str | None, typer.Option(help="РОП (id пользователя).")] = None,
     contact_name: Annotated[str | None, typer.Option(help="Имя контакта.")] = None,
     contact_phone: Annotated[str | None, typer.Option(help="Телефон контакта.")] = None,
     contact_email: Annotated[str | None, typer.Option(help="E-mail контакта.")] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="FIELD=VALUE for any field (contact.FIELD too); empty clears."),
+        typer.Option(
+            "--set", help="ПОЛЕ=ЗНАЧЕНИЕ для любого поля (и contact.ПОЛЕ); пустое значение очищает."
+        ),
     ] = None,
 ) -> None:
-    """Change fields of a deal (not its stage: that is `crm deal move`)."""
+    """Изменить поля сделки (не стадию: это `crm deal move`)."""
     opts = options(ctx)
     fields: dict[str, Any] = {}
     named = {

@@ -20,19 +20,20 @@ from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveri
 from crm_shared.locale import word
 from crm_shared.locale.words import CHANNELS, DELIVERY_STATES
 
-app = typer.Typer(help="Webhook and e-mail deliveries: list the failed ones, retry them.")
+app = typer.Typer(help="Доставки вебхуков и писем: список неудавшихся, повтор.")
 
 
 @app.command("list")
 def list_deliveries(
     ctx: typer.Context,
     pending: Annotated[
-        bool, typer.Option("--pending", help="The deliveries still to be made instead.")
+        bool, typer.Option("--pending", help="Вместо них — ещё не выполненные доставки.")
     ] = False,
-    user: Annotated[str | None, typer.Option(help="Only this recipient's deliveries.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 50,
+    user: Annotated[str | None, typer.Option(help="Только доставки этому получателю.")] = None,
+    limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 50,
 ) -> None:
-    """Deliveries given up after webhook.max_attempts (newest first), with their last error."""
+    """Доставки, брошенные после webhook.max_attempts попыток (сначала новые), с последней
+    ошибкой."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -57,11 +58,11 @@ def retry(
     ctx: typer.Context,
     delivery_ids: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[ID]...", help="Delivery ids or their first characters."),
+        typer.Argument(metavar="[ID]...", help="Id доставок или их начала."),
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every failed delivery.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Все неудавшиеся доставки.")] = False,
 ) -> None:
-    """Try failed deliveries once more, now (by id, or --all)."""
+    """Повторить неудавшиеся доставки сейчас (по id или все: --all)."""
     opts = options(ctx)
     if bool(delivery_ids) == all_:
         raise typer.BadParameter("укажите id доставок или --all (не то и другое)")

@@ -28,7 +28,7 @@ from crm_cli.bus import CliError, connected
 from crm_cli.ui import options, out, print_json, run
 from crm_shared.machinery.bus import REPLAY_HEADER, dlq_subject
 
-app = typer.Typer(help="Dead letters: list them, replay them.")
+app = typer.Typer(help="Недоставленные сообщения: список, повторная отправка.")
 STREAM = "CRM_DLQ"
 
 
@@ -101,9 +101,9 @@ async def replay(js: JetStreamContext, letter: Letter) -> tuple[bool, str]:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 100,
+    limit: Annotated[int, typer.Option(help="Показать не больше стольких.")] = 100,
 ) -> None:
-    """The dead letters, oldest first: sequence, time, service, subject and reason."""
+    """Недоставленные сообщения, сначала старые: номер, время, сервис, тема и причина."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -128,10 +128,10 @@ def list_(
 @app.command("replay")
 def replay_(
     ctx: typer.Context,
-    seq: Annotated[int | None, typer.Argument(help="Sequence of the letter (see `list`).")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
+    seq: Annotated[int | None, typer.Argument(help="Номер сообщения (см. `list`).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Отправить заново все.")] = False,
 ) -> None:
-    """Re-publish dead letters to their original subject and remove them from the stream."""
+    """Отправить недоставленные заново в их исходную тему и убрать из потока."""
     opts = options(ctx)
     if (seq is None) == (not all_):
         raise typer.BadParameter("give a sequence or --all (not both)")

@@ -19,17 +19,19 @@ from crm_shared.locale import duration, say, task_status, word
 from crm_shared.locale.words import NOTICE_KINDS
 from crm_shared.machinery.redact import mask_url
 
-app = typer.Typer(help="Events: watch the bus.")
+app = typer.Typer(help="События: смотреть шину.")
 
 
 @app.command()
 def tail(
     ctx: typer.Context,
-    subject: Annotated[str, typer.Option(help="Subject filter (NATS wildcards).")] = "crm.>",
-    count: Annotated[int | None, typer.Option(help="Stop after this many.")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    subject: Annotated[str, typer.Option(help="Фильтр тем (шаблоны NATS).")] = "crm.>",
+    count: Annotated[int | None, typer.Option(help="Остановиться после стольких.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Остановиться через столько секунд.")
+    ] = None,
 ) -> None:
-    """Print each event (and command or query) as it passes; Ctrl-C stops."""
+    """Печатать каждое событие (и команду или запрос) по мере прохождения; Ctrl-C — стоп."""
     opts = options(ctx)
 
     async def main() -> None:

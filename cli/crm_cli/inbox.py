@@ -17,7 +17,7 @@ from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifica
 from crm_shared.locale import count, word
 from crm_shared.locale.words import NOTICE_KINDS
 
-app = typer.Typer(help="Your notifications: list them, mark them read.")
+app = typer.Typer(help="Ваши уведомления: список, отметить прочитанными.")
 _COLUMNS = [
     Column("№", fold=False),
     Column("когда", keep=2, fold=False),
@@ -29,10 +29,10 @@ _COLUMNS = [
 @app.callback(invoke_without_command=True)
 def inbox(
     ctx: typer.Context,
-    unread: Annotated[bool, typer.Option("--unread", help="Only the unread ones.")] = False,
-    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
+    unread: Annotated[bool, typer.Option("--unread", help="Только непрочитанные.")] = False,
+    limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
 ) -> None:
-    """Your notifications, newest first; unread ones in bold."""
+    """Ваши уведомления, сначала новые; непрочитанные — жирным."""
     if ctx.invoked_subcommand is not None:
         return
     opts = options(ctx)
@@ -66,11 +66,11 @@ def inbox(
 def read(
     ctx: typer.Context,
     given: Annotated[
-        list[str] | None, typer.Argument(metavar="[ID]...", help="Ids or their first characters.")
+        list[str] | None, typer.Argument(metavar="[ID]...", help="Id или их начала.")
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every notification.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Все уведомления.")] = False,
 ) -> None:
-    """Mark notifications read: the ones named, or --all."""
+    """Отметить уведомления прочитанными: названные или все (--all)."""
     opts = options(ctx)
     if bool(given) == all_:
         raise typer.BadParameter("укажите уведомления или --all (не то и другое)")

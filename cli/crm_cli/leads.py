@@ -32,32 +32,35 @@ from crm_shared.contracts.envelope import CloudEvent
 from crm_shared.contracts.events import LeadReceived
 from crm_shared.locale import count, form_problems
 
-app = typer.Typer(help="Leads: publish them to crm.lead.received.")
+app = typer.Typer(help="Лиды: отправить, как это делает источник.")
 CHUNK = 200  # publishes in flight at once: fast, without flooding the server
 
 
 @app.command()
 def add(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Option(help="Contact name.")] = None,
-    phone: Annotated[str | None, typer.Option(help="Contact phone.")] = None,
-    email: Annotated[str | None, typer.Option(help="Contact e-mail.")] = None,
-    source: Annotated[str, typer.Option(help="Source system of the lead.")] = "cli",
+    name: Annotated[str | None, typer.Option(help="Имя контакта.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Телефон контакта.")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail контакта.")] = None,
+    source: Annotated[str, typer.Option(help="Источник лида.")] = "cli",
     external_id: Annotated[
-        str | None, typer.Option(help="Id in the source (default: random); -N per lead.")
+        str | None,
+        typer.Option(help="Id в источнике (по умолчанию случайный); с номером для каждого лида."),
     ] = None,
-    title: Annotated[str | None, typer.Option(help="Deal title.")] = None,
+    title: Annotated[str | None, typer.Option(help="Название сделки.")] = None,
     subject: Annotated[str | None, typer.Option(help="Предмет сделки.")] = None,
     requirements: Annotated[str | None, typer.Option(help="Требования.")] = None,
-    amount: Annotated[str | None, typer.Option(help="Сумма, e.g. 15000.00.")] = None,
+    amount: Annotated[str | None, typer.Option(help="Сумма, например 15000.00.")] = None,
     currency: Annotated[str | None, typer.Option(help="Валюта (ISO 4217).")] = None,
-    responsible: Annotated[str | None, typer.Option(help="Responsible user id.")] = None,
-    comment: Annotated[str | None, typer.Option(help="Comment of the lead.")] = None,
-    count: Annotated[int, typer.Option(min=1, help="Publish this many such leads.")] = 1,
-    wait: Annotated[bool, typer.Option(help="Wait until each lead became a deal.")] = True,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the deals.")] = 15.0,
+    responsible: Annotated[
+        str | None, typer.Option(help="Ответственный (id пользователя).")
+    ] = None,
+    comment: Annotated[str | None, typer.Option(help="Комментарий лида.")] = None,
+    count: Annotated[int, typer.Option(min=1, help="Отправить столько таких лидов.")] = 1,
+    wait: Annotated[bool, typer.Option(help="Ждать, пока каждый лид станет сделкой.")] = True,
+    timeout: Annotated[float, typer.Option(help="Сколько секунд ждать сделок.")] = 15.0,
 ) -> None:
-    """Publish a lead (or --count N of them); by default wait for the deals they become."""
+    """Отправить лид (или --count лидов); по умолчанию дождаться сделок из них."""
     opts = options(ctx)
     if not (name or phone or email):
         raise typer.BadParameter("лиду нужно --name, --phone или --email")

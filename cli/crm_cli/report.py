@@ -23,7 +23,7 @@ from crm_cli.ui import err, options, out, print_json, run, zone
 from crm_shared import locale
 from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
 
-app = typer.Typer(help="Reports: the funnel of a period's deals, or what happened in a period.")
+app = typer.Typer(help="Отчёты: воронка сделок периода или что произошло за период.")
 BAR_WIDTH = 40
 
 
@@ -60,15 +60,18 @@ def funnel(
         str | None,
         typer.Option(
             "--from",
-            help="Start: a day (from its local midnight) or RFC 3339; default: this month.",
+            help="Начало: день (с полуночи по вашему времени) или RFC 3339; "
+            "по умолчанию — этот месяц.",
         ),
     ] = None,
     to: Annotated[
-        str | None, typer.Option(help="End, exclusive: a day (dd.mm.yyyy, YYYY-MM-DD) or RFC 3339.")
+        str | None,
+        typer.Option(help="Конец, не включая: день (дд.мм.гггг, ГГГГ-ММ-ДД) или RFC 3339."),
     ] = None,
-    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Только сделки этого менеджера.")] = None,
 ) -> None:
-    """Deals created in [from, to): won, conversion by stage, losses, time in stage, overdue."""
+    """Сделки, созданные в [--from, --to): выигрыши, конверсия по стадиям, потери, время на
+    стадии, просрочки."""
     _report(ctx, FunnelQuery, from_, to, responsible, show)
 
 
@@ -79,16 +82,18 @@ def period(
         str | None,
         typer.Option(
             "--from",
-            help="Start: a day (from its local midnight) or RFC 3339; default: this month.",
+            help="Начало: день (с полуночи по вашему времени) или RFC 3339; "
+            "по умолчанию — этот месяц.",
         ),
     ] = None,
     to: Annotated[
-        str | None, typer.Option(help="End, exclusive: a day (dd.mm.yyyy, YYYY-MM-DD) or RFC 3339.")
+        str | None,
+        typer.Option(help="Конец, не включая: день (дд.мм.гггг, ГГГГ-ММ-ДД) или RFC 3339."),
     ] = None,
-    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Только сделки этого менеджера.")] = None,
 ) -> None:
-    """What happened in [from, to): deals won (and their sum) and lost in it, new deals, per
-    manager and per lead source, time in stage."""
+    """Что произошло в [--from, --to): выигранные (и их сумма) и проигранные сделки, новые
+    сделки — по менеджерам и источникам лидов, время на стадии."""
     _report(ctx, PeriodQuery, from_, to, responsible, show_period)
 
 

@@ -62,17 +62,17 @@ def _nats(ctx: typer.Context, urls: Callable[[], str]) -> str:
 
 def backup(
     ctx: typer.Context,
-    to: Annotated[Path, typer.Option("--to", help="Directory for the archive.")] = Path("backups"),
+    to: Annotated[Path, typer.Option("--to", help="Каталог для архива.")] = Path("backups"),
     database_url: Annotated[
         str | None,
-        typer.Option("--database", envvar="CRM_DATABASE_URL", help="PostgreSQL URL."),
+        typer.Option("--database", envvar="CRM_DATABASE_URL", help="Адрес PostgreSQL."),
     ] = None,
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="The dev stack's data dir (its password file)."),
+        typer.Option("--data-dir", help="Каталог данных стенда разработки (там файл паролей)."),
     ] = None,
 ) -> None:
-    """One archive of the whole system at one moment, taken while it runs."""
+    """Один архив всей системы на один момент, снятый на ходу."""
     dev = dev_urls(data_dir)
     nats_url = _nats(ctx, lambda: dev.nats_url)
     db_url = database_url or dev.database_url
@@ -101,22 +101,24 @@ def backup(
 
 def restore_(
     ctx: typer.Context,
-    archive_path: Annotated[Path, typer.Argument(help="The archive `crm backup` made.")],
+    archive_path: Annotated[Path, typer.Argument(help="Архив, сделанный `crm backup`.")],
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="Restore into this data dir (default: make run's)."),
+        typer.Option(
+            "--data-dir", help="Восстановить в этот каталог данных (по умолчанию — `make run`)."
+        ),
     ] = None,
     database_url: Annotated[
         str | None,
-        typer.Option("--database", help="Restore into this (empty) PostgreSQL instead."),
+        typer.Option("--database", help="Восстановить вместо этого в этот (пустой) PostgreSQL."),
     ] = None,
     overwrite: Annotated[
         str | None,
-        typer.Option("--overwrite", help="Replace a system that holds data: its database name."),
+        typer.Option("--overwrite", help="Заменить систему с данными: имя её базы."),
     ] = None,
-    start: Annotated[bool, typer.Option("--start", help="Then run the stack on it.")] = False,
+    start: Annotated[bool, typer.Option("--start", help="Затем запустить на нём систему.")] = False,
 ) -> None:
-    """Restore an archive into an empty data dir (or given empty servers)."""
+    """Восстановить архив в пустой каталог данных (или в указанные пустые серверы)."""
     if not archive_path.is_file():
         raise CliError(f"no archive at {archive_path}", 2)
     given = options(ctx).nats_given or database_url is not None
