@@ -73,6 +73,9 @@ SENTENCES: dict[str, str] = {
     "too_many_requests.signin": (
         "Слишком много неудачных попыток входа. Повторите через {retry_after} с."
     ),
+    "invalid.password_short": "Пароль — не короче 8 символов.",
+    "invalid.token_format": "Формат токена — один из: {formats}.",
+    "invalid.scopes": "Неизвестное право доступа; права: {scopes}.",
     "csrf.origin": "Вход отклонён: форма отправлена не со страницы этого сайта.",
     # The command line's own refusals (crm_cli): the bus and what was typed.
     "invalid.no_actor": (

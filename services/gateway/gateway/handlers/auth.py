@@ -114,9 +114,11 @@ async def sign_out(ctx: Context, cookie: str) -> None:
 async def set_password(config: CrmConfig, people: PeopleStore, user_id: str, password: str) -> None:
     """Set a configured user's password (ends their sessions)."""
     if config.user_or_none(user_id) is None:
-        raise Refusal(404, "not_found", f"no user {user_id!r} in the configuration")
+        raise Refusal(404, "not_found", f"no user {user_id!r} in the configuration", reason="user")
     if len(password) < 8:
-        raise Refusal(400, "invalid", "a password has at least 8 characters")
+        raise Refusal(
+            400, "invalid", "a password has at least 8 characters", reason="password_short"
+        )
     await people.set_password_hash(user_id, hash_password(password))
 
 
