@@ -53,22 +53,26 @@ def _days(r: dict[str, Any]) -> str:
     return f"{locale.day(r['from'], zone())} … {locale.day(last, zone())}"
 
 
+From = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="Начало: день (с полуночи по вашему времени) или RFC 3339; по умолчанию — этот месяц.",
+    ),
+]
+To = Annotated[
+    str | None,
+    typer.Option(help="Конец, не включая: день (дд.мм.гггг, ГГГГ-ММ-ДД) или RFC 3339."),
+]
+Responsible = Annotated[str | None, typer.Option(help="Только сделки этого менеджера.")]
+
+
 @app.command()
 def funnel(
     ctx: typer.Context,
-    from_: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            help="Начало: день (с полуночи по вашему времени) или RFC 3339; "
-            "по умолчанию — этот месяц.",
-        ),
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option(help="Конец, не включая: день (дд.мм.гггг, ГГГГ-ММ-ДД) или RFC 3339."),
-    ] = None,
-    responsible: Annotated[str | None, typer.Option(help="Только сделки этого менеджера.")] = None,
+    from_: From = None,
+    to: To = None,
+    responsible: Responsible = None,
 ) -> None:
     """Сделки, созданные в [--from, --to): выигрыши, конверсия по стадиям, потери, время на
     стадии, просрочки."""
@@ -78,19 +82,9 @@ def funnel(
 @app.command()
 def period(
     ctx: typer.Context,
-    from_: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            help="Начало: день (с полуночи по вашему времени) или RFC 3339; "
-            "по умолчанию — этот месяц.",
-        ),
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option(help="Конец, не включая: день (дд.мм.гггг, ГГГГ-ММ-ДД) или RFC 3339."),
-    ] = None,
-    responsible: Annotated[str | None, typer.Option(help="Только сделки этого менеджера.")] = None,
+    from_: From = None,
+    to: To = None,
+    responsible: Responsible = None,
 ) -> None:
     """Что произошло в [--from, --to): выигранные (и их сумма) и проигранные сделки, новые
     сделки — по менеджерам и источникам лидов, время на стадии."""
@@ -128,9 +122,8 @@ def _report(
 
 
 def show_period(console: Console, r: dict[str, Any]) -> None:
-    """The period view: totals, managers side by side, lead sources, losses, times. The
-    report's `notes` are for programs (English, in --json); what they say of the overdue
-    tasks a person reads in `_overdue`'s line."""
+    """The period view: totals, managers, lead sources, losses, times (the `notes` are for
+    programs, in --json; what they say of overdue tasks a person reads in `_overdue`)."""
     console.print(_period_summary(r))
     console.print(_lines("По менеджерам", "менеджер", r["by_responsible"], _manager))
     console.print(_lines("По источникам лидов", "источник", r["by_source"], _source))
