@@ -18,6 +18,7 @@ from crm_shared.contracts.commands import Refused, Strict
 from crm_shared.contracts.envelope import CloudEvent
 from crm_shared.contracts.replies import Answer, Asks
 from crm_shared.contracts.subjects import service_of
+from crm_shared.locale import form_problems, say
 from crm_shared.machinery.asking import body_of, read_reply
 from crm_shared.machinery.parsing import describe_validation_error
 from crm_shared.machinery.redact import mask_url
@@ -34,6 +35,11 @@ class CliError(Exception):
         super().__init__(message)
         self.exit_code = exit_code
 
+    @classmethod
+    def said(cls, code: str, exit_code: int = 1, **params: Any) -> CliError:
+        """The catalogue's sentence for `code` (and `params`' `reason`), as an error."""
+        return cls(say({"code": code, "params": params}), exit_code)
+
 
 class Reported(CliError):
     """An error already explained to the user: only its exit code is left to give."""
@@ -46,7 +52,7 @@ class Refusal(CliError):
     """A command or query answered `{"ok": false, "error": ...}`."""
 
     def __init__(self, subject: str, error: dict[str, Any]) -> None:
-        super().__init__(str(error.get("message", error)), 1)
+        super().__init__(say(error), 1)
         self.subject = subject
         self.error = error
 
@@ -77,17 +83,8 @@ async def connected(url: str) -> AsyncIterator[Bus]:
         )
     except Exception as exc:
         if "authorization violation" in str(exc).lower():
-            raise CliError(
-                f"NATS at {mask_url(url)} refused the user and password (Authorization "
-                "Violation): give the URL with crm-cli's password, as `make run` prints it "
-                "(--nats or CRM_NATS_URL)",
-                3,
-            ) from None
-        raise CliError(
-            f"cannot reach NATS at {mask_url(url)} ({exc.__class__.__name__}): is the system "
-            "running (`make run`)? Use --nats or CRM_NATS_URL for another server.",
-            3,
-        ) from None
+            raise CliError.said("unauthenticated", 3, reason="nats", url=mask_url(url)) from None
+        raise CliError.said("unavailable", 3, reason="nats", url=mask_url(url)) from None
     try:
         yield Bus(nc)
     finally:
@@ -109,12 +106,16 @@ class Bus:
         try:
             msg = await self.nc.request(subject, body_of(cast(Strict, request)), timeout=timeout)
         except NoRespondersError:
-            raise CliError(
-                f"nobody answers {subject}: is {service_of(subject)} running (`make run`)?", 3
+            raise CliError.said(
+                "unavailable", 3, reason="no_responders", service=service_of(subject)
             ) from None
         except (NatsTimeout, TimeoutError):
-            raise CliError(
-                f"no answer from {service_of(subject)} to {subject} within {timeout:g} s", 3
+            raise CliError.said(
+                "unavailable",
+                3,
+                reason="timeout",
+                service=service_of(subject),
+                seconds=f"{timeout:g}",
             ) from None
         try:
             return read_reply(request, msg.data)
@@ -131,7 +132,11 @@ class Bus:
         try:
             request = cast(type[Strict], model).model_validate(body)
         except ValidationError as exc:
-            error = {"code": "invalid", "message": describe_validation_error(exc)}
+            error = {
+                "code": "invalid",
+                "message": describe_validation_error(exc),
+                "params": {"reason": "form", "problems": form_problems(exc.errors())},
+            }
             raise Refusal(cast(type[Strict], model).SUBJECT, error) from None
         return await self.ask(cast(Asks[R], request), timeout)
 
@@ -140,7 +145,7 @@ class Bus:
         try:
             await self.js.publish(subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
         except NoStreamResponseError:
-            raise CliError(f"no stream takes {subject}: is the system running?", 3) from None
+            raise CliError.said("unavailable", 3, reason="no_stream", subject=subject) from None
 
 
 def as_json(reply: Answer) -> dict[str, Any]:

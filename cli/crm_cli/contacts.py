@@ -22,16 +22,16 @@ from crm_cli.ui import options, out, print_json, run
 from crm_shared.contracts.commands import DealHistory, ListDeals, ListTasks
 from crm_shared.contracts.personal import EraseContact, NotificationsAbout
 
-app = typer.Typer(help="A person's data: export everything about a contact, or erase it.")
+app = typer.Typer(help="Персональные данные: выгрузить всё о контакте или стереть.")
 
-Contact = Annotated[str, typer.Argument(metavar="CONTACT", help="The contact's id.")]
+Contact = Annotated[str, typer.Argument(metavar="CONTACT", help="Id контакта.")]
 
 
 async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
     """What the system holds about the contact, as the export prints it."""
     deals = await collect(bus, ListDeals, {"actor_id": actor, "contact_id": contact_id}, None)
     if not deals:
-        raise CliError(f"no deal has the contact {contact_id!r} (or none you may see)", 1)
+        raise CliError(f"Нет сделок с контактом «{contact_id}» (или ни одной, видной вам).", 1)
     ids = [d["id"] for d in deals]
     for deal in deals:
         history = await bus.ask(DealHistory(actor_id=actor, deal_id=deal["id"]))
@@ -49,7 +49,7 @@ async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
 
 @app.command("export")
 def export(ctx: typer.Context, contact_id: Contact) -> None:
-    """Everything about one contact, as JSON: the contact, deals, tasks, notifications."""
+    """Всё об одном контакте в JSON: контакт, сделки, задачи, уведомления."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -62,7 +62,7 @@ def export(ctx: typer.Context, contact_id: Contact) -> None:
 
 @app.command("erase")
 def erase(ctx: typer.Context, contact_id: Contact) -> None:
-    """Replace the contact's personal fields in every service; deals and amounts stay."""
+    """Стереть персональные поля контакта во всех сервисах; сделки и суммы остаются."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -76,8 +76,8 @@ def erase(ctx: typer.Context, contact_id: Contact) -> None:
             return
         deals = reply["deal_ids"]
         out().print(
-            f"contact {escape(contact_id)} erased: its name, phone and e-mail, and the titles "
-            f"and notes of its {len(deals)} deal(s), in every service",
+            f"контакт {escape(contact_id)} стёрт во всех сервисах: имя, телефон и e-mail, "
+            f"названия и заметки его сделок ({len(deals)})",
             soft_wrap=True,
         )
 

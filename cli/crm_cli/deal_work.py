@@ -17,31 +17,33 @@ from crm_shared.contracts.commands import CreateDeal, LogContactAttempt
 def create(
     ctx: typer.Context,
     contact_id: Annotated[
-        str | None, typer.Option(help="An existing contact (see `crm deal show`).")
+        str | None, typer.Option(help="Существующий контакт (см. `crm deal show`).")
     ] = None,
-    name: Annotated[str | None, typer.Option(help="Имя контакта (a new contact).")] = None,
+    name: Annotated[str | None, typer.Option(help="Имя контакта (новый контакт).")] = None,
     phone: Annotated[str | None, typer.Option(help="Телефон контакта.")] = None,
     email: Annotated[str | None, typer.Option(help="E-mail контакта.")] = None,
     title: Annotated[str | None, typer.Option(help="Название.")] = None,
-    amount: Annotated[str | None, typer.Option(help="Сумма, e.g. 15000.00.")] = None,
+    amount: Annotated[str | None, typer.Option(help="Сумма, например 15000.00.")] = None,
     currency: Annotated[str | None, typer.Option(help="Валюта (ISO 4217).")] = None,
     subject: Annotated[str | None, typer.Option(help="Предмет сделки.")] = None,
     requirements: Annotated[str | None, typer.Option(help="Требования.")] = None,
     delivery: Annotated[str | None, typer.Option(help="Способ доставки: delivery|pickup.")] = None,
     company: Annotated[str | None, typer.Option(help="Компания.")] = None,
     responsible: Annotated[
-        str | None, typer.Option(help="Ответственный (default: you, if a manager).")
+        str | None, typer.Option(help="Ответственный (по умолчанию — вы, если вы менеджер).")
     ] = None,
-    rop: Annotated[str | None, typer.Option(help="РОП (default: the configured one).")] = None,
+    rop: Annotated[
+        str | None, typer.Option(help="РОП (по умолчанию — указанный в настройках).")
+    ] = None,
 ) -> None:
-    """Open a deal by hand in «Новый лид», on an existing contact or a new one.
+    """Создать сделку вручную в «Новый лид» — на существующий контакт или новый.
 
-    A phone or e-mail that a known contact has attaches the deal to that contact.
+    Если телефон или e-mail уже есть у известного контакта, сделка будет на нём.
     """
     opts = options(ctx)
     person = {"name": name, "phone": phone, "email": email}
     if contact_id is not None and any(person.values()):
-        raise typer.BadParameter("give --contact-id or the new contact's details, not both")
+        raise typer.BadParameter("укажите --contact-id или данные нового контакта, не то и другое")
     fields = {
         "contact_id": contact_id,
         "title": title,
@@ -67,9 +69,9 @@ def create(
             return
         contact = deal.get("contact") or {}
         out().print(
-            f"[green]✓[/] deal {escape(deal['id'])} «{escape(stage_name(deal['stage']))}», "
-            f"responsible {escape(str(deal.get('responsible_id') or '—'))}, "
-            f"contact {escape(str(contact.get('name') or contact.get('id') or '—'))}"
+            f"[green]✓[/] сделка {escape(deal['id'])} «{escape(stage_name(deal['stage']))}», "
+            f"ответственный {escape(str(deal.get('responsible_id') or '—'))}, "
+            f"контакт {escape(str(contact.get('name') or contact.get('id') or '—'))}"
         )
 
     run(main())
@@ -77,15 +79,15 @@ def create(
 
 def contact_attempt(
     ctx: typer.Context,
-    given: Annotated[str, typer.Argument(metavar="DEAL", help="Deal id or its first characters.")],
+    given: Annotated[str, typer.Argument(metavar="DEAL", help="Id сделки или его начало.")],
     note: Annotated[
-        str | None, typer.Option("--note", "-m", help="What happened (не берёт трубку...).")
+        str | None, typer.Option("--note", "-m", help="Что случилось (не берёт трубку…).")
     ] = None,
 ) -> None:
-    """Log a failed attempt to reach the client on the deal's current stage.
+    """Записать неудачную попытку связаться с клиентом на текущей стадии сделки.
 
-    Three on one stage, and the deal's РОП agreeing, let a deal go to «Перестал выходить на
-    связь»; the count starts again when the deal enters another stage.
+    Три попытки на одной стадии и согласие РОП сделки позволяют перевести её в «Перестал
+    выходить на связь»; в новой стадии счёт начинается заново.
     """
     opts = options(ctx)
 

@@ -29,26 +29,24 @@ from crm_cli.ui import (
     width,
 )
 from crm_shared.contracts.commands import GetDeal, ListDeals, ListTasks, MoveDeal, UpdateDeal
+from crm_shared.locale import count, say
 
 app = typer.Typer(
-    help="Deals: list, show, create by hand, move through the funnel, update fields, log "
-    "failed contact attempts."
-)
-ROP_MUST_AGREE = (
-    "Нужно согласие РОП: в эту стадию сделку переводит РОП сделки. Запрос отправлен РОП."
+    help="Сделки: список, карточка, создание вручную, переход по воронке, изменение полей, "
+    "неудачные попытки связаться."
 )
 
 
 @app.command("list")
 def list_deals(
     ctx: typer.Context,
-    stage: Annotated[str | None, typer.Option(help="Only this stage (code or name).")] = None,
-    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
-    contact: Annotated[str | None, typer.Option(help="Only this contact's deals.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
-    all_: Annotated[bool, typer.Option("--all", help="Every matching deal.")] = False,
+    stage: Annotated[str | None, typer.Option(help="Только эта стадия (код или название).")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Только сделки этого менеджера.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Только сделки этого контакта.")] = None,
+    limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
+    all_: Annotated[bool, typer.Option("--all", help="Все подходящие сделки.")] = False,
 ) -> None:
-    """Deals, newest first."""
+    """Сделки, сначала новые."""
     opts = options(ctx)
     filters: dict[str, Any] = {"stage": resolve_stage(stage) if stage else None}
     filters |= {"responsible_id": responsible, "contact_id": contact}
@@ -63,14 +61,14 @@ def list_deals(
             print_json(deals)
         else:
             print_table(deals_table(deals, width=width(), wide=opts.wide), wide=opts.wide)
-            err().print(f"{len(deals)} deal(s)")
+            err().print(count(len(deals), "сделка", "сделки", "сделок"))
 
     run(main())
 
 
 @app.command()
 def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL")]) -> None:
-    """One deal with every field, its contact and its tasks."""
+    """Одна сделка: все поля, контакт и задачи."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -82,7 +80,7 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL"
             try:
                 tasks = await collect(bus, ListTasks, query, 100)
             except CliError as exc:  # the deal is still worth showing without its tasks
-                err().print(f"[yellow]tasks unknown:[/] {escape(str(exc))}")
+                err().print(f"[yellow]задачи неизвестны:[/] {escape(str(exc))}")
                 tasks = []
         if opts.json:
             print_json({"deal": deal, "tasks": tasks})
@@ -98,13 +96,15 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL"
 @app.command()
 def move(
     ctx: typer.Context,
-    given: Annotated[str, typer.Argument(metavar="DEAL", help="Deal id or its first characters.")],
-    stage: Annotated[str, typer.Argument(help="Target stage: code (OFFER_MADE) or name.")],
+    given: Annotated[str, typer.Argument(metavar="DEAL", help="Id сделки или его начало.")],
+    stage: Annotated[
+        str, typer.Argument(metavar="STAGE", help="Куда: код стадии (OFFER_MADE) или название.")
+    ],
     comment: Annotated[
-        str | None, typer.Option("--comment", "-m", help="Failure comment (losses).")
+        str | None, typer.Option("--comment", "-m", help="Комментарий при провале.")
     ] = None,
 ) -> None:
-    """Move a deal to another stage; a refusal lists what is missing, by display name."""
+    """Перевести сделку в другую стадию; при отказе сказано, чего не хватает."""
     opts = options(ctx)
     target = resolve_stage(stage)
 
@@ -125,27 +125,24 @@ def move(
         else:
             out().print(
                 f"[green]✓[/] {escape(deal['id'])} → «{escape(stage_name(deal['stage']))}»"
-                f" ({deal['stage']}, v{deal['version']})"
+                f" ({deal['stage']}, версия {deal['version']})"
             )
 
     run(main())
 
 
 def refused_move(deal_id: str, target: str, refusal: Refusal, *, as_json: bool) -> NoReturn:
-    """Say why the deal did not move, missing fields by their Russian names; exit 1."""
+    """Say why the deal did not move (the catalogue's sentence: missing fields by their
+    Russian names, whom an approval was asked of); exit 1."""
     if as_json:
         print_json({"ok": False, "error": refusal.error})
         raise Reported(1)
     console = err()
+    stages = {s.code: s.name for s in config().stages}
     console.print(
         f"[red]✗[/] Сделка {escape(deal_id)} не переведена в «{escape(stage_name(target))}»"
-        f" ({escape(str(refusal.error.get('code')))}): {escape(str(refusal))}"
+        f" ({escape(str(refusal.error.get('code')))}): {escape(say(refusal.error, stages))}"
     )
-    missing = refusal.error.get("missing_fields")
-    if missing:
-        console.print(f"  Не заполнены поля: [bold]{escape(field_names(missing))}[/]")
-    if refusal.error.get("code") == "rop_approval_required":
-        console.print(f"  {ROP_MUST_AGREE}")
     raise Reported(1)
 
 
@@ -181,23 +178,27 @@ def update(
     ctx: typer.Context,
     deal_id: str,
     title: Annotated[str | None, typer.Option(help="Название.")] = None,
-    amount: Annotated[str | None, typer.Option(help="Сумма, e.g. 15000.00.")] = None,
+    amount: Annotated[str | None, typer.Option(help="Сумма, например 15000.00.")] = None,
     currency: Annotated[str | None, typer.Option(help="Валюта (ISO 4217).")] = None,
     subject: Annotated[str | None, typer.Option(help="Предмет сделки.")] = None,
     requirements: Annotated[str | None, typer.Option(help="Требования.")] = None,
     delivery: Annotated[str | None, typer.Option(help="Способ доставки: delivery|pickup.")] = None,
     company: Annotated[str | None, typer.Option(help="Компания.")] = None,
-    responsible: Annotated[str | None, typer.Option(help="Ответственный (user id).")] = None,
-    rop: Annotated[str | None, typer.Option(help="РОП (user id).")] = None,
+    responsible: Annotated[
+        str | None, typer.Option(help="Ответственный (id пользователя).")
+    ] = None,
+    rop: Annotated[str | None, typer.Option(help="РОП (id пользователя).")] = None,
     contact_name: Annotated[str | None, typer.Option(help="Имя контакта.")] = None,
     contact_phone: Annotated[str | None, typer.Option(help="Телефон контакта.")] = None,
     contact_email: Annotated[str | None, typer.Option(help="E-mail контакта.")] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="FIELD=VALUE for any field (contact.FIELD too); empty clears."),
+        typer.Option(
+            "--set", help="ПОЛЕ=ЗНАЧЕНИЕ для любого поля (и contact.ПОЛЕ); пустое значение очищает."
+        ),
     ] = None,
 ) -> None:
-    """Change fields of a deal (not its stage: that is `crm deal move`)."""
+    """Изменить поля сделки (не стадию: это `crm deal move`)."""
     opts = options(ctx)
     fields: dict[str, Any] = {}
     named = {
@@ -218,10 +219,10 @@ def update(
     for item in set_ or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise typer.BadParameter(f"{item!r}: expected FIELD=VALUE", param_hint="--set")
+            raise typer.BadParameter(f"«{item}»: нужно ПОЛЕ=ЗНАЧЕНИЕ", param_hint="--set")
         pairs.append((key.strip(), value or None))
     if not pairs:
-        raise typer.BadParameter("nothing to change: give a field option or --set")
+        raise typer.BadParameter("нечего менять: укажите поле (опцией или --set)")
     for name, given in pairs:
         if name.startswith("contact."):
             fields.setdefault("contact", {})[name.removeprefix("contact.")] = given
@@ -247,8 +248,9 @@ def update(
         if opts.json:
             print_json(reply)
         else:
-            changed = ", ".join(reply.get("changed") or []) or "nothing (the same values)"
-            out().print(f"[green]✓[/] {escape(full_id)} v{reply['deal']['version']}: {changed}")
+            changed = field_names(reply.get("changed") or []) or "ничего (те же значения)"
+            version = reply["deal"]["version"]
+            out().print(f"[green]✓[/] {escape(full_id)} версия {version}: изменено {changed}")
 
     run(main())
 

@@ -17,20 +17,23 @@ from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
 from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
+from crm_shared.locale import word
+from crm_shared.locale.words import CHANNELS, DELIVERY_STATES
 
-app = typer.Typer(help="Webhook and e-mail deliveries: list the failed ones, retry them.")
+app = typer.Typer(help="Доставки вебхуков и писем: список неудавшихся, повтор.")
 
 
 @app.command("list")
 def list_deliveries(
     ctx: typer.Context,
     pending: Annotated[
-        bool, typer.Option("--pending", help="The deliveries still to be made instead.")
+        bool, typer.Option("--pending", help="Вместо них — ещё не выполненные доставки.")
     ] = False,
-    user: Annotated[str | None, typer.Option(help="Only this recipient's deliveries.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 50,
+    user: Annotated[str | None, typer.Option(help="Только доставки этому получателю.")] = None,
+    limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 50,
 ) -> None:
-    """Deliveries given up after webhook.max_attempts (newest first), with their last error."""
+    """Доставки, брошенные после webhook.max_attempts попыток (сначала новые), с последней
+    ошибкой."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -44,7 +47,8 @@ def list_deliveries(
             return
         items = reply["items"]
         print_table(deliveries_table(items, width=width(), wide=opts.wide), wide=opts.wide)
-        err().print(f"{len(items)} of {reply['total']} {body['status']} deliveries")
+        state = DELIVERY_STATES.get(body["status"], body["status"])
+        err().print(f"{len(items)} из {reply['total']} {state} доставок")
 
     run(main())
 
@@ -54,14 +58,14 @@ def retry(
     ctx: typer.Context,
     delivery_ids: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[ID]...", help="Delivery ids or their first characters."),
+        typer.Argument(metavar="[ID]...", help="Id доставок или их начала."),
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every failed delivery.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Все неудавшиеся доставки.")] = False,
 ) -> None:
-    """Try failed deliveries once more, now (by id, or --all)."""
+    """Повторить неудавшиеся доставки сейчас (по id или все: --all)."""
     opts = options(ctx)
     if bool(delivery_ids) == all_:
-        raise typer.BadParameter("give delivery ids or --all (not both)")
+        raise typer.BadParameter("укажите id доставок или --all (не то и другое)")
 
     async def main() -> None:
         actor = opts.need_actor()
@@ -79,26 +83,39 @@ def retry(
             print_json(reply)
             return
         for delivery_id in reply["retried"]:
-            out().print(f"[green]✓[/] {escape(delivery_id)} will be tried again now")
+            out().print(f"[green]✓[/] {escape(delivery_id)}: повторим сейчас")
         for other in reply["not_retried"]:
-            err().print(f"[yellow]-[/] {escape(other['id'])}: {escape(other['reason'])}")
+            why = _not_retried(other["reason"])
+            err().print(f"[yellow]-[/] {escape(other['id'])}: {escape(why)}")
         if not reply["retried"]:
-            err().print("nothing to retry")
+            err().print("повторять нечего")
             if reply["not_retried"]:
-                raise CliError("none of the given deliveries is failed", 1)
+                raise CliError("ни одна из указанных доставок не в неудавшихся", 1)
 
     run(main())
 
 
+def _not_retried(reason: str) -> str:
+    """The notifier's reason (for programs: «it is pending, not failed», «no such
+    delivery») as a person reads it."""
+    if reason.startswith("it is "):
+        state = reason.removeprefix("it is ").split(",")[0]
+        return f"её состояние — {_STATES.get(state, state)}, а не «не удалась»"
+    return "такой доставки нет" if reason == "no such delivery" else reason
+
+
+_STATES = {"pending": "ожидает", "delivered": "доставлена", "failed": "не удалась"}
+
+
 # Short ids: `crm delivery retry` takes any unambiguous prefix (`--json` keeps whole ids).
 _COLUMNS = [
-    Column("id", fold=False),
-    Column("channel", keep=3),
-    Column("user", keep=2),
-    Column("target", keep=4),
-    Column("attempts", keep=5, fold=False),
-    Column("last attempt", keep=1, fold=False),
-    Column("last error"),
+    Column("№", fold=False),
+    Column("канал", keep=3),
+    Column("кому", keep=2),
+    Column("куда", keep=4),
+    Column("попыток", keep=5, fold=False),
+    Column("последняя попытка", keep=1, fold=False),
+    Column("последняя ошибка"),
 ]
 
 
@@ -108,7 +125,7 @@ def deliveries_table(items: list[dict[str, Any]], *, width: int = 80, wide: bool
     rows: list[list[Cell]] = [
         [
             ids[d["id"]],
-            d["channel"],
+            word(CHANNELS, d["channel"]),
             d["user_id"],
             d["target"],
             str(d["attempts"]),

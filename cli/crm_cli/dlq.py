@@ -28,7 +28,7 @@ from crm_cli.bus import CliError, connected
 from crm_cli.ui import options, out, print_json, run
 from crm_shared.machinery.bus import REPLAY_HEADER, dlq_subject
 
-app = typer.Typer(help="Dead letters: list them, replay them.")
+app = typer.Typer(help="Недоставленные сообщения: список, повторная отправка.")
 STREAM = "CRM_DLQ"
 
 
@@ -70,12 +70,17 @@ async def letters(js: JetStreamContext, first: int = 1) -> AsyncIterator[Letter]
         seq = raw.seq + 1
 
 
-async def replay(js: JetStreamContext, letter: Letter) -> tuple[bool, str]:
-    """Re-publish one letter and delete it; (done, what happened)."""
+async def replay(js: JetStreamContext, letter: Letter) -> tuple[bool, str, str]:
+    """Re-publish one letter and delete it; (done, what happened for --json, and in Russian
+    for a person)."""
     body = letter.body
     subject = body.get("original_subject")
     if body.get("original_truncated") or not isinstance(subject, str):
-        return False, "kept: its original was cut to fit the stream, it cannot be replayed"
+        return (
+            False,
+            "kept: its original was cut to fit the stream, it cannot be replayed",
+            "оставлено: исходное сообщение обрезано под размер потока, повторить нельзя",
+        )
     original = str(body.get("original", ""))
     data = (
         base64.b64decode(original)
@@ -93,17 +98,26 @@ async def replay(js: JetStreamContext, letter: Letter) -> tuple[bool, str]:
     try:
         ack = await js.publish(subject, data, headers=headers)
     except Exception as exc:
-        return False, f"kept: publishing to {subject} failed ({exc.__class__.__name__}: {exc})"
+        failed = f"{exc.__class__.__name__}: {exc}"
+        return (
+            False,
+            f"kept: publishing to {subject} failed ({failed})",
+            f"оставлено: не удалось отправить в {subject} ({failed})",
+        )
     await js.delete_msg(STREAM, letter.seq)
-    return True, f"replayed to {subject} ({ack.stream} #{ack.seq}), removed from {STREAM}"
+    return (
+        True,
+        f"replayed to {subject} ({ack.stream} #{ack.seq}), removed from {STREAM}",
+        f"отправлено заново в {subject} ({ack.stream} #{ack.seq}), убрано из {STREAM}",
+    )
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 100,
+    limit: Annotated[int, typer.Option(help="Показать не больше стольких.")] = 100,
 ) -> None:
-    """The dead letters, oldest first: sequence, time, service, subject and reason."""
+    """Недоставленные сообщения, сначала старые: номер, время, сервис, тема и причина."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -114,13 +128,13 @@ def list_(
             return
         console = out()
         for row in shown:
-            mark = "" if row["replayable"] else " [cut]"
+            mark = "" if row["replayable"] else " [обрезано]"
             console.print(
                 f"#{row['seq']}  {row['time']}  {row['service']}  {row['original_subject']}"
                 f"{mark}  {escape(str(row['reason'])[:160])}",
                 soft_wrap=True,
             )
-        console.print(f"{len(shown)} dead letter(s)")
+        console.print(f"недоставленных: {len(shown)}")
 
     run(main())
 
@@ -128,39 +142,41 @@ def list_(
 @app.command("replay")
 def replay_(
     ctx: typer.Context,
-    seq: Annotated[int | None, typer.Argument(help="Sequence of the letter (see `list`).")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
+    seq: Annotated[int | None, typer.Argument(help="Номер сообщения (см. `list`).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Отправить заново все.")] = False,
 ) -> None:
-    """Re-publish dead letters to their original subject and remove them from the stream."""
+    """Отправить недоставленные заново в их исходную тему и убрать из потока."""
     opts = options(ctx)
     if (seq is None) == (not all_):
-        raise typer.BadParameter("give a sequence or --all (not both)")
+        raise typer.BadParameter("укажите номер или --all (не то и другое)")
 
     async def main() -> None:
         results: list[dict[str, Any]] = []
+        told: dict[int, str] = {}  # what a person reads of each result
         async with connected(opts.admin_url()) as bus:
             # Only what is there now: a replay that fails again is a new letter, not one to
             # replay in this same run (that would go round for ever).
             try:
                 last = (await bus.js.stream_info(STREAM)).state.last_seq
             except NotFoundError:
-                raise CliError(f"no {STREAM} stream: is the system running?", 3) from None
+                raise CliError.said("unavailable", 3, reason="no_stream", subject=STREAM) from None
             async for letter in letters(bus.js, seq or 1):
                 if letter.seq > last or (seq is not None and letter.seq != seq):
                     break
-                done, what = await replay(bus.js, letter)
+                done, what, said = await replay(bus.js, letter)
                 results.append({"seq": letter.seq, "replayed": done, "result": what})
+                told[letter.seq] = said
                 if seq is not None:
                     break
         if seq is not None and not results:
-            raise CliError(f"no dead letter #{seq} in {STREAM}")
+            raise CliError(f"в {STREAM} нет недоставленного сообщения №{seq}")
         if opts.json:
             print_json(results)
         else:
             for r in results:
-                out().print(f"#{r['seq']}: {escape(r['result'])}", soft_wrap=True)
+                out().print(f"#{r['seq']}: {escape(told[r['seq']])}", soft_wrap=True)
         if not all(r["replayed"] for r in results):
-            raise CliError(f"{sum(not r['replayed'] for r in results)} letter(s) kept")
+            raise CliError(f"оставлено сообщений: {sum(not r['replayed'] for r in results)}")
 
     run(main())
 

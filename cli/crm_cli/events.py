@@ -13,22 +13,25 @@ from nats.aio.msg import Msg
 from rich.text import Text
 
 from crm_cli.bus import connected
-from crm_cli.ui import config, err, options, out, run, stage_name, zone
+from crm_cli.ui import config, err, field_names, options, out, run, stage_name, zone
 from crm_shared.contracts.subjects import COMMAND_PREFIX, QUERY_PREFIX
-from crm_shared.locale import say
+from crm_shared.locale import duration, say, task_status, word
+from crm_shared.locale.words import NOTICE_KINDS
 from crm_shared.machinery.redact import mask_url
 
-app = typer.Typer(help="Events: watch the bus.")
+app = typer.Typer(help="События: смотреть шину.")
 
 
 @app.command()
 def tail(
     ctx: typer.Context,
-    subject: Annotated[str, typer.Option(help="Subject filter (NATS wildcards).")] = "crm.>",
-    count: Annotated[int | None, typer.Option(help="Stop after this many.")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    subject: Annotated[str, typer.Option(help="Фильтр тем (шаблоны NATS).")] = "crm.>",
+    count: Annotated[int | None, typer.Option(help="Остановиться после стольких.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Остановиться через столько секунд.")
+    ] = None,
 ) -> None:
-    """Print each event (and command or query) as it passes; Ctrl-C stops."""
+    """Печатать каждое событие (и команду или запрос) по мере прохождения; Ctrl-C — стоп."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -53,10 +56,10 @@ def tail(
             # with no consumer left behind on the server.
             await bus.nc.subscribe(subject, cb=on_message)
             await bus.nc.flush()
-            err().print(f"listening on {subject} at {mask_url(opts.nats_url)} (Ctrl-C stops)")
+            err().print(f"слушаю {subject} на {mask_url(opts.nats_url)} (Ctrl-C — стоп)")
             with contextlib.suppress(TimeoutError):  # --timeout ends the tail quietly
                 await asyncio.wait_for(done.wait(), timeout)
-        err().print(f"{seen} message(s)")
+        err().print(f"сообщений: {seen}")
 
     run(main())
 
@@ -69,7 +72,7 @@ def _body(msg: Msg) -> Any:
 
 
 def line(subject: str, body: Any) -> Text:
-    """`12:03:04 crm.deal.stage_changed  d-1: «Новый лид» → «Обрабатываем запрос» by mgr-1`."""
+    """`12:03:04 crm.deal.stage_changed  d-1: «Новый лид» → «Обрабатываем запрос», mgr-1`."""
     event = isinstance(body, dict) and "specversion" in body
     data = body.get("data") if event else body
     at = datetime.now(UTC)
@@ -90,6 +93,15 @@ def _style(subject: str) -> str:
     return "green" if subject.startswith("crm.deal.") else "cyan"
 
 
+_TASK_EVENTS = {
+    "opened": "открыта",
+    "closed": "закрыта",
+    "updated": "изменена",
+    "overdue": "просрочена",
+    "commented": "прокомментирована",
+}
+
+
 def summary(subject: str, data: Any) -> str:
     """What happened, in a few words, from an event's data (or a request's body)."""
     if not isinstance(data, dict):
@@ -98,40 +110,41 @@ def summary(subject: str, data: Any) -> str:
     task = data.get("task") or {}
     if subject == "crm.lead.received":
         contact = data.get("contact") or {}
-        return f"lead {data.get('source')}/{data.get('external_id')}: {contact.get('name')}"
+        return f"лид {data.get('source')}/{data.get('external_id')}: {contact.get('name')}"
     if subject == "crm.deal.created":
         return (
-            f"{deal.get('id')}: new deal «{stage_name(deal.get('stage'))}»,"
-            f" responsible {deal.get('responsible_id')}"
+            f"{deal.get('id')}: новая сделка «{stage_name(deal.get('stage'))}»,"
+            f" ответственный {deal.get('responsible_id')}"
         )
     if subject == "crm.deal.updated":
-        return f"{deal.get('id')} v{deal.get('version')}: {', '.join(data.get('changed', []))}"
+        changed = field_names(data.get("changed", []))
+        return f"{deal.get('id')} версия {deal.get('version')}: {changed}"
     if subject == "crm.deal.stage_changed":
         to = f"«{stage_name(data.get('to_stage'))}»"
         moved = (
             f"«{stage_name(data['from_stage'])}» → {to}"
             if data.get("from_stage")
-            else f"entered {to}"
+            else f"вошла в {to}"
         )
-        by = f" by {data['actor_id']}" if data.get("actor_id") else ""
-        return f"{data.get('deal_id')}: {moved}{by} (v{data.get('version')})"
+        by = f", {data['actor_id']}" if data.get("actor_id") else ""
+        return f"{data.get('deal_id')}: {moved}{by} (версия {data.get('version')})"
     if subject == "crm.deal.move_rejected":
         error = data.get("error") or {}
         why = say(error, {stage.code: stage.name for stage in config().stages})
-        return f"{data.get('deal_id')}: refused → «{stage_name(data.get('to_stage'))}»: {why}"
+        return f"{data.get('deal_id')}: отказ → «{stage_name(data.get('to_stage'))}»: {why}"
     if subject.startswith("crm.task."):
         what = subject.removeprefix("crm.task.")
         extra = ""
         if what == "overdue":
-            extra = f", overdue by {int(data.get('overdue_seconds', 0)) // 60} min"
+            extra = f", просрочена на {duration(int(data.get('overdue_seconds', 0)))}"
         elif what == "closed":
-            extra = f" ({task.get('close_reason')})"
+            extra = f" ({task_status('closed', task.get('close_reason'))})"
         return (
-            f"{task.get('id')} {what}: «{task.get('title')}» deal {task.get('deal_id')},"
-            f" responsible {task.get('responsible_id')}{extra}"
+            f"задача {task.get('id')} {_TASK_EVENTS.get(what, what)}: «{task.get('title')}»,"
+            f" сделка {task.get('deal_id')}, ответственный {task.get('responsible_id')}{extra}"
         )
     if subject.startswith("crm.notify."):
-        return f"{data.get('kind')}: {data.get('text')}"
+        return f"{word(NOTICE_KINDS, data.get('kind'))}: {data.get('text')}"
     if subject.startswith("crm.dlq."):
-        return f"dead letter from {data.get('original_subject')}: {data.get('reason')}"
+        return f"недоставленное из {data.get('original_subject')}: {data.get('reason')}"
     return json.dumps(data, ensure_ascii=False)[:200]

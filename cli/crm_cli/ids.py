@@ -33,6 +33,14 @@ _LIST = {
     "failed delivery": _Lookup(ListDeliveries, scoped=False, status="failed"),
 }
 
+_KINDS = {
+    "deal": "сделки",
+    "task": "задачи",
+    "notification": "уведомления",
+    "failed delivery": "неудавшейся доставки",
+}
+"""Each kind as the refusal names it («Нет сделки с id, который начинается на …»)."""
+
 
 async def resolve(bus: Bus, kind: str, given: str, actor: str) -> str:
     """The whole id of the one `kind` whose id starts with `given` among those `actor` may
@@ -48,11 +56,9 @@ async def resolve(bus: Bus, kind: str, given: str, actor: str) -> str:
     reply = as_json(await bus.send(lookup.model, body))
     ids = [item["id"] for item in reply["items"]]
     if not ids:
-        raise CliError(f"no {kind} has an id starting with {given!r} (not_found)")
+        raise CliError.said("not_found", reason="prefix", kind=_KINDS[kind], given=given)
     if len(ids) > 1:
         more = " …" if len(ids) > _SHOWN else ""
-        raise CliError(
-            f"{given!r} is ambiguous: it starts the ids of {', '.join(ids[:_SHOWN])}{more};"
-            " type more of the id"
-        )
+        shown = ", ".join(ids[:_SHOWN]) + more
+        raise CliError.said("invalid", reason="ambiguous", given=given, ids=shown)
     return str(ids[0])

@@ -14,30 +14,25 @@ from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
 from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
+from crm_shared.locale import count, word
+from crm_shared.locale.words import NOTICE_KINDS
 
-app = typer.Typer(help="Your notifications: list them, mark them read.")
-_KINDS = {
-    "task_assigned": "новая задача",
-    "task_overdue": "просрочка",
-    "move_rejected": "отказ в переходе",
-    "approval_requested": "согласование",
-    "task_commented": "комментарий",
-}
+app = typer.Typer(help="Ваши уведомления: список, отметить прочитанными.")
 _COLUMNS = [
-    Column("id", fold=False),
-    Column("when", keep=2, fold=False),
-    Column("kind", keep=1),
-    Column("text"),
+    Column("№", fold=False),
+    Column("когда", keep=2, fold=False),
+    Column("вид", keep=1),
+    Column("текст"),
 ]
 
 
 @app.callback(invoke_without_command=True)
 def inbox(
     ctx: typer.Context,
-    unread: Annotated[bool, typer.Option("--unread", help="Only the unread ones.")] = False,
-    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
+    unread: Annotated[bool, typer.Option("--unread", help="Только непрочитанные.")] = False,
+    limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
 ) -> None:
-    """Your notifications, newest first; unread ones in bold."""
+    """Ваши уведомления, сначала новые; непрочитанные — жирным."""
     if ctx.invoked_subcommand is not None:
         return
     opts = options(ctx)
@@ -56,13 +51,13 @@ def inbox(
             [
                 ids[i["id"]],
                 when(i["created_at"]),
-                _KINDS.get(i["kind"], i["kind"]),
+                word(NOTICE_KINDS, i["kind"]),
                 Text(i["text"], style="" if i["read"] else "bold"),
             ]
             for i in items
         ]
         print_table(fitted_table(_COLUMNS, rows, width=width(), wide=opts.wide), wide=opts.wide)
-        err().print(f"{len(items)} shown, {reply['unread']} unread")
+        err().print(f"показано: {len(items)}, непрочитанных: {reply['unread']}")
 
     run(main())
 
@@ -71,14 +66,14 @@ def inbox(
 def read(
     ctx: typer.Context,
     given: Annotated[
-        list[str] | None, typer.Argument(metavar="[ID]...", help="Ids or their first characters.")
+        list[str] | None, typer.Argument(metavar="[ID]...", help="Id или их начала.")
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every notification.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Все уведомления.")] = False,
 ) -> None:
-    """Mark notifications read: the ones named, or --all."""
+    """Отметить уведомления прочитанными: названные или все (--all)."""
     opts = options(ctx)
     if bool(given) == all_:
-        raise typer.BadParameter("name notifications or give --all (not both)")
+        raise typer.BadParameter("укажите уведомления или --all (не то и другое)")
 
     async def main() -> None:
         actor = opts.need_actor()
@@ -92,6 +87,7 @@ def read(
         if opts.json:
             print_json(reply)
         else:
-            out().print(f"[green]✓[/] {reply['count']} notification(s) marked read")
+            marked = count(reply["count"], "уведомление", "уведомления", "уведомлений")
+            out().print(f"[green]✓[/] прочитано: {marked}")
 
     run(main())

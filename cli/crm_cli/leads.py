@@ -30,36 +30,40 @@ from crm_cli.ui import (
 )
 from crm_shared.contracts.envelope import CloudEvent
 from crm_shared.contracts.events import LeadReceived
+from crm_shared.locale import count, form_problems
 
-app = typer.Typer(help="Leads: publish them to crm.lead.received.")
+app = typer.Typer(help="Лиды: отправить, как это делает источник.")
 CHUNK = 200  # publishes in flight at once: fast, without flooding the server
 
 
 @app.command()
 def add(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Option(help="Contact name.")] = None,
-    phone: Annotated[str | None, typer.Option(help="Contact phone.")] = None,
-    email: Annotated[str | None, typer.Option(help="Contact e-mail.")] = None,
-    source: Annotated[str, typer.Option(help="Source system of the lead.")] = "cli",
+    name: Annotated[str | None, typer.Option(help="Имя контакта.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Телефон контакта.")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail контакта.")] = None,
+    source: Annotated[str, typer.Option(help="Источник лида.")] = "cli",
     external_id: Annotated[
-        str | None, typer.Option(help="Id in the source (default: random); -N per lead.")
+        str | None,
+        typer.Option(help="Id в источнике (по умолчанию случайный); с номером для каждого лида."),
     ] = None,
-    title: Annotated[str | None, typer.Option(help="Deal title.")] = None,
+    title: Annotated[str | None, typer.Option(help="Название сделки.")] = None,
     subject: Annotated[str | None, typer.Option(help="Предмет сделки.")] = None,
     requirements: Annotated[str | None, typer.Option(help="Требования.")] = None,
-    amount: Annotated[str | None, typer.Option(help="Сумма, e.g. 15000.00.")] = None,
+    amount: Annotated[str | None, typer.Option(help="Сумма, например 15000.00.")] = None,
     currency: Annotated[str | None, typer.Option(help="Валюта (ISO 4217).")] = None,
-    responsible: Annotated[str | None, typer.Option(help="Responsible user id.")] = None,
-    comment: Annotated[str | None, typer.Option(help="Comment of the lead.")] = None,
-    count: Annotated[int, typer.Option(min=1, help="Publish this many such leads.")] = 1,
-    wait: Annotated[bool, typer.Option(help="Wait until each lead became a deal.")] = True,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the deals.")] = 15.0,
+    responsible: Annotated[
+        str | None, typer.Option(help="Ответственный (id пользователя).")
+    ] = None,
+    comment: Annotated[str | None, typer.Option(help="Комментарий лида.")] = None,
+    count: Annotated[int, typer.Option(min=1, help="Отправить столько таких лидов.")] = 1,
+    wait: Annotated[bool, typer.Option(help="Ждать, пока каждый лид станет сделкой.")] = True,
+    timeout: Annotated[float, typer.Option(help="Сколько секунд ждать сделок.")] = 15.0,
 ) -> None:
-    """Publish a lead (or --count N of them); by default wait for the deals they become."""
+    """Отправить лид (или --count лидов); по умолчанию дождаться сделок из них."""
     opts = options(ctx)
     if not (name or phone or email):
-        raise typer.BadParameter("a lead needs --name, --phone or --email")
+        raise typer.BadParameter("лиду нужно --name, --phone или --email")
     base = external_id or f"cli-{uuid.uuid4().hex[:10]}"
     fields = {
         "title": title,
@@ -81,7 +85,7 @@ def add(
         try:  # checked here as deal-service will, so a typo is not a dead letter
             lead = LeadReceived.model_validate(data)
         except ValidationError as exc:
-            raise typer.BadParameter(str(exc)) from None
+            raise typer.BadParameter(form_problems(exc.errors())) from None
         events.append(
             CloudEvent(
                 source=f"crm-cli/{source}",
@@ -130,13 +134,13 @@ async def _publish(
         await bus.nc.flush()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with progress(*columns) as shown:
-        sent = shown.add_task("leads published", total=len(events))
+        sent = shown.add_task("лиды отправлены", total=len(events))
         for start in range(0, len(events), CHUNK):
             chunk = events[start : start + CHUNK]
             await asyncio.gather(*(bus.publish_event(LeadReceived.SUBJECT, e) for e in chunk))
             shown.advance(sent, len(chunk))
         if wait:
-            deals = shown.add_task("deals made", total=len(events))
+            deals = shown.add_task("сделки созданы", total=len(events))
             deadline = time.monotonic() + timeout
             while not settled.is_set() and time.monotonic() < deadline:
                 shown.update(deals, completed=len(made) + len(failed))
@@ -163,13 +167,15 @@ def _report(
         print_json({"published": externals, "deals": made, "failed": failed, "missing": missing})
     elif not wait:
         out().print(
-            f"[green]✓[/] {len(events)} lead(s) published: {escape(', '.join(externals[:5]))}"
+            f"[green]✓[/] отправлено: {count(len(events), 'лид', 'лида', 'лидов')}: "
+            f"{escape(', '.join(externals[:5]))}"
         )
     elif len(events) == 1 and made:
         deal = made[externals[0]]
         out().print(
-            f"[green]✓[/] lead {escape(externals[0])} → deal [bold]{escape(deal['id'])}[/]"
-            f" «{escape(stage_name(deal['stage']))}», responsible {deal.get('responsible_id')}"
+            f"[green]✓[/] лид {escape(externals[0])} → сделка [bold]{escape(deal['id'])}[/]"
+            f" «{escape(stage_name(deal['stage']))}», ответственный "
+            f"{deal.get('responsible_id') or '—'}"
         )
     elif made:
         listed = [ext for ext in externals if ext in made]
@@ -184,22 +190,24 @@ def _report(
             for ext in listed[:20]
         ]
         if len(listed) > 20:
-            rows.append([f"… {len(listed) - 20} more", "", "", ""])
+            rows.append([f"… и ещё {len(listed) - 20}", "", "", ""])
         columns = [
-            Column("external id", fold=False),
-            Column("deal", fold=False),
-            Column("stage"),
-            Column("responsible", keep=1),
+            Column("№ в источнике", fold=False),
+            Column("сделка", fold=False),
+            Column("стадия"),
+            Column("ответственный", keep=1),
         ]
         table = fitted_table(columns, rows, width=width(), wide=opts.wide)
         print_table(table, wide=opts.wide)
-        out().print(f"[green]✓[/] {len(made)} of {len(events)} lead(s) became deals")
+        out().print(f"[green]✓[/] {len(made)} из {len(events)} лидов стали сделками")
     for ext, reason in failed.items():
-        err().print(f"[red]✗[/] lead {escape(ext)} was dead-lettered: {escape(reason)}")
+        err().print(
+            f"[red]✗[/] лид {escape(ext)} не принят (в очереди недоставленных): {escape(reason)}"
+        )
     if missing:
         err().print(
-            f"[yellow]![/] no deal for {len(missing)} lead(s) within {timeout:g} s "
-            "(a lead already received makes no second deal; see `crm deal list`)"
+            f"[yellow]![/] за {timeout:g} с не появилось сделок для лидов: {len(missing)} "
+            "(лид, полученный раньше, второй сделки не создаёт; см. `crm deal list`)"
         )
     if failed or missing:
         raise Reported(1)

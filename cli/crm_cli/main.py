@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from typer import rich_utils
 
 from crm_cli import (
     b24_import,
@@ -33,9 +34,22 @@ from crm_cli import (
 from crm_cli.backup import commands as backup_commands
 from crm_cli.ui import Options, dev_nats_url
 
+# Typer's own words in the help and its errors, in Russian (its module settings, read when
+# the help is drawn). Click's «Usage:» and «Show this message and exit.» stay its own.
+rich_utils.ARGUMENTS_PANEL_TITLE = "Аргументы"
+rich_utils.OPTIONS_PANEL_TITLE = "Параметры"
+rich_utils.COMMANDS_PANEL_TITLE = "Команды"
+rich_utils.ERRORS_PANEL_TITLE = "Ошибка"
+rich_utils.ABORTED_TEXT = "Прервано."
+rich_utils.DEFAULT_STRING = "[по умолчанию: {}]"
+rich_utils.ENVVAR_STRING = "[переменная: {}]"
+rich_utils.REQUIRED_LONG_STRING = "[обязательно]"
+rich_utils.RICH_HELP = "Справка: [blue]'{command_path} {help_option}'[/]."
+
 app = typer.Typer(
     name="crm",
-    help="The sales-funnel CRM from the terminal, over its event API (NATS).",
+    help="CRM воронки продаж из терминала, через её событийный API (NATS). Говорит "
+    "по-русски; для программ — --json (коды и время UTC).",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -62,8 +76,8 @@ def root(
         typer.Option(
             "--nats",
             envvar="CRM_NATS_URL",
-            help="NATS server URL, with its user and password (default: `make run`'s, as "
-            "the crm-cli user with the password it made under .crm-data/run).",
+            help="Адрес сервера NATS с пользователем и паролем (по умолчанию — NATS из "
+            "`make run` с паролем, который тот создал).",
         ),
     ] = None,
     actor: Annotated[
@@ -71,16 +85,19 @@ def root(
         typer.Option(
             "--as",
             envvar="CRM_ACTOR",
-            help="User id acting in commands and queries: every answer is in that user's scope "
-            "(a manager with access: own sees only their own deals and tasks).",
+            help="Id пользователя, от имени которого команды и запросы: ответ — в пределах того, "
+            "что ему видно (менеджер, которому открыты только свои сделки, видит только их).",
         ),
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print raw JSON replies.")] = False,
+    json_: Annotated[
+        bool,
+        typer.Option("--json", help="Ответы как есть, в JSON (для программ: коды и время UTC)."),
+    ] = False,
     wide: Annotated[
-        bool, typer.Option("--wide", help="Tables with every column, as wide as they need.")
+        bool, typer.Option("--wide", help="Таблицы со всеми столбцами, такой ширины, какая нужна.")
     ] = False,
 ) -> None:
-    """Options that apply to every command."""
+    """Параметры для всех команд."""
     ctx.obj = Options(
         nats_url=nats_url or dev_nats_url(),
         actor=actor,

@@ -23,7 +23,7 @@ async def collect(
     items: list[dict[str, Any]] = []
     cursor: str | None = None
     with progress_display(SpinnerColumn(), TextColumn("{task.description}")) as progress:
-        task = progress.add_task(f"{subject}: page 1", total=None)
+        task = progress.add_task(f"{subject}: страница 1", total=None)
         page = 1
         while want is None or len(items) < want:
             limit = PAGE if want is None else min(PAGE, want - len(items))
@@ -34,5 +34,5 @@ async def collect(
             if not cursor:
                 break
             page += 1
-            progress.update(task, description=f"{subject}: page {page}, {len(items)} so far")
+            progress.update(task, description=f"{subject}: страница {page}, получено {len(items)}")
     return items

@@ -17,6 +17,7 @@ from crm_cli.ui import stage_name, zone
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES
 from crm_shared.locale import duration, money
+from crm_shared.locale.words import DELIVERY, PAYS_BY
 
 __all__ = ["deal_panel", "deals_table", "duration", "money", "task_panel", "tasks_table", "when"]
 
@@ -27,13 +28,13 @@ def when(value: str | None) -> str:
 
 
 _DEAL_COLUMNS = [
-    Column("id", fold=False),
-    Column("stage"),
-    Column("contact", keep=2),
-    Column("title", keep=4),
-    Column("amount", keep=1, fold=False),
-    Column("responsible", keep=3),
-    Column("created", keep=5, fold=False),
+    Column("№", fold=False),
+    Column("стадия"),
+    Column("контакт", keep=2),
+    Column("название", keep=4),
+    Column("сумма", keep=1, fold=False),
+    Column("ответственный", keep=3),
+    Column("создана", keep=5, fold=False),
 ]
 
 
@@ -96,6 +97,10 @@ def deal_panel(
             text = f"{stage_name(value)} ({value})"
         elif key == "amount":
             text = money(value, deal.get("currency"))
+        elif key == "delivery_method":
+            text = locale.word(DELIVERY, value)
+        elif key == "source":
+            text = locale.source_name(value)
         elif key.endswith("_at"):
             text = when(value)
         else:
@@ -103,13 +108,17 @@ def deal_panel(
         grid.add_row(label, text)
     contact = deal.get("contact") or {}
     if contact:
-        details = [contact.get(k) for k in ("name", "phone", "email", "pays_by", "segment")]
+        details = [contact.get(k) for k in ("name", "phone", "email")]
+        pays_by = contact.get("pays_by")
+        details += [PAYS_BY.get(pays_by, pays_by) if pays_by else None, contact.get("segment")]
         grid.add_row(FIELD_DISPLAY_NAMES["contact"], ", ".join(str(v) for v in details if v))
     parts: list[RenderableType] = [grid]
     if tasks:
         table = tasks_table(tasks, title="Задачи", with_deal=False, width=width - 4, wide=wide)
         parts.append(table)
-    return Panel(Group(*parts), title=f"deal {deal['id']} · v{deal['version']}", expand=False)
+    return Panel(
+        Group(*parts), title=f"сделка {deal['id']} · версия {deal['version']}", expand=False
+    )
 
 
 def tasks_table(
@@ -125,13 +134,13 @@ def tasks_table(
     ids = short_ids(t["id"] for t in tasks)
     deal_ids = short_ids(t["deal_id"] for t in tasks)
     columns = [
-        Column("id", fold=False),
-        Column("deal", keep=3, fold=False),
-        Column("stage", keep=2),
-        Column("title"),
-        Column("responsible", keep=1),
-        Column("deadline", fold=False),
-        Column("status", keep=4),
+        Column("№", fold=False),
+        Column("сделка", keep=3, fold=False),
+        Column("стадия", keep=2),
+        Column("задача"),
+        Column("ответственный", keep=1),
+        Column("срок", fold=False),
+        Column("статус", keep=4),
     ]
     rows: list[list[Cell]] = []
     for t in tasks:
@@ -141,7 +150,7 @@ def tasks_table(
             and deadline is not None
             and datetime.fromisoformat(deadline) < now
         )
-        status = t["status"] if t["status"] == "open" else f"closed: {t.get('close_reason')}"
+        status = locale.task_status(t["status"], t.get("close_reason"))
         rows.append(
             [
                 ids[t["id"]],
@@ -173,7 +182,7 @@ def task_panel(task: dict[str, Any], *, width: int = 80) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
-    status = task["status"] if task["status"] == "open" else f"closed: {task.get('close_reason')}"
+    status = locale.task_status(task["status"], task.get("close_reason"))
     deal = task.get("deal_title") or "—"
     if task.get("contact_name"):
         deal = f"{deal} ({task['contact_name']})"
@@ -197,4 +206,4 @@ def task_panel(task: dict[str, Any], *, width: int = 80) -> Panel:
         line.append(f"{c['author_id']}: ", style="bold")
         line.append(c["text"])
         parts.append(line)
-    return Panel(Group(*parts), title=f"task {task['id']}", expand=False, width=min(width, 100))
+    return Panel(Group(*parts), title=f"задача {task['id']}", expand=False, width=min(width, 100))

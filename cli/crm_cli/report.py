@@ -23,7 +23,7 @@ from crm_cli.ui import err, options, out, print_json, run, zone
 from crm_shared import locale
 from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
 
-app = typer.Typer(help="Reports: the funnel of a period's deals, or what happened in a period.")
+app = typer.Typer(help="Отчёты: воронка сделок периода или что произошло за период.")
 BAR_WIDTH = 40
 
 
@@ -53,42 +53,41 @@ def _days(r: dict[str, Any]) -> str:
     return f"{locale.day(r['from'], zone())} … {locale.day(last, zone())}"
 
 
+From = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="Начало: день (с полуночи по вашему времени) или RFC 3339; по умолчанию — этот месяц.",
+    ),
+]
+To = Annotated[
+    str | None,
+    typer.Option(help="Конец, не включая: день (дд.мм.гггг, ГГГГ-ММ-ДД) или RFC 3339."),
+]
+Responsible = Annotated[str | None, typer.Option(help="Только сделки этого менеджера.")]
+
+
 @app.command()
 def funnel(
     ctx: typer.Context,
-    from_: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            help="Start: a day (from its local midnight) or RFC 3339; default: this month.",
-        ),
-    ] = None,
-    to: Annotated[
-        str | None, typer.Option(help="End, exclusive: a day (dd.mm.yyyy, YYYY-MM-DD) or RFC 3339.")
-    ] = None,
-    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
+    from_: From = None,
+    to: To = None,
+    responsible: Responsible = None,
 ) -> None:
-    """Deals created in [from, to): won, conversion by stage, losses, time in stage, overdue."""
+    """Сделки, созданные в [--from, --to): выигрыши, конверсия по стадиям, потери, время на
+    стадии, просрочки."""
     _report(ctx, FunnelQuery, from_, to, responsible, show)
 
 
 @app.command()
 def period(
     ctx: typer.Context,
-    from_: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            help="Start: a day (from its local midnight) or RFC 3339; default: this month.",
-        ),
-    ] = None,
-    to: Annotated[
-        str | None, typer.Option(help="End, exclusive: a day (dd.mm.yyyy, YYYY-MM-DD) or RFC 3339.")
-    ] = None,
-    responsible: Annotated[str | None, typer.Option(help="Only this manager's deals.")] = None,
+    from_: From = None,
+    to: To = None,
+    responsible: Responsible = None,
 ) -> None:
-    """What happened in [from, to): deals won (and their sum) and lost in it, new deals, per
-    manager and per lead source, time in stage."""
+    """Что произошло в [--from, --to): выигранные (и их сумма) и проигранные сделки, новые
+    сделки — по менеджерам и источникам лидов, время на стадии."""
     _report(ctx, PeriodQuery, from_, to, responsible, show_period)
 
 
@@ -112,7 +111,7 @@ def _report(
     async def main() -> None:
         body["actor_id"] = opts.need_actor()
         async with connected(opts.nats_url) as bus:
-            with err().status("counting…"):
+            with err().status("считаем…"):
                 reply = as_json(await bus.send(model, body, timeout=60))
         if opts.json:
             print_json(reply["report"])
@@ -123,7 +122,8 @@ def _report(
 
 
 def show_period(console: Console, r: dict[str, Any]) -> None:
-    """The period view: totals, managers side by side, lead sources, losses, times."""
+    """The period view: totals, managers, lead sources, losses, times (the `notes` are for
+    programs, in --json; what they say of overdue tasks a person reads in `_overdue`)."""
     console.print(_period_summary(r))
     console.print(_lines("По менеджерам", "менеджер", r["by_responsible"], _manager))
     console.print(_lines("По источникам лидов", "источник", r["by_source"], _source))
@@ -131,8 +131,6 @@ def show_period(console: Console, r: dict[str, Any]) -> None:
     console.print(_times(r))
     console.print(_overdue(r))
     console.print(_reasons(r))
-    for note in r.get("notes") or []:
-        console.print(f"[yellow]note:[/] {escape(note)}")
 
 
 def _sums(won: dict[str, Any]) -> str:
@@ -183,8 +181,6 @@ def show(console: Console, r: dict[str, Any]) -> None:
     console.print(_times(r))
     console.print(_overdue(r))
     console.print(_reasons(r))
-    for note in r.get("notes") or []:
-        console.print(f"[yellow]note:[/] {escape(note)}")
 
 
 def _reasons(r: dict[str, Any]) -> Table | Text:
@@ -228,7 +224,7 @@ def _summary(r: dict[str, Any]) -> Panel:
 
 def _stages(r: dict[str, Any]) -> Table:
     table = Table(title="Конверсия по стадиям")
-    for column in ("стадия", "code", "дошли", "доля"):
+    for column in ("стадия", "код", "дошли", "доля"):
         table.add_column(column, justify="right" if column in ("дошли", "доля") else "left")
     for s in r["stages"]:
         style = {"success": "green", "failure": "red"}.get(s["kind"], "")

@@ -15,29 +15,34 @@ from crm_cli.render import task_panel, tasks_table
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
 from crm_shared.contracts.commands import CompleteTask, ListTasks
 from crm_shared.contracts.task_commands import CommentTask, TaskComments
+from crm_shared.locale import count, task_status
 
-app = typer.Typer(help="Tasks: list them, show one, complete or comment on one.")
+app = typer.Typer(help="Задачи: список, карточка, выполнить, прокомментировать.")
 
 
 @app.command("list")
 def list_tasks(
     ctx: typer.Context,
     deal: Annotated[
-        str | None, typer.Option(help="Only this deal's tasks (its id or first characters).")
+        str | None, typer.Option(help="Только задачи этой сделки (её id или его начало).")
     ] = None,
-    responsible: Annotated[str | None, typer.Option(help="Only this user's tasks.")] = None,
-    mine: Annotated[bool, typer.Option(help="Only the tasks of the --as user.")] = False,
-    status: Annotated[str | None, typer.Option(help="open or closed.")] = None,
+    responsible: Annotated[
+        str | None, typer.Option(help="Только задачи этого пользователя.")
+    ] = None,
+    mine: Annotated[bool, typer.Option(help="Только задачи пользователя из --as.")] = False,
+    status: Annotated[
+        str | None, typer.Option(help="open (открытые) или closed (закрытые).")
+    ] = None,
     overdue: Annotated[
-        bool | None, typer.Option("--overdue/--not-overdue", help="Open and past deadline.")
+        bool | None, typer.Option("--overdue/--not-overdue", help="Открытые с прошедшим сроком.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 20,
-    all_: Annotated[bool, typer.Option("--all", help="Every matching task.")] = False,
+    limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
+    all_: Annotated[bool, typer.Option("--all", help="Все подходящие задачи.")] = False,
 ) -> None:
-    """Tasks, newest first; an open task past its deadline shows its deadline in red."""
+    """Задачи, сначала новые; у просроченной открытой задачи срок красный."""
     opts = options(ctx)
     if status not in (None, "open", "closed"):
-        raise typer.BadParameter("open or closed", param_hint="--status")
+        raise typer.BadParameter("open (открытые) или closed (закрытые)", param_hint="--status")
 
     async def main() -> None:
         actor = opts.need_actor()
@@ -58,14 +63,14 @@ def list_tasks(
             print_json(tasks)
         else:
             print_table(tasks_table(tasks, width=width(), wide=opts.wide), wide=opts.wide)
-            err().print(f"{len(tasks)} task(s)")
+            err().print(count(len(tasks), "задача", "задачи", "задач"))
 
     run(main())
 
 
 @app.command()
 def complete(ctx: typer.Context, task_id: str) -> None:
-    """Mark a task done (its responsible or the deal's РОП)."""
+    """Отметить задачу выполненной (её ответственный или РОП сделки)."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -78,8 +83,8 @@ def complete(ctx: typer.Context, task_id: str) -> None:
         else:
             task = reply["task"]
             out().print(
-                f"[green]✓[/] task {escape(task['id'])} closed ({task.get('close_reason')}):"
-                f" {escape(task['title'])}"
+                f"[green]✓[/] задача {escape(task['id'])} "
+                f"{task_status(task['status'], task.get('close_reason'))}: {escape(task['title'])}"
             )
 
     run(main())
@@ -87,7 +92,7 @@ def complete(ctx: typer.Context, task_id: str) -> None:
 
 @app.command()
 def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="TASK")]) -> None:
-    """One task: what to do (its description), its deadline and its comments."""
+    """Одна задача: что сделать (описание), срок и комментарии."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -97,7 +102,7 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="TASK"
             query = {"actor_id": actor, "id_prefix": task_id, "limit": 1}
             reply = as_json(await bus.send(ListTasks, query))
             if not reply["items"]:
-                raise CliError(f"task {task_id!r} not found (not_found)")
+                raise CliError.said("not_found", reason="task")
             task = reply["items"][0]
             if task.get("comments_count", 0) > len(task["comments"]):
                 # The payload carries the latest comments only: read every one.
@@ -115,9 +120,10 @@ def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="TASK"
 def comment(
     ctx: typer.Context,
     given: Annotated[str, typer.Argument(metavar="TASK")],
-    text: Annotated[str, typer.Argument(help="The comment.")],
+    text: Annotated[str, typer.Argument(help="Текст комментария.")],
 ) -> None:
-    """Comment on a task you may see (e.g. why it is late); the other side is told."""
+    """Прокомментировать видимую вам задачу (например, почему срок сорван); другая сторона
+    получит уведомление."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -131,8 +137,8 @@ def comment(
         else:
             task = reply["task"]
             out().print(
-                f"[green]✓[/] comment {task['comments_count']} on task {escape(task['id'][:8])}:"
-                f" {escape(task['title'])}"
+                f"[green]✓[/] комментарий {task['comments_count']} к задаче "
+                f"{escape(task['id'][:8])}: {escape(task['title'])}"
             )
 
     run(main())

@@ -16,7 +16,8 @@ from rich.markup import escape
 from rich.progress import Progress, ProgressColumn
 
 from crm_cli.bus import CliError, Refusal, Reported
-from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig, load_config
+from crm_shared import locale
+from crm_shared.config import CrmConfig, load_config
 from crm_shared.locale import say
 from crm_shared.machinery import devrun
 
@@ -50,11 +51,7 @@ class Options:
         """The acting user of a command or a query: commands and queries carry one, and a
         query is answered in that user's scope (SPEC §5)."""
         if not self.actor:
-            raise CliError(
-                "who is acting? Give --as USER (or set CRM_ACTOR): commands act as that user "
-                "and queries answer what that user may see",
-                2,
-            )
+            raise CliError.said("invalid", 2, reason="no_actor")
         return self.actor
 
 
@@ -122,8 +119,8 @@ def stage_name(code: str | None) -> str:
 
 
 def field_names(codes: list[str]) -> str:
-    """Missing-field names as a person reads them: `Сумма, Предмет сделки`."""
-    return ", ".join(FIELD_DISPLAY_NAMES.get(code, code) for code in codes)
+    """Field names as a person reads them: `Сумма, Предмет сделки` (the catalogue's)."""
+    return locale.field_names(codes)
 
 
 def print_json(data: Any) -> None:
@@ -141,10 +138,10 @@ def run(coro: Coroutine[Any, Any, None]) -> None:
     except Reported as reported:
         raise typer.Exit(reported.exit_code) from None
     except CliError as exc:
-        err().print(f"[red]error:[/] {escape(str(exc))}")
+        err().print(f"[red]ошибка:[/] {escape(str(exc))}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        err().print("stopped")
+        err().print("остановлено")
 
 
 def _refused(refusal: Refusal) -> None:

@@ -51,7 +51,7 @@ async def test_a_deal_from_lead_to_report(clean: Any, client: Client) -> None:
         )  # fmt: skip
         assert added.exit_code == 0, added.output
         found = re.search(
-            r"lead form-1017 → deal (\S+) «Новый лид», responsible (\S+)", added.stdout
+            r"лид form-1017 → сделка (\S+) «Новый лид», ответственный (\S+)", added.stdout
         )
         assert found, added.output
         deal_id, manager = found.groups()
@@ -65,18 +65,18 @@ async def test_a_deal_from_lead_to_report(clean: Any, client: Client) -> None:
         refused = await crm(clean, "deal", "move", deal_id, "OFFER_MADE", actor=manager)
         assert refused.exit_code == 1
         assert "не переведена в «Сделали предложение»" in refused.stderr
-        assert "Не заполнены поля: Сумма, Предмет сделки, Способ доставки" in refused.stderr
+        assert "обязательные поля: Сумма, Предмет сделки, Способ доставки" in refused.stderr
 
         updated = await crm(
             clean, "deal", "update", deal_id, "--amount", "15000.00", "--subject", "Кирпич",
             "--delivery", "pickup", actor=manager,
         )  # fmt: skip
         assert updated.exit_code == 0, updated.output
-        assert "amount, subject, delivery_method" in updated.stdout
+        assert "изменено Сумма, Предмет сделки, Способ доставки" in updated.stdout
 
         moved = await crm(clean, "deal", "move", deal_id, "сделали предложение", actor=manager)
         assert moved.exit_code == 0, moved.output
-        assert "→ «Сделали предложение» (OFFER_MADE, v3)" in moved.stdout
+        assert "→ «Сделали предложение» (OFFER_MADE, версия 3)" in moved.stdout
 
         async def offer_task() -> Any:
             tasks = await crm_json(clean, "task", "list", "--deal", deal_id, "--status", "open")
@@ -90,7 +90,7 @@ async def test_a_deal_from_lead_to_report(clean: Any, client: Client) -> None:
 
         done = await crm(clean, "task", "complete", task["id"], actor=manager)
         assert done.exit_code == 0, done.output
-        assert f"task {task['id']} closed (completed)" in done.stdout
+        assert f"задача {task['id']} закрыта: выполнена" in done.stdout
         again = await crm(clean, "task", "complete", task["id"], actor=manager)
         assert again.exit_code == 1 and "Задача уже закрыта." in again.stderr
 
@@ -110,7 +110,7 @@ async def test_a_deal_from_lead_to_report(clean: Any, client: Client) -> None:
         shown_deal = await crm(clean, "deal", "show", deal_id)
         assert "Сделали предложение (OFFER_MADE)" in shown_deal.stdout
         card = shown_deal.stdout
-        assert "15\u00a0000\u00a0₽" in card and "closed: completed" in card
+        assert "15\u00a0000\u00a0₽" in card and "закрыта: выполнена" in card
 
         await tail_sees_updates(clean, client, deal_id, manager)
 
@@ -133,39 +133,39 @@ async def tail_sees_updates(infra: Any, client: Client, deal_id: str, manager: s
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2, result.stdout
-    assert all("crm.deal.updated" in line and f"{deal_id} v" in line for line in lines)
-    assert all(line.endswith(": title") for line in lines)
-    assert "2 message(s)" in result.stderr
+    assert all("crm.deal.updated" in line and f"{deal_id} версия" in line for line in lines)
+    assert all(line.endswith(": Название") for line in lines)
+    assert "сообщений: 2" in result.stderr
 
 
 async def test_many_leads_and_paging(clean: Any) -> None:
     async with running(clean, "deal-service"):
         added = await crm(clean, "lead", "add", "--name", "Оля", "--count", "12")
         assert added.exit_code == 0, added.output
-        assert "12 of 12 lead(s) became deals" in added.stdout
+        assert "12 из 12 лидов стали сделками" in added.stdout
         listed = await crm_json(clean, "deal", "list", "--all")
         assert len(listed) == 12
         page = await crm(clean, "deal", "list", "--limit", "5")
-        assert "5 deal(s)" in page.stderr
+        assert "5 сделок" in page.stderr
         # At 40 columns the deals made drop their responsible; --wide keeps every column.
         for wide, shown in (([], False), (["--wide"], True)):
             made = await crm_at(clean, 40, *wide, "lead", "add", "--name", "Оля", "--count", "2")
             assert made.exit_code == 0, made.output
-            assert (" responsible " in made.stdout) is shown, made.stdout
+            assert (" ответственный " in made.stdout) is shown, made.stdout
 
 
 async def test_what_goes_wrong_is_said(clean: Any) -> None:
     down = await crm(clean, "--nats", "nats://127.0.0.1:1", "deal", "list")
-    assert down.exit_code == 3 and "cannot reach NATS at nats://127.0.0.1:1" in down.stderr
+    assert down.exit_code == 3 and "Нет связи с NATS (nats://127.0.0.1:1)" in down.stderr
     # The server is there but takes no one without credentials (issue 23).
     bare = clean.stack.nats.address
     refused = await crm(clean, "--nats", bare, "deal", "list")
-    assert refused.exit_code == 3 and "refused the user and password" in refused.stderr
+    assert refused.exit_code == 3 and "не принял пользователя и пароль" in refused.stderr
     async with running(clean, "deal-service"):
         anonymous = await crm(clean, "deal", "move", "x", "WON", actor=None)
-        assert anonymous.exit_code == 2 and "--as USER" in anonymous.stderr
+        assert anonymous.exit_code == 2 and "--as ПОЛЬЗОВАТЕЛЬ" in anonymous.stderr
         unscoped = await crm(clean, "deal", "list", actor=None)
-        assert unscoped.exit_code == 2 and "queries answer what that user may see" in (
+        assert unscoped.exit_code == 2 and "запросы показывают то, что ему видно" in (
             unscoped.stderr
         )
         missing = await crm(clean, "deal", "show", "no-such-deal")
@@ -174,7 +174,7 @@ async def test_what_goes_wrong_is_said(clean: Any) -> None:
         said = "Начало периода: нужна дата (ГГГГ-ММ-ДД) или время RFC 3339"
         assert bad.exit_code == 1 and said in bad.stderr, bad.stderr
     nobody = await crm(clean, "task", "list")
-    assert nobody.exit_code == 3 and "nobody answers crm.query.task.list" in nobody.stderr
+    assert nobody.exit_code == 3 and "Никто не отвечает: запущен ли task-service" in nobody.stderr
 
 
 async def crm_at(infra: Any, columns: int, *args: str) -> Result:
@@ -216,18 +216,18 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         deals = await crm_json(clean, "deal", "list", "--all")
         assert all(len(d["id"]) == 36 for d in deals)  # --json keeps whole ids
         for listed in await fits(
-            clean, ("id", "stage", "contact", "amount"), "deal", "list", "--all"
+            clean, ("№", "стадия", "контакт", "сумма"), "deal", "list", "--all"
         ):
             assert "Сидорова" in listed.split()  # words whole, never letters
             assert all(d["id"][:8] in listed and d["id"] not in listed for d in deals)
         wide = await crm_at(clean, 80, "--wide", "deal", "list")
-        assert " created " in wide.stdout.splitlines()[1]
+        assert " создана " in wide.stdout.splitlines()[1]
 
         # 20 ids over 16 hex digits: some first character starts two of them.
         firsts = [d["id"][0] for d in deals]
         shared = next(c for c in firsts if firsts.count(c) > 1)
         ambiguous = await crm(clean, "deal", "show", shared)
-        assert ambiguous.exit_code == 1 and "is ambiguous" in ambiguous.stderr
+        assert ambiguous.exit_code == 1 and "подходит нескольким" in ambiguous.stderr
         # The error names up to five candidates (crm_cli.ids._SHOWN), then "…".
         assert sum(d["id"] in ambiguous.stderr for d in deals) == min(firsts.count(shared), 5)
 
@@ -236,7 +236,7 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         assert moved.exit_code == 0, moved.output
         assert f"{deal} → «Обрабатываем запрос»" in moved.stdout
         unknown = await crm(clean, "deal", "show", "ffffffff-ffff")
-        assert unknown.exit_code == 1 and "no deal has an id starting" in unknown.stderr
+        assert unknown.exit_code == 1 and "Нет сделки с id, который начинается на" in unknown.stderr
 
         async def processing_task() -> Any:
             tasks = await crm_json(clean, "task", "list", "--deal", deal[:8], "--status", "open")
@@ -245,14 +245,14 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         task = await eventually(processing_task)
         done = await crm(clean, "task", "complete", task["id"][:8], actor=manager)
         assert done.exit_code == 0, done.output
-        assert f"task {task['id']} closed (completed)" in done.stdout
+        assert f"задача {task['id']} закрыта: выполнена" in done.stdout
 
-        headers = ("id", "stage", "title", "deadline")
+        headers = ("№", "стадия", "задача", "срок")
         for listed in await fits(clean, headers, "task", "list", "--all"):
             assert task["id"][:8] in listed and task["id"] not in listed
             assert "Сидорова." in listed.split()  # «Оля Сидорова. Взять в работу …»
         shown = await crm_at(clean, 80, "--wide", "deal", "show", deal[:8])
-        assert " status " in shown.stdout and "closed: completed" in shown.stdout, shown.stdout
+        assert " статус " in shown.stdout and "закрыта: выполнена" in shown.stdout, shown.stdout
 
 
 async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any) -> None:
@@ -269,7 +269,7 @@ async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any)
             clean, "deal", "create", "--contact-id", deal["contact"]["id"], actor="mgr-2"
         )
         assert again.exit_code == 0, again.output
-        assert "responsible mgr-2, contact Ольга" in again.stdout
+        assert "ответственный mgr-2, контакт Ольга" in again.stdout
 
         for note in ("не берёт трубку", "сбрасывает", "недоступен"):  # by the short id shown
             logged = await crm(clean, "deal", "contact-attempt", deal["id"][:8], "--note", note,
@@ -282,7 +282,7 @@ async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any)
 
         asks = await crm(clean, "deal", "move", deal["id"], "LOST_NO_CONTACT", actor="mgr-1")
         assert asks.exit_code == 1 and "rop_approval_required" in asks.stderr
-        assert "Нужно согласие РОП" in asks.stderr
+        assert "можно только с согласия РОП" in asks.stderr
         agreed = await crm(clean, "deal", "move", deal["id"], "LOST_NO_CONTACT", actor="rop-1")
         assert agreed.exit_code == 0, agreed.output
 
@@ -290,7 +290,7 @@ async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any)
         lead = await crm(clean, "lead", "add", "--name", "Ян", "--comment", "Звонить вечером",
                          "--requirements", "r", "--external-id", ext)  # fmt: skip
         assert lead.exit_code == 0, lead.output
-        found = re.search(r"→ deal (\S+) .*, responsible (\S+)", lead.stdout)
+        found = re.search(r"→ сделка (\S+) .*, ответственный (\S+)", lead.stdout)
         assert found, lead.output
         lead_deal, responsible = found.groups()  # round robin: the lead's manager works it
         shown = await crm(clean, "deal", "show", lead_deal)

@@ -56,19 +56,19 @@ async def test_backup_then_every_refused_restore_then_an_overwrite(
 
     made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
     assert made.exit_code == 0, made.output
-    found = re.search(r"backup (\S+\.tar)", made.stdout)
+    found = re.search(r"копия (\S+\.tar)", made.stdout)
     assert found, made.stdout
     archive = Path(found.group(1))
-    assert re.search(r"\d+(\.\d)? KiB in \d+\.\d s", made.stdout), made.stdout
+    assert re.search(r"\d+(\.\d)? KiB за \d+\.\d с", made.stdout), made.stdout
     assert "CRM_LEADS 1" in made.stdout
 
     into = ["restore", "--database", clean.database_url]
     refused = await crm(clean, *into, str(archive))
     assert refused.exit_code == 2
-    assert "not empty" in refused.output and f"--overwrite {database}" in refused.output
+    assert "уже есть данные" in refused.output and f"--overwrite {database}" in refused.output
 
     wrong = await crm(clean, *into, str(archive), "--overwrite", "crm")
-    assert wrong.exit_code == 2 and "not its name" in wrong.output
+    assert wrong.exit_code == 2 and "не её имя" in wrong.output
 
     def newer(name: str, raw: bytes) -> bytes:
         if name != "manifest.json":
@@ -79,25 +79,25 @@ async def test_backup_then_every_refused_restore_then_an_overwrite(
 
     future = _rewritten(archive, tmp_path / "newer.tar", newer)
     refused = await crm(clean, *into, str(future), "--overwrite", database)
-    assert refused.exit_code == 2 and "newer than this code" in refused.output
+    assert refused.exit_code == 2 and "архив новее этого кода" in refused.output
 
     def damaged(name: str, raw: bytes) -> bytes:
         return raw[:-1] + bytes([raw[-1] ^ 1]) if name == "db/deal.dump" else raw
 
     broken = _rewritten(archive, tmp_path / "broken.tar", damaged)
     refused = await crm(clean, *into, str(broken), "--overwrite", database)
-    assert refused.exit_code == 2 and "db/deal.dump is damaged" in refused.output
+    assert refused.exit_code == 2 and "db/deal.dump повреждён" in refused.output
 
     done = await crm(clean, *into, str(archive), "--overwrite", database)
     assert done.exit_code == 0, done.output
-    assert re.search(r"schema deal\s+as is", done.stdout), done.stdout
-    assert re.search(r"stream CRM_LEADS\s+1 messages", done.stdout), done.stdout
+    assert re.search(r"схема deal\s+как есть", done.stdout), done.stdout
+    assert re.search(r"поток CRM_LEADS\s+сообщений: 1", done.stdout), done.stdout
 
 
 async def test_restore_into_a_fresh_data_dir_says_how_to_start(clean: Any, tmp_path: Path) -> None:
     made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
     assert made.exit_code == 0, made.output
-    found = re.search(r"backup (\S+\.tar)", made.stdout)
+    found = re.search(r"копия (\S+\.tar)", made.stdout)
     assert found, made.stdout
     archive = found.group(1)
     # Under the repository, as the suite's servers are: the server user can reach it.
@@ -109,7 +109,7 @@ async def test_restore_into_a_fresh_data_dir_says_how_to_start(clean: Any, tmp_p
         assert done.exit_code == 0, done.output
         assert f"CRM_RUN_DATA_DIR={target} make run" in done.stdout
         again = await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
-        assert again.exit_code == 2 and "not empty" in again.output
+        assert again.exit_code == 2 and "уже есть данные" in again.output
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
@@ -125,13 +125,13 @@ async def test_an_older_archive_is_migrated_forward(clean: Any, tmp_path: Path) 
     made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
     assert made.exit_code == 0, made.output
     assert "deal (0010)" in made.stdout
-    found = re.search(r"backup (\S+\.tar)", made.stdout)
+    found = re.search(r"копия (\S+\.tar)", made.stdout)
     assert found, made.stdout
     database = clean.database_url.rsplit("/", 1)[1]
     into = ["restore", "--database", clean.database_url, "--overwrite", database]
     done = await crm(clean, *into, found.group(1))
     assert done.exit_code == 0, done.output
-    assert re.search(r"schema deal\s+migrated \(0010\)", done.stdout), done.stdout
+    assert re.search(r"схема deal\s+обновлена миграциями \(0010\)", done.stdout), done.stdout
     conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
     try:
         head = await conn.fetchval("SELECT version_num FROM deal.alembic_version")
@@ -148,5 +148,5 @@ async def test_a_backup_that_cannot_reach_a_server_says_so_and_leaves_nothing(
     result = await asyncio.to_thread(
         lambda: runner.invoke(app, [*argv, "--to", str(tmp_path)], env={"CRM_NATS_URL": None})
     )
-    assert result.exit_code != 0 and "backup failed" in result.output, result.output
+    assert result.exit_code != 0 and "копия не снята" in result.output, result.output
     assert not await asyncio.to_thread(os.listdir, tmp_path)

@@ -35,28 +35,28 @@ async def test_a_failed_delivery_is_listed_and_retried_from_the_command_line(
         )
         [item] = (await crm_json(clean, "delivery", "list"))["items"]
         # A short id leaves room for the recipient even at 80 columns.
-        headers = ("id", "channel", "user", "last error")
+        headers = ("№", "канал", "кому", "последняя ошибка")
         for listed in await fits(clean, headers, "delivery", "list"):
             assert item["id"][:8] in listed and item["id"] not in listed
             assert "HTTP 500" in listed and ROP in listed.split()
         counted = await crm(clean, "delivery", "list")
-        assert "1 of 1 failed deliveries" in counted.stderr
+        assert "1 из 1 неудавшихся доставок" in counted.stderr
 
         nobody = await crm(clean, "delivery", "retry", "--all", actor=None)
         assert nobody.exit_code == 2 and "--as" in nobody.stderr
         neither = await crm(clean, "delivery", "retry", actor=ROP)
         assert neither.exit_code == 2
         unknown = await crm(clean, "delivery", "retry", "nope", actor=ROP)
-        assert unknown.exit_code == 1 and "nope: no such delivery" in unknown.stderr
+        assert unknown.exit_code == 1 and "nope: такой доставки нет" in unknown.stderr
         other = "0" if item["id"][0] != "0" else "1"
         no_prefix = await crm(clean, "delivery", "retry", other, actor=ROP)
         assert no_prefix.exit_code == 1
-        assert "no failed delivery has an id starting with" in no_prefix.stderr
+        assert "Нет неудавшейся доставки с id, который начинается на" in no_prefix.stderr
 
         receiver.answer = lambda hit, n: (200, {})
         retried = await crm(clean, "delivery", "retry", item["id"][:8], actor=ROP)
         assert retried.exit_code == 0, retried.output
-        assert f"{item['id']} will be tried again now" in retried.stdout
+        assert f"{item['id']}: повторим сейчас" in retried.stdout
         await eventually(receiver.accepted)
         empty = await crm_json(clean, "delivery", "list")
         assert empty["total"] == 0

@@ -33,7 +33,7 @@ async def test_task_show_comment_and_inbox(clean: Any, client: Client) -> None:
             clean, "task", "comment", task_id[:8], "Клиент перезвонит завтра", actor="mgr-1"
         )
         assert commented.exit_code == 0, commented.output
-        assert "comment 1 on task" in commented.stdout
+        assert "комментарий 1 к задаче" in commented.stdout
         shown = await crm(clean, "task", "show", task_id[:8])
         assert shown.exit_code == 0, shown.output
         for part in (
@@ -47,7 +47,7 @@ async def test_task_show_comment_and_inbox(clean: Any, client: Client) -> None:
         # mgr-2 does not see mgr-1's task: not by a prefix (the scoped list has no such
         # task), and by its whole id the service refuses.
         hidden = await crm(clean, "task", "comment", task_id[:8], "?", actor="mgr-2")
-        assert hidden.exit_code == 1 and "no task has an id starting with" in hidden.stderr
+        assert hidden.exit_code == 1 and "Нет задачи с id, который начинается на" in hidden.stderr
         refused = await crm(clean, "task", "comment", task_id, "?", actor="mgr-2")
         assert refused.exit_code == 1 and "forbidden" in refused.stderr
 
@@ -56,11 +56,11 @@ async def test_task_show_comment_and_inbox(clean: Any, client: Client) -> None:
         assert listed["unread"] == 1 and listed["items"][0]["kind"] == "task_assigned"
         table = await crm(clean, "inbox", actor="mgr-1")
         assert table.exit_code == 0 and "новая задача" in table.stdout
-        assert "«Кирпич для дачи» (Пётр)" in table.stdout and "1 unread" in table.stderr
+        assert "«Кирпич для дачи» (Пётр)" in table.stdout and "непрочитанных: 1" in table.stderr
         read = await crm(clean, "inbox", "read", listed["items"][0]["id"][:8], actor="mgr-1")
-        assert read.exit_code == 0 and "1 notification(s) marked read" in read.stdout
+        assert read.exit_code == 0 and "прочитано: 1 уведомление" in read.stdout
         again = await crm(clean, "inbox", "read", "--all", actor="mgr-1")
-        assert again.exit_code == 0 and "0 notification(s)" in again.stdout
+        assert again.exit_code == 0 and "прочитано: 0 уведомлений" in again.stdout
         bad = await crm(clean, "inbox", "read", actor="mgr-1")
         assert bad.exit_code == 2
 
@@ -120,16 +120,18 @@ async def test_inbox_ids_by_prefix_however_old_and_tables_that_fit(clean: Any) -
         finally:
             await conn.close()
 
-        for listed in await fits(clean, ("id", "when", "kind", "text"), "inbox"):
+        for listed in await fits(clean, ("№", "когда", "вид", "текст"), "inbox"):
             assert newer[-1][:8] in listed and newer[-1] not in listed
             assert "просрочена" in listed.split()
         read = await crm(clean, "inbox", "read", old[:8])
         assert read.exit_code == 0, read.output
-        assert "1 notification(s) marked read" in read.stdout
+        assert "прочитано: 1 уведомление" in read.stdout
         ambiguous = await crm(clean, "inbox", "read", "abcdef01")
-        assert ambiguous.exit_code == 1 and "is ambiguous" in ambiguous.stderr
+        assert ambiguous.exit_code == 1 and "подходит нескольким" in ambiguous.stderr
         assert all(twin in ambiguous.stderr for twin in twins), ambiguous.stderr
         one = await crm(clean, "inbox", "read", "abcdef01-1")
-        assert one.exit_code == 0 and "1 notification(s) marked read" in one.stdout
+        assert one.exit_code == 0 and "прочитано: 1 уведомление" in one.stdout
         theirs = await crm(clean, "inbox", "read", old[:8], actor="mgr-1")
-        assert theirs.exit_code == 1 and "no notification has an id starting" in theirs.stderr
+        assert (
+            theirs.exit_code == 1 and "Нет уведомления с id, который начинается на" in theirs.stderr
+        )

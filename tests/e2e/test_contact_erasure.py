@@ -69,7 +69,7 @@ async def test_a_contact_exported_then_erased_in_every_service(clean: Any, clien
         assert refused.exit_code != 0 and "forbidden" in refused.output
         done = await crm(clean, ROP, "contact", "erase", contact_id)
         assert done.exit_code == 0, done.output
-        assert "erased" in done.stdout
+        assert "стёрт во всех сервисах" in done.stdout
 
         async def gone() -> dict[str, Any] | None:
             text, data = await export(clean, contact_id)

@@ -30,14 +30,14 @@ async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(
         assert [row["original_subject"] for row in listed] == ["crm.lead.received"] * 2
         assert any("mgr-new" in row["reason"] for row in listed)
         text = await crm(clean, "dlq", "list", user=ADMIN)
-        assert text.exit_code == 0 and "2 dead letter(s)" in text.stdout
+        assert text.exit_code == 0 and "недоставленных: 2" in text.stdout
     refused = next(row for row in listed if "mgr-new" in row["reason"])
     poison = next(row for row in listed if row is not refused)
 
     async with running(clean, "deal-service", config=config_with(change=_hire)):
         result = await crm(clean, "dlq", "replay", str(refused["seq"]), user=ADMIN)
         assert result.exit_code == 0, result.output
-        assert f"#{refused['seq']}: replayed to crm.lead.received" in result.stdout
+        assert f"#{refused['seq']}: отправлено заново в crm.lead.received" in result.stdout
         deal = await eventually(lambda: client.deal_by_external(lead))
         assert deal["responsible_id"] == "mgr-new"
 
@@ -51,4 +51,4 @@ async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(
         assert len(await client.deals()) == 1
 
         missing = await crm(clean, "dlq", "replay", "999", user=ADMIN)
-        assert missing.exit_code == 1 and "no dead letter #999" in missing.stderr
+        assert missing.exit_code == 1 and "нет недоставленного сообщения №999" in missing.stderr

@@ -92,13 +92,13 @@ async def test_the_command_line_makes_a_token_as_a_user(clean: Any) -> None:
     args = ("tokens", "create", "ivan-bi", "--scopes", "deals:read", "--as", MINE)
     made = await asyncio.to_thread(gateway_command, *args, env=env)
     assert made.returncode == 0, made.stderr
-    assert f"acts as    {MINE}" in made.stdout
+    assert f"от имени   {MINE}" in made.stdout
     listed = await asyncio.to_thread(gateway_command, "tokens", "list", env=env)
     assert "ivan-bi" in listed.stdout and MINE in listed.stdout
     ghost = await asyncio.to_thread(
         gateway_command, "tokens", "create", "x", "--scopes", "deals:read", "--as", "ghost", env=env
     )
-    assert ghost.returncode == 1 and "no user 'ghost'" in ghost.stderr
+    assert ghost.returncode == 1 and "Такого пользователя нет в настройках CRM." in ghost.stderr
 
 
 async def test_the_command_line_gives_up_on_a_database_that_does_not_answer() -> None:
@@ -106,7 +106,7 @@ async def test_the_command_line_gives_up_on_a_database_that_does_not_answer() ->
     began = time.monotonic()
     done = await asyncio.to_thread(gateway_command, "tokens", "list", env=env)
     assert done.returncode == 2, done.stderr
-    assert "did not answer" in done.stderr and "CRM_DATABASE_URL" in done.stderr
+    assert "не ответил за" in done.stderr and "CRM_DATABASE_URL" in done.stderr
     assert time.monotonic() - began < 60
 
 

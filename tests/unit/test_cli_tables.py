@@ -76,20 +76,20 @@ def test_tables_fit_and_keep_headers_and_words_whole(width: int) -> None:
         (
             deals_table(deals, width=width),
             deals,
-            ["id", "stage", "contact", "amount", "responsible"],
+            ["№", "стадия", "контакт", "сумма", "ответственный"],
             ("Перестал", "Сидоров", "150\u00a0000\u00a0₽", "mgr-1"),
         ),
         (
             tasks_table(tasks, width=width),
             tasks,
-            ["id", "stage", "title", "deadline"],
+            ["№", "стадия", "задача", "срок"],
             ("Обрабатываем", "необходимую", "mgr-1"),
         ),
         (
             deliveries_table(deliveries, width=width),
             deliveries,
-            ["id", "channel", "user", "last error"],
-            ("webhook", "mgr-1", "503"),
+            ["№", "канал", "кому", "последняя ошибка"],
+            ("вебхук", "mgr-1", "503"),
         ),
     ):
         text = _render(table, width)
@@ -106,19 +106,19 @@ def test_tables_fit_and_keep_headers_and_words_whole(width: int) -> None:
 
 def test_wide_terminal_shows_every_column_and_wide_keeps_them_at_80() -> None:
     deals = _deals()
-    assert "created" in _render(deals_table(deals, width=200), 200)
-    assert "created" not in _render(deals_table(deals, width=80), 80)
+    assert "создана" in _render(deals_table(deals, width=200), 200)
+    assert "создана" not in _render(deals_table(deals, width=80), 80)
     wide = deals_table(deals, width=80, wide=True)
-    assert "created" in _render(wide, 300) and "title" in _render(wide, 300)
+    assert "создана" in _render(wide, 300) and "название" in _render(wide, 300)
 
 
 def test_wide_shows_every_column_of_a_deals_tasks() -> None:
     deals = _deals()
     deal = {**deals[0], "version": 1}
     tasks = _tasks(deals)
-    assert " status " not in _render(deal_panel(deal, tasks, width=80), 80)
+    assert " статус " not in _render(deal_panel(deal, tasks, width=80), 80)
     wide = _render(deal_panel(deal, tasks, width=80, wide=True), 300)
-    for header in ("id", "stage", "title", "responsible", "deadline", "status"):
+    for header in ("№", "стадия", "задача", "ответственный", "срок", "статус"):
         assert f" {header} " in wide, wide
 
 
@@ -136,3 +136,21 @@ def test_a_task_without_a_stage_is_named_by_its_kind() -> None:
     assert task_kind({"stage": None, "kind": "own"}) == "своя"
     assert task_kind({"stage": None, "kind": "rop"}) == "РОП"
     assert task_kind({"stage": None}) == "РОП"  # a task from before kinds
+
+
+def test_a_task_status_and_counts_read_in_russian() -> None:
+    """«закрыта: выполнена», not «closed: completed»; «5 сделок», not «5 deal(s)» (issue 21)."""
+    from crm_shared.locale import count, task_status
+
+    assert task_status("open") == "открыта"
+    assert task_status("closed", "completed") == "закрыта: выполнена"
+    assert task_status("closed", "stage_left") == "закрыта: сделка ушла со стадии"
+    forms = ("сделка", "сделки", "сделок")
+    assert [count(n, *forms) for n in (1, 3, 5, 11, 21, 112)] == [
+        "1 сделка",
+        "3 сделки",
+        "5 сделок",
+        "11 сделок",
+        "21 сделка",
+        "112 сделок",
+    ]

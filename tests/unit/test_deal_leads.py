@@ -64,7 +64,7 @@ def test_round_robin_fixed_and_given_responsibles() -> None:
 
 def test_titles_and_inbox_keys() -> None:
     assert lead_title(lead(title="Заявка")) == "Заявка"
-    assert lead_title(lead(title="  ")) == "Лид site: Ян"
+    assert lead_title(lead(title="  ")) == "Лид (сайт): Ян"
     assert inbox_key("m-1") == "m-1"
     long = inbox_key("x" * 201)
     assert long.startswith("sha256:") and len(long) == 71 and long == inbox_key("x" * 201)

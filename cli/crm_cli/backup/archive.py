@@ -57,9 +57,9 @@ def read_manifest(archive: Path) -> dict[str, Any]:
                 raise KeyError(MANIFEST)
             manifest: dict[str, Any] = json.loads(member.read())
     except (OSError, tarfile.TarError, KeyError, ValueError) as exc:
-        raise ArchiveError(f"{archive} is not a CRM backup ({exc})") from None
+        raise ArchiveError(f"{archive} — не копия CRM ({exc})") from None
     if manifest.get("format") != FORMAT:
-        raise ArchiveError(f"{archive}: backup format {manifest.get('format')!r}, not {FORMAT}")
+        raise ArchiveError(f"{archive}: формат копии {manifest.get('format')!r}, а не {FORMAT}")
     return manifest
 
 
@@ -71,9 +71,9 @@ def unpack(archive: Path, into: Path) -> dict[str, Any]:
         names = set(tar.getnames()) - {MANIFEST}
         if names != set(files):
             missing = sorted(set(files) - names) or sorted(names - set(files))
-            raise ArchiveError(f"{archive}: members differ from the manifest ({missing[:3]})")
+            raise ArchiveError(f"{archive}: состав не совпадает с описанием ({missing[:3]})")
         tar.extractall(into, members=[tar.getmember(n) for n in files], filter="data")
     for name, expected in files.items():
         if sha256(into / name) != expected["sha256"]:
-            raise ArchiveError(f"{archive}: {name} is damaged (its checksum differs)")
+            raise ArchiveError(f"{archive}: {name} повреждён (контрольная сумма не совпадает)")
     return manifest

@@ -22,7 +22,8 @@ from rich.progress import (
 from crm_cli.backup import archive, restore, take
 from crm_cli.backup.servers import dev_urls, embedded, start_stack
 from crm_cli.bus import CliError
-from crm_cli.ui import err, options, out, progress, run
+from crm_cli.ui import err, options, out, progress, run, zone
+from crm_shared import locale
 
 
 def _size(n: float) -> str:
@@ -62,17 +63,17 @@ def _nats(ctx: typer.Context, urls: Callable[[], str]) -> str:
 
 def backup(
     ctx: typer.Context,
-    to: Annotated[Path, typer.Option("--to", help="Directory for the archive.")] = Path("backups"),
+    to: Annotated[Path, typer.Option("--to", help="Каталог для архива.")] = Path("backups"),
     database_url: Annotated[
         str | None,
-        typer.Option("--database", envvar="CRM_DATABASE_URL", help="PostgreSQL URL."),
+        typer.Option("--database", envvar="CRM_DATABASE_URL", help="Адрес PostgreSQL."),
     ] = None,
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="The dev stack's data dir (its password file)."),
+        typer.Option("--data-dir", help="Каталог данных стенда разработки (там файл паролей)."),
     ] = None,
 ) -> None:
-    """One archive of the whole system at one moment, taken while it runs."""
+    """Один архив всей системы на один момент, снятый на ходу."""
     dev = dev_urls(data_dir)
     nats_url = _nats(ctx, lambda: dev.nats_url)
     db_url = database_url or dev.database_url
@@ -85,45 +86,49 @@ def backup(
             try:
                 made = await take.take(nats_url, db_url, to, data_dir=files, env=env, step=step)
             except Exception as exc:  # a server away, a refused dump: said, not a traceback
-                raise CliError(f"backup failed ({exc.__class__.__name__}): {exc}") from None
+                raise CliError(f"копия не снята ({exc.__class__.__name__}): {exc}") from None
         m = made.manifest
         parts = ", ".join(f"{s} ({v['head']})" for s, v in m["database"]["schemas"].items())
         flows = ", ".join(f"{n} {v['messages']}" for n, v in m["streams"].items())
-        out().print(f"backup {escape(str(made.path))}", soft_wrap=True)
-        out().print(f"  {_size(made.size)} in {made.seconds:.1f} s", soft_wrap=True)
-        out().print(f"  schemas  {parts}", soft_wrap=True)
-        out().print(f"  streams  {flows} messages", soft_wrap=True)
+        out().print(f"копия {escape(str(made.path))}", soft_wrap=True)
+        out().print(f"  {_size(made.size)} за {made.seconds:.1f} с", soft_wrap=True)
+        out().print(f"  схемы       {parts}", soft_wrap=True)
+        out().print(f"  потоки      {flows} (сообщений)", soft_wrap=True)
         if m["secrets"]:
-            out().print(f"  secrets  {', '.join(m['secrets'])}", soft_wrap=True)
+            out().print(f"  секреты     {', '.join(m['secrets'])}", soft_wrap=True)
 
     run(main())
 
 
 def restore_(
     ctx: typer.Context,
-    archive_path: Annotated[Path, typer.Argument(help="The archive `crm backup` made.")],
+    archive_path: Annotated[Path, typer.Argument(help="Архив, сделанный `crm backup`.")],
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="Restore into this data dir (default: make run's)."),
+        typer.Option(
+            "--data-dir", help="Восстановить в этот каталог данных (по умолчанию — `make run`)."
+        ),
     ] = None,
     database_url: Annotated[
         str | None,
-        typer.Option("--database", help="Restore into this (empty) PostgreSQL instead."),
+        typer.Option("--database", help="Восстановить вместо этого в этот (пустой) PostgreSQL."),
     ] = None,
     overwrite: Annotated[
         str | None,
-        typer.Option("--overwrite", help="Replace a system that holds data: its database name."),
+        typer.Option("--overwrite", help="Заменить систему с данными: имя её базы."),
     ] = None,
-    start: Annotated[bool, typer.Option("--start", help="Then run the stack on it.")] = False,
+    start: Annotated[bool, typer.Option("--start", help="Затем запустить на нём систему.")] = False,
 ) -> None:
-    """Restore an archive into an empty data dir (or given empty servers)."""
+    """Восстановить архив в пустой каталог данных (или в указанные пустые серверы)."""
     if not archive_path.is_file():
-        raise CliError(f"no archive at {archive_path}", 2)
+        raise CliError(f"архива {archive_path} нет", 2)
     given = options(ctx).nats_given or database_url is not None
     if given and (database_url is None or not options(ctx).nats_given):
-        raise CliError("restoring into given servers needs both --nats and --database", 2)
+        raise CliError("для восстановления в указанные серверы нужны и --nats, и --database", 2)
     if given and start:
-        raise CliError("--start runs the dev stack; with given servers, start the services", 2)
+        raise CliError(
+            "--start запускает стенд разработки; на указанных серверах запустите сервисы сами", 2
+        )
     target = data_dir or dev_urls().data_dir
     done: list[restore.Restored] = []
 
@@ -137,18 +142,20 @@ def restore_(
                     )
                 )  # fmt: skip
             except (restore.Refused, archive.ArchiveError) as exc:
-                raise CliError(f"restore refused: {exc}", 2) from None
+                raise CliError(f"восстановление отклонено: {exc}", 2) from None
             except Exception as exc:  # a server away, a refused restore: said, not a traceback
-                raise CliError(f"restore failed ({exc.__class__.__name__}): {exc}") from None
+                raise CliError(
+                    f"восстановить не удалось ({exc.__class__.__name__}): {exc}"
+                ) from None
 
     if given:
         run(into(options(ctx).nats_url, database_url or ""))
     else:
-        err().print(f"starting the servers of {escape(str(target))} ...")
+        err().print(f"запускаю серверы {escape(str(target))} …")
         try:
             stack = embedded(target)
         except RuntimeError as exc:
-            err().print(f"[red]error:[/] cannot start the servers of {escape(str(target))}: {exc}")
+            err().print(f"[red]ошибка:[/] не запускаются серверы {escape(str(target))}: {exc}")
             raise typer.Exit(1) from None
         try:
             run(into(stack.nats_url, stack.database_url))
@@ -161,26 +168,32 @@ def restore_(
         raise typer.Exit(start_stack(target, config))
 
 
+_HOW = {"as is": "как есть", "migrated": "обновлена миграциями"}
+
+
 def _report(done: restore.Restored, target: Path, given: bool) -> Path | None:
     """What came back, and how to start the services on it; the config to use, if not the
     packaged one."""
     m = done.manifest
     say = out().print
-    say(f"restored the backup of {m['created_at']} in {done.seconds:.1f} s", soft_wrap=True)
+    at = locale.moment(m["created_at"], zone())
+    say(f"восстановлена копия от {at} за {done.seconds:.1f} с", soft_wrap=True)
     for schema, how in done.schemas.items():
-        say(f"  schema {schema:<9} {how} ({m['database']['schemas'][schema]['head']})")
+        say(
+            f"  схема {schema:<9} {_HOW.get(how, how)} ({m['database']['schemas'][schema]['head']})"
+        )
     for name, count in done.streams.items():
         dropped = done.dropped.get(name)
-        note = f"; {dropped} after the backup's moment dropped" if dropped else ""
-        say(f"  stream {name:<11} {count} messages{note}")
+        note = f"; отброшено позже момента копии: {dropped}" if dropped else ""
+        say(f"  поток {name:<11} сообщений: {count}{note}")
     for line in done.consumers:
-        say(f"  consumer {line}")
+        say(f"  подписчик {line}")
     config = done.files.get("config") if m["config"]["source"] != "default" else None
     for what, path in done.files.items():
         say(f"  {what:<8} {escape(str(path))}", soft_wrap=True)
     prefix = f"CRM_CONFIG={config} " if config else ""
     if given:
-        say("start the services on these servers (each runs its migrations first)")
+        say("запустите сервисы на этих серверах (каждый сначала применит свои миграции)")
     else:
-        say(f"start it: {prefix}CRM_RUN_DATA_DIR={target} make run", soft_wrap=True)
+        say(f"запуск: {prefix}CRM_RUN_DATA_DIR={target} make run", soft_wrap=True)
     return config

@@ -49,14 +49,14 @@ def check_versions(manifest: dict[str, Any]) -> dict[str, str]:
     verdicts: dict[str, str] = {}
     for schema, item in manifest["database"]["schemas"].items():
         if schema not in PACKAGES:
-            raise Refused(f"the archive has a schema {schema!r} that this code does not know")
+            raise Refused(f"в архиве схема «{schema}», которой этот код не знает")
         verdicts[schema] = database.compare(PACKAGES[schema], item.get("head"))
     newer = [s for s, v in verdicts.items() if v == "newer"]
     if newer:
         heads = ", ".join(f"{s} {manifest['database']['schemas'][s]['head']}" for s in newer)
         raise Refused(
-            f"the archive is newer than this code ({heads}, made by crm "
-            f"{manifest['versions'].get('crm')}): restore it with the version that made it"
+            f"архив новее этого кода ({heads}, сделан crm "
+            f"{manifest['versions'].get('crm')}): восстановите его той версией, что его сделала"
         )
     return verdicts
 
@@ -99,11 +99,12 @@ async def _make_room(nc: nats.NATS, database_url: str, overwrite: str | None) ->
     schemas = await database.occupied(database_url)
     busy = await streams.occupied(nc)
     if (schemas or busy) and overwrite != name:
-        what = ", ".join([*(f"schema {s}" for s in schemas), *(f"stream {s}" for s in busy)])
-        hint = "" if overwrite is None else f" (--overwrite {overwrite!r} is not its name)"
+        what = ", ".join([*(f"схема {s}" for s in schemas), *(f"поток {s}" for s in busy)])
+        hint = "" if overwrite is None else f" («{overwrite}» для --overwrite — не её имя)"
         raise Refused(
-            f"the target is not empty ({what}): a restore would mix two systems. Restore into "
-            f"an empty data dir, or replace what is there with --overwrite {name}{hint}"
+            f"там, куда восстанавливаем, уже есть данные ({what}): восстановление смешало бы две "
+            f"системы. Восстановите в пустой каталог данных или замените то, что там есть: "
+            f"--overwrite {name}{hint}"
         )
     await database.drop_schemas(database_url)
     await streams.delete_streams(nc)

@@ -25,11 +25,13 @@ from .formats import (
     sums,
     today,
 )
+from .words import count, task_status, word
 
 __all__ = [
     "GENERAL",
     "MOVE_GENERAL",
     "amount",
+    "count",
     "day",
     "day_start",
     "duration",
@@ -45,5 +47,7 @@ __all__ = [
     "say",
     "source_name",
     "sums",
+    "task_status",
     "today",
+    "word",
 ]

@@ -71,6 +71,31 @@ SENTENCES: dict[str, str] = {
     "unauthenticated.password": "Неверный пользователь или пароль.",
     "csrf": "Страница устарела: обновите её и повторите.",
     "too_many_requests": "Слишком много запросов. Повторите через {retry_after} с.",
+    "too_many_requests.signin": (
+        "Слишком много неудачных попыток входа. Повторите через {retry_after} с."
+    ),
+    "invalid.password_short": "Пароль — не короче 8 символов.",
+    "invalid.token_format": "Формат токена — один из: {formats}.",
+    "invalid.scopes": "Неизвестное право доступа; права: {scopes}.",
+    "csrf.origin": "Вход отклонён: форма отправлена не со страницы этого сайта.",
+    # The command line's own refusals (crm_cli): the bus and what was typed.
+    "invalid.no_actor": (
+        "Кто действует? Укажите --as ПОЛЬЗОВАТЕЛЬ (или CRM_ACTOR): команды выполняются от его "
+        "имени, а запросы показывают то, что ему видно."
+    ),
+    "invalid.ambiguous": "Начало id «{given}» подходит нескольким: {ids}. Введите id длиннее.",
+    "not_found.prefix": "Нет {kind} с id, который начинается на «{given}».",
+    "unauthenticated.nats": (
+        "NATS ({url}) не принял пользователя и пароль: дайте адрес с паролем crm-cli, "
+        "как его печатает `make run` (--nats или CRM_NATS_URL)."
+    ),
+    "unavailable.nats": (
+        "Нет связи с NATS ({url}): система запущена (`make run`)? Другой сервер — через "
+        "--nats или CRM_NATS_URL."
+    ),
+    "unavailable.no_responders": "Никто не отвечает: запущен ли {service} (`make run`)?",
+    "unavailable.timeout": "{service} не ответил за {seconds} с.",
+    "unavailable.no_stream": "Нет потока для {subject}: система запущена?",
 }
 """Sentences by `code` or `code.reason`; `{name}` is a param (stage codes become names)."""
 
@@ -103,12 +128,24 @@ def source_name(code: str | None) -> str:
     return SOURCES.get(code or "", code or "—")
 
 
+DEAL_FIELD_NAMES: dict[str, str] = {
+    **FIELD_DISPLAY_NAMES,
+    "title": "Название",
+    "company": "Компания",
+    "responsible_id": "Ответственный",
+    "rop_id": "РОП",
+    "contact.email": "E-mail контакта",
+    "source": "Источник",
+}
+"""Every field of a deal a person may change or be told of, by its Russian name."""
+
+
 class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "—"
 
 
-def field_names(names: Iterable[str], display: Mapping[str, str] = FIELD_DISPLAY_NAMES) -> str:
+def field_names(names: Iterable[str], display: Mapping[str, str] = DEAL_FIELD_NAMES) -> str:
     """Missing field codes as people read them: «Сумма, Предмет сделки»."""
     return ", ".join(display.get(name, name) for name in names)
 
@@ -182,10 +219,7 @@ _PROBLEMS = {
     "extra_forbidden": "такого поля нет",
 }
 _FORM_NAMES = {
-    **FIELD_DISPLAY_NAMES,
-    "title": "Название",
-    "company": "Компания",
-    "responsible_id": "Ответственный",
+    **DEAL_FIELD_NAMES,
     "contact.email": "E-mail",
     "contact.pays_by": "Как платит",
     "contact.segment": "Сегментация",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.commands import ErrorCode, Refused
 from crm_shared.contracts.events import LeadReceived
+from crm_shared.locale import source_name
 from deal_service.domain.contacts import contact_keys
 from deal_service.domain.rules import check_user
 
@@ -75,11 +76,12 @@ def manual_responsible(config: CrmConfig, given: str | None, actor_id: str) -> s
 
 
 def lead_title(lead: LeadReceived) -> str:
-    """The lead's own title, or «Лид <source>: <who>»."""
+    """The lead's own title, or «Лид (сайт): <who>»: the source as people say it (a title is
+    read by people; an operator's own source is shown as configured)."""
     if lead.title and lead.title.strip():
         return lead.title
     who = lead.contact.name or lead.contact.phone or lead.contact.email or ""
-    return f"Лид {lead.source}: {who}".strip()
+    return f"Лид ({source_name(lead.source)}): {who}".strip()
 
 
 def inbox_key(event_id: str) -> str:

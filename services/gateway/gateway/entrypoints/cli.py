@@ -17,6 +17,7 @@ import asyncpg
 import typer
 
 from crm_shared.config import load_config
+from crm_shared.locale import say
 from crm_shared.machinery import devrun
 from crm_shared.machinery.db import create_pool
 from crm_shared.machinery.redact import mask_url
@@ -32,8 +33,8 @@ from gateway.settings import Settings
 CONNECT_SECONDS = 10.0
 """How long a command waits for PostgreSQL before it says so and gives up."""
 
-users = typer.Typer(help="The configured users' passwords.", no_args_is_help=True)
-tokens = typer.Typer(help="Integration tokens.", no_args_is_help=True)
+users = typer.Typer(help="Пароли пользователей из настроек.", no_args_is_help=True)
+tokens = typer.Typer(help="Токены интеграций.", no_args_is_help=True)
 
 
 def dev_database_url() -> str:
@@ -63,12 +64,12 @@ def _with_pool(work: Callable[[asyncpg.Pool], Awaitable[int]]) -> None:
     try:
         status = asyncio.run(run())
     except Refusal as refused:
-        print(f"error: {refused.message}", file=sys.stderr)
+        print(f"ошибка: {say(refused.body()['error'])}", file=sys.stderr)
         status = 1
     except TimeoutError:
         print(
-            f"error: PostgreSQL at {mask_url(url)} did not answer within {CONNECT_SECONDS:.0f} s;"
-            " start the dev stack (make run) or set CRM_DATABASE_URL to the gateway's database",
+            f"ошибка: PostgreSQL ({mask_url(url)}) не ответил за {CONNECT_SECONDS:.0f} с: "
+            "запустите стенд (make run) или укажите базу шлюза в CRM_DATABASE_URL",
             file=sys.stderr,
         )
         status = 2
@@ -79,20 +80,22 @@ def _with_pool(work: Callable[[asyncpg.Pool], Awaitable[int]]) -> None:
 def set_password_command(
     ctx: typer.Context,
     user_id: str,
-    stdin: Annotated[bool, typer.Option("--stdin", help="read the password from stdin")] = False,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="прочитать пароль со стандартного ввода")
+    ] = False,
 ) -> None:
-    """Set a configured user's password (their sessions end)."""
+    """Задать пароль пользователя из настроек (его сеансы закончатся)."""
     settings: Settings = ctx.obj
     password = (
         sys.stdin.readline().rstrip("\n")
         if stdin
-        else getpass.getpass(f"new password for {user_id}: ")
+        else getpass.getpass(f"новый пароль для {user_id}: ")
     )
 
     async def work(pool: asyncpg.Pool) -> int:
         config = load_config(settings.common.config_path)
         await set_password(config, PeopleStore(pool), user_id, password)
-        print(f"password set for {user_id}; their sessions are ended")
+        print(f"пароль для {user_id} задан; его сеансы закончены")
         return 0
 
     _with_pool(work)
@@ -101,24 +104,22 @@ def set_password_command(
 @tokens.command("create")
 def create_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="the integration; /intake/<name> for a lead source")],
-    scopes: Annotated[
-        str, typer.Option(help=f"comma-separated: {', '.join(Scope)}")
-    ] = "leads:write",
-    format_: Annotated[IntakeFormat, typer.Option("--format", help="for /intake/<name>")] = "json",
-    rate: Annotated[float, typer.Option(help="requests a second (average)")] = 50.0,
-    burst: Annotated[int, typer.Option(help="requests at once")] = 100,
+    name: Annotated[str, typer.Argument(help="интеграция; /intake/<name> для источника лидов")],
+    scopes: Annotated[str, typer.Option(help=f"через запятую: {', '.join(Scope)}")] = "leads:write",
+    format_: Annotated[IntakeFormat, typer.Option("--format", help="для /intake/<name>")] = "json",
+    rate: Annotated[float, typer.Option(help="запросов в секунду (в среднем)")] = 50.0,
+    burst: Annotated[int, typer.Option(help="запросов разом")] = 100,
     owner: Annotated[
         str | None,
         typer.Option(
             "--as",
             metavar="USER_ID",
-            help="the configured user the token acts as, with their permissions (its scopes "
-            "narrow them); without it the token may only send leads and read events",
+            help="пользователь из настроек, от имени которого действует токен, с его правами "
+            "(права токена их сужают); без него токен только отправляет лиды и читает события",
         ),
     ] = None,
 ) -> None:
-    """Make an integration token (shown once)."""
+    """Создать токен интеграции (показывается один раз)."""
     settings: Settings = ctx.obj
 
     async def work(pool: asyncpg.Pool) -> int:
@@ -132,16 +133,16 @@ def create_command(
             burst=burst,
             owner=(config, owner) if owner else None,
         )
-        print(f"token      {made.token}")
-        print(f"acts as    {owner or 'no one (leads and events only)'}")
+        print(f"токен      {made.token}")
+        print(f"от имени   {owner or 'никого (только лиды и события)'}")
         if made.webhook_secret:
-            print(f"secret     {made.webhook_secret}")
-            print(f"intake     POST /intake/{name}  (signed with the secret)")
+            print(f"секрет     {made.webhook_secret}")
+            print(f"приём      POST /intake/{name}  (с подписью секретом)")
         elif "leads:write" in scopes:
-            print(f"intake     POST /intake/{name}?token=<token>  (or /api/leads)")
+            print(f"приём      POST /intake/{name}?token=<token>  (или /api/leads)")
         if format_ == "bitrix24" and "leads:write" in scopes:
-            print(f"portal     /rest/1/{made.token}/  (a Bitrix24 webhook address)")
-        print("(shown once: keep it now)")
+            print(f"портал     /rest/1/{made.token}/  (адрес вебхука Bitrix24)")
+        print("(показан один раз: сохраните его сейчас)")
         return 0
 
     _with_pool(work)
@@ -149,11 +150,11 @@ def create_command(
 
 @tokens.command("list")
 def list_command() -> None:
-    """Every token, without secrets."""
+    """Все токены, без секретов."""
 
     async def work(pool: asyncpg.Pool) -> int:
         for t in await TokenStore(pool, cache_seconds=0).all():
-            state = "revoked" if t["revoked_at"] else "live"
+            state = "отозван" if t["revoked_at"] else "действует"
             scopes = ",".join(t["scopes"])
             owner = t["owner_id"] or "-"
             print(f"{t['id']}  {t['name']:<20} {t['format']:<17} {scopes:<30} {owner:<12} {state}")
@@ -163,12 +164,12 @@ def list_command() -> None:
 
 
 @tokens.command("revoke")
-def revoke_command(token: Annotated[str, typer.Argument(help="its id or name")]) -> None:
-    """Revoke a token by id or name."""
+def revoke_command(token: Annotated[str, typer.Argument(help="его id или имя")]) -> None:
+    """Отозвать токен по id или имени."""
 
     async def work(pool: asyncpg.Pool) -> int:
         count = await TokenStore(pool, cache_seconds=0).revoke(token)
-        print(f"revoked {count}")
+        print(f"отозвано: {count}")
         return 0 if count else 1
 
     _with_pool(work)

@@ -49,9 +49,10 @@ async def sign_in(ctx: Context, user_id: str, password: str, address: str) -> Op
         raise Refusal(
             429,
             "too_many_requests",
-            f"слишком много неудачных попыток входа; попробуйте через {seconds} с",
+            f"too many failed sign-ins; try again in {seconds} s",
             headers={"Retry-After": str(seconds)},
             retry_after=seconds,
+            reason="signin",
         )
     user = ctx.config.user_or_none(user_id)
     stored = await ctx.people.password_hash(user_id) if user else None
@@ -64,7 +65,7 @@ async def sign_in(ctx: Context, user_id: str, password: str, address: str) -> Op
         right = await verify(stored, password)  # run for an unknown user too: same time
     if user is None or not right:
         ctx.metrics.signins.labels("refused").inc()
-        raise Refusal(401, "unauthenticated", "неверный пользователь или пароль")
+        raise Refusal(401, "unauthenticated", "wrong user or password", reason="password")
     await ctx.people.succeeded([origin, account], now, forgive=pair)
     cookie, csrf = new_secret(), new_secret()
     expires = await ctx.people.open_session(
@@ -113,9 +114,11 @@ async def sign_out(ctx: Context, cookie: str) -> None:
 async def set_password(config: CrmConfig, people: PeopleStore, user_id: str, password: str) -> None:
     """Set a configured user's password (ends their sessions)."""
     if config.user_or_none(user_id) is None:
-        raise Refusal(404, "not_found", f"no user {user_id!r} in the configuration")
+        raise Refusal(404, "not_found", f"no user {user_id!r} in the configuration", reason="user")
     if len(password) < 8:
-        raise Refusal(400, "invalid", "a password has at least 8 characters")
+        raise Refusal(
+            400, "invalid", "a password has at least 8 characters", reason="password_short"
+        )
     await people.set_password_hash(user_id, hash_password(password))
 
 

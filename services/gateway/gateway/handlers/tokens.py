@@ -48,13 +48,25 @@ async def create_token(
     if owner is not None:
         config, owner_id = owner
         if config.user_or_none(owner_id) is None:
-            raise Refusal(404, "not_found", f"no user {owner_id!r} in the configuration")
+            raise Refusal(
+                404, "not_found", f"no user {owner_id!r} in the configuration", reason="user"
+            )
+    formats = ", ".join(tokens.FORMATS)
     if format not in tokens.FORMATS:
-        raise Refusal(400, "invalid", f"format must be one of {', '.join(tokens.FORMATS)}")
+        raise Refusal(
+            400,
+            "invalid",
+            f"format must be one of {formats}",
+            reason="token_format",
+            formats=formats,
+        )
     try:
         wanted = frozenset(Scope(s) for s in scopes)
     except ValueError as exc:
-        raise Refusal(400, "invalid", f"{exc}; scopes: {', '.join(Scope)}") from None
+        known = ", ".join(Scope)
+        raise Refusal(
+            400, "invalid", f"{exc}; scopes: {known}", reason="scopes", scopes=known
+        ) from None
     if signed or format == "standard_webhooks":
         webhook_secret = webhook_secret or _whsec()
     token_id = uuid.uuid4().hex[:12]

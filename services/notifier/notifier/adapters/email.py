@@ -20,7 +20,7 @@ class EmailSender:
         """Send; returns None on success or the reason it failed (to retry later)."""
         smtp = self._smtp
         if smtp is None:
-            return "no smtp section in the configuration"
+            return "в настройках нет раздела smtp"
         message = EmailMessage()
         message["From"] = smtp.sender
         message["To"] = to

@@ -63,7 +63,7 @@ class WebhookSender:
             async with asyncio.timeout(self._timeout):
                 return await self._post(url, body, headers)
         except TimeoutError:
-            return HttpAnswer(None, error=f"no answer within the deadline of {self._timeout:g} s")
+            return HttpAnswer(None, error=f"нет ответа за {self._timeout:g} с")
         except httpx.HTTPError as exc:
             return HttpAnswer(None, error=f"{type(exc).__name__}: {exc}"[:500])
 

@@ -49,13 +49,13 @@ async def attempt(ctx: Context, claimed: repo.Claimed) -> Verdict | None:
     """Make one attempt and record it; returns the verdict (None: given up on purpose)."""
     started = time.monotonic()
     if claimed.disabled:
-        await _finish(ctx, claimed, "disabled", "endpoint disabled (410 Gone earlier)")
+        await _finish(ctx, claimed, "disabled", "адрес отключён: раньше он ответил 410 Gone")
         return None
     code: int | None = None
     if claimed.channel == "webhook":
         endpoint = _endpoint(ctx, claimed)
         if endpoint is None:
-            await _finish(ctx, claimed, "cancelled", "endpoint no longer configured")
+            await _finish(ctx, claimed, "cancelled", "этого адреса больше нет в настройках")
             return None
         answer = await ctx.webhooks.post(claimed.target, endpoint.key, claimed.id, claimed.payload)
         code, error = answer.status, answer.error
@@ -72,7 +72,7 @@ async def attempt(ctx: Context, claimed: repo.Claimed) -> Verdict | None:
             else judge_failure(claimed.attempt, ctx.policy, random.random)
         )
     else:
-        await _finish(ctx, claimed, "cancelled", f"unknown channel {claimed.channel!r}")
+        await _finish(ctx, claimed, "cancelled", f"неизвестный канал «{claimed.channel}»")
         return None
     elapsed = time.monotonic() - started
     await _record(ctx, claimed, decision, code, error, elapsed)

@@ -129,7 +129,7 @@ def check_origin(request: Request, *, required: bool) -> None:
     same = same_origin(request)
     if same is False or (required and same is None):
         raise Refusal(
-            403, "csrf", "вход отклонён: запрос пришёл не со страницы этого сайта (Origin)"
+            403, "csrf", "sign-in refused: not sent from this site's page (Origin)", reason="origin"
         )
 
 

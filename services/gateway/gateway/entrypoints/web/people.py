@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from crm_shared.locale import say
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import (
     COOKIE,
@@ -46,13 +47,7 @@ async def signin(request: Request) -> Response:
         check_origin(request, required=True)  # a form posted from another site: login CSRF
         opened = await auth.sign_in(ctx, user_id, password, client_address(request))
     except Refusal as refusal:
-        message = {
-            401: "Неверный пользователь или пароль",
-            403: "Вход отклонён: форма отправлена не со страницы этого сайта",
-        }.get(
-            refusal.status,
-            f"Слишком много попыток, подождите {refusal.extra.get('retry_after', 60)} с",
-        )
+        message = say(refusal.body()["error"])  # the catalogue's, by code and reason
         return pages(request).render(
             request,
             "signin.html",

@@ -19,16 +19,9 @@ from jinja2.runtime import Context
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig
 from crm_shared.locale import duration, money, sums
+from crm_shared.locale.words import CLOSE_REASONS, DELIVERY, PAYS_BY
 from gateway.domain.people import Principal
 
-PAYS_BY = {"cash": "Наличными", "online": "Онлайн", "invoice": "По счёту"}
-DELIVERY = {"delivery": "Доставка", "pickup": "Самовывоз"}
-CLOSE_REASONS = {
-    "completed": "выполнена",
-    "stage_left": "сделка ушла со стадии",
-    "deal_closed": "сделка закрыта",
-    "rop_set": "РОП указан",
-}
 LIVE_EVENTS = (
     "crm.deal.created.v1",
     "crm.deal.updated.v1",
