@@ -10,6 +10,7 @@ configured zone, and never the browser's (issue 21).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -172,3 +173,29 @@ async def sign_in_here(page: Any, user_name: str) -> None:
     await page.get_by_label("Пользователь").select_option(label=user_name)
     await page.get_by_label("Пароль").fill(PASSWORD)
     await page.get_by_role("button", name="Войти").click()
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
+    """Mark a test whose call failed, for the screenshots below."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+@pytest.fixture(autouse=True)
+async def screens_on_failure(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """A browser test that fails leaves every open page under .crm-data/artefacts/
+    (failed-<test>-<context><page>.png), to be looked at."""
+    yield
+    b = getattr(request.node, "funcargs", {}).get("browser")
+    if b is None or not request.node.stash.get(_FAILED, False):
+        return
+    for i, ctx in enumerate(b.contexts):
+        for j, page in enumerate(ctx.pages):
+            with contextlib.suppress(Exception):
+                await shot(page, f"failed-{request.node.name[:80]}-{i}{j}", full=True)

@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from gateway.domain.days import local_day
-from tests.board_support import new_deal, shot, sign_in, title
+from tests.board_support import ZONE, new_deal, shot, sign_in, title
 from tests.gateway_support import PASSWORD, Door
 from tests.support import eventually
 
@@ -69,7 +70,9 @@ async def test_a_task_for_tomorrow_shows_under_tomorrow_and_its_lapse_reaches_th
     await ivan.goto(f"{stand.url}/deals/{deal['id']}")
     form = ivan.get_by_role("region", name="Новая задача")
     await form.get_by_label("Что сделать").fill("Перезвонить в 15:00")
-    tomorrow = (local_day(datetime.now(UTC)) + timedelta(days=1)).isoformat()
+    # Tomorrow in the stand's zone (Yekaterinburg), not the default Moscow: the two differ
+    # for two hours each evening.
+    tomorrow = (local_day(datetime.now(UTC), ZoneInfo(ZONE)) + timedelta(days=1)).isoformat()
     await form.get_by_label("Дата срока").fill(tomorrow)
     await form.get_by_label("Время срока").fill("15:00")
     assert await form.get_by_label("дата и время").is_checked()

@@ -58,7 +58,14 @@ async def test_the_contact_page_lists_the_deals_the_actor_may_see(
             "mgr-1", title="Первая", contact={"name": "Ян", "phone": "+79001112233"}
         )
         contact_id = first["contact"]["id"]
-        second = await client.deal_for("mgr-2", title="Вторая", contact_id=contact_id, contact=None)
+        # Under `access: own` a contact_id reaches only the responsible's own clients (or any
+        # client for one who sees all: docs/decisions.md), so the РОП's own deal shares it.
+        second = await client.deal_for("rop-1", title="Вторая", contact_id=contact_id, contact=None)
+        assert second["contact"]["id"] == contact_id
+        refused = await client.cmd(
+            "deal.create", actor_id="rop-1", responsible_id="mgr-2", contact_id=contact_id
+        )
+        assert refused["error"]["code"] == "not_found", refused
         ask = lambda actor: client.request(  # noqa: E731
             "crm.query.deal.contact", {"actor_id": actor, "contact_id": contact_id}
         )

@@ -102,7 +102,7 @@
   });
 
   // the deal card: the delivery address is asked for a deal delivered, the failure comment
-  // for a move to a stage that needs one
+  // for a move to a stage that needs one; a date or time typed for a new task picks «дата и время»
   document.addEventListener("change", (e) => {
     if (!e.target.matches) return;
     if (e.target.matches("select[name=delivery_method]")) {
@@ -113,6 +113,9 @@
       const needed = !!e.target.selectedOptions[0]?.hasAttribute("data-comment-required");
       const text = box?.querySelector("textarea");
       if (box) { box.hidden = !needed; text.required = needed; text.disabled = !needed; }
+    } else if (e.target.matches("input[name=day], input[name=clock]")) {
+      const at = e.target.form?.querySelector("input[name=when][value=at]");
+      if (at) at.checked = true;
     }
   });
 
