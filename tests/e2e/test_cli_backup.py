@@ -17,13 +17,15 @@ from typing import Any
 
 import asyncpg
 import nats
+from alembic import command
 from typer.testing import CliRunner, Result
 
 from bench.load import LEAD_SUBJECT, lead
 from bench.procs import ROOT
 from crm_cli.backup.database import code_head
 from crm_cli.main import app
-from crm_shared.machinery.db import asyncpg_dsn
+from crm_shared.machinery.db import alembic_config, asyncpg_dsn
+from deal_service.bootstrap import MIGRATIONS as DEAL_MIGRATIONS
 
 runner = CliRunner()
 
@@ -115,13 +117,10 @@ async def test_restore_into_a_fresh_data_dir_says_how_to_start(clean: Any, tmp_p
 
 
 async def test_an_older_archive_is_migrated_forward(clean: Any, tmp_path: Path) -> None:
-    # The deal schema as revision 0010 left it: no erasure log yet.
-    conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
-    try:
-        await conn.execute("DROP TABLE deal.erasures")
-        await conn.execute("UPDATE deal.alembic_version SET version_num = '0010'")
-    finally:
-        await conn.close()
+    # The deal schema as revision 0010 left it (its own downgrades: no erasure log, journal
+    # or search indexes yet; faking the head alone left 0013's table to collide with).
+    config = alembic_config(clean.database_url, DEAL_MIGRATIONS)
+    await asyncio.to_thread(command.downgrade, config, "0010")
     made = await crm(clean, "backup", "--database", clean.database_url, "--to", str(tmp_path))
     assert made.exit_code == 0, made.output
     assert "deal (0010)" in made.stdout

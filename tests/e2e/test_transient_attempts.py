@@ -40,17 +40,26 @@ async def test_a_read_only_database_after_failover_retries_without_dead_letterin
             retries = deal_service.runtime.metrics.retries
             await eventually(
                 lambda: retries.labels("deal-service-leads", "transient")._value.get() >= 4,
-                timeout=30,
+                timeout=60,  # about 6 s of growing delays; the rest is for a loaded machine
             )
-            await admin.execute(f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", db
-            )
+            await _writable_again(admin, db)
             await eventually(lambda: _deal(client, lead), timeout=60)
         assert dlq.of("crm.dlq.deal-service") == []
     finally:
-        await admin.execute(f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
+        # Whatever happened: writable again, and every session opened meanwhile (the pools of
+        # the worker's other services reconnect after the cut) cut again, or it stays
+        # read-only and the tests after this one fail with ReadOnlySQLTransactionError.
+        await _writable_again(admin, db)
         await admin.close()
+
+
+async def _writable_again(admin: asyncpg.Connection, db: str) -> None:
+    await admin.execute(f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
+    await admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = $1 AND pid <> pg_backend_pid()",
+        db,
+    )
 
 
 async def _deal(client: Client, external_id: str) -> dict[str, Any] | None:

@@ -93,6 +93,7 @@ class Moment:
     heads: dict[str, str | None] = field(default_factory=dict)
     cuts: dict[str, int] = field(default_factory=dict)
     schemas: list[str] = field(default_factory=list)
+    extensions: list[dict[str, str]] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
@@ -119,6 +120,7 @@ async def moment(
             await lock.rollback()
         for schema in present:
             found.heads[schema] = await _head(holder, schema)
+        found.extensions = await _extensions(holder)
         try:
             yield found
         finally:
@@ -134,6 +136,36 @@ async def _present(conn: asyncpg.Connection) -> list[str]:
     )
     have = {r["nspname"] for r in rows}
     return [s for s in SCHEMAS if s in have]
+
+
+async def _extensions(conn: asyncpg.Connection) -> list[dict[str, str]]:
+    """The extensions the database has (pg_trgm for the deal schema's indexes): they live in
+    their own schema (public), which no schema's dump holds, so a restore creates them."""
+    rows = await conn.fetch(
+        "SELECT e.extname, n.nspname FROM pg_extension e "
+        "JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname <> 'plpgsql' ORDER BY e.extname"
+    )
+    return [{"name": r["extname"], "schema": r["nspname"]} for r in rows]
+
+
+async def create_extensions(url: str, extensions: list[dict[str, str]]) -> None:
+    """Create the extensions the archive's schemas use, before their dumps are restored."""
+    if not extensions:
+        return
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        for item in extensions:
+            name, schema = item["name"], item["schema"]
+            try:
+                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                await conn.execute(
+                    f'CREATE EXTENSION IF NOT EXISTS "{name}" WITH SCHEMA "{schema}"'
+                )
+            except asyncpg.PostgresError as exc:
+                raise DatabaseError(f"creating the extension {name}: {exc}") from None
+    finally:
+        await conn.close()
 
 
 async def _head(conn: asyncpg.Connection, schema: str) -> str | None:

@@ -120,6 +120,9 @@ async def _database(
 ) -> None:
     schemas = manifest["database"]["schemas"]
     advance = step("PostgreSQL", len(schemas))
+    # An archive made before extensions were recorded: the one the deal schema's indexes use.
+    extensions = manifest["database"].get("extensions", [{"name": "pg_trgm", "schema": "public"}])
+    await database.create_extensions(url, extensions)
     for item in schemas.values():
         await asyncio.to_thread(database.restore, url, parts / item["file"])
         advance(1)

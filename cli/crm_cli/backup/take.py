@@ -126,7 +126,9 @@ async def _parts(nc: nats.NATS, database_url: str, staging: Path, step: Step) ->
         return {n: int((await streams.stream_state(nc, n))["last_seq"]) for n in outbox_streams}
 
     schemas: dict[str, Any] = {}
+    extensions: list[dict[str, str]] = []
     async with database.moment(database_url, read_cuts) as moment:
+        extensions = moment.extensions
         advance = step("PostgreSQL", len(moment.schemas))
         for schema in moment.schemas:
             file = staging / "db" / f"{schema}.dump"
@@ -155,7 +157,11 @@ async def _parts(nc: nats.NATS, database_url: str, staging: Path, step: Step) ->
             "postgres": await _pg_version(database_url),
             "nats": nc.connected_server_version.__str__(),
         },
-        "database": {"name": await database.database_name(database_url), "schemas": schemas},
+        "database": {
+            "name": await database.database_name(database_url),
+            "schemas": schemas,
+            "extensions": extensions,
+        },
         "streams": saved,
         "consumers": consumers,
     }
