@@ -1,7 +1,8 @@
 """The bare ceiling: the pipeline's durable work written plainly, with no framework.
 
-Two processes of this one file (`python -m bench.bare leads|tasks`), on the bench's own
-servers, as our deal-service and task-service are two:
+Two processes of this one file (`python -m bench.bare leads|tasks`, the servers' URLs in
+CRM_NATS_URL and CRM_DATABASE_URL) on the bench's own servers, as our deal-service and
+task-service are two:
 
 - leads: lead messages from the same JetStream stream (CRM_LEADS), pulled in batches of up
   to 500 on its own durable consumer; per batch one transaction (one statement) writes the
@@ -37,18 +38,20 @@ from typing import Any
 
 import asyncpg
 import nats
+import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
 from bench.cpu import CpuPerLead, Meter, Phase, Pids
 from bench.load import LEAD_SUBJECT, lead, publish_all
-from bench.procs import create_database
+from bench.procs import ROOT, create_database
 from crm_shared.machinery.db import asyncpg_dsn
 from crm_shared.machinery.streams import ensure_streams
 
 STREAM, DEALS, TASKS = "BENCH_BARE", "bench.bare.deal.created", "bench.bare.task.opened"
 LEADS_DURABLE, TASKS_DURABLE, BATCH = "bench-bare-leads", "bench-bare-tasks", 500
+FETCH_WAIT = 0.005  # seconds
 _RELAY_DB: list[asyncpg.Connection] = []  # the relay's connection, once serving
 SCHEMA = """
 CREATE TABLE contacts (id UUID PRIMARY KEY, name TEXT NOT NULL, phone TEXT,
@@ -168,8 +171,10 @@ async def serve(stage: str, nats_url: str, database_url: str) -> None:
     relaying: asyncio.Task[None] | None = None
     while True:
         try:
-            msgs = await sub.fetch(BATCH, timeout=5)
-        except TimeoutError:
+            # nats-py's fetch waits for a whole batch until its timeout once the stream had
+            # nothing at the first ask: a short one, so a batch is what has come by then.
+            msgs = await sub.fetch(BATCH, timeout=FETCH_WAIT)
+        except (TimeoutError, nats.errors.TimeoutError):
             continue
         relay = await batch(db, js, msgs)
         # The relay of one batch runs while the next batch is fetched and written, as our
@@ -238,16 +243,17 @@ async def run(
     processes (nats-server, PostgreSQL), metered with the pipeline's own two."""
     database_url = await create_database(admin_url, "bench_bare")
     await _prepare(nats_url, database_url)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The URLs (with their passwords) in the environment, not on a command line.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CRM_NATS_URL": nats_url,
+           "CRM_DATABASE_URL": database_url}  # fmt: skip
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bench.bare",
             stage,
-            nats_url,
-            database_url,
             env=env,
+            cwd=ROOT,
             stdout=asyncio.subprocess.PIPE,
         )
         for stage in ("leads", "tasks")
@@ -290,4 +296,4 @@ if __name__ == "__main__":
     with contextlib.suppress(KeyboardInterrupt):
         import uvloop
 
-        uvloop.run(serve(*sys.argv[1:4]))
+        uvloop.run(serve(sys.argv[1], os.environ["CRM_NATS_URL"], os.environ["CRM_DATABASE_URL"]))
