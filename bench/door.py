@@ -70,11 +70,12 @@ def post_lead(host: str, port: int, token: str, external_id: str, n: int) -> byt
     return head.encode() + body
 
 
-def make_token(env: dict[str, str], name: str, scopes: str) -> str:
-    """`python -m gateway tokens create` (no rate limit to speak of); the token's text."""
+def make_token(env: dict[str, str], name: str, scopes: str, owner: str | None = None) -> str:
+    """`python -m gateway tokens create` (no rate limit to speak of); the token's text.
+    `owner`: the configured user it acts as (a deal made by hand needs one)."""
     out = subprocess.run(
         [sys.executable, "-m", "gateway", "tokens", "create", name, "--scopes", scopes,
-         "--rate", "1000000", "--burst", "1000000"],
+         "--rate", "1000000", "--burst", "1000000", *(["--as", owner] if owner else [])],
         env=env, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     return next(line.split()[1] for line in out.splitlines() if line.startswith("token"))

@@ -27,7 +27,7 @@ class Row:
         """The value as printed."""
         if self.value is None or (isinstance(self.value, float) and math.isnan(self.value)):
             return self.note or "n/a"
-        digits = 0 if abs(self.value) >= 100 else 1
+        digits = 0 if abs(self.value) >= 100 else 1 if abs(self.value) >= 1 else 2
         return f"{self.value:,.{digits}f} {self.unit}".strip()
 
 
@@ -52,10 +52,10 @@ class Report:
         target, passed = "", None
         ok_value = value is not None and not math.isnan(value)
         if at_least is not None:
-            target = f">= {at_least:,.0f} {unit}".strip()
+            target = f">= {_number(at_least)} {unit}".strip()
             passed = ok_value and value is not None and value >= at_least
         elif below is not None:
-            target = f"< {below:,.0f} {unit}".strip()
+            target = f"< {_number(below)} {unit}".strip()
             passed = ok_value and value is not None and value < below
         self.rows.append(Row(name, value, unit, target, passed, note))
 
@@ -83,6 +83,11 @@ class Report:
     def write(self, path: Path) -> None:
         """Save the JSON next to the printed table."""
         path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False, default=str))
+
+
+def _number(x: float) -> str:
+    """A target as written: 1,500 or 0.5."""
+    return f"{x:,.0f}" if x == int(x) else f"{x:,}"
 
 
 def machine() -> dict[str, Any]:

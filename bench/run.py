@@ -18,7 +18,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import board, ceilings, door, e2e, find, funnel, overdue, rules_try, sse
+from bench import bare, board, ceilings, cpu, e2e, find, funnel, overdue, rules_try
+from bench.gateway_phase import gateway_run
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from bench.report import Report, machine_line
 from crm_shared.devstack import DevStack, EmbeddedNats, free_port
@@ -27,7 +28,7 @@ DATA = ROOT / ".crm-data" / "bench"
 RESULTS = ROOT / "bench-results.json"
 TARGET_RATE, TARGET_RATE_SYNC = 1_500.0, 600.0
 TARGET_P99_MS, TARGET_OVERDUE_MS, TARGET_FUNNEL_MS, TARGET_RSS_MB = 30.0, 1_000.0, 1_000.0, 200.0
-TARGET_HTTP_RATE, TARGET_HTTP_P99_MS, TARGET_SSE_P99_MS = 1_000.0, 50.0, 250.0
+TARGET_BARE_SHARE, TARGET_CPU_SATURATED_MS = 80.0, 0.5
 TARGET_BOARD_MS, TARGET_COLUMN_MS, TARGET_MOVE_MS = 300.0, 100.0, 150.0
 PHASES = ("main", "gateway", "board", "find", "rules", "sync")
 
@@ -43,17 +44,28 @@ async def start_services(names: list[str], env: dict[str, str], tag: str) -> dic
 
 
 async def end_to_end(
-    report: Report, nats_url: str, db: str, leads: int, label: str
-) -> tuple[float, float]:
-    """Throughput and latency on running services; returns (leads/s, p99 ms)."""
-    tp = await e2e.throughput(nats_url, leads, run=f"tp-{label}")
+    report: Report, nats_url: str, db: str, leads: int, label: str, meter: cpu.Meter
+) -> tuple[float, float, cpu.CpuPerLead, cpu.CpuPerLead]:
+    """Throughput and latency on running services, each with the CPU per lead of every
+    process; returns (leads/s, p99 ms, CPU at saturation, CPU at 200/s)."""
+    with cpu.Phase(meter, "saturation") as saturated:
+        tp = await e2e.throughput(nats_url, leads, run=f"tp-{label}")
     print(f"  [{label}] {leads} leads end to end: {tp.rate:,.0f}/s", flush=True)
+    cpu_saturated = saturated.result(tp.leads)
+    print(f"  [{label}] {cpu_saturated.line()}", flush=True)
     await e2e.quiesce(nats_url, db)
-    lat = await e2e.latency(nats_url, run=f"lat-{label}", offset=leads)
+    with cpu.Phase(meter, "200 leads/s over the bus") as paced:
+        lat = await e2e.latency(nats_url, run=f"lat-{label}", offset=leads)
+    cpu_paced = paced.result(lat.sent + round(lat.rate * 2.0))  # with the 2 s warm-up's
+    print(f"  [{label}] {cpu_paced.line()}", flush=True)
     print(f"  [{label}] latency at 200/s: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms")
     report.details[f"throughput_{label}"] = {**asdict(tp), "rate": tp.rate}
     report.details[f"latency_{label}"] = asdict(lat)
-    return tp.rate, lat.p99_ms
+    report.details[f"cpu_{label}"] = {
+        "saturated": asdict(cpu_saturated),
+        "paced": asdict(cpu_paced),
+    }
+    return tp.rate, lat.p99_ms, cpu_saturated, cpu_paced
 
 
 async def main_run(report: Report, args: argparse.Namespace, stack: DevStack) -> None:
@@ -63,17 +75,33 @@ async def main_run(report: Report, args: argparse.Namespace, stack: DevStack) ->
     print(f"  ceilings: JetStream {js_rate:,.0f} msg/s, Postgres {pg_rate:,.0f} tx/s", flush=True)
     report.add("JetStream publish with ack, nats-py alone (default NATS)", js_rate, "msg/s")
     report.add("Postgres 3-insert transaction, asyncpg alone, 1 tx/event", pg_rate, "tx/s")
+    assert stack.nats is not None and stack.postgres is not None
+    servers = {"nats-server": stack.nats.pid, "PostgreSQL": stack.postgres.pid}
+    ceiling = await bare.run(stack.nats_url, stack.database_url, args.leads, servers)
+    print(f"  bare ceiling: {ceiling.rate:,.0f} leads/s; {ceiling.cpu.line()}", flush=True)
+    report.details["bare"] = {**asdict(ceiling), "rate": ceiling.rate}
+    report.add(f"Bare ceiling: the same durable work, no framework ({args.leads:,} leads)",
+               ceiling.rate, "leads/s")  # fmt: skip
+    cpu.add_row(report, "CPU per lead, bare ceiling, every process", ceiling.cpu)
 
     db = await create_database(stack.database_url, "bench_default")
     env = service_env(stack.nats_url, db)
     svc = await start_services(list(PACKAGES), env, "-default")
+    meter = cpu.Meter(cpu.stack_pids(svc, servers))
     try:
-        rate, p99 = await end_to_end(report, stack.nats_url, db, args.leads, "default")
+        rate, p99, saturated, paced = await end_to_end(
+            report, stack.nats_url, db, args.leads, "default", meter
+        )
         lat = report.details["latency_default"]
         report.add(f"End to end, default NATS ({args.leads:,} leads)", rate, "leads/s",
                    at_least=TARGET_RATE)  # fmt: skip
-        report.add("End to end / Postgres 1-tx-per-event ceiling", 100 * rate / pg_rate, "%",
-                   at_least=50)  # fmt: skip
+        report.add("End to end / bare ceiling", 100 * rate / ceiling.rate, "%",
+                   at_least=TARGET_BARE_SHARE)  # fmt: skip
+        report.add("End to end / Postgres 1-tx-per-event ceiling (information)",
+                   100 * rate / pg_rate, "%")  # fmt: skip
+        cpu.add_row(report, "CPU per lead at saturation, every process", saturated,
+                    below=TARGET_CPU_SATURATED_MS)  # fmt: skip
+        cpu.add_row(report, "CPU per lead at 200 leads/s over the bus, every process", paced)
         report.add("Lead → task p50 at 200 leads/s", lat["p50_ms"], "ms")
         report.add("Lead → task p99 at 200 leads/s", p99, "ms", below=TARGET_P99_MS)
         rss = {name: s.rss_mb() for name, s in svc.items()}
@@ -121,61 +149,6 @@ async def funnel_figure(
                note="" if period.ok else "refused")  # fmt: skip
 
 
-async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack) -> None:
-    """The HTTP door (issue 14): lead intake end to end and at 200/s, the SSE fan-out."""
-    db = await create_database(stack.database_url, "bench_gateway")
-    port = free_port()
-    env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
-    svc = await start_services([*PACKAGES, "gateway"], env, "-gateway")
-    try:
-        token = await asyncio.to_thread(
-            door.make_token, {**os.environ, **env}, "bench-http", "leads:write,events:read"
-        )
-        base = await e2e.throughput(stack.nats_url, args.http_leads // 4, run="gw-base")
-        print(f"  [gateway] baseline over NATS: {base.rate:,.0f}/s", flush=True)
-        await e2e.quiesce(stack.nats_url, db)
-        cpu0 = svc["gateway"].cpu_seconds() or 0.0
-        tp = await door.http_throughput(stack.nats_url, port, token, args.http_leads, "http-tp")
-        cpu_ms = ((svc["gateway"].cpu_seconds() or 0.0) - cpu0) * 1000 / tp.leads
-        print(f"  [gateway] {args.http_leads} HTTP leads end to end: {tp.rate:,.0f}/s", flush=True)
-        await e2e.quiesce(stack.nats_url, db)
-        lat = await door.http_latency(stack.nats_url, port, token, "http-lat", offset=tp.leads)
-        print(f"  [gateway] at 200/s: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms", flush=True)
-        await e2e.quiesce(stack.nats_url, db)
-        nats_lat = await e2e.latency(stack.nats_url, run="gw-nats-lat", offset=2 * tp.leads)
-        print(f"  [gateway] over NATS at 200/s: p99 {nats_lat.p99_ms:.1f} ms", flush=True)
-        await e2e.quiesce(stack.nats_url, db)
-        fan = await sse.sse_fanout(stack.nats_url, port, token, "sse", clients=args.sse_clients)
-        print(f"  [gateway] SSE to {fan.clients} clients: p99 {fan.p99_ms:.0f} ms", flush=True)
-        rss = svc["gateway"].rss_mb()
-    finally:
-        for s in svc.values():
-            s.stop()
-    report.details["gateway"] = {
-        "baseline": {**asdict(base), "rate": base.rate},
-        "cpu_ms_per_lead": cpu_ms,
-        "throughput": {**asdict(tp), "rate": tp.rate},
-        "latency": asdict(lat),
-        "latency_over_nats": asdict(nats_lat),
-        "sse": asdict(fan),
-    }
-    report.add(f"HTTP lead intake end to end ({tp.leads:,} POST → TaskOpened)", tp.rate,
-               "leads/s", at_least=TARGET_HTTP_RATE, note=f"{tp.refused} refused")  # fmt: skip
-    report.add(f"The same services, leads over NATS ({base.leads:,}, baseline)", base.rate,
-               "leads/s")  # fmt: skip
-    report.add("Gateway CPU per HTTP lead (its process, user + system)", cpu_ms, "ms")
-    report.add("HTTP lead → task p50 at 200 leads/s", lat.p50_ms, "ms")
-    report.add("HTTP lead → task p99 at 200 leads/s", lat.p99_ms, "ms", below=TARGET_HTTP_P99_MS)
-    report.add("HTTP lead answered (202) p99 at 200 leads/s", lat.answer_p99_ms, "ms")
-    report.add("The same, leads over NATS: lead → task p99 at 200 leads/s (baseline)",
-               nats_lat.p99_ms, "ms")  # fmt: skip
-    note = f"{fan.received}/{fan.expected} received"
-    report.add(f"StageChanged to {fan.clients} SSE clients p50", fan.p50_ms, "ms", note=note)
-    report.add(f"StageChanged to {fan.clients} SSE clients p99", fan.p99_ms, "ms",
-               below=TARGET_SSE_P99_MS, note=note)  # fmt: skip
-    report.add("Resident memory, gateway", rss, "MB", below=TARGET_RSS_MB)
-
-
 async def board_run(report: Report, args: argparse.Namespace, stack: DevStack) -> None:
     """The board (issue 15) over `--board-deals` deals: pages and a drag in Chromium."""
     db = await create_database(stack.database_url, "bench_board")
@@ -203,7 +176,9 @@ async def board_run(report: Report, args: argparse.Namespace, stack: DevStack) -
                below=TARGET_MOVE_MS, note=timing.browser_note)  # fmt: skip
 
 
-async def sync_run(report: Report, args: argparse.Namespace, database_url: str) -> None:
+async def sync_run(
+    report: Report, args: argparse.Namespace, database_url: str, postgres_pid: int | None
+) -> None:
     """A second NATS with `sync_interval: always`: its ceiling and the end-to-end figures."""
     with EmbeddedNats(DATA / "sync", sync_always=True) as nats_sync:
         js_rate = await ceilings.jetstream_publish_rate(nats_sync.url)
@@ -211,8 +186,10 @@ async def sync_run(report: Report, args: argparse.Namespace, database_url: str) 
         report.add("JetStream publish with ack, nats-py alone (sync always)", js_rate, "msg/s")
         db = await create_database(database_url, "bench_sync")
         svc = await start_services(list(PACKAGES), service_env(nats_sync.url, db), "-sync")
+        pids = {"nats-server": nats_sync.pid, "PostgreSQL": postgres_pid}
+        meter = cpu.Meter(cpu.stack_pids(svc, pids))
         try:
-            rate, p99 = await end_to_end(report, nats_sync.url, db, args.leads, "sync")
+            rate, p99, _, _ = await end_to_end(report, nats_sync.url, db, args.leads, "sync", meter)
         finally:
             for s in svc.values():
                 s.stop()
@@ -235,7 +212,7 @@ async def run(args: argparse.Namespace) -> Report:
         if "main" in args.phases:
             await main_run(report, args, stack)
         if "gateway" in args.phases:
-            await gateway_run(report, args, stack)
+            await gateway_run(report, args, stack, start_services)
         if "board" in args.phases:
             await board_run(report, args, stack)
         if "find" in args.phases:
@@ -244,7 +221,8 @@ async def run(args: argparse.Namespace) -> Report:
             await rules_try.run(report, args, stack, start_services)
         stack.nats.stop()  # one NATS at a time, so the two runs do not share the CPU
         if "sync" in args.phases:
-            await sync_run(report, args, stack.database_url)
+            assert stack.postgres is not None
+            await sync_run(report, args, stack.database_url, stack.postgres.pid)
     # The servers' data (a million deals, the streams) is gigabytes; the logs stay.
     for name in ("main", "sync"):
         shutil.rmtree(DATA / name, ignore_errors=True)
@@ -259,6 +237,7 @@ def main() -> int:
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--http-leads", type=int, default=20_000)
     parser.add_argument("--sse-clients", type=int, default=200)
+    parser.add_argument("--in-flight-seconds", type=float, default=20.0)
     parser.add_argument("--board-deals", type=int, default=100_000)
     parser.add_argument("--find-deals", type=int, default=1_000_000)
     parser.add_argument("--rules-deals", type=int, default=200_000, help="5 history rows each")

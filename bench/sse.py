@@ -76,6 +76,7 @@ async def sse_fanout(
         reply = await nc.request(
             ListDeals.SUBJECT,
             json.dumps({"actor_id": "rop-1", "stage": "NEW_LEAD", "limit": 500}).encode(),
+            timeout=10,  # nats-py's 0.5 s is too short on a loaded machine
         )
         return len(json.loads(reply.data)["items"]) >= moves
 
@@ -83,6 +84,7 @@ async def sse_fanout(
     reply = await nc.request(
         ListDeals.SUBJECT,
         json.dumps({"actor_id": "rop-1", "stage": "NEW_LEAD", "limit": moves}).encode(),
+        timeout=10,
     )
     deal_ids = [d["id"] for d in json.loads(reply.data)["items"]]
     on_bus: dict[str, float] = {}
