@@ -18,6 +18,7 @@ from crm_shared.contracts.commands import Refused, Strict
 from crm_shared.contracts.envelope import CloudEvent
 from crm_shared.contracts.replies import Answer, Asks
 from crm_shared.contracts.subjects import service_of
+from crm_shared.locale import form_problems
 from crm_shared.machinery.asking import body_of, read_reply
 from crm_shared.machinery.parsing import describe_validation_error
 from crm_shared.machinery.redact import mask_url
@@ -131,7 +132,13 @@ class Bus:
         try:
             request = cast(type[Strict], model).model_validate(body)
         except ValidationError as exc:
-            error = {"code": "invalid", "message": describe_validation_error(exc)}
+            # As `parsing.parse_body` refuses it: the problems, in Russian, for `say`.
+            people = form_problems(exc.errors())
+            error = {
+                "code": "invalid",
+                "message": describe_validation_error(exc),
+                "params": {"reason": "form", "problems": people},
+            }
             raise Refusal(cast(type[Strict], model).SUBJECT, error) from None
         return await self.ask(cast(Asks[R], request), timeout)
 
