@@ -8,6 +8,7 @@ every overdue task exactly one notification, and the dead-letter stream only the
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,14 @@ import pytest
 from bench.fault_cases import Scenario, nothing, sigkill
 from bench.faults import run_scenario, table, write_config
 
+# Under pytest-timeout's budget (120 s): a scenario that overruns it would be abandoned
+# mid-await, its `finally` never run, and its services (2 s deadlines, the same queue groups)
+# left answering the next tests of this worker. Cancelled within ours, it stops them first.
+BUDGET_SECONDS = 100
+
 
 async def _run(scenario: Scenario, infra: Any, tmp_path: Path) -> None:
-    outcome, log = await run_scenario(
+    ran = run_scenario(
         scenario,
         nats_url=infra.nats_url,
         database_url=infra.database_url,
@@ -28,6 +34,10 @@ async def _run(scenario: Scenario, infra: Any, tmp_path: Path) -> None:
         rate=40,
         migrate=False,  # the suite's database is migrated once per session
     )
+    try:
+        outcome, log = await asyncio.wait_for(ran, BUDGET_SECONDS)
+    except TimeoutError:
+        pytest.fail(f"{scenario.name}: over {BUDGET_SECONDS} s (its services are stopped)")
     assert outcome.ok, f"{log}\n{table([outcome])}"
     assert outcome.leads >= 200
 
