@@ -9,13 +9,18 @@ every overdue task exactly one notification, and the dead-letter stream only the
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from nats.errors import NoRespondersError
 
 from bench.fault_cases import Scenario, nothing, sigkill
 from bench.faults import run_scenario, table, write_config
+from crm_shared.contracts.commands import ListDeals
+from tests.support import Client
 
 # Under pytest-timeout's budget (120 s): a scenario that overruns it would be abandoned
 # mid-await, its `finally` never run, and its services (2 s deadlines, the same queue groups)
@@ -59,3 +64,17 @@ async def test_gateway_killed_under_intake_load_loses_no_acknowledged_lead(
 ) -> None:
     scenario = Scenario("SIGKILL gateway x2", sigkill("gateway", 2), via_gateway=True)
     await _run(scenario, clean, tmp_path)
+
+
+@pytest.mark.slow
+async def test_a_scenario_over_its_budget_leaves_no_service_answering(
+    clean: Any, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What leaked into the next tests of a worker once (a 2 s-deadline task-service)."""
+    monkeypatch.setattr(sys.modules[__name__], "BUDGET_SECONDS", 5)
+    scenario = Scenario("SIGKILL gateway x2", sigkill("gateway", 2), via_gateway=True)
+    with pytest.raises(pytest.fail.Exception, match="over 5 s"):
+        await _run(scenario, clean, tmp_path)
+    body = ListDeals(actor_id="rop-1").model_dump(mode="json", by_alias=True)
+    with pytest.raises(NoRespondersError):
+        await client.nc.request(ListDeals.SUBJECT, json.dumps(body).encode(), timeout=5)
