@@ -265,11 +265,16 @@ async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any)
         )  # fmt: skip
         deal = made["deal"]
         assert deal["responsible_id"] == "mgr-1" and deal["rop_id"] == "rop-1"
-        again = await crm(
+        # Another manager's client is not theirs to reach (access: own, docs/decisions.md).
+        theirs = await crm(
             clean, "deal", "create", "--contact-id", deal["contact"]["id"], actor="mgr-2"
         )
+        assert theirs.exit_code == 1 and "Контакт не найден." in theirs.stderr, theirs.output
+        again = await crm(
+            clean, "deal", "create", "--contact-id", deal["contact"]["id"], actor="mgr-1"
+        )
         assert again.exit_code == 0, again.output
-        assert "ответственный mgr-2, контакт Ольга" in again.stdout
+        assert "ответственный mgr-1, контакт Ольга" in again.stdout
 
         for note in ("не берёт трубку", "сбрасывает", "недоступен"):  # by the short id shown
             logged = await crm(clean, "deal", "contact-attempt", deal["id"][:8], "--note", note,

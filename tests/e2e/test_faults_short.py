@@ -8,17 +8,28 @@ every overdue task exactly one notification, and the dead-letter stream only the
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from nats.errors import NoRespondersError
 
 from bench.fault_cases import Scenario, nothing, sigkill
 from bench.faults import run_scenario, table, write_config
+from crm_shared.contracts.commands import ListDeals
+from tests.support import Client
+
+# Under pytest-timeout's budget (120 s): a scenario that overruns it would be abandoned
+# mid-await, its `finally` never run, and its services (2 s deadlines, the same queue groups)
+# left answering the next tests of this worker. Cancelled within ours, it stops them first.
+BUDGET_SECONDS = 100
 
 
 async def _run(scenario: Scenario, infra: Any, tmp_path: Path) -> None:
-    outcome, log = await run_scenario(
+    ran = run_scenario(
         scenario,
         nats_url=infra.nats_url,
         database_url=infra.database_url,
@@ -28,6 +39,10 @@ async def _run(scenario: Scenario, infra: Any, tmp_path: Path) -> None:
         rate=40,
         migrate=False,  # the suite's database is migrated once per session
     )
+    try:
+        outcome, log = await asyncio.wait_for(ran, BUDGET_SECONDS)
+    except TimeoutError:
+        pytest.fail(f"{scenario.name}: over {BUDGET_SECONDS} s (its services are stopped)")
     assert outcome.ok, f"{log}\n{table([outcome])}"
     assert outcome.leads >= 200
 
@@ -49,3 +64,17 @@ async def test_gateway_killed_under_intake_load_loses_no_acknowledged_lead(
 ) -> None:
     scenario = Scenario("SIGKILL gateway x2", sigkill("gateway", 2), via_gateway=True)
     await _run(scenario, clean, tmp_path)
+
+
+@pytest.mark.slow
+async def test_a_scenario_over_its_budget_leaves_no_service_answering(
+    clean: Any, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What leaked into the next tests of a worker once (a 2 s-deadline task-service)."""
+    monkeypatch.setattr(sys.modules[__name__], "BUDGET_SECONDS", 5)
+    scenario = Scenario("SIGKILL gateway x2", sigkill("gateway", 2), via_gateway=True)
+    with pytest.raises(pytest.fail.Exception, match="over 5 s"):
+        await _run(scenario, clean, tmp_path)
+    body = ListDeals(actor_id="rop-1").model_dump(mode="json", by_alias=True)
+    with pytest.raises(NoRespondersError):
+        await client.nc.request(ListDeals.SUBJECT, json.dumps(body).encode(), timeout=5)
