@@ -26,7 +26,7 @@ from crm_cli.bus import Bus, CliError, Refusal, connected
 from crm_cli.ui import config, err, field_names, options, out, print_json, progress, run
 from crm_shared.contracts.import_commands import ImportDeal
 
-app = typer.Typer(help="Import from another CRM.")
+app = typer.Typer(help="Перенос данных из другой CRM (Битрикс24).")
 CHUNK = 20
 """Imports in flight at once."""
 
