@@ -48,8 +48,11 @@ async def test_a_read_only_database_after_failover_retries_without_dead_letterin
             )
             await eventually(lambda: _deal(client, lead), timeout=60)
         assert dlq.of("crm.dlq.deal-service") == []
-    finally:
+    finally:  # however the test ends, no session opened read-only outlives it
         await admin.execute(f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", db
+        )
         await admin.close()
 
 
