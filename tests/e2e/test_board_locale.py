@@ -148,7 +148,20 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
     await ivan.get_by_role("button", name="Сохранить").click()
     await ivan.get_by_role("alert").wait_for()
     await russian_only(ivan, "deal-refused")
-    for path, what in (("/tasks", "tasks"), ("/inbox", "inbox"), ("/deals/nope", "not-found")):
+    feed = ivan.get_by_role("region", name="Лента сделки")
+    await feed.get_by_label("Запись в ленту").fill("Клиент просил перезвонить")
+    await feed.get_by_role("button", name="Добавить заметку").click()
+    await feed.get_by_text("заметка: Клиент просил перезвонить").wait_for()
+    await russian_only(ivan, "deal-feed")
+    pages = (
+        ("/tasks", "tasks"),
+        ("/inbox", "inbox"),
+        ("/search", "search-empty"),
+        (f"/search?q={name}", "search"),
+        (f"/contacts/{deal['contact']['id']}", "contact"),
+        ("/deals/nope", "not-found"),
+    )
+    for path, what in pages:
         await ivan.goto(f"{stand.url}{path}")
         await russian_only(ivan, what)
     await ivan.context.close()

@@ -101,24 +101,6 @@
     else problem(xhr.status);
   });
 
-  // the deal card: the delivery address is asked for a deal delivered, the failure comment
-  // for a move to a stage that needs one; a date or time typed for a new task picks «дата и время»
-  document.addEventListener("change", (e) => {
-    if (!e.target.matches) return;
-    if (e.target.matches("select[name=delivery_method]")) {
-      const box = e.target.form?.querySelector("[data-when-delivery]");
-      if (box) box.hidden = e.target.value !== "delivery";
-    } else if (e.target.matches("select[name=to_stage]")) {
-      const box = e.target.form?.querySelector("[data-when-comment]");
-      const needed = !!e.target.selectedOptions[0]?.hasAttribute("data-comment-required");
-      const text = box?.querySelector("textarea");
-      if (box) { box.hidden = !needed; text.required = needed; text.disabled = !needed; }
-    } else if (e.target.matches("input[name=day], input[name=clock]")) {
-      const at = e.target.form?.querySelector("input[name=when][value=at]");
-      if (at) at.checked = true;
-    }
-  });
-
   // ---- dialogs: whatever lands in #dialog-slot opens as a modal
   function openDialogs(root) {
     root.querySelectorAll("dialog[data-open]:not([data-ready])").forEach((d) => {
@@ -277,10 +259,6 @@
       });
     });
   }
-  // A filter that applies itself when chosen (the page's CSP runs no inline handler).
-  document.addEventListener("change", (e) => {
-    if (e.target.matches && e.target.matches("select[data-autosubmit]")) e.target.form.submit();
-  });
   document.addEventListener("DOMContentLoaded", makeSortable);
   document.addEventListener("htmx:afterSettle", makeSortable);
 
