@@ -27,7 +27,9 @@ from crm_shared.config import ConfigError, loads_config
 from crm_shared.contracts.rules_try import MAX_CONFIG_BYTES, MAX_SINCE_DAYS, TryRules
 from crm_shared.contracts.text import json_size
 
-app = typer.Typer(help="Правила воронки: проверить изменение на прошлых переходах, прежде чем включать его.")
+app = typer.Typer(
+    help="Правила воронки: проверить изменение на прошлых переходах, прежде чем включать его."
+)
 TIMEOUT = 120.0
 _SINCE = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
 
