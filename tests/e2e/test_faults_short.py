@@ -15,6 +15,7 @@ import pytest
 
 from bench.fault_cases import Scenario, nothing, sigkill
 from bench.faults import run_scenario, table, write_config
+from tests.services import nats_url_of
 
 
 async def _run(scenario: Scenario, infra: Any, tmp_path: Path) -> None:
@@ -27,6 +28,7 @@ async def _run(scenario: Scenario, infra: Any, tmp_path: Path) -> None:
         seconds=6,
         rate=40,
         migrate=False,  # the suite's database is migrated once per session
+        nats_as=lambda name: nats_url_of(infra, name),  # each service as its own user
     )
     assert outcome.ok, f"{log}\n{table([outcome])}"
     assert outcome.leads >= 200

@@ -119,6 +119,7 @@ async def _database(
 ) -> None:
     schemas = manifest["database"]["schemas"]
     advance = step("PostgreSQL", len(schemas))
+    await database.ensure_extensions(url)
     for item in schemas.values():
         await asyncio.to_thread(database.restore, url, parts / item["file"])
         advance(1)
