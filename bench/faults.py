@@ -125,6 +125,8 @@ async def run_scenario(
         for svc in services.values():
             svc.start()
         await asyncio.gather(*(svc.wait_healthy() for svc in services.values()))
+        if scenario.prepare is not None:
+            await scenario.prepare(scene)
         await stream.start()
         await asyncio.gather(
             stream.run(seconds, poison_every=scenario.poison_every, dup_every=scenario.dup_every),

@@ -131,7 +131,12 @@ async def gateway_run(report: Report, args: argparse.Namespace, stack: DevStack)
     """The HTTP door (issue 14): lead intake end to end and at 200/s, the SSE fan-out."""
     db = await create_database(stack.database_url, "bench_gateway")
     port = free_port()
-    env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
+    # One token stands for every SSE follower here; the gateway allows 8 streams per token
+    # or user (issue 23), so the limit is raised to the followers' number for this phase.
+    streams = str(args.sse_clients)
+    env = service_env(
+        stack.nats_url, db, CRM_GATEWAY_PORT=str(port), CRM_GATEWAY_SSE_MAX_STREAMS=streams
+    )
     svc = await start_services([*PACKAGES, "gateway"], env, "-gateway", stack.nats_url_as)
     try:
         token = await asyncio.to_thread(
