@@ -9,10 +9,12 @@ drop to the card drawn in its new column (the server's answer placed), as a pers
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import httpx
@@ -70,6 +72,17 @@ def set_password(env: dict[str, str], user_id: str) -> None:
     )  # fmt: skip
 
 
+async def _moved(page: Any, count: int, timeout: float = 10.0) -> None:
+    """Until the board's script has timed `count` moves. Polled with `evaluate`, not
+    `wait_for_function`, whose predicate is a string evaluated in the page, which the
+    board's Content-Security-Policy (no 'unsafe-eval') refuses."""
+    deadline = time.monotonic() + timeout
+    while len(await page.evaluate("window.crmMoveTimes || []")) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the board timed {count - 1} moves or fewer in {timeout} s")
+        await asyncio.sleep(0.05)
+
+
 async def pages(url: str, timing: BoardTiming, rounds: int) -> None:
     """The РОП's whole board (every deal in scope), then a column paged down."""
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
@@ -118,9 +131,7 @@ async def moves(url: str, timing: BoardTiming, count: int) -> None:
                 top = source.get_by_role("listitem").first
                 await drag(page, top, target)
                 try:
-                    await page.wait_for_function(
-                        f"(window.crmMoveTimes || []).length >= {i + 1}", timeout=10_000
-                    )
+                    await _moved(page, i + 1)
                 except Exception:
                     await page.screenshot(path=str(ROOT / ".crm-data" / "bench-board-move.png"))
                     raise

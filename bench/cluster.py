@@ -3,19 +3,21 @@
 Each node is a `nats-server` with JetStream on its own store, `sync_interval: always` (an
 acknowledged publish is on disk on a quorum), and routes to the other two. The streams are
 created with three replicas, so any one node may die without losing an acknowledged event.
-The configuration is written here rather than taken from deploy/nats, which also sets
-users and permissions that this run does not need.
+Each node's configuration is written here (ports and routes of this run) and includes
+deploy/nats/accounts.conf, as crm_shared.devstack does for one server: no anonymous client,
+every service signs in as its own user, with passwords made once under the data dir.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
-from crm_shared.devstack import free_port, nats_server_binary
+from crm_shared.devstack import ADMIN_USER, NatsUsers, free_port, nats_server_binary
 
 _CONF = """server_name: n{i}
 listen: 127.0.0.1:{port}
@@ -29,6 +31,7 @@ cluster {{
   listen: 127.0.0.1:{route}
   routes: [{routes}]
 }}
+include "accounts.conf"
 """
 
 
@@ -41,10 +44,15 @@ class NatsCluster:
         self.monitors = [free_port() for _ in range(size)]
         self.routes = [free_port() for _ in range(size)]
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * size
+        self.users = NatsUsers(data_dir)
+
+    def url_as(self, i: int, user: str) -> str:
+        """Client URL of node i as `user` of accounts.conf (a service's user is its name)."""
+        return f"nats://{user}:{self.users.passwords[user]}@127.0.0.1:{self.ports[i]}"
 
     def url(self, i: int) -> str:
-        """Client URL of node i."""
-        return f"nats://127.0.0.1:{self.ports[i]}"
+        """Client URL of node i as the administrator (crm-admin), for the tools."""
+        return self.url_as(i, ADMIN_USER)
 
     def start(self) -> NatsCluster:
         """Start every node and wait until each reports JetStream ready."""
@@ -56,6 +64,7 @@ class NatsCluster:
 
     def _launch(self, i: int) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.users.install(self.data_dir)
         routes = ", ".join(f"nats-route://127.0.0.1:{p}" for p in self.routes)
         conf = self.data_dir / f"n{i}.conf"
         conf.write_text(
@@ -71,6 +80,7 @@ class NatsCluster:
         with (self.data_dir / f"n{i}.log").open("ab") as log:
             self.procs[i] = subprocess.Popen(
                 [str(nats_server_binary()), "-c", str(conf)],
+                env={**os.environ, **self.users.environment()},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -17,6 +17,7 @@ from typing import Any
 from bench import relay_fault
 from bench.poison import random_bodies
 from bench.procs import Service
+from bench.storm import hostile_storm, storm_credentials
 from bench.stream import LeadStream
 from tests.services import health
 
@@ -32,6 +33,7 @@ class Scene:
     window: float | None = None  # the streams' duplicate window, when shortened
     log: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what the fault itself saw go wrong
+    kept: dict[str, Any] = field(default_factory=dict)  # what `prepare` made for the fault
 
 
 Fault = Callable[[Scene], Awaitable[None]]
@@ -48,6 +50,7 @@ class Scenario:
     needs_servers: bool = False
     window: float | None = None
     via_gateway: bool = False  # the leads come over HTTP, through the gateway
+    prepare: Fault | None = None  # before the stream starts (the services are up)
 
 
 def _moments(count: int, seconds: float) -> list[float]:
@@ -213,6 +216,12 @@ SCENARIOS = [
         restart("nats", 2),
         needs_servers=True,
         via_gateway=True,
+    ),
+    Scenario(
+        "hostile HTTP storm at every route",
+        hostile_storm,
+        via_gateway=True,
+        prepare=storm_credentials,
     ),
     Scenario("nats-server down 60 s", server_down("nats", 60), needs_servers=True),
     Scenario("Postgres down 60 s", server_down("postgres", 60), needs_servers=True),

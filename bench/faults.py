@@ -28,7 +28,7 @@ from bench.door import make_token
 from bench.fault_cases import CLUSTER, SCENARIOS, Scenario, Scene
 from bench.fault_checks import Outcome, verify, wait_settled
 from bench.http_stream import HttpLeadStream
-from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
+from bench.procs import PACKAGES, ROOT, NatsAs, Service, create_database, service_env
 from bench.report import machine_line
 from bench.restore_drill import DrillOutcome, drill
 from bench.restore_drill import table as drill_table
@@ -84,11 +84,13 @@ async def run_scenario(
     migrate: bool = True,
     replicas: int = 1,
     client_url: str | None = None,
+    nats_as: NatsAs | None = None,
 ) -> tuple[Outcome, list[str]]:
     """Services up (`replicas` of each), stream and fault, settle, verify, services down.
 
-    The services are given `nats_url`; the lead stream and the checks use `client_url`
-    (default the same), so a fault may kill the node the services first connected to.
+    The services are given `nats_url`, or each its own user's URL when `nats_as` is given
+    (as `make run` does); the lead stream and the checks use `client_url` (default
+    `nats_url`), so a fault may kill the node the services first connected to.
     """
     started = time.monotonic()
     client_url = client_url or nats_url
@@ -101,7 +103,9 @@ async def run_scenario(
     if scenario.via_gateway:  # the same port after every restart, as behind a proxy
         env["CRM_GATEWAY_PORT"] = str(free_port())
     services = {
-        name + (f"-{r + 1}" if r else ""): Service(name, env, log_dir, tag=f"{tag}-{r + 1}")
+        name + (f"-{r + 1}" if r else ""): Service(
+            name, env, log_dir, tag=f"{tag}-{r + 1}", nats_as=nats_as
+        )
         for name in names
         for r in range(replicas)
     }
@@ -121,6 +125,8 @@ async def run_scenario(
         for svc in services.values():
             svc.start()
         await asyncio.gather(*(svc.wait_healthy() for svc in services.values()))
+        if scenario.prepare is not None:
+            await scenario.prepare(scene)
         await stream.start()
         await asyncio.gather(
             stream.run(seconds, poison_every=scenario.poison_every, dup_every=scenario.dup_every),
@@ -180,6 +186,7 @@ async def run(args: argparse.Namespace) -> list[Outcome]:
                 seconds=args.seconds,
                 rate=args.rate,
                 stack=stack,
+                nats_as=stack.nats_url_as,
             )
             _progress(outcome, log)
             outcomes.append(outcome)
@@ -221,6 +228,7 @@ async def run_cluster(args: argparse.Namespace, admin_url: str, config: str) -> 
             rate=args.rate * 0.75,  # six service processes and three servers on this machine
             stack=cluster,
             replicas=2,
+            nats_as=lambda user: cluster.url_as(0, user),
         )
     finally:
         cluster.stop()

@@ -28,13 +28,13 @@ import nats
 from bench import board
 from bench.board import PASSWORD
 from bench.load import percentile
-from bench.procs import Service, create_database, service_env
+from bench.procs import NatsAs, Service, create_database, service_env
 from bench.report import Report
 from crm_shared.contracts.search import SearchDeals
 from crm_shared.devstack import DevStack, free_port
 from crm_shared.machinery.db import asyncpg_dsn
 
-Starter = Callable[[list[str], dict[str, str], str], Awaitable[dict[str, Service]]]
+Starter = Callable[[list[str], dict[str, str], str, NatsAs], Awaitable[dict[str, Service]]]
 TARGET_SEARCH_MS, TARGET_CARD_MS = 50.0, 300.0
 
 SEARCH = SearchDeals.SUBJECT
@@ -232,7 +232,8 @@ async def run(
     db = await create_database(stack.database_url, "bench_find")
     port = free_port()
     env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
-    svc = await start_services(["deal-service", "task-service", "gateway"], env, "-find")
+    names = ["deal-service", "task-service", "gateway"]
+    svc = await start_services(names, env, "-find", stack.nats_url_as)
     timing = FindTiming(args.find_deals)
     try:
         print(f"  generating {args.find_deals:,} deals and contacts with stories...", flush=True)

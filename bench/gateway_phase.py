@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
 from bench import cpu, door, e2e, inflight, sse
-from bench.procs import PACKAGES, Service, create_database, service_env
+from bench.procs import PACKAGES, NatsAs, Service, create_database, service_env
 from bench.report import Report
 from crm_shared.devstack import DevStack, free_port
 
@@ -23,7 +23,7 @@ TARGET_HTTP_RATE, TARGET_HTTP_P99_MS, TARGET_RSS_MB = 1_000.0, 50.0, 200.0
 TARGET_SSE_P99_MS = 250.0
 TARGET_CPU_IN_FLIGHT_MS = 1.5
 IDLE_SECONDS = 10.0
-Start = Callable[[list[str], dict[str, str], str], Awaitable[dict[str, Service]]]
+Start = Callable[[list[str], dict[str, str], str, NatsAs], Awaitable[dict[str, Service]]]
 
 
 async def gateway_run(
@@ -33,8 +33,13 @@ async def gateway_run(
     assert stack.nats is not None and stack.postgres is not None
     db = await create_database(stack.database_url, "bench_gateway")
     port = free_port()
-    env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
-    svc = await start_services([*PACKAGES, "gateway"], env, "-gateway")
+    # One token stands for every SSE follower here; the gateway allows 8 streams per token
+    # or user (issue 23), so the limit is raised to the followers' number for this phase.
+    streams = str(args.sse_clients)
+    env = service_env(
+        stack.nats_url, db, CRM_GATEWAY_PORT=str(port), CRM_GATEWAY_SSE_MAX_STREAMS=streams
+    )
+    svc = await start_services([*PACKAGES, "gateway"], env, "-gateway", stack.nats_url_as)
     servers = {"nats-server": stack.nats.pid, "PostgreSQL": stack.postgres.pid}
     meter = cpu.Meter(cpu.stack_pids(svc, servers))
     try:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +37,30 @@ def _kill_leftovers() -> None:
             proc.kill()
 
 
-class Service:
-    """One service as its own OS process (`python -m <package>`), killable for real."""
+NatsAs = Callable[[str], str]
+"""A NATS server's URL as a user of deploy/nats/accounts.conf (DevStack.nats_url_as)."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *, tag: str = "") -> None:
+
+class Service:
+    """One service as its own OS process (`python -m <package>`), killable for real.
+
+    `nats_as`: the service signs in to NATS as its own user (its name), as in `make run`,
+    rather than with the `CRM_NATS_URL` of `env` (the administrator's)."""
+
+    def __init__(
+        self,
+        name: str,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        tag: str = "",
+        nats_as: NatsAs | None = None,
+    ) -> None:
         self.name = name
         self.package = ALL_PACKAGES[name]
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+        if nats_as is not None:
+            self.env["CRM_NATS_URL"] = nats_as(name)
         self.log_path = log_dir / f"{name}{tag}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.metrics_port = 0
@@ -155,10 +172,15 @@ def service_env(nats_url: str, database_url: str, **extra: str) -> dict[str, str
 
 @contextlib.contextmanager
 def services(
-    names: list[str], env: dict[str, str], log_dir: Path, *, migrate: bool = True
+    names: list[str],
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    migrate: bool = True,
+    nats_as: NatsAs | None = None,
 ) -> Iterator[dict[str, Service]]:
     """Migrate, then start each named service; stop them all afterwards."""
-    started = {name: Service(name, env, log_dir) for name in names}
+    started = {name: Service(name, env, log_dir, nats_as=nats_as) for name in names}
     try:
         for svc in started.values():
             if migrate:

@@ -85,7 +85,7 @@ def _services(
 ) -> dict[str, Service]:
     env = service_env(stack.nats_url, stack.database_url, CRM_CONFIG=config, **FAST)
     env["CRM_GATEWAY_PORT"] = str(free_port())
-    return {n: Service(n, env, logs, tag=tag) for n in names}
+    return {n: Service(n, env, logs, tag=tag, nats_as=stack.nats_url_as) for n in names}
 
 
 async def _up(services: dict[str, Service], *, migrate: bool = True) -> None:

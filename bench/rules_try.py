@@ -21,13 +21,13 @@ import asyncpg
 import nats
 import yaml
 
-from bench.procs import Service, create_database, service_env
+from bench.procs import NatsAs, Service, create_database, service_env
 from bench.report import Report
 from crm_shared.contracts.rules_try import TryRules
 from crm_shared.devstack import DevStack
 from crm_shared.machinery.db import asyncpg_dsn
 
-Starter = Callable[[list[str], dict[str, str], str], Awaitable[dict[str, Service]]]
+Starter = Callable[[list[str], dict[str, str], str, NatsAs], Awaitable[dict[str, Service]]]
 TARGET_SECONDS = 30.0
 PATH = "ARRAY['NEW_LEAD','PROCESSING','OFFER_MADE','ANSWER_RECEIVED','INVOICE_SENT']"
 
@@ -105,7 +105,8 @@ async def run(
 ) -> None:
     """Issue 24 §2 over `--rules-deals` deals (five history rows each)."""
     db = await create_database(stack.database_url, "bench_rules")
-    svc = await start_services(["deal-service"], service_env(stack.nats_url, db), "-rules")
+    env = service_env(stack.nats_url, db)
+    svc = await start_services(["deal-service"], env, "-rules", stack.nats_url_as)
     try:
         rows = args.rules_deals * 5
         print(f"  generating {args.rules_deals:,} deals, {rows:,} history rows...", flush=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench import bare, board, ceilings, cpu, e2e, find, funnel, overdue, rules_try
 from bench.gateway_phase import gateway_run
-from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
+from bench.procs import PACKAGES, ROOT, NatsAs, Service, create_database, service_env
 from bench.report import Report, machine_line
 from crm_shared.devstack import DevStack, EmbeddedNats, free_port
 
@@ -33,9 +33,12 @@ TARGET_BOARD_MS, TARGET_COLUMN_MS, TARGET_MOVE_MS = 300.0, 100.0, 150.0
 PHASES = ("main", "gateway", "board", "find", "rules", "sync")
 
 
-async def start_services(names: list[str], env: dict[str, str], tag: str) -> dict[str, Service]:
-    """Migrate and start each service as a process; wait until each reports healthy."""
-    started = {n: Service(n, env, DATA / "logs", tag=tag) for n in names}
+async def start_services(
+    names: list[str], env: dict[str, str], tag: str, nats_as: NatsAs
+) -> dict[str, Service]:
+    """Migrate and start each service as a process, signed in to NATS as its own user
+    (`nats_as`); wait until each reports healthy."""
+    started = {n: Service(n, env, DATA / "logs", tag=tag, nats_as=nats_as) for n in names}
     for svc in started.values():
         await asyncio.to_thread(svc.migrate)
         svc.start()
@@ -86,7 +89,7 @@ async def main_run(report: Report, args: argparse.Namespace, stack: DevStack) ->
 
     db = await create_database(stack.database_url, "bench_default")
     env = service_env(stack.nats_url, db)
-    svc = await start_services(list(PACKAGES), env, "-default")
+    svc = await start_services(list(PACKAGES), env, "-default", stack.nats_url_as)
     meter = cpu.Meter(cpu.stack_pids(svc, servers))
     try:
         rate, p99, saturated, paced = await end_to_end(
@@ -116,7 +119,7 @@ async def main_run(report: Report, args: argparse.Namespace, stack: DevStack) ->
         report.add("Overdue lag p99", lag.p99_ms, "ms", below=TARGET_OVERDUE_MS, note=note)
         rss["notifier"] = svc["notifier"].rss_mb()
         svc["notifier"].stop()
-        await funnel_figure(report, args, stack.nats_url, db, env)
+        await funnel_figure(report, args, stack, db, env)
         for name, mb in rss.items():
             report.add(f"Resident memory, {name}", mb, "MB", below=TARGET_RSS_MB)
     finally:
@@ -125,16 +128,19 @@ async def main_run(report: Report, args: argparse.Namespace, stack: DevStack) ->
 
 
 async def funnel_figure(
-    report: Report, args: argparse.Namespace, nats_url: str, db: str, env: dict[str, str]
+    report: Report, args: argparse.Namespace, stack: DevStack, db: str, env: dict[str, str]
 ) -> None:
     """The funnel query over generated deals, or n/a while deal-service has no handler."""
+    nats_url = stack.nats_url
     name = f"Funnel query on {args.deals:,} deals"
     if not funnel.funnel_built():
         report.add(name, None, "ms", note="n/a (not built)")
         return
     print(f"  generating {args.deals:,} deals for the funnel query...", flush=True)
     generated = await funnel.generate(db, args.deals)
-    deal = (await start_services(["deal-service"], env, "-funnel"))["deal-service"]
+    deal = (await start_services(["deal-service"], env, "-funnel", stack.nats_url_as))[
+        "deal-service"
+    ]
     try:
         timing = await funnel.time_query(nats_url, args.deals, generated)
         period = await funnel.time_query(nats_url, args.deals, generated, funnel.PERIOD_SUBJECT)
@@ -154,7 +160,7 @@ async def board_run(report: Report, args: argparse.Namespace, stack: DevStack) -
     db = await create_database(stack.database_url, "bench_board")
     port = free_port()
     env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
-    svc = await start_services([*PACKAGES, "gateway"], env, "-board")
+    svc = await start_services([*PACKAGES, "gateway"], env, "-board", stack.nats_url_as)
     timing = board.BoardTiming(args.board_deals)
     try:
         print(f"  generating {args.board_deals:,} deals with their tasks...", flush=True)
@@ -185,7 +191,8 @@ async def sync_run(
         print(f"  ceiling: JetStream (sync always) {js_rate:,.0f} msg/s", flush=True)
         report.add("JetStream publish with ack, nats-py alone (sync always)", js_rate, "msg/s")
         db = await create_database(database_url, "bench_sync")
-        svc = await start_services(list(PACKAGES), service_env(nats_sync.url, db), "-sync")
+        env = service_env(nats_sync.url, db)
+        svc = await start_services(list(PACKAGES), env, "-sync", nats_sync.url_as)
         pids = {"nats-server": nats_sync.pid, "PostgreSQL": postgres_pid}
         meter = cpu.Meter(cpu.stack_pids(svc, pids))
         try:

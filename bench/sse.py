@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import nats
 from nats.aio.msg import Msg
@@ -100,7 +101,18 @@ async def sse_fanout(
         asyncio.create_task(_client(port, token, frames[i], ready[i])) for i in range(clients)
     ]
     try:
-        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 60)
+        everyone: asyncio.Future[Any] = asyncio.ensure_future(
+            asyncio.gather(*(r.wait() for r in ready))
+        )
+        waited: list[asyncio.Future[Any]] = [everyone, *followers]
+        await asyncio.wait(waited, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        for task in followers:  # a follower refused (a 429, say): its answer, not a timeout
+            if task.done() and task.exception() is not None:
+                everyone.cancel()
+                raise RuntimeError(f"an SSE client failed: {task.exception()!r}")
+        if not everyone.done():
+            everyone.cancel()
+            raise TimeoutError(f"{sum(r.is_set() for r in ready)}/{clients} SSE clients in 60 s")
         await asyncio.sleep(1)
 
         async def move(i: int) -> None:

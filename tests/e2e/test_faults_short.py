@@ -20,6 +20,7 @@ from nats.errors import NoRespondersError
 from bench.fault_cases import Scenario, nothing, sigkill
 from bench.faults import run_scenario, table, write_config
 from crm_shared.contracts.commands import ListDeals
+from tests.services import nats_url_of
 from tests.support import Client
 
 # Under pytest-timeout's budget (120 s): a scenario that overruns it would be abandoned
@@ -38,6 +39,7 @@ async def _run(scenario: Scenario, infra: Any, tmp_path: Path) -> None:
         seconds=6,
         rate=40,
         migrate=False,  # the suite's database is migrated once per session
+        nats_as=lambda name: nats_url_of(infra, name),  # each service as its own user
     )
     try:
         outcome, log = await asyncio.wait_for(ran, BUDGET_SECONDS)

@@ -37,6 +37,10 @@ PACKAGES = {
 }
 SCHEMAS = tuple(PACKAGES)
 OUTBOXES = ("deal.outbox", "task.outbox", "notifier.outbox")
+# The extensions the migrations create (outside the service schemas, so not in their dumps):
+# created before a restore, as the dumps' indexes use them (deal's search: pg_trgm).
+# tests/unit/test_backup_urls.py checks that every CREATE EXTENSION of a migration is here.
+EXTENSIONS = ("pg_trgm",)
 LOCK_TIMEOUT = "30s"
 
 
@@ -188,6 +192,17 @@ def dump(url: str, snapshot: str, schema: str, target: Path) -> None:
         ],
         url,
     )
+
+
+async def ensure_extensions(url: str) -> None:
+    """Create EXTENSIONS in `public` if missing, as the migrations do (trusted extensions:
+    the database's owner may)."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        for name in EXTENSIONS:
+            await conn.execute(f'CREATE EXTENSION IF NOT EXISTS "{name}" WITH SCHEMA public')
+    finally:
+        await conn.close()
 
 
 def restore(url: str, source: Path) -> None:
