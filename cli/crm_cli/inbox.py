@@ -13,16 +13,11 @@ from crm_cli.ids import resolve
 from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
+from crm_shared.config import KINDS
 from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
 
 app = typer.Typer(help="Your notifications: list them, mark them read.")
-_KINDS = {
-    "task_assigned": "новая задача",
-    "task_overdue": "просрочка",
-    "move_rejected": "отказ в переходе",
-    "approval_requested": "согласование",
-    "task_commented": "комментарий",
-}
+_KINDS = {kind: words.name for kind, words in KINDS.items()}
 _COLUMNS = [
     Column("id", fold=False),
     Column("when", keep=2, fold=False),
