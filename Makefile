@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCKS) | cksum | cut -d
 COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 	--no-emit-find-links --no-emit-trusted-host --annotation-style=line --allow-unsafe pyproject.toml
 
-.PHONY: install lock audit run test lint unit asyncapi openapi bench faults backup vendor clean
+.PHONY: install lock audit run test test-fast lint unit asyncapi openapi bench faults backup vendor clean
 
 # Exactly the versions of the lock (with their hashes), then the project itself without
 # dependencies; `pip check` proves the lock satisfies what pyproject.toml asks.
@@ -41,6 +41,9 @@ lint: install
 
 test: lint  ## lint, then the whole suite against real NATS and PostgreSQL
 	$(PY) -m pytest
+
+test-fast: lint  ## the same suite on two workers (pytest-xdist), each with its own embedded servers
+	$(PY) -m pytest -n 2 --dist loadfile
 
 unit: install  ## the pure tier alone (tests/unit: no servers), in seconds
 	$(PY) -m pytest -q tests/unit

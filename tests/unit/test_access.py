@@ -1,13 +1,16 @@
-"""Who sees and changes what (issue 14): the configuration's `access` and deal-service's
-checks, without a database (the bus tests are tests/e2e/test_permissions.py)."""
+"""Who sees and changes what (issue 14): the configuration's `access`, its one own-vs-all rule
+(crm_shared.config.access) and deal-service's checks, without a database (the bus tests are
+tests/e2e/test_permissions.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from crm_shared.config import ConfigError
+from crm_shared.config.access import check_owner, narrowed, scope
 from crm_shared.contracts.commands import ErrorCode, Refused
-from deal_service.domain.access import check_may_assign, check_may_see, narrowed, scope
+from crm_shared.locale import say
+from deal_service.domain.access import check_may_assign, check_may_see
 from tests.configs import config_with
 from tests.unit.test_deal_rules import new
 
@@ -58,3 +61,27 @@ def test_only_a_rop_reassigns_or_replaces_a_rop() -> None:
         assert cleared is ErrorCode.forbidden
         replaced = _code(check_may_assign, config, "mgr-1", rop=("rop-1", None))
         assert replaced is ErrorCode.forbidden
+
+
+def _reason(call: object, *args: object, **kw: object) -> str | None:
+    with pytest.raises(Refused) as refused:
+        call(*args, **kw)  # type: ignore[operator]
+    return (refused.value.error.params or {}).get("reason")
+
+
+def test_one_rule_for_deals_and_tasks() -> None:
+    """deal-service and task-service both ask crm_shared.config.access; task-service's own
+    copy of the rule refused a task filter without a reason (a person read the general
+    «forbidden» sentence) and an unknown actor of a deal's task timeline without one."""
+    assert narrowed(OWN, "mgr-1", None, of="tasks") == "mgr-1"
+    assert _reason(narrowed, OWN, "mgr-1", "mgr-2", of="tasks") == "others_tasks"
+    assert _reason(narrowed, OWN, "mgr-1", "mgr-2") == "others_deals"
+    assert say({"code": "forbidden", "params": {"reason": "others_tasks"}}) == (
+        "Вам видны только ваши задачи."
+    )
+    check_owner(OWN, "mgr-1", "mgr-1", "the tasks of deal d")
+    check_owner(OWN, "rop-1", "mgr-1", "the tasks of deal d")
+    check_owner(ALL, "mgr-2", None, "the tasks of deal d")
+    assert _reason(check_owner, OWN, "mgr-2", "mgr-1", "deal d") == "not_own"
+    assert _reason(check_owner, OWN, "mgr-2", None, "deal d") == "not_own"
+    assert _reason(check_owner, OWN, "ghost", "mgr-1", "deal d") == "user"

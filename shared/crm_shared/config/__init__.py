@@ -15,7 +15,9 @@ from .durations import Duration, format_duration, parse_duration
 from .loader import CONFIG_ENV_VAR, ConfigError, config_from_data, load_config, loads_config
 from .notifications import (
     CHANNEL_TYPES,
+    KINDS,
     NOTIFICATION_KINDS,
+    KindWords,
     NotificationSettings,
     NotificationTemplates,
 )
@@ -62,6 +64,7 @@ __all__ = [
     "DEFAULT_LEAD_SOURCES",
     "DEFAULT_REQUIRED_FIELDS",
     "FIELD_DISPLAY_NAMES",
+    "KINDS",
     "NOTIFICATION_KINDS",
     "PLANS",
     "REQUIRED_FIELD_NAMES",
@@ -78,6 +81,7 @@ __all__ = [
     "Duration",
     "EmailChannel",
     "FixedAssignment",
+    "KindWords",
     "LeadAssignment",
     "NotificationSettings",
     "NotificationTemplates",

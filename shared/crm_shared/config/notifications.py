@@ -4,9 +4,11 @@ texts (SPEC §5 "Added in the second reading")."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import ValidationInfo, field_validator
+
+from crm_shared.contracts.notices import NoticeKind
 
 from ._base import Frozen, Text
 from .durations import Duration
@@ -14,39 +16,58 @@ from .durations import Duration
 __all__ = [
     "CHANNEL_TYPES",
     "DEFAULT_QUIET_KINDS",
+    "KINDS",
     "NOTIFICATION_KINDS",
     "PLACEHOLDERS",
     "ChannelType",
+    "KindWords",
     "NotificationSettings",
     "NotificationTemplates",
 ]
 
 ChannelType = Literal["bus", "webhook", "email"]
 CHANNEL_TYPES: tuple[str, ...] = ("bus", "webhook", "email")
-NOTIFICATION_KINDS: tuple[str, ...] = (
-    "task_assigned",
-    "task_overdue",
-    "move_rejected",
-    "approval_requested",
-    "task_commented",
-    "approval_declined",
-)
-DEFAULT_QUIET_KINDS: dict[str, tuple[str, ...]] = {"task_assigned": ("bus",)}
-"""Kinds that, unless a user's `notify` says otherwise, take only these of their channels:
-a manager gets a task with every new lead, too many for e-mail or a webhook by default."""
+
+
+class KindWords(NamedTuple):
+    """What the configuration says of one notice kind besides its template (which operators
+    edit): the placeholders the template may use, the kind's Russian name (the inbox's kind
+    column in `crm inbox`) and the subject of its e-mail."""
+
+    placeholders: tuple[str, ...]
+    name: str
+    subject: str
 
 
 _TASK = ("deal", "contact", "task", "manager", "deadline")
 _DEAL = ("deal", "contact", "manager", "stage")
-PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "task_assigned": _TASK,
-    "task_overdue": (*_TASK, "lateness"),
-    "task_commented": (*_TASK, "author", "comment"),
-    "move_rejected": (*_DEAL, "fields", "reason"),
-    "approval_requested": (*_DEAL, "from_stage", "asker", "attempts", "count"),
-    "approval_declined": (*_DEAL, "rop", "reason"),
+KINDS: dict[NoticeKind, KindWords] = {
+    NoticeKind.task_assigned: KindWords(_TASK, "новая задача", "CRM: новая задача"),
+    NoticeKind.task_overdue: KindWords((*_TASK, "lateness"), "просрочка", "CRM: просрочена задача"),
+    NoticeKind.task_commented: KindWords(
+        (*_TASK, "author", "comment"), "комментарий", "CRM: комментарий к просроченной задаче"
+    ),
+    NoticeKind.move_rejected: KindWords(
+        (*_DEAL, "fields", "reason"), "отказ в переходе", "CRM: переход сделки отклонён"
+    ),
+    NoticeKind.approval_requested: KindWords(
+        (*_DEAL, "from_stage", "asker", "attempts", "count"),
+        "согласование",
+        "CRM: менеджер просит согласовать провал сделки",
+    ),
+    NoticeKind.approval_declined: KindWords(
+        (*_DEAL, "rop", "reason"), "отказ в согласовании", "CRM: РОП не согласовал провал сделки"
+    ),
 }
+"""Every kind's words, keyed by the contracts' `NoticeKind`: a kind missing here, or from
+NotificationTemplates' fields, stops the import (below), not a notice at run time."""
+
+NOTIFICATION_KINDS: tuple[str, ...] = tuple(NoticeKind)
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {kind: w.placeholders for kind, w in KINDS.items()}
 """The placeholders each kind's template may use; any other is refused when loading."""
+DEFAULT_QUIET_KINDS: dict[str, tuple[str, ...]] = {NoticeKind.task_assigned: ("bus",)}
+"""Kinds that, unless a user's `notify` says otherwise, take only these of their channels:
+a manager gets a task with every new lead, too many for e-mail or a webhook by default."""
 
 
 class NotificationTemplates(Frozen):
@@ -93,6 +114,10 @@ class NotificationTemplates(Frozen):
         except (ValueError, IndexError) as exc:
             raise ValueError(f"not a usable template: {exc}") from None
         return value
+
+
+if set(KINDS) != set(NoticeKind) or set(NotificationTemplates.model_fields) != set(NoticeKind):
+    raise RuntimeError("every NoticeKind needs its KINDS entry and its NotificationTemplates field")
 
 
 class _Probe(dict[str, str]):

@@ -39,8 +39,9 @@ class Access(Frozen):
 
     `own`: the deals the user is responsible for and the tasks whose responsible they are;
     `all`: every deal and task. A РОП always sees all (rule 3 has them watch every deal).
-    The services check it on every command and query (deal_service.domain.access,
-    task_service.domain.model), so no client, the gateway included, reads or changes more.
+    The services check it on every command and query through one rule
+    (crm_shared.config.access; task_service.domain.model adds a task's creator), so no
+    client, the gateway included, reads or changes more.
     """
 
     manager: Scope = "own"

@@ -82,6 +82,14 @@ class DealFields(Strict):
     contact: ContactInput | None = None
 
 
+DEAL_FIELD_NAMES: tuple[str, ...] = tuple(n for n in DealFields.model_fields if n != "contact")
+"""The deal's own fields a command may set, in their order: the one list that deal-service's
+domain and table and the gateway's forms read (a new field: `DealFields`, the `Deal`
+dataclass, a migration and the table's declaration)."""
+CONTACT_FIELD_NAMES: tuple[str, ...] = tuple(ContactInput.model_fields)
+"""The contact's fields a command may set (`contact.<name>` in forms and `missing_fields`)."""
+
+
 class CreateDeal(Command, Asks[DealReply]):
     """crm.cmd.deal.create: open a deal by hand in the entry stage."""
 

@@ -13,6 +13,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from crm_shared.contracts.dto import ContactAttempt, Deal, Task, TaskComment
+from crm_shared.contracts.notices import NoticeKind, describe_kinds
 from crm_shared.contracts.text import Id, LongText, Name, Phone, Plain, Short, Subject, Title
 
 
@@ -217,19 +218,9 @@ class Notification(EventData):
     SUBJECT: ClassVar[str] = "crm.notify"
     TYPE: ClassVar[str] = "crm.notify.v1"
     id: Plain | None = Field(None, description="the notification's id in the user's inbox")
-    kind: Plain = Field(
-        description=(
-            "what happened; the kinds and the fields each adds to id, kind, text, deal_id, "
-            "user_id: `task_assigned` (a new task, so also a new lead, to its responsible; "
-            "`task`), `task_overdue` (a task passed its deadline, to the РОП; `task`), "
-            "`task_commented` (a comment on a task that went overdue, to the other side; "
-            "`task`, with the comment last in `task.comments`), `move_rejected` (a refused "
-            "move, to the deal's responsible; `missing_fields` when fields were missing), "
-            "`approval_requested` (rule 6: a manager asks to fail the deal in LOST_NO_CONTACT, "
-            "to the deal's РОП, else the default РОП, else every РОП; `actor_id`, `attempts`), "
-            "`approval_declined` (the РОП declined such a request, to whoever asked; "
-            "`actor_id`: the РОП)"
-        )
+    kind: NoticeKind = Field(
+        description="what happened; the kinds and the fields each adds to id, kind, text, "
+        "deal_id, user_id: " + describe_kinds()
     )
     text: Plain = Field(description="the Russian text, from the configuration's templates")
     deal_id: Plain

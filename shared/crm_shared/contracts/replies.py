@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Generic, TypeVar, get_args
 from pydantic import BaseModel, Field
 
 from crm_shared.contracts.dto import Deal, Task, TaskComment
+from crm_shared.contracts.notices import NoticeKind
 from crm_shared.contracts.text import Plain
 
 R = TypeVar("R", bound="Answer", covariant=True)  # a request asks for its reply or less
@@ -168,7 +169,7 @@ class Notification(Answer):
     """One notification of a person's inbox."""
 
     id: Plain
-    kind: Plain
+    kind: NoticeKind
     text: Plain
     deal_id: Plain | None = None
     task: dict[str, Any] | None = None

@@ -36,6 +36,7 @@ SENTENCES: dict[str, str] = {
     "forbidden.reassign": "Ответственного за сделку меняет только РОП.",
     "forbidden.replace_rop": "РОП сделки меняет только РОП.",
     "forbidden.others_deals": "Вам видны только ваши сделки.",
+    "forbidden.others_tasks": "Вам видны только ваши задачи.",
     "forbidden.not_responsible": "Эта задача не ваша: выполнить её может ответственный.",
     "forbidden.board": "Доска — для сотрудников; войдите под своим именем.",
     "missing_fields": "Не заполнены обязательные поля: {fields}.",

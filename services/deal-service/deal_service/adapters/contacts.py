@@ -9,6 +9,7 @@ import asyncpg
 from sqlalchemy import bindparam
 from sqlmodel import select
 
+from crm_shared.contracts.commands import CONTACT_FIELD_NAMES
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.tables import Query
 from deal_service.adapters import tables
@@ -91,7 +92,8 @@ async def contact_stages(
     return [(r["id"], r["stage"]) for r in rows]
 
 
-_FIELDS = ("name", "phone", "email", "pays_by", "segment")
+_FIELDS = CONTACT_FIELD_NAMES
+"""The contact's columns besides its id and the normal forms: the contract's `ContactInput`."""
 
 
 def contact_from_row(row: Mapping[str, Any], *, id_column: str = "id", prefix: str = "") -> Contact:

@@ -8,31 +8,21 @@ from typing import Any
 
 import asyncpg
 
+from crm_shared.contracts.commands import CONTACT_FIELD_NAMES
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_moment, encode_moment
 from deal_service.adapters import contacts
-from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal
+from deal_service.domain.model import DEAL_FIELDS, MAX_SHOWN_ATTEMPTS, ContactAttempt, Deal
 from deal_service.settings import SCHEMA
 
 SELECT_DEALS = f"""
-    SELECT d.*, c.name AS c_name, c.phone AS c_phone, c.email AS c_email,
-           c.pays_by AS c_pays_by, c.segment AS c_segment
+    SELECT d.*, {", ".join(f"c.{n} AS c_{n}" for n in CONTACT_FIELD_NAMES)}
     FROM {SCHEMA}.deals d LEFT JOIN {SCHEMA}.contacts c ON c.id = d.contact_id"""
 DEAL_COLUMNS = (
     "version",
     "stage",
-    "title",
-    "amount",
-    "currency",
+    *DEAL_FIELDS,
     "contact_id",
-    "company",
-    "responsible_id",
-    "rop_id",
-    "subject",
-    "requirements",
-    "delivery_method",
-    "delivery_address",
-    "failure_comment",
     "contact_attempts",
     "source",
     "external_id",
@@ -40,6 +30,8 @@ DEAL_COLUMNS = (
     "created_at",
     "updated_at",
 )
+"""The deal's columns: the fields a command may set (`DEAL_FIELDS`, the contract's) and the
+ones only the service writes."""
 _ATTRIBUTE = {"lead_comment": "comment", "contact_id": "contact"}
 """Columns whose `Deal` attribute has another name."""
 

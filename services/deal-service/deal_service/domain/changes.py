@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_shared.contracts.commands import ErrorCode, Refused
+from crm_shared.contracts.commands import DEAL_FIELD_NAMES, ErrorCode, Refused
 from deal_service.domain.contacts import BadPhone, Contact, normalise_phone
 
 
@@ -41,17 +41,5 @@ def set_contact(contact: Contact, values: Mapping[str, Any]) -> list[str]:
     return changed
 
 
-DEAL_FIELDS = (
-    "title",
-    "amount",
-    "currency",
-    "company",
-    "responsible_id",
-    "rop_id",
-    "subject",
-    "requirements",
-    "delivery_method",
-    "delivery_address",
-    "failure_comment",
-)
-"""The deal fields an update may set."""
+DEAL_FIELDS = DEAL_FIELD_NAMES
+"""The deal fields an update may set: the contract's `DealFields` but its contact."""

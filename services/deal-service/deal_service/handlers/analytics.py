@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from crm_shared.config.access import narrowed
 from crm_shared.contracts.commands import (
     ErrorCode,
     FunnelQuery,
@@ -26,7 +27,6 @@ from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.periods import parse_moment
 from deal_service.adapters import analytics as sql
 from deal_service.adapters import analytics_period as period_sql
-from deal_service.domain.access import narrowed
 from deal_service.domain.funnel import MAX_COMMENTS_PER_STAGE, FunnelFacts, build_report
 from deal_service.domain.period import PeriodFacts, build_period_report
 from deal_service.handlers.context import Context

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_shared.config.access import scope
 from crm_shared.contracts.approvals import DeclineApproval, PendingApprovals
 from crm_shared.contracts.commands import ErrorCode, MoveDeal, Refused, ok
 from crm_shared.contracts.envelope import utcnow
@@ -12,7 +13,6 @@ from crm_shared.contracts.events import ApprovalDeclined
 from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import approvals, story
 from deal_service.adapters import repository as repo
-from deal_service.domain.access import scope
 from deal_service.domain.model import Deal
 from deal_service.domain.rules import check_user, is_deals_rop
 from deal_service.handlers.context import Context

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_shared.config.access import narrowed
 from crm_shared.contracts.commands import (
     DealHistory,
     ErrorCode,
@@ -14,7 +15,7 @@ from crm_shared.contracts.commands import (
     ok,
 )
 from deal_service.adapters import repository as repo
-from deal_service.domain.access import check_may_see, narrowed
+from deal_service.domain.access import check_may_see
 from deal_service.handlers.context import Context
 
 

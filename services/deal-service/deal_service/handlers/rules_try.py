@@ -9,11 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from crm_shared.config import ConfigError, loads_config
+from crm_shared.config.access import scope
 from crm_shared.contracts.commands import ErrorCode, Refused, ok
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.rules_try import TryRules
 from deal_service.adapters import rules_try as sql
-from deal_service.domain.access import scope
 from deal_service.domain.rules_try import RulesTry
 from deal_service.handlers.context import Context
 

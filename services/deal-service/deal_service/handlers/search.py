@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_shared.config.access import scope
 from crm_shared.contracts.commands import ErrorCode, Refused, ok
 from crm_shared.contracts.search import GetContact, SearchDeals
 from deal_service.adapters import contacts as people
 from deal_service.adapters import search
-from deal_service.domain.access import scope
 from deal_service.domain.search import read_query
 from deal_service.handlers.context import Context
 

@@ -1,6 +1,6 @@
 """Which events a caller may see on the live feed.
 
-The same rule as the services' answers (deal_service.domain.access): a caller whose role has
+The same rule as the services' answers (crm_shared.config.access): a caller whose role has
 `access: all` (every РОП; managers when so configured) sees every deal's and task's events,
 a manager with `own` those of the deals and tasks they are responsible for, and, when a deal
 is taken from them, the event that takes it (so their board drops the card at once). The

@@ -12,9 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from crm_shared.config import NotificationTemplates
+from crm_shared.config import KINDS, NotificationTemplates
 from crm_shared.contracts.dto import Task, TaskComment
 from crm_shared.contracts.events import ApprovalDeclined, MoveRejected, Notification
+from crm_shared.contracts.notices import NoticeKind
+from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.locale import MOVE_GENERAL, duration, moment, say
 
 ZoneOf = Callable[[str | None], ZoneInfo]
@@ -25,21 +27,8 @@ def _team_zone(_user_id: str | None) -> ZoneInfo:
     return ZoneInfo("Europe/Moscow")  # the configuration's default `timezone`
 
 
-TASK_OVERDUE = "task_overdue"
-MOVE_REJECTED = "move_rejected"
-APPROVAL_REQUESTED = "approval_requested"
-ROP_APPROVAL_REQUIRED = "rop_approval_required"
-TASK_COMMENTED = "task_commented"
-TASK_ASSIGNED = "task_assigned"
-APPROVAL_DECLINED = "approval_declined"
-
-EMAIL_SUBJECTS = {
-    TASK_OVERDUE: "CRM: просрочена задача",
-    MOVE_REJECTED: "CRM: переход сделки отклонён",
-    APPROVAL_REQUESTED: "CRM: менеджер просит согласовать провал сделки",
-    TASK_COMMENTED: "CRM: комментарий к просроченной задаче",
-    TASK_ASSIGNED: "CRM: новая задача",
-}
+EMAIL_SUBJECTS: dict[str, str] = {kind: words.subject for kind, words in KINDS.items()}
+"""An e-mail's subject by its notification's kind (the configuration's `KINDS`)."""
 
 
 def format_lateness(seconds: float) -> str:
@@ -95,7 +84,11 @@ def assigned_notification(
         templates.task_assigned, _values(task, manager_name, zone_of(task.responsible_id))
     )
     return Notification(
-        kind=TASK_ASSIGNED, text=text, deal_id=task.deal_id, user_id=task.responsible_id, task=task
+        kind=NoticeKind.task_assigned,
+        text=text,
+        deal_id=task.deal_id,
+        user_id=task.responsible_id,
+        task=task,
     )
 
 
@@ -113,7 +106,7 @@ def overdue_notification(
     values = _values(task, responsible_name, zone_of(recipient), lateness=lateness)
     text = render(template, values)
     return Notification(
-        kind=TASK_OVERDUE, text=text, deal_id=task.deal_id, user_id=recipient, task=task
+        kind=NoticeKind.task_overdue, text=text, deal_id=task.deal_id, user_id=recipient, task=task
     )
 
 
@@ -150,7 +143,7 @@ def move_rejected_notification(
     refusal that asks for the РОП's agreement (rule 6) is not the responsible's news: the
     asker has the refusal in the reply, and the РОП is asked (`approval_requested`).
     """
-    if not event.responsible_id or event.error.code == ROP_APPROVAL_REQUIRED:
+    if not event.responsible_id or event.error.code == ErrorCode.rop_approval_required:
         return None
     missing = event.error.missing_fields or []
     fields = ", ".join(display_names.get(code, code) for code in missing)
@@ -168,7 +161,7 @@ def move_rejected_notification(
         "reason": reason.rstrip("."),
     }
     return Notification(
-        kind=MOVE_REJECTED,
+        kind=NoticeKind.move_rejected,
         text=render(templates.move_rejected, values),
         deal_id=event.deal_id,
         user_id=event.responsible_id,
@@ -200,7 +193,7 @@ def approval_requested_notifications(
     """Rule 6: the РОП is asked to agree to fail the deal, one notification per recipient
     (`approval_recipients`), the attempts' times on each one's clock; none unless that is the
     refusal. `names` are users' names."""
-    if event.error.code != ROP_APPROVAL_REQUIRED:
+    if event.error.code != ErrorCode.rop_approval_required:
         return []
     attempts = event.deal.attempts if event.deal is not None else []
     count = event.deal.contact_attempts if event.deal is not None else len(attempts)
@@ -221,7 +214,7 @@ def approval_requested_notifications(
 
     return [
         Notification(
-            kind=APPROVAL_REQUESTED,
+            kind=NoticeKind.approval_requested,
             text=text_for(recipient),
             deal_id=event.deal_id,
             user_id=recipient,
@@ -265,7 +258,11 @@ def comment_notification(
     values = _values(task, manager_name, zone_of(recipient), author=who, comment=comment.text)
     text = render(templates.task_commented, values)
     return Notification(
-        kind=TASK_COMMENTED, text=text, deal_id=task.deal_id, user_id=recipient, task=task
+        kind=NoticeKind.task_commented,
+        text=text,
+        deal_id=task.deal_id,
+        user_id=recipient,
+        task=task,
     )
 
 
@@ -287,7 +284,7 @@ def approval_declined_notification(
         "reason": event.reason,
     }
     return Notification(
-        kind=APPROVAL_DECLINED,
+        kind=NoticeKind.approval_declined,
         text=render(templates.approval_declined, values),
         deal_id=event.deal_id,
         user_id=event.asked_by,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_shared.config.access import narrowed, scope
 from crm_shared.contracts.commands import ErrorCode, ListTasks, OverdueTasksQuery, Refused, ok
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.periods import parse_moment
@@ -21,29 +22,14 @@ from task_service.domain.model import check_may_see
 from task_service.handlers.context import Context
 
 
-def _scope(ctx: Context, actor_id: str, responsible_id: str | None) -> str | None:
-    """The responsible the answer is narrowed to (None: everyone's), or a refusal."""
-    if ctx.config.user_or_none(actor_id) is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {actor_id!r}", reason="user")
-    if ctx.config.sees_all(actor_id):
-        return responsible_id
-    if responsible_id is not None and responsible_id != actor_id:
-        raise Refused(
-            ErrorCode.forbidden,
-            f"{actor_id!r} sees only their own tasks (access: own), not those of "
-            f"{responsible_id!r}",
-        )
-    return actor_id
-
-
 async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
     """Tasks newest first, by deal, responsible, status and overdue (open, past deadline)."""
-    responsible_id = _scope(ctx, q.actor_id, q.responsible_id)
+    responsible_id = narrowed(ctx.config, q.actor_id, q.responsible_id, of="tasks")
     try:
         async with ctx.uow() as uow:
             tasks, cursor = await reads.list_tasks(
                 uow.conn,
-                deal_owner=None if ctx.config.sees_all(q.actor_id) else q.actor_id,
+                deal_owner=scope(ctx.config, q.actor_id),
                 deal_id=q.deal_id,
                 deal_ids=q.deal_ids,
                 responsible_id=responsible_id,
@@ -62,8 +48,7 @@ async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
 async def task_comments(q: TaskComments, ctx: Context) -> dict[str, Any]:
     """Every comment on a task the actor may see, oldest first, a page at a time (the task's
     payload carries only the latest)."""
-    if ctx.config.user_or_none(q.actor_id) is None:
-        raise Refused(ErrorCode.not_found, f"actor_id: unknown user {q.actor_id!r}", reason="user")
+    sees_all = scope(ctx.config, q.actor_id) is None  # not_found for an unknown actor
     try:
         start = reads.decode_cursor(q.cursor, "comment") if q.cursor else 0
     except ValueError as exc:
@@ -73,7 +58,6 @@ async def task_comments(q: TaskComments, ctx: Context) -> dict[str, Any]:
         owner = (await repo.deal_people(uow.conn, task.deal_id))[0] if task else None
     if task is None:
         raise Refused(ErrorCode.not_found, f"task {q.task_id!r} not found", reason="task")
-    sees_all = ctx.config.sees_all(q.actor_id)
     check_may_see(task, q.actor_id, sees_all=sees_all, deal_responsible_id=owner)
     end = start + q.limit
     page = task.comments[start:end]
@@ -88,7 +72,7 @@ async def task_comments(q: TaskComments, ctx: Context) -> dict[str, Any]:
 async def count_overdue(q: OverdueTasksQuery, ctx: Context) -> dict[str, Any]:
     """Per responsible, tasks that are or were overdue (deadline before close, or before now);
     a manager with `access: own` gets only their own row."""
-    responsible_id = _scope(ctx, q.actor_id, None)
+    responsible_id = scope(ctx.config, q.actor_id)
     start = parse_moment(q.from_) if q.from_ else None
     end = parse_moment(q.to) if q.to else None
     async with ctx.uow() as uow:

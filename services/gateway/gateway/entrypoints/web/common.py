@@ -8,27 +8,15 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Request
 from pydantic import ValidationError
 
-from crm_shared.contracts.commands import DealFields
+from crm_shared.contracts.commands import CONTACT_FIELD_NAMES, DEAL_FIELD_NAMES, DealFields
 from crm_shared.locale import form_problems
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import caller, context
 from gateway.entrypoints.web.render import Pages
 from gateway.handlers.errors import Refusal
 
-DEAL_KEYS = (
-    "title",
-    "amount",
-    "currency",
-    "company",
-    "responsible_id",
-    "rop_id",
-    "subject",
-    "requirements",
-    "delivery_method",
-    "delivery_address",
-    "failure_comment",
-)
-CONTACT_KEYS = ("name", "phone", "email", "pays_by", "segment")
+DEAL_KEYS = DEAL_FIELD_NAMES
+CONTACT_KEYS = CONTACT_FIELD_NAMES
 
 
 def local_path(url: str | None) -> str | None:
