@@ -10,6 +10,7 @@ configured zone, and never the browser's (issue 21).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -93,6 +94,17 @@ async def shot(page: Any, name: str, full: bool = False) -> Path:
     path = ARTEFACTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=full)
     return path
+
+
+async def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 30_000) -> None:
+    """Playwright's `wait_for_function`, polled with `evaluate`: the pages' CSP has no
+    'unsafe-eval', which the polling of `wait_for_function` needs once its first check fails."""
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + timeout / 1000
+    while not await page.evaluate(expression, arg):
+        if loop.time() > ends:
+            raise TimeoutError(f"not true within {timeout:.0f} ms: {expression}")
+        await asyncio.sleep(0.1)
 
 
 def column(page: Any, stage_name: str) -> Any:

@@ -24,6 +24,7 @@ from tests.board_support import (
     shot,
     sign_in,
     title,
+    wait_until,
 )
 from tests.gateway_support import PASSWORD, Door, gateway_settings
 
@@ -148,16 +149,16 @@ async def test_after_a_lost_connection_the_board_catches_up(
     await first.start()
     url = f"http://127.0.0.1:{settings.http_port}"
     ivan = await sign_in(browser, url, IVAN, PASSWORD)
-    await ivan.wait_for_function("document.body.dataset.live === 'on'")
+    await wait_until(ivan, "document.body.dataset.live === 'on'")
     await first.stop()
-    await ivan.wait_for_function("document.body.dataset.live === 'lost'", timeout=10_000)
+    await wait_until(ivan, "document.body.dataset.live === 'lost'", timeout=10_000)
     name = title()
     await new_deal(stand, "mgr-1", title=name)  # made while the board is cut off
     second = Gateway(settings, load_config())
     await second.start()
     try:
         await card(ivan, name).wait_for(timeout=20_000)
-        await ivan.wait_for_function("document.body.dataset.live === 'on'")
+        await wait_until(ivan, "document.body.dataset.live === 'on'")
     finally:
         await ivan.context.close()
         await second.stop()
@@ -184,7 +185,7 @@ async def test_the_rop_filters_the_board_by_manager_live_too(stand: Door, browse
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
     await anna.get_by_label("Менеджер").select_option(label=MARIA)
     await anna.wait_for_url("**/board?manager=mgr-2")
-    await anna.wait_for_function("document.body.dataset.live === 'on'")
+    await wait_until(anna, "document.body.dataset.live === 'on'")
     ivans, marias = title(), title()
     await new_deal(stand, "mgr-1", title=ivans)
     await new_deal(stand, "mgr-2", title=marias)
@@ -209,7 +210,7 @@ async def test_a_keyboard_move_through_the_dialog_keeps_the_focus_on_the_card(
     await column(ivan, "Обрабатываем запрос").get_by_role("link", name=name).wait_for()
     await dialog.wait_for(state="detached")
     where = f"document.activeElement === document.querySelector('#deal-{deal['id']} a.title')"
-    await ivan.wait_for_function(where)  # not <body>: the keyboard goes on from the card
+    await wait_until(ivan, where)  # not <body>: the keyboard goes on from the card
     await shot(ivan, "keyboard-dialog-focus")
     await ivan.keyboard.press("ArrowLeft")  # and it works from there
     await column(ivan, "Новый лид").get_by_role("link", name=name).wait_for()

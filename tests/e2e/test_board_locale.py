@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm_shared.locale import moment
-from tests.board_support import ZONE, card, column, drag, new_deal, shot, sign_in, title
+from tests.board_support import ZONE, card, column, drag, new_deal, shot, sign_in, title, wait_until
 from tests.gateway_support import PASSWORD, Door
 from tests.support import eventually
 
@@ -168,7 +168,7 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
 
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
     await anna.get_by_role("link", name="РОП").click()
-    await anna.wait_for_function("document.querySelectorAll('canvas').length >= 4")
+    await wait_until(anna, "document.querySelectorAll('canvas').length >= 4")
     start = anna.get_by_label("С", exact=True)
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", await start.input_value())  # not the browser's
     await russian_only(anna, "rop")

@@ -26,6 +26,7 @@ from tests.board_support import (
     shot,
     sign_in,
     title,
+    wait_until,
 )
 from tests.gateway_support import PASSWORD, Door
 from tests.support import eventually
@@ -48,7 +49,7 @@ async def test_the_deal_card_edits_logs_a_contact_attempt_and_moves_by_keyboard(
     focused_in = "s => document.activeElement.closest('.card')?.dataset.stage === s"
     await ivan.keyboard.press("ArrowRight")
     await column(ivan, "Обрабатываем запрос").get_by_role("link", name=name).wait_for()
-    await ivan.wait_for_function(focused_in, arg="PROCESSING")  # the server's card, focused
+    await wait_until(ivan, focused_in, arg="PROCESSING")  # the server's card, focused
     await ivan.keyboard.press("ArrowLeft")
     await column(ivan, "Новый лид").get_by_role("link", name=name).wait_for()
     assert await ivan.evaluate("document.activeElement.textContent") == name
@@ -149,7 +150,7 @@ async def test_the_rop_view_lapsed_tasks_and_report_totals_equal_the_analytics_q
     assert shown_period[0] == str(happened["created"])
     assert shown_period[1] == str(happened["won"]["count"])
     assert shown_period[3] == str(happened["lost"])
-    await anna.wait_for_function("document.querySelectorAll('canvas').length >= 4")
+    await wait_until(anna, "document.querySelectorAll('canvas').length >= 4")
     await shot(anna, "rop", full=True)
     await anna.context.close()
 
@@ -199,8 +200,8 @@ async def test_the_inbox_badge_counts_live_and_clears_when_read(stand: Door, bro
     badge = ivan.get_by_role("link", name="Входящие")
     before = await badge.inner_text()
     await new_deal(stand, "mgr-1", title=name)  # its stage task is assigned to Ivan
-    await ivan.wait_for_function(
-        "t => document.querySelector('nav a[href=\"/inbox\"]').innerText !== t", arg=before
+    await wait_until(
+        ivan, "t => document.querySelector('nav a[href=\"/inbox\"]').innerText !== t", arg=before
     )
     await ivan.get_by_role("link", name="Мои задачи").click()
     row = ivan.get_by_role("listitem").filter(has=ivan.get_by_role("link", name=name))
@@ -209,7 +210,5 @@ async def test_the_inbox_badge_counts_live_and_clears_when_read(stand: Door, bro
     await ivan.get_by_role("heading", name="Входящие").wait_for()
     await shot(ivan, "inbox")
     await ivan.get_by_role("button", name="Отметить все прочитанными").click()
-    await ivan.wait_for_function(
-        "() => !document.querySelector('#inbox-badge .badge')", timeout=5000
-    )
+    await wait_until(ivan, "() => !document.querySelector('#inbox-badge .badge')", timeout=5000)
     await ivan.context.close()

@@ -22,6 +22,7 @@ from tests.board_support import (
     sign_in,
     sign_in_here,
     title,
+    wait_until,
 )
 from tests.gateway_support import PASSWORD, Door
 
@@ -106,8 +107,8 @@ async def test_a_swipe_on_a_card_scrolls_its_column_and_a_long_press_drags(
     await asyncio.sleep(0.3)  # the finger rests before it lifts: no fling goes on scrolling
     await touch("touchMove", x, y - 250)
     await touch("touchEnd", x, y - 250)
-    await maria.wait_for_function(
-        "() => document.querySelector('.cards[data-stage=NEW_LEAD]').scrollTop > 50"
+    await wait_until(
+        maria, "() => document.querySelector('.cards[data-stage=NEW_LEAD]').scrollTop > 50"
     )
     assert await first.get_by_role("link", name=names[-1]).count() == 1  # not moved
 

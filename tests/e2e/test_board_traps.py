@@ -24,6 +24,7 @@ from tests.board_support import (
     shot,
     sign_in,
     title,
+    wait_until,
 )
 from tests.gateway_support import PASSWORD, Door
 
@@ -202,7 +203,7 @@ async def test_one_live_connection_a_tab_and_an_empty_column_says_so(
         lambda r: streams.append(r.url) if r.url.endswith(("/events", "/board/live")) else None,
     )
     await ivan.reload()
-    await ivan.wait_for_function("document.body.dataset.live === 'on'")
+    await wait_until(ivan, "document.body.dataset.live === 'on'")
     assert [u.removeprefix(stand.url) for u in streams] == ["/board/live"]
     shipped = column(ivan, "Отправили заказ")
     await expect(shipped.get_by_text("Нет сделок")).to_be_visible()

@@ -101,7 +101,7 @@ async def test_set_password_from_the_command_line(clean: Any) -> None:
         ok = await http.post("/api/session", json={"user_id": "rop-1", "password": PASSWORD})
         assert ok.status_code == 200
     unknown = await asyncio.to_thread(_set_password, "nobody", env)
-    assert unknown.returncode == 1 and "no user" in unknown.stderr
+    assert unknown.returncode == 1 and "Такого пользователя нет" in unknown.stderr, unknown.stderr
 
 
 async def test_the_dev_stack_makes_a_password_for_every_user_once(

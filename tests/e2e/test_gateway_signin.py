@@ -107,7 +107,9 @@ async def test_an_unknown_user_costs_the_same_argon2_check(clean: Any) -> None:
 
         known = [await timed("mgr-1") for _ in range(4)]
         unknown = [await timed(f"ghost-{n}") for n in range(4)]
-        assert statistics.median(unknown) > 0.6 * statistics.median(known), (known, unknown)
+        # Without argon2 an unknown id answers in about a hundredth of a known one's time; the
+        # margin leaves room for a loaded machine's noise, not for a skipped hash.
+        assert statistics.median(unknown) > 0.4 * statistics.median(known), (known, unknown)
 
 
 async def test_signing_in_from_another_sites_page_is_refused(clean: Any) -> None:

@@ -161,7 +161,7 @@ async def test_every_comment_is_read_back_though_the_payload_carries_ten(
         )
 
         said = await crm(clean, "task", "comment", task["id"], "№13", actor="rop-1")
-        assert said.exit_code == 0 and "comment 13 on task" in said.output, said.output
+        assert said.exit_code == 0 and "комментарий 13 к задаче" in said.output, said.output
         shown = await crm_json(clean, "task", "show", task["id"])
         assert [c["text"] for c in shown["comments"]] == [f"№{n}" for n in range(1, 14)]
         assert shown["comments_count"] == 13
