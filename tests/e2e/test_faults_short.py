@@ -23,10 +23,13 @@ from crm_shared.contracts.commands import ListDeals
 from tests.services import nats_url_of
 from tests.support import Client
 
-# Under pytest-timeout's budget (120 s): a scenario that overruns it would be abandoned
-# mid-await, its `finally` never run, and its services (2 s deadlines, the same queue groups)
-# left answering the next tests of this worker. Cancelled within ours, it stops them first.
-BUDGET_SECONDS = 100
+# Under these tests' pytest-timeout budget (TIMEOUT): a scenario that overruns it would be
+# abandoned mid-await, its `finally` never run, and its services (2 s deadlines, the same
+# queue groups) left answering the next tests of this worker. Cancelled within ours, it
+# stops them first. A gateway scenario takes about 70 s on an idle machine.
+BUDGET_SECONDS = 240
+TIMEOUT = pytest.mark.timeout(BUDGET_SECONDS + 60)
+pytestmark = TIMEOUT
 
 
 async def _run(scenario: Scenario, infra: Any, tmp_path: Path) -> None:
