@@ -78,7 +78,8 @@ def make_token(env: dict[str, str], name: str, scopes: str, owner: str | None = 
          "--rate", "1000000", "--burst", "1000000", *(["--as", owner] if owner else [])],
         env=env, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("token"))
+    # `python -m gateway tokens create` speaks Russian to its reader: «токен  <token>»
+    return next(line.split()[1] for line in out.splitlines() if line.startswith("токен"))
 
 
 @dataclass

@@ -128,7 +128,7 @@ def signed_source(env: dict[str, str]) -> str:
          "standard_webhooks", "--rate", "1000000", "--burst", "1000000"],
         env=env, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("secret"))
+    return next(line.split()[1] for line in out.splitlines() if line.startswith("секрет"))
 
 
 def webhook(secret: str, msg_id: str, *, forge: str = "") -> bytes:
