@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 
 from crm_shared.contracts.commands import CONTACT_FIELD_NAMES, DEAL_FIELD_NAMES, DealFields
 from crm_shared.locale import form_problems
+from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import caller, context
 from gateway.entrypoints.web.render import Pages
@@ -128,3 +130,15 @@ def draft(deal: dict[str, Any], form: Any) -> dict[str, Any]:
 def htmx(request: Request) -> bool:
     """Whether htmx asked (so the answer is a fragment, not a page)."""
     return request.headers.get("hx-request") == "true"
+
+
+def form_deadline(form: Any, where: tzinfo) -> datetime:
+    """The deadline a task form's quick choice names (`when`: hour, tomorrow10 or at with
+    `day` and `clock`) in the reader's zone; ValueError with a Russian reason."""
+    return days.quick_deadline(
+        str(form.get("when", "hour")),
+        datetime.now(UTC),
+        str(form.get("day", "")),
+        str(form.get("clock", "")),
+        where,
+    )

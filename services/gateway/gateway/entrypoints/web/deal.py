@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm_shared.contracts.commands import CreateDeal, DealFields, LogContactAttempt, UpdateDeal
-from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
-from gateway.entrypoints.web.common import ctx_of, deal_fields, pages, person
+from gateway.entrypoints.web.common import ctx_of, deal_fields, form_deadline, pages, person
 from gateway.handlers import board as boards
 from gateway.handlers import plans, story
 from gateway.handlers.api import acting, ask, build
@@ -136,13 +134,7 @@ async def add_task(
     title = str(form.get("title", "")).strip()
     description = str(form.get("description", "")).strip() or None
     try:
-        deadline = days.quick_deadline(
-            str(form.get("when", "hour")),
-            datetime.now(UTC),
-            str(form.get("day", "")),
-            str(form.get("clock", "")),
-            pages(request).zone(principal),
-        )
+        deadline = form_deadline(form, pages(request).zone(principal))
         await plans.create_task(
             ctx_of(request), principal, deal_id, title, deadline, description, retry_key=key
         )

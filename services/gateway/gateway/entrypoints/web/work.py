@@ -15,7 +15,7 @@ from crm_shared.contracts.task_commands import CommentTask, TaskComments
 from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
-from gateway.entrypoints.web.common import ctx_of, pages, person
+from gateway.entrypoints.web.common import ctx_of, form_deadline, pages, person
 from gateway.entrypoints.web.render import deal_label
 from gateway.handlers import plans
 from gateway.handlers.api import acting, ask
@@ -98,13 +98,7 @@ async def reschedule(
     """Move a task's deadline (a quick choice or a date and time) with a reason."""
     form = await request.form()
     try:
-        deadline = days.quick_deadline(
-            str(form.get("when", "hour")),
-            datetime.now(UTC),
-            str(form.get("day", "")),
-            str(form.get("clock", "")),
-            pages(request).zone(principal),
-        )
+        deadline = form_deadline(form, pages(request).zone(principal))
     except ValueError as exc:
         raise Refusal(400, "invalid", str(exc)) from None
     reason = str(form.get("reason", "")).strip()
