@@ -21,6 +21,7 @@ from .people import (
     notify_problems,
 )
 from .pipeline import FIELD_DISPLAY_NAMES, ROP_ROBOT_PLANS, Pipeline, Plan, Stage
+from .rule_checks import rule_problems
 from .streams import DEFAULT_LEAD_SOURCES, LeadSource, StreamSettings
 from .templates import template_problems
 
@@ -66,7 +67,7 @@ class CrmConfig(Frozen):
 
     @model_validator(mode="after")
     def _cross_check(self) -> Self:
-        problems = [*self._user_problems(), *self._stage_problems(), *self._rule_problems()]
+        problems = [*self._user_problems(), *self._stage_problems(), *rule_problems(self.pipeline)]
         if problems:
             # One ValueError carrying every problem, one per line: the loader splits them so
             # that the operator fixes the whole file in one pass.
@@ -175,51 +176,6 @@ class CrmConfig(Frozen):
                 f"pipeline.stages[{i}].kind: a second success stage "
                 f"(pipeline.stages[{success[0]}] is one already; exactly one is allowed)"
             )
-        return problems
-
-    def _rule_problems(self) -> list[str]:
-        problems: list[str] = []
-        by_code = {stage.code: stage for stage in self.pipeline.stages}
-        rules = self.pipeline.rules
-        for i, rule in enumerate(rules.required_fields):
-            at = f"pipeline.rules.required_fields[{i}].after"
-            if (stage := by_code.get(rule.after)) is None:
-                problems.append(f"{at}: unknown stage {rule.after!r}")
-            elif stage.is_final:
-                problems.append(f"{at}: stage {rule.after!r} is final; name an active stage")
-        if rules.contact_attempts is not None:
-            at = "pipeline.rules.contact_attempts.stage"
-            code = rules.contact_attempts.stage
-            if (stage := by_code.get(code)) is None:
-                problems.append(
-                    f"{at}: unknown stage {code!r} (set contact_attempts: null to switch the "
-                    "rule off)"
-                )
-            elif stage.kind != "failure":
-                problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not failure")
-        if rules.delivery is not None:
-            at = "pipeline.rules.delivery.stage"
-            code = rules.delivery.stage
-            if (stage := by_code.get(code)) is None:
-                problems.append(
-                    f"{at}: unknown stage {code!r} (set delivery: null to switch the rule off)"
-                )
-            elif stage.kind != "active":
-                problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not active")
-            at = "pipeline.rules.delivery.pickup_from"
-            code = rules.delivery.pickup_from
-            if (stage := by_code.get(code)) is None:
-                problems.append(f"{at}: unknown stage {code!r}")
-            elif stage.kind != "active":
-                problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not active")
-        rop_task = rules.rop_task
-        problems += [
-            f"pipeline.rules.rop_task.title: {p}" for p in template_problems(rop_task.title)
-        ]
-        problems += [
-            f"pipeline.rules.rop_task.description: {p}"
-            for p in template_problems(rop_task.description)
-        ]
         return problems
 
     # --- look-ups -------------------------------------------------------------------------
