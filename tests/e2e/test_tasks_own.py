@@ -67,3 +67,16 @@ async def test_an_own_task_is_set_moved_and_its_lapse_reaches_the_rop(
         # Moving the stage to another stage leaves an own task open.
         [listed] = [t for t in await tasks(client, deal_id=deal["id"]) if t["id"] == task["id"]]
         assert listed["status"] == "open"
+
+
+async def test_a_deal_not_yet_heard_of_has_an_empty_task_story_not_a_refusal(
+    clean: Any, client: Client
+) -> None:
+    """The board opens a deal's card the moment it is made, before task-service has applied
+    its DealCreated: the card's task story is then empty, not «not your deal» (the board
+    showed «Эту сделку ведёт другой менеджер» to the deal's own maker under load)."""
+    async with running(clean, "task-service"):
+        unknown = "00000000-0000-4000-8000-000000000001"
+        body = {"actor_id": "mgr-2", "deal_id": unknown}
+        reply = await client.request("crm.query.task.timeline", body)
+        assert reply["ok"] and reply["items"] == [], reply

@@ -14,11 +14,16 @@ from task_service.handlers.context import Context
 
 async def task_timeline(q: TaskTimeline, ctx: Context) -> dict[str, Any]:
     """Everything that happened to the deal's tasks, newest first, up to `limit` entries;
-    `forbidden` for a manager (access: own) whose deal it is not."""
+    `forbidden` for a manager (access: own) whose deal it is not.
+
+    A deal this service has not heard of yet (its DealCreated still on the way: the card is
+    opened the moment the deal is made) has no tasks here, and its story here is empty rather
+    than refused: deal-service, which knows the deal, decides who may read it."""
     scope(ctx.config, q.actor_id)  # not_found for an unknown actor, before the query
     async with ctx.uow() as uow:
         responsible = await deals.deal_responsible(uow.conn, q.deal_id)
-        check_owner(ctx.config, q.actor_id, responsible, f"the tasks of deal {q.deal_id}")
         tasks = await deals.deal_tasks(uow.conn, q.deal_id)
+    if responsible is not None or tasks:
+        check_owner(ctx.config, q.actor_id, responsible, f"the tasks of deal {q.deal_id}")
     items = task_story(tasks)
     return ok(deal_id=q.deal_id, items=items[: q.limit], complete=len(items) <= q.limit)
