@@ -30,7 +30,7 @@ from bench.board import PASSWORD
 from bench.load import percentile
 from bench.procs import NatsAs, Service, create_database, service_env
 from bench.report import Report
-from crm_shared.contracts.search import SearchDeals
+from crm_shared.contracts.deal import SearchDeals
 from crm_shared.devstack import DevStack, free_port
 from crm_shared.machinery.db import asyncpg_dsn
 

@@ -17,7 +17,7 @@ import asyncpg
 import nats
 
 from bench.procs import ROOT
-from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
+from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
 from crm_shared.machinery.db import asyncpg_dsn
 
 SUBJECT = FunnelQuery.SUBJECT

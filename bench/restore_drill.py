@@ -26,7 +26,7 @@ from bench.load import poll
 from bench.procs import Service, service_env
 from bench.stream import SOURCE, LeadStream
 from crm_cli.backup import restore, take
-from crm_shared.contracts.commands import ListDeals
+from crm_shared.contracts.deal import ListDeals
 from crm_shared.devstack import DevStack, free_port
 from crm_shared.machinery.db import asyncpg_dsn
 

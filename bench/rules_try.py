@@ -23,7 +23,7 @@ import yaml
 
 from bench.procs import NatsAs, Service, create_database, service_env
 from bench.report import Report
-from crm_shared.contracts.rules_try import TryRules
+from crm_shared.contracts.deal import TryRules
 from crm_shared.devstack import DevStack
 from crm_shared.machinery.db import asyncpg_dsn
 

@@ -18,7 +18,7 @@ import nats
 from nats.aio.msg import Msg
 
 from bench.load import lead, paced, percentile, poll, publish_all
-from crm_shared.contracts.commands import ListDeals, MoveDeal
+from crm_shared.contracts.deal import ListDeals, MoveDeal
 
 _STAGE_CHANGED = b"event: crm.deal.stage_changed"
 

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from crm_shared.config import CrmConfig, config_from_data
+from crm_shared.contracts.deal import DealUpdated, StageChanged
 from crm_shared.contracts.envelope import CloudEvent
-from crm_shared.contracts.events import DealUpdated, StageChanged
 from tests.support import Client, eventually
 
 CONSUMER = "task-service-deals"

@@ -24,7 +24,7 @@ from crm_cli import b24_mapping
 from crm_cli.b24_portal import Folder, Portal, Source
 from crm_cli.bus import Bus, CliError, Refusal, connected
 from crm_cli.ui import config, err, field_names, options, out, print_json, progress, run
-from crm_shared.contracts.import_commands import ImportDeal
+from crm_shared.contracts.deal import ImportDeal
 
 app = typer.Typer(help="Перенос данных из другой CRM (Битрикс24).")
 CHUNK = 20

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from crm_shared.config import CrmConfig
-from crm_shared.contracts.import_commands import ImportDeal
+from crm_shared.contracts.deal import ImportDeal
 
 SOURCE = "bitrix24"
 FIELDS = (

@@ -14,9 +14,9 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NoStreamResponseError
 from pydantic import ValidationError
 
-from crm_shared.contracts.commands import Refused, Strict
+from crm_shared.contracts.base import Answer, Asks, Strict
 from crm_shared.contracts.envelope import CloudEvent
-from crm_shared.contracts.replies import Answer, Asks
+from crm_shared.contracts.refusals import Refused
 from crm_shared.contracts.subjects import service_of
 from crm_shared.locale import form_problems, say
 from crm_shared.machinery.asking import body_of, read_reply

@@ -19,8 +19,9 @@ from rich.markup import escape
 from crm_cli.bus import Bus, CliError, as_json, connected
 from crm_cli.paging import collect
 from crm_cli.ui import options, out, print_json, run
-from crm_shared.contracts.commands import DealHistory, ListDeals, ListTasks
-from crm_shared.contracts.personal import EraseContact, NotificationsAbout
+from crm_shared.contracts.deal import DealHistory, EraseContact, ListDeals
+from crm_shared.contracts.notify import NotificationsAbout
+from crm_shared.contracts.task import ListTasks
 
 app = typer.Typer(help="Персональные данные: выгрузить всё о контакте или стереть.")
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from crm_cli.bus import as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.ui import options, out, print_json, run, stage_name
-from crm_shared.contracts.commands import CreateDeal, LogContactAttempt
+from crm_shared.contracts.deal import CreateDeal, LogContactAttempt
 
 
 def create(

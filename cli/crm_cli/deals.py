@@ -28,7 +28,8 @@ from crm_cli.ui import (
     stage_name,
     width,
 )
-from crm_shared.contracts.commands import GetDeal, ListDeals, ListTasks, MoveDeal, UpdateDeal
+from crm_shared.contracts.deal import GetDeal, ListDeals, MoveDeal, UpdateDeal
+from crm_shared.contracts.task import ListTasks
 from crm_shared.locale import count, say
 
 app = typer.Typer(

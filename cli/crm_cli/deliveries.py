@@ -16,7 +16,7 @@ from crm_cli.ids import resolve
 from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
-from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
+from crm_shared.contracts.notify import ListDeliveries, RetryDeliveries
 from crm_shared.locale import word
 from crm_shared.locale.words import CHANNELS, DELIVERY_STATES
 

@@ -7,10 +7,10 @@ import re
 from typing import Any, NamedTuple
 
 from crm_cli.bus import Bus, CliError, as_json
-from crm_shared.contracts.commands import ListDeals, ListTasks
-from crm_shared.contracts.delivery_commands import ListDeliveries
-from crm_shared.contracts.notify_commands import ListNotifications
-from crm_shared.contracts.replies import Answer, Asks
+from crm_shared.contracts.base import Answer, Asks
+from crm_shared.contracts.deal import ListDeals
+from crm_shared.contracts.notify import ListDeliveries, ListNotifications
+from crm_shared.contracts.task import ListTasks
 
 FULL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PREFIX = re.compile(r"^[0-9a-fA-F-]{1,36}$")

@@ -14,7 +14,7 @@ from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
 from crm_shared.config import KINDS
-from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
+from crm_shared.contracts.notify import ListNotifications, ReadNotifications
 from crm_shared.locale import count, word
 from crm_shared.locale.words import NOTICE_KINDS
 

@@ -28,8 +28,8 @@ from crm_cli.ui import (
     stage_name,
     width,
 )
+from crm_shared.contracts.deal import LeadReceived
 from crm_shared.contracts.envelope import CloudEvent
-from crm_shared.contracts.events import LeadReceived
 from crm_shared.locale import count, form_problems
 
 app = typer.Typer(help="Лиды: отправить, как это делает источник.")

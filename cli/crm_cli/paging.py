@@ -8,8 +8,7 @@ from rich.progress import SpinnerColumn, TextColumn
 
 from crm_cli.bus import Bus, as_json
 from crm_cli.ui import progress as progress_display
-from crm_shared.contracts.commands import Strict
-from crm_shared.contracts.replies import Answer, Asks
+from crm_shared.contracts.base import Answer, Asks, Strict
 
 R = TypeVar("R", bound=Answer)
 PAGE = 500  # the largest page the API serves

@@ -21,7 +21,7 @@ from crm_cli.bus import as_json, connected
 from crm_cli.render import duration
 from crm_cli.ui import err, options, out, print_json, run, zone
 from crm_shared import locale
-from crm_shared.contracts.commands import FunnelQuery, PeriodQuery
+from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
 
 app = typer.Typer(help="Отчёты: воронка сделок периода или что произошло за период.")
 BAR_WIDTH = 40

@@ -24,7 +24,7 @@ from crm_cli.bus import CliError, as_json, connected
 from crm_cli.ui import config, err, options, out, print_json, run, zone
 from crm_shared import locale
 from crm_shared.config import ConfigError, loads_config
-from crm_shared.contracts.rules_try import MAX_CONFIG_BYTES, MAX_SINCE_DAYS, TryRules
+from crm_shared.contracts.deal import MAX_CONFIG_BYTES, MAX_SINCE_DAYS, TryRules
 from crm_shared.contracts.text import json_size
 
 app = typer.Typer(

@@ -13,8 +13,7 @@ from crm_cli.ids import resolve
 from crm_cli.paging import collect
 from crm_cli.render import task_panel, tasks_table
 from crm_cli.ui import err, options, out, print_json, print_table, run, width
-from crm_shared.contracts.commands import CompleteTask, ListTasks
-from crm_shared.contracts.task_commands import CommentTask, TaskComments
+from crm_shared.contracts.task import CommentTask, CompleteTask, ListTasks, TaskComments
 from crm_shared.locale import count, task_status
 
 app = typer.Typer(help="Задачи: список, карточка, выполнить, прокомментировать.")

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from crm_shared.contracts.commands import OverdueTasksQuery
+from crm_shared.contracts.task import OverdueTasksQuery
 from crm_shared.machinery.db import asyncpg_dsn
 from tests.analytics_fixture import FROM, TO, insert_fixture
 from tests.services import running

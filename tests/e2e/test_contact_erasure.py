@@ -15,8 +15,7 @@ from typer.testing import CliRunner, Result
 
 from crm_cli.main import app
 from crm_shared.config import config_from_data
-from crm_shared.contracts.events import ContactErased
-from crm_shared.contracts.personal import ERASED
+from crm_shared.contracts.deal import ERASED, ContactErased
 from crm_shared.machinery.db import asyncpg_dsn
 from tests.notifier_support import MGR, ROP, config_data
 from tests.services import running

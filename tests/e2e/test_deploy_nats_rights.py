@@ -21,7 +21,7 @@ from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from crm_shared.contracts.commands import OverdueTasksQuery
+from crm_shared.contracts.task import OverdueTasksQuery
 from crm_shared.machinery.bus import EVERY_STREAM, ensure_streams
 from tests.nats_servers import PASSWORDS, copy_configs, servers, wait_healthy
 from tests.support import eventually

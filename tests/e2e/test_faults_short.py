@@ -19,7 +19,7 @@ from nats.errors import NoRespondersError
 
 from bench.fault_cases import Scenario, nothing, sigkill
 from bench.faults import run_scenario, table, write_config
-from crm_shared.contracts.commands import ListDeals
+from crm_shared.contracts.deal import ListDeals
 from tests.services import nats_url_of
 from tests.support import Client
 

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from crm_shared.contracts.commands import ErrorCode, Strict
-from crm_shared.contracts.events import LeadReceived
+from crm_shared.contracts.base import Strict
+from crm_shared.contracts.deal import LeadReceived
+from crm_shared.contracts.refusals import ErrorCode
 from deal_service.entrypoints.rpc import endpoints as deal_endpoints
 from notifier.entrypoints.rpc import endpoints as notifier_endpoints
 from task_service.entrypoints.rpc import endpoints as task_endpoints

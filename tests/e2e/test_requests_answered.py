@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crm_shared.contracts.commands import MoveDeal
+from crm_shared.contracts.deal import MoveDeal
 from deal_service.handlers import deals as deal_handlers
 from tests.services import running
 from tests.support import Client

@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crm_shared.contracts.commands import GetDeal
-from crm_shared.contracts.rules_try import TryRules
+from crm_shared.contracts.deal import GetDeal, TryRules
 from tests.configs import default_data, write
 from tests.e2e.test_cli import crm, crm_json
 from tests.gateway_support import door

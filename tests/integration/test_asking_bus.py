@@ -10,7 +10,8 @@ import pytest
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
-from crm_shared.contracts.commands import ErrorCode, GetDeal, MoveDeal, Refused
+from crm_shared.contracts.deal import GetDeal, MoveDeal
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from crm_shared.machinery.asking import Bus
 from tests.conftest import Infra
 

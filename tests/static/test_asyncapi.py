@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from crm_shared.contracts import events
+from crm_shared.contracts.catalogue import ALL_EVENTS
+from crm_shared.contracts.deal import LeadReceived
 from crm_shared.devstack.services import BY_NAME
 from tools.crm_api import build_docs, endpoints, render
 
@@ -58,7 +59,7 @@ def test_every_request_a_service_answers_and_every_event_is_described() -> None:
     published = {
         op["channel"]["$ref"] for op in doc["operations"].values() if op["action"] == "send"
     }
-    outbound = set(events.ALL_EVENTS) - {events.LeadReceived}
+    outbound = set(ALL_EVENTS) - {LeadReceived}
     for model in outbound:
         assert any(ref.split("/")[-1].startswith(model.SUBJECT) for ref in published), model
 
@@ -66,7 +67,7 @@ def test_every_request_a_service_answers_and_every_event_is_described() -> None:
 def _events_built(package_dir: Path) -> set[str]:
     """The event classes the package's code constructs (`TaskOpened(...)`): every event a
     service makes goes to its outbox (`uow.emit`), whether a handler or its aggregate builds it."""
-    names = {model.__name__ for model in events.ALL_EVENTS}
+    names = {model.__name__ for model in ALL_EVENTS}
     built = set()
     for path in package_dir.rglob("*.py"):
         if "migrations" in path.parts:
@@ -104,7 +105,7 @@ def test_the_events_each_service_consumes_are_in_the_document() -> None:
 def test_the_document_names_every_notification_kind() -> None:
     """A subscriber of crm.notify.<user> learns from the document what `kind` may be."""
     from crm_shared.config import NOTIFICATION_KINDS
-    from crm_shared.contracts.events import Notification
+    from crm_shared.contracts.notify import Notification
 
     described = Notification.model_fields["kind"].description or ""
     for kind in NOTIFICATION_KINDS:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from crm_shared.config import PLANS, CrmConfig
-from crm_shared.contracts.commands import Refused
-from crm_shared.contracts.events import MoveRejected
+from crm_shared.contracts.deal import MoveRejected
+from crm_shared.contracts.refusals import Refused
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
 from tests.configs import config_with

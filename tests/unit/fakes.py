@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from crm_shared.contracts.events import EventData
+from crm_shared.contracts.base import EventData
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 
 from crm_shared.config import ConfigError
 from crm_shared.config.access import check_owner, narrowed, scope
-from crm_shared.contracts.commands import ErrorCode, Refused
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from crm_shared.locale import say
 from deal_service.domain.access import check_may_assign, check_may_see
 from tests.configs import config_with

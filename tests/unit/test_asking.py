@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from crm_shared.contracts.commands import (
+from crm_shared.contracts.analytics import FunnelQuery, ReportReply
+from crm_shared.contracts.deal import (
     DealFields,
-    ErrorCode,
-    FunnelQuery,
+    DealReply,
     GetDeal,
     MoveDeal,
-    Refused,
+    MoveDealReply,
     UpdateDeal,
 )
-from crm_shared.contracts.replies import DealReply, MoveDealReply, ReportReply
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from crm_shared.machinery.asking import body_of, read_reply, unavailable
 
 DEAL = {

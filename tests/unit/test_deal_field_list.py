@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from crm_shared.contracts.commands import (
+from crm_shared.contracts.deal import (
     CONTACT_FIELD_NAMES,
     DEAL_FIELD_NAMES,
     ContactInput,

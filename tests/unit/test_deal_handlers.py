@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from crm_shared.contracts.commands import (
+from crm_shared.contracts.deal import (
     ContactInput,
     CreateDeal,
+    DealCreated,
     DealFields,
-    ErrorCode,
+    DealUpdated,
     MoveDeal,
-    Refused,
+    MoveRejected,
+    StageChanged,
     UpdateDeal,
 )
-from crm_shared.contracts.events import DealCreated, DealUpdated, MoveRejected, StageChanged
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from deal_service.handlers.deals import create_deal, move_deal, update_deal
 from tests.unit.deal_fakes import DealWorld
 

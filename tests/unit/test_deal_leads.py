@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from crm_shared.contracts.commands import Refused
-from crm_shared.contracts.events import LeadReceived
+from crm_shared.contracts.deal import LeadReceived
+from crm_shared.contracts.refusals import Refused
 from deal_service.domain.funnel import DealTotal, FunnelFacts, LossComment, build_report
 from deal_service.domain.leads import (
     check_lead,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from crm_shared.contracts.commands import Refused
-from crm_shared.contracts.events import DealUpdated, MoveRejected, StageChanged
+from crm_shared.contracts.deal import DealUpdated, MoveRejected, StageChanged
+from crm_shared.contracts.refusals import Refused
 from deal_service.domain.changes import FieldChanges
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal

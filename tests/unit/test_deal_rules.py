@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from crm_shared.config import PLANS, UnknownStage
-from crm_shared.contracts.commands import Refused
-from crm_shared.contracts.events import DealCreated, DealUpdated, StageChanged
+from crm_shared.contracts.deal import DealCreated, DealUpdated, StageChanged
+from crm_shared.contracts.refusals import Refused
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
 from deal_service.domain.rules import required_fields_for, required_on

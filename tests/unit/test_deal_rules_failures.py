@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from crm_shared.config import PLANS
-from crm_shared.contracts.commands import Refused
-from crm_shared.contracts.events import DealUpdated, MoveRejected
+from crm_shared.contracts.deal import DealUpdated, MoveRejected
+from crm_shared.contracts.refusals import Refused
 from deal_service.domain.model import MAX_SHOWN_ATTEMPTS, Deal
 from tests.configs import config_with
 from tests.unit.deal_rules_support import (

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm_shared.contracts.commands import Refused
+from crm_shared.contracts.refusals import Refused
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
 from tests.configs import config_with

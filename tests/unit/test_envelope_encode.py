@@ -2,9 +2,9 @@
 
 from decimal import Decimal
 
+from crm_shared.contracts.deal import DealCreated, StageChanged
 from crm_shared.contracts.dto import Contact, Deal
 from crm_shared.contracts.envelope import CloudEvent, utcnow
-from crm_shared.contracts.events import DealCreated, StageChanged
 
 
 def test_encode_matches_the_model_round_trip() -> None:

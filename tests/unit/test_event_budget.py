@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from crm_shared.contracts.commands import MAX_BODY_BYTES, CreateDeal, DealFields, MoveDeal
+from crm_shared.contracts.base import MAX_BODY_BYTES
+from crm_shared.contracts.deal import CreateDeal, DealFields, MoveDeal, StageChanged
 from crm_shared.contracts.dto import Contact, Deal
 from crm_shared.contracts.envelope import CloudEvent
-from crm_shared.contracts.events import StageChanged
 from crm_shared.contracts.text import Code, Id, LongText, json_size
 
 

@@ -151,18 +151,18 @@ def test_one_idempotency_key_limit_fits_every_commands_request_id() -> None:
     longest key the gateway takes (leads and changes alike) fits with every command."""
     from pydantic import TypeAdapter
 
-    from crm_shared.contracts import commands, delivery_commands, notify_commands, task_commands
+    from crm_shared.contracts import analytics, base, deal, notify, task
     from crm_shared.contracts.subjects import COMMAND_PREFIX
     from crm_shared.contracts.text import Id
     from gateway.domain.idempotency import MAX_KEY, check_key
 
-    modules = (commands, delivery_commands, notify_commands, task_commands)
+    modules = (analytics, deal, notify, task)
     subjects = [
         model.SUBJECT
         for module in modules
         for model in vars(module).values()
         if isinstance(model, type)
-        and issubclass(model, commands.Command)
+        and issubclass(model, base.Command)
         and getattr(model, "SUBJECT", "").startswith(COMMAND_PREFIX)
     ]
     assert len(subjects) >= 8

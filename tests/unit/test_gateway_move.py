@@ -7,8 +7,9 @@ from typing import Any, cast
 
 import pytest
 
-from crm_shared.contracts.commands import ErrorCode, GetDeal, MoveDeal, Refused
-from crm_shared.contracts.replies import Answer, DealReply, MoveDealReply
+from crm_shared.contracts.base import Answer
+from crm_shared.contracts.deal import DealReply, GetDeal, MoveDeal, MoveDealReply
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from gateway.domain.people import Principal
 from gateway.handlers.api import move_deal
 from gateway.handlers.context import Context

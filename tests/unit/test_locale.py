@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.contracts.commands import DealFields, ErrorCode
+from crm_shared.contracts.deal import DealFields
+from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.locale import (
     GENERAL,
     amount,

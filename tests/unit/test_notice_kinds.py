@@ -9,9 +9,7 @@ from pydantic import ValidationError
 from crm_cli.inbox import _KINDS as CLI_NAMES
 from crm_shared.config import KINDS, NOTIFICATION_KINDS, NotificationTemplates
 from crm_shared.config.notifications import PLACEHOLDERS
-from crm_shared.contracts.events import Notification
-from crm_shared.contracts.notices import KIND_NOTES, NoticeKind
-from crm_shared.contracts.replies import NotificationsReply
+from crm_shared.contracts.notify import KIND_NOTES, NoticeKind, Notification, NotificationsReply
 from notifier.domain.messages import EMAIL_SUBJECTS
 
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from standardwebhooks import Webhook
 
 from crm_shared.config import FIELD_DISPLAY_NAMES, NotificationTemplates
+from crm_shared.contracts.deal import MoveRejected, RejectionError
 from crm_shared.contracts.dto import Deal, Task, TaskComment
-from crm_shared.contracts.events import MoveRejected, RejectionError
 from notifier.adapters.webhook import signed_headers
 from notifier.domain.delivery import (
     RETRY_AFTER_CAP,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm_shared.contracts.commands import Refused
 from crm_shared.contracts.dto import CloseReason
+from crm_shared.contracts.refusals import Refused
 from task_service.domain.model import DealState, Task
 from task_service.domain.own import own_task, reschedule
 from task_service.domain.story import task_story

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm_shared.config import CrmConfig
-from crm_shared.contracts.rules_try import RulesTryReport
+from crm_shared.contracts.deal import RulesTryReport
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
 from deal_service.domain.replay import DealPast, FieldChange, PastMove, judge

@@ -11,7 +11,7 @@ import pytest
 from crm_cli.bus import CliError
 from crm_cli.rules import content, since_days
 from crm_shared.config import loads_config
-from crm_shared.contracts.rules_try import MAX_CONFIG_BYTES, TryRules
+from crm_shared.contracts.deal import MAX_CONFIG_BYTES, TryRules
 from crm_shared.contracts.text import json_size
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from crm_shared.contracts.commands import Refused
+from crm_shared.contracts.refusals import Refused
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
 from deal_service.domain.rules import field_present

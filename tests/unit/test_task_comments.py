@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crm_shared.contracts.events import TaskCommented
+from crm_shared.contracts.task import TaskCommented
 from task_service.domain.model import COMMENTS_SHOWN, Task
 
 AT = datetime(2026, 11, 2, 9, tzinfo=UTC)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from crm_shared.contracts.commands import CompleteTask, ErrorCode, Refused
 from crm_shared.contracts.dto import CloseReason, TaskStatus
-from crm_shared.contracts.events import TaskClosed, TaskCommented
-from crm_shared.contracts.task_commands import CommentTask
+from crm_shared.contracts.refusals import ErrorCode, Refused
+from crm_shared.contracts.task import CommentTask, CompleteTask, TaskClosed, TaskCommented
 from task_service.handlers.tasks import comment_task, complete_task
 from tests.unit.task_fakes import TaskWorld
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from crm_shared.config import CrmConfig, UnknownStage, load_config
-from crm_shared.contracts.commands import ErrorCode, Refused
 from crm_shared.contracts.dto import CloseReason
 from crm_shared.contracts.dto import Deal as DealDTO
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from task_service.domain.model import DealState, check_may_complete, task_id
 from task_service.domain.planning import Closed, DealChange, DealTasks, Opened, Reassigned
 from tests.tasks_support import config_variant

@@ -8,7 +8,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import ValidationInfo, field_validator
 
-from crm_shared.contracts.notices import NoticeKind
+from crm_shared.contracts.notify import NoticeKind
 
 from ._base import Frozen, Text
 from .durations import Duration

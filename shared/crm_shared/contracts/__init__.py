@@ -1,3 +1,4 @@
-"""The contracts every part of the CRM speaks: the CloudEvents envelope, the versioned events,
-the commands and queries with their replies, the payloads (DTOs), the byte-limited string
-types and the periods of reports. The bottom layer: it imports nothing else of ours."""
+"""The contracts every part of the CRM speaks, by owner: `deal`, `task`, `notify` (each its
+commands, queries, replies and events) and `analytics`; shared by them, the bases (`base`),
+the CloudEvents envelope, the refusals, the payloads (DTOs), the byte-limited string types and
+the periods of reports. The bottom layer: it imports nothing else of ours."""

@@ -1,6 +1,6 @@
 """How a request is refused: the codes, the `error` of a refusal reply, the exception a
 handler raises (and the request client raises again on the caller's side), and the two reply
-envelopes. Re-exported by `commands`, where every request body lives."""
+envelopes: shared by every owner's requests."""
 
 from __future__ import annotations
 

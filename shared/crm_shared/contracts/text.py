@@ -16,7 +16,7 @@ import json
 from functools import partial
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 
 def check_text(value: str, max_bytes: int) -> str:
@@ -59,6 +59,9 @@ ID_BYTES = 100
 its users to it, the gateway's sign-in too), a request."""
 Id = Annotated[str, Field(min_length=1, max_length=ID_BYTES), _text(ID_BYTES)]
 """An id: of a deal, a task, a contact, a user, a request."""
+CrmId = Annotated[str, StringConstraints(pattern=rf"^[A-Za-z0-9_.:-]{{1,{ID_BYTES}}}$")]
+"""An id as the CRM makes them (user ids of the configuration, UUIDs of deliveries): no NUL,
+no lone surrogate or other text the database would refuse can get through."""
 Code = Annotated[str, Field(min_length=1, max_length=64), _text(64)]
 """A stage code."""
 Short = Annotated[str, Field(max_length=100), _text(100)]

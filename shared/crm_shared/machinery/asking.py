@@ -3,7 +3,7 @@
     reply = await bus.ask(MoveDeal(actor_id=…, deal_id=…, to_stage=…), request_id=key)
 
 The request's model is its address (`SUBJECT`) and names its reply (`Asks[MoveDealReply]`,
-crm_shared.contracts.replies), so mypy sees a `MoveDealReply` and the reply is validated as
+crm_shared.contracts.base), so mypy sees a `MoveDealReply` and the reply is validated as
 one. Nothing is a string or a dict on the way: a typo is an attribute error, not "no
 responders".
 
@@ -28,8 +28,8 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from crm_shared.contracts.commands import Command, ErrorBody, ErrorCode, Refused, Strict
-from crm_shared.contracts.replies import Answer, Asks
+from crm_shared.contracts.base import Answer, Asks, Command, Strict
+from crm_shared.contracts.refusals import ErrorBody, ErrorCode, Refused
 from crm_shared.contracts.subjects import service_of
 from crm_shared.contracts.text import Id
 

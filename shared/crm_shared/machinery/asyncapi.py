@@ -21,21 +21,21 @@ from faststream.nats import NatsBroker, NatsRouter
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel, create_model
 
-from crm_shared.contracts import commands as c
-from crm_shared.contracts import events as e
+from crm_shared.contracts.base import EventData
 from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.refusals import ErrorCode
 
 VERSION = "1.0.0"
 
 REPLY_NOTE = (
     ' Request/reply (core NATS). Reply: {"ok": true, %s} or {"ok": false, "error": {"code", '
     '"message", "missing_fields"?}}; codes: '
-    + ", ".join(code.value for code in c.ErrorCode)  # from the code, never a copy of it
+    + ", ".join(code.value for code in ErrorCode)  # from the code, never a copy of it
     + "."
 )
 
 
-def envelope_of(model: type[e.EventData]) -> type[BaseModel]:
+def envelope_of(model: type[EventData]) -> type[BaseModel]:
     """The CloudEvent whose `data` is `model`, as a schema."""
     return create_model(
         f"{model.__name__}Event", __base__=CloudEvent, data=(model, ...), __doc__=model.__doc__
@@ -57,7 +57,7 @@ class Inbound:
     """An event a service consumes: from JetStream `stream`, with its durable consumer
     `durable` (shared by its replicas); `note` says more than the event's own docstring."""
 
-    model: type[e.EventData]
+    model: type[EventData]
     service: str
     stream: str
     durable: str

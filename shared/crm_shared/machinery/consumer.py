@@ -35,7 +35,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from crm_shared.contracts.commands import MAX_BODY_BYTES
+from crm_shared.contracts.base import MAX_BODY_BYTES
 from crm_shared.machinery.bus import REPLAY_HEADER, dead_letter
 from crm_shared.machinery.faults import is_poison, is_transient
 from crm_shared.machinery.loops import Streak

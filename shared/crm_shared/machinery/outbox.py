@@ -19,8 +19,8 @@ from typing import Any
 
 import asyncpg
 
+from crm_shared.contracts.base import EventData
 from crm_shared.contracts.envelope import CloudEvent
-from crm_shared.contracts.events import EventData
 from crm_shared.machinery.relay import Committed, OutboxRelay
 from crm_shared.machinery.request_key import CURRENT_REQUEST
 

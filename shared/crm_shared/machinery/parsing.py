@@ -8,8 +8,9 @@ from typing import TypeVar
 from nats.aio.msg import Msg
 from pydantic import BaseModel, ValidationError
 
-from crm_shared.contracts.commands import MAX_BODY_BYTES, ErrorCode, Refused
+from crm_shared.contracts.base import MAX_BODY_BYTES
 from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from crm_shared.locale import form_problems
 from crm_shared.machinery.consumer import Invalid
 

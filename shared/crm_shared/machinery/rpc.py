@@ -27,14 +27,8 @@ from faststream import BaseMiddleware, Context, StreamMessage
 from faststream.nats import NatsMessage, NatsRouter
 from pydantic import BaseModel
 
-from crm_shared.contracts.commands import (
-    ErrorBody,
-    ErrorCode,
-    Refused,
-    Strict,
-    refusal,
-)
-from crm_shared.contracts.events import EventData
+from crm_shared.contracts.base import EventData, Strict
+from crm_shared.contracts.refusals import ErrorBody, ErrorCode, Refused, refusal
 from crm_shared.machinery import requests
 from crm_shared.machinery.asyncapi import REPLY_NOTE, Inbound, envelope_of
 from crm_shared.machinery.faults import is_transient

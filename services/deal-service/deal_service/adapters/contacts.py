@@ -9,7 +9,7 @@ import asyncpg
 from sqlalchemy import bindparam
 from sqlmodel import select
 
-from crm_shared.contracts.commands import CONTACT_FIELD_NAMES
+from crm_shared.contracts.deal import CONTACT_FIELD_NAMES
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.tables import Query
 from deal_service.adapters import tables

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.contracts.commands import CONTACT_FIELD_NAMES
+from crm_shared.contracts.deal import CONTACT_FIELD_NAMES
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_moment, encode_moment
 from deal_service.adapters import contacts

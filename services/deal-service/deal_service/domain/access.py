@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from crm_shared.config import CrmConfig
 from crm_shared.config.access import check_owner
-from crm_shared.contracts.commands import ErrorCode, Refused
+from crm_shared.contracts.refusals import ErrorCode, Refused
 
 if TYPE_CHECKING:
     from deal_service.domain.model import Deal

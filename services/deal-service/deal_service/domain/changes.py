@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_shared.contracts.commands import DEAL_FIELD_NAMES, ErrorCode, Refused
+from crm_shared.contracts.deal import DEAL_FIELD_NAMES
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from deal_service.domain.contacts import BadPhone, Contact, normalise_phone
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import phonenumbers
 
-from crm_shared.contracts.commands import ErrorCode, Refused
 from crm_shared.contracts.dto import Contact as ContactDTO
+from crm_shared.contracts.refusals import ErrorCode, Refused
 
 DEFAULT_REGION = "RU"  # the seed's market: "8 912 ..." and "912 ..." are Russian numbers
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crm_shared.config import CrmConfig
-from crm_shared.contracts.commands import ErrorCode, Refused
-from crm_shared.contracts.events import DealCreated, StageChanged
-from crm_shared.contracts.import_commands import ImportDeal
+from crm_shared.contracts.deal import DealCreated, ImportDeal, StageChanged
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
 from deal_service.domain.rules import check_user, field_present, required_on

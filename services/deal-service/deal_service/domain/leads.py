@@ -10,8 +10,8 @@ import hashlib
 from dataclasses import dataclass
 
 from crm_shared.config import CrmConfig
-from crm_shared.contracts.commands import ErrorCode, Refused
-from crm_shared.contracts.events import LeadReceived
+from crm_shared.contracts.deal import LeadReceived
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from crm_shared.locale import source_name
 from deal_service.domain.contacts import contact_keys
 from deal_service.domain.rules import check_user

@@ -15,16 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 from crm_shared.config import CrmConfig
-from crm_shared.contracts.commands import ErrorCode, Refused
-from crm_shared.contracts.dto import Deal as DealDTO
-from crm_shared.contracts.events import (
+from crm_shared.contracts.base import EventData
+from crm_shared.contracts.deal import (
     DealCreated,
     DealUpdated,
-    EventData,
     MoveRejected,
     RejectionError,
     StageChanged,
 )
+from crm_shared.contracts.dto import Deal as DealDTO
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from deal_service.domain import rules
 from deal_service.domain.changes import DEAL_FIELDS as DEAL_FIELDS
 from deal_service.domain.changes import FieldChanges, set_contact

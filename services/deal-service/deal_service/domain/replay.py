@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from crm_shared.config import CrmConfig, UnknownStage
-from crm_shared.contracts.commands import ErrorBody, ErrorCode, Refused
+from crm_shared.contracts.refusals import ErrorBody, ErrorCode, Refused
 from deal_service.domain import rules
 from deal_service.domain.changes import DEAL_FIELDS
 from deal_service.domain.model import Deal

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from crm_shared.config import CrmConfig, Plan
-from crm_shared.contracts.commands import ErrorCode, Refused
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from deal_service.domain.contacts import Contact
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.config import CrmConfig
-from crm_shared.contracts.commands import ErrorBody
+from crm_shared.contracts.refusals import ErrorBody
 from deal_service.domain.funnel import share
 from deal_service.domain.replay import DealPast, PastMove, judge
 

@@ -6,7 +6,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from crm_shared.contracts.events import LeadReceived
+from crm_shared.contracts.deal import LeadReceived
 from crm_shared.machinery.consumer import BatchConsumer, Item
 from crm_shared.machinery.parsing import parse_event
 from deal_service.handlers.context import Context

@@ -5,25 +5,33 @@ The router the service runs is the one the AsyncAPI document describes (`tools.c
 
 from __future__ import annotations
 
-from crm_shared.contracts import events as e
-from crm_shared.contracts.approvals import DeclineApproval, PendingApprovals
-from crm_shared.contracts.commands import (
+from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
+from crm_shared.contracts.deal import (
+    ApprovalDeclined,
+    ContactErased,
     CreateDeal,
+    DealCreated,
     DealHistory,
-    FunnelQuery,
+    DealTimeline,
+    DealUpdated,
+    DeclineApproval,
+    EraseContact,
+    GetContact,
     GetDeal,
+    ImportDeal,
+    LeadReceived,
     ListDeals,
     LogContactAttempt,
     MoveDeal,
-    PeriodQuery,
+    MoveRejected,
+    NoteDeal,
+    PendingApprovals,
+    SearchDeals,
+    StageChanged,
     StageTotals,
+    TryRules,
     UpdateDeal,
 )
-from crm_shared.contracts.import_commands import ImportDeal
-from crm_shared.contracts.personal import EraseContact
-from crm_shared.contracts.rules_try import TryRules
-from crm_shared.contracts.search import GetContact, SearchDeals
-from crm_shared.contracts.story import DealTimeline, NoteDeal
 from crm_shared.machinery.rpc import Endpoints
 from deal_service.entrypoints.consumers import STREAM
 from deal_service.handlers import (
@@ -69,14 +77,14 @@ def endpoints() -> Endpoints[Context]:
     api.serve(FunnelQuery, analytics.funnel_report, reply="report")
     api.serve(PeriodQuery, analytics.period_report, reply="report")
     api.serve(TryRules, rules_try.rules_try, reply="report")
-    api.emit(e.DealCreated, "A deal was created.")
-    api.emit(e.DealUpdated, "Deal fields changed.")
-    api.emit(e.ContactErased, "A contact's personal fields were erased (the record of it).")
-    api.emit(e.StageChanged, "A deal entered a stage (from_stage null on creation).")
-    api.emit(e.MoveRejected, "A move was refused; the deal did not change.")
-    api.emit(e.ApprovalDeclined, "The РОП declined a request to move a deal.")
+    api.emit(DealCreated, "A deal was created.")
+    api.emit(DealUpdated, "Deal fields changed.")
+    api.emit(ContactErased, "A contact's personal fields were erased (the record of it).")
+    api.emit(StageChanged, "A deal entered a stage (from_stage null on creation).")
+    api.emit(MoveRejected, "A move was refused; the deal did not change.")
+    api.emit(ApprovalDeclined, "The РОП declined a request to move a deal.")
     api.receive(
-        [e.LeadReceived],
+        [LeadReceived],
         stream=STREAM,
         durable=LEADS,
         note="Any source system publishes leads here. A CloudEvents envelope is preferred; a "

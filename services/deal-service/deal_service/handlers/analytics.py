@@ -15,16 +15,11 @@ from typing import Any
 import asyncpg
 
 from crm_shared.config.access import narrowed
-from crm_shared.contracts.commands import (
-    ErrorCode,
-    FunnelQuery,
-    OverdueTasksQuery,
-    PeriodQuery,
-    Refused,
-    ok,
-)
+from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.periods import parse_moment
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from crm_shared.contracts.task import OverdueTasksQuery
 from deal_service.adapters import analytics as sql
 from deal_service.adapters import analytics_period as period_sql
 from deal_service.domain.funnel import MAX_COMMENTS_PER_STAGE, FunnelFacts, build_report

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from crm_shared.config.access import scope
-from crm_shared.contracts.approvals import DeclineApproval, PendingApprovals
-from crm_shared.contracts.commands import ErrorCode, MoveDeal, Refused, ok
+from crm_shared.contracts.deal import ApprovalDeclined, DeclineApproval, MoveDeal, PendingApprovals
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.events import ApprovalDeclined
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import approvals, story
 from deal_service.adapters import repository as repo

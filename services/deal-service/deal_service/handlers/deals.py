@@ -10,18 +10,16 @@ from enum import Enum
 from typing import Any
 
 from crm_shared.config import CrmConfig
-from crm_shared.contracts.commands import (
+from crm_shared.contracts.deal import (
     ContactInput,
     CreateDeal,
     DealFields,
-    ErrorCode,
     LogContactAttempt,
     MoveDeal,
-    Refused,
     UpdateDeal,
-    ok,
 )
 from crm_shared.contracts.envelope import utcnow
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import contacts as people
 from deal_service.adapters import repository as repo

@@ -13,10 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from crm_shared.contracts.commands import ErrorCode, Refused, ok
+from crm_shared.contracts.deal import ERASED, ContactErased, DealUpdated, EraseContact
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.events import ContactErased, DealUpdated
-from crm_shared.contracts.personal import ERASED, EraseContact
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from deal_service.adapters import repository as repo
 from deal_service.domain.rules import check_user
 from deal_service.handlers.context import Context

@@ -6,8 +6,8 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.contracts.commands import ok
-from crm_shared.contracts.import_commands import ImportDeal
+from crm_shared.contracts.deal import ImportDeal
+from crm_shared.contracts.refusals import ok
 from deal_service.adapters import repository as repo
 from deal_service.domain.imports import check_import, imported_deal, missing_on_stage
 from deal_service.domain.leads import needs_turn, responsible_for

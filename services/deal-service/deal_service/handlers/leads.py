@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.commands import Refused
+from crm_shared.contracts.deal import LeadReceived
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.events import LeadReceived
+from crm_shared.contracts.refusals import Refused
 from crm_shared.machinery.bus import dead_letter_message
 from crm_shared.machinery.consumer import Item
 from crm_shared.machinery.outbox import UnitOfWork

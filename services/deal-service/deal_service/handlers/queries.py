@@ -5,15 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm_shared.config.access import narrowed
-from crm_shared.contracts.commands import (
-    DealHistory,
-    ErrorCode,
-    GetDeal,
-    ListDeals,
-    Refused,
-    StageTotals,
-    ok,
-)
+from crm_shared.contracts.deal import DealHistory, GetDeal, ListDeals, StageTotals
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from deal_service.adapters import repository as repo
 from deal_service.domain.access import check_may_see
 from deal_service.handlers.context import Context

@@ -10,9 +10,9 @@ from typing import Any
 
 from crm_shared.config import ConfigError, loads_config
 from crm_shared.config.access import scope
-from crm_shared.contracts.commands import ErrorCode, Refused, ok
+from crm_shared.contracts.deal import TryRules
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.rules_try import TryRules
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from deal_service.adapters import rules_try as sql
 from deal_service.domain.rules_try import RulesTry
 from deal_service.handlers.context import Context

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm_shared.config.access import scope
-from crm_shared.contracts.commands import ErrorCode, Refused, ok
-from crm_shared.contracts.search import GetContact, SearchDeals
+from crm_shared.contracts.deal import GetContact, SearchDeals
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from deal_service.adapters import contacts as people
 from deal_service.adapters import search
 from deal_service.domain.search import read_query

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.commands import ErrorCode, Refused, ok
+from crm_shared.contracts.deal import DealTimeline, NoteDeal
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.story import DealTimeline, NoteDeal
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from deal_service.adapters import repository as repo
 from deal_service.adapters import story
 from deal_service.domain.access import check_may_see

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from crm_shared.contracts.deal import LeadReceived
 from crm_shared.contracts.envelope import SPECVERSION
-from crm_shared.contracts.events import LeadReceived
 from crm_shared.machinery import asking
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crm_shared.contracts.events import LeadReceived
+from crm_shared.contracts.deal import LeadReceived
 
 
 class IntakeError(ValueError):

@@ -13,15 +13,9 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
-from crm_shared.contracts.commands import (
-    Command,
-    DealFields,
-    GetDeal,
-    MoveDeal,
-    Refused,
-    Strict,
-)
-from crm_shared.contracts.replies import Answer, Asks, MoveDealReply
+from crm_shared.contracts.base import Answer, Asks, Command, Strict
+from crm_shared.contracts.deal import DealFields, GetDeal, MoveDeal, MoveDealReply
+from crm_shared.contracts.refusals import Refused
 from crm_shared.contracts.subjects import COMMAND_PREFIX
 from crm_shared.machinery.parsing import describe_validation_error
 from gateway.domain.errors import http_status, with_display_names

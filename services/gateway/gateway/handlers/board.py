@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from crm_shared.contracts.commands import DealHistory, GetDeal, ListDeals, ListTasks, StageTotals
+from crm_shared.contracts.deal import DealHistory, GetDeal, ListDeals, StageTotals
 from crm_shared.contracts.dto import Task
+from crm_shared.contracts.task import ListTasks
 from gateway.domain.people import Principal, Scope
 from gateway.handlers import story
 from gateway.handlers.api import acting, ask

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.search import GetContact, SearchDeals
+from crm_shared.contracts.deal import GetContact, SearchDeals
 from gateway.domain.people import Principal
 from gateway.handlers.api import ask_as
 from gateway.handlers.context import Context

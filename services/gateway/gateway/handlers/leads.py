@@ -16,7 +16,7 @@ from typing import Any
 from nats.errors import Error as NatsError
 
 from crm_shared.config import CrmConfig
-from crm_shared.contracts.events import LeadReceived
+from crm_shared.contracts.deal import LeadReceived
 from gateway.domain.idempotency import Outcome, check_key, decide
 from gateway.domain.people import Principal
 from gateway.handlers.context import Context

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_shared.contracts.task_commands import CreateTask, RescheduleTask
+from crm_shared.contracts.task import CreateTask, RescheduleTask
 from gateway.domain.people import Principal
 from gateway.handlers.api import ask_as
 from gateway.handlers.context import Context

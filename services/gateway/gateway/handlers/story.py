@@ -12,8 +12,8 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from crm_shared.contracts.approvals import DeclineApproval
-from crm_shared.contracts.story import DealTimeline, NoteDeal, TaskTimeline
+from crm_shared.contracts.deal import DealTimeline, DeclineApproval, NoteDeal
+from crm_shared.contracts.task import TaskTimeline
 from gateway.domain.people import Principal
 from gateway.handlers.api import ask_as
 from gateway.handlers.context import Context

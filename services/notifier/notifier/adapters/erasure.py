@@ -1,4 +1,4 @@
-"""A contact erased (crm_shared.contracts.personal): the notifier's copies of its name and
+"""A contact erased (contracts.deal.EraseContact): the notifier's copies of its name and
 its deal's title replaced, in the inbox's texts and tasks, the watched deadlines and the
 stored bodies of webhooks and e-mails."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.contracts.events import Notification
+from crm_shared.contracts.notify import Notification
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_seq, encode_seq
 from notifier.settings import SCHEMA

@@ -13,9 +13,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from crm_shared.config import KINDS, NotificationTemplates
+from crm_shared.contracts.deal import ApprovalDeclined, MoveRejected
 from crm_shared.contracts.dto import Task, TaskComment
-from crm_shared.contracts.events import ApprovalDeclined, MoveRejected, Notification
-from crm_shared.contracts.notices import NoticeKind
+from crm_shared.contracts.notify import NoticeKind, Notification
 from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.locale import MOVE_GENERAL, duration, moment, say
 

@@ -7,14 +7,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from crm_shared.contracts.events import (
-    ApprovalDeclined,
-    MoveRejected,
-    TaskClosed,
-    TaskCommented,
-    TaskOpened,
-    TaskUpdated,
-)
+from crm_shared.contracts.deal import ApprovalDeclined, MoveRejected
+from crm_shared.contracts.task import TaskClosed, TaskCommented, TaskOpened, TaskUpdated
 from crm_shared.machinery.consumer import BatchConsumer, Item
 from crm_shared.machinery.parsing import parse_event
 from notifier.handlers.context import Context

@@ -6,10 +6,16 @@ The router the service runs is the one the AsyncAPI document describes (`tools.c
 
 from __future__ import annotations
 
-from crm_shared.contracts import events as e
-from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
-from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
-from crm_shared.contracts.personal import NotificationsAbout
+from crm_shared.contracts.deal import ApprovalDeclined, MoveRejected
+from crm_shared.contracts.notify import (
+    ListDeliveries,
+    ListNotifications,
+    Notification,
+    NotificationsAbout,
+    ReadNotifications,
+    RetryDeliveries,
+)
+from crm_shared.contracts.task import TaskOverdue
 from crm_shared.machinery.rpc import Endpoints
 from notifier.entrypoints.consumers import STREAM, TASK_EVENTS
 from notifier.handlers import inbox, retries
@@ -29,13 +35,13 @@ def endpoints() -> Endpoints[Context]:
     api.serve(ListNotifications, inbox.list_notifications, reply="items, unread, next_cursor")
     api.serve(ReadNotifications, inbox.read_notifications, reply="count")
     api.serve(NotificationsAbout, inbox.notifications_about, reply="items")
-    api.emit(e.TaskOverdue, "An open task passed its deadline (once per task).")
+    api.emit(TaskOverdue, "An open task passed its deadline (once per task).")
     api.emit(
-        e.Notification,
+        Notification,
         "A notification for one user: crm.notify.<user_id>.",
-        subject=e.Notification.SUBJECT + ".{user_id}",
+        subject=Notification.SUBJECT + ".{user_id}",
     )
     api.receive(TASK_EVENTS.values(), stream=STREAM, durable=TASKS)
-    api.receive([e.MoveRejected], stream=STREAM, durable=REJECTIONS)
-    api.receive([e.ApprovalDeclined], stream=STREAM, durable=DECLINES)
+    api.receive([MoveRejected], stream=STREAM, durable=REJECTIONS)
+    api.receive([ApprovalDeclined], stream=STREAM, durable=DECLINES)
     return api

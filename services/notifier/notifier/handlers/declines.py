@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from crm_shared.contracts.events import ApprovalDeclined, Notification
+from crm_shared.contracts.deal import ApprovalDeclined
+from crm_shared.contracts.notify import Notification
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.domain.messages import UNKNOWN_STAGE, approval_declined_notification

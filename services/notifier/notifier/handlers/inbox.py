@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_shared.contracts.commands import ErrorCode, Refused, ok
-from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
-from crm_shared.contracts.personal import NotificationsAbout
+from crm_shared.contracts.notify import ListNotifications, NotificationsAbout, ReadNotifications
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from notifier.adapters import inbox
 from notifier.handlers.context import Context
 

@@ -17,7 +17,7 @@ from collections import Counter
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
 from crm_shared.contracts.envelope import CloudEvent
-from crm_shared.contracts.events import Notification
+from crm_shared.contracts.notify import Notification
 from crm_shared.machinery.outbox import UnitOfWork
 from notifier.adapters import deliveries as repo
 from notifier.adapters import inbox

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm_shared.contracts.events import Notification, TaskOverdue
+from crm_shared.contracts.notify import Notification
+from crm_shared.contracts.task import TaskOverdue
 from notifier.adapters import deadlines as repo
 from notifier.adapters.metrics import UNASSIGNED
 from notifier.domain.messages import overdue_notification, overdue_recipient

@@ -4,8 +4,9 @@ asks the deal's РОП, else the default РОП, else every РОП (rule 6, `app
 from __future__ import annotations
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
-from crm_shared.contracts.commands import ErrorCode
-from crm_shared.contracts.events import MoveRejected, Notification
+from crm_shared.contracts.deal import MoveRejected
+from crm_shared.contracts.notify import Notification
+from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.domain.messages import (

@@ -6,8 +6,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from crm_shared.contracts.commands import ErrorCode, Refused, ok
-from crm_shared.contracts.delivery_commands import ListDeliveries, RetryDeliveries
+from crm_shared.contracts.notify import ListDeliveries, RetryDeliveries
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from notifier.adapters import deliveries as repo
 from notifier.handlers.context import Context
 

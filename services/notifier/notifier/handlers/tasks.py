@@ -4,13 +4,8 @@ telling the other side of an overdue task about a comment (TaskCommented)."""
 from __future__ import annotations
 
 from crm_shared.contracts.dto import Task, TaskStatus
-from crm_shared.contracts.events import (
-    Notification,
-    TaskClosed,
-    TaskCommented,
-    TaskOpened,
-    TaskUpdated,
-)
+from crm_shared.contracts.notify import Notification
+from crm_shared.contracts.task import TaskClosed, TaskCommented, TaskOpened, TaskUpdated
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.adapters import deadlines as repo

@@ -1,4 +1,4 @@
-"""A contact erased (crm_shared.contracts.personal): its name and its deal's title replaced
+"""A contact erased (contracts.deal.EraseContact): its name and its deal's title replaced
 on every task of its deals, open or closed."""
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from crm_shared.contracts.commands import ErrorCode, Refused
 from crm_shared.contracts.dto import CloseReason, TaskComment, TaskReschedule, TaskStatus
 from crm_shared.contracts.dto import Task as TaskDTO
+from crm_shared.contracts.refusals import ErrorCode, Refused
 
 # Task ids are derived from (deal, version, kind): an event applied twice by mistake would
 # produce the same id and collide on the primary key instead of making a second task.

@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from crm_shared.contracts.commands import ErrorCode, Refused
 from crm_shared.contracts.dto import TaskReschedule
+from crm_shared.contracts.refusals import ErrorCode, Refused
 from task_service.domain.model import DealState, Task
 
 GRACE = timedelta(minutes=1)

@@ -12,7 +12,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from crm_shared.contracts.events import DealUpdated, StageChanged
+from crm_shared.contracts.deal import DealUpdated, StageChanged
 from crm_shared.machinery.consumer import BatchConsumer, Invalid, Item
 from crm_shared.machinery.parsing import parse_event
 from task_service.handlers.context import Context

@@ -5,14 +5,19 @@ The router the service runs is the one the AsyncAPI document describes (`tools.c
 
 from __future__ import annotations
 
-from crm_shared.contracts import events as e
-from crm_shared.contracts.commands import CompleteTask, ListTasks, OverdueTasksQuery
-from crm_shared.contracts.story import TaskTimeline
-from crm_shared.contracts.task_commands import (
+from crm_shared.contracts.task import (
     CommentTask,
+    CompleteTask,
     CreateTask,
+    ListTasks,
+    OverdueTasksQuery,
     RescheduleTask,
+    TaskClosed,
+    TaskCommented,
     TaskComments,
+    TaskOpened,
+    TaskTimeline,
+    TaskUpdated,
 )
 from crm_shared.machinery.rpc import Endpoints
 from task_service.entrypoints.consumers import DEAL_EVENTS, STREAM
@@ -34,9 +39,9 @@ def endpoints() -> Endpoints[Context]:
     api.serve(TaskComments, queries.task_comments, reply="items, total, next_cursor")
     api.serve(OverdueTasksQuery, queries.count_overdue, reply="items, total")
     api.serve(TaskTimeline, story.task_timeline, reply="items, complete")
-    api.emit(e.TaskOpened, "A task was opened.")
-    api.emit(e.TaskUpdated, "An open task changed hands or deadline.")
-    api.emit(e.TaskClosed, "A task was closed (completed, stage_left, ...).")
-    api.emit(e.TaskCommented, "Someone commented on a task.")
+    api.emit(TaskOpened, "A task was opened.")
+    api.emit(TaskUpdated, "An open task changed hands or deadline.")
+    api.emit(TaskClosed, "A task was closed (completed, stage_left, ...).")
+    api.emit(TaskCommented, "Someone commented on a task.")
     api.receive(DEAL_EVENTS.values(), stream=STREAM, durable=CONSUMER)
     return api

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from crm_shared.config import UnknownStage
+from crm_shared.contracts.deal import DealUpdated, StageChanged
 from crm_shared.contracts.dto import Deal as DealDTO
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.events import DealUpdated, StageChanged, TaskUpdated
+from crm_shared.contracts.task import TaskUpdated
 from crm_shared.machinery.consumer import Item
 from crm_shared.machinery.outbox import UnitOfWork
 from task_service.adapters import erasure

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from crm_shared.contracts.events import TaskClosed, TaskOpened, TaskUpdated
+from crm_shared.contracts.task import TaskClosed, TaskOpened, TaskUpdated
 from crm_shared.machinery.outbox import UnitOfWork
 from task_service.adapters.metrics import TaskMetrics
 from task_service.domain.planning import Closed, Opened, Reassigned, TaskEvent

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.commands import ErrorCode, Refused, ok
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.task_commands import CreateTask, RescheduleTask
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from crm_shared.contracts.task import CreateTask, RescheduleTask
 from task_service.adapters import deals
 from task_service.adapters import repository as repo
 from task_service.domain import own

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from crm_shared.config.access import narrowed, scope
-from crm_shared.contracts.commands import ErrorCode, ListTasks, OverdueTasksQuery, Refused, ok
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.periods import parse_moment
-from crm_shared.contracts.task_commands import TaskComments
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from crm_shared.contracts.task import ListTasks, OverdueTasksQuery, TaskComments
 from task_service.adapters import reads
 from task_service.adapters import repository as repo
 from task_service.adapters.overdue import overdue_by_responsible

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm_shared.config.access import check_owner, scope
-from crm_shared.contracts.commands import ok
-from crm_shared.contracts.story import TaskTimeline
+from crm_shared.contracts.refusals import ok
+from crm_shared.contracts.task import TaskTimeline
 from task_service.adapters import deals
 from task_service.domain.story import task_story
 from task_service.handlers.context import Context

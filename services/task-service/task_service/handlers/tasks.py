@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.commands import CompleteTask, ErrorCode, Refused, ok
 from crm_shared.contracts.dto import CloseReason
 from crm_shared.contracts.envelope import utcnow
-from crm_shared.contracts.events import TaskCommented
-from crm_shared.contracts.task_commands import CommentTask
+from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from crm_shared.contracts.task import CommentTask, CompleteTask, TaskCommented
 from task_service.adapters import repository as repo
 from task_service.domain.model import check_may_complete, check_may_see
 from task_service.domain.planning import Closed

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from crm_shared.contracts import commands as c
+from crm_shared.contracts.deal import CreateDeal, GetDeal, ListDeals, LogContactAttempt, UpdateDeal
+from crm_shared.contracts.deal import DealFields as DealFieldsContract
 from gateway.domain.people import Principal, Scope
 from gateway.entrypoints.http.deps import context, require, retry_key
 from gateway.entrypoints.http.schemas import (
@@ -40,7 +41,7 @@ async def list_deals(
     principal: Principal = read,
 ) -> dict[str, Any]:
     """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`."""
-    query = c.ListDeals(
+    query = ListDeals(
         actor_id=acting(principal),
         stage=stage,
         responsible_id=responsible_id,
@@ -71,7 +72,7 @@ async def board(
 @router.get("/{deal_id}", response_model=None, responses={200: {"model": DealOut}})
 async def get_deal(request: Request, deal_id: str, principal: Principal = read) -> dict[str, Any]:
     """One deal."""
-    query = c.GetDeal(actor_id=acting(principal), deal_id=deal_id)
+    query = GetDeal(actor_id=acting(principal), deal_id=deal_id)
     return (await ask(context(request), query)).model_dump(mode="json")
 
 
@@ -83,7 +84,7 @@ async def create_deal(
 ) -> dict[str, Any]:
     """A deal by hand, in the entry stage, with the caller as its actor."""
     payload = body.model_dump(mode="json", exclude_none=True)
-    create = build(c.CreateDeal, {**payload, "actor_id": acting(principal)})
+    create = build(CreateDeal, {**payload, "actor_id": acting(principal)})
     return (await ask(context(request), create, retry_key=key)).model_dump(mode="json")
 
 
@@ -97,8 +98,8 @@ async def update_deal(
 ) -> dict[str, Any]:
     """Change fields (not the stage); a field given as null is cleared."""
     fields = body.model_dump(mode="json", exclude_unset=True)
-    changes = build(c.DealFields, fields)
-    update = c.UpdateDeal(actor_id=acting(principal), deal_id=deal_id, fields=changes)
+    changes = build(DealFieldsContract, fields)
+    update = UpdateDeal(actor_id=acting(principal), deal_id=deal_id, fields=changes)
     return (await ask(context(request), update, retry_key=key)).model_dump(mode="json")
 
 
@@ -137,5 +138,5 @@ async def contact_attempt(
     key: str | None = once,
 ) -> dict[str, Any]:
     """Record a failed attempt to reach the client (rule 6 counts them per stage)."""
-    attempt = c.LogContactAttempt(actor_id=acting(principal), deal_id=deal_id, note=body.note)
+    attempt = LogContactAttempt(actor_id=acting(principal), deal_id=deal_id, note=body.note)
     return (await ask(context(request), attempt, retry_key=key)).model_dump(mode="json")

@@ -7,9 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm_shared.contracts.commands import ContactInput, DealFields
+from crm_shared.contracts.deal import ContactInput, DealFields, LeadContact
 from crm_shared.contracts.dto import Deal, Task
-from crm_shared.contracts.events import LeadContact
 from crm_shared.contracts.text import ID_BYTES
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from crm_shared.contracts import commands as c
-from crm_shared.contracts import notify_commands as n
-from crm_shared.contracts import task_commands as t
+from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
+from crm_shared.contracts.notify import ListNotifications, ReadNotifications
+from crm_shared.contracts.task import CommentTask, CompleteTask, ListTasks, TaskComments
 from gateway.domain.people import Principal, Scope
 from gateway.entrypoints.http.deps import context, require, retry_key
 from gateway.entrypoints.http.schemas import (
@@ -47,7 +47,7 @@ async def list_tasks(
     """`mine=true`: the caller's own tasks; `deal_id`: a deal's tasks."""
     if mine and principal.actor_id is not None:
         responsible_id = principal.actor_id
-    query = c.ListTasks(
+    query = ListTasks(
         actor_id=acting(principal),
         deal_id=deal_id,
         responsible_id=responsible_id,
@@ -72,7 +72,7 @@ async def complete_task(
     key: str | None = once,
 ) -> dict[str, Any]:
     """Mark a task done."""
-    done = c.CompleteTask(actor_id=acting(principal), task_id=task_id)
+    done = CompleteTask(actor_id=acting(principal), task_id=task_id)
     return (await ask(context(request), done, retry_key=key)).model_dump(mode="json")
 
 
@@ -90,7 +90,7 @@ async def comment_task(
     key: str | None = once,
 ) -> dict[str, Any]:
     """Comment on a task."""
-    note = t.CommentTask(actor_id=acting(principal), task_id=task_id, text=body.text)
+    note = CommentTask(actor_id=acting(principal), task_id=task_id, text=body.text)
     return (await ask(context(request), note, retry_key=key)).model_dump(mode="json")
 
 
@@ -110,7 +110,7 @@ async def task_comments(
 ) -> dict[str, Any]:
     """Every comment on a task, oldest first, a page at a time (`next_cursor`): a task's own
     payload carries only its latest comments, with `comments_count`."""
-    query = t.TaskComments(actor_id=acting(principal), task_id=task_id, limit=limit, cursor=cursor)
+    query = TaskComments(actor_id=acting(principal), task_id=task_id, limit=limit, cursor=cursor)
     return (await ask(context(request), query)).model_dump(mode="json")
 
 
@@ -128,7 +128,7 @@ async def notifications(
     principal: Principal = Depends(require(Scope.tasks_read)),
 ) -> dict[str, Any]:
     """The caller's inbox, newest first, with the count of unread ones."""
-    inbox = n.ListNotifications(
+    inbox = ListNotifications(
         actor_id=acting(principal), unread_only=bool(unread_only), limit=limit, cursor=cursor
     )
     return (await ask(context(request), inbox)).model_dump(mode="json")
@@ -148,7 +148,7 @@ async def mark_read(
 ) -> dict[str, Any]:
     """Mark some (`ids`) or all (`all: true`) of the caller's notifications read."""
     payload = {**body.model_dump(exclude_none=True), "actor_id": acting(principal)}
-    marked = build(n.ReadNotifications, payload)
+    marked = build(ReadNotifications, payload)
     return (await ask(context(request), marked, retry_key=key)).model_dump(mode="json")
 
 
@@ -184,7 +184,7 @@ async def funnel(
 ) -> dict[str, Any]:
     """The funnel report of the deals created in [from, to) (at most two years). The РОП's:
     403 to anyone else."""
-    query = build(c.FunnelQuery, {**body, "actor_id": acting(principal)})
+    query = build(FunnelQuery, {**body, "actor_id": acting(principal)})
     return (await ask(context(request), query)).model_dump(mode="json")
 
 
@@ -202,5 +202,5 @@ async def period(
     """What happened in [from, to): created, won and lost in the period, by manager and
     source (the period view; the funnel report follows the deals created in it). At most
     two years; the РОП's (403 to anyone else)."""
-    query = build(c.PeriodQuery, {**body, "actor_id": acting(principal)})
+    query = build(PeriodQuery, {**body, "actor_id": acting(principal)})
     return (await ask(context(request), query)).model_dump(mode="json")

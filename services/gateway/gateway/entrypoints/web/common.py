@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Request
 from pydantic import ValidationError
 
-from crm_shared.contracts.commands import CONTACT_FIELD_NAMES, DEAL_FIELD_NAMES, DealFields
+from crm_shared.contracts.deal import CONTACT_FIELD_NAMES, DEAL_FIELD_NAMES, DealFields
 from crm_shared.locale import form_problems
 from gateway.domain import days
 from gateway.domain.people import Principal

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm_shared import locale
-from crm_shared.contracts.approvals import PendingApprovals
-from crm_shared.contracts.commands import FunnelQuery, ListDeals, ListTasks, PeriodQuery
-from crm_shared.contracts.task_commands import CommentTask
+from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
+from crm_shared.contracts.deal import ListDeals, PendingApprovals
+from crm_shared.contracts.task import CommentTask, ListTasks
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, pages, person

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from crm_shared import locale
-from crm_shared.contracts.commands import Refused
-from crm_shared.contracts.rules_try import MAX_CONFIG_BYTES, MAX_SINCE_DAYS, TryRules
+from crm_shared.contracts.deal import MAX_CONFIG_BYTES, MAX_SINCE_DAYS, TryRules
+from crm_shared.contracts.refusals import Refused
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.handlers.api import acting, refusal_of

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm_shared.contracts.commands import CompleteTask, GetDeal, ListTasks
-from crm_shared.contracts.notify_commands import ListNotifications, ReadNotifications
-from crm_shared.contracts.task_commands import CommentTask, TaskComments
+from crm_shared.contracts.deal import GetDeal
+from crm_shared.contracts.notify import ListNotifications, ReadNotifications
+from crm_shared.contracts.task import CommentTask, CompleteTask, ListTasks, TaskComments
 from gateway.domain import days
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key

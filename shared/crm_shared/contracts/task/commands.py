@@ -1,5 +1,4 @@
-"""Request bodies of task-service beyond completing and listing tasks (in `commands`):
-comments on a task, added and read back; a person's own tasks, set and rescheduled."""
+"""task-service's commands: complete a task, comment on it, set one by hand, reschedule it."""
 
 from __future__ import annotations
 
@@ -7,22 +6,16 @@ from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
 
-from crm_shared.contracts.commands import Command, Query
-from crm_shared.contracts.replies import Asks, TaskCommentsReply, TaskReply
-from crm_shared.contracts.text import Cursor, Id, Subject, Title
+from crm_shared.contracts.base import Asks, Command
+from crm_shared.contracts.task.replies import TaskReply
+from crm_shared.contracts.text import Id, Subject, Title
 
 
-class TaskComments(Query, Asks[TaskCommentsReply]):
-    """crm.query.task.comments: every comment on a task the actor may see, oldest first.
+class CompleteTask(Command, Asks[TaskReply]):
+    """crm.cmd.task.complete: the responsible or the РОП marks a task done."""
 
-    A task's payload carries only its latest comments (with `comments_count`); this is how
-    the older ones are read, page by page (`next_cursor`, opaque).
-    """
-
-    SUBJECT: ClassVar[str] = "crm.query.task.comments"
+    SUBJECT: ClassVar[str] = "crm.cmd.task.complete"
     task_id: Id
-    limit: int = Field(100, ge=1, le=500)
-    cursor: Cursor | None = None
 
 
 class CommentTask(Command, Asks[TaskReply]):

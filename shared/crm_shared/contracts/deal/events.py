@@ -1,4 +1,4 @@
-"""Versioned event types and the schemas of their `data` (SPEC §5).
+"""deal-service's events (and the lead it consumes), with the schemas of their `data` (SPEC §5).
 
 Each class documents one event. `SUBJECT` is where it is published, `TYPE` the CloudEvents
 type (the `.v1` suffix is the schema version: a breaking change gets a new type).
@@ -12,16 +12,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from crm_shared.contracts.dto import ContactAttempt, Deal, Task, TaskComment
-from crm_shared.contracts.notices import NoticeKind, describe_kinds
+from crm_shared.contracts.base import EventData
+from crm_shared.contracts.dto import Deal
 from crm_shared.contracts.text import Id, LongText, Name, Phone, Plain, Short, Subject, Title
-
-
-class EventData(BaseModel):
-    """Base of every event payload."""
-
-    SUBJECT: ClassVar[str]
-    TYPE: ClassVar[str]
 
 
 class LeadContact(BaseModel):
@@ -155,102 +148,3 @@ class ApprovalDeclined(EventData):
     actor_id: Plain
     reason: Plain
     deal: Deal
-
-
-class TaskOpened(EventData):
-    """A task was opened for a deal."""
-
-    SUBJECT: ClassVar[str] = "crm.task.opened"
-    TYPE: ClassVar[str] = "crm.task.opened.v1"
-    task: Task
-
-
-class TaskClosed(EventData):
-    """A task was closed; `task.close_reason` says why."""
-
-    SUBJECT: ClassVar[str] = "crm.task.closed"
-    TYPE: ClassVar[str] = "crm.task.closed.v1"
-    task: Task
-
-
-class TaskUpdated(EventData):
-    """An open task changed hands: the deal got a new responsible, or a new РОП (the creator);
-    or the deal's title or contact's name changed.
-
-    `changed` names the fields ("responsible_id", "creator_id", "deal_title",
-    "contact_name"); `task` is the whole task after the change, so a consumer that tracks
-    deadlines can simply replace its copy.
-    """
-
-    SUBJECT: ClassVar[str] = "crm.task.updated"
-    TYPE: ClassVar[str] = "crm.task.updated.v1"
-    task: Task
-    changed: list[Plain]
-    erased: bool = Field(
-        False,
-        description="the deal's contact was erased: sent for every task of the deal, closed "
-        "ones too; a consumer replaces its copies of the contact's name and the deal's title",
-    )
-
-
-class TaskOverdue(EventData):
-    """An open task passed its deadline (emitted once per task)."""
-
-    SUBJECT: ClassVar[str] = "crm.task.overdue"
-    TYPE: ClassVar[str] = "crm.task.overdue.v1"
-    task: Task
-    overdue_seconds: float
-
-
-class TaskCommented(EventData):
-    """Someone commented on a task; `comment` is the new one, `task` carries the latest ten
-    and `comments_count` (crm.query.task.comments reads them all)."""
-
-    SUBJECT: ClassVar[str] = "crm.task.commented"
-    TYPE: ClassVar[str] = "crm.task.commented.v1"
-    task: Task
-    comment: TaskComment
-
-
-class Notification(EventData):
-    """A message for one user, published on `crm.notify.<user_id>`."""
-
-    SUBJECT: ClassVar[str] = "crm.notify"
-    TYPE: ClassVar[str] = "crm.notify.v1"
-    id: Plain | None = Field(None, description="the notification's id in the user's inbox")
-    kind: NoticeKind = Field(
-        description="what happened; the kinds and the fields each adds to id, kind, text, "
-        "deal_id, user_id: " + describe_kinds()
-    )
-    text: Plain = Field(description="the Russian text, from the configuration's templates")
-    deal_id: Plain
-    user_id: Plain = Field(description="the recipient")
-    task: Task | None = Field(None, description="the task, for the task_* kinds")
-    missing_fields: list[Plain] | None = Field(
-        None, description="move_rejected: the missing fields' codes (rule 4)"
-    )
-    actor_id: Plain | None = Field(
-        None, description="approval_requested: who asks (the manager whose move was refused)"
-    )
-    attempts: list[ContactAttempt] | None = Field(
-        None,
-        description="approval_requested: the latest contact attempts on the deal's current "
-        "stage, oldest first, with their notes (the deal's contact_attempts counts them all)",
-    )
-
-
-ALL_EVENTS: tuple[type[EventData], ...] = (
-    LeadReceived,
-    DealCreated,
-    DealUpdated,
-    ContactErased,
-    StageChanged,
-    MoveRejected,
-    ApprovalDeclined,
-    TaskOpened,
-    TaskClosed,
-    TaskUpdated,
-    TaskOverdue,
-    TaskCommented,
-    Notification,
-)

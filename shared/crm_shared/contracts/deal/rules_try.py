@@ -1,5 +1,6 @@
-"""A dry run of a rule change (issue 24 §2): the stage history of a period replayed against a
-proposed configuration, by deal-service (it owns the history and the rules). Nothing changes.
+"""deal-service's dry run of a rule change (issue 24 §2): the stage history of a period
+replayed against a proposed configuration, by deal-service (it owns the history and the rules).
+Nothing changes.
 
 The report says which of the period's moves the proposed rules would have refused and why
 (the refusal as the move would have got it: `code`, `params`, `missing_fields`), grouped by
@@ -14,15 +15,19 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from crm_shared.contracts.commands import Query
-from crm_shared.contracts.replies import Answer, Asks
+from crm_shared.contracts.base import Answer, Asks, Query
 from crm_shared.contracts.text import Plain, check_text
 
 MAX_CONFIG_BYTES = 60 * 1024
 """The proposed configuration's text, in bytes as JSON: the request must stay under the bus's
 `MAX_BODY_BYTES`. A longer file is sent without its comments (the CLI does: JSON is YAML)."""
+
+
 MAX_SINCE_DAYS = 366
+
+
 MAX_EXAMPLES = 20
+
 
 ConfigText = Annotated[
     str,

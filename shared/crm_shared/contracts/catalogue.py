@@ -1,0 +1,38 @@
+"""Every event on the bus, of every owner: what the event API document and its tests list."""
+
+from __future__ import annotations
+
+from crm_shared.contracts.base import EventData
+from crm_shared.contracts.deal.events import (
+    ApprovalDeclined,
+    ContactErased,
+    DealCreated,
+    DealUpdated,
+    LeadReceived,
+    MoveRejected,
+    StageChanged,
+)
+from crm_shared.contracts.notify.events import Notification
+from crm_shared.contracts.task.events import (
+    TaskClosed,
+    TaskCommented,
+    TaskOpened,
+    TaskOverdue,
+    TaskUpdated,
+)
+
+ALL_EVENTS: tuple[type[EventData], ...] = (
+    LeadReceived,
+    DealCreated,
+    DealUpdated,
+    ContactErased,
+    StageChanged,
+    MoveRejected,
+    ApprovalDeclined,
+    TaskOpened,
+    TaskClosed,
+    TaskUpdated,
+    TaskOverdue,
+    TaskCommented,
+    Notification,
+)
