@@ -85,6 +85,7 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
             "DATE_MODIFY": "2026-03-05T12:00:00+03:00",
             "UF_CRM_1700000001": "коробки",
             "UF_CRM_1700000002": "9",
+            "UF_CRM_1700000003": "45" if i % 2 else "46",
         }
         for i in range(1, deals + 1)
     ]
@@ -115,6 +116,19 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
                 "STATUS_ID": "PREPARATION",
                 "NAME": "Подготовка документов",
                 "ENTITY_ID": "DEAL_STAGE",
+            },
+            {"STATUS_ID": "EXECUTING", "NAME": "Получили ответ", "ENTITY_ID": "DEAL_STAGE"},
+        ],
+        "crm.deal.userfield.list": [
+            {"ID": "11", "FIELD_NAME": "UF_CRM_1700000001", "USER_TYPE_ID": "string"},
+            {
+                "ID": "12",
+                "FIELD_NAME": "UF_CRM_1700000003",
+                "USER_TYPE_ID": "enumeration",
+                "LIST": [
+                    {"ID": "45", "VALUE": "Самовывоз", "SORT": "10", "DEF": "N"},
+                    {"ID": "46", "VALUE": "Курьером", "SORT": "20", "DEF": "N"},
+                ],
             },
         ],
         "user.get": [

@@ -4,7 +4,9 @@ Reads the portal (`--webhook`) or a folder of its saved answers (`--from`); `--p
 writes the mapping (stages, users, UF_CRM_* fields) for a person to check, `--mapping FILE`
 uses it. Each Bitrix24 deal is imported (ImportDeal: source `bitrix24`, external id
 `deal-<ID>`) at its current stage with its stage history, as a real deal with its current
-stage's task; one already here is left unchanged, so a second run changes nothing.
+stage's task; one already here is updated when it changed in the portal since (its
+DATE_MODIFY, its contact's or a stage move newer), else left unchanged, so a second run
+changes nothing. Everything printed is said through crm_shared.locale.imports.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 import yaml
@@ -21,10 +23,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from crm_cli import b24_mapping
-from crm_cli.b24_portal import Folder, Portal, Source
+from crm_cli.b24_portal import RATE, Folder, Portal, Source
+from crm_cli.b24_report import Report, refusal, show
 from crm_cli.bus import Bus, CliError, Refusal, connected
-from crm_cli.ui import config, err, field_names, options, out, print_json, progress, run
+from crm_cli.ui import config, err, options, out, progress, run
 from crm_shared.contracts.deal import ImportDeal
+from crm_shared.locale.imports import entity, line
 
 app = typer.Typer(help="Перенос данных из другой CRM (Битрикс24).")
 CHUNK = 20
@@ -41,58 +45,59 @@ class Portalful:
     companies: dict[str, dict[str, Any]] = field(default_factory=dict)
     deals: list[dict[str, Any]] = field(default_factory=list)
     moves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-
-@dataclass
-class Report:
-    """Per deal: imported, unchanged, or skipped with the reason."""
-
-    imported: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
-    missing: dict[str, list[str]] = field(default_factory=dict)
-    """What the current stage requires and the deal lacks (reported, not enforced)."""
+    userfields: list[dict[str, Any]] = field(default_factory=list)
 
 
 @app.command("bitrix24")
 def bitrix24(
     ctx: typer.Context,
     webhook: Annotated[
-        str | None, typer.Option(help="https://<portal>/rest/<user>/<key>/ (incoming webhook)")
+        str | None,
+        typer.Option(help="Адрес входящего вебхука портала: https://портал/rest/1/ключ/"),
     ] = None,
     folder: Annotated[
-        Path | None, typer.Option("--from", help="A folder of saved answers (<method>.json).")
+        Path | None,
+        typer.Option("--from", help="Папка сохранённых ответов портала (`метод.json`)."),
     ] = None,
     plan: Annotated[
-        Path | None, typer.Option(help="Write the mapping YAML here for a person to check; stop.")
+        Path | None,
+        typer.Option(help="Записать сюда план сопоставления (YAML) для проверки и остановиться."),
     ] = None,
-    mapping: Annotated[Path | None, typer.Option(help="The mapping YAML to import with.")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="План сопоставления (YAML), по которому импортировать.")
+    ] = None,
+    rate: Annotated[
+        float, typer.Option(help="Запросов к порталу в секунду (у Битрикс24 предел — 2).")
+    ] = RATE,
 ) -> None:
-    """Import a Bitrix24 portal's deals (contacts, stage history); idempotent."""
+    """Перенести сделки портала Битрикс24 (с контактами и историей стадий); повторный запуск
+    приносит только изменённое."""
     opts = options(ctx)
     if (webhook is None) == (folder is None):
-        raise typer.BadParameter("give one of --webhook URL or --from DIR")
-    source: Source = Portal(webhook) if webhook else Folder(folder or Path("."))
+        _usage(line("one_source"))
+    if rate <= 0:
+        _usage(line("bad_rate"))
+    source: Source = Portal(webhook, rate=rate) if webhook else Folder(folder or Path("."))
     actor = opts.actor or next((u.id for u in config().users if u.role == "rop"), "")
     user = config().user_or_none(actor)
     if plan is None and (user is None or user.role != "rop"):
-        raise typer.BadParameter(f"импортирует РОП: --as {actor or '?'} не РОП в конфигурации")
+        _usage(line("not_rop", actor=actor or "?"))
 
     async def main() -> None:
         try:
             read = await _read(source)
         finally:
             await source.close()
-        planned = b24_mapping.plan(config(), read.stages, read.users, read.deals)
+        planned = b24_mapping.plan(config(), read.stages, read.users, read.deals, read.userfields)
         if plan is not None:
             text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
             plan.write_text(b24_mapping.PLAN_HEADER + text, "utf-8")
-            out().print(f"[green]✓[/] план сопоставления записан в {escape(str(plan))}")
+            out().print(line("plan_written", path=escape(str(plan))))
             return
         chosen = _load(mapping) if mapping else planned
         async with connected(opts.nats_url) as bus:
             report = await _import(bus, read, chosen, actor)
-        _print(report, opts.json)
+        show(report, opts.json, {s.code: s.name for s in config().stages})
 
     run(main())
 
@@ -104,7 +109,7 @@ async def _read(source: Source) -> Portalful:
     with progress(*columns) as shown:
 
         async def each(name: str, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-            task = shown.add_task(name, total=None)
+            task = shown.add_task(escape(name), total=None)
             rows = []
             async for row in source.rows(method, params):
                 if isinstance(row, dict):
@@ -113,22 +118,25 @@ async def _read(source: Source) -> Portalful:
             return rows
 
         read.stages = await each(
-            "стадии", "crm.status.list", {"filter": {"ENTITY_ID": "DEAL_STAGE"}}
+            entity("stages"), "crm.status.list", {"filter": {"ENTITY_ID": "DEAL_STAGE"}}
         )
-        for category in await each("воронки", "crm.dealcategory.list", {}):
+        for category in await each(entity("categories"), "crm.dealcategory.list", {}):
             read.stages += await each(
-                f"стадии воронки «{category.get('NAME')}»",
+                entity("category_stages", name=category.get("NAME")),
                 "crm.dealcategory.stage.list",
                 {"id": category.get("ID")},
             )
-        read.users = await each("пользователи", "user.get", {})
-        contacts = await each("контакты", "crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]})
+        read.users = await each(entity("users"), "user.get", {})
+        read.userfields = await each(entity("userfields"), "crm.deal.userfield.list", {})
+        contacts = await each(
+            entity("contacts"), "crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]}
+        )
         read.contacts = {str(c.get("ID")): c for c in contacts}
-        companies = await each("компании", "crm.company.list", {"select": ["ID", "TITLE"]})
+        companies = await each(entity("companies"), "crm.company.list", {"select": ["ID", "TITLE"]})
         read.companies = {str(c.get("ID")): c for c in companies}
-        read.deals = await each("сделки", "crm.deal.list", {"select": ["*", "UF_*"]})
+        read.deals = await each(entity("deals"), "crm.deal.list", {"select": ["*", "UF_*"]})
         moves = await each(
-            "история стадий", "crm.stagehistory.list", {"entityTypeId": 2, "order": {"ID": "ASC"}}
+            entity("history"), "crm.stagehistory.list", {"entityTypeId": 2, "order": {"ID": "ASC"}}
         )
     by_deal: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for move in moves:
@@ -137,13 +145,19 @@ async def _read(source: Source) -> Portalful:
     return read
 
 
+def _usage(text: str) -> NoReturn:
+    """A command line this command cannot run: said in Russian, exit 2 (as a usage error)."""
+    err().print(f"[red]ошибка:[/] {escape(text)}")
+    raise typer.Exit(2)
+
+
 def _load(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise CliError(f"{path}: сопоставление не прочитано ({exc})", 2) from None
+        raise CliError(line("mapping_unreadable", path=path, problem=exc), 2) from None
     if not isinstance(loaded, dict):
-        raise CliError(f"{path}: ожидался словарь stages/users/fields", 2)
+        raise CliError(line("mapping_not_dict", path=path), 2)
     return loaded
 
 
@@ -164,22 +178,27 @@ async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str
                     read.companies,
                 )
             )
-        except ValueError as exc:
-            report.skipped[key] = str(exc)
+        except b24_mapping.Skip as skip:
+            report.skipped[key] = skip.report()
 
     async def one(cmd: ImportDeal) -> None:
         try:
             reply = await bus.ask(cmd)
         except Refusal as refused:
-            report.skipped[cmd.external_id] = str(refused)
+            report.skipped[cmd.external_id] = refusal(refused.error)
             return
-        (report.imported if reply.imported else report.unchanged).append(cmd.external_id)
+        if reply.imported:
+            report.imported.append(cmd.external_id)
+        elif reply.updated:
+            report.updated[cmd.external_id] = reply.changed
+        else:
+            report.unchanged.append(cmd.external_id)
         if reply.missing:
             report.missing[cmd.external_id] = reply.missing
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with progress(*columns, TextColumn("{task.speed}")) as shown:
-        task = shown.add_task("сделки", total=len(commands))
+        task = shown.add_task(entity("importing"), total=len(commands))
         for start in range(0, len(commands), CHUNK):
             chunk = commands[start : start + CHUNK]
             await asyncio.gather(*(one(cmd) for cmd in chunk))
@@ -187,31 +206,5 @@ async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str
     with_deals = {str(d.get("CONTACT_ID")) for d in read.deals}
     for cid in read.contacts:
         if cid not in with_deals:
-            report.skipped[f"contact-{cid}"] = "контакт без сделки: контакты приходят со сделками"
+            report.skipped[f"contact-{cid}"] = {"code": "contact_without_deal", "params": {}}
     return report
-
-
-def _print(report: Report, as_json: bool) -> None:
-    if as_json:
-        print_json(
-            {
-                "imported": report.imported,
-                "unchanged": report.unchanged,
-                "skipped": report.skipped,
-                "missing": report.missing,
-            }
-        )
-        return
-    out().print(
-        f"[green]✓[/] импортировано {len(report.imported)}, без изменений "
-        f"{len(report.unchanged)}, пропущено {len(report.skipped)}"
-    )
-    for key, why in report.skipped.items():
-        err().print(f"[yellow]![/] {escape(key)}: {escape(why)}")
-    if report.missing:
-        err().print(
-            f"{len(report.missing)} сделок без полей, которых требует их стадия (не проверялось"
-            " при импорте; понадобятся при следующем переходе вперёд):"
-        )
-    for key, names in report.missing.items():
-        err().print(f"  {escape(key)}: {escape(field_names(names))}")

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import ImportDeal
+from crm_shared.locale.words import DELIVERY, PAYS_BY
 
 SOURCE = "bitrix24"
 FIELDS = (
@@ -32,8 +33,24 @@ PLAN_HEADER = (
     "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
     "# stages: our stage code (a deal at an unmapped stage is skipped);\n"
     "# users: our user id (the deal's responsible; empty: distributed as a lead);\n"
-    f"# fields: UF_CRM_* -> {' | '.join(FIELDS)} (empty: not carried).\n"
+    f"# fields: UF_CRM_* -> {' | '.join(FIELDS)} (empty: not carried);\n"
+    "# lists: a list field's items (id -> to: our code; empty: the item's text).\n"
 )
+_CODES = {word.casefold(): code for code, word in {**DELIVERY, **PAYS_BY}.items()}
+"""Our codes by their Russian words: a list item named «Самовывоз» is `pickup`."""
+
+
+class Skip(ValueError):
+    """A row that cannot be imported: the report's code and what its sentence needs."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = {k: "" if v is None else str(v) for k, v in params.items()}
+
+    def report(self) -> dict[str, Any]:
+        """As the report lists it: `{"code", "params"}`."""
+        return {"code": self.code, "params": self.params}
 
 
 def plan(
@@ -41,8 +58,11 @@ def plan(
     stages: list[dict[str, Any]],
     users: list[dict[str, Any]],
     deals: list[dict[str, Any]],
+    userfields: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Stages and users matched by name where they match, UF_CRM_* fields listed unmapped."""
+    """Stages and users matched by name where they match, UF_CRM_* fields listed unmapped,
+    each list field's items (crm.deal.userfield.list's LIST) with our code where its name is
+    one of our words."""
     our_stages = {s.name.casefold(): s.code for s in config.pipeline.stages}
     our_users = {u.name.casefold(): u.id for u in config.users}
     planned_stages = {
@@ -57,7 +77,43 @@ def plan(
         name = " ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
         planned_users[str(u.get("ID"))] = {"name": name, "to": our_users.get(name.casefold())}
     uf = sorted({k for d in deals for k in d if str(k).startswith("UF_CRM_")})
-    return {"stages": planned_stages, "users": planned_users, "fields": dict.fromkeys(uf)}
+    lists = {
+        str(f.get("FIELD_NAME")): {
+            str(item.get("ID")): {
+                "name": item.get("VALUE"),
+                "to": _CODES.get(str(item.get("VALUE") or "").strip().casefold()),
+            }
+            for item in f.get("LIST") or []
+            if isinstance(item, dict)
+        }
+        for f in userfields or []
+        if f.get("USER_TYPE_ID") == "enumeration" and str(f.get("FIELD_NAME")) in uf
+    }
+    return {
+        "stages": planned_stages,
+        "users": planned_users,
+        "fields": dict.fromkeys(uf),
+        "lists": lists,
+    }
+
+
+def listed_value(mapping: dict[str, Any], uf: str, value: Any) -> Any:
+    """A list field's value as we keep it: each item id through `lists` (its `to`, else the
+    item's text; an id not listed stays as it is), several joined by «, »; any other field's
+    value as it is."""
+    items = (mapping.get("lists") or {}).get(uf)
+    if not isinstance(items, dict):
+        return value
+
+    def one(item_id: Any) -> str:
+        found = items.get(str(item_id))
+        if not isinstance(found, dict):
+            return str(item_id)
+        return str(found.get("to") or found.get("name") or item_id)
+
+    if isinstance(value, list):
+        return ", ".join(one(v) for v in value if v not in (None, ""))
+    return one(value)
 
 
 def _first(multi: Any) -> str | None:
@@ -108,6 +164,17 @@ def history_of(
     return created, entries
 
 
+def _modified(
+    deal: dict[str, Any], contact: dict[str, Any], moves: list[dict[str, Any]]
+) -> datetime | None:
+    """When the deal, its contact or its stage last changed there (a later import updates
+    the deal only when this is newer than what it imported last)."""
+    times = [_when(deal.get("DATE_MODIFY")), _when(contact.get("DATE_MODIFY"))]
+    times += [_when(m.get("CREATED_TIME")) for m in moves]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
 def import_of(
     deal: dict[str, Any],
     contacts: dict[str, Any],
@@ -119,10 +186,10 @@ def import_of(
     """The ImportDeal a Bitrix24 deal becomes; ValueError saying why it cannot."""
     current = _to(mapping, "stages", deal.get("STAGE_ID"))
     if current is None:
-        raise ValueError(f"стадия {deal.get('STAGE_ID')!r} не сопоставлена (stages в плане)")
+        raise Skip("stage_not_mapped", stage=deal.get("STAGE_ID"))
     contact = contacts.get(str(deal.get("CONTACT_ID") or ""))
     if contact is None:
-        raise ValueError("у сделки нет контакта (CONTACT_ID пуст или контакт не найден)")
+        raise Skip("no_contact")
     name = " ".join(
         str(contact[k]).strip() for k in ("NAME", "SECOND_NAME", "LAST_NAME") if contact.get(k)
     )
@@ -132,10 +199,10 @@ def import_of(
         "email": _first(contact.get("EMAIL")),
     }
     if not any(person.values()):
-        raise ValueError("у контакта нет ни имени, ни телефона, ни e-mail")
+        raise Skip("empty_contact")
     mapped: dict[str, Any] = {}
     for uf, to in (mapping.get("fields") or {}).items():
-        value = deal.get(uf)
+        value = listed_value(mapping, uf, deal.get(uf))
         if to in FIELDS and value not in (None, "", []):
             mapped[to] = _to(mapping, "users", value) if to == "rop_id" else str(value).strip()
     created, history = history_of(deal, moves, mapping, current)
@@ -155,10 +222,13 @@ def import_of(
         "comment": deal.get("COMMENTS") or None,
         **mapped,
         "created_at": created,
+        "modified_at": _modified(deal, contact, moves),
         "history": history,
     }
     try:
         return ImportDeal.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
-        why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ValueError(why) from None
+        first = exc.errors()[0]
+        loc = [str(part) for part in first["loc"]]
+        name = ".".join(loc[:2]) if loc[0] == "contact" and len(loc) > 1 else loc[0]
+        raise Skip("invalid_field", field=name, value=first.get("input")) from None

@@ -3,7 +3,9 @@ or a folder of the same methods' answers saved before.
 
 A listing method answers 50 rows a page with `next` (the `start` of the following page) and
 `total`; the portal allows about 2 requests a second and answers 503 `QUERY_LIMIT_EXCEEDED`
-beyond, so requests are spaced and that answer waits and retries, longer each time.
+beyond, so requests are spaced and that answer waits and retries, longer each time. The
+rate is the command's `--rate` (2 by default; a portal on a plan that allows more, or a
+stand-in portal in the tests, may be read faster), the back-off two intervals, doubling.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any, Protocol
 import httpx
 
 from crm_cli.bus import CliError
+from crm_shared.locale.imports import line
 
 PAGE = 50
-MIN_INTERVAL = 0.5
-"""Seconds between two requests: at most 2 a second, Bitrix24's own limit."""
+RATE = 2.0
+"""Requests a second by default: Bitrix24's own limit."""
 RETRIES = 6
 
 
@@ -43,13 +46,13 @@ class Portal:
         self,
         webhook: str,
         *,
-        interval: float = MIN_INTERVAL,
-        backoff: float = 1.0,
+        rate: float = RATE,
         timeout: float = 30.0,
     ) -> None:
         self.base = webhook.rstrip("/") + "/"
-        self.interval = interval
-        self.backoff = backoff
+        self.interval = 1.0 / rate
+        self.backoff = 2.0 * self.interval
+        self.waited = 0
         self.http = httpx.AsyncClient(timeout=timeout)
         self._last = 0.0
         self.requests = 0
@@ -62,19 +65,20 @@ class Portal:
             try:
                 reply = await self.http.post(f"{self.base}{method}.json", json=params)
             except httpx.HTTPError as exc:
-                raise CliError(f"портал не отвечает на {method}: {exc!r}", 3) from None
+                raise CliError(line("no_answer", method=method, problem=repr(exc)), 3) from None
             self.requests += 1
             body = _json(reply)
             code = str(body.get("error", "")) if isinstance(body, dict) else ""
             if code == "QUERY_LIMIT_EXCEEDED" or reply.status_code == 429:
+                self.waited += 1
                 await asyncio.sleep(self.backoff * 2**attempt)
                 continue
             if code or reply.status_code >= 400:
                 raise _refused(method, reply.status_code, code, body)
             if not isinstance(body, dict) or "result" not in body:
-                raise CliError(f"{method}: ответ портала без result ({reply.status_code})", 3)
+                raise CliError(line("no_result", method=method, status=reply.status_code), 3)
             return body
-        raise CliError(f"{method}: портал {RETRIES} раз ответил QUERY_LIMIT_EXCEEDED; позже", 3)
+        raise CliError(line("limited", method=method, times=RETRIES), 3)
 
     async def _space(self) -> None:
         wait = self._last + self.interval - time.monotonic()
@@ -103,7 +107,7 @@ class Folder:
 
     def __init__(self, path: Path) -> None:
         if not path.is_dir():
-            raise CliError(f"нет папки {path}", 2)
+            raise CliError(line("no_folder", path=path), 2)
         self.path = path
 
     async def rows(self, method: str, params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
@@ -116,7 +120,7 @@ class Folder:
         try:
             saved = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise CliError(f"{file}: не JSON ({exc})", 2) from None
+            raise CliError(line("not_json", path=file, problem=exc), 2) from None
         pages = saved if isinstance(saved, list) else [saved]
         for page in pages:
             result = page.get("result", page) if isinstance(page, dict) else page
@@ -147,9 +151,5 @@ def _json(reply: httpx.Response) -> Any:
 def _refused(method: str, status: int, code: str, body: Any) -> CliError:
     words = body.get("error_description", "") if isinstance(body, dict) else ""
     if status == 401 or code in {"INVALID_CREDENTIALS", "expired_token", "NO_AUTH_FOUND"}:
-        return CliError(
-            f"портал не принял вебхук ({code or status}: {words}): он истёк или удалён; "
-            "создайте входящий вебхук заново и передайте его адрес в --webhook",
-            2,
-        )
-    return CliError(f"{method}: портал ответил {status} {code}: {words}", 3)
+        return CliError(line("webhook_refused", code=code or status, words=words), 2)
+    return CliError(line("refused", method=method, status=status, code=code, words=words), 3)

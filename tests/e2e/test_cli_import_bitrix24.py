@@ -14,6 +14,7 @@ import yaml
 
 from tests.b24_portal import Fake, portal_data, serving
 from tests.e2e.test_cli import crm
+from tests.e2e.test_cli_locale import english
 from tests.services import running
 from tests.support import Client, eventually
 from tests.tasks_support import tasks
@@ -30,12 +31,25 @@ async def test_a_portal_imported_twice_is_imported_once(
         mapping = yaml.safe_load(plan.read_text("utf-8"))
         assert mapping["stages"]["NEW"] == {"name": "Новый лид", "to": "NEW_LEAD"}
         assert mapping["stages"]["PREPARATION"]["to"] is None
+        assert mapping["stages"]["EXECUTING"]["to"] == "ANSWER_RECEIVED"
         assert mapping["stages"]["C1:WON"] == {"name": "Клиент получил заказ", "to": "WON"}
         assert mapping["users"]["7"]["to"] is None and mapping["users"]["9"]["to"] == "rop-1"
-        assert list(mapping["fields"]) == ["UF_CRM_1700000001", "UF_CRM_1700000002"]
+        assert list(mapping["fields"]) == [f"UF_CRM_170000000{i}" for i in (1, 2, 3)]
+        # a list field's items: our code where the item's name is our word
+        assert mapping["lists"] == {
+            "UF_CRM_1700000003": {
+                "45": {"name": "Самовывоз", "to": "pickup"},
+                "46": {"name": "Курьером", "to": None},
+            }
+        }
+        mapping["lists"]["UF_CRM_1700000003"]["46"]["to"] = "delivery"
         mapping["stages"]["PREPARATION"]["to"] = "OFFER_MADE"
         mapping["users"]["7"]["to"] = "mgr-2"
-        mapping["fields"] = {"UF_CRM_1700000001": "subject", "UF_CRM_1700000002": "rop_id"}
+        mapping["fields"] = {
+            "UF_CRM_1700000001": "subject",
+            "UF_CRM_1700000002": "rop_id",
+            "UF_CRM_1700000003": "delivery_method",
+        }
         plan.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
 
         as_manager = await crm(
@@ -49,8 +63,8 @@ async def test_a_portal_imported_twice_is_imported_once(
             assert first.exit_code == 0, first.output
             report = json.loads(first.stdout)
             assert len(report["imported"]) == 59 and report["unchanged"] == []
-            assert "контакт" in report["skipped"]["deal-160"]
-            assert "contact-61" in report["skipped"]
+            assert report["skipped"]["deal-160"] == {"code": "no_contact", "params": {}}
+            assert report["skipped"]["contact-61"]["code"] == "contact_without_deal"
             # OFFER_MADE requires what the portal did not have: reported, not enforced
             assert report["missing"]["deal-101"], report
 
@@ -59,7 +73,7 @@ async def test_a_portal_imported_twice_is_imported_once(
             one = next(d for d in deals if d["external_id"] == "deal-101")
             assert one["stage"] == "OFFER_MADE" and one["responsible_id"] == "mgr-2"
             assert one["rop_id"] == "rop-1" and one["subject"] == "коробки"
-            assert one["company"] == "ООО Коробки"
+            assert one["company"] == "ООО Коробки" and one["delivery_method"] == "pickup"
             won = next(d for d in deals if d["external_id"] == "deal-102")
             assert won["stage"] == "WON"  # a deal of another pipeline, at its stage
             assert float(one["amount"]) == 1500 and one["contact"]["phone"] == "+79120000001"
@@ -123,7 +137,63 @@ async def test_a_portal_imported_twice_is_imported_once(
             assert again.exit_code == 0, again.output
             second = json.loads(again.stdout)
             assert second["imported"] == [] and len(second["unchanged"]) == 59
+            assert second["updated"] == {}
             assert len([d for d in await client.deals() if d["source"] == "bitrix24"]) == 60
+
+            await _changed_in_the_portal_is_updated_here(clean, client, fake, args)
+
+
+async def _changed_in_the_portal_is_updated_here(
+    clean: Any, client: Client, fake: Fake, args: tuple[str, ...]
+) -> None:
+    """A later run brings what changed in the portal (its DATE_MODIFY, the contact's, a stage
+    move newer than imported): fields set as an update sets them, a stage move as a move
+    (history row, the new stage's task), not checked against the rules; the rest unchanged."""
+    deals = {d["ID"]: d for d in fake.data["crm.deal.list"]}
+    later = "2026-03-10T10:00:00+03:00"
+    deals["103"] |= {"STAGE_ID": "EXECUTING", "DATE_MODIFY": later}
+    fake.data["crm.stagehistory.list"].append(
+        {"ID": "999", "TYPE_ID": 2, "OWNER_ID": "103", "CREATED_TIME": later,
+         "STAGE_ID": "EXECUTING", "CATEGORY_ID": 0}
+    )  # fmt: skip
+    deals["104"] |= {"TITLE": "Сделка 4, уточнена", "OPPORTUNITY": "2500.00"}
+    deals["104"]["DATE_MODIFY"] = later
+    contact = next(c for c in fake.data["crm.contact.list"] if c["ID"] == "5")
+    contact |= {"NAME": "Клиентка5", "DATE_MODIFY": later}
+    deals["106"]["OPPORTUNITY"] = "9.00"  # changed without DATE_MODIFY: not seen as changed
+
+    third = await crm(clean, *args)
+    assert third.exit_code == 0, third.output
+    report = json.loads(third.stdout)
+    assert report["updated"] == {
+        "deal-103": ["stage"],
+        "deal-104": ["title", "amount"],
+        "deal-105": ["contact.name"],
+    }, report
+    assert report["imported"] == [] and len(report["unchanged"]) == 56
+    here = {d["external_id"]: d for d in await client.deals() if d["source"] == "bitrix24"}
+    moved = here["deal-103"]
+    assert moved["stage"] == "ANSWER_RECEIVED"
+    history = await client.request(
+        "crm.query.deal.history", {"actor_id": "rop-1", "deal_id": moved["id"]}
+    )
+    newest = history["items"][0]
+    assert (newest["from_stage"], newest["to_stage"]) == ("OFFER_MADE", "ANSWER_RECEIVED")
+    assert datetime.fromisoformat(newest["at"]) == datetime.fromisoformat(later)
+
+    async def moved_task() -> list[dict[str, Any]]:
+        return [
+            t for t in await tasks(client, deal_id=moved["id"]) if t["stage"] == "ANSWER_RECEIVED"
+        ]
+
+    await eventually(moved_task)
+    assert float(here["deal-104"]["amount"]) == 2500
+    assert here["deal-104"]["title"] == "Сделка 4, уточнена"
+    assert here["deal-105"]["contact"]["name"] == "Клиентка5 Битриксов"
+    assert float(here["deal-106"]["amount"]) == 1500
+
+    fourth = await crm(clean, *args)  # and again: nothing new
+    assert json.loads(fourth.stdout)["updated"] == {}
 
 
 async def test_saved_answers_import_with_the_plan_as_written(
@@ -144,8 +214,19 @@ async def test_saved_answers_import_with_the_plan_as_written(
         report = json.loads(result.stdout)
         # Without --mapping the plan as written: stages it did not match are skipped.
         assert report["imported"] == ["deal-101"]
-        assert "не сопоставлена" in report["skipped"]["deal-102"]  # C1:WON: no pipeline saved
-        assert "контакт" in report["skipped"]["deal-103"]
+        # C1:WON: no pipeline saved
+        assert report["skipped"]["deal-102"]["code"] == "stage_not_mapped"
+        assert report["skipped"]["deal-103"]["code"] == "no_contact"
         [deal] = [d for d in await client.deals() if d["source"] == "bitrix24"]
         # Its Bitrix24 user matched no one of ours: distributed as a lead would be.
         assert deal["stage"] == "NEW_LEAD" and deal["responsible_id"] in {"mgr-1", "mgr-2"}
+
+        # What a person reads is Russian, from the locale catalogue: the report, the reasons.
+        again = await crm(clean, "import", "bitrix24", "--from", str(tmp_path))
+        assert again.exit_code == 0, again.output
+        assert "без изменений 1, пропущено 4" in again.stdout  # and contact-4
+        assert "стадия C1:WON не сопоставлена" in again.stderr
+        helped = await crm(clean, "import", "bitrix24", "--help")
+        for result in (again, helped):
+            text = result.stdout + result.stderr
+            assert not english(text), (english(text), text)

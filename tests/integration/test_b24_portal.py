@@ -17,7 +17,7 @@ from tests.b24_portal import Fake, portal_data, serving
 
 async def test_pages_of_50_at_most_two_requests_a_second_and_the_limit_waited_out() -> None:
     with serving(Fake(portal_data(120), limited={("crm.deal.list", 50)})) as fake:
-        portal = Portal(fake.url, backoff=0.2)
+        portal = Portal(fake.url)
         try:
             rows = [r async for r in portal.rows("crm.deal.list")]
         finally:

@@ -72,6 +72,28 @@ async def deal_by_external(conn: asyncpg.Connection, source: str, external_id: s
     return deal_from_row(row) if row else None
 
 
+async def import_marks(
+    conn: asyncpg.Connection, deal_id: str
+) -> tuple[datetime | None, datetime | None]:
+    """(the source's modification time imported last, the deal's newest stage entry)."""
+    row = await conn.fetchrow(
+        f"""SELECT d.external_modified_at,
+                   (SELECT max(h.at) FROM {SCHEMA}.stage_history h WHERE h.deal_id = d.id)
+            FROM {SCHEMA}.deals d WHERE d.id = $1""",
+        deal_id,
+    )
+    return (row[0], row[1]) if row else (None, None)
+
+
+async def mark_imported(
+    conn: asyncpg.Connection, deal_id: str, modified_at: datetime | None
+) -> None:
+    """Keep the source's modification time of what was imported (a later import compares)."""
+    await conn.execute(
+        f"UPDATE {SCHEMA}.deals SET external_modified_at = $2 WHERE id = $1", deal_id, modified_at
+    )
+
+
 async def add_history(
     conn: asyncpg.Connection, deal: Deal, rows: list[Any], actor_id: str | None
 ) -> None:

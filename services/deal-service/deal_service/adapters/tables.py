@@ -114,6 +114,8 @@ class Deal(SQLModel, table=True):
     source: str | None = Field(default=None, sa_type=Text)
     external_id: str | None = Field(default=None, sa_type=Text)
     lead_comment: str | None = Field(default=None, sa_type=Text)
+    external_modified_at: datetime | None = Field(default=None, sa_type=TZ)
+    """An imported deal's last modification in its source, as imported last (0015)."""
     created_at: datetime = Field(sa_type=TZ)
     updated_at: datetime = Field(sa_type=TZ)
     stage_attempts: list[dict[str, Any]] = Field(

@@ -59,7 +59,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(MoveDeal, deals.move_deal, reply="deal, changed")
     api.serve(LogContactAttempt, deals.log_contact_attempt, reply="deal")
     api.serve(EraseContact, erasure.erase_contact, reply="contact_id, deal_ids")
-    api.serve(ImportDeal, imports.import_deal, reply="deal, imported, missing")
+    api.serve(ImportDeal, imports.import_deal, reply="deal, imported, updated, changed, missing")
     api.serve(GetDeal, queries.get_deal, reply="deal")
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")

@@ -1,4 +1,5 @@
-"""ImportDeal: a deal from another CRM stored as it stands there, once per (source, id)."""
+"""ImportDeal: a deal from another CRM stored as it stands there, once per (source, id);
+imported again after it changed there (a newer `modified_at`), updated to how it stands."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from typing import Any
 import asyncpg
 
 from crm_shared.contracts.deal import ImportDeal
+from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.refusals import ok
+from crm_shared.machinery.outbox import UnitOfWork
+from deal_service.adapters import contacts as people
 from deal_service.adapters import repository as repo
+from deal_service.adapters import story
 from deal_service.domain.imports import check_import, imported_deal, missing_on_stage
 from deal_service.domain.leads import needs_turn, responsible_for
 from deal_service.domain.model import Deal
+from deal_service.domain.reimports import given_values, move_since, newer
 from deal_service.handlers.context import Context
 from deal_service.handlers.deals import resolve_contact
 
@@ -19,13 +25,13 @@ from deal_service.handlers.deals import resolve_contact
 async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
     """Store the deal, its history and its events; the same (source, external_id) again
     answers the deal as it is here, `imported` false, and changes nothing (also when another
-    import of it committed first)."""
+    import of it committed first) unless it changed in the source since (`refresh`)."""
     check_import(ctx.config, cmd)
     try:
         async with ctx.uow() as uow:
             known = await repo.deal_by_external(uow.conn, cmd.source, cmd.external_id)
             if known is not None:
-                return _reply(ctx, known, imported=False)
+                return await refresh(uow, ctx, cmd, known)
             contact, new_person = await resolve_contact(uow, cmd.contact)
             turn = None
             if needs_turn(ctx.config, cmd.responsible_id):  # no one named: as a lead's
@@ -37,6 +43,7 @@ async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
             repo.save(uow, deal, new=True)
             await uow.flush()  # the contact and the deal, before the history that refers to it
             await repo.add_history(uow.conn, deal, rows, cmd.actor_id)
+            await repo.mark_imported(uow.conn, deal.id, cmd.modified_at)
             await uow.commit()
     except asyncpg.UniqueViolationError:
         async with ctx.uow() as uow:
@@ -48,9 +55,43 @@ async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
     return reply
 
 
-def _reply(ctx: Context, deal: Deal, *, imported: bool) -> dict[str, Any]:
+async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -> dict[str, Any]:
+    """The deal imported before: unchanged unless the source changed it since the import
+    kept; then its differing fields set as an update sets them (DealUpdated, the deal's
+    story) and a stage it left there moved to here, unchecked, with its history rows."""
+    seen, last_entry = await repo.import_marks(uow.conn, known.id)
+    if not newer(cmd, seen):
+        return _reply(ctx, known, imported=False)
+    deal = await repo.get_deal(uow.conn, known.id, lock=True)
+    if deal is None:  # erased meanwhile
+        return _reply(ctx, known, imported=False)
+    values, contact_values = given_values(cmd)
+    sharing: list[tuple[str, str]] = []
+    if contact_values and deal.contact is not None:
+        deal.contact = await people.lock_contact(uow.conn, deal.contact.id)
+        sharing = await people.contact_stages(uow.conn, deal.contact.id, except_deal=deal.id)
+    before = deal.copy()
+    changed = deal.update(values, contact_values, config=ctx.config, now=utcnow(), sharing=sharing)
+    rows = move_since(deal, cmd, last_entry or deal.created_at)
+    if changed:
+        story.record_changes(uow, before, deal, cmd.actor_id, changed)
+    if changed or rows:
+        repo.save(uow, deal)
+        await uow.flush()  # the deal at its stage, before the history rows' triggers read it
+        await repo.add_history(uow.conn, deal, rows, cmd.actor_id)
+    await repo.mark_imported(uow.conn, deal.id, cmd.modified_at)
+    await uow.commit()
+    moved = ["stage"] if rows else []
+    return _reply(ctx, deal, imported=False, changed=[*moved, *changed])
+
+
+def _reply(
+    ctx: Context, deal: Deal, *, imported: bool, changed: list[str] | None = None
+) -> dict[str, Any]:
     return ok(
         deal=deal.to_dto().model_dump(mode="json"),
         imported=imported,
+        updated=bool(changed),
+        changed=changed or [],
         missing=missing_on_stage(ctx.config, deal),
     )

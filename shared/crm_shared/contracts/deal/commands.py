@@ -175,8 +175,11 @@ class ImportedStage(Strict):
 
 
 class ImportDeal(Command, Asks[ImportDealReply]):
-    """crm.cmd.deal.import: a deal from another CRM, keyed by (source, external_id): the same
-    pair again changes nothing and answers the deal as it is here (`imported` false). Only a
+    """crm.cmd.deal.import: a deal from another CRM, keyed by (source, external_id). The same
+    pair again answers the deal as it is here (`imported` false) and changes nothing, unless
+    `modified_at` is newer than the one imported last: then the fields it gives that differ
+    are set (DealUpdated) and a stage the deal left there is a move here (its new history
+    rows, StageChanged), not checked against today's rules, as the first import's. Only a
     РОП imports. `history` is oldest first; its last entry is the current stage."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.import"
@@ -195,6 +198,8 @@ class ImportDeal(Command, Asks[ImportDealReply]):
     delivery_method: DeliveryMethod | None = None
     failure_comment: LongText | None = None
     created_at: AwareDatetime
+    modified_at: AwareDatetime | None = None
+    """When the deal, its contact or its stage last changed in the source."""
     history: list[ImportedStage] = Field(min_length=1, max_length=MAX_HISTORY)
 
     @model_validator(mode="after")

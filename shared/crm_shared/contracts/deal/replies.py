@@ -96,11 +96,14 @@ class DeclinedReply(Answer):
 
 
 class ImportDealReply(Answer):
-    """The deal, whether this request made it (false: it was here already), and the fields
-    its stage requires that it lacks."""
+    """The deal, whether this request made it (false: it was here already), whether it
+    updated the deal that was here (`changed`: the fields it set, `stage` for a move), and
+    the fields its stage requires that it lacks."""
 
     deal: Deal
     imported: bool
+    updated: bool = False
+    changed: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
     """The fields the current stage requires that the deal lacks: reported, not enforced."""
 

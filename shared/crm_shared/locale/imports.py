@@ -1,0 +1,101 @@
+"""What `crm import bitrix24` says to people: its counters' labels, its report and its
+errors, by code. The program-readable report (`--json`) keeps the codes (`skipped`:
+`{"code", "params"}`), and a person reads the sentence said here from the same code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .catalogue import DEAL_FIELD_NAMES, field_names, say
+
+ENTITIES = {
+    "stages": "стадии",
+    "categories": "воронки",
+    "category_stages": "стадии воронки «{name}»",
+    "users": "пользователи",
+    "userfields": "поля сделок",
+    "contacts": "контакты",
+    "companies": "компании",
+    "deals": "сделки",
+    "history": "история стадий",
+    "importing": "импорт сделок",
+}
+"""A counter's label for each entity read from the portal (and for the import itself)."""
+
+LINES = {
+    "plan_written": "[green]✓[/] план сопоставления записан в {path}",
+    "summary": (
+        "[green]✓[/] импортировано {imported}, обновлено {updated}, без изменений {unchanged}, "
+        "пропущено {skipped}"
+    ),
+    "updated": "[cyan]~[/] {key}: {fields}",
+    "skipped": "[yellow]![/] {key}: {reason}",
+    "missing_head": (
+        "{count} сделок без полей, которых требует их стадия (не проверялось при импорте; "
+        "понадобятся при следующем переходе вперёд):"
+    ),
+    "missing": "  {key}: {fields}",
+    "one_source": "укажите одно из двух: --webhook АДРЕС или --from ПАПКА",
+    "bad_rate": "--rate: запросов в секунду должно быть больше нуля",
+    "not_rop": "импортирует РОП: --as {actor} не РОП в конфигурации",
+    "mapping_unreadable": "{path}: сопоставление не прочитано ({problem})",
+    "mapping_not_dict": "{path}: ожидался словарь с разделами `stages`, `users`, `fields`",
+    "no_answer": "портал не отвечает на {method}: {problem}",
+    "no_result": "{method}: ответ портала без result ({status})",
+    "limited": "{method}: портал {times} раз подряд ответил QUERY_LIMIT_EXCEEDED; повторите позже",
+    "webhook_refused": (
+        "портал не принял вебхук ({code}: {words}): он истёк или удалён; создайте входящий "
+        "вебхук заново и передайте его адрес в --webhook"
+    ),
+    "refused": "{method}: портал ответил {status} {code}: {words}",
+    "no_folder": "нет папки {path}",
+    "not_json": "{path}: не JSON ({problem})",
+}
+"""Every line the command prints, by key (rich markup; the values are escaped by the caller)."""
+
+SKIPS = {
+    "stage_not_mapped": "стадия {stage} не сопоставлена (раздел `stages` плана)",
+    "no_contact": "у сделки нет контакта (CONTACT_ID пуст или контакт не найден)",
+    "empty_contact": "у контакта нет ни имени, ни телефона, ни e-mail",
+    "invalid_field": "поле «{field}»: значение «{value}» не принято",
+    "contact_without_deal": "контакт без сделки: контакты приходят со сделками",
+}
+"""Why a row was not imported, by the report's code; a refusal of deal-service is said by
+the general catalogue (`say`)."""
+
+_NAMES = {**DEAL_FIELD_NAMES, "stage": "Стадия", "contact.pays_by": "Как платит"}
+_NAMES |= {"contact.segment": "Сегментация", "comment": "Комментарий", "pays_by": "Как платит"}
+_NAMES |= {"segment": "Сегментация", "history": "История стадий"}
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def line(which: str, /, **params: Any) -> str:
+    """The line `which` with its values."""
+    return LINES[which].format_map(_Blank({k: str(v) for k, v in params.items()}))
+
+
+def entity(which: str, /, **params: Any) -> str:
+    """A counter's label."""
+    return ENTITIES[which].format_map(_Blank({k: str(v) for k, v in params.items()}))
+
+
+def fields(codes: list[str]) -> str:
+    """Changed or missing fields by their Russian names («Стадия, Сумма»)."""
+    return field_names(codes, _NAMES)
+
+
+def skip_reason(skip: Mapping[str, Any], stages: Mapping[str, str] | None = None) -> str:
+    """Why a row was skipped, from the report's `{"code", "params"}` (or a refusal's error)."""
+    code = str(skip.get("code") or "")
+    params = {k: "" if v is None else str(v) for k, v in dict(skip.get("params") or {}).items()}
+    if code == "invalid_field":
+        params["field"] = _NAMES.get(params.get("field", ""), params.get("field", ""))
+    template = SKIPS.get(code)
+    if template is None:
+        return say(skip, stages)
+    return template.format_map(_Blank(params))
