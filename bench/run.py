@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import bare, board, ceilings, cpu, e2e, find, funnel, overdue, rules_try
+from bench import b24_import, bare, board, ceilings, cpu, e2e, find, funnel, overdue, rules_try
 from bench.gateway_phase import gateway_run
 from bench.procs import PACKAGES, ROOT, NatsAs, Service, create_database, service_env
 from bench.report import Report, machine_line
@@ -30,7 +30,7 @@ TARGET_RATE, TARGET_RATE_SYNC = 1_500.0, 600.0
 TARGET_P99_MS, TARGET_OVERDUE_MS, TARGET_FUNNEL_MS, TARGET_RSS_MB = 30.0, 1_000.0, 1_000.0, 200.0
 TARGET_BARE_SHARE, TARGET_CPU_SATURATED_MS = 80.0, 0.5
 TARGET_BOARD_MS, TARGET_COLUMN_MS, TARGET_MOVE_MS = 300.0, 100.0, 150.0
-PHASES = ("main", "gateway", "board", "find", "rules", "sync")
+PHASES = ("main", "gateway", "board", "find", "rules", "import", "sync")
 
 
 async def start_services(
@@ -226,6 +226,8 @@ async def run(args: argparse.Namespace) -> Report:
             await find.run(report, args, stack, start_services)
         if "rules" in args.phases:
             await rules_try.run(report, args, stack, start_services)
+        if "import" in args.phases:
+            await b24_import.run(report, args, stack, start_services)
         stack.nats.stop()  # one NATS at a time, so the two runs do not share the CPU
         if "sync" in args.phases:
             assert stack.postgres is not None
@@ -248,6 +250,7 @@ def main() -> int:
     parser.add_argument("--board-deals", type=int, default=100_000)
     parser.add_argument("--find-deals", type=int, default=1_000_000)
     parser.add_argument("--rules-deals", type=int, default=200_000, help="5 history rows each")
+    parser.add_argument("--b24-deals", type=int, default=10_000, help="crm import bitrix24")
     parser.add_argument(
         "--phases", default=",".join(PHASES), type=lambda v: v.split(","),
         help=f"comma-separated, of {', '.join(PHASES)}",

@@ -1,6 +1,8 @@
 """A stand-in for a Bitrix24 portal (an outside system, not ours): its REST methods over
 HTTP as an incoming webhook answers them — pages of 50 with `next`/`total`, 503
-QUERY_LIMIT_EXCEEDED when told to, 401 INVALID_CREDENTIALS for another (expired) key."""
+QUERY_LIMIT_EXCEEDED when told to or past its rate (Bitrix24's leaky bucket: `burst`
+requests at once, draining at `per_second`), 401 INVALID_CREDENTIALS for another (expired)
+key."""
 
 from __future__ import annotations
 
@@ -25,6 +27,25 @@ class Fake:
     """(method, start) answered QUERY_LIMIT_EXCEEDED once."""
     calls: list[tuple[float, str, int]] = field(default_factory=list)
     url: str = ""
+    per_second: float | None = None
+    """The portal's own limit (Bitrix24: 2 a second); None: no limit."""
+    burst: int = 50
+    refused: int = 0
+    """Requests answered QUERY_LIMIT_EXCEEDED."""
+    _bucket: tuple[float, float] = (0.0, 0.0)
+
+    def _over(self) -> bool:
+        """Past the rate: the bucket (drained since the last request) is full."""
+        if self.per_second is None:
+            return False
+        now = time.monotonic()
+        level, last = self._bucket
+        level = max(0.0, level - (now - last) * self.per_second)
+        if level + 1 > self.burst:
+            self._bucket = (level, now)
+            return True
+        self._bucket = (level + 1, now)
+        return False
 
     def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         parts = path.strip("/").split("/")
@@ -36,8 +57,9 @@ class Fake:
         method = parts[3].removesuffix(".json")
         start = int(body.get("start") or 0)
         self.calls.append((time.monotonic(), method, start))
-        if (method, start) in self.limited:
+        if (method, start) in self.limited or self._over():
             self.limited.discard((method, start))
+            self.refused += 1
             return 503, {"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}
         if method not in self.data:
             return 404, {

@@ -12,6 +12,8 @@ changes nothing. Everything printed is said through crm_shared.locale.imports.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +33,10 @@ from crm_shared.contracts.deal import ImportDeal
 from crm_shared.locale.imports import entity, line
 
 app = typer.Typer(help="Перенос данных из другой CRM (Битрикс24).")
-CHUNK = 20
-"""Imports in flight at once."""
+IN_FLIGHT = 20
+"""Imports in flight at once; deal-service handles several at once, so two deals of one
+contact (the same phone or e-mail) are never sent together (it would make the contact
+twice)."""
 
 
 @dataclass
@@ -85,7 +89,7 @@ def bitrix24(
 
     async def main() -> None:
         try:
-            read = await _read(source)
+            read = await read_portal(source)
         finally:
             await source.close()
         planned = b24_mapping.plan(config(), read.stages, read.users, read.deals, read.userfields)
@@ -96,13 +100,13 @@ def bitrix24(
             return
         chosen = _load(mapping) if mapping else planned
         async with connected(opts.nats_url) as bus:
-            report = await _import(bus, read, chosen, actor)
+            report = await import_deals(bus, read, chosen, actor)
         show(report, opts.json, {s.code: s.name for s in config().stages})
 
     run(main())
 
 
-async def _read(source: Source) -> Portalful:
+async def read_portal(source: Source) -> Portalful:
     """Stages, users, contacts, deals and their stage history, with a counter per entity."""
     read = Portalful()
     columns = (TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("{task.speed}"))
@@ -145,6 +149,17 @@ async def _read(source: Source) -> Portalful:
     return read
 
 
+def _contact_keys(cmd: ImportDeal) -> list[str]:
+    """What deal-service finds a contact by (the phone's last ten digits, the e-mail), sorted
+    (the locks taken in one order)."""
+    keys = []
+    if cmd.contact.phone:
+        keys.append("phone:" + re.sub(r"\D", "", cmd.contact.phone)[-10:])
+    if cmd.contact.email:
+        keys.append("email:" + str(cmd.contact.email).casefold())
+    return sorted(keys)
+
+
 def _usage(text: str) -> NoReturn:
     """A command line this command cannot run: said in Russian, exit 2 (as a usage error)."""
     err().print(f"[red]ошибка:[/] {escape(text)}")
@@ -161,8 +176,9 @@ def _load(path: Path) -> dict[str, Any]:
     return loaded
 
 
-async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str) -> Report:
-    """Import every deal (CHUNK at a time); a bad row is skipped with its reason."""
+async def import_deals(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str) -> Report:
+    """Import every deal (IN_FLIGHT at once, one contact's deals one after another); a bad
+    row is skipped with its reason."""
     report = Report()
     commands: list[ImportDeal] = []
     for deal in read.deals:
@@ -181,9 +197,15 @@ async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str
         except b24_mapping.Skip as skip:
             report.skipped[key] = skip.report()
 
+    held: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+    room = asyncio.Semaphore(IN_FLIGHT)
+
     async def one(cmd: ImportDeal) -> None:
         try:
-            reply = await bus.ask(cmd)
+            async with room, contextlib.AsyncExitStack() as stack:
+                for key in _contact_keys(cmd):
+                    await stack.enter_async_context(held[key])
+                reply = await bus.ask(cmd)
         except Refusal as refused:
             report.skipped[cmd.external_id] = refusal(refused.error)
             return
@@ -199,10 +221,16 @@ async def _import(bus: Bus, read: Portalful, mapping: dict[str, Any], actor: str
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with progress(*columns, TextColumn("{task.speed}")) as shown:
         task = shown.add_task(entity("importing"), total=len(commands))
-        for start in range(0, len(commands), CHUNK):
-            chunk = commands[start : start + CHUNK]
-            await asyncio.gather(*(one(cmd) for cmd in chunk))
-            shown.advance(task, len(chunk))
+
+        async def counted(cmd: ImportDeal) -> None:
+            await one(cmd)
+            shown.advance(task)
+
+        await asyncio.gather(*(counted(cmd) for cmd in commands))
+    order = {cmd.external_id: i for i, cmd in enumerate(commands)}
+    for done in (report.imported, report.unchanged):
+        done.sort(key=lambda key: order.get(key, 0))
+    report.updated = dict(sorted(report.updated.items(), key=lambda kv: order.get(kv[0], 0)))
     with_deals = {str(d.get("CONTACT_ID")) for d in read.deals}
     for cid in read.contacts:
         if cid not in with_deals:

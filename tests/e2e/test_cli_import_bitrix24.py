@@ -196,13 +196,33 @@ async def _changed_in_the_portal_is_updated_here(
     assert json.loads(fourth.stdout)["updated"] == {}
 
 
+def _save(folder: Path, data: dict[str, list[dict[str, Any]]]) -> None:
+    """One saved page a method, as the portal answered."""
+    for method, rows in data.items():
+        result: Any = {"items": rows} if method == "crm.stagehistory.list" else rows
+        (folder / f"{method}.json").write_text(json.dumps({"result": result}), "utf-8")
+
+
+async def test_deals_of_one_contact_imported_at_once_make_it_once(
+    clean: Any, client: Client, tmp_path: Path
+) -> None:
+    data = portal_data(12)  # deal-service takes several imports at once: never one contact's
+    for deal in data["crm.deal.list"]:
+        deal |= {"CONTACT_ID": str(1 + int(deal["ID"]) % 3), "STAGE_ID": "NEW"}
+    _save(tmp_path, data)
+    async with running(clean, "deal-service"):
+        result = await crm(clean, "--json", "import", "bitrix24", "--from", str(tmp_path))
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.stdout)["imported"]) == 12
+        deals = [d for d in await client.deals() if d["source"] == "bitrix24"]
+    assert len({d["contact"]["id"] for d in deals}) == 3
+
+
 async def test_saved_answers_import_with_the_plan_as_written(
     clean: Any, client: Client, tmp_path: Path
 ) -> None:
     data = portal_data(3)
-    for method, rows in data.items():  # one saved page a method, as the portal answered
-        result: Any = {"items": rows} if method == "crm.stagehistory.list" else rows
-        (tmp_path / f"{method}.json").write_text(json.dumps({"result": result}), "utf-8")
+    _save(tmp_path, data)
     data["crm.deal.list"][0]["STAGE_ID"] = "NEW"
     data["crm.deal.list"][2]["STAGE_ID"] = "NEW"
     (tmp_path / "crm.deal.list.json").write_text(

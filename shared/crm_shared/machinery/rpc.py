@@ -232,8 +232,12 @@ class Endpoints(Generic[C]):
         """The subjects served, in the order declared."""
         return list(self.requests)
 
-    def serve(self, model: type[R], handler: Handler[R, C], *, reply: str) -> None:
-        """Answer `model.SUBJECT` with `handler`; `reply` names the fields of an ok reply."""
+    def serve(
+        self, model: type[R], handler: Handler[R, C], *, reply: str, workers: int = 1
+    ) -> None:
+        """Answer `model.SUBJECT` with `handler`; `reply` names the fields of an ok reply.
+        One request at a time, unless `workers` (that many at once in this process: for a
+        request that mostly waits on the database and keeps its own rows apart)."""
         subject = model.SUBJECT
 
         async def endpoint(request: Any, ctx: Any) -> Reply:
@@ -254,6 +258,7 @@ class Endpoints(Generic[C]):
             decoder=strict_decoder(model),
             title=f"{subject}:request",
             description=description,
+            max_workers=workers if workers > 1 else None,
         )(endpoint)
         self.requests[subject] = model
 

@@ -49,6 +49,9 @@ from deal_service.handlers.context import Context
 from deal_service.handlers.leads import CONSUMER as LEADS
 
 SERVICE = "deal-service"
+IMPORT_WORKERS = 6
+"""Imports handled at once (of the pool's 10 connections): each mostly waits on its
+statements; `crm import bitrix24` never sends two deals of one contact at once."""
 
 
 def endpoints() -> Endpoints[Context]:
@@ -59,7 +62,12 @@ def endpoints() -> Endpoints[Context]:
     api.serve(MoveDeal, deals.move_deal, reply="deal, changed")
     api.serve(LogContactAttempt, deals.log_contact_attempt, reply="deal")
     api.serve(EraseContact, erasure.erase_contact, reply="contact_id, deal_ids")
-    api.serve(ImportDeal, imports.import_deal, reply="deal, imported, updated, changed, missing")
+    api.serve(
+        ImportDeal,
+        imports.import_deal,
+        reply="deal, imported, updated, changed, missing",
+        workers=IMPORT_WORKERS,
+    )
     api.serve(GetDeal, queries.get_deal, reply="deal")
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")
