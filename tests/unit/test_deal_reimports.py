@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crm_shared.contracts.events import StageChanged
-from crm_shared.contracts.import_commands import ImportDeal
+from crm_shared.contracts.deal import ImportDeal, StageChanged
 from deal_service.domain.model import Deal
 from deal_service.domain.reimports import given_values, move_since, newer
 
