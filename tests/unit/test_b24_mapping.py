@@ -9,7 +9,7 @@ import pytest
 
 from crm_cli.b24_mapping import Skip, history_of, import_of, plan
 from crm_shared.config import load_config
-from crm_shared.locale.imports import skip_reason
+from crm_shared.locale.imports import entity, fields, line, skip_reason
 
 MAPPING: dict[str, Any] = {
     "stages": {"NEW": {"to": "NEW_LEAD"}, "PREP": {"to": "OFFER_MADE"}, "X": {"to": None}},
@@ -133,3 +133,14 @@ def test_the_import_carries_when_the_deal_its_contact_or_its_stage_changed_last(
     moved = [_move(9, "PREP", "2026-03-07T10:00:00+03:00")]
     cmd = import_of(deal, contacts, moved, MAPPING, "rop-1")
     assert cmd.modified_at == datetime.fromisoformat("2026-03-07T10:00:00+03:00")
+
+
+def test_the_report_is_said_in_russian_from_its_codes() -> None:
+    assert skip_reason({"code": "no_contact", "params": {}}).startswith("у сделки нет контакта")
+    refused = {"code": "not_found", "params": {"reason": "user"}}  # deal-service's refusal
+    assert skip_reason(refused) == "Такого пользователя нет в настройках CRM."
+    assert fields(["stage", "amount", "contact.name"]) == "Стадия, Сумма, Имя контакта"
+    assert entity("category_stages", name="Опт") == "стадии воронки «Опт»"
+    assert "импортировано 1, обновлено 2" in line(
+        "summary", imported=1, updated=2, unchanged=3, skipped=0
+    )
