@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from typer import rich_utils
 
 from crm_cli import (
     b24_import,
@@ -33,18 +32,10 @@ from crm_cli import (
 )
 from crm_cli.backup import commands as backup_commands
 from crm_cli.ui import Options, dev_nats_url
+from crm_shared.locale.commandline import speak_russian
 
-# Typer's own words in the help and its errors, in Russian (its module settings, read when
-# the help is drawn). Click's «Usage:» and «Show this message and exit.» stay its own.
-rich_utils.ARGUMENTS_PANEL_TITLE = "Аргументы"
-rich_utils.OPTIONS_PANEL_TITLE = "Параметры"
-rich_utils.COMMANDS_PANEL_TITLE = "Команды"
-rich_utils.ERRORS_PANEL_TITLE = "Ошибка"
-rich_utils.ABORTED_TEXT = "Прервано."
-rich_utils.DEFAULT_STRING = "[по умолчанию: {}]"
-rich_utils.ENVVAR_STRING = "[переменная: {}]"
-rich_utils.REQUIRED_LONG_STRING = "[обязательно]"
-rich_utils.RICH_HELP = "Справка: [blue]'{command_path} {help_option}'[/]."
+# Typer's and its click's own words (help panels, usage, errors) in Russian.
+speak_russian()
 
 app = typer.Typer(
     name="crm",

@@ -22,10 +22,12 @@ from typer.testing import CliRunner, Result
 
 from bench.load import LEAD_SUBJECT, lead
 from bench.procs import ROOT
+from crm_cli.backup import database, failures, streams
 from crm_cli.backup.database import code_head
 from crm_cli.main import app
 from crm_shared.machinery.db import alembic_config, asyncpg_dsn
 from deal_service.bootstrap import MIGRATIONS as DEAL_MIGRATIONS
+from tests.e2e.test_cli_locale import english
 
 runner = CliRunner()
 
@@ -147,5 +149,34 @@ async def test_a_backup_that_cannot_reach_a_server_says_so_and_leaves_nothing(
     result = await asyncio.to_thread(
         lambda: runner.invoke(app, [*argv, "--to", str(tmp_path)], env={"CRM_NATS_URL": None})
     )
-    assert result.exit_code != 0 and "копия не снята" in result.output, result.output
+    assert result.exit_code != 0 and "копия не снята: нет связи с NATS" in result.output, (
+        result.output
+    )
+    assert not english(re.sub(r"«[^»]*»", " ", result.output)), result.output
     assert not await asyncio.to_thread(os.listdir, tmp_path)
+
+
+async def test_a_tools_or_servers_refusal_is_a_russian_sentence_quoting_it(
+    clean: Any, tmp_path: Path
+) -> None:
+    """pg_dump's and NATS's own words follow a Russian sentence saying what failed."""
+    away = "postgresql://postgres:secret@127.0.0.1:1/crm"
+    try:
+        await asyncio.to_thread(database.dump, away, "00000003-1", "deal", tmp_path / "d")
+    except database.DatabaseError as exc:
+        said = str(exc)
+    assert said.startswith("не удалось снять дамп схемы: pg_dump ответил «"), said
+    assert "127.0.0.1" in said and said.endswith("»")  # pg_dump's own line, quoted
+
+    nc = await nats.connect(clean.nats_url)
+    try:
+        await streams._api(nc, "STREAM.INFO.NO_SUCH_STREAM")
+    except streams.StreamError as exc:
+        said = str(exc)
+    finally:
+        await nc.close()
+    assert said.startswith("NATS отказал в запросе STREAM.INFO.NO_SUCH_STREAM: NATS ответил «")
+    assert "not found" in said  # the server's words, for the callers that read them
+
+    for sentence in (said, failures.explain(ConnectionRefusedError(111, "Connection refused"))):
+        assert not english(re.sub(r"«[^»]*»", " ", sentence)), sentence

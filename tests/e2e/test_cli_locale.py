@@ -5,7 +5,10 @@ for its pages (tests/e2e/test_board_locale.py). `--json` stays codes and UTC for
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from typing import Any
 
 from typer.testing import Result
@@ -26,9 +29,12 @@ NAMES = re.compile(
 )
 
 
-CLICK = re.compile(r"(?m)Usage: .*|Show this message and exit\.|<\w+>|^│ [a-z][a-z-]* ")
-"""Click's own words in a help page (its usage line, its --help option, a type's name): the
-one English left, a known gap (docs/cli.md); and the names of the commands it lists."""
+CLICK = re.compile(
+    r"(?m)<\w+>|\{\w+\}|^│ [a-z][a-z-]* "
+    r"|Использование: (?:python -m )?(?:[a-z][\w-]* )+|'[a-z][\w -]*'"
+)
+"""The command a person typed (in the usage line and the help hint), a type's name (<str>)
+and the names of the commands a help page lists."""
 
 
 def english(text: str) -> list[str]:
@@ -96,6 +102,45 @@ async def test_the_main_commands_print_no_english(clean: Any) -> None:
     for args, text in shown:
         assert not english(text), (args, english(text), text)
     assert any("закрыта: выполнена" in text for _, text in shown)
+
+
+USAGE_ERRORS = {
+    ("--bogus",): "Нет такого параметра: --bogus.",
+    ("deal", "move"): "Не указан аргумент 'DEAL'.",
+    ("deal", "get"): "Нет такой команды: 'get'.",
+    ("deal", "list", "--limit", "abc"): "Неверное значение '--limit': 'abc' — не целое число.",
+    ("deal", "list", "--limit"): "Параметру --limit нужно значение.",
+    ("deal", "list", "лишнее"): "Лишние аргументы: лишнее.",
+}
+
+
+def test_a_command_line_mistake_is_told_in_russian() -> None:
+    """typer's and its click's own words («Usage:», «Error», «Try … for help», «Missing
+    argument», «No such option») in Russian: `crm` and a service's `python -m` run as a
+    person runs them, in a process of their own, before any server is asked."""
+    env = {**os.environ, "COLUMNS": "200", "LANG": "C.UTF-8"}
+    env.pop("CRM_NATS_URL", None)
+    runs = [(("crm_cli", *args), want) for args, want in USAGE_ERRORS.items()]
+    runs += [(("gateway", "tokens", "create"), "Не указан аргумент 'name'.")]
+    runs += [(("notifier", "--bogus"), "Нет такого параметра: --bogus.")]
+    for argv, want in runs:
+        done = subprocess.run(
+            [sys.executable, "-m", *argv], capture_output=True, text=True, env=env, timeout=60
+        )
+        text = done.stdout + done.stderr
+        assert done.returncode == 2, (argv, text)
+        assert want in text, (argv, text)
+        assert "─ Ошибка ─" in text and "Error" not in text, (argv, text)
+        if argv[-1] != "--limit":  # click's parser knows no command there: no usage line
+            assert "Использование: " in text and "Справка: '" in text, (argv, text)
+        assert not english(text), (argv, english(text), text)
+    helped = subprocess.run(
+        [sys.executable, "-m", "crm_cli", "deal", "move", "--help"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert "Использование: crm deal move [ПАРАМЕТРЫ]" in helped.stdout, helped.stdout
+    assert "Показать эту справку и выйти." in helped.stdout
+    assert not english(helped.stdout), english(helped.stdout)
 
 
 def test_the_check_finds_english_and_spares_codes() -> None:

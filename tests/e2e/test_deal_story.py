@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.services import running
-from tests.support import Client
+from tests.support import Client, eventually
 
 
 async def _feed(client: Client, deal_id: str, actor: str = "rop-1", **more: Any) -> dict[str, Any]:
@@ -95,3 +95,40 @@ async def test_the_rop_declines_a_request_with_a_reason(clean: Any, client: Clie
             ("approval_declined", "позвоните ещё раз вечером"),
             ("approval_asked", None),
         ]
+
+
+async def test_a_shared_contacts_change_is_in_the_story_of_each_of_its_deals(
+    clean: Any, client: Client
+) -> None:
+    """Leads on one phone or e-mail share the contact: a change through one deal is a
+    `field_changed` on every deal of the contact, saying through which deal."""
+    async with running(clean, "deal-service"):
+        person = {"name": "Ольга", "phone": "+7 912 000-00-07", "email": "olga@example.ru"}
+        leads = [
+            await client.publish_lead(responsible_id="mgr-1", contact=person),
+            await client.publish_lead(responsible_id="mgr-1", contact={"phone": "89120000007"}),
+            await client.publish_lead(responsible_id="mgr-1", contact={"email": "OLGA@example.ru"}),
+        ]
+        a, b, c = [await eventually(lambda e=e: client.deal_by_external(e)) for e in leads]
+        assert a["contact"]["id"] == b["contact"]["id"] == c["contact"]["id"]
+        fields = {"contact": {"name": "Ольга Петрова"}, "title": "Окна"}
+        updated = await client.cmd("deal.update", actor_id="mgr-1", deal_id=a["id"], fields=fields)
+        assert updated["ok"], updated
+
+        own = (await _feed(client, a["id"], actor="mgr-1"))["items"][0]
+        assert own["kind"] == "field_changed" and "through_deal_id" not in own
+        assert {ch["field"] for ch in own["changes"]} == {"title", "contact.name"}
+        for other in (b, c):
+            entry = (await _feed(client, other["id"], actor="mgr-1"))["items"][0]
+            assert entry["kind"] == "field_changed" and entry["actor_id"] == "mgr-1"
+            assert entry["through_deal_id"] == a["id"]
+            assert entry["changes"] == [
+                {"field": "contact.name", "from": "Ольга", "to": "Ольга Петрова"}
+            ]
+        # A change of the deal alone stays in its own story.
+        retitled = {"title": "Окна ПВХ"}
+        assert (
+            await client.cmd("deal.update", actor_id="mgr-1", deal_id=a["id"], fields=retitled)
+        )["ok"]
+        assert (await _feed(client, b["id"]))["items"][0]["through_deal_id"] == a["id"]
+        assert len((await _feed(client, b["id"]))["items"]) == 2  # created, the contact's change

@@ -62,7 +62,14 @@ async def test_scopes_are_exact_and_a_tokens_session_is_its_owner(
 
 
 async def test_a_deals_tasks_go_with_the_deal(clean: Any, client: Client) -> None:
-    async with door(clean) as d, d.as_user(MINE) as ivan, d.as_user(ROP) as anna:
+    """The old responsible keeps nothing; the new one gets the whole task list, the closed
+    task of the old one and its comments included, and may add to them."""
+    async with (
+        door(clean) as d,
+        d.as_user(MINE) as ivan,
+        d.as_user(ROP) as anna,
+        d.as_user(OTHER) as maria,
+    ):
         deal = await client.deal_for(MINE, title="Передаётся")
         task = await _task_of(client, deal["id"])
         said = await ivan.post(f"/api/tasks/{task['id']}/comments", json={"text": "звонил"})
@@ -86,6 +93,17 @@ async def test_a_deals_tasks_go_with_the_deal(clean: Any, client: Client) -> Non
         assert task["id"] not in {t["id"] for t in mine}
         # The РОП still reads them.
         assert (await anna.get(f"/api/tasks/{task['id']}/comments")).status_code == 200
+        # The new responsible reads the deal's whole task list, Ivan's closed task included.
+        listed = (await maria.get("/api/tasks", params={"deal_id": deal["id"]})).json()["items"]
+        assert task["id"] in {t["id"] for t in listed}, listed
+        every = (await maria.get("/api/tasks")).json()["items"]
+        assert task["id"] in {t["id"] for t in every}
+        old = (await maria.get(f"/api/tasks/{task['id']}/comments")).json()["items"]
+        assert [c["text"] for c in old] == ["звонил"]
+        added = await maria.post(f"/api/tasks/{task['id']}/comments", json={"text": "приняла"})
+        assert added.status_code == 200, added.text
+        card = await maria.get(f"/deals/{deal['id']}")
+        assert card.status_code == 200 and task["title"] in card.text
 
 
 async def test_a_body_that_cannot_be_read_answers_the_error_shape(clean: Any) -> None:

@@ -2,6 +2,10 @@
 with the expected answer of each in one table. An operation without a row fails (so does a
 row without an operation), and nothing is ever answered 5xx.
 
+Bitrix24's address (`/rest/<user>/<code>/<method>`) is authorised by the code in its path,
+not by the caller: its rows are `ok` for every caller given a bitrix24 token, and a table of
+its own (REST_CODES) says what each other code gets, in Bitrix24's error shape.
+
 Callers: anonymous; mgr-2 (another manager, on mgr-1's deal); mgr-1 (whose the deal and its
 task are); the РОП; and a token per scope, acting as the РОП (so its scope is all that
 limits it). `ok` is any answer that is not 401/403 (a 2xx, or a refusal for another reason,
@@ -69,7 +73,23 @@ TABLE: dict[str, str] = {
     "POST /api/deals/{deal_id}/approval/decline": "401 403 403 ok | 403 403 ok 403 403 403 403",
     "POST /api/deals/{deal_id}/tasks": "401 403 ok ok | 403 403 403 403 ok 403 403",
     "POST /api/tasks/{task_id}/reschedule": "401 403 403 ok | 403 403 403 403 ok 403 403",
+    # Bitrix24's address: the code in the path authorises (a bitrix24 token here), whatever
+    # session or Bearer the caller has; codes that do not are in REST_CODES below.
+    "GET /rest/{user}/{code}/{method}": "ok ok ok ok | ok ok ok ok ok ok ok",
+    "POST /rest/{user}/{code}/{method}": "ok ok ok ok | ok ok ok ok ok ok ok",
     "DELETE /api/session": "401 ok ok ok | ok ok ok ok ok ok ok",  # last: it signs out
+}
+REST = "/rest/1/{code}/crm.lead.add.json"
+# Who calls Bitrix24's address with which code, and what Bitrix24's error answer is.
+REST_CODES: dict[str, tuple[int, str | None]] = {
+    "anonymous (no token in the path)": (401, "INVALID_CREDENTIALS"),
+    "a token's shape, unknown": (401, "INVALID_CREDENTIALS"),
+    "a bitrix24 token, wrong secret": (401, "INVALID_CREDENTIALS"),
+    "a bitrix24 token, revoked": (401, "INVALID_CREDENTIALS"),
+    "a live token of format json": (401, "WRONG_AUTH_TYPE"),
+    "a bitrix24 token without leads:write": (401, "insufficient_scope"),
+    "a bitrix24 token, an unknown method": (404, "ERROR_METHOD_NOT_FOUND"),
+    "a bitrix24 token": (200, None),
 }
 BODIES: dict[str, Any] = {
     "POST /api/leads": {"contact": {"name": "Матрица"}},
@@ -86,6 +106,7 @@ BODIES: dict[str, Any] = {
     "POST /api/deals/{deal_id}/approval/decline": {"reason": "проверка"},
     "POST /api/deals/{deal_id}/tasks": {"title": "Перезвонить", "deadline": "2099-01-01T12:00:00Z"},
     "POST /api/tasks/{task_id}/reschedule": {"deadline": "2099-01-01T12:00:00Z", "reason": "так"},
+    "POST /rest/{user}/{code}/{method}": {"fields": {"NAME": "Матрица, Bitrix24"}},
 }
 RESCHEDULE = "POST /api/tasks/{task_id}/reschedule"
 QUERY = {"from": "2026-01-01", "to": "2026-02-01", "q": "Пётр"}
@@ -137,6 +158,8 @@ async def test_the_authorization_matrix(clean: Any, client: Client) -> None:
         params = {"deal_id": deal["id"], "task_id": task_id, "source": "m-leads:write"}
         params["contact_id"] = deal["contact"]["id"]
         params["token"] = "victim"
+        b24 = await d.token("m-b24", ["leads:write"], format="bitrix24")
+        params |= {"user": "1", "code": b24.token, "method": "crm.lead.add.json"}
         expected = _expected()
         ops = sorted(_operations(), key=lambda o: f"{o[0]} {o[1]}" == "DELETE /api/session")
         got: dict[tuple[str, str], int] = {}
@@ -154,6 +177,50 @@ async def test_the_authorization_matrix(clean: Any, client: Client) -> None:
         }
         assert not wrong, json.dumps({f"{k[0]} as {k[1]}": v for k, v in wrong.items()}, indent=1)
         assert not [k for k, status in got.items() if status >= 500]
+
+
+async def test_bitrix24s_address_answers_each_code_in_its_documented_shape(clean: Any) -> None:
+    document = json.loads(OPENAPI.read_text())
+    error_fields = set(document["components"]["schemas"]["B24ErrorOut"]["required"])
+    result_fields = set(document["components"]["schemas"]["B24Result"]["required"])
+    documented = document["paths"]["/rest/{user}/{code}/{method}"]
+    async with door(clean) as d:
+        good = (await d.token("b24", ["leads:write"], format="bitrix24")).token
+        gone = (await d.token("b24-gone", ["leads:write"], format="bitrix24")).token
+        await d.gateway.ctx.tokens.revoke("b24-gone")
+        codes = {
+            "anonymous (no token in the path)": "-",
+            "a token's shape, unknown": "crm_00000000000000000000000000000000_" + "x" * 32,
+            "a bitrix24 token, wrong secret": good[:-2] + "xx",
+            "a bitrix24 token, revoked": gone,
+            "a live token of format json": (await d.token("j", ["leads:write"])).token,
+            "a bitrix24 token without leads:write": (
+                await d.token("b24-reader", ["events:read"], format="bitrix24")
+            ).token,
+            "a bitrix24 token, an unknown method": good,
+            "a bitrix24 token": good,
+        }
+        async with d.client() as http:
+            for who, (status, error) in REST_CODES.items():
+                url = REST.format(code=codes[who])
+                if "unknown method" in who:
+                    url = url.replace("crm.lead.add", "crm.lead.delete")
+                for method in ("GET", "POST"):
+                    fields = {"fields[NAME]": f"Матрица, {method}"}
+                    reply = await http.request(
+                        method,
+                        url,
+                        params=fields if method == "GET" else None,
+                        data=fields if method == "POST" else None,
+                    )
+                    assert reply.status_code == status, (who, method, reply.text)
+                    assert str(status) in documented[method.lower()]["responses"]
+                    body = reply.json()
+                    if error is None:
+                        assert set(body) == result_fields and isinstance(body["result"], int)
+                    else:
+                        assert set(body) == error_fields and body["error"] == error, body
+                        assert any("а" <= ch <= "я" for ch in body["error_description"])
 
 
 @asynccontextmanager

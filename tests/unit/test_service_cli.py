@@ -36,7 +36,7 @@ def test_a_bad_command_line_is_a_usage_error(
     done: list[str] = []
     assert run_service(argv, _entry(done), prog="python -m svc") == 2
     assert done == []
-    assert "Usage: python -m svc" in capsys.readouterr().err
+    assert "Использование: python -m svc" in capsys.readouterr().err
 
 
 def test_help_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,4 +52,4 @@ def test_the_gateways_groups_are_its_commands(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert all(name in out for name in ("create", "list", "revoke"))
     assert run_service(["tokens", "create", "x", "--format", "csv"], ENTRY) == 2
-    assert "'csv' is not one of" in capsys.readouterr().err
+    assert "'csv' — не одно из значений" in capsys.readouterr().err

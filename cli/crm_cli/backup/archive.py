@@ -11,11 +11,13 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+from crm_cli.backup.failures import Said
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(Said):
     """Not a CRM backup, a damaged one, or one of a format this code does not read."""
 
 

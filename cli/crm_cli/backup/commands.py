@@ -19,7 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from crm_cli.backup import archive, restore, take
+from crm_cli.backup import archive, failures, restore, take
 from crm_cli.backup.servers import dev_urls, embedded, start_stack
 from crm_cli.bus import CliError
 from crm_cli.ui import err, options, out, progress, run, zone
@@ -86,7 +86,7 @@ def backup(
             try:
                 made = await take.take(nats_url, db_url, to, data_dir=files, env=env, step=step)
             except Exception as exc:  # a server away, a refused dump: said, not a traceback
-                raise CliError(f"копия не снята ({exc.__class__.__name__}): {exc}") from None
+                raise CliError(f"копия не снята: {failures.explain(exc)}") from None
         m = made.manifest
         parts = ", ".join(f"{s} ({v['head']})" for s, v in m["database"]["schemas"].items())
         flows = ", ".join(f"{n} {v['messages']}" for n, v in m["streams"].items())
@@ -144,9 +144,7 @@ def restore_(
             except (restore.Refused, archive.ArchiveError) as exc:
                 raise CliError(f"восстановление отклонено: {exc}", 2) from None
             except Exception as exc:  # a server away, a refused restore: said, not a traceback
-                raise CliError(
-                    f"восстановить не удалось ({exc.__class__.__name__}): {exc}"
-                ) from None
+                raise CliError(f"восстановить не удалось: {failures.explain(exc)}") from None
 
     if given:
         run(into(options(ctx).nats_url, database_url or ""))
@@ -155,7 +153,8 @@ def restore_(
         try:
             stack = embedded(target)
         except RuntimeError as exc:
-            err().print(f"[red]ошибка:[/] не запускаются серверы {escape(str(target))}: {exc}")
+            said = f"{escape(str(target))}: «{escape(str(exc))}»"
+            err().print(f"[red]ошибка:[/] не запускаются серверы {said}")
             raise typer.Exit(1) from None
         try:
             run(into(stack.nats_url, stack.database_url))

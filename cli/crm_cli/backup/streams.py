@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
 
+from crm_cli.backup.failures import Said, quoted
 from crm_shared.machinery.bus import STREAMS
 
 API = "$JS.API"
@@ -31,7 +32,7 @@ OUTBOX_STREAMS = ("CRM_EVENTS", "CRM_NOTIFY")
 Progress = Callable[[int], None]
 
 
-class StreamError(RuntimeError):
+class StreamError(Said):
     """The NATS server refused a snapshot or a restore: the message says why."""
 
 
@@ -41,7 +42,8 @@ async def _api(nc: NatsClient, subject: str, body: dict[str, Any] | None = None)
     reply = json.loads(msg.data) if msg.data else {}
     if isinstance(reply, dict) and reply.get("error"):
         error = reply["error"]
-        raise StreamError(f"{subject}: {error.get('description', error)}")
+        step = f"NATS отказал в запросе {subject}"
+        raise StreamError(quoted(step, "NATS", str(error.get("description", error))))
     return reply
 
 
@@ -102,7 +104,8 @@ async def snapshot(nc: NatsClient, name: str, out: BinaryIO, progress: Progress)
             msg = await sub.next_msg(timeout=60)
             status = (msg.headers or {}).get("Status")
             if status and status not in ("204", "200"):
-                raise StreamError(f"snapshot of {name}: {status} {msg.headers}")
+                step = f"не удалось снять снимок потока {name}"
+                raise StreamError(quoted(step, "NATS", f"{status} {msg.headers}"))
             if not msg.data:
                 break
             out.write(msg.data)
@@ -125,12 +128,14 @@ async def restore(
         while chunk := source.read(64 * 1024):
             answer = await nc.request(deliver, chunk, timeout=API_TIMEOUT)
             if answer.data and b'"error"' in answer.data:
-                raise StreamError(f"restore of {name}: {answer.data.decode()}")
+                step = f"не удалось восстановить поток {name}"
+                raise StreamError(quoted(step, "NATS", answer.data.decode()))
             progress(len(chunk))
     done = await nc.request(deliver, b"", timeout=600)
     final = json.loads(done.data)
     if final.get("error"):
-        raise StreamError(f"restore of {name}: {final['error'].get('description')}")
+        step = f"не удалось восстановить поток {name}"
+        raise StreamError(quoted(step, "NATS", str(final["error"].get("description"))))
     state: dict[str, Any] = final["state"]
     return state
 

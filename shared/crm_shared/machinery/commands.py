@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from crm_shared.locale.commandline import speak_russian
+
 if TYPE_CHECKING:
     from crm_shared.machinery.entry import Entry
 
 
 def service_command(entry: Entry[Any], prog: str) -> Any:
-    """The service's commands (a click group, through typer)."""
+    """The service's commands (a click group, through typer), speaking Russian."""
+    speak_russian()
     app = typer.Typer(
         name=prog, add_completion=False, help=f"{prog}: serve (the default), migrate, revision."
     )

@@ -1,5 +1,6 @@
-"""The deal's story in PostgreSQL: `journal` (notes, field changes, approval requests, 0011)
-read together with `stage_history` and `contact_attempts` as one feed, newest first."""
+"""The deal's story in PostgreSQL: `journal` (notes, field changes — a shared contact's on
+each of its deals —, approval requests, 0011) read together with `stage_history` and
+`contact_attempts` as one feed, newest first."""
 
 from __future__ import annotations
 
@@ -34,10 +35,34 @@ def record(
 def record_changes(
     uow: UnitOfWork, before: Deal, after: Deal, actor_id: str | None, changed: list[str]
 ) -> None:
-    """Journal the fields an update or a move set (`changed`), each from → to; none: nothing."""
+    """Journal the fields an update or a move set (`changed`), each from → to; none: nothing.
+    The contact's fields go to the story of every other deal of the contact too."""
     if changed:
         changes = field_changes(before, after, changed)
         record(uow, after.id, "field_changed", actor_id, after.updated_at, changes=changes)
+        record_shared(uow, before, after, actor_id, changed)
+
+
+def record_shared(
+    uow: UnitOfWork, before: Deal, after: Deal, actor_id: str | None, changed: list[str]
+) -> None:
+    """Journal the contact's fields an update or a move of `after` set on every other deal of
+    that contact, as their own `field_changed` with `through_deal_id` (the contact is shared:
+    no deal's contact changes without an entry in its story)."""
+    contact = [name for name in changed if name.startswith("contact.")]
+    if not contact or after.contact is None:
+        return
+    changes = field_changes(before, after, contact)
+    uow.defer(
+        f"""INSERT INTO {SCHEMA}.journal (deal_id, at, kind, actor_id, data)
+            SELECT id, $3, 'field_changed', $4, $5::jsonb FROM {SCHEMA}.deals
+            WHERE contact_id = $1 AND id <> $2""",
+        after.contact.id,
+        after.id,
+        after.updated_at,
+        actor_id,
+        json.dumps({"changes": changes, "through_deal_id": after.id}, ensure_ascii=False),
+    )
 
 
 # Each source's rows as (at, src, id, kind, actor_id, data): `src` breaks ties of `at`

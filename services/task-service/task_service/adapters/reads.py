@@ -57,8 +57,10 @@ async def list_tasks(
     """Newest first; the cursor is the insertion sequence of the last row, opaque to callers.
 
     `overdue` True: open and past the deadline at `now`; False: every other task.
-    `deal_owner`: only tasks whose deal is not known to be someone else's now (a manager
-    with `own` access loses a deal's tasks with the deal).
+    `deal_owner`: only the tasks of the deals this user holds now, whoever their responsible
+    (a manager with `own` access gets a deal's whole task list with the deal and loses it
+    with the deal), and those of deals not known here yet whose responsible or creator
+    they are.
     """
     after = decode_cursor(cursor) if cursor else None
     rows = await conn.fetch(
@@ -71,9 +73,12 @@ async def list_tasks(
               AND ($6::bigint IS NULL OR seq < $6)
               AND ($8::text IS NULL OR id LIKE $8 || '%')
               AND ($9::text[] IS NULL OR deal_id = ANY($9))
-              AND ($10::text IS NULL OR NOT EXISTS (
-                    SELECT 1 FROM {SCHEMA}.deal_state d
-                    WHERE d.deal_id = tasks.deal_id AND d.responsible_id <> $10))
+              AND ($10::text IS NULL
+                   OR deal_id IN (
+                        SELECT d.deal_id FROM {SCHEMA}.deal_state d
+                        WHERE d.responsible_id = $10)
+                   OR ($10 IN (responsible_id, creator_id) AND NOT EXISTS (
+                        SELECT 1 FROM {SCHEMA}.deal_state d WHERE d.deal_id = tasks.deal_id)))
             ORDER BY seq DESC LIMIT $7""",
         deal_id,
         responsible_id,

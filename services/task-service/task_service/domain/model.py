@@ -161,17 +161,16 @@ def check_may_see(
     """Refuse (`forbidden`) unless the actor may see the task (SPEC §5 scope).
 
     A user whose role has `access: all` (every РОП) sees every task; a manager with `own`
-    those they are responsible for, or created, as long as the task's deal is theirs (a
-    task follows its deal's access: once the deal is given to another manager,
-    `deal_responsible_id`, its tasks, closed ones too, are no longer the old manager's).
+    every task of a deal they hold (`deal_responsible_id`), its earlier responsibles' closed
+    ones too: a task follows its deal's access, so a deal given to another manager takes its
+    whole task list to the new one and leaves the old one nothing. While task-service knows
+    nothing of the deal (None), the task's responsible and creator see it.
     """
-    if sees_all:
+    if sees_all or deal_responsible_id == actor_id:
         return
-    deal_is_theirs = deal_responsible_id is None or deal_responsible_id == actor_id
-    if deal_is_theirs and actor_id in (task.responsible_id, task.creator_id):
+    if deal_responsible_id is None and actor_id in (task.responsible_id, task.creator_id):
         return
     raise Refused(
         ErrorCode.forbidden,
-        f"{actor_id!r} may not see task {task.id}: it is neither theirs nor created by them "
-        "(access: own)",
+        f"{actor_id!r} may not see task {task.id}: its deal is not theirs (access: own)",
     )

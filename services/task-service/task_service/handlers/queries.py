@@ -2,8 +2,9 @@
 responsible.
 
 All in the actor's scope: a user whose role has `access: all` (every РОП) sees every task,
-a manager with `own` the tasks whose responsible they are; a `responsible_id` naming someone
-else is refused (`forbidden`) rather than answered empty.
+a manager with `own` every task of the deals they hold (the earlier responsibles' closed ones
+too); a `responsible_id` naming someone else is refused (`forbidden`) rather than answered
+empty.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from task_service.handlers.context import Context
 
 async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
     """Tasks newest first, by deal, responsible, status and overdue (open, past deadline)."""
-    responsible_id = narrowed(ctx.config, q.actor_id, q.responsible_id, of="tasks")
+    narrowed(ctx.config, q.actor_id, q.responsible_id, of="tasks")  # forbidden: another's
     try:
         async with ctx.uow() as uow:
             tasks, cursor = await reads.list_tasks(
@@ -32,7 +33,7 @@ async def list_tasks(q: ListTasks, ctx: Context) -> dict[str, Any]:
                 deal_owner=scope(ctx.config, q.actor_id),
                 deal_id=q.deal_id,
                 deal_ids=q.deal_ids,
-                responsible_id=responsible_id,
+                responsible_id=q.responsible_id,
                 status=q.status,
                 overdue=q.overdue,
                 id_prefix=q.id_prefix,

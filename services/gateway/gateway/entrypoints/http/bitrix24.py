@@ -5,8 +5,9 @@ exchange) is repointed by changing its portal address: `crm.lead.add`, `crm.deal
 `crm.contact.add` (GET query, POST form or JSON, as Bitrix24 takes them) and `batch` of
 them become leads through the same intake as `/intake/<name>`, answered in Bitrix24's shape.
 The code is a token of format `bitrix24` (it decides the source); `<user>` is taken as
-Bitrix24 writes it and not checked. Out of the OpenAPI document on purpose: a foreign
-protocol, authorised by the code in the path, described in docs/gateway.md.
+Bitrix24 writes it and not checked. In the OpenAPI document with Bitrix24's answer shapes
+(bitrix24_shapes) and no security scheme (the code in the path authorises), and in
+docs/gateway.md.
 """
 
 from __future__ import annotations
@@ -16,26 +17,43 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from gateway.domain import bitrix24, intake, tokens
 from gateway.domain.bitrix24 import ADD_METHODS, B24Error, Command, Pairs
 from gateway.domain.people import Scope
 from gateway.domain.tokens import Integration
+from gateway.entrypoints.http import bitrix24_shapes as shapes
 from gateway.entrypoints.http.deps import context
 from gateway.handlers.context import Context
 from gateway.handlers.errors import Refusal
 from gateway.handlers.leads import publish_lead
 from gateway.handlers.tokens import spend
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["bitrix24"], responses=shapes.RESPONSES)
 FORMAT = "bitrix24"
+ROUTE = "/rest/{user}/{code}/{method}"
+NO_SECURITY: dict[str, Any] = {"security": []}
 
 
-@router.api_route("/rest/{user}/{code}/{method}", methods=["GET", "POST"])
-async def rest(request: Request, user: str, code: str, method: str) -> Response:
-    """One REST call: its result and `time`, or Bitrix24's error body and status."""
+@router.get(ROUTE, response_model=None, openapi_extra=NO_SECURITY, summary="Bitrix24 REST call")
+@router.post(
+    ROUTE,
+    response_model=None,
+    openapi_extra={**NO_SECURITY, "requestBody": shapes.BODY},
+    summary="Bitrix24 REST call",
+)
+async def rest(
+    request: Request,
+    user: str = Path(description=shapes.USER),
+    code: str = Path(description=shapes.CODE),
+    method: str = Path(description=shapes.METHOD),
+) -> Response:
+    """One call of a Bitrix24 incoming webhook (crm.lead.add, crm.deal.add, crm.contact.add,
+    batch): each makes a lead through the same intake as /intake/{source}. Answered as
+    Bitrix24 answers: `{"result", "time"}`, or `{"error", "error_description"}` with its
+    status (see docs/gateway.md)."""
     started = time.time()
     ctx = context(request)
     try:

@@ -19,7 +19,8 @@ write = Depends(require(Scope.deals_write))
 
 class TimelinePage(BaseModel):
     """A page of a deal's story, newest first: each item's `at`, `kind` and `actor_id`, and
-    the kind's own fields (note: text; field_changed: changes [{field, from, to}];
+    the kind's own fields (note: text; field_changed: changes [{field, from, to}] and,
+    for a shared contact changed through another deal, through_deal_id;
     stage_changed: from_stage, to_stage; contact_attempt: note, stage; approval_asked,
     approval_declined: to_stage, asked_by, reason; task_opened, task_rescheduled,
     task_commented, task_closed: task_id, title and deadline, from_deadline, to_deadline,
