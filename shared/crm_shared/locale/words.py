@@ -14,6 +14,12 @@ CLOSE_REASONS = {
     "deal_closed": "сделка закрыта",
     "rop_set": "РОП указан",
 }
+IDLE_SOURCES = {
+    "history": "по истории (80-й перцентиль)",
+    "config": "из настроек (idle_after)",
+    "none": "не отслеживается",
+}
+"""Where a stage's idle threshold comes from (`IdleThreshold.source`)."""
 TASK_STATUSES = {"open": "открыта", "closed": "закрыта"}
 NOTICE_KINDS = {
     "task_assigned": "новая задача",

@@ -75,6 +75,8 @@ def endpoints() -> Endpoints[Context]:
     api.emit(e.StageChanged, "A deal entered a stage (from_stage null on creation).")
     api.emit(e.MoveRejected, "A move was refused; the deal did not change.")
     api.emit(e.ApprovalDeclined, "The РОП declined a request to move a deal.")
+    api.emit(e.DealNoted, "Someone wrote a note on a deal (no text: the deal was worked on).")
+    api.emit(e.IdleThresholdsSet, "Idle thresholds per active stage, at start and nightly.")
     api.receive(
         [e.LeadReceived],
         stream=STREAM,

@@ -63,8 +63,8 @@ async def board(
 ) -> dict[str, Any]:
     """Every stage in pipeline order with its `count` and `sums` (by currency); the active
     stages with their first `limit` deals (a column's next page is
-    `GET /api/deals?stage=…&cursor=…`), and `tasks`: each shown deal's open task by deal id.
-    A manager's board holds their own deals."""
+    `GET /api/deals?stage=…&cursor=…`), `tasks`: each shown deal's open task by deal id, and
+    `idle`: the shown deals idle now. A manager's board holds their own deals."""
     return await board_view(context(request), principal, responsible_id, limit)
 
 

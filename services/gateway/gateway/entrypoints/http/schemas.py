@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm_shared.contracts.commands import ContactInput, DealFields
 from crm_shared.contracts.dto import Deal, Task
 from crm_shared.contracts.events import LeadContact
+from crm_shared.contracts.idle import IdleDeal
 from crm_shared.contracts.text import ID_BYTES
 
 
@@ -143,6 +144,11 @@ class BoardOut(BaseModel):
 
     stages: list[StageColumn]
     tasks: dict[str, Task] = Field(default_factory=dict, description="deal id → open task")
+    idle: dict[str, IdleDeal] = Field(
+        default_factory=dict,
+        description="deal id → its idle mark, for the shown deals idle now («засиделась»: "
+        "past their stage's threshold with no activity)",
+    )
 
 
 class TaskOut(BaseModel):

@@ -19,7 +19,7 @@ from jinja2.runtime import Context
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig
 from crm_shared.locale import duration, money, sums
-from crm_shared.locale.words import CLOSE_REASONS, DELIVERY, PAYS_BY
+from crm_shared.locale.words import CLOSE_REASONS, DELIVERY, IDLE_SOURCES, PAYS_BY
 from gateway.domain.people import Principal
 
 LIVE_EVENTS = (
@@ -107,6 +107,7 @@ class Pages:
             pays_by=PAYS_BY,
             delivery=DELIVERY,
             close_reasons=CLOSE_REASONS,
+            idle_sources=IDLE_SOURCES,
             live_events=",".join(LIVE_EVENTS),
         )
 
