@@ -145,7 +145,7 @@ class _Probe(dict[str, str]):
         return ""
 
 
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::00)?$")  # ":00" seconds: a dump read back
 
 
 class NotificationSettings(Frozen):

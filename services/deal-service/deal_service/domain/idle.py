@@ -10,6 +10,7 @@ which moves count and which number wins.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from crm_shared.config import CrmConfig
@@ -34,7 +35,9 @@ def forward_moves(config: CrmConfig) -> list[tuple[str, str]]:
     return pairs
 
 
-def choose(config: CrmConfig, measured: dict[str, tuple[int, float | None]]) -> list[IdleThreshold]:
+def choose(
+    config: CrmConfig, measured: Mapping[str, tuple[int, float | None]]
+) -> list[IdleThreshold]:
     """Each active stage's threshold from `measured` (stage → how many forward moves, their
     80th percentile in seconds), in pipeline order."""
     out = []

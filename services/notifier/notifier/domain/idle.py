@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from crm_shared.contracts.dto import CloseReason, Deal
+from crm_shared.contracts.dto import CloseReason, Deal, Task
 from crm_shared.contracts.events import DealNoted, DealUpdated, StageChanged, TaskClosed
 
 
@@ -93,8 +93,14 @@ def activity_of(event: IdleEvent, is_active: ActiveStage) -> Sighting | Touch | 
         return sighting(event.deal, is_active(event.deal.stage))
     if isinstance(event, DealNoted):
         return Touch(event.deal_id, event.at)
-    if event.task.close_reason == CloseReason.completed and event.task.closed_at is not None:
-        return Touch(event.task.deal_id, event.task.closed_at)
+    return task_done(event.task)
+
+
+def task_done(task: Task) -> Touch | None:
+    """A task closed as completed is activity on its deal; closed otherwise (its stage left,
+    the deal closed) it says nothing the move did not."""
+    if task.close_reason == CloseReason.completed and task.closed_at is not None:
+        return Touch(task.deal_id, task.closed_at)
     return None
 
 
