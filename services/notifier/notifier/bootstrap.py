@@ -104,7 +104,12 @@ class NotifierService:
                 deal_consumer(rt.nc, rt.js, ctx, s.batch_size),
             ],
         )
-        self._loops = [self.watcher, self.idle_watcher, self.worker, GaugeRefresher(ctx)]
+        self._loops = [
+            self.watcher,
+            self.idle_watcher,
+            self.worker,
+            GaugeRefresher(ctx, s.gauge_interval),
+        ]
         digest_at = self.config.notifications.idle_digest_at
         if digest_at is not None:
             self._loops.append(IdleDigest(ctx, digest_at))
