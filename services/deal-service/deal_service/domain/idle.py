@@ -46,6 +46,7 @@ def choose(
             continue
         samples, p80 = measured.get(stage.code, (0, None))
         if samples >= MIN_SAMPLES and p80 is not None:
+            p80 = float(round(p80))  # whole seconds: what a person reads, stable across runs
             out.append(
                 IdleThreshold(stage=stage.code, seconds=p80, samples=samples, source="history")
             )

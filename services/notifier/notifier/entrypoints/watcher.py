@@ -98,8 +98,10 @@ class DueWatcher:
             except Exception as exc:  # consumer not created yet, bus reconnecting
                 log.debug("%s: waiting for its consumer: %r", self.name, exc)
             await asyncio.sleep(0.05)
-        log.warning("%s: consumer not caught up after %.0fs; watching anyway", self.name,
-                    CATCH_UP_LIMIT)  # fmt: skip
+        if not self._loop.stopping:  # stopped while waiting: nothing to warn of
+            log.warning(
+                "%s: consumer not caught up after %.0fs; watching anyway", self.name, CATCH_UP_LIMIT
+            )
 
 
 def overdue_watcher(
