@@ -50,6 +50,8 @@ async def test_a_quiet_deal_is_told_once_marked_and_its_threshold_shown(
 
         mark = await eventually(marked)
         assert mark["stage"] == "NEW_LEAD" and mark["idle_since"] > mark["last_activity_at"]
+        listed = (await ivan.get("/api/deals", params={"stage": "NEW_LEAD"})).json()
+        assert listed["idle"][deal_id]["idle_since"] == mark["idle_since"]
         card = await ivan.get(f"/deals/{deal_id}")
         assert "Засиделась" in card.text
         board_page = await ivan.get("/board")

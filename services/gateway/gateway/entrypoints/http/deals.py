@@ -21,6 +21,7 @@ from gateway.entrypoints.http.schemas import (
 )
 from gateway.handlers.api import acting, ask, build, move_deal
 from gateway.handlers.board import board as board_view
+from gateway.handlers.board import idle_marks
 
 router = APIRouter(prefix="/api/deals", tags=["deals"], responses=ERRORS)
 read = Depends(require(Scope.deals_read))
@@ -39,7 +40,8 @@ async def list_deals(
     cursor: str | None = None,
     principal: Principal = read,
 ) -> dict[str, Any]:
-    """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`."""
+    """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`;
+    `idle`: the page's deals idle now («засиделась»), by deal id."""
     query = c.ListDeals(
         actor_id=acting(principal),
         stage=stage,
@@ -49,7 +51,10 @@ async def list_deals(
         limit=limit,
         cursor=cursor,
     )
-    return (await ask(context(request), query)).model_dump(mode="json")
+    ctx = context(request)
+    page = (await ask(ctx, query)).model_dump(mode="json")
+    page["idle"] = await idle_marks(ctx, principal, [d["id"] for d in page["items"]])
+    return page
 
 
 @router.get(

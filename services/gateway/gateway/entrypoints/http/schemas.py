@@ -125,6 +125,9 @@ class DealPage(BaseModel):
 
     items: list[Deal]
     next_cursor: str | None = None
+    idle: dict[str, IdleDeal] = Field(
+        default_factory=dict, description="deal id → its idle mark, for the page's deals idle now"
+    )
 
 
 class StageColumn(BaseModel):
