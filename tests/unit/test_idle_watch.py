@@ -40,6 +40,10 @@ def test_moves_updates_notes_and_tasks_done_are_activity_a_task_closed_by_a_move
     updated = DealUpdated(deal=_deal("PROCESSING", 4, T0), changed=["contact_attempts"])
     seen = activity_of(updated, ACTIVE)
     assert isinstance(seen, Sighting) and seen.active and seen.at == T0
+    erased = activity_of(
+        DealUpdated(deal=_deal("NEW_LEAD", 5, T0), changed=[], erased=True), ACTIVE
+    )
+    assert isinstance(erased, Sighting) and erased.at < T0  # new copies, no activity
     noted = DealNoted(deal_id="d1", actor_id="mgr-1", at=T0)
     assert activity_of(noted, ACTIVE) == Touch("d1", T0)
     done = activity_of(TaskClosed(task=_task(CloseReason.completed)), ACTIVE)

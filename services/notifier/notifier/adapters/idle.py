@@ -14,7 +14,7 @@ from datetime import date, datetime
 import asyncpg
 
 from crm_shared.contracts.events import IdleThreshold
-from notifier.domain.idle import IdleRow, Sighting, Touch
+from notifier.domain.idle import NO_ACTIVITY, IdleRow, Sighting, Touch
 from notifier.settings import SCHEMA
 
 _FIELDS = ("stage", "active", "responsible_id", "rop_id", "title", "contact_name")
@@ -46,6 +46,11 @@ async def record_sightings(conn: asyncpg.Connection, seen: list[Sighting]) -> da
                 (deal_id, version, {", ".join(_FIELDS)}, last_activity_at)
             SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bool[], $5::text[],
                                  $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+                     AS t(deal_id, version, stage, active, responsible_id, rop_id, title,
+                          contact_name, at)
+            -- a sighting that is no activity (an erasure) updates copies, starts no watch
+            WHERE t.at > $10 OR EXISTS (SELECT 1 FROM {SCHEMA}.idle_deals d
+                                        WHERE d.deal_id = t.deal_id)
             ON CONFLICT (deal_id) DO UPDATE SET {newer},
                 version = greatest(w.version, EXCLUDED.version),
                 fired_at = CASE WHEN EXCLUDED.last_activity_at > w.last_activity_at
@@ -60,6 +65,7 @@ async def record_sightings(conn: asyncpg.Connection, seen: list[Sighting]) -> da
         [s.title for s in seen],
         [s.contact_name for s in seen],
         [s.at for s in seen],
+        NO_ACTIVITY,
     )
     return await conn.fetchval(
         f"""WITH planned AS (

@@ -12,7 +12,7 @@ the watcher fires them as they come.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from crm_shared.contracts.dto import CloseReason, Deal, Task
 from crm_shared.contracts.events import DealNoted, DealUpdated, StageChanged, TaskClosed
@@ -46,6 +46,11 @@ class IdleRow:
     last_activity_at: datetime
     due_at: datetime
     fired_at: datetime
+
+
+NO_ACTIVITY = datetime(1970, 1, 1, tzinfo=UTC)
+"""The moment of a sighting that is no activity: older than any, so the deal's last
+activity (the latest of its sightings') stays what it was."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,10 @@ def activity_of(event: IdleEvent, is_active: ActiveStage) -> Sighting | Touch | 
     if isinstance(event, StageChanged):
         return sighting(event.deal, is_active(event.to_stage), event.version)
     if isinstance(event, DealUpdated):
-        return sighting(event.deal, is_active(event.deal.stage))
+        seen = sighting(event.deal, is_active(event.deal.stage))
+        if event.erased:  # a person's data erased: new copies, but nobody worked on the deal
+            return Sighting(**{**seen.__dict__, "at": NO_ACTIVITY})
+        return seen
     if isinstance(event, DealNoted):
         return Touch(event.deal_id, event.at)
     return task_done(event.task)
