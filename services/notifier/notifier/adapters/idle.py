@@ -103,15 +103,22 @@ async def replace_thresholds(
 ) -> datetime | None:
     """Keep these thresholds (older copies are ignored) and plan the due time of every deal
     not yet idle in a stage whose threshold changed; returns the nearest due time."""
+    # Only a stage whose number changed re-plans its deals: deal-service publishes at every
+    # start, and most nights nothing moves. (`kept` reads the snapshot before the upsert.)
     changed = await conn.fetch(
-        f"""INSERT INTO {SCHEMA}.idle_thresholds AS o (stage, seconds, samples, source, computed_at)
-            SELECT * FROM unnest($1::text[], $2::float8[], $3::int[], $4::text[])
-                     CROSS JOIN (SELECT $5::timestamptz) AS c
-            ON CONFLICT (stage) DO UPDATE
-            SET seconds = EXCLUDED.seconds, samples = EXCLUDED.samples,
-                source = EXCLUDED.source, computed_at = EXCLUDED.computed_at
-            WHERE o.computed_at < EXCLUDED.computed_at
-            RETURNING stage""",
+        f"""WITH kept AS (SELECT stage, seconds FROM {SCHEMA}.idle_thresholds),
+            put AS (
+                INSERT INTO {SCHEMA}.idle_thresholds AS o
+                    (stage, seconds, samples, source, computed_at)
+                SELECT * FROM unnest($1::text[], $2::float8[], $3::int[], $4::text[])
+                         CROSS JOIN (SELECT $5::timestamptz) AS c
+                ON CONFLICT (stage) DO UPDATE
+                SET seconds = EXCLUDED.seconds, samples = EXCLUDED.samples,
+                    source = EXCLUDED.source, computed_at = EXCLUDED.computed_at
+                WHERE o.computed_at < EXCLUDED.computed_at
+                RETURNING stage, seconds)
+            SELECT put.stage FROM put LEFT JOIN kept ON kept.stage = put.stage
+            WHERE kept.stage IS NULL OR kept.seconds IS DISTINCT FROM put.seconds""",
         [t.stage for t in items],
         [t.seconds for t in items],
         [t.samples for t in items],
