@@ -5,12 +5,17 @@ without sleeping, and wakes early only for a nearer due time)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
 
 from crm_shared.contracts.dto import CloseReason, Deal, Task, TaskStatus
 from crm_shared.contracts.events import DealNoted, DealUpdated, StageChanged, TaskClosed
 from notifier.domain.idle import ActiveStage, Sighting, Touch, activity_of, fold
 from notifier.entrypoints.watcher import DueWatcher
+from tests.configs import config_with
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 ACTIVE = ActiveStage({"NEW_LEAD", "PROCESSING"})
@@ -116,3 +121,40 @@ async def test_only_a_nearer_due_time_wakes_the_watcher() -> None:
     watcher.due_added(T0 + timedelta(seconds=10))
     assert woken == [True]
     await asyncio.sleep(0)
+
+
+async def test_the_digest_goes_out_once_a_day_at_the_local_hour(monkeypatch: Any) -> None:
+    from notifier.entrypoints import digest
+
+    sent: list[date] = []
+
+    async def send(ctx: Any, day: date) -> int:
+        sent.append(day)
+        return 1
+
+    monkeypatch.setattr(digest, "send_digest", send)
+    ctx = SimpleNamespace(config=config_with())  # the team in Moscow
+    loop = digest.IdleDigest(ctx, time(9, 0))  # type: ignore[arg-type]
+    clock = [datetime(2026, 12, 6, 5, 0, tzinfo=UTC)]  # 08:00 in Moscow
+    monkeypatch.setattr(digest, "datetime", _Clock(clock))
+    loop._next = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)  # 09:00 in Moscow
+    assert await loop._round() == digest.MAX_SLEEP  # an hour to go: a capped sleep
+    clock[0] = datetime(2026, 12, 6, 5, 55, tzinfo=UTC)
+    assert await loop._round() == pytest.approx(300.01)  # then until 09:00 itself
+    assert sent == []
+    clock[0] = datetime(2026, 12, 6, 6, 0, 1, tzinfo=UTC)
+    assert await loop._round() == digest.MAX_SLEEP  # sent; the next is tomorrow
+    assert sent == [date(2026, 12, 6)]
+    assert loop._next == datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    await loop._round()
+    assert sent == [date(2026, 12, 6)]  # not again today
+
+
+class _Clock:
+    """`datetime` with `now` read from a list the test moves."""
+
+    def __init__(self, clock: list[datetime]) -> None:
+        self._clock = clock
+
+    def now(self, tz: Any = None) -> datetime:
+        return self._clock[0]
