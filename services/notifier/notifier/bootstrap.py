@@ -74,10 +74,13 @@ class NotifierService:
             email=EmailSender(self.config.smtp, timeout),
         )
 
-        def caught_up(durable: str) -> Callable[[], Awaitable[bool]]:
+        def caught_up(*durables: str) -> Callable[[], Awaitable[bool]]:
             async def check() -> bool:
-                info = await rt.js.consumer_info(STREAM, durable)
-                return not info.num_pending and not info.num_ack_pending
+                for durable in durables:
+                    info = await rt.js.consumer_info(STREAM, durable)
+                    if info.num_pending or info.num_ack_pending:
+                        return False
+                return True
 
             return check
 
@@ -85,7 +88,11 @@ class NotifierService:
             ctx, batch=s.fire_batch, max_sleep=s.max_sleep, caught_up=caught_up(TASKS)
         )
         self.idle_watcher = idle_watcher(
-            ctx, batch=s.fire_batch, max_sleep=s.max_sleep, caught_up=caught_up(DEALS)
+            # a deal's activity comes with deal events and with tasks done
+            ctx,
+            batch=s.fire_batch,
+            max_sleep=s.max_sleep,
+            caught_up=caught_up(DEALS, TASKS),
         )
         # The lease outlasts the slowest attempt, so no two replicas attempt the same row.
         self.worker = DeliveryWorker(
