@@ -27,6 +27,8 @@ NOTICE_KINDS = {
     "move_rejected": "отказ в переходе",
     "approval_requested": "согласование",
     "task_commented": "комментарий",
+    "deal_idle": "засиделась",
+    "idle_digest": "засидевшиеся сделки",
 }
 CHANNELS = {"webhook": "вебхук", "email": "e-mail", "inbox": "входящие"}
 DELIVERY_STATES = {"failed": "неудавшихся", "pending": "ожидающих", "delivered": "доставленных"}
