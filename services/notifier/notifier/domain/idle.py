@@ -11,7 +11,7 @@ the watcher fires them as they come.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from crm_shared.contracts.dto import CloseReason, Deal, Task
@@ -97,7 +97,7 @@ def activity_of(event: IdleEvent, is_active: ActiveStage) -> Sighting | Touch | 
     if isinstance(event, DealUpdated):
         seen = sighting(event.deal, is_active(event.deal.stage))
         if event.erased:  # a person's data erased: new copies, but nobody worked on the deal
-            return Sighting(**{**seen.__dict__, "at": NO_ACTIVITY})
+            return replace(seen, at=NO_ACTIVITY)
         return seen
     if isinstance(event, DealNoted):
         return Touch(event.deal_id, event.at)
@@ -131,5 +131,5 @@ def fold(
             continue
         newer = item if item.version >= held.version else held
         at = max(item.at, held.at)
-        seen[item.deal_id] = Sighting(**{**newer.__dict__, "at": at})
+        seen[item.deal_id] = replace(newer, at=at)
     return list(seen.values()), list(touched.values())
