@@ -3,7 +3,8 @@
 Order: the ceilings (nats-py alone, asyncpg alone), then with the three services running
 as processes on default NATS settings: full-speed throughput, latency at a steady rate,
 resident memory of deal-service and task-service; then the notifier alone for the overdue
-lag (100,000 watched tasks) and its memory; the funnel query if deal-service has it; then
+lag (100,000 watched tasks), the idle lag (100,000 watched deals, `--idle-watched`) and
+its memory; the funnel query if deal-service has it; then
 NATS again with `sync_interval: always` and the end-to-end figures once more.
 """
 
@@ -18,7 +19,19 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import b24_import, bare, board, ceilings, cpu, e2e, find, funnel, overdue, rules_try
+from bench import (
+    b24_import,
+    bare,
+    board,
+    ceilings,
+    cpu,
+    e2e,
+    find,
+    funnel,
+    idle,
+    overdue,
+    rules_try,
+)
 from bench.gateway_phase import gateway_run
 from bench.procs import PACKAGES, ROOT, NatsAs, Service, create_database, service_env
 from bench.report import Report, machine_line
@@ -118,6 +131,14 @@ async def main_run(report: Report, args: argparse.Namespace, stack: DevStack) ->
         report.add("Overdue lag p50 (deadline → crm.task.overdue)", lag.p50_ms, "ms", note=note)
         report.add("Overdue lag p99", lag.p99_ms, "ms", below=TARGET_OVERDUE_MS, note=note)
         rss["notifier"] = svc["notifier"].rss_mb()
+        print(f"  loading {args.idle_watched:,} watched deals into the notifier...", flush=True)
+        quiet = await idle.idle_lag(stack.nats_url, db, watched=args.idle_watched)
+        print(f"  idle lag p50 {quiet.p50_ms:.0f} ms, p99 {quiet.p99_ms:.0f} ms", flush=True)
+        report.details["idle"] = asdict(quiet)
+        note = f"{quiet.fired}/{quiet.due} told, {quiet.watched:,} deals watched"
+        report.add("Idle lag p50 (due → deal_idle notice)", quiet.p50_ms, "ms", note=note)
+        report.add("Idle lag p99", quiet.p99_ms, "ms", below=TARGET_OVERDUE_MS, note=note)
+        rss[f"notifier, {quiet.watched:,} deals watched"] = svc["notifier"].rss_mb()
         svc["notifier"].stop()
         await funnel_figure(report, args, stack, db, env)
         for name, mb in rss.items():
@@ -243,6 +264,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument("--watched", type=int, default=100_000)
+    parser.add_argument(
+        "--idle-watched", type=int, default=100_000,
+        help="open deals the notifier watches for idleness (the issue's figure: 1000000)",
+    )  # fmt: skip
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--http-leads", type=int, default=20_000)
     parser.add_argument("--sse-clients", type=int, default=200)

@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # promql.py beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # promql.py, panels.py beside it
+from panels import panel
 from promql import (
-    DATASOURCE,
     MANAGER,
     MANAGER_VARIABLE,
     NONE_YET,
@@ -36,70 +36,6 @@ from promql import (
 
 OUT = Path(__file__).resolve().parent / "dashboards"
 SERVICES = 'job=~"deal-service|task-service|notifier|gateway"'
-
-
-def panel(
-    kind: str,
-    title: str,
-    description: str,
-    targets: list[tuple[str, str]],
-    *,
-    w: int = 12,
-    h: int = 8,
-    unit: str = "short",
-    decimals: int | None = None,
-    columns: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """One panel; `targets` are (expr, legend) pairs. Stat, bar gauge and table panels ask
-    for one value per series (instant queries); time series for a range."""
-    instant = kind in {"stat", "bargauge", "table"}
-    defaults: dict[str, Any] = {"unit": unit, "noValue": "0"}
-    if decimals is not None:
-        defaults["decimals"] = decimals
-    if kind == "timeseries":
-        defaults["custom"] = {"drawStyle": "line", "fillOpacity": 10, "lineWidth": 1}
-    reduce = {"calcs": ["lastNotNull"], "fields": "", "values": False}
-    options: dict[str, Any] = {
-        "stat": {"reduceOptions": reduce, "colorMode": "value", "graphMode": "none"},
-        "bargauge": {"reduceOptions": reduce, "orientation": "horizontal", "displayMode": "basic"},
-        "timeseries": {
-            "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
-            "tooltip": {"mode": "multi", "sort": "desc"},
-        },
-        "table": {"showHeader": True},
-    }[kind]
-    result: dict[str, Any] = {
-        "type": kind,
-        "title": title,
-        "description": description,
-        "datasource": DATASOURCE,
-        "gridPos": {"w": w, "h": h},
-        "fieldConfig": {"defaults": defaults, "overrides": []},
-        "options": options,
-        "targets": [
-            {
-                "refId": chr(ord("A") + i),
-                "datasource": DATASOURCE,
-                "expr": expr,
-                "legendFormat": legend,
-                "instant": instant,
-                "range": not instant,
-                **({"format": "table"} if kind == "table" else {}),
-            }
-            for i, (expr, legend) in enumerate(targets)
-        ],
-    }
-    if kind == "table":
-        # Several queries of one table are joined on their labels into one row per series.
-        merge = [{"id": "merge", "options": {}}] if len(targets) > 1 else []
-        result["transformations"] = [
-            *merge,
-            {
-                "id": "organize",
-                "options": {"excludeByName": {"Time": True}, "renameByName": columns or {}},
-            },
-        ]
-    return result
 
 
 # One panel per call, laid out by hand for reading.
@@ -128,6 +64,19 @@ SALES = [
           h=10, decimals=0, columns={"responsible_id": "id", "name": "Менеджер",
                                      "Value #A": "Просрочено за период",
                                      "Value #B": "Просрочено сейчас"}),
+    panel("table", "Засидевшиеся сделки по этапам и менеджерам",
+          "Сделки без активности (переход, изменение полей, заметка, попытка связаться, "
+          "выполненная задача) дольше порога своего этапа — 80-го перцентиля за 90 дней или "
+          "idle_after из настроек (пороги — на странице РОПа): сейчас (Value #A) и ставшие "
+          "такими за период (Value #B), по этапу и менеджеру (выбор вверху).",
+          [(people(stages(f"max by (stage, responsible_id) (crm_deals_idle{{{MANAGER}}})",
+                          "stage", "stage_name")), ""),
+           (people(stages(total("crm_deals_gone_idle", "stage, responsible_id", MANAGER),
+                          "stage", "stage_name")), "")],
+          w=24, decimals=0, columns={"responsible_id": "id", "name": "Менеджер",
+                                     "stage": "этап (код)", "stage_name": "Этап",
+                                     "Value #A": "Засиделись сейчас",
+                                     "Value #B": "Засиделись за период"}),
     panel("table", "Продажи за период по менеджерам",
           "Сумма выигранных за период сделок (по моменту выигрыша) по ответственному менеджеру "
           "(выбор вверху) и валюте.",

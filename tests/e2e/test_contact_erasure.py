@@ -76,6 +76,19 @@ async def test_a_contact_exported_then_erased_in_every_service(clean: Any, clien
             return None if any(trace in text for trace in traces) else data
 
         data = await eventually(gone)
+
+        async def idle_copies_gone() -> bool:  # the notifier's idle watch keeps copies too
+            conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
+            try:
+                left = await conn.fetchval(
+                    """SELECT count(*) FROM notifier.idle_deals
+                       WHERE title LIKE '%Эрасов%' OR contact_name LIKE '%Эрасов%'"""
+                )
+            finally:
+                await conn.close()
+            return left == 0
+
+        await eventually(idle_copies_gone)
         assert data["contact"]["name"] == ERASED and data["contact"]["phone"] is None
         (after,) = data["deals"]
         assert (after["stage"], float(after["amount"])) == ("PROCESSING", 15000.0)

@@ -117,8 +117,10 @@ async def targets_up(http: httpx.AsyncClient) -> bool:
 
 
 def _one_second_new_lead(data: dict[str, Any]) -> None:
-    """NEW_LEAD tasks go overdue after a second, so the overdue panels get data."""
+    """NEW_LEAD tasks go overdue after a second, and its deals idle after two, so the
+    overdue and idle panels get data."""
     data["pipeline"]["stages"][0]["deadline"] = 1
+    data["pipeline"]["stages"][0]["idle_after"] = 2
 
 
 async def traffic(infra: Any, client: Client) -> None:
@@ -188,6 +190,7 @@ async def test_every_dashboard_query_returns_data(
 ) -> None:
     monkeypatch.setenv("CRM_OVERDUE_MAX_SLEEP", "0.5")
     monkeypatch.setenv("CRM_TASK_GAUGE_REFRESH", "0.5")  # the overdue-now gauge per manager
+    monkeypatch.setenv("CRM_NOTIFIER_GAUGE_REFRESH", "0.5")  # the idle-now gauge
     config = config_with(change=_one_second_new_lead)
     names = ("deal-service", "task-service", "notifier", "gateway")
     async with running(clean, *names, config=config) as services:

@@ -13,6 +13,7 @@ from crm_shared.machinery.runtime import Runtime
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.entrypoints.consumers import lead_consumer
 from deal_service.entrypoints.gauges import count_approvals, keep_counting, name_everyone
+from deal_service.entrypoints.idle import ThresholdRecount
 from deal_service.entrypoints.rpc import endpoints
 from deal_service.handlers.analytics import OVERDUE_TIMEOUT
 from deal_service.handlers.context import Context
@@ -56,6 +57,8 @@ class DealService:
             self.ctx,
             [lead_consumer(rt.nc, rt.js, self.ctx, self.settings.lead_batch_size)],
         )
+        recount = ThresholdRecount(self.ctx)
+        rt.watch(recount.run(), "idle thresholds", stop=recount.stop)
         log.info("deal-service ready; metrics on :%d", rt.metrics_port)
 
     async def stop(self) -> None:

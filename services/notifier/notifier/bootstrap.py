@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,17 @@ from notifier.domain.delivery import RetryPolicy
 from notifier.entrypoints.consumers import (
     STREAM,
     approval_declined_consumer,
+    deal_consumer,
     move_rejected_consumer,
     task_consumer,
 )
+from notifier.entrypoints.digest import IdleDigest
 from notifier.entrypoints.gauges import GaugeRefresher
 from notifier.entrypoints.rpc import endpoints
-from notifier.entrypoints.watcher import OverdueWatcher
+from notifier.entrypoints.watcher import DueWatcher, idle_watcher, overdue_watcher
 from notifier.entrypoints.worker import DeliveryWorker
 from notifier.handlers.context import Context
+from notifier.handlers.idle import CONSUMER as DEALS
 from notifier.handlers.tasks import CONSUMER as TASKS
 from notifier.settings import NAME, SCHEMA, Settings
 
@@ -47,7 +51,8 @@ class NotifierService:
             NAME, SCHEMA, settings.common, NotifierMetrics(), self.config.streams
         )
         self.ctx: Context
-        self.watcher: OverdueWatcher
+        self.watcher: DueWatcher
+        self.idle_watcher: DueWatcher
         self.worker: DeliveryWorker
         self._loops: list[Any] = []
 
@@ -69,18 +74,32 @@ class NotifierService:
             email=EmailSender(self.config.smtp, timeout),
         )
 
-        async def caught_up() -> bool:
-            info = await rt.js.consumer_info(STREAM, TASKS)
-            return not info.num_pending and not info.num_ack_pending
+        def caught_up(*durables: str) -> Callable[[], Awaitable[bool]]:
+            async def check() -> bool:
+                for durable in durables:
+                    info = await rt.js.consumer_info(STREAM, durable)
+                    if info.num_pending or info.num_ack_pending:
+                        return False
+                return True
 
-        self.watcher = OverdueWatcher(
-            ctx, batch=s.fire_batch, max_sleep=s.max_sleep, caught_up=caught_up
+            return check
+
+        self.watcher = overdue_watcher(
+            ctx, batch=s.fire_batch, max_sleep=s.max_sleep, caught_up=caught_up(TASKS)
+        )
+        self.idle_watcher = idle_watcher(
+            # a deal's activity comes with deal events and with tasks done
+            ctx,
+            batch=s.fire_batch,
+            max_sleep=s.max_sleep,
+            caught_up=caught_up(DEALS, TASKS),
         )
         # The lease outlasts the slowest attempt, so no two replicas attempt the same row.
         self.worker = DeliveryWorker(
             ctx, batch=s.delivery_batch, lease=timeout * 2 + 10, max_sleep=s.max_sleep
         )
-        ctx.deadline_added = self.watcher.deadline_added
+        ctx.deadline_added = self.watcher.due_added
+        ctx.idle_due_added = self.idle_watcher.due_added
         ctx.deliveries_added = self.worker.wake
         await rt.start(
             endpoints(),
@@ -89,9 +108,18 @@ class NotifierService:
                 task_consumer(rt.nc, rt.js, ctx, s.batch_size),
                 move_rejected_consumer(rt.nc, rt.js, ctx, s.batch_size),
                 approval_declined_consumer(rt.nc, rt.js, ctx, s.batch_size),
+                deal_consumer(rt.nc, rt.js, ctx, s.batch_size),
             ],
         )
-        self._loops = [self.watcher, self.worker, GaugeRefresher(ctx)]
+        self._loops = [
+            self.watcher,
+            self.idle_watcher,
+            self.worker,
+            GaugeRefresher(ctx, s.gauge_interval),
+        ]
+        digest_at = self.config.notifications.idle_digest_at
+        if digest_at is not None:
+            self._loops.append(IdleDigest(ctx, digest_at))
         for loop in self._loops:
             rt.watch(loop.run(), type(loop).__name__, stop=loop.stop)
         log.info("notifier ready; metrics on :%d", rt.metrics_port)

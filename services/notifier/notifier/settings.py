@@ -23,7 +23,9 @@ class Settings(EnvSettings):
     CRM_OVERDUE_MAX_SLEEP: longest the watcher sleeps without looking, seconds (5) -- a
     replica that did not consume a new deadline itself still sees it this soon;
     CRM_DELIVERY_BACKOFF_BASE / CRM_DELIVERY_BACKOFF_MAX: first and longest pause between
-    delivery attempts, seconds (1, 600); CRM_DELIVERY_BATCH: deliveries attempted at once (20).
+    delivery attempts, seconds (1, 600); CRM_DELIVERY_BATCH: deliveries attempted at once (20);
+    CRM_NOTIFIER_GAUGE_REFRESH: how often the counted gauges (watched deadlines, deliveries,
+    idle deals by stage and manager) are recounted, seconds (15).
     """
 
     common: ServiceSettings
@@ -33,6 +35,7 @@ class Settings(EnvSettings):
     backoff_base: float = Field(1.0, validation_alias="CRM_DELIVERY_BACKOFF_BASE")
     backoff_max: float = Field(600.0, validation_alias="CRM_DELIVERY_BACKOFF_MAX")
     delivery_batch: int = Field(20, ge=1)
+    gauge_interval: float = Field(15.0, gt=0, validation_alias="CRM_NOTIFIER_GAUGE_REFRESH")
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -3,7 +3,8 @@ texts (SPEC §5 "Added in the second reading")."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import time, timedelta
 from typing import Literal, NamedTuple
 
 from pydantic import ValidationInfo, field_validator
@@ -58,6 +59,12 @@ KINDS: dict[NoticeKind, KindWords] = {
     NoticeKind.approval_declined: KindWords(
         (*_DEAL, "rop", "reason"), "отказ в согласовании", "CRM: РОП не согласовал провал сделки"
     ),
+    NoticeKind.deal_idle: KindWords(
+        (*_DEAL, "idle", "threshold"), "засиделась", "CRM: сделка засиделась"
+    ),
+    NoticeKind.idle_digest: KindWords(
+        ("count", "deals"), "засидевшиеся сделки", "CRM: засидевшиеся сделки за день"
+    ),
 }
 """Every kind's words, keyed by the contracts' `NoticeKind`: a kind missing here, or from
 NotificationTemplates' fields, stops the import (below), not a notice at run time."""
@@ -82,7 +89,9 @@ class NotificationTemplates(Frozen):
     the refusal's sentence from crm_shared.locale); approval_requested {asker} (who asks),
     {from_stage} (the stage the attempts were made on), {count} (how many) and {attempts} (the
     latest, a line each: «1. 27.11.2026 15:00, Иван Иванов: не берёт трубку»); approval_declined
-    {rop} (who declined) and {reason} (why).
+    {rop} (who declined) and {reason} (why); deal_idle {stage} (where it sits), {idle} (how
+    long with no activity) and {threshold} (the stage's threshold); idle_digest {count} and
+    {deals} (a line each: «Сделка — стадия, менеджер, без движения 3 дн. 2 ч»).
     """
 
     task_assigned: Text = "Новая задача «{task}» по сделке «{deal}» ({contact}). Срок: {deadline}."
@@ -105,6 +114,11 @@ class NotificationTemplates(Frozen):
         "{rop} не согласовал(а) перевод сделки «{deal}» ({contact}) в стадию «{stage}». "
         "Причина: {reason}"
     )
+    deal_idle: Text = (
+        "Сделка «{deal}» ({contact}) засиделась на стадии «{stage}»: без движения {idle} "
+        "(обычно сделки уходят с неё за {threshold})."
+    )
+    idle_digest: Text = "Засидевшихся сделок: {count}.\n{deals}"
 
     @field_validator(*PLACEHOLDERS)
     @classmethod
@@ -131,9 +145,26 @@ class _Probe(dict[str, str]):
         return ""
 
 
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::00)?$")  # ":00" seconds: a dump read back
+
+
 class NotificationSettings(Frozen):
     """The notifier's inbox and texts: `retention` (how long a notification is kept in a
-    user's inbox, read or not) and `templates`."""
+    user's inbox, read or not), `templates`, and `idle_digest_at`: the local time (the team's
+    `timezone`, «ЧЧ:ММ») each РОП gets the day's list of idle deals, null for none."""
 
     retention: Duration = timedelta(days=90)
     templates: NotificationTemplates = NotificationTemplates()
+    idle_digest_at: time | None = time(9, 0)
+
+    @field_validator("idle_digest_at", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        if value is None or isinstance(value, time):
+            return value
+        match = _CLOCK.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError(
+                f'expected a local time as "HH:MM" in quotes (e.g. "09:00"); got {value!r}'
+            )
+        return time(int(match[1]), int(match[2]))

@@ -107,7 +107,10 @@ class Stage(Frozen):
 
     `kind` is active (work in progress), success (the one won stage) or failure (a lost
     stage); success and failure stages are final. The first stage of the pipeline is where
-    every deal starts. `deadline` is how long the stage's task may stay open.
+    every deal starts. `deadline` is how long the stage's task may stay open. `idle_after`
+    (active stages only) is how long a deal may sit in the stage with no activity before it is
+    «засиделась» while the stage's history is too short for a measured threshold (fewer than
+    20 forward moves in 90 days); unset, such a stage is not watched.
     """
 
     code: StageCode
@@ -117,6 +120,7 @@ class Stage(Frozen):
     deadline: Duration | None = None
     task: StageTask | None = None
     description: str = ""
+    idle_after: Duration | None = None
 
     @property
     def is_final(self) -> bool:

@@ -151,6 +151,12 @@ class CrmConfig(Frozen):
                 problems.append(f"{at}.deadline: required for an active stage with a task")
             elif stage.task is None and stage.deadline is not None:
                 problems.append(f"{at}.deadline: the stage has no task for a deadline to apply to")
+            if stage.idle_after is not None and stage.is_final:
+                problems.append(
+                    f"{at}.idle_after: a {stage.kind} stage is final, no deal sits there"
+                )
+            elif stage.idle_after is not None and stage.idle_after.total_seconds() <= 0:
+                problems.append(f"{at}.idle_after: must be longer than zero")
             if stage.comment_required and stage.kind != "failure":
                 problems.append(
                     f"{at}.comment_required: only failure stages take a failure comment"

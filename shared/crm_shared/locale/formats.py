@@ -59,6 +59,17 @@ def day_start(on: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(on, time(), tzinfo=zone).astimezone(UTC)
 
 
+def next_local(clock: time, zone: ZoneInfo, now: datetime) -> datetime:
+    """The next UTC moment, after `now`, at which the reader's clock shows `clock` (09:00
+    every day in their zone, whatever the offset does in between)."""
+    on = now.astimezone(zone).date()
+    for days in (0, 1, 2):
+        at = datetime.combine(on + timedelta(days=days), clock, tzinfo=zone).astimezone(UTC)
+        if at > now:
+            return at
+    raise AssertionError("unreachable: a day later is always later")
+
+
 def parse_day(text: str) -> date:
     """«07.11.2026» (what a person types; ISO «2026-11-07» too) → a date; ValueError
     in Russian otherwise."""

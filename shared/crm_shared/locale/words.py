@@ -14,6 +14,12 @@ CLOSE_REASONS = {
     "deal_closed": "сделка закрыта",
     "rop_set": "РОП указан",
 }
+IDLE_SOURCES = {
+    "history": "по истории (80-й перцентиль)",
+    "config": "из настроек (idle_after)",
+    "none": "не отслеживается",
+}
+"""Where a stage's idle threshold comes from (`IdleThreshold.source`)."""
 TASK_STATUSES = {"open": "открыта", "closed": "закрыта"}
 NOTICE_KINDS = {
     "task_assigned": "новая задача",
@@ -21,6 +27,8 @@ NOTICE_KINDS = {
     "move_rejected": "отказ в переходе",
     "approval_requested": "согласование",
     "task_commented": "комментарий",
+    "deal_idle": "засиделась",
+    "idle_digest": "засидевшиеся сделки",
 }
 CHANNELS = {"webhook": "вебхук", "email": "e-mail", "inbox": "входящие"}
 DELIVERY_STATES = {"failed": "неудавшихся", "pending": "ожидающих", "delivered": "доставленных"}

@@ -12,12 +12,14 @@ from crm_shared.contracts.deal import (
     CreateDeal,
     DealCreated,
     DealHistory,
+    DealNoted,
     DealTimeline,
     DealUpdated,
     DeclineApproval,
     EraseContact,
     GetContact,
     GetDeal,
+    IdleThresholdsSet,
     ImportDeal,
     LeadReceived,
     ListDeals,
@@ -91,6 +93,8 @@ def endpoints() -> Endpoints[Context]:
     api.emit(StageChanged, "A deal entered a stage (from_stage null on creation).")
     api.emit(MoveRejected, "A move was refused; the deal did not change.")
     api.emit(ApprovalDeclined, "The РОП declined a request to move a deal.")
+    api.emit(DealNoted, "Someone wrote a note on a deal (no text: the deal was worked on).")
+    api.emit(IdleThresholdsSet, "Idle thresholds per active stage, at start and nightly.")
     api.receive(
         [LeadReceived],
         stream=STREAM,

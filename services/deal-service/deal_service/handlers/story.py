@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_shared.contracts.deal import DealTimeline, NoteDeal
+from crm_shared.contracts.deal import DealNoted, DealTimeline, NoteDeal
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from deal_service.adapters import repository as repo
@@ -28,6 +28,11 @@ async def note_deal(cmd: NoteDeal, ctx: Context) -> dict[str, Any]:
             raise Refused(ErrorCode.not_found, f"deal {cmd.deal_id!r} not found")
         check_may_see(ctx.config, deal, cmd.actor_id)
         story.record(uow, deal.id, "note", cmd.actor_id, at, text=text)
+        # Activity for whoever watches deals for idleness (the notifier); not the text.
+        noted = DealNoted(
+            deal_id=deal.id, actor_id=cmd.actor_id, at=at, responsible_id=deal.responsible_id
+        )
+        uow.emit(noted, subject_id=deal.id)
         await uow.commit()
     return ok(
         note={"deal_id": deal.id, "at": at.isoformat(), "actor_id": cmd.actor_id, "text": text}

@@ -15,11 +15,13 @@ from typing import Any
 
 from crm_shared.contracts.deal import DealHistory, GetDeal, ListDeals, StageTotals
 from crm_shared.contracts.dto import Task
+from crm_shared.contracts.notify import IdleDeals
 from crm_shared.contracts.task import ListTasks
 from gateway.domain.people import Principal, Scope
 from gateway.handlers import story
 from gateway.handlers.api import acting, ask
 from gateway.handlers.context import Context
+from gateway.handlers.errors import Refusal
 
 
 async def board(
@@ -56,7 +58,7 @@ async def board(
             }
             for s in stages
         ],
-        "tasks": await open_tasks(ctx, principal, ids),
+        **dict(zip(("tasks", "idle"), await _marks(ctx, principal, ids), strict=True)),
     }
 
 
@@ -78,8 +80,39 @@ async def column_page(
     )
     page = await ask(ctx, query)
     shown = page.model_dump(mode="json")
-    shown["tasks"] = await open_tasks(ctx, principal, [d.id for d in page.items])
+    shown["tasks"], shown["idle"] = await _marks(ctx, principal, [d.id for d in page.items])
     return shown
+
+
+async def _marks(
+    ctx: Context, principal: Principal, deal_ids: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The open task and the idle mark of each deal shown."""
+    tasks, idle = await asyncio.gather(
+        open_tasks(ctx, principal, deal_ids), idle_marks(ctx, principal, deal_ids)
+    )
+    return tasks, idle
+
+
+async def idle_marks(
+    ctx: Context, principal: Principal, deal_ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """deal id → its idle mark («засиделась»: since when, its last activity) for the deals
+    idle now among those shown (one query per 500); none while the notifier does not answer:
+    the mark is a hint, the board stands without it."""
+    if not deal_ids:
+        return {}
+    actor = acting(principal)
+    chunks = [deal_ids[i : i + 500] for i in range(0, len(deal_ids), 500)]
+    try:
+        replies = await asyncio.gather(
+            *(ask(ctx, IdleDeals(actor_id=actor, deal_ids=chunk)) for chunk in chunks)
+        )
+    except Refusal as refusal:
+        if refusal.status == 503:
+            return {}
+        raise
+    return {d.deal_id: d.model_dump(mode="json") for reply in replies for d in reply.items}
 
 
 async def open_tasks(
@@ -114,14 +147,16 @@ def _due(task: Task) -> str:
 async def card_view(ctx: Context, principal: Principal, deal_id: str) -> dict[str, Any]:
     """One card: the deal and its open task (a live update fetches it)."""
     actor = acting(principal)
-    deal, tasks = await asyncio.gather(
+    deal, tasks, idle = await asyncio.gather(
         ask(ctx, GetDeal(actor_id=actor, deal_id=deal_id)),
         ask(ctx, ListTasks(actor_id=actor, deal_id=deal_id, status="open", limit=10)),
+        idle_marks(ctx, principal, [deal_id]),
     )
     task = min(tasks.items, key=_due, default=None)
     return {
         "deal": deal.deal.model_dump(mode="json"),
         "task": task.model_dump(mode="json") if task else None,
+        "idle": idle,
     }
 
 
@@ -129,14 +164,16 @@ async def deal_view(ctx: Context, principal: Principal, deal_id: str) -> dict[st
     """One deal, all its tasks, its stage history and the first page of its story, newest
     first (the deal card)."""
     actor = acting(principal)
-    deal, tasks, history, feed = await asyncio.gather(
+    deal, tasks, history, feed, idle = await asyncio.gather(
         ask(ctx, GetDeal(actor_id=actor, deal_id=deal_id)),
         ask(ctx, ListTasks(actor_id=actor, deal_id=deal_id, limit=100)),
         ask(ctx, DealHistory(actor_id=actor, deal_id=deal_id)),
         story.timeline(ctx, principal, deal_id),
+        idle_marks(ctx, principal, [deal_id]),
     )
     return {
         "deal": deal.deal.model_dump(mode="json"),
+        "idle": idle.get(deal_id),
         "tasks": [t.model_dump(mode="json") for t in tasks.items],
         "history": [h.model_dump(mode="json") for h in history.items],
         "timeline": feed,

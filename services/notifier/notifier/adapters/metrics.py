@@ -27,6 +27,20 @@ class NotifierMetrics(Metrics):
             ["responsible_id"],
             registry=r,
         )
+        # Idle deals (issue 24): by stage and responsible; both label sets come from the
+        # configuration, so they stay small.
+        self.deals_gone_idle = Counter(
+            "crm_deals_gone_idle",
+            "Deals found idle (deal_idle), by stage and responsible manager",
+            ["stage", "responsible_id"],
+            registry=r,
+        )
+        self.deals_idle = Gauge(
+            "crm_deals_idle",
+            "Deals idle now («засиделась»), by stage and responsible manager",
+            ["stage", "responsible_id"],
+            registry=r,
+        )
         self.notifications = Counter(
             "crm_notifications",
             "Notifications by channel and outcome (published, delivered, retry, failed, "

@@ -8,12 +8,13 @@ deadline watcher, the delivery worker, the inbox of each user) stay in asyncpg S
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Double,
     Index,
@@ -51,6 +52,56 @@ class DeadlineRow(SQLModel, table=True):
     open: bool = Field(sa_type=Boolean)
     fired_at: datetime | None = Field(default=None, sa_type=TZ)
     updated_at: datetime = Field(sa_type=TZ, sa_column_kwargs={"server_default": NOW})
+
+
+class IdleDealRow(SQLModel, table=True):
+    """One row per deal seen: its last activity and when it is due to be idle (0006)."""
+
+    __tablename__ = "idle_deals"
+    __table_args__ = (
+        Index(
+            "idle_deals_due",
+            "due_at",
+            postgresql_where=text("fired_at IS NULL AND due_at IS NOT NULL"),
+        ),
+        Index("idle_deals_idle", "due_at", postgresql_where=text("fired_at IS NOT NULL")),
+        {"schema": SCHEMA},
+    )
+
+    deal_id: str = Field(sa_type=Text, primary_key=True)
+    version: int = Field(sa_type=Integer)
+    stage: str = Field(sa_type=Text)
+    active: bool = Field(sa_type=Boolean)
+    responsible_id: str | None = Field(default=None, sa_type=Text)
+    rop_id: str | None = Field(default=None, sa_type=Text)
+    title: str | None = Field(default=None, sa_type=Text)
+    contact_name: str | None = Field(default=None, sa_type=Text)
+    last_activity_at: datetime = Field(sa_type=TZ)
+    due_at: datetime | None = Field(default=None, sa_type=TZ)
+    fired_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class IdleThresholdRow(SQLModel, table=True):
+    """deal-service's idle threshold of a stage, as last received (0006)."""
+
+    __tablename__ = "idle_thresholds"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    stage: str = Field(sa_type=Text, primary_key=True)
+    seconds: float | None = Field(default=None, sa_type=Double)
+    samples: int = Field(sa_type=Integer)
+    source: str = Field(sa_type=Text)
+    computed_at: datetime = Field(sa_type=TZ)
+
+
+class IdleDigestRow(SQLModel, table=True):
+    """A local day whose idle digest went out (0006)."""
+
+    __tablename__ = "idle_digests"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    day: date = Field(sa_type=Date, primary_key=True)
+    sent_at: datetime = Field(sa_type=TZ, sa_column_kwargs={"server_default": NOW})
 
 
 class DeliveryRow(SQLModel, table=True):

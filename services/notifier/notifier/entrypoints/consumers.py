@@ -7,13 +7,22 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from crm_shared.contracts.deal import ApprovalDeclined, MoveRejected
+from crm_shared.contracts.deal import (
+    ApprovalDeclined,
+    DealNoted,
+    DealUpdated,
+    IdleThresholdsSet,
+    MoveRejected,
+    StageChanged,
+)
 from crm_shared.contracts.task import TaskClosed, TaskCommented, TaskOpened, TaskUpdated
 from crm_shared.machinery.consumer import BatchConsumer, Item
 from crm_shared.machinery.parsing import parse_event
 from notifier.handlers.context import Context
 from notifier.handlers.declines import CONSUMER as DECLINES
 from notifier.handlers.declines import notify_declines
+from notifier.handlers.idle import CONSUMER as DEALS
+from notifier.handlers.idle import DealStreamEvent, record_deal_events
 from notifier.handlers.rejections import CONSUMER as REJECTIONS
 from notifier.handlers.rejections import notify_move_rejections
 from notifier.handlers.tasks import CONSUMER as TASKS
@@ -24,6 +33,11 @@ STREAM = "CRM_EVENTS"
 # What the task consumer takes, by subject: its parser and the document read it.
 TASK_EVENTS: dict[str, type[TaskOpened | TaskUpdated | TaskClosed | TaskCommented]] = {
     e.SUBJECT: e for e in (TaskOpened, TaskUpdated, TaskClosed, TaskCommented)
+}
+
+# What the deal consumer takes (the idle watch's activity and thresholds), by subject.
+DEAL_EVENTS: dict[str, type[StageChanged | DealUpdated | DealNoted | IdleThresholdsSet]] = {
+    e.SUBJECT: e for e in (StageChanged, DealUpdated, DealNoted, IdleThresholdsSet)
 }
 
 
@@ -110,4 +124,35 @@ def approval_declined_consumer(
         handle=handle,
         metrics=ctx.metrics,
         batch_size=batch_size,
+    )
+
+
+def parse_deal_event(msg: Msg) -> tuple[str, DealStreamEvent]:
+    """A deal event of DEAL_EVENTS by subject (the consumer's filter lets no other in)."""
+    model = DEAL_EVENTS.get(msg.subject)
+    if model is None:
+        return "", None
+    return parse_event(msg, model)
+
+
+def deal_consumer(
+    nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
+) -> BatchConsumer[DealStreamEvent]:
+    """The durable consumer of the deal events the idle watch needs; replicas share it."""
+
+    async def handle(items: list[Item[DealStreamEvent]]) -> None:
+        await record_deal_events(items, ctx)
+
+    return BatchConsumer(
+        nc,
+        js,
+        service=NAME,
+        stream=STREAM,
+        durable=DEALS,
+        subject="crm.deal.>",
+        parse=parse_deal_event,
+        handle=handle,
+        metrics=ctx.metrics,
+        batch_size=batch_size,
+        filter_subjects=sorted(DEAL_EVENTS),
     )

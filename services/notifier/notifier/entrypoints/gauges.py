@@ -11,7 +11,8 @@ import logging
 
 from crm_shared.machinery.faults import is_transient
 from crm_shared.machinery.loops import Periodic
-from notifier.adapters import deadlines, deliveries
+from notifier.adapters import deadlines, deliveries, idle
+from notifier.adapters.metrics import UNASSIGNED
 from notifier.handlers.context import Context
 from notifier.handlers.inbox import prune_inbox
 
@@ -19,8 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class GaugeRefresher:
-    """Sets `crm_deadlines_watched`, `crm_deliveries_pending` and `crm_deliveries_failed`
-    every `interval` seconds."""
+    """Sets `crm_deadlines_watched`, `crm_deliveries_pending`, `crm_deliveries_failed` and
+    `crm_deals_idle` every `interval` seconds."""
 
     def __init__(self, ctx: Context, interval: float = 15.0) -> None:
         self._ctx = ctx
@@ -53,6 +54,11 @@ class GaugeRefresher:
             watched = await deadlines.count_watched(uow.conn)
             pending = await deliveries.count_pending(uow.conn)
             failed = await deliveries.count_failed(uow.conn)
+            idle_now = await idle.count_idle(uow.conn)
+        m = self._ctx.metrics
+        m.deals_idle.clear()  # a pair with none idle any more drops out
+        for stage, responsible, n in idle_now:
+            m.deals_idle.labels(stage, responsible or UNASSIGNED).set(n)
         self._ctx.metrics.deadlines_watched.set(watched)
         self._ctx.metrics.deliveries_pending.set(pending)
         self._ctx.metrics.deliveries_failed.set(failed)

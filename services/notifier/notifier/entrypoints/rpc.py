@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from crm_shared.contracts.deal import ApprovalDeclined, MoveRejected
 from crm_shared.contracts.notify import (
+    IdleDeals,
+    IdleThresholds,
     ListDeliveries,
     ListNotifications,
     Notification,
@@ -17,10 +19,11 @@ from crm_shared.contracts.notify import (
 )
 from crm_shared.contracts.task import TaskOverdue
 from crm_shared.machinery.rpc import Endpoints
-from notifier.entrypoints.consumers import STREAM, TASK_EVENTS
-from notifier.handlers import inbox, retries
+from notifier.entrypoints.consumers import DEAL_EVENTS, STREAM, TASK_EVENTS
+from notifier.handlers import idle_queries, inbox, retries
 from notifier.handlers.context import Context
 from notifier.handlers.declines import CONSUMER as DECLINES
+from notifier.handlers.idle import CONSUMER as DEALS
 from notifier.handlers.rejections import CONSUMER as REJECTIONS
 from notifier.handlers.tasks import CONSUMER as TASKS
 
@@ -35,6 +38,8 @@ def endpoints() -> Endpoints[Context]:
     api.serve(ListNotifications, inbox.list_notifications, reply="items, unread, next_cursor")
     api.serve(ReadNotifications, inbox.read_notifications, reply="count")
     api.serve(NotificationsAbout, inbox.notifications_about, reply="items")
+    api.serve(IdleDeals, idle_queries.idle_deals, reply="items")
+    api.serve(IdleThresholds, idle_queries.idle_thresholds, reply="computed_at, items")
     api.emit(TaskOverdue, "An open task passed its deadline (once per task).")
     api.emit(
         Notification,
@@ -44,4 +49,5 @@ def endpoints() -> Endpoints[Context]:
     api.receive(TASK_EVENTS.values(), stream=STREAM, durable=TASKS)
     api.receive([MoveRejected], stream=STREAM, durable=REJECTIONS)
     api.receive([ApprovalDeclined], stream=STREAM, durable=DECLINES)
+    api.receive(DEAL_EVENTS.values(), stream=STREAM, durable=DEALS)
     return api

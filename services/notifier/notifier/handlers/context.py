@@ -30,8 +30,9 @@ def _ignore() -> None:
 class Context:
     """Configuration, a unit-of-work factory, metrics, senders, and who to wake.
 
-    `deadline_added` and `deliveries_added` are called after a commit that brought a new
-    deadline or delivery, so the sleeping loops look again at once rather than on a timer.
+    `deadline_added`, `idle_due_added` and `deliveries_added` are called after a commit that
+    brought a new deadline, idle due time or delivery, so the sleeping loops look again at
+    once rather than on a timer.
     """
 
     config: CrmConfig
@@ -42,4 +43,5 @@ class Context:
     webhooks: WebhookSender
     email: EmailSender
     deadline_added: Callable[[datetime], None] = field(default=_ignore_deadline)
+    idle_due_added: Callable[[datetime], None] = field(default=_ignore_deadline)
     deliveries_added: Callable[[], None] = field(default=_ignore)

@@ -10,12 +10,14 @@ from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.adapters import deadlines as repo
 from notifier.adapters import erasure
+from notifier.domain.idle import task_done
 from notifier.domain.messages import (
     assigned_notification,
     comment_notification,
     comment_recipient,
 )
 from notifier.handlers.context import Context
+from notifier.handlers.idle import record_activity, wake
 from notifier.handlers.notify import count_published, dispatch
 from notifier.settings import SCHEMA
 
@@ -67,10 +69,14 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
         assigned = [t for t in by_kind[TaskOpened].values() if t.id in new and t.id not in closed]
         if erased:  # a contact erased: its name gone from every copy of the deal's
             await erasure.erase_copies(uow.conn, erased)
+        # A task done is activity on its deal (the idle watch): a new due time for the deal.
+        done = [task_done(t) for t in closed.values()]
+        idle_due = await record_activity(uow.conn, [d for d in done if d is not None])
         notes = [*_assigned_notes(ctx, assigned), *_comment_notes(ctx, comments)]
         queued = await dispatch(uow, ctx, notes)
         await uow.commit()
     _wake(ctx, by_kind)
+    wake(ctx, idle_due)
     count_published(ctx, queued)
 
 

@@ -57,7 +57,16 @@ from crm_shared.contracts.deal.events import (
     DealCreated as DealCreated,
 )
 from crm_shared.contracts.deal.events import (
+    DealNoted as DealNoted,
+)
+from crm_shared.contracts.deal.events import (
     DealUpdated as DealUpdated,
+)
+from crm_shared.contracts.deal.events import (
+    IdleThreshold as IdleThreshold,
+)
+from crm_shared.contracts.deal.events import (
+    IdleThresholdsSet as IdleThresholdsSet,
 )
 from crm_shared.contracts.deal.events import (
     LeadContact as LeadContact,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -106,6 +106,45 @@ class StageChanged(EventData):
     actor_id: Plain | None
     deal: Deal
     changed: list[Plain] = Field(default_factory=list)
+
+
+class DealNoted(EventData):
+    """Someone wrote a note on a deal (crm.cmd.deal.note); the deal itself did not change.
+    The text stays in deal-service's story (crm.query.deal.timeline): the event says only
+    that the deal was worked on, and when (the notifier's idle watch reads it)."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.noted"
+    TYPE: ClassVar[str] = "crm.deal.noted.v1"
+    deal_id: Plain
+    actor_id: Plain
+    at: datetime
+    responsible_id: Plain | None = None
+
+
+class IdleThreshold(BaseModel):
+    """How long a deal may sit in one active stage with no activity before it is idle."""
+
+    stage: Plain
+    seconds: float | None = Field(description="null: the stage is not watched")
+    samples: int = Field(
+        description="the forward moves out of the stage the 80th percentile "
+        "was taken over (the last 90 days)"
+    )
+    source: Literal["history", "config", "none"] = Field(
+        description="history: the 80th percentile (at least 20 moves); config: the stage's "
+        "idle_after; none: neither"
+    )
+
+
+class IdleThresholdsSet(EventData):
+    """deal-service's idle thresholds for every active stage, from its stage history (at its
+    start and every night); whoever watches deals for idleness replaces its copy."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.idle_thresholds"
+    TYPE: ClassVar[str] = "crm.deal.idle_thresholds.v1"
+    computed_at: datetime
+    since: datetime = Field(description="the start of the history window")
+    items: list[IdleThreshold]
 
 
 class RejectionError(BaseModel):

@@ -14,6 +14,21 @@ from crm_shared.contracts.notify.commands import (
 from crm_shared.contracts.notify.events import (
     Notification as Notification,
 )
+from crm_shared.contracts.notify.idle import (
+    IdleDeal as IdleDeal,
+)
+from crm_shared.contracts.notify.idle import (
+    IdleDeals as IdleDeals,
+)
+from crm_shared.contracts.notify.idle import (
+    IdleDealsReply as IdleDealsReply,
+)
+from crm_shared.contracts.notify.idle import (
+    IdleThresholds as IdleThresholds,
+)
+from crm_shared.contracts.notify.idle import (
+    IdleThresholdsReply as IdleThresholdsReply,
+)
 from crm_shared.contracts.notify.kinds import (
     KIND_NOTES as KIND_NOTES,
 )

@@ -21,6 +21,8 @@ class NoticeKind(StrEnum):
     move_rejected = "move_rejected"
     approval_requested = "approval_requested"
     approval_declined = "approval_declined"
+    deal_idle = "deal_idle"
+    idle_digest = "idle_digest"
 
 
 KIND_NOTES: dict[NoticeKind, str] = {
@@ -39,6 +41,14 @@ KIND_NOTES: dict[NoticeKind, str] = {
     ),
     NoticeKind.approval_declined: (
         "the РОП declined such a request, to whoever asked; `actor_id`: the РОП"
+    ),
+    NoticeKind.deal_idle: (
+        "a deal sat in its stage past the stage's idle threshold with no activity («засиделась»), "
+        "to its responsible, once until the deal is worked on again"
+    ),
+    NoticeKind.idle_digest: (
+        "the daily list of idle deals, to each РОП (the deal's, else the default РОП) at "
+        "`notifications.idle_digest_at`; `deal_id`: the one idle longest"
     ),
 }
 """What each kind means and the fields it adds (English, for programs' authors: the event

@@ -22,6 +22,7 @@ from gateway.entrypoints.http.schemas import (
 )
 from gateway.handlers.api import acting, ask, build, move_deal
 from gateway.handlers.board import board as board_view
+from gateway.handlers.board import idle_marks
 
 router = APIRouter(prefix="/api/deals", tags=["deals"], responses=ERRORS)
 read = Depends(require(Scope.deals_read))
@@ -40,7 +41,8 @@ async def list_deals(
     cursor: str | None = None,
     principal: Principal = read,
 ) -> dict[str, Any]:
-    """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`."""
+    """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`;
+    `idle`: the page's deals idle now («засиделась»), by deal id."""
     query = ListDeals(
         actor_id=acting(principal),
         stage=stage,
@@ -50,7 +52,10 @@ async def list_deals(
         limit=limit,
         cursor=cursor,
     )
-    return (await ask(context(request), query)).model_dump(mode="json")
+    ctx = context(request)
+    page = (await ask(ctx, query)).model_dump(mode="json")
+    page["idle"] = await idle_marks(ctx, principal, [d["id"] for d in page["items"]])
+    return page
 
 
 @router.get(
@@ -64,8 +69,8 @@ async def board(
 ) -> dict[str, Any]:
     """Every stage in pipeline order with its `count` and `sums` (by currency); the active
     stages with their first `limit` deals (a column's next page is
-    `GET /api/deals?stage=…&cursor=…`), and `tasks`: each shown deal's open task by deal id.
-    A manager's board holds their own deals."""
+    `GET /api/deals?stage=…&cursor=…`), `tasks`: each shown deal's open task by deal id, and
+    `idle`: the shown deals idle now. A manager's board holds their own deals."""
     return await board_view(context(request), principal, responsible_id, limit)
 
 

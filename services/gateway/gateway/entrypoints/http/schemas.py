@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm_shared.contracts.deal import ContactInput, DealFields, LeadContact
 from crm_shared.contracts.dto import Deal, Task
+from crm_shared.contracts.notify import IdleDeal
 from crm_shared.contracts.text import ID_BYTES
 
 
@@ -123,6 +124,9 @@ class DealPage(BaseModel):
 
     items: list[Deal]
     next_cursor: str | None = None
+    idle: dict[str, IdleDeal] = Field(
+        default_factory=dict, description="deal id → its idle mark, for the page's deals idle now"
+    )
 
 
 class StageColumn(BaseModel):
@@ -142,6 +146,11 @@ class BoardOut(BaseModel):
 
     stages: list[StageColumn]
     tasks: dict[str, Task] = Field(default_factory=dict, description="deal id → open task")
+    idle: dict[str, IdleDeal] = Field(
+        default_factory=dict,
+        description="deal id → its idle mark, for the shown deals idle now («засиделась»: "
+        "past their stage's threshold with no activity)",
+    )
 
 
 class TaskOut(BaseModel):

@@ -31,6 +31,7 @@ def _columns(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
             if ctx.config.is_final(s["code"])
         ],
         "tasks": data["tasks"],
+        "idle": data["idle"],
     }
 
 
@@ -97,6 +98,7 @@ async def more(
         principal,
         stage={"code": stage, **page},
         tasks=page["tasks"],
+        idle=page["idle"],
         manager=manager or "",
     )
 

@@ -41,6 +41,7 @@ async def _card(
         status=status,
         deal=view["deal"],
         tasks=view["tasks"],
+        idle=view["idle"],
         history=view["history"],
         timeline=view["timeline"],
         stages=stages,

@@ -19,13 +19,14 @@ from jinja2.runtime import Context
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig
 from crm_shared.locale import duration, money, sums
-from crm_shared.locale.words import CLOSE_REASONS, DELIVERY, PAYS_BY
+from crm_shared.locale.words import CLOSE_REASONS, DELIVERY, IDLE_SOURCES, PAYS_BY
 from gateway.domain.people import Principal
 
 LIVE_EVENTS = (
     "crm.deal.created.v1",
     "crm.deal.updated.v1",
     "crm.deal.stage_changed.v1",
+    "crm.deal.noted.v1",
     "crm.task.opened.v1",
     "crm.task.closed.v1",
     "crm.task.updated.v1",
@@ -107,6 +108,7 @@ class Pages:
             pays_by=PAYS_BY,
             delivery=DELIVERY,
             close_reasons=CLOSE_REASONS,
+            idle_sources=IDLE_SOURCES,
             live_events=",".join(LIVE_EVENTS),
         )
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from crm_shared import locale
 from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
 from crm_shared.contracts.deal import ListDeals, PendingApprovals
+from crm_shared.contracts.notify import IdleThresholds
 from crm_shared.contracts.task import CommentTask, ListTasks
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
@@ -72,6 +73,17 @@ async def _period_view(
     return report
 
 
+async def _thresholds(ctx: Any, principal: Principal) -> dict[str, Any] | None:
+    """The idle thresholds the notifier watches with (None while it does not answer)."""
+    try:
+        reply = await ask(ctx, IdleThresholds(actor_id=acting(principal)))
+    except Refusal as refusal:
+        if refusal.status == 503:
+            return None
+        raise
+    return reply.model_dump(mode="json")
+
+
 LOSSES_SHOWN = 20
 """Loss comments shown per reason (the newest lost deals that have one)."""
 
@@ -119,7 +131,7 @@ async def rop(
     until = last + timedelta(days=1)
     owner = manager or None
     actor = acting(principal)
-    lapsed, report, period, waiting, losses = await asyncio.gather(
+    lapsed, report, period, waiting, losses, thresholds = await asyncio.gather(
         ask(ctx, ListTasks(actor_id=actor, overdue=True, limit=500)),
         ask(
             ctx,
@@ -134,6 +146,7 @@ async def rop(
         # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
         ask(ctx, PendingApprovals(actor_id=actor, limit=100)),
         _losses(ctx, principal, owner),
+        _thresholds(ctx, principal),
     )
     lapsed_tasks = [t.model_dump(mode="json") for t in lapsed.items]
     by_manager: dict[str, list[dict[str, Any]]] = {}
@@ -149,6 +162,7 @@ async def rop(
         deals=deals,
         approvals=[a.model_dump(mode="json") for a in waiting.items],
         losses=losses,
+        thresholds=thresholds,
         stage_names={st.code: st.name for st in ctx.config.stages},
         report=report.report,
         period=period,

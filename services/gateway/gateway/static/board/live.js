@@ -38,6 +38,8 @@
     if (type === "crm.notify.v1") {
       htmx.trigger(document.body, "crm:inbox"); // my own notification: the badge counts anew
       document.dispatchEvent(new CustomEvent("crm:notified", { detail: data }));
+      // my deal went quiet: its card shows the mark
+      if (data.kind === "deal_idle" && data.deal_id) showDeal(data.deal_id, true);
       return;
     }
     if (type.startsWith("crm.deal.")) {
@@ -51,7 +53,9 @@
       // an update shows only a card already here, unless the deal changed hands: then it
       // comes to the new responsible's board and leaves the previous one's (403)
       const handedOver = (data.changed || []).includes("responsible_id");
-      if (!current) showDeal(id, type.startsWith("crm.deal.updated") && !handedOver);
+      // a note changes no field, only whether the deal sits idle: a card already here
+      const onlyHere = type.startsWith("crm.deal.updated") || type.startsWith("crm.deal.noted");
+      if (!current) showDeal(id, onlyHere && !handedOver);
     } else if (type.startsWith("crm.task.")) {
       const task = data.task || {};
       if (task.deal_id) showDeal(task.deal_id, true);

@@ -1,0 +1,55 @@
+"""Issue 24 §3 in Chromium: a card on the open board gets its «засиделась» mark when its deal
+goes quiet, and loses it when the deal is worked on (a note), without a reload: the live
+feed brings the responsible's deal_idle notice and the deal's crm.deal.noted."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.board_support import card, launch, need_chromium, new_deal, sign_in, title
+from tests.configs import config_with, stage_data
+from tests.conftest import reset
+from tests.gateway_support import PASSWORD, Door, door
+
+expect = pytest.importorskip(
+    "playwright.async_api",
+    reason="the playwright package is not installed (pip install -e '.[dev]')",
+).expect
+pytestmark = pytest.mark.usefixtures("notifier_fast")
+
+
+def _quick(data: dict[str, Any]) -> None:
+    stage_data(data, "NEW_LEAD")["idle_after"] = "PT4S"
+    data["notifications"]["idle_digest_at"] = None
+
+
+@pytest.fixture
+async def quiet(infra: Any) -> AsyncIterator[Door]:
+    """The stack with NEW_LEAD's deals idle after four seconds."""
+    need_chromium()
+    await reset(infra)
+    async with door(infra, config=config_with(change=_quick)) as d:
+        yield d
+
+
+async def test_the_card_is_marked_live_when_its_deal_goes_quiet(quiet: Door) -> None:
+    from playwright.async_api import async_playwright
+
+    name = title()
+    deal = await new_deal(quiet, "mgr-1", title=name)
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            ivan = await sign_in(browser, quiet.url, "Иван Иванов", PASSWORD)
+            shown = card(ivan, name)
+            await shown.wait_for()
+            await expect(shown).to_contain_text("засиделась", timeout=30_000)
+            async with quiet.as_user("mgr-1") as http:
+                noted = await http.post(f"/api/deals/{deal['id']}/notes", json={"text": "Звонок"})
+                assert noted.status_code == 201, noted.text
+            await expect(shown).not_to_contain_text("засиделась", timeout=3_000)
+        finally:
+            await browser.close()
