@@ -87,6 +87,7 @@ class _Down:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # six processes start side by side: a minute and more on a busy machine
 async def test_each_service_waits_for_a_server_that_is_down_and_stops_in_time(
     infra: Infra, tmp_path: Path
 ) -> None:
@@ -97,9 +98,9 @@ async def test_each_service_waits_for_a_server_that_is_down_and_stops_in_time(
     try:
         for svc in everyone:
             svc.start()
-        await eventually(lambda: asyncio.to_thread(bus_down.all_waiting), timeout=60)
+        await eventually(lambda: asyncio.to_thread(bus_down.all_waiting), timeout=150)
         window_ends = time.monotonic() + BUS_DOWN_WINDOW
-        await eventually(lambda: asyncio.to_thread(db_down.all_waiting), timeout=60)
+        await eventually(lambda: asyncio.to_thread(db_down.all_waiting), timeout=150)
         await db_down.stop_each_in_time()
         while time.monotonic() < window_ends:  # polled, and still waiting all along
             assert await asyncio.to_thread(bus_down.all_waiting)
