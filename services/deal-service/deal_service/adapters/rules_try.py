@@ -22,9 +22,9 @@ CHUNK = 5000
 """Deals read per round: three statements each, the memory of a few thousand deals.
 
 Each statement names the round's deals twice: as the list (`= ANY($1)`, which deals) and as
-the range of their ids (`BETWEEN`, sorted as `_DEAL_IDS` sorts them). The list alone was read
-by a (parallel) scan of the whole table every round, a million history rows forty times for
-a million-row replay; the range makes it a scan of the index's stretch that holds them."""
+the range of their ids (`BETWEEN`, sorted as `_DEAL_IDS` sorts them). With the list alone a
+round was planned (for its values) as a parallel scan of the whole table, a million history
+rows read for 25,000; the range makes it a scan of the index's stretch that holds them."""
 
 # The deals as `repository.SELECT_DEALS` reads them, but not the shown attempts' JSON: the
 # rules count attempts, which the moves' query gives.
