@@ -36,15 +36,24 @@ _ATTRIBUTE = {"lead_comment": "comment", "contact_id": "contact"}
 """Columns whose `Deal` attribute has another name."""
 
 
+_VALUES = tuple((k, _ATTRIBUTE.get(k, k)) for k in DEAL_COLUMNS if k != "contact_id")
+"""(column, attribute) of the values `deal_from_row` reads as they are."""
+
+
 def deal_from_row(row: asyncpg.Record) -> Deal:
     contact = None
     if row["contact_id"] is not None:
         contact = contacts.contact_from_row(row, id_column="contact_id", prefix="c_")
-    values = {_ATTRIBUTE.get(k, k): row[k] for k in DEAL_COLUMNS if k != "contact_id"}
-    attempts = [
-        ContactAttempt(a["actor_id"], a["note"], datetime.fromisoformat(a["at"]))
-        for a in json.loads(row["stage_attempts"])
-    ]
+    values = {attribute: row[column] for column, attribute in _VALUES}
+    shown = row["stage_attempts"]
+    attempts = (
+        [
+            ContactAttempt(a["actor_id"], a["note"], datetime.fromisoformat(a["at"]))
+            for a in json.loads(shown)
+        ]
+        if shown != "[]"  # most deals (and every deal `crm rules try` reads): none to parse
+        else []
+    )
     return Deal(id=row["id"], contact=contact, attempts=attempts[-MAX_SHOWN_ATTEMPTS:], **values)
 
 

@@ -59,27 +59,96 @@ class DealPast:
     changes: list[FieldChange]
 
 
-def judge(past: DealPast, config: CrmConfig) -> list[ErrorBody | None]:
+def judge(
+    past: DealPast, config: CrmConfig, verdicts: Verdicts | None = None
+) -> list[ErrorBody | None]:
     """Per move, in order: the refusal `config`'s rules would have given it, or None.
 
     The deal is walked back from today: before a move is judged, every change made after
-    it is undone (newest first), so each move sees the values it met.
+    it is undone (newest first), so each move sees the values it met. `verdicts` (for
+    `config`) keeps the answers across deals; `past.deal` itself is never changed.
     """
-    facts = copy.copy(past.deal)  # shallow, ten times cheaper than `Deal.copy`'s replace
-    facts.contact = copy.copy(facts.contact)  # only fields are set on the copies
-    verdicts: list[ErrorBody | None] = [None] * len(past.moves)
+    if verdicts is None or verdicts.config is not config:
+        verdicts = Verdicts(config)
+    facts = past.deal
+    copied = False
+    signature: tuple[object, ...] | None = None
+    found: list[ErrorBody | None] = [None] * len(past.moves)
     pending = len(past.changes)
     for i in range(len(past.moves) - 1, -1, -1):
         move = past.moves[i]
         while pending and past.changes[pending - 1].at > move.at:
+            if not copied:
+                facts, copied = _copy(facts), True
             pending -= 1
             undo(facts, past.changes[pending])
+            signature = None
         if move.from_stage is None:
             continue  # the deal was opened: no rule stands before a new deal
-        facts.stage = move.from_stage
-        facts.contact_attempts = move.attempts
-        verdicts[i] = check(facts, move, config)
-    return verdicts
+        if signature is None:
+            signature = verdicts.signature(facts)
+        found[i] = verdicts.verdict(facts, signature, move)
+    return found
+
+
+class Verdicts:
+    """`check`'s answers under one configuration, by everything `rules.check_move` reads.
+
+    A move's answer depends only on the stage it leaves and the one it enters, the actor,
+    the contact attempts of the stay, and of the deal its РОП, its delivery method, whether
+    its failure comment is filled and whether each field a required-fields rule names is
+    present (`rules.field_present`, the rules' own test): the deal's `signature`. The first
+    move of each kind is judged by `check` (the rules' code); the next ones of the same kind
+    get its answer. `tests/unit/test_replay_verdicts.py` checks that `check_move` reads
+    nothing of a deal that the signature leaves out.
+    """
+
+    LIMIT = 100_000
+    """Answers kept at most (forgotten all at once past it): a few hundred kinds in practice."""
+
+    def __init__(self, config: CrmConfig) -> None:
+        self.config = config
+        required = config.pipeline.rules.required_fields
+        self.names = tuple(dict.fromkeys(n for rule in required for n in rule.fields))
+        self.known: dict[tuple[object, ...], ErrorBody | None] = {}
+        self.checked = 0
+
+    def signature(self, facts: Deal) -> tuple[object, ...]:
+        """What the rules read of the deal beyond its stage and contact attempts."""
+        present = rules.field_present
+        return (
+            facts.rop_id,
+            facts.delivery_method,
+            rules.filled(facts.failure_comment),
+            *[present(facts, name, self.config) for name in self.names],
+        )
+
+    def verdict(
+        self, facts: Deal, signature: tuple[object, ...], move: PastMove
+    ) -> ErrorBody | None:
+        """`check` of `move` for a deal with these facts (its stage: the one it left)."""
+        key = (move.from_stage, move.to_stage, move.actor_id, move.attempts, signature)
+        try:
+            return self.known[key]
+        except KeyError:
+            pass
+        probe = copy.copy(facts)  # shallow: only the stage and the attempts are set
+        probe.stage = move.from_stage or ""
+        probe.contact_attempts = move.attempts
+        answer = check(probe, move, self.config)
+        self.checked += 1
+        if len(self.known) >= self.LIMIT:
+            self.known.clear()
+        self.known[key] = answer
+        return answer
+
+
+def _copy(deal: Deal) -> Deal:
+    """A copy whose fields (and its contact's) may be set: shallow, ten times cheaper than
+    `Deal.copy`'s replace."""
+    facts = copy.copy(deal)
+    facts.contact = copy.copy(deal.contact)
+    return facts
 
 
 def check(facts: Deal, move: PastMove, config: CrmConfig) -> ErrorBody | None:

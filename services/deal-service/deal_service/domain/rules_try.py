@@ -17,7 +17,7 @@ from typing import Any
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.refusals import ErrorBody
 from deal_service.domain.funnel import share
-from deal_service.domain.replay import DealPast, PastMove, judge
+from deal_service.domain.replay import DealPast, PastMove, Verdicts, judge
 
 NOTES = ("fields_from_journal",)
 """What every report says of itself (stable codes; docs/cli.md tells them): field values
@@ -62,10 +62,11 @@ class RulesTry:
         self.created = 0
         self.reached: dict[str, int] = {}
         self.would_reach: dict[str, int] = {}
+        self.verdicts = Verdicts(proposed)
 
     def add(self, past: DealPast) -> None:
         """Judge one deal's moves of the period and count them."""
-        verdicts = judge(past, self.proposed)
+        verdicts = judge(past, self.proposed, self.verdicts)
         stopped = False
         entered: set[str] = set()
         would: set[str] = set()

@@ -5,6 +5,7 @@ read-only snapshot. Nothing is written, nothing is emitted."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from datetime import timedelta
 from typing import Any
 
@@ -36,10 +37,12 @@ async def rules_try(q: TryRules, ctx: Context) -> dict[str, Any]:
     replay = RulesTry(ctx.config, proposed, start, end, q.examples)
     async with ctx.report_gate, ctx.uow() as uow:
         await sql.begin_snapshot(uow.conn)
-        async for past in sql.pasts(
-            uow.conn, start, end, responsible_id, attempts.stage if attempts else None
-        ):
-            replay.add(past)
-            if replay.deals % YIELD_EVERY == 0:
-                await asyncio.sleep(0)
+        stage = attempts.stage if attempts else None
+        # Closed here, not by the collector: the round it reads ahead ends before the
+        # transaction does.
+        async with aclosing(sql.pasts(uow.conn, start, end, responsible_id, stage)) as pasts:
+            async for past in pasts:
+                replay.add(past)
+                if replay.deals % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
     return ok(report=replay.report())
