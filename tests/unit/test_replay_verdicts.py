@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm_shared.config import CrmConfig, UnknownStage
-from crm_shared.contracts.commands import ErrorBody, Refused
+from crm_shared.contracts.refusals import ErrorBody, Refused
 from deal_service.domain import rules
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from crm_shared.contracts.notify import IdleDeals, IdleThresholds
-
 from crm_shared.contracts.refusals import ok
 from notifier.adapters import idle as repo
 from notifier.domain.idle import IdleRow
