@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +9,7 @@ import phonenumbers
 
 from crm_shared.contracts.commands import ErrorCode, Refused
 from crm_shared.contracts.dto import Contact as ContactDTO
+from crm_shared.contracts.envelope import new_id
 
 DEFAULT_REGION = "RU"  # the seed's market: "8 912 ..." and "912 ..." are Russian numbers
 
@@ -75,7 +75,7 @@ def contact_keys(given: Any) -> tuple[str | None, str | None]:
 def new_contact(given: Any, phone_norm: str | None) -> Contact:
     """A new contact from the details a lead or a command gave (`name`, `phone`, ...)."""
     return Contact(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         name=given.name,
         phone=phone_norm or given.phone,
         email=str(given.email) if given.email else None,

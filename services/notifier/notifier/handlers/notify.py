@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections import Counter
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
-from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.envelope import CloudEvent, new_id
 from crm_shared.contracts.events import Notification
 from crm_shared.machinery.outbox import UnitOfWork
 from notifier.adapters import deliveries as repo
@@ -38,7 +37,7 @@ async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> 
     queued: Counter[str] = Counter()
     rows: list[repo.NewDelivery] = []
     for note in notes:
-        note.id = note.id or str(uuid.uuid4())
+        note.id = note.id or new_id()
         user = ctx.config.user_or_none(note.user_id)
         # A user missing from the configuration (renamed, or from another system) still
         # gets the bus, so that nothing is silently dropped.
