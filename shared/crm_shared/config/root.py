@@ -64,6 +64,7 @@ class CrmConfig(Frozen):
 
     _stage_index: dict[str, int] = PrivateAttr(default_factory=dict)
     _users: dict[str, User] = PrivateAttr(default_factory=dict)
+    _managers: tuple[User, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _cross_check(self) -> Self:
@@ -74,6 +75,7 @@ class CrmConfig(Frozen):
             raise ValueError("\n".join(problems))
         self._stage_index = {stage.code: i for i, stage in enumerate(self.pipeline.stages)}
         self._users = {user.id: user for user in self.users}
+        self._managers = tuple(user for user in self.users if user.role == "manager")
         return self
 
     def _user_problems(self) -> list[str]:
@@ -255,8 +257,9 @@ class CrmConfig(Frozen):
 
     @property
     def managers(self) -> tuple[User, ...]:
-        """The users with role manager, in configuration order (the round-robin order)."""
-        return tuple(user for user in self.users if user.role == "manager")
+        """The users with role manager, in configuration order (the round-robin order);
+        found once (it was read twice per lead, a scan of the users each time)."""
+        return self._managers
 
     @property
     def deal_field_display_names(self) -> dict[str, str]:
