@@ -126,3 +126,19 @@ class PullFeed:
             break
         self._queue.append(msg)
         self._arrived.set()
+
+
+def sequence_of(msg: Msg) -> int:
+    """A delivered message's stream sequence (its object id if it has none)."""
+    try:
+        return int(msg.metadata.sequence.stream)
+    except Exception:
+        return id(msg)
+
+
+def deliveries_of(msg: Msg) -> int:
+    """How many times JetStream has delivered the message (1 if it cannot say)."""
+    try:
+        return int(msg.metadata.num_delivered)
+    except Exception:
+        return 1
