@@ -32,8 +32,11 @@ def notify_subject(user_id: str) -> str:
     return f"{Notification.SUBJECT}.{user_id}"
 
 
-async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> Counter[str]:
-    """Queue every notification on its recipient's channels; returns counts by channel."""
+async def dispatch(
+    uow: UnitOfWork, ctx: Context, notes: list[Notification], dumped: dict[int, str] | None = None
+) -> Counter[str]:
+    """Queue every notification on its recipient's channels; returns counts by channel
+    (`dumped`: tasks' JSON already made in this batch, by object id)."""
     queued: Counter[str] = Counter()
     rows: list[repo.NewDelivery] = []
     for note in notes:
@@ -51,7 +54,7 @@ async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> 
             else:
                 rows.append(_delivery(note, channel))
             queued[channel.type] += 1
-    inbox.store(uow, notes)
+    inbox.store(uow, notes, dumped)
     await repo.add(uow.conn, rows)
     return queued
 
