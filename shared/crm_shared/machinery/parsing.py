@@ -38,7 +38,8 @@ def parse_event(msg: Msg, model: type[D], *, allow_bare: bool = False) -> tuple[
     so a body with a decimal field of `model` written as a number is read the slow way (a
     key spelt with escapes is not looked for: its value is equal either way).
     """
-    if b'"specversion"' in msg.data and not _decimal_number(model).search(msg.data):
+    numbers = _decimal_number(model)
+    if b'"specversion"' in msg.data and not (numbers and numbers.search(msg.data)):
         try:
             event = _enveloped(model).model_validate_json(msg.data)
         except (ValidationError, ValueError, RecursionError):
@@ -75,12 +76,13 @@ def _parse_event_slowly(msg: Msg, model: type[D], *, allow_bare: bool) -> tuple[
 
 
 @cache
-def _decimal_number(model: type[BaseModel]) -> re.Pattern[bytes]:
+def _decimal_number(model: type[BaseModel]) -> re.Pattern[bytes] | None:
     """Matches a body where a decimal field of `model` (or of a model inside it) is given as
-    a JSON number; matches nothing when `model` has no decimal field."""
+    a JSON number; None when `model` has no decimal field (a pattern that matches nothing
+    would still be tried at every byte: 2-3 µs a body)."""
     names = sorted(_decimal_fields(model, set()))
     if not names:
-        return re.compile(rb"(?!)")
+        return None
     return re.compile(rb'"(?:%s)"\s*:\s*[-0-9]' % b"|".join(re.escape(n.encode()) for n in names))
 
 
