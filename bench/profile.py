@@ -5,7 +5,9 @@
 sample is a moment the thread was running) attached to each service, drives
   - `bus`: the end-to-end load, `--leads` leads published as fast as acks allow until the
     last TaskOpened (deal-service, task-service, notifier; the gateway idles);
-  - `http`: 12 `POST /api/leads` in flight for `--seconds` (every service).
+  - `http`: 12 `POST /api/leads` in flight for `--seconds` (every service);
+  - `paced`: leads over the bus at 200 a second for `--seconds` (small batches: what a
+    batch costs whatever its size).
 It prints, per load and service, the functions where the samples were (self) and the
 project's own functions the samples passed through (total), each as a share of that
 service's samples, and writes the same as Markdown to `--out` (bench-profile.md, not kept in git).
@@ -139,6 +141,9 @@ async def run(args: argparse.Namespace) -> str:
                 stack.nats_url, port, make, meter, "http", ok=202, seconds=args.seconds
             )
             out.append(report("http", await profiled(svc, "http", http, args.rate), args.top))
+            await e2e.quiesce(stack.nats_url, db)
+            paced = e2e.latency(stack.nats_url, run="paced", seconds=args.seconds, offset=10**7)
+            out.append(report("paced", await profiled(svc, "paced", paced, args.rate), args.top))
         finally:
             for s in svc.values():
                 s.stop()

@@ -1,10 +1,11 @@
 """`CloudEvent.encode` writes the very bytes the envelope model would, in one serialisation."""
 
+import uuid
 from decimal import Decimal
 
 from crm_shared.contracts.deal import DealCreated, StageChanged
 from crm_shared.contracts.dto import Contact, Deal
-from crm_shared.contracts.envelope import CloudEvent, utcnow
+from crm_shared.contracts.envelope import CloudEvent, _json_time, new_id, utcnow
 
 
 def test_encode_matches_the_model_round_trip() -> None:
@@ -39,3 +40,39 @@ def test_encode_matches_the_model_round_trip() -> None:
             data=data.model_dump(mode="json"),
         ).to_bytes()
         assert body == expected
+
+
+def test_encode_writes_the_envelope_as_the_model_would() -> None:
+    """The envelope's fields are written by hand: awkward text and times as pydantic does."""
+    contact = Contact(id="c1", name="Пётр", phone="+79001234567")
+    data = DealCreated(
+        deal=Deal.model_validate(
+            {"id": "d1", "stage": "NEW_LEAD", "created_at": utcnow(), "updated_at": utcnow(),
+             "version": 1, "title": "t", "contact": contact}
+        )
+    )  # fmt: skip
+    awkward = ['a"b\\c', "строка «ёлка»", "tab\tnl\nctl\x01\x1f\x7f", "\u2028/</script>", ""]
+    for text in awkward:
+        event_id, body = CloudEvent.encode(source=text, type=text, subject=text, data=data)
+        parsed = CloudEvent.from_bytes(body)
+        expected = CloudEvent(
+            id=event_id, time=parsed.time, source=text, type=text, subject=text,
+            data=data.model_dump(mode="json"),
+        ).to_bytes()  # fmt: skip
+        assert body == expected
+    whole_second = utcnow().replace(microsecond=0)
+    assert (
+        _json_time(whole_second)
+        == CloudEvent(source="s", type="t", time=whole_second, data={}).model_dump_json(
+            include={"time"}
+        )[9:-2]
+    )
+    assert _json_time(whole_second.replace(microsecond=120)).endswith(".000120Z")
+
+
+def test_new_id_is_uuid4_text() -> None:
+    ids = {new_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

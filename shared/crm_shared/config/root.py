@@ -64,6 +64,7 @@ class CrmConfig(Frozen):
 
     _stage_index: dict[str, int] = PrivateAttr(default_factory=dict)
     _users: dict[str, User] = PrivateAttr(default_factory=dict)
+    _managers: tuple[User, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _cross_check(self) -> Self:
@@ -74,6 +75,7 @@ class CrmConfig(Frozen):
             raise ValueError("\n".join(problems))
         self._stage_index = {stage.code: i for i, stage in enumerate(self.pipeline.stages)}
         self._users = {user.id: user for user in self.users}
+        self._managers = tuple(user for user in self.users if user.role == "manager")
         return self
 
     def _user_problems(self) -> list[str]:
@@ -246,23 +248,31 @@ class CrmConfig(Frozen):
 
     def user_or_none(self, user_id: str) -> User | None:
         """The user with this id, or None."""
-        return self._users.get(user_id)
+        return self._user_index().get(user_id)
 
     def zone(self, user_id: str | None = None) -> ZoneInfo:
         """The zone in which `user_id` reads times (theirs, else the configuration's)."""
-        user = self._users.get(user_id) if user_id else None
+        user = self._user_index().get(user_id) if user_id else None
         return ZoneInfo(user.timezone if user and user.timezone else self.timezone)
 
     def sees_all(self, user_id: str) -> bool:
         """Whether the user reads and changes every deal and task (`access` of their role);
         False for an unknown user."""
-        user = self._users.get(user_id)
+        user = self._user_index().get(user_id)
         return user is not None and getattr(self.access, user.role) == "all"
 
     @property
     def managers(self) -> tuple[User, ...]:
-        """The users with role manager, in configuration order (the round-robin order)."""
-        return tuple(user for user in self.users if user.role == "manager")
+        """The users with role manager, in configuration order (the round-robin order);
+        found once (it was read twice per lead, a scan of the users each time)."""
+        managers: tuple[User, ...] = self.__pydantic_private__["_managers"]  # type: ignore[index]
+        return managers
+
+    def _user_index(self) -> dict[str, User]:
+        # Read past pydantic's __getattr__ for private attributes (1.8 µs a read; a user is
+        # looked up several times per notice), as `stage_index` reads its positions.
+        users: dict[str, User] = self.__pydantic_private__["_users"]  # type: ignore[index]
+        return users
 
     @property
     def deal_field_display_names(self) -> dict[str, str]:

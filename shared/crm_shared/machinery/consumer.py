@@ -40,7 +40,7 @@ from crm_shared.machinery.bus import REPLAY_HEADER, dead_letter
 from crm_shared.machinery.faults import is_poison, is_transient
 from crm_shared.machinery.loops import Streak
 from crm_shared.machinery.metrics import Metrics
-from crm_shared.machinery.pull import PullFeed
+from crm_shared.machinery.pull import PullFeed, deliveries_of, sequence_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,6 +101,8 @@ class BatchConsumer(Generic[T]):
         self._parse = parse
         self._handle = handle
         self._metrics = metrics
+        self._consumed = metrics.messages_consumed.labels(durable)  # looked up once, not per
+        self._batch_sizes = metrics.batch_size.labels(durable)  # message (a lock, a dict)
         self._batch = batch_size
         self._running = False
         self._feed: PullFeed | None = None
@@ -181,7 +183,7 @@ class BatchConsumer(Generic[T]):
         """Parse, dead-letter the malformed, handle the rest in one go, then ack."""
         items: list[Item[T]] = []
         for msg in msgs:
-            if _delivered(msg) > 1:
+            if deliveries_of(msg) > 1:
                 self._metrics.redeliveries.labels(self._durable).inc()
             item = await self._parse_one(msg)
             if item is not None:
@@ -212,13 +214,14 @@ class BatchConsumer(Generic[T]):
 
     async def _finish(self, items: list[Item[T]]) -> None:
         self._outage.succeeded()
-        self._metrics.batch_size.labels(self._durable).observe(len(items))
+        self._batch_sizes.observe(len(items))
         for item in items:
             if item.rejected is not None:
                 await self._dead_letter(item.msg, item.rejected, "rejected")
             else:
-                self._metrics.messages_consumed.labels(self._durable).inc()
-            self._failures.pop(_sequence(item.msg), None)
+                self._consumed.inc()
+            if self._failures:  # nothing failed lately: no count to forget
+                self._failures.pop(sequence_of(item.msg), None)
             await item.msg.ack()
 
     async def _fail(self, item: Item[T], exc: Exception) -> None:
@@ -230,11 +233,11 @@ class BatchConsumer(Generic[T]):
             )
             reason = f"handler failed {failures} time(s): {exc!r}"
             await self._dead_letter(item.msg, reason, "failed")
-            self._failures.pop(_sequence(item.msg), None)
+            self._failures.pop(sequence_of(item.msg), None)
             await item.msg.ack()
             return
         self._metrics.retries.labels(self._durable, "transient" if transient else "error").inc()
-        delay = min(0.2 * 2 ** min(_delivered(item.msg), 8), 30.0)
+        delay = min(0.2 * 2 ** min(deliveries_of(item.msg), 8), 30.0)
         self._warn(exc, f"handler failed ({exc!r}); redelivery in {delay:.1f}s")
         with contextlib.suppress(Exception):
             await item.msg.nak(delay=delay)
@@ -247,7 +250,7 @@ class BatchConsumer(Generic[T]):
             log.warning("%s: %s", self._durable, line)
 
     def _count_failure(self, msg: Msg) -> int:
-        key = _sequence(msg)
+        key = sequence_of(msg)
         count = self._failures.pop(key, 0) + 1
         self._failures[key] = count  # re-inserted: the dict stays in order of last failure
         if len(self._failures) > _MAX_TRACKED:
@@ -284,17 +287,3 @@ class BatchConsumer(Generic[T]):
         # If the DLQ publish fails we raise, the message is not acked, and it comes back.
         await dead_letter(self._js, self._service, msg, reason, limit=self._nc.max_payload)
         self._metrics.dead_letters.labels(self._durable, kind).inc()
-
-
-def _sequence(msg: Msg) -> int:
-    try:
-        return int(msg.metadata.sequence.stream)
-    except Exception:
-        return id(msg)
-
-
-def _delivered(msg: Msg) -> int:
-    try:
-        return int(msg.metadata.num_delivered)
-    except Exception:
-        return 1

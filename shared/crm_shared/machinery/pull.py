@@ -126,3 +126,27 @@ class PullFeed:
             break
         self._queue.append(msg)
         self._arrived.set()
+
+
+_V1_ACK_TOKENS = 9  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<time>.<pending>
+
+
+def sequence_of(msg: Msg) -> int:
+    """A delivered message's stream sequence (its object id if it has none)."""
+    try:
+        return int(msg.metadata.sequence.stream)
+    except Exception:
+        return id(msg)
+
+
+def deliveries_of(msg: Msg) -> int:
+    """How many times JetStream has delivered the message (1 if it cannot say).
+
+    Read from the ack subject's tokens as nats-py's `Msg.metadata` reads them, without
+    building the whole metadata (two dataclasses and a datetime: 4 % of task-service's
+    samples, asked of every message for the redelivery count)."""
+    try:
+        tokens = Msg.Metadata._get_metadata_fields(msg.reply)
+        return int(tokens[4] if len(tokens) == _V1_ACK_TOKENS else tokens[Msg.Ack.NumDelivered])
+    except Exception:
+        return 1

@@ -7,7 +7,6 @@ task-service's `DealTasks` does; the batched lead path opens deals with the same
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -24,6 +23,7 @@ from crm_shared.contracts.deal import (
     StageChanged,
 )
 from crm_shared.contracts.dto import Deal as DealDTO
+from crm_shared.contracts.envelope import new_id
 from crm_shared.contracts.refusals import ErrorCode, Refused
 from deal_service.domain import rules
 from deal_service.domain.changes import DEAL_FIELDS as DEAL_FIELDS
@@ -112,7 +112,7 @@ class Deal:
         if rop_id is None and config.rop_robot:
             rop_id = config.default_rop
         deal = cls(
-            id=deal_id or str(uuid.uuid4()),
+            id=deal_id or new_id(),
             stage=config.entry_stage.code,
             created_at=now,
             updated_at=now,

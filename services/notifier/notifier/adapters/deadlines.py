@@ -49,7 +49,18 @@ class Overdue:
         return max(0.0, (self.fired_at - self.deadline).total_seconds())
 
 
-def _columns(tasks: list[Task]) -> list[list[object]]:
+def task_json(task: Task, dumped: dict[int, str] | None = None) -> str:
+    """The task's JSON; with `dumped` (by object id, for one batch's live tasks), made once
+    for the deadline row and the notice's inbox row of the same task."""
+    if dumped is None:
+        return task.model_dump_json()
+    text = dumped.get(id(task))
+    if text is None:
+        text = dumped[id(task)] = task.model_dump_json()
+    return text
+
+
+def _columns(tasks: list[Task], dumped: dict[int, str] | None = None) -> list[list[object]]:
     return [
         [t.id for t in tasks],
         [t.deal_id for t in tasks],
@@ -57,11 +68,13 @@ def _columns(tasks: list[Task]) -> list[list[object]]:
         [t.responsible_id for t in tasks],
         [t.title for t in tasks],
         [t.deadline for t in tasks],
-        [t.model_dump_json() for t in tasks],
+        [task_json(t, dumped) for t in tasks],
     ]
 
 
-async def record_opened(conn: asyncpg.Connection, tasks: list[Task]) -> set[str]:
+async def record_opened(
+    conn: asyncpg.Connection, tasks: list[Task], dumped: dict[int, str] | None = None
+) -> set[str]:
     """Start watching these tasks; a task seen before (open, fired or closed) is left alone.
 
     Returns the ids of the tasks recorded now, i.e. seen for the first time.
@@ -72,18 +85,21 @@ async def record_opened(conn: asyncpg.Connection, tasks: list[Task]) -> set[str]
         f"""{_insert(True)}
             ON CONFLICT (task_id) DO NOTHING
             RETURNING task_id""",
-        *_columns(tasks),
+        *_columns(tasks, dumped),
     )
     return {r["task_id"] for r in rows}
 
 
 async def claim_and_record_opened(
-    conn: asyncpg.Connection | asyncpg.Pool, consumer: str, opened: list[tuple[str, Task]]
+    conn: asyncpg.Connection | asyncpg.Pool,
+    consumer: str,
+    opened: list[tuple[str, Task]],
+    dumped: dict[int, str] | None = None,
 ) -> tuple[set[str], set[str]]:
     """`inbox.claim` and `record_opened` in one statement: (event id, task) pairs in, the
     event ids not seen before and the ids of the tasks recorded now out; only the tasks of
     those events are recorded."""
-    columns = _columns([task for _, task in opened])
+    columns = _columns([task for _, task in opened], dumped)
     rows = await conn.fetch(
         f"""WITH claimed AS ({inbox.claim_sql(SCHEMA, "$8", "$9")}), recorded AS (
                 {_insert(True, _UNNEST_WITH_EVENT)}

@@ -15,6 +15,7 @@ import asyncpg
 from crm_shared.contracts.notify import Notification
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_seq, encode_seq
+from notifier.adapters.deadlines import task_json
 from notifier.settings import SCHEMA
 
 
@@ -43,7 +44,7 @@ class Item:
         }
 
 
-def store(uow: UnitOfWork, notes: list[Notification]) -> None:
+def store(uow: UnitOfWork, notes: list[Notification], dumped: dict[int, str] | None = None) -> None:
     """Keep these notifications (each with its `id` set) in their users' inboxes, at commit
     (one statement with the outbox rows: no round trip of its own)."""
     if not notes:
@@ -58,7 +59,7 @@ def store(uow: UnitOfWork, notes: list[Notification]) -> None:
         [n.kind for n in notes],
         [n.text for n in notes],
         [n.deal_id for n in notes],
-        [n.task.model_dump_json() if n.task else None for n in notes],
+        [task_json(n.task, dumped) if n.task else None for n in notes],
     )
 
 

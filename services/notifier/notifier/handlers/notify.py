@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections import Counter
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
-from crm_shared.contracts.envelope import CloudEvent
+from crm_shared.contracts.envelope import CloudEvent, new_id
 from crm_shared.contracts.notify import Notification
 from crm_shared.machinery.outbox import UnitOfWork
 from notifier.adapters import deliveries as repo
@@ -33,12 +32,15 @@ def notify_subject(user_id: str) -> str:
     return f"{Notification.SUBJECT}.{user_id}"
 
 
-async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> Counter[str]:
-    """Queue every notification on its recipient's channels; returns counts by channel."""
+async def dispatch(
+    uow: UnitOfWork, ctx: Context, notes: list[Notification], dumped: dict[int, str] | None = None
+) -> Counter[str]:
+    """Queue every notification on its recipient's channels; returns counts by channel
+    (`dumped`: tasks' JSON already made in this batch, by object id)."""
     queued: Counter[str] = Counter()
     rows: list[repo.NewDelivery] = []
     for note in notes:
-        note.id = note.id or str(uuid.uuid4())
+        note.id = note.id or new_id()
         user = ctx.config.user_or_none(note.user_id)
         # A user missing from the configuration (renamed, or from another system) still
         # gets the bus, so that nothing is silently dropped.
@@ -52,7 +54,7 @@ async def dispatch(uow: UnitOfWork, ctx: Context, notes: list[Notification]) -> 
             else:
                 rows.append(_delivery(note, channel))
             queued[channel.type] += 1
-    inbox.store(uow, notes)
+    inbox.store(uow, notes, dumped)
     await repo.add(uow.conn, rows)
     return queued
 

@@ -43,11 +43,12 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
     comments: list[TaskCommented] = []
     erased: list[Task] = []
     only_opened = all(isinstance(item.value, TaskOpened) for item in events)
+    dumped: dict[int, str] = {}  # each task's JSON once: its deadline row, its notice's row
     async with ctx.uow() as uow:
         if only_opened:
             # The usual batch (new leads' tasks): claim and record in one statement.
             opened = [(i.event_id, i.value.task) for i in events if i.value is not None]
-            fresh, new = await repo.claim_and_record_opened(uow.conn, CONSUMER, opened)
+            fresh, new = await repo.claim_and_record_opened(uow.conn, CONSUMER, opened, dumped)
         else:
             fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, [i.event_id for i in events])
         for item in events:
@@ -61,7 +62,7 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
             elif item.value is not None:
                 by_kind[type(item.value)][item.value.task.id] = item.value.task
         if not only_opened:
-            new = await repo.record_opened(uow.conn, list(by_kind[TaskOpened].values()))
+            new = await repo.record_opened(uow.conn, list(by_kind[TaskOpened].values()), dumped)
             await repo.record_updated(uow.conn, list(by_kind[TaskUpdated].values()))
             await repo.record_closed(uow.conn, list(by_kind[TaskClosed].values()))
         # In the order they came; a task closed in the same batch is news to nobody.
@@ -73,7 +74,7 @@ async def record_task_events(items: list[Item[TaskEvent]], ctx: Context) -> None
         done = [task_done(t) for t in closed.values()]
         idle_due = await record_activity(uow.conn, [d for d in done if d is not None])
         notes = [*_assigned_notes(ctx, assigned), *_comment_notes(ctx, comments)]
-        queued = await dispatch(uow, ctx, notes)
+        queued = await dispatch(uow, ctx, notes, dumped)
         await uow.commit()
     _wake(ctx, by_kind)
     wake(ctx, idle_due)
