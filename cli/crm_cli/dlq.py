@@ -25,7 +25,9 @@ from nats.js.errors import NotFoundError
 from rich.markup import escape
 
 from crm_cli.bus import CliError, connected
+from crm_cli.render import when
 from crm_cli.ui import options, out, print_json, run
+from crm_shared.locale.words import DEAD_LETTER_KINDS
 from crm_shared.machinery.bus import REPLAY_HEADER, dlq_subject
 
 app = typer.Typer(help="Недоставленные сообщения: список, повторная отправка.")
@@ -48,9 +50,17 @@ class Letter:
             "time": self.time.isoformat() if self.time else None,
             "service": self.body.get("service"),
             "original_subject": self.body.get("original_subject"),
+            "kind": self.body.get("kind"),
             "reason": self.body.get("reason"),
             "replayable": not self.body.get("original_truncated", False),
         }
+
+
+def letter_reason(row: dict[str, Any]) -> str:
+    """Why, for a person: «отклонено сервисом: «invalid: …»» — the kind in Russian (a letter
+    written before kinds were kept: «причина»), the service's own words quoted after it."""
+    kind = DEAD_LETTER_KINDS.get(str(row.get("kind") or ""), "причина")
+    return f"{kind}: «{str(row.get('reason') or '')[:160]}»"
 
 
 async def letters(js: JetStreamContext, first: int = 1) -> AsyncIterator[Letter]:
@@ -130,8 +140,8 @@ def list_(
         for row in shown:
             mark = "" if row["replayable"] else " [обрезано]"
             console.print(
-                f"#{row['seq']}  {row['time']}  {row['service']}  {row['original_subject']}"
-                f"{mark}  {escape(str(row['reason'])[:160])}",
+                f"#{row['seq']}  {when(row['time'])}  {row['service']}  {row['original_subject']}"
+                f"{mark}  {escape(letter_reason(row))}",
                 soft_wrap=True,
             )
         console.print(f"недоставленных: {len(shown)}")

@@ -31,6 +31,12 @@ async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(
         assert any("mgr-new" in row["reason"] for row in listed)
         text = await crm(clean, "dlq", "list", user=ADMIN)
         assert text.exit_code == 0 and "недоставленных: 2" in text.stdout
+        # Why, in Russian, the service's own words quoted after it; the time on the reader's
+        # clock (dd.mm.yyyy), not UTC ISO; --json keeps the stable kind.
+        assert sorted(row["kind"] for row in listed) == ["invalid", "rejected"]
+        assert "отклонено сервисом: «" in text.stdout, text.stdout
+        assert "не по контракту, не прочитано: «" in text.stdout, text.stdout
+        assert "T" not in text.stdout.split("  ")[1] and "." in text.stdout.split("  ")[1]
     refused = next(row for row in listed if "mgr-new" in row["reason"])
     poison = next(row for row in listed if row is not refused)
 

@@ -30,6 +30,14 @@ NOTICE_KINDS = {
     "deal_idle": "засиделась",
     "idle_digest": "засидевшиеся сделки",
 }
+DEAD_LETTER_KINDS = {
+    "invalid": "не по контракту, не прочитано",
+    "too_large": "слишком большое сообщение",
+    "rejected": "отклонено сервисом",
+    "failed": "не обработано после всех попыток",
+}
+"""Why a message was dead-lettered (the letter's `kind`), as `crm dlq list` says it; the
+service's own diagnostic follows in quotes."""
 CHANNELS = {"webhook": "вебхук", "email": "e-mail", "inbox": "входящие"}
 DELIVERY_STATES = {"failed": "неудавшихся", "pending": "ожидающих", "delivered": "доставленных"}
 """A delivery's state as the CLI counts them: «1 из 1 неудавшихся доставок»."""

@@ -102,10 +102,16 @@ _HEADERS_MAX = 32
 
 
 async def dead_letter(
-    js: JetStreamContext, service: str, msg: Msg, reason: str, *, limit: int = 1024 * 1024
+    js: JetStreamContext,
+    service: str,
+    msg: Msg,
+    reason: str,
+    *,
+    limit: int = 1024 * 1024,
+    kind: str = "failed",
 ) -> None:
     """Publish the original message and the reason to `crm.dlq.<service>` (see below)."""
-    msg_id, subject, body = dead_letter_message(service, msg, reason, limit=limit)
+    msg_id, subject, body = dead_letter_message(service, msg, reason, limit=limit, kind=kind)
     await js.publish(
         subject,
         body,
@@ -114,7 +120,7 @@ async def dead_letter(
 
 
 def dead_letter_message(
-    service: str, msg: Msg, reason: str, *, limit: int = 1024 * 1024
+    service: str, msg: Msg, reason: str, *, limit: int = 1024 * 1024, kind: str = "failed"
 ) -> tuple[str, str, bytes]:
     """The dead letter of `msg`: (message id, subject, body), for a publish or an outbox row.
 
@@ -124,20 +130,24 @@ def dead_letter_message(
     is read in logs and dashboards (the original keeps them, for a replay). The letter stays
     under `limit` (the server's max_payload) even for an original close to it: `original` is
     then cut, `original_size` says how big it was and `original_truncated` is true (such a
-    letter cannot be replayed).
+    letter cannot be replayed). `kind` is why, as a stable code (`invalid`, `too_large`,
+    `rejected`, `failed`): what `crm dlq list` says in Russian; `reason` is the service's own
+    diagnostic, for the operator to read after it.
     """
-    body = letter_body(service, msg, mask_pii(reason), limit - _LETTER_HEADROOM)
+    body = letter_body(service, msg, mask_pii(reason), limit - _LETTER_HEADROOM, kind)
     return f"dlq:{service}:{msg.subject}:{_metadata(msg)}", dlq_subject(service), body
 
 
-def letter_body(service: str, msg: Msg, reason: str, budget: int) -> bytes:
+def letter_body(service: str, msg: Msg, reason: str, budget: int, kind: str = "failed") -> bytes:
     """The JSON of a dead letter, no longer than `budget` bytes (see `dead_letter`)."""
     data = msg.data
     kept = list((msg.headers or {}).items())[:_HEADERS_MAX]
     headers = {k[:_HEADER_VALUE_MAX]: _header_value(v, _HEADER_VALUE_MAX) for k, v in kept}
     keep = len(data)
     while True:
-        body = _letter(service, msg.subject, data, keep, reason[:4096], headers, _metadata(msg))
+        body = _letter(
+            service, msg.subject, data, keep, reason[:4096], headers, _metadata(msg), kind
+        )
         if len(body) <= budget or keep == 0:
             return body
         keep //= 2
@@ -151,10 +161,12 @@ def _letter(
     reason: str,
     headers: dict[str, str],
     seq: int | None,
+    kind: str,
 ) -> bytes:
     cut = keep < len(data)
     original, encoding = _as_text(data[:keep], cut)
     body: dict[str, object] = {
+        "kind": kind,
         "reason": reason,
         "service": service,
         "original_subject": subject,

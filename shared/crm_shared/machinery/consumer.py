@@ -285,5 +285,7 @@ class BatchConsumer(Generic[T]):
     async def _dead_letter(self, msg: Msg, reason: str, kind: str) -> None:
         log.warning("%s: dead-lettering message: %s", self._durable, reason)
         # If the DLQ publish fails we raise, the message is not acked, and it comes back.
-        await dead_letter(self._js, self._service, msg, reason, limit=self._nc.max_payload)
+        await dead_letter(
+            self._js, self._service, msg, reason, limit=self._nc.max_payload, kind=kind
+        )
         self._metrics.dead_letters.labels(self._durable, kind).inc()

@@ -90,7 +90,7 @@ async def receive_leads(items: list[Item[LeadReceived]], ctx: Context) -> None:
 
 def _dead_letter(uow: UnitOfWork, item: Item[LeadReceived], reason: str) -> None:
     """The refused lead's dead letter, as an outbox row of this transaction."""
-    event_id, subject, body = dead_letter_message(SERVICE, item.msg, reason)
+    event_id, subject, body = dead_letter_message(SERVICE, item.msg, reason, kind="rejected")
     uow.emit_raw(event_id, subject, body)
 
 
