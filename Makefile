@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCKS) | cksum | cut -d
 COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 	--no-emit-find-links --no-emit-trusted-host --annotation-style=line --allow-unsafe pyproject.toml
 
-.PHONY: install lock audit run test test-fast lint unit asyncapi openapi bench faults backup vendor clean
+.PHONY: install lock audit run test test-serial lint unit asyncapi openapi bench faults backup vendor clean
 
 # Exactly the versions of the lock (with their hashes), then the project itself without
 # dependencies; `pip check` proves the lock satisfies what pyproject.toml asks.
@@ -39,11 +39,11 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(PY) tools/audit.py requirements-dev.lock
 
-test: lint  ## lint, then the whole suite against real NATS and PostgreSQL
-	$(PY) -m pytest
-
-test-fast: lint  ## the same suite on two workers (pytest-xdist), each with its own embedded servers
+test: lint  ## lint, then the whole suite on two workers, each with its own NATS and PostgreSQL
 	$(PY) -m pytest -n 2 --dist loadfile
+
+test-serial: lint  ## the same suite in one process (one set of servers; slower, for a bisect)
+	$(PY) -m pytest
 
 unit: install  ## the pure tier alone (tests/unit: no servers), in seconds
 	$(PY) -m pytest -q tests/unit

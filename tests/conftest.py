@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """With pytest-xdist (`make test-fast`) each worker runs its own embedded servers (the
+    """With pytest-xdist (`make test`: -n 2) each worker runs its own embedded servers (the
     session fixtures are per process; a given CRM_DATABASE_URL gets a fresh database per
     worker). A given NATS would be shared, and one worker's `reset` would delete the streams
     under another's test, so that is refused."""
@@ -45,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workers not in (None, 0, 1) and os.environ.get("CRM_NATS_URL"):
         raise pytest.UsageError(
             f"CRM_NATS_URL is set: the workers of -n {workers} would share that server and "
-            "delete each other's streams; run without -n (make test), or unset it so that "
+            "delete each other's streams; run without -n (make test-serial), or unset it so that "
             "each worker starts its own NATS"
         )
 

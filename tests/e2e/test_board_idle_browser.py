@@ -39,11 +39,15 @@ async def test_the_card_is_marked_live_when_its_deal_goes_quiet(quiet: Door) -> 
     from playwright.async_api import async_playwright
 
     name = title()
-    deal = await new_deal(quiet, "mgr-1", title=name)
     async with async_playwright() as pw:
         browser = await launch(pw)
         try:
             ivan = await sign_in(browser, quiet.url, "Иван Иванов", PASSWORD)
+            # The deal is made once the board is open, and its card arrives by the live feed:
+            # the feed is then connected when the deal goes quiet four seconds later (made
+            # before, on a busy machine the sign-in could outlast the four seconds, and the
+            # deal_idle notice went out before the page listened).
+            deal = await new_deal(quiet, "mgr-1", title=name)
             shown = card(ivan, name)
             await shown.wait_for()
             await expect(shown).to_contain_text("засиделась", timeout=30_000)

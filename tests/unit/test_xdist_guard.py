@@ -1,4 +1,4 @@
-"""`make test-fast` (pytest-xdist) refuses a given NATS: its workers would share it and one's
+"""`make test` (pytest-xdist) refuses a given NATS: its workers would share it and one's
 `reset` would delete the streams under another's test."""
 
 from __future__ import annotations
