@@ -97,11 +97,19 @@ async def test_the_rop_declines_a_request_with_a_reason(clean: Any, client: Clie
         ]
 
 
+def _told(updates: Any, n: int) -> list[dict[str, Any]] | None:
+    """The DealUpdated events recorded, once there are `n` of them."""
+    told = updates.data("crm.deal.updated")
+    return told if len(told) >= n else None
+
+
 async def test_a_shared_contacts_change_is_in_the_story_of_each_of_its_deals(
     clean: Any, client: Client
 ) -> None:
     """Leads on one phone or e-mail share the contact: a change through one deal is a
-    `field_changed` on every deal of the contact, saying through which deal."""
+    `field_changed` on every deal of the contact, saying through which deal, and a
+    DealUpdated of each at a new version (no deal's contact changes without an event on it)."""
+    updates = await client.record("crm.deal.updated")
     async with running(clean, "deal-service"):
         person = {"name": "Ольга", "phone": "+7 912 000-00-07", "email": "olga@example.ru"}
         leads = [
@@ -125,6 +133,18 @@ async def test_a_shared_contacts_change_is_in_the_story_of_each_of_its_deals(
             assert entry["changes"] == [
                 {"field": "contact.name", "from": "Ольга", "to": "Ольга Петрова"}
             ]
+        told = {e["deal"]["id"]: e for e in await eventually(lambda: _told(updates, 3))}
+        assert told[a["id"]]["through_deal_id"] is None
+        assert set(told[a["id"]]["changed"]) == {"title", "contact.name"}
+        for other in (b, c):
+            event = told[other["id"]]
+            assert event["through_deal_id"] == a["id"] and event["changed"] == ["contact.name"]
+            assert event["deal"]["contact"]["name"] == "Ольга Петрова"
+            assert event["deal"]["version"] == other["version"] + 1
+            now = await client.request(
+                "crm.query.deal.get", {"actor_id": "mgr-1", "deal_id": other["id"]}
+            )
+            assert now["deal"]["version"] == other["version"] + 1, now
         # A change of the deal alone stays in its own story.
         retitled = {"title": "Окна ПВХ"}
         assert (

@@ -18,6 +18,7 @@ from deal_service.adapters.metrics import DealMetrics
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
 from deal_service.handlers import deals as handlers
+from deal_service.handlers import shared_contact
 from deal_service.handlers.context import Context
 from tests.unit.fakes import FakeUnitOfWork, Stored, UnitsOfWork
 
@@ -43,6 +44,16 @@ class FakeDeals:
 
     def emit(self, uow: FakeUnitOfWork, deal: Deal) -> None:
         repository.emit(uow, deal)  # type: ignore[arg-type]
+
+    async def contact_deals(self, conn: Any, contact_id: str, except_deal: str) -> list[Deal]:
+        return [
+            d
+            for deal_id in sorted(self.deals.rows)
+            if (d := self.deals.read(deal_id)) is not None
+            and d.contact is not None
+            and d.contact.id == contact_id
+            and d.id != except_deal
+        ]
 
     async def next_assignment_number(self, conn: Any) -> int:
         self.turns += 1
@@ -107,4 +118,5 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[DealWorld]:
     made = DealWorld(load_config())
     monkeypatch.setattr(handlers, "repo", made.store)
     monkeypatch.setattr(handlers, "people", made.store)
+    monkeypatch.setattr(shared_contact, "repo", made.store)
     yield made

@@ -84,6 +84,20 @@ async def test_an_update_bumps_the_version_and_says_what_changed(world: DealWorl
     assert world.store.deals.rows[deal["id"]].title == "Новое"
 
 
+async def test_a_shared_contacts_change_is_an_update_of_each_of_its_deals(
+    world: DealWorld,
+) -> None:
+    first = await _created(world, contact=ContactInput(name="Ян", phone="+7 900 111-22-33"))
+    second = await _created(world, contact=ContactInput(phone="89001112233"))
+    fields = DealFields(contact=ContactInput(name="Ян Петров"))
+    await update_deal(UpdateDeal(actor_id="mgr-1", deal_id=first["id"], fields=fields), world.ctx)
+    own, other = world.bus.events(DealUpdated)
+    assert own.deal.id == first["id"] and own.through_deal_id is None  # type: ignore[attr-defined]
+    assert other.deal.id == second["id"] and other.through_deal_id == first["id"]  # type: ignore[attr-defined]
+    assert other.changed == ["contact.name"] and other.deal.version == 2  # type: ignore[attr-defined]
+    assert world.store.deals.rows[second["id"]].contact.name == "Ян Петров"
+
+
 async def test_an_update_that_changes_nothing_commits_nothing(world: DealWorld) -> None:
     deal = await _created(world, title="Та же")
     cmd = UpdateDeal(actor_id="mgr-1", deal_id=deal["id"], fields=DealFields(title="Та же"))

@@ -132,6 +132,16 @@ async def get_deal(conn: asyncpg.Connection, deal_id: str, *, lock: bool = False
     return deal_from_row(row) if row else None
 
 
+async def contact_deals(conn: asyncpg.Connection, contact_id: str, except_deal: str) -> list[Deal]:
+    """The contact's other deals, locked in id order until the transaction ends."""
+    rows = await conn.fetch(
+        f"{SELECT_DEALS} WHERE d.contact_id = $1 AND d.id <> $2 ORDER BY d.id FOR UPDATE OF d",
+        contact_id,
+        except_deal,
+    )
+    return [deal_from_row(r) for r in rows]
+
+
 def save(uow: UnitOfWork, deal: Deal, *, new: bool = False) -> None:
     """Write what a deal's method changed: its row, its contact, its stage entries and logged
     attempts, and queue the events it raised. The writes go out in one statement at commit."""

@@ -1,8 +1,6 @@
 """Deal commands: create, update, move, contact attempt. Each loads, calls, saves, commits.
-
 The rules live on the aggregate (`deal_service.domain.model.Deal`); these functions only
-check the ids a command names, fetch what the aggregate needs and write what it changed.
-"""
+check the ids a command names, fetch what the aggregate needs and write what it changed."""
 
 from __future__ import annotations
 
@@ -32,6 +30,7 @@ from deal_service.domain.model import Deal
 from deal_service.domain.rules import check_user, reads_contact
 from deal_service.handlers import approvals
 from deal_service.handlers.context import Context
+from deal_service.handlers.shared_contact import tell_the_contacts_deals
 
 Reply = dict[str, Any]
 
@@ -216,6 +215,7 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
         if changed:
             story.record_changes(uow, before, deal, cmd.actor_id, changed)
             repo.save(uow, deal)
+            await tell_the_contacts_deals(uow, deal, changed)
             await uow.commit()
     return _reply(deal, changed=changed)
 
@@ -272,6 +272,7 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
         # moves before this one (the fields were not there yet).
         story.record_changes(uow, before, deal, cmd.actor_id, changed)
         repo.save(uow, deal)
+        await tell_the_contacts_deals(uow, deal, changed)
         approvals.after_move(uow, deal)
         await uow.commit()
     ctx.metrics.stage_transitions.labels(from_stage, deal.stage).inc()

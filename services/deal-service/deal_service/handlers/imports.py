@@ -20,6 +20,7 @@ from deal_service.domain.model import Deal
 from deal_service.domain.reimports import given_values, move_since, newer
 from deal_service.handlers.context import Context
 from deal_service.handlers.deals import resolve_contact
+from deal_service.handlers.shared_contact import tell_the_contacts_deals
 
 
 async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
@@ -77,6 +78,7 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
         story.record_changes(uow, before, deal, cmd.actor_id, changed)
     if changed or rows:
         repo.save(uow, deal)
+        await tell_the_contacts_deals(uow, deal, changed)
         await uow.flush()  # the deal at its stage, before the history rows' triggers read it
         await repo.add_history(uow.conn, deal, rows, cmd.actor_id)
     await repo.mark_imported(uow.conn, deal.id, cmd.modified_at)

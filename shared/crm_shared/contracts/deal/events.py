@@ -67,6 +67,12 @@ class DealUpdated(EventData):
     deal: Deal
     changed: list[Plain]
     previous_responsible_id: Plain | None = None
+    through_deal_id: Plain | None = Field(
+        None,
+        description="the deal's contact is shared with other deals (leads on one phone or "
+        "e-mail) and was changed through this one of them: `changed` names the contact's "
+        "fields, and that deal has its own DealUpdated",
+    )
     erased: bool = Field(
         False,
         description="the deal's contact was erased (crm.cmd.deal.erase_contact): every "
