@@ -203,6 +203,15 @@ async def create_database(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+async def execute(url: str, sql: str, *args: Any) -> None:
+    """One statement on a one-off connection."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(sql, *args)
+    finally:
+        await conn.close()
+
+
 async def fetchval(url: str, sql: str, *args: Any) -> Any:
     """One value from a one-off connection."""
     conn = await asyncpg.connect(asyncpg_dsn(url))
