@@ -67,8 +67,9 @@
   document.addEventListener("htmx:configRequest", (e) => {
     if (!changes(e)) return;
     const elt = e.detail.elt;
-    // One key per form (or button) until an answer comes: a resend after a network failure
-    // is the same change; after an answer the next submit is a new one.
+    // One key per form (or button) until a 2xx/4xx answer comes: a resend after a network
+    // failure or a 5xx (a service that did not answer in time may have made the change) is
+    // the same change; after an answer the next submit is a new one.
     if (!elt.dataset.retryKey) elt.dataset.retryKey = newKey();
     e.detail.headers["Idempotency-Key"] = elt.dataset.retryKey;
   });
@@ -83,7 +84,8 @@
     const elt = e.detail.elt;
     (elt._busy || []).forEach((b) => { b.disabled = false; b.removeAttribute("aria-busy"); });
     elt._busy = null;
-    if (e.detail.xhr && e.detail.xhr.status > 0) delete elt.dataset.retryKey;
+    const status = e.detail.xhr ? e.detail.xhr.status : 0;
+    if (status > 0 && status < 500) delete elt.dataset.retryKey;
   });
   document.addEventListener("htmx:sendError", () => problem(0));
   document.addEventListener("htmx:beforeSwap", (e) => {
