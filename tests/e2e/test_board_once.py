@@ -108,3 +108,36 @@ async def test_a_change_answered_with_a_5xx_is_sent_again_with_its_key(
         body = (await http.get(f"/api/deals/{deal['id']}")).json()
     assert body.get("deal", body)["contact_attempts"] == 1, body  # once, not twice
     await maria.context.close()
+
+
+async def test_a_create_answered_with_a_5xx_keeps_its_form_and_its_key(
+    stand: Door, browser: Any
+) -> None:
+    """«Создать» answered with a 504 after the deal was made: the problem is said on top of
+    the dialog, what was typed stays, and the next try is the same change: one deal."""
+    name = title()
+    maria = await sign_in(browser, stand.url, MARIA, PASSWORD)
+    sent: list[str] = []
+
+    async def late(route: Any) -> None:  # the deal is made, the answer is a 504
+        sent.append(route.request.headers.get("idempotency-key", ""))
+        if len(sent) == 1:
+            await route.fetch()
+            await route.fulfill(status=504, body="Gateway Timeout")
+        else:
+            await route.continue_()
+
+    await maria.route("**/deals", late)
+    await maria.get_by_role("button", name="+ Новая сделка").click()
+    dialog = maria.get_by_role("dialog", name="Новая сделка")
+    await dialog.get_by_label("Название").fill(name)
+    await dialog.get_by_label("Имя контакта").fill("Ольга Кузнецова")
+    await dialog.get_by_role("button", name="Создать").click()
+    problem = maria.get_by_role("dialog", name="Не получилось")
+    await problem.get_by_role("button", name="Понятно").click()
+    await expect(dialog.get_by_label("Название")).to_have_value(name)  # nothing typed is lost
+    await dialog.get_by_role("button", name="Создать").click()  # the person tries again
+    await maria.get_by_role("heading", name=name).wait_for()
+    assert len(sent) == 2 and sent[0] and sent[0] == sent[1], sent  # the same change
+    assert len(await deals_titled(stand, "mgr-2", name)) == 1
+    await maria.context.close()

@@ -32,8 +32,12 @@
     const slot = document.getElementById("dialog-slot");
     const tpl = document.getElementById("problem-dialog");
     if (!slot || !tpl) return;
-    slot.replaceChildren(tpl.content.cloneNode(true));
-    slot.querySelector("[data-problem]").textContent = problemText(status);
+    // On top of a dialog already open (a form answered with a 5xx or not at all): its form
+    // and what was typed stay, and so does its Idempotency-Key for the person's next try.
+    slot.querySelectorAll("dialog").forEach((d) => { if (d.querySelector("[data-problem]")) d.remove(); });
+    const shown = tpl.content.cloneNode(true);
+    shown.querySelector("[data-problem]").textContent = problemText(status);
+    slot.append(shown);
     openDialogs(slot);
   }
   // Our own answers are HTML: a dialog for #dialog-slot (HX-Retarget), or the form of a 400,
