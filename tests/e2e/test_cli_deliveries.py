@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from crm_shared.config import config_from_data
-from tests.e2e.test_cli import crm, crm_json, fits
+from tests.cli_support import crm, crm_json, fits
 from tests.notifier_support import (
     ROP,
     Receiver,

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from tests.b24_portal import Fake, portal_data, serving
-from tests.e2e.test_cli import crm
+from tests.cli_support import crm
 from tests.e2e.test_cli_locale import english
 from tests.services import running
 from tests.support import Client, eventually

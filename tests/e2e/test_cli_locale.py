@@ -13,7 +13,7 @@ from typing import Any
 
 from typer.testing import Result
 
-from tests.e2e.test_cli import crm, crm_json
+from tests.cli_support import crm, crm_json
 from tests.services import running
 from tests.support import eventually
 

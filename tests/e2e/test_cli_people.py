@@ -10,7 +10,7 @@ import asyncpg
 
 from crm_shared.machinery.db import asyncpg_dsn
 from tests.analytics_fixture import insert_fixture
-from tests.e2e.test_cli import crm, crm_json, fits
+from tests.cli_support import crm, crm_json, fits
 from tests.services import running
 from tests.support import Client, eventually
 

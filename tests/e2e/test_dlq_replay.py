@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.cli_support import crm, crm_json
 from tests.configs import config_with
-from tests.e2e.test_cli import crm, crm_json
 from tests.services import running
 from tests.support import Client, eventually
 

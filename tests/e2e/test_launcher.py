@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -21,127 +18,21 @@ import pytest
 
 from crm_shared.devstack import DevStack, EmbeddedPostgres, free_port
 from tests.conftest import ROOT, Infra
-
-SERVICE_MAIN = """
-import http.server, json, os, pathlib, signal, sys, threading, time
-out = pathlib.Path(os.environ["DUMMY_OUT"])
-name = __spec__.parent
-if sys.argv[1:] == ["migrate"]:
-    (out / f"{name}.migrated").write_text(os.environ["CRM_DATABASE_URL"])
-    print(f"{name}: alembic says hello", file=sys.stderr)
-    sys.exit(MIGRATE_RC)
-with (out / f"{name}.starts").open("a") as starts:
-    starts.write("start\\n")
-if EXIT_CODE is not None:
-    time.sleep(0.5)
-    sys.exit(EXIT_CODE)
-
-class Health(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        waiting = (out / f"{name}.waiting").exists()
-        self.send_response(503 if waiting else 200)
-        self.end_headers()
-        self.wfile.write(json.dumps({"nats": "connecting" if waiting else "ok"}).encode())
-    def log_message(self, *args):
-        pass
-
-server = http.server.HTTPServer(("127.0.0.1", int(os.environ["CRM_METRICS_PORT"])), Health)
-threading.Thread(target=server.serve_forever, daemon=True).start()
-def bye(*_):
-    (out / f"{name}.stopped").write_text(os.environ["CRM_METRICS_PORT"])
-    sys.exit(0)
-signal.signal(signal.SIGTERM, bye)
-while True:
-    time.sleep(0.1)
-"""
-
-
-def _make_service(
-    root: Path, package: str, *, migrate_rc: int = 0, exit_code: int | None = None
-) -> None:
-    pkg = root / package
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    code = SERVICE_MAIN.replace("MIGRATE_RC", str(migrate_rc))
-    code = code.replace("EXIT_CODE", repr(exit_code))
-    (pkg / "__main__.py").write_text(textwrap.dedent(code))
-
-
-class Launcher:
-    """`crm_shared.devstack.launcher.main(services)` as a process, its output in a file."""
-
-    def __init__(
-        self,
-        root: Path,
-        services: list[tuple[str, str, int]],
-        env: dict[str, str],
-        cwd: Path | None = None,
-    ) -> None:
-        self.log = root / "launcher.log"
-        code = (
-            "import sys; from crm_shared.devstack.launcher import main;"
-            f" sys.exit(main({services!r}))"
-        )
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", code],
-                cwd=cwd or root,
-                env={**os.environ, "DUMMY_OUT": str(root), "PYTHONPATH": str(root), **env},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    @property
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_for(self, text: str, timeout: float = 30.0, logs: tuple[Path, ...] = ()) -> None:
-        """Until `text` is printed; a failure shows the launcher's output and the tails of
-        `logs` (the embedded servers' own logs), so a slow machine says where it was slow."""
-        deadline = time.monotonic() + timeout
-        while text not in self.output:
-            assert self.proc.poll() is None, f"launcher exited early:\n{self._story(logs)}"
-            assert time.monotonic() < deadline, f"{text!r} never printed:\n{self._story(logs)}"
-            time.sleep(0.05)
-
-    def _story(self, logs: tuple[Path, ...]) -> str:
-        parts = [self.output]
-        for log in logs:
-            text = log.read_text(errors="replace") if log.exists() else "(none)"
-            parts.append(f"--- {log.name} ---\n" + "\n".join(text.splitlines()[-30:]))
-        return "\n".join(parts)
-
-    def finish(self, timeout: float = 30.0) -> int:
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-
-
-def _servers(stack: DevStack) -> dict[str, str]:
-    return {"CRM_NATS_URL": stack.nats_url, "CRM_DATABASE_URL": stack.database_url}
-
-
-def _wait_for_file(path: Path, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)
+from tests.launcher_support import Launcher, make_service, servers
 
 
 def test_launcher_says_up_only_when_ready_and_stops_services_on_sigint(
     tmp_path: Path, stack: DevStack
 ) -> None:
-    _make_service(tmp_path, "svc_a")
-    _make_service(tmp_path, "svc_b")
+    make_service(tmp_path, "svc_a")
+    make_service(tmp_path, "svc_b")
     (tmp_path / "svc_a.waiting").write_text("")
     port_a, port_b = free_port(), free_port()
     services = [
         ("a", "svc_a", port_a),
         ("b", "svc_b", port_b),
     ]
-    launcher = Launcher(tmp_path, services, _servers(stack))
+    launcher = Launcher(tmp_path, services, servers(stack))
     try:
         launcher.wait_for("waiting for: a (nats: connecting)")
         assert "is up" not in launcher.output
@@ -161,10 +52,10 @@ def test_launcher_says_up_only_when_ready_and_stops_services_on_sigint(
 
 
 def test_launcher_restarts_a_service_that_exits(tmp_path: Path, stack: DevStack) -> None:
-    _make_service(tmp_path, "svc_ok")
-    _make_service(tmp_path, "svc_crash", exit_code=7)
+    make_service(tmp_path, "svc_ok")
+    make_service(tmp_path, "svc_crash", exit_code=7)
     services = [("ok", "svc_ok", free_port()), ("crash", "svc_crash", free_port())]
-    launcher = Launcher(tmp_path, services, _servers(stack))
+    launcher = Launcher(tmp_path, services, servers(stack))
     try:
         launcher.wait_for("exited with code 7; restarting it in 1 s")
         launcher.wait_for("crash restarted")
@@ -180,10 +71,10 @@ def test_launcher_restarts_a_service_that_exits(tmp_path: Path, stack: DevStack)
 
 
 def test_launcher_gives_up_on_a_bad_configuration(tmp_path: Path, stack: DevStack) -> None:
-    _make_service(tmp_path, "svc_ok")
-    _make_service(tmp_path, "svc_bad", exit_code=2)
+    make_service(tmp_path, "svc_ok")
+    make_service(tmp_path, "svc_bad", exit_code=2)
     services = [("ok", "svc_ok", free_port()), ("bad", "svc_bad", free_port())]
-    launcher = Launcher(tmp_path, services, _servers(stack))
+    launcher = Launcher(tmp_path, services, servers(stack))
     assert launcher.finish() == 1, launcher.output
     assert "bad exited with status 2 (bad configuration); not restarting" in launcher.output
     assert (tmp_path / "svc_ok.stopped").exists()
@@ -192,8 +83,8 @@ def test_launcher_gives_up_on_a_bad_configuration(tmp_path: Path, stack: DevStac
 def test_launcher_fails_with_a_sentence_when_a_migration_fails(
     tmp_path: Path, stack: DevStack
 ) -> None:
-    _make_service(tmp_path, "svc_bad", migrate_rc=2)
-    launcher = Launcher(tmp_path, [("bad", "svc_bad", free_port())], _servers(stack))
+    make_service(tmp_path, "svc_bad", migrate_rc=2)
+    launcher = Launcher(tmp_path, [("bad", "svc_bad", free_port())], servers(stack))
     assert launcher.finish() == 1, launcher.output
     assert "migration of bad failed (exit 2): svc_bad: alembic says hello" in launcher.output
     assert not (tmp_path / "svc_bad.starts").exists()
@@ -203,8 +94,8 @@ def test_launcher_fails_with_a_sentence_when_a_migration_fails(
 def test_launcher_says_when_a_configured_server_cannot_be_reached(
     tmp_path: Path, stack: DevStack, server: str
 ) -> None:
-    _make_service(tmp_path, "svc_a")
-    env = _servers(stack)
+    make_service(tmp_path, "svc_a")
+    env = servers(stack)
     closed = free_port()
     if server == "NATS":
         env["CRM_NATS_URL"] = url = f"nats://crm:s3cret@127.0.0.1:{closed}"
@@ -264,10 +155,10 @@ def test_launcher_restarts_a_crashed_service_and_leaves_nothing_when_killed(
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_a_killed_launcher_leaves_neither_services_nor_embedded_servers(tmp_path: Path) -> None:
+def test_a_killed_launcher_leaves_neither_services_nor_embeddedservers(tmp_path: Path) -> None:
     """SIGKILL: the services get the parent-death signal, and the guard stops the embedded
     NATS and PostgreSQL (the latter runs detached, started by pg_ctl)."""
-    _make_service(tmp_path, "svc_a")
+    make_service(tmp_path, "svc_a")
     run_dir = tmp_path / "data" / "run"
     # The cluster made beforehand without initdb's fsync (the launcher reuses it, as it
     # reuses a user's): a loaded CI disk must not turn this test into a test of fsync.

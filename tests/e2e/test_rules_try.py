@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from crm_shared.contracts.deal import GetDeal, TryRules
+from tests.cli_support import crm, crm_json
 from tests.configs import default_data, write
-from tests.e2e.test_cli import crm, crm_json
 from tests.gateway_support import door
 from tests.services import running
 from tests.support import Client

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.e2e.test_cli import crm, crm_json
+from tests.cli_support import crm, crm_json
 from tests.services import running
 from tests.support import Client, eventually
 from tests.tasks_support import deal_snapshot, drained, hours_ago, publish, stage_changed, tasks
