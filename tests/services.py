@@ -86,8 +86,9 @@ async def running(
             started.append(svc)
         yield started
     finally:
-        for svc in reversed(started):
-            await svc.stop()
+        # Together, as `make run`'s processes stop on one signal (each stop waits a moment
+        # for its HTTP connections: in turn, that was up to a second a test).
+        await asyncio.gather(*(svc.stop() for svc in started))
 
 
 def health(port: int) -> tuple[int, dict[str, str]] | None:
