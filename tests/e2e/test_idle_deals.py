@@ -69,6 +69,20 @@ async def test_a_quiet_deal_is_told_once_marked_and_its_threshold_shown(
         await eventually(unmarked)
         await eventually(lambda: len(idle_notes()) == 2, timeout=30)
 
+        # Asked over the bus, the notifier answers in the actor's scope: another manager
+        # hears nothing of this deal, the РОП does; an unknown actor is refused.
+        async def idle_for(actor: str) -> Any:
+            body = {"actor_id": actor, "deal_ids": [deal_id]}
+            return await client.request("crm.query.notify.idle_deals", body)
+
+        async def told_to_its_responsible() -> bool:
+            return len((await idle_for(MGR))["items"]) == 1
+
+        await eventually(told_to_its_responsible)
+        assert (await idle_for("mgr-2"))["items"] == []
+        assert [i["deal_id"] for i in (await idle_for("rop-1"))["items"]] == [deal_id]
+        assert (await idle_for("nobody"))["error"]["code"] == "not_found"
+
         async with d.as_user("rop-1") as anna:
             page = await anna.get("/rop")
             assert page.status_code == 200, page.text

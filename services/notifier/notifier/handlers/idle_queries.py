@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from crm_shared.config.access import scope
 from crm_shared.contracts.notify import IdleDeals, IdleThresholds
 from crm_shared.contracts.refusals import ok
 from notifier.adapters import idle as repo
@@ -29,10 +30,13 @@ def _shown(row: IdleRow) -> dict[str, Any]:
 
 
 async def idle_deals(q: IdleDeals, ctx: Context) -> dict[str, Any]:
-    """`IdleDeals`: those of the deals asked about that are idle now."""
+    """`IdleDeals`: those of the deals asked about that are idle now, in the actor's scope
+    (a manager with `own` hears only of their own deals, whatever ids were asked about; an
+    unknown actor is `not_found`)."""
+    own = scope(ctx.config, q.actor_id)
     async with ctx.uow() as uow:
         rows = await repo.idle_among(uow.conn, q.deal_ids)
-    return ok(items=[_shown(r) for r in rows])
+    return ok(items=[_shown(r) for r in rows if own is None or r.responsible_id == own])
 
 
 async def idle_thresholds(q: IdleThresholds, ctx: Context) -> dict[str, Any]:
