@@ -31,10 +31,13 @@ FULL = {
 
 
 @asynccontextmanager
-async def two_deals(clean: Any, client: Client) -> AsyncIterator[tuple[str, str, str]]:
+async def two_deals(
+    clean: Any, client: Client, replicas: int = 1
+) -> AsyncIterator[tuple[str, str, str]]:
     """Deal A in PROCESSING and deal B in NEW_LEAD on one contact (professional plan, where
     OFFER_MADE needs the contact's phone): yields their ids and the contact's."""
-    async with running(clean, "deal-service", config=config_with("professional")):
+    services = ["deal-service"] * replicas
+    async with running(clean, *services, config=config_with("professional")):
         a = (await client.cmd("deal.create", actor_id="mgr-1", **FULL))["deal"]
         move = {"actor_id": "mgr-1", "deal_id": a["id"], "to_stage": "PROCESSING"}
         assert (await client.cmd("deal.move", **move))["ok"]
@@ -103,3 +106,37 @@ async def test_an_update_waits_for_a_move_needing_the_contact_and_is_refused(
     assert reply["error"]["code"] == "missing_fields", reply
     assert reply["error"]["missing_fields"] == ["contact.phone"]
     assert a in reply["error"]["message"]
+
+
+async def test_the_contact_changed_through_both_deals_at_once_is_never_refused(
+    clean: Any, client: Client
+) -> None:
+    """Edits of the contact through A and through B at the same time lock the two deals in
+    opposite orders (each its own first, then the contact's others): PostgreSQL may find a
+    deadlock, and the service retries the loser; no edit is refused or lost, and both deals
+    end with the same contact, each DealUpdated a version of its own. Two replicas: one
+    handles a subject's requests one at a time."""
+    async with two_deals(clean, client, replicas=2) as (a, b, _):
+
+        async def read(deal_id: str) -> dict[str, Any]:
+            got = await client.request(
+                "crm.query.deal.get", {"actor_id": "mgr-1", "deal_id": deal_id}
+            )
+            return dict(got["deal"])
+
+        before = {d: (await read(d))["version"] for d in (a, b)}
+        rounds = 12
+        for n in range(rounds):
+            replies = await asyncio.gather(
+                *(
+                    client.cmd("deal.update", actor_id="mgr-1", deal_id=deal,
+                               fields={"contact": {"name": f"{who}{n}"}})
+                    for deal, who in ((a, "А"), (b, "Б"))
+                )
+            )  # fmt: skip
+            assert all(r["ok"] for r in replies), replies
+        seen = {d: await read(d) for d in (a, b)}
+    assert seen[a]["contact"] == seen[b]["contact"]
+    assert seen[a]["contact"]["name"] in {f"А{rounds - 1}", f"Б{rounds - 1}"}
+    for deal in (a, b):  # each edit is a version of both deals
+        assert seen[deal]["version"] == before[deal] + 2 * rounds

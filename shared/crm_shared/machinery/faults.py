@@ -41,6 +41,15 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 TRANSIENT_SQLSTATES = frozenset(
     {"57P01", "57P02", "57P03", "25006", "40001", "40P01", "53000", "53100", "53200", "53300"}
 )
+# A transaction that lost a race with another one and was rolled back whole (a deadlock
+# between two replicas, a serialization failure, the other one inserted the key first):
+# running the same work again at once sees the winner's commit (PostgreSQL's advice:
+# "applications … should be prepared to retry transactions that fail due to deadlock").
+RACES: tuple[type[BaseException], ...] = (
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+    asyncpg.UniqueViolationError,
+)
 POISON: tuple[type[BaseException], ...] = (
     asyncpg.DataError,  # class 22: a NUL byte (22021), a number out of range, …
     UnicodeError,
@@ -54,6 +63,11 @@ def is_transient(exc: BaseException) -> bool:
         return True
     state = getattr(exc, "sqlstate", None)
     return isinstance(state, str) and (state in TRANSIENT_SQLSTATES or state.startswith("08"))
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """True when the work's transaction was rolled back for another's and may run again now."""
+    return isinstance(exc, RACES)
 
 
 def is_poison(exc: BaseException) -> bool:

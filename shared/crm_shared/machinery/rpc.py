@@ -17,8 +17,10 @@ reply, counts it per subject and honours request ids.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Any, Generic, Protocol, TypeVar
@@ -31,7 +33,7 @@ from crm_shared.contracts.base import EventData, Strict
 from crm_shared.contracts.refusals import ErrorBody, ErrorCode, Refused, refusal
 from crm_shared.machinery import requests
 from crm_shared.machinery.asyncapi import REPLY_NOTE, Inbound, envelope_of
-from crm_shared.machinery.faults import is_transient
+from crm_shared.machinery.faults import is_transient, lost_a_race
 from crm_shared.machinery.metrics import Metrics
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.parsing import parse_body
@@ -43,6 +45,8 @@ Reply = dict[str, Any]
 UowFactory = Callable[[], UnitOfWork]
 # NATS's default max_payload (1 MiB), less room for the headers of the reply.
 MAX_REPLY_BYTES = 1024 * 1024 - 8 * 1024
+RACE_ATTEMPTS = 4
+"""Runs of a request whose transaction keeps losing races, before `unavailable`."""
 
 
 async def _answer(
@@ -70,12 +74,20 @@ async def _answer(
 async def _run(
     handler: Callable[[M], Awaitable[Reply]], request: M, subject: str
 ) -> tuple[Reply, str]:
-    try:
-        return await handler(request), "ok"
-    except Refused as refused:
-        return refusal(refused.error), refused.error.code.value
-    except Exception as exc:
-        return _failure(subject, exc)
+    """The handler's reply; a transaction that lost a race with another replica's (a
+    deadlock, as two edits of one contact through two of its deals can make) is run again,
+    a few times, before the caller hears `unavailable`."""
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return await handler(request), "ok"
+        except Refused as refused:
+            return refusal(refused.error), refused.error.code.value
+        except Exception as exc:
+            if not lost_a_race(exc) or attempt == RACE_ATTEMPTS:
+                return _failure(subject, exc)
+            log.info("%s: lost a race (%r); running it again", subject, exc)
+            await asyncio.sleep(random.uniform(0, 0.02 * attempt))  # apart, not in step
+    raise AssertionError("unreachable")
 
 
 async def _once(
