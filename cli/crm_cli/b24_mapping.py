@@ -10,25 +10,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from crm_cli.b24_fields import CONTACT_FIELDS, FIELDS, carried, to_of
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import ImportDeal
 from crm_shared.locale.words import DELIVERY, PAYS_BY
 
 SOURCE = "bitrix24"
-FIELDS = (
-    "subject",
-    "requirements",
-    "comment",
-    "rop_id",
-    "delivery_method",
-    "failure_comment",
-    "pays_by",
-    "segment",
-)
-"""Our fields a UF_CRM_* field may be mapped to (`rop_id`: its value is a Bitrix24 user id,
-read through `users`; `delivery_method` and `pays_by` take our codes, so a list field's item
-ids need its values mapped first; `pays_by` and `segment` are the contact's)."""
-CONTACT_FIELDS = ("pays_by", "segment")
 PLAN_HEADER = (
     "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
     "# stages: our stage code (a deal at an unmapped stage is skipped);\n"
@@ -97,25 +84,6 @@ def plan(
     }
 
 
-def listed_value(mapping: dict[str, Any], uf: str, value: Any) -> Any:
-    """A list field's value as we keep it: each item id through `lists` (its `to`, else the
-    item's text; an id not listed stays as it is), several joined by «, »; any other field's
-    value as it is."""
-    items = (mapping.get("lists") or {}).get(uf)
-    if not isinstance(items, dict):
-        return value
-
-    def one(item_id: Any) -> str:
-        found = items.get(str(item_id))
-        if not isinstance(found, dict):
-            return str(item_id)
-        return str(found.get("to") or found.get("name") or item_id)
-
-    if isinstance(value, list):
-        return ", ".join(one(v) for v in value if v not in (None, ""))
-    return one(value)
-
-
 def _first(multi: Any) -> str | None:
     if isinstance(multi, list):
         for item in multi:
@@ -133,11 +101,6 @@ def _when(text: Any) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _to(mapping: dict[str, Any], section: str, key: Any) -> str | None:
-    found = (mapping.get(section) or {}).get(str(key))
-    return found.get("to") if isinstance(found, dict) else None
-
-
 def history_of(
     deal: dict[str, Any], moves: list[dict[str, Any]], mapping: dict[str, Any], current: str
 ) -> tuple[datetime, list[dict[str, Any]]]:
@@ -151,7 +114,7 @@ def history_of(
         return _when(move.get("CREATED_TIME")) or created, int(id_) if id_.isdigit() else 0
 
     for move in sorted(moves, key=order):
-        stage = _to(mapping, "stages", move.get("STAGE_ID"))
+        stage = to_of(mapping, "stages", move.get("STAGE_ID"))
         at = _when(move.get("CREATED_TIME"))
         if stage is None or at is None or (entries and entries[-1]["stage"] == stage):
             continue
@@ -184,7 +147,7 @@ def import_of(
     companies: dict[str, Any] | None = None,
 ) -> ImportDeal:
     """The ImportDeal a Bitrix24 deal becomes; ValueError saying why it cannot."""
-    current = _to(mapping, "stages", deal.get("STAGE_ID"))
+    current = to_of(mapping, "stages", deal.get("STAGE_ID"))
     if current is None:
         raise Skip("stage_not_mapped", stage=deal.get("STAGE_ID"))
     contact = contacts.get(str(deal.get("CONTACT_ID") or ""))
@@ -200,11 +163,7 @@ def import_of(
     }
     if not any(person.values()):
         raise Skip("empty_contact")
-    mapped: dict[str, Any] = {}
-    for uf, to in (mapping.get("fields") or {}).items():
-        value = listed_value(mapping, uf, deal.get(uf))
-        if to in FIELDS and value not in (None, "", []):
-            mapped[to] = _to(mapping, "users", value) if to == "rop_id" else str(value).strip()
+    mapped, cleared = carried(deal, contact, mapping, companies or {})
     created, history = history_of(deal, moves, mapping, current)
     data = {
         "actor_id": actor,
@@ -214,21 +173,19 @@ def import_of(
             **{k: v for k, v in person.items() if v},
             **{k: mapped.pop(k) for k in CONTACT_FIELDS if k in mapped},
         },
-        "title": deal.get("TITLE") or None,
-        "company": ((companies or {}).get(str(deal.get("COMPANY_ID") or "")) or {}).get("TITLE"),
-        "amount": deal.get("OPPORTUNITY") or None,
         "currency": deal.get("CURRENCY_ID") or None,
-        "responsible_id": _to(mapping, "users", deal.get("ASSIGNED_BY_ID")),
+        "responsible_id": to_of(mapping, "users", deal.get("ASSIGNED_BY_ID")),
         "comment": deal.get("COMMENTS") or None,
         **mapped,
         "created_at": created,
         "modified_at": _modified(deal, contact, moves),
         "history": history,
+        "cleared": cleared,
     }
     try:
         return ImportDeal.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = [str(part) for part in first["loc"]]
+        loc = [str(part) for part in first["loc"]] or ["history"]
         name = ".".join(loc[:2]) if loc[0] == "contact" and len(loc) > 1 else loc[0]
         raise Skip("invalid_field", field=name, value=first.get("input")) from None

@@ -58,8 +58,9 @@ async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
 
 async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -> dict[str, Any]:
     """The deal imported before: unchanged unless the source changed it since the import
-    kept; then its differing fields set as an update sets them (DealUpdated, the deal's
-    story) and a stage it left there moved to here, unchecked, with its history rows."""
+    kept; then its differing fields set and its `cleared` ones emptied as an update sets
+    them, but unchecked (DealUpdated, the deal's story), and a stage it left there moved to
+    here, unchecked, with its history rows."""
     seen, last_entry = await repo.import_marks(uow.conn, known.id)
     if not newer(cmd, seen):
         return _reply(ctx, known, imported=False)
@@ -67,12 +68,10 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
     if deal is None:  # erased meanwhile
         return _reply(ctx, known, imported=False)
     values, contact_values = given_values(cmd)
-    sharing: list[tuple[str, str]] = []
     if contact_values and deal.contact is not None:
         deal.contact = await people.lock_contact(uow.conn, deal.contact.id)
-        sharing = await people.contact_stages(uow.conn, deal.contact.id, except_deal=deal.id)
     before = deal.copy()
-    changed = deal.update(values, contact_values, config=ctx.config, now=utcnow(), sharing=sharing)
+    changed = deal.update(values, contact_values, config=ctx.config, now=utcnow(), kept=False)
     rows = move_since(deal, cmd, last_entry or deal.created_at)
     if changed:
         story.record_changes(uow, before, deal, cmd.actor_id, changed)

@@ -15,6 +15,9 @@ from crm_shared.contracts.deal.commands import (
     MAX_HISTORY as MAX_HISTORY,
 )
 from crm_shared.contracts.deal.commands import (
+    Clearable as Clearable,
+)
+from crm_shared.contracts.deal.commands import (
     ContactInput as ContactInput,
 )
 from crm_shared.contracts.deal.commands import (

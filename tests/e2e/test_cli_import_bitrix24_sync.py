@@ -1,0 +1,91 @@
+"""`crm import bitrix24` run again against a stand-in portal over HTTP, after the portal
+changed: a field emptied there is emptied here (in the deal's DealUpdated), a required one
+too, reported as missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crm_shared.contracts.deal import DealUpdated
+from tests.b24_portal import Fake, portal_data, serving
+from tests.e2e.test_cli import crm
+from tests.services import running
+from tests.support import Client, eventually
+
+LATER = "2026-03-10T10:00:00+03:00"
+
+
+async def _mapping(clean: Any, fake: Fake, tmp_path: Path) -> Path:
+    """The plan written by --plan, with the stage, the user and three UF fields mapped."""
+    plan = tmp_path / "plan.yaml"
+    planned = await crm(clean, "import", "bitrix24", "--webhook", fake.url, "--plan", str(plan))
+    assert planned.exit_code == 0, planned.output
+    mapping = yaml.safe_load(plan.read_text("utf-8"))
+    mapping["stages"]["PREPARATION"]["to"] = "OFFER_MADE"
+    mapping["users"]["7"]["to"] = "mgr-2"
+    mapping["lists"]["UF_CRM_1700000003"]["46"]["to"] = "delivery"
+    mapping["fields"] = {
+        "UF_CRM_1700000001": "subject",
+        "UF_CRM_1700000002": "rop_id",
+        "UF_CRM_1700000003": "delivery_method",
+    }
+    plan.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+    return plan
+
+
+def _bitrix_deal(fake: Fake, id_: str) -> dict[str, Any]:
+    return next(d for d in fake.data["crm.deal.list"] if d["ID"] == id_)
+
+
+async def test_a_field_emptied_in_the_portal_is_emptied_here(
+    clean: Any, client: Client, tmp_path: Path
+) -> None:
+    fake = Fake(portal_data(4))
+    with serving(fake):
+        plan = await _mapping(clean, fake, tmp_path)
+        args = ("--json", "import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan))
+        async with running(clean, "deal-service", "task-service"):
+            first = await crm(clean, *args)
+            assert first.exit_code == 0, first.output
+            assert json.loads(first.stdout)["imported"] == ["deal-101", "deal-102", "deal-103"]
+            here = {d["external_id"]: d for d in await client.deals()}
+            assert here["deal-101"]["subject"] == "коробки"
+            assert here["deal-101"]["title"] == "Сделка 1"
+            assert here["deal-101"]["company"] == "ООО Коробки"
+
+            # Emptied there: the subject (required at OFFER_MADE), the title, the company.
+            _bitrix_deal(fake, "101").update(
+                UF_CRM_1700000001="", TITLE="", COMPANY_ID="0", DATE_MODIFY=LATER
+            )
+            # Not sent at all (a row without the field): left as it is.
+            del _bitrix_deal(fake, "103")["UF_CRM_1700000001"]
+            _bitrix_deal(fake, "103")["DATE_MODIFY"] = LATER
+            rec = await client.record(DealUpdated.SUBJECT)
+            again = await crm(clean, *args)
+            assert again.exit_code == 0, again.output
+            report = json.loads(again.stdout)
+            assert sorted(report["updated"]["deal-101"]) == ["company", "subject", "title"]
+            assert "deal-103" not in report["updated"], report
+            # not checked against the stage's rules: emptied, and reported as missing
+            assert "subject" in report["missing"]["deal-101"], report
+
+            here = {d["external_id"]: d for d in await client.deals()}
+            emptied = here["deal-101"]
+            assert (emptied["subject"], emptied["title"], emptied["company"]) == (None,) * 3
+            assert emptied["stage"] == "OFFER_MADE" and emptied["delivery_method"] == "pickup"
+            assert here["deal-103"]["subject"] == "коробки"
+
+            def updates() -> list[dict[str, Any]]:
+                found = rec.data(DealUpdated.SUBJECT)
+                return [e for e in found if e["deal"]["id"] == emptied["id"]]
+
+            [event] = await eventually(updates)
+            assert sorted(event["changed"]) == ["company", "subject", "title"]
+            assert event["deal"]["subject"] is None and event["deal"]["title"] is None
+
+            said = await crm(clean, *args[1:])  # said in Russian
+            assert said.exit_code == 0 and "без изменений 3" in said.stdout, said.output
