@@ -1,5 +1,6 @@
 """A stand-in for a Bitrix24 portal (an outside system, not ours): its REST methods over
-HTTP as an incoming webhook answers them — pages of 50 with `next`/`total`, 503
+HTTP as an incoming webhook answers them — pages of 50 with `next`/`total` (a `filter` by
+`@ID`, a list of ids, and a `select` of `ID` alone are kept; other filters ignored), 503
 QUERY_LIMIT_EXCEEDED when told to or past its rate (Bitrix24's leaky bucket: `burst`
 requests at once, draining at `per_second`), 401 INVALID_CREDENTIALS for another (expired)
 key."""
@@ -26,6 +27,8 @@ class Fake:
     limited: set[tuple[str, int]] = field(default_factory=set)
     """(method, start) answered QUERY_LIMIT_EXCEEDED once."""
     calls: list[tuple[float, str, int]] = field(default_factory=list)
+    bodies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """(method, the request's body) of each request answered."""
     url: str = ""
     per_second: float | None = None
     """The portal's own limit (Bitrix24: 2 a second); None: no limit."""
@@ -66,7 +69,13 @@ class Fake:
                 "error": "ERROR_METHOD_NOT_FOUND",
                 "error_description": "Method not found!",
             }
+        self.bodies.append((method, body))
         rows = self.data[method]
+        wanted = (body.get("filter") or {}).get("@ID")
+        if wanted is not None:
+            rows = [r for r in rows if str(r.get("ID")) in {str(i) for i in wanted}]
+        if body.get("select") == ["ID"]:
+            rows = [{"ID": r.get("ID")} for r in rows]
         result: Any = rows[start : start + 50]
         if method == "crm.stagehistory.list":  # this one lists its rows under "items"
             result = {"items": result}

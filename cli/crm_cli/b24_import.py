@@ -6,7 +6,8 @@ uses it. Each Bitrix24 deal is imported (ImportDeal: source `bitrix24`, external
 `deal-<ID>`) at its current stage with its stage history, as a real deal with its current
 stage's task; one already here is updated when it changed in the portal since (its
 DATE_MODIFY, its contact's or a stage move newer), else left unchanged, so a second run
-changes nothing. Everything printed is said through crm_shared.locale.imports.
+changes nothing. A deal here that the portal no longer has is named in the report, never
+deleted (crm_cli.b24_deleted). Everything printed is said through crm_shared.locale.imports.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from crm_cli import b24_mapping
+from crm_cli.b24_deleted import deleted
 from crm_cli.b24_portal import RATE, Folder, Portal, Source
 from crm_cli.b24_report import Report, refusal, show
 from crm_cli.bus import Bus, CliError, Refusal, connected
@@ -90,17 +92,22 @@ def bitrix24(
     async def main() -> None:
         try:
             read = await read_portal(source)
+            planned = b24_mapping.plan(
+                config(), read.stages, read.users, read.deals, read.userfields
+            )
+            if plan is not None:
+                text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
+                plan.write_text(b24_mapping.PLAN_HEADER + text, "utf-8")
+                out().print(line("plan_written", path=escape(str(plan))))
+                return
+            chosen = _load(mapping) if mapping else planned
+            async with connected(opts.nats_url) as bus:
+                report = await import_deals(bus, read, chosen, actor)
+                report.unchecked = source.short.get("crm.deal.list")
+                if report.unchecked is None:
+                    report.deleted = await deleted(bus, source, read.deals, actor)
         finally:
             await source.close()
-        planned = b24_mapping.plan(config(), read.stages, read.users, read.deals, read.userfields)
-        if plan is not None:
-            text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
-            plan.write_text(b24_mapping.PLAN_HEADER + text, "utf-8")
-            out().print(line("plan_written", path=escape(str(plan))))
-            return
-        chosen = _load(mapping) if mapping else planned
-        async with connected(opts.nats_url) as bus:
-            report = await import_deals(bus, read, chosen, actor)
         show(report, opts.json, {s.code: s.name for s in config().stages})
 
     run(main())

@@ -89,3 +89,53 @@ async def test_a_field_emptied_in_the_portal_is_emptied_here(
 
             said = await crm(clean, *args[1:])  # said in Russian
             assert said.exit_code == 0 and "без изменений 3" in said.stdout, said.output
+
+
+async def test_a_deal_deleted_in_the_portal_is_named_and_kept_here(
+    clean: Any, client: Client, tmp_path: Path
+) -> None:
+    fake = Fake(portal_data(4))
+    with serving(fake):
+        plan = await _mapping(clean, fake, tmp_path)
+        args = ("import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan))
+        async with running(clean, "deal-service", "task-service"):
+            first = await crm(clean, "--json", *args)
+            assert first.exit_code == 0, first.output
+            report = json.loads(first.stdout)
+            assert report["deleted"] == {} and report["deleted_checked"] is True
+
+            fake.data["crm.deal.list"].remove(_bitrix_deal(fake, "103"))
+            fake.bodies.clear()
+            again = await crm(clean, "--json", *args)
+            assert again.exit_code == 0, again.output
+            report = json.loads(again.stdout)
+            here = {d["external_id"]: d for d in await client.deals()}
+            kept = here["deal-103"]  # never deleted here: its history and tasks are real
+            assert report["deleted"] == {
+                "deal-103": {"deal_id": kept["id"], "title": "Сделка 3", "stage": "OFFER_MADE"}
+            }
+            assert len(report["unchanged"]) == 2
+            # asked once more by id alone, before it is called deleted
+            asked = [b for m, b in fake.bodies if m == "crm.deal.list" and "filter" in b]
+            assert asked == [{"filter": {"@ID": ["103"]}, "select": ["ID"], "start": 0}]
+
+            said = await crm(clean, *args)
+            assert said.exit_code == 0, said.output
+            assert "удалено в Битрикс24 1" in said.stdout
+            assert (
+                "deal-103 «Сделка 3», стадия «Сделали предложение»: удалена в Битрикс24 — "
+                "оставлена здесь" in said.stderr
+            ), said.stderr
+
+            # Saved pages short of their total: deleted deals are not looked for.
+            saved = tmp_path / "saved"
+            saved.mkdir()
+            for method, rows in fake.data.items():
+                result: Any = {"items": rows} if method == "crm.stagehistory.list" else rows
+                page = {"result": result, "total": len(rows) + 50 * (method == "crm.deal.list")}
+                (saved / f"{method}.json").write_text(json.dumps(page), "utf-8")
+            folder = await crm(clean, "--json", "import", "bitrix24", "--from", str(saved),
+                               "--mapping", str(plan))  # fmt: skip
+            assert folder.exit_code == 0, folder.output
+            report = json.loads(folder.stdout)
+            assert report["deleted"] == {} and report["deleted_checked"] is False

@@ -99,6 +99,9 @@ from crm_shared.contracts.deal.queries import (
     GetDeal as GetDeal,
 )
 from crm_shared.contracts.deal.queries import (
+    ImportedDeals as ImportedDeals,
+)
+from crm_shared.contracts.deal.queries import (
     ListDeals as ListDeals,
 )
 from crm_shared.contracts.deal.queries import (
@@ -133,6 +136,12 @@ from crm_shared.contracts.deal.replies import (
 )
 from crm_shared.contracts.deal.replies import (
     ImportDealReply as ImportDealReply,
+)
+from crm_shared.contracts.deal.replies import (
+    ImportedDeal as ImportedDeal,
+)
+from crm_shared.contracts.deal.replies import (
+    ImportedDealsReply as ImportedDealsReply,
 )
 from crm_shared.contracts.deal.replies import (
     MoveDealReply as MoveDealReply,
