@@ -87,8 +87,8 @@ class Fake:
 
 
 def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
-    """Stages, two users, a contact per deal (and one without a deal), `deals` deals (the
-    last one without a contact)."""
+    """Stages, two users, a contact per deal (and one without a deal; each with a segment and
+    a list field of how it pays), `deals` deals (the last one without a contact)."""
     contacts = [
         {
             "ID": str(i),
@@ -98,6 +98,8 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
                 {"ID": "1", "VALUE_TYPE": "WORK", "VALUE": f"+7912{i:07d}", "TYPE_ID": "PHONE"}
             ],
             "EMAIL": [],
+            "UF_CRM_1800000001": "опт" if i % 2 else "розница",
+            "UF_CRM_1800000002": "71",
         }
         for i in range(1, deals + 2)
     ]
@@ -159,6 +161,24 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
                 "LIST": [
                     {"ID": "45", "VALUE": "Самовывоз", "SORT": "10", "DEF": "N"},
                     {"ID": "46", "VALUE": "Курьером", "SORT": "20", "DEF": "N"},
+                ],
+            },
+        ],
+        "crm.contact.userfield.list": [  # as asked with LANG: labels as text
+            {
+                "ID": "21",
+                "FIELD_NAME": "UF_CRM_1800000001",
+                "USER_TYPE_ID": "string",
+                "EDIT_FORM_LABEL": "Сегментация",
+            },
+            {
+                "ID": "22",
+                "FIELD_NAME": "UF_CRM_1800000002",
+                "USER_TYPE_ID": "enumeration",
+                "EDIT_FORM_LABEL": "Оплата",
+                "LIST": [
+                    {"ID": "71", "VALUE": "По счёту", "SORT": "10", "DEF": "N"},
+                    {"ID": "72", "VALUE": "Картой", "SORT": "20", "DEF": "N"},
                 ],
             },
         ],

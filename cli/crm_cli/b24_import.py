@@ -1,13 +1,14 @@
 """`crm import bitrix24`: a Bitrix24 portal's deals, with their contacts and stage history.
 
 Reads the portal (`--webhook`) or a folder of its saved answers (`--from`); `--plan FILE`
-writes the mapping (stages, users, UF_CRM_* fields) for a person to check, `--mapping FILE`
-uses it. Each Bitrix24 deal is imported (ImportDeal: source `bitrix24`, external id
-`deal-<ID>`) at its current stage with its stage history, as a real deal with its current
-stage's task; one already here is updated when it changed in the portal since (its
-DATE_MODIFY, its contact's or a stage move newer), else left unchanged, so a second run
-changes nothing. A deal here that the portal no longer has is named in the report, never
-deleted (crm_cli.b24_deleted). Everything printed is said through crm_shared.locale.imports.
+writes the mapping (stages, users, the deals' and contacts' UF_CRM_* fields) for a person
+to check, `--mapping FILE` uses it. Each Bitrix24 deal is imported (ImportDeal: source
+`bitrix24`, external id `deal-<ID>`) at its current stage with its stage history, as a real
+deal with its current stage's task; one already here is updated when it changed in the
+portal since (its DATE_MODIFY, its contact's or a stage move newer), else left unchanged,
+so a second run changes nothing. A deal here that the portal no longer has is named in the
+report, never deleted (crm_cli.b24_deleted). Everything printed is said through
+crm_shared.locale.imports.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Portalful:
     deals: list[dict[str, Any]] = field(default_factory=list)
     moves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     userfields: list[dict[str, Any]] = field(default_factory=list)
+    contact_userfields: list[dict[str, Any]] = field(default_factory=list)
 
 
 @app.command("bitrix24")
@@ -93,8 +95,9 @@ def bitrix24(
         try:
             read = await read_portal(source)
             planned = b24_mapping.plan(
-                config(), read.stages, read.users, read.deals, read.userfields
-            )
+                config(), read.stages, read.users, read.deals, read.userfields,
+                list(read.contacts.values()), read.contact_userfields,
+            )  # fmt: skip
             if plan is not None:
                 text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
                 plan.write_text(b24_mapping.PLAN_HEADER + text, "utf-8")
@@ -138,9 +141,13 @@ async def read_portal(source: Source) -> Portalful:
                 {"id": category.get("ID")},
             )
         read.users = await each(entity("users"), "user.get", {})
-        read.userfields = await each(entity("userfields"), "crm.deal.userfield.list", {})
+        labels = {"filter": {"LANG": "ru"}}  # the fields' labels in Russian, as text
+        read.userfields = await each(entity("userfields"), "crm.deal.userfield.list", labels)
+        read.contact_userfields = await each(
+            entity("contact_userfields"), "crm.contact.userfield.list", labels
+        )
         contacts = await each(
-            entity("contacts"), "crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]}
+            entity("contacts"), "crm.contact.list", {"select": ["*", "UF_*", "PHONE", "EMAIL"]}
         )
         read.contacts = {str(c.get("ID")): c for c in contacts}
         companies = await each(entity("companies"), "crm.company.list", {"select": ["ID", "TITLE"]})

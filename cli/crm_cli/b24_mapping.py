@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from crm_cli.b24_fields import CONTACT_FIELDS, FIELDS, carried, to_of
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import ImportDeal
+from crm_shared.locale.imports import fields
 from crm_shared.locale.words import DELIVERY, PAYS_BY
 
 SOURCE = "bitrix24"
@@ -21,7 +22,10 @@ PLAN_HEADER = (
     "# stages: our stage code (a deal at an unmapped stage is skipped);\n"
     "# users: our user id (the deal's responsible; empty: distributed as a lead);\n"
     f"# fields: UF_CRM_* -> {' | '.join(FIELDS)} (empty: not carried);\n"
-    "# lists: a list field's items (id -> to: our code; empty: the item's text).\n"
+    "# lists: a list field's items (id -> to: our code; empty: the item's text);\n"
+    f"# contact_fields: a contact's own UF_CRM_* -> {' | '.join(CONTACT_FIELDS)} (empty: not"
+    " carried; filled where the field's label is our field's name);\n"
+    "# contact_lists: a contact's list field's items, as lists.\n"
 )
 _CODES = {word.casefold(): code for code, word in {**DELIVERY, **PAYS_BY}.items()}
 """Our codes by their Russian words: a list item named «Самовывоз» is `pickup`."""
@@ -46,10 +50,13 @@ def plan(
     users: list[dict[str, Any]],
     deals: list[dict[str, Any]],
     userfields: list[dict[str, Any]] | None = None,
+    contacts: list[dict[str, Any]] | None = None,
+    contact_userfields: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Stages and users matched by name where they match, UF_CRM_* fields listed unmapped,
-    each list field's items (crm.deal.userfield.list's LIST) with our code where its name is
-    one of our words."""
+    """Stages and users matched by name where they match, the deals' UF_CRM_* fields listed
+    unmapped, each list field's items (crm.deal.userfield.list's LIST) with our code where its
+    name is one of our words; the contacts' UF_CRM_* fields likewise (crm.contact.userfield.
+    list), each mapped to our contact field whose Russian name is its label."""
     our_stages = {s.name.casefold(): s.code for s in config.pipeline.stages}
     our_users = {u.name.casefold(): u.id for u in config.users}
     planned_stages = {
@@ -63,8 +70,47 @@ def plan(
     for u in users:
         name = " ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
         planned_users[str(u.get("ID"))] = {"name": name, "to": our_users.get(name.casefold())}
-    uf = sorted({k for d in deals for k in d if str(k).startswith("UF_CRM_")})
-    lists = {
+    uf = _seen(deals)
+    contact_uf = _seen(contacts or [])
+    labels = {fields([f"contact.{n}"]).casefold(): n for n in CONTACT_FIELDS}
+    return {
+        "stages": planned_stages,
+        "users": planned_users,
+        "fields": dict.fromkeys(uf),
+        "lists": _lists(userfields or [], uf),
+        "contact_fields": {
+            name: labels.get(_label(contact_userfields or [], name).casefold())
+            for name in contact_uf
+        },
+        "contact_lists": _lists(contact_userfields or [], contact_uf),
+    }
+
+
+def _seen(rows: list[dict[str, Any]]) -> list[str]:
+    """The UF_CRM_* fields the rows have, sorted."""
+    return sorted({k for row in rows for k in row if str(k).startswith("UF_CRM_")})
+
+
+def _label(userfields: list[dict[str, Any]], name: str) -> str:
+    """A user field's label as a person sees it (Russian where it has several), or ""."""
+    for f in userfields:
+        if str(f.get("FIELD_NAME")) == name:
+            for key in ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL"):
+                label = f.get(key)
+                label = (
+                    label.get("ru") or next(iter(label.values()), "")
+                    if isinstance(label, dict)
+                    else label
+                )
+                if label:
+                    return str(label).strip()
+    return ""
+
+
+def _lists(userfields: list[dict[str, Any]], seen: list[str]) -> dict[str, Any]:
+    """Each list (`enumeration`) field seen: its items, id -> {name, to: our code where the
+    name is our word for one}."""
+    return {
         str(f.get("FIELD_NAME")): {
             str(item.get("ID")): {
                 "name": item.get("VALUE"),
@@ -73,14 +119,8 @@ def plan(
             for item in f.get("LIST") or []
             if isinstance(item, dict)
         }
-        for f in userfields or []
-        if f.get("USER_TYPE_ID") == "enumeration" and str(f.get("FIELD_NAME")) in uf
-    }
-    return {
-        "stages": planned_stages,
-        "users": planned_users,
-        "fields": dict.fromkeys(uf),
-        "lists": lists,
+        for f in userfields
+        if f.get("USER_TYPE_ID") == "enumeration" and str(f.get("FIELD_NAME")) in seen
     }
 
 

@@ -1,6 +1,7 @@
-"""`crm import bitrix24` run again against a stand-in portal over HTTP, after the portal
-changed: a field emptied there is emptied here (in the deal's DealUpdated), a required one
-too, reported as missing."""
+"""`crm import bitrix24` against a stand-in portal over HTTP, and again after the portal
+changed: the contacts' own UF_CRM_* fields carried to our contact's; a field emptied there is
+emptied here (in the deal's DealUpdated), a required one too, reported as missing; a deal
+deleted there is named in the report and kept here."""
 
 from __future__ import annotations
 
@@ -20,11 +21,20 @@ LATER = "2026-03-10T10:00:00+03:00"
 
 
 async def _mapping(clean: Any, fake: Fake, tmp_path: Path) -> Path:
-    """The plan written by --plan, with the stage, the user and three UF fields mapped."""
+    """The plan written by --plan, with the stage, the user, three UF fields of the deals and
+    two of the contacts mapped."""
     plan = tmp_path / "plan.yaml"
     planned = await crm(clean, "import", "bitrix24", "--webhook", fake.url, "--plan", str(plan))
     assert planned.exit_code == 0, planned.output
     mapping = yaml.safe_load(plan.read_text("utf-8"))
+    # a contact's own fields: the segment by its label, how it pays (a list) by hand
+    assert mapping["contact_fields"] == {"UF_CRM_1800000001": "segment", "UF_CRM_1800000002": None}
+    assert mapping["contact_lists"]["UF_CRM_1800000002"]["71"] == {
+        "name": "По счёту",
+        "to": "invoice",
+    }
+    mapping["contact_fields"]["UF_CRM_1800000002"] = "pays_by"
+    mapping["contact_lists"]["UF_CRM_1800000002"]["72"]["to"] = "online"  # «Картой»
     mapping["stages"]["PREPARATION"]["to"] = "OFFER_MADE"
     mapping["users"]["7"]["to"] = "mgr-2"
     mapping["lists"]["UF_CRM_1700000003"]["46"]["to"] = "delivery"
@@ -56,11 +66,16 @@ async def test_a_field_emptied_in_the_portal_is_emptied_here(
             assert here["deal-101"]["subject"] == "коробки"
             assert here["deal-101"]["title"] == "Сделка 1"
             assert here["deal-101"]["company"] == "ООО Коробки"
+            assert here["deal-101"]["contact"]["segment"] == "опт"
+            assert here["deal-102"]["contact"]["segment"] == "розница"
+            assert here["deal-101"]["contact"]["pays_by"] == "invoice"
 
             # Emptied there: the subject (required at OFFER_MADE), the title, the company.
             _bitrix_deal(fake, "101").update(
                 UF_CRM_1700000001="", TITLE="", COMPANY_ID="0", DATE_MODIFY=LATER
             )
+            contact = next(c for c in fake.data["crm.contact.list"] if c["ID"] == "1")
+            contact |= {"UF_CRM_1800000001": None, "UF_CRM_1800000002": "72"}
             # Not sent at all (a row without the field): left as it is.
             del _bitrix_deal(fake, "103")["UF_CRM_1700000001"]
             _bitrix_deal(fake, "103")["DATE_MODIFY"] = LATER
@@ -68,7 +83,8 @@ async def test_a_field_emptied_in_the_portal_is_emptied_here(
             again = await crm(clean, *args)
             assert again.exit_code == 0, again.output
             report = json.loads(again.stdout)
-            assert sorted(report["updated"]["deal-101"]) == ["company", "subject", "title"]
+            changed = ["company", "contact.pays_by", "contact.segment", "subject", "title"]
+            assert sorted(report["updated"]["deal-101"]) == changed
             assert "deal-103" not in report["updated"], report
             # not checked against the stage's rules: emptied, and reported as missing
             assert "subject" in report["missing"]["deal-101"], report
@@ -77,6 +93,8 @@ async def test_a_field_emptied_in_the_portal_is_emptied_here(
             emptied = here["deal-101"]
             assert (emptied["subject"], emptied["title"], emptied["company"]) == (None,) * 3
             assert emptied["stage"] == "OFFER_MADE" and emptied["delivery_method"] == "pickup"
+            assert emptied["contact"]["segment"] is None
+            assert emptied["contact"]["pays_by"] == "online"
             assert here["deal-103"]["subject"] == "коробки"
 
             def updates() -> list[dict[str, Any]]:
@@ -84,7 +102,8 @@ async def test_a_field_emptied_in_the_portal_is_emptied_here(
                 return [e for e in found if e["deal"]["id"] == emptied["id"]]
 
             [event] = await eventually(updates)
-            assert sorted(event["changed"]) == ["company", "subject", "title"]
+            assert sorted(event["changed"]) == changed
+            assert event["deal"]["contact"]["segment"] is None
             assert event["deal"]["subject"] is None and event["deal"]["title"] is None
 
             said = await crm(clean, *args[1:])  # said in Russian

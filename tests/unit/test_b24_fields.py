@@ -1,12 +1,15 @@
-"""Which of our fields a Bitrix24 deal fills and which it covers and leaves empty (sent as
-`cleared`, so a re-import empties them here): pure, no servers."""
+"""Which of our fields a Bitrix24 deal and its contact fill and which they cover and leave
+empty (sent as `cleared`, so a re-import empties them here); the contacts' own UF_CRM_*
+fields in the plan: pure, no servers."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from crm_cli.b24_fields import carried, listed_value
-from crm_cli.b24_mapping import import_of
+from crm_cli.b24_mapping import import_of, plan
+from crm_shared.config import load_config
+from tests.b24_portal import portal_data
 
 MAPPING: dict[str, Any] = {
     "stages": {"PREP": {"to": "OFFER_MADE"}},
@@ -75,3 +78,38 @@ def test_an_empty_list_field_is_empty_not_the_word_none() -> None:
     assert listed_value(MAPPING, "UF_CRM_3", None) is None
     assert listed_value(MAPPING, "UF_CRM_3", []) == []
     assert listed_value(MAPPING, "UF_CRM_3", ["45", None]) == "pickup"
+
+
+def test_the_contacts_own_fields_are_planned_by_their_label_and_list_items() -> None:
+    data = portal_data(2)
+    fields = data["crm.contact.userfield.list"]
+    fields[0]["EDIT_FORM_LABEL"] = {"en": "Segment", "ru": "Сегментация"}  # asked without LANG
+    planned = plan(
+        load_config(), [], [], data["crm.deal.list"], [], data["crm.contact.list"], fields
+    )
+    assert planned["contact_fields"] == {"UF_CRM_1800000001": "segment", "UF_CRM_1800000002": None}
+    assert planned["contact_lists"] == {
+        "UF_CRM_1800000002": {
+            "71": {"name": "По счёту", "to": "invoice"},
+            "72": {"name": "Картой", "to": None},
+        }
+    }
+    assert "UF_CRM_1800000001" not in planned["fields"]  # the deals' fields are the deals'
+
+
+def test_a_contacts_own_field_is_carried_before_a_deals_field_mapped_to_the_same() -> None:
+    mapping = {
+        **MAPPING,
+        "contact_fields": {"UF_CRM_C1": "segment", "UF_CRM_C2": "pays_by", "UF_CRM_C3": "subject"},
+        "contact_lists": {"UF_CRM_C2": {"71": {"name": "По счёту", "to": "invoice"}}},
+    }
+    contact = {"NAME": "Ян", "UF_CRM_C1": "розница", "UF_CRM_C2": "71", "UF_CRM_C3": "не наше"}
+    values, cleared = carried(DEAL, contact, mapping, COMPANIES)
+    assert (values["segment"], values["pays_by"], cleared) == ("розница", "invoice", [])
+    assert values["subject"] == "коробки"  # a contact's field maps to a contact's field only
+    cmd = import_of(DEAL, {"1": contact}, [], mapping, "rop-1", COMPANIES)
+    assert (cmd.contact.segment, cmd.contact.pays_by) == ("розница", "invoice")
+    values, cleared = carried(DEAL, {**contact, "UF_CRM_C1": ""}, mapping, COMPANIES)
+    assert values["segment"] == "опт" and cleared == []  # the deal's, the contact's empty
+    both = carried({**DEAL, "UF_CRM_4": None}, {**contact, "UF_CRM_C1": ""}, mapping, COMPANIES)
+    assert both[1] == ["contact.segment"]

@@ -15,6 +15,7 @@ ENTITIES = {
     "category_stages": "стадии воронки «{name}»",
     "users": "пользователи",
     "userfields": "поля сделок",
+    "contact_userfields": "поля контактов",
     "contacts": "контакты",
     "companies": "компании",
     "deals": "сделки",
