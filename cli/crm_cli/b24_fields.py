@@ -78,17 +78,19 @@ def carried(
 ) -> tuple[dict[str, Any], list[str]]:
     """(our fields the portal fills, by name; the names of those it covers and leaves empty,
     as `ImportDeal.cleared` names them). A contact's own field filled wins over a deal's
-    field mapped to the same one; a field is cleared only when nothing fills it."""
+    field mapped to the same one; a field is cleared only when nothing fills it, and a
+    contact's field only by the contact's own (`contact_fields`): one deal's field empty
+    does not empty a contact that other deals share."""
     given: dict[str, Any] = {}
     covered: list[str] = []
 
-    def take(name: str, row: dict[str, Any], key: str, value: Any) -> None:
+    def take(name: str, row: dict[str, Any], key: str, value: Any, clears: bool = True) -> None:
         if key not in row:
             return
-        if empty(value):
-            covered.append(name)
-        else:
+        if not empty(value):
             given.setdefault(name, value)
+        elif clears:
+            covered.append(name)
 
     def each(row: dict[str, Any], section: str, lists: str, allowed: tuple[str, ...]) -> None:
         for uf, to in (mapping.get(section) or {}).items():
@@ -97,7 +99,9 @@ def carried(
             value = listed_value(mapping, uf, row.get(uf), lists)
             if to == "rop_id" and not empty(value):
                 value = to_of(mapping, "users", value)
-            take(to, row, uf, str(value).strip() if not empty(value) else None)
+            # a deal's field empty says nothing of its contact, who may have other deals
+            clears = row is contact or to not in CONTACT_FIELDS
+            take(to, row, uf, str(value).strip() if not empty(value) else None, clears)
 
     each(contact, "contact_fields", "contact_lists", CONTACT_FIELDS)
     each(deal, "fields", "lists", FIELDS)

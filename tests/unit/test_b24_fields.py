@@ -58,8 +58,8 @@ def test_a_covered_field_empty_there_is_cleared_one_not_sent_is_not() -> None:
     del emptied["OPPORTUNITY"], emptied["UF_CRM_5"]  # not in the row: not known to be empty
     values, cleared = carried(emptied, CONTACTS["1"], MAPPING, COMPANIES)
     assert values == {}
-    # the РОП is not unassigned by an empty field there
-    assert cleared == ["company", "contact.segment", "delivery_method", "requirements", "title"]
+    # the РОП is not unassigned by an empty field there, nor the contact by a deal's field
+    assert cleared == ["company", "delivery_method", "requirements", "title"]
     cmd = import_of(emptied, CONTACTS, [], MAPPING, "rop-1", COMPANIES)
     assert cmd.cleared == cleared and cmd.title is None and cmd.contact.segment is None
     assert cmd.subject is None and "subject" not in cmd.cleared
