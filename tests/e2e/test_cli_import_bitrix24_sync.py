@@ -13,7 +13,7 @@ import yaml
 
 from crm_shared.contracts.deal import DealUpdated
 from tests.b24_portal import Fake, portal_data, serving
-from tests.e2e.test_cli import crm
+from tests.cli_support import crm
 from tests.services import running
 from tests.support import Client, eventually
 
