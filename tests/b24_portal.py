@@ -1,5 +1,6 @@
 """A stand-in for a Bitrix24 portal (an outside system, not ours): its REST methods over
-HTTP as an incoming webhook answers them — pages of 50 with `next`/`total`, 503
+HTTP as an incoming webhook answers them — pages of 50 with `next`/`total` (a `filter` by
+`@ID`, a list of ids, and a `select` of `ID` alone are kept; other filters ignored), 503
 QUERY_LIMIT_EXCEEDED when told to or past its rate (Bitrix24's leaky bucket: `burst`
 requests at once, draining at `per_second`), 401 INVALID_CREDENTIALS for another (expired)
 key."""
@@ -26,6 +27,8 @@ class Fake:
     limited: set[tuple[str, int]] = field(default_factory=set)
     """(method, start) answered QUERY_LIMIT_EXCEEDED once."""
     calls: list[tuple[float, str, int]] = field(default_factory=list)
+    bodies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """(method, the request's body) of each request answered."""
     url: str = ""
     per_second: float | None = None
     """The portal's own limit (Bitrix24: 2 a second); None: no limit."""
@@ -66,7 +69,13 @@ class Fake:
                 "error": "ERROR_METHOD_NOT_FOUND",
                 "error_description": "Method not found!",
             }
+        self.bodies.append((method, body))
         rows = self.data[method]
+        wanted = (body.get("filter") or {}).get("@ID")
+        if wanted is not None:
+            rows = [r for r in rows if str(r.get("ID")) in {str(i) for i in wanted}]
+        if body.get("select") == ["ID"]:
+            rows = [{"ID": r.get("ID")} for r in rows]
         result: Any = rows[start : start + 50]
         if method == "crm.stagehistory.list":  # this one lists its rows under "items"
             result = {"items": result}
@@ -78,8 +87,8 @@ class Fake:
 
 
 def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
-    """Stages, two users, a contact per deal (and one without a deal), `deals` deals (the
-    last one without a contact)."""
+    """Stages, two users, a contact per deal (and one without a deal; each with a segment and
+    a list field of how it pays), `deals` deals (the last one without a contact)."""
     contacts = [
         {
             "ID": str(i),
@@ -89,6 +98,8 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
                 {"ID": "1", "VALUE_TYPE": "WORK", "VALUE": f"+7912{i:07d}", "TYPE_ID": "PHONE"}
             ],
             "EMAIL": [],
+            "UF_CRM_1800000001": "опт" if i % 2 else "розница",
+            "UF_CRM_1800000002": "71",
         }
         for i in range(1, deals + 2)
     ]
@@ -150,6 +161,24 @@ def portal_data(deals: int) -> dict[str, list[dict[str, Any]]]:
                 "LIST": [
                     {"ID": "45", "VALUE": "Самовывоз", "SORT": "10", "DEF": "N"},
                     {"ID": "46", "VALUE": "Курьером", "SORT": "20", "DEF": "N"},
+                ],
+            },
+        ],
+        "crm.contact.userfield.list": [  # as asked with LANG: labels as text
+            {
+                "ID": "21",
+                "FIELD_NAME": "UF_CRM_1800000001",
+                "USER_TYPE_ID": "string",
+                "EDIT_FORM_LABEL": "Сегментация",
+            },
+            {
+                "ID": "22",
+                "FIELD_NAME": "UF_CRM_1800000002",
+                "USER_TYPE_ID": "enumeration",
+                "EDIT_FORM_LABEL": "Оплата",
+                "LIST": [
+                    {"ID": "71", "VALUE": "По счёту", "SORT": "10", "DEF": "N"},
+                    {"ID": "72", "VALUE": "Картой", "SORT": "20", "DEF": "N"},
                 ],
             },
         ],

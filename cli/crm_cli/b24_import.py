@@ -1,12 +1,14 @@
 """`crm import bitrix24`: a Bitrix24 portal's deals, with their contacts and stage history.
 
 Reads the portal (`--webhook`) or a folder of its saved answers (`--from`); `--plan FILE`
-writes the mapping (stages, users, UF_CRM_* fields) for a person to check, `--mapping FILE`
-uses it. Each Bitrix24 deal is imported (ImportDeal: source `bitrix24`, external id
-`deal-<ID>`) at its current stage with its stage history, as a real deal with its current
-stage's task; one already here is updated when it changed in the portal since (its
-DATE_MODIFY, its contact's or a stage move newer), else left unchanged, so a second run
-changes nothing. Everything printed is said through crm_shared.locale.imports.
+writes the mapping (stages, users, the deals' and contacts' UF_CRM_* fields) for a person
+to check, `--mapping FILE` uses it. Each Bitrix24 deal is imported (ImportDeal: source
+`bitrix24`, external id `deal-<ID>`) at its current stage with its stage history, as a real
+deal with its current stage's task; one already here is updated when it changed in the
+portal since (its DATE_MODIFY, its contact's or a stage move newer), else left unchanged,
+so a second run changes nothing. A deal here that the portal no longer has is named in the
+report, never deleted (crm_cli.b24_deleted). Everything printed is said through
+crm_shared.locale.imports.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from crm_cli import b24_mapping
+from crm_cli.b24_deleted import deleted
 from crm_cli.b24_portal import RATE, Folder, Portal, Source
 from crm_cli.b24_report import Report, refusal, show
 from crm_cli.bus import Bus, CliError, Refusal, connected
@@ -50,6 +53,7 @@ class Portalful:
     deals: list[dict[str, Any]] = field(default_factory=list)
     moves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     userfields: list[dict[str, Any]] = field(default_factory=list)
+    contact_userfields: list[dict[str, Any]] = field(default_factory=list)
 
 
 @app.command("bitrix24")
@@ -90,17 +94,23 @@ def bitrix24(
     async def main() -> None:
         try:
             read = await read_portal(source)
+            planned = b24_mapping.plan(
+                config(), read.stages, read.users, read.deals, read.userfields,
+                list(read.contacts.values()), read.contact_userfields,
+            )  # fmt: skip
+            if plan is not None:
+                text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
+                plan.write_text(b24_mapping.PLAN_HEADER + text, "utf-8")
+                out().print(line("plan_written", path=escape(str(plan))))
+                return
+            chosen = _load(mapping) if mapping else planned
+            async with connected(opts.nats_url) as bus:
+                report = await import_deals(bus, read, chosen, actor)
+                report.unchecked = source.short.get("crm.deal.list")
+                if report.unchecked is None:
+                    report.deleted = await deleted(bus, source, read.deals, actor)
         finally:
             await source.close()
-        planned = b24_mapping.plan(config(), read.stages, read.users, read.deals, read.userfields)
-        if plan is not None:
-            text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
-            plan.write_text(b24_mapping.PLAN_HEADER + text, "utf-8")
-            out().print(line("plan_written", path=escape(str(plan))))
-            return
-        chosen = _load(mapping) if mapping else planned
-        async with connected(opts.nats_url) as bus:
-            report = await import_deals(bus, read, chosen, actor)
         show(report, opts.json, {s.code: s.name for s in config().stages})
 
     run(main())
@@ -131,9 +141,13 @@ async def read_portal(source: Source) -> Portalful:
                 {"id": category.get("ID")},
             )
         read.users = await each(entity("users"), "user.get", {})
-        read.userfields = await each(entity("userfields"), "crm.deal.userfield.list", {})
+        labels = {"filter": {"LANG": "ru"}}  # the fields' labels in Russian, as text
+        read.userfields = await each(entity("userfields"), "crm.deal.userfield.list", labels)
+        read.contact_userfields = await each(
+            entity("contact_userfields"), "crm.contact.userfield.list", labels
+        )
         contacts = await each(
-            entity("contacts"), "crm.contact.list", {"select": ["*", "PHONE", "EMAIL"]}
+            entity("contacts"), "crm.contact.list", {"select": ["*", "UF_*", "PHONE", "EMAIL"]}
         )
         read.contacts = {str(c.get("ID")): c for c in contacts}
         companies = await each(entity("companies"), "crm.company.list", {"select": ["ID", "TITLE"]})

@@ -10,31 +10,22 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from crm_cli.b24_fields import CONTACT_FIELDS, FIELDS, carried, to_of
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import ImportDeal
+from crm_shared.locale.imports import fields
 from crm_shared.locale.words import DELIVERY, PAYS_BY
 
 SOURCE = "bitrix24"
-FIELDS = (
-    "subject",
-    "requirements",
-    "comment",
-    "rop_id",
-    "delivery_method",
-    "failure_comment",
-    "pays_by",
-    "segment",
-)
-"""Our fields a UF_CRM_* field may be mapped to (`rop_id`: its value is a Bitrix24 user id,
-read through `users`; `delivery_method` and `pays_by` take our codes, so a list field's item
-ids need its values mapped first; `pays_by` and `segment` are the contact's)."""
-CONTACT_FIELDS = ("pays_by", "segment")
 PLAN_HEADER = (
     "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
     "# stages: our stage code (a deal at an unmapped stage is skipped);\n"
     "# users: our user id (the deal's responsible; empty: distributed as a lead);\n"
     f"# fields: UF_CRM_* -> {' | '.join(FIELDS)} (empty: not carried);\n"
-    "# lists: a list field's items (id -> to: our code; empty: the item's text).\n"
+    "# lists: a list field's items (id -> to: our code; empty: the item's text);\n"
+    f"# contact_fields: a contact's own UF_CRM_* -> {' | '.join(CONTACT_FIELDS)} (empty: not"
+    " carried; filled where the field's label is our field's name);\n"
+    "# contact_lists: a contact's list field's items, as lists.\n"
 )
 _CODES = {word.casefold(): code for code, word in {**DELIVERY, **PAYS_BY}.items()}
 """Our codes by their Russian words: a list item named «Самовывоз» is `pickup`."""
@@ -59,10 +50,13 @@ def plan(
     users: list[dict[str, Any]],
     deals: list[dict[str, Any]],
     userfields: list[dict[str, Any]] | None = None,
+    contacts: list[dict[str, Any]] | None = None,
+    contact_userfields: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Stages and users matched by name where they match, UF_CRM_* fields listed unmapped,
-    each list field's items (crm.deal.userfield.list's LIST) with our code where its name is
-    one of our words."""
+    """Stages and users matched by name where they match, the deals' UF_CRM_* fields listed
+    unmapped, each list field's items (crm.deal.userfield.list's LIST) with our code where its
+    name is one of our words; the contacts' UF_CRM_* fields likewise (crm.contact.userfield.
+    list), each mapped to our contact field whose Russian name is its label."""
     our_stages = {s.name.casefold(): s.code for s in config.pipeline.stages}
     our_users = {u.name.casefold(): u.id for u in config.users}
     planned_stages = {
@@ -76,8 +70,47 @@ def plan(
     for u in users:
         name = " ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
         planned_users[str(u.get("ID"))] = {"name": name, "to": our_users.get(name.casefold())}
-    uf = sorted({k for d in deals for k in d if str(k).startswith("UF_CRM_")})
-    lists = {
+    uf = _seen(deals)
+    contact_uf = _seen(contacts or [])
+    labels = {fields([f"contact.{n}"]).casefold(): n for n in CONTACT_FIELDS}
+    return {
+        "stages": planned_stages,
+        "users": planned_users,
+        "fields": dict.fromkeys(uf),
+        "lists": _lists(userfields or [], uf),
+        "contact_fields": {
+            name: labels.get(_label(contact_userfields or [], name).casefold())
+            for name in contact_uf
+        },
+        "contact_lists": _lists(contact_userfields or [], contact_uf),
+    }
+
+
+def _seen(rows: list[dict[str, Any]]) -> list[str]:
+    """The UF_CRM_* fields the rows have, sorted."""
+    return sorted({k for row in rows for k in row if str(k).startswith("UF_CRM_")})
+
+
+def _label(userfields: list[dict[str, Any]], name: str) -> str:
+    """A user field's label as a person sees it (Russian where it has several), or ""."""
+    for f in userfields:
+        if str(f.get("FIELD_NAME")) == name:
+            for key in ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL"):
+                label = f.get(key)
+                label = (
+                    label.get("ru") or next(iter(label.values()), "")
+                    if isinstance(label, dict)
+                    else label
+                )
+                if label:
+                    return str(label).strip()
+    return ""
+
+
+def _lists(userfields: list[dict[str, Any]], seen: list[str]) -> dict[str, Any]:
+    """Each list (`enumeration`) field seen: its items, id -> {name, to: our code where the
+    name is our word for one}."""
+    return {
         str(f.get("FIELD_NAME")): {
             str(item.get("ID")): {
                 "name": item.get("VALUE"),
@@ -86,34 +119,9 @@ def plan(
             for item in f.get("LIST") or []
             if isinstance(item, dict)
         }
-        for f in userfields or []
-        if f.get("USER_TYPE_ID") == "enumeration" and str(f.get("FIELD_NAME")) in uf
+        for f in userfields
+        if f.get("USER_TYPE_ID") == "enumeration" and str(f.get("FIELD_NAME")) in seen
     }
-    return {
-        "stages": planned_stages,
-        "users": planned_users,
-        "fields": dict.fromkeys(uf),
-        "lists": lists,
-    }
-
-
-def listed_value(mapping: dict[str, Any], uf: str, value: Any) -> Any:
-    """A list field's value as we keep it: each item id through `lists` (its `to`, else the
-    item's text; an id not listed stays as it is), several joined by «, »; any other field's
-    value as it is."""
-    items = (mapping.get("lists") or {}).get(uf)
-    if not isinstance(items, dict):
-        return value
-
-    def one(item_id: Any) -> str:
-        found = items.get(str(item_id))
-        if not isinstance(found, dict):
-            return str(item_id)
-        return str(found.get("to") or found.get("name") or item_id)
-
-    if isinstance(value, list):
-        return ", ".join(one(v) for v in value if v not in (None, ""))
-    return one(value)
 
 
 def _first(multi: Any) -> str | None:
@@ -133,11 +141,6 @@ def _when(text: Any) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _to(mapping: dict[str, Any], section: str, key: Any) -> str | None:
-    found = (mapping.get(section) or {}).get(str(key))
-    return found.get("to") if isinstance(found, dict) else None
-
-
 def history_of(
     deal: dict[str, Any], moves: list[dict[str, Any]], mapping: dict[str, Any], current: str
 ) -> tuple[datetime, list[dict[str, Any]]]:
@@ -151,7 +154,7 @@ def history_of(
         return _when(move.get("CREATED_TIME")) or created, int(id_) if id_.isdigit() else 0
 
     for move in sorted(moves, key=order):
-        stage = _to(mapping, "stages", move.get("STAGE_ID"))
+        stage = to_of(mapping, "stages", move.get("STAGE_ID"))
         at = _when(move.get("CREATED_TIME"))
         if stage is None or at is None or (entries and entries[-1]["stage"] == stage):
             continue
@@ -184,7 +187,7 @@ def import_of(
     companies: dict[str, Any] | None = None,
 ) -> ImportDeal:
     """The ImportDeal a Bitrix24 deal becomes; ValueError saying why it cannot."""
-    current = _to(mapping, "stages", deal.get("STAGE_ID"))
+    current = to_of(mapping, "stages", deal.get("STAGE_ID"))
     if current is None:
         raise Skip("stage_not_mapped", stage=deal.get("STAGE_ID"))
     contact = contacts.get(str(deal.get("CONTACT_ID") or ""))
@@ -200,11 +203,7 @@ def import_of(
     }
     if not any(person.values()):
         raise Skip("empty_contact")
-    mapped: dict[str, Any] = {}
-    for uf, to in (mapping.get("fields") or {}).items():
-        value = listed_value(mapping, uf, deal.get(uf))
-        if to in FIELDS and value not in (None, "", []):
-            mapped[to] = _to(mapping, "users", value) if to == "rop_id" else str(value).strip()
+    mapped, cleared = carried(deal, contact, mapping, companies or {})
     created, history = history_of(deal, moves, mapping, current)
     data = {
         "actor_id": actor,
@@ -214,21 +213,19 @@ def import_of(
             **{k: v for k, v in person.items() if v},
             **{k: mapped.pop(k) for k in CONTACT_FIELDS if k in mapped},
         },
-        "title": deal.get("TITLE") or None,
-        "company": ((companies or {}).get(str(deal.get("COMPANY_ID") or "")) or {}).get("TITLE"),
-        "amount": deal.get("OPPORTUNITY") or None,
         "currency": deal.get("CURRENCY_ID") or None,
-        "responsible_id": _to(mapping, "users", deal.get("ASSIGNED_BY_ID")),
+        "responsible_id": to_of(mapping, "users", deal.get("ASSIGNED_BY_ID")),
         "comment": deal.get("COMMENTS") or None,
         **mapped,
         "created_at": created,
         "modified_at": _modified(deal, contact, moves),
         "history": history,
+        "cleared": cleared,
     }
     try:
         return ImportDeal.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = [str(part) for part in first["loc"]]
+        loc = [str(part) for part in first["loc"]] or ["history"]
         name = ".".join(loc[:2]) if loc[0] == "contact" and len(loc) > 1 else loc[0]
         raise Skip("invalid_field", field=name, value=first.get("input")) from None

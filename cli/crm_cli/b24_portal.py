@@ -31,6 +31,9 @@ RETRIES = 6
 class Source(Protocol):
     """Where the portal's rows come from."""
 
+    short: dict[str, tuple[int, int]]
+    """Listings known to be incomplete: method → (rows read, the `total` its pages said)."""
+
     def rows(self, method: str, params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
         """Every row of a listing method, page after page."""
         ...
@@ -56,6 +59,8 @@ class Portal:
         self.http = httpx.AsyncClient(timeout=timeout)
         self._last = 0.0
         self.requests = 0
+        self.short: dict[str, tuple[int, int]] = {}
+        """Never: a portal's listing is followed to its end (`next`)."""
 
     async def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """One method's answer; QUERY_LIMIT_EXCEEDED waits and retries, other errors are
@@ -109,10 +114,12 @@ class Folder:
         if not path.is_dir():
             raise CliError(line("no_folder", path=path), 2)
         self.path = path
+        self.short: dict[str, tuple[int, int]] = {}
 
     async def rows(self, method: str, params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
         """Every row of every saved page of `method` (none when it was not saved); a method
-        asked with an `id` (a pipeline's stages) is read from `<method>.<id>.json`."""
+        asked with an `id` (a pipeline's stages) is read from `<method>.<id>.json`. Pages
+        holding fewer rows than their `total` says are noted in `short`."""
         given = (params or {}).get("id")
         file = self.path / (f"{method}.{given}.json" if given is not None else f"{method}.json")
         if not file.exists():
@@ -122,10 +129,16 @@ class Folder:
         except (OSError, ValueError) as exc:
             raise CliError(line("not_json", path=file, problem=exc), 2) from None
         pages = saved if isinstance(saved, list) else [saved]
+        count, total = 0, None
         for page in pages:
             result = page.get("result", page) if isinstance(page, dict) else page
+            if isinstance(page, dict) and isinstance(page.get("total"), int):
+                total = max(total or 0, page["total"])
             for row in _listed(result):
+                count += 1
                 yield row
+        if total is not None and count < total:
+            self.short[method] = (count, total)
 
     async def close(self) -> None:
         """Nothing to close."""

@@ -1,6 +1,7 @@
 """The report of `crm import bitrix24`: per row imported, updated (with what changed),
-unchanged or skipped with the reason's code; said in Russian through the locale catalogue
-(crm_shared.locale.imports), or as JSON with the codes for a program."""
+unchanged or skipped with the reason's code, and the deals here deleted in the portal; said
+in Russian through the locale catalogue (crm_shared.locale.imports), or as JSON with the
+codes for a program."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ class Report:
     """`{"code", "params"}` (a refusal of deal-service: its error, less the English)."""
     missing: dict[str, list[str]] = field(default_factory=dict)
     """What the current stage requires and the deal lacks (reported, not enforced)."""
+    deleted: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The deals here the portal no longer has (kept here): `{"deal_id", "title", "stage"}`."""
+    unchecked: tuple[int, int] | None = None
+    """Not looked for deleted deals: a saved folder holds (this many, of the total) deals."""
 
     def as_json(self) -> dict[str, Any]:
         """The program-readable report: ids, field codes and reason codes."""
@@ -34,6 +39,8 @@ class Report:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "missing": self.missing,
+            "deleted": self.deleted,
+            "deleted_checked": self.unchecked is None,
         }
 
 
@@ -54,6 +61,7 @@ def show(report: Report, as_json: bool, stages: dict[str, str]) -> None:
             updated=len(report.updated),
             unchanged=len(report.unchanged),
             skipped=len(report.skipped),
+            deleted=len(report.deleted),
         )
     )
     for key, changed in report.updated.items():
@@ -65,3 +73,12 @@ def show(report: Report, as_json: bool, stages: dict[str, str]) -> None:
         err().print(line("missing_head", count=len(report.missing)))
     for key, names in report.missing.items():
         err().print(line("missing", key=escape(key), fields=escape(fields(names))))
+    if report.deleted:
+        err().print(line("deleted_head", count=len(report.deleted)))
+    for key, deal in report.deleted.items():
+        stage = stages.get(str(deal.get("stage")), str(deal.get("stage")))
+        title = escape(str(deal.get("title") or "—"))
+        err().print(line("deleted", key=escape(key), title=title, stage=escape(stage)))
+    if report.unchecked is not None:
+        read, total = report.unchecked
+        err().print(line("deleted_unknown", read=read, total=total))

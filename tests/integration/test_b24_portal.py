@@ -1,6 +1,7 @@
 """Reading a Bitrix24 portal (crm import bitrix24) against a stand-in portal over HTTP:
 paging by start/next, at most 2 requests a second, QUERY_LIMIT_EXCEEDED waited out, an
-expired webhook a clear error."""
+expired webhook a clear error; deals asked for again by id alone; saved pages short of
+their total noted."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crm_cli.b24_deleted import still_there
 from crm_cli.b24_portal import Folder, Portal
 from crm_cli.bus import CliError
 from tests.b24_portal import Fake, portal_data, serving
@@ -46,3 +48,21 @@ async def test_saved_answers_are_read_page_after_page(tmp_path: Path) -> None:
     folder = Folder(tmp_path)
     assert [r["ID"] async for r in folder.rows("crm.deal.list")] == ["1", "2"]
     assert [r async for r in folder.rows("user.get")] == []
+    assert folder.short == {}
+    (tmp_path / "crm.deal.list.json").write_text(json.dumps(pages[:1]), "utf-8")
+    assert [r["ID"] async for r in folder.rows("crm.deal.list")] == ["1"]
+    assert folder.short == {"crm.deal.list": (1, 2)}  # deleted deals are not looked for
+
+
+async def test_deals_asked_for_by_id_alone_fifty_a_request() -> None:
+    with serving(Fake(portal_data(120))) as fake:
+        portal = Portal(fake.url, rate=50)
+        try:
+            ids = [str(100 + i) for i in range(1, 121)] + ["999", "1000"]
+            there = await still_there(portal, ids[::-1])
+        finally:
+            await portal.close()
+    assert there == set(ids[:-2])
+    asked = [b for m, b in fake.bodies]
+    assert [len(b["filter"]["@ID"]) for b in asked] == [50, 50, 22]
+    assert all(b["select"] == ["ID"] for b in asked)

@@ -55,7 +55,7 @@ def test_every_request_a_service_answers_and_every_event_is_described() -> None:
     requests = {ch["address"] for ch in channels if ch["address"].startswith("crm.cmd.")}
     requests |= {ch["address"] for ch in channels if ch["address"].startswith("crm.query.")}
     assert requests == served
-    assert len(served) == 34  # a service that stopped serving its router would show here
+    assert len(served) == 35  # a service that stopped serving its router would show here
     published = {
         op["channel"]["$ref"] for op in doc["operations"].values() if op["action"] == "send"
     }

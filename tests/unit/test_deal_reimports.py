@@ -1,13 +1,22 @@
 """A deal imported before, imported again after it changed in its source (issue 24 §1):
 only a newer modification time updates; a stage left there is a move with its history rows
-at their times and one StageChanged; what is given empty clears nothing."""
+at their times and one StageChanged; what is not given clears nothing, what is listed as
+`cleared` (empty in the source) is emptied, a field the stage requires too (reported)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from crm_shared.contracts.deal import ImportDeal, StageChanged
+import pytest
+from pydantic import ValidationError
+
+from crm_shared.config import load_config
+from crm_shared.contracts.deal import DealUpdated, ImportDeal, StageChanged
+from crm_shared.contracts.refusals import Refused
+from deal_service.domain.contacts import Contact
+from deal_service.domain.imports import missing_on_stage
 from deal_service.domain.model import Deal
 from deal_service.domain.reimports import given_values, move_since, newer
 
@@ -68,3 +77,44 @@ def test_a_move_without_its_history_row_happens_at_the_modification() -> None:
     assert [(r.from_stage, r.to_stage, r.at) for r in rows] == [("OFFER_MADE", "WON", day(9))]
     same = Deal(id="d", stage="WON", created_at=T0, updated_at=day(2), version=2)
     assert move_since(same, cmd([("WON", 1)], 9), last_entry=day(2)) == [] and not same.events
+
+
+def test_the_fields_cleared_there_are_given_as_none() -> None:
+    cleared = cmd([("NEW_LEAD", 0)], 1, title="Т", cleared=["subject", "contact.segment"])
+    values, contact = given_values(cleared)
+    assert values == {"title": "Т", "subject": None}
+    assert contact == {"name": "Ян", "phone": "+79001112233", "segment": None}
+
+
+@pytest.mark.parametrize(
+    "cleared",
+    [["title"], ["contact.name"], ["responsible_id"], ["subject", "subject"], ["currency"]],
+)
+def test_only_a_clearable_field_not_given_is_cleared(cleared: list[str]) -> None:
+    with pytest.raises(ValidationError):  # given, the contact's identity, a person, twice
+        cmd([("NEW_LEAD", 0)], 1, title="Т", cleared=cleared)
+
+
+def test_a_required_field_emptied_there_is_emptied_here_and_reported_missing() -> None:
+    config = load_config()
+    contact = Contact(id="c", name="Ян", phone="+79001112233", segment="опт")
+    deal = Deal(
+        id="d", stage="OFFER_MADE", created_at=T0, updated_at=day(2), version=2,
+        contact=contact, requirements="20 коробок", amount=Decimal(10), subject="коробки",
+        delivery_method="pickup", title="Сделка",
+    )  # fmt: skip
+    assert missing_on_stage(config, deal) == []
+    values, person = given_values(cmd([("OFFER_MADE", 2)], 3, cleared=["subject", "title"]))
+    values |= {"amount": Decimal(12)}
+    with pytest.raises(Refused):  # an update by hand may not empty what the stage requires
+        deal.copy().update(values, person, config=config, now=day(3))
+    changed = deal.update(values, person, config=config, now=day(3), kept=False)
+    assert sorted(changed) == ["amount", "subject", "title"]
+    assert (deal.subject, deal.title, deal.amount, deal.version) == (None, None, 12, 3)
+    [event] = deal.events
+    assert isinstance(event, DealUpdated) and sorted(event.changed) == sorted(changed)
+    assert event.deal.subject is None and event.deal.title is None
+    assert missing_on_stage(config, deal) == ["subject"]
+    _, person = given_values(cmd([("OFFER_MADE", 2)], 4, cleared=["contact.segment"]))
+    assert deal.update({}, person, config=config, now=day(4), kept=False) == ["contact.segment"]
+    assert deal.contact is not None and deal.contact.segment is None

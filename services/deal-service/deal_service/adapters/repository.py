@@ -81,6 +81,21 @@ async def deal_by_external(conn: asyncpg.Connection, source: str, external_id: s
     return deal_from_row(row) if row else None
 
 
+async def imported(
+    conn: asyncpg.Connection, source: str, after: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The deals of `source` by external id, from after `after`: (external_id, deal_id,
+    title, stage); the (source, external_id) index reads them in order."""
+    rows = await conn.fetch(
+        f"""SELECT external_id, id AS deal_id, title, stage FROM {SCHEMA}.deals
+            WHERE source = $1 AND external_id > $2 ORDER BY external_id LIMIT $3""",
+        source,
+        after or "",
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
 async def import_marks(
     conn: asyncpg.Connection, deal_id: str
 ) -> tuple[datetime | None, datetime | None]:

@@ -18,13 +18,15 @@ class FieldChanges:
 
     `values` by deal field, `contact_values` by contact field; `attach` is the contact found
     or made for a deal that had none, `sharing` the (deal id, stage) of the contact's other
-    deals (what `rules.check_kept` must keep filled for them).
+    deals (what `rules.check_kept` must keep filled for them); `kept` false: not checked
+    (a re-import sets what the source holds, a required field emptied there too).
     """
 
     values: Mapping[str, Any]
     contact_values: Mapping[str, Any] = field(default_factory=dict)
     attach: Contact | None = None
     sharing: tuple[tuple[str, str], ...] = ()
+    kept: bool = True
 
 
 def set_contact(contact: Contact, values: Mapping[str, Any]) -> list[str]:

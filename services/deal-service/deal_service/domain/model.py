@@ -200,15 +200,17 @@ class Deal:
         now: datetime,
         attach: Contact | None = None,
         sharing: Iterable[tuple[str, str]] = (),
+        kept: bool = True,
     ) -> list[str]:
         """Set fields (never the stage); returns the names that changed, [] for no change.
 
         `attach` is the contact found or made for a deal that had none; `sharing` are the
         (deal id, stage) of the contact's other deals. Refused, changing nothing, when the
         update would empty a field that the current stage requires, or a contact field that
-        another open deal of the contact requires at its stage (`rules.check_kept`).
+        another open deal of the contact requires at its stage (`rules.check_kept`; not with
+        `kept` false: a re-import).
         """
-        changes = FieldChanges(values, contact_values, attach, tuple(sharing))
+        changes = FieldChanges(values, contact_values, attach, tuple(sharing), kept)
         after, changed = self._changed(changes, config)
         if not changed:
             return []
@@ -239,7 +241,8 @@ class Deal:
             changed += set_contact(after.contact, changes.contact_values)
         if not changed:
             return after, []
-        rules.check_kept(before, after, changes.sharing, config)
+        if changes.kept:
+            rules.check_kept(before, after, changes.sharing, config)
         if not rules.filled(after.currency):  # a stage that requires it refused above
             raise Refused(ErrorCode.invalid, "fields.currency: cannot be empty")
         return after, changed

@@ -2,7 +2,9 @@
 with a newer `modified_at`): the fields it gives that differ are set as an update sets them,
 and a stage it left there is a move here with the history rows of the stages it went
 through, at the times they happened. Like the first import, the move is not checked against
-today's rules (it happened); what is given empty does not clear a field here.
+today's rules (it happened). A field the command lists as `cleared` (empty in the source) is
+emptied here in the same DealUpdated, also one the deal's stage requires (the reply reports
+it as missing, as the first import's); a field merely not given is left as it is.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ def newer(cmd: ImportDeal, seen: datetime | None) -> bool:
 
 
 def given_values(cmd: ImportDeal) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The deal fields and the contact fields the command gives (not empty), for
-    `Deal.update`."""
+    """The deal fields and the contact fields the command gives (not empty), and those it
+    clears (None), for `Deal.update`."""
 
     def plain(value: Any) -> Any:
         return value.value if isinstance(value, Enum) else value
@@ -36,11 +38,14 @@ def given_values(cmd: ImportDeal) -> tuple[dict[str, Any], dict[str, Any]]:
         if name in type(cmd).model_fields and getattr(cmd, name) is not None
     }
     person = cmd.contact
-    contact = {
+    contact: dict[str, Any] = {
         name: str(plain(getattr(person, name)))
         for name in type(person).model_fields
         if getattr(person, name) is not None
     }
+    for name in cmd.cleared:
+        owner, _, field = name.rpartition(".")
+        (contact if owner else values)[field] = None
     return values, contact
 
 

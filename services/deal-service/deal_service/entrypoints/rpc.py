@@ -21,6 +21,7 @@ from crm_shared.contracts.deal import (
     GetDeal,
     IdleThresholdsSet,
     ImportDeal,
+    ImportedDeals,
     LeadReceived,
     ListDeals,
     LogContactAttempt,
@@ -70,6 +71,7 @@ def endpoints() -> Endpoints[Context]:
         reply="deal, imported, updated, changed, missing",
         workers=IMPORT_WORKERS,
     )
+    api.serve(ImportedDeals, imports.imported_deals, reply="items, next_after")
     api.serve(GetDeal, queries.get_deal, reply="deal")
     api.serve(ListDeals, queries.list_deals, reply="items, next_cursor")
     api.serve(StageTotals, queries.stage_totals, reply="stages [{stage, count, sums}]")

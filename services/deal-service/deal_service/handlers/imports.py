@@ -1,5 +1,7 @@
 """ImportDeal: a deal from another CRM stored as it stands there, once per (source, id);
-imported again after it changed there (a newer `modified_at`), updated to how it stands."""
+imported again after it changed there (a newer `modified_at`), updated to how it stands.
+ImportedDeals: the deals imported from a source (what the importer compares with what the
+source still has)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from crm_shared.contracts.deal import ImportDeal
+from crm_shared.contracts.deal import ImportDeal, ImportedDeals
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.refusals import ok
 from crm_shared.machinery.outbox import UnitOfWork
@@ -18,6 +20,7 @@ from deal_service.domain.imports import check_import, imported_deal, missing_on_
 from deal_service.domain.leads import needs_turn, responsible_for
 from deal_service.domain.model import Deal
 from deal_service.domain.reimports import given_values, move_since, newer
+from deal_service.domain.rules import check_user
 from deal_service.handlers.context import Context
 from deal_service.handlers.deals import resolve_contact
 from deal_service.handlers.shared_contact import tell_the_contacts_deals
@@ -58,8 +61,9 @@ async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
 
 async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -> dict[str, Any]:
     """The deal imported before: unchanged unless the source changed it since the import
-    kept; then its differing fields set as an update sets them (DealUpdated, the deal's
-    story) and a stage it left there moved to here, unchecked, with its history rows."""
+    kept; then its differing fields set and its `cleared` ones emptied as an update sets
+    them, but unchecked (DealUpdated, the deal's story), and a stage it left there moved to
+    here, unchecked, with its history rows."""
     seen, last_entry = await repo.import_marks(uow.conn, known.id)
     if not newer(cmd, seen):
         return _reply(ctx, known, imported=False)
@@ -67,12 +71,10 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
     if deal is None:  # erased meanwhile
         return _reply(ctx, known, imported=False)
     values, contact_values = given_values(cmd)
-    sharing: list[tuple[str, str]] = []
     if contact_values and deal.contact is not None:
         deal.contact = await people.lock_contact(uow.conn, deal.contact.id)
-        sharing = await people.contact_stages(uow.conn, deal.contact.id, except_deal=deal.id)
     before = deal.copy()
-    changed = deal.update(values, contact_values, config=ctx.config, now=utcnow(), sharing=sharing)
+    changed = deal.update(values, contact_values, config=ctx.config, now=utcnow(), kept=False)
     rows = move_since(deal, cmd, last_entry or deal.created_at)
     if changed:
         story.record_changes(uow, before, deal, cmd.actor_id, changed)
@@ -85,6 +87,15 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
     await uow.commit()
     moved = ["stage"] if rows else []
     return _reply(ctx, deal, imported=False, changed=[*moved, *changed])
+
+
+async def imported_deals(q: ImportedDeals, ctx: Context) -> dict[str, Any]:
+    """A page of the deals imported from `q.source`, by external id (a РОП's)."""
+    check_user(ctx.config, q.actor_id, "actor_id", role="rop")
+    async with ctx.uow() as uow:
+        items = await repo.imported(uow.conn, q.source, q.after, q.limit)
+    after = items[-1]["external_id"] if len(items) == q.limit else None
+    return ok(items=items, next_after=after)
 
 
 def _reply(

@@ -15,6 +15,9 @@ from crm_shared.contracts.deal.commands import (
     MAX_HISTORY as MAX_HISTORY,
 )
 from crm_shared.contracts.deal.commands import (
+    Clearable as Clearable,
+)
+from crm_shared.contracts.deal.commands import (
     ContactInput as ContactInput,
 )
 from crm_shared.contracts.deal.commands import (
@@ -96,6 +99,9 @@ from crm_shared.contracts.deal.queries import (
     GetDeal as GetDeal,
 )
 from crm_shared.contracts.deal.queries import (
+    ImportedDeals as ImportedDeals,
+)
+from crm_shared.contracts.deal.queries import (
     ListDeals as ListDeals,
 )
 from crm_shared.contracts.deal.queries import (
@@ -130,6 +136,12 @@ from crm_shared.contracts.deal.replies import (
 )
 from crm_shared.contracts.deal.replies import (
     ImportDealReply as ImportDealReply,
+)
+from crm_shared.contracts.deal.replies import (
+    ImportedDeal as ImportedDeal,
+)
+from crm_shared.contracts.deal.replies import (
+    ImportedDealsReply as ImportedDealsReply,
 )
 from crm_shared.contracts.deal.replies import (
     MoveDealReply as MoveDealReply,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
@@ -167,6 +167,21 @@ class EraseContact(Command, Asks[ErasedReply]):
 MAX_HISTORY = 500
 
 
+Clearable = Literal[
+    "title",
+    "company",
+    "amount",
+    "subject",
+    "requirements",
+    "delivery_method",
+    "failure_comment",
+    "contact.pays_by",
+    "contact.segment",
+]
+"""What a re-import may empty: not the people (responsible, РОП), the currency, the lead's
+comment, nor the contact's name, phone and e-mail (what it is found by)."""
+
+
 class ImportedStage(Strict):
     """The deal entered `stage` at `at` (time zone required)."""
 
@@ -179,8 +194,9 @@ class ImportDeal(Command, Asks[ImportDealReply]):
     pair again answers the deal as it is here (`imported` false) and changes nothing, unless
     `modified_at` is newer than the one imported last: then the fields it gives that differ
     are set (DealUpdated) and a stage the deal left there is a move here (its new history
-    rows, StageChanged), not checked against today's rules, as the first import's. Only a
-    РОП imports. `history` is oldest first; its last entry is the current stage."""
+    rows, StageChanged), not checked against today's rules, as the first import's, and the
+    fields in `cleared` (empty there) are emptied in the same DealUpdated. Only a РОП
+    imports. `history` is oldest first; its last entry is the current stage."""
 
     SUBJECT: ClassVar[str] = "crm.cmd.deal.import"
     source: Short = Field(min_length=1)
@@ -201,10 +217,24 @@ class ImportDeal(Command, Asks[ImportDealReply]):
     modified_at: AwareDatetime | None = None
     """When the deal, its contact or its stage last changed in the source."""
     history: list[ImportedStage] = Field(min_length=1, max_length=MAX_HISTORY)
+    cleared: list[Clearable] = Field(
+        default_factory=list,
+        description="fields empty in the source: a re-import empties them here (not checked "
+        "against the stage's required fields: reported in `missing`); a first import ignores it",
+    )
 
     @model_validator(mode="after")
     def _in_order(self) -> ImportDeal:
+        given = [name for name in self.cleared if _given(self, name)]
+        if given or len(set(self.cleared)) < len(self.cleared):
+            raise ValueError(f"cleared: given or repeated: {', '.join(given) or 'repeated'}")
         times: list[datetime] = [self.created_at, *(h.at for h in self.history)]
         if any(b < a for a, b in itertools.pairwise(times)):
             raise ValueError("history: entries oldest first, none before created_at")
         return self
+
+
+def _given(cmd: ImportDeal, name: str) -> bool:
+    """Whether the command gives a value for `name` (`contact.<field>` for the contact's)."""
+    owner, _, field = name.rpartition(".")
+    return getattr(cmd.contact if owner else cmd, field) is not None

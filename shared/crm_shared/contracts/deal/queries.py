@@ -1,6 +1,7 @@
 """deal-service's queries: a deal, a page of deals, a deal's history and story, the board's
 column totals, the moves awaiting the РОП's agreement (rule 6), and finding a client (by
-phone, e-mail, name, deal title or company) with the contact's page."""
+phone, e-mail, name, deal title or company) with the contact's page, and the deals imported
+from another CRM."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from crm_shared.contracts.deal.replies import (
     DealPage,
     DealReply,
     DealTimelineReply,
+    ImportedDealsReply,
     PendingApprovalsReply,
     SearchReply,
     StageTotalsReply,
 )
-from crm_shared.contracts.text import Code, Cursor, Id, Name
+from crm_shared.contracts.text import Code, Cursor, Id, Name, Short
 
 
 class GetDeal(Query, Asks[DealReply]):
@@ -110,3 +112,14 @@ class DealTimeline(Query, Asks[DealTimelineReply]):
     deal_id: Id
     limit: int = Field(50, ge=1, le=200)
     cursor: Cursor | None = None
+
+
+class ImportedDeals(Query, Asks[ImportedDealsReply]):
+    """crm.query.deal.imported: the deals imported from `source` (`crm import bitrix24`
+    compares them with what the portal still has), in the order of their external ids, a
+    page after the one ending at `after`. A РОП's, as importing is."""
+
+    SUBJECT: ClassVar[str] = "crm.query.deal.imported"
+    source: Short = Field(min_length=1)
+    after: Name | None = None
+    limit: int = Field(1000, ge=1, le=1000)

@@ -108,6 +108,23 @@ class ImportDealReply(Answer):
     """The fields the current stage requires that the deal lacks: reported, not enforced."""
 
 
+class ImportedDeal(Answer):
+    """A deal imported from another CRM: its id there, its id here, its title and stage."""
+
+    external_id: Plain
+    deal_id: Plain
+    title: Plain | None = None
+    stage: Plain
+
+
+class ImportedDealsReply(Answer):
+    """A page of the deals imported from a source, by external id; `next_after` asks for
+    the next page (null: the last)."""
+
+    items: list[ImportedDeal]
+    next_after: Plain | None = None
+
+
 class SearchReply(Answer):
     """What `q` was read as (phone, email, words), the deals with their stage, and the
     contacts, each with how many of its deals the actor may see."""
