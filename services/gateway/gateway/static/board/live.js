@@ -65,6 +65,10 @@
   });
   document.addEventListener("htmx:sseError", () => { wasLost = true; document.body.dataset.live = "lost"; });
   document.addEventListener("htmx:sseOpen", () => {
+    // The first connection started where the page was drawn (?from=…: what came between is
+    // replayed); a reconnect resumes from its Last-Event-ID, or, a new connection after a
+    // loss, at the end with the board drawn anew: never again from the page's moment.
+    document.getElementById("live-feed")?.setAttribute("sse-connect", "/board/live");
     if (wasLost) { wasLost = false; board.refreshBoard(); htmx.trigger(document.body, "crm:inbox"); }
     document.body.dataset.live = "on";
   });
