@@ -57,3 +57,27 @@ async def test_the_card_is_marked_live_when_its_deal_goes_quiet(quiet: Door) -> 
             await expect(shown).not_to_contain_text("засиделась", timeout=3_000)
         finally:
             await browser.close()
+
+
+async def test_the_rops_board_gets_the_mark_live_too(quiet: Door) -> None:
+    """Gap of issue 24 §3: the mark came with the responsible's own deal_idle notice, which
+    only the responsible's feed carries, so the РОП's open board never showed it. Now
+    crm.deal.idle goes to everyone who sees the deal."""
+    from playwright.async_api import async_playwright
+
+    name = title()
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            anna = await sign_in(browser, quiet.url, "Анна Петрова", PASSWORD)  # the РОП
+            ivan = await sign_in(browser, quiet.url, "Иван Иванов", PASSWORD)
+            await new_deal(quiet, "mgr-1", title=name)
+            on_rops, on_ivans = card(anna, name), card(ivan, name)
+            await on_rops.wait_for()
+            await on_ivans.wait_for()
+            await expect(on_rops).to_contain_text("засиделась", timeout=30_000)
+            await expect(on_ivans).to_contain_text("засиделась", timeout=5_000)
+            await on_rops.scroll_into_view_if_needed()
+            await anna.screenshot(path="/tmp/idle2-rop-board-idle.png")
+        finally:
+            await browser.close()

@@ -8,6 +8,7 @@ server is made with Playwright's `page.route`, the gateway itself is real.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -151,13 +152,19 @@ async def test_one_live_connection_a_tab_and_an_empty_column_says_so(
 ) -> None:
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD, viewport=TABLET)
     streams: list[str] = []
+
+    def path(url: str) -> str:
+        return url.removeprefix(stand.url).split("?")[0]
+
     ivan.on(
         "request",
-        lambda r: streams.append(r.url) if r.url.endswith(("/events", "/board/live")) else None,
+        lambda r: streams.append(r.url) if path(r.url) in ("/events", "/board/live") else None,
     )
     await ivan.reload()
     await wait_until(ivan, "document.body.dataset.live === 'on'")
-    assert [u.removeprefix(stand.url) for u in streams] == ["/board/live"]
+    assert [path(u) for u in streams] == ["/board/live"]
+    # from where the board was drawn (test_board_idle_race)
+    assert re.search(r"\?from=\d+:\d+$", streams[0])
     shipped = column(ivan, "Отправили заказ")
     await expect(shipped.get_by_text("Нет сделок")).to_be_visible()
     # A notification of mine comes on that one connection too: the inbox badge counts it.

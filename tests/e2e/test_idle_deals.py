@@ -6,6 +6,7 @@ history: the configured threshold applies)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ async def test_a_quiet_deal_is_told_once_marked_and_its_threshold_shown(
     clean: Any, client: Client
 ) -> None:
     notes = await client.record(f"crm.notify.{MGR}")
+    went_idle = await client.record("crm.deal.idle")  # for every board that sees the deal
     async with door(clean, config=config_with(change=_quick)) as d, d.as_user(MGR) as ivan:
         body = {"title": "Тихая сделка", "contact": {"name": "Пётр"}}
         made = await ivan.post("/api/deals", json=body)
@@ -50,6 +52,15 @@ async def test_a_quiet_deal_is_told_once_marked_and_its_threshold_shown(
 
         mark = await eventually(marked)
         assert mark["stage"] == "NEW_LEAD" and mark["idle_since"] > mark["last_activity_at"]
+        [event] = await eventually(lambda: went_idle.data("crm.deal.idle"))
+        assert (event["deal_id"], event["stage"], event["responsible_id"]) == (
+            deal_id,
+            "NEW_LEAD",
+            MGR,
+        )
+        assert datetime.fromisoformat(event["idle_since"]) == datetime.fromisoformat(
+            mark["idle_since"]
+        )
         listed = (await ivan.get("/api/deals", params={"stage": "NEW_LEAD"})).json()
         assert listed["idle"][deal_id]["idle_since"] == mark["idle_since"]
         card = await ivan.get(f"/deals/{deal_id}")
@@ -68,6 +79,7 @@ async def test_a_quiet_deal_is_told_once_marked_and_its_threshold_shown(
 
         await eventually(unmarked)
         await eventually(lambda: len(idle_notes()) == 2, timeout=30)
+        await eventually(lambda: len(went_idle.data("crm.deal.idle")) == 2)  # once a stretch
 
         # Asked over the bus, the notifier answers in the actor's scope: another manager
         # hears nothing of this deal, the РОП does; an unknown actor is refused.

@@ -27,6 +27,7 @@ from gateway.entrypoints.web.live import positions
         ("/api/deals", None),
         ("/signout", None),
         ("/board/live", None),
+        ("/board/live?from=120:7", None),
         ("", None),
         (None, None),
     ],

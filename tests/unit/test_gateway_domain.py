@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from crm_shared.config import load_config
+from crm_shared.contracts.deal import DealWentIdle
 from gateway.domain import intake, tokens
 from gateway.domain.errors import http_status, with_display_names
 from gateway.domain.idempotency import Outcome, Record, decide, fingerprint
@@ -103,6 +104,11 @@ def test_who_sees_which_event() -> None:
     assert owners_of({"deal": {"responsible_id": "mgr-1"}}) == ("mgr-1",)
     assert owners_of({"task": {"responsible_id": "mgr-2"}}) == ("mgr-2",)
     assert owners_of({"deal_id": "d", "responsible_id": "mgr-1"}) == ("mgr-1",)
+    # crm.deal.idle: the responsible's board and those who see all mark the card
+    went_idle = DealWentIdle(
+        deal_id="d", stage="NEW_LEAD", responsible_id="mgr-1", idle_since=NOW, last_activity_at=NOW
+    )
+    assert owners_of(went_idle.model_dump(mode="json")) == ("mgr-1",)
     reassigned = {"deal": {"responsible_id": "mgr-2"}, "previous_responsible_id": "mgr-1"}
     assert owners_of(reassigned) == ("mgr-2", "mgr-1")
     assert may_see(manager, ("mgr-1",)) and not may_see(manager, ("mgr-2",))

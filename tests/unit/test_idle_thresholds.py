@@ -1,6 +1,7 @@
 """Issue 24 §3: which moves count for a stage's idle threshold, and which number wins (the
 80th percentile of at least 20 forward moves, else the stage's idle_after, else none); the
-configuration's idle_after and idle_digest_at; the next local digest time."""
+configuration's idle_after, idle_digest_at and idle_recount_at; the next local digest and
+recount times."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from crm_shared.config.loader import ConfigError
 from crm_shared.locale import next_local
 from deal_service.domain.idle import MIN_SAMPLES, choose, forward_moves
+from deal_service.entrypoints.idle import next_recount
 from tests.configs import config_with, stage_data
 
 
@@ -82,3 +84,33 @@ def test_next_local_is_the_readers_clock_today_or_tomorrow() -> None:
     assert next_local(time(9), moscow, before) == datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
     after = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)  # 09:00 sharp: the next is tomorrow
     assert next_local(time(9), moscow, after) == datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+
+
+def _recount_at(value: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        data["pipeline"]["idle_recount_at"] = value
+
+    return change
+
+
+def test_the_recount_hour_is_a_quoted_local_time_on_the_teams_clock() -> None:
+    assert config_with().pipeline.idle_recount_at == time(3, 0)  # the quiet hours
+    moscow = config_with(change=_recount_at("04:30"))
+    assert moscow.pipeline.idle_recount_at == time(4, 30)
+    before = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)  # 04:00 in Moscow: today's is ahead
+    assert next_recount(moscow, before) == datetime(2026, 12, 6, 1, 30, tzinfo=UTC)
+    after = datetime(2026, 12, 6, 1, 30, tzinfo=UTC)  # 04:30 sharp: the next is tomorrow
+    assert next_recount(moscow, after) == datetime(2026, 12, 7, 1, 30, tzinfo=UTC)
+
+    # The team's zone moves it: 04:30 in Yekaterinburg (UTC+5) is 23:30 UTC the day before.
+    def yekaterinburg(data: dict[str, Any]) -> None:
+        _recount_at("04:30")(data)
+        data["timezone"] = "Asia/Yekaterinburg"
+
+    east = config_with(change=yekaterinburg)
+    assert next_recount(east, before) == datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    for wrong in ("24:00", "3", 180, None):  # 180: what YAML makes of an unquoted 03:00
+        with pytest.raises(ConfigError) as caught:
+            config_with(change=_recount_at(wrong))
+        said = str(caught.value)
+        assert "pipeline.idle_recount_at" in said and '"HH:MM" in quotes (e.g. "03:00")' in said

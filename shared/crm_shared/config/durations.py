@@ -1,4 +1,5 @@
-"""Deadlines in the configuration: whole seconds or an ISO 8601 duration (PT1H, P1D, P2DT12H).
+"""Deadlines in the configuration: whole seconds or an ISO 8601 duration (PT1H, P1D, P2DT12H);
+and the hours of the day things happen at: a local time, "HH:MM" in quotes.
 
 Parsed here rather than by pydantic's own timedelta coercion, which also accepts floats,
 "1:00:00" clock strings and negative values: a deadline has one clear spelling and an error
@@ -8,12 +9,12 @@ message that says which spellings are allowed.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
-__all__ = ["Duration", "format_duration", "parse_duration"]
+__all__ = ["Duration", "format_duration", "parse_clock", "parse_duration"]
 
 # Weeks, days, hours, minutes and seconds only: years and months have no fixed length, and a
 # task deadline of "P1M" would silently mean a different number of days in February.
@@ -88,3 +89,22 @@ Duration = Annotated[
     PlainSerializer(format_duration, return_type=str, when_used="json"),
 ]
 """A positive duration field: seconds or ISO 8601 in, `timedelta` in Python, ISO in JSON."""
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::00)?$")  # ":00" seconds: a dump read back
+
+
+def parse_clock(value: object, example: str) -> time:
+    """A configured local time of day, "HH:MM" in quotes, as a `time` (a `time` as it is).
+
+    Unquoted, YAML reads 09:00 as the number 540 (minutes, sexagesimal): refused, with the
+    hint to quote it; `example` is the field's usual value, shown in the message.
+    """
+    if isinstance(value, time):
+        return value
+    match = _CLOCK.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(
+            f'expected a local time as "HH:MM" in quotes (e.g. "{example}"); got {value!r}'
+        )
+    return time(int(match[1]), int(match[2]))

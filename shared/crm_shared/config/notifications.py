@@ -3,7 +3,6 @@ texts (SPEC §5 "Added in the second reading")."""
 
 from __future__ import annotations
 
-import re
 from datetime import time, timedelta
 from typing import Literal, NamedTuple
 
@@ -12,7 +11,7 @@ from pydantic import ValidationInfo, field_validator
 from crm_shared.contracts.notify import NoticeKind
 
 from ._base import Frozen, Text
-from .durations import Duration
+from .durations import Duration, parse_clock
 
 __all__ = [
     "CHANNEL_TYPES",
@@ -145,9 +144,6 @@ class _Probe(dict[str, str]):
         return ""
 
 
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::00)?$")  # ":00" seconds: a dump read back
-
-
 class NotificationSettings(Frozen):
     """The notifier's inbox and texts: `retention` (how long a notification is kept in a
     user's inbox, read or not), `templates`, and `idle_digest_at`: the local time (the team's
@@ -160,11 +156,4 @@ class NotificationSettings(Frozen):
     @field_validator("idle_digest_at", mode="before")
     @classmethod
     def _clock(cls, value: object) -> object:
-        if value is None or isinstance(value, time):
-            return value
-        match = _CLOCK.match(value) if isinstance(value, str) else None
-        if match is None:
-            raise ValueError(
-                f'expected a local time as "HH:MM" in quotes (e.g. "09:00"); got {value!r}'
-            )
-        return time(int(match[1]), int(match[2]))
+        return None if value is None else parse_clock(value, "09:00")

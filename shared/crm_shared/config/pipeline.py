@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, field_validator
 
 from ._base import Frozen, StageCode, Text
-from .durations import Duration
+from .durations import Duration, parse_clock
 
 __all__ = [
     "DEFAULT_REQUIRED_FIELDS",
@@ -212,7 +212,15 @@ class Rules(Frozen):
 
 
 class Pipeline(Frozen):
-    """The stages in funnel order, and the rules that guard moves between them."""
+    """The stages in funnel order, the rules that guard moves between them, and
+    `idle_recount_at`: the local time (the team's `timezone`, «ЧЧ:ММ») deal-service measures
+    the stages' idle thresholds anew every night (and at its start)."""
 
     stages: tuple[Stage, ...] = Field(min_length=1)
     rules: Rules = Rules()
+    idle_recount_at: time = time(3, 0)
+
+    @field_validator("idle_recount_at", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> time:
+        return parse_clock(value, "03:00")

@@ -1,20 +1,20 @@
-"""The nightly recount of idle thresholds: once at start, then at RECOUNT_AT on the team's
-clock every night. Every replica recounts; the copies are the same numbers, and whoever
-consumes them replaces what it had, so a repeat is harmless."""
+"""The nightly recount of idle thresholds: once at start, then every night at
+`pipeline.idle_recount_at` of the configuration (03:00 unless set) on the team's clock.
+Every replica recounts; the copies are the same numbers, and whoever consumes them replaces
+what it had, so a repeat is harmless."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
+from crm_shared.config import CrmConfig
 from crm_shared.locale import next_local
 from crm_shared.machinery.loops import Periodic
 from deal_service.handlers.context import Context
 from deal_service.handlers.idle import publish_thresholds
 
 log = logging.getLogger(__name__)
-RECOUNT_AT = time(3, 0)
-"""Local time of the nightly recount: the quiet hours."""
 
 
 class ThresholdRecount:
@@ -38,4 +38,10 @@ class ThresholdRecount:
         watched = sum(1 for t in event.items if t.seconds is not None)
         log.info("idle thresholds published: %d of %d stages watched", watched, len(event.items))
         now = datetime.now(UTC)
-        return (next_local(RECOUNT_AT, self._ctx.config.zone(), now) - now).total_seconds()
+        return (next_recount(self._ctx.config, now) - now).total_seconds()
+
+
+def next_recount(config: CrmConfig, now: datetime) -> datetime:
+    """The next recount after `now`: `pipeline.idle_recount_at` on the team's clock, today
+    or tomorrow (UTC)."""
+    return next_local(config.pipeline.idle_recount_at, config.zone(), now)

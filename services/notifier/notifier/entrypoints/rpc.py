@@ -6,7 +6,7 @@ The router the service runs is the one the AsyncAPI document describes (`tools.c
 
 from __future__ import annotations
 
-from crm_shared.contracts.deal import ApprovalDeclined, MoveRejected
+from crm_shared.contracts.deal import ApprovalDeclined, DealWentIdle, MoveRejected
 from crm_shared.contracts.notify import (
     IdleDeals,
     IdleThresholds,
@@ -41,6 +41,7 @@ def endpoints() -> Endpoints[Context]:
     api.serve(IdleDeals, idle_queries.idle_deals, reply="items")
     api.serve(IdleThresholds, idle_queries.idle_thresholds, reply="computed_at, items")
     api.emit(TaskOverdue, "An open task passed its deadline (once per task).")
+    api.emit(DealWentIdle, "A deal went idle («засиделась»; once per idle stretch).")
     api.emit(
         Notification,
         "A notification for one user: crm.notify.<user_id>.",

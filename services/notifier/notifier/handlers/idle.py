@@ -1,6 +1,7 @@
 """Idle deals (issue 24): keeping each watched deal's last activity and due time in step
 with the deal and task events, taking deal-service's thresholds, and firing the deals whose
-due time passed (the responsible's deal_idle notice, once per idle stretch)."""
+due time passed (DealWentIdle for everyone who sees the deal, and the responsible's deal_idle
+notice, once per idle stretch)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from crm_shared.contracts.deal import IdleThresholdsSet
+from crm_shared.contracts.deal import DealWentIdle, IdleThresholdsSet
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.adapters import idle as repo
@@ -75,7 +76,8 @@ def wake(ctx: Context, nearest: list[datetime | None]) -> None:
 
 async def fire_idle(ctx: Context, limit: int) -> int:
     """Fire up to `limit` deals past their due time in one transaction; how many fired.
-    The idle mark and the notices commit together: a crash before commit fires again later,
+    The idle mark, DealWentIdle (the boards of all who see the deal: its responsible, every
+    РОП) and the responsible's notice commit together: a crash before commit fires again later,
     after commit never (until the deal is worked on and sits again)."""
     async with ctx.uow() as uow:
         fired = await repo.fire_due(uow.conn, limit)
@@ -87,6 +89,16 @@ async def fire_idle(ctx: Context, limit: int) -> int:
         stage_names = {s.code: s.name for s in ctx.config.stages}
         notes = []
         for row in fired:
+            uow.emit(
+                DealWentIdle(
+                    deal_id=row.deal_id,
+                    stage=row.stage,
+                    responsible_id=row.responsible_id,
+                    idle_since=row.due_at,
+                    last_activity_at=row.last_activity_at,
+                ),
+                subject_id=row.deal_id,
+            )
             note = idle_notification(
                 row,
                 seconds.get(row.stage),

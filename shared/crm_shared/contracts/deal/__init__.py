@@ -66,6 +66,9 @@ from crm_shared.contracts.deal.events import (
     DealUpdated as DealUpdated,
 )
 from crm_shared.contracts.deal.events import (
+    DealWentIdle as DealWentIdle,
+)
+from crm_shared.contracts.deal.events import (
     IdleThreshold as IdleThreshold,
 )
 from crm_shared.contracts.deal.events import (

@@ -153,6 +153,20 @@ class IdleThresholdsSet(EventData):
     items: list[IdleThreshold]
 
 
+class DealWentIdle(EventData):
+    """A deal sat in its active stage past the stage's idle threshold with no activity
+    («засиделась», issue 24): the notifier's event, once per idle stretch, for everyone who
+    sees the deal (its board card is marked); the next activity ends the stretch."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.idle"
+    TYPE: ClassVar[str] = "crm.deal.idle.v1"
+    deal_id: Plain
+    stage: Plain
+    responsible_id: Plain | None = None
+    idle_since: datetime = Field(description="its last activity plus the stage's threshold")
+    last_activity_at: datetime
+
+
 class RejectionError(BaseModel):
     """Why a command was refused."""
 

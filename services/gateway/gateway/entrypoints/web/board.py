@@ -11,6 +11,7 @@ from crm_shared.contracts.deal import GetDeal, StageTotals
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, deal_fields, draft, pages, person
+from gateway.entrypoints.web.live import drawn_from
 from gateway.handlers import board as boards
 from gateway.handlers.api import acting, ask, move_deal
 from gateway.handlers.errors import Refusal
@@ -41,6 +42,7 @@ async def board_page(
 ) -> Response:
     """The whole board."""
     ctx = ctx_of(request)
+    since = await drawn_from(request)  # before the queries: the feed replays from here
     data = await boards.board(ctx, principal, manager, PAGE)
     managers = [u for u in ctx.config.users if u.role == "manager"]
     return pages(request).render(
@@ -49,6 +51,7 @@ async def board_page(
         principal,
         manager=manager or "",
         managers=managers,
+        live_from=since,
         **_columns(ctx, data),
     )
 

@@ -6,6 +6,13 @@ six connections HTTP/1.1 allows a browser per host, so the fourth open tab would
 route sends both on one connection. Each message's `id` is `<events seq>:<notifications
 seq>`, the position in both streams, so a reconnect (`Last-Event-ID`) resumes each of them
 without a gap or a repeat.
+
+A page is drawn from queries, and its feed connects a moment later: an event between the two
+(a card marked «засиделась», moved, taken) would be in neither. So the board takes both
+positions (`drawn_from`) before it asks for what it shows and names them in its feed's
+address (`/board/live?from=120:7`); the first connection, which has no `Last-Event-ID` yet,
+starts there and replays what came since (what the page already shows only draws a card
+again). A position may lag behind the stream: that replays more, never less.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ def positions(last_event_id: str) -> tuple[int | None, int | None]:
 async def live(request: Request, principal: Principal = Depends(person)) -> StreamingResponse:
     """Deal and task events and the person's notifications, on one SSE connection: one of
     the person's streams (at most 8), ended with their session as /api/events is."""
-    after = positions(request.headers.get("last-event-id", ""))
+    resumed = request.headers.get("last-event-id", "")
+    after = positions(resumed or request.query_params.get("from", ""))
     hubs = [request.app.state.hubs[name] for name in FEEDS]
     ctx = context(request)
     ticket = ctx.streams.admit(principal)
@@ -57,6 +65,18 @@ async def live(request: Request, principal: Principal = Depends(person)) -> Stre
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+async def drawn_from(request: Request) -> str | None:
+    """Where the feed of a page drawn now starts, `<events seq>:<notifications seq>`: taken
+    before the page's queries. None when the bus cannot say (the page connects at the end,
+    as before)."""
+    hubs = getattr(request.app.state, "hubs", {})
+    try:
+        seen = [await hubs[name].position() for name in FEEDS]
+    except Exception:  # the bus is down or reconnecting: the page stands without it
+        return None
+    return f"{seen[0]}:{seen[1]}"
 
 
 async def _merged(

@@ -27,6 +27,7 @@ LIVE_EVENTS = (
     "crm.deal.updated.v1",
     "crm.deal.stage_changed.v1",
     "crm.deal.noted.v1",
+    "crm.deal.idle.v1",
     "crm.task.opened.v1",
     "crm.task.closed.v1",
     "crm.task.updated.v1",

@@ -38,8 +38,6 @@
     if (type === "crm.notify.v1") {
       htmx.trigger(document.body, "crm:inbox"); // my own notification: the badge counts anew
       document.dispatchEvent(new CustomEvent("crm:notified", { detail: data }));
-      // my deal went quiet: its card shows the mark
-      if (data.kind === "deal_idle" && data.deal_id) showDeal(data.deal_id, true);
       return;
     }
     if (type.startsWith("crm.deal.")) {
@@ -53,8 +51,11 @@
       // an update shows only a card already here, unless the deal changed hands: then it
       // comes to the new responsible's board and leaves the previous one's (403)
       const handedOver = (data.changed || []).includes("responsible_id");
-      // a note changes no field, only whether the deal sits idle: a card already here
-      const onlyHere = type.startsWith("crm.deal.updated") || type.startsWith("crm.deal.noted");
+      // a note changes no field, only whether the deal sits idle, and crm.deal.idle (to
+      // everyone who sees the deal: its responsible, every РОП) marks it «засиделась»:
+      // a card already here
+      const onlyHere = type.startsWith("crm.deal.updated") || type.startsWith("crm.deal.noted")
+        || type.startsWith("crm.deal.idle.");
       if (!current) showDeal(id, onlyHere && !handedOver);
     } else if (type.startsWith("crm.task.")) {
       const task = data.task || {};
@@ -64,6 +65,10 @@
   });
   document.addEventListener("htmx:sseError", () => { wasLost = true; document.body.dataset.live = "lost"; });
   document.addEventListener("htmx:sseOpen", () => {
+    // The first connection started where the page was drawn (?from=…: what came between is
+    // replayed); a reconnect resumes from its Last-Event-ID, or, a new connection after a
+    // loss, at the end with the board drawn anew: never again from the page's moment.
+    document.getElementById("live-feed")?.setAttribute("sse-connect", "/board/live");
     if (wasLost) { wasLost = false; board.refreshBoard(); htmx.trigger(document.body, "crm:inbox"); }
     document.body.dataset.live = "on";
   });
