@@ -18,6 +18,10 @@ from typing import Any
 
 KEY = "k3yk3yk3yk3yk3y1"
 
+FAST = ("--rate", "50")
+"""`crm import bitrix24` at the fake portal's pace when it keeps no limit (Bitrix24's 2 a
+second and its QUERY_LIMIT_EXCEEDED are proven in tests/integration/test_b24_portal.py)."""
+
 
 @dataclass
 class Fake:

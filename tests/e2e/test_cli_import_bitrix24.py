@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from tests.b24_portal import Fake, portal_data, serving
+from tests.b24_portal import FAST, Fake, portal_data, serving
 from tests.cli_support import crm
 from tests.e2e.test_cli_locale import english
 from tests.services import running
@@ -26,7 +26,9 @@ async def test_a_portal_imported_twice_is_imported_once(
     fake = Fake(portal_data(60), limited={("crm.deal.list", 50)})
     with serving(fake):
         plan = tmp_path / "plan.yaml"
-        planned = await crm(clean, "import", "bitrix24", "--webhook", fake.url, "--plan", str(plan))
+        planned = await crm(
+            clean, "import", "bitrix24", "--webhook", fake.url, *FAST, "--plan", str(plan)
+        )
         assert planned.exit_code == 0, planned.output
         mapping = yaml.safe_load(plan.read_text("utf-8"))
         assert mapping["stages"]["NEW"] == {"name": "Новый лид", "to": "NEW_LEAD"}
@@ -53,12 +55,21 @@ async def test_a_portal_imported_twice_is_imported_once(
         plan.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
 
         as_manager = await crm(
-            clean, "import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan),
+            clean, "import", "bitrix24", "--webhook", fake.url, *FAST, "--mapping", str(plan),
             actor="mgr-1",
         )  # fmt: skip
         assert as_manager.exit_code == 2 and "РОП" in as_manager.output
         async with running(clean, "deal-service", "task-service"):
-            args = ("--json", "import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan))
+            args = (
+                "--json",
+                "import",
+                "bitrix24",
+                "--webhook",
+                fake.url,
+                *FAST,
+                "--mapping",
+                str(plan),
+            )
             first = await crm(clean, *args)
             assert first.exit_code == 0, first.output
             report = json.loads(first.stdout)

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from crm_shared.contracts.deal import DealUpdated
-from tests.b24_portal import Fake, portal_data, serving
+from tests.b24_portal import FAST, Fake, portal_data, serving
 from tests.cli_support import crm
 from tests.services import running
 from tests.support import Client, eventually
@@ -24,7 +24,9 @@ async def _mapping(clean: Any, fake: Fake, tmp_path: Path) -> Path:
     """The plan written by --plan, with the stage, the user, three UF fields of the deals and
     two of the contacts mapped."""
     plan = tmp_path / "plan.yaml"
-    planned = await crm(clean, "import", "bitrix24", "--webhook", fake.url, "--plan", str(plan))
+    planned = await crm(
+        clean, "import", "bitrix24", "--webhook", fake.url, *FAST, "--plan", str(plan)
+    )
     assert planned.exit_code == 0, planned.output
     mapping = yaml.safe_load(plan.read_text("utf-8"))
     # a contact's own fields: the segment by its label, how it pays (a list) by hand
@@ -57,7 +59,16 @@ async def test_a_field_emptied_in_the_portal_is_emptied_here(
     fake = Fake(portal_data(4))
     with serving(fake):
         plan = await _mapping(clean, fake, tmp_path)
-        args = ("--json", "import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan))
+        args = (
+            "--json",
+            "import",
+            "bitrix24",
+            "--webhook",
+            fake.url,
+            *FAST,
+            "--mapping",
+            str(plan),
+        )
         async with running(clean, "deal-service", "task-service"):
             first = await crm(clean, *args)
             assert first.exit_code == 0, first.output
@@ -116,7 +127,7 @@ async def test_a_deal_deleted_in_the_portal_is_named_and_kept_here(
     fake = Fake(portal_data(4))
     with serving(fake):
         plan = await _mapping(clean, fake, tmp_path)
-        args = ("import", "bitrix24", "--webhook", fake.url, "--mapping", str(plan))
+        args = ("import", "bitrix24", "--webhook", fake.url, *FAST, "--mapping", str(plan))
         async with running(clean, "deal-service", "task-service"):
             first = await crm(clean, "--json", *args)
             assert first.exit_code == 0, first.output
