@@ -7,6 +7,7 @@ file has them: they are the file's words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -113,6 +114,9 @@ _YAML = (
     ("did not find expected key", "неверный отступ: здесь ожидался ключ"),
     ("did not find expected '-' indicator", "неверный отступ: здесь ожидался элемент списка «-»"),
     ("did not find expected node content", "здесь ожидалось значение"),
+    ("expected the node content", "здесь ожидалось значение"),
+    ("expected a comment or a line break", "после значения ожидался конец строки"),
+    ("expected '<document start>'", "лишний текст после конца документа"),
     ("found unexpected end of stream", "файл закончился раньше времени (не закрыта кавычка?)"),
     ("found undefined alias", "неизвестная ссылка{rest}"),
     ("expected ',' or ']'", "не закрыт список: ожидалась «,» или «]»"),
@@ -123,11 +127,14 @@ _YAML = (
 """PyYAML's problems a person meets, in Russian; `{rest}` is what follows (a quoted key)."""
 
 
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
 def yaml_problem(problem: str | None) -> str:
     """PyYAML's `problem` in Russian; an unknown one becomes a general «ошибка разметки»."""
     text = problem or ""
     for english, russian in _YAML:
         if text.startswith(english):
-            rest = text.removeprefix(english).split(" that ")[0].split(",")[0].strip()
-            return russian.format(rest=f" {rest}" if rest.startswith(("'", '"')) else "")
+            quoted = _QUOTED.match(text.removeprefix(english).strip())
+            return russian.format(rest=f" {quoted.group(0)}" if quoted else "")
     return "ошибка разметки YAML"
