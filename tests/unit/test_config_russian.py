@@ -223,3 +223,26 @@ def test_the_check_sees_english_past_the_files_words() -> None:
     said = ["invalid", "configuration", "in", "this", "key", "is", "missing", "got"]
     assert foreign(old, here) == said
     assert not foreign("ошибки в конфигурации /etc/crm.yaml:\n  users[0].role: 'boss' не rop", here)
+
+
+def test_crm_with_a_bad_configuration_says_so_in_russian_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from crm_cli import ui
+    from crm_cli.main import app
+
+    path = tmp_path / "crm.yaml"
+    path.write_text("plan: free\nusers: [\n", "utf-8")
+    monkeypatch.setenv("CRM_CONFIG", str(path))
+    monkeypatch.setenv("COLUMNS", "400")  # one line, as the operator's wide terminal
+    ui.config.cache_clear()
+    try:
+        done = CliRunner().invoke(app, ["--as", "rop-1", "deal", "list", "--stage", "Новый лид"])
+    finally:
+        ui.config.cache_clear()
+    said = done.stdout + done.stderr
+    assert done.exit_code == 2, said
+    assert said.startswith(f"ошибка конфигурации: {path}: это не YAML: строка 3, столбец 1"), said
+    assert not foreign(said, path), said
