@@ -71,6 +71,7 @@ def _wrong_types(d: dict[str, Any]) -> None:
     d["plan"] = "gold"
     d["webhook"] = {"max_attempts": "lots"}
     d["timezone"] = 5
+    d["users"][1]["role"] = None  # quoted back as the file spells it: null, not None
 
 
 def _own_check(d: dict[str, Any]) -> None:
@@ -93,6 +94,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], list[str]]] = {
             "'professional' (указано: 'gold')",
             "webhook.max_attempts: нужно целое число (указано: 'lots')",
             "timezone: нужна строка (указано: 5)",
+            "users[1].role: допустимые значения: 'manager' или 'rop' (указано: null)",
         ],
     ),
     "our own check": (

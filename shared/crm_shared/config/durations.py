@@ -14,6 +14,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
+from .messages import shown
+
 __all__ = ["Duration", "format_duration", "parse_clock", "parse_duration"]
 
 # Weeks, days, hours, minutes and seconds only: years and months have no fixed length, and a
@@ -37,7 +39,7 @@ def parse_duration(value: object) -> timedelta:
         return value
     # bool is an int subclass: `deadline: yes` must not become one second.
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"нужны {_HINT}; указано: {value!r}")
+        raise ValueError(f"нужны {_HINT}; указано: {shown(value)}")
     if isinstance(value, int):
         return timedelta(seconds=value)
     text = value.strip()
@@ -105,6 +107,7 @@ def parse_clock(value: object, example: str) -> time:
     match = _CLOCK.match(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(
-            f'нужно местное время "ЧЧ:ММ" в кавычках (например, "{example}"); указано: {value!r}'
+            f'нужно местное время "ЧЧ:ММ" в кавычках (например, "{example}"); '
+            f"указано: {shown(value)}"
         )
     return time(int(match[1]), int(match[2]))

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .messages import KINDS, os_reason, reason, yaml_problem
+from .messages import KINDS, os_reason, reason, shown, yaml_problem
 from .root import CrmConfig
 
 __all__ = ["CONFIG_ENV_VAR", "ConfigError", "config_from_data", "load_config", "loads_config"]
@@ -213,7 +213,7 @@ def _describe(error: ErrorDetails) -> list[str]:
             if close := difflib.get_close_matches(key, allowed, n=1, cutoff=0.6):
                 message += f"; может быть, {close[0]!r}?"
             message += f" (допустимые здесь: {', '.join(allowed)})"
-    elif kind == "too_short" and ctx.get("min_length", 1) == 1:
+    elif kind in ("too_short", "string_too_short") and ctx.get("min_length", 1) == 1:
         message = "не может быть пустым"
     elif kind == "union_tag_not_found":
         tag = ctx.get("discriminator", "type")
@@ -223,5 +223,5 @@ def _describe(error: ErrorDetails) -> list[str]:
         and not isinstance(error.get("input"), Mapping | list | tuple)
         and not any(word in path for word in ("secret", "password"))  # never echo secrets
     ):
-        message += f" (указано: {error.get('input')!r})"
+        message += f" (указано: {shown(error.get('input'))})"
     return [f"{path}: {message}"]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["KINDS", "REASONS", "os_reason", "reason", "russian_or", "yaml_problem"]
+__all__ = ["KINDS", "REASONS", "os_reason", "reason", "russian_or", "shown", "yaml_problem"]
 
 _NUMBER = "нужно число"
 REASONS: dict[str, str] = {
@@ -63,6 +63,15 @@ REASONS: dict[str, str] = {
     "ip_v6_network": "не похоже на сеть IPv6",
 }
 """Russian reasons by pydantic's error type; `{name}` is the error's `ctx` value."""
+
+
+def shown(value: object) -> str:
+    """A value quoted back as the file writes it: true, false and null as YAML spells them."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
 
 def russian_or(text: object) -> str:

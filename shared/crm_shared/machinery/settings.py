@@ -66,6 +66,8 @@ def describe(cls: type[EnvSettings], exc: ValidationError) -> str:
         first = str(error["loc"][0]) if error["loc"] else ""
         variable = first if first in by_alias else cls.variable(first)
         why = reason(error["type"], error.get("ctx"), error["msg"])
+        if error["type"] == "missing":
+            why = "переменная не задана"
         if error["type"] == "value_error":  # a validator's own text
             why = str((error.get("ctx") or {}).get("error") or error["msg"])
         shown = "" if error["type"] == "missing" else f"={error.get('input')!r}"
