@@ -248,3 +248,21 @@ def test_crm_with_a_bad_configuration_says_so_in_russian_not_a_traceback(
     assert done.exit_code == 2, said
     assert said.startswith(f"ошибка конфигурации: {path}: это не YAML: строка 3, столбец 1"), said
     assert not foreign(said, path), said
+
+
+def test_a_service_process_says_it_in_russian(tmp_path: Path) -> None:
+    """`python -m deal_service` as a supervisor starts it: status 2 and the Russian lines."""
+    import os
+    import subprocess
+    import sys
+
+    data = default_data()
+    _misspell(data)
+    path = write(tmp_path, data)
+    env = {**os.environ, "CRM_CONFIG": str(path), "CRM_METRICS_PORT": "0"}
+    done = subprocess.run(
+        [sys.executable, "-m", "deal_service"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"ошибка конфигурации: ошибки в конфигурации {path}:\n")
+    assert "\n  defualt_rop: неизвестный ключ" in done.stderr and not foreign(done.stderr, path)
