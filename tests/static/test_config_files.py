@@ -273,7 +273,9 @@ def test_optional_rules_and_sections(tmp_path: Path, default_data: dict[str, Any
 def test_bad_yaml(tmp_path: Path) -> None:
     path = tmp_path / "crm.yaml"
     path.write_text("plan: standard\nusers: [\n  - id: x\n", "utf-8")
-    with pytest.raises(ConfigError, match=r"это не YAML: строка \d+, столбец \d+") as caught:
+    with pytest.raises(
+        ConfigError, match=r"не разбирается как YAML: строка \d+, столбец \d+"
+    ) as caught:
         load_config(path)
     assert str(path) in str(caught.value)
 

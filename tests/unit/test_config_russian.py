@@ -154,7 +154,9 @@ def test_bad_yaml_is_told_in_russian_with_line_and_column(
     path.write_text(text, "utf-8")
     monkeypatch.setenv("CRM_CONFIG", str(path))
     said = _start(monkeypatch, capsys)
-    assert said.startswith(f"ошибка конфигурации: {path}: это не YAML: {where}: {why}"), said
+    assert said.startswith(
+        f"ошибка конфигурации: {path}: не разбирается как YAML: {where}: {why}"
+    ), said
     assert not foreign(said, path), foreign(said, path)
 
 
@@ -246,7 +248,9 @@ def test_crm_with_a_bad_configuration_says_so_in_russian_not_a_traceback(
         ui.config.cache_clear()
     said = done.stdout + done.stderr
     assert done.exit_code == 2, said
-    assert said.startswith(f"ошибка конфигурации: {path}: это не YAML: строка 3, столбец 1"), said
+    assert said.startswith(
+        f"ошибка конфигурации: {path}: не разбирается как YAML: строка 3, столбец 1"
+    ), said
     assert not foreign(said, path), said
 
 

@@ -93,7 +93,9 @@ def loads_config(text: str, source: str = "<текст>") -> CrmConfig:
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: это не YAML: {_yaml_reason(exc)}", source=source) from None
+        raise ConfigError(
+            f"{source}: не разбирается как YAML: {_yaml_reason(exc)}", source=source
+        ) from None
     if data is None:
         raise ConfigError(f"{source}: конфигурация пуста", source=source)
     return config_from_data(data, source=source)
