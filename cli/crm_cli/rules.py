@@ -24,6 +24,7 @@ from crm_cli.bus import CliError, as_json, connected
 from crm_cli.ui import config, err, options, out, print_json, run, zone
 from crm_shared import locale
 from crm_shared.config import ConfigError, loads_config
+from crm_shared.config.messages import os_reason
 from crm_shared.contracts.deal import MAX_CONFIG_BYTES, MAX_SINCE_DAYS, TryRules
 from crm_shared.contracts.text import json_size
 
@@ -51,7 +52,7 @@ def content(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"не удалось прочитать {path}: {exc}", 2) from None
+        raise CliError(f"не удалось прочитать {path}: {os_reason(exc)}", 2) from None
     try:
         loads_config(text, source=str(path))
     except ConfigError as exc:

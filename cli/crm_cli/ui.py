@@ -17,7 +17,7 @@ from rich.progress import Progress, ProgressColumn
 
 from crm_cli.bus import CliError, Refusal, Reported
 from crm_shared import locale
-from crm_shared.config import CrmConfig, load_config
+from crm_shared.config import ConfigError, CrmConfig, load_config
 from crm_shared.locale import say
 from crm_shared.machinery import devrun
 
@@ -93,8 +93,13 @@ def progress(*columns: ProgressColumn) -> Progress:
 
 @cache
 def config() -> CrmConfig:
-    """The CRM configuration (CRM_CONFIG or the shipped one), for display names only."""
-    return load_config()
+    """The CRM configuration (CRM_CONFIG or the shipped one), for display names only; a bad
+    one ends the command with the loader's Russian message (not a traceback) and status 2."""
+    try:
+        return load_config()
+    except ConfigError as exc:
+        err().print(f"[red]ошибка конфигурации:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
 
 
 _reader: list[str | None] = [None]

@@ -13,6 +13,7 @@ from tests.configs import default_data, write
 from tests.gateway_support import door
 from tests.services import running
 from tests.support import Client
+from tests.unit.test_config_russian import foreign
 
 
 def _stricter(tmp_path: Path) -> Path:
@@ -97,12 +98,17 @@ async def test_a_bad_proposal_is_refused_with_its_problems(
         shown = await crm(clean, "rules", "try", str(bad))
         assert shown.exit_code == 2
         assert "конфигурация не принята" in shown.output and "plan" in shown.output
+        assert "\n  users: не может быть пустым" in shown.output, shown.output
+        assert not foreign(shown.output, bad), shown.output  # the operator reads Russian
 
         body = {"actor_id": "rop-1", "config": "plan: gold\nusers: []\n"}
         refused = await client.request(TryRules.SUBJECT, body)
         assert refused["error"]["code"] == "invalid"
         assert refused["error"]["params"]["reason"] == "config"
-        assert "plan" in refused["error"]["params"]["problems"]
+        problems = refused["error"]["params"]["problems"]
+        assert "pipeline: обязательный ключ не указан" in problems, problems  # the РОП reads it
+        assert not foreign(problems, bad), problems
+        assert refused["error"]["message"].startswith("the proposed configuration is not valid")
         unknown = await client.request(TryRules.SUBJECT, {**body, "actor_id": "nobody"})
         assert unknown["error"]["code"] == "not_found"
 
@@ -131,4 +137,5 @@ async def test_the_rop_tries_a_proposal_on_their_page(
 
         bad = await anna.post("/rop/rules", data={"config": "plan: gold\n"})
         assert bad.status_code == 400 and "Конфигурация не принята" in bad.text
+        assert "pipeline: обязательный ключ не указан" in bad.text, bad.text
         assert (await ivan.post("/rop/rules", data={"config": proposal})).status_code == 403

@@ -156,7 +156,7 @@ def test_parse_duration(value: object, seconds: int) -> None:
 
 @pytest.mark.parametrize("value", ["P1M", "P1Y", "P", "PT", "P1DT", "1h", "", 1.5, True, None])
 def test_parse_duration_refuses(value: object) -> None:
-    with pytest.raises(ValueError, match=r"duration|seconds"):
+    with pytest.raises(ValueError, match=r"длительность|секунды"):
         parse_duration(value)
 
 

@@ -59,124 +59,127 @@ def _append(path: str, make: Callable[[dict[str, Any]], Any]) -> Mutation:
 BAD_FILES: dict[str, tuple[Mutation, list[str]]] = {
     "typo in a stage key": (
         _set("pipeline.stages.2.dedline", "P1D"),
-        ["pipeline.stages[2].dedline: unknown key", "did you mean 'deadline'"],
+        ["pipeline.stages[2].dedline: неизвестный ключ", "может быть, 'deadline'?"],
     ),
     "typo at the top level": (
         _set("defualt_rop", "rop-1"),
-        ["defualt_rop: unknown key", "did you mean 'default_rop'"],
+        ["defualt_rop: неизвестный ключ", "может быть, 'default_rop'?"],
     ),
     "bad kind": (
         _set("pipeline.stages.3.kind", "activ"),
-        ["pipeline.stages[3].kind:", "'active', 'success' or 'failure'", "'activ'"],
+        ["pipeline.stages[3].kind:", "'active', 'success' или 'failure'", "'activ'"],
     ),
-    "unknown default_rop": (_set("default_rop", "u9"), ["default_rop: unknown user 'u9'"]),
+    "unknown default_rop": (_set("default_rop", "u9"), ["default_rop: нет пользователя 'u9'"]),
     "default_rop is a manager": (
         _set("default_rop", "mgr-2"),
-        ["default_rop: user 'mgr-2' has role manager, not rop"],
+        ["default_rop: у пользователя 'mgr-2' роль manager, а нужна rop"],
     ),
-    "default_rop missing on a paid plan": (_delete("default_rop"), ["default_rop: required"]),
+    "default_rop missing on a paid plan": (
+        _delete("default_rop"),
+        ["default_rop: обязателен на тарифе"],
+    ),
     "unknown stage in a rule": (
         _set("pipeline.rules.required_fields.1.after", "FOO"),
-        ["pipeline.rules.required_fields[1].after: unknown stage 'FOO'"],
+        ["pipeline.rules.required_fields[1].after: нет этапа 'FOO'"],
     ),
     "unknown field name": (
         _set("pipeline.rules.required_fields.2.fields", ["amount", "price"]),
-        ["pipeline.rules.required_fields[2].fields[1]: unknown field 'price'"],
+        ["pipeline.rules.required_fields[2].fields[1]: неизвестное поле 'price'"],
     ),
     "unknown contact_attempts stage": (
         _set("pipeline.rules.contact_attempts.stage", "LOST_GONE"),
-        ["pipeline.rules.contact_attempts.stage: unknown stage 'LOST_GONE'"],
+        ["pipeline.rules.contact_attempts.stage: нет этапа 'LOST_GONE'"],
     ),
     "delivery stage is final": (
         _set("pipeline.rules.delivery.stage", "WON"),
-        ["pipeline.rules.delivery.stage: stage 'WON' has kind success, not active"],
+        ["pipeline.rules.delivery.stage: у этапа 'WON' kind success, а нужен active"],
     ),
     "duplicate stage code": (
         _set("pipeline.stages.4.code", "OFFER_MADE"),
-        ["pipeline.stages[4].code: duplicate stage code 'OFFER_MADE'"],
+        ["pipeline.stages[4].code: код этапа 'OFFER_MADE' уже есть у pipeline.stages[2]"],
     ),
     "duplicate user id": (
         _set("users.2.id", "mgr-1"),
-        ["users[2].id: duplicate user id 'mgr-1'"],
+        ["users[2].id: id 'mgr-1' уже есть у users[1]"],
     ),
     "no success stage": (
         _set("pipeline.stages.7.kind", "failure"),
-        ["pipeline.stages: no stage has kind success"],
+        ["pipeline.stages: нет этапа с kind success"],
     ),
     "two success stages": (
         _set("pipeline.stages.8.kind", "success"),
-        ["pipeline.stages[8].kind: a second success stage"],
+        ["pipeline.stages[8].kind: второй этап success"],
     ),
     "active stage with a task and no deadline": (
         _delete("pipeline.stages.5.deadline"),
-        ["pipeline.stages[5].deadline: required for an active stage with a task"],
+        ["pipeline.stages[5].deadline: обязателен для активного этапа с задачей"],
     ),
     "final stage with a task": (
         _set("pipeline.stages.9.task", {"title": "x"}),
-        ["pipeline.stages[9].task: a failure stage is final"],
+        ["pipeline.stages[9].task: этап failure финальный"],
     ),
     "entry stage is final": (
         _set("pipeline.stages.0.kind", "failure"),
-        ["pipeline.stages[0].kind: the first stage is where deals start"],
+        ["pipeline.stages[0].kind: с первого этапа сделки начинаются"],
     ),
     "bad deadline": (
         _set("pipeline.stages.1.deadline", "P1M"),
-        ["pipeline.stages[1].deadline:", "'P1M' is not a duration"],
+        ["pipeline.stages[1].deadline:", "'P1M' не длительность"],
     ),
     "zero deadline": (
         _set("pipeline.stages.1.deadline", 0),
-        ["pipeline.stages[1].deadline: must be longer than zero"],
+        ["pipeline.stages[1].deadline: должно быть больше нуля"],
     ),
     "unknown placeholder": (
         _set("pipeline.stages.1.task.title", "{{Контакт: Фамилия}}. Позвонить"),
-        ["pipeline.stages[1].task.title: unknown placeholder '{{Контакт: Фамилия}}'"],
+        ["pipeline.stages[1].task.title: неизвестная подстановка '{{Контакт: Фамилия}}'"],
     ),
     "bad stage code": (
         _set("pipeline.stages.1.code", "processing"),
-        ["pipeline.stages[1].code:", "UPPER_SNAKE_CASE"],
+        ["pipeline.stages[1].code:", "не код этапа"],
     ),
     "bad plan": (_set("plan", "enterprise"), ["plan:", "'enterprise'"]),
-    "missing plan": (_delete("plan"), ["plan: required key is missing"]),
+    "missing plan": (_delete("plan"), ["plan: обязательный ключ не указан"]),
     "bad channel type": (
         _set("users.1.channels", [{"type": "sms"}]),
         ["users[1].channels[0]:", "'sms'"],
     ),
     "channel without a type": (
         _set("users.1.channels", [{"url": "https://example.ru"}]),
-        ["users[1].channels[0]: required key 'type' is missing"],
+        ["users[1].channels[0]: обязательный ключ 'type' не указан"],
     ),
-    "no stages": (_set("pipeline.stages", []), ["pipeline.stages: must not be empty"]),
+    "no stages": (_set("pipeline.stages", []), ["pipeline.stages: не может быть пустым"]),
     "webhook with bad url": (
         _set("users.1.channels", [{"type": "webhook", "url": "ftp://x", "secret": whsec()}]),
-        ["users[1].channels[0].url: 'ftp://x' is not an http(s) URL"],
+        ["users[1].channels[0].url: 'ftp://x' не адрес http(s)"],
     ),
     "email channel without smtp": (
         _set("users.1.channels", [{"type": "email", "address": "ivan@example.ru"}]),
-        ["users[1].channels[0]: an email channel needs the smtp section"],
+        ["users[1].channels[0]: для канала email нужен раздел smtp"],
     ),
     "fixed assignment to a РОП": (
         _set("lead_assignment", {"mode": "fixed", "user_id": "rop-1"}),
-        ["lead_assignment.user_id: user 'rop-1' has role rop, not manager"],
+        ["lead_assignment.user_id: у пользователя 'rop-1' роль rop, а нужна manager"],
     ),
     "fixed assignment to nobody": (
         _set("lead_assignment", {"mode": "fixed", "user_id": "mgr-9"}),
-        ["lead_assignment.user_id: unknown user 'mgr-9'"],
+        ["lead_assignment.user_id: нет пользователя 'mgr-9'"],
     ),
     "round robin without managers": (
         _set("users", [{"id": "rop-1", "name": "Анна Петрова", "role": "rop"}]),
-        ["lead_assignment: round_robin needs at least one user with role manager"],
+        ["lead_assignment: для round_robin нужен хотя бы один пользователь с ролью manager"],
     ),
     "comment on a non-failure stage": (
         _set("pipeline.stages.7.comment_required", True),
-        ["pipeline.stages[7].comment_required: only failure stages"],
+        ["pipeline.stages[7].comment_required: комментарий о провале бывает только у этапов"],
     ),
     "a lead source named other": (
         _set("lead_sources", ["site", "other"]),
-        ["lead_sources[1]:", "not 'other'"],
+        ["lead_sources[1]:", "и не 'other'"],
     ),
     "a lead source with spaces": (
         _set("lead_sources", ["our site"]),
-        ["lead_sources[0]: 'our site' is not a lead source name"],
+        ["lead_sources[0]: 'our site' не годится как источник лидов"],
     ),
     "stream max_bytes not a size": (
         _set("streams", {"max_bytes": "lots"}),
@@ -185,11 +188,11 @@ BAD_FILES: dict[str, tuple[Mutation, list[str]]] = {
     "stream max_bytes: yes": (_set("streams", {"max_bytes": True}), ["streams.max_bytes:"]),
     "dead letters kept for months": (
         _set("streams", {"dead_letter_max_age": "P1M"}),
-        ["streams.dead_letter_max_age: 'P1M' is not a duration"],
+        ["streams.dead_letter_max_age: 'P1M' не длительность"],
     ),
     "two problems at once": (
         _append("users", lambda d: dict(d["users"][1])),
-        ["users[3].id: duplicate user id 'mgr-1'"],
+        ["users[3].id: id 'mgr-1' уже есть у users[1]"],
     ),
 }
 
@@ -242,11 +245,11 @@ def test_webhook_secret_is_checked_and_never_echoed(
     default_data["users"][1]["channels"][1]["secret"] = short
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, default_data))
-    assert "users[1].channels[1].secret: the key is 8 bytes" in str(caught.value)
+    assert "users[1].channels[1].secret: ключ — 8 байт" in str(caught.value)
     assert short.removeprefix("whsec_") not in str(caught.value)
 
     default_data["users"][1]["channels"][1]["secret"] = "s3cr3t-token"
-    with pytest.raises(ConfigError, match=r"secret: must be a Standard Webhooks secret") as caught:
+    with pytest.raises(ConfigError, match=r"secret: нужен секрет Standard Webhooks") as caught:
         load_config(write(tmp_path, default_data))
     assert "s3cr3t-token" not in str(caught.value)
 
@@ -270,7 +273,9 @@ def test_optional_rules_and_sections(tmp_path: Path, default_data: dict[str, Any
 def test_bad_yaml(tmp_path: Path) -> None:
     path = tmp_path / "crm.yaml"
     path.write_text("plan: standard\nusers: [\n  - id: x\n", "utf-8")
-    with pytest.raises(ConfigError, match=r"not valid YAML: line \d+, column \d+") as caught:
+    with pytest.raises(
+        ConfigError, match=r"не разбирается как YAML: строка \d+, столбец \d+"
+    ) as caught:
         load_config(path)
     assert str(path) in str(caught.value)
 
@@ -278,19 +283,21 @@ def test_bad_yaml(tmp_path: Path) -> None:
 def test_duplicate_yaml_key(tmp_path: Path) -> None:
     path = tmp_path / "crm.yaml"
     path.write_text("plan: standard\nplan: free\n", "utf-8")
-    with pytest.raises(ConfigError, match="duplicate key 'plan'"):
+    with pytest.raises(ConfigError, match="ключ 'plan' указан дважды"):
         load_config(path)
 
 
 def test_missing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ConfigError, match=r"configuration file not found: .*nowhere\.yaml"):
+    with pytest.raises(ConfigError, match=r"файл конфигурации не найден: .*nowhere\.yaml"):
         load_config(tmp_path / "nowhere.yaml")
     monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "gone.yaml"))
-    with pytest.raises(ConfigError, match=r"gone.yaml \(from CRM_CONFIG\)"):
+    with pytest.raises(ConfigError, match=r"gone.yaml \(из CRM_CONFIG\)"):
         load_config()
 
 
-@pytest.mark.parametrize(("text", "reason"), [("", "empty"), ("- a\n- b\n", "mapping")])
+@pytest.mark.parametrize(
+    ("text", "reason"), [("", "конфигурация пуста"), ("- a\n- b\n", "словарём ключей")]
+)
 def test_not_a_mapping(text: str, reason: str) -> None:
     with pytest.raises(ConfigError, match=reason):
         loads_config(text, source="inline.yaml")

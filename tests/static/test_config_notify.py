@@ -58,11 +58,11 @@ def test_the_shipped_file_spells_out_every_default_template() -> None:
     [
         (
             lambda d: _mgr(d).update(notify={"task_asigned": ["bus"]}),
-            "users[1].notify.task_asigned: unknown notification kind",
+            "users[1].notify.task_asigned: неизвестный вид уведомлений",
         ),
         (
             lambda d: _mgr(d).update(notify={"task_assigned": ["email"]}),
-            "users[1].notify.task_assigned: user 'mgr-1' has no email channel",
+            "users[1].notify.task_assigned: у пользователя 'mgr-1' нет канала email",
         ),
         (
             lambda d: _mgr(d).update(notify={"task_assigned": ["pigeon"]}),
@@ -70,7 +70,7 @@ def test_the_shipped_file_spells_out_every_default_template() -> None:
         ),
         (
             lambda d: d.update(notifications={"templates": {"task_overdue": "{deal} {who}"}}),
-            "unknown placeholder {who}",
+            "неизвестная подстановка {who}",
         ),
         (
             # each kind has its own placeholders: a refused move has no task
@@ -79,7 +79,7 @@ def test_the_shipped_file_spells_out_every_default_template() -> None:
         ),
         (
             lambda d: d["notifications"]["templates"].update(approval_requested="{lateness}"),
-            "unknown placeholder {lateness}; known: deal, contact, manager, stage, from_stage",
+            "подстановка {lateness}; известные: deal, contact, manager, stage, from_stage",
         ),
         (lambda d: d.update(notifications={"retention": "soon"}), "notifications.retention"),
     ],
@@ -97,5 +97,7 @@ def test_a_user_id_is_held_to_the_contracts_id_limit() -> None:
     configuration is refused there, not on the user's first command."""
     data = default_data()
     data["users"][1]["id"] = "m" * (ID_BYTES + 1)
-    with pytest.raises(ConfigError, match=rf"users\[1\].id: a user id is at most {ID_BYTES}"):
+    with pytest.raises(
+        ConfigError, match=rf"users\[1\].id: id пользователя — не длиннее {ID_BYTES}"
+    ):
         config_from_data(data)

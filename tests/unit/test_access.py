@@ -28,7 +28,7 @@ def test_the_default_is_own_for_managers_and_all_for_the_rop() -> None:
     assert OWN.access.manager == "own" and OWN.access.rop == "all"
     assert OWN.sees_all("rop-1") and not OWN.sees_all("mgr-1") and not OWN.sees_all("ghost")
     assert ALL.sees_all("mgr-1") and ALL.sees_all("rop-1")
-    with pytest.raises(ConfigError, match=r"access\.rop: Input should be 'all'"):
+    with pytest.raises(ConfigError, match=r"access\.rop: допустимые значения: 'all'"):
         config_with(change=lambda data: data.update(access={"rop": "own"}))
 
 

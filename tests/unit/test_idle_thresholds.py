@@ -54,9 +54,9 @@ def test_the_percentile_wins_with_enough_moves_else_idle_after_else_none() -> No
 def test_idle_after_is_checked_like_the_other_stage_keys() -> None:
     assert config_with(change=_idle_after("NEW_LEAD", "PT90M")).stage("NEW_LEAD").idle_after
     for code, value, said in (
-        ("WON", "P1D", "pipeline.stages[7].idle_after: a success stage is final"),
+        ("WON", "P1D", "pipeline.stages[7].idle_after: этап success финальный"),
         ("NEW_LEAD", "P1M", "idle_after"),  # months have no fixed length
-        ("NEW_LEAD", 0, "idle_after: must be longer than zero"),
+        ("NEW_LEAD", 0, "idle_after: должно быть больше нуля"),
     ):
         with pytest.raises(ConfigError) as caught:
             config_with(change=_idle_after(code, value))
@@ -74,7 +74,7 @@ def test_the_digest_hour_is_a_quoted_local_time_or_null() -> None:
     assert config_with(change=at("18:30")).notifications.idle_digest_at == time(18, 30)
     assert config_with(change=at(None)).notifications.idle_digest_at is None
     for wrong in ("25:00", "9", 540):  # 540: what YAML makes of an unquoted 09:00
-        with pytest.raises(ConfigError, match='"HH:MM" in quotes'):
+        with pytest.raises(ConfigError, match='"ЧЧ:ММ" в кавычках'):
             config_with(change=at(wrong))
 
 
@@ -113,4 +113,6 @@ def test_the_recount_hour_is_a_quoted_local_time_on_the_teams_clock() -> None:
         with pytest.raises(ConfigError) as caught:
             config_with(change=_recount_at(wrong))
         said = str(caught.value)
-        assert "pipeline.idle_recount_at" in said and '"HH:MM" in quotes (e.g. "03:00")' in said
+        assert (
+            "pipeline.idle_recount_at" in said and '"ЧЧ:ММ" в кавычках (например, "03:00")' in said
+        )

@@ -31,7 +31,7 @@ def test_a_bad_integer_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(SettingsError) as caught:
         ServiceSettings.from_env(9999)
     assert str(caught.value).startswith("CRM_STREAM_REPLICAS='three': ")
-    assert "integer" in str(caught.value)
+    assert "нужно целое число" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -82,4 +82,6 @@ def test_a_service_started_with_a_bad_variable_says_which(
 
     monkeypatch.setenv("CRM_LEAD_BATCH_SIZE", "lots")
     assert run_service(["migrate"], ENTRY) == 2
-    assert "environment error: CRM_LEAD_BATCH_SIZE='lots'" in capsys.readouterr().err
+    assert (
+        "ошибка окружения: CRM_LEAD_BATCH_SIZE='lots': нужно целое число" in capsys.readouterr().err
+    )

@@ -26,7 +26,16 @@ Network = IPv4Network | IPv6Network
 
 def _networks(text: str) -> tuple[Network, ...]:
     """`10.0.0.1, 10.1.0.0/16` → the networks (a bare address is a network of one)."""
-    return tuple(ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+    networks = []
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            # The operator reads it (SettingsError): Russian, not ipaddress's English.
+            raise ValueError(
+                f"{part!r} не похоже на адрес или сеть IPv4/IPv6 (например, 10.1.0.0/16)"
+            ) from None
+    return tuple(networks)
 
 
 def _names(text: str) -> tuple[str, ...]:

@@ -39,23 +39,25 @@ def _number_to_str(value: object) -> object:
 def _check_id(value: str) -> str:
     if not _ID.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a valid user id: it becomes part of the bus subject "
-            "crm.notify.<id>, so use only letters, digits, '-' and '_'"
+            f"{value!r} не годится как id пользователя: он входит в тему шины "
+            "crm.notify.<id>, поэтому только латинские буквы, цифры, '-' и '_'"
         )
     if len(value) > ID_BYTES:  # every command carries it as `actor_id`, an `Id`
-        raise ValueError(f"a user id is at most {ID_BYTES} characters, not {len(value)}")
+        raise ValueError(f"id пользователя — не длиннее {ID_BYTES} символов, а здесь {len(value)}")
     return value
 
 
 def _check_code(value: str) -> str:
     if not _CODE.fullmatch(value):
-        raise ValueError(f"{value!r} is not a stage code: use UPPER_SNAKE_CASE, e.g. ORDER_SHIPPED")
+        raise ValueError(
+            f"{value!r} не код этапа: заглавные латинские буквы, цифры и _, например ORDER_SHIPPED"
+        )
     return value
 
 
 def _check_email(value: str) -> str:
     if not _EMAIL.fullmatch(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
+        raise ValueError(f"{value!r} не похоже на e-mail")
     return value
 
 
@@ -68,7 +70,7 @@ def _check_zone(value: str) -> str:
             return value
     except (ZoneInfoNotFoundError, ValueError):
         pass
-    raise ValueError(f"{value!r} is not an IANA time zone, e.g. Europe/Moscow, Asia/Yekaterinburg")
+    raise ValueError(f"{value!r} не часовой пояс IANA, например Europe/Moscow, Asia/Yekaterinburg")
 
 
 UserId = Annotated[str, BeforeValidator(_number_to_str), AfterValidator(_check_id)]

@@ -14,6 +14,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
+from .messages import shown
+
 __all__ = ["Duration", "format_duration", "parse_clock", "parse_duration"]
 
 # Weeks, days, hours, minutes and seconds only: years and months have no fixed length, and a
@@ -23,7 +25,7 @@ _ISO_DURATION = re.compile(
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?",
     re.IGNORECASE,
 )
-_HINT = "seconds (an integer) or an ISO 8601 duration such as PT1H, P1D, P2DT12H"
+_HINT = "секунды (целое число) или длительность ISO 8601, например PT1H, P1D, P2DT12H"
 
 
 def parse_duration(value: object) -> timedelta:
@@ -37,7 +39,7 @@ def parse_duration(value: object) -> timedelta:
         return value
     # bool is an int subclass: `deadline: yes` must not become one second.
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"expected {_HINT}; got {type(value).__name__} {value!r}")
+        raise ValueError(f"нужны {_HINT}; указано: {shown(value)}")
     if isinstance(value, int):
         return timedelta(seconds=value)
     text = value.strip()
@@ -47,8 +49,8 @@ def parse_duration(value: object) -> timedelta:
     # "P" and "PT" match the pattern with every part empty, and "P1DT" has a dangling T.
     if match is None or not any(match.groupdict().values()) or text.upper().endswith("T"):
         raise ValueError(
-            f"{value!r} is not a duration: expected {_HINT} "
-            "(years and months are not allowed: their length varies)"
+            f"{value!r} не длительность: нужны {_HINT} "
+            "(годы и месяцы нельзя: их длина бывает разной)"
         )
     parts = {name: int(number) for name, number in match.groupdict().items() if number}
     return timedelta(**parts)
@@ -77,7 +79,7 @@ def format_duration(value: timedelta) -> str:
 
 def _positive(value: timedelta) -> timedelta:
     if value <= timedelta(0):
-        raise ValueError("must be longer than zero")
+        raise ValueError("должно быть больше нуля")
     return value
 
 
@@ -105,6 +107,7 @@ def parse_clock(value: object, example: str) -> time:
     match = _CLOCK.match(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(
-            f'expected a local time as "HH:MM" in quotes (e.g. "{example}"); got {value!r}'
+            f'нужно местное время "ЧЧ:ММ" в кавычках (например, "{example}"); '
+            f"указано: {shown(value)}"
         )
     return time(int(match[1]), int(match[2]))

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from .messages import KINDS, os_reason, reason, shown, yaml_problem
 from .root import CrmConfig
 
 __all__ = ["CONFIG_ENV_VAR", "ConfigError", "config_from_data", "load_config", "loads_config"]
@@ -25,8 +26,9 @@ DEFAULT_CONFIG_RESOURCE = "default_config.yaml"
 class ConfigError(Exception):
     """The configuration cannot be used: missing or unreadable file, bad YAML, or bad values.
 
-    `str(error)` names the file and, one per line, every bad key path with the reason;
-    `source` is the file, `problems` the individual `key.path: reason` lines.
+    `str(error)` names the file and, one per line, every bad key path with the reason, in
+    Russian (the operator who starts a service reads it; key paths and values stay as the
+    file has them); `source` is the file, `problems` the individual `key.path: причина` lines.
     """
 
     def __init__(self, message: str, *, source: str = "", problems: tuple[str, ...] = ()) -> None:
@@ -65,43 +67,46 @@ def load_config(path: str | Path | None = None) -> CrmConfig:
     `ConfigError` naming the file and every bad key path.
     """
     if path is None and (env := os.environ.get(CONFIG_ENV_VAR, "").strip()):
-        path, origin = env, f" (from {CONFIG_ENV_VAR})"
+        path, origin = env, f" (из {CONFIG_ENV_VAR})"
     else:
         origin = ""
     if path is None:
         resource = resources.files("crm_shared").joinpath(DEFAULT_CONFIG_RESOURCE)
-        return loads_config(resource.read_text(encoding="utf-8"), source=f"<packaged {resource}>")
+        return loads_config(resource.read_text(encoding="utf-8"), source=f"<встроенная {resource}>")
     file = Path(path).expanduser()
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"configuration file not found: {file}{origin}", source=str(file)
+            f"файл конфигурации не найден: {file}{origin}", source=str(file)
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            f"cannot read configuration file {file}{origin}: {exc}", source=str(file)
+            f"не удалось прочитать файл конфигурации {file}{origin}: {os_reason(exc)}",
+            source=str(file),
         ) from None
     return loads_config(text, source=str(file))
 
 
-def loads_config(text: str, source: str = "<string>") -> CrmConfig:
+def loads_config(text: str, source: str = "<текст>") -> CrmConfig:
     """Parse and check a configuration given as YAML text; `source` names it in errors."""
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {_yaml_reason(exc)}", source=source) from None
+        raise ConfigError(
+            f"{source}: не разбирается как YAML: {_yaml_reason(exc)}", source=source
+        ) from None
     if data is None:
-        raise ConfigError(f"{source}: the configuration is empty", source=source)
+        raise ConfigError(f"{source}: конфигурация пуста", source=source)
     return config_from_data(data, source=source)
 
 
-def config_from_data(data: Any, source: str = "<data>") -> CrmConfig:
+def config_from_data(data: Any, source: str = "<данные>") -> CrmConfig:
     """Check already-parsed configuration data (a mapping, as from YAML or JSON)."""
     if not isinstance(data, Mapping):
         raise ConfigError(
-            f"{source}: the top level must be a mapping of keys (plan, users, pipeline, ...), "
-            f"not a {type(data).__name__}",
+            f"{source}: верхний уровень должен быть словарём ключей (plan, users, pipeline, ...), "
+            f"а не {KINDS.get(type(data).__name__, type(data).__name__)}",
             source=source,
         )
     try:
@@ -121,16 +126,15 @@ def config_from_data(data: Any, source: str = "<data>") -> CrmConfig:
             )
         ]
         problems = tuple(line for error in errors for line in _describe(error))
-        message = f"invalid configuration in {source}:\n" + "\n".join(f"  {p}" for p in problems)
+        message = f"ошибки в конфигурации {source}:\n" + "\n".join(f"  {p}" for p in problems)
         raise ConfigError(message, source=source, problems=problems) from None
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
-        context = f" ({exc.context})" if exc.context else ""
-        return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}{context}"
-    return str(exc)
+        return f"строка {mark.line + 1}, столбец {mark.column + 1}: {yaml_problem(exc.problem)}"
+    return yaml_problem(None)
 
 
 # --- turning pydantic errors into `key.path: reason` lines --------------------------------
@@ -195,30 +199,31 @@ def _walk(loc: tuple[int | str, ...]) -> tuple[str, Any]:
 def _describe(error: ErrorDetails) -> list[str]:
     path, parent = _walk(tuple(error["loc"]))
     kind = error["type"]
-    message = error["msg"].removeprefix("Value error, ")
+    ctx = error.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):
+        # Our own validators' texts, already Russian (and quoting the value themselves).
+        message = str(ctx.get("error") or error["msg"].removeprefix("Value error, "))
+    else:
+        message = reason(kind, ctx, error["msg"])
     if not path:
-        # The root model's cross-field check: already `key.path: reason` lines.
+        # The root model's cross-field check: already `key.path: причина` lines.
         return message.splitlines()
     if kind == "extra_forbidden":
-        message = "unknown key"
         if parent is not None:
             allowed = list(parent.model_fields)
             key = str(error["loc"][-1])
             if close := difflib.get_close_matches(key, allowed, n=1, cutoff=0.6):
-                message += f"; did you mean {close[0]!r}?"
-            message += f" (allowed here: {', '.join(allowed)})"
-    elif kind == "missing":
-        message = "required key is missing"
-    elif kind == "too_short":
-        least = (error.get("ctx") or {}).get("min_length", 1)
-        message = "must not be empty" if least == 1 else f"needs at least {least} entries"
+                message += f"; может быть, {close[0]!r}?"
+            message += f" (допустимые здесь: {', '.join(allowed)})"
+    elif kind in ("too_short", "string_too_short") and ctx.get("min_length", 1) == 1:
+        message = "не может быть пустым"
     elif kind == "union_tag_not_found":
-        tag = (error.get("ctx") or {}).get("discriminator", "type")
-        message = f"required key {tag} is missing: it says which kind of entry this is"
+        tag = ctx.get("discriminator", "type")
+        message = f"обязательный ключ {tag} не указан: он говорит, что это за запись"
     elif (
-        kind != "value_error"  # our own validators quote the value themselves
+        kind not in ("value_error", "assertion_error", "missing")
         and not isinstance(error.get("input"), Mapping | list | tuple)
         and not any(word in path for word in ("secret", "password"))  # never echo secrets
     ):
-        message += f" (got {error.get('input')!r})"
+        message += f" (указано: {shown(error.get('input'))})"
     return [f"{path}: {message}"]

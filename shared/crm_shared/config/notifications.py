@@ -124,13 +124,22 @@ class NotificationTemplates(Frozen):
     def _placeholders(cls, value: str, info: ValidationInfo) -> str:
         try:
             value.format_map(_Probe(PLACEHOLDERS[str(info.field_name)]))
-        except (ValueError, IndexError) as exc:
-            raise ValueError(f"not a usable template: {exc}") from None
+        except _UnknownPlaceholder:
+            raise
+        except (ValueError, IndexError):
+            raise ValueError(
+                "шаблон не разбирается: одиночная фигурная скобка или пустые {} "
+                "(фигурная скобка как текст пишется дважды: {{ и }})"
+            ) from None
         return value
 
 
 if set(KINDS) != set(NoticeKind) or set(NotificationTemplates.model_fields) != set(NoticeKind):
     raise RuntimeError("every NoticeKind needs its KINDS entry and its NotificationTemplates field")
+
+
+class _UnknownPlaceholder(ValueError):
+    pass
 
 
 class _Probe(dict[str, str]):
@@ -140,7 +149,9 @@ class _Probe(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         if key not in self.known:
-            raise ValueError(f"unknown placeholder {{{key}}}; known: {', '.join(self.known)}")
+            raise _UnknownPlaceholder(
+                f"неизвестная подстановка {{{key}}}; известные: {', '.join(self.known)}"
+            )
         return ""
 
 

@@ -69,7 +69,7 @@ class WebhookChannel(Frozen):
     def _check_url(cls, value: str) -> str:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{value!r} is not an http(s) URL")
+            raise ValueError(f"{value!r} не адрес http(s)")
         return value
 
     @field_validator("secret")
@@ -77,16 +77,16 @@ class WebhookChannel(Frozen):
     def _check_secret(cls, value: SecretStr) -> SecretStr:
         raw = value.get_secret_value().strip()
         if not raw.startswith("whsec_"):
-            raise ValueError("must be a Standard Webhooks secret: 'whsec_' followed by base64")
+            raise ValueError("нужен секрет Standard Webhooks: 'whsec_' и за ним base64")
         try:
             key = base64.b64decode(raw.removeprefix("whsec_"), validate=True)
         except (binascii.Error, ValueError):
-            raise ValueError("the part after 'whsec_' is not valid base64") from None
+            raise ValueError("часть после 'whsec_' — не base64") from None
         if not 24 <= len(key) <= 64:
             raise ValueError(
-                f"the key is {len(key)} bytes; Standard Webhooks asks for 24 to 64 "
-                '(make one: python -c "import base64, os; '
-                "print('whsec_' + base64.b64encode(os.urandom(32)).decode())\")"
+                f"ключ — {len(key)} байт, а Standard Webhooks требует от 24 до 64 "
+                '(создать: `python -c "import base64, os; '
+                "print('whsec_' + base64.b64encode(os.urandom(32)).decode())\"`)"
             )
         return SecretStr(raw)
 
@@ -175,13 +175,13 @@ def notify_problems(i: int, user: User) -> list[str]:
     for kind, types in user.notify.items():
         if kind not in NOTIFICATION_KINDS:
             problems.append(
-                f"users[{i}].notify.{kind}: unknown notification kind; known: "
+                f"users[{i}].notify.{kind}: неизвестный вид уведомлений; известные: "
                 + ", ".join(NOTIFICATION_KINDS)
             )
         for t in types:
             if t not in have:
                 problems.append(
-                    f"users[{i}].notify.{kind}: user {user.id!r} has no {t} channel "
-                    f"(channels: {', '.join(sorted(have))})"
+                    f"users[{i}].notify.{kind}: у пользователя {user.id!r} нет канала {t} "
+                    f"(его каналы: {', '.join(sorted(have))})"
                 )
     return problems

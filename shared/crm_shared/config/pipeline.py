@@ -73,7 +73,9 @@ FIELD_DISPLAY_NAMES: Final[dict[str, str]] = {
 
 def _check_field_name(value: str) -> str:
     if value not in REQUIRED_FIELD_NAMES:
-        raise ValueError(f"unknown field {value!r}; allowed: {', '.join(REQUIRED_FIELD_NAMES)}")
+        raise ValueError(
+            f"неизвестное поле {value!r}; допустимые: {', '.join(REQUIRED_FIELD_NAMES)}"
+        )
     return value
 
 

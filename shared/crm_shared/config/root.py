@@ -83,41 +83,37 @@ class CrmConfig(Frozen):
         seen: dict[str, int] = {}
         for i, user in enumerate(self.users):
             if user.id in seen:
-                problems.append(
-                    f"users[{i}].id: duplicate user id {user.id!r} (also users[{seen[user.id]}])"
-                )
+                problems.append(f"users[{i}].id: id {user.id!r} уже есть у users[{seen[user.id]}]")
             seen.setdefault(user.id, i)
             problems += notify_problems(i, user)
             for j, channel in enumerate(user.channels):
                 if isinstance(channel, EmailChannel) and self.smtp is None:
-                    problems.append(
-                        f"users[{i}].channels[{j}]: an email channel needs the smtp section"
-                    )
+                    problems.append(f"users[{i}].channels[{j}]: для канала email нужен раздел smtp")
         by_id = {user.id: user for user in self.users}
 
         if self.default_rop is None:
             if self.rop_robot:
                 problems.append(
-                    f"default_rop: required on plan {self.plan!r}, where new deals get it "
-                    "automatically (SPEC §3 rule 1)"
+                    f"default_rop: обязателен на тарифе {self.plan!r}: новые сделки получают "
+                    "этого РОП сами (SPEC §3, правило 1)"
                 )
         elif (rop := by_id.get(self.default_rop)) is None:
-            problems.append(f"default_rop: unknown user {self.default_rop!r}")
+            problems.append(f"default_rop: нет пользователя {self.default_rop!r}")
         elif rop.role != "rop":
-            problems.append(f"default_rop: user {rop.id!r} has role {rop.role}, not rop")
+            problems.append(f"default_rop: у пользователя {rop.id!r} роль {rop.role}, а нужна rop")
 
         assignment = self.lead_assignment
         if isinstance(assignment, FixedAssignment):
             if (chosen := by_id.get(assignment.user_id)) is None:
-                problems.append(f"lead_assignment.user_id: unknown user {assignment.user_id!r}")
+                problems.append(f"lead_assignment.user_id: нет пользователя {assignment.user_id!r}")
             elif chosen.role != "manager":
                 problems.append(
-                    f"lead_assignment.user_id: user {chosen.id!r} has role {chosen.role}, "
-                    "not manager"
+                    f"lead_assignment.user_id: у пользователя {chosen.id!r} роль {chosen.role}, "
+                    "а нужна manager"
                 )
         elif not any(user.role == "manager" for user in self.users):
             problems.append(
-                "lead_assignment: round_robin needs at least one user with role manager"
+                "lead_assignment: для round_robin нужен хотя бы один пользователь с ролью manager"
             )
         return problems
 
@@ -131,13 +127,13 @@ class CrmConfig(Frozen):
             at = f"pipeline.stages[{i}]"
             if stage.code in codes:
                 problems.append(
-                    f"{at}.code: duplicate stage code {stage.code!r} "
-                    f"(also pipeline.stages[{codes[stage.code]}])"
+                    f"{at}.code: код этапа {stage.code!r} уже есть у "
+                    f"pipeline.stages[{codes[stage.code]}]"
                 )
             if stage.name in names:
                 problems.append(
-                    f"{at}.name: duplicate stage name {stage.name!r} "
-                    f"(also pipeline.stages[{names[stage.name]}])"
+                    f"{at}.name: название этапа {stage.name!r} уже есть у "
+                    f"pipeline.stages[{names[stage.name]}]"
                 )
             codes.setdefault(stage.code, i)
             names.setdefault(stage.name, i)
@@ -146,22 +142,22 @@ class CrmConfig(Frozen):
             if stage.is_final:
                 # A final stage closes every task of the deal (SPEC §3 rule 2): nothing to open.
                 if stage.task is not None:
-                    problems.append(f"{at}.task: a {stage.kind} stage is final and opens no task")
+                    problems.append(f"{at}.task: этап {stage.kind} финальный, задач не открывает")
                 if stage.deadline is not None:
-                    problems.append(f"{at}.deadline: a {stage.kind} stage is final, no deadline")
+                    problems.append(f"{at}.deadline: этап {stage.kind} финальный, срока у него нет")
             elif stage.task is not None and stage.deadline is None:
-                problems.append(f"{at}.deadline: required for an active stage with a task")
+                problems.append(f"{at}.deadline: обязателен для активного этапа с задачей")
             elif stage.task is None and stage.deadline is not None:
-                problems.append(f"{at}.deadline: the stage has no task for a deadline to apply to")
+                problems.append(f"{at}.deadline: у этапа нет задачи, к которой относился бы срок")
             if stage.idle_after is not None and stage.is_final:
                 problems.append(
-                    f"{at}.idle_after: a {stage.kind} stage is final, no deal sits there"
+                    f"{at}.idle_after: этап {stage.kind} финальный, сделки на нём не засиживаются"
                 )
             elif stage.idle_after is not None and stage.idle_after.total_seconds() <= 0:
-                problems.append(f"{at}.idle_after: must be longer than zero")
+                problems.append(f"{at}.idle_after: должно быть больше нуля")
             if stage.comment_required and stage.kind != "failure":
                 problems.append(
-                    f"{at}.comment_required: only failure stages take a failure comment"
+                    f"{at}.comment_required: комментарий о провале бывает только у этапов failure"
                 )
             if stage.task is not None:
                 problems += [f"{at}.task.title: {p}" for p in template_problems(stage.task.title)]
@@ -174,15 +170,15 @@ class CrmConfig(Frozen):
                     ]
         if stages[0].kind != "active":
             problems.append(
-                f"pipeline.stages[0].kind: the first stage is where deals start, so it must be "
-                f"active, not {stages[0].kind}"
+                f"pipeline.stages[0].kind: с первого этапа сделки начинаются, поэтому он должен "
+                f"быть active, а не {stages[0].kind}"
             )
         if not success:
-            problems.append("pipeline.stages: no stage has kind success (exactly one must)")
+            problems.append("pipeline.stages: нет этапа с kind success (нужен ровно один)")
         for i in success[1:]:
             problems.append(
-                f"pipeline.stages[{i}].kind: a second success stage "
-                f"(pipeline.stages[{success[0]}] is one already; exactly one is allowed)"
+                f"pipeline.stages[{i}].kind: второй этап success "
+                f"(pipeline.stages[{success[0]}] уже такой; нужен ровно один)"
             )
         return problems
 

@@ -15,33 +15,29 @@ def rule_problems(pipeline: Pipeline) -> list[str]:
     for i, rule in enumerate(rules.required_fields):
         at = f"pipeline.rules.required_fields[{i}].after"
         if (stage := by_code.get(rule.after)) is None:
-            problems.append(f"{at}: unknown stage {rule.after!r}")
+            problems.append(f"{at}: нет этапа {rule.after!r}")
         elif stage.is_final:
-            problems.append(f"{at}: stage {rule.after!r} is final; name an active stage")
+            problems.append(f"{at}: этап {rule.after!r} финальный; укажите активный")
     if rules.contact_attempts is not None:
         at = "pipeline.rules.contact_attempts.stage"
         code = rules.contact_attempts.stage
         if (stage := by_code.get(code)) is None:
-            problems.append(
-                f"{at}: unknown stage {code!r} (set contact_attempts: null to switch the rule off)"
-            )
+            problems.append(f"{at}: нет этапа {code!r} (contact_attempts: null выключает правило)")
         elif stage.kind != "failure":
-            problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not failure")
+            problems.append(f"{at}: у этапа {code!r} kind {stage.kind}, а нужен failure")
     if rules.delivery is not None:
         at = "pipeline.rules.delivery.stage"
         code = rules.delivery.stage
         if (stage := by_code.get(code)) is None:
-            problems.append(
-                f"{at}: unknown stage {code!r} (set delivery: null to switch the rule off)"
-            )
+            problems.append(f"{at}: нет этапа {code!r} (delivery: null выключает правило)")
         elif stage.kind != "active":
-            problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not active")
+            problems.append(f"{at}: у этапа {code!r} kind {stage.kind}, а нужен active")
         at = "pipeline.rules.delivery.pickup_from"
         code = rules.delivery.pickup_from
         if (stage := by_code.get(code)) is None:
-            problems.append(f"{at}: unknown stage {code!r}")
+            problems.append(f"{at}: нет этапа {code!r}")
         elif stage.kind != "active":
-            problems.append(f"{at}: stage {code!r} has kind {stage.kind}, not active")
+            problems.append(f"{at}: у этапа {code!r} kind {stage.kind}, а нужен active")
     rop_task = rules.rop_task
     problems += [f"pipeline.rules.rop_task.title: {p}" for p in template_problems(rop_task.title)]
     problems += [

@@ -22,8 +22,8 @@ _SOURCE = re.compile(r"[A-Za-z0-9_./-]{1,100}")
 def _check_source(value: str) -> str:
     if not _SOURCE.fullmatch(value) or value == "other":
         raise ValueError(
-            f"{value!r} is not a lead source name: 1 to 100 letters, digits, '_', '.', '/' "
-            "or '-', and not 'other' (the name every unlisted source is counted under)"
+            f"{value!r} не годится как источник лидов: от 1 до 100 латинских букв, цифр, '_', '.', "
+            "'/' или '-', и не 'other' (под этим именем считаются все неперечисленные источники)"
         )
     return value
 
@@ -34,7 +34,7 @@ LeadSource = Annotated[str, AfterValidator(_check_source)]
 def _no_bool(value: object) -> object:
     # bool is an int subclass: `max_bytes: yes` must not become one byte.
     if isinstance(value, bool):
-        raise ValueError("expected a size such as 1073741824, 512MiB or 1GiB")
+        raise ValueError("нужен размер, например 1073741824, 512MiB или 1GiB")
     return value
 
 

@@ -78,15 +78,15 @@ def template_problems(template: str) -> list[str]:
     rather than silently rendering as an empty string in every task.
     """
     problems = [
-        f"unknown placeholder {match.group(0)!r} (use one of "
+        f"неизвестная подстановка {match.group(0)!r} (допустимы "
         f"{', '.join('{{' + label + '}}' for label in RUSSIAN_PLACEHOLDERS)}, "
-        "or a deal field path such as {{contact.name}})"
+        "или путь к полю сделки, например {{contact.name}})"
         for match in _PLACEHOLDER.finditer(template)
         if _resolve(match.group(1)) is None
     ]
     rest = _PLACEHOLDER.sub("", template)
     if "{{" in rest or "}}" in rest:
-        problems.append("unbalanced '{{' / '}}' in the template")
+        problems.append("в шаблоне непарные '{{' / '}}'")
     return problems
 
 

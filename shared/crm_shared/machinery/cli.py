@@ -48,9 +48,9 @@ def run_service(argv: list[str], entry: Entry[S], prog: str = "service") -> int:
     except SystemExit as done:
         return 0 if done.code is None else done.code if isinstance(done.code, int) else 1
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(f"ошибка конфигурации: {exc}", file=sys.stderr)
         return 2
     except SettingsError as exc:
-        print(f"environment error: {exc}", file=sys.stderr)
+        print(f"ошибка окружения: {exc}", file=sys.stderr)
         return 2
     return 0

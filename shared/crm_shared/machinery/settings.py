@@ -3,8 +3,9 @@
 A service's settings are an `EnvSettings`: each field's variable is `CRM_` and the field's
 name in capitals, unless its `validation_alias` names another; an empty variable counts as
 unset. `load()` reads the environment once and turns a value its field cannot take into a
-`SettingsError` that names the variable (`CRM_LEAD_BATCH_SIZE='many': ...`), where a bare
-`int()` said only "invalid literal for int()".
+`SettingsError` that names the variable, in Russian for the operator who reads it
+(`CRM_LEAD_BATCH_SIZE='many': нужно целое число`), where a bare `int()` said only "invalid
+literal for int()".
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any, Self
 
 from pydantic import Field, ValidationError, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crm_shared.config.messages import reason
 
 ENV_PREFIX = "CRM_"
 
@@ -51,7 +54,8 @@ class EnvSettings(BaseSettings):
 
 
 def describe(cls: type[EnvSettings], exc: ValidationError) -> str:
-    """One line per bad variable: its name, the value it had, and why it cannot be used."""
+    """One line per bad variable: its name, the value it had, and why it cannot be used (in
+    Russian; a kind of error without a Russian reason keeps pydantic's)."""
     by_alias = {
         info.validation_alias: name
         for name, info in cls.model_fields.items()
@@ -61,7 +65,13 @@ def describe(cls: type[EnvSettings], exc: ValidationError) -> str:
     for error in exc.errors(include_url=False):
         first = str(error["loc"][0]) if error["loc"] else ""
         variable = first if first in by_alias else cls.variable(first)
-        lines.append(f"{variable}={error.get('input')!r}: {error['msg']}")
+        why = reason(error["type"], error.get("ctx"), error["msg"])
+        if error["type"] == "missing":
+            why = "переменная не задана"
+        if error["type"] == "value_error":  # a validator's own text
+            why = str((error.get("ctx") or {}).get("error") or error["msg"])
+        shown = "" if error["type"] == "missing" else f"={error.get('input')!r}"
+        lines.append(f"{variable}{shown}: {why}")
     return "; ".join(lines)
 
 

@@ -27,10 +27,15 @@ async def rules_try(q: TryRules, ctx: Context) -> dict[str, Any]:
     """Replay the last `since_days` days against `q.config`; in the actor's scope."""
     responsible_id = scope(ctx.config, q.actor_id)
     try:
-        proposed = loads_config(q.config, source="the proposed configuration")
+        proposed = loads_config(q.config, source="<присланный текст>")
     except ConfigError as exc:
+        # As every refusal: `reason` the code programs read, `message` English for logs, and
+        # `problems` what people read (the gateway's «Конфигурация не принята: …»): the
+        # file's key paths with Russian reasons, as the operator reads them at start.
         problems = "; ".join(exc.problems) or str(exc)
-        raise Refused(ErrorCode.invalid, str(exc), reason="config", problems=problems) from None
+        count = len(exc.problems) or 1
+        message = f"the proposed configuration is not valid ({count} problem(s), see params)"
+        raise Refused(ErrorCode.invalid, message, reason="config", problems=problems) from None
     end = utcnow()
     start = end - timedelta(days=q.since_days)
     attempts = proposed.pipeline.rules.contact_attempts
