@@ -27,7 +27,7 @@ from crm_cli.backup.database import code_head
 from crm_cli.main import app
 from crm_shared.machinery.db import alembic_config, asyncpg_dsn
 from deal_service.bootstrap import MIGRATIONS as DEAL_MIGRATIONS
-from tests.e2e.test_cli_locale import english
+from tests.locale_support import english
 
 runner = CliRunner()
 

@@ -14,7 +14,7 @@ import yaml
 
 from tests.b24_portal import FAST, Fake, portal_data, serving
 from tests.cli_support import crm
-from tests.e2e.test_cli_locale import english
+from tests.locale_support import english
 from tests.services import running
 from tests.support import Client, eventually
 from tests.tasks_support import tasks

@@ -18,7 +18,7 @@ from crm_shared.config import CrmConfig
 from crm_shared.config.messages import REASONS, reason, russian_or, yaml_problem
 from crm_shared.machinery.cli import run_service
 from tests.configs import default_data, write
-from tests.e2e.test_cli_locale import english
+from tests.locale_support import english
 
 YAML_WORDS = {"true", "false", "null", "whsec", "Standard", "Webhooks", "http", "https"}
 """Latin the file itself is written in, besides its keys and values."""
