@@ -3,60 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from tests.gateway_support import door
+from tests.sse_support import Sse, messages, read_events
 from tests.support import Client, eventually
-
-
-@dataclass
-class Sse:
-    """One SSE message (or a comment, when `comment` is set)."""
-
-    id: int | None = None
-    event: str | None = None
-    data: dict[str, Any] | None = None
-    comment: str | None = None
-
-
-async def _messages(reply: httpx.Response) -> AsyncIterator[Sse]:
-    current = Sse()
-    async for line in reply.aiter_lines():
-        if line == "":
-            if current.id is not None or current.comment is not None:
-                yield current
-            current = Sse()
-        elif line.startswith(":"):
-            yield Sse(comment=line[1:].strip())
-        elif line.startswith("id: "):
-            current.id = int(line[4:])
-        elif line.startswith("event: "):
-            current.event = line[7:]
-        elif line.startswith("data: "):
-            current.data = json.loads(line[6:])
-
-
-async def _read(http: httpx.AsyncClient, count: int, **kwargs: Any) -> list[Sse]:
-    """The first `count` events of a new connection (comments left out)."""
-    got: list[Sse] = []
-
-    async def run() -> None:
-        async with http.stream("GET", "/api/events", **kwargs) as reply:
-            assert reply.status_code == 200, await reply.aread()
-            assert reply.headers["content-type"].startswith("text/event-stream")
-            async for m in _messages(reply):
-                if m.id is not None:
-                    got.append(m)
-                    if len(got) >= count:
-                        return
-
-    await asyncio.wait_for(run(), timeout=30)
-    return got
 
 
 async def _last_seq(client: Client) -> int:
@@ -96,12 +49,12 @@ async def _resume_without_gap(clean: Any, client: Client, buffer: int) -> None:
     async with door(clean, sse_buffer=buffer) as d, d.as_user("rop-1") as http:
         # Someone is on the board all along, so the gateway follows the stream from the
         # start and its buffer holds what the resuming client missed (when it is big enough).
-        watcher = asyncio.create_task(_read(http, 10**6))
+        watcher = asyncio.create_task(read_events(http, 10**6))
         await eventually(lambda: d.gateway.hubs["events"].listeners)
         for n in range(2):
             await client.publish_lead(external_id=f"sse-{n}", contact={"name": f"Лид {n}"})
         first = await _settled(client, 2)
-        seen = await _read(http, 4, params={"last_event_id": 0})
+        seen = await read_events(http, 4, params={"last_event_id": 0})
         assert [m.id for m in seen] == [1, 2, 3, 4]
         assert all(m.event and m.event.startswith("crm.") for m in seen)
         assert seen[0].data is not None and seen[0].data["specversion"] == "1.0"
@@ -113,7 +66,7 @@ async def _resume_without_gap(clean: Any, client: Client, buffer: int) -> None:
         hub = d.gateway.hubs["events"]
         from_memory = bool(hub.recent) and hub.recent[0].seq <= 5
         assert from_memory == (buffer >= last), (buffer, last)
-        resumed = await _read(http, last - 4, headers={"Last-Event-ID": "4"})
+        resumed = await read_events(http, last - 4, headers={"Last-Event-ID": "4"})
         assert [m.id for m in resumed] == list(range(5, last + 1))
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
@@ -141,7 +94,7 @@ async def test_live_events_a_manager_sees_only_their_own(clean: Any, client: Cli
 
         async def listen(who: str, http: httpx.AsyncClient) -> None:
             async with http.stream("GET", "/api/events") as reply:
-                async for m in _messages(reply):
+                async for m in messages(reply):
                     if m.comment == "ping":
                         pings.append(who)
                     elif m.id is not None:
@@ -191,7 +144,7 @@ async def test_each_person_gets_only_their_own_notifications_live(
 
         async def listen(who: str, http: httpx.AsyncClient) -> None:
             async with http.stream("GET", "/api/notifications/events") as reply:
-                async for m in _messages(reply):
+                async for m in messages(reply):
                     if m.comment == "connected":
                         ready.add(who)
                     elif m.id is not None:
@@ -234,7 +187,7 @@ async def test_the_feed_goes_on_after_nats_restarts(clean: Any, client: Client) 
 
         async def listen() -> None:
             async with rop.stream("GET", "/api/events") as reply:
-                async for m in _messages(reply):
+                async for m in messages(reply):
                     if m.id is not None:
                         got.append(m)
 
@@ -264,7 +217,7 @@ async def test_the_feed_is_followed_only_while_someone_listens(clean: Any, clien
         hub = d.gateway.hubs["events"]
         hub.linger = 0.2
         assert not hub.following  # a gateway that only takes leads follows nothing
-        first = asyncio.create_task(_read(rop, 1))
+        first = asyncio.create_task(read_events(rop, 1))
         await eventually(lambda: hub.following and hub.listeners)
         await client.js.publish("crm.task.opened", b'{"type": "crm.task.opened.v1", "data": {}}')
         assert [m.id for m in await first] == [1]
@@ -272,5 +225,5 @@ async def test_the_feed_is_followed_only_while_someone_listens(clean: Any, clien
         assert not hub.recent
         # A new client is served again, and a resume reads its gap from the stream.
         await client.js.publish("crm.task.opened", b'{"type": "crm.task.opened.v1", "data": {}}')
-        again = await _read(rop, 1, headers={"Last-Event-ID": "1"})
+        again = await read_events(rop, 1, headers={"Last-Event-ID": "1"})
         assert [m.id for m in again] == [2]

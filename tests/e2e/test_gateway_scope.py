@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from tests.configs import config_with
-from tests.e2e.test_gateway_events import Sse, _messages
 from tests.gateway_support import door
+from tests.sse_support import Sse, messages
 from tests.support import Client, eventually
 
 ROP, MINE, OTHER = "rop-1", "mgr-1", "mgr-2"
@@ -18,7 +18,7 @@ ROP, MINE, OTHER = "rop-1", "mgr-1", "mgr-2"
 
 async def _listen(http: httpx.AsyncClient, got: list[Sse], ready: asyncio.Event) -> None:
     async with http.stream("GET", "/api/events") as reply:
-        async for m in _messages(reply):
+        async for m in messages(reply):
             if m.comment == "connected":
                 ready.set()
             elif m.id is not None:

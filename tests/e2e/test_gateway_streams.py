@@ -13,8 +13,8 @@ from crm_shared.config import load_config
 from crm_shared.machinery.db import create_pool
 from gateway.adapters.store import PeopleStore
 from gateway.handlers.auth import set_password
-from tests.e2e.test_gateway_events import _messages, _read
 from tests.gateway_support import door
+from tests.sse_support import messages, read_events
 from tests.support import Client, eventually
 
 EVENT = b'{"type": "crm.task.opened.v1", "data": {}}'
@@ -107,7 +107,7 @@ async def test_a_resume_replays_a_bounded_number_of_events(clean: Any, client: C
 
         async def run() -> None:
             async with rop.stream("GET", "/api/events", headers={"Last-Event-ID": "0"}) as reply:
-                async for m in _messages(reply):
+                async for m in messages(reply):
                     if m.id is not None:
                         got.append(m)
                         if len(got) == 4:
@@ -123,5 +123,5 @@ async def test_a_resume_replays_a_bounded_number_of_events(clean: Any, client: C
         }
         assert [m.id for m in events] == [4, 5, 6]
         # Within the bound a resume is whole, as before.
-        assert [m.id for m in await _read(rop, 2, headers={"Last-Event-ID": "4"})] == [5, 6]
+        assert [m.id for m in await read_events(rop, 2, headers={"Last-Event-ID": "4"})] == [5, 6]
         assert d.gateway.hubs["events"].following
