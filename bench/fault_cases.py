@@ -11,30 +11,14 @@ import itertools
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from bench import relay_fault
 from bench.poison import random_bodies
 from bench.procs import Service
+from bench.scene import Scene
 from bench.storm import hostile_storm, storm_credentials
-from bench.stream import LeadStream
 from tests.services import health
-
-
-@dataclass
-class Scene:
-    """What a fault may touch: the services, the servers (if ours), the lead stream."""
-
-    services: dict[str, Service]
-    stream: LeadStream
-    seconds: float
-    stack: Any = None  # a DevStack when the servers are ours to restart
-    window: float | None = None  # the streams' duplicate window, when shortened
-    log: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # what the fault itself saw go wrong
-    kept: dict[str, Any] = field(default_factory=dict)  # what `prepare` made for the fault
-
 
 Fault = Callable[[Scene], Awaitable[None]]
 

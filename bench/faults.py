@@ -25,13 +25,14 @@ import yaml
 
 from bench.cluster import NatsCluster
 from bench.door import make_token
-from bench.fault_cases import CLUSTER, SCENARIOS, Scenario, Scene
+from bench.fault_cases import CLUSTER, SCENARIOS, Scenario
 from bench.fault_checks import Outcome, verify, wait_settled
 from bench.http_stream import HttpLeadStream
 from bench.procs import PACKAGES, ROOT, NatsAs, Service, create_database, service_env
 from bench.report import machine_line
 from bench.restore_drill import DrillOutcome, drill
 from bench.restore_drill import table as drill_table
+from bench.scene import Scene
 from bench.stream import SOURCE, LeadStream
 from crm_shared.devstack import DevStack, free_port
 from crm_shared.machinery.bus import DUPLICATE_WINDOW, EVERY_STREAM, ensure_streams

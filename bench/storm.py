@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 from standardwebhooks.webhooks import Webhook
@@ -33,9 +32,7 @@ from bench.board import PASSWORD, set_password
 from bench.door import post_lead
 from bench.load import poll
 from bench.procs import ROOT, fetchval
-
-if TYPE_CHECKING:
-    from bench.fault_cases import Scene
+from bench.scene import Scene
 
 OPENAPI = ROOT / "docs" / "openapi.json"
 STORM_MAX_REQUESTS = 4000  # the storm's bound in count (its bound in time: the stream's)
