@@ -109,6 +109,10 @@ def ready(port: int) -> bool:
     return answer is not None and answer[0] == 200
 
 
+CRASH_ACK_WAIT = "5"
+"""JetStream's ack wait, seconds, for services run as processes (crash tests)."""
+
+
 class ServiceProcess:
     """A service as its own OS process, to be killed for real (its output in `log`, if given)."""
 
@@ -129,6 +133,10 @@ class ServiceProcess:
             "CRM_NATS_URL": nats_url_of(infra, name),
             "CRM_DATABASE_URL": infra.database_url,
             "CRM_METRICS_PORT": "0",
+            # What a killed process held comes back after this, not production's 30 s (the
+            # durable consumer takes it from whichever process creates it first); a slow
+            # batch redelivered meanwhile is the inbox's to recognise, as in production.
+            "CRM_ACK_WAIT_SECONDS": CRASH_ACK_WAIT,
             **(extra_env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
