@@ -9,6 +9,7 @@ launcher's "external" servers, so it starts none of its own.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from crm_shared.devstack import DevStack, EmbeddedPostgres, free_port
 from tests.conftest import ROOT, Infra
 from tests.launcher_support import UP, Launcher, make_service, servers
+from tests.locale_support import english
 
 
 def test_launcher_says_up_only_when_ready_and_stops_services_on_sigint(
@@ -176,7 +178,7 @@ def test_a_killed_launcher_leaves_neither_services_nor_embeddedservers(tmp_path:
         "CRM_RUN_NATS_PORT": str(free_port()),
         "CRM_RUN_PG_PORT": str(free_port()),
     }
-    launcher = Launcher(tmp_path, [("a", "svc_a", free_port())], env)
+    launcher = Launcher(tmp_path, [("a-service", "svc_a", free_port())], env)
     try:
         logs = (run_dir / "pg.log", run_dir / "nats.log")
         launcher.wait_for(UP, timeout=240, logs=logs)
@@ -212,3 +214,7 @@ def _banner_has_the_credentials(out: str, env: dict[str, str]) -> None:
     assert f"  NATS         {cli_url}  (мониторинг" in out, out
     assert db_url.startswith("postgresql://postgres:") and "@127.0.0.1:" in db_url
     assert f"  PostgreSQL   {db_url}\n" in out, out
+    # The embedded servers' own lines (their start, its time) are Russian like the rest.
+    assert "запускаю встроенные серверы (данные в " in out, out
+    assert re.search(r"встроенные серверы запущены за \d+(,\d)? с\n", out), out
+    assert english(out) == [], out
