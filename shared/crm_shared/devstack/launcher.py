@@ -86,7 +86,7 @@ def _check_reachable(stack: DevStack) -> None:
     if stack.postgres is None:
         checks.append(("PostgreSQL", stack.database_url, "CRM_DATABASE_URL"))
     for what, url, env in checks:
-        _say(f"проверяю {what} по адресу {mask_url(url)} …")
+        _say(f"проверяю связь с {what} по адресу {mask_url(url)} …")
         problem = unreachable(what, url)
         if problem:
             raise LaunchError(f"нет связи с {what} по адресу {mask_url(url)} ({env}): {problem}")
