@@ -98,11 +98,14 @@ class Launcher:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, text: str, timeout: float = 30.0, logs: tuple[Path, ...] = ()) -> None:
-        """Until `text` is printed; a failure shows the launcher's output and the tails of
-        `logs` (the embedded servers' own logs), so a slow machine says where it was slow."""
+    def wait_for(
+        self, text: str, timeout: float = 30.0, logs: tuple[Path, ...] = (), after: str = ""
+    ) -> None:
+        """Until `text` is printed (after the first `after`, when given); a failure shows the
+        launcher's output and the tails of `logs` (the embedded servers' own logs), so a slow
+        machine says where it was slow."""
         deadline = time.monotonic() + timeout
-        while text not in self.output:
+        while text not in (self.output.partition(after)[2] if after else self.output):
             assert self.proc.poll() is None, f"launcher exited early:\n{self._story(logs)}"
             assert time.monotonic() < deadline, f"{text!r} never printed:\n{self._story(logs)}"
             time.sleep(0.05)

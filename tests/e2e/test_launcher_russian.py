@@ -1,7 +1,8 @@
 """`make run`'s launcher speaks Russian to the person who started it: a run with stand-in
-services (a wait, a crash and its restart, the banner, Ctrl-C) and its failures (a service
-that refuses its configuration, a failed migration, a server out of reach) print no English
-word of the launcher's own. The suite's servers are the launcher's external ones."""
+services (a wait, a crash and its restart, the banner, a wait again, Ctrl-C) and its
+failures (a service that refuses its configuration, a failed migration, a server out of
+reach) print no English word of the launcher's own. The suite's servers are the launcher's
+external ones."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def test_a_run_with_a_wait_a_restart_and_ctrl_c_is_said_in_russian(
         launcher.wait_for("crash-service перезапущен")
         (tmp_path / "svc_first.waiting").unlink()
         launcher.wait_for(UP)
+        (tmp_path / "svc_first.waiting").write_text("")  # NATS lost after the banner
+        launcher.wait_for("ещё не готовы: first-service (NATS: подключается)\n", after=UP)
+        (tmp_path / "svc_first.waiting").unlink()
+        launcher.wait_for("все сервисы снова готовы")
         launcher.proc.send_signal(signal.SIGINT)
         assert launcher.finish() == 0, launcher.output
     finally:
