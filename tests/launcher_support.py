@@ -13,6 +13,9 @@ from pathlib import Path
 
 from crm_shared.devstack import DevStack
 
+UP = "CRM запущена: все сервисы готовы"
+"""The banner's first line: every service answered ready."""
+
 SERVICE_MAIN = """
 import http.server, json, os, pathlib, signal, sys, threading, time
 out = pathlib.Path(os.environ["DUMMY_OUT"])
@@ -23,9 +26,11 @@ if sys.argv[1:] == ["migrate"]:
     sys.exit(MIGRATE_RC)
 with (out / f"{name}.starts").open("a") as starts:
     starts.write("start\\n")
-if EXIT_CODE is not None:
+first = (out / f"{name}.starts").read_text().count("start") == 1
+exit_code, once = EXIT_CODE, ONCE
+if exit_code is not None and (first or not once):
     time.sleep(0.5)
-    sys.exit(EXIT_CODE)
+    sys.exit(exit_code)
 
 class Health(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -48,13 +53,20 @@ while True:
 
 
 def make_service(
-    root: Path, package: str, *, migrate_rc: int = 0, exit_code: int | None = None
+    root: Path,
+    package: str,
+    *,
+    migrate_rc: int = 0,
+    exit_code: int | None = None,
+    once: bool = False,
 ) -> None:
+    """A stand-in service `package` under `root`: its migration ends with `migrate_rc`; with
+    `exit_code` it exits so half a second after each start (`once`: its first start only)."""
     pkg = root / package
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     code = SERVICE_MAIN.replace("MIGRATE_RC", str(migrate_rc))
-    code = code.replace("EXIT_CODE", repr(exit_code))
+    code = code.replace("EXIT_CODE", repr(exit_code)).replace("ONCE", repr(once))
     (pkg / "__main__.py").write_text(textwrap.dedent(code))
 
 
@@ -86,11 +98,14 @@ class Launcher:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, text: str, timeout: float = 30.0, logs: tuple[Path, ...] = ()) -> None:
-        """Until `text` is printed; a failure shows the launcher's output and the tails of
-        `logs` (the embedded servers' own logs), so a slow machine says where it was slow."""
+    def wait_for(
+        self, text: str, timeout: float = 30.0, logs: tuple[Path, ...] = (), after: str = ""
+    ) -> None:
+        """Until `text` is printed (after the first `after`, when given); a failure shows the
+        launcher's output and the tails of `logs` (the embedded servers' own logs), so a slow
+        machine says where it was slow."""
         deadline = time.monotonic() + timeout
-        while text not in self.output:
+        while text not in (self.output.partition(after)[2] if after else self.output):
             assert self.proc.poll() is None, f"launcher exited early:\n{self._story(logs)}"
             assert time.monotonic() < deadline, f"{text!r} never printed:\n{self._story(logs)}"
             time.sleep(0.05)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
-ALLOWED = {"CRM", "NATS", "E", "mail", "RUB", "USD", "EUR", "KZT", "id", "Id"}
-"""Latin a person may read: names (CRM, NATS, id), «e-mail», currency codes."""
+ALLOWED = {"CRM", "NATS", "PostgreSQL", "AsyncAPI", "E", "mail", "id", "Id"}
+ALLOWED |= {"RUB", "USD", "EUR", "KZT"}
+"""Latin a person may read: names (CRM, NATS, PostgreSQL, AsyncAPI, id), «e-mail», currency
+codes."""
 NAMES = re.compile(
     r"\S+@\S+|\w+://\S+"  # addresses
     r"|`[^`]*`|(?<!\w)--?[a-z][\w-]*"  # a command to type, an option
@@ -14,6 +16,8 @@ NAMES = re.compile(
     r"|\((?:[a-z]+_)*[a-z]+\)"  # a refusal's code: (not_found), (rop_approval_required)
     r"|[\w-]*\d[\w-]*|\b[0-9a-f]{8}[0-9a-f-]*|[a-z]+-service"  # ids, user ids, a service's name
     r"|\b[a-z_]+\.[a-z_.]+\b"  # a setting of the configuration: webhook.max_attempts
+    r"|(?<![\w/])/[\w.@+-]+(?:/[\w.@+-]*)*|\b[\w.-]+(?:/[\w.-]+)*/[\w-]+\.\w+"  # a path
+    r"|\bCtrl-[A-Z]\b"  # a key to press
 )
 
 

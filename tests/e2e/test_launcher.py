@@ -9,6 +9,7 @@ launcher's "external" servers, so it starts none of its own.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -18,7 +19,8 @@ import pytest
 
 from crm_shared.devstack import DevStack, EmbeddedPostgres, free_port
 from tests.conftest import ROOT, Infra
-from tests.launcher_support import Launcher, make_service, servers
+from tests.launcher_support import UP, Launcher, make_service, servers
+from tests.locale_support import english
 
 
 def test_launcher_says_up_only_when_ready_and_stops_services_on_sigint(
@@ -34,10 +36,10 @@ def test_launcher_says_up_only_when_ready_and_stops_services_on_sigint(
     ]
     launcher = Launcher(tmp_path, services, servers(stack))
     try:
-        launcher.wait_for("waiting for: a (nats: connecting)")
-        assert "is up" not in launcher.output
+        launcher.wait_for("ещё не готовы: a (NATS: подключается)")
+        assert "CRM запущена" not in launcher.output
         (tmp_path / "svc_a.waiting").unlink()
-        launcher.wait_for("CRM dev stack is up")
+        launcher.wait_for(UP)
         launcher.proc.send_signal(signal.SIGINT)
         assert launcher.finish() == 0, launcher.output
     finally:
@@ -45,7 +47,7 @@ def test_launcher_says_up_only_when_ready_and_stops_services_on_sigint(
     out = launcher.output
     assert (tmp_path / "svc_b.migrated").read_text() == stack.database_url
     assert f"http://127.0.0.1:{port_a}/metrics" in out
-    assert "Ctrl-C stops everything" in out
+    assert "Ctrl-C останавливает всё." in out
     assert (tmp_path / "svc_a.migrated").read_text() == stack.database_url
     assert (tmp_path / "svc_a.stopped").read_text() == str(port_a)
     assert (tmp_path / "svc_b.stopped").read_text() == str(port_b)
@@ -57,9 +59,9 @@ def test_launcher_restarts_a_service_that_exits(tmp_path: Path, stack: DevStack)
     services = [("ok", "svc_ok", free_port()), ("crash", "svc_crash", free_port())]
     launcher = Launcher(tmp_path, services, servers(stack))
     try:
-        launcher.wait_for("exited with code 7; restarting it in 1 s")
-        launcher.wait_for("crash restarted")
-        launcher.wait_for("exited with code 7; restarting it in 2 s")  # the pause grows
+        launcher.wait_for("завершился с кодом 7; перезапуск через 1 с")
+        launcher.wait_for("crash перезапущен")
+        launcher.wait_for("завершился с кодом 7; перезапуск через 2 с")  # the pause grows
         launcher.proc.send_signal(signal.SIGINT)
         assert launcher.finish() == 0, launcher.output
     finally:
@@ -76,7 +78,8 @@ def test_launcher_gives_up_on_a_bad_configuration(tmp_path: Path, stack: DevStac
     services = [("ok", "svc_ok", free_port()), ("bad", "svc_bad", free_port())]
     launcher = Launcher(tmp_path, services, servers(stack))
     assert launcher.finish() == 1, launcher.output
-    assert "bad exited with status 2 (bad configuration); not restarting" in launcher.output
+    said = "bad завершился с кодом 2 (неверная конфигурация); перезапуска не будет"
+    assert said in launcher.output
     assert (tmp_path / "svc_ok.stopped").exists()
 
 
@@ -86,7 +89,9 @@ def test_launcher_fails_with_a_sentence_when_a_migration_fails(
     make_service(tmp_path, "svc_bad", migrate_rc=2)
     launcher = Launcher(tmp_path, [("bad", "svc_bad", free_port())], servers(stack))
     assert launcher.finish() == 1, launcher.output
-    assert "migration of bad failed (exit 2): svc_bad: alembic says hello" in launcher.output
+    said = "миграции bad не прошли (код выхода 2): «svc_bad: alembic says hello»"
+    assert said in launcher.output
+    assert "весь вывод покажет `" in launcher.output
     assert not (tmp_path / "svc_bad.starts").exists()
 
 
@@ -106,7 +111,8 @@ def test_launcher_says_when_a_configured_server_cannot_be_reached(
     launcher = Launcher(tmp_path, [("a", "svc_a", free_port())], env)
     assert launcher.finish() == 1, launcher.output
     out = launcher.output
-    assert f"error: cannot reach {server} at {shown} ({variable}): connection refused" in out
+    said = f"ошибка: нет связи с {server} по адресу {shown} ({variable}): соединение отклонено"
+    assert said in out
     assert "Traceback" not in out
     assert "s3cret" not in out and url not in out
     assert not (tmp_path / "svc_a.migrated").exists()
@@ -135,12 +141,14 @@ def test_launcher_restarts_a_crashed_service_and_leaves_nothing_when_killed(
     services = [("deal-service", "tests.crashing_deal_service", free_port())]
     launcher = Launcher(tmp_path, services, env, cwd=ROOT)
     try:
-        launcher.wait_for("CRM dev stack is up", timeout=90)
+        launcher.wait_for(UP, timeout=90)
         out = launcher.output
         assert "consumer loop made to crash (test)" in out
         assert "exiting with status 1" in out
-        assert "deal-service (pid" in out and "exited with code 1; restarting it in 1 s" in out
-        assert out.index("deal-service restarted") < out.index("CRM dev stack is up")
+        assert (
+            "deal-service (процесс" in out and "завершился с кодом 1; перезапуск через 1 с" in out
+        )
+        assert out.index("deal-service перезапущен") < out.index(UP)
         children = [p.pid for p in psutil.Process(launcher.proc.pid).children(recursive=True)]
         assert children
         launcher.proc.send_signal(signal.SIGKILL)
@@ -170,10 +178,10 @@ def test_a_killed_launcher_leaves_neither_services_nor_embeddedservers(tmp_path:
         "CRM_RUN_NATS_PORT": str(free_port()),
         "CRM_RUN_PG_PORT": str(free_port()),
     }
-    launcher = Launcher(tmp_path, [("a", "svc_a", free_port())], env)
+    launcher = Launcher(tmp_path, [("a-service", "svc_a", free_port())], env)
     try:
         logs = (run_dir / "pg.log", run_dir / "nats.log")
-        launcher.wait_for("CRM dev stack is up", timeout=240, logs=logs)
+        launcher.wait_for(UP, timeout=240, logs=logs)
         _banner_has_the_credentials(launcher.output, env)
         postmaster = psutil.Process(int((run_dir / "pg" / "postmaster.pid").read_text().split()[0]))
         started = psutil.Process(launcher.proc.pid).children(recursive=True)
@@ -203,6 +211,10 @@ def _banner_has_the_credentials(out: str, env: dict[str, str]) -> None:
         os.environ.update(saved)
     port = env["CRM_RUN_NATS_PORT"]
     assert cli_url.startswith("nats://crm-cli:") and cli_url.endswith(f"@127.0.0.1:{port}")
-    assert f"  NATS       {cli_url}  (monitor" in out, out
+    assert f"  NATS         {cli_url}  (мониторинг" in out, out
     assert db_url.startswith("postgresql://postgres:") and "@127.0.0.1:" in db_url
-    assert f"  Postgres   {db_url}\n" in out, out
+    assert f"  PostgreSQL   {db_url}\n" in out, out
+    # The embedded servers' own lines (their start, its time) are Russian like the rest.
+    assert "запускаю встроенные серверы (данные в " in out, out
+    assert re.search(r"встроенные серверы запущены за \d+(,\d)? с\n", out), out
+    assert english(out) == [], out

@@ -86,7 +86,10 @@ async def test_nats_replaces_server_left_by_killed_run(tmp_path: Path) -> None:
 
 
 def test_nats_refuses_data_dir_of_a_live_owner(tmp_path: Path) -> None:
-    with EmbeddedNats(tmp_path), pytest.raises(RuntimeError, match=r"in use by .* \(pid \d+\)"):
+    with (
+        EmbeddedNats(tmp_path),
+        pytest.raises(RuntimeError, match=r"заняты другим процессом \(№ \d+\)"),
+    ):
         EmbeddedNats(tmp_path).start()
 
 
@@ -123,7 +126,7 @@ async def test_postgres_replaces_server_left_by_killed_run(tmp_path: Path) -> No
         assert await conn.fetchval("SELECT 1") == 1
         await conn.close()
         assert not port_is_open("127.0.0.1", orphan_port)
-        with pytest.raises(RuntimeError, match="in use by"):
+        with pytest.raises(RuntimeError, match="заняты другим процессом"):
             EmbeddedPostgres(tmp_path, fast=True).start()
 
 

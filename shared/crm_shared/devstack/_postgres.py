@@ -149,7 +149,9 @@ class EmbeddedPostgres:
             out.seek(0)
             text = out.read().decode(errors="replace")
         if failed:
-            raise RuntimeError(f"{tool} {' '.join(args)} failed:\n{text}\n{tail(self.log_path)}")
+            raise RuntimeError(
+                f"команда `{tool} {' '.join(args)}` не выполнена:\n{text}\n{tail(self.log_path)}"
+            )
         return text
 
     def _prepare_dirs(self) -> None:
@@ -166,7 +168,7 @@ class EmbeddedPostgres:
             for parent in target.parents:
                 add_mode(parent, stat.S_IXOTH)
         if not self._bin.joinpath("postgres").stat().st_mode & stat.S_IXOTH:
-            raise RuntimeError(f"{self._bin} is not readable by {PG_SYSTEM_USER}")
+            raise RuntimeError(f"{self._bin} недоступен пользователю {PG_SYSTEM_USER}")
         for path in (self.socket_dir, self.log_path):
             os.chown(path, uid, gid)
         if self.pgdata.stat().st_uid != uid:
@@ -215,7 +217,7 @@ class EmbeddedPostgres:
             timeout=self.startup_timeout + 10,
         )  # fmt: skip
         if not port_is_open(LOCALHOST, self.port, timeout=2):
-            raise RuntimeError(f"PostgreSQL started but {LOCALHOST}:{self.port} is closed")
+            raise RuntimeError(f"PostgreSQL запущен, но {LOCALHOST}:{self.port} закрыт")
         self._require_password()
 
     def _initdb(self) -> None:

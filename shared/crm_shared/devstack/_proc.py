@@ -41,9 +41,7 @@ def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:
 def ensure_port_free(host: str, port: int, what: str) -> None:
     """Fail early with a readable message instead of a server log full of EADDRINUSE."""
     if port_is_open(host, port):
-        raise RuntimeError(
-            f"cannot start {what}: {host}:{port} is already in use by another process"
-        )
+        raise RuntimeError(f"не могу запустить {what}: {host}:{port} уже занят другим процессом")
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -142,7 +140,7 @@ class DataDirLock:
             holder = file.read().strip() or "?"
             file.close()
             raise RuntimeError(
-                f"{what} data in {self.path.parent} is in use by another process (pid {holder})"
+                f"данные {what} в {self.path.parent} заняты другим процессом (№ {holder})"
             ) from None
         file.truncate(0)
         file.write(str(os.getpid()))

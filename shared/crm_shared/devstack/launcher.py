@@ -6,6 +6,9 @@ migrations, starts every service as its own process, says «up» once every one 
 ready on /healthz (and until then what each waits for), restarts a service that exits
 (`crm_shared.devstack.supervisor`), and stops everything on Ctrl-C. It exits with a sentence,
 not a traceback, when something cannot be done.
+
+What it prints is said to the person who started it, so in Russian (times through
+`crm_shared.locale`); the services' own log lines, which it passes through, stay as they are.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from crm_shared.devstack import DevStack, ServerGuard, services
 from crm_shared.devstack._nats_users import OPERATOR_USER
 from crm_shared.devstack._reach import unreachable
 from crm_shared.devstack.supervisor import GaveUp, Supervised, Supervisor
+from crm_shared.locale import duration, seconds
 from crm_shared.machinery import devrun
 from crm_shared.machinery.redact import mask_url, mask_urls
 
@@ -71,7 +75,7 @@ def _say(text: str, *, err: bool = False) -> None:
             devnull = open(os.devnull, "w")  # noqa: SIM115 (kept for the rest of the run)
             sys.stdout = sys.stderr = devnull
         if not _stopping:
-            raise _Shutdown("output closed") from None
+            raise _Shutdown("вывод закрыт") from None
 
 
 def _check_reachable(stack: DevStack) -> None:
@@ -82,14 +86,14 @@ def _check_reachable(stack: DevStack) -> None:
     if stack.postgres is None:
         checks.append(("PostgreSQL", stack.database_url, "CRM_DATABASE_URL"))
     for what, url, env in checks:
-        _say(f"checking {what} at {mask_url(url)} ...")
+        _say(f"проверяю связь с {what} по адресу {mask_url(url)} …")
         problem = unreachable(what, url)
         if problem:
-            raise LaunchError(f"cannot reach {what} at {mask_url(url)} ({env}): {problem}")
+            raise LaunchError(f"нет связи с {what} по адресу {mask_url(url)} ({env}): {problem}")
 
 
 def _migrate(name: str, package: str, env: dict[str, str]) -> None:
-    _say(f"migrating {name} ...")
+    _say(f"применяю миграции {name} …")
     try:
         done = subprocess.run(
             [sys.executable, "-m", package, "migrate"],
@@ -102,15 +106,15 @@ def _migrate(name: str, package: str, env: dict[str, str]) -> None:
         )
     except subprocess.TimeoutExpired:
         raise LaunchError(
-            f"migration of {name} did not finish within {MIGRATE_TIMEOUT:g} s "
-            "(a lock held by another session?)"
+            f"миграции {name} не закончились за {duration(MIGRATE_TIMEOUT)} "
+            "(таблицы держит блокировка другого сеанса?)"
         ) from None
     if done.returncode != 0:
         lines = [line for line in done.stdout.decode(errors="replace").splitlines() if line.strip()]
-        last = mask_urls(lines[-1].strip()) if lines else "no output"
+        last = f"«{mask_urls(lines[-1].strip())}»" if lines else "вывода нет"
         raise LaunchError(
-            f"migration of {name} failed (exit {done.returncode}): {last}\n"
-            f"  `{sys.executable} -m {package} migrate` shows the whole output"
+            f"миграции {name} не прошли (код выхода {done.returncode}): {last}\n"
+            f"  весь вывод покажет `{sys.executable} -m {package} migrate`"
         )
 
 
@@ -118,34 +122,34 @@ def _print_banner(stack: DevStack, services: Sequence[Supervised]) -> None:
     # Our own servers: their URLs with the passwords made for them (the operator's NATS
     # user, `crm`'s); external ones as configured, their passwords masked.
     if stack.nats is not None:
-        nats_line = f"{stack.nats_url_as(OPERATOR_USER)}  (monitor {stack.nats.monitor_url})"
+        nats_line = f"{stack.nats_url_as(OPERATOR_USER)}  (мониторинг {stack.nats.monitor_url})"
     else:
-        nats_line = f"{mask_url(stack.nats_url)}  (external, CRM_NATS_URL)"
+        nats_line = f"{mask_url(stack.nats_url)}  (внешний, CRM_NATS_URL)"
     pg_line = stack.database_url
     if stack.postgres is None:
-        pg_line = f"{mask_url(stack.database_url)}  (external, CRM_DATABASE_URL)"
-    doc_note = "" if ASYNCAPI_DOC.exists() else "  (not generated yet)"
+        pg_line = f"{mask_url(stack.database_url)}  (внешний, CRM_DATABASE_URL)"
+    doc_note = "" if ASYNCAPI_DOC.exists() else "  (ещё не создан: `make asyncapi`)"
     lines = [
         "",
         "=" * 72,
-        "CRM dev stack is up",
-        f"  NATS       {nats_line}",
-        f"  Postgres   {pg_line}",
-        f"  Data dir   {stack.data_dir.resolve()}",
-        f"  AsyncAPI   {ASYNCAPI_DOC}{doc_note}",
+        "CRM запущена: все сервисы готовы",
+        f"  NATS         {nats_line}",
+        f"  PostgreSQL   {pg_line}",
+        f"  Данные       {stack.data_dir.resolve()}",
+        f"  AsyncAPI     {ASYNCAPI_DOC}{doc_note}",
     ]
     for svc in services:
         metrics = f"http://127.0.0.1:{svc.metrics_port}/metrics"
-        lines.append(f"  {svc.name:<14} pid {svc.pid or '-':<8} metrics {metrics}")
+        lines.append(f"  {svc.name:<14} процесс {svc.pid or '—':<8} метрики {metrics}")
     if not services:
-        lines.append("  (no service could be started)")
+        lines.append("  (ни один сервис не запущен)")
     if any(svc.name == "gateway" for svc in services):
         port = os.environ.get("CRM_GATEWAY_PORT", "8000")
         lines.append(
-            f"  Board      http://127.0.0.1:{port}  (API http://127.0.0.1:{port}/api/docs)"
+            f"  Доска        http://127.0.0.1:{port}  (API http://127.0.0.1:{port}/api/docs)"
         )
         lines += dev_password_lines(stack.data_dir / DEV_PASSWORDS)
-    lines += ["Ctrl-C stops everything.", "=" * 72, ""]
+    lines += ["Ctrl-C останавливает всё.", "=" * 72, ""]
     _say("\n".join(lines))
 
 
@@ -155,7 +159,7 @@ def dev_password_lines(path: Path) -> list[str]:
         passwords: dict[str, str] = json.loads(path.read_text())
     except (OSError, ValueError):
         return []
-    return [f"  Sign in    {user:<10} {pw}" for user, pw in passwords.items()]
+    return [f"  Вход         {user:<10} {pw}" for user, pw in passwords.items()]
 
 
 def _supervise(stack: DevStack, supervisor: Supervisor) -> None:
@@ -167,7 +171,7 @@ def _supervise(stack: DevStack, supervisor: Supervisor) -> None:
             _print_banner(stack, supervisor.services)
             announced = True
         elif ready and not ready_before:
-            _say("every service is ready again")
+            _say("все сервисы снова готовы")
         supervisor.show_waiting()
         ready_before = ready
         time.sleep(POLL_SECONDS)
@@ -186,11 +190,11 @@ def main(services: Sequence[Service] | None = None) -> int:
     try:
         embedded = stack.nats or stack.postgres
         if embedded:
-            _say(f"starting embedded servers (data in {stack.data_dir}) ...")
+            _say(f"запускаю встроенные серверы (данные в {stack.data_dir}) …")
         began = time.monotonic()
         stack.start()
         if embedded:
-            _say(f"  embedded servers up in {time.monotonic() - began:.1f} s")
+            _say(f"  встроенные серверы запущены за {seconds(time.monotonic() - began)}")
         guard = _guard(stack)
         _check_reachable(stack)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -205,10 +209,10 @@ def main(services: Sequence[Service] | None = None) -> int:
         _supervise(stack, supervisor)
     except _Shutdown as why:
         _stopping = True
-        _say(f"\nstopping ({why}) ...")
+        _say(f"\nостанавливаю всё ({why}) …")
     except (LaunchError, GaveUp, RuntimeError) as exc:
         _stopping = True
-        _say(f"error: {exc}", err=True)
+        _say(f"ошибка: {exc}", err=True)
         code = 1
     finally:
         _stopping = True
@@ -221,7 +225,7 @@ def main(services: Sequence[Service] | None = None) -> int:
             stack.stop()
             if guard is not None:
                 guard.release()
-    _say("all stopped")
+    _say("всё остановлено")
     return code
 
 

@@ -7,6 +7,9 @@ each also watches that its parent is still the launcher (CRM_PARENT_PID), which 
 rest. A service that exits while it should run is started again after a pause that grows
 while it keeps failing; one that refuses its configuration (exit status 2) is not, as
 another try would fail the same way.
+
+What it says goes to the operator of `make run`, in Russian; a service's states on /healthz
+are codes (`{"nats": "connecting"}`), said here in words (`STATES`).
 """
 
 from __future__ import annotations
@@ -24,12 +27,25 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from crm_shared.locale import duration
+
 BAD_CONFIGURATION = 2  # exit status of `python -m <service>` for a bad configuration or usage
 # Pause before a restart: doubled after each start that lasted less than STABLE_AFTER.
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 STABLE_AFTER = 30.0
 SHOW_EVERY = 2.0  # the launcher says what services wait for at most this often
+STARTING, RESTARTING, SILENT = "запускается", "перезапускается", "не отвечает на /healthz"
+PARTS = {"nats": "NATS", "postgres": "PostgreSQL"}
+"""A /healthz part as the operator names it (`nats` → NATS); any other part as it is."""
+STATES = {
+    "connecting": "подключается",
+    "reconnecting": "переподключается",
+    "starting": "запускается",
+    "stopping": "останавливается",
+    "failed": "сбой",
+}
+"""A /healthz state in words; a state not listed here is shown as its code."""
 
 
 class GaveUp(Exception):
@@ -49,7 +65,7 @@ class Supervised:
     restart_at: float | None = None
     backoff: float = FIRST_BACKOFF
     restarts: int = 0
-    waits_for: str = field(default="starting")
+    waits_for: str = field(default=STARTING)
 
     @property
     def pid(self) -> int | None:
@@ -71,10 +87,10 @@ class Supervised:
         )
         self.started_at = time.monotonic()
         self.restart_at = None
-        self.waits_for = "starting"
+        self.waits_for = STARTING
 
     def health(self) -> str:
-        """'' when /healthz says ready, else what the service waits for."""
+        """'' when /healthz says ready, else what the service waits for (in Russian)."""
         url = f"http://127.0.0.1:{self.metrics_port}/healthz"
         try:
             with urllib.request.urlopen(url, timeout=1):
@@ -83,11 +99,11 @@ class Supervised:
             with contextlib.suppress(ValueError, OSError, AttributeError):
                 report = json.loads(exc.read())
                 return _waits_for(report)
-            return "starting"
+            return STARTING
         except TimeoutError:
-            return "not answering /healthz"
+            return SILENT
         except OSError:  # not listening yet
-            return "starting"
+            return STARTING
 
     def signal(self, sig: signal.Signals) -> None:
         """Send `sig` to the service's whole process group."""
@@ -118,9 +134,11 @@ class Supervisor:
             if svc.restart_at is not None and now >= svc.restart_at:
                 svc.restarts += 1
                 svc.spawn()
-                self._say(f"{svc.name} restarted (pid {svc.pid}, restart {svc.restarts})")
+                self._say(
+                    f"{svc.name} перезапущен (процесс {svc.pid}, перезапуск № {svc.restarts})"
+                )
         for svc in self.services:
-            svc.waits_for = svc.health() if svc.restart_at is None else "restarting"
+            svc.waits_for = svc.health() if svc.restart_at is None else RESTARTING
         return all(not svc.waits_for for svc in self.services)
 
     def show_waiting(self) -> None:
@@ -130,7 +148,7 @@ class Supervisor:
         if not waiting:
             self._waiting_shown = ""  # all ready: the next wait is news, even if the same
         elif waiting != self._waiting_shown and now >= self._next_show:
-            self._say(f"waiting for: {waiting}")
+            self._say(f"ещё не готовы: {waiting}")
             self._waiting_shown = waiting
             self._next_show = now + SHOW_EVERY
 
@@ -141,13 +159,16 @@ class Supervisor:
         if code is None:
             return
         if code == BAD_CONFIGURATION:
-            raise GaveUp(f"{svc.name} exited with status 2 (bad configuration); not restarting")
+            raise GaveUp(
+                f"{svc.name} завершился с кодом 2 (неверная конфигурация); перезапуска не будет"
+            )
         if now - svc.started_at >= STABLE_AFTER:
             svc.backoff = FIRST_BACKOFF
         svc.restart_at = now + svc.backoff
-        how = f"code {code}" if code >= 0 else f"signal {signal.Signals(-code).name}"
+        how = f"с кодом {code}" if code >= 0 else f"по сигналу {signal.Signals(-code).name}"
         self._say(
-            f"{svc.name} (pid {svc.proc.pid}) exited with {how}; restarting it in {svc.backoff:g} s"
+            f"{svc.name} (процесс {svc.proc.pid}) завершился {how}; "
+            f"перезапуск через {duration(svc.backoff)}"
         )
         svc.backoff = min(svc.backoff * 2, MAX_BACKOFF)
 
@@ -162,16 +183,22 @@ class Supervisor:
             try:
                 svc.proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                self._say(f"{svc.name} did not stop within {timeout:g} s, killing it")
+                self._say(
+                    f"{svc.name} не остановился за {duration(timeout)}: завершаю его (SIGKILL)"
+                )
                 svc.signal(signal.SIGKILL)
                 svc.proc.wait()
 
 
 def _waits_for(report: dict[str, str]) -> str:
-    """The servers a /healthz report waits for ("nats: connecting"), else "starting"."""
-    waits = [f"{part}: {state}" for part, state in report.items() if state != "ok"]
-    servers = [w for w in waits if not w.startswith(("service:", "nats_requests:"))]
-    return ", ".join(servers) or "starting"
+    """The servers a /healthz report waits for («NATS: подключается»), else «запускается»."""
+    waiting = [(part, state) for part, state in report.items() if state != "ok"]
+    servers = [
+        f"{PARTS.get(part, part)}: {STATES.get(state, state)}"
+        for part, state in waiting
+        if part not in ("service", "nats_requests")
+    ]
+    return ", ".join(servers) or STARTING
 
 
 def _die_with_parent(launcher: int) -> None:

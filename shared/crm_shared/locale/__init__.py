@@ -23,6 +23,7 @@ from .formats import (
     number,
     parse_day,
     percent,
+    seconds,
     sums,
     today,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "percent",
     "rule_name",
     "say",
+    "seconds",
     "source_name",
     "sums",
     "task_status",

@@ -157,3 +157,9 @@ def duration(seconds: float | timedelta | None, parts: int = 2) -> str:
             shown.append(format_unit(count, unit, length="short", locale=LOCALE))
     zero = format_unit(0, "duration-second", length="short", locale=LOCALE)
     return " ".join(shown[:parts]) if shown else zero
+
+
+def seconds(value: float, digits: int = 1) -> str:
+    """1.14 → «1,1 с»: a short wait measured to a tenth (how long a start took); none of
+    `duration`'s rounding to whole units."""
+    return format_unit(round(value, digits), "duration-second", length="short", locale=LOCALE)
