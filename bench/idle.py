@@ -16,7 +16,7 @@ import argparse
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,8 @@ import nats
 from nats.aio.msg import Msg
 
 from bench.find import Starter
-from bench.load import no_gc, percentile, poll, publish_all
+from bench.lag import Lag, near_lag
+from bench.load import poll, publish_all
 from bench.procs import create_database, execute, fetchval, service_env
 from bench.report import Report
 from crm_shared.devstack import DevStack
@@ -34,19 +35,6 @@ LAG_MS, RSS_MB = 1_000.0, 200.0
 
 THRESHOLD = timedelta(minutes=30)
 RESPONSIBLE = "mgr-1"
-
-
-@dataclass
-class IdleLag:
-    """p50/p99 of notice − due time at `watched` watched deals."""
-
-    watched: int
-    due: int
-    fired: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-    load_seconds: float
 
 
 def _event(subject: str, type_: str, data: dict[str, Any], subject_id: str) -> bytes:
@@ -118,7 +106,7 @@ async def idle_lag(
     due: int = 1_000,
     spread: float = 8.0,
     fill: str = "events",
-) -> IdleLag:
+) -> Lag:
     """Load `watched` deals due in half an hour, then `due` ones due within seconds; measure
     each near one's lag (its deal_idle notice on crm.notify.<responsible>). `fill`: the
     watched deals come as StageChanged events through the notifier's consumer (`events`,
@@ -164,20 +152,18 @@ async def idle_lag(
         body = stage_changed(at - THRESHOLD, watched + n)
         due_at[json.loads(body)["data"]["deal_id"]] = at.timestamp()
         near.append(body)
-    with no_gc():
-        await publish_all(js, "crm.deal.stage_changed", near)
-        await poll(lambda: len(told.keys() & due_at.keys()) >= due, timeout=spread + 33)
-    await nc.close()
-    lags = [(told[d] - t) * 1000 for d, t in due_at.items() if d in told]
-    return IdleLag(
+    lag = await near_lag(
+        js,
+        "crm.deal.stage_changed",
+        near,
+        due_at,
+        told,
+        spread=spread,
         watched=total,
-        due=due,
-        fired=len(lags),
-        p50_ms=percentile(lags, 50),
-        p99_ms=percentile(lags, 99),
-        max_ms=max(lags, default=float("nan")),
         load_seconds=load_seconds,
     )
+    await nc.close()
+    return lag
 
 
 async def run(report: Report, args: argparse.Namespace, stack: DevStack, start: Starter) -> None:

@@ -11,28 +11,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nats
 from nats.aio.msg import Msg
 
-from bench.load import no_gc, percentile, poll, publish_all
+from bench.lag import Lag, near_lag
+from bench.load import poll, publish_all
 from bench.procs import fetchval
-
-
-@dataclass
-class OverdueLag:
-    """p50/p99 of fired − deadline at `watched` watched tasks."""
-
-    watched: int
-    due: int
-    fired: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-    load_seconds: float
 
 
 def task_opened(deadline: datetime, n: int) -> bytes:
@@ -71,7 +58,7 @@ async def _watched(database_url: str) -> int:
 
 async def overdue_lag(
     nats_url: str, database_url: str, watched: int = 100_000, due: int = 1_000, spread: float = 8.0
-) -> OverdueLag:
+) -> Lag:
     """Load `watched` far deadlines, then `due` near ones; measure each near one's lag."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream(timeout=30)
@@ -106,17 +93,15 @@ async def overdue_lag(
         body = task_opened(at, watched + n)
         deadlines[json.loads(body)["data"]["task"]["id"]] = at.timestamp()
         near.append(body)
-    with no_gc():
-        await publish_all(js, "crm.task.opened", near)
-        await poll(lambda: len(fired_at.keys() & deadlines.keys()) >= due, timeout=spread + 33)
-    await nc.close()
-    lags = [(fired_at[t] - d) * 1000 for t, d in deadlines.items() if t in fired_at]
-    return OverdueLag(
+    lag = await near_lag(
+        js,
+        "crm.task.opened",
+        near,
+        deadlines,
+        fired_at,
+        spread=spread,
         watched=total,
-        due=due,
-        fired=len(lags),
-        p50_ms=percentile(lags, 50),
-        p99_ms=percentile(lags, 99),
-        max_ms=max(lags, default=float("nan")),
         load_seconds=load_seconds,
     )
+    await nc.close()
+    return lag
