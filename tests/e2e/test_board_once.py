@@ -29,6 +29,24 @@ async def deals_titled(d: Door, user: str, name: str) -> list[dict[str, Any]]:
         return [deal for deal in reply.json()["items"] if deal["title"] == name]
 
 
+async def answered_late(page: Any, url: str) -> list[str]:
+    """The first request to `url` reaches the gateway and is done, but the page gets a 504
+    (a service that answered too late); later ones pass. Returns each request's
+    Idempotency-Key, in order, as they are sent."""
+    sent: list[str] = []
+
+    async def late(route: Any) -> None:
+        sent.append(route.request.headers.get("idempotency-key", ""))
+        if len(sent) == 1:
+            await route.fetch()
+            await route.fulfill(status=504, body="Gateway Timeout")
+        else:
+            await route.continue_()
+
+    await page.route(url, late)
+    return sent
+
+
 async def test_a_double_click_on_create_makes_one_deal(stand: Door, browser: Any) -> None:
     name = title()
     maria = await sign_in(browser, stand.url, MARIA, PASSWORD)
@@ -84,17 +102,7 @@ async def test_a_change_answered_with_a_5xx_is_sent_again_with_its_key(
     deal = await new_deal(stand, "mgr-2", title=title())
     maria = await sign_in(browser, stand.url, MARIA, PASSWORD)
     await maria.goto(f"{stand.url}/deals/{deal['id']}")
-    sent: list[str] = []
-
-    async def late(route: Any) -> None:  # the attempt is logged, the answer is a 504
-        sent.append(route.request.headers.get("idempotency-key", ""))
-        if len(sent) == 1:
-            await route.fetch()
-            await route.fulfill(status=504, body="Gateway Timeout")
-        else:
-            await route.continue_()
-
-    await maria.route("**/contact-attempts", late)
+    sent = await answered_late(maria, "**/contact-attempts")  # logged, answered with a 504
     await maria.get_by_label("Заметка").fill("Не взял трубку")
     tried = maria.get_by_role("button", name="Не удалось связаться")
     await tried.click()
@@ -117,17 +125,7 @@ async def test_a_create_answered_with_a_5xx_keeps_its_form_and_its_key(
     the dialog, what was typed stays, and the next try is the same change: one deal."""
     name = title()
     maria = await sign_in(browser, stand.url, MARIA, PASSWORD)
-    sent: list[str] = []
-
-    async def late(route: Any) -> None:  # the deal is made, the answer is a 504
-        sent.append(route.request.headers.get("idempotency-key", ""))
-        if len(sent) == 1:
-            await route.fetch()
-            await route.fulfill(status=504, body="Gateway Timeout")
-        else:
-            await route.continue_()
-
-    await maria.route("**/deals", late)
+    sent = await answered_late(maria, "**/deals")  # the deal is made, the answer is a 504
     await maria.get_by_role("button", name="+ Новая сделка").click()
     dialog = maria.get_by_role("dialog", name="Новая сделка")
     await dialog.get_by_label("Название").fill(name)
