@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 KEY = "k3yk3yk3yk3yk3y1"
@@ -21,6 +22,11 @@ KEY = "k3yk3yk3yk3yk3y1"
 FAST = ("--rate", "50")
 """`crm import bitrix24` at the fake portal's pace when it keeps no limit (Bitrix24's 2 a
 second and its QUERY_LIMIT_EXCEEDED are proven in tests/integration/test_b24_portal.py)."""
+
+
+def importing(url: str, plan: Path) -> tuple[str, ...]:
+    """`crm import bitrix24` of the fake portal at `url` by the plan `plan`, at FAST's pace."""
+    return ("import", "bitrix24", "--webhook", url, *FAST, "--mapping", str(plan))
 
 
 @dataclass

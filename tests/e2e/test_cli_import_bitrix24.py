@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from tests.b24_portal import FAST, Fake, portal_data, serving
+from tests.b24_portal import FAST, Fake, importing, portal_data, serving
 from tests.cli_support import crm
 from tests.locale_support import english
 from tests.services import running
@@ -55,21 +55,11 @@ async def test_a_portal_imported_twice_is_imported_once(
         plan.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
 
         as_manager = await crm(
-            clean, "import", "bitrix24", "--webhook", fake.url, *FAST, "--mapping", str(plan),
-            actor="mgr-1",
+            clean, *importing(fake.url, plan), actor="mgr-1",
         )  # fmt: skip
         assert as_manager.exit_code == 2 and "РОП" in as_manager.output
         async with running(clean, "deal-service", "task-service"):
-            args = (
-                "--json",
-                "import",
-                "bitrix24",
-                "--webhook",
-                fake.url,
-                *FAST,
-                "--mapping",
-                str(plan),
-            )
+            args = ("--json", *importing(fake.url, plan))
             first = await crm(clean, *args)
             assert first.exit_code == 0, first.output
             report = json.loads(first.stdout)

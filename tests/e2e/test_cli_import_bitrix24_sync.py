@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from crm_shared.contracts.deal import DealUpdated
-from tests.b24_portal import FAST, Fake, portal_data, serving
+from tests.b24_portal import FAST, Fake, importing, portal_data, serving
 from tests.cli_support import crm
 from tests.services import running
 from tests.support import Client, eventually
@@ -59,16 +59,7 @@ async def test_a_field_emptied_in_the_portal_is_emptied_here(
     fake = Fake(portal_data(4))
     with serving(fake):
         plan = await _mapping(clean, fake, tmp_path)
-        args = (
-            "--json",
-            "import",
-            "bitrix24",
-            "--webhook",
-            fake.url,
-            *FAST,
-            "--mapping",
-            str(plan),
-        )
+        args = ("--json", *importing(fake.url, plan))
         async with running(clean, "deal-service", "task-service"):
             first = await crm(clean, *args)
             assert first.exit_code == 0, first.output
@@ -127,7 +118,7 @@ async def test_a_deal_deleted_in_the_portal_is_named_and_kept_here(
     fake = Fake(portal_data(4))
     with serving(fake):
         plan = await _mapping(clean, fake, tmp_path)
-        args = ("import", "bitrix24", "--webhook", fake.url, *FAST, "--mapping", str(plan))
+        args = importing(fake.url, plan)
         async with running(clean, "deal-service", "task-service"):
             first = await crm(clean, "--json", *args)
             assert first.exit_code == 0, first.output
