@@ -9,7 +9,7 @@ while it keeps failing; one that refuses its configuration (exit status 2) is no
 another try would fail the same way.
 
 What it says goes to the operator of `make run`, in Russian; a service's states on /healthz
-are codes (`{"nats": "connecting"}`), said here in words (`STATES`).
+are codes (`{"nats": "connecting"}`), said in words (`crm_shared.locale.words.HEALTH_STATES`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from crm_shared.locale import duration
+from crm_shared.locale.words import HEALTH_PARTS, HEALTH_STATES, word
 
 BAD_CONFIGURATION = 2  # exit status of `python -m <service>` for a bad configuration or usage
 # Pause before a restart: doubled after each start that lasted less than STABLE_AFTER.
@@ -36,16 +37,6 @@ MAX_BACKOFF = 30.0
 STABLE_AFTER = 30.0
 SHOW_EVERY = 2.0  # the launcher says what services wait for at most this often
 STARTING, RESTARTING, SILENT = "запускается", "перезапускается", "не отвечает на /healthz"
-PARTS = {"nats": "NATS", "postgres": "PostgreSQL"}
-"""A /healthz part as the operator names it (`nats` → NATS); any other part as it is."""
-STATES = {
-    "connecting": "подключается",
-    "reconnecting": "переподключается",
-    "starting": "запускается",
-    "stopping": "останавливается",
-    "failed": "сбой",
-}
-"""A /healthz state in words; a state not listed here is shown as its code."""
 
 
 class GaveUp(Exception):
@@ -194,7 +185,7 @@ def _waits_for(report: dict[str, str]) -> str:
     """The servers a /healthz report waits for («NATS: подключается»), else «запускается»."""
     waiting = [(part, state) for part, state in report.items() if state != "ok"]
     servers = [
-        f"{PARTS.get(part, part)}: {STATES.get(state, state)}"
+        f"{word(HEALTH_PARTS, part)}: {word(HEALTH_STATES, state)}"
         for part, state in waiting
         if part not in ("service", "nats_requests")
     ]

@@ -41,6 +41,16 @@ service's own diagnostic follows in quotes."""
 CHANNELS = {"webhook": "вебхук", "email": "e-mail", "inbox": "входящие"}
 DELIVERY_STATES = {"failed": "неудавшихся", "pending": "ожидающих", "delivered": "доставленных"}
 """A delivery's state as the CLI counts them: «1 из 1 неудавшихся доставок»."""
+HEALTH_PARTS = {"nats": "NATS", "postgres": "PostgreSQL"}
+"""A part of a service's /healthz report as the operator names it (`nats` → NATS)."""
+HEALTH_STATES = {
+    "connecting": "подключается",
+    "reconnecting": "переподключается",
+    "starting": "запускается",
+    "stopping": "останавливается",
+    "failed": "сбой",
+}
+"""A /healthz state in words, as `make run`'s launcher says what a service waits for."""
 
 
 def word(words: Mapping[str, str], code: str | None) -> str:
