@@ -124,6 +124,12 @@ async def test_a_deal_deleted_in_the_portal_is_named_and_kept_here(
             assert first.exit_code == 0, first.output
             report = json.loads(first.stdout)
             assert report["deleted"] == {} and report["deleted_checked"] is True
+            # Which deals came from the portal is a РОП's to ask, as importing is.
+            for actor, ok in (("rop-1", True), ("mgr-1", False), ("nobody", False)):
+                body = {"actor_id": actor, "source": "bitrix24"}
+                answer = await client.request("crm.query.deal.imported", body)
+                assert answer["ok"] is ok, (actor, answer)
+                assert ok or "items" not in answer, answer
 
             fake.data["crm.deal.list"].remove(_bitrix_deal(fake, "103"))
             fake.bodies.clear()
