@@ -45,7 +45,8 @@ def test_the_signin_address_carries_the_page_to_return_to() -> None:
 @pytest.mark.parametrize(
     ("header", "after"),
     [("120:7", (120, 7)), ("0:0", (0, 0)), ("", (None, None)), ("12", (None, None)),
-     ("a:b", (None, None)), ("1:2:3", (None, None))],
+     ("a:b", (None, None)), ("1:2:3", (None, None)), ("²:1", (None, None)),
+     ("9" * 5000 + ":1", (None, None)), ("-1:2", (None, None))],
 )  # fmt: skip
 def test_a_live_connection_resumes_from_both_positions(
     header: str, after: tuple[int | None, int | None]

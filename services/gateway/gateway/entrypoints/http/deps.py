@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from ipaddress import ip_address
 from urllib.parse import urlsplit
@@ -149,3 +150,13 @@ def set_session_cookie(response: Response, request: Request, cookie: str) -> Non
 def end_session_cookie(response: Response) -> None:
     """The session cookie removed (signing out)."""
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+
+
+_WHOLE = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a non-negative whole number, else None: ASCII digits only, at most 18 (a
+    header or a form field from anyone: «²» passes str.isdigit() and int() refuses it, and
+    a 5,000-digit number is over int()'s limit; both were a 500)."""
+    return int(text) if _WHOLE.fullmatch(text) else None

@@ -11,7 +11,7 @@ from starlette.types import Scope as AsgiScope
 
 from gateway.adapters.feed import EventHub, Listener
 from gateway.domain.people import Principal, Scope
-from gateway.entrypoints.http.deps import context, require
+from gateway.entrypoints.http.deps import context, require, whole_number
 from gateway.entrypoints.http.schemas import ERRORS
 from gateway.handlers.streams import Streams, Ticket
 
@@ -61,7 +61,8 @@ def _response(
     request: Request, feed: str, principal: Principal, last_event_id: int | None
 ) -> StreamingResponse:
     header = request.headers.get("last-event-id", "").strip()
-    after = int(header) if header.isdigit() else last_event_id
+    found = whole_number(header)
+    after = found if found is not None else last_event_id
     if after is not None and after < 0:
         after = 0
     ctx = context(request)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm_shared.contracts.deal import GetDeal, StageTotals
 from gateway.domain.people import Principal
-from gateway.entrypoints.http.deps import retry_key
+from gateway.entrypoints.http.deps import retry_key, whole_number
 from gateway.entrypoints.web.common import ctx_of, deal_fields, draft, pages, person
 from gateway.entrypoints.web.live import drawn_from
 from gateway.handlers import board as boards
@@ -149,7 +149,7 @@ async def move(
     form = await request.form()
     to_stage = str(form.get("to_stage", ""))
     version = str(form.get("expected_version", ""))
-    expected = int(version) if version.isdigit() else None
+    expected = whole_number(version)
     view = pages(request)
     try:
         fields = deal_fields(form, only_filled=True)

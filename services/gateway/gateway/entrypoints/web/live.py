@@ -26,7 +26,7 @@ from fastapi.responses import StreamingResponse
 
 from gateway.adapters.feed import EventHub, FeedEvent, Listener
 from gateway.domain.people import Principal
-from gateway.entrypoints.http.deps import context
+from gateway.entrypoints.http.deps import context, whole_number
 from gateway.entrypoints.http.events import Held
 from gateway.entrypoints.web.common import person
 
@@ -36,10 +36,10 @@ FEEDS = ("events", "notifications")
 
 def positions(last_event_id: str) -> tuple[int | None, int | None]:
     """The two stream positions of a `Last-Event-ID` such as `120:7` (None where unknown)."""
-    parts = last_event_id.strip().split(":")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    parts = [whole_number(p) for p in last_event_id.strip().split(":")]
+    if len(parts) != 2 or None in parts:
         return None, None
-    return int(parts[0]), int(parts[1])
+    return parts[0], parts[1]
 
 
 @router.get("/board/live")
