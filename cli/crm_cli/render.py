@@ -112,6 +112,8 @@ def deal_panel(
         pays_by = contact.get("pays_by")
         details += [PAYS_BY.get(pays_by, pays_by) if pays_by else None, contact.get("segment")]
         grid.add_row(FIELD_DISPLAY_NAMES["contact"], ", ".join(str(v) for v in details if v))
+        if contact.get("id"):  # whole: what `crm contact export/erase` take
+            grid.add_row("№ клиента", str(contact["id"]))
     parts: list[RenderableType] = [grid]
     if tasks:
         table = tasks_table(tasks, title="Задачи", with_deal=False, width=width - 4, wide=wide)

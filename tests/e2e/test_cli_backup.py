@@ -63,7 +63,7 @@ async def test_backup_then_every_refused_restore_then_an_overwrite(
     found = re.search(r"копия (\S+\.tar)", made.stdout)
     assert found, made.stdout
     archive = Path(found.group(1))
-    assert re.search(r"\d+(\.\d)? KiB за \d+\.\d с", made.stdout), made.stdout
+    assert re.search(r"\d+(,\d)? кБ за \d+(,\d)? с", made.stdout), made.stdout
     assert "CRM_LEADS 1" in made.stdout
 
     into = ["restore", "--database", clean.database_url]

@@ -29,6 +29,18 @@ def test_the_run_urls_carry_the_passwords_kept_in_the_data_dir(tmp_path: Path) -
     assert (tmp_path / "run" / devrun.PG_PASSWORD).stat().st_mode & 0o777 == 0o600
 
 
+def test_a_restored_data_dir_is_found_as_the_launcher_finds_it(tmp_path: Path) -> None:
+    """`crm restore` says to start `CRM_RUN_DATA_DIR=<dir> make run`; with the same variable
+    `crm` and `gateway tokens` must read that dir's passwords (they read ./.crm-data/run's,
+    which NATS refused)."""
+    restored = tmp_path / "restored"
+    devrun.write_private(restored / devrun.NATS_PASSWORDS, '{"crm-cli": "Res1"}')
+    env = {"CRM_DATA_DIR": str(tmp_path / "other"), "CRM_RUN_DATA_DIR": str(restored)}
+    assert devrun.run_dir(env) == restored
+    assert devrun.run_nats_url("crm-cli", env) == "nats://crm-cli:Res1@127.0.0.1:4322"
+    assert devrun.run_dir({"CRM_DATA_DIR": str(tmp_path)}) == tmp_path / "run"
+
+
 def test_crm_finds_make_runs_nats_by_itself(tmp_path: Path, monkeypatch: Any) -> None:
     """Without --nats: crm-cli's URL; `crm dlq` (stream messages) as crm-admin."""
     from crm_cli.main import app

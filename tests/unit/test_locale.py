@@ -15,6 +15,7 @@ from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.locale import (
     GENERAL,
     amount,
+    data_size,
     day,
     day_start,
     duration,
@@ -54,6 +55,11 @@ def test_durations_read_in_two_units() -> None:
     assert duration(2 * 86400 + 3600 + 5) == "2 дн. 1 ч"
     assert duration(42) == "42 с" and duration(0.2) == "0 с"
     assert duration(None) == "—"
+
+
+def test_sizes_read_in_russian_units() -> None:
+    assert data_size(512) == "512 Б" and data_size(160 * 1024) == "160 кБ"
+    assert data_size(12.3 * 2**20) == "12,3 МБ" and data_size(5000 * 2**30) == f"5{NB}000 ГБ"
 
 
 def test_times_read_on_the_readers_clock_and_calendar() -> None:

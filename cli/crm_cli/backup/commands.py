@@ -26,14 +26,6 @@ from crm_cli.ui import err, options, out, progress, run, zone
 from crm_shared import locale
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")
-
-
 @contextlib.contextmanager
 def _bar() -> Iterator[take.Step]:
     """A rich progress bar on stderr (a terminal only): one line per part."""
@@ -91,7 +83,8 @@ def backup(
         parts = ", ".join(f"{s} ({v['head']})" for s, v in m["database"]["schemas"].items())
         flows = ", ".join(f"{n} {v['messages']}" for n, v in m["streams"].items())
         out().print(f"копия {escape(str(made.path))}", soft_wrap=True)
-        out().print(f"  {_size(made.size)} за {made.seconds:.1f} с", soft_wrap=True)
+        took = locale.seconds(made.seconds)
+        out().print(f"  {locale.data_size(made.size)} за {took}", soft_wrap=True)
         out().print(f"  схемы       {parts}", soft_wrap=True)
         out().print(f"  потоки      {flows} (сообщений)", soft_wrap=True)
         if m["secrets"]:
@@ -168,6 +161,7 @@ def restore_(
 
 
 _HOW = {"as is": "как есть", "migrated": "обновлена миграциями"}
+_FILES = {"secrets": "пароли", "config": "настройки"}
 
 
 def _report(done: restore.Restored, target: Path, given: bool) -> Path | None:
@@ -176,7 +170,7 @@ def _report(done: restore.Restored, target: Path, given: bool) -> Path | None:
     m = done.manifest
     say = out().print
     at = locale.moment(m["created_at"], zone())
-    say(f"восстановлена копия от {at} за {done.seconds:.1f} с", soft_wrap=True)
+    say(f"восстановлена копия от {at} за {locale.seconds(done.seconds)}", soft_wrap=True)
     for schema, how in done.schemas.items():
         say(
             f"  схема {schema:<9} {_HOW.get(how, how)} ({m['database']['schemas'][schema]['head']})"
@@ -189,7 +183,7 @@ def _report(done: restore.Restored, target: Path, given: bool) -> Path | None:
         say(f"  подписчик {line}")
     config = done.files.get("config") if m["config"]["source"] != "default" else None
     for what, path in done.files.items():
-        say(f"  {what:<8} {escape(str(path))}", soft_wrap=True)
+        say(f"  {_FILES.get(what, what):<9} {escape(str(path))}", soft_wrap=True)
     prefix = f"CRM_CONFIG={config} " if config else ""
     if given:
         say("запустите сервисы на этих серверах (каждый сначала применит свои миграции)")

@@ -151,7 +151,8 @@ async def _streams(
         done.streams[name] = int(state.get("messages", 0))
     await streams.resume_consumers(nc, manifest["consumers"])
     done.consumers = [
-        f"{c['stream']}/{c['name']} from {c['ack_floor'] + 1}" for c in manifest["consumers"]
+        f"{c['stream']}/{c['name']} продолжит с сообщения № {c['ack_floor'] + 1}"
+        for c in manifest["consumers"]
     ]
 
 

@@ -237,7 +237,7 @@ def dev_stack(data_dir: Path | None = None) -> DevStack:
     """
     return DevStack(
         "run",
-        data_dir=data_dir or os.environ.get("CRM_RUN_DATA_DIR") or None,
+        data_dir=data_dir or os.environ.get(devrun.RUN_DATA_DIR_ENV) or None,
         nats_port=int(os.environ.get("CRM_RUN_NATS_PORT", DEFAULT_NATS_PORT)),
         pg_port=int(os.environ.get("CRM_RUN_PG_PORT", DEFAULT_PG_PORT)),
         # We claim durability, so the dev run acks only what is on disk.

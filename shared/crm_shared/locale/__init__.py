@@ -13,6 +13,7 @@ from .catalogue import (
 )
 from .formats import (
     amount,
+    data_size,
     day,
     day_start,
     duration,
@@ -34,6 +35,7 @@ __all__ = [
     "MOVE_GENERAL",
     "amount",
     "count",
+    "data_size",
     "day",
     "day_start",
     "duration",

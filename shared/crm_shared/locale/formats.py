@@ -163,3 +163,15 @@ def seconds(value: float, digits: int = 1) -> str:
     """1.14 → «1,1 с»: a short wait measured to a tenth (how long a start took); none of
     `duration`'s rounding to whole units."""
     return format_unit(round(value, digits), "duration-second", length="short", locale=LOCALE)
+
+
+_DATA_UNITS = ("digital-byte", "digital-kilobyte", "digital-megabyte", "digital-gigabyte")
+
+
+def data_size(n: float) -> str:
+    """163840 → «160 кБ», 12.3 MiB → «12,3 МБ»: an archive's or a file's size, in steps of 1024."""
+    for unit in _DATA_UNITS:
+        if n < 1024 or unit == _DATA_UNITS[-1]:
+            return format_unit(n, unit, length="short", format="#,##0.#", locale=LOCALE)
+        n /= 1024
+    raise AssertionError("unreachable")

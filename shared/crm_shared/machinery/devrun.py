@@ -2,7 +2,8 @@
 
 The dev stack (crm_shared.devstack) makes a password for each NATS user of
 deploy/nats/accounts.conf and one for PostgreSQL, once, in its data directory
-(`$CRM_DATA_DIR/run`, else `./.crm-data/run`), readable by their owner only. The command line
+(`$CRM_RUN_DATA_DIR`, else `$CRM_DATA_DIR/run`, else `./.crm-data/run`), readable by their
+owner only. The command line
 (`crm`) and `python -m gateway tokens` read them from there when CRM_NATS_URL /
 CRM_DATABASE_URL are unset; neither may import the dev stack, so the names live here.
 """
@@ -17,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 DATA_DIR_ENV = "CRM_DATA_DIR"
+RUN_DATA_DIR_ENV = "CRM_RUN_DATA_DIR"
+"""`make run`'s own data directory, when not `$CRM_DATA_DIR/run` (a restored archive's)."""
 RUN_NATS_PORT_ENV = "CRM_RUN_NATS_PORT"
 RUN_PG_PORT_ENV = "CRM_RUN_PG_PORT"
 DEFAULT_NATS_PORT = 4322
@@ -35,8 +38,12 @@ def data_root(env: Mapping[str, str] | None = None) -> Path:
 
 
 def run_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The data directory of `make run` (its name in the dev stack is "run")."""
-    return data_root(env) / "run"
+    """The data directory of `make run` (its name in the dev stack is "run"), or
+    ``$CRM_RUN_DATA_DIR``: where `crm restore` put a system, found by `crm` as the launcher
+    finds it."""
+    env = os.environ if env is None else env
+    given = env.get(RUN_DATA_DIR_ENV)
+    return Path(given) if given else data_root(env) / "run"
 
 
 def secret() -> str:
