@@ -37,8 +37,8 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping.
+class _Strict:
+    """A YAML loader's part that refuses a key given twice in one mapping.
 
     Plain YAML keeps the last one silently, so a stage with two `deadline:` lines would lose
     one without a word: the same class of mistake as a misspelt key.
@@ -47,7 +47,7 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     "while reading a mapping",
@@ -56,7 +56,24 @@ class _StrictLoader(yaml.SafeLoader):
                     key_node.start_mark,
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    """SafeLoader refusing a key given twice."""
+
+
+class _FastStrictLoader(_Strict, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same rules on libyaml's parser: a service's start read its configuration in
+    20 ms of pure-Python scanning (2 ms with libyaml). Its error texts are libyaml's, so a
+    file it refuses is read again by `_StrictLoader`, whose words we translate."""
+
+
+def _parse(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_FastStrictLoader)
+    except yaml.YAMLError:
+        return yaml.load(text, Loader=_StrictLoader)  # the same refusal, in words we know
 
 
 def load_config(path: str | Path | None = None) -> CrmConfig:
@@ -91,7 +108,7 @@ def load_config(path: str | Path | None = None) -> CrmConfig:
 def loads_config(text: str, source: str = "<текст>") -> CrmConfig:
     """Parse and check a configuration given as YAML text; `source` names it in errors."""
     try:
-        data = yaml.load(text, Loader=_StrictLoader)
+        data = _parse(text)
     except yaml.YAMLError as exc:
         raise ConfigError(
             f"{source}: не разбирается как YAML: {_yaml_reason(exc)}", source=source

@@ -13,6 +13,7 @@ package `tools.crm_api` gathers the three services' routers: `make asyncapi` or
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +36,11 @@ REPLY_NOTE = (
 )
 
 
+@functools.cache
 def envelope_of(model: type[EventData]) -> type[BaseModel]:
-    """The CloudEvent whose `data` is `model`, as a schema."""
+    """The CloudEvent whose `data` is `model`, as a schema; made once a process (pydantic
+    builds a model's schema when it is created: every start of a service declared each of
+    its events again)."""
     return create_model(
         f"{model.__name__}Event", __base__=CloudEvent, data=(model, ...), __doc__=model.__doc__
     )
