@@ -1,0 +1,120 @@
+"""Where PostgreSQL's time per lead goes, statement by statement (issue 25's next step).
+
+`python -m bench.statements --load paced|http --seconds N [--set NAME=VALUE]` starts
+fresh embedded servers with `pg_stat_statements` loaded (planning tracked too) and the
+four services as `make bench` runs them, warms them up, then drives one load: `paced`,
+leads over the bus at 200 a second (the latency phase), or `http`, 12 `POST /api/leads`
+in flight. It prints the statements run per lead and, for each statement, its calls,
+plans, execution and planning time per lead, the dearest first. Execution time includes
+waits (locks, I/O): read it beside the PostgreSQL row of `bench.cpu_probe` (CPU only).
+`--set` tries a server setting (with `auto_explain`, the plans go to the servers' pg.log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+
+import asyncpg
+
+from bench import cpu, door, e2e, inflight
+from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
+from crm_shared.devstack import DevStack, free_port
+from crm_shared.machinery.db import asyncpg_dsn
+
+DATA = ROOT / ".crm-data" / "bench-statements"
+_READ = """SELECT calls, plans, total_exec_time AS exec, total_plan_time AS plan, query
+           FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC"""
+
+
+async def _leads(args: argparse.Namespace, stack: DevStack, env: dict[str, str],
+                 port: int, svc: dict[str, Service]) -> int:  # fmt: skip
+    """Drive the load; how many leads it made."""
+    if args.load == "paced":
+        lat = await e2e.latency(stack.nats_url, run="p", seconds=args.seconds, offset=10**6)
+        return lat.sent + 400  # the latency phase's warm-up leads count too
+    token = await asyncio.to_thread(
+        door.make_token, {**os.environ, **env}, "statements", "leads:write"
+    )
+    assert stack.nats is not None and stack.postgres is not None
+    meter = cpu.Meter(cpu.stack_pids(svc, {"nats-server": stack.nats.pid}))
+    request = inflight.lead_request(port, token, "s")
+    http = await inflight.in_flight(
+        stack.nats_url, port, request, meter, "12 in flight", ok=202, seconds=args.seconds
+    )
+    return http.cpu.leads
+
+
+async def run(args: argparse.Namespace) -> list[str]:
+    """Servers, services, warm-up, the load, the table."""
+    shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True)
+    stack = DevStack("bench-statements", data_dir=DATA / "servers", env={})
+    with stack:
+        assert stack.postgres is not None
+        admin = await asyncpg.connect(asyncpg_dsn(stack.database_url))
+        await admin.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+        await admin.execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on")
+        # A server setting to try: jit=off, shared_preload_libraries=pg_stat_statements,auto_explain
+        for setting in args.set:
+            name, _, value = setting.partition("=")
+            items = ", ".join(f"'{item}'" for item in value.split(","))  # a list: a, b
+            await admin.execute(f"ALTER SYSTEM SET {name} = {items}")
+        await admin.close()
+        stack.postgres.restart()
+        db = await create_database(stack.database_url, "bench_statements")
+        port = free_port()
+        env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
+        svc = {n: Service(n, env, DATA / "logs", nats_as=stack.nats_url_as)
+               for n in [*PACKAGES, "gateway"]}  # fmt: skip
+        for s in svc.values():
+            await asyncio.to_thread(s.migrate)
+            s.start()
+        try:
+            await asyncio.gather(*(s.wait_healthy() for s in svc.values()))
+            await e2e.throughput(stack.nats_url, 500, run="warm")
+            await e2e.quiesce(stack.nats_url, db)
+            conn = await asyncpg.connect(asyncpg_dsn(db))
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            await conn.execute("SELECT pg_stat_statements_reset()")
+            leads = await _leads(args, stack, env, port, svc)
+            await e2e.quiesce(stack.nats_url, db)
+            rows = await conn.fetch(_READ)
+            await conn.close()
+        finally:
+            for s in svc.values():
+                s.stop()
+    calls = sum(r["calls"] for r in rows)
+    spent = sum(r["exec"] + r["plan"] for r in rows)
+    out = [
+        f"{args.load}: {leads:,} leads, {calls / leads:.1f} statements a lead, "
+        f"{spent / leads * 1000:.0f} µs a lead (execution and planning)",
+        "| calls/lead | plans/lead | exec µs/lead | plan µs/lead | statement |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    for r in rows[: args.top]:
+        text = " ".join(r["query"].split())[:100].replace("|", "\\|")
+        out.append(
+            f"| {r['calls'] / leads:.2f} | {r['plans'] / leads:.2f} | "
+            f"{r['exec'] / leads * 1000:.1f} | {r['plan'] / leads * 1000:.1f} | `{text}` |"
+        )
+    return out
+
+
+def main() -> int:
+    """Parse, run, print."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--load", choices=("paced", "http"), default="paced")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--set", action="append", default=[], help="a server setting: NAME=VALUE")
+    args = parser.parse_args()
+    print("\n".join(asyncio.run(run(args))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
