@@ -17,6 +17,7 @@ from crm_shared.machinery.entry import Entry
 from crm_shared.machinery.http_server import Served
 from crm_shared.machinery.loops import Periodic
 from crm_shared.machinery.runtime import Runtime
+from gateway.adapters import passwords
 from gateway.adapters.bus import Bus
 from gateway.adapters.feed import EVENTS, NOTIFICATIONS, EventHub
 from gateway.adapters.idempotency_store import IdempotencyStore
@@ -91,6 +92,7 @@ class Gateway:
         s = self.settings
         rt = self.runtime
         await rt.connect()
+        await passwords.prepare()
         self.ctx = Context(
             settings=s,
             config=self.config,
