@@ -93,7 +93,7 @@ async def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(clean: A
 
 async def test_an_unknown_user_costs_the_same_argon2_check(clean: Any) -> None:
     async with (
-        door(clean, services=False, signin_max_failures_address=1000) as d,
+        door(clean, services=False, real_passwords=True, signin_max_failures_address=1000) as d,
         d.client() as http,
     ):
 
