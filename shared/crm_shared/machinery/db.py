@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
-from alembic import command
-from alembic.config import Config as AlembicConfig
 
 from crm_shared.machinery.health import RETRY_SECONDS, Dependency, Health, drop_lines
 from crm_shared.machinery.loops import Periodic
+
+if TYPE_CHECKING:  # alembic is imported when migrating: it was 0.7 s of every start
+    from alembic.config import Config as AlembicConfig
 
 # How long one connection attempt may take (asyncpg's default, 60 s, would hold a start
 # behind an unreachable host for a minute per attempt).
@@ -112,6 +114,8 @@ class DatabaseWatch:
 def alembic_config(database_url: str, migrations_dir: Path) -> AlembicConfig:
     """alembic's configuration for one service's migrations (no alembic.ini: its env.py
     names the schema and the tables)."""
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(migrations_dir))
     cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url))
@@ -120,6 +124,8 @@ def alembic_config(database_url: str, migrations_dir: Path) -> AlembicConfig:
 
 def run_migrations(database_url: str, migrations_dir: Path) -> None:
     """Upgrade one service's schema to head (blocking; call from a thread or at start-up)."""
+    from alembic import command
+
     command.upgrade(alembic_config(database_url, migrations_dir), "head")
 
 
@@ -127,4 +133,6 @@ def draft_migration(database_url: str, migrations_dir: Path, message: str) -> No
     """Write the next migration of one service, drafted by alembic's autogenerate from the
     difference between its tables (`adapters/tables.py`) and its schema in the database
     (migrated to head first); to be read and completed by hand."""
+    from alembic import command
+
     command.revision(alembic_config(database_url, migrations_dir), message, autogenerate=True)
