@@ -23,7 +23,7 @@ from typer.testing import CliRunner, Result
 from bench.load import LEAD_SUBJECT, lead
 from bench.procs import ROOT
 from crm_cli.backup import database, failures, streams
-from crm_cli.backup.database import code_head
+from crm_cli.backup.heads import code_head
 from crm_cli.main import app
 from crm_shared.machinery.db import alembic_config, asyncpg_dsn
 from deal_service.bootstrap import MIGRATIONS as DEAL_MIGRATIONS

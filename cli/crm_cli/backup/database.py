@@ -15,20 +15,15 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
 
 from crm_cli.backup.failures import Said, quoted, tool_failed
 from crm_shared.machinery.db import asyncpg_dsn
-
-if TYPE_CHECKING:
-    from alembic.script import ScriptDirectory
 
 # Each service's schema and package, as crm_shared.devstack.services lists them (the command
 # line may not import the dev stack; tests/unit/test_backup.py checks that they agree).
@@ -255,49 +250,3 @@ async def database_name(url: str) -> str:
         return name
     finally:
         await conn.close()
-
-
-def code_scripts(package: str) -> ScriptDirectory:
-    """A service's migrations, found by its package's location (the command line imports no
-    service: it only reads the service's alembic directory). alembic is imported here, not
-    with the module: it was half of every `crm` command's start (0.7 s)."""
-    from alembic.script import ScriptDirectory
-
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise DatabaseError(f"пакет {package} здесь не установлен")
-    return ScriptDirectory(str(Path(next(iter(spec.submodule_search_locations))) / "migrations"))
-
-
-def code_head(package: str) -> str | None:
-    """The head revision this code's migrations reach."""
-    return code_scripts(package).get_current_head()
-
-
-def compare(package: str, archived: str | None) -> str:
-    """'same', 'older' (the code migrates it forward) or 'newer' (unknown to this code)."""
-    scripts = code_scripts(package)
-    if archived == scripts.get_current_head():
-        return "same"
-    if archived is None:
-        return "older"
-    try:
-        known = scripts.get_revision(archived)
-    except Exception:  # alembic: "No such revision or branch"
-        known = None
-    return "older" if known is not None else "newer"
-
-
-def migrate(package: str, env: dict[str, Any]) -> None:
-    """`python -m <package> migrate`: the service's own migrations, forward to head."""
-    done = subprocess.run(
-        [sys.executable, "-m", package, "migrate"],
-        env={**os.environ, **env},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        step = f"не удалось применить миграции {package}"
-        raise DatabaseError(quoted(step, "migrate", done.stderr or done.stdout))

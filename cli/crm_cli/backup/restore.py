@@ -21,7 +21,7 @@ from typing import Any
 
 import nats
 
-from crm_cli.backup import archive, database, streams
+from crm_cli.backup import archive, database, heads, streams
 from crm_cli.backup.failures import Said
 from crm_cli.backup.take import Step, _no_bar
 
@@ -51,12 +51,12 @@ def check_versions(manifest: dict[str, Any]) -> dict[str, str]:
     for schema, item in manifest["database"]["schemas"].items():
         if schema not in PACKAGES:
             raise Refused(f"в архиве схема «{schema}», которой этот код не знает")
-        verdicts[schema] = database.compare(PACKAGES[schema], item.get("head"))
+        verdicts[schema] = heads.compare(PACKAGES[schema], item.get("head"))
     newer = [s for s, v in verdicts.items() if v == "newer"]
     if newer:
-        heads = ", ".join(f"{s} {manifest['database']['schemas'][s]['head']}" for s in newer)
+        found = ", ".join(f"{s} {manifest['database']['schemas'][s]['head']}" for s in newer)
         raise Refused(
-            f"архив новее этого кода ({heads}, сделан crm "
+            f"архив новее этого кода ({found}, сделан crm "
             f"{manifest['versions'].get('crm')}): восстановите его той версией, что его сделала"
         )
     return verdicts
@@ -130,7 +130,7 @@ async def _database(
     for schema in schemas:
         if verdicts[schema] == "older":
             env = {"CRM_DATABASE_URL": url}
-            await asyncio.to_thread(database.migrate, PACKAGES[schema], env)
+            await asyncio.to_thread(heads.migrate, PACKAGES[schema], env)
             done.schemas[schema] = "migrated"
         else:
             done.schemas[schema] = "as is"
