@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """With pytest-xdist (`make test`: -n 4) each worker runs its own embedded servers (the
+    """With pytest-xdist (`make test`: -n 2) each worker runs its own embedded servers (the
     session fixtures are per process; a given CRM_DATABASE_URL gets a fresh database per
     worker). A given NATS would be shared, and one worker's `reset` would delete the streams
     under another's test, so that is refused."""
@@ -48,36 +48,6 @@ def pytest_configure(config: pytest.Config) -> None:
             "delete each other's streams; run without -n (make test-serial), or unset it so that "
             "each worker starts its own NATS"
         )
-
-
-# The files that take longest (their tests' durations added up, measured on 2026-12-07),
-# longest first. `make test` hands whole files to its workers in collection order: these go
-# out first, so that no worker starts a minute-long file when the others are nearly done.
-# A file missing here is only scheduled later; a name that no longer exists is ignored.
-LONGEST_FIRST = [
-    "test_faults_short.py",
-    "test_board_browser.py",
-    "test_service_lifecycle.py",
-    "test_board_traps.py",
-    "test_deal_rules.py",
-    "test_launcher.py",
-    "test_gateway_schemathesis.py",
-    "test_gateway_events.py",
-    "test_backup_restore.py",
-    "test_gateway_tokens.py",
-    "test_gateway_signin.py",
-    "test_database_lost.py",
-    "test_deal_faults.py",
-    "test_board_locale.py",
-    "test_board_find_browser.py",
-    "test_board_idle_browser.py",
-]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest files first (`LONGEST_FIRST`); the order within a file is kept."""
-    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @dataclass
