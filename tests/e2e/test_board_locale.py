@@ -172,6 +172,13 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
     start = anna.get_by_label("С", exact=True)
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", await start.input_value())  # not the browser's
     await russian_only(anna, "rop")
+    # The losses chart's long reasons on lines of at most 22 characters: on one line
+    # «Не подошёл по портрету (с комментарием)» was cut at the chart's left edge.
+    losses = await anna.evaluate(
+        "Chart.getChart(document.getElementById('chart-losses')).data.labels"
+    )
+    lines = [line for label in losses for line in ([label] if isinstance(label, str) else label)]
+    assert max(len(line) for line in lines) <= 22 and any(isinstance(x, list) for x in losses)
     await anna.goto(f"{stand.url}/rop?start=11/07/2026")
     assert "дд.мм.гггг" in await anna.get_by_role("alert").inner_text()
     await russian_only(anna, "rop-bad-period")

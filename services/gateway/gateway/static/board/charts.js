@@ -10,12 +10,25 @@
     Chart.defaults.locale = "ru-RU"; // «0,5» and «1 000» whatever the browser's language
     Chart.defaults.font.size = 12;
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    // A long name on lines of at most 22 characters (Chart.js draws an array as lines): on
+    // one line «Не подошёл по портрету (с комментарием)» was cut at the chart's left edge.
+    // Only for a chart of a few bars: fifteen stages have no room for a second line each.
+    const wrap = (name) => {
+      const lines = [];
+      for (const word of String(name).split(" ")) {
+        const last = lines.length - 1;
+        if (last >= 0 && (lines[last] + " " + word).length <= 22) lines[last] += " " + word;
+        else lines.push(word);
+      }
+      return lines.length > 1 ? lines : name;
+    };
     const bar = (id, labels, data, label, color) => {
       const el = document.getElementById(id);
       if (!el) return;
+      const names = labels.length <= 8 ? labels.map(wrap) : labels;
       new Chart(el, {
         type: "bar",
-        data: { labels, datasets: [{ label, data, backgroundColor: color }] },
+        data: { labels: names, datasets: [{ label, data, backgroundColor: color }] },
         options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
                    scales: { y: { ticks: { autoSkip: false } } },
                    plugins: { legend: { display: false } } },
