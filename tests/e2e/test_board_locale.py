@@ -172,13 +172,16 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
     start = anna.get_by_label("С", exact=True)
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", await start.input_value())  # not the browser's
     await russian_only(anna, "rop")
-    # The losses chart's long reasons on lines of at most 22 characters: on one line
-    # «Не подошёл по портрету (с комментарием)» was cut at the chart's left edge.
-    losses = await anna.evaluate(
-        "Chart.getChart(document.getElementById('chart-losses')).data.labels"
-    )
+    # The names on the charts' axes as drawn: «Не подошёл по портрету (с комментарием)» on one
+    # line was cut at the chart's left edge. A few bars: on lines of at most 22 characters;
+    # the fifteen stages: cut short with «…».
+    drawn = "id => Chart.getChart(document.getElementById(id)).scales.y.ticks.map(t => t.label)"
+    losses = await anna.evaluate(drawn, "chart-losses")
     lines = [line for label in losses for line in ([label] if isinstance(label, str) else label)]
-    assert max(len(line) for line in lines) <= 22 and any(isinstance(x, list) for x in losses)
+    assert "Спам" in lines and max(len(line) for line in lines) <= 22, losses
+    stages = await anna.evaluate(drawn, "chart-conversion")
+    assert "Новый лид" in stages and max(len(s) for s in stages) <= 24, stages
+    assert any(s.endswith("…") for s in stages), stages
     await anna.goto(f"{stand.url}/rop?start=11/07/2026")
     assert "дд.мм.гггг" in await anna.get_by_role("alert").inner_text()
     await russian_only(anna, "rop-bad-period")

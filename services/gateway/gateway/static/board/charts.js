@@ -12,7 +12,11 @@
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     // A long name on lines of at most 22 characters (Chart.js draws an array as lines): on
     // one line «Не подошёл по портрету (с комментарием)» was cut at the chart's left edge.
-    // Only for a chart of a few bars: fifteen stages have no room for a second line each.
+    // Only for a chart of a few bars: fifteen stages have no room for a second line each, so
+    // there a long name is cut short on the axis with «…» (the tooltip and the table under
+    // the chart give it whole).
+    const SHORT = 24;
+    const short = (name) => (name.length > SHORT ? name.slice(0, SHORT - 1).trimEnd() + "…" : name);
     const wrap = (name) => {
       const lines = [];
       for (const word of String(name).split(" ")) {
@@ -25,12 +29,15 @@
     const bar = (id, labels, data, label, color) => {
       const el = document.getElementById(id);
       if (!el) return;
-      const names = labels.length <= 8 ? labels.map(wrap) : labels;
+      const few = labels.length <= 8;
+      const names = few ? labels.map(wrap) : labels;
+      const ticks = few ? { autoSkip: false }
+        : { autoSkip: false, callback(value) { return short(this.getLabelForValue(value)); } };
       new Chart(el, {
         type: "bar",
         data: { labels: names, datasets: [{ label, data, backgroundColor: color }] },
         options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-                   scales: { y: { ticks: { autoSkip: false } } },
+                   scales: { y: { ticks } },
                    plugins: { legend: { display: false } } },
       });
     };
