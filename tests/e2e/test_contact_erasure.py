@@ -64,6 +64,12 @@ async def test_a_contact_exported_then_erased_in_every_service(clean: Any, clien
         assert all(PERSON["name"] in n["text"] for n in data["notifications"])
         assert {t["contact_name"] for t in data["tasks"]} == {PERSON["name"]}
 
+        # Everyone's notices about a deal are a РОП's to export, asked over the bus as an
+        # attacker would: the responsible manager and an unknown actor are refused.
+        for actor, ok in ((ROP, True), (MGR, False), ("nobody", False)):
+            body = {"actor_id": actor, "deal_ids": [deal["id"]]}
+            answer = await client.request("crm.query.notify.about_deals", body)
+            assert answer["ok"] is ok and (ok or "items" not in answer), (actor, answer)
         refused = await crm(clean, MGR, "contact", "erase", contact_id)
         assert refused.exit_code != 0 and "forbidden" in refused.output
         done = await crm(clean, ROP, "contact", "erase", contact_id)
