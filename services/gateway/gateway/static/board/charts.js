@@ -15,13 +15,14 @@
     // Only for a chart of a few bars: fifteen stages have no room for a second line each, so
     // there a long name is cut short on the axis with «…» (the tooltip and the table under
     // the chart give it whole).
+    const WRAP = 22;
     const SHORT = 24;
     const short = (name) => (name.length > SHORT ? name.slice(0, SHORT - 1).trimEnd() + "…" : name);
     const wrap = (name) => {
       const lines = [];
       for (const word of String(name).split(" ")) {
         const last = lines.length - 1;
-        if (last >= 0 && (lines[last] + " " + word).length <= 22) lines[last] += " " + word;
+        if (last >= 0 && (lines[last] + " " + word).length <= WRAP) lines[last] += " " + word;
         else lines.push(word);
       }
       return lines.length > 1 ? lines : name;
