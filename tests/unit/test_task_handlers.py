@@ -3,11 +3,19 @@ and emitted. The same commands on real servers: tests/e2e/test_tasks*."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 
 from crm_shared.contracts.dto import CloseReason, TaskStatus
 from crm_shared.contracts.refusals import ErrorCode, Refused
-from crm_shared.contracts.task import CommentTask, CompleteTask, TaskClosed, TaskCommented
+from crm_shared.contracts.task import (
+    CommentTask,
+    CompleteTask,
+    TaskClosed,
+    TaskCommented,
+    TaskTimeline,
+)
 from task_service.handlers.tasks import comment_task, complete_task
 from tests.unit.task_fakes import TaskWorld
 
@@ -80,3 +88,37 @@ async def test_a_comment_refused_keeps_nothing(
         await comment_task(CommentTask(actor_id=actor, task_id="t-1", text=text), tasks.ctx)
     assert refused.value.error.code is code
     assert tasks.store.tasks.rows["t-1"].comments == [] and tasks.bus.published == []
+
+
+async def test_a_deal_made_between_the_story_reads_is_its_managers(
+    tasks: TaskWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card opens the moment a deal is made, while task-service commits its DealCreated:
+    whichever read of the story runs first, the deal's state and first task are committed
+    right after it (each read sees what was committed when it ran). The deal's own manager
+    gets its story, never «another manager's deal» (a run of the whole suite saw that)."""
+    from task_service.handlers import story
+
+    committed: list[bool] = []
+
+    def read(name: str) -> Callable[[object, str], Awaitable[object]]:
+        async def reads(conn: object, deal_id: str) -> object:
+            seen = (
+                tasks.store.owners.get(deal_id)
+                if name == "deal_responsible"
+                else [t for t in tasks.store.tasks.rows.values() if t.deal_id == deal_id]
+            )
+            if not committed:  # the DealCreated's batch commits now
+                committed.append(True)
+                tasks.store.put()
+            return seen
+
+        return reads
+
+    for name in ("deal_responsible", "deal_tasks"):
+        monkeypatch.setattr(story.deals, name, read(name))
+    reply = await story.task_timeline(TaskTimeline(actor_id="mgr-1", deal_id="d-1"), tasks.ctx)
+    assert reply["deal_id"] == "d-1"
+    with pytest.raises(Refused) as refused:  # and another manager is still refused
+        await story.task_timeline(TaskTimeline(actor_id="mgr-2", deal_id="d-1"), tasks.ctx)
+    assert refused.value.error.code is ErrorCode.forbidden

@@ -21,8 +21,12 @@ async def task_timeline(q: TaskTimeline, ctx: Context) -> dict[str, Any]:
     than refused: deal-service, which knows the deal, decides who may read it."""
     scope(ctx.config, q.actor_id)  # not_found for an unknown actor, before the query
     async with ctx.uow() as uow:
-        responsible = await deals.deal_responsible(uow.conn, q.deal_id)
+        # The tasks first: each read sees what was committed when it ran, and a deal's state
+        # is committed with (or before) its first task, so tasks read first come with their
+        # responsible. The other order could see a DealCreated's task committed between the
+        # reads without its responsible, and refuse the deal's own manager.
         tasks = await deals.deal_tasks(uow.conn, q.deal_id)
+        responsible = await deals.deal_responsible(uow.conn, q.deal_id)
     if responsible is not None or tasks:
         check_owner(ctx.config, q.actor_id, responsible, f"the tasks of deal {q.deal_id}")
     items = task_story(tasks)
