@@ -1,7 +1,8 @@
 """The board in a real browser: Debian's Chromium driven by Playwright, no browser download.
 
-One browser process per test module; each person gets their own context (cookies), as two
-people at two computers would. Screenshots go to .crm-data/artefacts/ for a person to look at.
+One browser process per worker (the contexts a module leaves are closed after it); each
+person gets their own context (cookies), as two people at two computers would. Screenshots
+go to .crm-data/artefacts/ for a person to look at.
 
 The browser speaks Russian and runs in UTC while the stand's configuration is in
 Asia/Yekaterinburg (UTC+5): a time the board shows right is the server's doing, in the
@@ -13,15 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from crm_shared.config import CrmConfig
+from gateway.entrypoints.http.deps import COOKIE
 from tests.configs import config_with
 from tests.conftest import reset
 from tests.gateway_support import PASSWORD, Door, door
@@ -74,18 +78,41 @@ async def launch(pw: Any) -> Any:
     return await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
 
 
-async def sign_in(browser: Any, url: str, user_name: str, password: str, **kw: Any) -> Any:
-    """A new person at a new computer: their own context, signed in through the form."""
+async def sign_in(
+    browser: Any, url: str, user_name: str, password: str, *, form: bool = False, **kw: Any
+) -> Any:
+    """A new person at a new computer: their own context, signed in, on the board.
+
+    `form`: through the sign-in form, as a person does. Otherwise the session is opened over
+    HTTP (POST /api/session, the same use case) and its cookie put in the new context: the
+    form's page and post cost Chromium about half a second of CPU a person, and the form
+    itself is tried by the tests that pass `form=True` and by test_gateway_signin."""
     context = await browser.new_context(
         viewport=kw.get("viewport", LAPTOP), locale="ru-RU", timezone_id="UTC"
     )
     page = await context.new_page()
-    await page.goto(f"{url}/signin")
-    await page.get_by_label("Пользователь").select_option(label=user_name)
-    await page.get_by_label("Пароль").fill(password)
-    await page.get_by_role("button", name="Войти").click()
+    if form:
+        await page.goto(f"{url}/signin")
+        await page.get_by_label("Пользователь").select_option(label=user_name)
+        await page.get_by_label("Пароль").fill(password)
+        await page.get_by_role("button", name="Войти").click()
+    else:
+        await context.add_cookies([await _session_cookie(url, user_name, password)])
+        await page.goto(f"{url}/board")
     await page.get_by_role("heading", name="Воронка продаж").wait_for()
     return page
+
+
+async def _session_cookie(url: str, user_name: str, password: str) -> dict[str, Any]:
+    """A session of the user named so (as the sign-in form lists them), as a cookie."""
+    async with httpx.AsyncClient(base_url=url, timeout=20) as http:
+        listed = (await http.get("/signin")).text
+        found = re.search(rf'<option value="([^"]+)"[^>]*>{re.escape(user_name)}</option>', listed)
+        assert found, f"{user_name!r} is not on the sign-in form"
+        body = {"user_id": found.group(1), "password": password}
+        opened = await http.post("/api/session", json=body)
+        assert opened.status_code == 200, opened.text
+        return {"name": COOKIE, "value": opened.cookies[COOKIE], "url": url, "httpOnly": True}
 
 
 async def shot(page: Any, name: str, full: bool = False) -> Path:
@@ -146,15 +173,32 @@ async def stand(infra: Any) -> AsyncIterator[Door]:
         yield d
 
 
-@pytest.fixture(scope="module")
-async def browser(stand: Door) -> AsyncIterator[Any]:
-    """One Chromium for the module."""
+@pytest.fixture(scope="session")
+async def chromium() -> AsyncIterator[Any]:
+    """One Chromium (and one Playwright driver) for the whole run of a worker: each start
+    costs a second or two of CPU, and every person gets a new context anyway."""
+    need_chromium()
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         b = await launch(pw)
         yield b
         await b.close()
+
+
+@pytest.fixture(scope="module")
+async def browser(stand: Door, chromium: Any) -> AsyncIterator[Any]:
+    """The worker's Chromium, for a module: the contexts the module left open (a test that
+    failed half-way) are closed at its end, so the next module starts with none."""
+    yield chromium
+    await close_contexts(chromium)
+
+
+async def close_contexts(browser: Any) -> None:
+    """Close every context of the browser (every person's pages)."""
+    for context in list(browser.contexts):
+        with contextlib.suppress(Exception):
+            await context.close()
 
 
 async def new_deal(d: Door, user: str, **fields: Any) -> dict[str, Any]:

@@ -40,7 +40,7 @@ async def test_a_manager_drags_a_card_fills_what_is_missing_and_another_board_se
 ) -> None:
     name = title()
     await new_deal(stand, "mgr-1", title=name, amount="150000")
-    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD, form=True)
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
     await card(anna, name).wait_for()  # the РОП sees every deal
     await card(ivan, name).wait_for()

@@ -17,7 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.board_support import card, launch, need_chromium, new_deal, sign_in, title
+from tests.board_support import (
+    card,
+    close_contexts,
+    need_chromium,
+    new_deal,
+    sign_in,
+    title,
+)
 from tests.configs import config_with, stage_data
 from tests.conftest import reset
 from tests.gateway_support import PASSWORD, Door, door
@@ -34,6 +41,12 @@ FROM = re.compile(r'sse-connect="/board/live\?from=(\d+:\d+)"')
 def _quick(data: dict[str, Any]) -> None:
     stage_data(data, "NEW_LEAD")["idle_after"] = "PT6S"
     data["notifications"]["idle_digest_at"] = None
+
+
+@pytest.fixture
+async def browser(chromium: Any) -> Any:
+    """The worker's Chromium, for a test on this module's own stack (`quiet`)."""
+    return chromium
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +75,9 @@ async def _listen(http: httpx.AsyncClient, got: list[tuple[str, Any]], start: st
                 got.append((kind, json.loads(line.removeprefix("data: ")).get("data")))
 
 
-async def test_the_feed_replays_the_mark_from_the_moment_the_page_was_drawn(quiet: Door) -> None:
+async def test_the_feed_replays_the_mark_from_the_moment_the_page_was_drawn(
+    quiet: Door, browser: Any
+) -> None:
     deal = await new_deal(quiet, "mgr-1", title=title())
     async with quiet.as_user("rop-1") as anna:
         page = await anna.get("/board")
@@ -87,12 +102,11 @@ async def test_the_feed_replays_the_mark_from_the_moment_the_page_was_drawn(quie
 
 
 async def test_a_board_drawn_before_the_mark_shows_it_once_its_feed_connects(
-    quiet: Door,
+    quiet: Door, browser: Any
 ) -> None:
     """In Chromium: the РОП's board is drawn with the card unmarked, its feed held back
     (Playwright's route) until the deal is idle; let through, it brings the mark."""
     need_chromium()
-    from playwright.async_api import async_playwright
 
     name = title()
     held, let_go = asyncio.Event(), asyncio.Event()
@@ -102,22 +116,20 @@ async def test_a_board_drawn_before_the_mark_shows_it_once_its_feed_connects(
         await let_go.wait()
         await route.continue_()
 
-    async with async_playwright() as pw:
-        browser = await launch(pw)
-        try:
-            anna = await sign_in(browser, quiet.url, "Анна Петрова", PASSWORD)
-            deal = await new_deal(quiet, "mgr-1", title=name)
-            await anna.route(lambda url: url.split("?")[0].endswith("/board/live"), hold)
-            await anna.reload()  # drawn with the deal, not yet idle; the feed waits
-            shown = card(anna, name)
-            await shown.wait_for()
-            await asyncio.wait_for(held.wait(), 10)
-            assert "засиделась" not in await shown.inner_text()
-            async with quiet.as_user("rop-1") as http:
-                await eventually(lambda: _idle(http, deal["id"]), timeout=30)
-            let_go.set()
-            await expect(shown).to_contain_text("засиделась", timeout=10_000)
-            await anna.screenshot(path="/tmp/idle2-race-marked.png")
-        finally:
-            let_go.set()
-            await browser.close()
+    try:
+        anna = await sign_in(browser, quiet.url, "Анна Петрова", PASSWORD)
+        deal = await new_deal(quiet, "mgr-1", title=name)
+        await anna.route(lambda url: url.split("?")[0].endswith("/board/live"), hold)
+        await anna.reload()  # drawn with the deal, not yet idle; the feed waits
+        shown = card(anna, name)
+        await shown.wait_for()
+        await asyncio.wait_for(held.wait(), 10)
+        assert "засиделась" not in await shown.inner_text()
+        async with quiet.as_user("rop-1") as http:
+            await eventually(lambda: _idle(http, deal["id"]), timeout=30)
+        let_go.set()
+        await expect(shown).to_contain_text("засиделась", timeout=10_000)
+        await anna.screenshot(path="/tmp/idle2-race-marked.png")
+    finally:
+        let_go.set()
+        await close_contexts(browser)
