@@ -8,7 +8,6 @@ import logging
 from pathlib import Path
 
 import asyncpg
-import uvicorn
 from nats.aio.client import Client as NatsClient
 
 from crm_shared.config import CrmConfig, load_config
@@ -25,7 +24,6 @@ from gateway.adapters.metrics import GatewayMetrics
 from gateway.adapters.store import PeopleStore
 from gateway.adapters.tokens_store import TokenStore
 from gateway.entrypoints import cli
-from gateway.entrypoints.http.app import build_app
 from gateway.handlers.auth import ensure_dev_passwords
 from gateway.handlers.context import Context
 from gateway.handlers.streams import Streams
@@ -111,6 +109,12 @@ class Gateway:
         }
         for hub in self.hubs.values():
             await hub.start()
+        # The HTTP app and uvicorn are imported here, not at the top: they are most of the
+        # gateway's import time, and `python -m gateway tokens|users|migrate` needs neither.
+        import uvicorn
+
+        from gateway.entrypoints.http.app import build_app
+
         # uvicorn's own logging configuration, as before (its lines on stderr).
         served = self._http = Served(
             build_app(self.ctx, self.hubs),
