@@ -99,6 +99,12 @@ SECURITY = {
 }
 
 
+TOO_LARGE = {
+    "description": "the body is over the gateway's limit (CRM_GATEWAY_MAX_BODY_BYTES)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, plus the schemas of bodies that routes read by hand."""
     if app.openapi_schema is None:
@@ -115,6 +121,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schema["components"]["schemas"] = dict(sorted(components.items()))
         schema["components"]["securitySchemes"] = SECURITY
         schema["security"] = [{"session": [], "csrf": []}, {"token": []}]
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if "requestBody" in operation:  # `Limits` answers any body over the limit
+                    operation["responses"].setdefault("413", TOO_LARGE)
         app.openapi_schema = schema
     return app.openapi_schema
 
