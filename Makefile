@@ -57,7 +57,8 @@ bench: install  ## benchmarks on fresh embedded servers: one table, also in benc
 
 faults: install  ## one fault at a time under a lead stream; every invariant checked after each
 	$(PY) -m bench.faults
-	CRM_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_fuzz_requests.py
+	CRM_FUZZ_EXAMPLES=3000 CRM_SCHEMATHESIS_EXAMPLES=100 $(PY) -m pytest -q -p no:cacheprovider \
+		tests/e2e/test_fuzz_requests.py tests/e2e/test_gateway_schemathesis.py
 
 backup: install  ## an archive of the running dev stack (`make run`) in backups/ (docs/operations.md)
 	$(VENV)/bin/crm backup --to backups
