@@ -82,4 +82,7 @@ class Streams:
         sessions = {c.removeprefix("session:") for c in credentials if c.startswith("session:")}
         tokens = {c.removeprefix("token:") for c in credentials if c.startswith("token:")}
         alive = await live(sessions, tokens)
-        self._end(t for t in self.open if t.credential and t.credential not in alive)
+        # Only the credentials asked about: a stream opened while the database answered was
+        # not among them, and is not ended for it (its credential is checked next round).
+        gone = credentials - alive
+        self._end(t for t in self.open if t.credential in gone)
