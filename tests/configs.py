@@ -47,6 +47,9 @@ def _shipped_text() -> str:
     return resources.files("crm_shared").joinpath("default_config.yaml").read_text("utf-8")
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a tenth of the time
+
+
 def shipped_config() -> CrmConfig:
     """The shipped default configuration, loaded as a service loads it."""
     return loads_config(_shipped_text(), source="default_config.yaml")
@@ -54,7 +57,7 @@ def shipped_config() -> CrmConfig:
 
 def default_data() -> dict[str, Any]:
     """The shipped default configuration as plain data, to be modified by a test."""
-    data: dict[str, Any] = yaml.safe_load(_shipped_text())
+    data: dict[str, Any] = yaml.load(_shipped_text(), Loader=_LOADER)
     return data
 
 
