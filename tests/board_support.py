@@ -28,7 +28,7 @@ from crm_shared.config import CrmConfig
 from gateway.entrypoints.http.deps import COOKIE
 from tests.configs import config_with
 from tests.conftest import reset
-from tests.gateway_support import PASSWORD, Door, door
+from tests.gateway_support import PASSWORD, TLS, Door, door
 
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[1] / ".crm-data" / "artefacts"
@@ -105,7 +105,7 @@ async def sign_in(
 
 async def _session_cookie(url: str, user_name: str, password: str) -> dict[str, Any]:
     """A session of the user named so (as the sign-in form lists them), as a cookie."""
-    async with httpx.AsyncClient(base_url=url, timeout=20) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=20, verify=TLS) as http:
         listed = (await http.get("/signin")).text
         found = re.search(rf'<option value="([^"]+)"[^>]*>{re.escape(user_name)}</option>', listed)
         assert found, f"{user_name!r} is not on the sign-in form"
