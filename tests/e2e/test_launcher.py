@@ -75,11 +75,13 @@ def test_launcher_restarts_a_service_that_exits(tmp_path: Path, stack: DevStack)
 def test_launcher_gives_up_on_a_bad_configuration(tmp_path: Path, stack: DevStack) -> None:
     make_service(tmp_path, "svc_ok")
     make_service(tmp_path, "svc_bad", exit_code=2)
-    services = [("ok", "svc_ok", free_port()), ("bad", "svc_bad", free_port())]
+    services = [("ok-service", "svc_ok", free_port()), ("bad-service", "svc_bad", free_port())]
     launcher = Launcher(tmp_path, services, servers(stack))
     assert launcher.finish() == 1, launcher.output
-    said = "bad завершился с кодом 2 (неверная конфигурация); перезапуска не будет"
-    assert said in launcher.output
+    out = launcher.output
+    said = "ошибка: bad-service завершился с кодом 2 (неверная конфигурация); перезапуска не будет"
+    assert said in out, out
+    assert english(out) == [], out  # said in Russian, as every failure here
     assert (tmp_path / "svc_ok.stopped").exists()
 
 
@@ -87,11 +89,14 @@ def test_launcher_fails_with_a_sentence_when_a_migration_fails(
     tmp_path: Path, stack: DevStack
 ) -> None:
     make_service(tmp_path, "svc_bad", migrate_rc=2)
-    launcher = Launcher(tmp_path, [("bad", "svc_bad", free_port())], servers(stack))
+    launcher = Launcher(tmp_path, [("bad-service", "svc_bad", free_port())], servers(stack))
     assert launcher.finish() == 1, launcher.output
-    said = "миграции bad не прошли (код выхода 2): «svc_bad: alembic says hello»"
-    assert said in launcher.output
-    assert "весь вывод покажет `" in launcher.output
+    out = launcher.output
+    # The service's own last line is quoted as it came: the service's words, not the launcher's.
+    quoted = "«svc_bad: alembic says hello»"
+    assert f"миграции bad-service не прошли (код выхода 2): {quoted}" in out, out
+    assert "весь вывод покажет `" in out
+    assert english(out.replace(quoted, "")) == [], out
     assert not (tmp_path / "svc_bad.starts").exists()
 
 
@@ -108,11 +113,12 @@ def test_launcher_says_when_a_configured_server_cannot_be_reached(
     else:
         env["CRM_DATABASE_URL"] = url = f"postgresql://crm:s3cret@127.0.0.1:{closed}/crm"
         shown, variable = f"postgresql://crm:***@127.0.0.1:{closed}/crm", "CRM_DATABASE_URL"
-    launcher = Launcher(tmp_path, [("a", "svc_a", free_port())], env)
+    launcher = Launcher(tmp_path, [("a-service", "svc_a", free_port())], env)
     assert launcher.finish() == 1, launcher.output
     out = launcher.output
     said = f"ошибка: нет связи с {server} по адресу {shown} ({variable}): соединение отклонено"
     assert said in out
+    assert english(out) == [], out
     assert "Traceback" not in out
     assert "s3cret" not in out and url not in out
     assert not (tmp_path / "svc_a.migrated").exists()
