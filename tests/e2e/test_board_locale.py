@@ -152,6 +152,20 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
     await feed.get_by_label("Запись в ленту").fill("Клиент просил перезвонить")
     await feed.get_by_role("button", name="Добавить заметку").click()
     await feed.get_by_text("заметка: Клиент просил перезвонить").wait_for()
+    # A change of coded fields reads as the card's words and the sum as money, not as codes
+    # («Как платит: — → invoice» was on the feed).
+    await ivan.get_by_label("Сумма").fill("1 300 000")
+    await ivan.get_by_label("Способ доставки").select_option(label="Самовывоз")
+    await ivan.get_by_label("Как платит").select_option(label="По счёту")
+    await ivan.get_by_role("button", name="Сохранить").click()
+    await ivan.get_by_role("status").filter(has_text="Сохранено").wait_for()
+    changed = await feed.get_by_text("изменил(а)").first.inner_text()
+    for said in (
+        "Сумма: 1\u00a0200\u00a0000\u00a0₽ → 1\u00a0300\u00a0000\u00a0₽",
+        "Способ доставки: — → Самовывоз",
+        "Как платит: — → По счёту",
+    ):
+        assert said in changed, changed
     await russian_only(ivan, "deal-feed")
     pages = (
         ("/tasks", "tasks"),
