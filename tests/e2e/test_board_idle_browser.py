@@ -14,6 +14,7 @@ from tests.board_support import (
     close_contexts,
     need_chromium,
     new_deal,
+    shot,
     sign_in,
     title,
 )
@@ -34,9 +35,11 @@ def _quick(data: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-async def browser(chromium: Any) -> Any:
-    """The worker's Chromium, for a test with its own stack (`quiet`)."""
-    return chromium
+async def browser(chromium: Any) -> AsyncIterator[Any]:
+    """The worker's Chromium, for a test with its own stack (`quiet`); its people's contexts
+    are closed after it."""
+    yield chromium
+    await close_contexts(chromium)
 
 
 @pytest.fixture
@@ -49,42 +52,34 @@ async def quiet(infra: Any) -> AsyncIterator[Door]:
 
 
 async def test_the_card_is_marked_live_when_its_deal_goes_quiet(quiet: Door, browser: Any) -> None:
-
     name = title()
-    try:
-        ivan = await sign_in(browser, quiet.url, "Иван Иванов", PASSWORD)
-        # The deal is made once the board is open, and its card arrives by the live feed:
-        # the feed is then connected when the deal goes quiet four seconds later (made
-        # before, on a busy machine the sign-in could outlast the four seconds, and the
-        # deal_idle notice went out before the page listened).
-        deal = await new_deal(quiet, "mgr-1", title=name)
-        shown = card(ivan, name)
-        await shown.wait_for()
-        await expect(shown).to_contain_text("засиделась", timeout=30_000)
-        async with quiet.as_user("mgr-1") as http:
-            noted = await http.post(f"/api/deals/{deal['id']}/notes", json={"text": "Звонок"})
-            assert noted.status_code == 201, noted.text
-        await expect(shown).not_to_contain_text("засиделась", timeout=3_000)
-    finally:
-        await close_contexts(browser)
+    ivan = await sign_in(browser, quiet.url, "Иван Иванов", PASSWORD)
+    # The deal is made once the board is open, and its card arrives by the live feed: the
+    # feed is then connected when the deal goes quiet four seconds later (made before, on a
+    # busy machine the sign-in could outlast the four seconds, and the deal_idle notice went
+    # out before the page listened).
+    deal = await new_deal(quiet, "mgr-1", title=name)
+    shown = card(ivan, name)
+    await shown.wait_for()
+    await expect(shown).to_contain_text("засиделась", timeout=30_000)
+    async with quiet.as_user("mgr-1") as http:
+        noted = await http.post(f"/api/deals/{deal['id']}/notes", json={"text": "Звонок"})
+        assert noted.status_code == 201, noted.text
+    await expect(shown).not_to_contain_text("засиделась", timeout=3_000)
 
 
 async def test_the_rops_board_gets_the_mark_live_too(quiet: Door, browser: Any) -> None:
     """Gap of issue 24 §3: the mark came with the responsible's own deal_idle notice, which
     only the responsible's feed carries, so the РОП's open board never showed it. Now
     crm.deal.idle goes to everyone who sees the deal."""
-
     name = title()
-    try:
-        anna = await sign_in(browser, quiet.url, "Анна Петрова", PASSWORD)  # the РОП
-        ivan = await sign_in(browser, quiet.url, "Иван Иванов", PASSWORD)
-        await new_deal(quiet, "mgr-1", title=name)
-        on_rops, on_ivans = card(anna, name), card(ivan, name)
-        await on_rops.wait_for()
-        await on_ivans.wait_for()
-        await expect(on_rops).to_contain_text("засиделась", timeout=30_000)
-        await expect(on_ivans).to_contain_text("засиделась", timeout=5_000)
-        await on_rops.scroll_into_view_if_needed()
-        await anna.screenshot(path="/tmp/idle2-rop-board-idle.png")
-    finally:
-        await close_contexts(browser)
+    anna = await sign_in(browser, quiet.url, "Анна Петрова", PASSWORD)  # the РОП
+    ivan = await sign_in(browser, quiet.url, "Иван Иванов", PASSWORD)
+    await new_deal(quiet, "mgr-1", title=name)
+    on_rops, on_ivans = card(anna, name), card(ivan, name)
+    await on_rops.wait_for()
+    await on_ivans.wait_for()
+    await expect(on_rops).to_contain_text("засиделась", timeout=30_000)
+    await expect(on_ivans).to_contain_text("засиделась", timeout=5_000)
+    await on_rops.scroll_into_view_if_needed()
+    await shot(anna, "idle-rop-board")

@@ -20,8 +20,8 @@ import pytest
 from tests.board_support import (
     card,
     close_contexts,
-    need_chromium,
     new_deal,
+    shot,
     sign_in,
     title,
 )
@@ -44,9 +44,11 @@ def _quick(data: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-async def browser(chromium: Any) -> Any:
-    """The worker's Chromium, for a test on this module's own stack (`quiet`)."""
-    return chromium
+async def browser(chromium: Any) -> AsyncIterator[Any]:
+    """The worker's Chromium, for a test on this module's own stack (`quiet`); its people's
+    contexts are closed after it."""
+    yield chromium
+    await close_contexts(chromium)
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +108,6 @@ async def test_a_board_drawn_before_the_mark_shows_it_once_its_feed_connects(
 ) -> None:
     """In Chromium: the РОП's board is drawn with the card unmarked, its feed held back
     (Playwright's route) until the deal is idle; let through, it brings the mark."""
-    need_chromium()
-
     name = title()
     held, let_go = asyncio.Event(), asyncio.Event()
 
@@ -129,7 +129,6 @@ async def test_a_board_drawn_before_the_mark_shows_it_once_its_feed_connects(
             await eventually(lambda: _idle(http, deal["id"]), timeout=30)
         let_go.set()
         await expect(shown).to_contain_text("засиделась", timeout=10_000)
-        await anna.screenshot(path="/tmp/idle2-race-marked.png")
+        await shot(anna, "idle-race-marked")
     finally:
         let_go.set()
-        await close_contexts(browser)
