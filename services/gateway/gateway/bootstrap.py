@@ -109,6 +109,7 @@ class Gateway:
         }
         for hub in self.hubs.values():
             await hub.start()
+            rt.when_nats_back(hub.reconnected)
         # The HTTP app and uvicorn are imported here, not at the top: they are most of the
         # gateway's import time, and `python -m gateway tokens|users|migrate` needs neither.
         import uvicorn

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from collections.abc import Callable
 
 import asyncpg
 from nats import errors as nats_errors
@@ -66,7 +67,14 @@ class Dependency:
         self._next_report = 0.0
         self._state = "connecting"
         self._closing = False
+        self._back: list[Callable[[], None]] = []
         health.set(part, self._state)
+
+    def when_back(self, hook: Callable[[], None]) -> None:
+        """Call `hook` each time the server is reached again after a drop (not on the first
+        connection): what a server restart loses, such as a JetStream consumer kept in
+        memory, is made again there."""
+        self._back.append(hook)
 
     @property
     def waiting(self) -> bool:
@@ -116,12 +124,16 @@ class Dependency:
 
     def reached(self) -> None:
         """Connected (again)."""
+        again = self._state == "reconnecting"
         self._state = OK
         self._health.set(self.part, OK)
         if self._waiting_since is not None:
             waited = time.monotonic() - self._waiting_since
             self._log.info("%s at %s reached after %s", self.what, self.url, duration(waited))
         self._waiting_since = None
+        if again:
+            for hook in self._back:
+                hook()
 
     def _start_waiting(self, now: float) -> None:
         self._waiting_since = now

@@ -182,6 +182,10 @@ class Runtime:
         if not self._died.is_set():
             self.health.set("service", OK)
 
+    def when_nats_back(self, hook: Callable[[], None]) -> None:
+        """Call `hook` each time the bus connection is back after a drop."""
+        self._nats.when_back(hook)
+
     def watch(
         self,
         loop: Coroutine[Any, Any, None],

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import deque
@@ -38,6 +39,7 @@ from gateway.domain.people import Principal
 from gateway.domain.visibility import may_see
 
 log = logging.getLogger(__name__)
+RESUME_SECONDS = 0.5  # between attempts to follow the stream again after a reconnect
 __all__ = [
     "EVENTS",
     "NOTIFICATIONS",
@@ -76,6 +78,7 @@ class EventHub:
         self.listeners: set[Listener] = set()
         self.last_seq = 0
         self._sub: object | None = None
+        self._resuming: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Ready to serve. The stream is followed only while someone listens (and `linger`
@@ -97,12 +100,16 @@ class EventHub:
     async def _subscribe(self) -> None:
         info = await self.js.stream_info(self.feed.stream)
         self.last_seq = int(info.state.last_seq)
+        self._sub = await self._open()
+
+    async def _open(self) -> object:
+        """An ordered consumer from the event after the last one handed out."""
         config = ConsumerConfig(
             filter_subjects=self.feed.subjects,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=self.last_seq + 1,
         )
-        self._sub = await self.js.subscribe(
+        return await self.js.subscribe(
             "",
             stream=self.feed.stream,
             config=config,
@@ -110,6 +117,33 @@ class EventHub:
             cb=self._on_msg,
             pending_msgs_limit=-1,
         )
+
+    def reconnected(self) -> None:
+        """The bus connection is back after a drop: follow again from where we were.
+
+        The ordered consumer lives in the server's memory, so a NATS restart loses it;
+        nats-py notices only after two missed heartbeats (10 s or more) and then makes a new
+        one from the stream's first event (nats-io/nats.py#510). A new consumer from the
+        event after `last_seq` is made at once instead; listeners stay, and get what was
+        published meanwhile, nothing twice."""
+        if self._sub is not None and (self._resuming is None or self._resuming.done()):
+            self._resuming = asyncio.create_task(self._resume(), name=f"resume-{self.feed.stream}")
+
+    async def _resume(self) -> None:
+        async with self._lock:
+            old, self._sub = self._sub, None
+            if old is None:  # stopped following meanwhile
+                return
+            with contextlib.suppress(Exception):
+                await old.unsubscribe()  # type: ignore[attr-defined]
+            for attempt in itertools.count():
+                try:
+                    self._sub = await self._open()
+                    return
+                except Exception as exc:  # JetStream may answer only a moment after NATS
+                    if attempt == 0:
+                        log.warning("the %s feed waits for JetStream: %r", self.feed.stream, exc)
+                    await asyncio.sleep(RESUME_SECONDS)
 
     async def _unsubscribe(self, *, only_if_idle: bool = False) -> None:
         """Stop following; what the buffer holds is no longer contiguous with what comes."""
@@ -145,6 +179,8 @@ class EventHub:
         """Stop following; every listener's stream ends."""
         if self._beats is not None:
             self._beats.cancel()
+        if self._resuming is not None:
+            self._resuming.cancel()
         await self._unsubscribe()
         for listener in list(self.listeners):
             self.cut(listener)
