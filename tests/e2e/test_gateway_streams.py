@@ -103,6 +103,14 @@ async def test_a_resume_replays_a_bounded_number_of_events(clean: Any, client: C
     async with door(clean, services=False, sse_max_replay=3) as d, d.as_user("rop-1") as rop:
         for _ in range(6):
             await client.js.publish("crm.task.opened", EVENT)
+        # The feed reads the stream's mirror, which copies asynchronously: were the stream
+        # opened before the six arrive there, the newest would come live, not as a replay.
+        feed = d.gateway.hubs["events"].feed.stream
+
+        async def mirrored() -> bool:
+            return (await client.js.stream_info(feed)).state.last_seq == 6
+
+        await eventually(mirrored)
         got: list[Any] = []
 
         async def run() -> None:
