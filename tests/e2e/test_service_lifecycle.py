@@ -72,6 +72,13 @@ class _Down:
         answers = [health(port) for port in self.ports.values()]
         return all(a and a[0] == 503 and a[1][self.part] == "connecting" for a in answers)
 
+    def all_said(self) -> bool:
+        """Every one is waiting and has said so in its log (/healthz says "connecting" from
+        the start, before the first attempt has failed: stopped then, it has nothing to say,
+        and check_logs failed once so)."""
+        said = all(f"waiting for {self.what} at" in svc.output for svc in self.procs)
+        return said and self.all_waiting()
+
     async def stop_each_in_time(self) -> None:
         for svc in self.procs:
             took = await _stop_in_time(svc)
@@ -98,9 +105,9 @@ async def test_each_service_waits_for_a_server_that_is_down_and_stops_in_time(
     try:
         for svc in everyone:
             svc.start()
-        await eventually(lambda: asyncio.to_thread(bus_down.all_waiting), timeout=150)
+        await eventually(lambda: asyncio.to_thread(bus_down.all_said), timeout=150)
         window_ends = time.monotonic() + BUS_DOWN_WINDOW
-        await eventually(lambda: asyncio.to_thread(db_down.all_waiting), timeout=150)
+        await eventually(lambda: asyncio.to_thread(db_down.all_said), timeout=150)
         await db_down.stop_each_in_time()
         while time.monotonic() < window_ends:  # polled, and still waiting all along
             assert await asyncio.to_thread(bus_down.all_waiting)
