@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.machinery.db import run_migrations
+from crm_shared.machinery.db import KEY_LOOKUPS, run_migrations
 from crm_shared.machinery.entry import Entry
 from crm_shared.machinery.runtime import Runtime
 from notifier.adapters.email import EmailSender
@@ -48,7 +48,7 @@ class NotifierService:
         self.settings = settings
         self.config = config or load_config(settings.common.config_path)
         self.runtime = Runtime(
-            NAME, SCHEMA, settings.common, NotifierMetrics(), self.config.streams
+            NAME, SCHEMA, settings.common, NotifierMetrics(), self.config.streams, KEY_LOOKUPS
         )
         self.ctx: Context
         self.watcher: DueWatcher

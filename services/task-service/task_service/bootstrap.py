@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from crm_shared.config import CrmConfig, load_config
-from crm_shared.machinery.db import run_migrations
+from crm_shared.machinery.db import KEY_LOOKUPS, run_migrations
 from crm_shared.machinery.entry import Entry
 from crm_shared.machinery.runtime import Runtime
 from task_service.adapters.metrics import TaskMetrics
@@ -31,7 +31,9 @@ class TaskService:
     def __init__(self, settings: Settings, config: CrmConfig | None = None) -> None:
         self.settings = settings
         self.config = config or load_config(settings.common.config_path)
-        self.runtime = Runtime(NAME, SCHEMA, settings.common, TaskMetrics(), self.config.streams)
+        self.runtime = Runtime(
+            NAME, SCHEMA, settings.common, TaskMetrics(), self.config.streams, KEY_LOOKUPS
+        )
         self.ctx: Context
 
     async def start(self) -> None:

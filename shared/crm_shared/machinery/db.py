@@ -44,14 +44,33 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
+# The planner's costs for a service whose statements find rows by key (task-service, the
+# notifier), sent with each of its connections. PostgreSQL's default random_page_cost (4)
+# is for spinning disks; on SSD or a cached database its documentation suggests about 1.1.
+# At 4, a generic plan made while a table was young (a few hundred rows: a new
+# installation, an import, every `make bench`) read the whole table where an index finds
+# the few rows a batch needs, and kept doing so as the table grew, until the next ANALYZE:
+# task-service's batch read scanned all its deal states, 13 ms a batch at 20,000 deals, a
+# quarter of PostgreSQL's time per lead under 12 HTTP requests in flight
+# (tests/integration/test_key_lookup_plans.py, docs/benchmarks.md). deal-service keeps the
+# server's costs: its analytics and search read large parts of big tables, measured so.
+KEY_LOOKUPS = {"random_page_cost": "1.1"}
+
+
 async def create_pool(
-    url: str, *, min_size: int = 2, max_size: int = 10, dependency: Dependency | None = None
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    dependency: Dependency | None = None,
+    planner: dict[str, str] | None = None,
 ) -> asyncpg.Pool:
     """A connection pool, waiting as long as it takes for the database (cancel to give up).
 
     Tried every RETRY_SECONDS; each failure goes to `dependency`, which says so now and then
     and keeps /healthz's "postgres" state. A refused password or a missing database is waited
-    out too: an operator may be fixing it while the service waits.
+    out too: an operator may be fixing it while the service waits. `planner`: settings
+    sent with every connection (`KEY_LOOKUPS`).
     """
     dependency = dependency or Dependency(Health(), "postgres", "PostgreSQL", url)
     # Its traceback per attempt while the server is down: `DatabaseWatch` reports that.
@@ -65,6 +84,7 @@ async def create_pool(
                 command_timeout=60,
                 reset=_keep_session,
                 timeout=CONNECT_TIMEOUT,
+                server_settings=planner,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
             dependency.failed(exc)

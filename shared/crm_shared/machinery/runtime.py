@@ -55,8 +55,10 @@ class Runtime:
         settings: ServiceSettings,
         metrics: Metrics,
         streams: StreamSettings | None = None,
+        planner: dict[str, str] | None = None,
     ) -> None:
         self.name = name
+        self.planner = planner  # the database planner's settings (db.KEY_LOOKUPS)
         self.streams = streams  # limits of the streams this process may have to create
         self.schema = schema
         self.settings = settings
@@ -121,7 +123,9 @@ class Runtime:
         self._relay = OutboxRelay(self.pool, self.schema, self._js, self.metrics)
 
     async def _open_pool(self) -> None:
-        self._pool = await create_pool(self.settings.database_url, dependency=self._postgres)
+        self._pool = await create_pool(
+            self.settings.database_url, dependency=self._postgres, planner=self.planner
+        )
         # From now on a lost server is noticed, said once and shown on /healthz.
         self.watch(DatabaseWatch(self._pool, self._postgres).run(), "postgres watch")
 
