@@ -8,6 +8,7 @@ server is made with Playwright's `page.route`, the gateway itself is real.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -26,6 +27,7 @@ from tests.board_support import (
     wait_until,
 )
 from tests.gateway_support import PASSWORD, Door
+from tests.support import eventually
 
 expect = pytest.importorskip(
     "playwright.async_api",
@@ -105,9 +107,23 @@ async def test_a_kzt_deal_keeps_its_currency_when_another_field_is_saved(
         assert (now["currency"], now["subject"]) == (currency, "Кирпич облицовочный")
         assert await ivan.get_by_label("Валюта").input_value() == currency
     await ivan.get_by_label("Валюта").select_option("RUB")  # and it still changes on purpose
+
+    async def slowly(route: Any) -> None:
+        await asyncio.sleep(0.5)
+        await route.continue_()
+
+    await ivan.route(f"**/deals/{gbp['id']}", slowly)
     await ivan.get_by_role("button", name="Сохранить").click()
+    # The last save's «Сохранено» is hidden while this one is on its way (it was read once
+    # as this save's, while the deal was still in GBP).
+    assert not await ivan.get_by_role("status").is_visible()
     await ivan.get_by_role("status").filter(has_text="Сохранено").wait_for()
-    assert (await deal_now(stand, "mgr-1", gbp["id"]))["currency"] == "RUB"
+    await ivan.unroute(f"**/deals/{gbp['id']}")
+
+    async def in_rub() -> bool:
+        return (await deal_now(stand, "mgr-1", gbp["id"]))["currency"] == "RUB"
+
+    await eventually(in_rub)
     await ivan.context.close()
 
 
