@@ -123,9 +123,8 @@ class Runtime:
         self._relay = OutboxRelay(self.pool, self.schema, self._js, self.metrics)
 
     async def _open_pool(self) -> None:
-        self._pool = await create_pool(
-            self.settings.database_url, dependency=self._postgres, planner=self.planner
-        )
+        url, planner = self.settings.database_url, self.planner
+        self._pool = await create_pool(url, dependency=self._postgres, planner=planner)
         # From now on a lost server is noticed, said once and shown on /healthz.
         self.watch(DatabaseWatch(self._pool, self._postgres).run(), "postgres watch")
 
@@ -187,8 +186,7 @@ class Runtime:
             self.health.set("service", OK)
 
     def when_nats_back(self, hook: Callable[[], None]) -> None:
-        """Call `hook` each time the bus connection is back after a drop."""
-        self._nats.when_back(hook)
+        self._nats.when_back(hook)  # `hook()` each time the bus is back after a drop
 
     def watch(
         self,
