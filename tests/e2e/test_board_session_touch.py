@@ -25,6 +25,7 @@ from tests.board_support import (
     wait_until,
 )
 from tests.gateway_support import PASSWORD, Door
+from tests.support import steady
 
 pytest.importorskip(
     "playwright.async_api",
@@ -80,6 +81,32 @@ async def test_an_expired_session_returns_to_its_page_after_sign_in(
         await ivan.goto(f"{stand.url}/signin?next={bad}")
         await sign_in_here(ivan, IVAN)
         await ivan.wait_for_url(f"{stand.url}/board")
+    await ivan.context.close()
+
+
+async def test_a_page_asking_by_itself_after_the_session_ended_keeps_what_is_typed(
+    stand: Door, browser: Any, infra: Any
+) -> None:
+    deal = await new_deal(stand, "mgr-1", title=title())
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    async with ivan.expect_response(lambda r: "/inbox/badge" in r.url):
+        await ivan.goto(f"{stand.url}/deals/{deal['id']}")
+    await ivan.get_by_label("Компания").fill("ООО Ромашка")  # typed, not yet saved
+    await _expire_sessions(infra, ivan)
+    # A live notice makes the page ask for its inbox badge: refused, and nothing else.
+    async with ivan.expect_response(lambda r: "/inbox/badge" in r.url) as badge:
+        await ivan.evaluate("htmx.trigger(document.body, 'crm:inbox')")
+    assert (await badge.value).status == 401
+    # The page says so and stays, with what was typed.
+    told = ivan.get_by_role("dialog").filter(has_text="Сессия закончилась")
+    await told.wait_for()
+    await shot(ivan, "session-ended-background")
+    await steady(lambda: "/signin" not in ivan.url, 0.5)
+    await told.get_by_role("button").first.click()
+    assert await ivan.get_by_label("Компания").input_value() == "ООО Ромашка"
+    # The person's own next step is what sends them to sign in.
+    await ivan.get_by_role("button", name="Сохранить").click()
+    await ivan.wait_for_url(f"**/signin?next=%2Fdeals%2F{deal['id']}")
     await ivan.context.close()
 
 

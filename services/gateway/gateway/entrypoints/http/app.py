@@ -154,11 +154,19 @@ async def _malformed(request: Request, exc: ValidationError) -> Response:
     return await _refused(request, Refusal(400, "invalid", describe_validation_error(exc)))
 
 
+# What a page asks for by itself (the inbox badge, on load and at a live notice): with the
+# session ended it stays as it was, and the person, perhaps typing, is sent to sign in at
+# their own next step, not by it.
+_BACKGROUND = frozenset({"/inbox/badge"})
+
+
 async def _sign_in_first(request: Request, exc: Exception) -> Response:
     # Back to the page the person was on once they have signed in again: for htmx, the page
     # the browser shows (HX-Current-URL), not the fragment it asked for.
     if "text/event-stream" in request.headers.get("accept", ""):
         return Response(status_code=401)  # the live connection: no page to return to
+    if request.url.path in _BACKGROUND:  # not the person's doing: the page stays as it is
+        return Response(status_code=401)
     if request.headers.get("hx-request"):
         shown = urlsplit(request.headers.get("hx-current-url", ""))
         page = shown.path + (f"?{shown.query}" if shown.query else "")

@@ -103,8 +103,12 @@
     }
     e.detail.shouldSwap = false;
     e.detail.isError = false;
-    if (xhr.status === 401) signInAgain(xhr.getResponseHeader("HX-Redirect"));
-    else problem(xhr.status);
+    // A request the page made by itself ([data-background]: the inbox badge) does not take
+    // the person away from what they are typing: it says the session has ended, and the
+    // page stays; their own next step goes to sign in.
+    if (xhr.status === 401 && !e.detail.elt?.closest("[data-background]")) {
+      signInAgain(xhr.getResponseHeader("HX-Redirect"));
+    } else problem(xhr.status);
   });
 
   // ---- dialogs: whatever lands in #dialog-slot opens as a modal
