@@ -165,9 +165,9 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
     # the browser shows (HX-Current-URL), not the fragment it asked for.
     if "text/event-stream" in request.headers.get("accept", ""):
         return Response(status_code=401)  # the live connection: no page to return to
-    if request.url.path in _BACKGROUND:  # not the person's doing: the page stays as it is
-        return Response(status_code=401)
     if request.headers.get("hx-request"):
+        if request.url.path in _BACKGROUND:  # not the person's doing: the page stays
+            return Response(status_code=401)
         shown = urlsplit(request.headers.get("hx-current-url", ""))
         page = shown.path + (f"?{shown.query}" if shown.query else "")
         return Response(status_code=401, headers={"HX-Redirect": web.signin_url(page)})
