@@ -57,6 +57,25 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 KEY_LOOKUPS = {"random_page_cost": "1.1"}
 
 
+def stored_as_is(schema: str, *tables: str) -> list[str]:
+    """DDL that has PostgreSQL keep the rows of `tables` as they are, up to a page.
+
+    By default a row over about 2 KB has its long values compressed (pglz, the only method
+    the embedded server has) at every insert. A lead's path writes the stage's instruction
+    (up to 2 KB of Cyrillic in UTF-8) into the task, its TaskOpened, the notice and the
+    deadline row: compressing them was about a fifth of PostgreSQL's statement time per lead
+    under 12 HTTP requests in flight (issue 25, `bench.statements`), for rows the relay
+    mostly deletes within a second. The cost is disk: such a row takes 1 to 2 KB more.
+    Rows that do not fit in a page are still compressed and moved out of line.
+    """
+    return [f'ALTER TABLE "{schema}".{table} SET (toast_tuple_target = 8160)' for table in tables]
+
+
+def stored_compressed(schema: str, *tables: str) -> list[str]:
+    """The downgrade of `stored_as_is`: the server's default again."""
+    return [f'ALTER TABLE "{schema}".{table} RESET (toast_tuple_target)' for table in tables]
+
+
 async def create_pool(
     url: str,
     *,
