@@ -100,7 +100,8 @@ async def run(args: argparse.Namespace) -> list[str]:
         f"{args.load}: {leads:,} leads, {calls / leads:.1f} statements a lead, "
         f"{spent / leads * 1000:.0f} µs a lead (execution and planning), "
         f"{wal / leads:,.0f} bytes of WAL a lead ({fpi / leads:.2f} full pages)",
-        "| calls/lead | plans/lead | exec µs/lead | plan µs/lead | WAL B/lead | FPI/lead | statement |",
+        "| calls/lead | plans/lead | exec µs/lead | plan µs/lead | WAL B/lead | FPI/lead "
+        "| statement |",
         "|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows[: args.top]:
