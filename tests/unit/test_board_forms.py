@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm_shared.config import config_from_data
+from crm_shared.contracts.deal import CONTACT_FIELD_NAMES, DEAL_FIELD_NAMES
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import deal_fields, draft
 from gateway.entrypoints.web.render import Pages, duration, money, overdue, sums
@@ -99,3 +100,21 @@ def test_a_page_shows_times_on_the_viewers_clock() -> None:
     at = "2026-12-06T20:30:00Z"
     assert shown.render(zone=pages.zone(own), at=at) == "07.12.2026 06:30 · 07.12.2026"
     assert shown.render(zone=pages.zone(team), at=at) == "07.12.2026 01:30 · 07.12.2026"
+
+
+def test_the_story_names_every_field_a_change_can_carry() -> None:
+    """A field_changed of any deal or contact field reads in Russian on the deal's feed
+    («delivery_address: … → …» was shown with its code: the feed had a list of its own)."""
+    config = config_from_data(default_data())
+    pages = Pages(config)
+    fields = [*DEAL_FIELD_NAMES, "contact", *(f"contact.{n}" for n in CONTACT_FIELD_NAMES)]
+    change = {"kind": "field_changed", "at": "2026-12-06T20:30:00Z", "actor_id": "mgr-1"}
+    timeline = {"items": [{**change, "changes": [{"field": f, "from": None, "to": "x"}]}
+                          for f in fields]}  # fmt: skip
+    html = pages.env.get_template("partials/timeline.html").render(
+        deal={"id": "d-1", "currency": "RUB"}, timeline=timeline, zone=pages.zone(None)
+    )
+    for field in fields:
+        assert f"{field}:" not in html, field
+    assert "Адрес доставки: — → x" in html
+    assert "Телефон контакта: — → x" in html

@@ -5,6 +5,7 @@ reads is Russian and on their clock; everything a program reads is codes and UTC
 from .catalogue import (
     GENERAL,
     MOVE_GENERAL,
+    STORY_FIELD_NAMES,
     field_names,
     form_problems,
     rule_name,
@@ -33,6 +34,7 @@ from .words import count, task_status, word
 __all__ = [
     "GENERAL",
     "MOVE_GENERAL",
+    "STORY_FIELD_NAMES",
     "amount",
     "count",
     "data_size",

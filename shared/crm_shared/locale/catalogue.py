@@ -139,6 +139,12 @@ DEAL_FIELD_NAMES: dict[str, str] = {
     "source": "Источник",
 }
 """Every field of a deal a person may change or be told of, by its Russian name."""
+STORY_FIELD_NAMES: dict[str, str] = {
+    **DEAL_FIELD_NAMES,
+    "contact.pays_by": "Как платит",
+    "contact.segment": "Сегментация",
+}
+"""Every field a deal's story may say was changed (`field_changed`), by its Russian name."""
 
 
 class _Blank(dict[str, str]):
@@ -220,10 +226,8 @@ _PROBLEMS = {
     "extra_forbidden": "такого поля нет",
 }
 _FORM_NAMES = {
-    **DEAL_FIELD_NAMES,
+    **STORY_FIELD_NAMES,
     "contact.email": "E-mail",
-    "contact.pays_by": "Как платит",
-    "contact.segment": "Сегментация",
     "text": "Комментарий",
     "note": "Заметка",
     "from": "Начало периода",

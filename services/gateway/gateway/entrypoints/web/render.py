@@ -106,6 +106,7 @@ class Pages:
             all_stage_names={st.code: st.name for st in config.stages},
             currencies=config.currencies,
             field_names=FIELD_DISPLAY_NAMES,
+            story_fields=locale.STORY_FIELD_NAMES,
             pays_by=PAYS_BY,
             delivery=DELIVERY,
             close_reasons=CLOSE_REASONS,
