@@ -133,3 +133,18 @@ async def test_signing_in_from_another_sites_page_is_refused(clean: Any) -> None
         referred = await http.post("/signin", data=form, headers={"Referer": f"{d.url}/signin"})
         assert referred.status_code == 303
         assert (await http.post("/api/session", json=form)).status_code == 200  # a program
+
+
+async def test_a_request_the_page_makes_by_itself_is_not_sent_to_sign_in(clean: Any) -> None:
+    """Without a session: an htmx request marked X-Background (the inbox badge) gets 401 and
+    no HX-Redirect (the page stays, with what is typed); any other htmx request gets the
+    redirect to sign in and back; a browser opening the address gets the sign-in page."""
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://x/deals/d-1"}
+    async with door(clean, services=False) as d, d.client() as http:
+        alone = await http.get("/inbox/badge", headers={**htmx, "X-Background": "1"})
+        assert alone.status_code == 401 and "hx-redirect" not in alone.headers
+        asked = await http.get("/inbox/badge", headers=htmx)
+        assert asked.status_code == 401
+        assert asked.headers["hx-redirect"] == "/signin?next=%2Fdeals%2Fd-1"
+        opened = await http.get("/inbox/badge")
+        assert opened.status_code == 303 and opened.headers["location"].startswith("/signin")

@@ -154,10 +154,11 @@ async def _malformed(request: Request, exc: ValidationError) -> Response:
     return await _refused(request, Refusal(400, "invalid", describe_validation_error(exc)))
 
 
-# What a page asks for by itself (the inbox badge, on load and at a live notice): with the
-# session ended it stays as it was, and the person, perhaps typing, is sent to sign in at
-# their own next step, not by it.
-_BACKGROUND = frozenset({"/inbox/badge"})
+# What a page asks for by itself (the inbox badge, on load and at a live notice) says so
+# with this header (`hx-headers` in the template; board.js reads it too): with the session
+# ended it stays as it was, and the person, perhaps typing, is sent to sign in at their own
+# next step, not by it.
+BACKGROUND_HEADER = "x-background"
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> Response:
@@ -166,7 +167,7 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
     if "text/event-stream" in request.headers.get("accept", ""):
         return Response(status_code=401)  # the live connection: no page to return to
     if request.headers.get("hx-request"):
-        if request.url.path in _BACKGROUND:  # not the person's doing: the page stays
+        if request.headers.get(BACKGROUND_HEADER):  # not the person's doing: the page stays
             return Response(status_code=401)
         shown = urlsplit(request.headers.get("hx-current-url", ""))
         page = shown.path + (f"?{shown.query}" if shown.query else "")

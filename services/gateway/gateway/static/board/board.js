@@ -103,10 +103,11 @@
     }
     e.detail.shouldSwap = false;
     e.detail.isError = false;
-    // A request the page made by itself ([data-background]: the inbox badge) does not take
-    // the person away from what they are typing: it says the session has ended, and the
-    // page stays; their own next step goes to sign in.
-    if (xhr.status === 401 && !e.detail.elt?.closest("[data-background]")) {
+    // A request the page made by itself (the inbox badge, marked by its X-Background
+    // header, which the gateway reads too) does not take the person away from what they are
+    // typing: it says the session has ended, and the page stays; their own next step goes
+    // to sign in.
+    if (xhr.status === 401 && !e.detail.requestConfig?.headers?.["X-Background"]) {
       signInAgain(xhr.getResponseHeader("HX-Redirect"));
     } else problem(xhr.status);
   });
