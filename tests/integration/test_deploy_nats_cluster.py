@@ -9,6 +9,7 @@ from typing import Any
 import nats
 import pytest
 from nats.js import JetStreamContext
+from nats.js.errors import NoStreamResponseError
 
 from crm_shared.machinery.bus import STREAMS, ensure_streams
 from tests.nats_servers import PASSWORDS, copy_configs, servers, wait_healthy
@@ -39,13 +40,22 @@ async def test_three_node_cluster_keeps_r3_streams(cluster: JetStreamContext) ->
         assert info.cluster is not None and len(info.cluster.replicas or []) == 2
         peers = {info.cluster.leader, *(r.name for r in info.cluster.replicas or [])}
         assert peers == {"n1", "n2", "n3"}
-    ack = await cluster.publish("crm.lead.received", b"{}", headers={"Nats-Msg-Id": "x"})
+    ack = await eventually(lambda: _publish(cluster), timeout=30)
     assert ack.stream == "CRM_LEADS" and not ack.duplicate
 
 
 async def test_a_service_start_leaves_r3_streams_r3(cluster: JetStreamContext) -> None:
     await ensure_streams(cluster)  # what Runtime.connect() does
     assert (await cluster.stream_info("CRM_EVENTS")).config.num_replicas == 3
+
+
+async def _publish(js: JetStreamContext) -> Any:
+    """One publish; right after the streams are made, the subject's interest may not yet
+    have reached the node this client is on (no responders): the caller tries again."""
+    try:
+        return await js.publish("crm.lead.received", b"{}", headers={"Nats-Msg-Id": "x"})
+    except NoStreamResponseError:
+        return None
 
 
 async def _ensure(js: Any) -> bool:
