@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from nats.js import JetStreamContext
 
+from crm_shared.machinery.acks import Acks
 from crm_shared.machinery.loops import Periodic, Streak
 from crm_shared.machinery.metrics import Metrics
 
@@ -52,7 +52,7 @@ class OutboxRelay:
         self,
         pool: asyncpg.Pool,
         schema: str,
-        js: JetStreamContext,
+        acks: Acks,
         metrics: Metrics,
         *,
         batch_size: int = 1000,
@@ -61,7 +61,7 @@ class OutboxRelay:
     ) -> None:
         self._pool = pool
         self._schema = schema
-        self._js = js
+        self._publisher = acks
         self._metrics = metrics
         self._batch = batch_size
         self._sweep = sweep_interval
@@ -208,20 +208,16 @@ class OutboxRelay:
         return len(done)
 
     def _send(self, events: list[tuple[str, str, bytes]]) -> list[asyncio.Future[Any]]:
-        """Start publishing (event id, subject, payload), in this order; one future each.
+        """Start publishing (event id, subject, payload), in this order; one future each
+        (`machinery.acks`: the acks of a round are awaited together).
 
         (The fault harness, bench/relay_fault.py, wraps this and `_acks` to kill the process.)
         """
-        return [
-            asyncio.ensure_future(
-                self._js.publish(subject, payload, headers={"Nats-Msg-Id": event_id})
-            )
-            for event_id, subject, payload in events
-        ]
+        return self._publisher.send(events)
 
     async def _acks(self, sends: list[asyncio.Future[Any]]) -> list[Any]:
         """Each publish's ack, or the exception it got."""
-        return await asyncio.gather(*sends, return_exceptions=True)
+        return await self._publisher.results(sends)
 
     def _observe_backlog(self, rows: list[Any]) -> None:
         """Rows the fast path did not get out: how many, and how old the oldest is."""

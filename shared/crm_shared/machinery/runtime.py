@@ -1,8 +1,7 @@
 """Running one service process: connections, relay, consumers, request/reply, metrics.
 
-Every service's bootstrap builds a `Runtime` and hands it its endpoints, their context and
-its consumers, so the three services start, wait, stop and report health the same way.
-Nothing is built at import.
+Every service's bootstrap builds a `Runtime` and hands it its endpoints, their context and its
+consumers, so the services start, wait, stop and report health the same way; nothing at import.
 
 A start may wait for ever for a server (saying so, see `crm_shared.machinery.health`), so it can be
 cancelled at any point, and `stop` copes with whatever was built by then. A background loop
@@ -26,6 +25,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from crm_shared.config import StreamSettings
+from crm_shared.machinery.acks import ACK_SECONDS, Acks
 from crm_shared.machinery.bus import (
     RECONNECT_SECONDS,
     RETRY_FOR_EVER,
@@ -112,7 +112,7 @@ class Runtime:
         """/healthz at once, then the database pool and the bus (waiting for both), streams."""
         await self._serve_metrics()
         await asyncio.gather(self._open_pool(), self._open_bus())
-        self._js = self.nc.jetstream(timeout=10)
+        self._js = self.nc.jetstream(timeout=ACK_SECONDS)
         await ensure_streams(
             self._js,
             limits=self.streams,
@@ -120,7 +120,7 @@ class Runtime:
             duplicate_window=timedelta(seconds=self.settings.duplicate_window_seconds),
             update=False,  # a service's NATS user may create a missing stream, never change one
         )
-        self._relay = OutboxRelay(self.pool, self.schema, self._js, self.metrics)
+        self._relay = OutboxRelay(self.pool, self.schema, Acks(self.nc, ACK_SECONDS), self.metrics)
 
     async def _open_pool(self) -> None:
         url, planner = self.settings.database_url, self.planner
