@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import nats
 import pytest
 from nats.errors import ConnectionClosedError
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import DiscardPolicy
 from nats.js.errors import APIError, NoStreamResponseError
 
+from crm_shared.contracts.deal import LeadReceived
+from crm_shared.devstack import EmbeddedNats
 from crm_shared.machinery.acks import Acks
+from crm_shared.machinery.bus import connect, ensure_streams
 from crm_shared.machinery.faults import is_transient
+from gateway.adapters.bus import Bus
 
 
 async def test_a_round_is_published_in_order_and_every_ack_is_read(infra: Any) -> None:
@@ -99,3 +105,33 @@ async def test_a_closed_connection_fails_the_round_at_once(infra: Any) -> None:
     await nc.close()
     results = await asyncio.wait_for(acks.results(acks.send([("z", "any.thing", b"")])), 2)
     assert isinstance(results[0], ConnectionClosedError) and is_transient(results[0])
+
+
+async def test_the_services_own_users_may_hear_their_acks(tmp_path: Path) -> None:
+    """On a server with the deployed accounts: the gateway's lead and a service's event are
+    acknowledged to the user's own inbox, which its rights allow; with no stream, the
+    gateway's publish fails at once with a nats-py error (its intake answers 503)."""
+    with EmbeddedNats(tmp_path) as server:
+        gateway = await connect(server.url_as("gateway"), "gateway")
+        deals = await connect(server.url_as("deal-service"), "deal-service")
+        admin = await nats.connect(server.url)
+        try:
+            bus = Bus(gateway, gateway.jetstream(), timeout=5)
+            lead = LeadReceived.model_validate(
+                {"source": "site", "external_id": "1", "contact": {"name": "Ян"}}
+            )
+            with pytest.raises(NoStreamResponseError) as nowhere:
+                await bus.publish_lead(lead, origin="json")
+            assert isinstance(nowhere.value, NatsError)
+
+            await ensure_streams(admin.jetstream())
+            assert await bus.publish_lead(lead, origin="json") == 1
+            assert await bus.publish_lead(lead, origin="json") == 1  # the same lead: one copy
+
+            acks = Acks(deals, 5)
+            [ack] = await acks.results(acks.send([("ev-1", "crm.deal.created", b"{}")]))
+            assert ack["stream"] == "CRM_EVENTS"
+            await acks.close()
+        finally:
+            for nc in (gateway, deals, admin):
+                await nc.close()
