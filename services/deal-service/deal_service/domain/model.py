@@ -1,8 +1,7 @@
 """The deal aggregate: it checks the rules, bumps its version and collects the events it raised.
 
-No ORM, no I/O. Handlers load a deal, call one of its methods (`Deal.open`, `move_to`,
-`update`, `log_contact_attempt`), save what it says changed and emit `events`, as
-task-service's `DealTasks` does; the batched lead path opens deals with the same `Deal.open`.
+No ORM, no I/O. Handlers load a deal, call a method (`Deal.open` for leads too, `move_to`,
+`update`, `log_contact_attempt`), save what changed and emit `events` (as `DealTasks` does).
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from crm_shared.config import CrmConfig
@@ -54,6 +54,12 @@ class StageEntry:
 
 
 _NOT_STATE = ("events", "logged", "entries", "contact_changed")
+
+
+@cache
+def _state() -> tuple[str, ...]:
+    """The names of a deal's state fields (all but the pending work), found once."""
+    return tuple(f.name for f in fields(Deal) if f.name not in _NOT_STATE)
 
 
 @dataclass
@@ -249,9 +255,8 @@ class Deal:
 
     def _adopt(self, after: Deal, changed: list[str]) -> None:
         """Take the state of `after` (from `_changed`), the fields in `changed` set."""
-        for f in fields(self):
-            if f.name not in _NOT_STATE:
-                setattr(self, f.name, getattr(after, f.name))
+        for name in _state():
+            setattr(self, name, getattr(after, name))
         self.contact_changed = any(c.startswith("contact") for c in changed)
 
     def log_contact_attempt(
@@ -277,9 +282,7 @@ class Deal:
 
     def to_dto(self) -> DealDTO:
         """The deal as the event API shows it."""
-        data: dict[str, Any] = {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_STATE
-        }
+        data: dict[str, Any] = {name: getattr(self, name) for name in _state()}
         data["contact"] = self.contact.to_dto() if self.contact else None
         data["attempts"] = [a.__dict__ for a in self.attempts]
         return DealDTO.model_validate(data)
