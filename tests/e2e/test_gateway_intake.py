@@ -119,6 +119,37 @@ async def test_bitrix24_crm_lead_add(clean: Any, client: Client) -> None:
         assert len(await _deals_named(client, "Олег Битриксов")) == 1
 
 
+async def test_a_lead_deal_service_would_refuse_is_refused_at_the_door(
+    clean: Any, client: Client
+) -> None:
+    """A 2xx means the lead becomes a deal: one deal-service would refuse (it would go to the
+    dead letters, and no one be told) gets a 400 naming the field, and nothing is stored."""
+    async with door(clean) as d:
+        api = await d.token("crm-site", ["leads:write"])
+        tilda = await d.token("tilda-site", ["leads:write"], format="tilda")
+        b24 = await d.token("b24", ["leads:write"], format="bitrix24")
+        before = await _stored_leads(client)
+        async with d.client(headers={"Authorization": f"Bearer {api.token}"}) as http:
+            for lead, reason in (
+                ({"contact": {"name": "Тест", "phone": "abc"}}, "contact.phone 'abc'"),
+                ({"contact": {}}, "a name, phone or email is required"),
+                ({"contact": {"name": "   "}}, "a name, phone or email is required"),
+                ({"contact": {"name": "Отв"}, "responsible_id": "mgr-9"}, "mgr-9"),
+            ):
+                reply = await http.post("/api/leads", json=lead)
+                assert reply.status_code == 400, (lead, reply.text)
+                assert reply.json()["error"]["code"] == "invalid"
+                assert reason in reply.json()["error"]["message"]
+        async with d.client() as http:
+            form = {"Name": "Тильда", "Phone": "abc", "tranid": "t-bad"}
+            reply = await http.post(f"/intake/tilda-site?token={tilda.token}", data=form)
+            assert reply.status_code == 400 and "contact.phone" in reply.text
+            bad = {"fields[NAME]": "Ф", "fields[PHONE][0][VALUE]": "zzz"}
+            reply = await http.post(f"/intake/b24?token={b24.token}", data=bad)
+            assert reply.status_code == 400 and "contact.phone" in reply.text
+        assert await _stored_leads(client) == before
+
+
 def _signed(secret: str, body: bytes, msg_id: str, at: datetime | None = None) -> dict[str, str]:
     at = at or datetime.now(UTC)
     signature = Webhook(secret).sign(msg_id, at, body.decode())

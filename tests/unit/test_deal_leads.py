@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from crm_shared.contracts.deal import LeadReceived
 from crm_shared.contracts.refusals import Refused
+from deal_service.domain.contacts import new_contact
 from deal_service.domain.funnel import DealTotal, FunnelFacts, LossComment, build_report
 from deal_service.domain.leads import (
     check_lead,
@@ -38,6 +39,7 @@ def test_a_lead_is_checked_before_anything_is_written() -> None:
     assert (checked.phone, checked.email, checked.key) == ("+79120000001", "a@b.ru", ("site", "1"))
     for bad, reason in (
         (lead(contact={}), "a name, phone or email"),
+        (lead(contact={"name": "   ", "phone": " "}), "a name, phone or email"),
         (lead(contact={"phone": "12"}), "phone"),
         (lead(responsible_id="nobody"), "unknown user 'nobody'"),
     ):
@@ -65,6 +67,10 @@ def test_round_robin_fixed_and_given_responsibles() -> None:
 def test_titles_and_inbox_keys() -> None:
     assert lead_title(lead(title="Заявка")) == "Заявка"
     assert lead_title(lead(title="  ")) == "Лид (сайт): Ян"
+    # a name of spaces is no name: the deal is called by the phone, the contact has none
+    spaces = lead(contact={"name": "  ", "phone": "+79120000001"})
+    assert lead_title(spaces) == "Лид (сайт): +79120000001"
+    assert new_contact(spaces.contact, "+79120000001").name is None
     assert inbox_key("m-1") == "m-1"
     long = inbox_key("x" * 201)
     assert long.startswith("sha256:") and len(long) == 71 and long == inbox_key("x" * 201)

@@ -84,6 +84,17 @@ def test_bitrix24_body_form_and_json_are_the_same_lead() -> None:
 def test_a_body_that_is_not_a_lead_names_what_is_wrong() -> None:
     with pytest.raises(intake.IntakeError, match="contact"):
         intake.to_lead({"title": "x"}, source="s", fallback_id="h")
+    # What deal-service would refuse after a 2xx (and dead-letter) is refused at the door.
+    for contact, reason in (
+        ({}, "a name, phone or email is required"),
+        ({"name": "   ", "phone": " "}, "a name, phone or email is required"),
+        ({"name": "Ян", "phone": "abc"}, "contact.phone 'abc' is not a phone number"),
+        ({"phone": "12"}, "contact.phone '12' is not a possible phone number"),
+    ):
+        with pytest.raises(intake.IntakeError, match=reason):
+            intake.to_lead({"contact": contact}, source="s", fallback_id="h")
+    lead = intake.to_lead({"contact": {"email": "a@b.ru"}}, source="s", fallback_id="h")
+    assert lead.contact.email == "a@b.ru"
     with pytest.raises(intake.IntakeError):
         intake.from_json([1, 2])
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
-
 from crm_shared.contracts.dto import Contact as ContactDTO
 from crm_shared.contracts.envelope import new_id
+from crm_shared.contracts.phones import BadPhone as BadPhone
+from crm_shared.contracts.phones import filled
+from crm_shared.contracts.phones import normalise_email as normalise_email
+from crm_shared.contracts.phones import normalise_phone as normalise_phone
 from crm_shared.contracts.refusals import ErrorCode, Refused
-
-DEFAULT_REGION = "RU"  # the seed's market: "8 912 ..." and "912 ..." are Russian numbers
 
 
 @dataclass
@@ -38,30 +38,6 @@ class Contact:
         return phone, normalise_email(self.email)
 
 
-class BadPhone(ValueError):
-    """The text cannot be read as a phone number at all."""
-
-
-def normalise_phone(phone: str | None) -> str | None:
-    """E.164 form (`+79123456789`) or None for an empty value; BadPhone when unreadable."""
-    if phone is None or not phone.strip():
-        return None
-    try:
-        parsed = phonenumbers.parse(phone, DEFAULT_REGION)
-    except phonenumbers.NumberParseException as exc:
-        raise BadPhone(f"phone {phone!r} is not a phone number: {exc}") from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise BadPhone(f"phone {phone!r} is not a possible phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalise_email(email: str | None) -> str | None:
-    """Lower-cased, trimmed e-mail, or None."""
-    if email is None or not email.strip():
-        return None
-    return email.strip().lower()
-
-
 def contact_keys(given: Any) -> tuple[str | None, str | None]:
     """The normalised (phone, e-mail) of given contact details; Refused for a bad phone."""
     try:
@@ -76,7 +52,7 @@ def new_contact(given: Any, phone_norm: str | None) -> Contact:
     """A new contact from the details a lead or a command gave (`name`, `phone`, ...)."""
     return Contact(
         id=new_id(),
-        name=given.name,
+        name=given.name if filled(given.name) else None,  # a name of spaces is no name
         phone=phone_norm or given.phone,
         email=str(given.email) if given.email else None,
         pays_by=_plain(_optional(given, "pays_by")),

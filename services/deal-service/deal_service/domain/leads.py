@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import LeadReceived
+from crm_shared.contracts.phones import NO_CONTACT, filled
 from crm_shared.contracts.refusals import ErrorCode, Refused
 from crm_shared.locale import source_name
 from deal_service.domain.contacts import contact_keys
@@ -39,8 +40,9 @@ def check_lead(lead: LeadReceived, config: CrmConfig) -> CheckedLead:
     # The key's parts are capped in UTF-8 bytes by the schema (`LeadReceived`: source 100,
     # external_id 200), so the pair always fits the unique index that de-duplicates leads.
     check_user(config, lead.responsible_id, "responsible_id")
-    if not (lead.contact.name or lead.contact.phone or lead.contact.email):
-        raise Refused(ErrorCode.invalid, "contact: a name, phone or email is required")
+    given = lead.contact  # as the gateway checks it (phones.contact_problem): spaces are nothing
+    if not (filled(given.name) or filled(given.phone) or filled(given.email)):
+        raise Refused(ErrorCode.invalid, NO_CONTACT)
     phone, email = contact_keys(lead.contact)
     return CheckedLead(lead, phone, email)
 
@@ -80,7 +82,8 @@ def lead_title(lead: LeadReceived) -> str:
     read by people; an operator's own source is shown as configured)."""
     if lead.title and lead.title.strip():
         return lead.title
-    who = lead.contact.name or lead.contact.phone or lead.contact.email or ""
+    given = lead.contact
+    who = next((v.strip() for v in (given.name, given.phone, given.email) if v and filled(v)), "")
     return f"Лид ({source_name(lead.source)}): {who}".strip()
 
 

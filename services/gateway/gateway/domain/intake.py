@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from crm_shared.contracts.deal import LeadReceived
+from crm_shared.contracts.phones import contact_problem
 
 
 class IntakeError(ValueError):
@@ -138,9 +139,16 @@ def to_lead(data: Mapping[str, Any], *, source: str, fallback_id: str) -> LeadRe
     if isinstance(payload.get("contact"), Mapping):
         payload["contact"] = {k: v for k, v in payload["contact"].items() if v is not None}
     try:
-        return LeadReceived.model_validate(payload)
+        lead = LeadReceived.model_validate(payload)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
         )
         raise IntakeError(problems) from None
+    # What deal-service would refuse after a 2xx here (its lead would go to the dead
+    # letters): a contact of spaces only, a phone that is no phone.
+    given = lead.contact
+    problem = contact_problem(given.name, given.phone, given.email)
+    if problem is not None:
+        raise IntakeError(problem)
+    return lead

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
+from crm_shared.config import CrmConfig
 from crm_shared.machinery.parsing import describe_validation_error
 from gateway.domain import intake, tokens
 from gateway.domain.idempotency import fingerprint
@@ -36,11 +37,16 @@ def _answer(a: Answer) -> Response:
     return Response(a.body, a.status, a.headers, media_type=a.content_type)
 
 
-def _lead(data: dict[str, Any], source: str, fallback: str) -> Any:
+def _lead(config: CrmConfig, data: dict[str, Any], source: str, fallback: str) -> Any:
+    """The lead to publish, or 400 for what deal-service would refuse (and dead-letter)."""
     try:
-        return intake.to_lead(data, source=source, fallback_id=fallback)
+        lead = intake.to_lead(data, source=source, fallback_id=fallback)
     except intake.IntakeError as exc:
         raise Refusal(400, "invalid", str(exc)) from None
+    given = lead.responsible_id
+    if given is not None and config.user_or_none(given) is None:
+        raise Refusal(400, "invalid", f"responsible_id: unknown user {given!r}")
+    return lead
 
 
 # The body is read by hand (one validation, no dependency machinery on the hottest route);
@@ -80,7 +86,7 @@ async def post_lead(request: Request) -> Response:
         source = "manual"  # a person's lead is made by hand, never another source's
     data = within_permissions(ctx.config, principal, data)
     fallback = key or hashlib.sha256(raw).hexdigest()[:32]
-    lead = _lead(data, source, fallback)
+    lead = _lead(ctx.config, data, source, fallback)
 
     async def work() -> Answer:
         seq = await publish_lead(ctx, lead, "json")
@@ -124,7 +130,7 @@ async def post_intake(request: Request, source: str) -> Response:
         webhook_id = request.headers.get("webhook-id", "")
         data = {**data, "external_id": webhook_id}
         key = f"webhook-id:{webhook_id}"
-    lead = _lead(data, integration.name, key or fallback)
+    lead = _lead(ctx.config, data, integration.name, key or fallback)
 
     async def work() -> Answer:
         await publish_lead(ctx, lead, integration.format)

@@ -1,0 +1,53 @@
+"""A contact's phone and e-mail as the CRM keeps them, and what makes a lead's contact.
+
+One place for deal-service, which keeps contacts by these keys, and the gateway, which
+refuses a lead at its door (400) rather than accept it and see deal-service dead-letter it.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "RU"  # the seed's market: "8 912 ..." and "912 ..." are Russian numbers
+NO_CONTACT = "contact: a name, phone or email is required"
+
+
+class BadPhone(ValueError):
+    """The text cannot be read as a phone number at all."""
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    """E.164 form (`+79123456789`) or None for an empty value; BadPhone when unreadable."""
+    if phone is None or not phone.strip():
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise BadPhone(f"phone {phone!r} is not a phone number: {exc}") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise BadPhone(f"phone {phone!r} is not a possible phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(email: str | None) -> str | None:
+    """Lower-cased, trimmed e-mail, or None."""
+    if email is None or not email.strip():
+        return None
+    return email.strip().lower()
+
+
+def filled(value: str | None) -> bool:
+    """A value that is more than spaces."""
+    return bool(value and value.strip())
+
+
+def contact_problem(name: str | None, phone: str | None, email: str | None) -> str | None:
+    """Why these details cannot make a lead's contact (`field: reason`), or None: a lead
+    needs a name, phone or e-mail that is more than spaces, and a phone that reads as one."""
+    if not (filled(name) or filled(phone) or filled(email)):
+        return NO_CONTACT
+    try:
+        normalise_phone(phone)
+    except BadPhone as exc:
+        return f"contact.{exc}"
+    return None
