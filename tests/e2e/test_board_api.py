@@ -53,3 +53,15 @@ async def test_the_board_has_totals_open_tasks_and_only_the_managers_own_deals(
             only = (await anna.get("/api/deals/board", params={"responsible_id": "mgr-2"})).json()
             new = next(c for c in only["stages"] if c["code"] == "NEW_LEAD")
             assert [x["id"] for x in new["items"]] == [theirs] and new["count"] == 1
+
+
+async def test_a_card_names_its_client_by_phone_or_email_when_there_is_no_name(
+    clean: Any,
+) -> None:
+    """A lead that gave only an e-mail shows it as the card's client, not «—»."""
+    async with door(clean) as d, d.as_user("mgr-1") as ivan:
+        body = {"title": "Только почта", "contact": {"email": "noname@example.com"}}
+        assert (await ivan.post("/api/deals", json=body)).status_code == 201
+        board = (await ivan.get("/board")).text
+        card = board[board.index("Только почта") :].split("</li>")[0]
+        assert "<dt>Клиент</dt><dd>noname@example.com</dd>" in card

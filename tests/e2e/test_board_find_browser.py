@@ -69,6 +69,16 @@ async def test_a_task_for_tomorrow_shows_under_tomorrow_and_its_lapse_reaches_th
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
     await ivan.goto(f"{stand.url}/deals/{deal['id']}")
     form = ivan.get_by_role("region", name="Новая задача")
+    # A deadline in the past: said in Russian (never the service's English with its UTC
+    # time), and what was typed stays in the form.
+    await form.get_by_label("Что сделать").fill("Задача в прошлом")
+    await form.get_by_label("Дата срока").fill("2020-01-01")
+    await form.get_by_label("Время срока").fill("10:00")
+    await form.get_by_role("button", name="Поставить задачу").click()
+    await form.get_by_role("alert").filter(has_text="Этот срок уже прошёл").wait_for()
+    assert await form.get_by_label("Что сделать").input_value() == "Задача в прошлом"
+    assert await form.get_by_label("дата и время").is_checked()
+    assert await form.get_by_label("Дата срока").input_value() == "2020-01-01"
     await form.get_by_label("Что сделать").fill("Перезвонить в 15:00")
     # Tomorrow in the stand's zone (Yekaterinburg), not the default Moscow: the two differ
     # for two hours each evening.

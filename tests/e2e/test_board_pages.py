@@ -75,6 +75,34 @@ async def test_the_deal_card_edits_logs_a_contact_attempt_and_moves_by_keyboard(
     await ivan.context.close()
 
 
+async def test_the_deal_page_moves_through_the_dialog_and_shows_the_deal_as_it_now_is(
+    stand: Door, browser: Any
+) -> None:
+    """The deal's own page offers the next stage first (one click never sends a deal back),
+    and a move that the dialog of missing fields completes shows the page anew: the stage,
+    the fields and the story as they now are (it used to keep the old page until a reload)."""
+    name = title()
+    deal = await new_deal(stand, "mgr-1", title=name, amount="150000")
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    await ivan.goto(f"{stand.url}/deals/{deal['id']}")
+    stage = ivan.get_by_label("На стадию")
+    assert await stage.input_value() == "PROCESSING"  # «Обрабатываем запрос», not «Новый лид»
+    await stage.select_option(label="Сделали предложение")
+    await ivan.get_by_role("button", name="Перевести", exact=True).click()
+    dialog = ivan.get_by_role("dialog", name="Перевести в «Сделали предложение»")
+    await dialog.get_by_label("Требования").fill("20 поддонов")
+    await dialog.get_by_label("Предмет сделки").fill("Кирпич облицовочный")
+    await dialog.get_by_label("Способ доставки").select_option(label="Доставка")
+    await dialog.get_by_role("button", name="Сохранить и перевести").click()
+    await ivan.locator(".stage-pill", has_text="Сделали предложение").wait_for(timeout=10_000)
+    history = ivan.get_by_role("region", name="История стадий")
+    await history.get_by_text("Новый лид → Сделали предложение").first.wait_for()
+    assert await ivan.get_by_label("Требования").input_value() == "20 поддонов"
+    assert await ivan.get_by_label("На стадию").input_value() != "NEW_LEAD"
+    await shot(ivan, "deal-moved-by-dialog", full=True)
+    await ivan.context.close()
+
+
 async def test_my_tasks_complete_and_comment(stand: Door, browser: Any) -> None:
     name = title()
     deal = await new_deal(stand, "mgr-1", title=name)

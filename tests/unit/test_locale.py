@@ -97,6 +97,13 @@ def test_refusals_read_in_russian_with_their_params() -> None:
     asked = {"code": "rop_approval_required", "params": {"stage": "WON", "asked": "rop"}}
     assert say(asked, stages).startswith("Перевести сделку в «Успешно реализована» можно только")
     assert say({"code": "too_many_requests", "retry_after": 7}).endswith("через 7 с.")
+    # what the gateway words itself for the person, as it is (first letter up)
+    told = {"code": "invalid", "message": "пустая заметка", "params": {"reason": "told"}}
+    assert say({**told, "params": {"reason": "told", "told": "пустая заметка"}}) == (
+        "Пустая заметка"
+    )
+    past = {"code": "invalid", "message": "deadline: 2020-01-01T07:00:00+00:00 is in the past"}
+    assert say({**past, "params": {"reason": "past_deadline"}}).startswith("Этот срок уже прошёл")
 
 
 def test_an_unknown_code_or_reason_never_shows_the_english_message() -> None:

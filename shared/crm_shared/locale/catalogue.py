@@ -25,6 +25,8 @@ SENTENCES: dict[str, str] = {
     "invalid.not_role": "Этот пользователь не может быть выбран здесь.",
     "invalid.empty_comment": "Комментарий пуст: напишите текст.",
     "invalid.period": "Период задан неверно: {problems}.",
+    "invalid.told": "{told}",
+    "invalid.past_deadline": "Этот срок уже прошёл: выберите время позже нынешнего.",
     "invalid.config": "Конфигурация не принята: {problems}.",
     "not_found": "Не найдено: возможно, это уже удалили.",
     "not_found.deal": "Сделка не найдена.",
@@ -181,7 +183,8 @@ def say(
     values["method"] = METHODS.get(params.get("method", ""), params.get("method", ""))
     values["asked"] = ASKED.get(params.get("asked", ""), "")
     values["fields"] = field_names(error.get("missing_fields") or [])
-    return template.format_map(_Blank(values)).strip()
+    said = template.format_map(_Blank(values)).strip()
+    return said[:1].upper() + said[1:]  # a sentence the gateway words itself (`told`) too
 
 
 RULES = {

@@ -9,6 +9,7 @@ from typing import Any
 
 from crm_shared.contracts.deal import DEAL_FIELD_NAMES
 from crm_shared.contracts.refusals import ErrorCode, Refused
+from crm_shared.locale import form_problems
 from deal_service.domain.contacts import BadPhone, Contact, normalise_phone
 
 
@@ -36,8 +37,11 @@ def set_contact(contact: Contact, values: Mapping[str, Any]) -> list[str]:
         if name == "phone":
             try:
                 value = normalise_phone(value) or value
-            except BadPhone as exc:
-                raise Refused(ErrorCode.invalid, f"fields.contact.{exc}") from None
+            except BadPhone as exc:  # the form's problem, as a person reads it: «Телефон: …»
+                said = form_problems([{"loc": ("contact", "phone"), "type": "value_error"}])
+                raise Refused(
+                    ErrorCode.invalid, f"fields.contact.{exc}", reason="form", problems=said
+                ) from None
         if getattr(contact, name) != value:
             setattr(contact, name, value)
             changed.append(f"contact.{name}")

@@ -29,6 +29,12 @@ class Refusal(Exception):
         return {"error": {"code": self.code, "message": self.message, **self.extra}}
 
 
+def told(message: str) -> Refusal:
+    """400 `invalid` that the gateway words itself, in Russian, for the person who sent the
+    form: the board and the CLI say `message` as it is (the catalogue's `invalid.told`)."""
+    return Refusal(400, "invalid", message, params={"reason": "told", "told": message})
+
+
 def too_many(retry_after: float, what: str) -> Refusal:
     """429 with Retry-After in whole seconds."""
     seconds = max(1, int(retry_after + 0.999))

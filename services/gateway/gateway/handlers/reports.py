@@ -36,7 +36,9 @@ def checked_span(start: str, end: str) -> tuple[datetime, datetime]:
             "(2026-01-31T09:00:00Z)",
         ) from None
     if until <= first:
-        raise Refusal(400, "invalid", "период: «по» должно быть позже «с»")
+        why = {"reason": "period", "problems": "«по» должно быть позже «с»"}
+        raise Refusal(400, "invalid", "период: «по» должно быть позже «с»", params=why)
     if until - first > MAX_SPAN:
-        raise Refusal(400, "invalid", "период отчёта — не длиннее двух лет")
+        why = {"reason": "period", "problems": "не длиннее двух лет"}
+        raise Refusal(400, "invalid", "период отчёта — не длиннее двух лет", params=why)
     return first, until

@@ -20,7 +20,11 @@ GRACE = timedelta(minutes=1)
 def check_deadline(deadline: datetime, now: datetime) -> None:
     """Refuse (`invalid`) a deadline in the past."""
     if deadline < now - GRACE:
-        raise Refused(ErrorCode.invalid, f"deadline: {deadline.isoformat()} is in the past")
+        raise Refused(
+            ErrorCode.invalid,
+            f"deadline: {deadline.isoformat()} is in the past",
+            reason="past_deadline",
+        )
 
 
 def own_task(

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crm_shared.contracts.deal import CreateDeal, DealFields, LogContactAttempt, UpdateDeal
+from crm_shared.locale import say
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, deal_fields, form_deadline, pages, person
 from gateway.handlers import board as boards
 from gateway.handlers import plans, story
 from gateway.handlers.api import acting, ask, build
-from gateway.handlers.errors import Refusal
+from gateway.handlers.errors import Refusal, told
 
 router = APIRouter(include_in_schema=False)
 me = Depends(person)
@@ -26,7 +27,11 @@ async def _card(
 ) -> Response:
     ctx = ctx_of(request)
     view = await boards.deal_view(ctx, principal, deal_id)
-    stages = [s for s in ctx.config.stages if s.code != view["deal"]["stage"]]
+    here = view["deal"]["stage"]
+    stages = [s for s in ctx.config.stages if s.code != here]
+    # The stage after the deal's own is offered first: one click must not send it back.
+    codes = [s.code for s in ctx.config.stages]
+    after = codes[codes.index(here) + 1 :] if here in codes else []
     # Everyone who may hold a deal, managers first: a deal held by the РОП (or by a user the
     # configuration no longer has, shown by id) keeps its responsible when another field is
     # saved, as the select shows what the deal has.
@@ -49,6 +54,7 @@ async def _card(
         managers=managers,
         rops=rops,
         stage_name={s.code: s.name for s in ctx.config.stages},
+        next_stage=after[0] if after else None,
         **extra,
     )
 
@@ -139,12 +145,14 @@ async def add_task(
         await plans.create_task(
             ctx_of(request), principal, deal_id, title, deadline, description, retry_key=key
         )
-    except ValueError as exc:
-        return await _card(request, principal, deal_id, 422, task_error=str(exc))
+    except ValueError as exc:  # the form's own words, Russian (form_deadline)
+        return await _card(request, principal, deal_id, 422, task_error=str(exc), task_form=form)
     except Refusal as refusal:
         if refusal.status in (403, 404):
             raise
-        return await _card(request, principal, deal_id, 422, task_error=refusal.message)
+        # the catalogue's sentence, never the service's English `message`; what was typed stays
+        said = say(refusal.body()["error"])
+        return await _card(request, principal, deal_id, 422, task_error=said, task_form=form)
     return await _card(request, principal, deal_id, task_added=True)
 
 
@@ -155,6 +163,6 @@ async def add_note(
     """Write a note on the deal; the card shows it at the top of the feed."""
     text = str((await request.form()).get("text", "")).strip()
     if not text:
-        raise Refusal(400, "invalid", "пустая заметка")
+        raise told("пустая заметка")
     await story.note(ctx_of(request), principal, deal_id, text, retry_key=key)
     return await _card(request, principal, deal_id)

@@ -21,7 +21,7 @@ from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.entrypoints.web.work import overdue_first, titles
 from gateway.handlers import story
 from gateway.handlers.api import acting, ask, move_deal
-from gateway.handlers.errors import Refusal
+from gateway.handlers.errors import Refusal, told
 from gateway.handlers.reports import check_rop, checked_span
 
 router = APIRouter(include_in_schema=False)
@@ -206,7 +206,7 @@ async def decline(
     """The РОП declines the request with a reason: the manager is told why."""
     reason = str((await request.form()).get("reason", "")).strip()
     if not reason:
-        raise Refusal(400, "invalid", "укажите причину отказа")
+        raise told("укажите причину отказа")
     await story.decline(ctx_of(request), principal, deal_id, reason, retry_key=key)
     view = pages(request)
     return view.render(request, "partials/approval_declined.html", principal, reason=reason)
@@ -220,7 +220,7 @@ async def ask_why(
     manager is told (the notifier's task_commented)."""
     text = str((await request.form()).get("text", "")).strip()
     if not text:
-        raise Refusal(400, "invalid", "пустой комментарий")
+        raise told("пустой комментарий")
     note = CommentTask(actor_id=acting(principal), task_id=task_id, text=text)
     done = await ask(ctx_of(request), note, retry_key=key)
     return pages(request).render(

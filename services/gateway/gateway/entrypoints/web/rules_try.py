@@ -16,7 +16,7 @@ from crm_shared.contracts.refusals import Refused
 from gateway.domain.people import Principal
 from gateway.entrypoints.web.common import ctx_of, pages, person
 from gateway.handlers.api import acting, refusal_of
-from gateway.handlers.errors import Refusal
+from gateway.handlers.errors import told
 from gateway.handlers.reports import check_rop
 
 router = APIRouter(include_in_schema=False)
@@ -34,12 +34,12 @@ async def _proposal(form: Any) -> str:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise Refusal(400, "invalid", "файл не в кодировке UTF-8") from None
+            raise told("файл не в кодировке UTF-8") from None
     text = text or str(form.get("config") or "")
     if not text.strip():
-        raise Refusal(400, "invalid", "загрузите файл конфигурации или вставьте его текст")
+        raise told("загрузите файл конфигурации или вставьте его текст")
     if len(text.encode()) > MAX_CONFIG_BYTES:
-        raise Refusal(400, "invalid", f"конфигурация больше {MAX_CONFIG_BYTES // 1024} КБ")
+        raise told(f"конфигурация больше {MAX_CONFIG_BYTES // 1024} КБ")
     return text
 
 
@@ -49,7 +49,7 @@ def _days(value: object) -> int:
     except ValueError:
         days = 0
     if not 1 <= days <= MAX_SINCE_DAYS:
-        raise Refusal(400, "invalid", f"период — от 1 до {MAX_SINCE_DAYS} дней")
+        raise told(f"период — от 1 до {MAX_SINCE_DAYS} дней")
     return days
 
 

@@ -19,7 +19,7 @@ from gateway.entrypoints.web.common import ctx_of, form_deadline, pages, person
 from gateway.entrypoints.web.render import deal_label
 from gateway.handlers import plans
 from gateway.handlers.api import acting, ask
-from gateway.handlers.errors import Refusal
+from gateway.handlers.errors import Refusal, told
 
 router = APIRouter(include_in_schema=False)
 me = Depends(person)
@@ -100,10 +100,10 @@ async def reschedule(
     try:
         deadline = form_deadline(form, pages(request).zone(principal))
     except ValueError as exc:
-        raise Refusal(400, "invalid", str(exc)) from None
+        raise told(str(exc)) from None
     reason = str(form.get("reason", "")).strip()
     if not reason:
-        raise Refusal(400, "invalid", "укажите причину переноса")
+        raise told("укажите причину переноса")
     moved = await plans.reschedule_task(
         ctx_of(request), principal, task_id, deadline, reason, retry_key=key
     )

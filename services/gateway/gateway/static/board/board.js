@@ -277,7 +277,12 @@
   document.addEventListener("htmx:beforeSwap", (e) => {
     const form = e.detail.requestConfig && e.detail.requestConfig.elt;
     if (!form || !e.detail.xhr || e.detail.xhr.status !== 200) return;
-    if (form.matches("[data-places-card]")) {
+    if (form.matches("[data-places-card]") && !document.getElementById("board")) {
+      // the dialog opened on the deal's own page: there is no column to place a card in,
+      // and the page (stage, fields, task, story) must show the deal as it now is
+      e.detail.shouldSwap = false;
+      window.location.reload();
+    } else if (form.matches("[data-places-card]")) {
       e.detail.shouldSwap = false;
       const card = placeCard(e.detail.serverResponse);
       const dialog = form.closest("dialog");
