@@ -273,3 +273,27 @@ def _failing(answer: dict[str, Any] | None) -> Any:
             await route.fulfill(**answer)
 
     return fail
+
+
+async def test_an_amount_refused_in_the_dialog_is_asked_again_without_a_currency_field(
+    stand: Door, browser: Any
+) -> None:
+    """The dialog of missing fields, answered with an amount that is no number: it asks again
+    for what was sent, saying why, and the currency that came with the amount stays hidden
+    (it used to appear as a «Валюта» field no one had asked for)."""
+    name = title()
+    await new_deal(stand, "mgr-1", title=name)
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    await drag(ivan, card(ivan, name), column(ivan, "Сделали предложение"))
+    dialog = ivan.get_by_role("dialog", name="Перевести в «Сделали предложение»")
+    await dialog.get_by_label("Сумма").fill("abc")
+    await dialog.get_by_label("Требования").fill("20 поддонов")
+    await dialog.get_by_label("Предмет сделки").fill("Кирпич")
+    await dialog.get_by_label("Способ доставки").select_option(label="Доставка")
+    await dialog.get_by_role("button", name="Сохранить и перевести").click()
+    await dialog.get_by_role("alert").filter(has_text="Сумма: нужно число").wait_for()
+    assert await dialog.get_by_label("Валюта").count() == 0
+    await dialog.get_by_label("Сумма").fill("1 000")
+    await dialog.get_by_role("button", name="Сохранить и перевести").click()
+    await column(ivan, "Сделали предложение").get_by_role("link", name=name).wait_for()
+    await ivan.context.close()

@@ -25,6 +25,7 @@ async def test_the_search_box_finds_a_caller_and_opens_their_page(
         page = await ivan.get("/search", params={"q": "+7 (912) 345-67-89"})
         assert page.status_code == 200
         assert "Кирпич М150" in page.text and "Новый лид" in page.text
+        assert "+7 912 345-67-89" in page.text and "+79123456789" not in page.text  # for people
         assert f"/contacts/{deal['contact']['id']}" in page.text
 
         person = await ivan.get(f"/contacts/{deal['contact']['id']}")

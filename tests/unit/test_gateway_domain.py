@@ -9,6 +9,7 @@ import pytest
 
 from crm_shared.config import load_config
 from crm_shared.contracts.deal import DealWentIdle
+from crm_shared.contracts.phones import shown_phone
 from gateway.domain import intake, tokens
 from gateway.domain.errors import http_status, with_display_names
 from gateway.domain.idempotency import Outcome, Record, decide, fingerprint
@@ -79,6 +80,12 @@ def test_bitrix24_body_form_and_json_are_the_same_lead() -> None:
     assert a == intake.from_bitrix24(intake.bitrix24_pairs_from_json(body))
     lead = intake.to_lead(a, source="b24", fallback_id="h")
     assert lead.contact.name == "Олег Б" and str(lead.amount) == "1500.50"
+
+
+def test_a_kept_phone_reads_as_people_write_it() -> None:
+    assert shown_phone("+79123456789") == "+7 912 345-67-89"
+    assert shown_phone("+77011234567") == "+7 701 123 4567"
+    assert shown_phone("not a phone") == "not a phone" and shown_phone(None) == ""
 
 
 def test_a_body_that_is_not_a_lead_names_what_is_wrong() -> None:

@@ -43,7 +43,7 @@ def _task(**fields: object) -> Task:
 
 
 def test_lateness_reads_as_two_units_at_most() -> None:
-    assert format_lateness(0.2) == "0 с"
+    assert format_lateness(0.2) == "1 с"  # found the moment it lapsed: never «на 0 с»
     assert format_lateness(42) == "42 с"
     assert format_lateness(3 * 3600 + 5 * 60 + 7) == "3 ч 5 мин"
     assert format_lateness(2 * 86400 + 3600) == "2 дн. 1 ч"

@@ -29,6 +29,17 @@ def normalise_phone(phone: str | None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def shown_phone(phone: str | None) -> str:
+    """A kept phone as people read it: «+7 999 123-45-67» (as typed, when it reads as none)."""
+    if not phone:
+        return ""
+    try:
+        parsed = phonenumbers.parse(phone, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def normalise_email(email: str | None) -> str | None:
     """Lower-cased, trimmed e-mail, or None."""
     if email is None or not email.strip():

@@ -32,8 +32,9 @@ EMAIL_SUBJECTS: dict[str, str] = {kind: words.subject for kind, words in KINDS.i
 
 
 def format_lateness(seconds: float) -> str:
-    """How late, in two units (precise enough for a person): «2 дн. 3 ч», «5 мин 3 с»."""
-    return duration(seconds)
+    """How late, in two units (precise enough for a person): «2 дн. 3 ч», «5 мин 3 с»; a
+    task found the moment it lapsed is «1 с» late, never «просрочена на 0 с»."""
+    return duration(max(seconds, 1))
 
 
 def overdue_recipient(task: Task, default_rop: str | None) -> str | None:

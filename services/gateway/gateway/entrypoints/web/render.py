@@ -18,6 +18,7 @@ from jinja2.runtime import Context
 
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig
+from crm_shared.contracts.phones import shown_phone
 from crm_shared.locale import duration, money, sums
 from crm_shared.locale.words import CLOSE_REASONS, DELIVERY, IDLE_SOURCES, PAYS_BY
 from gateway.domain.people import Principal
@@ -100,6 +101,7 @@ class Pages:
             say=say,
             source=locale.source_name,
             late=late,
+            phone=shown_phone,
         )
         self.env.globals.update(
             users={u.id: u.name for u in config.users},

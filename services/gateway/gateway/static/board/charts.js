@@ -27,7 +27,8 @@
       }
       return lines.length > 1 ? lines : name;
     };
-    const bar = (id, labels, data, label, color) => {
+    // `axis`: the values' axis says what they are in (a unit); counts step by whole numbers
+    const bar = (id, labels, data, label, color, axis, whole = false) => {
       const el = document.getElementById(id);
       if (!el) return;
       const few = labels.length <= 8;
@@ -38,15 +39,17 @@
         type: "bar",
         data: { labels: names, datasets: [{ label, data, backgroundColor: color }] },
         options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-                   scales: { y: { ticks } },
+                   scales: { y: { ticks },
+                             x: { title: { display: true, text: axis },
+                                  ticks: whole ? { precision: 0 } : {} } },
                    plugins: { legend: { display: false } } },
       });
     };
-    bar("chart-conversion", r.stages.map((s) => s.name), r.stages.map((s) => Math.round((s.share || 0) * 100)), "%", "#2f6fde");
-    bar("chart-losses", r.losses.map((s) => s.name), r.losses.map((s) => s.count), "сделок", "#d2523c");
+    bar("chart-conversion", r.stages.map((s) => s.name), r.stages.map((s) => Math.round((s.share || 0) * 100)), "%", "#2f6fde", "доля сделок, %");
+    bar("chart-losses", r.losses.map((s) => s.name), r.losses.map((s) => s.count), "сделок", "#d2523c", "сделок", true);
     const longest = Math.max(0, ...r.time_in_stage.map((s) => s.median_seconds || 0));
     const [unit, per] = longest >= 7200 ? ["часов", 3600] : longest >= 120 ? ["минут", 60] : ["секунд", 1];
-    bar("chart-times", r.time_in_stage.map((s) => s.name), r.time_in_stage.map((s) => Math.round((s.median_seconds || 0) / per * 10) / 10), unit, "#4f9a62");
+    bar("chart-times", r.time_in_stage.map((s) => s.name), r.time_in_stage.map((s) => Math.round((s.median_seconds || 0) / per * 10) / 10), unit, "#4f9a62", `медиана, ${unit}`);
     const period = document.getElementById("period-data");
     const won = document.getElementById("chart-won");
     if (period && won) {
