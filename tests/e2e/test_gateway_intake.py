@@ -35,13 +35,15 @@ async def test_a_json_lead_becomes_a_deal_once(clean: Any, client: Client) -> No
     async with door(clean) as d:
         made = await d.token("crm-site", ["leads:write"])
         auth = {"Authorization": f"Bearer {made.token}"}
-        lead = {"external_id": "j-1", "contact": {"name": "Анна Json", "phone": "+79123456789"}}
+        contact = {"name": "Анна Json", "phone": "+79123456789"}
+        lead = {"external_id": "j-1", "contact": contact, "amount": 1500.5}  # a JSON number
         async with d.client(headers=auth) as http:
             first = await http.post("/api/leads", json=lead)
             assert first.status_code == 202, first.text
             assert first.json()["source"] == "crm-site"
             deal = await _one_deal(client, "Анна Json")
             assert deal["source"] == "crm-site" and deal["external_id"] == "j-1"
+            assert deal["amount"] == "1500.50"
             again = await http.post("/api/leads", json=lead)
             assert again.status_code == 202
             # A token with leads:write only cannot read the funnel.
@@ -135,11 +137,18 @@ async def test_a_lead_deal_service_would_refuse_is_refused_at_the_door(
                 ({"contact": {}}, "a name, phone or email is required"),
                 ({"contact": {"name": "   "}}, "a name, phone or email is required"),
                 ({"contact": {"name": "Отв"}, "responsible_id": "mgr-9"}, "mgr-9"),
+                ({"contact": {"name": "Сумма"}, "amount": "много"}, "invalid lead: amount"),
             ):
                 reply = await http.post("/api/leads", json=lead)
                 assert reply.status_code == 400, (lead, reply.text)
                 assert reply.json()["error"]["code"] == "invalid"
                 assert reason in reply.json()["error"]["message"]
+            # the message is for programs; a person is told in Russian, by field
+            bad = await http.post("/api/leads", json={"contact": {"name": "Я"}, "amount": "x"})
+            assert bad.json()["error"]["params"] == {
+                "reason": "form",
+                "problems": "Сумма: нужно число",
+            }
         async with d.client() as http:
             form = {"Name": "Тильда", "Phone": "abc", "tranid": "t-bad"}
             reply = await http.post(f"/intake/tilda-site?token={tilda.token}", data=form)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
 from crm_shared.config import CrmConfig
+from crm_shared.locale import form_problems
 from crm_shared.machinery.parsing import describe_validation_error
 from gateway.domain import intake, tokens
 from gateway.domain.idempotency import fingerprint
@@ -78,7 +79,12 @@ async def post_lead(request: Request) -> Response:
     try:
         body = LeadIn.model_validate_json(raw)
     except ValidationError as exc:
-        raise Refusal(400, "invalid", f"неверный лид: {describe_validation_error(exc)}") from None
+        # English for programs (as every `message`), and the problems in Russian for people
+        problems = form_problems(exc.errors())
+        message = f"invalid lead: {describe_validation_error(exc)}"
+        raise Refusal(
+            400, "invalid", message, params={"reason": "form", "problems": problems}
+        ) from None
     key = request.headers.get(IDEMPOTENCY_KEY)
     data = body.model_dump(exclude_none=True)
     source = data.pop("source", None) or principal.name

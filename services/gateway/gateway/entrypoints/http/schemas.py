@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,7 +63,14 @@ class LeadIn(BaseModel):
     title: str | None = None
     subject: str | None = None
     requirements: str | None = None
-    amount: str | None = Field(None, description="decimal string, e.g. 15000.00")
+    amount: Decimal | None = Field(
+        None,
+        ge=0,
+        max_digits=16,
+        decimal_places=2,
+        description='a decimal, as a JSON number or a string: 15000.5 or "15000.50" (as on '
+        "POST /api/deals)",
+    )
     currency: str | None = None
     responsible_id: str | None = None
     comment: str | None = None
