@@ -127,7 +127,7 @@ async def test_transports_errors_and_limits_as_a_portal_answers(clean: Any, clie
                 f"{base}/crm.lead.add", data={**form, "fields[CURRENCY_ID]": "рубли"}
             )
             assert bad.status_code == 400 and bad.json()["error"] == "INVALID_ARG_VALUE"
-            assert "currency" in bad.json()["error_description"]
+            assert "Валюта: код из трёх латинских букв" in bad.json()["error_description"]
             missing = await http.get(f"{base}/crm.deal.list")
             assert missing.status_code == 404
             assert missing.json()["error"] == "ERROR_METHOD_NOT_FOUND"

@@ -247,6 +247,8 @@ _HINTS = {
 }
 """What a `value_error` of our own validators means, by the field's last name (its own text
 is English, for programs)."""
+_PATTERNS = {"currency": "код из трёх латинских букв: RUB, USD, KZT"}
+"""What a field's pattern asks for, by the field's last name."""
 
 
 def form_problems(errors: Iterable[Mapping[str, Any]]) -> str:
@@ -256,7 +258,10 @@ def form_problems(errors: Iterable[Mapping[str, Any]]) -> str:
         loc = ".".join(str(p) for p in e.get("loc", ()) if not str(p).startswith("function-"))
         name = _FORM_NAMES.get(loc.removeprefix("fields."), loc)
         kind = str(e.get("type"))
-        hint = _HINTS.get(loc.rsplit(".", 1)[-1]) if kind == "value_error" else None
+        last = loc.rsplit(".", 1)[-1]
+        hint = _HINTS.get(last) if kind == "value_error" else None
+        if kind == "string_pattern_mismatch":
+            hint = _PATTERNS.get(last)
         template = hint or _PROBLEMS.get(kind, "значение не подходит")
         lines.append(f"{name}: {template.format_map(_Blank(e.get('ctx') or {}))}")
     return "; ".join(lines)

@@ -16,11 +16,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from crm_shared.contracts.deal import LeadReceived
-from crm_shared.contracts.phones import contact_problem
+from crm_shared.contracts.phones import NO_CONTACT, contact_problem
+from crm_shared.locale import form_problems
 
 
 class IntakeError(ValueError):
-    """The body cannot be a lead; the message says why (HTTP 400)."""
+    """The body cannot be a lead (HTTP 400): the message says why in English, for programs;
+    `said` in Russian, for people (Bitrix24's `error_description`, the problems' params)."""
+
+    def __init__(self, message: str, said: str) -> None:
+        super().__init__(message)
+        self.said = said
 
 
 Pairs = Sequence[tuple[str, str]]
@@ -108,7 +114,7 @@ def bitrix24_pairs_from_json(body: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The same body sent as JSON ({"fields": {"TITLE": …, "PHONE": [{"VALUE": …}]}})."""
     fields = body.get("fields")
     if not isinstance(fields, Mapping):
-        raise IntakeError("a crm.lead.add body has `fields`")
+        raise IntakeError("a crm.lead.add body has `fields`", "в теле crm.lead.add нет fields")
     pairs: list[tuple[str, str]] = []
     for name, value in fields.items():
         if isinstance(value, list):
@@ -125,7 +131,7 @@ def from_json(body: Any) -> dict[str, Any]:
     if isinstance(body, Mapping) and isinstance(body.get("data"), Mapping) and "type" in body:
         body = body["data"]
     if not isinstance(body, Mapping):
-        raise IntakeError("the body must be a JSON object")
+        raise IntakeError("the body must be a JSON object", "тело запроса — не объект JSON")
     return dict(body)
 
 
@@ -144,11 +150,14 @@ def to_lead(data: Mapping[str, Any], *, source: str, fallback_id: str) -> LeadRe
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
         )
-        raise IntakeError(problems) from None
+        raise IntakeError(problems, form_problems(exc.errors())) from None
     # What deal-service would refuse after a 2xx here (its lead would go to the dead
     # letters): a contact of spaces only, a phone that is no phone.
     given = lead.contact
     problem = contact_problem(given.name, given.phone, given.email)
+    if problem == NO_CONTACT:
+        raise IntakeError(problem, "нужен контакт: имя, телефон или e-mail")
     if problem is not None:
-        raise IntakeError(problem)
+        bad_phone = [{"loc": ("contact", "phone"), "type": "value_error"}]
+        raise IntakeError(problem, form_problems(bad_phone))
     return lead

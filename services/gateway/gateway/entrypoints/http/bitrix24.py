@@ -128,7 +128,7 @@ async def _add(ctx: Context, integration: Integration, method: str, pairs: Pairs
             data, source=integration.name, fallback_id=bitrix24.lead_digest(method, pairs)
         )
     except intake.IntakeError as exc:
-        raise bitrix24.invalid(f"лид не принят: {exc}") from None
+        raise bitrix24.invalid(f"лид не принят: {exc.said}") from None
     try:
         return await publish_lead(ctx, lead, FORMAT)
     except Refusal:

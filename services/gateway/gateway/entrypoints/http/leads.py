@@ -43,7 +43,8 @@ def _lead(config: CrmConfig, data: dict[str, Any], source: str, fallback: str) -
     try:
         lead = intake.to_lead(data, source=source, fallback_id=fallback)
     except intake.IntakeError as exc:
-        raise Refusal(400, "invalid", str(exc)) from None
+        why = {"reason": "form", "problems": exc.said}
+        raise Refusal(400, "invalid", str(exc), params=why) from None
     given = lead.responsible_id
     if given is not None and config.user_or_none(given) is None:
         raise Refusal(400, "invalid", f"responsible_id: unknown user {given!r}")
