@@ -94,6 +94,12 @@ def test_refusals_read_in_russian_with_their_params() -> None:
     )
     missing = {"code": "missing_fields", "missing_fields": ["amount", "subject"]}
     assert say(missing) == "Не заполнены обязательные поля: Сумма, Предмет сделки."
+    # too few attempts to reach the client is no field to fill (rule 6)
+    tried = {"code": "missing_fields", "missing_fields": ["contact_attempts"]}
+    tried["params"] = {"attempts": "0", "required": "3"}
+    assert say(tried) == "Неудачных попыток связаться с клиентом на этой стадии: 0, а нужно 3."
+    both = {**tried, "missing_fields": ["failure_comment", "contact_attempts"]}
+    assert say(both).startswith("Не заполнены обязательные поля: Комментарий при провале. ")
     asked = {"code": "rop_approval_required", "params": {"stage": "WON", "asked": "rop"}}
     assert say(asked, stages).startswith("Перевести сделку в «Успешно реализована» можно только")
     assert say({"code": "too_many_requests", "retry_after": 7}).endswith("через 7 с.")

@@ -15,6 +15,8 @@ from typing import Any
 from crm_shared.config.pipeline import FIELD_DISPLAY_NAMES
 
 GENERAL = "Не получилось выполнить действие. Попробуйте ещё раз."
+ATTEMPTS = "Неудачных попыток связаться с клиентом на этой стадии: {}, а нужно {}."
+"""A move to «Перестал выходить на связь» before enough attempts (rule 6): not a field."""
 MOVE_GENERAL = "Переход отклонён правилами CRM."
 """The general sentence of a refused move (a notice that says why a move failed)."""
 
@@ -169,6 +171,14 @@ def say(
     if not error:
         return general
     code = str(error.get("code") or "")
+    missing = list(error.get("missing_fields") or [])
+    if code == "missing_fields" and "contact_attempts" in missing:  # not a field: attempts
+        got = dict(error.get("params") or {})
+        tried = ATTEMPTS.format(got.get("attempts") or "—", got.get("required") or "—")
+        rest = [name for name in missing if name != "contact_attempts"]
+        return (
+            f"{say({**error, 'missing_fields': rest}, stages, general)} {tried}" if rest else tried
+        )
     top = {k: v for k, v in error.items() if isinstance(v, str | int | float) and k != "message"}
     raw = top | dict(error.get("params") or {})
     params = {k: "" if v is None else str(v) for k, v in raw.items()}

@@ -1,8 +1,8 @@
 """The pipeline's rules (SPEC §3, rules 4–7) as pure functions over a deal and the configuration.
 
-`Deal` (in `model`) calls these before it changes anything: refusing before the change
-(rather than reverting after it, as the seed's Bitrix24 robot does) leaves no false stage in
-tasks or analytics. A refusal is `Refused` with the code the event API names.
+`Deal` (in `model`) calls these before it changes anything: refusing before the change (not
+reverting after it, as the seed's Bitrix24 robot does) leaves no false stage in tasks or
+analytics. A refusal is `Refused` with the code the event API names.
 """
 
 from __future__ import annotations
@@ -216,14 +216,13 @@ def check_move(
         missing.append("failure_comment")
     attempts = config.pipeline.rules.contact_attempts
     no_contact = attempts is not None and to_stage == attempts.stage
+    tried: dict[str, str | None] = {}
     if attempts is not None and no_contact and deal.contact_attempts < attempts.required:
-        missing.append("contact_attempts")
+        missing.append("contact_attempts")  # with the attempts made and needed (the sentence)
+        tried = {"attempts": str(deal.contact_attempts), "required": str(attempts.required)}
     if missing:
-        raise Refused(
-            ErrorCode.missing_fields,
-            f"cannot move to {to_stage}: missing {', '.join(missing)}",
-            missing_fields=missing,
-        )
+        message = f"cannot move to {to_stage}: missing {', '.join(missing)}"
+        raise Refused(ErrorCode.missing_fields, message, missing_fields=missing, **tried)
     rop_must_agree = attempts is not None and no_contact and attempts.rop_must_agree
     if rop_must_agree and not is_deals_rop(deal, actor_id, config):
         raise Refused(
