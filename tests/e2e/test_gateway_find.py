@@ -38,3 +38,8 @@ async def test_the_search_box_finds_a_caller_and_opens_their_page(
             assert (await maria.get("/api/search", params={"q": "Сидоров"})).json()["deals"] == []
             refused = await maria.get(f"/api/contacts/{deal['contact']['id']}")
             assert refused.status_code == 403
+            # the refusal's page says why and keeps her menu and search box
+            page = await maria.get(f"/deals/{deal['id']}")
+            assert page.status_code == 403, page.text
+            assert "открыть и менять её может он или РОП" in page.text
+            assert 'type="search"' in page.text and "Мои задачи" in page.text

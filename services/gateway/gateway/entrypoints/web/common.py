@@ -63,6 +63,7 @@ async def person(request: Request) -> Principal:
         raise Refusal(
             403, "forbidden", "the board is for people, not tokens", params={"reason": "board"}
         )
+    request.state.person = principal  # a refusal's page then keeps the menu and the search
     return principal
 
 

@@ -40,8 +40,10 @@ def refusal_page(request: Request, refusal: Refusal) -> Response:
         template = "partials/error_dialog.html"
     else:
         template = "error.html"
+    # a signed-in person's page of a refusal (not their deal, no such deal) keeps the menu
+    who = getattr(request.state, "person", None)
     return pages(request).render(
-        request, template, None, status=refusal.status, headers=headers, error=error
+        request, template, who, status=refusal.status, headers=headers, error=error
     )
 
 
