@@ -111,6 +111,19 @@ def test_move_rejected_text_uses_russian_field_names() -> None:
         "предложение»: не заполнены обязательные поля: Требования, Предмет сделки."
     )
     assert note.missing_fields == ["requirements", "subject"]
+    # too few attempts to reach the client is said as such: it is no field to fill
+    tried = RejectionError(
+        code="missing_fields",
+        message="...",
+        missing_fields=["contact_attempts"],
+        params={"attempts": "1", "required": "3"},
+    )
+    note = move_rejected_notification(
+        event.model_copy(update={"error": tried}), "Перестал", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES
+    )
+    assert note is not None and note.text.endswith(
+        "«Перестал»: неудачных попыток связаться с клиентом на этой стадии: 1, а нужно 3."
+    ), note
     orphan = event.model_copy(update={"responsible_id": None})
     assert move_rejected_notification(orphan, "x", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES) is None
     # The configured text, with every placeholder of its kind.

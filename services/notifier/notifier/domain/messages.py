@@ -150,9 +150,9 @@ def move_rejected_notification(
     fields = ", ".join(display_names.get(code, code) for code in missing)
     if stage_name is None:
         reason = UNKNOWN_STAGE_REASON
-    elif missing:
+    elif missing and "contact_attempts" not in missing:
         reason = f"не заполнены обязательные поля: {fields}"
-    else:
+    else:  # too few attempts to reach the client is no field: the catalogue says it
         sentence = say(event.error.model_dump(), stage_names, MOVE_GENERAL)
         # it follows a colon: «…: такой переход не разрешён…» (but «РОП …» stays as it is)
         lower = sentence[1:2].islower()
