@@ -175,9 +175,15 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
         (f"/contacts/{deal['contact']['id']}", "contact"),
         ("/deals/nope", "not-found"),
     )
+    missing: list[str] = []  # what the pages ask for and do not get
+    ivan.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     for path, what in pages:
         await ivan.goto(f"{stand.url}{path}")
         await russian_only(ivan, what)
+        # an icon of its own: a browser would ask for /favicon.ico (404) on every page
+        # (headless Chromium asks for none, so the declaration is what is checked)
+        assert await ivan.locator("head link[rel=icon]").count() == 1, path
+    assert [url for url in missing if not url.endswith("/deals/nope")] == [], missing
     await ivan.context.close()
 
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
@@ -196,6 +202,10 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
     stages = await anna.evaluate(drawn, "chart-conversion")
     assert "Новый лид" in stages and max(len(s) for s in stages) <= 24, stages
     assert any(s.endswith("…") for s in stages), stages
+    # every values' axis says what its numbers are in
+    axis = "id => Chart.getChart(document.getElementById(id)).options.scales.x.title.text"
+    assert await anna.evaluate(axis, "chart-losses") == "сделок"
+    assert await anna.evaluate(axis, "chart-conversion") == "доля сделок, %"
     await anna.goto(f"{stand.url}/rop?start=11/07/2026")
     assert "дд.мм.гггг" in await anna.get_by_role("alert").inner_text()
     await russian_only(anna, "rop-bad-period")
