@@ -144,8 +144,8 @@ async def test_a_lead_deal_service_would_refuse_is_refused_at_the_door(
                 assert reply.json()["error"]["code"] == "invalid"
                 assert reason in reply.json()["error"]["message"]
             # the message is for programs; a person is told in Russian, by field
-            bad = await http.post("/api/leads", json={"contact": {"name": "Я"}, "amount": "x"})
-            assert bad.json()["error"]["params"] == {
+            worded = await http.post("/api/leads", json={"contact": {"name": "Я"}, "amount": "x"})
+            assert worded.json()["error"]["params"] == {
                 "reason": "form",
                 "problems": "Сумма: нужно число",
             }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -95,7 +96,7 @@ def test_refusals_read_in_russian_with_their_params() -> None:
     missing = {"code": "missing_fields", "missing_fields": ["amount", "subject"]}
     assert say(missing) == "Не заполнены обязательные поля: Сумма, Предмет сделки."
     # too few attempts to reach the client is no field to fill (rule 6)
-    tried = {"code": "missing_fields", "missing_fields": ["contact_attempts"]}
+    tried: dict[str, Any] = {"code": "missing_fields", "missing_fields": ["contact_attempts"]}
     tried["params"] = {"attempts": "0", "required": "3"}
     assert say(tried) == "Неудачных попыток связаться с клиентом на этой стадии: 0, а нужно 3."
     both = {**tried, "missing_fields": ["failure_comment", "contact_attempts"]}
