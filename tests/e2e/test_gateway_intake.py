@@ -137,13 +137,13 @@ async def test_a_lead_deal_service_would_refuse_is_refused_at_the_door(
                 ({"contact": {}}, "a name, phone or email is required"),
                 ({"contact": {"name": "   "}}, "a name, phone or email is required"),
                 ({"contact": {"name": "Отв"}, "responsible_id": "mgr-9"}, "mgr-9"),
-                ({"contact": {"name": "Сумма"}, "amount": "много"}, "invalid lead: amount"),
+                ({"contact": {"name": "Сумма"}, "amount": "много"}, "неверный лид: Сумма"),
             ):
                 reply = await http.post("/api/leads", json=lead)
                 assert reply.status_code == 400, (lead, reply.text)
                 assert reply.json()["error"]["code"] == "invalid"
                 assert reason in reply.json()["error"]["message"]
-            # the message is for programs; a person is told in Russian, by field
+            # said by the fields' Russian names, in the message and in params
             worded = await http.post("/api/leads", json={"contact": {"name": "Я"}, "amount": "x"})
             assert worded.json()["error"]["params"] == {
                 "reason": "form",

@@ -237,6 +237,10 @@ _PROBLEMS = {
     "literal_error": "выберите значение из списка",
     "enum": "выберите значение из списка",
     "extra_forbidden": "такого поля нет",
+    "json_invalid": "не читается как JSON",
+    "model_type": "нужен объект JSON",
+    "model_attributes_type": "нужен объект JSON",
+    "dict_type": "нужен объект JSON",
 }
 _FORM_NAMES = {
     **STORY_FIELD_NAMES,
@@ -266,7 +270,7 @@ def form_problems(errors: Iterable[Mapping[str, Any]]) -> str:
     lines = []
     for e in errors:
         loc = ".".join(str(p) for p in e.get("loc", ()) if not str(p).startswith("function-"))
-        name = _FORM_NAMES.get(loc.removeprefix("fields."), loc)
+        name = _FORM_NAMES.get(loc.removeprefix("fields."), loc) or "Тело запроса"
         kind = str(e.get("type"))
         last = loc.rsplit(".", 1)[-1]
         hint = _HINTS.get(last) if kind == "value_error" else None

@@ -13,7 +13,6 @@ from standardwebhooks.webhooks import Webhook
 
 from crm_shared.config import CrmConfig
 from crm_shared.locale import form_problems
-from crm_shared.machinery.parsing import describe_validation_error
 from gateway.domain import intake, tokens
 from gateway.domain.idempotency import fingerprint
 from gateway.domain.people import Scope
@@ -80,12 +79,10 @@ async def post_lead(request: Request) -> Response:
     try:
         body = LeadIn.model_validate_json(raw)
     except ValidationError as exc:
-        # English for programs (as every `message`), and the problems in Russian for people
+        # in Russian, by the fields' names, as the gateway's other refusals of a body
         problems = form_problems(exc.errors())
-        message = f"invalid lead: {describe_validation_error(exc)}"
-        raise Refusal(
-            400, "invalid", message, params={"reason": "form", "problems": problems}
-        ) from None
+        why = {"reason": "form", "problems": problems}
+        raise Refusal(400, "invalid", f"неверный лид: {problems}", params=why) from None
     key = request.headers.get(IDEMPOTENCY_KEY)
     data = body.model_dump(exclude_none=True)
     source = data.pop("source", None) or principal.name
