@@ -116,7 +116,7 @@ async def test_the_services_own_users_may_hear_their_acks(tmp_path: Path) -> Non
         deals = await connect(server.url_as("deal-service"), "deal-service")
         admin = await nats.connect(server.url)
         try:
-            bus = Bus(gateway, gateway.jetstream(), timeout=5)
+            bus = Bus(gateway, timeout=5)
             lead = LeadReceived.model_validate(
                 {"source": "site", "external_id": "1", "contact": {"name": "Ян"}}
             )

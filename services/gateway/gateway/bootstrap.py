@@ -97,7 +97,7 @@ class Gateway:
             people=PeopleStore(rt.pool),
             tokens=TokenStore(rt.pool, s.token_cache_seconds),
             idempotency=IdempotencyStore(rt.pool),
-            bus=Bus(rt.nc, rt.js, s.request_timeout),
+            bus=Bus(rt.nc, s.request_timeout),
             metrics=self.metrics,
             streams=Streams(s.sse_max_streams),
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import phonenumbers
 
+from crm_shared.contracts.text import filled
+
 DEFAULT_REGION = "RU"  # the seed's market: "8 912 ..." and "912 ..." are Russian numbers
 NO_CONTACT = "contact: a name, phone or email is required"
 
@@ -45,11 +47,6 @@ def normalise_email(email: str | None) -> str | None:
     if email is None or not email.strip():
         return None
     return email.strip().lower()
-
-
-def filled(value: str | None) -> bool:
-    """A value that is more than spaces."""
-    return bool(value and value.strip())
 
 
 def contact_problem(name: str | None, phone: str | None, email: str | None) -> str | None:

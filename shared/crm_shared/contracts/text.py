@@ -43,6 +43,13 @@ def check_storable(value: str) -> str:
     return value
 
 
+def filled(value: object) -> bool:
+    """Whether a field holds a value: None and a text of only spaces do not."""
+    if value is None:
+        return False
+    return not isinstance(value, str) or bool(value.strip())
+
+
 def json_size(value: str) -> int:
     """Bytes `value` takes inside a JSON body (UTF-8, escapes included, quotes not)."""
     return len(json.dumps(value, ensure_ascii=False).encode()) - 2

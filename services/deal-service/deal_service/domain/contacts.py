@@ -8,10 +8,10 @@ from typing import Any
 from crm_shared.contracts.dto import Contact as ContactDTO
 from crm_shared.contracts.envelope import new_id
 from crm_shared.contracts.phones import BadPhone as BadPhone
-from crm_shared.contracts.phones import filled
 from crm_shared.contracts.phones import normalise_email as normalise_email
 from crm_shared.contracts.phones import normalise_phone as normalise_phone
 from crm_shared.contracts.refusals import ErrorCode, Refused
+from crm_shared.contracts.text import filled
 
 
 @dataclass

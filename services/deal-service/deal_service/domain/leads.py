@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import LeadReceived
-from crm_shared.contracts.phones import NO_CONTACT, filled
+from crm_shared.contracts.phones import NO_CONTACT
 from crm_shared.contracts.refusals import ErrorCode, Refused
+from crm_shared.contracts.text import filled
 from crm_shared.locale import source_name
 from deal_service.domain.contacts import contact_keys
 from deal_service.domain.rules import check_user

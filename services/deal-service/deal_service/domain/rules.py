@@ -14,6 +14,9 @@ from typing import Protocol
 
 from crm_shared.config import CrmConfig, Plan
 from crm_shared.contracts.refusals import ErrorCode, Refused
+from crm_shared.contracts.text import (
+    filled as filled,  # rule 4's "a value" (rules.filled to its callers)
+)
 from deal_service.domain.contacts import Contact
 
 
@@ -35,13 +38,6 @@ class DealFacts(Protocol):
     def rop_id(self) -> str | None: ...
     @property
     def delivery_method(self) -> str | None: ...
-
-
-def filled(value: object) -> bool:
-    """Whether a field holds a value: None and a text of only spaces do not (rule 4)."""
-    if value is None:
-        return False
-    return not isinstance(value, str) or bool(value.strip())
 
 
 CLIENT_DETAILS = ("name", "phone", "email")

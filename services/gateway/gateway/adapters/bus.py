@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime
 
 from nats.aio.client import Client as NatsClient
-from nats.js import JetStreamContext
 
 from crm_shared.contracts.deal import LeadReceived
 from crm_shared.contracts.envelope import SPECVERSION
@@ -22,9 +21,8 @@ class Bus(asking.Bus):
     """Typed requests to the services (`ask`, crm_shared.machinery.asking) and publishing
     leads, on the gateway's connection."""
 
-    def __init__(self, nc: NatsClient, js: JetStreamContext, timeout: float) -> None:
+    def __init__(self, nc: NatsClient, timeout: float) -> None:
         super().__init__(nc, timeout=timeout)
-        self.js = js
         self.acks = Acks(nc, timeout)
 
     async def publish_lead(self, lead: LeadReceived, *, origin: str) -> int:
