@@ -39,6 +39,11 @@ async def test_a_manager_sets_a_task_for_tomorrow_and_moves_it(clean: Any, clien
         assert "Перезвонить" in card.text and "Постановщик: Иван Иванов" in card.text
         bad = await ivan.post(f"/deals/{deal['id']}/tasks", data={**form, "day": "завтра"})
         assert bad.status_code == 422 and "укажите дату и время срока" in bad.text
+        # A refusal keeps what was typed, escaped: a title is never markup on the page.
+        trap = {**form, "title": '"><script>alert(1)</script>', "day": "2020-01-01"}
+        past = await ivan.post(f"/deals/{deal['id']}/tasks", data=trap)
+        assert past.status_code == 422 and "Этот срок уже прошёл" in past.text
+        assert "<script>alert(1)" not in past.text and "&lt;script&gt;alert(1)" in past.text
 
         mine = (await ivan.get("/tasks")).text
         assert "Перезвонить" in _group(mine, "Завтра")

@@ -227,6 +227,7 @@ _PROBLEMS = {
     "decimal_parsing": "нужно число",
     "decimal_type": "нужно число",
     "float_parsing": "нужно число",
+    "finite_number": "нужно число",
     "int_parsing": "нужно целое число",
     "decimal_max_digits": "слишком большое число",
     "decimal_max_places": "слишком много знаков после запятой",
