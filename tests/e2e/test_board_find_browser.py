@@ -80,6 +80,7 @@ async def test_a_task_for_tomorrow_shows_under_tomorrow_and_its_lapse_reaches_th
     assert await form.get_by_label("Что сделать").input_value() == "Задача в прошлом"
     assert await form.get_by_label("дата и время").is_checked()
     assert await form.get_by_label("Дата срока").input_value() == "2020-01-01"
+    await shot(ivan, "find-task-past-deadline", full=True)
     await form.get_by_label("Что сделать").fill("Перезвонить в 15:00")
     # Tomorrow in the stand's zone (Yekaterinburg), not the default Moscow: the two differ
     # for two hours each evening.
