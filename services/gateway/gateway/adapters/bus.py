@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from nats.aio.client import Client as NatsClient
 
 from crm_shared.contracts.deal import LeadReceived
-from crm_shared.contracts.envelope import SPECVERSION
+from crm_shared.contracts.envelope import SPECVERSION, json_bytes
 from crm_shared.machinery import asking
 from crm_shared.machinery.acks import Acks
 
@@ -57,4 +57,4 @@ def lead_event(lead: LeadReceived, msg_id: str, origin: str) -> bytes:
         "datacontenttype": "application/json",
     }
     text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
-    return f'{text[:-1]},"data":{lead.model_dump_json()}}}'.encode()
+    return b"".join((f'{text[:-1]},"data":'.encode(), json_bytes(lead), b"}"))
