@@ -11,6 +11,7 @@ import asyncpg
 
 from crm_shared.machinery.health import RETRY_SECONDS, Dependency, Health, drop_lines
 from crm_shared.machinery.loops import Periodic
+from crm_shared.machinery.pg_arrays import quicker_array_checks
 
 if TYPE_CHECKING:  # alembic is imported when migrating: it was 0.7 s of every start
     from alembic.config import Config as AlembicConfig
@@ -92,6 +93,7 @@ async def create_pool(
     sent with every connection (`KEY_LOOKUPS`).
     """
     dependency = dependency or Dependency(Health(), "postgres", "PostgreSQL", url)
+    quicker_array_checks()
     # Its traceback per attempt while the server is down: `DatabaseWatch` reports that.
     drop_lines(logging.getLogger("asyncpg.pool"), "Failed to restore the pool connection floor")
     while True:
