@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from crm_shared.config import FIELD_DISPLAY_NAMES, NotificationTemplates
 from crm_shared.contracts.deal import MoveRejected, RejectionError
-from crm_shared.contracts.dto import Deal, Task, TaskComment
+from crm_shared.contracts.dto import Contact, Deal, Task, TaskComment
 from notifier.domain.delivery import (
     RetryPolicy,
 )
@@ -147,6 +147,28 @@ def test_move_rejected_text_uses_russian_field_names() -> None:
     unknown = event.model_copy(update={"error": RejectionError(code="new_code", message="x y")})
     note = move_rejected_notification(unknown, "КП", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES)
     assert note is not None and note.text.endswith("«КП»: переход отклонён правилами CRM.")
+
+
+def test_a_refused_move_of_a_phone_only_client_names_the_phone() -> None:
+    deal = Deal.model_validate(
+        {"id": "d-1", "version": 2, "stage": "NEW_LEAD", "title": "Звонок",
+         "contact": {"id": "c-1", "phone": "+79123456789"}, "created_at": NOW, "updated_at": NOW}
+    )  # fmt: skip
+    event = MoveRejected(
+        deal_id="d-1",
+        to_stage="OFFER_MADE",
+        actor_id="mgr-1",
+        error=RejectionError(code="missing_fields", message="...", missing_fields=["subject"]),
+        responsible_id="mgr-1",
+        deal=deal,
+    )
+    note = move_rejected_notification(event, "КП", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES)
+    assert note is not None and "«Звонок» (+7 912 345-67-89)" in note.text
+    by_mail = deal.model_copy(update={"contact": Contact(id="c-1", email="o@example.ru")})
+    note = move_rejected_notification(
+        event.model_copy(update={"deal": by_mail}), "КП", FIELD_DISPLAY_NAMES, TEMPLATES, NAMES
+    )
+    assert note is not None and "«Звонок» (o@example.ru)" in note.text
 
 
 def test_approval_request_goes_to_the_rop_with_the_attempts() -> None:

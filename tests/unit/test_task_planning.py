@@ -185,6 +185,21 @@ def test_tasks_carry_the_deal_title_and_contact_name_and_follow_a_rename() -> No
     assert len(agg.events) == count  # nothing changed, nothing said
 
 
+def test_a_client_without_a_name_is_named_by_the_phone_else_the_e_mail() -> None:
+    """A phone-only lead is common (a call, a callback form): its task names the phone as it
+    is read, never «контакт не указан» for a client the manager can call."""
+    agg = run([move(1, "NEW_LEAD", title="Кирпич")])
+    [task] = agg.open_tasks
+    by_phone = {"id": "c-1", "name": " ", "phone": "+79123456789"}
+    agg.apply(update(2, "NEW_LEAD", title="Кирпич", contact=by_phone), STANDARD, NOW)
+    assert task.contact_name == "+7 912 345-67-89"
+    by_mail = {"id": "c-1", "email": "petr@example.ru"}
+    agg.apply(update(3, "NEW_LEAD", title="Кирпич", contact=by_mail), STANDARD, NOW)
+    assert task.contact_name == "petr@example.ru"
+    agg.apply(update(4, "NEW_LEAD", title="Кирпич", contact={"id": "c-1"}), STANDARD, NOW)
+    assert task.contact_name is None
+
+
 def test_update_showing_a_stage_whose_move_is_late_opens_its_task() -> None:
     agg = run([update(2, "NEW_LEAD"), update(4, "PROCESSING")])
     first, left, second = agg.events

@@ -79,9 +79,10 @@ a manager gets a task with every new lead, too many for e-mail or a webhook by d
 class NotificationTemplates(Frozen):
     """Russian texts of the notifications; `{name}` placeholders are filled per kind.
 
-    Every kind: {deal} (the deal's title, else «без названия»), {contact} (the contact's name,
-    else «контакт не указан»), {manager} (the responsible's name). The task kinds add {task}
-    (the task's title) and {deadline} («ДД.ММ.ГГГГ ЧЧ:ММ», the recipient's time); task_overdue
+    Every kind: {deal} (the deal's title, else «без названия»), {contact} (the client: the
+    contact's name, else their phone as read, else their e-mail, else «контакт не указан»),
+    {manager} (the responsible's name). The task kinds add {task} (the task's title) and
+    {deadline} («ДД.ММ.ГГГГ ЧЧ:ММ», the recipient's time); task_overdue
     {lateness} («2 ч 15 мин»); task_commented {author} and {comment}. The refused-move kinds add
     {stage} (the stage asked for); move_rejected {fields} (the missing fields' display names,
     else empty) and {reason} (what stands in the way: «не заполнены обязательные поля: …», else

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_shared.contracts.phones import client_label
 from crm_shared.contracts.text import Plain
 
 
@@ -83,6 +84,15 @@ class Deal(BaseModel):
     updated_at: datetime
 
 
+def client_of(deal: Deal | None) -> str | None:
+    """How people know the deal's client (`phones.client_label`): the contact's name, else
+    their phone as read, else their e-mail; None without a contact or any of them."""
+    if deal is None or deal.contact is None:
+        return None
+    c = deal.contact
+    return client_label(c.name, c.phone, c.email)
+
+
 class TaskStatus(StrEnum):
     """Whether a task is still open."""
 
@@ -136,7 +146,9 @@ class Task(BaseModel):
     closed_at: datetime | None = None
     deal_title: str | None = Field(None, description="the deal's title when the task opened")
     contact_name: str | None = Field(
-        None, description="the deal's contact's name when the task opened"
+        None,
+        description="the deal's client as people know them, kept in step with the deal: "
+        "the contact's name, else their phone as read (+7 912 345-67-89), else their e-mail",
     )
     comments: list[TaskComment] = Field(
         default_factory=list,

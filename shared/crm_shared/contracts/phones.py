@@ -42,6 +42,17 @@ def shown_phone(phone: str | None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def client_label(name: str | None, phone: str | None, email: str | None) -> str | None:
+    """How people know a client: the name, else the phone as read («+7 912 345-67-89»), else
+    the e-mail; None when none is filled. A lead needs only one of them, and a call back
+    needs whichever there is (a task or notice of a phone-only lead names the phone)."""
+    if filled(name):
+        return name
+    if filled(phone):
+        return shown_phone(phone)
+    return email if filled(email) else None
+
+
 def normalise_email(email: str | None) -> str | None:
     """Lower-cased, trimmed e-mail, or None."""
     if email is None or not email.strip():

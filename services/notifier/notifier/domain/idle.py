@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from crm_shared.contracts.deal import DealNoted, DealUpdated, StageChanged
-from crm_shared.contracts.dto import CloseReason, Deal, Task
+from crm_shared.contracts.dto import CloseReason, Deal, Task, client_of
 from crm_shared.contracts.task import TaskClosed
 
 
@@ -72,7 +72,7 @@ def sighting(deal: Deal, active: bool, version: int | None = None) -> Sighting:
         responsible_id=deal.responsible_id,
         rop_id=deal.rop_id,
         title=deal.title,
-        contact_name=deal.contact.name if deal.contact else None,
+        contact_name=client_of(deal),
         at=deal.updated_at,
     )
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from crm_shared.config import KINDS, NotificationTemplates
 from crm_shared.contracts.deal import ApprovalDeclined, MoveRejected
-from crm_shared.contracts.dto import Task, TaskComment
+from crm_shared.contracts.dto import Task, TaskComment, client_of
 from crm_shared.contracts.notify import NoticeKind, Notification
 from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.locale import MOVE_GENERAL, duration, moment, say
@@ -114,7 +114,7 @@ def overdue_notification(
 def _deal_values(event: MoveRejected, stage_name: str, names: Mapping[str, str]) -> dict[str, str]:
     """The placeholders of the refused-move kinds (see NotificationTemplates)."""
     deal, responsible = event.deal, event.responsible_id
-    contact = deal.contact.name if deal is not None and deal.contact is not None else None
+    contact = client_of(deal)
     return {
         "deal": (deal.title if deal is not None else None) or "без названия",
         "contact": contact or "контакт не указан",
@@ -278,7 +278,7 @@ def approval_declined_notification(
     responsible = deal.responsible_id
     values = {
         "deal": deal.title or "без названия",
-        "contact": (deal.contact.name if deal.contact else None) or "контакт не указан",
+        "contact": client_of(deal) or "контакт не указан",
         "manager": names.get(responsible, responsible) if responsible else "не назначен",
         "stage": stage_name,
         "rop": names.get(event.actor_id, event.actor_id),

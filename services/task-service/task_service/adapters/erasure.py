@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncpg
 
 from crm_shared.contracts.dto import Deal as DealDTO
+from crm_shared.contracts.dto import client_of
 from task_service.adapters.repository import task_from_row
 from task_service.domain.model import Task
 from task_service.settings import SCHEMA
 
 
 async def erase_copies(conn: asyncpg.Connection, deals: list[DealDTO]) -> list[Task]:
-    """Every task of these deals takes the deal's (erased) title and contact name, also where
+    """Every task of these deals takes the deal's (erased) title and client, also where
     its title and description (made from the templates) quote them; returns the tasks, as
     they are now. The comments, people's own words, stay."""
     rows = await conn.fetch(
@@ -22,7 +23,7 @@ async def erase_copies(conn: asyncpg.Connection, deals: list[DealDTO]) -> list[T
             WHERE t.deal_id = v.deal_id RETURNING t.*""",
         [d.id for d in deals],
         [d.title for d in deals],
-        [d.contact.name if d.contact else None for d in deals],
+        [client_of(d) for d in deals],
     )
     return sorted((task_from_row(r) for r in rows), key=lambda t: (t.deal_id, t.id))
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.config import CrmConfig, Stage, UnknownStage, render_task_title, render_template
-from crm_shared.contracts.dto import CloseReason
+from crm_shared.contracts.dto import CloseReason, client_of
 from crm_shared.contracts.dto import Deal as DealDTO
 from task_service.domain.model import DealState, Task, task_id
 
@@ -140,7 +140,7 @@ class DealTasks:
             opened_at=now,
             deal_version=deal.version,
             deal_title=deal.title,
-            contact_name=deal.contact.name if deal.contact else None,
+            contact_name=client_of(deal),
         )
         is_lead = first and stage.code == config.entry_stage.code
         self._add(task, deal.created_at if is_lead else None)
@@ -163,14 +163,14 @@ class DealTasks:
             opened_at=now,
             deal_version=deal.version,
             deal_title=deal.title,
-            contact_name=deal.contact.name if deal.contact else None,
+            contact_name=client_of(deal),
         )
         self._add(task, None)
 
     def _reassign(self, deal: DealDTO) -> None:
         """A new responsible takes over the open tasks; a new РОП becomes their creator; a
         renamed deal or contact is renamed on them."""
-        contact_name = deal.contact.name if deal.contact else None
+        contact_name = client_of(deal)
         for task in self.open_tasks:
             changed: list[str] = []
             if task.deal_title != deal.title:
