@@ -81,6 +81,18 @@ def _amount(raw: str | None) -> str | None:
     return raw.replace(" ", "").replace("\u00a0", "").replace(",", ".") if raw else raw
 
 
+def typed(form: Any) -> dict[str, str]:
+    """What the person changed on the card (an input whose `was.` twin differs), as typed:
+    a refused save shows it again over the stored deal, never loses it; the `was.` twins keep
+    the stored values, so the next «Сохранить» sends it as a change again."""
+    return {
+        key: str(form.get(key))
+        for key in form
+        if not key.startswith("was.") and f"was.{key}" in form
+        and form.get(key) != form.get(f"was.{key}")
+    }  # fmt: skip
+
+
 def deal_fields(form: Any, *, only_filled: bool) -> dict[str, Any]:
     """Deal fields from a form (`contact.name` → contact {name}), checked like the API's
     body. `only_filled`: leave out empty inputs (the move dialog); otherwise an input

@@ -11,7 +11,14 @@ from crm_shared.contracts.deal import CreateDeal, DealFields, LogContactAttempt,
 from crm_shared.locale import say
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
-from gateway.entrypoints.web.common import ctx_of, deal_fields, form_deadline, pages, person
+from gateway.entrypoints.web.common import (
+    ctx_of,
+    deal_fields,
+    form_deadline,
+    pages,
+    person,
+    typed,
+)
 from gateway.handlers import board as boards
 from gateway.handlers import plans, story
 from gateway.handlers.api import acting, ask, build
@@ -110,7 +117,8 @@ async def update(
     except Refusal as refusal:
         if refusal.status in (403, 404):  # not the caller's deal (deal-service says so)
             raise
-        return await _card(request, principal, deal_id, 422, error=refusal.body()["error"])
+        error = refusal.body()["error"]
+        return await _card(request, principal, deal_id, 422, error=error, draft=typed(form))
     return await _card(request, principal, deal_id, saved=bool(fields))
 
 
