@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 import asyncpg
 
@@ -71,11 +72,17 @@ async def add_comment(conn: asyncpg.Connection, task_id: str, comment: TaskComme
     )
 
 
+_VALUES = attrgetter(*_TASK_COLUMNS)
+_ENUMS = tuple(i for i, c in enumerate(_TASK_COLUMNS) if c in ("status", "close_reason"))
+
+
 def _row(task: Task) -> tuple[object, ...]:
-    return tuple(
-        v.value if isinstance(v, TaskStatus | CloseReason) else v
-        for v in (getattr(task, c) for c in _TASK_COLUMNS)
-    )
+    """The task's values in `_TASK_COLUMNS` order, its enums as their codes (one C call for
+    the attributes: a generator over the columns was 7 % of task-service's own CPU)."""
+    values = list(_VALUES(task))
+    for i in _ENUMS:
+        values[i] = getattr(values[i], "value", values[i])  # None stays None
+    return tuple(values)
 
 
 async def reschedule(conn: asyncpg.Connection, task: Task) -> None:
