@@ -1,6 +1,7 @@
-"""A refused save of the deal card loses nothing typed (nothing lost by a click): the card
-comes back with the refusal, what was typed in its inputs, and the stored values in the
-`was.` twins, so that correcting the one bad field and saving again saves it all."""
+"""A refused save of the deal card loses nothing typed or chosen (nothing lost by a click):
+the card comes back with the refusal, what was typed in its inputs and chosen in its selects,
+and the stored values in the `was.` twins, so that correcting the one bad field and saving
+again saves it all."""
 
 from __future__ import annotations
 
@@ -35,6 +36,12 @@ async def test_a_refused_save_keeps_what_was_typed(clean: Any, client: Client) -
             "was.contact.phone": _value(card, "contact.phone"),
             "company": "",
             "was.company": "",
+            "delivery_method": "delivery",
+            "was.delivery_method": "",
+            "contact.pays_by": "invoice",
+            "was.contact.pays_by": "",
+            "currency": "KZT",
+            "was.currency": "RUB",
         }
         refused = await ivan.post(f"/deals/{deal['id']}", data=form)
         assert refused.status_code == 422
@@ -45,6 +52,11 @@ async def test_a_refused_save_keeps_what_was_typed(clean: Any, client: Client) -
         assert _value(page, "contact.phone") == "12"
         assert _value(page, "was.title") == "Кирпич"  # the stored value: still a change
         assert _value(page, "was.requirements") == ""
+        # and the choices made in its selects
+        assert '<option value="delivery" selected>' in page
+        assert '<option value="invoice" selected>' in page
+        assert "<option selected>KZT</option>" in page
+        assert "data-when-delivery hidden" not in page  # the address asked for, as chosen
         # The bad phone corrected, the rest sent as the card now holds it: all of it saved.
         again = {**form, "contact.phone": "+7 912 345-67-89"}
         saved = await ivan.post(f"/deals/{deal['id']}", data=again)
@@ -53,3 +65,5 @@ async def test_a_refused_save_keeps_what_was_typed(clean: Any, client: Client) -
         assert stored["title"] == "Кирпич М150, 2 поддона"
         assert stored["requirements"] == "доставка до 10:00 «срочно»"
         assert stored["contact"]["phone"] == "+79123456789"
+        chosen = (stored["delivery_method"], stored["contact"]["pays_by"], stored["currency"])
+        assert chosen == ("delivery", "invoice", "KZT")
