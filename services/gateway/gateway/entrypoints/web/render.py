@@ -18,7 +18,7 @@ from jinja2.runtime import Context
 
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig
-from crm_shared.contracts.phones import shown_phone
+from crm_shared.contracts.phones import client_label, shown_phone
 from crm_shared.locale import duration, money, sums
 from crm_shared.locale.words import CLOSE_REASONS, DELIVERY, IDLE_SOURCES, PAYS_BY
 from gateway.domain.people import Principal
@@ -53,6 +53,13 @@ def when_day(ctx: Context, value: str | datetime | None) -> str:
 def say(ctx: Context, error: dict[str, Any] | None) -> str:
     """A refusal as a Russian sentence (the catalogue's; never the service's `message`)."""
     return locale.say(error, ctx.get("stage_names") or ctx["all_stage_names"])
+
+
+def client(contact: dict[str, Any] | None) -> str:
+    """How people know a contact (`phones.client_label`): name, else phone, else e-mail."""
+    if not contact:
+        return ""
+    return client_label(contact.get("name"), contact.get("phone"), contact.get("email")) or ""
 
 
 def deal_label(deal: dict[str, Any] | None) -> str:
@@ -102,6 +109,7 @@ class Pages:
             source=locale.source_name,
             late=late,
             phone=shown_phone,
+            client=client,
         )
         self.env.globals.update(
             users={u.id: u.name for u in config.users},
