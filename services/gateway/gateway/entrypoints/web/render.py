@@ -63,10 +63,10 @@ def client(contact: dict[str, Any] | None) -> str:
 
 
 def deal_label(deal: dict[str, Any] | None) -> str:
-    """«Кирпич · Пётр Сидоров»: how a task names its deal."""
+    """«Кирпич · Пётр Сидоров» (or the client's phone, else e-mail): how a task names its deal."""
     if not deal:
         return "Сделка"
-    contact = (deal.get("contact") or {}).get("name")
+    contact = client(deal.get("contact"))
     title = deal.get("title") or "Сделка"
     return f"{title} · {contact}" if contact else title
 
