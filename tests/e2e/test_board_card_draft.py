@@ -67,3 +67,22 @@ async def test_a_refused_save_keeps_what_was_typed(clean: Any, client: Client) -
         assert stored["contact"]["phone"] == "+79123456789"
         chosen = (stored["delivery_method"], stored["contact"]["pays_by"], stored["currency"])
         assert chosen == ("delivery", "invoice", "KZT")
+
+
+async def test_what_a_refused_save_shows_again_is_escaped_and_never_anothers_card(
+    clean: Any, client: Client
+) -> None:
+    """The typed text comes back as text, never markup; a save to a deal that is not the
+    caller's is refused as such, with nothing of the deal or of what was sent shown."""
+    async with door(clean) as d, d.as_user("mgr-1") as ivan, d.as_user("mgr-2") as maria:
+        deal = await client.deal_for("mgr-1", title="Кирпич")
+        hostile = '"><script>alert(1)</script>'
+        form = {"title": hostile, "was.title": "Кирпич", "contact.phone": "12",
+                "was.contact.phone": ""}  # fmt: skip
+        refused = await ivan.post(f"/deals/{deal['id']}", data=form)
+        assert refused.status_code == 422
+        assert "<script>alert(1)</script>" not in refused.text
+        assert _value(refused.text, "title") == hostile  # shown as the text it is
+        theirs = await maria.post(f"/deals/{deal['id']}", data=form)
+        assert theirs.status_code in (403, 404)
+        assert hostile not in theirs.text and "Кирпич" not in theirs.text
