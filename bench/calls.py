@@ -3,7 +3,8 @@
 `python -m bench.calls` starts fresh embedded servers and the four services (as `make bench`
 does), each with `bench/calls_site` first on its PYTHONPATH: Python's own `cProfile`, with a
 CPU clock, switched on and off by signals around one load, `--leads` leads over the bus as
-fast as acks allow (`bus`) or 200 a second for `--seconds` (`paced`). It prints per service
+fast as acks allow (`bus`), 200 a second for `--seconds` (`paced`), or 12 `POST /api/leads` in
+flight for `--seconds` (`http`, the gateway profiled too). It prints per service
 the functions called most often per lead and those with the most CPU of their own.
 
 The profiler slows Python several times over and makes the batches smaller, so its times are
@@ -24,7 +25,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bench import e2e
+from bench import cpu, door, e2e, inflight
 from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
 from crm_shared.devstack import DevStack, free_port
 
@@ -58,7 +59,8 @@ async def run(args: argparse.Namespace) -> str:
     out = [f"### `bench.calls`, load `{args.load}`", ""]
     with stack:
         db = await create_database(stack.database_url, "bench_calls")
-        env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(free_port()))
+        port = free_port()
+        env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
         svc = {
             n: Service(n, env, DATA / "logs", nats_as=stack.nats_url_as)
             for n in [*PACKAGES, "gateway"]
@@ -70,21 +72,31 @@ async def run(args: argparse.Namespace) -> str:
         try:
             await asyncio.gather(*(s.wait_healthy() for s in svc.values()))
             await e2e.throughput(stack.nats_url, 500, run="warm")  # plans, pools, imports
+            token = await asyncio.to_thread(
+                door.make_token, {**os.environ, **env}, "bench-calls", "leads:write"
+            )
             await e2e.quiesce(stack.nats_url, db)
-            for name in CONSUMERS:
+            profiled = [*CONSUMERS, "gateway"] if args.load == "http" else list(CONSUMERS)
+            for name in profiled:
                 os.kill(svc[name].pid or 0, signal.SIGUSR1)
             if args.load == "bus":
                 leads = (await e2e.throughput(stack.nats_url, args.leads, run="calls")).leads
+            elif args.load == "http":
+                http = await inflight.in_flight(
+                    stack.nats_url, port, inflight.lead_request(port, token, "calls"),
+                    cpu.Meter(dict), "12 in flight", ok=202, seconds=args.seconds,
+                )  # fmt: skip
+                leads = http.done
             else:
                 lat = await e2e.latency(
                     stack.nats_url, run="calls", seconds=args.seconds, offset=10**7
                 )
                 leads = lat.sent + 400  # with its warm-up, as bench.cpu_probe counts it
             await e2e.quiesce(stack.nats_url, db)
-            for name in CONSUMERS:
+            for name in profiled:
                 os.kill(svc[name].pid or 0, signal.SIGUSR2)
             await asyncio.sleep(2)  # the profiles are written by the services' signal handlers
-            for name in CONSUMERS:
+            for name in profiled:
                 out += [
                     f"**{name}** ({leads:,} leads)",
                     "",
@@ -100,7 +112,7 @@ async def run(args: argparse.Namespace) -> str:
 def main() -> int:
     """Parse, run, print."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--load", choices=["bus", "paced"], default="bus")
+    parser.add_argument("--load", choices=["bus", "paced", "http"], default="bus")
     parser.add_argument("--leads", type=int, default=5_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--top", type=int, default=15)
