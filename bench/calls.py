@@ -20,14 +20,12 @@ import argparse
 import asyncio
 import os
 import pstats
-import shutil
 import signal
 import sys
 from pathlib import Path
 
-from bench import cpu, door, e2e, inflight
-from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
-from crm_shared.devstack import DevStack, free_port
+from bench import cpu, e2e, inflight, stack
+from bench.procs import ROOT
 
 DATA = ROOT / ".crm-data" / "bench-calls"
 SITE = Path(__file__).parent / "calls_site"
@@ -53,59 +51,36 @@ def table(path: Path, leads: int, top: int) -> list[str]:
 
 async def run(args: argparse.Namespace) -> str:
     """Servers, services under the hook, one load; the Markdown."""
-    shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True)
-    stack = DevStack("bench-calls", data_dir=DATA / "servers", env={})
     out = [f"### `bench.calls`, load `{args.load}`", ""]
-    with stack:
-        db = await create_database(stack.database_url, "bench_calls")
-        port = free_port()
-        env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
-        svc = {
-            n: Service(n, env, DATA / "logs", nats_as=stack.nats_url_as)
-            for n in [*PACKAGES, "gateway"]
-        }
-        path = os.pathsep.join(p for p in (str(SITE), os.environ.get("PYTHONPATH", "")) if p)
-        for name, s in svc.items():
-            await asyncio.to_thread(s.migrate)
-            s.start(extra_env={"CRM_BENCH_CALLS": str(DATA / f"{name}.prof"), "PYTHONPATH": path})
-        try:
-            await asyncio.gather(*(s.wait_healthy() for s in svc.values()))
-            await e2e.throughput(stack.nats_url, 500, run="warm")  # plans, pools, imports
-            token = await asyncio.to_thread(
-                door.make_token, {**os.environ, **env}, "bench-calls", "leads:write"
-            )
-            await e2e.quiesce(stack.nats_url, db)
-            profiled = [*CONSUMERS, "gateway"] if args.load == "http" else list(CONSUMERS)
-            for name in profiled:
-                os.kill(svc[name].pid or 0, signal.SIGUSR1)
-            if args.load == "bus":
-                leads = (await e2e.throughput(stack.nats_url, args.leads, run="calls")).leads
-            elif args.load == "http":
-                http = await inflight.in_flight(
-                    stack.nats_url, port, inflight.lead_request(port, token, "calls"),
-                    cpu.Meter(dict), "12 in flight", ok=202, seconds=args.seconds,
-                )  # fmt: skip
-                leads = http.done
-            else:
-                lat = await e2e.latency(
-                    stack.nats_url, run="calls", seconds=args.seconds, offset=10**7
-                )
-                leads = lat.sent + 400  # with its warm-up, as bench.cpu_probe counts it
-            await e2e.quiesce(stack.nats_url, db)
-            for name in profiled:
-                os.kill(svc[name].pid or 0, signal.SIGUSR2)
-            await asyncio.sleep(2)  # the profiles are written by the services' signal handlers
-            for name in profiled:
-                out += [
-                    f"**{name}** ({leads:,} leads)",
-                    "",
-                    *table(DATA / f"{name}.prof", leads, args.top),
-                    "",
-                ]
-        finally:
-            for s in svc.values():
-                s.stop()
+    path = os.pathsep.join(p for p in (str(SITE), os.environ.get("PYTHONPATH", "")) if p)
+
+    def hooked(name: str) -> dict[str, str]:
+        return {"CRM_BENCH_CALLS": str(DATA / f"{name}.prof"), "PYTHONPATH": path}
+
+    async with stack.running("bench-calls", DATA, service_extra=hooked) as up:
+        nats_url, svc, port = up.stack.nats_url, up.services, up.port
+        token = await asyncio.to_thread(up.token, "bench-calls")
+        profiled = [*CONSUMERS, "gateway"] if args.load == "http" else list(CONSUMERS)
+        for name in profiled:
+            os.kill(svc[name].pid or 0, signal.SIGUSR1)
+        if args.load == "bus":
+            leads = (await e2e.throughput(nats_url, args.leads, run="calls")).leads
+        elif args.load == "http":
+            http = await inflight.in_flight(
+                nats_url, port, inflight.lead_request(port, token, "calls"), cpu.Meter(dict),
+                "12 in flight", ok=202, seconds=args.seconds,
+            )  # fmt: skip
+            leads = http.done
+        else:
+            lat = await e2e.latency(nats_url, run="calls", seconds=args.seconds, offset=10**7)
+            leads = lat.sent + 400  # with its warm-up, as bench.cpu_probe counts it
+        await e2e.quiesce(nats_url, up.db)
+        for name in profiled:
+            os.kill(svc[name].pid or 0, signal.SIGUSR2)
+        await asyncio.sleep(2)  # the profiles are written by the services' signal handlers
+        for name in profiled:
+            prof = DATA / f"{name}.prof"
+            out += [f"**{name}** ({leads:,} leads)", "", *table(prof, leads, args.top), ""]
     return "\n".join(out)
 
 

@@ -18,14 +18,12 @@ import argparse
 import asyncio
 import os
 import re
-import shutil
 import sys
 import urllib.request
 from collections.abc import Mapping
 
-from bench import cpu, door, e2e, inflight
-from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
-from crm_shared.devstack import DevStack, free_port
+from bench import cpu, e2e, inflight, stack
+from bench.procs import ROOT, Service
 
 DATA = ROOT / ".crm-data" / "bench-cpu-probe"
 Batches = dict[str, tuple[float, float]]
@@ -94,41 +92,19 @@ async def one_round(
 
 async def run(args: argparse.Namespace) -> list[str]:
     """Servers, services, warm-up, the rounds."""
-    shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True)
-    stack = DevStack("bench-cpu-probe", data_dir=DATA / "servers", env={})
     out: list[str] = []
-    with stack:
-        assert stack.nats is not None and stack.postgres is not None
-        servers = {"nats-server": stack.nats.pid, "PostgreSQL": stack.postgres.pid}
-        db = await create_database(stack.database_url, "bench_cpu_probe")
-        port = free_port()
-        env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
-        svc = {
-            n: Service(n, env, DATA / "logs", nats_as=stack.nats_url_as)
-            for n in [*PACKAGES, "gateway"]
-        }
-        for s in svc.values():
-            await asyncio.to_thread(s.migrate)
-            s.start()
-        try:
-            await asyncio.gather(*(s.wait_healthy() for s in svc.values()))
-            token = await asyncio.to_thread(
-                door.make_token, {**os.environ, **env}, "bench-cpu", "leads:write"
-            )
-            await e2e.throughput(stack.nats_url, 500, run="warm")  # plans, pools, imports
-            await e2e.quiesce(stack.nats_url, db)
-            meter = cpu.Meter(cpu.stack_pids(svc, servers))
-            for n in range(args.rounds):
-                out.append(f"load average {os.getloadavg()[0]:.1f}")
-                lines = await one_round(args, stack.nats_url, db, meter, port, token, n, svc)
-                for line in lines:
-                    print(line, flush=True)
-                out += lines
+    async with stack.running("bench-cpu-probe", DATA) as up:
+        token = await asyncio.to_thread(up.token, "bench-cpu")
+        meter = cpu.Meter(cpu.stack_pids(up.services, up.servers))
+        for n in range(args.rounds):
             out.append(f"load average {os.getloadavg()[0]:.1f}")
-        finally:
-            for s in svc.values():
-                s.stop()
+            lines = await one_round(
+                args, up.stack.nats_url, up.db, meter, up.port, token, n, up.services
+            )
+            for line in lines:
+                print(line, flush=True)
+            out += lines
+        out.append(f"load average {os.getloadavg()[0]:.1f}")
     return out
 
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,9 +25,8 @@ from collections import Counter
 from collections.abc import Awaitable
 from pathlib import Path
 
-from bench import cpu, door, e2e, inflight
-from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
-from crm_shared.devstack import DevStack, free_port
+from bench import cpu, e2e, inflight, stack
+from bench.procs import ROOT, Service
 
 DATA = ROOT / ".crm-data" / "bench-profile"
 OURS = ("deal_service", "task_service", "notifier", "gateway", "crm_shared")
@@ -111,42 +108,21 @@ def report(load: str, files: dict[str, Path], top: int) -> str:
 
 
 async def run(args: argparse.Namespace) -> str:
-    """Servers, services, the two loads; the Markdown."""
-    shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True)
-    stack = DevStack("bench-profile", data_dir=DATA / "servers", env={})
+    """Servers, services, the three loads; the Markdown."""
     out: list[str] = []
-    with stack:
-        db = await create_database(stack.database_url, "bench_profile")
-        port = free_port()
-        env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
-        svc = {n: Service(n, env, DATA / "logs") for n in [*PACKAGES, "gateway"]}
-        for s in svc.values():
-            await asyncio.to_thread(s.migrate)
-            s.start()
-        try:
-            await asyncio.gather(*(s.wait_healthy() for s in svc.values()))
-            token = await asyncio.to_thread(
-                door.make_token, {**os.environ, **env}, "bench-profile", "leads:write"
-            )
-            await e2e.throughput(stack.nats_url, 500, run="warm")  # plans, pools, imports
-            await e2e.quiesce(stack.nats_url, db)
-            bus = e2e.throughput(stack.nats_url, args.leads, run="bus")
-            out.append(report("bus", await profiled(svc, "bus", bus, args.rate), args.top))
-            await e2e.quiesce(stack.nats_url, db)
-            assert stack.nats is not None and stack.postgres is not None
-            meter = cpu.Meter(cpu.stack_pids(svc, {}))
-            make = inflight.lead_request(port, token, "prof")
-            http = inflight.in_flight(
-                stack.nats_url, port, make, meter, "http", ok=202, seconds=args.seconds
-            )
-            out.append(report("http", await profiled(svc, "http", http, args.rate), args.top))
-            await e2e.quiesce(stack.nats_url, db)
-            paced = e2e.latency(stack.nats_url, run="paced", seconds=args.seconds, offset=10**7)
-            out.append(report("paced", await profiled(svc, "paced", paced, args.rate), args.top))
-        finally:
-            for s in svc.values():
-                s.stop()
+    async with stack.running("bench-profile", DATA) as up:
+        nats_url, svc, port = up.stack.nats_url, up.services, up.port
+        token = await asyncio.to_thread(up.token, "bench-profile")
+        bus = e2e.throughput(nats_url, args.leads, run="bus")
+        out.append(report("bus", await profiled(svc, "bus", bus, args.rate), args.top))
+        await e2e.quiesce(nats_url, up.db)
+        meter = cpu.Meter(cpu.stack_pids(svc, {}))
+        make = inflight.lead_request(port, token, "prof")
+        http = inflight.in_flight(nats_url, port, make, meter, "http", ok=202, seconds=args.seconds)
+        out.append(report("http", await profiled(svc, "http", http, args.rate), args.top))
+        await e2e.quiesce(nats_url, up.db)
+        paced = e2e.latency(nats_url, run="paced", seconds=args.seconds, offset=10**7)
+        out.append(report("paced", await profiled(svc, "paced", paced, args.rate), args.top))
     return "\n".join(out)
 
 

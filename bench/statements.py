@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import sys
 
 import asyncpg
 
-from bench import cpu, door, e2e, inflight
-from bench.procs import PACKAGES, ROOT, Service, create_database, service_env
-from crm_shared.devstack import DevStack, free_port
+from bench import cpu, e2e, inflight, stack
+from bench.procs import ROOT
+from crm_shared.devstack import DevStack
 from crm_shared.machinery.db import asyncpg_dsn
 
 DATA = ROOT / ".crm-data" / "bench-statements"
@@ -32,35 +30,30 @@ _READ = """SELECT calls, plans, total_exec_time AS exec, total_plan_time AS plan
            FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC"""
 
 
-async def _leads(args: argparse.Namespace, stack: DevStack, env: dict[str, str],
-                 port: int, svc: dict[str, Service]) -> int:  # fmt: skip
+async def _leads(args: argparse.Namespace, up: stack.Running) -> int:
     """Drive the load; how many leads it made."""
+    nats_url = up.stack.nats_url
     if args.load == "paced":
-        lat = await e2e.latency(stack.nats_url, run="p", seconds=args.seconds, offset=10**6)
+        lat = await e2e.latency(nats_url, run="p", seconds=args.seconds, offset=10**6)
         return lat.sent + 400  # the latency phase's warm-up leads count too
     if args.load == "bus":
-        await e2e.throughput(stack.nats_url, args.leads, run="s")
+        await e2e.throughput(nats_url, args.leads, run="s")
         return args.leads
-    token = await asyncio.to_thread(
-        door.make_token, {**os.environ, **env}, "statements", "leads:write"
-    )
-    assert stack.nats is not None and stack.postgres is not None
-    meter = cpu.Meter(cpu.stack_pids(svc, {"nats-server": stack.nats.pid}))
-    request = inflight.lead_request(port, token, "s")
+    token = await asyncio.to_thread(up.token, "statements")
+    meter = cpu.Meter(cpu.stack_pids(up.services, up.servers))
+    request = inflight.lead_request(up.port, token, "s")
     http = await inflight.in_flight(
-        stack.nats_url, port, request, meter, "12 in flight", ok=202, seconds=args.seconds
+        nats_url, up.port, request, meter, "12 in flight", ok=202, seconds=args.seconds
     )
     return http.cpu.leads
 
 
 async def run(args: argparse.Namespace) -> list[str]:
-    """Servers, services, warm-up, the load, the table."""
-    shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True)
-    stack = DevStack("bench-statements", data_dir=DATA / "servers", env={})
-    with stack:
-        assert stack.postgres is not None
-        admin = await asyncpg.connect(asyncpg_dsn(stack.database_url))
+    """Servers (pg_stat_statements loaded), services, warm-up, the load, the table."""
+
+    async def tracked(servers: DevStack) -> None:
+        assert servers.postgres is not None
+        admin = await asyncpg.connect(asyncpg_dsn(servers.database_url))
         await admin.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
         await admin.execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on")
         # A server setting to try: jit=off, shared_preload_libraries=pg_stat_statements,auto_explain
@@ -69,29 +62,16 @@ async def run(args: argparse.Namespace) -> list[str]:
             items = ", ".join(f"'{item}'" for item in value.split(","))  # a list: a, b
             await admin.execute(f"ALTER SYSTEM SET {name} = {items}")
         await admin.close()
-        stack.postgres.restart()
-        db = await create_database(stack.database_url, "bench_statements")
-        port = free_port()
-        env = service_env(stack.nats_url, db, CRM_GATEWAY_PORT=str(port))
-        svc = {n: Service(n, env, DATA / "logs", nats_as=stack.nats_url_as)
-               for n in [*PACKAGES, "gateway"]}  # fmt: skip
-        for s in svc.values():
-            await asyncio.to_thread(s.migrate)
-            s.start()
-        try:
-            await asyncio.gather(*(s.wait_healthy() for s in svc.values()))
-            await e2e.throughput(stack.nats_url, 500, run="warm")
-            await e2e.quiesce(stack.nats_url, db)
-            conn = await asyncpg.connect(asyncpg_dsn(db))
-            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-            await conn.execute("SELECT pg_stat_statements_reset()")
-            leads = await _leads(args, stack, env, port, svc)
-            await e2e.quiesce(stack.nats_url, db)
-            rows = await conn.fetch(_READ)
-            await conn.close()
-        finally:
-            for s in svc.values():
-                s.stop()
+        servers.postgres.restart()
+
+    async with stack.running("bench-statements", DATA, before=tracked) as up:
+        conn = await asyncpg.connect(asyncpg_dsn(up.db))
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+        leads = await _leads(args, up)
+        await e2e.quiesce(up.stack.nats_url, up.db)
+        rows = await conn.fetch(_READ)
+        await conn.close()
     calls = sum(r["calls"] for r in rows)
     spent = sum(r["exec"] + r["plan"] for r in rows)
     wal = sum(int(r["wal_bytes"]) for r in rows)
