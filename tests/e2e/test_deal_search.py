@@ -37,6 +37,14 @@ async def test_a_caller_is_found_by_phone_email_and_words(clean: Any, client: Cl
         assert ids(await _search(client, "mgr-1", "станков")) == [mine["id"]]
         assert ids(await _search(client, "mgr-1", "Ромашка")) == [mine["id"]]
         assert ids(await _search(client, "mgr-1", "Сидорв")) == [mine["id"]]  # misspelt
+        # ё typed as е, as most people type it (it found nothing): by word, as a prefix,
+        # misspelt beside it, and the other way round
+        for q in ("Петр", "петр сидоров", "Пет", "Петр Сидорв"):
+            found = await _search(client, "mgr-1", q)
+            assert ids(found) == [mine["id"]], q
+            assert [c["name"] for c in found["contacts"]] == ["Пётр Сидоров"], q
+        semen = await client.deal_for("mgr-1", title="Семена", contact={"name": "Семен Белов"})
+        assert ids(await _search(client, "mgr-1", "Семён Белов")) == [semen["id"]]
         assert ids(await _search(client, "mgr-1", "100%_")) == []  # wildcards are text
         blank = await client.request("crm.query.deal.search", {"actor_id": "mgr-1", "q": "  "})
         assert blank["error"]["code"] == "invalid"

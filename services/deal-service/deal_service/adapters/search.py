@@ -58,9 +58,16 @@ def _word_hits(match: str, score: str) -> str:
 # reads a few hundred entries. Only when no name, title or company holds them at all (a
 # misspelt «Сидорв») are they compared by word similarity (`<%`, the trigram indexes of
 # 0010), which reads every row sharing most trigrams: the slower path.
-_WORDS = "to_tsvector('simple'::regconfig, coalesce({col}, '')) @@ to_tsquery('simple', $1)"
-_WORDS_MATCH = (_WORDS, "similarity({col}, $4)")
-_FUZZY = ("$1 <% {col}", "word_similarity($1, {col})")
+# Names, titles and companies are compared with ё read as е, as indexed (migration 0017);
+# the query is folded the same way (domain.search.read_query).
+_FOLDED = "translate({col}, 'Ёё', 'Ее')"
+_WORDS = (
+    "to_tsvector('simple'::regconfig, translate(coalesce({col}, ''), 'Ёё', 'Ее'))"
+    " @@ to_tsquery('simple', $1)"
+)
+_SIMILAR = f"similarity({_FOLDED}, $4)"
+_WORDS_MATCH = (_WORDS, _SIMILAR)
+_FUZZY = (f"$1 <% {_FOLDED}", f"word_similarity($1, {_FOLDED})")
 _DEALS_WORDS = _word_hits(*_WORDS_MATCH)
 _DEALS_FUZZY = _word_hits(*_FUZZY)
 _ANY_WORDS = f"""SELECT EXISTS (
@@ -125,12 +132,13 @@ async def find_contacts(
     else:
         query = tsquery(needle.value)
         where = _WORDS.format(col="c.name")
-        order = "similarity(c.name, $4) DESC, c.created_at DESC"
+        order = f"{_SIMILAR.format(col='c.name')} DESC, c.created_at DESC"
         rows = []
         if query is not None:
             rows = await _contacts(conn, where, order, query, responsible_id, limit, needle.value)
         if not rows and (query is None or not await conn.fetchval(_ANY_WORDS, query)):
-            where, order = "$1 <% c.name", "word_similarity($1, c.name) DESC, c.created_at DESC"
+            where, score = (f.format(col="c.name") for f in _FUZZY)
+            order = f"{score} DESC, c.created_at DESC"
             rows = await _contacts(conn, where, order, needle.value, responsible_id, limit)
     return [
         {**contact_from_row(r).to_dto().model_dump(mode="json"), "deals_count": r["seen"]}

@@ -25,7 +25,7 @@ class Needle:
 
 def read_query(q: str) -> Needle:
     """A phone in any caller-id form (`8 912 …`, `+7 (912) …`, `912…`) as E.164; text with
-    `@` as a lower-cased e-mail; anything else as words, trimmed."""
+    `@` as a lower-cased e-mail; anything else as words, trimmed, ё read as е."""
     text = " ".join(q.split())
     digits = sum(ch.isdigit() for ch in text)
     if _PHONE_CHARS.match(text) and digits >= MIN_PHONE_DIGITS:
@@ -37,4 +37,9 @@ def read_query(q: str) -> Needle:
             return Needle("phone", phone)
     if "@" in text:
         return Needle("email", normalise_email(text) or text)
-    return Needle("words", text)
+    return Needle("words", fold_yo(text))
+
+
+def fold_yo(text: str) -> str:
+    """ё read as е, as names are indexed: most people type «Петр» for «Пётр»."""
+    return text.replace("ё", "е").replace("Ё", "Е")
