@@ -49,6 +49,9 @@ def test_money_numbers_and_shares_read_in_russian_with_no_break_spaces() -> None
     assert number(1234567) == f"1{NB}234{NB}567" and number("2.5") == "2,5"
     assert percent(0.1333) == f"13,3{NB}%"
     assert percent(None) == f"0,0{NB}%" and percent(0.5, 0) == f"50{NB}%"
+    # half rounds up, as people round: 1 of 8 (it said «12 %», Babel's half to even)
+    assert percent(1 / 8, 0) == f"13{NB}%" and percent(0.00125) == f"0,1{NB}%"
+    assert percent(0.125) == f"12,5{NB}%" and percent(0.0625, 0) == f"6{NB}%"
 
 
 def test_durations_read_in_two_units() -> None:

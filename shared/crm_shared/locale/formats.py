@@ -9,7 +9,7 @@ and between a number and its unit are non-breaking (U+00A0), so «1 200 000 ₽�
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -129,8 +129,10 @@ def sums(by_currency: dict[str, Any] | None) -> str:
 
 
 def percent(share: float | None, digits: int = 1) -> str:
-    """0.1333 → «13,3 %» (a share of 1); none → «0 %»."""
-    value = Decimal(str(share or 0)) * 100
+    """0.1333 → «13,3 %» (a share of 1); none → «0 %». Half rounds up, as people round
+    (1 of 8 is «13 %» with no decimals; Babel's own rounding, half to even, said «12 %»)."""
+    exact = Decimal(str(share or 0)) * 100
+    value = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return f"{format_decimal(value, pattern, locale=LOCALE)}{NBSP}%"
 
