@@ -41,6 +41,13 @@ async def test_a_lead_deal_service_would_refuse_is_refused_at_the_door(
                 "reason": "form",
                 "problems": "Сумма: нужно число",
             }
+            # an unknown responsible too (it had no params: a person read English)
+            nobody = {"contact": {"name": "Отв"}, "responsible_id": "mgr-99"}
+            reply = await http.post("/api/leads", json=nobody)
+            assert reply.json()["error"]["params"] == {
+                "reason": "form",
+                "problems": "Ответственный: нет такого пользователя «mgr-99»",
+            }
         async with d.client() as http:
             form = {"Name": "Тильда", "Phone": "abc", "tranid": "t-bad"}
             reply = await http.post(f"/intake/tilda-site?token={tilda.token}", data=form)

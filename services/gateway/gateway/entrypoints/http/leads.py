@@ -46,7 +46,8 @@ def _lead(config: CrmConfig, data: dict[str, Any], source: str, fallback: str) -
         raise Refusal(400, "invalid", str(exc), params=why) from None
     given = lead.responsible_id
     if given is not None and config.user_or_none(given) is None:
-        raise Refusal(400, "invalid", f"responsible_id: unknown user {given!r}")
+        why = {"reason": "form", "problems": f"Ответственный: нет такого пользователя «{given}»"}
+        raise Refusal(400, "invalid", f"responsible_id: unknown user {given!r}", params=why)
     return lead
 
 
