@@ -76,3 +76,19 @@ def test_no_template_runs_an_inline_script() -> None:
             assert "src=" in tag or 'type="application/json"' in tag, (template, tag)
         assert not re.search(r"\son[a-z]+\s*=", text), template  # no onclick= and the like
         assert "hx-on" not in text and "javascript:" not in text, template
+
+
+async def test_a_body_that_is_not_json_is_said_without_where_reading_stopped(clean: Any) -> None:
+    """It read «неверный запрос: 49: тело запроса — не корректный JSON»: pydantic's location of
+    the error (the offset where reading stopped) given as if it were a field."""
+    async with door(clean, services=False) as d, d.as_user("mgr-1") as http:
+        answer = await http.post(
+            "/api/deals/d-1/move",
+            content=b'{"to_stage":"WON","expected_version":}',
+            headers={"content-type": "application/json"},
+        )
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {
+        "code": "invalid",
+        "message": "неверный запрос: тело запроса — некорректный JSON",
+    }

@@ -178,9 +178,7 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {_said(e)}" for e in exc.errors()
-    )
+    problems = "; ".join(_said(e) for e in exc.errors())
     message = f"неверный запрос: {problems}"
     if web.wants_page(request):
         return web.refusal_page(request, Refusal(400, "invalid", message))
@@ -188,17 +186,19 @@ async def _invalid(request: Request, exc: RequestValidationError) -> Response:
 
 
 _SAID = {
-    "json_invalid": "тело запроса — не корректный JSON",
+    "json_invalid": "тело запроса — некорректный JSON",
     "missing": "обязательное поле не передано",
     "extra_forbidden": "такого поля нет",
-    "model_attributes_type": "ожидается объект JSON",
-    "dict_type": "ожидается объект JSON",
+    **dict.fromkeys(("model_attributes_type", "dict_type"), "ожидается объект JSON"),
 }
 
 
-def _said(error: Any) -> str:
-    """A validation problem in Russian where it is a common one, else pydantic's words."""
-    return _SAID.get(str(error.get("type")), str(error.get("msg")))
+def _said(e: Any) -> str:
+    """`field: problem`, in Russian where it is a common one, else pydantic's words."""
+    said = _SAID.get(str(e.get("type")), str(e.get("msg")))
+    if e.get("type") == "json_invalid":  # no field: its location is where reading stopped
+        return said
+    return f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {said}"
 
 
 _HTTP_CODES = {
