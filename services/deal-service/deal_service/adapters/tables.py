@@ -37,15 +37,23 @@ from deal_service.settings import SCHEMA
 TZ = DateTime(timezone=True)
 
 
+def _folded(value: Any) -> Any:
+    """ё read as е, as the search box's words are (migration 0017)."""
+    return func.translate(value, "Ёё", "Ее")
+
+
 def _trigram(name: str, column: str) -> Index:
-    """A GIN trigram index (pg_trgm, migration 0012) for the search box's words."""
-    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+    """A GIN trigram index (pg_trgm, migrations 0012, 0017) for the search box's words."""
+    folded = _folded(literal_column(column)).label(f"{column}_folded")
+    return Index(
+        name, folded, postgresql_using="gin", postgresql_ops={f"{column}_folded": "gin_trgm_ops"}
+    )
 
 
 def _words(name: str, column: str) -> Index:
-    """A GIN full-text index ('simple', migration 0014) of the search box's whole words."""
+    """A GIN full-text index ('simple', migrations 0014, 0017) of the search box's whole words."""
     vector = func.to_tsvector(
-        literal_column("'simple'::regconfig"), func.coalesce(literal_column(column), "")
+        literal_column("'simple'::regconfig"), _folded(func.coalesce(literal_column(column), ""))
     )
     return Index(name, vector, postgresql_using="gin")
 
