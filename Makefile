@@ -43,8 +43,8 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(PY) tools/audit.py requirements-dev.lock
 
-test: lint  ## lint, then the whole suite on four workers, each with its own NATS and PostgreSQL
-	$(PY) -m pytest -n 4 --dist loadfile
+test: lint  ## lint, then the whole suite on three workers, each with its own NATS and PostgreSQL
+	$(PY) -m pytest -n 3 --dist loadfile
 
 test-serial: lint  ## the same suite in one process (one set of servers; slower, for a bisect)
 	$(PY) -m pytest

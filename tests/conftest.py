@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """With pytest-xdist (`make test`: -n 4) each worker runs its own embedded servers (the
+    """With pytest-xdist (`make test`: -n 3) each worker runs its own embedded servers (the
     session fixtures are per process; a given CRM_DATABASE_URL gets a fresh database per
     worker). A given NATS would be shared, and one worker's `reset` would delete the streams
     under another's test, so that is refused."""
