@@ -30,10 +30,13 @@ once = Depends(retry_key)  # the change's Idempotency-Key: its commands' request
 
 
 def _period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date, date]:
-    """The days the РОП asked for («дд.мм.гггг»), by default the last 30 on their calendar."""
+    """The days the РОП asked for («дд.мм.гггг»), by default the last 30 on their calendar
+    from the Monday they fall in: the chart's weeks (7 days each from the first) are then
+    calendar weeks, «Неделя с» a Monday."""
     today = locale.today(zone)
+    monday = today - timedelta(days=29 + (today - timedelta(days=29)).weekday())
     try:
-        first = locale.parse_day(start) if start else today - timedelta(days=29)
+        first = locale.parse_day(start) if start else monday
         last = locale.parse_day(end) if end else today
     except ValueError as exc:
         why = {"reason": "period", "problems": str(exc)}
