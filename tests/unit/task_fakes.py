@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,23 @@ from task_service.handlers.context import Context
 from tests.unit.fakes import FakeUnitOfWork, Stored, UnitsOfWork
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def a_task(**given: Any) -> Task:
+    """An open stage task t-1 of deal d-1, due an hour after T0; `given` replaces any field."""
+    fields: dict[str, Any] = {
+        "id": "t-1",
+        "deal_id": "d-1",
+        "stage": "PROCESSING",
+        "title": "Позвонить",
+        "description": "",
+        "creator_id": None,
+        "responsible_id": "mgr-1",
+        "deadline": T0 + timedelta(hours=1),
+        "opened_at": T0,
+        "deal_version": 2,
+    }
+    return Task(**(fields | given))
 
 
 class FakeTasks:
@@ -47,18 +65,7 @@ class FakeTasks:
 
     def put(self, task_id: str = "t-1", *, responsible: str = "mgr-1", rop: str = "rop-1") -> Task:
         """An open stage task of deal d-1, its responsible and the deal's РОП as given."""
-        task = Task(
-            id=task_id,
-            deal_id="d-1",
-            stage="PROCESSING",
-            title="Позвонить",
-            description="",
-            creator_id=None,
-            responsible_id=responsible,
-            deadline=T0 + timedelta(hours=1),
-            opened_at=T0,
-            deal_version=2,
-        )
+        task = a_task(id=task_id, responsible_id=responsible)
         self.tasks.rows[task_id] = task
         self.rops["d-1"] = rop
         self.owners["d-1"] = responsible

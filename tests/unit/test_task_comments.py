@@ -5,24 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from crm_shared.contracts.task import TaskCommented
-from task_service.domain.model import COMMENTS_SHOWN, Task
+from task_service.domain.model import COMMENTS_SHOWN
+from tests.unit.task_fakes import a_task
 
 AT = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
 
 def test_the_payload_carries_the_latest_comments_oldest_first_and_their_count() -> None:
-    task = Task(
-        id="t-1",
-        deal_id="d-1",
-        stage="PROCESSING",
-        title="Уточнить",
-        description="",
-        creator_id="rop-1",
-        responsible_id="mgr-1",
-        deadline=AT,
-        opened_at=AT,
-        deal_version=1,
-    )
+    task = a_task(title="Уточнить", creator_id="rop-1", deadline=AT, opened_at=AT, deal_version=1)
     for n in range(40):
         last = task.comment("mgr-1", f"{n} " + "я" * 990, AT + timedelta(minutes=n))
     dto = task.to_dto()

@@ -6,20 +6,16 @@ from datetime import UTC, datetime
 
 from crm_shared.contracts.dto import CloseReason, TaskStatus
 from task_service.adapters.repository import _TASK_COLUMNS, _row
-from task_service.domain.model import Task
+from tests.unit.task_fakes import a_task
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 
 
 def test_a_row_is_the_tasks_columns_in_order_with_enum_codes() -> None:
-    opened = Task(
-        id="t-1",
-        deal_id="d-1",
+    opened = a_task(
         stage="NEW_LEAD",
-        title="Позвонить",
         description="Инструкция",
         creator_id="rop-1",
-        responsible_id="mgr-1",
         deadline=NOW,
         opened_at=NOW,
         deal_version=3,
