@@ -61,10 +61,8 @@ def _word_hits(match: str, score: str) -> str:
 # Names, titles and companies are compared with ё read as е, as indexed (migration 0017);
 # the query is folded the same way (domain.search.read_query).
 _FOLDED = "translate({col}, 'Ёё', 'Ее')"
-_WORDS = (
-    "to_tsvector('simple'::regconfig, translate(coalesce({col}, ''), 'Ёё', 'Ее'))"
-    " @@ to_tsquery('simple', $1)"
-)
+_BLANK_FOLDED = _FOLDED.replace("{col}", "coalesce({col}, '')")
+_WORDS = f"to_tsvector('simple'::regconfig, {_BLANK_FOLDED}) @@ to_tsquery('simple', $1)"
 _SIMILAR = f"similarity({_FOLDED}, $4)"
 _WORDS_MATCH = (_WORDS, _SIMILAR)
 _FUZZY = (f"$1 <% {_FOLDED}", f"word_similarity($1, {_FOLDED})")

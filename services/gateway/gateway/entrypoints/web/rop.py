@@ -34,9 +34,9 @@ def _period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date, d
     from the Monday they fall in: the chart's weeks (7 days each from the first) are then
     calendar weeks, «Неделя с» a Monday."""
     today = locale.today(zone)
-    monday = today - timedelta(days=29 + (today - timedelta(days=29)).weekday())
+    month_ago = today - timedelta(days=29)
     try:
-        first = locale.parse_day(start) if start else monday
+        first = locale.parse_day(start) if start else month_ago - timedelta(month_ago.weekday())
         last = locale.parse_day(end) if end else today
     except ValueError as exc:
         why = {"reason": "period", "problems": str(exc)}
