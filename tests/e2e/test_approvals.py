@@ -1,6 +1,7 @@
 """Requests awaiting the РОП's agreement are kept by deal-service with the deal (issue 15):
 the РОП's page lists them whatever became of the notifications that told them, each РОП
-sees those of their deals, and the deal's move (the agreement) ends the request."""
+sees those of their deals, and the deal's move (the agreement) ends the request and tells
+the manager who asked."""
 
 from __future__ import annotations
 
@@ -60,6 +61,18 @@ async def test_a_waiting_request_stays_until_the_rop_agrees(clean: Any, client: 
         assert await _pending(client, ROP) == []
         async with d.as_user(ROP) as anna:
             assert "Молчун" not in (await anna.get("/rop")).text
+        # The manager who asked is told: the РОП agreed and the deal moved.
+        told = await eventually(lambda: _notice(ivan, "approval_granted"))
+        assert told["text"] == (
+            "Анна Петрова согласовал(а) перевод сделки «Молчун» (Пётр) в стадию "
+            "«Перестал выходить на связь»: сделка переведена."
+        ), told
+        assert told["deal_id"] == deal["id"]
+
+
+async def _notice(http: Any, kind: str) -> dict[str, Any] | None:
+    box = (await http.get("/api/notifications")).json()
+    return next((n for n in box["items"] if n["kind"] == kind), None)
 
 
 async def _has_unread(http: Any) -> bool:

@@ -97,6 +97,51 @@ async def test_the_rop_declines_a_request_with_a_reason(clean: Any, client: Clie
         ]
 
 
+async def test_the_rops_move_grants_the_request_and_says_so(clean: Any, client: Client) -> None:
+    """The РОП agrees by making the move asked for: ApprovalGranted names who asked, and the
+    story keeps it; the asker's own move elsewhere ends a request without granting it."""
+    granted = await client.record("crm.deal.approval_granted")
+    async with running(clean, "deal-service"):
+        deals = [await client.deal_for("mgr-1", title=t) for t in ("Молчун", "Передумал")]
+        for deal in deals:
+            for _ in range(3):
+                await client.cmd("deal.contact_attempt", actor_id="mgr-1", deal_id=deal["id"])
+            move = {"deal_id": deal["id"], "to_stage": "LOST_NO_CONTACT"}
+            asked = await client.cmd("deal.move", actor_id="mgr-1", **move)
+            assert asked["error"]["code"] == "rop_approval_required"
+        agreed, other = deals
+        done = await client.cmd(
+            "deal.move", actor_id="rop-1", deal_id=agreed["id"], to_stage="LOST_NO_CONTACT"
+        )
+        assert done["ok"], done
+        elsewhere = await client.cmd(
+            "deal.move",
+            actor_id="mgr-1",
+            deal_id=other["id"],
+            to_stage="LOST_OTHER",
+            failure_comment="клиент купил у других",
+        )
+        assert elsewhere["ok"], elsewhere
+        pending = await client.request("crm.query.deal.pending_approvals", {"actor_id": "rop-1"})
+        assert pending["items"] == []
+
+        await eventually(lambda: granted.data("crm.deal.approval_granted"))
+        [event] = granted.data("crm.deal.approval_granted")
+        assert (event["deal_id"], event["asked_by"], event["actor_id"]) == (
+            agreed["id"],
+            "mgr-1",
+            "rop-1",
+        )
+        assert event["to_stage"] == "LOST_NO_CONTACT" == event["deal"]["stage"]
+        story = (await _feed(client, agreed["id"]))["items"]
+        said = {i["kind"]: i for i in story[:2]}  # recorded in the same transaction
+        assert set(said) == {"approval_granted", "stage_changed"}, story
+        assert said["approval_granted"]["asked_by"] == "mgr-1"
+        assert said["approval_granted"]["actor_id"] == "rop-1"
+        kinds = [i["kind"] for i in (await _feed(client, other["id"]))["items"]]
+        assert "approval_granted" not in kinds
+
+
 def _told(updates: Any, n: int) -> list[dict[str, Any]] | None:
     """The DealUpdated events recorded, once there are `n` of them."""
     told = updates.data("crm.deal.updated")

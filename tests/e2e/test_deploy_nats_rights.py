@@ -46,6 +46,7 @@ DURABLES = {  # (stream, consumer, filter) of each service's durable consumers
     "notifier": [
         ("CRM_EVENTS", "notifier-tasks", "crm.task.>"),
         ("CRM_EVENTS", "notifier-move-rejected", "crm.deal.move_rejected"),
+        ("CRM_EVENTS", "notifier-approval-granted", "crm.deal.approval_granted"),
     ],
 }
 # One query a service may send: deal-service asks task-service, as the actor it answers.

@@ -1,8 +1,9 @@
 """deal-service's handlers on fakes: its deals and contacts in memory (see `fakes`).
 
 `deal_handlers` puts a `FakeDeals` in place of the adapter modules `handlers.deals` reads
-through (`repo`, `people`); the writes the handlers queue and the events they raise go to
-the fake unit of work, and the saved deal is kept when it commits.
+through (`repo`, `people`, and the approvals' `approvals`); the writes the handlers queue
+and the events they raise go to the fake unit of work, and the saved deal is kept when it
+commits.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from deal_service.adapters import repository
 from deal_service.adapters.metrics import DealMetrics
 from deal_service.domain.contacts import Contact
 from deal_service.domain.model import Deal
+from deal_service.handlers import approvals as approval_handlers
 from deal_service.handlers import deals as handlers
 from deal_service.handlers import shared_contact
 from deal_service.handlers.context import Context
@@ -30,6 +32,7 @@ class FakeDeals:
     def __init__(self) -> None:
         self.deals = Stored()
         self.contacts = Stored()
+        self.requests = Stored()
         self.turns = 0
 
     # adapters.repository
@@ -54,6 +57,18 @@ class FakeDeals:
             and d.contact.id == contact_id
             and d.id != except_deal
         ]
+
+    # adapters.approvals
+    def asked(
+        self, uow: FakeUnitOfWork, deal_id: str, to_stage: str, asked_by: str, at: Any
+    ) -> None:
+        self.requests.write(uow, deal_id, {"to_stage": to_stage, "asked_by": asked_by, "at": at})
+
+    async def take(self, uow: FakeUnitOfWork, deal_id: str) -> dict[str, Any] | None:
+        request = self.requests.read(deal_id)
+        if request is not None:
+            self.requests.write(uow, deal_id, None)
+        return request
 
     async def next_assignment_number(self, conn: Any) -> int:
         self.turns += 1
@@ -119,4 +134,5 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[DealWorld]:
     monkeypatch.setattr(handlers, "repo", made.store)
     monkeypatch.setattr(handlers, "people", made.store)
     monkeypatch.setattr(shared_contact, "repo", made.store)
+    monkeypatch.setattr(approval_handlers, "approvals", made.store)
     yield made

@@ -6,18 +6,20 @@ from __future__ import annotations
 import pytest
 
 from crm_shared.contracts.deal import (
+    ApprovalGranted,
     ContactInput,
     CreateDeal,
     DealCreated,
     DealFields,
     DealUpdated,
+    LogContactAttempt,
     MoveDeal,
     MoveRejected,
     StageChanged,
     UpdateDeal,
 )
 from crm_shared.contracts.refusals import ErrorCode, Refused
-from deal_service.handlers.deals import create_deal, move_deal, update_deal
+from deal_service.handlers.deals import create_deal, log_contact_attempt, move_deal, update_deal
 from tests.unit.deal_fakes import DealWorld
 
 
@@ -158,7 +160,38 @@ async def test_a_move_with_its_fields_is_made_once(world: DealWorld) -> None:
     _, moved = world.bus.events(StageChanged)
     assert (moved.from_stage, moved.to_stage) == ("NEW_LEAD", "PROCESSING")  # type: ignore[attr-defined]
     assert world.store.deals.rows[deal["id"]].stage == "PROCESSING"
-    assert any("approval_requests" in sql for sql, _ in world.uows.made[-1].writes)
+
+
+@pytest.mark.parametrize(
+    ("mover", "to_stage", "granted"),
+    [
+        ("rop-1", "LOST_NO_CONTACT", True),  # the РОП's agreement (rule 6)
+        ("mgr-1", "PROCESSING", False),  # the manager reached the client after all
+    ],
+)
+async def test_a_move_ends_a_waiting_request_and_the_rops_grants_it(
+    world: DealWorld, mover: str, to_stage: str, granted: bool
+) -> None:
+    deal = await _created(world, contact=ContactInput(name="Ян", phone="+79001112233"))
+    for _ in range(3):
+        await log_contact_attempt(
+            LogContactAttempt(actor_id="mgr-1", deal_id=deal["id"]), world.ctx
+        )
+    asked = MoveDeal(actor_id="mgr-1", deal_id=deal["id"], to_stage="LOST_NO_CONTACT")
+    with pytest.raises(Refused) as refused:
+        await move_deal(asked, world.ctx)
+    assert refused.value.error.code is ErrorCode.rop_approval_required
+    assert world.store.requests.read(deal["id"])["asked_by"] == "mgr-1"
+
+    moved = MoveDeal(actor_id=mover, deal_id=deal["id"], to_stage=to_stage)
+    if to_stage == "PROCESSING":
+        moved = moved.model_copy(update={"fields": DealFields(requirements="5 шт")})
+    await move_deal(moved, world.ctx)
+    assert world.store.requests.read(deal["id"]) is None
+    told = world.bus.events(ApprovalGranted)
+    assert [(e.asked_by, e.actor_id, e.to_stage) for e in told] == (  # type: ignore[attr-defined]
+        [("mgr-1", "rop-1", "LOST_NO_CONTACT")] if granted else []
+    )
 
 
 async def test_a_move_of_another_managers_deal_is_forbidden(world: DealWorld) -> None:

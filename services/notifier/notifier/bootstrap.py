@@ -17,7 +17,7 @@ from notifier.adapters.webhook import WebhookSender
 from notifier.domain.delivery import RetryPolicy
 from notifier.entrypoints.consumers import (
     STREAM,
-    approval_declined_consumer,
+    approval_consumers,
     deal_consumer,
     move_rejected_consumer,
     task_consumer,
@@ -107,7 +107,7 @@ class NotifierService:
             [
                 task_consumer(rt.nc, rt.js, ctx, s.batch_size),
                 move_rejected_consumer(rt.nc, rt.js, ctx, s.batch_size),
-                approval_declined_consumer(rt.nc, rt.js, ctx, s.batch_size),
+                *approval_consumers(rt.nc, rt.js, ctx, s.batch_size),
                 deal_consumer(rt.nc, rt.js, ctx, s.batch_size),
             ],
         )

@@ -58,6 +58,9 @@ KINDS: dict[NoticeKind, KindWords] = {
     NoticeKind.approval_declined: KindWords(
         (*_DEAL, "rop", "reason"), "отказ в согласовании", "CRM: РОП не согласовал провал сделки"
     ),
+    NoticeKind.approval_granted: KindWords(
+        (*_DEAL, "rop"), "согласовано", "CRM: РОП согласовал провал сделки"
+    ),
     NoticeKind.deal_idle: KindWords(
         (*_DEAL, "idle", "threshold"), "засиделась", "CRM: сделка засиделась"
     ),
@@ -89,9 +92,10 @@ class NotificationTemplates(Frozen):
     the refusal's sentence from crm_shared.locale); approval_requested {asker} (who asks),
     {from_stage} (the stage the attempts were made on), {count} (how many) and {attempts} (the
     latest, a line each: «1. 27.11.2026 15:00, Иван Иванов: не берёт трубку»); approval_declined
-    {rop} (who declined) and {reason} (why); deal_idle {stage} (where it sits), {idle} (how
-    long with no activity) and {threshold} (the stage's threshold); idle_digest {count} and
-    {deals} (a line each: «Сделка — стадия, менеджер, без движения 3 дн. 2 ч»).
+    {rop} (who declined) and {reason} (why); approval_granted {rop} (who agreed); deal_idle
+    {stage} (where it sits), {idle} (how long with no activity) and {threshold} (the stage's
+    threshold); idle_digest {count} and {deals} (a line each: «Сделка — стадия, менеджер,
+    без движения 3 дн. 2 ч»).
     """
 
     task_assigned: Text = "Новая задача «{task}» по сделке «{deal}» ({contact}). Срок: {deadline}."
@@ -113,6 +117,10 @@ class NotificationTemplates(Frozen):
     approval_declined: Text = (
         "{rop} не согласовал(а) перевод сделки «{deal}» ({contact}) в стадию «{stage}». "
         "Причина: {reason}"
+    )
+    approval_granted: Text = (
+        "{rop} согласовал(а) перевод сделки «{deal}» ({contact}) в стадию «{stage}»: "
+        "сделка переведена."
     )
     deal_idle: Text = (
         "Сделка «{deal}» ({contact}) засиделась на стадии «{stage}»: без движения {idle} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crm_shared.contracts.base import EventData
 from crm_shared.contracts.deal.events import (
     ApprovalDeclined,
+    ApprovalGranted,
     ContactErased,
     DealCreated,
     DealNoted,
@@ -35,6 +36,7 @@ ALL_EVENTS: tuple[type[EventData], ...] = (
     DealWentIdle,
     MoveRejected,
     ApprovalDeclined,
+    ApprovalGranted,
     TaskOpened,
     TaskClosed,
     TaskUpdated,

@@ -38,6 +38,17 @@ def settled(uow: UnitOfWork, deal_id: str) -> None:
     uow.defer(f"DELETE FROM {SCHEMA}.approval_requests WHERE deal_id = $1", deal_id)
 
 
+async def take(conn: asyncpg.Connection, deal_id: str) -> dict[str, Any] | None:
+    """Remove the deal's waiting request now (in the caller's transaction) and return it
+    ({to_stage, asked_by, asked_at}), or None if none waited."""
+    row = await conn.fetchrow(
+        f"""DELETE FROM {SCHEMA}.approval_requests WHERE deal_id = $1
+            RETURNING to_stage, asked_by, asked_at""",
+        deal_id,
+    )
+    return dict(row) if row else None
+
+
 async def waiting(conn: asyncpg.Connection, deal_id: str) -> dict[str, Any] | None:
     """The deal's waiting request ({to_stage, asked_by, asked_at}), or None."""
     row = await conn.fetchrow(

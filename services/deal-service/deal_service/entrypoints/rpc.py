@@ -8,6 +8,7 @@ from __future__ import annotations
 from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
 from crm_shared.contracts.deal import (
     ApprovalDeclined,
+    ApprovalGranted,
     ContactErased,
     CreateDeal,
     DealCreated,
@@ -95,6 +96,7 @@ def endpoints() -> Endpoints[Context]:
     api.emit(StageChanged, "A deal entered a stage (from_stage null on creation).")
     api.emit(MoveRejected, "A move was refused; the deal did not change.")
     api.emit(ApprovalDeclined, "The РОП declined a request to move a deal.")
+    api.emit(ApprovalGranted, "The РОП agreed to a request to move a deal, by making the move.")
     api.emit(DealNoted, "Someone wrote a note on a deal (no text: the deal was worked on).")
     api.emit(IdleThresholdsSet, "Idle thresholds per active stage, at start and nightly.")
     api.receive(

@@ -1,12 +1,19 @@
 """Requests awaiting the РОП's agreement: kept when a move is refused for it, dropped when the
-deal moves or the РОП declines, and listed for whoever may agree (or see them)."""
+deal moves (granted when it moves where it was asked to) or the РОП declines, and listed for
+whoever may agree (or see them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from crm_shared.config.access import scope
-from crm_shared.contracts.deal import ApprovalDeclined, DeclineApproval, MoveDeal, PendingApprovals
+from crm_shared.contracts.deal import (
+    ApprovalDeclined,
+    ApprovalGranted,
+    DeclineApproval,
+    MoveDeal,
+    PendingApprovals,
+)
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from crm_shared.machinery.outbox import UnitOfWork
@@ -25,9 +32,27 @@ def after_refusal(uow: UnitOfWork, deal: Deal, cmd: MoveDeal, refused: Refused) 
         story.record(uow, deal.id, "approval_asked", cmd.actor_id, at, to_stage=cmd.to_stage)
 
 
-def after_move(uow: UnitOfWork, deal: Deal) -> None:
-    """The deal moved (the РОП's agreement is such a move): no request waits any more."""
-    approvals.settled(uow, deal.id)
+async def after_move(uow: UnitOfWork, deal: Deal, actor_id: str) -> None:
+    """The deal moved: no request waits any more. A move by someone else than the asker to
+    the stage asked for is the РОП's agreement (rule 6): the story keeps it and
+    ApprovalGranted tells whoever asked (the notifier's `approval_granted`)."""
+    request = await approvals.take(uow.conn, deal.id)
+    if request is None or request["to_stage"] != deal.stage or request["asked_by"] == actor_id:
+        return
+    asked_by, at = request["asked_by"], utcnow()
+    story.record(
+        uow, deal.id, "approval_granted", actor_id, at, to_stage=deal.stage, asked_by=asked_by
+    )
+    uow.emit(
+        ApprovalGranted(
+            deal_id=deal.id,
+            to_stage=deal.stage,
+            asked_by=asked_by,
+            actor_id=actor_id,
+            deal=deal.to_dto(),
+        ),
+        subject_id=deal.id,
+    )
 
 
 async def pending_approvals(q: PendingApprovals, ctx: Context) -> dict[str, Any]:

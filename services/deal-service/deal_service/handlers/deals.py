@@ -273,7 +273,7 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
         story.record_changes(uow, before, deal, cmd.actor_id, changed)
         repo.save(uow, deal)
         await tell_the_contacts_deals(uow, deal, changed)
-        approvals.after_move(uow, deal)
+        await approvals.after_move(uow, deal, cmd.actor_id)
         await uow.commit()
     ctx.metrics.stage_transitions.labels(from_stage, deal.stage).inc()
     if deal.stage == config.success_stage.code:

@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from crm_shared.config import KINDS, NotificationTemplates
-from crm_shared.contracts.deal import ApprovalDeclined, MoveRejected
+from crm_shared.contracts.deal import ApprovalDeclined, ApprovalGranted, MoveRejected
 from crm_shared.contracts.dto import Task, TaskComment, client_of
 from crm_shared.contracts.notify import NoticeKind, Notification
 from crm_shared.contracts.refusals import ErrorCode
@@ -267,13 +267,14 @@ def comment_notification(
     )
 
 
-def approval_declined_notification(
-    event: ApprovalDeclined,
+def approval_answer_notification(
+    event: ApprovalDeclined | ApprovalGranted,
     stage_name: str,
     names: Mapping[str, str],
     templates: NotificationTemplates,
 ) -> Notification:
-    """Whoever asked for the move learns that the РОП declined it, and why."""
+    """Whoever asked for the move learns the РОП's answer: declined, and why, or agreed
+    (the РОП made the move)."""
     deal = event.deal
     responsible = deal.responsible_id
     values = {
@@ -282,11 +283,15 @@ def approval_declined_notification(
         "manager": names.get(responsible, responsible) if responsible else "не назначен",
         "stage": stage_name,
         "rop": names.get(event.actor_id, event.actor_id),
-        "reason": event.reason,
     }
+    if isinstance(event, ApprovalDeclined):
+        kind, template = NoticeKind.approval_declined, templates.approval_declined
+        values["reason"] = event.reason
+    else:
+        kind, template = NoticeKind.approval_granted, templates.approval_granted
     return Notification(
-        kind=NoticeKind.approval_declined,
-        text=render(templates.approval_declined, values),
+        kind=kind,
+        text=render(template, values),
         deal_id=event.deal_id,
         user_id=event.asked_by,
         actor_id=event.actor_id,

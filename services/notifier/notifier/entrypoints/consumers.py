@@ -1,7 +1,9 @@
-"""Event consumers of the notifier: task events, refused moves and declined requests, from
-CRM_EVENTS."""
+"""Event consumers of the notifier: task events, refused moves and the РОП's answers to
+requests (declined, granted), from CRM_EVENTS."""
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -9,6 +11,7 @@ from nats.js import JetStreamContext
 
 from crm_shared.contracts.deal import (
     ApprovalDeclined,
+    ApprovalGranted,
     DealNoted,
     DealUpdated,
     IdleThresholdsSet,
@@ -20,7 +23,7 @@ from crm_shared.machinery.consumer import BatchConsumer, Item
 from crm_shared.machinery.parsing import parse_event
 from notifier.handlers.context import Context
 from notifier.handlers.declines import CONSUMER as DECLINES
-from notifier.handlers.declines import notify_declines
+from notifier.handlers.declines import GRANTED, notify_answers
 from notifier.handlers.idle import CONSUMER as DEALS
 from notifier.handlers.idle import DealStreamEvent, record_deal_events
 from notifier.handlers.rejections import CONSUMER as REJECTIONS
@@ -100,31 +103,36 @@ def move_rejected_consumer(
     )
 
 
-def parse_approval_declined(msg: Msg) -> tuple[str, ApprovalDeclined]:
-    """An ApprovalDeclined in its CloudEvents envelope."""
-    return parse_event(msg, ApprovalDeclined)
+Answer = TypeVar("Answer", ApprovalDeclined, ApprovalGranted)
 
 
-def approval_declined_consumer(
+def approval_consumers(
     nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
-) -> BatchConsumer[ApprovalDeclined]:
-    """The durable consumer of requests the РОП declined; replicas share it."""
+) -> list[BatchConsumer[Any]]:
+    """The durable consumers of the РОП's answers, declined and granted; replicas share
+    each."""
 
-    async def handle(items: list[Item[ApprovalDeclined]]) -> None:
-        await notify_declines(items, ctx)
+    def answers(event: type[Answer], durable: str) -> BatchConsumer[Answer]:
+        def parse(msg: Msg) -> tuple[str, Answer]:
+            return parse_event(msg, event)
 
-    return BatchConsumer(
-        nc,
-        js,
-        service=NAME,
-        stream=STREAM,
-        durable=DECLINES,
-        subject=ApprovalDeclined.SUBJECT,
-        parse=parse_approval_declined,
-        handle=handle,
-        metrics=ctx.metrics,
-        batch_size=batch_size,
-    )
+        async def handle(items: list[Item[Answer]]) -> None:
+            await notify_answers(items, ctx, durable)
+
+        return BatchConsumer(
+            nc,
+            js,
+            service=NAME,
+            stream=STREAM,
+            durable=durable,
+            subject=event.SUBJECT,
+            parse=parse,
+            handle=handle,
+            metrics=ctx.metrics,
+            batch_size=batch_size,
+        )
+
+    return [answers(ApprovalDeclined, DECLINES), answers(ApprovalGranted, GRANTED)]
 
 
 def parse_deal_event(msg: Msg) -> tuple[str, DealStreamEvent]:

@@ -6,7 +6,7 @@ The router the service runs is the one the AsyncAPI document describes (`tools.c
 
 from __future__ import annotations
 
-from crm_shared.contracts.deal import ApprovalDeclined, DealWentIdle, MoveRejected
+from crm_shared.contracts.deal import ApprovalDeclined, ApprovalGranted, DealWentIdle, MoveRejected
 from crm_shared.contracts.notify import (
     IdleDeals,
     IdleThresholds,
@@ -23,6 +23,7 @@ from notifier.entrypoints.consumers import DEAL_EVENTS, STREAM, TASK_EVENTS
 from notifier.handlers import idle_queries, inbox, retries
 from notifier.handlers.context import Context
 from notifier.handlers.declines import CONSUMER as DECLINES
+from notifier.handlers.declines import GRANTED
 from notifier.handlers.idle import CONSUMER as DEALS
 from notifier.handlers.rejections import CONSUMER as REJECTIONS
 from notifier.handlers.tasks import CONSUMER as TASKS
@@ -50,5 +51,6 @@ def endpoints() -> Endpoints[Context]:
     api.receive(TASK_EVENTS.values(), stream=STREAM, durable=TASKS)
     api.receive([MoveRejected], stream=STREAM, durable=REJECTIONS)
     api.receive([ApprovalDeclined], stream=STREAM, durable=DECLINES)
+    api.receive([ApprovalGranted], stream=STREAM, durable=GRANTED)
     api.receive(DEAL_EVENTS.values(), stream=STREAM, durable=DEALS)
     return api

@@ -54,6 +54,9 @@ from crm_shared.contracts.deal.events import (
     ApprovalDeclined as ApprovalDeclined,
 )
 from crm_shared.contracts.deal.events import (
+    ApprovalGranted as ApprovalGranted,
+)
+from crm_shared.contracts.deal.events import (
     ContactErased as ContactErased,
 )
 from crm_shared.contracts.deal.events import (

@@ -207,3 +207,16 @@ class ApprovalDeclined(EventData):
     actor_id: Plain
     reason: Plain
     deal: Deal
+
+
+class ApprovalGranted(EventData):
+    """The РОП agreed to a request to move a deal (rule 6) by making the move: `asked_by`
+    asked for `to_stage`, `actor_id` moved the deal there; nothing waits any more."""
+
+    SUBJECT: ClassVar[str] = "crm.deal.approval_granted"
+    TYPE: ClassVar[str] = "crm.deal.approval_granted.v1"
+    deal_id: Plain
+    to_stage: Plain
+    asked_by: Plain
+    actor_id: Plain
+    deal: Deal

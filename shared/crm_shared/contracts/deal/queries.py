@@ -102,8 +102,8 @@ class DealTimeline(Query, Asks[DealTimelineReply]):
     """crm.query.deal.timeline: a deal's story as deal-service keeps it, newest first, paged.
 
     Each item has `at`, `kind` (note, field_changed, stage_changed, contact_attempt,
-    approval_asked, approval_declined), `actor_id` and the kind's fields (a field_changed
-    made through another deal of the same contact has `through_deal_id`). The reply's
+    approval_asked, approval_declined, approval_granted), `actor_id` and the kind's fields (a
+    field_changed made through another deal of the same contact has `through_deal_id`). The reply's
     `until` and `since` bound the page in time (null: open-ended), so that a client merging
     another feed (crm.query.task.timeline) puts each of its items on exactly one page.
     """

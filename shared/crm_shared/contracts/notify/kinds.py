@@ -21,6 +21,7 @@ class NoticeKind(StrEnum):
     move_rejected = "move_rejected"
     approval_requested = "approval_requested"
     approval_declined = "approval_declined"
+    approval_granted = "approval_granted"
     deal_idle = "deal_idle"
     idle_digest = "idle_digest"
 
@@ -41,6 +42,9 @@ KIND_NOTES: dict[NoticeKind, str] = {
     ),
     NoticeKind.approval_declined: (
         "the РОП declined such a request, to whoever asked; `actor_id`: the РОП"
+    ),
+    NoticeKind.approval_granted: (
+        "the РОП agreed to such a request by making the move, to whoever asked; `actor_id`: the РОП"
     ),
     NoticeKind.deal_idle: (
         "a deal sat in its stage past the stage's idle threshold with no activity («засиделась»), "

@@ -22,9 +22,9 @@ class TimelinePage(BaseModel):
     the kind's own fields (note: text; field_changed: changes [{field, from, to}] and,
     for a shared contact changed through another deal, through_deal_id;
     stage_changed: from_stage, to_stage; contact_attempt: note, stage; approval_asked,
-    approval_declined: to_stage, asked_by, reason; task_opened, task_rescheduled,
-    task_commented, task_closed: task_id, title and deadline, from_deadline, to_deadline,
-    reason, text or close_reason)."""
+    approval_declined, approval_granted: to_stage, asked_by, reason (declined); task_opened,
+    task_rescheduled, task_commented, task_closed: task_id, title and deadline, from_deadline,
+    to_deadline, reason, text or close_reason)."""
 
     items: list[Anything]
     next_cursor: str | None = None
