@@ -41,12 +41,15 @@ async def test_a_json_lead_becomes_a_deal_once(clean: Any, client: Client) -> No
         async with d.client(headers=auth) as http:
             first = await http.post("/api/leads", json=lead)
             assert first.status_code == 202, first.text
-            assert first.json()["source"] == "crm-site"
+            assert first.json()["source"] == "crm-site" and first.json()["duplicate"] is False
             deal = await _one_deal(client, "Анна Json")
             assert deal["source"] == "crm-site" and deal["external_id"] == "j-1"
             assert deal["amount"] == "1500.50"
             again = await http.post("/api/leads", json=lead)
             assert again.status_code == 202
+            # within the stream's duplicate window the answer says it was a repeat
+            assert again.json()["duplicate"] is True
+            assert again.json()["sequence"] == first.json()["sequence"]
             # A token with leads:write only cannot read the funnel.
             assert (await http.get("/api/deals")).status_code == 403
             assert (await http.get(f"/api/deals/{deal['id']}")).status_code == 403

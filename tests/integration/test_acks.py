@@ -125,8 +125,9 @@ async def test_the_services_own_users_may_hear_their_acks(tmp_path: Path) -> Non
             assert isinstance(nowhere.value, NatsError)
 
             await ensure_streams(admin.jetstream())
-            assert await bus.publish_lead(lead, origin="json") == 1
-            assert await bus.publish_lead(lead, origin="json") == 1  # the same lead: one copy
+            assert await bus.publish_lead(lead, origin="json") == (1, False)
+            # the same lead: one copy, and the ack says so
+            assert await bus.publish_lead(lead, origin="json") == (1, True)
 
             acks = Acks(deals, 5)
             [ack] = await acks.results(acks.send([("ev-1", "crm.deal.created", b"{}")]))

@@ -6,6 +6,7 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from nats.aio.client import Client as NatsClient
 
@@ -17,6 +18,14 @@ from crm_shared.machinery.acks import Acks
 log = logging.getLogger(__name__)
 
 
+class Stored(NamedTuple):
+    """JetStream's word on a lead: its sequence in CRM_LEADS, and whether the stream already
+    held it (the same source and external_id within its duplicate window: no second copy)."""
+
+    sequence: int
+    duplicate: bool
+
+
 class Bus(asking.Bus):
     """Typed requests to the services (`ask`, crm_shared.machinery.asking) and publishing
     leads, on the gateway's connection."""
@@ -25,8 +34,9 @@ class Bus(asking.Bus):
         super().__init__(nc, timeout=timeout)
         self.acks = Acks(nc, timeout)
 
-    async def publish_lead(self, lead: LeadReceived, *, origin: str) -> int:
-        """Publish a lead and wait for JetStream's acknowledgement; returns its stream sequence.
+    async def publish_lead(self, lead: LeadReceived, *, origin: str) -> Stored:
+        """Publish a lead and wait for JetStream's acknowledgement: its stream sequence, and
+        whether it was a duplicate.
 
         The message id is the lead's (source, external_id), so a retry of the same lead
         within the stream's duplicate window is dropped by JetStream itself, and any later
@@ -38,7 +48,7 @@ class Bus(asking.Bus):
         [ack] = await self.acks.results(sent)
         if isinstance(ack, BaseException):
             raise ack
-        return int(ack["seq"])
+        return Stored(int(ack["seq"]), bool(ack.get("duplicate")))
 
 
 def lead_event(lead: LeadReceived, msg_id: str, origin: str) -> bytes:

@@ -17,6 +17,7 @@ from nats.errors import Error as NatsError
 
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import LeadReceived
+from gateway.adapters.bus import Stored
 from gateway.domain.idempotency import Outcome, check_key, decide
 from gateway.domain.people import Principal
 from gateway.handlers.context import Context
@@ -84,16 +85,16 @@ async def idempotent(
     return answer
 
 
-async def publish_lead(ctx: Context, lead: LeadReceived, fmt: str) -> int:
+async def publish_lead(ctx: Context, lead: LeadReceived, fmt: str) -> Stored:
     """Publish the lead and await JetStream's ack (a 2xx means the lead is stored)."""
     try:
-        seq = await ctx.bus.publish_lead(lead, origin=fmt)
+        stored = await ctx.bus.publish_lead(lead, origin=fmt)
     except (NatsError, TimeoutError, OSError) as exc:
         ctx.metrics.leads.labels(fmt, "unavailable").inc()
         log.warning("lead not stored: %r", exc)
         raise Refusal(503, "unavailable", "the lead could not be stored; try again") from None
-    ctx.metrics.leads.labels(fmt, "accepted").inc()
-    return seq
+    ctx.metrics.leads.labels(fmt, "duplicate" if stored.duplicate else "accepted").inc()
+    return stored
 
 
 def within_permissions(

@@ -130,7 +130,7 @@ async def _add(ctx: Context, integration: Integration, method: str, pairs: Pairs
     except intake.IntakeError as exc:
         raise bitrix24.invalid(f"лид не принят: {exc.said}") from None
     try:
-        return await publish_lead(ctx, lead, FORMAT)
+        return (await publish_lead(ctx, lead, FORMAT)).sequence
     except Refusal:
         raise bitrix24.unavailable() from None
 

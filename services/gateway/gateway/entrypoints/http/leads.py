@@ -69,7 +69,8 @@ LEAD_BODY = {
 )
 async def post_lead(request: Request) -> Response:
     """The lead event's data as JSON (LeadIn). Answered 202 once the lead is stored in
-    JetStream; the same `external_id` (or Idempotency-Key) again makes no second deal.
+    JetStream; the same `external_id` (or Idempotency-Key) again makes no second deal, and
+    within the stream's duplicate window (2 minutes) the answer says `duplicate: true`.
     A signed-in person's lead has `source` = `manual` whatever the body says, and a
     responsible within their permissions, as on POST /api/deals: a manager's is their own
     (naming another is 403); a РОП names anyone or no one (the lead is distributed)."""
@@ -94,9 +95,9 @@ async def post_lead(request: Request) -> Response:
     lead = _lead(ctx.config, data, source, fallback)
 
     async def work() -> Answer:
-        seq = await publish_lead(ctx, lead, "json")
+        stored = await publish_lead(ctx, lead, "json")
         out = {"accepted": True, "source": lead.source, "external_id": lead.external_id}
-        return json_answer(202, {**out, "sequence": seq})
+        return json_answer(202, {**out, "sequence": stored.sequence, "duplicate": stored.duplicate})
 
     fp = fingerprint("POST", "/api/leads", raw)
     return _answer(await idempotent(ctx, f"{principal.kind}:{principal.id}", key, fp, work))

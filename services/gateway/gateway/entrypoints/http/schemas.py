@@ -83,6 +83,14 @@ class LeadAccepted(BaseModel):
     source: str
     external_id: str
     sequence: int
+    duplicate: bool = Field(
+        False,
+        description="JetStream already held this lead (the same source and external_id within "
+        "the stream's duplicate window, 2 minutes): `sequence` is the first copy's, and no "
+        "second deal is made. Later repeats say false and make no second deal either "
+        "(deal-service keys leads on the same pair). A repeated Idempotency-Key gets the "
+        "first answer as it was.",
+    )
 
 
 class DealCreateIn(DealFields):
