@@ -73,25 +73,50 @@ async def test_a_task_for_tomorrow_shows_under_tomorrow_and_its_lapse_reaches_th
     # A deadline in the past: said in Russian (never the service's English with its UTC
     # time), and what was typed stays in the form.
     await form.get_by_label("Что сделать").fill("Задача в прошлом")
-    await form.get_by_label("Дата срока").fill("2020-01-01")
+    # The day and the time as people type them (дд.мм.гггг, ЧЧ:ММ), in text inputs: the
+    # browser's own date and time inputs showed mm/dd/yyyy and AM/PM in an English Chromium.
+    day = form.get_by_label("Дата срока")
+    assert (await day.get_attribute("type"), await day.get_attribute("placeholder")) == (
+        None,
+        "дд.мм.гггг",
+    )
+    assert await form.get_by_label("Время срока").get_attribute("placeholder") == "ЧЧ:ММ"
+    await day.fill("01.01.2020")
     await form.get_by_label("Время срока").fill("10:00")
     await form.get_by_role("button", name="Поставить задачу").click()
     await form.get_by_role("alert").filter(has_text="Этот срок уже прошёл").wait_for()
     assert await form.get_by_label("Что сделать").input_value() == "Задача в прошлом"
     assert await form.get_by_label("дата и время").is_checked()
-    assert await form.get_by_label("Дата срока").input_value() == "2020-01-01"
+    assert await form.get_by_label("Дата срока").input_value() == "01.01.2020"
     await shot(ivan, "find-task-past-deadline", full=True)
+    # A day that is none: refused naming the field, in Russian, and what was typed stays.
+    await form.get_by_label("Дата срока").fill("31.02.2027")
+    await form.get_by_role("button", name="Поставить задачу").click()
+    await form.get_by_role("alert").filter(has_text="Дата срока: «31.02.2027» — не дата").wait_for()
+    assert await form.get_by_label("Дата срока").input_value() == "31.02.2027"
+    assert await form.get_by_label("Время срока").input_value() == "10:00"
     await form.get_by_label("Что сделать").fill("Перезвонить в 15:00")
     # Tomorrow in the stand's zone (Yekaterinburg), not the default Moscow: the two differ
     # for two hours each evening.
-    tomorrow = (local_day(datetime.now(UTC), ZoneInfo(ZONE)) + timedelta(days=1)).isoformat()
+    tomorrow = (local_day(datetime.now(UTC), ZoneInfo(ZONE)) + timedelta(days=1)).strftime(
+        "%d.%m.%Y"
+    )
+    await form.get_by_label("завтра в 10:00").check()
     await form.get_by_label("Дата срока").fill(tomorrow)
+    assert await form.get_by_label("дата и время").is_checked()  # typing a day chose it
     await form.get_by_label("Время срока").fill("15:00")
-    assert await form.get_by_label("дата и время").is_checked()
+    await shot(ivan, "find-task-form", full=True)
     await form.get_by_role("button", name="Поставить задачу").click()
     tasks = ivan.get_by_role("region", name="Задачи")
     await ivan.get_by_text("Перезвонить в 15:00").first.wait_for()
     assert "Постановщик: Иван Иванов" in await ivan.locator("#deal-card").inner_text()
+    # the deadline as typed, on the stand's clock (sent to the services in UTC)
+    row = tasks.get_by_role("listitem").filter(has_text="Перезвонить в 15:00")
+    assert f"до {tomorrow} 15:00" in await row.inner_text()
+    [own] = [t for t in await _tasks(stand, deal["id"]) if t["kind"] == "own"]
+    typed_at = datetime.strptime(f"{tomorrow} 15:00", "%d.%m.%Y %H:%M")
+    assert datetime.fromisoformat(own["deadline"]) == typed_at.replace(tzinfo=ZoneInfo(ZONE))
+    assert own["deadline"].endswith(("Z", "+00:00")), own["deadline"]
     await shot(ivan, "find-deal-task", full=True)
     await ivan.get_by_role("link", name="Мои задачи").click()
     later = ivan.get_by_role("region", name=re.compile("^Завтра"))
@@ -101,10 +126,8 @@ async def test_a_task_for_tomorrow_shows_under_tomorrow_and_its_lapse_reaches_th
         not in await ivan.get_by_role("region", name=re.compile("^Сегодня")).inner_text()
     )
     await shot(ivan, "find-my-tasks", full=True)
-    del tasks
 
     # Its lapse: the manager moves it to a moment from now (the watcher fires at it).
-    [own] = [t for t in await _tasks(stand, deal["id"]) if t["kind"] == "own"]
     soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
     async with stand.as_user("mgr-1") as http:
         body = {"deadline": soon, "reason": "клиент перезвонит сам"}

@@ -32,15 +32,20 @@ async def test_a_manager_sets_a_task_for_tomorrow_and_moves_it(clean: Any, clien
     async with door(clean) as d, d.as_user("mgr-1") as ivan:
         deal = await client.deal_for("mgr-1", title="Звонок")
         await eventually(lambda: tasks(client, deal_id=deal["id"]))
-        tomorrow = (local_day(datetime.now(UTC)) + timedelta(days=1)).isoformat()
+        # the day as people type it (дд.мм.гггг), the time on a 24-hour clock
+        tomorrow = (local_day(datetime.now(UTC)) + timedelta(days=1)).strftime("%d.%m.%Y")
         form = {"title": "Перезвонить", "when": "at", "day": tomorrow, "clock": "15:00"}
         card = await ivan.post(f"/deals/{deal['id']}/tasks", data=form)
         assert card.status_code == 200, card.text
         assert "Перезвонить" in card.text and "Постановщик: Иван Иванов" in card.text
+        assert f"до {tomorrow} 15:00" in card.text  # the people's clock (Moscow), as typed
         bad = await ivan.post(f"/deals/{deal['id']}/tasks", data={**form, "day": "завтра"})
-        assert bad.status_code == 422 and "укажите дату и время срока" in bad.text
+        assert bad.status_code == 422 and "Дата срока: «завтра» — не дата" in bad.text
+        late = await ivan.post(f"/deals/{deal['id']}/tasks", data={**form, "clock": "3 PM"})
+        assert late.status_code == 422 and "Время срока: «3 PM» — не время" in late.text
+        assert f'name="day" aria-label="Дата срока" data-picks-at value="{tomorrow}"' in late.text
         # A refusal keeps what was typed, escaped: a title is never markup on the page.
-        trap = {**form, "title": '"><script>alert(1)</script>', "day": "2020-01-01"}
+        trap = {**form, "title": '"><script>alert(1)</script>', "day": "01.01.2020"}
         past = await ivan.post(f"/deals/{deal['id']}/tasks", data=trap)
         assert past.status_code == 422 and "Этот срок уже прошёл" in past.text
         assert "<script>alert(1)" not in past.text and "&lt;script&gt;alert(1)" in past.text
@@ -54,6 +59,9 @@ async def test_a_manager_sets_a_task_for_tomorrow_and_moves_it(clean: Any, clien
             assert "Новый лид" not in _group(mine, "Завтра")
 
         [own] = [t for t in await tasks(client, deal_id=deal["id"]) if t["kind"] == "own"]
+        typo = {"when": "at", "day": "32.01.2027", "clock": "10:00", "reason": "клиент в пути"}
+        refused = await ivan.post(f"/tasks/{own['id']}/reschedule", data=typo)
+        assert refused.status_code == 400 and "Дата срока: «32.01.2027»" in refused.text
         moved = await ivan.post(
             f"/tasks/{own['id']}/reschedule", data={"when": "hour", "reason": "клиент в пути"}
         )

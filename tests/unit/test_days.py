@@ -30,7 +30,31 @@ def test_the_day_boundary_is_moscow_midnight(deadline: datetime | None, group: s
 def test_quick_choices() -> None:
     assert quick_deadline("hour", NOW) == NOW + timedelta(hours=1)
     assert quick_deadline("tomorrow10", NOW) == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
-    at = quick_deadline("at", NOW, "2026-12-07", "15:00")
+    at = quick_deadline("at", NOW, "07.12.2026", "15:00")
     assert at == datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-    with pytest.raises(ValueError, match="дату"):
-        quick_deadline("at", NOW, "завтра", "")
+    assert quick_deadline("at", NOW, "2026-12-07", "15:00") == at  # ISO, as a program sends it
+    assert quick_deadline("at", NOW, " 07.12.2026 ", "9:05") == datetime(
+        2026, 12, 7, 6, 5, tzinfo=UTC
+    )
+    assert quick_deadline("at", NOW, "07.12.2026", "") == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "clock", "said"),
+    [
+        ("", "15:00", "Дата срока: укажите её как дд.мм.гггг"),
+        ("завтра", "", "Дата срока: «завтра» — не дата: введите её как дд.мм.гггг"),
+        ("12/07/2026", "15:00", "Дата срока: «12/07/2026» — не дата"),  # an English browser's
+        ("31.02.2026", "15:00", "Дата срока: «31.02.2026» — не дата"),
+        ("07.12.2026", "3:00 PM", "Время срока: «3:00 PM» — не время: введите его как ЧЧ:ММ"),
+        ("07.12.2026", "24:00", "Время срока: «24:00» — не время"),
+        ("07.12.2026", "15:00:00", "Время срока: «15:00:00» — не время"),
+        ("07.12.2026", "15", "Время срока: «15» — не время"),
+    ],
+)
+def test_a_date_or_time_that_cannot_be_read_is_refused_naming_the_field(
+    day: str, clock: str, said: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        quick_deadline("at", NOW, day, clock)
+    assert str(refused.value).startswith(said)

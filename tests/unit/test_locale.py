@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from crm_shared.locale import (
     moment,
     money,
     number,
+    parse_clock,
     parse_day,
     percent,
     say,
@@ -84,6 +85,10 @@ def test_a_day_begins_at_the_readers_midnight() -> None:
     assert parse_day("07.11.2026") == parse_day("2026-11-07") == date(2026, 11, 7)
     with pytest.raises(ValueError, match=r"дд\.мм\.гггг"):
         parse_day("11/07/2026")
+    assert parse_clock("15:00") == time(15, 0) and parse_clock(" 9:05 ") == time(9, 5)
+    for typed in ("3:00 PM", "24:00", "15:60", "15.00", "15:0", ""):
+        with pytest.raises(ValueError, match="ЧЧ:ММ"):
+            parse_clock(typed)
 
 
 def test_refusals_read_in_russian_with_their_params() -> None:

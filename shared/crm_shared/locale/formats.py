@@ -83,6 +83,19 @@ def parse_day(text: str) -> date:
         raise ValueError(f"«{text}» — не дата: введите её как дд.мм.гггг") from None
 
 
+def parse_clock(text: str) -> time:
+    """«15:00» or «9:30» (what a person types: hours and minutes, 24 h) → a time;
+    ValueError in Russian otherwise (no «3 PM», no seconds, no zone: the reader's clock)."""
+    text = text.strip()
+    hours, _, minutes = text.partition(":")
+    try:
+        if not (hours.isdigit() and len(hours) <= 2 and minutes.isdigit() and len(minutes) == 2):
+            raise ValueError(text)
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ValueError(f"«{text}» — не время: введите его как ЧЧ:ММ") from None
+
+
 def _decimal(value: Any) -> Decimal | None:
     if value in (None, ""):
         return None

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crm_shared import locale
+
 DEFAULT_ZONE = "Europe/Moscow"
 """The seed's sales team's zone, until the configuration names one."""
 
@@ -54,15 +56,24 @@ def quick_deadline(
     choice: str, now: datetime, day: str = "", clock: str = "", where: tzinfo | None = None
 ) -> datetime:
     """The deadline of a quick choice: `hour` («через час»), `tomorrow10` («завтра в
-    10:00»), or `at`: a date (YYYY-MM-DD) and a time (HH:MM) in the people's zone.
+    10:00»), or `at`: a day as people type it (дд.мм.гггг; YYYY-MM-DD too) and a time
+    (ЧЧ:ММ, 24 h; 10:00 when left empty) in the people's zone, read as the РОП's period is
+    (crm_shared.locale's `parse_day`, and `parse_clock`).
 
-    ValueError with a Russian reason when the date or time cannot be read.
+    ValueError with a Russian reason naming the field when the date or time cannot be read.
     """
     if choice == "hour":
         return now + timedelta(hours=1)
     if choice == "tomorrow10":
         return at_local(local_day(now, where) + timedelta(days=1), time(10, 0), where)
+    if not day.strip():
+        raise ValueError("Дата срока: укажите её как дд.мм.гггг")
     try:
-        return at_local(date.fromisoformat(day), time.fromisoformat(clock or "10:00"), where)
-    except ValueError:
-        raise ValueError("укажите дату и время срока") from None
+        on = locale.parse_day(day)
+    except ValueError as exc:
+        raise ValueError(f"Дата срока: {exc}") from None
+    try:
+        at = locale.parse_clock(clock) if clock.strip() else time(10, 0)
+    except ValueError as exc:
+        raise ValueError(f"Время срока: {exc}") from None
+    return at_local(on, at, where)

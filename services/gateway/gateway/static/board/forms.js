@@ -20,8 +20,13 @@
     } else if (el.matches("select[data-autosubmit]")) {
       // a filter that applies itself when chosen
       el.form.submit();
-    } else if (el.matches("[data-picks-at]") && el.form?.elements.when) {
-      // a task's deadline: a date or a time typed in chooses «дата и время»
+    }
+  });
+
+  document.addEventListener("input", (e) => {
+    const el = e.target;
+    if (el.matches?.("[data-picks-at]") && el.form?.elements.when) {
+      // a task's deadline: a date or a time typed in chooses «дата и время», as it is typed
       el.form.elements.when.value = "at";
     }
   });
