@@ -192,6 +192,22 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
     start = anna.get_by_label("С", exact=True)
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", await start.input_value())  # not the browser's
     await russian_only(anna, "rop")
+    # The rules' file input has a Russian face (the browser's own says «Choose File»): a label
+    # drawn as a button over the hidden native input, which the keyboard still reaches.
+    rules = anna.get_by_role("region", name="Проверить правила")
+    picked = rules.locator("[data-file-name]")
+    assert await picked.inner_text() == "файл не выбран"
+    assert await rules.get_by_text("Выбрать файл…").is_visible()
+    await rules.get_by_label("Текст конфигурации").focus()
+    await anna.keyboard.press("Shift+Tab")  # back from the text: the file input, by its name
+    focused = "[document.activeElement.type, document.activeElement.ariaLabel]"
+    assert await anna.evaluate(focused) == ["file", "Файл конфигурации"]
+    await rules.get_by_label("Файл конфигурации").set_input_files(
+        files=[{"name": "строже.yaml", "mimeType": "text/yaml", "buffer": b"plan: free\n"}]
+    )
+    assert await picked.inner_text() == "строже.yaml"
+    await rules.scroll_into_view_if_needed()
+    await shot(anna, "page-rop-rules-file")
     # The names on the charts' axes as drawn: «Не подошёл по портрету (с комментарием)» on one
     # line was cut at the chart's left edge. A few bars: on lines of at most 22 characters;
     # the fifteen stages: cut short with «…».

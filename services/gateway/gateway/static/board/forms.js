@@ -20,6 +20,12 @@
     } else if (el.matches("select[data-autosubmit]")) {
       // a filter that applies itself when chosen
       el.form.submit();
+    } else if (el.matches("input[type=file]")) {
+      // a file input's Russian face (its native one is hidden): the chosen file's name
+      const shown = el.closest(".file-pick")?.querySelector("[data-file-name]");
+      if (!shown) return;
+      shown.dataset.none ??= shown.textContent;
+      shown.textContent = el.files?.[0]?.name || shown.dataset.none;
     }
   });
 
