@@ -10,7 +10,7 @@ import pytest
 from crm_shared.config import config_from_data
 from crm_shared.contracts.deal import CONTACT_FIELD_NAMES, DEAL_FIELD_NAMES
 from gateway.domain.people import Principal
-from gateway.entrypoints.web.common import deal_fields, draft
+from gateway.entrypoints.web.common import deal_fields, draft, typed
 from gateway.entrypoints.web.render import Pages, duration, money, overdue, sums
 from gateway.handlers.errors import Refusal
 from tests.configs import default_data
@@ -48,6 +48,36 @@ def test_the_deal_card_sends_what_changed_and_clears_what_was_emptied() -> None:
     shown = {"amount": "177\u00a0000", "was.amount": "177\u00a0000"}
     assert deal_fields(shown, only_filled=False) == {}
     assert deal_fields(shown | {"amount": "180 000"}, only_filled=False) == {"amount": "180000"}
+
+
+def test_a_phone_left_alone_is_no_change_whatever_its_notation() -> None:
+    """The card shows a kept phone as «+7 912 345-67-89» (`phone`) in the input and its `was.`
+    twin; the same number in any notation is not a change, another one or a cleared one is."""
+    shown = {"contact.phone": "+7 912 345-67-89", "was.contact.phone": "+7 912 345-67-89"}
+    assert deal_fields(shown, only_filled=False) == {} and typed(shown) == {}
+    for same in ("+79123456789", "8 912 345 67 89", " +7 (912) 345-67-89 "):
+        form = shown | {"contact.phone": same}
+        assert deal_fields(form, only_filled=False) == {} and typed(form) == {}, same
+    # a card drawn before the phone was shown formatted: its twin still holds E.164
+    assert deal_fields(shown | {"was.contact.phone": "+79123456789"}, only_filled=False) == {}
+    other = shown | {"contact.phone": "+7 912 345-67-80"}
+    assert deal_fields(other, only_filled=False) == {"contact": {"phone": "+7 912 345-67-80"}}
+    assert typed(other) == {"contact.phone": "+7 912 345-67-80"}
+    assert deal_fields(shown | {"contact.phone": ""}, only_filled=False) == {
+        "contact": {"phone": None}
+    }
+    assert typed(shown | {"contact.phone": "12"}) == {"contact.phone": "12"}  # kept to correct
+
+
+def test_a_dialogs_phone_reads_as_people_write_it_and_what_was_typed_as_typed() -> None:
+    pages = Pages(config_from_data(default_data()))
+    shown = pages.env.get_template("partials/field_input.html")
+    deal = {"contact": {"name": "Пётр", "phone": "+79123456789"}}
+    asked = shown.render(name="contact.phone", deal=deal, form={})
+    assert 'value="+7 912 345-67-89"' in asked
+    typed_in = shown.render(name="contact", deal=deal, form={"contact.phone": "+7912"})
+    assert 'value="+7912"' in typed_in  # never «+7 912», which the person did not type
+    assert 'value=""' in shown.render(name="contact.phone", deal={"contact": {}}, form={})
 
 
 def test_a_bad_value_is_refused_in_words() -> None:

@@ -10,6 +10,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from crm_shared.contracts.deal import CONTACT_FIELD_NAMES, DEAL_FIELD_NAMES, DealFields
+from crm_shared.contracts.phones import BadPhone, normalise_phone
 from crm_shared.locale import form_problems
 from gateway.domain import days
 from gateway.domain.people import Principal
@@ -81,6 +82,23 @@ def _amount(raw: str | None) -> str | None:
     return raw.replace(" ", "").replace("\u00a0", "").replace(",", ".") if raw else raw
 
 
+def _phone(text: str | None) -> str | None:
+    """A phone as kept (E.164) when it reads as one, else as typed (deal-service refuses it)."""
+    try:
+        return normalise_phone(text)
+    except BadPhone:
+        return text
+
+
+def _same(key: str, value: str | None, was: str | None) -> bool:
+    """Whether an input holds what the card showed in it (its `was.` twin): a phone is the
+    same number in any notation (shown «+7 912 345-67-89», kept +79123456789, typed again
+    as «8 912 345 67 89»), so one the person left alone is never sent as a change."""
+    if key == "contact.phone":
+        return _phone(value) == _phone(was)
+    return value == was
+
+
 def typed(form: Any) -> dict[str, str]:
     """What the person changed on the card (an input whose `was.` twin differs), as typed:
     a refused save shows it again over the stored deal, never loses it; the `was.` twins keep
@@ -89,7 +107,7 @@ def typed(form: Any) -> dict[str, str]:
         key: str(form.get(key))
         for key in form
         if not key.startswith("was.") and f"was.{key}" in form
-        and form.get(key) != form.get(f"was.{key}")
+        and not _same(key, _value(form.get(key)), _value(form.get(f"was.{key}")))
     }  # fmt: skip
 
 
@@ -110,7 +128,7 @@ def deal_fields(form: Any, *, only_filled: bool) -> dict[str, Any]:
         if only_filled:
             if value is not None:
                 target[name] = value
-        elif value != was:
+        elif not _same(key, value, was):
             target[name] = value
     if contact:
         fields["contact"] = contact
