@@ -1,10 +1,12 @@
 """The РОП's page and reports are the РОП's, over at most two years, and the page's weekly
-chart is one period query with `weeks`, whose weeks add up to what a query per week says."""
+chart is one period query with `weeks` (calendar weeks on the РОП's clock), whose weeks add
+up to what a query per week says."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -68,3 +70,20 @@ async def test_weeks_add_up_to_a_query_per_week(clean: Any, client: Client) -> N
             assert week["won"] == alone["report"]["won"], n
         plain = await client.request("crm.query.analytics.period", body)
         assert "weeks" not in plain["report"]
+
+        # Calendar weeks on the РОП's clock: the first from the period's first moment (a
+        # Thursday), then every Monday 00:00 in Moscow; they add up the same way.
+        zoned = {**body, "weeks": True, "week_zone": "Europe/Moscow"}
+        calendar = (await client.request("crm.query.analytics.period", zoned))["report"]["weeks"]
+        starts = [datetime.fromisoformat(w["from"]) for w in calendar]
+        assert starts[0] == start and len(calendar) == 9  # a part, 7 weeks, a part
+        for at in starts[1:]:
+            local = at.astimezone(ZoneInfo("Europe/Moscow"))
+            assert (local.weekday(), local.hour, local.minute) == (0, 0, 0)
+        assert sum(w["won"]["count"] for w in calendar) == whole["won"]["count"]
+        for n, (a, b) in enumerate(zip(starts, [*starts[1:], end], strict=True)):
+            alone = await client.request(
+                "crm.query.analytics.period",
+                {"actor_id": "rop-1", "from": a.isoformat(), "to": b.isoformat()},
+            )
+            assert calendar[n]["won"] == alone["report"]["won"], n

@@ -1,6 +1,6 @@
-"""The РОП's page opens on the last 30 days from the Monday they fall in, so the weekly chart
-(7 days each from the period's first) shows calendar weeks: it showed weeks «с воскресенья»
-when the 30 days began on a Sunday. A period the РОП types is kept as typed."""
+"""The РОП's page opens on the last 30 days from the Monday they fall in, so the weekly chart's
+first week is a whole one (it began on whatever day 30 days ago was). A period the РОП types
+is kept as typed; its weeks are calendar weeks all the same (test_week_starts)."""
 
 from __future__ import annotations
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
+from crm_shared.contracts.periods import is_zone
 from crm_shared.contracts.text import ID_BYTES
 
 __all__ = ["Currency", "EmailAddress", "Frozen", "StageCode", "Text", "TimeZoneName", "UserId"]
@@ -62,14 +62,8 @@ def _check_email(value: str) -> str:
 
 
 def _check_zone(value: str) -> str:
-    # An IANA name only: a fixed offset ("+03:00") would be wrong half the year where
-    # daylight saving applies, and an abbreviation ("MSK") is ambiguous.
-    try:
-        if "/" in value or value == "UTC":
-            ZoneInfo(value)
-            return value
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
+    if is_zone(value):
+        return value
     raise ValueError(f"{value!r} не часовой пояс IANA, например Europe/Moscow, Asia/Yekaterinburg")
 
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from crm_shared.contracts.base import Answer, Asks, Windowed
-from crm_shared.contracts.periods import Moment
+from crm_shared.contracts.periods import Moment, Zone
 from crm_shared.contracts.text import Id
 
 
@@ -44,3 +44,8 @@ class PeriodQuery(Windowed, Asks[ReportReply]):
     to: Moment
     responsible_id: Id | None = None
     weeks: bool = Field(False, description="also `weeks`: the won deals week by week")
+    week_zone: Zone | None = Field(
+        None,
+        description="with `weeks`: calendar weeks, each from Monday 00:00 on this zone's "
+        "clock (the first and the last may be shorter); null: 7 days each from `from`",
+    )

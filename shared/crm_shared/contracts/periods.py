@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator
 
@@ -51,3 +52,24 @@ def check_order(start: str | None, end: str | None) -> None:
 
 Moment = Annotated[Short, AfterValidator(check_moment)]
 """An RFC 3339 time with offset or a YYYY-MM-DD date, kept as sent."""
+
+
+def is_zone(value: str) -> bool:
+    """An IANA zone name this machine knows ("Europe/Moscow", "UTC"). A fixed offset
+    ("+03:00") would be wrong half the year where daylight saving applies, and an
+    abbreviation ("MSK") is ambiguous: neither is one."""
+    try:
+        return ("/" in value or value == "UTC") and ZoneInfo(value) is not None
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+def check_zone(value: str) -> str:
+    """Validator for a body field: the name, unchanged, if `is_zone`."""
+    if not is_zone(value):
+        raise ValueError(f"{value!r} is not an IANA time zone (Europe/Moscow, Asia/Yekaterinburg)")
+    return value
+
+
+Zone = Annotated[Short, AfterValidator(check_zone)]
+"""An IANA time zone name, kept as sent."""

@@ -55,22 +55,23 @@ async def outcomes(
 async def won_by_week(
     conn: asyncpg.Connection,
     success_stage: str,
-    start: datetime,
+    starts: list[datetime],
     end: datetime,
     responsible_id: str | None,
 ) -> list[WeekWon]:
-    """Deals won in the period by week (the 7 days from `start`, then the next 7, ...) and
-    currency: one statement for the whole chart, however long the period."""
+    """Deals won in [starts[0], end) by week (0: from starts[0] to starts[1], …, the last to
+    `end`) and currency: one statement for the whole chart, however long the period."""
     rows = await conn.fetch(
-        f"""SELECT floor(extract(epoch FROM h.at - $2) / 604800)::int AS week, h.currency,
+        f"""SELECT width_bucket(h.at, $2::timestamptz[]) - 1 AS week, h.currency,
                    count(*) AS n, sum(h.amount) AS amount
             FROM {SCHEMA}.stage_history h
             WHERE h.to_stage = $1 AND h.from_stage IS NOT NULL AND h.first_entry
-              AND h.at >= $2 AND h.at < $3
-              AND ($4::text IS NULL OR h.responsible_id = $4)
+              AND h.at >= $3 AND h.at < $4
+              AND ($5::text IS NULL OR h.responsible_id = $5)
             GROUP BY 1, 2""",
         success_stage,
-        start,
+        starts,
+        starts[0],
         end,
         responsible_id,
     )

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crm_shared.config import CrmConfig
 from deal_service.domain.funnel import (
@@ -56,7 +57,8 @@ class Created:
 
 @dataclass(frozen=True)
 class WeekWon:
-    """Deals won in one week of the period (0: its first 7 days), of one currency."""
+    """Deals won in one week of the period (0: its first, from `week_starts`), of one
+    currency."""
 
     week: int
     currency: str
@@ -77,6 +79,25 @@ class PeriodFacts:
     overdue: list[dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)
     weekly: list[WeekWon] | None = None
+    week_starts: list[datetime] = field(default_factory=list)
+
+
+def week_starts(start: datetime, end: datetime, zone: ZoneInfo | None) -> list[datetime]:
+    """Where each week of [start, end) begins: `start`, then every 7 days (the last week
+    takes what is left), or with `zone` every Monday 00:00 on its clock (calendar weeks,
+    the first and last cut by the period)."""
+    if zone is None:
+        return [start + timedelta(days=7 * i) for i in range(max(1, -(-(end - start).days // 7)))]
+    local = start.astimezone(zone).date()
+    monday = local - timedelta(days=local.weekday())
+    starts = [start]
+    while (at := _midnight(monday := monday + timedelta(days=7), zone)) < end:
+        starts.append(at)
+    return starts
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
 @dataclass
@@ -154,24 +175,20 @@ def build_period_report(
         "as_of": f.as_of.isoformat(),
         "overdue": overdue_block(config, f.overdue, responsible_id),
         "notes": f.notes,
-        **({} if f.weekly is None else {"weeks": _weeks(start, end, f.weekly)}),
+        **({} if f.weekly is None else {"weeks": _weeks(f.week_starts, f.weekly)}),
     }
 
 
-def _weeks(start: datetime, end: datetime, weekly: list[WeekWon]) -> list[dict[str, Any]]:
-    """The won deals week by week from `start` (the last week may be shorter)."""
-    count = max(1, -(-(end - start).days // 7))
-    lines = [_Line() for _ in range(count)]
+def _weeks(starts: list[datetime], weekly: list[WeekWon]) -> list[dict[str, Any]]:
+    """The won deals week by week, each from its start."""
+    lines = [_Line() for _ in starts]
     for w in weekly:
-        line = lines[min(w.week, count - 1)]
+        line = lines[min(w.week, len(lines) - 1)]
         line.won += w.count
         line.sums[w.currency] = line.sums.get(w.currency, Decimal(0)) + (w.amount or Decimal(0))
     return [
-        {
-            "from": (start + timedelta(days=7 * i)).isoformat(),
-            "won": {"count": line.won, "sum": _money(line.sums)},
-        }
-        for i, line in enumerate(lines)
+        {"from": at.isoformat(), "won": {"count": line.won, "sum": _money(line.sums)}}
+        for at, line in zip(starts, lines, strict=True)
     ]
 
 

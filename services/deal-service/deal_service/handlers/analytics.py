@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -23,7 +24,7 @@ from crm_shared.contracts.task import OverdueTasksQuery
 from deal_service.adapters import analytics as sql
 from deal_service.adapters import analytics_period as period_sql
 from deal_service.domain.funnel import MAX_COMMENTS_PER_STAGE, FunnelFacts, build_report
-from deal_service.domain.period import PeriodFacts, build_period_report
+from deal_service.domain.period import PeriodFacts, build_period_report, week_starts
 from deal_service.handlers.context import Context
 
 OVERDUE_TIMEOUT = 2.0
@@ -59,7 +60,10 @@ async def period_report(q: PeriodQuery, ctx: Context) -> dict[str, Any]:
     overdue = asyncio.create_task(_overdue(ctx, q.actor_id, q.from_, q.to))
     try:
         async with ctx.report_gate:
-            facts = await _count_period(ctx, start, end, responsible_id, weeks=q.weeks)
+            starts = week_starts(start, end, ZoneInfo(q.week_zone) if q.week_zone else None)
+            facts = await _count_period(
+                ctx, start, end, responsible_id, weeks=starts if q.weeks else None
+            )
     except BaseException:
         overdue.cancel()
         raise
@@ -124,10 +128,16 @@ async def _count(
 
 
 async def _count_period(
-    ctx: Context, start: datetime, end: datetime, responsible_id: str | None, *, weeks: bool
+    ctx: Context,
+    start: datetime,
+    end: datetime,
+    responsible_id: str | None,
+    *,
+    weeks: list[datetime] | None,
 ) -> PeriodFacts:
     """Every count of the period view, on four connections reading one snapshot (with
-    `weeks`, the won deals by week too, after the outcomes on their connection)."""
+    `weeks`, where each week begins, the won deals by week too, after the outcomes on their
+    connection)."""
     finals = [s.code for s in ctx.config.stages if s.is_final]
     failures = [s.code for s in ctx.config.failure_stages]
     now = utcnow()
@@ -135,10 +145,10 @@ async def _count_period(
 
         async def outcomes_and_weeks() -> tuple[Any, Any]:
             found = await period_sql.outcomes(second, finals, start, end, responsible_id)
-            if not weeks:
+            if weeks is None:
                 return found, None
             success = ctx.config.success_stage.code
-            by_week = await period_sql.won_by_week(second, success, start, end, responsible_id)
+            by_week = await period_sql.won_by_week(second, success, weeks, end, responsible_id)
             return found, by_week
 
         async def deals() -> tuple[Any, Any]:
@@ -165,6 +175,7 @@ async def _count_period(
         created=made,
         outcomes=found,
         weekly=weekly,
+        week_starts=weeks or [],
         comments=comments,
         ended=ended.result(),
         still_open=still_open.result(),

@@ -31,8 +31,7 @@ once = Depends(retry_key)  # the change's Idempotency-Key: its commands' request
 
 def _period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date, date]:
     """The days the РОП asked for («дд.мм.гггг»), by default the last 30 on their calendar
-    from the Monday they fall in: the chart's weeks (7 days each from the first) are then
-    calendar weeks, «Неделя с» a Monday."""
+    from the Monday they fall in, so that the chart's first week is a whole one."""
     today = locale.today(zone)
     month_ago = today - timedelta(days=29)
     try:
@@ -53,8 +52,9 @@ async def _period_view(
 ) -> dict[str, Any] | None:
     """The period view of the analytics (what happened in the period) with the won sums
     week by week for the chart, in one query; None while deal-service has no period view.
-    Days and weeks begin at midnight on the РОП's clock: the services get those moments in
-    UTC, and each week is shown by its first local day."""
+    Days begin at midnight and weeks on Monday at midnight on the РОП's clock (the first
+    week from the period's first day): the services get those moments in UTC, and each week
+    is shown by its first local day."""
     try:
         reply = await ask(
             ctx,
@@ -64,6 +64,7 @@ async def _period_view(
                 to=locale.day_start(until, zone).isoformat(),
                 responsible_id=owner,
                 weeks=True,
+                week_zone=zone.key,
             ),
         )
     except Refusal as refusal:
