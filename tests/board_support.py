@@ -88,7 +88,7 @@ async def sign_in(
     form's page and post cost Chromium about half a second of CPU a person, and the form
     itself is tried by the tests that pass `form=True` and by test_gateway_signin."""
     context = await browser.new_context(
-        viewport=kw.get("viewport", LAPTOP), locale="ru-RU", timezone_id="UTC"
+        viewport=kw.get("viewport", LAPTOP), locale=kw.get("locale", "ru-RU"), timezone_id="UTC"
     )
     page = await context.new_page()
     if form:

@@ -108,6 +108,29 @@ async def test_a_refused_won_of_a_pickup_deal_reads_in_russian(stand: Door, brow
     await ivan.context.close()
 
 
+async def test_the_browsers_own_checks_speak_russian(stand: Door, browser: Any) -> None:
+    """A browser checks a required field or a pattern itself and says so in its own
+    language («Please fill out this field» in an English Chromium): the board says it in
+    Russian whatever the browser's language, a pattern by the field's title."""
+    deal = await new_deal(stand, "mgr-1", title=title())
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD, locale="en-US")
+    await ivan.goto(f"{stand.url}/deals/{deal['id']}")
+    put = ivan.get_by_role("button", name="Поставить задачу")
+    form = ivan.locator("form").filter(has=put)
+    what, day = form.get_by_label("Что сделать"), form.get_by_label("Дата срока")
+    said = "el => el.validationMessage"
+    await put.click()
+    assert await what.evaluate(said) == "Заполните это поле."
+    await what.fill("Перезвонить")
+    assert await what.evaluate("el => el.validity.valid")  # checked again as it is typed
+    await day.fill("2026-12-08")
+    await put.click()
+    assert await day.evaluate(said) == "Дата срока: дд.мм.гггг"
+    await day.fill("08.12.2030")
+    assert await day.evaluate("el => el.validity.valid")
+    await ivan.context.close()
+
+
 async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser: Any) -> None:
     name = title()
     deal = await new_deal(stand, "mgr-1", title=name, amount="1200000")

@@ -29,8 +29,39 @@
     }
   });
 
+  // The browser's own checks of a field speak the browser's language (an English Chromium
+  // says «Please fill out this field»): here each says it in Russian, a pattern by the
+  // field's title (which names the format), before the browser shows it.
+  const SAID = [
+    ["valueMissing", () => "Заполните это поле."],
+    ["patternMismatch", (el) => el.title || "Значение не в том виде, что нужен."],
+    ["typeMismatch", (el) => el.type === "email"
+      ? "Нужен адрес эл. почты, например ivan@example.ru." : "Значение не того вида."],
+    ["badInput", () => "Нужно число."],
+    ["tooLong", (el) => `Не длиннее ${el.maxLength} знаков.`],
+    ["tooShort", (el) => `Не короче ${el.minLength} знаков.`],
+    ["rangeUnderflow", (el) => `Не меньше ${el.min}.`],
+    ["rangeOverflow", (el) => `Не больше ${el.max}.`],
+    ["stepMismatch", () => "Слишком много знаков после запятой."],
+  ];
+  document.addEventListener("invalid", (e) => {
+    const el = e.target;
+    if (!el.setCustomValidity) return;
+    el.setCustomValidity("");
+    const found = SAID.find(([flag]) => el.validity[flag]);
+    if (found) el.setCustomValidity(found[1](el));
+  }, true);
+  const recheck = (e) => {
+    // a field said wrong is checked again as it changes (a radio: its whole group)
+    const el = e.target;
+    const group = el.type === "radio" && el.form ? el.form.querySelectorAll(`[name="${el.name}"]`) : [el];
+    for (const one of group) one.setCustomValidity?.("");
+  };
+  document.addEventListener("change", recheck, true);
+
   document.addEventListener("input", (e) => {
     const el = e.target;
+    recheck(e);
     if (el.matches?.("[data-picks-at]") && el.form?.elements.when) {
       // a task's deadline: a date or a time typed in chooses «дата и время», as it is typed
       el.form.elements.when.value = "at";
