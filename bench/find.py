@@ -49,33 +49,17 @@ _ROOT = "'Иван','Петр','Сидор','Кузнец','Смирн','Вол�
 _SUFFIX = "'ов','ин','ев','енко','ский','ук','ых','ян'"
 _COMPANY = "'Ромашка','Стройка','Вектор','Альфа','Гранит','Кирпич','Сфера','Мост','Импульс','Лидер'"
 
-_TRIGRAM = (
-    ("contacts_name_trgm", "contacts", "name"),
-    ("deals_title_trgm", "deals", "title"),
-    ("deals_company_trgm", "deals", "company"),
-)
-_WORDS = (
-    ("contacts_name_words", "contacts", "name"),
-    ("deals_title_words", "deals", "title"),
-    ("deals_company_words", "deals", "company"),
-)
-# Built once after the rows are in (as migrations 0010 and 0012 declare them), not row by row.
-_DROP = ";".join(f"DROP INDEX deal.{name}" for name, _, _ in (*_TRIGRAM, *_WORDS))
-_BUILD = ";".join(
-    [
-        *(
-            f"CREATE INDEX {name} ON deal.{table} USING gin ({column} public.gin_trgm_ops)"
-            for name, table, column in _TRIGRAM
-        ),
-        *(
-            f"CREATE INDEX {name} ON deal.{table} USING gin "
-            f"(to_tsvector('simple'::regconfig, coalesce({column}, '')))"
-            for name, table, column in _WORDS
-        ),
-    ]
+# Search's indexes: dropped before the rows go in and built once after (not row by row),
+# each as the migrations made it (its definition read back from the database).
+_INDEXES = (
+    "contacts_name_trgm",
+    "deals_title_trgm",
+    "deals_company_trgm",
+    "contacts_name_words",
+    "deals_title_words",
+    "deals_company_words",
 )
 _GENERATE = f"""
-{_DROP};
 INSERT INTO deal.contacts (id, name, phone, phone_norm, email, email_norm, created_at)
 SELECT 'fc-' || g,
        (ARRAY[{_FIRST}])[1 + g % 30] || ' ' || (ARRAY[{_ROOT}])[1 + (g / 30) % 20]
@@ -103,8 +87,7 @@ FROM generate_series(1, $1::int) AS g;
 INSERT INTO deal.journal (deal_id, at, kind, actor_id, data)
 SELECT 'sd-' || g, now() - make_interval(secs => g) + interval '1 hour', 'note', 'mgr-1',
        jsonb_build_object('text', 'Клиент просил перезвонить')
-FROM generate_series(10, $1::int, 10) AS g;
-{_BUILD}
+FROM generate_series(10, $1::int, 10) AS g
 """
 # The sampled deals (sd-1 … sd-SAMPLED): 4 moves, 20 notes and changes, 5 attempts, 5 tasks
 # with 3 comments each and a moved deadline.
@@ -164,11 +147,18 @@ async def generate(database_url: str, deals: int, timing: FindTiming) -> None:
     start = time.perf_counter()
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
-        for statement in filter(str.strip, (_GENERATE + ";" + _STORY).split(";")):
-            if "$1" in statement:
-                await conn.execute(statement, deals)
-            else:
-                await conn.execute(statement)
+        made = await conn.fetch(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'deal' AND indexname = ANY($1)",
+            list(_INDEXES),
+        )
+        assert len(made) == len(_INDEXES), f"search's indexes are not as expected: {made}"
+        await conn.execute(";".join(f"DROP INDEX deal.{name}" for name in _INDEXES))
+        for statement in filter(str.strip, _GENERATE.split(";")):
+            await conn.execute(statement, deals)
+        for row in made:
+            await conn.execute(row["indexdef"])
+        for statement in filter(str.strip, _STORY.split(";")):
+            await conn.execute(statement)
     finally:
         await conn.close()
     timing.generate_seconds = time.perf_counter() - start
