@@ -88,7 +88,22 @@ async def test_a_body_that_is_not_json_is_said_without_where_reading_stopped(cle
             headers={"content-type": "application/json"},
         )
     assert answer.status_code == 400
+    said = "Тело запроса: не читается как JSON"
     assert answer.json()["error"] == {
         "code": "invalid",
-        "message": "неверный запрос: тело запроса — некорректный JSON",
+        "message": f"неверный запрос: {said}",
+        "params": {"reason": "form", "problems": said},
     }
+
+
+async def test_a_field_a_route_refuses_is_named_in_russian(clean: Any) -> None:
+    """A route's model (FastAPI's own validation) says each field as the lead routes do:
+    it fell back to pydantic's English («Input should be a valid string»)."""
+    async with door(clean, services=False) as d, d.as_user("mgr-1") as http:
+        answer = await http.post(
+            "/api/deals/d-1/move", json={"to_stage": 5, "expected_version": "два"}
+        )
+    assert answer.status_code == 400
+    said = "Стадия: нужен текст; Версия сделки: нужно целое число"
+    assert answer.json()["error"]["message"] == f"неверный запрос: {said}"
+    assert answer.json()["error"]["params"] == {"reason": "form", "problems": said}

@@ -242,6 +242,14 @@ _PROBLEMS = {
     "model_type": "нужен объект JSON",
     "model_attributes_type": "нужен объект JSON",
     "dict_type": "нужен объект JSON",
+    "string_type": "нужен текст",
+    "int_type": "нужно целое число",
+    "int_from_float": "нужно целое число",
+    "bool_type": "нужно true или false",
+    "bool_parsing": "нужно true или false",
+    "list_type": "нужен список",
+    "too_long": "слишком много значений",
+    "too_short": "слишком мало значений",
 }
 _FORM_NAMES = {
     **STORY_FIELD_NAMES,
@@ -252,6 +260,8 @@ _FORM_NAMES = {
     "to": "Конец периода",
     "contact_id": "Контакт",
     "actor_id": "Пользователь",
+    "to_stage": "Стадия",
+    "expected_version": "Версия сделки",
 }
 _RFC_3339 = "нужна дата (ГГГГ-ММ-ДД) или время RFC 3339"
 _HINTS = {

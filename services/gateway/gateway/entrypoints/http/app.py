@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crm_shared.locale import form_problems
 from crm_shared.machinery.parsing import describe_validation_error
 from gateway.entrypoints.http import (
     bitrix24,
@@ -178,27 +179,20 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-    problems = "; ".join(_said(e) for e in exc.errors())
-    message = f"неверный запрос: {problems}"
+    """What a route's model refused (the body, the query, the path): 400 naming each field
+    in Russian, as the lead routes say theirs (`locale.form_problems`), in `params` too."""
+    problems = form_problems(_within(e) for e in exc.errors())
+    why = {"reason": "form", "problems": problems}
+    refusal = Refusal(400, "invalid", f"неверный запрос: {problems}", params=why)
     if web.wants_page(request):
-        return web.refusal_page(request, Refusal(400, "invalid", message))
-    return JSONResponse({"error": {"code": "invalid", "message": message}}, 400)
+        return web.refusal_page(request, refusal)
+    return JSONResponse(refusal.body(), 400)
 
 
-_SAID = {
-    "json_invalid": "тело запроса — некорректный JSON",
-    "missing": "обязательное поле не передано",
-    "extra_forbidden": "такого поля нет",
-    **dict.fromkeys(("model_attributes_type", "dict_type"), "ожидается объект JSON"),
-}
-
-
-def _said(e: Any) -> str:
-    """`field: problem`, in Russian where it is a common one, else pydantic's words."""
-    said = _SAID.get(str(e.get("type")), str(e.get("msg")))
-    if e.get("type") == "json_invalid":  # no field: its location is where reading stopped
-        return said
-    return f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {said}"
+def _within(e: Any) -> Any:
+    """The error located inside the body, query or path; JSON that does not parse has no
+    field (pydantic's location is the offset where reading stopped)."""
+    return {**e, "loc": () if e.get("type") == "json_invalid" else tuple(e["loc"])[1:]}
 
 
 _HTTP_CODES = {
