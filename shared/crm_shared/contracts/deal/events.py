@@ -195,28 +195,29 @@ class MoveRejected(EventData):
     deal: Deal | None = None
 
 
-class ApprovalDeclined(EventData):
+class _ApprovalAnswer(EventData):
+    """The РОП's answer to a request to move a deal (rule 6): `asked_by` asked for
+    `to_stage`, `actor_id` answered; nothing waits any more."""
+
+    deal_id: Plain
+    to_stage: Plain
+    asked_by: Plain
+    actor_id: Plain
+    deal: Deal
+
+
+class ApprovalDeclined(_ApprovalAnswer):
     """The РОП declined a request to move a deal (rule 6): `asked_by` asked for `to_stage`,
     `actor_id` declined with `reason`; the deal did not move and nothing waits any more."""
 
     SUBJECT: ClassVar[str] = "crm.deal.approval_declined"
     TYPE: ClassVar[str] = "crm.deal.approval_declined.v1"
-    deal_id: Plain
-    to_stage: Plain
-    asked_by: Plain
-    actor_id: Plain
     reason: Plain
-    deal: Deal
 
 
-class ApprovalGranted(EventData):
+class ApprovalGranted(_ApprovalAnswer):
     """The РОП agreed to a request to move a deal (rule 6) by making the move: `asked_by`
     asked for `to_stage`, `actor_id` moved the deal there; nothing waits any more."""
 
     SUBJECT: ClassVar[str] = "crm.deal.approval_granted"
     TYPE: ClassVar[str] = "crm.deal.approval_granted.v1"
-    deal_id: Plain
-    to_stage: Plain
-    asked_by: Plain
-    actor_id: Plain
-    deal: Deal
