@@ -81,7 +81,14 @@ class Service:
 
         `argv`: what follows `python` instead of `-m <package>` (bench.relay_fault.argv)."""
         self.metrics_port = free_port()
-        env = {**self.env, "CRM_METRICS_PORT": str(self.metrics_port), **(extra_env or {})}
+        # CRM_PARENT_PID: it stops by itself if this process dies without stopping it (a
+        # SIGTERM or a SIGKILL runs no atexit), as `make run`'s services do.
+        env = {
+            **self.env,
+            "CRM_METRICS_PORT": str(self.metrics_port),
+            "CRM_PARENT_PID": str(os.getpid()),
+            **(extra_env or {}),
+        }
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
