@@ -19,6 +19,7 @@ from tests.board_support import (
     TABLET,
     card,
     column,
+    deal_now,
     drag,
     new_deal,
     shot,
@@ -236,3 +237,34 @@ async def test_a_deal_handed_to_another_manager_leaves_one_board_for_the_other(
     await shot(maria, "handed-over")
     await ivan.context.close()
     await maria.context.close()
+
+
+async def test_a_card_let_go_on_a_zones_title_goes_there_and_off_every_column_stays(
+    stand: Door, browser: Any
+) -> None:
+    """A card dragged across the columns and let go on a drop zone's title went to the last
+    column it crossed («Перевести в «Отправили счёт»…»): only the strip under the title took
+    a drop. Now the whole zone does, and a card let go off every column and zone goes back."""
+    name = title()
+    deal = await new_deal(stand, "mgr-1", title=name)
+    ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
+    await drag(ivan, card(ivan, name), ivan.locator("#drop-name-LOST_EXPENSIVE"))
+    dialog = ivan.get_by_role("dialog", name="Перевести в «Дорого (с комментарием)»")
+    await dialog.get_by_label("Комментарий при провале").wait_for()
+    await dialog.get_by_role("button", name="Отмена").click()
+    await dialog.wait_for(state="detached")
+    # over another column, then let go on the page's heading: no move, the card is back
+    a = await card(ivan, name).bounding_box()
+    b = await column(ivan, "Сделали предложение").bounding_box()
+    c = await ivan.get_by_role("heading", name="Воронка продаж").bounding_box()
+    assert a and b and c
+    await ivan.mouse.move(a["x"] + a["width"] / 2, a["y"] + 12)
+    await ivan.mouse.down()
+    for x, y in ((a["x"] + 40, a["y"] + 30), (b["x"] + b["width"] / 2, b["y"] + 60)):
+        await ivan.mouse.move(x, y, steps=10)
+    await ivan.mouse.move(c["x"] + 20, c["y"] + c["height"] / 2, steps=10)
+    await ivan.mouse.up()
+    await column(ivan, "Новый лид").get_by_role("link", name=name).wait_for()
+    assert await ivan.get_by_role("dialog").count() == 0
+    assert (await deal_now(stand, "mgr-1", deal["id"]))["stage"] == "NEW_LEAD"
+    await ivan.context.close()

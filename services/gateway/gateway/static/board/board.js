@@ -9,11 +9,8 @@
   // swapped into the page: htmx:beforeSwap below shows our own dialog, or says in words
   // what went wrong (a 500's "Internal Server Error" or a JSON body is no text for people).
   htmx.config.responseHandling = [
-    { code: "204", swap: false },
-    { code: "[23]..", swap: true },
-    { code: "409", swap: true, error: false },
-    { code: "422", swap: true, error: false },
-    { code: "400", swap: true, error: false },
+    { code: "204", swap: false }, { code: "[23]..", swap: true },
+    ...["409", "422", "400"].map((code) => ({ code, swap: true, error: false })),
     { code: "[45]..", swap: false, error: false },
   ];
 
@@ -96,17 +93,11 @@
     const xhr = e.detail.xhr;
     if (!xhr || xhr.status < 400) return;
     const headers = { get: (name) => xhr.getResponseHeader(name) };
-    if (ours(xhr.status, headers)) {
-      e.detail.shouldSwap = true;
-      e.detail.isError = false;
-      return;
-    }
-    e.detail.shouldSwap = false;
     e.detail.isError = false;
-    // A request the page made by itself (the inbox badge, marked by its X-Background
-    // header, which the gateway reads too) does not take the person away from what they are
-    // typing: it says the session has ended, and the page stays; their own next step goes
-    // to sign in.
+    e.detail.shouldSwap = ours(xhr.status, headers);
+    if (e.detail.shouldSwap) return;
+    // A request the page made by itself (the inbox badge: X-Background) does not take the
+    // person away from what they type: the page stays; their own next step goes to sign in.
     if (xhr.status === 401 && !e.detail.requestConfig?.headers?.["X-Background"]) {
       signInAgain(xhr.getResponseHeader("HX-Redirect"));
     } else problem(xhr.status);
@@ -139,12 +130,8 @@
     const column = only && card.dataset.responsible !== only
       ? null
       : document.querySelector(`.columns .cards[data-stage="${card.dataset.stage}"]`);
-    if (old && old.parentElement === column) {
-      old.replaceWith(card);
-    } else {
-      if (old) old.remove();
-      if (column) column.prepend(card);
-    }
+    if (old && old.parentElement === column) old.replaceWith(card);
+    else { old?.remove(); column?.prepend(card); }
     if (card.isConnected) {
       htmx.process(card);
       if (hadFocus) card.querySelector(".title")?.focus();
@@ -244,6 +231,15 @@
     });
   });
 
+  // Where a card was let go: the column or drop zone under the pointer, a zone by any part
+  // (its title too); none off them, where Sortable left it in the last column it crossed.
+  function releasedOn(evt) {
+    const e = evt.originalEvent, p = (e && e.changedTouches && e.changedTouches[0]) || e;
+    if (!p || typeof p.clientX !== "number") return evt.to;
+    const zone = document.elementFromPoint(p.clientX, p.clientY)?.closest(".drop, .column");
+    return zone ? zone.querySelector(".cards[data-stage]") : null;
+  }
+
   function makeSortable() {
     if (!window.Sortable) return;
     document.querySelectorAll("#board .cards").forEach((list) => {
@@ -264,8 +260,10 @@
         onStart: (evt) => { dragging = true; lastFrom = { list: evt.from, index: evt.oldIndex }; },
         onEnd: (evt) => {
           dragging = false;
-          if (evt.to === evt.from) return;
-          moveCard(evt.item, evt.to.dataset.stage);
+          const to = releasedOn(evt);
+          if (!to || to === evt.from) { snapBack(evt.item, lastFrom); return; }
+          if (to !== evt.to) to.prepend(evt.item);
+          moveCard(evt.item, to.dataset.stage);
         },
       });
     });
