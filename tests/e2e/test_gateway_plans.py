@@ -66,6 +66,11 @@ async def test_a_manager_sets_a_task_for_tomorrow_and_moves_it(clean: Any, clien
             f"/tasks/{own['id']}/reschedule", data={"when": "hour", "reason": "клиент в пути"}
         )
         assert moved.status_code == 200 and "Причина: клиент в пути" in moved.text
+        assert "HX-Refresh" not in moved.headers  # on the deal's card the row is enough
+        # On My tasks the page is drawn again: the task goes to its new day's group.
+        here = {"when": "hour", "reason": "клиент в пути", "with_deal": "1"}
+        again = await ivan.post(f"/tasks/{own['id']}/reschedule", data=here)
+        assert again.status_code == 200 and again.headers["HX-Refresh"] == "true"
         in_an_hour = _group_of(timedelta(hours=1))  # «Завтра» in the last hour of the day
         assert "Перезвонить" in _group((await ivan.get("/tasks")).text, in_an_hour)
 

@@ -95,7 +95,9 @@ async def complete(
 async def reschedule(
     request: Request, task_id: str, principal: Principal = me, key: str | None = once
 ) -> Response:
-    """Move a task's deadline (a quick choice or a date and time) with a reason."""
+    """Move a task's deadline (a quick choice or a date and time) with a reason. On My tasks
+    (`with_deal`) the page is drawn again: the task moves to its new day's group (it stayed
+    under «Просрочено» with its new deadline until a reload)."""
     form = await request.form()
     try:
         deadline = form_deadline(form, pages(request).zone(principal))
@@ -107,7 +109,10 @@ async def reschedule(
     moved = await plans.reschedule_task(
         ctx_of(request), principal, task_id, deadline, reason, retry_key=key
     )
-    return await _task_row(request, principal, moved["task"])
+    row = await _task_row(request, principal, moved["task"])
+    if form.get("with_deal"):
+        row.headers["HX-Refresh"] = "true"
+    return row
 
 
 @router.post("/tasks/{task_id}/comments", response_class=HTMLResponse)
