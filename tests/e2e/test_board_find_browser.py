@@ -126,6 +126,17 @@ async def test_a_task_for_tomorrow_shows_under_tomorrow_and_its_lapse_reaches_th
         not in await ivan.get_by_role("region", name=re.compile("^Сегодня")).inner_text()
     )
     await shot(ivan, "find-my-tasks", full=True)
+    # Moved on My tasks, it goes to its new day's group at once (it stayed where it was,
+    # with its new deadline, until a reload).
+    row = later.get_by_role("listitem").filter(has_text="Перезвонить в 15:00")
+    await row.get_by_text("Перенести срок").click()
+    after = (local_day(datetime.now(UTC), ZoneInfo(ZONE)) + timedelta(days=3)).strftime("%d.%m.%Y")
+    await row.get_by_label("Дата срока").fill(after)
+    await row.get_by_label("Причина переноса").fill("клиент в отъезде")
+    await row.get_by_role("button", name="Перенести").click()
+    moved_to = ivan.get_by_role("region", name=re.compile("^Позже"))
+    await moved_to.get_by_text("Перезвонить в 15:00").wait_for()
+    assert "Перезвонить в 15:00" not in await later.inner_text()
 
     # Its lapse: the manager moves it to a moment from now (the watcher fires at it).
     soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
