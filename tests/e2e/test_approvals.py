@@ -57,7 +57,11 @@ async def test_a_waiting_request_stays_until_the_rop_agrees(clean: Any, client: 
             agreed = await anna.post(
                 f"/rop/approvals/{deal['id']}", data={"to_stage": "LOST_NO_CONTACT"}
             )
-            assert agreed.status_code == 200 and "Согласовано" in agreed.text
+            assert agreed.status_code == 200
+            assert (
+                "Согласовано: «Молчун» переведена в «Перестал выходить на связь». "
+                "Менеджер получил уведомление." in agreed.text
+            )
         assert await _pending(client, ROP) == []
         async with d.as_user(ROP) as anna:
             assert "Молчун" not in (await anna.get("/rop")).text

@@ -197,9 +197,14 @@ async def agree(
         fields=None,
         retry_key=key,
     )
-    view = pages(request)
-    return view.render(
-        request, "partials/approval_done.html", principal, deal=moved.deal.model_dump(mode="json")
+    deal = moved.deal.model_dump(mode="json")
+    reached = ctx.config.stage_or_none(deal["stage"])
+    return pages(request).render(
+        request,
+        "partials/approval_done.html",
+        principal,
+        deal=deal,
+        stage=reached.name if reached else deal["stage"],
     )
 
 
