@@ -3,6 +3,7 @@ requests (declined, granted), from CRM_EVENTS."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from nats.aio.client import Client
@@ -76,63 +77,63 @@ def task_consumer(
     )
 
 
-def parse_move_rejected(msg: Msg) -> tuple[str, MoveRejected]:
-    """A MoveRejected in its CloudEvents envelope."""
-    return parse_event(msg, MoveRejected)
+One = TypeVar("One", MoveRejected, ApprovalDeclined, ApprovalGranted)
 
 
-def move_rejected_consumer(
-    nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
-) -> BatchConsumer[MoveRejected]:
-    """The durable consumer of refused moves; replicas share it."""
+def _of_one_event(
+    nc: Client,
+    js: JetStreamContext,
+    ctx: Context,
+    batch_size: int,
+    event: type[One],
+    durable: str,
+    handle: Callable[[list[Item[One]]], Awaitable[None]],
+) -> BatchConsumer[One]:
+    """The durable consumer of one kind of event, by its subject; replicas share it."""
 
-    async def handle(items: list[Item[MoveRejected]]) -> None:
-        await notify_move_rejections(items, ctx)
+    def parse(msg: Msg) -> tuple[str, One]:
+        return parse_event(msg, event)
 
     return BatchConsumer(
         nc,
         js,
         service=NAME,
         stream=STREAM,
-        durable=REJECTIONS,
-        subject=MoveRejected.SUBJECT,
-        parse=parse_move_rejected,
+        durable=durable,
+        subject=event.SUBJECT,
+        parse=parse,
         handle=handle,
         metrics=ctx.metrics,
         batch_size=batch_size,
     )
 
 
-Answer = TypeVar("Answer", ApprovalDeclined, ApprovalGranted)
+def move_rejected_consumer(
+    nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
+) -> BatchConsumer[MoveRejected]:
+    """The durable consumer of refused moves."""
+
+    async def handle(items: list[Item[MoveRejected]]) -> None:
+        await notify_move_rejections(items, ctx)
+
+    return _of_one_event(nc, js, ctx, batch_size, MoveRejected, REJECTIONS, handle)
 
 
 def approval_consumers(
     nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
 ) -> list[BatchConsumer[Any]]:
-    """The durable consumers of the РОП's answers, declined and granted; replicas share
-    each."""
+    """The durable consumers of the РОП's answers, declined and granted."""
 
-    def answers(event: type[Answer], durable: str) -> BatchConsumer[Answer]:
-        def parse(msg: Msg) -> tuple[str, Answer]:
-            return parse_event(msg, event)
+    async def declined(items: list[Item[ApprovalDeclined]]) -> None:
+        await notify_answers(items, ctx, DECLINES)
 
-        async def handle(items: list[Item[Answer]]) -> None:
-            await notify_answers(items, ctx, durable)
+    async def granted(items: list[Item[ApprovalGranted]]) -> None:
+        await notify_answers(items, ctx, GRANTED)
 
-        return BatchConsumer(
-            nc,
-            js,
-            service=NAME,
-            stream=STREAM,
-            durable=durable,
-            subject=event.SUBJECT,
-            parse=parse,
-            handle=handle,
-            metrics=ctx.metrics,
-            batch_size=batch_size,
-        )
-
-    return [answers(ApprovalDeclined, DECLINES), answers(ApprovalGranted, GRANTED)]
+    return [
+        _of_one_event(nc, js, ctx, batch_size, ApprovalDeclined, DECLINES, declined),
+        _of_one_event(nc, js, ctx, batch_size, ApprovalGranted, GRANTED, granted),
+    ]
 
 
 def parse_deal_event(msg: Msg) -> tuple[str, DealStreamEvent]:
