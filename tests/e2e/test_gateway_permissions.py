@@ -69,8 +69,21 @@ async def test_a_persons_lead_is_manual_and_theirs_within_their_permissions(
         taken = await maria.post("/api/leads", json=own)
         assert taken.status_code == 202, taken.text
         assert taken.json()["source"] == "manual"
+        assert taken.json()["external_id"] == f"{OTHER}/t-1"  # keyed by its person
         [deal] = await eventually(lambda: _named(client, "Свой лид"))
         assert (deal["source"], deal["responsible_id"]) == ("manual", OTHER)
+        # Another person's lead with her id, and the same body without an id from both, are
+        # leads of their own: none is swallowed as a repeat (nor tells that she has one).
+        same = await anna.post(
+            "/api/leads", json={"contact": {"name": "Тот же"}, "external_id": "t-1"}
+        )
+        assert same.status_code == 202 and not same.json()["duplicate"], same.text
+        await eventually(lambda: _named(client, "Тот же"))
+        bare = {"contact": {"name": "Без номера"}}
+        for person in (maria, anna):
+            sent = await person.post("/api/leads", json=bare)
+            assert sent.status_code == 202 and not sent.json()["duplicate"], sent.text
+        await eventually(lambda: _many(client, "Без номера", 2))
         # The real tilda lead with that external id is a deal of its own.
         await client.publish_lead(source="tilda", external_id="t-1", contact={"name": "Тильда"})
         [real] = await eventually(lambda: _named(client, "Тильда"))
@@ -81,6 +94,10 @@ async def test_a_persons_lead_is_manual_and_theirs_within_their_permissions(
         [theirs] = await eventually(lambda: _named(client, "От РОПа"))
         assert (theirs["source"], theirs["responsible_id"]) == ("manual", MINE)
         assert not await _named(client, "Чужой лид")
+
+
+async def _many(client: Client, name: str, count: int) -> bool:
+    return len(await _named(client, name)) == count
 
 
 async def _named(client: Client, name: str) -> list[dict[str, Any]]:

@@ -71,9 +71,11 @@ async def post_lead(request: Request) -> Response:
     """The lead event's data as JSON (LeadIn). Answered 202 once the lead is stored in
     JetStream; the same `external_id` (or Idempotency-Key) again makes no second deal, and
     within the stream's duplicate window (2 minutes) the answer says `duplicate: true`.
-    A signed-in person's lead has `source` = `manual` whatever the body says, and a
-    responsible within their permissions, as on POST /api/deals: a manager's is their own
-    (naming another is 403); a РОП names anyone or no one (the lead is distributed)."""
+    A signed-in person's lead has `source` = `manual` whatever the body says, an
+    `external_id` of their own (`<user id>/<the given id>`, so another person's lead with
+    the same id is a lead of its own), and a responsible within their permissions, as on
+    POST /api/deals: a manager's is their own (naming another is 403); a РОП names anyone or
+    no one (the lead is distributed)."""
     ctx = context(request)
     request.state.intake_source = "api"  # counted by the app (crm_intake_total)
     principal = await require(Scope.leads_write)(request)
@@ -88,10 +90,13 @@ async def post_lead(request: Request) -> Response:
     key = request.headers.get(IDEMPOTENCY_KEY)
     data = body.model_dump(exclude_none=True)
     source = data.pop("source", None) or principal.name
+    fallback = key or hashlib.sha256(raw).hexdigest()[:32]
     if principal.kind == "user":
         source = "manual"  # a person's lead is made by hand, never another source's
+        # ... and keyed by its person: leads are keyed on (source, external_id), so another
+        # person's lead with the same id (or the same body) is not taken for this one.
+        data["external_id"] = f"{principal.id}/{data.get('external_id') or fallback}"
     data = within_permissions(ctx.config, principal, data)
-    fallback = key or hashlib.sha256(raw).hexdigest()[:32]
     lead = _lead(ctx.config, data, source, fallback)
 
     async def work() -> Answer:
