@@ -172,8 +172,18 @@ async def test_the_rop_declines_and_the_manager_reads_why(stand: Door, browser: 
     row = waiting.get_by_role("listitem").filter(has_text=name)
     await row.get_by_label("Причина отказа").fill("Позвоните ещё раз вечером")
     await row.get_by_role("button", name="Отказать").click()
-    await waiting.get_by_role("status").filter(has_text="Отказано").wait_for()
+    said = waiting.get_by_role("status").filter(has_text="Отказано")
+    await said.wait_for()
+    # It names the deal, as «Согласовано» does, and links to it (it said only «Отказано.
+    # Причина: …», so a РОП answering several requests could not tell which one it was).
+    assert await said.inner_text() == (
+        f"Отказано: «{name}» не переведена в «Перестал выходить на связь». Причина: Позвоните "
+        "ещё раз вечером. Менеджер получил уведомление. Открыть сделку"
+    )
+    link = said.get_by_role("link", name="Открыть сделку")
+    assert await link.get_attribute("href") == f"/deals/{deal['id']}"
     await shot(anna, "find-rop-page", full=True)
+    await anna.screenshot(path="/tmp/rop-declined.png", full_page=True)
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
 
     async def told() -> bool:

@@ -212,13 +212,23 @@ async def agree(
 async def decline(
     request: Request, deal_id: str, principal: Principal = me, key: str | None = once
 ) -> Response:
-    """The РОП declines the request with a reason: the manager is told why."""
+    """The РОП declines the request with a reason: the manager is told why. The answer names
+    the deal and the stage asked for, as «Согласовано» does, with a link to the deal."""
     reason = str((await request.form()).get("reason", "")).strip()
     if not reason:
         raise told("укажите причину отказа")
-    await story.decline(ctx_of(request), principal, deal_id, reason, retry_key=key)
-    view = pages(request)
-    return view.render(request, "partials/approval_declined.html", principal, reason=reason)
+    ctx = ctx_of(request)
+    declined = await story.decline(ctx, principal, deal_id, reason, retry_key=key)
+    deal = (await titles(ctx, principal, {deal_id})).get(deal_id) or {"id": deal_id}
+    asked = ctx.config.stage_or_none(declined["to_stage"])
+    return pages(request).render(
+        request,
+        "partials/approval_declined.html",
+        principal,
+        deal=deal,
+        stage=asked.name if asked else declined["to_stage"],
+        reason=reason,
+    )
 
 
 @router.post("/rop/tasks/{task_id}/comments", response_class=HTMLResponse)
