@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,6 +75,11 @@ async def _period_view(
     report = dict(reply.report)
     for week in report.get("weeks") or []:
         week["from"] = datetime.fromisoformat(week["from"]).astimezone(zone).date().isoformat()
+    # Whether the weekly chart has a bar to draw: with every week at zero it is «Нет данных»
+    # (Chart.js drew an empty axis from 0 to 1 ₽ in tenths).
+    report["won_drawn"] = any(
+        Decimal(str(v)) for week in report.get("weeks") or [] for v in week["won"]["sum"].values()
+    )
     return report
 
 

@@ -59,7 +59,10 @@
         type: "bar",
         data: { labels: p.weeks.map((w) => w.from.slice(8, 10) + "." + w.from.slice(5, 7)),
                 datasets: [{ label: "Сумма", data: p.weeks.map((w) => total(w.won.sum)), backgroundColor: "#2e7d32" }] },
-        options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } },
+        // whole roubles on the axis (it read 0, 0,1, 0,2 … over small sums), from zero
+        options: { responsive: true, maintainAspectRatio: false, animation: false,
+                   scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+                   plugins: { legend: { display: false } } },
       });
     }
   }
