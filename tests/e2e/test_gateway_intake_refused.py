@@ -85,7 +85,7 @@ async def test_body_limit_and_rate_limit(clean: Any, client: Client) -> None:
             assert await _stored_leads(client) == before
             unknown = {"Authorization": "Bearer crm_nope_nope"}
             lead = {"contact": {"name": "Лимит"}}
-            assert (await http.post("/api/leads", json=lead, headers=unknown)).status_code == 403
+            assert (await http.post("/api/leads", json=lead, headers=unknown)).status_code == 401
             for n in range(2):
                 ok = await http.post("/api/leads", json={**lead, "external_id": f"r-{n}"})
                 assert ok.status_code == 202

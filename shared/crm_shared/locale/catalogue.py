@@ -74,6 +74,7 @@ SENTENCES: dict[str, str] = {
     "сообщите администратору.",
     "unauthenticated": "Войдите снова: сессия закончилась.",
     "unauthenticated.password": "Неверный пользователь или пароль.",
+    "unauthenticated.token": "Токен неизвестен или отозван: нужен действующий токен.",
     "csrf": "Страница устарела: обновите её и повторите.",
     "too_many_requests": "Слишком много запросов. Повторите через {retry_after} с.",
     "too_many_requests.signin": (

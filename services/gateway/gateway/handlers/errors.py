@@ -35,6 +35,19 @@ def told(message: str) -> Refusal:
     return Refusal(400, "invalid", message, params={"reason": "told", "told": message})
 
 
+def bad_token() -> Refusal:
+    """401 for a bearer token the gateway does not know (unknown, revoked, malformed, or
+    another source's), with `WWW-Authenticate` as RFC 6750 words it: the caller's fix is
+    another credential, not other rights (403 stays for a known caller lacking a right)."""
+    return Refusal(
+        401,
+        "unauthenticated",
+        "unknown or revoked token",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        reason="token",
+    )
+
+
 def too_many(retry_after: float, what: str) -> Refusal:
     """429 with Retry-After in whole seconds."""
     seconds = max(1, int(retry_after + 0.999))

@@ -14,7 +14,7 @@ from gateway.domain import tokens
 from gateway.domain.people import Principal, Scope
 from gateway.domain.tokens import Integration, Orphaned, TokenBucket
 from gateway.handlers.context import Context
-from gateway.handlers.errors import Refusal, too_many
+from gateway.handlers.errors import Refusal, bad_token, too_many
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,11 @@ def _whsec() -> str:
 
 
 async def authenticate(ctx: Context, text: str) -> Integration:
-    """The live token of a bearer text, within its rate limit; unknown or revoked → 403."""
+    """The live token of a bearer text, within its rate limit; unknown or revoked → 401."""
     parsed = tokens.parse(text)
     found = await ctx.tokens.by_id(parsed[0]) if parsed else None
     if parsed is None or found is None or not tokens.matches(parsed[1], found.secret_hash):
-        raise Refusal(403, "forbidden", "unknown or revoked token")
+        raise bad_token()
     spend(ctx, found)
     return found
 

@@ -19,7 +19,7 @@ from gateway.domain.people import Scope
 from gateway.domain.tokens import Integration
 from gateway.entrypoints.http.deps import bearer, context, require
 from gateway.entrypoints.http.schemas import ERRORS, LeadAccepted, LeadIn
-from gateway.handlers.errors import Refusal
+from gateway.handlers.errors import Refusal, bad_token
 from gateway.handlers.leads import (
     Answer,
     idempotent,
@@ -156,7 +156,8 @@ def _signed(integration: Integration) -> bool:
 
 
 def _authorise(request: Request, integration: Integration, raw: bytes) -> None:
-    """A valid signature (signed sources) or this source's own token; else 401 / 403."""
+    """A valid signature (signed sources) or this source's own token: else 401, or 403 for
+    another source's token."""
     if _signed(integration) and integration.webhook_secret is not None:
         try:
             Webhook(integration.webhook_secret).verify(raw, dict(request.headers), json_parse=False)
@@ -167,12 +168,10 @@ def _authorise(request: Request, integration: Integration, raw: bytes) -> None:
     if not text:
         raise Refusal(401, "unauthenticated", "send the source's token")
     parsed = tokens.parse(text)
-    if (
-        parsed is None
-        or parsed[0] != integration.id
-        or not tokens.matches(parsed[1], integration.secret_hash)
-    ):
-        raise Refusal(403, "forbidden", "unknown or revoked token")
+    if parsed is not None and parsed[0] != integration.id:
+        raise Refusal(403, "forbidden", f"this token is not the source {integration.name!r}'s")
+    if parsed is None or not tokens.matches(parsed[1], integration.secret_hash):
+        raise bad_token()
 
 
 def _parse(request: Request, integration: Integration, raw: bytes) -> tuple[Any, str, Any]:
