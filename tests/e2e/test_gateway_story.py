@@ -60,6 +60,24 @@ async def test_the_card_shows_one_feed_and_the_api_pages_it(clean: Any, client: 
         )
         assert move < change < note  # newest first
 
+        # Completed by hand, the task names who did it; closed by the deal's move, no one
+        # (the feed said «задача … закрыта — выполнена» with no one named).
+        done = await ivan.post(f"/tasks/{made.json()['task']['id']}/complete")
+        assert done.status_code == 200, done.text
+
+        async def closed() -> list[dict[str, Any]] | None:
+            items = (await ivan.get(f"/api/deals/{deal['id']}/timeline")).json()["items"]
+            shut = [i for i in items if i["kind"] == "task_closed"]
+            return shut if len(shut) == 2 else None
+
+        by_hand, by_move = await eventually(closed)
+        assert (by_hand["close_reason"], by_hand["actor_id"]) == ("completed", "mgr-1")
+        assert (by_move["close_reason"], by_move["actor_id"]) == ("stage_left", None)
+        card = (await ivan.get(f"/deals/{deal['id']}")).text
+        rows = [row.split("</li>")[0] for row in card.split('class="event task_closed"')[1:]]
+        assert "<b>Иван Иванов</b>" in rows[0] and "«Перезвонить» закрыта — выполнена" in rows[0]
+        assert "<b>" not in rows[1] and "закрыта — сделка ушла со стадии" in rows[1]
+
 
 async def test_a_declined_request_tells_the_manager_why(clean: Any, client: Client) -> None:
     async with door(clean) as d, d.as_user("mgr-1") as ivan:

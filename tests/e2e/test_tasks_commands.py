@@ -46,8 +46,12 @@ async def test_complete_by_responsible_or_rop_only(clean: Any, client: Client) -
         assert reply["ok"], reply
         assert reply["task"]["status"] == "closed"
         assert reply["task"]["close_reason"] == "completed"
+        assert reply["task"]["closed_by"] == deal["responsible_id"]
         await eventually(lambda: closed.data("crm.task.closed"))
         assert closed.data("crm.task.closed")[0]["task"]["id"] == task["id"]
+        assert closed.data("crm.task.closed")[0]["task"]["closed_by"] == deal["responsible_id"]
+        [kept] = await tasks(client, deal_id=deal["id"])
+        assert kept["closed_by"] == deal["responsible_id"]  # stored, not only sent
 
         reply = await client.cmd(
             "task.complete", actor_id=deal["responsible_id"], task_id=task["id"]

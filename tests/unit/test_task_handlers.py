@@ -16,6 +16,7 @@ from crm_shared.contracts.task import (
     TaskCommented,
     TaskTimeline,
 )
+from task_service.domain.story import task_story
 from task_service.handlers.tasks import comment_task, complete_task
 from tests.unit.task_fakes import TaskWorld
 
@@ -31,6 +32,11 @@ async def test_the_responsible_or_the_deals_rop_completes_a_task(
     assert (kept.status, kept.close_reason) == (TaskStatus.closed, CloseReason.completed)
     (closed,) = tasks.bus.events(TaskClosed)
     assert closed.task.id == "t-1"  # type: ignore[attr-defined]
+    # who completed it is kept, sent and named in the deal's story (it was no one)
+    assert kept.closed_by == actor == reply["task"]["closed_by"]
+    assert closed.task.closed_by == actor  # type: ignore[attr-defined]
+    (entry,) = [e for e in task_story([kept]) if e["kind"] == "task_closed"]
+    assert entry["actor_id"] == actor
 
 
 @pytest.mark.parametrize(

@@ -205,6 +205,7 @@ def test_update_showing_a_stage_whose_move_is_late_opens_its_task() -> None:
     first, left, second = agg.events
     assert first.task.deadline == T0 + timedelta(hours=1)  # the entry stage: since creation
     assert isinstance(left, Closed) and left.task.close_reason is CloseReason.stage_left
+    assert left.task.closed_by is None  # the system closed it: no one to name
     assert second.task.deadline == T0 + timedelta(minutes=3) + timedelta(days=1)
     assert not agg.apply(move(3, "PROCESSING"), STANDARD, NOW)
 

@@ -144,6 +144,12 @@ class Task(BaseModel):
     close_reason: CloseReason | None = None
     opened_at: datetime
     closed_at: datetime | None = None
+    closed_by: Plain | None = Field(
+        None,
+        description="who completed the task (crm.cmd.task.complete's actor); null when the "
+        "system closed it (close_reason other than completed), and for a task completed "
+        "before this was recorded",
+    )
     deal_title: str | None = Field(None, description="the deal's title when the task opened")
     contact_name: str | None = Field(
         None,

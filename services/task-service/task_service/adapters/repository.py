@@ -29,6 +29,7 @@ _TASK_COLUMNS = (
     "status",
     "close_reason",
     "closed_at",
+    "closed_by",
     "deal_title",
     "contact_name",
     "kind",
@@ -254,6 +255,7 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
             t.status.value,
             t.close_reason.value if t.close_reason else None,
             t.closed_at,
+            t.closed_by,
             t.responsible_id,
             t.creator_id,
             t.deal_title,
@@ -266,12 +268,13 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
         return None
     sql = f"""UPDATE {SCHEMA}.tasks AS t
         SET status = u.status, close_reason = u.close_reason, closed_at = u.closed_at,
-          responsible_id = u.responsible_id, creator_id = u.creator_id,
-          deal_title = u.deal_title, contact_name = u.contact_name, rop_id = u.rop_id
+          closed_by = u.closed_by, responsible_id = u.responsible_id,
+          creator_id = u.creator_id, deal_title = u.deal_title,
+          contact_name = u.contact_name, rop_id = u.rop_id
         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[],
-                    $6::text[], $7::text[], $8::text[], $9::text[])
-          AS u(id, status, close_reason, closed_at, responsible_id, creator_id, deal_title,
-               contact_name, rop_id)
+                    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+          AS u(id, status, close_reason, closed_at, closed_by, responsible_id, creator_id,
+               deal_title, contact_name, rop_id)
         WHERE t.id = u.id"""
     return sql, [list(column) for column in zip(*rows, strict=True)]
 

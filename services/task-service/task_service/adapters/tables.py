@@ -123,6 +123,8 @@ class TaskRow(SQLModel, table=True):
     reschedules: list[dict[str, Any]] = Field(
         default_factory=list, sa_type=JSONB, sa_column_kwargs={"server_default": text("'[]'")}
     )
+    # who completed the task by hand (NULL: the system closed it, or closed before 0009)
+    closed_by: str | None = Field(default=None, sa_type=Text)
 
 
 SHARED = shared_tables(SQLModel.metadata, SCHEMA)

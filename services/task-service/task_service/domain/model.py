@@ -43,6 +43,7 @@ class Task:
     status: TaskStatus = TaskStatus.open
     close_reason: CloseReason | None = None
     closed_at: datetime | None = None
+    closed_by: str | None = None
     deal_title: str | None = None
     contact_name: str | None = None
     comments: list[TaskComment] = field(default_factory=list)
@@ -55,12 +56,14 @@ class Task:
         """Whether the task is still open."""
         return self.status is TaskStatus.open
 
-    def close(self, reason: CloseReason, at: datetime) -> None:
-        """Close the task, recording why; closing twice is a bug in the caller."""
+    def close(self, reason: CloseReason, at: datetime, by: str | None = None) -> None:
+        """Close the task, recording why and who (`by`: the person who completed it; None
+        when the system closes it); closing twice is a bug in the caller."""
         assert self.is_open, f"task {self.id} is already closed"
         self.status = TaskStatus.closed
         self.close_reason = reason
         self.closed_at = at
+        self.closed_by = by
 
     def to_dto(self) -> TaskDTO:
         """The task as the event API shows it."""
@@ -77,6 +80,7 @@ class Task:
             close_reason=self.close_reason,
             opened_at=self.opened_at,
             closed_at=self.closed_at,
+            closed_by=self.closed_by,
             deal_title=self.deal_title,
             contact_name=self.contact_name,
             comments=self.comments[-COMMENTS_SHOWN:],

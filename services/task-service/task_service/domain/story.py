@@ -13,7 +13,8 @@ def _head(task: Task) -> dict[str, Any]:
 
 def task_story(tasks: list[Task]) -> list[dict[str, Any]]:
     """Each task opened (by its creator when a person set it), rescheduled, commented and
-    closed, newest first; `at` in UTC ISO 8601."""
+    closed (by whoever completed it; no one when the system closed it), newest first; `at`
+    in UTC ISO 8601."""
     items: list[dict[str, Any]] = []
     for task in tasks:
         opener = task.creator_id if task.kind == "own" else None
@@ -58,7 +59,7 @@ def task_story(tasks: list[Task]) -> list[dict[str, Any]]:
                 {
                     "at": task.closed_at,
                     "kind": "task_closed",
-                    "actor_id": None,
+                    "actor_id": task.closed_by,
                     **_head(task),
                     "close_reason": task.close_reason.value if task.close_reason else None,
                 }

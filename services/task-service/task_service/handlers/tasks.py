@@ -37,7 +37,7 @@ async def complete_task(cmd: CompleteTask, ctx: Context) -> dict[str, Any]:
             sees_all=ctx.config.sees_all(cmd.actor_id),
             deal_responsible_id=owner,
         )
-        task.close(CloseReason.completed, utcnow())
+        task.close(CloseReason.completed, utcnow(), by=cmd.actor_id)
         await repo.update_tasks(uow.conn, [task])
         closed = [Closed(task)]
         events.emit(uow, closed)

@@ -21,7 +21,8 @@ class TaskOpened(EventData):
 
 
 class TaskClosed(EventData):
-    """A task was closed; `task.close_reason` says why."""
+    """A task was closed; `task.close_reason` says why, and `task.closed_by` who completed
+    it (null when the system closed it: the deal moved on or closed, the РОП was set)."""
 
     SUBJECT: ClassVar[str] = "crm.task.closed"
     TYPE: ClassVar[str] = "crm.task.closed.v1"

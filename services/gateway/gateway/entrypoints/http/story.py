@@ -24,7 +24,8 @@ class TimelinePage(BaseModel):
     stage_changed: from_stage, to_stage; contact_attempt: note, stage; approval_asked,
     approval_declined, approval_granted: to_stage, asked_by, reason (declined); task_opened,
     task_rescheduled, task_commented, task_closed: task_id, title and deadline, from_deadline,
-    to_deadline, reason, text or close_reason)."""
+    to_deadline, reason, text or close_reason; a task_closed's actor_id is who completed it,
+    null when the system closed it)."""
 
     items: list[Anything]
     next_cursor: str | None = None
