@@ -85,8 +85,16 @@ def test_a_day_begins_at_the_readers_midnight() -> None:
     assert parse_day("07.11.2026") == parse_day("2026-11-07") == date(2026, 11, 7)
     with pytest.raises(ValueError, match=r"дд\.мм\.гггг"):
         parse_day("11/07/2026")
+    # a phone's digit keypad (inputmode="decimal") has a «.» or a «,» but no «:»
+    assert parse_day("07,11,2026") == date(2026, 11, 7)
     assert parse_clock("15:00") == time(15, 0) and parse_clock(" 9:05 ") == time(9, 5)
-    for typed in ("3:00 PM", "24:00", "15:60", "15.00", "15:0", ""):
+    keypad = {"14.30": time(14, 30), "14,30": time(14, 30), "1430": time(14, 30)}
+    for text, meant in {**keypad, "930": time(9, 30), "0905": time(9, 5)}.items():
+        assert parse_clock(text) == meant, text
+    for typed in ("3:00 PM", "24:00", "15:60", "15:0", "", "15", "12345", "2400", "15:00:00"):
+        with pytest.raises(ValueError, match="ЧЧ:ММ"):
+            parse_clock(typed)
+    for typed in ("1.5.00", "15.0", "15:.00", "15.30.", "15,3"):
         with pytest.raises(ValueError, match="ЧЧ:ММ"):
             parse_clock(typed)
 

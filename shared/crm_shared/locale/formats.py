@@ -71,23 +71,29 @@ def next_local(clock: time, zone: ZoneInfo, now: datetime) -> datetime:
 
 
 def parse_day(text: str) -> date:
-    """«07.11.2026» (what a person types; ISO «2026-11-07» too) → a date; ValueError
-    in Russian otherwise."""
+    """«07.11.2026» (what a person types; «07,11,2026» too, from a phone's digit keypad whose
+    only separator is a Russian decimal comma; ISO «2026-11-07» too) → a date; ValueError in
+    Russian otherwise."""
     text = text.strip()
     try:
         if "-" in text:
             return date.fromisoformat(text)
-        d, m, y = text.split(".")
+        d, m, y = text.replace(",", ".").split(".")
         return date(int(y), int(m), int(d))
     except ValueError:
         raise ValueError(f"«{text}» — не дата: введите её как дд.мм.гггг") from None
 
 
 def parse_clock(text: str) -> time:
-    """«15:00» or «9:30» (what a person types: hours and minutes, 24 h) → a time;
+    """«15:00» or «9:30» (what a person types: hours and minutes, 24 h) → a time; «15.00»,
+    «15,00», «1500» and «930» too, as typed on a phone's digit keypad, which has no «:».
     ValueError in Russian otherwise (no «3 PM», no seconds, no zone: the reader's clock)."""
     text = text.strip()
-    hours, _, minutes = text.partition(":")
+    mark = next((m for m in ":.," if m in text), None)
+    if mark:
+        hours, _, minutes = text.partition(mark)
+    else:  # digits only: the last two are the minutes
+        hours, minutes = (text[:-2], text[-2:]) if len(text) in (3, 4) else ("", "")
     try:
         if not (hours.isdigit() and len(hours) <= 2 and minutes.isdigit() and len(minutes) == 2):
             raise ValueError(text)
