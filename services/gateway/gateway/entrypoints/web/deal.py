@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from crm_shared.contracts.deal import CreateDeal, DealFields, LogContactAttempt, UpdateDeal
+from crm_shared.contracts.deal import (
+    CreateDeal,
+    DealFields,
+    GetDeal,
+    LogContactAttempt,
+    UpdateDeal,
+)
 from crm_shared.locale import say
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
@@ -97,6 +104,25 @@ async def create(request: Request, principal: Principal = me, key: str | None = 
 async def deal_page(request: Request, deal_id: str, principal: Principal = me) -> Response:
     """The deal card as a page."""
     return await _card(request, principal, deal_id)
+
+
+@router.get("/deals/{deal_id}/feed", response_class=HTMLResponse)
+async def feed(request: Request, deal_id: str, principal: Principal = me) -> Response:
+    """The deal's story again (the card's «Лента сделки»), drawn anew when a task on the card
+    is commented, moved or closed: those answer with the task's row alone."""
+    ctx = ctx_of(request)
+    deal, timeline = await asyncio.gather(
+        ask(ctx, GetDeal(actor_id=acting(principal), deal_id=deal_id)),
+        story.timeline(ctx, principal, deal_id),
+    )
+    return pages(request).render(
+        request,
+        "partials/timeline.html",
+        principal,
+        deal=deal.deal.model_dump(mode="json"),
+        timeline=timeline,
+        stage_name={s.code: s.name for s in ctx.config.stages},
+    )
 
 
 @router.post("/deals/{deal_id}", response_class=HTMLResponse)

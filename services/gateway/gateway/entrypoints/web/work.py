@@ -67,14 +67,26 @@ async def my_tasks(request: Request, principal: Principal = me) -> Response:
     )
 
 
+STORY_CHANGED = "crm:deal-story"
+"""Said (HX-Trigger) by an answer that changed a deal's story but draws only a task's row:
+the deal card's feed (timeline.html) listens for it and draws itself again."""
+
+
 async def _task_row(request: Request, principal: Principal, task: dict[str, Any]) -> Response:
-    """A task's row again; on My tasks (`with_deal`) with the deal it belongs to."""
+    """A task's row again; on My tasks (`with_deal`) with the deal it belongs to. The deal's
+    story changed with it: on the deal card the feed is drawn again (it showed the comment or
+    the closing only after a reload)."""
     label = None
     if (await request.form()).get("with_deal"):
         deals = await titles(ctx_of(request), principal, {task["deal_id"]})
         label = deal_label(deals.get(task["deal_id"]))
     return pages(request).render(
-        request, "partials/task.html", principal, task=task, deal_link=label
+        request,
+        "partials/task.html",
+        principal,
+        headers={"HX-Trigger": STORY_CHANGED},
+        task=task,
+        deal_link=label,
     )
 
 
