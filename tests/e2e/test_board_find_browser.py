@@ -183,7 +183,6 @@ async def test_the_rop_declines_and_the_manager_reads_why(stand: Door, browser: 
     link = said.get_by_role("link", name="Открыть сделку")
     assert await link.get_attribute("href") == f"/deals/{deal['id']}"
     await shot(anna, "find-rop-page", full=True)
-    await anna.screenshot(path="/tmp/rop-declined.png", full_page=True)
     ivan = await sign_in(browser, stand.url, IVAN, PASSWORD)
 
     async def told() -> bool:
