@@ -173,7 +173,7 @@ async def run(args: argparse.Namespace) -> list[Outcome]:
     outcomes: list[Outcome] = []
     if not chosen and args.only and not any(k in CLUSTER.name for k in args.only):
         return outcomes  # only the restore drill, on servers of its own
-    with DevStack("faults", data_dir=DATA / "servers", env={}) as stack:
+    with DevStack("faults", data_dir=DATA / "servers", env={}, guarded=True) as stack:
         for i, scenario in enumerate(chosen):
             print(f"[{i + 1}/{len(chosen)}] {scenario.name} ...", flush=True)
             db = await create_database(stack.database_url, f"faults_{i}")

@@ -233,7 +233,7 @@ async def run(args: argparse.Namespace) -> Report:
     shutil.rmtree(DATA, ignore_errors=True)
     report = Report()
     # env={}: always our own servers, even when CRM_NATS_URL / CRM_DATABASE_URL are set.
-    stack = DevStack("bench", data_dir=DATA / "main", env={})
+    stack = DevStack("bench", data_dir=DATA / "main", env={}, guarded=True)
     with stack:
         assert stack.nats is not None
         print(f"servers up: {stack.nats_url}, {stack.database_url}", flush=True)

@@ -54,7 +54,7 @@ async def running(
     and before the services are; `service_extra(service)` is added to that service's
     environment. Warmed up with 500 leads (plans, pools, imports); stopped afterwards."""
     _fresh(data)
-    with DevStack(name, data_dir=data / "servers", env={}) as stack:
+    with DevStack(name, data_dir=data / "servers", env={}, guarded=True) as stack:
         if before is not None:
             await before(stack)
         db = await create_database(stack.database_url, name.replace("-", "_"))

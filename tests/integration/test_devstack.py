@@ -7,12 +7,14 @@ import json
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import nats
+import psutil
 import pytest
 
 from crm_shared.devstack import DevStack, EmbeddedNats, EmbeddedPostgres
@@ -206,3 +208,33 @@ async def test_a_cluster_made_with_trust_gets_its_password(tmp_path: Path) -> No
             await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{again.port}/crm")
         conn = await asyncpg.connect(again.url)
         await conn.close()
+
+
+GUARDED = """
+import os, sys
+from crm_shared.devstack import DevStack
+stack = DevStack("guarded", data_dir=sys.argv[1], env={}, fast=True, guarded=True).start()
+print(stack.nats.pid, stack.postgres.pid, flush=True)
+os.kill(os.getpid(), 9)  # a bench tool killed: nothing of its own stops the servers
+"""
+
+
+def test_a_guarded_stacks_servers_stop_when_its_process_is_killed(tmp_path: Path) -> None:
+    """`make run`'s and the bench tools' servers do not outlive them (`guarded=True`)."""
+    done = subprocess.run(
+        [sys.executable, "-c", GUARDED, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    pids = [int(p) for p in done.stdout.split()]
+    assert len(pids) == 2
+
+    def gone() -> bool:
+        return not any(
+            psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in pids
+        )
+
+    for _ in range(300):
+        if gone():
+            break
+        time.sleep(0.1)
+    assert gone(), f"servers {pids} outlived their stack's process"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from crm_shared.devstack._guard import ServerGuard
 from crm_shared.devstack._nats import EmbeddedNats
 from crm_shared.devstack._postgres import EmbeddedPostgres
 from crm_shared.machinery import devrun
@@ -27,7 +29,9 @@ class DevStack:
 
     If ``CRM_NATS_URL`` / ``CRM_DATABASE_URL`` are set in ``env`` (default:
     ``os.environ``) that server is taken as given and not started here.
-    Ports default to free ones; pass fixed ports for a stable dev setup.
+    Ports default to free ones; pass fixed ports for a stable dev setup. ``guarded``: a
+    watchman (`ServerGuard`) stops the embedded servers should this process be killed
+    before it stops them (`make run` and the bench tools; a test's stack needs none).
     """
 
     def __init__(
@@ -40,6 +44,7 @@ class DevStack:
         env: Mapping[str, str] | None = None,
         fast: bool = False,
         sync_always: bool = False,
+        guarded: bool = False,
     ) -> None:
         env = os.environ if env is None else env
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir(name, env)
@@ -47,6 +52,8 @@ class DevStack:
         self.external_database_url = env.get(DATABASE_URL_ENV) or None
         self.nats: EmbeddedNats | None = None
         self.postgres: EmbeddedPostgres | None = None
+        self.guarded = guarded
+        self._guard: ServerGuard | None = None
         if self.external_nats_url is None:
             self.nats = EmbeddedNats(self.data_dir, nats_port, sync_always=sync_always)
         if self.external_database_url is None:
@@ -93,6 +100,8 @@ class DevStack:
                 self.nats.start()
             if self.postgres is not None:
                 self.postgres.start()
+            if self.guarded:
+                self._guard = self._watchman()
         except BaseException:
             self.stop()
             raise
@@ -106,6 +115,17 @@ class DevStack:
         finally:
             if self.nats is not None:
                 self.nats.stop()
+            if self._guard is not None:  # stopped cleanly: the watchman has nothing to do
+                self._guard.release()
+                self._guard = None
+
+    def _watchman(self) -> ServerGuard | None:
+        servers = {}
+        if self.postgres is not None and self.postgres.pid is not None:
+            servers[self.postgres.pid] = signal.SIGINT  # PostgreSQL's fast shutdown
+        if self.nats is not None and self.nats.pid is not None:
+            servers[self.nats.pid] = signal.SIGTERM
+        return ServerGuard(servers) if servers else None
 
     def __enter__(self) -> Self:
         return self.start()

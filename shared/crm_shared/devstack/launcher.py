@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from crm_shared.devstack import DevStack, ServerGuard, services
+from crm_shared.devstack import DevStack, services
 from crm_shared.devstack._nats_users import OPERATOR_USER
 from crm_shared.devstack._reach import unreachable
 from crm_shared.devstack.supervisor import GaveUp, Supervised, Supervisor
@@ -185,7 +185,6 @@ def main(services: Sequence[Service] | None = None) -> int:
         signal.signal(sig, _on_signal)
     stack = dev_stack()
     supervisor = Supervisor([], _say)
-    guard: ServerGuard | None = None
     code = 0
     try:
         embedded = stack.nats or stack.postgres
@@ -195,7 +194,6 @@ def main(services: Sequence[Service] | None = None) -> int:
         stack.start()
         if embedded:
             _say(f"  встроенные серверы запущены за {seconds(time.monotonic() - began)}")
-        guard = _guard(stack)
         _check_reachable(stack)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if stack.postgres is not None:  # our own dev database: make sign-in passwords
@@ -223,8 +221,6 @@ def main(services: Sequence[Service] | None = None) -> int:
             supervisor.stop_all(_stop_timeout())
         finally:
             stack.stop()
-            if guard is not None:
-                guard.release()
     _say("всё остановлено")
     return code
 
@@ -242,17 +238,8 @@ def dev_stack(data_dir: Path | None = None) -> DevStack:
         pg_port=int(os.environ.get("CRM_RUN_PG_PORT", DEFAULT_PG_PORT)),
         # We claim durability, so the dev run acks only what is on disk.
         sync_always=True,
+        guarded=True,  # the servers stop should the launcher be killed, however it dies
     )
-
-
-def _guard(stack: DevStack) -> ServerGuard | None:
-    """A watchman that stops the embedded servers should the launcher be killed."""
-    servers = {}
-    if stack.postgres is not None and stack.postgres.pid is not None:
-        servers[stack.postgres.pid] = signal.SIGINT  # PostgreSQL's fast shutdown
-    if stack.nats is not None and stack.nats.pid is not None:
-        servers[stack.nats.pid] = signal.SIGTERM
-    return ServerGuard(servers) if servers else None
 
 
 def _stop_timeout() -> float:
