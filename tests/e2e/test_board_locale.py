@@ -211,7 +211,8 @@ async def test_no_page_or_dialog_of_the_board_holds_english(stand: Door, browser
 
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
     await anna.get_by_role("link", name="РОП").click()
-    await wait_until(anna, "document.querySelectorAll('canvas').length >= 4")
+    # the funnel's three charts (the weekly won sums say «Нет данных» when nothing was won)
+    await wait_until(anna, "document.querySelectorAll('canvas').length >= 3")
     start = anna.get_by_label("С", exact=True)
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", await start.input_value())  # not the browser's
     await russian_only(anna, "rop")
