@@ -73,7 +73,9 @@ async def test_task_assigned_once_per_task_on_the_chosen_channels(
         await eventually(lambda: len(receiver.accepted()) == 2)
         second = receiver.accepted()[1].payload["data"]
         assert second["task"]["stage"] == "PROCESSING"
-        assert "Пётр Сидоров. Уточнить необходимую информацию" in second["text"]
+        # the stage's title «Пётр Сидоров. Уточнить…» beside the deal's client: named once
+        assert "«Уточнить необходимую информацию и сделать КП» по сделке" in second["text"]
+        assert second["text"].count("Пётр Сидоров") == 1
 
         # The same TaskOpened again under another event id (a replayed copy): no new notice.
         await publish(client, "task.opened", {"task": first["task"]}, deal["id"])

@@ -54,7 +54,7 @@ def test_overdue_text_names_task_deal_responsible_and_lateness() -> None:
     note = overdue_notification(task, 8100, "rop-1", "Иван Иванов")
     assert note.kind == "task_overdue" and note.user_id == "rop-1" and note.deal_id == "d-1"
     assert note.text == (
-        "Задача «Анна. Получить ответ на КП» по сделке «Кирпич» (Анна) просрочена на 2 ч 15 мин."
+        "Задача «Получить ответ на КП» по сделке «Кирпич» (Анна) просрочена на 2 ч 15 мин."
         " Ответственный: Иван Иванов."
     )
     assert "d-1" not in note.text  # the deal by its title and contact, never by its id
@@ -236,7 +236,7 @@ def test_task_texts_name_the_responsible_as_manager() -> None:
     task = _task(deal_title="Кирпич", contact_name="Анна")
     note = assigned_notification(task, mine, "Иван Иванов")
     assert note is not None
-    assert note.text == "Иван Иванов|Анна. Получить ответ на КП|Кирпич|Анна|27.11.2026 15:00"
+    assert note.text == "Иван Иванов|Получить ответ на КП|Кирпич|Анна|27.11.2026 15:00"
     # the recipient's own clock (their `timezone`, else the configuration's)
     yekaterinburg = assigned_notification(
         task, mine, "Иван", lambda _: ZoneInfo("Asia/Yekaterinburg")

@@ -93,6 +93,27 @@ def client_of(deal: Deal | None) -> str | None:
     return client_label(c.name, c.phone, c.email)
 
 
+_AFTER_NAME = " .,:;—–-"
+
+
+def beside_client(title: str, client: str | None) -> str:
+    """A task's title where its client is named beside it (My tasks' «Кирпич · Анна», a
+    notice's «по сделке «Кирпич» (Анна)»): without the client's name it opens with.
+
+    The shipped stages' titles open with it («{{Контакт: Имя}}. Получить ответ на КП») so
+    that a title read alone (the deal's story, the РОП's list, the CLI) says whose task it
+    is; beside the name it read twice. «Анна. Получить ответ на КП» beside Анна reads
+    «Получить ответ на КП»; any other title, one where the name only starts a word («Аннин
+    заказ»), or the name alone, is returned as it is.
+    """
+    if not client or not title.startswith(client):
+        return title
+    rest = title[len(client) :]
+    if not rest or rest[0] not in _AFTER_NAME:
+        return title
+    return rest.lstrip(_AFTER_NAME) or title
+
+
 class TaskStatus(StrEnum):
     """Whether a task is still open."""
 

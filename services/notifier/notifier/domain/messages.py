@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from crm_shared.config import KINDS, NotificationTemplates
 from crm_shared.contracts.deal import ApprovalDeclined, ApprovalGranted, MoveRejected
-from crm_shared.contracts.dto import Task, TaskComment, client_of
+from crm_shared.contracts.dto import Task, TaskComment, beside_client, client_of
 from crm_shared.contracts.notify import NoticeKind, Notification
 from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.locale import MOVE_GENERAL, duration, moment, say
@@ -63,6 +63,8 @@ def _values(task: Task, manager_name: str | None, zone: ZoneInfo, **more: str) -
 
 def render(template: str, values: dict[str, str]) -> str:
     """Fill a configured template; a placeholder it lacks a value for stays empty."""
+    if "{contact}" in template and "task" in values:  # the client named once: beside_client
+        values = {**values, "task": beside_client(values["task"], values["contact"])}
     return template.format_map(_Blank(values))
 
 

@@ -18,6 +18,7 @@ from jinja2.runtime import Context
 
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES, CrmConfig
+from crm_shared.contracts.dto import beside_client
 from crm_shared.contracts.phones import client_label, shown_phone
 from crm_shared.locale import duration, money, sums
 from crm_shared.locale.words import CLOSE_REASONS, DELIVERY, IDLE_SOURCES, PAYS_BY
@@ -110,6 +111,7 @@ class Pages:
             late=late,
             phone=shown_phone,
             client=client,
+            beside_client=beside_client,
         )
         self.env.globals.update(
             users={u.id: u.name for u in config.users},
