@@ -54,7 +54,7 @@ def counts(overdue: dict[str, Any]) -> dict[str, Any]:
 async def test_report_of_the_whole_team(history: Any, client: Client) -> None:
     async with running(history, "deal-service", "task-service"):
         r = await funnel(client)
-    assert (r["from"], r["to"]) == ("2026-01-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00")
+    assert (r["from"], r["to"]) == ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
     # d1..d6, d9, d10: d7 is created at `to` (exclusive), d8 before `from`.
     assert r["created"] == 8
     assert r["won"] == {"count": 3, "sum": {"RUB": "17500.25", "USD": "5000.50"}}  # d1, d2, d9

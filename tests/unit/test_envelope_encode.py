@@ -1,11 +1,13 @@
 """`CloudEvent.encode` writes the very bytes the envelope model would, in one serialisation."""
 
 import uuid
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from crm_shared.contracts.deal import DealCreated, StageChanged
 from crm_shared.contracts.dto import Contact, Deal
-from crm_shared.contracts.envelope import CloudEvent, _json_time, new_id, utcnow
+from crm_shared.contracts.envelope import CloudEvent, new_id, utcnow
+from crm_shared.contracts.text import utc_text
 
 
 def test_encode_matches_the_model_round_trip() -> None:
@@ -62,12 +64,16 @@ def test_encode_writes_the_envelope_as_the_model_would() -> None:
         assert body == expected
     whole_second = utcnow().replace(microsecond=0)
     assert (
-        _json_time(whole_second)
+        utc_text(whole_second)
         == CloudEvent(source="s", type="t", time=whole_second, data={}).model_dump_json(
             include={"time"}
         )[9:-2]
     )
-    assert _json_time(whole_second.replace(microsecond=120)).endswith(".000120Z")
+    assert utc_text(whole_second.replace(microsecond=120)).endswith(".000120Z")
+    # another zone's clock is the same instant in UTC, in the same spelling
+    moscow = timezone(timedelta(hours=3))
+    at = datetime(2026, 12, 7, 12, 0, tzinfo=moscow)
+    assert utc_text(at) == "2026-12-07T09:00:00Z"
 
 
 def test_new_id_is_uuid4_text() -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from crm_shared.contracts.text import check_text
+from crm_shared.contracts.text import check_text, utc_text
 
 SPECVERSION = "1.0"
 
@@ -39,12 +39,6 @@ def _quoted(text: str) -> str:
 
 
 _quoted_constant = lru_cache(maxsize=256)(_quoted)  # a service's source and event types
-
-
-def _json_time(at: datetime) -> str:
-    """A UTC time as pydantic writes it: `Z`, microseconds only when there are some."""
-    text = at.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def json_bytes(model: BaseModel) -> bytes:
@@ -98,7 +92,7 @@ class CloudEvent(BaseModel):
         head = (
             f'{{"specversion":"{SPECVERSION}","id":"{event_id}","source":'
             f'{_quoted_constant(source)},"type":{_quoted_constant(type)},"time":'
-            f'"{_json_time(utcnow())}",{about}"datacontenttype":"application/json",'
+            f'"{utc_text(utcnow())}",{about}"datacontenttype":"application/json",'
             f'"data":'
         )
         return event_id, b"".join((head.encode(), json_bytes(data), b"}"))

@@ -13,6 +13,7 @@ least a byte, so it never refuses what the byte count accepts).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated
 
@@ -92,3 +93,13 @@ LongText = Annotated[str, Field(max_length=10000), _text(10000)]
 """Requirements, a comment, a failure comment."""
 Cursor = Annotated[str, Field(max_length=500), _text(500)]
 """An opaque paging cursor."""
+
+
+def utc_text(at: datetime) -> str:
+    """A time as every program reads it from us: UTC ISO 8601 ending in `Z`, pydantic's
+    spelling, microseconds only when there are some. (`isoformat()` writes `+00:00`: the
+    times a service wrote by hand and those pydantic wrote came in two spellings.)"""
+    if at.utcoffset():  # another zone's clock: the same instant in UTC
+        at = at.astimezone(UTC)
+    text = at.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

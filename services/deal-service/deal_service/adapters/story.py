@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from crm_shared.contracts.text import utc_text
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_moment, encode_moment
 from deal_service.domain.model import Deal
@@ -101,7 +102,7 @@ async def timeline(
     rows = await conn.fetch(_FEED, deal_id, after_at, src, row_id, limit + 1)
     items = [
         {
-            "at": r["at"].isoformat(),
+            "at": utc_text(r["at"]),
             "kind": r["kind"],
             "actor_id": r["actor_id"],
             **json.loads(r["data"]),

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm_shared.config import CrmConfig
+from crm_shared.contracts.text import utc_text
 
 MAX_COMMENTS_PER_STAGE = 50
 """Failure comments listed per failure stage (newest deals first); the count has them all."""
@@ -132,8 +133,8 @@ def build_report(
             lost[t.stage] += t.count
     return {
         "view": "cohort",
-        "from": start.isoformat(),
-        "to": end.isoformat(),
+        "from": utc_text(start),
+        "to": utc_text(end),
         "responsible_id": responsible_id,
         "created": created,
         "won": {
@@ -165,7 +166,7 @@ def build_report(
             for s in config.failure_stages
         ],
         "time_in_stage": stage_times(config, facts.times, facts.open_times),
-        "as_of": facts.as_of.isoformat() if facts.as_of else None,
+        "as_of": utc_text(facts.as_of) if facts.as_of else None,
         "overdue": overdue_block(config, facts.overdue, responsible_id),
         "notes": facts.notes,
     }

@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crm_shared.config import CrmConfig
+from crm_shared.contracts.text import utc_text
 from deal_service.domain.funnel import (
     MAX_COMMENTS_PER_STAGE,
     LossComment,
@@ -146,8 +147,8 @@ def build_period_report(
             lost[o.stage] += o.count
     return {
         "view": "period",
-        "from": start.isoformat(),
-        "to": end.isoformat(),
+        "from": utc_text(start),
+        "to": utc_text(end),
         "responsible_id": responsible_id,
         **total.as_dict(),
         "losses": [
@@ -172,7 +173,7 @@ def build_period_report(
             for source, line in sorted(sources.items(), key=_order)
         ],
         "time_in_stage": stage_times(config, f.ended, f.still_open),
-        "as_of": f.as_of.isoformat(),
+        "as_of": utc_text(f.as_of),
         "overdue": overdue_block(config, f.overdue, responsible_id),
         "notes": f.notes,
         **({} if f.weekly is None else {"weeks": _weeks(f.week_starts, f.weekly)}),
@@ -187,7 +188,7 @@ def _weeks(starts: list[datetime], weekly: list[WeekWon]) -> list[dict[str, Any]
         line.won += w.count
         line.sums[w.currency] = line.sums.get(w.currency, Decimal(0)) + (w.amount or Decimal(0))
     return [
-        {"from": at.isoformat(), "won": {"count": line.won, "sum": _money(line.sums)}}
+        {"from": utc_text(at), "won": {"count": line.won, "sum": _money(line.sums)}}
         for at, line in zip(starts, lines, strict=True)
     ]
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.refusals import ErrorBody
+from crm_shared.contracts.text import utc_text
 from deal_service.domain.funnel import share
 from deal_service.domain.replay import DealPast, PastMove, Verdicts, judge
 
@@ -105,8 +106,8 @@ class RulesTry:
     def report(self) -> dict[str, Any]:
         """The report as JSON-ready data (`RulesTryReport`)."""
         return {
-            "from": self.start.isoformat(),
-            "to": self.end.isoformat(),
+            "from": utc_text(self.start),
+            "to": utc_text(self.end),
             "moves": self.moves,
             "refused": self.refused,
             "deals": self.deals,
@@ -158,7 +159,7 @@ def _example(past: DealPast, move: PastMove, error: ErrorBody) -> dict[str, Any]
         "title": past.deal.title,
         "from_stage": move.from_stage,
         "to_stage": move.to_stage,
-        "at": move.at.isoformat(),
+        "at": utc_text(move.at),
         "actor_id": move.actor_id,
         "responsible_id": move.responsible_id,
         "error": error.model_dump(mode="json", exclude_none=True),

@@ -16,6 +16,7 @@ from crm_shared.contracts.deal import (
 )
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from crm_shared.contracts.text import utc_text
 from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import approvals, story
 from deal_service.adapters import repository as repo
@@ -70,7 +71,7 @@ async def pending_approvals(q: PendingApprovals, ctx: Context) -> dict[str, Any]
                 "deal": deal.to_dto().model_dump(mode="json"),
                 "to_stage": request["to_stage"],
                 "asked_by": request["asked_by"],
-                "asked_at": request["at"].isoformat(),
+                "asked_at": utc_text(request["at"]),
             }
             for deal, request in found
         ]

@@ -7,6 +7,7 @@ from typing import Any
 from crm_shared.config.access import narrowed
 from crm_shared.contracts.deal import DealHistory, GetDeal, ListDeals, StageTotals
 from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from crm_shared.contracts.text import utc_text
 from deal_service.adapters import repository as repo
 from deal_service.domain.access import check_may_see
 from deal_service.handlers.context import Context
@@ -69,5 +70,5 @@ async def deal_history(q: DealHistory, ctx: Context) -> dict[str, Any]:
             raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found", reason="deal")
         check_may_see(ctx.config, deal, q.actor_id)
         rows = await repo.stage_history(uow.conn, q.deal_id, q.limit)
-    items = [{**r, "at": r["at"].isoformat()} for r in rows]
+    items = [{**r, "at": utc_text(r["at"])} for r in rows]
     return ok(deal_id=q.deal_id, items=items)

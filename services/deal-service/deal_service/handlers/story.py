@@ -8,6 +8,7 @@ from typing import Any
 from crm_shared.contracts.deal import DealNoted, DealTimeline, NoteDeal
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from crm_shared.contracts.text import utc_text
 from deal_service.adapters import repository as repo
 from deal_service.adapters import story
 from deal_service.domain.access import check_may_see
@@ -34,9 +35,7 @@ async def note_deal(cmd: NoteDeal, ctx: Context) -> dict[str, Any]:
         )
         uow.emit(noted, subject_id=deal.id)
         await uow.commit()
-    return ok(
-        note={"deal_id": deal.id, "at": at.isoformat(), "actor_id": cmd.actor_id, "text": text}
-    )
+    return ok(note={"deal_id": deal.id, "at": utc_text(at), "actor_id": cmd.actor_id, "text": text})
 
 
 async def deal_timeline(q: DealTimeline, ctx: Context) -> dict[str, Any]:
@@ -54,6 +53,6 @@ async def deal_timeline(q: DealTimeline, ctx: Context) -> dict[str, Any]:
         deal_id=q.deal_id,
         items=items,
         next_cursor=cursor,
-        until=until.isoformat() if until else None,
+        until=utc_text(until) if until else None,
         since=items[-1]["at"] if cursor else None,
     )

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from crm_shared.contracts.notify import Notification
+from crm_shared.contracts.text import utc_text
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_seq, encode_seq
 from notifier.adapters.deadlines import task_json
@@ -39,7 +40,7 @@ class Item:
             "text": self.text,
             "deal_id": self.deal_id,
             "task": self.task,
-            "created_at": self.created_at.isoformat(),
+            "created_at": utc_text(self.created_at),
             "read": self.read,
         }
 

@@ -9,6 +9,7 @@ from typing import Any
 from crm_shared.config.access import scope
 from crm_shared.contracts.notify import IdleDeals, IdleThresholds
 from crm_shared.contracts.refusals import ok
+from crm_shared.contracts.text import utc_text
 from notifier.adapters import idle as repo
 from notifier.domain.idle import IdleRow
 from notifier.domain.idle_messages import digest_notifications
@@ -24,8 +25,8 @@ def _shown(row: IdleRow) -> dict[str, Any]:
         "deal_id": row.deal_id,
         "stage": row.stage,
         "responsible_id": row.responsible_id,
-        "idle_since": row.due_at.isoformat(),
-        "last_activity_at": row.last_activity_at.isoformat(),
+        "idle_since": utc_text(row.due_at),
+        "last_activity_at": utc_text(row.last_activity_at),
     }
 
 
@@ -46,7 +47,7 @@ async def idle_thresholds(q: IdleThresholds, ctx: Context) -> dict[str, Any]:
     order = {s.code: i for i, s in enumerate(ctx.config.pipeline.stages)}
     items.sort(key=lambda t: order.get(t.stage, len(order)))
     return ok(
-        computed_at=computed_at.isoformat() if computed_at else None,
+        computed_at=utc_text(computed_at) if computed_at else None,
         items=[t.model_dump(mode="json") for t in items],
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from crm_shared.contracts.notify import ListDeliveries, RetryDeliveries
 from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from crm_shared.contracts.text import utc_text
 from notifier.adapters import deliveries as repo
 from notifier.handlers.context import Context
 
@@ -45,4 +46,4 @@ async def retry_deliveries(cmd: RetryDeliveries, ctx: Context) -> dict[str, Any]
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+    return {k: utc_text(v) if isinstance(v, datetime) else v for k, v in row.items()}

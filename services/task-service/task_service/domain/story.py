@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from crm_shared.contracts.text import utc_text
 from task_service.domain.model import Task
 
 
@@ -66,6 +68,6 @@ def task_story(tasks: list[Task]) -> list[dict[str, Any]]:
             )
     items.sort(key=lambda item: item["at"], reverse=True)
     return [
-        {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in item.items()}
+        {k: utc_text(v) if isinstance(v, datetime) else v for k, v in item.items()}
         for item in items
     ]
