@@ -84,7 +84,9 @@ class NotificationTemplates(Frozen):
 
     Every kind: {deal} (the deal's title, else «без названия»), {contact} (the client: the
     contact's name, else their phone as read, else their e-mail, else «контакт не указан»),
-    {manager} (the responsible's name). The task kinds add {task} (the task's title) and
+    {manager} (the responsible's name). The task kinds add {task} (the task's title; in a
+    template that also says {contact}, without the client's name the title opens with, so
+    the client is named once: `dto.beside_client`) and
     {deadline} («ДД.ММ.ГГГГ ЧЧ:ММ», the recipient's time); task_overdue
     {lateness} («2 ч 15 мин»); task_commented {author} and {comment}. The refused-move kinds add
     {stage} (the stage asked for); move_rejected {fields} (the missing fields' display names,
