@@ -1,8 +1,8 @@
 """The РОП page's «Что произошло за период» in Chromium against the real stack: a period with
 nothing in it says «Нет данных» in the weekly chart and in «По менеджерам» (the chart drew an
 empty axis from 0 to 1 ₽ in tenths, and the table was headers over nothing); a period with
-won deals draws the weeks with whole roubles on the axis. Screenshots go to
-.crm-data/artefacts/ (rop-period-*.png)."""
+deals won in roubles and in dollars draws one chart a currency (the one chart added them),
+whole numbers on each axis. Screenshots go to .crm-data/artefacts/ (rop-period-*.png)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from crm_shared.machinery.db import asyncpg_dsn
 from tests.analytics_fixture import insert_fixture
-from tests.board_support import shot, sign_in
+from tests.board_support import shot, sign_in, wait_until
 from tests.gateway_support import PASSWORD, Door
 
 pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
@@ -58,13 +58,48 @@ async def test_an_empty_period_says_no_data_and_a_full_one_draws_whole_roubles(
     period = await _show(anna, stand.url, "01.01.2026", "31.01.2026")
     weekly = _figure(period, "Сумма выигранных по неделям")
     managers = _figure(period, "По менеджерам")
-    await weekly.locator("canvas").wait_for()
+    await weekly.locator("canvas").first.wait_for()
     assert "Нет данных" not in await period.inner_text()
     rows = await managers.locator("tbody tr").all_inner_texts()
     assert [r.split("\t")[0] for r in rows] == ["Иван Иванов", "Мария Смирнова"], rows
-    ticks = await anna.evaluate(
-        "() => Chart.getChart('chart-won').scales.y.ticks.map((t) => t.value)"
-    )
-    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    await _one_chart_a_currency(anna, weekly)
     await shot(anna, "rop-period-january", full=True)
     await anna.context.close()
+
+
+async def _one_chart_a_currency(page: Any, weekly: Any) -> None:
+    """January's weekly won sums in roubles and in dollars, each its own chart: the week of
+    12.01 won 2 500,25 ₽ and 5 000,50 $, which the one chart drew as a bar of about 7 500."""
+    labels = await weekly.locator("canvas").evaluate_all("cs => cs.map(c => c.ariaLabel)")
+    assert labels == ["Сумма выигранных по неделям, ₽", "Сумма выигранных по неделям, $"]
+    drawn = """id => { const c = Chart.getChart(id); return {
+        data: c.data.datasets.map(d => d.data), axis: c.options.scales.y.title.text,
+        whole: c.scales.y.ticks.every(t => Number.isInteger(t.value)),
+        said: c.data.labels.map((_, i) => c.options.plugins.tooltip.callbacks.label(
+                {dataIndex: i})) }; }"""
+    rub = await page.evaluate(drawn, "chart-won-RUB")
+    usd = await page.evaluate(drawn, "chart-won-USD")
+    assert rub["data"] == [[777, 15000, 2500.25, 0, 0]] and rub["axis"] == "сумма, ₽", rub
+    assert usd["data"] == [[0, 0, 5000.5, 0, 0]] and usd["axis"] == "сумма, $", usd
+    assert rub["whole"] and usd["whole"]
+    # the tooltip says the sum as the table beside it does (Babel's, no-break spaces)
+    assert rub["said"][2] == "2\u00a0500,25\u00a0₽" and usd["said"][2] == "5\u00a0000,50\u00a0$"
+    table = await weekly.locator("tbody tr").nth(2).inner_text()
+    assert table.split("\t")[2] == f"{rub['said'][2]} + {usd['said'][2]}", table
+    # the pointer on the dollars' bar of 12.01: its tooltip names the week and the sum
+    canvas = weekly.locator("canvas#chart-won-USD")
+    await canvas.scroll_into_view_if_needed()
+    bar = await page.evaluate(
+        "() => { const b = Chart.getChart('chart-won-USD').getDatasetMeta(0).data[2];"
+        " return [b.x, (b.y + b.base) / 2]; }"
+    )
+    box = await canvas.bounding_box()
+    assert box
+    await page.mouse.move(box["x"] + bar[0], box["y"] + bar[1])
+    tip = (
+        "() => { const t = Chart.getChart('chart-won-USD').tooltip;"
+        " return t.opacity ? [t.title, t.body.map(b => b.lines)] : null; }"
+    )
+    await wait_until(page, f"({tip})() !== null")
+    assert await page.evaluate(tip) == [["Неделя с 12.01"], [[usd["said"][2]]]]
+    await shot(page, "rop-period-won-tooltip")

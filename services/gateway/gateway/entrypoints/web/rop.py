@@ -16,6 +16,8 @@ from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
 from crm_shared.contracts.deal import ListDeals, PendingApprovals
 from crm_shared.contracts.notify import IdleThresholds
 from crm_shared.contracts.task import CommentTask, ListTasks
+from crm_shared.locale import money
+from crm_shared.locale.formats import NBSP
 from gateway.domain.people import Principal
 from gateway.entrypoints.http.deps import retry_key
 from gateway.entrypoints.web.common import ctx_of, pages, person
@@ -75,12 +77,30 @@ async def _period_view(
     report = dict(reply.report)
     for week in report.get("weeks") or []:
         week["from"] = datetime.fromisoformat(week["from"]).astimezone(zone).date().isoformat()
-    # Whether the weekly chart has a bar to draw: with every week at zero it is «Нет данных»
-    # (Chart.js drew an empty axis from 0 to 1 ₽ in tenths).
-    report["won_drawn"] = any(
-        Decimal(str(v)) for week in report.get("weeks") or [] for v in week["won"]["sum"].values()
-    )
+    report["won_charts"] = _won_charts(report.get("weeks") or [], ctx.config.currencies)
     return report
+
+
+def _won_charts(weeks: list[dict[str, Any]], currencies: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The weekly won sums as charts, one a currency, for each currency something was won in
+    (the configured ones first, in their order): a chart never adds roubles to dollars (the
+    one chart drew 2 500,25 ₽ + 5 000,50 $ as a bar of 7 500). Each week's sum comes as a
+    number for the bar and as Babel's text for the tooltip; with nothing won there is no
+    chart, and the page says «Нет данных» (Chart.js drew an empty axis from 0 to 1 ₽)."""
+    won = {c for w in weeks for c, v in w["won"]["sum"].items() if Decimal(str(v))}
+    order = [c for c in currencies if c in won] + sorted(won - set(currencies))
+    charts = []
+    for code in order:
+        sums = [Decimal(str(w["won"]["sum"].get(code, 0))) for w in weeks]
+        charts.append(
+            {
+                "currency": code,
+                "sign": money(0, code).split(NBSP)[-1],  # «₽», «$», else the code
+                "values": [float(v) for v in sums],
+                "shown": [money(v, code) for v in sums],
+            }
+        )
+    return charts
 
 
 async def _thresholds(ctx: Any, principal: Principal) -> dict[str, Any] | None:

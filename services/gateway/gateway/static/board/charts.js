@@ -50,19 +50,26 @@
     const longest = Math.max(0, ...r.time_in_stage.map((s) => s.median_seconds || 0));
     const [unit, per] = longest >= 7200 ? ["часов", 3600] : longest >= 120 ? ["минут", 60] : ["секунд", 1];
     bar("chart-times", r.time_in_stage.map((s) => s.name), r.time_in_stage.map((s) => Math.round((s.median_seconds || 0) / per * 10) / 10), unit, "#4f9a62", `медиана, ${unit}`);
+    // The weekly won sums: one chart a currency (rop.py's won_charts), never roubles added to
+    // dollars; its axis says the currency and its tooltip the sum as the page prints it (Babel).
     const period = document.getElementById("period-data");
-    const won = document.getElementById("chart-won");
-    if (period && won) {
-      const p = JSON.parse(period.textContent);
-      const total = (sums) => Object.values(sums || {}).reduce((a, v) => a + Number(v), 0);
-      new Chart(won, {
+    if (!period) return;
+    const p = JSON.parse(period.textContent);
+    const day = (from) => from.slice(8, 10) + "." + from.slice(5, 7);
+    for (const el of document.querySelectorAll("canvas[data-won]")) {
+      const c = p.won_charts[Number(el.dataset.won)];
+      new Chart(el, {
         type: "bar",
-        data: { labels: p.weeks.map((w) => w.from.slice(8, 10) + "." + w.from.slice(5, 7)),
-                datasets: [{ label: "Сумма", data: p.weeks.map((w) => total(w.won.sum)), backgroundColor: "#2e7d32" }] },
-        // whole roubles on the axis (it read 0, 0,1, 0,2 … over small sums), from zero
+        data: { labels: p.weeks.map((w) => day(w.from)),
+                datasets: [{ label: c.sign, data: c.values, backgroundColor: "#2e7d32" }] },
+        // whole numbers on the axis (it read 0, 0,1, 0,2 … over small sums), from zero
         options: { responsive: true, maintainAspectRatio: false, animation: false,
-                   scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
-                   plugins: { legend: { display: false } } },
+                   scales: { y: { beginAtZero: true, ticks: { precision: 0 },
+                                  title: { display: true, text: `сумма, ${c.sign}` } } },
+                   plugins: { legend: { display: false },
+                              tooltip: { callbacks: {
+                                title: (items) => `Неделя с ${day(p.weeks[items[0].dataIndex].from)}`,
+                                label: (item) => c.shown[item.dataIndex] } } } },
       });
     }
   }
