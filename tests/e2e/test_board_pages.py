@@ -179,7 +179,9 @@ async def test_the_rop_view_lapsed_tasks_and_report_totals_equal_the_analytics_q
     assert shown_period[0] == str(happened["created"])
     assert shown_period[1] == str(happened["won"]["count"])
     assert shown_period[3] == str(happened["lost"])
-    await wait_until(anna, "document.querySelectorAll('canvas').length >= 3")  # the funnel's
+    # every chart drawn (a chart with nothing to draw says «Нет данных» and has no canvas)
+    drawn = "[...document.querySelectorAll('canvas')].every(c => window.Chart && Chart.getChart(c))"
+    await wait_until(anna, drawn)
     # The weekly won sums: a chart a currency won in, or «Нет данных» when nothing won has a sum.
     won = sum(1 for v in happened["won"]["sum"].values() if Decimal(v))
     assert await period.locator("canvas[id^='chart-won-']").count() == won

@@ -1,6 +1,7 @@
-"""The РОП page's «Что произошло за период» in Chromium against the real stack: a period with
-nothing in it says «Нет данных» in the weekly chart and in «По менеджерам» (the chart drew an
-empty axis from 0 to 1 ₽ in tenths, and the table was headers over nothing); a period with
+"""The РОП page's analytics in Chromium against the real stack: a period with nothing in it
+says «Нет данных» in the weekly chart, in «По менеджерам» and in each of the funnel's charts
+(each chart drew an empty axis from 0 to 1, the weekly one in tenths of a rouble, and the
+table was headers over nothing); a period with
 deals won in roubles and in dollars draws one chart a currency (the one chart added them),
 whole numbers on each axis. Screenshots go to .crm-data/artefacts/ (rop-period-*.png)."""
 
@@ -52,6 +53,14 @@ async def test_an_empty_period_says_no_data_and_a_full_one_draws_whole_roubles(
     assert await weekly.locator("tbody tr").count() == 6
     assert await managers.locator("table").count() == 0
     assert (await managers.inner_text()).split("\n")[-1] == "Нет данных"
+    # Nor do the funnel's charts draw an empty axis from 0 to 1 (conversion 0 / 0,5 / 1,
+    # time in stage in 0,2 «медиана, секунд»): each says «Нет данных», its table stays.
+    funnel = anna.get_by_role("region", name="Воронка сделок, созданных за период")
+    for caption in ("Конверсия по стадиям", "Потери по причинам", "Время на стадии (медиана)"):
+        chart = _figure(funnel, caption)
+        assert await chart.get_by_text("Нет данных", exact=True).is_visible(), caption
+        assert await chart.locator("tbody tr").count() > 0, caption
+    assert await anna.locator("canvas").count() == 0
     await period.scroll_into_view_if_needed()
     await shot(anna, "rop-period-empty", full=True)
 
@@ -60,6 +69,9 @@ async def test_an_empty_period_says_no_data_and_a_full_one_draws_whole_roubles(
     managers = _figure(period, "По менеджерам")
     await weekly.locator("canvas").first.wait_for()
     assert "Нет данных" not in await period.inner_text()
+    assert "Нет данных" not in await funnel.inner_text()
+    drawn = "() => ['conversion', 'losses', 'times'].map(n => !!Chart.getChart(`chart-${n}`))"
+    assert await anna.evaluate(drawn) == [True, True, True]
     rows = await managers.locator("tbody tr").all_inner_texts()
     assert [r.split("\t")[0] for r in rows] == ["Иван Иванов", "Мария Смирнова"], rows
     await _one_chart_a_currency(anna, weekly)
