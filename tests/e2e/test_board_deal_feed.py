@@ -1,8 +1,9 @@
 """The deal card's «Лента сделки» in Chromium against the real stack: a comment on a task and
 its closing, done on the card, show in the feed at once. Those answer with the task's row
 alone, and the feed showed them only after a reload; now the answer says the story changed
-(HX-Trigger) and the feed is drawn again, the page and what is typed in it staying. Screenshots
-go to .crm-data/artefacts/ (deal-feed-*.png)."""
+(HX-Trigger) and the feed is drawn again, the page and what is typed in it staying. A line no
+one did (the stage's task, opened by the system) has no «·» before it. Screenshots go to
+.crm-data/artefacts/ (deal-feed-*.png)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ async def test_a_task_commented_and_closed_on_the_card_shows_in_its_feed(
     await closed.wait_for(timeout=10_000)
     first = await events.get_by_role("listitem").first.inner_text()
     assert f"задача «{task['title']}» закрыта" in first, first  # the newest, at the top
+    # Who closed it is named before it; the stage's task was opened by no one (the system):
+    # its line is a sentence of its own, with no «·» after no one (it read «· задача …»).
+    assert f"{IVAN} · задача «{task['title']}» закрыта — выполнена" in first, first
+    opened = await events.locator("li.task_opened").inner_text()
+    said = opened.split(" ", 2)[2]  # after «дд.мм.гггг ЧЧ:ММ»
+    assert said.startswith(f"Задача «{task['title']}» поставлена, срок "), opened
+    assert "·" not in opened, opened
     assert await ivan.evaluate("() => window.notReloaded === true")
     assert await feed.get_by_label("Запись в ленту").input_value() == "набираю заметку"
     await shot(ivan, "deal-feed-closed", full=True)
