@@ -3,7 +3,8 @@ says «Нет данных» in the weekly chart, in «По менеджерам
 (each chart drew an empty axis from 0 to 1, the weekly one in tenths of a rouble, and the
 table was headers over nothing); a period with
 deals won in roubles and in dollars draws one chart a currency (the one chart added them),
-whole numbers on each axis. Screenshots go to .crm-data/artefacts/ (rop-period-*.png)."""
+whole numbers on each axis; the funnel's overdue count and the list of overdue tasks say what
+each counts. Screenshots go to .crm-data/artefacts/ (rop-period-*.png)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ async def test_an_empty_period_says_no_data_and_a_full_one_draws_whole_roubles(
     rows = await managers.locator("tbody tr").all_inner_texts()
     assert [r.split("\t")[0] for r in rows] == ["Иван Иванов", "Мария Смирнова"], rows
     await _one_chart_a_currency(anna, weekly)
+    await _two_overdue_counts_say_what_they_count(anna)
     await shot(anna, "rop-period-january", full=True)
     await anna.context.close()
 
@@ -115,3 +117,24 @@ async def _one_chart_a_currency(page: Any, weekly: Any) -> None:
     await wait_until(page, f"({tip})() !== null")
     assert await page.evaluate(tip) == [["Неделя с 12.01"], [[usd["said"][2]]]]
     await shot(page, "rop-period-won-tooltip")
+
+
+async def _two_overdue_counts_say_what_they_count(page: Any) -> None:
+    """The funnel said «Просрочено задач 3» over the list «Просроченные задачи» of one: the
+    three are January's tasks that fell due and were closed late (t1, t4) or are still open
+    (t3), the list the tasks open now past their deadline, whenever it was (t3). Each now says
+    what it counts, and the one still open is in both."""
+    funnel = page.get_by_role("region", name="Воронка сделок, созданных за период")
+    card = funnel.locator("#report-totals > div").filter(has=page.locator("[data-total=overdue]"))
+    assert (await card.inner_text()).split("\n") == [
+        "Задач просрочено за период",
+        "3",
+        "срок в периоде; закрыты после срока: 2, ещё открыты: 1",
+    ]
+    lapsed = page.get_by_role("region", name="Просроченные задачи")
+    assert await lapsed.get_attribute("aria-describedby") == "lapsed-what"
+    said = await lapsed.locator("#lapsed-what").inner_text()
+    assert said == "Открытые сейчас, срок прошёл — за всё время, не только за выбранный период"
+    assert await lapsed.locator("tbody tr").count() == 1
+    await card.scroll_into_view_if_needed()
+    await shot(page, "rop-period-overdue")
