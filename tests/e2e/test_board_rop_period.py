@@ -138,3 +138,50 @@ async def _two_overdue_counts_say_what_they_count(page: Any) -> None:
     assert await lapsed.locator("tbody tr").count() == 1
     await card.scroll_into_view_if_needed()
     await shot(page, "rop-period-overdue")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def test_the_period_panels_stand_apart_and_a_phone_has_room_to_search(
+    stand: Door, browser: Any
+) -> None:
+    """The weekly chart and «По менеджерам» sat flush against «Проверить правила» (no gap);
+    on a phone-sized page the header's search box was squashed to a third of the screen,
+    its placeholder cut after «Телефон, эл.». Now the panels keep the page's gap, and on a
+    phone the box has a line of its own across the header."""
+    anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
+    await anna.goto(f"{stand.url}/rop")
+    period = anna.get_by_role("region", name="Что произошло за период")
+    rules = anna.get_by_role("region", name="Проверить правила")
+    above = await period.locator(".charts").bounding_box()
+    below = await rules.bounding_box()
+    assert above and below
+    assert below["y"] - (above["y"] + above["height"]) >= 12, (above, below)
+    await rules.scroll_into_view_if_needed()
+    await shot(anna, "rop-period-gap")
+    await anna.context.close()
+
+    phone = await sign_in(browser, stand.url, ANNA, PASSWORD, viewport=PHONE)
+    await phone.goto(f"{stand.url}/rop")
+    await shot(phone, "rop-phone-header")
+    box = await phone.get_by_role("searchbox", name="Найти клиента").bounding_box()
+    assert box and box["width"] >= PHONE["width"] - 60, box
+    header = phone.get_by_role("navigation", name="Разделы")
+    assert await header.evaluate("el => el.scrollWidth <= el.clientWidth")  # nothing off its side
+    # the placeholder is read whole, not cut («Телефон, эл. почта, имя, сделка, компан»)
+    # (its text laid out as the box lays out what is typed: it fits when nothing scrolls)
+    room = await phone.get_by_role("searchbox").evaluate(
+        "el => { const q = document.createElement('input'); q.type = 'search';"
+        " q.className = el.className; el.parentNode.append(q);"
+        " const s = getComputedStyle(el); q.style.cssText = `width:${s.width};font:${s.font};"
+        "padding:${s.padding};border:${s.border};box-sizing:${s.boxSizing}`;"
+        " q.value = el.placeholder; const r = [q.scrollWidth, q.clientWidth]; q.remove();"
+        " return r; }"
+    )
+    assert room[0] <= room[1], room
+    await phone.get_by_role("searchbox", name="Найти клиента").fill("Пётр")
+    await phone.keyboard.press("Enter")
+    await phone.wait_for_url("**/search?q=*")
+    await shot(phone, "search-phone-header")
+    await phone.context.close()
