@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from crm_shared import locale
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import RulesTryReport
 from deal_service.domain.contacts import Contact
@@ -139,3 +140,37 @@ def test_the_report_groups_and_the_funnel_as_it_would_have_read() -> None:
     assert reached["PROCESSING"] == (3, 1)
     assert reached["OFFER_MADE"] == (3, 1)
     assert report.notes == ["fields_from_journal"]
+
+
+def _five_attempts(data: dict[str, Any]) -> None:
+    data["pipeline"]["rules"]["contact_attempts"]["required"] = 5
+
+
+def test_the_deals_counted_are_those_whose_moves_were_checked() -> None:
+    """The contact-attempts rule from 3 to 5 over 14 deals of the period, 12 of them only
+    opened in it: 7 moves checked in 2 deals (it said «7 в 14 сделках»)."""
+    replay = RulesTry(SHIPPED, config_with(change=_five_attempts), START, END, examples=1)
+    for n in range(12):
+        replay.add(DealPast(deal(f"d-new-{n}", "Новая", stage="NEW_LEAD"), PATH[:1], []))
+    replay.add(DealPast(deal("d-1", "Коробки"), PATH, []))
+    lost = [
+        PastMove("NEW_LEAD", "PROCESSING", h(1), "mgr-1", "mgr-1"),
+        PastMove("PROCESSING", "NEW_LEAD", h(2), "mgr-1", "mgr-1"),
+        PastMove("NEW_LEAD", "PROCESSING", h(2.5), "mgr-1", "mgr-1"),
+        PastMove("PROCESSING", "NEW_LEAD", h(3), "mgr-1", "mgr-1"),
+        PastMove("NEW_LEAD", "LOST_NO_CONTACT", h(4), "rop-1", "mgr-1", attempts=4),
+    ]
+    gone = deal("d-2", "Паллеты", stage="LOST_NO_CONTACT")
+    replay.add(DealPast(gone, moves((None, "NEW_LEAD", 0)) + lost, []))
+    report = RulesTryReport.model_validate(replay.report())
+    assert (report.moves, report.deals, report.refused, report.stopped) == (7, 2, 1, 1)
+    (rule,) = report.by_rule
+    assert (rule.key, rule.count, rule.deals) == ("missing_fields:contact_attempts", 1, 1)
+    assert report.funnel.created == 14
+
+
+def test_the_contact_attempts_rule_is_named_as_a_count_not_a_field() -> None:
+    assert locale.rule_name("missing_fields:contact_attempts") == (
+        "Недостаточно попыток связаться с клиентом"
+    )
+    assert locale.rule_name("missing_fields:subject") == "Не заполнено поле «Предмет сделки»"

@@ -199,6 +199,7 @@ def say(
 
 
 RULES = {
+    "missing_fields:contact_attempts": "Недостаточно попыток связаться с клиентом",  # a count
     "missing_fields": "Не заполнено поле «{field}»",
     "rop_approval_required": "Нужно согласие РОП",
     "unknown_stage": "Стадии нет в новой воронке",
@@ -215,7 +216,7 @@ def rule_name(key: str | None) -> str:
     """«Не заполнено поле «Сумма»» for `missing_fields:amount`; a key this catalogue does not
     know gets its code's sentence."""
     code, _, detail = (key or "").partition(":")
-    if code == "missing_fields":
+    if code == "missing_fields" and key not in RULES:
         return RULES[code].format(field=FIELD_DISPLAY_NAMES.get(detail, detail))
     found = RULES.get(key or "") or RULES.get(code)
     return found or say({"code": code, "params": {"reason": detail}} if detail else {"code": code})
