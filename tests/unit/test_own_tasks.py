@@ -61,6 +61,11 @@ def test_who_moves_a_deadline_and_the_story_of_the_move() -> None:
         reschedule(stage, actor_id="mgr-1", is_rop=False, deadline=later, reason="x", now=NOW)
     reschedule(stage, actor_id="rop-1", is_rop=True, deadline=later, reason="ок", now=NOW)
 
+    rop_task = _own()
+    rop_task.kind = "rop"  # the free plan's «Укажите РОПа»: the РОП's too
+    with pytest.raises(Refused):
+        reschedule(rop_task, actor_id="mgr-1", is_rop=False, deadline=later, reason="x", now=NOW)
+
     task.close(CloseReason.completed, NOW + timedelta(hours=2))
     kinds = [(e["kind"], e.get("reason")) for e in task_story([task])]
     assert kinds == [
@@ -68,3 +73,22 @@ def test_who_moves_a_deadline_and_the_story_of_the_move() -> None:
         ("task_opened", None),
         ("task_rescheduled", "в отпуске"),
     ] or kinds[0] == ("task_closed", None)
+
+
+def test_the_responsible_moves_an_own_task_whoever_set_it() -> None:
+    """A deal given to another manager takes its tasks along: Мария (mgr-2) had no «Перенести
+    срок» on the «Перезвонить клиенту» Иван (mgr-1) set, only its setter might move it. Now
+    the task's responsible does, and Иван, whose deal it no longer is, does not."""
+    later = NOW + timedelta(days=1)
+    inherited = _own()
+    inherited.responsible_id = "mgr-2"  # as DealTasks._reassign leaves it
+    with pytest.raises(Refused) as refused:
+        reschedule(inherited, actor_id="mgr-1", is_rop=False, deadline=later, reason="x",
+                   now=NOW)  # fmt: skip
+    assert refused.value.error.code == "forbidden"
+    reschedule(inherited, actor_id="mgr-2", is_rop=False, deadline=later, reason="завтра", now=NOW)
+    assert inherited.deadline == later and inherited.reschedules[-1].actor_id == "mgr-2"
+    # one the РОП set for the manager is the manager's to move too, with the reason shown
+    by_rop = _own("rop-1", is_rop=True)
+    reschedule(by_rop, actor_id="mgr-1", is_rop=False, deadline=later, reason="в пути", now=NOW)
+    assert by_rop.deadline == later

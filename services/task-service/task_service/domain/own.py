@@ -84,16 +84,18 @@ def reschedule(
 ) -> None:
     """Move an open task's deadline, keeping the reason; or a refusal.
 
-    A РОП moves any task; a manager only the own tasks they set themselves (a stage task's
-    creator is the РОП: its deadline is the РОП's to move).
+    A РОП moves any task; a manager the own tasks that are theirs (they are its responsible:
+    set by them, for them by a РОП, or by the deal's previous responsible, as a deal given to
+    another takes its tasks along). A stage task's creator is the РОП: its deadline, and the
+    free plan's РОП task's, are the РОП's to move.
     """
     if not task.is_open:
         raise Refused(ErrorCode.transition_not_allowed, f"task {task.id} is closed")
-    if not is_rop and not (task.kind == "own" and task.creator_id == actor_id):
+    if not is_rop and not (task.kind == "own" and task.responsible_id == actor_id):
         raise Refused(
             ErrorCode.forbidden,
             f"{actor_id!r} may not move task {task.id}'s deadline: a manager moves only the "
-            "tasks they set; a stage task's deadline only the РОП moves",
+            "own tasks they are responsible for; a stage task's deadline only the РОП moves",
         )
     check_deadline(deadline, now)
     reason = reason.strip()

@@ -44,9 +44,10 @@ class CreateTask(Command, Asks[TaskReply]):
 class RescheduleTask(Command, Asks[TaskReply]):
     """crm.cmd.task.reschedule: move an open task's deadline, saying why.
 
-    A manager moves the tasks they set themselves; a stage task (whose creator is the РОП)
-    and the free plan's РОП task only a РОП moves. The reason is kept with the task
-    (`reschedules`) and shown.
+    A manager moves the own tasks they are responsible for (set by them, for them by a РОП,
+    or by the deal's previous responsible: a deal given to another takes its tasks along); a
+    stage task (whose creator is the РОП) and the free plan's РОП task only a РОП moves. The
+    reason is kept with the task (`reschedules`) and shown.
     """
 
     SUBJECT: ClassVar[str] = "crm.cmd.task.reschedule"
