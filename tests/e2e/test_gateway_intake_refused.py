@@ -41,6 +41,14 @@ async def test_a_lead_deal_service_would_refuse_is_refused_at_the_door(
                 "reason": "form",
                 "problems": "Сумма: нужно число",
             }
+            # a currency that ISO 4217 does not have (three capital letters were enough:
+            # «XYZ» made a deal and a column's total «65 000 ₽ + 5 XYZ»)
+            made_up = {"contact": {"name": "Юрий"}, "amount": 5, "currency": "XYZ"}
+            reply = await http.post("/api/leads", json=made_up)
+            assert reply.status_code == 400, reply.text
+            assert reply.json()["error"]["params"]["problems"] == (
+                "Валюта: нет такой валюты: нужен код ISO 4217 — RUB, USD, KZT"
+            )
             # an unknown responsible too (it had no params: a person read English)
             nobody = {"contact": {"name": "Отв"}, "responsible_id": "mgr-99"}
             reply = await http.post("/api/leads", json=nobody)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
+from crm_shared.contracts.currency import CurrencyCode
 from crm_shared.contracts.periods import is_zone
 from crm_shared.contracts.text import ID_BYTES
 
@@ -74,5 +75,5 @@ Text = Annotated[str, StringConstraints(min_length=1)]
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
 """An IANA time zone name: how times are shown to people and where their days begin."""
 
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = CurrencyCode
 """An ISO 4217 code (RUB, KZT, USD)."""

@@ -271,6 +271,7 @@ _HINTS = {
     "to": _RFC_3339,
     "phone": "не похоже на номер телефона",
     "email": "не похоже на e-mail",
+    "currency": "нет такой валюты: нужен код ISO 4217 — RUB, USD, KZT",
 }
 """What a `value_error` of our own validators means, by the field's last name (its own text
 is English, for programs)."""

@@ -25,6 +25,7 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from crm_shared.contracts.base import Asks, Command, Strict
+from crm_shared.contracts.currency import CurrencyCode
 from crm_shared.contracts.deal.replies import (
     DealReply,
     DeclinedReply,
@@ -53,7 +54,7 @@ class DealFields(Strict):
 
     title: Title | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
     company: Title | None = None
     responsible_id: Id | None = None
     rop_id: Id | None = None
@@ -87,7 +88,7 @@ class CreateDeal(Command, Asks[DealReply]):
     subject: Subject | None = None
     requirements: LongText | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
     company: Title | None = None
     delivery_method: DeliveryMethod | None = None
     delivery_address: LongText | None = None
@@ -205,7 +206,7 @@ class ImportDeal(Command, Asks[ImportDealReply]):
     title: Title | None = None
     company: Title | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
     responsible_id: Id | None = None
     rop_id: Id | None = None
     subject: Subject | None = None

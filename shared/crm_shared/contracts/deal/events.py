@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from crm_shared.contracts.base import EventData
+from crm_shared.contracts.currency import CurrencyCode
 from crm_shared.contracts.dto import Deal
 from crm_shared.contracts.text import Id, LongText, Name, Phone, Plain, Short, Subject, Title
 
@@ -42,7 +43,7 @@ class LeadReceived(EventData):
     subject: Subject | None = None
     requirements: LongText | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    currency: Plain | None = Field(None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
     responsible_id: Id | None = None
     comment: LongText | None = None
 
