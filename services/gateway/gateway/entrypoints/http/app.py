@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -237,7 +238,7 @@ class Limits:
         status = 500
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            await _too_large(send, self.limit)
+            await _too_large(send, self.limit, scope["path"])
             self._count(scope, 413, started)
             return
         seen = 0
@@ -261,7 +262,7 @@ class Limits:
             await self.app(scope, limited, sending)
         except _TooLarge:
             status = 413
-            await _too_large(send, self.limit)
+            await _too_large(send, self.limit, scope["path"])
         self._count(scope, status, started)
 
     def _count(self, scope: Scope, status: int, started: float) -> None:
@@ -278,12 +279,17 @@ class _TooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = (
-        b'{"error":{"code":"too_large","message":"the body is over '
-        + str(limit).encode()
-        + b' bytes"}}'
-    )
+async def _too_large(send: Send, limit: int, path: str) -> None:
+    if path.startswith("/rest/"):  # Bitrix24's address answers in Bitrix24's shape
+        said = f"тело запроса больше {limit} байт"
+        answer = {"error": "INVALID_REQUEST", "error_description": said}
+        body = json.dumps(answer, ensure_ascii=False).encode()
+    else:
+        body = (
+            b'{"error":{"code":"too_large","message":"the body is over '
+            + str(limit).encode()
+            + b' bytes"}}'
+        )
     await send(
         {
             "type": "http.response.start",
