@@ -29,7 +29,7 @@ async def test_a_lead_deal_service_would_refuse_is_refused_at_the_door(
                 ({"contact": {}}, "a name, phone or email is required"),
                 ({"contact": {"name": "   "}}, "a name, phone or email is required"),
                 ({"contact": {"name": "Отв"}, "responsible_id": "mgr-9"}, "mgr-9"),
-                ({"contact": {"name": "Сумма"}, "amount": "много"}, "неверный лид: Сумма"),
+                ({"contact": {"name": "Сумма"}, "amount": "много"}, "invalid lead: amount"),
             ):
                 reply = await http.post("/api/leads", json=lead)
                 assert reply.status_code == 400, (lead, reply.text)

@@ -24,7 +24,7 @@ async def test_parallel_guesses_are_counted_before_they_are_checked(clean: Any) 
         assert statuses.count(401) == 5, statuses  # no more than the limit were checked
         assert statuses.count(429) == 55
         refused = next(r for r in replies if r.status_code == 429)
-        assert refused.json()["error"]["reason"] == "signin"
+        assert refused.json()["error"]["params"]["reason"] == "signin"
         assert (await http.post("/api/session", json=RIGHT)).status_code == 429
         # The page says it from the catalogue, in Russian (issue 21).
         page = await http.post("/signin", data=RIGHT, headers={"Origin": d.url})
@@ -102,7 +102,7 @@ async def test_an_unknown_user_costs_the_same_argon2_check(clean: Any) -> None:
             reply = await http.post("/api/session", json={"user_id": user_id, "password": "x"})
             assert reply.status_code == 401
             error = reply.json()["error"]  # a code and a reason for programs (issue 21)
-            assert (error["code"], error["reason"]) == ("unauthenticated", "password")
+            assert (error["code"], error["params"]["reason"]) == ("unauthenticated", "password")
             return time.monotonic() - started
 
         known = [await timed("mgr-1") for _ in range(4)]

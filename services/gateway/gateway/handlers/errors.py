@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
 class Refusal(Exception):
-    """Answered as HTTP `status` with `{"error": {"code", "message", ...}}`."""
+    """Answered as HTTP `status` with `{"error": {"code", "message", ...}}`; a `reason` is
+    put into `params`, where the services' refusals carry theirs (the catalogue's key)."""
 
     def __init__(
         self,
@@ -22,11 +24,23 @@ class Refusal(Exception):
         self.code = code
         self.message = message
         self.headers = headers or {}
+        if "reason" in extra:
+            extra["params"] = {"reason": extra.pop("reason"), **(extra.get("params") or {})}
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
         """The JSON error body."""
         return {"error": {"code": self.code, "message": self.message, **self.extra}}
+
+
+def for_programs(errors: Iterable[Mapping[str, Any]]) -> str:
+    """Pydantic's errors as a refusal's `message` says them, in English for programs and
+    logs (people read `params.problems`, in Russian): «amount: Input should be a valid
+    number»."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ())) or 'body'}: {e.get('msg', '')}"
+        for e in errors
+    )
 
 
 def told(message: str) -> Refusal:

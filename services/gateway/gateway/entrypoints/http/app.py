@@ -35,7 +35,7 @@ from gateway.entrypoints.http.deps import context
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
 from gateway.handlers.context import Context
-from gateway.handlers.errors import Refusal
+from gateway.handlers.errors import Refusal, for_programs
 
 TITLE = "CRM gateway"
 DESCRIPTION = (
@@ -182,9 +182,9 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:
     """What a route's model refused (the body, the query, the path): 400 naming each field
     in Russian, as the lead routes say theirs (`locale.form_problems`), in `params` too."""
-    problems = form_problems(_within(e) for e in exc.errors())
-    why = {"reason": "form", "problems": problems}
-    refusal = Refusal(400, "invalid", f"неверный запрос: {problems}", params=why)
+    errors = [_within(e) for e in exc.errors()]
+    why = {"reason": "form", "problems": form_problems(errors)}
+    refusal = Refusal(400, "invalid", f"invalid request: {for_programs(errors)}", params=why)
     if web.wants_page(request):
         return web.refusal_page(request, refusal)
     return JSONResponse(refusal.body(), 400)

@@ -19,7 +19,7 @@ from gateway.domain.people import Scope
 from gateway.domain.tokens import Integration
 from gateway.entrypoints.http.deps import bearer, context, require
 from gateway.entrypoints.http.schemas import ERRORS, LeadAccepted, LeadIn
-from gateway.handlers.errors import Refusal, bad_token
+from gateway.handlers.errors import Refusal, bad_token, for_programs
 from gateway.handlers.leads import (
     Answer,
     idempotent,
@@ -86,7 +86,8 @@ async def post_lead(request: Request) -> Response:
         # in Russian, by the fields' names, as the gateway's other refusals of a body
         problems = form_problems(exc.errors())
         why = {"reason": "form", "problems": problems}
-        raise Refusal(400, "invalid", f"неверный лид: {problems}", params=why) from None
+        said = f"invalid lead: {for_programs(exc.errors())}"
+        raise Refusal(400, "invalid", said, params=why) from None
     key = request.headers.get(IDEMPOTENCY_KEY)
     data = body.model_dump(exclude_none=True)
     source = data.pop("source", None) or principal.name

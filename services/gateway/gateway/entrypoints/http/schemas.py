@@ -183,11 +183,14 @@ class TaskPage(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    """Why a request was refused; `fields` names missing fields for people."""
+    """Why a request was refused: `code` is stable, `message` English for programs and
+    logs; `params` names the case (`reason`) and what a person's sentence needs (`problems`:
+    the fields refused, in Russian); `fields` names missing fields for people."""
 
     model_config = ConfigDict(extra="allow")
     code: str
     message: str
+    params: dict[str, Any] | None = None
     missing_fields: list[str] | None = None
     fields: list[dict[str, str]] | None = None
 
