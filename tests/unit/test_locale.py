@@ -149,8 +149,13 @@ def test_form_errors_read_in_russian() -> None:
     with pytest.raises(ValidationError) as caught:
         DealFields.model_validate({"amount": "много", "title": "x" * 600})
     text = form_problems(caught.value.errors())
-    assert "Сумма: нужно число" in text and "Название: слишком длинно" in text
+    assert "Сумма: нужно число" in text and "Название: слишком длинно: не больше" in text
     assert not re.search(r"[A-Za-z]", text), text
+
+
+def test_a_refused_token_name_says_what_it_may_hold() -> None:
+    problems = [{"loc": ("name",), "type": "string_pattern_mismatch", "ctx": {"pattern": "x"}}]
+    assert form_problems(problems) == ("name: только латинские буквы, цифры и знаки «_», «.», «-»")
 
 
 def test_the_zone_is_the_users_else_the_configurations_and_is_checked() -> None:

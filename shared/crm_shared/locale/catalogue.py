@@ -225,7 +225,7 @@ def rule_name(key: str | None) -> str:
 _PROBLEMS = {
     "missing": "заполните",
     "string_too_short": "заполните",
-    "string_too_long": "слишком длинно",
+    "string_too_long": "слишком длинно: не больше {max_length} символов",
     "decimal_parsing": "нужно число",
     "decimal_type": "нужно число",
     "float_parsing": "нужно число",
@@ -275,7 +275,10 @@ _HINTS = {
 }
 """What a `value_error` of our own validators means, by the field's last name (its own text
 is English, for programs)."""
-_PATTERNS = {"currency": "код из трёх латинских букв: RUB, USD, KZT"}
+_PATTERNS = {
+    "currency": "код из трёх латинских букв: RUB, USD, KZT",
+    "name": "только латинские буквы, цифры и знаки «_», «.», «-»",  # a token's name
+}
 """What a field's pattern asks for, by the field's last name."""
 
 
