@@ -39,9 +39,9 @@ async def crm_json(infra: Any, *args: str, user: str = "crm-cli") -> Any:
     return json.loads(result.stdout)
 
 
-async def crm_at(infra: Any, columns: int, *args: str) -> Result:
-    """`crm` in a terminal `columns` wide."""
-    argv = ["--nats", nats_url_of(infra, "crm-cli"), "--as", OPERATOR, *args]
+async def crm_at(infra: Any, columns: int, *args: str, actor: str = OPERATOR) -> Result:
+    """`crm --as actor` in a terminal `columns` wide."""
+    argv = ["--nats", nats_url_of(infra, "crm-cli"), "--as", actor, *args]
     env = {"COLUMNS": str(columns), "CRM_ACTOR": None, "CRM_NATS_URL": None}
     return await asyncio.to_thread(lambda: runner.invoke(app, argv, env=env))
 

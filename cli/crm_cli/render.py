@@ -116,8 +116,9 @@ def deal_panel(
             grid.add_row("№ клиента", str(contact["id"]))
     parts: list[RenderableType] = [grid]
     if tasks:
-        table = tasks_table(tasks, title="Задачи", with_deal=False, width=width - 4, wide=wide)
-        parts.append(table)
+        listed = open_first(tasks)
+        title = tasks_title(tasks)
+        parts.append(tasks_table(listed, title, with_deal=False, width=width - 4, wide=wide))
     return Panel(
         Group(*parts), title=f"сделка {deal['id']} · версия {deal['version']}", expand=False
     )
@@ -128,47 +129,58 @@ def tasks_table(
     title: str | None = None,
     *,
     with_deal: bool = True,
+    with_responsible: bool = True,
     width: int = 80,
     wide: bool = False,
 ) -> Table:
-    """One task a row; a deadline already passed on an open task is red."""
+    """One task a row; a deadline already passed on an open task is red, a closed task's row
+    dim. The status stays whatever the width: a closed task never reads as open work."""
     now = datetime.now(UTC)
     ids = short_ids(t["id"] for t in tasks)
     deal_ids = short_ids(t["deal_id"] for t in tasks)
     columns = [
         Column("№", fold=False),
         Column("сделка", keep=3, fold=False),
-        Column("стадия", keep=2),
+        Column("стадия", keep=1),
         Column("задача"),
-        Column("ответственный", keep=1),
+        Column("ответственный", keep=2),
         Column("срок", fold=False),
-        Column("статус", keep=4),
+        Column("статус"),
     ]
     rows: list[list[Cell]] = []
     for t in tasks:
         deadline = t.get("deadline")
-        late = (
-            t.get("status") == "open"
-            and deadline is not None
-            and datetime.fromisoformat(deadline) < now
-        )
-        status = locale.task_status(t["status"], t.get("close_reason"))
+        is_open = t.get("status") == "open"
+        late = is_open and deadline is not None and datetime.fromisoformat(deadline) < now
+        dim = "" if is_open else "dim"
         rows.append(
             [
-                ids[t["id"]],
-                deal_ids[t["deal_id"]],
-                task_kind(t),
-                t["title"],
-                t.get("responsible_id") or "—",
-                Text(when(deadline), style="bold red" if late else ""),
-                status,
+                Text(ids[t["id"]], style=dim),
+                Text(deal_ids[t["deal_id"]], style=dim),
+                Text(task_kind(t), style=dim),
+                Text(t["title"], style=dim),
+                Text(t.get("responsible_id") or "—", style=dim),
+                Text(when(deadline), style="bold red" if late else dim),
+                Text(locale.task_status(t["status"], t.get("close_reason")), style=dim),
             ]
         )
-    if not with_deal:
-        del columns[1]
+    unwanted = [i for i, keep in ((4, with_responsible), (1, with_deal)) if not keep]
+    for i in unwanted:  # the higher index first
+        del columns[i]
         for row in rows:
-            del row[1]
+            del row[i]
     return fitted_table(columns, rows, width=width, wide=wide, title=title)
+
+
+def open_first(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Open tasks, then closed ones, each in the order given (a deal's card)."""
+    return sorted(tasks, key=lambda t: t.get("status") != "open")
+
+
+def tasks_title(tasks: list[dict[str, Any]]) -> str:
+    """«Задачи (открытых: 1, закрытых: 5)»."""
+    opened = sum(t.get("status") == "open" for t in tasks)
+    return f"Задачи (открытых: {opened}, закрытых: {len(tasks) - opened})"
 
 
 def task_kind(task: dict[str, Any]) -> str:

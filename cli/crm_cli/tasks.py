@@ -18,6 +18,13 @@ from crm_shared.locale import count, task_status
 
 app = typer.Typer(help="Задачи: список, карточка, выполнить, прокомментировать.")
 
+# `task list --status`: what is listed, and how many of it (one, few, many).
+_COUNTED = {
+    "open": ("открытая задача", "открытые задачи", "открытых задач"),
+    "closed": ("закрытая задача", "закрытые задачи", "закрытых задач"),
+    "any": ("задача", "задачи", "задач"),
+}
+
 
 @app.command("list")
 def list_tasks(
@@ -30,18 +37,21 @@ def list_tasks(
     ] = None,
     mine: Annotated[bool, typer.Option(help="Только задачи пользователя из --as.")] = False,
     status: Annotated[
-        str | None, typer.Option(help="open (открытые) или closed (закрытые).")
-    ] = None,
+        str,
+        typer.Option(help="open (открытые, по умолчанию), closed (закрытые) или any (все)."),
+    ] = "open",
     overdue: Annotated[
         bool | None, typer.Option("--overdue/--not-overdue", help="Открытые с прошедшим сроком.")
     ] = None,
     limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
     all_: Annotated[bool, typer.Option("--all", help="Все подходящие задачи.")] = False,
 ) -> None:
-    """Задачи, сначала новые; у просроченной открытой задачи срок красный."""
+    """Задачи, сначала новые; только открытые, если не сказано `--status closed` или
+    `--status any`. У просроченной открытой задачи срок красный, закрытая бледная."""
     opts = options(ctx)
-    if status not in (None, "open", "closed"):
-        raise typer.BadParameter("open (открытые) или closed (закрытые)", param_hint="--status")
+    if status not in _COUNTED:
+        said = "open (открытые), closed (закрытые) или any (все)"
+        raise typer.BadParameter(said, param_hint="--status")
 
     async def main() -> None:
         actor = opts.need_actor()
@@ -49,7 +59,7 @@ def list_tasks(
         filters: dict[str, Any] = {
             "deal_id": deal,
             "responsible_id": who,
-            "status": status,
+            "status": None if status == "any" else status,
             "overdue": overdue,
         }
         body = {k: v for k, v in filters.items() if v is not None}
@@ -61,8 +71,9 @@ def list_tasks(
         if opts.json:
             print_json(tasks)
         else:
-            print_table(tasks_table(tasks, width=width(), wide=opts.wide), wide=opts.wide)
-            err().print(count(len(tasks), "задача", "задачи", "задач"))
+            table = tasks_table(tasks, with_responsible=not mine, width=width(), wide=opts.wide)
+            print_table(table, wide=opts.wide)
+            err().print(count(len(tasks), *_COUNTED[status]))
 
     run(main())
 

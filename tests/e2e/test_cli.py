@@ -198,8 +198,8 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
         assert done.exit_code == 0, done.output
         assert f"задача {task['id']} закрыта: выполнена" in done.stdout
 
-        headers = ("№", "стадия", "задача", "срок")
-        for listed in await fits(clean, headers, "task", "list", "--all"):
+        headers = ("№", "стадия", "задача", "срок", "статус")
+        for listed in await fits(clean, headers, "task", "list", "--all", "--status", "any"):
             assert task["id"][:8] in listed and task["id"] not in listed
             assert "Сидорова." in listed.split()  # «Оля Сидорова. Взять в работу …»
         shown = await crm_at(clean, 80, "--wide", "deal", "show", deal[:8])

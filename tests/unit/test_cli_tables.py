@@ -82,8 +82,8 @@ def test_tables_fit_and_keep_headers_and_words_whole(width: int) -> None:
         (
             tasks_table(tasks, width=width),
             tasks,
-            ["№", "стадия", "задача", "срок"],
-            ("Обрабатываем", "необходимую", "mgr-1"),
+            ["№", "стадия", "задача", "срок", "статус"],
+            ("Обрабатываем", "необходимую", "открыта"),
         ),
         (
             deliveries_table(deliveries, width=width),
@@ -116,10 +116,40 @@ def test_wide_shows_every_column_of_a_deals_tasks() -> None:
     deals = _deals()
     deal = {**deals[0], "version": 1}
     tasks = _tasks(deals)
-    assert " статус " not in _render(deal_panel(deal, tasks, width=80), 80)
+    at_80 = _render(deal_panel(deal, tasks, width=80), 80)
+    assert " ответственный " not in at_80 and " статус " in at_80, at_80
     wide = _render(deal_panel(deal, tasks, width=80, wide=True), 300)
     for header in ("№", "стадия", "задача", "ответственный", "срок", "статус"):
         assert f" {header} " in wide, wide
+
+
+def _closed(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**t, "status": "closed", "close_reason": "stage_left"} for t in tasks]
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_a_closed_task_never_reads_as_open_work(width: int) -> None:
+    """The status is the column that stays: at 80 columns a won deal's closed stage tasks
+    were listed with their deadlines and no «статус» (it went first), as if still to do."""
+    deals = _deals()
+    tasks = _tasks(deals[:1]) + _closed(_tasks(deals[1:]))
+    for table in (
+        tasks_table(tasks, width=width),
+        tasks_table(tasks, with_responsible=False, width=width),  # `task list --mine`
+    ):
+        text = _render(table, width)
+        assert max(len(line) for line in text.splitlines()) <= width, text
+        assert " статус " in text.splitlines()[1], text
+        assert text.count("открыта") == 1 and text.count("закрыта:") == 2, text
+    mine = _render(tasks_table(tasks, with_responsible=False, width=width, wide=True), 300)
+    assert " ответственный " not in mine  # all of them the reader's own
+    deal = {**deals[0], "version": 1}
+    card = _render(deal_panel(deal, list(reversed(tasks)), width=width), width)
+    assert max(len(line) for line in card.splitlines()) <= width, card
+    assert "Задачи (открытых: 1, закрытых: 2)" in card, card
+    assert " статус " in card, card
+    # the open one first, then the closed ones
+    assert card.index("открыта") < card.index("закрыта:"), card
 
 
 def test_short_ids_grow_where_two_would_clash() -> None:
