@@ -68,6 +68,12 @@ async def _resume_without_gap(clean: Any, client: Client, buffer: int) -> None:
         assert from_memory == (buffer >= last), (buffer, last)
         resumed = await read_events(http, last - 4, headers={"Last-Event-ID": "4"})
         assert [m.id for m in resumed] == list(range(5, last + 1))
+        # A Last-Event-ID that is no sequence is refused, as ?last_event_id=abc is: it was
+        # taken as «from now» without a word, which loses what was missed.
+        for header, query in (({"Last-Event-ID": "abc"}, {}), ({}, {"last_event_id": "abc"})):
+            refused = await http.get("/api/events", headers=header, params=query)
+            assert refused.status_code == 400, (header, query, refused.text)
+            assert refused.json()["error"]["code"] == "invalid"
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
 

@@ -13,6 +13,7 @@ from gateway.adapters.feed import EventHub, Listener
 from gateway.domain.people import Principal, Scope
 from gateway.entrypoints.http.deps import context, require, whole_number
 from gateway.entrypoints.http.schemas import ERRORS
+from gateway.handlers.errors import Refusal
 from gateway.handlers.streams import Streams, Ticket
 
 router = APIRouter(tags=["events"], responses=ERRORS)
@@ -62,6 +63,9 @@ def _response(
 ) -> StreamingResponse:
     header = request.headers.get("last-event-id", "").strip()
     found = whole_number(header)
+    if header and found is None:  # as `?last_event_id=abc` is: silence would lose a gap
+        why = {"reason": "form", "problems": f"Last-Event-ID: «{header[:40]}» — не номер события"}
+        raise Refusal(400, "invalid", "Last-Event-ID: not an event's sequence", params=why)
     after = found if found is not None else last_event_id
     if after is not None and after < 0:
         after = 0
