@@ -10,6 +10,8 @@ from crm_cli.inbox import _KINDS as CLI_NAMES
 from crm_shared.config import KINDS, NOTIFICATION_KINDS, NotificationTemplates
 from crm_shared.config.notifications import PLACEHOLDERS
 from crm_shared.contracts.notify import KIND_NOTES, NoticeKind, Notification, NotificationsReply
+from crm_shared.locale import word
+from crm_shared.locale.words import NOTICE_KINDS
 from notifier.domain.messages import EMAIL_SUBJECTS
 
 
@@ -26,6 +28,15 @@ def test_each_kind_has_a_russian_name_and_its_own_email_subject(kind: NoticeKind
     assert CLI_NAMES[kind] and CLI_NAMES[kind] != kind
     assert EMAIL_SUBJECTS[kind].startswith("CRM: ")
     assert len(set(EMAIL_SUBJECTS.values())) == len(NoticeKind)
+
+
+@pytest.mark.parametrize("kind", list(NoticeKind))
+def test_the_command_line_says_each_kind_in_russian(kind: NoticeKind) -> None:
+    """`crm inbox` and `crm events` say a kind from the locale's NOTICE_KINDS, which lacked
+    approval_declined and approval_granted: their rows showed the codes. The same words as
+    the configuration's, so the two lists cannot drift."""
+    assert word(NOTICE_KINDS, kind) == KINDS[kind].name != kind
+    assert set(NOTICE_KINDS) == set(NoticeKind)
 
 
 def test_kind_is_typed_in_the_contracts_and_the_document() -> None:

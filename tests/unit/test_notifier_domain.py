@@ -209,7 +209,9 @@ def test_approval_request_goes_to_the_rop_with_the_attempts() -> None:
         "Попыток связаться на стадии «Обрабатываем»: 3.",
         "1. 27.11.2026 15:00, Иван: не берёт",  # Moscow: the default zone
         "2. 27.11.2026 15:00, Мария",
-        "Чтобы согласовать, переведите сделку в эту стадию сами.",
+        # the РОП page agrees or declines in one click: the notice points there
+        "Согласовать или отказать — на странице «РОП» («Ждут согласования»); согласовать "
+        "можно и в карточке сделки, переведя её в эту стадию.",
     ]
     assert note.actor_id == "mgr-1" and note.attempts == deal.attempts
     # nobody to ask: nothing; every РОП asked: one each, the same text

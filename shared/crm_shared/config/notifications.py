@@ -67,6 +67,14 @@ KINDS: dict[NoticeKind, KindWords] = {
     NoticeKind.idle_digest: KindWords(
         ("count", "deals"), "засидевшиеся сделки", "CRM: засидевшиеся сделки за день"
     ),
+    NoticeKind.deal_received: KindWords(
+        (*_DEAL, "previous", "count"), "сделка передана вам", "CRM: вам передана сделка"
+    ),
+    NoticeKind.deal_handed_over: KindWords(
+        (*_DEAL, "previous", "count"),
+        "сделка передана другому",
+        "CRM: ваша сделка передана другому",
+    ),
 }
 """Every kind's words, keyed by the contracts' `NoticeKind`: a kind missing here, or from
 NotificationTemplates' fields, stops the import (below), not a notice at run time."""
@@ -97,7 +105,10 @@ class NotificationTemplates(Frozen):
     {rop} (who declined) and {reason} (why); approval_granted {rop} (who agreed); deal_idle
     {stage} (where it sits), {idle} (how long with no activity) and {threshold} (the stage's
     threshold); idle_digest {count} and {deals} (a line each: «Сделка — стадия, менеджер,
-    без движения 3 дн. 2 ч»).
+    без движения 3 дн. 2 ч»). The reassignment kinds, deal_received (to the new responsible)
+    and deal_handed_over (to the previous one), add {stage} (where the deal is), {previous}
+    (who had it, else «не назначен») and {count} (its open tasks, which came along); their
+    {manager} is the new responsible.
     """
 
     task_assigned: Text = "Новая задача «{task}» по сделке «{deal}» ({contact}). Срок: {deadline}."
@@ -114,7 +125,8 @@ class NotificationTemplates(Frozen):
     approval_requested: Text = (
         "{asker} просит перевести сделку «{deal}» ({contact}) в стадию «{stage}». "
         "Попыток связаться на стадии «{from_stage}»: {count}.\n{attempts}\n"
-        "Чтобы согласовать, переведите сделку в эту стадию сами."
+        "Согласовать или отказать — на странице «РОП» («Ждут согласования»); согласовать "
+        "можно и в карточке сделки, переведя её в эту стадию."
     )
     approval_declined: Text = (
         "{rop} не согласовал(а) перевод сделки «{deal}» ({contact}) в стадию «{stage}». "
@@ -129,6 +141,10 @@ class NotificationTemplates(Frozen):
         "(обычно сделки уходят с неё за {threshold})."
     )
     idle_digest: Text = "Засидевшихся сделок: {count}.\n{deals}"
+    deal_received: Text = (
+        "Вам передана сделка «{deal}» ({contact}), стадия «{stage}». Открытых задач: {count}."
+    )
+    deal_handed_over: Text = "Сделка «{deal}» ({contact}) передана: {manager}."
 
     @field_validator(*PLACEHOLDERS)
     @classmethod

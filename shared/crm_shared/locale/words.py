@@ -26,10 +26,16 @@ NOTICE_KINDS = {
     "task_overdue": "просрочка",
     "move_rejected": "отказ в переходе",
     "approval_requested": "согласование",
+    "approval_declined": "отказ в согласовании",
+    "approval_granted": "согласовано",
     "task_commented": "комментарий",
     "deal_idle": "засиделась",
     "idle_digest": "засидевшиеся сделки",
+    "deal_received": "сделка передана вам",
+    "deal_handed_over": "сделка передана другому",
 }
+"""A notice's kind (`NoticeKind`) as `crm inbox` and `crm events` say it: the same words as
+the configuration's `KINDS` (tests/unit/test_notice_kinds.py holds them together)."""
 DEAD_LETTER_KINDS = {
     "invalid": "не по контракту, не прочитано",
     "too_large": "слишком большое сообщение",

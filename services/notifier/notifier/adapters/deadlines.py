@@ -183,6 +183,16 @@ async def fire_due(conn: asyncpg.Connection, limit: int) -> list[Overdue]:
     return fired
 
 
+async def open_tasks(conn: asyncpg.Connection, deal_ids: list[str]) -> dict[str, int]:
+    """How many open tasks each of these deals has (a deal with none is left out)."""
+    rows = await conn.fetch(
+        f"""SELECT deal_id, count(*) AS n FROM {SCHEMA}.deadlines
+            WHERE open AND deal_id = ANY($1::text[]) GROUP BY deal_id""",
+        deal_ids,
+    )
+    return {r["deal_id"]: int(r["n"]) for r in rows}
+
+
 async def count_watched(conn: asyncpg.Connection) -> int:
     """How many deadlines may still fire (for the gauge; not used for watching)."""
     value = await conn.fetchval(

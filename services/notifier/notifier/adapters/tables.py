@@ -39,6 +39,7 @@ class DeadlineRow(SQLModel, table=True):
     __tablename__ = "deadlines"
     __table_args__ = (
         Index("deadlines_due", "deadline", postgresql_where=text("open AND fired_at IS NULL")),
+        Index("deadlines_open_deal", "deal_id", postgresql_where=text("open")),
         {"schema": SCHEMA},
     )
 

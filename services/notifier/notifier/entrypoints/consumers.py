@@ -1,5 +1,5 @@
-"""Event consumers of the notifier: task events, refused moves and the РОП's answers to
-requests (declined, granted), from CRM_EVENTS."""
+"""Event consumers of the notifier: task events, refused moves, the РОП's answers to
+requests (declined, granted) and the deal events (idle watch, handovers), from CRM_EVENTS."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ TASK_EVENTS: dict[str, type[TaskOpened | TaskUpdated | TaskClosed | TaskCommente
     e.SUBJECT: e for e in (TaskOpened, TaskUpdated, TaskClosed, TaskCommented)
 }
 
-# What the deal consumer takes (the idle watch's activity and thresholds), by subject.
+# What the deal consumer takes (the idle watch's activity and thresholds, the deals that
+# changed hands), by subject.
 DEAL_EVENTS: dict[str, type[StageChanged | DealUpdated | DealNoted | IdleThresholdsSet]] = {
     e.SUBJECT: e for e in (StageChanged, DealUpdated, DealNoted, IdleThresholdsSet)
 }
@@ -147,7 +148,8 @@ def parse_deal_event(msg: Msg) -> tuple[str, DealStreamEvent]:
 def deal_consumer(
     nc: Client, js: JetStreamContext, ctx: Context, batch_size: int
 ) -> BatchConsumer[DealStreamEvent]:
-    """The durable consumer of the deal events the idle watch needs; replicas share it."""
+    """The durable consumer of the deal events the idle watch needs, and the handovers
+    (DealUpdated naming "responsible_id"); replicas share it."""
 
     async def handle(items: list[Item[DealStreamEvent]]) -> None:
         await record_deal_events(items, ctx)

@@ -1,7 +1,8 @@
 """Idle deals (issue 24): keeping each watched deal's last activity and due time in step
 with the deal and task events, taking deal-service's thresholds, and firing the deals whose
 due time passed (DealWentIdle for everyone who sees the deal, and the responsible's deal_idle
-notice, once per idle stretch)."""
+notice, once per idle stretch). The same consumer tells of a deal given to another manager
+(`handlers.handovers`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 
 import asyncpg
 
-from crm_shared.contracts.deal import DealWentIdle, IdleThresholdsSet
+from crm_shared.contracts.deal import DealUpdated, DealWentIdle, IdleThresholdsSet
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.adapters import idle as repo
@@ -17,6 +18,7 @@ from notifier.adapters.metrics import UNASSIGNED
 from notifier.domain.idle import ActiveStage, IdleEvent, Sighting, Touch, activity_of, fold
 from notifier.domain.idle_messages import idle_notification
 from notifier.handlers.context import Context
+from notifier.handlers.handovers import handover_notes
 from notifier.handlers.notify import count_published, dispatch
 from notifier.settings import SCHEMA
 
@@ -31,14 +33,15 @@ def active_stages(ctx: Context) -> ActiveStage:
 
 
 async def record_deal_events(items: list[Item[DealStreamEvent]], ctx: Context) -> None:
-    """Record a batch in one transaction: the thresholds, then the deals' activity; wake
-    the watcher if a nearer due time came in."""
+    """Record a batch in one transaction: the thresholds, then the deals' activity, and the
+    notices of the deals that changed hands; wake the watcher if a nearer due time came in."""
     events = [item for item in items if item.value is not None]
     if not events:
         return
     async with ctx.uow() as uow:
         fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, [i.event_id for i in events])
         activity: list[Sighting | Touch] = []
+        updated: list[DealUpdated] = []
         nearest: list[datetime | None] = []
         is_active = active_stages(ctx)
         for item in events:
@@ -50,12 +53,16 @@ async def record_deal_events(items: list[Item[DealStreamEvent]], ctx: Context) -
                     await repo.replace_thresholds(uow.conn, event.items, event.computed_at)
                 )
             elif item.value is not None:
+                if isinstance(item.value, DealUpdated):
+                    updated.append(item.value)
                 found = activity_of(item.value, is_active)
                 if found is not None:
                     activity.append(found)
         nearest += await record_activity(uow.conn, activity)
+        queued = await dispatch(uow, ctx, await handover_notes(uow.conn, ctx, updated))
         await uow.commit()
     wake(ctx, nearest)
+    count_published(ctx, queued)
 
 
 async def record_activity(

@@ -24,6 +24,8 @@ class NoticeKind(StrEnum):
     approval_granted = "approval_granted"
     deal_idle = "deal_idle"
     idle_digest = "idle_digest"
+    deal_received = "deal_received"
+    deal_handed_over = "deal_handed_over"
 
 
 KIND_NOTES: dict[NoticeKind, str] = {
@@ -53,6 +55,14 @@ KIND_NOTES: dict[NoticeKind, str] = {
     NoticeKind.idle_digest: (
         "the daily list of idle deals, to each РОП (the deal's, else the default РОП) at "
         "`notifications.idle_digest_at`; `deal_id`: the one idle longest"
+    ),
+    NoticeKind.deal_received: (
+        "the deal was given to the recipient (its responsible changed, crm.deal.updated), with "
+        "its open tasks, which came along; once per change"
+    ),
+    NoticeKind.deal_handed_over: (
+        "the recipient's deal was given to another (its responsible changed): to the previous "
+        "responsible, once per change"
     ),
 }
 """What each kind means and the fields it adds (English, for programs' authors: the event
