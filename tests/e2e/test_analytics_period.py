@@ -74,8 +74,15 @@ async def test_period_view_of_january(history: Any, client: Client) -> None:
         "LOST_OTHER": 1,
     }
     assert losses["LOST_EXPENSIVE"]["name"] == "Дорого (с комментарием)"
+    # each with the deal's title, responsible and when it was lost (the РОП page lists them)
     assert losses["LOST_EXPENSIVE"]["comments"] == [
-        {"deal_id": "d4", "comment": "Дорого для клиента"}
+        {
+            "deal_id": "d4",
+            "comment": "Дорого для клиента",
+            "title": None,
+            "responsible_id": "mgr-2",
+            "at": "2026-01-21T04:00:00Z",
+        }
     ]
     # Managers side by side: mgr-1 d1 d3 d5 d6 d10 created, d1 won, d3 d10 lost; mgr-2 d2 d4
     # d9 created, d2 d8 d9 won, d4 lost.
@@ -245,7 +252,13 @@ async def test_a_real_walk_shows_in_the_period_view(clean: Any, client: Client) 
     assert managers["mgr-2"]["lost"] == 1
     assert {s["source"] for s in r["by_source"]} == {"site", "manual"}  # by hand: "manual"
     other = next(x for x in r["losses"] if x["stage"] == "LOST_OTHER")
-    assert other["comments"] == [{"deal_id": lost["deal"]["id"], "comment": "Передумал"}]
+    (said,) = other["comments"]
+    assert {k: said[k] for k in ("deal_id", "comment", "responsible_id", "title")} == {
+        "deal_id": lost["deal"]["id"],
+        "comment": "Передумал",
+        "responsible_id": "mgr-2",
+        "title": lost["deal"]["title"],
+    }
     times = {x["stage"]: x for x in r["time_in_stage"]}
     assert times["NEW_LEAD"]["count"] == 2 and times["PAYMENT_RECEIVED"]["count"] == 1
     assert all(x["open"]["count"] == 0 for x in r["time_in_stage"])

@@ -108,9 +108,9 @@ async def loss_comments(
     stage: the losses without a comment, most of them, are never read.
     """
     rows = await conn.fetch(
-        f"""SELECT s.code, c.id, c.failure_comment
+        f"""SELECT s.code, c.id, c.failure_comment, c.title, c.responsible_id, c.at
             FROM unnest($1::text[]) AS s(code),
-            LATERAL (SELECT d.id, d.failure_comment
+            LATERAL (SELECT d.id, d.failure_comment, d.title, d.responsible_id, h.at
                      FROM {SCHEMA}.deals d JOIN {SCHEMA}.stage_history h
                        ON h.deal_id = d.id AND h.to_stage = d.stage
                      WHERE d.stage = s.code AND d.failure_comment IS NOT NULL
@@ -125,7 +125,12 @@ async def loss_comments(
         responsible_id,
         per_stage,
     )
-    return [LossComment(r["code"], r["id"], r["failure_comment"]) for r in rows]
+    return [
+        LossComment(
+            r["code"], r["id"], r["failure_comment"], r["title"], r["responsible_id"], r["at"]
+        )
+        for r in rows
+    ]
 
 
 async def ended_stays(

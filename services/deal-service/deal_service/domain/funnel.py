@@ -53,11 +53,15 @@ class StageTime:
 
 @dataclass(frozen=True)
 class LossComment:
-    """The failure comment of one lost deal."""
+    """The failure comment of one lost deal; the period view also says the deal's title,
+    responsible and when it was lost (the РОП's page lists them by those)."""
 
     stage: str
     deal_id: str
     comment: str
+    title: str | None = None
+    responsible_id: str | None = None
+    at: datetime | None = None
 
 
 @dataclass

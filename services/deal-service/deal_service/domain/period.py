@@ -6,7 +6,8 @@ whenever. Here:
 - created: deals created in the period;
 - won: deals that entered the success stage in the period (by that time), their sum per
   currency (the amount when won); lost: deals that entered a failure stage in it, by reason
-  (the failure stage) with their comments;
+  (the failure stage) with their comments (each with the deal's title, responsible and
+  the moment it was lost);
 - the same side by side per manager and per lead source (a won or lost deal under the
   manager it had when it moved there, a new deal under its manager now);
 - time in a stage: stays that ended in the period; stays begun before its end and still
@@ -156,11 +157,9 @@ def build_period_report(
                 "stage": s.code,
                 "name": s.name,
                 "count": lost[s.code],
-                "comments": [
-                    {"deal_id": c.deal_id, "comment": c.comment}
-                    for c in f.comments
-                    if c.stage == s.code
-                ][:MAX_COMMENTS_PER_STAGE],
+                "comments": [_comment(c) for c in f.comments if c.stage == s.code][
+                    :MAX_COMMENTS_PER_STAGE
+                ],
             }
             for s in config.failure_stages
         ],
@@ -177,6 +176,17 @@ def build_period_report(
         "overdue": overdue_block(config, f.overdue, responsible_id),
         "notes": f.notes,
         **({} if f.weekly is None else {"weeks": _weeks(f.week_starts, f.weekly)}),
+    }
+
+
+def _comment(c: LossComment) -> dict[str, Any]:
+    """A lost deal's comment with its title, responsible and when it was lost."""
+    return {
+        "deal_id": c.deal_id,
+        "comment": c.comment,
+        "title": c.title,
+        "responsible_id": c.responsible_id,
+        "at": utc_text(c.at) if c.at else None,
     }
 
 

@@ -27,7 +27,7 @@ from gateway.entrypoints.web.common import (
     typed,
 )
 from gateway.handlers import board as boards
-from gateway.handlers import plans, story
+from gateway.handlers import find, plans, story
 from gateway.handlers.api import acting, ask, build
 from gateway.handlers.errors import Refusal, told
 
@@ -73,22 +73,47 @@ async def _card(
     )
 
 
+async def _for_contact(
+    request: Request, principal: Principal, contact_id: str | None
+) -> dict[str, Any]:
+    """The new-deal dialog's contact, when the deal is made for one (the contact's page): its
+    fields, and for the РОП the managers with the one who holds the contact's newest deal
+    chosen (the robot's pick might be a manager who may not see this client)."""
+    if not contact_id:
+        return {}
+    view = await find.contact(ctx_of(request), principal, contact_id)
+    managers = [u for u in ctx_of(request).config.users if u.role == "manager"]
+    holders = [d.get("responsible_id") for d in view["deals"] if d.get("responsible_id")]
+    return {"contact": view["contact"], "managers": managers, "holder": next(iter(holders), "")}
+
+
 @router.get("/deals/new", response_class=HTMLResponse)
-async def new_deal(request: Request, principal: Principal = me) -> Response:
-    """The dialog for a deal made by hand."""
-    return pages(request).render(request, "partials/new_deal_dialog.html", principal, error=None)
+async def new_deal(
+    request: Request, contact_id: str | None = None, principal: Principal = me
+) -> Response:
+    """The dialog for a deal made by hand, for a contact already known when `contact_id`
+    is given (the contact's page: its name and phone are not typed again)."""
+    known = await _for_contact(request, principal, contact_id)
+    return pages(request).render(
+        request, "partials/new_deal_dialog.html", principal, error=None, **known
+    )
 
 
 @router.post("/deals", response_class=HTMLResponse)
 async def create(request: Request, principal: Principal = me, key: str | None = once) -> Response:
     """Create a deal in the entry stage and open its card."""
     form = await request.form()
+    contact_id = str(form.get("contact_id") or "").strip() or None
     try:
         payload = deal_fields(form, only_filled=True)
         payload.pop("failure_comment", None)
+        if contact_id:  # a known client's deal: bound to the contact, not a copy typed again
+            payload.pop("contact", None)
+            payload["contact_id"] = contact_id
         create = build(CreateDeal, {**payload, "actor_id": acting(principal)})
         created = await ask(ctx_of(request), create, retry_key=key)
     except Refusal as refusal:
+        known = await _for_contact(request, principal, contact_id)
         return pages(request).render(
             request,
             "partials/new_deal_dialog.html",
@@ -96,6 +121,7 @@ async def create(request: Request, principal: Principal = me, key: str | None = 
             status=422,
             error=refusal.body()["error"],
             form=form,
+            **known,
         )
     return Response(status_code=201, headers={"HX-Redirect": f"/deals/{created.deal.id}"})
 

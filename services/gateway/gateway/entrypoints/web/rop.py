@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from crm_shared import locale
 from crm_shared.contracts.analytics import FunnelQuery, PeriodQuery
-from crm_shared.contracts.deal import ListDeals, PendingApprovals
+from crm_shared.contracts.deal import PendingApprovals
 from crm_shared.contracts.notify import IdleThresholds
 from crm_shared.contracts.task import CommentTask, ListTasks
 from crm_shared.locale import money
@@ -43,10 +43,10 @@ def _period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[date, d
     except ValueError as exc:
         why = {"reason": "period", "problems": str(exc)}
         raise Refusal(400, "invalid", "start, end: dd.mm.yyyy", params=why) from None
+    if last < first:  # both days are in the period: 07.12–07.12 is one day, not «по» before «с»
+        why = {"reason": "period", "problems": "«по» должно быть не раньше «с»"}
+        raise Refusal(400, "invalid", "end before start", params=why)
     checked_span(first.isoformat(), (last + timedelta(days=1)).isoformat())
-    if last < first:
-        why = {"reason": "period", "problems": "первый день позже последнего"}
-        raise Refusal(400, "invalid", "start after end", params=why)
     return first, last
 
 
@@ -115,33 +115,45 @@ async def _thresholds(ctx: Any, principal: Principal) -> dict[str, Any] | None:
 
 
 LOSSES_SHOWN = 20
-"""Loss comments shown per reason (the newest lost deals that have one)."""
+"""Loss comments shown per reason (the latest losses of the period that have one)."""
 
 
-async def _losses(ctx: Any, principal: Principal, owner: str | None) -> list[dict[str, Any]]:
-    """Per failure stage (the reason a deal was lost), its latest deals' failure comments:
-    what clients said («Дорого» is there to analyse price objections)."""
-    stages = [s for s in ctx.config.stages if s.kind == "failure"]
-    actor = acting(principal)
-    pages_ = await asyncio.gather(
-        *(
-            ask(
-                ctx,
-                ListDeals(actor_id=actor, stage=s.code, responsible_id=owner, limit=LOSSES_SHOWN),
-            )
-            for s in stages
-        )
-    )
+def _losses(period: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+    """Per failure stage (the reason a deal was lost), the comments of the deals lost in the
+    period, latest first, from the period view: what clients said («Дорого» is there to
+    analyse price objections). It listed the newest lost deals of all time, whatever the
+    period. None while the period view does not answer."""
+    if period is None:
+        return None
     return [
-        {
-            "code": s.code,
-            "name": s.name,
-            "deals": [
-                d.model_dump(mode="json") for d in page.items if (d.failure_comment or "").strip()
-            ],
-        }
-        for s, page in zip(stages, pages_, strict=True)
+        {"code": x["stage"], "name": x["name"], "deals": x["comments"][:LOSSES_SHOWN]}
+        for x in period.get("losses") or []
     ]
+
+
+async def _standing(ctx: Any, principal: Principal, owner: str | None) -> dict[str, Any]:
+    """What the page shows whatever the period: the tasks open past their deadline by
+    manager, the requests awaiting agreement and the idle thresholds."""
+    actor = acting(principal)
+    lapsed, waiting, thresholds = await asyncio.gather(
+        ask(ctx, ListTasks(actor_id=actor, overdue=True, limit=500)),
+        # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
+        ask(ctx, PendingApprovals(actor_id=actor, limit=100)),
+        _thresholds(ctx, principal),
+    )
+    lapsed_tasks = [t.model_dump(mode="json") for t in lapsed.items]
+    by_manager: dict[str, list[dict[str, Any]]] = {}
+    for task in overdue_first(lapsed_tasks):
+        if owner is None or task.get("responsible_id") == owner:
+            by_manager.setdefault(task.get("responsible_id") or "—", []).append(task)
+    return {
+        "by_manager": by_manager,
+        "deals": await titles(ctx, principal, {t["deal_id"] for t in lapsed_tasks}),
+        "approvals": [a.model_dump(mode="json") for a in waiting.items],
+        "thresholds": thresholds,
+        "managers": [u for u in ctx.config.users if u.role == "manager"],
+        "stage_names": {st.code: st.name for st in ctx.config.stages},
+    }
 
 
 @router.get("/rop", response_class=HTMLResponse)
@@ -153,53 +165,52 @@ async def rop(
     principal: Principal = me,
 ) -> Response:
     """Lapsed tasks by manager, requests awaiting agreement, and the funnel report: the
-    РОП's (403 to a manager)."""
+    РОП's (403 to a manager). A period it cannot take keeps the page: the refusal is said
+    beside the period's form, what was typed stays in it, and the period's reports wait."""
     check_rop(principal)
     ctx = ctx_of(request)
     zone = pages(request).zone(principal)
-    first, last = _period(start, end, zone)
-    until = last + timedelta(days=1)
     owner = manager or None
-    actor = acting(principal)
-    lapsed, report, period, waiting, losses, thresholds = await asyncio.gather(
-        ask(ctx, ListTasks(actor_id=actor, overdue=True, limit=500)),
+    try:
+        first, last = _period(start, end, zone)
+    except Refusal as refusal:
+        standing = await _standing(ctx, principal, owner)
+        return pages(request).render(
+            request,
+            "rop.html",
+            principal,
+            status=refusal.status,
+            period_error=refusal.body()["error"],
+            start=start or "",
+            end=end or "",
+            manager=manager or "",
+            **standing,
+        )
+    until = last + timedelta(days=1)
+    report, period, standing = await asyncio.gather(
         ask(
             ctx,
             FunnelQuery(
-                actor_id=actor,
+                actor_id=acting(principal),
                 from_=locale.day_start(first, zone).isoformat(),
                 to=locale.day_start(until, zone).isoformat(),
                 responsible_id=owner,
             ),
         ),
         _period_view(ctx, principal, first, until, owner, zone),
-        # kept by deal-service until the deal moves: not the inbox, which the РОП may clear
-        ask(ctx, PendingApprovals(actor_id=actor, limit=100)),
-        _losses(ctx, principal, owner),
-        _thresholds(ctx, principal),
+        _standing(ctx, principal, owner),
     )
-    lapsed_tasks = [t.model_dump(mode="json") for t in lapsed.items]
-    by_manager: dict[str, list[dict[str, Any]]] = {}
-    for task in overdue_first(lapsed_tasks):
-        if owner is None or task.get("responsible_id") == owner:
-            by_manager.setdefault(task.get("responsible_id") or "—", []).append(task)
-    deals = await titles(ctx, principal, {t["deal_id"] for t in lapsed_tasks})
     return pages(request).render(
         request,
         "rop.html",
         principal,
-        by_manager=by_manager,
-        deals=deals,
-        approvals=[a.model_dump(mode="json") for a in waiting.items],
-        losses=losses,
-        thresholds=thresholds,
-        stage_names={st.code: st.name for st in ctx.config.stages},
+        losses=_losses(period),
         report=report.report,
         period=period,
         start=locale.day(first, zone),
         end=locale.day(last, zone),
         manager=manager or "",
-        managers=[u for u in ctx.config.users if u.role == "manager"],
+        **standing,
     )
 
 
