@@ -91,6 +91,8 @@ class _Down:
             assert log.count(f"WARNING waiting for {self.what} at") == 1 and line in log, log
             assert "Traceback" not in log, log
             assert "s3cret" not in log, log
+            # Four side by side on `make run`'s terminal: each says which one stops.
+            assert f"{svc.name} INFO SIGTERM received; stopping (within 5 s)" in log, log
 
 
 @pytest.mark.slow
@@ -157,6 +159,11 @@ async def test_sigterm_while_consuming_exits_0_and_loses_nothing(
         # The relay published every event of what was committed before the process ended.
         assert await _count(db, "SELECT count(*) FROM deal.outbox") == 0
         assert "Traceback" not in first.output, first.output
+        # Which service stops, in its own name as its «ready» line; and no FastStream line
+        # per subscriber task ended («callback for Task-36 is being executed...»).
+        said = "deal-service INFO SIGTERM received; stopping (within 5 s)"
+        assert said in first.output, first.output
+        assert "is being executed" not in first.output, first.output
         second.start()
 
         async def all_made() -> bool:

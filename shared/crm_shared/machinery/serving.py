@@ -23,7 +23,6 @@ from typing import Protocol
 
 from crm_shared.machinery.runtime import Runtime
 
-log = logging.getLogger(__name__)
 # How often a service started by the launcher checks that the launcher is still there.
 PARENT_CHECK_SECONDS = 0.5
 
@@ -41,13 +40,17 @@ async def serve_forever(service: Service) -> int:
     """Start, run until SIGINT/SIGTERM (0) or a dead background loop (1), stop; exit status."""
     settings = service.runtime.settings
     limit = settings.stop_timeout
+    # In the service's own name, as its «ready» line is: `make run` runs four side by side
+    # on one terminal, and «SIGTERM received» four times under this module's name did not
+    # say which one was stopping.
+    log = logging.getLogger(service.runtime.name)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
     def stop_requested(why: str) -> None:
         if not stop.is_set():
             log.info("%s; stopping (within %g s)", why, limit)
-            _watchdog(limit, code=0)
+            _watchdog(log, limit, code=0)
             stop.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -55,9 +58,9 @@ async def serve_forever(service: Service) -> int:
     parent_watch = None
     if settings.parent_pid is not None:
         parent_watch = asyncio.create_task(_watch_parent(settings.parent_pid, stop_requested))
-    code = await _run(service, stop)
+    code = await _run(service, stop, log)
     if code:
-        _watchdog(limit, code=code)
+        _watchdog(log, limit, code=code)
     try:
         # A margin inside the limit for closing the loop and the interpreter.
         await asyncio.wait_for(service.stop(), timeout=limit * 0.9)
@@ -70,7 +73,7 @@ async def serve_forever(service: Service) -> int:
     return code
 
 
-async def _run(service: Service, stop: asyncio.Event) -> int:
+async def _run(service: Service, stop: asyncio.Event, log: logging.Logger) -> int:
     """Start, then wait for a stop or a failure; 0 when the stop was asked for."""
     stopped = asyncio.create_task(stop.wait())
     starting = asyncio.create_task(service.start())
@@ -104,7 +107,7 @@ async def _watch_parent(pid: int, stop_requested: Callable[[str], None]) -> None
     stop_requested(f"parent process {pid} is gone")
 
 
-def _watchdog(limit: float, code: int) -> None:
+def _watchdog(log: logging.Logger, limit: float, code: int) -> None:
     """End the process `limit` seconds from now if it is still there (a stop that hung)."""
 
     def expire() -> None:
