@@ -63,6 +63,12 @@ class Contact(SQLModel, table=True):
     __table_args__ = (
         Index("contacts_phone", "phone_norm", postgresql_where=text("phone_norm IS NOT NULL")),
         Index("contacts_email", "email_norm", postgresql_where=text("email_norm IS NOT NULL")),
+        Index(  # a part of a phone, digits inside it (migration 0018)
+            "contacts_phone_trgm",
+            "phone_norm",
+            postgresql_using="gin",
+            postgresql_ops={"phone_norm": "gin_trgm_ops"},
+        ),
         _trigram("contacts_name_trgm", "name"),
         _words("contacts_name_words", "name"),
         {"schema": SCHEMA},

@@ -23,7 +23,7 @@ async def search_deals(q: SearchDeals, ctx: Context) -> dict[str, Any]:
         deals = await search.find_deals(uow.conn, needle, own, q.limit)
         contacts = await search.find_contacts(uow.conn, needle, own, q.limit)
     return ok(
-        read_as=needle.kind,
+        read_as=needle.read_as,
         deals=[d.to_dto().model_dump(mode="json") for d in deals],
         contacts=contacts,
     )

@@ -78,10 +78,13 @@ class SearchDeals(Query, Asks[SearchReply]):
     """crm.query.deal.search: deals and contacts matching `q`, in the actor's scope.
 
     `q` is read as a phone when it is one in any form a caller id shows (`8 912 …`,
-    `+7 (912) …`, `912…`: compared in E.164), as an e-mail when it has `@` (compared
-    lower-cased), else as words compared by trigram similarity with contacts' names, deals'
-    titles and companies. Each deal with its stage; each contact with the number of its deals
-    the actor may see (a contact none of whose deals they may see is not shown).
+    `+7 (912) …`, `912…`: compared in E.164); as a part of a phone when it is 4 to 9 digits
+    with spaces, `-`, `()`, `.` or `+` (`67-89`, `345-67-89`, `912 345`: the phones holding
+    those digits, then titles and companies holding the number; `read_as` is `phone`); as an
+    e-mail when it has `@` (compared lower-cased), else as words compared with contacts'
+    names, deals' titles and companies. Each deal with its stage; each contact with the
+    number of its deals the actor may see (a contact none of whose deals they may see is not
+    shown).
     """
 
     SUBJECT: ClassVar[str] = "crm.query.deal.search"
