@@ -1,10 +1,11 @@
 """`crm contact export / erase`: a person's data (152-ФЗ, GDPR), over the event API.
 
 `export` prints, as JSON, everything the system holds about one contact: the contact, its
-deals with their stage history, their tasks with their comments, and every user's
-notifications about those deals. `erase` replaces the contact's personal fields in every
-service (EraseContact; docs/operations.md#a-persons-data). Both need a user
-who sees every deal (the РОП).
+deals with their fields, stage history and story (notes, the field journal's values,
+contact attempts, approvals), their tasks with their comments, and every user's
+notifications about those deals. `erase` replaces the contact's personal fields and the
+free texts about them in every service (EraseContact; docs/operations.md#a-persons-data).
+Both need a user who sees every deal (the РОП).
 """
 
 from __future__ import annotations
@@ -19,13 +20,39 @@ from rich.markup import escape
 from crm_cli.bus import Bus, CliError, as_json, connected
 from crm_cli.paging import collect
 from crm_cli.ui import options, out, print_json, run
-from crm_shared.contracts.deal import DealHistory, EraseContact, ListDeals
+from crm_shared.contracts.deal import DealHistory, DealTimeline, EraseContact, ListDeals
 from crm_shared.contracts.notify import NotificationsAbout
 from crm_shared.contracts.task import ListTasks
 
 app = typer.Typer(help="Персональные данные: выгрузить всё о контакте или стереть.")
 
 Contact = Annotated[str, typer.Argument(metavar="CONTACT", help="Id контакта.")]
+STORY_PAGE = 200  # the largest page of crm.query.deal.timeline
+
+# What `erase` erased, as deal-service's EraseContact does (adapters/erasure.py).
+ERASED_WHAT = (
+    "имя, телефон и e-mail; в его сделках ({deals}) — названия, Требования, адреса доставки, "
+    "комментарии лидов, заметки в ленте и к попыткам связи, причины отказов в согласовании, "
+    "прежние и новые значения этих полей и контакта в журнале изменений; в задачах и "
+    "уведомлениях — имя и названия сделок. Суммы, стадии, даты, кто что делал, комментарии "
+    "к задачам и к проигрышу остались"
+)
+
+
+async def story(bus: Bus, actor: str, deal_id: str) -> list[dict[str, Any]]:
+    """The deal's whole story (DealTimeline, page by page), newest first."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page = as_json(
+            await bus.ask(
+                DealTimeline(actor_id=actor, deal_id=deal_id, limit=STORY_PAGE, cursor=cursor)
+            )
+        )
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
 
 
 async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
@@ -37,6 +64,7 @@ async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
     for deal in deals:
         history = await bus.ask(DealHistory(actor_id=actor, deal_id=deal["id"]))
         deal["history"] = as_json(history)["items"]
+        deal["story"] = await story(bus, actor, deal["id"])
     tasks = await collect(bus, ListTasks, {"actor_id": actor, "deal_ids": ids}, None)
     notes = as_json(await bus.ask(NotificationsAbout(actor_id=actor, deal_ids=ids)))
     return {
@@ -50,7 +78,7 @@ async def gather(bus: Bus, actor: str, contact_id: str) -> dict[str, Any]:
 
 @app.command("export")
 def export(ctx: typer.Context, contact_id: Contact) -> None:
-    """Всё об одном контакте в JSON: контакт, сделки, задачи, уведомления."""
+    """Всё об одном контакте в JSON: контакт, сделки с их лентой, задачи, уведомления."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -63,7 +91,7 @@ def export(ctx: typer.Context, contact_id: Contact) -> None:
 
 @app.command("erase")
 def erase(ctx: typer.Context, contact_id: Contact) -> None:
-    """Стереть персональные поля контакта во всех сервисах; сделки и суммы остаются."""
+    """Стереть персональные поля контакта и тексты о нём во всех сервисах; суммы остаются."""
     opts = options(ctx)
 
     async def main() -> None:
@@ -76,10 +104,7 @@ def erase(ctx: typer.Context, contact_id: Contact) -> None:
             print_json(reply)
             return
         deals = reply["deal_ids"]
-        out().print(
-            f"контакт {escape(contact_id)} стёрт во всех сервисах: имя, телефон и e-mail, "
-            f"названия и заметки его сделок ({len(deals)})",
-            soft_wrap=True,
-        )
+        what = ERASED_WHAT.format(deals=len(deals))
+        out().print(f"контакт {escape(contact_id)} стёрт во всех сервисах: {what}", soft_wrap=True)
 
     run(main())

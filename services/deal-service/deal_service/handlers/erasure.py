@@ -1,11 +1,14 @@
 """A person's data erased (152-ФЗ, GDPR): `EraseContact`, a РОП only.
 
 In one transaction: the contact's name becomes `ERASED` and its phone and e-mail are gone;
-each of its deals gets the title `ERASED`, loses the lead's comment and the notes of its
-contact attempts, and goes one version up; the erasure is logged (`deal.erasures`, and a
-log line). The outbox then carries a `DealUpdated` with `erased: true` per deal, which
-task-service and through it the notifier obey, and one `ContactErased`. Deals, stages,
-amounts, companies and what was ordered stay, for analytics.
+in each of its deals the free texts about the person become `ERASED` — the title,
+Требования, the delivery address, the lead's comment, the notes of the contact attempts,
+and in the deal's story the notes, a declined approval's reason and the old and new values
+of those fields and of the contact's (`adapters.erasure`) —, and the deal goes one version
+up; the erasure is logged (`deal.erasures`, and a log line). The outbox then carries a
+`DealUpdated` with `erased: true` per deal, which task-service and through it the notifier
+obey, and one `ContactErased`. Deals, stages, amounts, companies, what was ordered, the
+failure comment, dates and who did what stay, for analytics.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from crm_shared.contracts.deal import ERASED, ContactErased, DealUpdated, EraseContact
+from crm_shared.contracts.deal import ContactErased, DealUpdated, EraseContact
 from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.refusals import ErrorCode, Refused, ok
+from deal_service.adapters import erasure
 from deal_service.adapters import repository as repo
 from deal_service.domain.rules import check_user
 from deal_service.handlers.context import Context
@@ -24,7 +28,13 @@ from deal_service.settings import SCHEMA
 log = logging.getLogger(__name__)
 
 # What DealUpdated names as changed (the contact's fields, as an update names them).
-CHANGED = ["title", "contact.name", "contact.phone", "contact.email", "comment"]
+CHANGED = [
+    *erasure.DEAL_TEXTS,
+    "contact.name",
+    "contact.phone",
+    "contact.email",
+    "comment",
+]
 
 
 async def erase_contact(cmd: EraseContact, ctx: Context) -> dict[str, Any]:
@@ -41,29 +51,9 @@ async def erase_contact(cmd: EraseContact, ctx: Context) -> dict[str, Any]:
         )
         if found is None:
             raise Refused(ErrorCode.not_found, f"contact {cmd.contact_id!r} not found")
-        await conn.execute(
-            f"""UPDATE {SCHEMA}.contacts SET name = $2, phone = NULL, phone_norm = NULL,
-                   email = NULL, email_norm = NULL WHERE id = $1""",
-            cmd.contact_id,
-            ERASED,
-        )
-        deal_ids = [
-            r["id"]
-            for r in await conn.fetch(
-                f"""UPDATE {SCHEMA}.deals SET title = $2, lead_comment = NULL,
-                       stage_attempts = (SELECT coalesce(jsonb_agg(a - 'note'), '[]'::jsonb)
-                                         FROM jsonb_array_elements(stage_attempts) a),
-                       version = version + 1, updated_at = $3
-                    WHERE contact_id = $1 RETURNING id""",
-                cmd.contact_id,
-                ERASED,
-                now,
-            )
-        ]
-        await conn.execute(
-            f"UPDATE {SCHEMA}.contact_attempts SET note = NULL WHERE deal_id = ANY($1::text[])",
-            deal_ids,
-        )
+        await erasure.contact(conn, cmd.contact_id)
+        deal_ids = await erasure.deals(conn, cmd.contact_id, now)
+        await erasure.stories(conn, deal_ids)
         await conn.execute(
             f"""INSERT INTO {SCHEMA}.erasures (contact_id, actor_id, at, deal_ids)
                 VALUES ($1, $2, $3, $4)""",
