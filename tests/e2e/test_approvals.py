@@ -53,13 +53,17 @@ async def test_a_waiting_request_stays_until_the_rop_agrees(clean: Any, client: 
             assert cleared.status_code == 200, cleared.text
             page = await anna.get("/rop")
             assert page.status_code == 200 and "Молчун" in page.text
-            assert "Иван Иванов просит перевести в «Перестал выходить на связь»" in page.text
+            # the deal named by its title and its client, as the notices name it
+            assert (
+                "«Молчун» (Пётр): Иван Иванов просит перевести в «Перестал выходить на связь»"
+                in page.text
+            )
             agreed = await anna.post(
                 f"/rop/approvals/{deal['id']}", data={"to_stage": "LOST_NO_CONTACT"}
             )
             assert agreed.status_code == 200
             assert (
-                "Согласовано: «Молчун» переведена в «Перестал выходить на связь». "
+                "Согласовано: «Молчун» (Пётр) переведена в «Перестал выходить на связь». "
                 "Менеджер получил уведомление." in agreed.text
             )
         assert await _pending(client, ROP) == []

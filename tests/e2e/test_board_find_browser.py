@@ -177,7 +177,8 @@ async def test_the_rop_declines_and_the_manager_reads_why(stand: Door, browser: 
     # It names the deal, as «Согласовано» does, and links to it (it said only «Отказано.
     # Причина: …», so a РОП answering several requests could not tell which one it was).
     assert await said.inner_text() == (
-        f"Отказано: «{name}» не переведена в «Перестал выходить на связь». Причина: Позвоните "
+        f"Отказано: «{name}» (Пётр Сидоров) не переведена в «Перестал выходить на связь». "
+        "Причина: Позвоните "
         "ещё раз вечером. Менеджер получил уведомление. Открыть сделку"
     )
     link = said.get_by_role("link", name="Открыть сделку")
