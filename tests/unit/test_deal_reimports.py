@@ -69,6 +69,7 @@ def test_a_stage_left_there_is_a_move_here_through_the_stages_it_went() -> None:
         "INVOICE_SENT",
         4,
     )
+    assert event.imported  # its task is due from now, not from day 7 (task-service)
 
 
 def test_a_move_without_its_history_row_happens_at_the_modification() -> None:

@@ -230,3 +230,18 @@ def test_who_may_complete_a_task() -> None:
     with pytest.raises(Refused) as refused:
         check_may_complete(task, "mgr-1", "rop-1")
     assert refused.value.error.code is ErrorCode.transition_not_allowed
+
+
+def test_a_task_an_import_opens_is_due_from_its_opening_not_from_the_source_time() -> None:
+    # A deal imported at a stage it entered in Bitrix24 days ago: its task was born overdue
+    # (deadline T0 + 1 h, the РОП told at once); the history keeps T0, the task counts from now.
+    now = T0 + timedelta(days=10)
+    agg = DealTasks(DealState("d-1"), [])
+    agg.apply(DealChange(deal=deal(2, "OFFER_MADE"), is_move=True, imported=True), STANDARD, now)
+    [opened] = agg.events
+    assert isinstance(opened, Opened)
+    assert opened.task.deadline == now + timedelta(days=2)  # OFFER_MADE: 2 days, not T0 + 2
+    free = DealTasks(DealState("d-1"), [])
+    change = DealChange(deal=deal(1, "NEW_LEAD", rop_id=None), is_move=True, imported=True)
+    free.apply(change, config_variant("free"), now)
+    assert {t.deadline for t in free.open_tasks} == {now + timedelta(hours=1)}

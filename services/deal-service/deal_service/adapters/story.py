@@ -67,14 +67,21 @@ def record_shared(
 
 
 # Each source's rows as (at, src, id, kind, actor_id, data): `src` breaks ties of `at`
-# between the tables, so (at, src, id) orders the feed and is its cursor.
+# between the tables, so (at, src, id) orders the feed and is its cursor. A stage entry no
+# one of ours made on an imported deal (kept times of its import) came with the import:
+# `imported_from` names the source.
 _FEED = f"""
     SELECT * FROM (
         SELECT at, 1 AS src, id, kind, actor_id, data FROM {SCHEMA}.journal WHERE deal_id = $1
         UNION ALL
-        SELECT at, 2, id, 'stage_changed', actor_id,
-               jsonb_build_object('from_stage', from_stage, 'to_stage', to_stage)
-        FROM {SCHEMA}.stage_history WHERE deal_id = $1
+        SELECT h.at, 2, h.id, 'stage_changed', h.actor_id,
+               jsonb_strip_nulls(jsonb_build_object(
+                   'from_stage', h.from_stage, 'to_stage', h.to_stage,
+                   'imported_from', CASE WHEN h.actor_id IS NULL
+                       AND d.external_modified_at IS NOT NULL THEN d.source END))
+               || jsonb_build_object('from_stage', h.from_stage)
+        FROM {SCHEMA}.stage_history h JOIN {SCHEMA}.deals d ON d.id = h.deal_id
+        WHERE h.deal_id = $1
         UNION ALL
         SELECT at, 3, id, 'contact_attempt', actor_id,
                jsonb_build_object('note', note, 'stage', stage)

@@ -83,6 +83,7 @@ def imported_deal(
             version=deal.version,
             actor_id=cmd.actor_id,
             deal=dto,
+            imported=True,
         ),
     ]
     return deal, rows

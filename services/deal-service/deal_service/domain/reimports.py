@@ -81,6 +81,7 @@ def move_since(deal: Deal, cmd: ImportDeal, last_entry: datetime) -> list[Histor
             version=deal.version,
             actor_id=cmd.actor_id,
             deal=deal.to_dto(),
+            imported=True,
         )
     )
     return rows

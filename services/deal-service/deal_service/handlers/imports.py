@@ -46,7 +46,7 @@ async def import_deal(cmd: ImportDeal, ctx: Context) -> dict[str, Any]:
             deal.contact_changed = new_person
             repo.save(uow, deal, new=True)
             await uow.flush()  # the contact and the deal, before the history that refers to it
-            await repo.add_history(uow.conn, deal, rows, cmd.actor_id)
+            await repo.add_history(uow.conn, deal, rows, None)  # the source's, not the РОП's
             await repo.mark_imported(uow.conn, deal.id, cmd.modified_at)
             await uow.commit()
     except asyncpg.UniqueViolationError:
@@ -82,7 +82,7 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
         repo.save(uow, deal)
         await tell_the_contacts_deals(uow, deal, changed)
         await uow.flush()  # the deal at its stage, before the history rows' triggers read it
-        await repo.add_history(uow.conn, deal, rows, cmd.actor_id)
+        await repo.add_history(uow.conn, deal, rows, None)  # the source's, not the РОП's
     await repo.mark_imported(uow.conn, deal.id, cmd.modified_at)
     await uow.commit()
     moved = ["stage"] if rows else []

@@ -24,11 +24,14 @@ from task_service.domain.model import DealState, Task, task_id
 class DealChange:
     """A deal event read as "the deal is now like this": its snapshot and whether it is a move.
 
-    For a StageChanged the deal's `updated_at` is the time it entered its stage.
+    For a StageChanged the deal's `updated_at` is the time it entered its stage; when an
+    import moved it (`imported`) that time is the source's, and a task it opens is due the
+    stage's duration from its opening (born overdue otherwise).
     """
 
     deal: DealDTO
     is_move: bool
+    imported: bool = False
 
     @property
     def version(self) -> int:
@@ -110,7 +113,8 @@ class DealTasks:
                 self._open_stage_task(change, stage, config, now, first)
             rop_cleared = first or previous.rop_id is not None
             if not config.rop_robot and deal.rop_id is None and rop_cleared:
-                self._open_rop_task(deal, config, now)
+                start = now if change.imported else deal.updated_at
+                self._open_rop_task(deal, config, now, start)
         self.state = DealState(
             deal_id=deal.id,
             version=deal.version,
@@ -127,6 +131,8 @@ class DealTasks:
         assert stage.task is not None and stage.deadline is not None
         deal = change.deal
         fields = _fields(deal)
+        # An import's move happened in the source, maybe days ago: its task is due from now.
+        start = now if change.imported else entered_at(change, config)
         task = Task(
             id=task_id(deal.id, deal.version, stage.code),
             deal_id=deal.id,
@@ -135,7 +141,7 @@ class DealTasks:
             description=render_template(stage.task.description_for(deal.delivery_method), fields),
             creator_id=deal.rop_id,
             responsible_id=deal.responsible_id,
-            deadline=entered_at(change, config) + stage.deadline,
+            deadline=start + stage.deadline,
             rop_id=deal.rop_id,
             opened_at=now,
             deal_version=deal.version,
@@ -145,7 +151,9 @@ class DealTasks:
         is_lead = first and stage.code == config.entry_stage.code
         self._add(task, deal.created_at if is_lead else None)
 
-    def _open_rop_task(self, deal: DealDTO, config: CrmConfig, now: datetime) -> None:
+    def _open_rop_task(
+        self, deal: DealDTO, config: CrmConfig, now: datetime, start: datetime
+    ) -> None:
         if any(t.kind == "rop" for t in self.open_tasks):
             return
         rule = config.pipeline.rules.rop_task
@@ -159,7 +167,7 @@ class DealTasks:
             creator_id=None,  # the deal has no РОП: that is the point of this task
             kind="rop",
             responsible_id=deal.responsible_id,
-            deadline=deal.updated_at + rule.deadline,
+            deadline=start + rule.deadline,
             opened_at=now,
             deal_version=deal.version,
             deal_title=deal.title,

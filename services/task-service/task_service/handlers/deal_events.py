@@ -29,7 +29,7 @@ def as_change(event: DealEvent) -> DealChange:
         if (deal.version, deal.stage) != (event.version, event.to_stage):
             # The explicit fields are the contract (SPEC §5); the snapshot must agree.
             deal = deal.model_copy(update={"version": event.version, "stage": event.to_stage})
-        return DealChange(deal=deal, is_move=True)
+        return DealChange(deal=deal, is_move=True, imported=event.imported)
     return DealChange(deal=event.deal, is_move=False)
 
 

@@ -101,7 +101,9 @@ class StageChanged(EventData):
     `version` is the deal's version after the move: consumers use it to ignore late or
     repeated events. `changed` names the fields the move set besides the stage (a move
     with `fields`, as DealUpdated's `changed` does: `amount`, `contact.phone`); empty when
-    only the stage changed.
+    only the stage changed. `imported` is true when an import (crm.cmd.deal.import) moved
+    it: the deal's `updated_at` is then when the source moved it, maybe long ago, and a task
+    the move opens is due the stage's duration from its opening, not from that time.
     """
 
     SUBJECT: ClassVar[str] = "crm.deal.stage_changed"
@@ -113,6 +115,9 @@ class StageChanged(EventData):
     actor_id: Plain | None
     deal: Deal
     changed: list[Plain] = Field(default_factory=list)
+    imported: bool = Field(
+        False, description="an import moved it (at the source's time): tasks count from now"
+    )
 
 
 class DealNoted(EventData):
