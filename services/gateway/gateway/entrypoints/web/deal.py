@@ -69,6 +69,8 @@ async def _card(
         rops=rops,
         stage_name={s.code: s.name for s in ctx.config.stages},
         next_stage=after[0] if after else None,
+        # a closed deal does not move (WON and the failure stages refuse it): no form
+        closed=bool((at := ctx.config.stage_or_none(here)) and at.is_final),
         **extra,
     )
 
