@@ -29,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from crm_cli import b24_mapping
 from crm_cli.b24_deleted import deleted
 from crm_cli.b24_portal import RATE, Folder, Portal, Source
-from crm_cli.b24_report import Report, refusal, show
+from crm_cli.b24_report import Rate, Report, refusal, show
 from crm_cli.bus import Bus, CliError, Refusal, connected
 from crm_cli.ui import config, err, options, out, progress, run
 from crm_shared.contracts.deal import ImportDeal
@@ -119,7 +119,7 @@ def bitrix24(
 async def read_portal(source: Source) -> Portalful:
     """Stages, users, contacts, deals and their stage history, with a counter per entity."""
     read = Portalful()
-    columns = (TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("{task.speed}"))
+    columns = (TextColumn("{task.description}"), MofNCompleteColumn(), Rate())
     with progress(*columns) as shown:
 
         async def each(name: str, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -233,7 +233,7 @@ async def import_deals(bus: Bus, read: Portalful, mapping: dict[str, Any], actor
             report.missing[cmd.external_id] = reply.missing
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with progress(*columns, TextColumn("{task.speed}")) as shown:
+    with progress(*columns, Rate()) as shown:
         task = shown.add_task(entity("importing"), total=len(commands))
 
         async def counted(cmd: ImportDeal) -> None:

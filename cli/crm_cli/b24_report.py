@@ -9,9 +9,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.markup import escape
+from rich.progress import ProgressColumn, Task
+from rich.text import Text
 
 from crm_cli.ui import err, out, print_json
+from crm_shared.locale.formats import number
 from crm_shared.locale.imports import fields, line, skip_reason
+from crm_shared.locale.words import count
+
+DEALS = ("сделка", "сделки", "сделок")
+
+
+class Rate(ProgressColumn):
+    """A counter's pace as a person reads it, «27 в секунду»; nothing before there is one
+    (rich's own `task.speed` is an unrounded float, or None)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        return Text("" if speed is None else f"{number(round(speed))} в секунду")
 
 
 @dataclass
@@ -70,11 +85,11 @@ def show(report: Report, as_json: bool, stages: dict[str, str]) -> None:
         reason = escape(skip_reason(why, stages))
         err().print(line("skipped", key=escape(key), reason=reason))
     if report.missing:
-        err().print(line("missing_head", count=len(report.missing)))
+        err().print(line("missing_head", count=count(len(report.missing), *DEALS)))
     for key, names in report.missing.items():
         err().print(line("missing", key=escape(key), fields=escape(fields(names))))
     if report.deleted:
-        err().print(line("deleted_head", count=len(report.deleted)))
+        err().print(line("deleted_head", count=count(len(report.deleted), *DEALS)))
     for key, deal in report.deleted.items():
         stage = stages.get(str(deal.get("stage")), str(deal.get("stage")))
         title = escape(str(deal.get("title") or "—"))

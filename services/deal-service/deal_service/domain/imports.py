@@ -91,5 +91,9 @@ def imported_deal(
 
 def missing_on_stage(config: CrmConfig, deal: Deal) -> list[str]:
     """The fields the deal's stage requires that it lacks (an import reports them; the
-    rules ask for them at the deal's next move forward)."""
+    rules ask for them at the deal's next move forward): none for a won or lost deal, which
+    has no next move."""
+    stage = config.stage_or_none(deal.stage)
+    if stage is None or stage.is_final:
+        return []
     return [name for name in required_on(deal.stage, config) if not field_present(deal, name)]
