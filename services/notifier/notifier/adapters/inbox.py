@@ -6,6 +6,7 @@ Not to be confused with `crm_shared.machinery.inbox`, the consumers' record of h
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from crm_shared.contracts.text import utc_text
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_seq, encode_seq
 from notifier.adapters.deadlines import task_json
+from notifier.domain.refusals import Reached
 from notifier.settings import SCHEMA
 
 
@@ -45,15 +47,22 @@ class Item:
         }
 
 
-def store(uow: UnitOfWork, notes: list[Notification], dumped: dict[int, str] | None = None) -> None:
+def store(
+    uow: UnitOfWork,
+    notes: list[Notification],
+    dumped: dict[int, str] | None = None,
+    stages: Mapping[str, str] | None = None,
+) -> None:
     """Keep these notifications (each with its `id` set) in their users' inboxes, at commit
-    (one statement with the outbox rows: no round trip of its own)."""
+    (one statement with the outbox rows: no round trip of its own); `stages`: the stage a
+    refused move's notice was refused for, by the notice's id (`read_refusals`)."""
     if not notes:
         return
+    stages = stages or {}
     uow.defer(
-        f"""INSERT INTO {SCHEMA}.notifications (id, user_id, kind, text, deal_id, task)
+        f"""INSERT INTO {SCHEMA}.notifications (id, user_id, kind, text, deal_id, task, stage)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                 $6::jsonb[])
+                                 $6::jsonb[], $7::text[])
             ON CONFLICT (id) DO NOTHING""",
         [n.id for n in notes],
         [n.user_id for n in notes],
@@ -61,7 +70,24 @@ def store(uow: UnitOfWork, notes: list[Notification], dumped: dict[int, str] | N
         [n.text for n in notes],
         [n.deal_id for n in notes],
         [task_json(n.task, dumped) if n.task else None for n in notes],
+        [stages.get(n.id or "") for n in notes],
     )
+
+
+async def read_refusals(conn: asyncpg.Connection, reached: list[Reached]) -> int:
+    """Mark read the unread `move_rejected` notices of these deals refused for the stage
+    each deal entered, whoever they went to; how many (domain/refusals.py)."""
+    if not reached:
+        return 0
+    result = await conn.execute(
+        f"""UPDATE {SCHEMA}.notifications AS n SET read_at = now()
+            FROM unnest($1::text[], $2::text[]) AS r (deal_id, stage)
+            WHERE n.kind = 'move_rejected' AND n.read_at IS NULL
+              AND n.deal_id = r.deal_id AND n.stage = r.stage""",
+        [r.deal_id for r in reached],
+        [r.stage for r in reached],
+    )
+    return int(result.split()[-1])
 
 
 async def list_items(

@@ -166,6 +166,12 @@ class NotificationRow(SQLModel, table=True):
         Index("notifications_user", "user_id", "seq"),
         Index("notifications_unread", "user_id", "seq", postgresql_where=text("read_at IS NULL")),
         Index("notifications_age", "created_at", postgresql_using="brin"),
+        Index(
+            "notifications_refused",
+            "deal_id",
+            "stage",
+            postgresql_where=text("kind = 'move_rejected' AND read_at IS NULL"),
+        ),
         {"schema": SCHEMA},
     )
 
@@ -185,6 +191,7 @@ class NotificationRow(SQLModel, table=True):
     task: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
     created_at: datetime = Field(sa_type=TZ, sa_column_kwargs={"server_default": NOW})
     read_at: datetime | None = Field(default=None, sa_type=TZ)
+    stage: str | None = Field(default=None, sa_type=Text)  # move_rejected: the refused stage
 
 
 SHARED = shared_tables(SQLModel.metadata, SCHEMA)

@@ -14,9 +14,11 @@ from crm_shared.contracts.deal import DealUpdated, DealWentIdle, IdleThresholdsS
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.adapters import idle as repo
+from notifier.adapters.inbox import read_refusals
 from notifier.adapters.metrics import UNASSIGNED
 from notifier.domain.idle import ActiveStage, IdleEvent, Sighting, Touch, activity_of, fold
 from notifier.domain.idle_messages import idle_notification
+from notifier.domain.refusals import stages_reached
 from notifier.handlers.context import Context
 from notifier.handlers.handovers import handover_notes
 from notifier.handlers.notify import count_published, dispatch
@@ -34,7 +36,8 @@ def active_stages(ctx: Context) -> ActiveStage:
 
 async def record_deal_events(items: list[Item[DealStreamEvent]], ctx: Context) -> None:
     """Record a batch in one transaction: the thresholds, then the deals' activity, and the
-    notices of the deals that changed hands; wake the watcher if a nearer due time came in."""
+    notices of the deals that changed hands, and the refusals a move settled; wake the
+    watcher if a nearer due time came in."""
     events = [item for item in items if item.value is not None]
     if not events:
         return
@@ -59,6 +62,9 @@ async def record_deal_events(items: list[Item[DealStreamEvent]], ctx: Context) -
                 if found is not None:
                     activity.append(found)
         nearest += await record_activity(uow.conn, activity)
+        # a deal that entered a stage settles the refusals of moves to it (domain/refusals.py)
+        moved = stages_reached(item.value for item in events if item.event_id in fresh)
+        await read_refusals(uow.conn, moved)
         queued = await dispatch(uow, ctx, await handover_notes(uow.conn, ctx, updated))
         await uow.commit()
     wake(ctx, nearest)

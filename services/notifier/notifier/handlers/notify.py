@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Mapping
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
 from crm_shared.contracts.envelope import CloudEvent, new_id
@@ -33,10 +34,15 @@ def notify_subject(user_id: str) -> str:
 
 
 async def dispatch(
-    uow: UnitOfWork, ctx: Context, notes: list[Notification], dumped: dict[int, str] | None = None
+    uow: UnitOfWork,
+    ctx: Context,
+    notes: list[Notification],
+    dumped: dict[int, str] | None = None,
+    stages: Mapping[str, str] | None = None,
 ) -> Counter[str]:
     """Queue every notification on its recipient's channels; returns counts by channel
-    (`dumped`: tasks' JSON already made in this batch, by object id)."""
+    (`dumped`: tasks' JSON already made in this batch, by object id; `stages`: a refused
+    move's stage by its notice's id, kept in the inbox)."""
     queued: Counter[str] = Counter()
     rows: list[repo.NewDelivery] = []
     for note in notes:
@@ -54,7 +60,7 @@ async def dispatch(
             else:
                 rows.append(_delivery(note, channel))
             queued[channel.type] += 1
-    inbox.store(uow, notes, dumped)
+    inbox.store(uow, notes, dumped, stages)
     await repo.add(uow.conn, rows)
     return queued
 

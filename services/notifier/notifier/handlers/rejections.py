@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crm_shared.config import FIELD_DISPLAY_NAMES
 from crm_shared.contracts.deal import MoveRejected
+from crm_shared.contracts.envelope import new_id
 from crm_shared.contracts.notify import Notification
 from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.machinery import inbox
@@ -15,6 +16,7 @@ from notifier.domain.messages import (
     approval_requested_notifications,
     move_rejected_notification,
 )
+from notifier.domain.refusals import refused_stages
 from notifier.handlers.context import Context
 from notifier.handlers.notify import count_published, dispatch
 from notifier.settings import SCHEMA
@@ -28,12 +30,17 @@ async def notify_move_rejections(items: list[Item[MoveRejected]], ctx: Context) 
         ids = [i.event_id for i in items]
         fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, ids)
         notes: list[Notification] = []
+        stages: dict[str, str] = {}
         for item in items:
             if item.event_id not in fresh:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
                 continue
-            notes += _notifications(item.value, ctx)
-        queued = await dispatch(uow, ctx, notes)
+            made = _notifications(item.value, ctx)
+            for note in made:
+                note.id = note.id or new_id()
+            stages |= refused_stages(item.value, made)
+            notes += made
+        queued = await dispatch(uow, ctx, notes, stages=stages)
         await uow.commit()
     count_published(ctx, queued)
 

@@ -1,0 +1,69 @@
+"""A refused move's notice is settled when the deal reaches that stage anyway (the board's
+dialog fixed the fields and moved it): which stages a batch of deal events reached, and
+which notices remember which stage. The reading itself runs on the real stack
+(tests/e2e/test_notifier_refusals_settled.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from crm_shared.config import FIELD_DISPLAY_NAMES, NotificationTemplates
+from crm_shared.contracts.deal import (
+    DealNoted,
+    DealUpdated,
+    MoveRejected,
+    RejectionError,
+    StageChanged,
+)
+from crm_shared.contracts.dto import Deal
+from crm_shared.contracts.notify import NoticeKind, Notification
+from notifier.domain.messages import move_rejected_notification
+from notifier.domain.refusals import Reached, refused_stages, stages_reached
+
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def _deal(deal_id: str, stage: str, version: int) -> Deal:
+    return Deal(id=deal_id, version=version, stage=stage, created_at=T0, updated_at=T0)
+
+
+def _moved(deal_id: str, to_stage: str, version: int) -> StageChanged:
+    return StageChanged(
+        deal_id=deal_id, from_stage="NEW_LEAD", to_stage=to_stage, version=version,
+        actor_id="mgr-1", deal=_deal(deal_id, to_stage, version),
+    )  # fmt: skip
+
+
+def test_a_move_reaches_its_stage_and_nothing_else_reaches_any() -> None:
+    events = [
+        _moved("d1", "PROCESSING", 2),
+        DealUpdated(deal=_deal("d2", "PROCESSING", 3), changed=["requirements"]),
+        DealNoted(deal_id="d3", actor_id="mgr-1", at=T0),
+        _moved("d1", "PROCESSING", 2),  # the same move again: once
+        _moved("d1", "OFFER_MADE", 3),
+        None,
+    ]
+    assert stages_reached(events) == [
+        Reached("d1", "PROCESSING"),
+        Reached("d1", "OFFER_MADE"),
+    ]
+    assert stages_reached([]) == []
+
+
+def test_a_refused_moves_notice_remembers_the_stage_asked_for() -> None:
+    event = MoveRejected(
+        deal_id="d1",
+        to_stage="PROCESSING",
+        actor_id="mgr-1",
+        error=RejectionError(code="missing_fields", message="...", missing_fields=["requirements"]),
+        responsible_id="mgr-1",
+    )
+    note = move_rejected_notification(
+        event, "Обрабатываем запрос", FIELD_DISPLAY_NAMES, NotificationTemplates(), {}
+    )
+    assert note is not None
+    note.id = "n1"
+    other = Notification(
+        id="n2", kind=NoticeKind.approval_requested, text="…", deal_id="d1", user_id="rop-1"
+    )
+    assert refused_stages(event, [note, other]) == {"n1": "PROCESSING"}
