@@ -171,3 +171,10 @@ def test_the_zone_is_the_users_else_the_configurations_and_is_checked() -> None:
     for bad in ("Mars/Olympus", "MSK", "+03:00", "Europe/"):
         with pytest.raises(ValidationError, match="не часовой пояс IANA"):
             CrmConfig.model_validate(data | {"timezone": bad})
+
+
+def test_an_imported_deals_source_is_said_in_russian() -> None:
+    from crm_shared.locale.catalogue import source_name
+
+    assert source_name("bitrix24") == "Битрикс24"  # it read «Источник: bitrix24»
+    assert source_name("avito") == "avito"  # an operator's own source, as configured

@@ -124,6 +124,7 @@ SOURCES = {
     "email": "e-mail",
     "marketplace": "маркетплейс",
     "cli": "командная строка",
+    "bitrix24": "Битрикс24",  # `crm import bitrix24`'s deals
 }
 """The lead sources of the shipped configuration as people say them; an operator's own source
 is a system's name (Avito, 1C) and is shown as configured."""
