@@ -62,7 +62,7 @@ KINDS: dict[NoticeKind, KindWords] = {
         (*_DEAL, "rop"), "согласовано", "CRM: РОП согласовал провал сделки"
     ),
     NoticeKind.deal_idle: KindWords(
-        (*_DEAL, "idle", "threshold"), "засиделась", "CRM: сделка засиделась"
+        (*_DEAL, "idle", "threshold", "threshold_note"), "засиделась", "CRM: сделка засиделась"
     ),
     NoticeKind.idle_digest: KindWords(
         ("count", "deals"), "засидевшиеся сделки", "CRM: засидевшиеся сделки за день"
@@ -103,12 +103,14 @@ class NotificationTemplates(Frozen):
     {from_stage} (the stage the attempts were made on), {count} (how many) and {attempts} (the
     latest, a line each: «1. 27.11.2026 15:00, Иван Иванов: не берёт трубку»); approval_declined
     {rop} (who declined) and {reason} (why); approval_granted {rop} (who agreed); deal_idle
-    {stage} (where it sits), {idle} (how long with no activity) and {threshold} (the stage's
-    threshold); idle_digest {count} and {deals} (a line each: «Сделка — стадия, менеджер,
-    без движения 3 дн. 2 ч»). The reassignment kinds, deal_received (to the new responsible)
-    and deal_handed_over (to the previous one), add {stage} (where the deal is), {previous}
-    (who had it, else «не назначен») and {count} (its open tasks, which came along); their
-    {manager} is the new responsible.
+    {stage} (where it sits), {idle} (how long with no activity), {threshold} (the stage's
+    threshold, «2 мин») and {threshold_note} (the threshold said as where it comes from:
+    «обычно сделки уходят с неё за 2 мин» when measured on the stage's moves, «порог стадии —
+    2 мин» when it is the stage's idle_after); idle_digest {count} and {deals} (a line each:
+    «Сделка — стадия, менеджер, без движения 3 дн. 2 ч»). The reassignment kinds,
+    deal_received (to the new responsible) and deal_handed_over (to the previous one), add
+    {stage} (where the deal is), {previous} (who had it, else «не назначен») and {count} (its
+    open tasks, which came along); their {manager} is the new responsible.
     """
 
     task_assigned: Text = "Новая задача «{task}» по сделке «{deal}» ({contact}). Срок: {deadline}."
@@ -138,7 +140,7 @@ class NotificationTemplates(Frozen):
     )
     deal_idle: Text = (
         "Сделка «{deal}» ({contact}) засиделась на стадии «{stage}»: без движения {idle} "
-        "(обычно сделки уходят с неё за {threshold})."
+        "({threshold_note})."
     )
     idle_digest: Text = "Засидевшихся сделок: {count}.\n{deals}"
     deal_received: Text = (

@@ -20,14 +20,27 @@ def _deal(row: IdleRow) -> str:
     return row.title or "без названия"
 
 
+def threshold_note(seconds: float | None, source: str | None) -> str:
+    """The stage's threshold said as where it comes from (`{threshold_note}`): «обычно…»
+    only when deal-service measured it on the stage's moves (source history); the stage's
+    idle_after (config) is a setting, not what deals usually do."""
+    if not seconds:
+        return "порог стадии не задан"
+    if source == "history":
+        return f"обычно сделки уходят с неё за {duration(seconds)}"
+    return f"порог стадии — {duration(seconds)}"
+
+
 def idle_notification(
     row: IdleRow,
     threshold_seconds: float | None,
     stage_name: str,
     names: Mapping[str, str],
     templates: NotificationTemplates,
+    threshold_source: str | None = None,
 ) -> Notification | None:
-    """The responsible hears their deal sits idle (None when it has no responsible)."""
+    """The responsible hears their deal sits idle (None when it has no responsible);
+    `threshold_source` is the threshold's (IdleThreshold.source: history, config)."""
     if row.responsible_id is None:
         return None
     values = {
@@ -37,6 +50,7 @@ def idle_notification(
         "stage": stage_name,
         "idle": duration((row.fired_at - row.last_activity_at).total_seconds()),
         "threshold": duration(threshold_seconds) if threshold_seconds else "—",
+        "threshold_note": threshold_note(threshold_seconds, threshold_source),
     }
     return Notification(
         kind=NoticeKind.deal_idle,

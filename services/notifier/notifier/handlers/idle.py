@@ -97,7 +97,7 @@ async def fire_idle(ctx: Context, limit: int) -> int:
         if not fired:
             return 0
         kept, _ = await repo.thresholds(uow.conn)
-        seconds = {t.stage: t.seconds for t in kept}
+        by_stage = {t.stage: t for t in kept}
         names = {u.id: u.name for u in ctx.config.users}
         stage_names = {s.code: s.name for s in ctx.config.stages}
         notes = []
@@ -112,12 +112,14 @@ async def fire_idle(ctx: Context, limit: int) -> int:
                 ),
                 subject_id=row.deal_id,
             )
+            threshold = by_stage.get(row.stage)
             note = idle_notification(
                 row,
-                seconds.get(row.stage),
+                threshold.seconds if threshold else None,
                 stage_names.get(row.stage, row.stage),
                 names,
                 ctx.config.notifications.templates,
+                threshold.source if threshold else None,
             )
             if note is not None:
                 notes.append(note)
