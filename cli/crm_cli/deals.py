@@ -17,6 +17,7 @@ from crm_cli.ids import resolve
 from crm_cli.paging import collect
 from crm_cli.render import deal_panel, deals_table, when
 from crm_cli.ui import (
+    Wide,
     config,
     err,
     field_names,
@@ -46,9 +47,10 @@ def list_deals(
     contact: Annotated[str | None, typer.Option(help="Только сделки этого контакта.")] = None,
     limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
     all_: Annotated[bool, typer.Option("--all", help="Все подходящие сделки.")] = False,
+    wide: Wide = False,
 ) -> None:
     """Сделки, сначала новые."""
-    opts = options(ctx)
+    opts = options(ctx, wide=wide)
     filters: dict[str, Any] = {"stage": resolve_stage(stage) if stage else None}
     filters |= {"responsible_id": responsible, "contact_id": contact}
 
@@ -68,9 +70,11 @@ def list_deals(
 
 
 @app.command()
-def show(ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL")]) -> None:
+def show(
+    ctx: typer.Context, given: Annotated[str, typer.Argument(metavar="DEAL")], wide: Wide = False
+) -> None:
     """Одна сделка: все поля, контакт и задачи."""
-    opts = options(ctx)
+    opts = options(ctx, wide=wide)
 
     async def main() -> None:
         actor = opts.need_actor()

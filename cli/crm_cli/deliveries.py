@@ -15,7 +15,7 @@ from crm_cli.bus import CliError, as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
-from crm_cli.ui import err, options, out, print_json, print_table, run, width
+from crm_cli.ui import Wide, err, options, out, print_json, print_table, run, width
 from crm_shared.contracts.notify import ListDeliveries, RetryDeliveries
 from crm_shared.locale import word
 from crm_shared.locale.words import CHANNELS, DELIVERY_STATES
@@ -31,10 +31,11 @@ def list_deliveries(
     ] = False,
     user: Annotated[str | None, typer.Option(help="Только доставки этому получателю.")] = None,
     limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 50,
+    wide: Wide = False,
 ) -> None:
     """Доставки, брошенные после webhook.max_attempts попыток (сначала новые), с последней
     ошибкой."""
-    opts = options(ctx)
+    opts = options(ctx, wide=wide)
 
     async def main() -> None:
         body: dict[str, Any] = {"status": "pending" if pending else "failed", "limit": limit}

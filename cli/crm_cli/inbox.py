@@ -12,7 +12,7 @@ from crm_cli.bus import as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.render import when
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
-from crm_cli.ui import err, options, out, print_json, print_table, run, width
+from crm_cli.ui import Wide, err, options, out, print_json, print_table, run, width
 from crm_shared.config import KINDS
 from crm_shared.contracts.notify import ListNotifications, ReadNotifications
 from crm_shared.locale import count, word
@@ -33,11 +33,12 @@ def inbox(
     ctx: typer.Context,
     unread: Annotated[bool, typer.Option("--unread", help="Только непрочитанные.")] = False,
     limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
+    wide: Wide = False,
 ) -> None:
     """Ваши уведомления, сначала новые; непрочитанные — жирным."""
     if ctx.invoked_subcommand is not None:
         return
-    opts = options(ctx)
+    opts = options(ctx, wide=wide)
 
     async def main() -> None:
         actor = opts.need_actor()

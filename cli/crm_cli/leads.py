@@ -18,6 +18,7 @@ from crm_cli.bus import Bus, Reported, connected
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import (
     Options,
+    Wide,
     err,
     options,
     out,
@@ -59,9 +60,10 @@ def add(
     count: Annotated[int, typer.Option(min=1, help="Отправить столько таких лидов.")] = 1,
     wait: Annotated[bool, typer.Option(help="Ждать, пока каждый лид станет сделкой.")] = True,
     timeout: Annotated[float, typer.Option(help="Сколько секунд ждать сделок.")] = 15.0,
+    wide: Wide = False,
 ) -> None:
     """Отправить лид (или --count лидов); по умолчанию дождаться сделок из них."""
-    opts = options(ctx)
+    opts = options(ctx, wide=wide)
     if not (name or phone or email):
         raise typer.BadParameter("лиду нужно --name, --phone или --email")
     base = external_id or f"cli-{uuid.uuid4().hex[:10]}"

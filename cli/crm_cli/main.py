@@ -84,9 +84,7 @@ def root(
         bool,
         typer.Option("--json", help="Ответы как есть, в JSON (для программ: коды и время UTC)."),
     ] = False,
-    wide: Annotated[
-        bool, typer.Option("--wide", help="Таблицы со всеми столбцами, такой ширины, какая нужна.")
-    ] = False,
+    wide: Annotated[bool, typer.Option("--wide", help=ui.WIDE_HELP)] = False,
 ) -> None:
     """Параметры для всех команд."""
     ctx.obj = Options(

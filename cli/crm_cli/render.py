@@ -16,6 +16,7 @@ from crm_cli.tables import Cell, Column, fitted_table, short_ids
 from crm_cli.ui import stage_name, zone
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES
+from crm_shared.contracts.phones import client_label, shown_phone
 from crm_shared.locale import duration, money
 from crm_shared.locale.words import DELIVERY, PAYS_BY
 
@@ -48,7 +49,8 @@ def deals_table(deals: list[dict[str, Any]], *, width: int = 80, wide: bool = Fa
             [
                 ids[d["id"]],
                 stage_name(d["stage"]),
-                contact.get("name") or "—",
+                client_label(contact.get("name"), contact.get("phone"), contact.get("email"))
+                or "—",
                 d.get("title") or "—",
                 money(d.get("amount"), d.get("currency")),
                 d.get("responsible_id") or "—",
@@ -108,7 +110,8 @@ def deal_panel(
         grid.add_row(label, text)
     contact = deal.get("contact") or {}
     if contact:
-        details = [contact.get(k) for k in ("name", "phone", "email")]
+        # the phone as people read it («+7 912 555-01-01»), not as kept (+79125550101)
+        details = [contact.get("name"), shown_phone(contact.get("phone")), contact.get("email")]
         pays_by = contact.get("pays_by")
         details += [PAYS_BY.get(pays_by, pays_by) if pays_by else None, contact.get("segment")]
         grid.add_row(FIELD_DISPLAY_NAMES["contact"], ", ".join(str(v) for v in details if v))

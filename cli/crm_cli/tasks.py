@@ -12,7 +12,7 @@ from crm_cli.bus import CliError, as_json, connected
 from crm_cli.ids import resolve
 from crm_cli.paging import collect
 from crm_cli.render import task_panel, tasks_table
-from crm_cli.ui import err, options, out, print_json, print_table, run, width
+from crm_cli.ui import Wide, err, options, out, print_json, print_table, run, width
 from crm_shared.contracts.task import CommentTask, CompleteTask, ListTasks, TaskComments
 from crm_shared.locale import count, task_status
 
@@ -45,10 +45,11 @@ def list_tasks(
     ] = None,
     limit: Annotated[int, typer.Option(help="Не больше стольких (сначала новые).")] = 20,
     all_: Annotated[bool, typer.Option("--all", help="Все подходящие задачи.")] = False,
+    wide: Wide = False,
 ) -> None:
     """Задачи, сначала новые; только открытые, если не сказано `--status closed` или
     `--status any`. У просроченной открытой задачи срок красный, закрытая бледная."""
-    opts = options(ctx)
+    opts = options(ctx, wide=wide)
     if status not in _COUNTED:
         said = "open (открытые), closed (закрытые) или any (все)"
         raise typer.BadParameter(said, param_hint="--status")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -55,10 +55,16 @@ class Options:
         return self.actor
 
 
-def options(ctx: typer.Context) -> Options:
-    """The global options of this invocation."""
-    found = ctx.find_object(Options)
-    return found if found is not None else Options()
+WIDE_HELP = "Таблицы со всеми столбцами, такой ширины, какая нужна."
+Wide = Annotated[bool, typer.Option("--wide", help=WIDE_HELP)]
+"""`--wide` of a command that prints a table: said after the command (`crm task list
+--wide`) as well as before it (`crm --wide task list`), the same."""
+
+
+def options(ctx: typer.Context, *, wide: bool = False) -> Options:
+    """The global options of this invocation; `wide`: the command's own `--wide`."""
+    found = ctx.find_object(Options) or Options()
+    return replace(found, wide=True) if wide else found
 
 
 def out() -> Console:

@@ -173,6 +173,10 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
             assert all(d["id"][:8] in listed and d["id"] not in listed for d in deals)
         wide = await crm_at(clean, 80, "--wide", "deal", "list")
         assert " создана " in wide.stdout.splitlines()[1]
+        # --wide after the command as before it (`crm task list --wide` was «Нет такого
+        # параметра: --wide»), on every command that prints a table
+        after = await crm_at(clean, 80, "deal", "list", "--wide")
+        assert after.exit_code == 0 and after.stdout == wide.stdout, after.output
 
         # 20 ids over 16 hex digits: some first character starts two of them.
         firsts = [d["id"][0] for d in deals]
@@ -204,6 +208,10 @@ async def test_short_ids_prefixes_and_tables_that_fit(clean: Any) -> None:
             assert "Сидорова." in listed.split()  # «Оля Сидорова. Взять в работу …»
         shown = await crm_at(clean, 80, "--wide", "deal", "show", deal[:8])
         assert " статус " in shown.stdout and "закрыта: выполнена" in shown.stdout, shown.stdout
+        for command in (("deal", "show", deal[:8]), ("task", "list", "--status", "any")):
+            wide_after = await crm_at(clean, 80, *command, "--wide")
+            assert wide_after.exit_code == 0, wide_after.output
+            assert " статус " in wide_after.stdout and " сделка " in wide_after.stdout
 
 
 async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any) -> None:
@@ -234,6 +242,8 @@ async def test_a_manager_opens_a_deal_logs_attempts_and_asks_the_rop(clean: Any)
         assert "попыток связаться на стадии «Новый лид»: 3" in logged.stdout
         shown = await crm(clean, "deal", "show", deal["id"])
         assert "Попытки связаться на стадии «Новый лид»: 3" in shown.stdout
+        # the client's phone as people read it, not as kept (+79121112233)
+        assert "Ольга, +7 912 111-22-33" in shown.stdout, shown.stdout
         assert "сбрасывает" in shown.stdout
 
         asks = await crm(clean, "deal", "move", deal["id"], "LOST_NO_CONTACT", actor="mgr-1")
