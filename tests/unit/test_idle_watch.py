@@ -57,6 +57,21 @@ def test_moves_updates_notes_and_tasks_done_are_activity_a_task_closed_by_a_move
     assert activity_of(TaskClosed(task=_task(CloseReason.stage_left)), ACTIVE) is None
 
 
+def test_an_imported_move_starts_the_idle_clock_at_the_import() -> None:
+    """A deal brought from Bitrix24 last moved there days ago: counted from then, it was idle
+    at once, and an import told every manager of every deal it brought (found by a
+    walkthrough, as the tasks born overdue were)."""
+    days_ago = datetime.now(UTC) - timedelta(days=6)
+    moved = StageChanged(
+        deal_id="d1", from_stage="NEW_LEAD", to_stage="PROCESSING", version=2,
+        actor_id=None, deal=_deal("PROCESSING", 2, days_ago), imported=True,
+    )  # fmt: skip
+    seen = activity_of(moved, ACTIVE)
+    assert isinstance(seen, Sighting) and seen.at > datetime.now(UTC) - timedelta(minutes=1)
+    ours = activity_of(moved.model_copy(update={"imported": False}), ACTIVE)
+    assert isinstance(ours, Sighting) and ours.at == days_ago  # a move of ours: its moment
+
+
 def test_a_batch_folds_to_the_newest_versions_fields_and_the_latest_moment() -> None:
     late_old = activity_of(
         DealUpdated(deal=_deal("NEW_LEAD", 2, T0 + timedelta(2)), changed=[]), ACTIVE

@@ -94,7 +94,10 @@ def activity_of(event: IdleEvent, is_active: ActiveStage) -> Sighting | Touch | 
     """What an event says of a deal's activity; None when it is none (a task closed because
     its stage was left says nothing the move did not)."""
     if isinstance(event, StageChanged):
-        return sighting(event.deal, is_active(event.to_stage), event.version)
+        seen = sighting(event.deal, is_active(event.to_stage), event.version)
+        if event.imported:  # the idle clock starts at the import, as its task's deadline does
+            return replace(seen, at=max(seen.at, datetime.now(UTC)))
+        return seen
     if isinstance(event, DealUpdated):
         seen = sighting(event.deal, is_active(event.deal.stage))
         if event.erased:  # a person's data erased: new copies, but nobody worked on the deal
