@@ -184,9 +184,19 @@ async def test_the_allowed_actions_still_work(server: str) -> None:
         cli = await _connect(server, "crm-cli")
         watch = await cli.subscribe("crm.>")
         await cli.flush()
-        await admin.publish("crm.cmd.deal.move", b"seen")
-        await admin.flush()  # on the server before the wait starts (it failed once in seven runs)
-        assert (await watch.next_msg(timeout=10)).data == b"seen"
+
+        async def seen() -> bool:
+            # Published again until it is seen: core NATS is at most once, and under a full
+            # suite's load one copy once never arrived in 10 s (a flush after the publish had
+            # already cut such failures from one run in seven); what is tested is the right.
+            await admin.publish("crm.cmd.deal.move", b"seen")
+            await admin.flush()
+            try:
+                return (await watch.next_msg(timeout=2)).data == b"seen"
+            except nats.errors.TimeoutError:
+                return False
+
+        assert await eventually(seen, timeout=30)
         await cli.close()
         # A service serves its own subject in its queue group.
         deal = await _connect(server, "deal-service")
