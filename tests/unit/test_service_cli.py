@@ -53,3 +53,33 @@ def test_the_gateways_groups_are_its_commands(capsys: pytest.CaptureFixture[str]
     assert all(name in out for name in ("create", "list", "revoke"))
     assert run_service(["tokens", "create", "x", "--format", "csv"], ENTRY) == 2
     assert "'csv' — не одно из значений" in capsys.readouterr().err
+
+
+def test_a_stop_while_starting_ends_the_process_even_inside_code_that_catches_everything() -> None:
+    """The signal lands in whatever runs; pydantic-core wrapped a raised SystemExit into a
+    SchemaError (status 1, a traceback). The early stop must not be catchable."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys, time\n"
+        "from crm_shared.machinery.early import stop_cleanly_while_starting\n"
+        "stop_cleanly_while_starting([])\n"
+        "print('ready', flush=True)\n"
+        "try:\n"
+        "    time.sleep(30)\n"
+        "except BaseException as exc:\n"
+        "    print('caught', type(exc).__name__, flush=True)\n"
+        "    sys.exit(3)\n"
+    )
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.05)
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=10)
+        assert proc.returncode == 0, out
+        assert "caught" not in out
