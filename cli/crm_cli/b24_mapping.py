@@ -13,20 +13,12 @@ from pydantic import ValidationError
 from crm_cli.b24_fields import CONTACT_FIELDS, FIELDS, carried, to_of
 from crm_shared.config import CrmConfig
 from crm_shared.contracts.deal import ImportDeal
-from crm_shared.locale.imports import fields
+from crm_shared.locale.imports import fields, plan_header
 from crm_shared.locale.words import DELIVERY, PAYS_BY
 
 SOURCE = "bitrix24"
-PLAN_HEADER = (
-    "# crm import bitrix24 --mapping <this file>. Check every `to`:\n"
-    "# stages: our stage code (a deal at an unmapped stage is skipped);\n"
-    "# users: our user id (the deal's responsible; empty: distributed as a lead);\n"
-    f"# fields: UF_CRM_* -> {' | '.join(FIELDS)} (empty: not carried);\n"
-    "# lists: a list field's items (id -> to: our code; empty: the item's text);\n"
-    f"# contact_fields: a contact's own UF_CRM_* -> {' | '.join(CONTACT_FIELDS)} (empty: not"
-    " carried; filled where the field's label is our field's name);\n"
-    "# contact_lists: a contact's list field's items, as lists.\n"
-)
+PLAN_HEADER = plan_header(list(FIELDS), list(CONTACT_FIELDS))
+"""The plan file's header, in Russian: what each section is and what `to` may be."""
 _CODES = {word.casefold(): code for code, word in {**DELIVERY, **PAYS_BY}.items()}
 """Our codes by their Russian words: a list item named «Самовывоз» is `pickup`."""
 

@@ -30,7 +30,11 @@ async def test_a_portal_imported_twice_is_imported_once(
             clean, "import", "bitrix24", "--webhook", fake.url, *FAST, "--plan", str(plan)
         )
         assert planned.exit_code == 0, planned.output
-        mapping = yaml.safe_load(plan.read_text("utf-8"))
+        written = plan.read_text("utf-8")
+        # what the operator reads in the plan (its comments) is Russian; its keys are codes
+        comments = "\n".join(x for x in written.splitlines() if x.startswith("#"))
+        assert "Проверьте каждое" in comments and not english(comments), english(comments)
+        mapping = yaml.safe_load(written)
         assert mapping["stages"]["NEW"] == {"name": "Новый лид", "to": "NEW_LEAD"}
         assert mapping["stages"]["PREPARATION"]["to"] is None
         assert mapping["stages"]["EXECUTING"]["to"] == "ANSWER_RECEIVED"

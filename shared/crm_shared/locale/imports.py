@@ -24,6 +24,28 @@ ENTITIES = {
 }
 """A counter's label for each entity read from the portal (and for the import itself)."""
 
+PLAN_HEADER = """\
+# План переноса из Битрикс24: `crm import bitrix24 --mapping <этот файл>`.
+# Проверьте каждое `to` — это то, что станет у нас; пустое (`null`) — не сопоставлено.
+# Ключи (`stages`, `users`, `fields`, `name`, `to`, id и коды) читает программа: их не
+# переводите и не меняйте, правьте только значения `to`.
+# `stages` — стадии Битрикс24: `name` — название там, `to` — код нашей стадии
+#   (сделка на несопоставленной стадии не переносится).
+# `users` — пользователи Битрикс24: `to` — id нашего пользователя, ответственного за сделку
+#   (пусто — сделка распределяется, как новый лид).
+# `fields` — поля сделок UF_CRM_* → наше поле, его код (пусто — не переносится; `rop_id`
+#   читает пользователя Битрикс24 через `users`):
+{fields}
+# `lists` — значения списочных полей: id значения → `to`, наш код (пусто — переносится
+#   текст значения, `name`).
+# `contact_fields` — собственные поля контактов UF_CRM_* → поле нашего контакта
+#   (пусто — не переносится; заполнено, где название поля там — название нашего):
+{contact_fields}
+# `contact_lists` — значения списочных полей контактов, как `lists`.
+"""
+"""The plan file's header (a person edits the plan): `{fields}` and `{contact_fields}` are
+the codes a field may be mapped to, a line each with its Russian name."""
+
 LINES = {
     "plan_written": "[green]✓[/] план сопоставления записан в {path}",
     "summary": (
@@ -92,6 +114,16 @@ def line(which: str, /, **params: Any) -> str:
 def entity(which: str, /, **params: Any) -> str:
     """A counter's label."""
     return ENTITIES[which].format_map(_Blank({k: str(v) for k, v in params.items()}))
+
+
+def plan_header(deal_fields: list[str], contact_fields: list[str]) -> str:
+    """The plan file's header, the fields that may be mapped to listed as «`subject` —
+    Предмет сделки»."""
+
+    def listed(codes: list[str]) -> str:
+        return "\n".join(f"#   `{code}` — {_NAMES.get(code, code)}" for code in codes)
+
+    return PLAN_HEADER.format(fields=listed(deal_fields), contact_fields=listed(contact_fields))
 
 
 def fields(codes: list[str]) -> str:
