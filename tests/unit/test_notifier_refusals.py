@@ -18,7 +18,7 @@ from crm_shared.contracts.deal import (
 from crm_shared.contracts.dto import Deal
 from crm_shared.contracts.notify import NoticeKind, Notification
 from notifier.domain.messages import move_rejected_notification
-from notifier.domain.refusals import Reached, refused_stages, stages_reached
+from notifier.domain.refusals import Reached, Refusal, refusals_of, stages_reached
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -50,7 +50,7 @@ def test_a_move_reaches_its_stage_and_nothing_else_reaches_any() -> None:
     assert stages_reached([]) == []
 
 
-def test_a_refused_moves_notice_remembers_the_stage_asked_for() -> None:
+def test_a_refused_moves_notice_remembers_the_stage_asked_for_and_the_deals_version() -> None:
     event = MoveRejected(
         deal_id="d1",
         to_stage="PROCESSING",
@@ -66,4 +66,7 @@ def test_a_refused_moves_notice_remembers_the_stage_asked_for() -> None:
     other = Notification(
         id="n2", kind=NoticeKind.approval_requested, text="…", deal_id="d1", user_id="rop-1"
     )
-    assert refused_stages(event, [note, other]) == {"n1": "PROCESSING"}
+    # an event from before MoveRejected carried the deal: no version known
+    assert refusals_of(event, [note, other]) == {"n1": Refusal("d1", "PROCESSING", None)}
+    event.deal = _deal("d1", "NEW_LEAD", 4)
+    assert refusals_of(event, [note, other]) == {"n1": Refusal("d1", "PROCESSING", 4)}

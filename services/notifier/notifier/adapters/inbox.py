@@ -6,7 +6,7 @@ Not to be confused with `crm_shared.machinery.inbox`, the consumers' record of h
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from crm_shared.contracts.text import utc_text
 from crm_shared.machinery.outbox import UnitOfWork
 from crm_shared.machinery.paging import decode_seq, encode_seq
 from notifier.adapters.deadlines import task_json
-from notifier.domain.refusals import Reached
+from notifier.domain.refusals import Reached, Refusal
 from notifier.settings import SCHEMA
 
 
@@ -52,17 +52,23 @@ def store(
     notes: list[Notification],
     dumped: dict[int, str] | None = None,
     stages: Mapping[str, str] | None = None,
+    read: Collection[str] = (),
 ) -> None:
     """Keep these notifications (each with its `id` set) in their users' inboxes, at commit
     (one statement with the outbox rows: no round trip of its own); `stages`: the stage a
-    refused move's notice was refused for, by the notice's id (`read_refusals`)."""
+    refused move's notice was refused for, by the notice's id (`read_refusals`); `read`: the
+    ids of those stored read already (`settled_already`)."""
     if not notes:
         return
     stages = stages or {}
     uow.defer(
-        f"""INSERT INTO {SCHEMA}.notifications (id, user_id, kind, text, deal_id, task, stage)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                 $6::jsonb[], $7::text[])
+        f"""INSERT INTO {SCHEMA}.notifications
+                (id, user_id, kind, text, deal_id, task, stage, read_at)
+            SELECT id, user_id, kind, text, deal_id, task, stage,
+                   CASE WHEN is_read THEN now() END
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                        $6::jsonb[], $7::text[], $8::bool[])
+                 AS t(id, user_id, kind, text, deal_id, task, stage, is_read)
             ON CONFLICT (id) DO NOTHING""",
         [n.id for n in notes],
         [n.user_id for n in notes],
@@ -71,7 +77,41 @@ def store(
         [n.deal_id for n in notes],
         [task_json(n.task, dumped) if n.task else None for n in notes],
         [stages.get(n.id or "") for n in notes],
+        [n.id in read for n in notes],
     )
+
+
+async def lock_refusals(conn: asyncpg.Connection, deal_ids: Iterable[str]) -> None:
+    """Take these deals' refusal locks until the transaction ends (in one order: no
+    deadlock). A refusal stored and a move settling refusals of the same deal then run one
+    after the other: the later sees what the earlier committed, whichever consumer it is."""
+    ids = sorted(set(deal_ids))
+    if ids:
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('refusals:' || d)) FROM unnest($1::text[]) d",
+            ids,
+        )
+
+
+async def settled_already(conn: asyncpg.Connection, refusals: Mapping[str, Refusal]) -> set[str]:
+    """Of these refusals (by their notice's id), those the deal has got past already: the
+    idle watch's copy of the deal is in the refused stage at a later version than the
+    deal's at the refusal (any version, when the refusal does not say it). Takes the deals'
+    refusal locks first (`lock_refusals`)."""
+    if not refusals:
+        return set()
+    await lock_refusals(conn, (r.deal_id for r in refusals.values()))
+    found = await conn.fetch(
+        f"""SELECT r.id FROM unnest($1::text[], $2::text[], $3::text[], $4::int[])
+                             AS r (id, deal_id, stage, version)
+            JOIN {SCHEMA}.idle_deals d ON d.deal_id = r.deal_id
+            WHERE d.stage = r.stage AND (r.version IS NULL OR d.version > r.version)""",
+        list(refusals),
+        [r.deal_id for r in refusals.values()],
+        [r.stage for r in refusals.values()],
+        [r.version for r in refusals.values()],
+    )
+    return {row["id"] for row in found}
 
 
 async def read_refusals(conn: asyncpg.Connection, reached: list[Reached]) -> int:
@@ -79,6 +119,8 @@ async def read_refusals(conn: asyncpg.Connection, reached: list[Reached]) -> int
     each deal entered, whoever they went to; how many (domain/refusals.py)."""
     if not reached:
         return 0
+    # after a refusal being stored for the same deal commits (`settled_already`)
+    await lock_refusals(conn, (r.deal_id for r in reached))
     result = await conn.execute(
         f"""UPDATE {SCHEMA}.notifications AS n SET read_at = now()
             FROM unnest($1::text[], $2::text[]) AS r (deal_id, stage)

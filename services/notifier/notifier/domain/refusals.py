@@ -5,6 +5,11 @@ in the inbox as long as it is news. When the deal then enters the stage it was r
 (the board's dialog asked for the missing fields and moved it, or anyone moved it later),
 the refusal is settled: that deal's unread notices refused for that stage are marked read,
 every recipient's. A refusal for another stage stays unread.
+
+The refusal and the move reach the notifier through separate consumers, so the move may be
+handled first; the refusal then finds the deal already there in the idle watch's copy of it
+(stage and version) and is stored read. Only a copy of a later version than the deal's at the
+refusal counts: an older one (the move away not seen yet) says nothing of after the refusal.
 """
 
 from __future__ import annotations
@@ -31,11 +36,22 @@ def stages_reached(events: Iterable[object]) -> list[Reached]:
     return list(dict.fromkeys(reached))
 
 
-def refused_stages(event: MoveRejected, notes: Iterable[Notification]) -> dict[str, str]:
-    """The stage each `move_rejected` notice of the event was refused for, by the notice's
-    id (kept beside the notice in the inbox; each notice has its id already)."""
+@dataclass(frozen=True)
+class Refusal:
+    """What a `move_rejected` notice was about: the deal, the stage the move was refused for,
+    and the deal's version then (None: an event from before MoveRejected carried the deal)."""
+
+    deal_id: str
+    stage: str
+    version: int | None
+
+
+def refusals_of(event: MoveRejected, notes: Iterable[Notification]) -> dict[str, Refusal]:
+    """The refusal each `move_rejected` notice of the event tells of, by the notice's id
+    (its stage kept beside the notice in the inbox; each notice has its id already)."""
+    version = event.deal.version if event.deal is not None else None
     return {
-        note.id: event.to_stage
+        note.id: Refusal(event.deal_id, event.to_stage, version)
         for note in notes
         if note.kind == NoticeKind.move_rejected and note.id is not None
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
 from crm_shared.contracts.envelope import CloudEvent, new_id
@@ -39,10 +39,12 @@ async def dispatch(
     notes: list[Notification],
     dumped: dict[int, str] | None = None,
     stages: Mapping[str, str] | None = None,
+    read: Collection[str] = (),
 ) -> Counter[str]:
     """Queue every notification on its recipient's channels; returns counts by channel
     (`dumped`: tasks' JSON already made in this batch, by object id; `stages`: a refused
-    move's stage by its notice's id, kept in the inbox)."""
+    move's stage by its notice's id, kept in the inbox; `read`: the ids of notices kept in
+    the inbox as read already, though sent as any other)."""
     queued: Counter[str] = Counter()
     rows: list[repo.NewDelivery] = []
     for note in notes:
@@ -60,7 +62,7 @@ async def dispatch(
             else:
                 rows.append(_delivery(note, channel))
             queued[channel.type] += 1
-    inbox.store(uow, notes, dumped, stages)
+    inbox.store(uow, notes, dumped, stages, read)
     await repo.add(uow.conn, rows)
     return queued
 

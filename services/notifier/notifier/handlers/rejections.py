@@ -10,13 +10,14 @@ from crm_shared.contracts.notify import Notification
 from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
+from notifier.adapters import inbox as inbox_repo
 from notifier.domain.messages import (
     UNKNOWN_STAGE,
     approval_recipients,
     approval_requested_notifications,
     move_rejected_notification,
 )
-from notifier.domain.refusals import refused_stages
+from notifier.domain.refusals import Refusal, refusals_of
 from notifier.handlers.context import Context
 from notifier.handlers.notify import count_published, dispatch
 from notifier.settings import SCHEMA
@@ -25,12 +26,14 @@ CONSUMER = "notifier-move-rejected"
 
 
 async def notify_move_rejections(items: list[Item[MoveRejected]], ctx: Context) -> None:
-    """Notify the responsible of each refused move, once per event, in one transaction."""
+    """Notify the responsible of each refused move, once per event, in one transaction; a
+    refusal whose deal is known to have entered the refused stage since (its move handled
+    first by the deal consumer) is kept read (domain/refusals.py)."""
     async with ctx.uow() as uow:
         ids = [i.event_id for i in items]
         fresh = await inbox.claim(uow.conn, SCHEMA, CONSUMER, ids)
         notes: list[Notification] = []
-        stages: dict[str, str] = {}
+        refusals: dict[str, Refusal] = {}
         for item in items:
             if item.event_id not in fresh:
                 ctx.metrics.duplicates_skipped.labels(CONSUMER).inc()
@@ -38,9 +41,11 @@ async def notify_move_rejections(items: list[Item[MoveRejected]], ctx: Context) 
             made = _notifications(item.value, ctx)
             for note in made:
                 note.id = note.id or new_id()
-            stages |= refused_stages(item.value, made)
+            refusals |= refusals_of(item.value, made)
             notes += made
-        queued = await dispatch(uow, ctx, notes, stages=stages)
+        settled = await inbox_repo.settled_already(uow.conn, refusals)
+        stages = {note_id: r.stage for note_id, r in refusals.items()}
+        queued = await dispatch(uow, ctx, notes, stages=stages, read=settled)
         await uow.commit()
     count_published(ctx, queued)
 
