@@ -26,12 +26,12 @@ import yaml
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
-from crm_cli import b24_mapping
+from crm_cli import b24_mapping, b24_stages
 from crm_cli.b24_deleted import deleted
 from crm_cli.b24_portal import RATE, Folder, Portal, Source
 from crm_cli.b24_report import Rate, Report, refusal, show
-from crm_cli.bus import Bus, CliError, Refusal, connected
-from crm_cli.ui import config, err, options, out, progress, run
+from crm_cli.bus import Bus, CliError, Refusal, Reported, connected
+from crm_cli.ui import config, err, options, out, print_json, progress, run
 from crm_shared.contracts.deal import ImportDeal
 from crm_shared.locale.imports import entity, line
 
@@ -77,6 +77,13 @@ def bitrix24(
     rate: Annotated[
         float, typer.Option(help="Запросов к порталу в секунду (у Битрикс24 предел — 2).")
     ] = RATE,
+    skip_unmapped: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unmapped",
+            help="Импортировать, хотя на несопоставленных стадиях есть сделки (их пропустить).",
+        ),
+    ] = False,
 ) -> None:
     """Перенести сделки портала Битрикс24 (с контактами и историей стадий); повторный запуск
     приносит только изменённое."""
@@ -102,10 +109,20 @@ def bitrix24(
                 text = yaml.safe_dump(planned, allow_unicode=True, sort_keys=False)
                 plan.write_text(b24_mapping.PLAN_HEADER + text, "utf-8")
                 out().print(line("plan_written", path=escape(str(plan))))
+                lost = b24_stages.unmapped(read.stages, read.deals, planned)
+                if lost:
+                    b24_stages.tell("unmapped_plan", lost, "unmapped_how")
                 return
             chosen = _load(mapping) if mapping else planned
+            lost = b24_stages.unmapped(read.stages, read.deals, chosen)
+            if lost and not skip_unmapped:
+                b24_stages.tell("unmapped_refused", lost, "unmapped_how")
+                if opts.json:
+                    print_json({"code": "stages_not_mapped", "unmapped": lost})
+                raise Reported(2)
             async with connected(opts.nats_url) as bus:
                 report = await import_deals(bus, read, chosen, actor)
+                report.unmapped = lost
                 report.unchecked = source.short.get("crm.deal.list")
                 if report.unchecked is None:
                     report.deleted = await deleted(bus, source, read.deals, actor)

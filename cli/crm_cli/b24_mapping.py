@@ -5,6 +5,7 @@ Pure: the portal's rows in, our ImportDeal out (or ValueError saying why not).
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,19 +46,25 @@ def plan(
     contacts: list[dict[str, Any]] | None = None,
     contact_userfields: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Stages and users matched by name where they match, the deals' UF_CRM_* fields listed
+    """Stages and users matched by name where they match (each stage with its deals' count,
+    and the stages deals are at that the portal did not list), the deals' UF_CRM_* fields listed
     unmapped, each list field's items (crm.deal.userfield.list's LIST) with our code where its
     name is one of our words; the contacts' UF_CRM_* fields likewise (crm.contact.userfield.
     list), each mapped to our contact field whose Russian name is its label."""
     our_stages = {s.name.casefold(): s.code for s in config.pipeline.stages}
     our_users = {u.name.casefold(): u.id for u in config.users}
+    held = Counter(str(d.get("STAGE_ID")) for d in deals)
     planned_stages = {
         str(s.get("STATUS_ID")): {
             "name": s.get("NAME"),
+            "deals": held.pop(str(s.get("STATUS_ID")), 0),
             "to": our_stages.get(str(s.get("NAME", "")).strip().casefold()),
         }
         for s in stages
     }
+    # a stage deals are at that the portal did not list (a folder saved without its
+    # pipeline's stages): there to be mapped by hand
+    planned_stages |= {stage: {"name": stage, "deals": n, "to": None} for stage, n in held.items()}
     planned_users = {}
     for u in users:
         name = " ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import ProgressColumn, Task
 from rich.text import Text
 
+from crm_cli.b24_stages import tell
 from crm_cli.ui import err, out, print_json
 from crm_shared.locale.formats import number
 from crm_shared.locale.imports import fields, line, skip_reason
@@ -43,6 +44,9 @@ class Report:
     """What the current stage requires and the deal lacks (reported, not enforced)."""
     deleted: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The deals here the portal no longer has (kept here): `{"deal_id", "title", "stage"}`."""
+    unmapped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The unmapped Bitrix24 stages deals are at, left out (`--skip-unmapped`): `{"name",
+    "kind", "deals"}` (crm_cli.b24_stages)."""
     unchecked: tuple[int, int] | None = None
     """Not looked for deleted deals: a saved folder holds (this many, of the total) deals."""
 
@@ -56,6 +60,7 @@ class Report:
             "missing": self.missing,
             "deleted": self.deleted,
             "deleted_checked": self.unchecked is None,
+            "unmapped": self.unmapped,
         }
 
 
@@ -84,6 +89,8 @@ def show(report: Report, as_json: bool, stages: dict[str, str]) -> None:
     for key, why in report.skipped.items():
         reason = escape(skip_reason(why, stages))
         err().print(line("skipped", key=escape(key), reason=reason))
+    if report.unmapped:
+        tell("unmapped_skipped", report.unmapped)
     if report.missing:
         err().print(line("missing_head", count=count(len(report.missing), *DEALS)))
     for key, names in report.missing.items():

@@ -35,10 +35,13 @@ async def test_a_portal_imported_twice_is_imported_once(
         comments = "\n".join(x for x in written.splitlines() if x.startswith("#"))
         assert "Проверьте каждое" in comments and not english(comments), english(comments)
         mapping = yaml.safe_load(written)
-        assert mapping["stages"]["NEW"] == {"name": "Новый лид", "to": "NEW_LEAD"}
+        assert mapping["stages"]["NEW"] == {"name": "Новый лид", "deals": 0, "to": "NEW_LEAD"}
         assert mapping["stages"]["PREPARATION"]["to"] is None
         assert mapping["stages"]["EXECUTING"]["to"] == "ANSWER_RECEIVED"
-        assert mapping["stages"]["C1:WON"] == {"name": "Клиент получил заказ", "to": "WON"}
+        won = {"name": "Клиент получил заказ", "deals": 1, "to": "WON"}
+        assert mapping["stages"]["C1:WON"] == won
+        # a stage holding deals the plan did not map is named with its deals' count
+        assert "«Подготовка документов» (PREPARATION) — 59 сделок" in planned.stderr
         assert mapping["users"]["7"]["to"] is None and mapping["users"]["9"]["to"] == "rop-1"
         assert list(mapping["fields"]) == [f"UF_CRM_170000000{i}" for i in (1, 2, 3)]
         # a list field's items: our code where the item's name is our word
@@ -236,11 +239,24 @@ async def test_saved_answers_import_with_the_plan_as_written(
         json.dumps({"result": data["crm.deal.list"]}), "utf-8"
     )
     async with running(clean, "deal-service", "task-service"):
-        result = await crm(clean, "--json", "import", "bitrix24", "--from", str(tmp_path))
+        # Without --mapping the plan as written: a won deal (C1:WON, no pipeline saved) is at
+        # a stage it did not match, so the import refuses to start, naming it and its deals.
+        refused = await crm(clean, "--json", "import", "bitrix24", "--from", str(tmp_path))
+        assert refused.exit_code == 2, refused.output
+        assert "импорт не начат" in refused.stderr and "--skip-unmapped" in refused.stderr
+        assert "«C1:WON» (успешная: выигранные сделки) — 1 сделка" in refused.stderr
+        assert json.loads(refused.stdout) == {
+            "code": "stages_not_mapped",
+            "unmapped": {"C1:WON": {"name": "C1:WON", "kind": "won", "deals": 1}},
+        }
+        assert [d for d in await client.deals() if d["source"] == "bitrix24"] == []
+        skipping = ("import", "bitrix24", "--from", str(tmp_path), "--skip-unmapped")
+        result = await crm(clean, "--json", *skipping)
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)
-        # Without --mapping the plan as written: stages it did not match are skipped.
+        # Told to, it imports the rest: deals at stages it did not match are skipped.
         assert report["imported"] == ["deal-101"]
+        assert report["unmapped"] == {"C1:WON": {"name": "C1:WON", "kind": "won", "deals": 1}}
         # C1:WON: no pipeline saved
         assert report["skipped"]["deal-102"]["code"] == "stage_not_mapped"
         assert report["skipped"]["deal-103"]["code"] == "no_contact"
@@ -249,11 +265,11 @@ async def test_saved_answers_import_with_the_plan_as_written(
         assert deal["stage"] == "NEW_LEAD" and deal["responsible_id"] in {"mgr-1", "mgr-2"}
 
         # What a person reads is Russian, from the locale catalogue: the report, the reasons.
-        again = await crm(clean, "import", "bitrix24", "--from", str(tmp_path))
+        again = await crm(clean, *skipping)
         assert again.exit_code == 0, again.output
         assert "без изменений 1, пропущено 4" in again.stdout  # and contact-4
         assert "стадия C1:WON не сопоставлена" in again.stderr
+        assert "не перенесены — их стадии не сопоставлены" in again.stderr
         helped = await crm(clean, "import", "bitrix24", "--help")
-        for result in (again, helped):
-            text = result.stdout + result.stderr
+        for text in (refused.stderr, again.stdout + again.stderr, helped.stdout):
             assert not english(text), (english(text), text)
