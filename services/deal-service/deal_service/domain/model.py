@@ -207,15 +207,14 @@ class Deal:
         attach: Contact | None = None,
         sharing: Iterable[tuple[str, str]] = (),
         kept: bool = True,
+        actor_id: str | None = None,
     ) -> list[str]:
-        """Set fields (never the stage); returns the names that changed, [] for no change.
-
-        `attach` is the contact found or made for a deal that had none; `sharing` are the
-        (deal id, stage) of the contact's other deals. Refused, changing nothing, when the
-        update would empty a field that the current stage requires, or a contact field that
-        another open deal of the contact requires at its stage (`rules.check_kept`; not with
-        `kept` false: a re-import).
-        """
+        """Set fields (never the stage) for `actor_id` (None: an import); returns the names
+        that changed, [] for no change. `attach` is the contact found or made for a deal that
+        had none; `sharing` are the (deal id, stage) of the contact's other deals. Refused,
+        changing nothing, when the update would empty a field that the current stage requires,
+        or a contact field that another open deal of the contact requires at its stage
+        (`rules.check_kept`; not with `kept` false: a re-import)."""
         changes = FieldChanges(values, contact_values, attach, tuple(sharing), kept)
         after, changed = self._changed(changes, config)
         if not changed:
@@ -223,9 +222,9 @@ class Deal:
         previous = self.responsible_id if "responsible_id" in changed else None
         self._adopt(after, changed)
         self._touch(now)
-        self.events.append(
-            DealUpdated(deal=self.to_dto(), changed=changed, previous_responsible_id=previous)
-        )
+        event = DealUpdated(deal=self.to_dto(), changed=changed, actor_id=actor_id)
+        event.previous_responsible_id = previous
+        self.events.append(event)
         return changed
 
     def _changed(self, changes: FieldChanges, config: CrmConfig) -> tuple[Deal, list[str]]:
@@ -274,7 +273,8 @@ class Deal:
         self.attempts = [*self.attempts, shown][-MAX_SHOWN_ATTEMPTS:]
         self.contact_attempts += 1
         self._touch(now)
-        self.events.append(DealUpdated(deal=self.to_dto(), changed=["contact_attempts"]))
+        event = DealUpdated(deal=self.to_dto(), changed=["contact_attempts"], actor_id=actor_id)
+        self.events.append(event)
 
     def _touch(self, now: datetime) -> None:
         self.version += 1

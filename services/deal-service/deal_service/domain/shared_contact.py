@@ -20,11 +20,16 @@ def contact_fields(changed: list[str]) -> list[str]:
     return [name for name in changed if name.startswith("contact.")]
 
 
-def changed_through(deal: Deal, through: Deal, changed: list[str]) -> None:
-    """`deal` takes the contact of `through` as it is after `changed` (its contact fields)."""
+def changed_through(
+    deal: Deal, through: Deal, changed: list[str], actor_id: str | None = None
+) -> None:
+    """`deal` takes the contact of `through` as it is after `changed` (its contact fields),
+    changed by `actor_id` (None: an import)."""
     assert through.contact is not None
     deal.contact = replace(through.contact)
     deal.version += 1
     deal.updated_at = through.updated_at
-    event = DealUpdated(deal=deal.to_dto(), changed=changed, through_deal_id=through.id)
+    event = DealUpdated(
+        deal=deal.to_dto(), changed=changed, through_deal_id=through.id, actor_id=actor_id
+    )
     deal.events.append(event)

@@ -211,11 +211,12 @@ async def update_deal(cmd: UpdateDeal, ctx: Context) -> Reply:
             now=utcnow(),
             attach=changes.attach,
             sharing=changes.sharing,
+            actor_id=cmd.actor_id,
         )
         if changed:
             story.record_changes(uow, before, deal, cmd.actor_id, changed)
             repo.save(uow, deal)
-            await tell_the_contacts_deals(uow, deal, changed)
+            await tell_the_contacts_deals(uow, deal, changed, cmd.actor_id)
             await uow.commit()
     return _reply(deal, changed=changed)
 
@@ -272,7 +273,7 @@ async def move_deal(cmd: MoveDeal, ctx: Context) -> Reply:
         # moves before this one (the fields were not there yet).
         story.record_changes(uow, before, deal, cmd.actor_id, changed)
         repo.save(uow, deal)
-        await tell_the_contacts_deals(uow, deal, changed)
+        await tell_the_contacts_deals(uow, deal, changed, cmd.actor_id)
         await approvals.after_move(uow, deal, cmd.actor_id)
         await uow.commit()
     ctx.metrics.stage_transitions.labels(from_stage, deal.stage).inc()

@@ -65,7 +65,9 @@ async def erase_contact(cmd: EraseContact, ctx: Context) -> dict[str, Any]:
         for deal_id in sorted(deal_ids):
             deal = await repo.get_deal(conn, deal_id)
             assert deal is not None  # updated above, in this transaction
-            event = DealUpdated(deal=deal.to_dto(), changed=CHANGED, erased=True)
+            event = DealUpdated(
+                deal=deal.to_dto(), changed=CHANGED, erased=True, actor_id=cmd.actor_id
+            )
             uow.emit(event, subject_id=deal_id)
         erased = ContactErased(
             contact_id=cmd.contact_id,

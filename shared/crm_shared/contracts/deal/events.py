@@ -60,7 +60,10 @@ class DealUpdated(EventData):
     """Fields of a deal changed; `changed` names them (e.g. "rop_id", "contact.phone").
 
     When the deal changed hands, `previous_responsible_id` is who had it: their board drops
-    the card, and they may no longer see the deal.
+    the card, and they may no longer see the deal. `actor_id` is who made the change (the
+    command's actor; for a contact's other deals, who changed it through one of them): the
+    notifier tells no one of their own handover. Null when no person of ours did: an import
+    brought the source's change, or the event was stored before it was carried.
     """
 
     SUBJECT: ClassVar[str] = "crm.deal.updated"
@@ -79,6 +82,9 @@ class DealUpdated(EventData):
         description="the deal's contact was erased (crm.cmd.deal.erase_contact): every "
         "service replaces its copies of the contact's name and the deal's title with the "
         "deal's, on every task and notice of the deal, closed ones too",
+    )
+    actor_id: Plain | None = Field(
+        None, description="who made the change; null when no person of ours did (an import)"
     )
 
 
