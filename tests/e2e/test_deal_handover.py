@@ -94,6 +94,36 @@ async def test_a_deal_given_to_another_tells_both_once_and_its_tasks_are_hers(
         assert refused["error"]["code"] in ("forbidden", "not_found"), refused
 
 
+async def test_a_rop_is_not_told_of_a_handover_they_made_themselves(
+    clean: Any, client: Client
+) -> None:
+    """The РОП takes Иван's deal: Иван is told, the РОП hears nothing of it; the РОП gives it
+    on to Мария: she is told, the РОП (its previous responsible) hears nothing either."""
+    cfg = config_from_data(config_data(deadline=3600), source="test")
+    async with running(clean, "deal-service", "task-service", "notifier", config=cfg):
+        deal = await client.deal_for(IVAN, title="Кирпич для дачи", contact={"name": "Пётр"})
+        await eventually(lambda: tasks(client, deal_id=deal["id"]))
+        give = lambda to: client.cmd(  # noqa: E731
+            "deal.update", actor_id=ROP, deal_id=deal["id"], fields={"responsible_id": to}
+        )
+        assert (await give(ROP))["ok"]
+        handed = await eventually(lambda: _of_kind(_inbox(client, IVAN), "deal_handed_over"))
+        assert [h["text"] for h in handed] == [
+            "Сделка «Кирпич для дачи» (Пётр) передана: Анна Петрова."
+        ]
+        assert (await give(MARIA))["ok"]
+        [received] = await eventually(lambda: _inbox(client, MARIA))
+        assert received["kind"] == "deal_received"
+        # Each change's notices are stored together: the РОП's would be there by now.
+        await steady(lambda: _told_nothing(client, ROP), window=1.5)
+
+
+async def _told_nothing(client: Client, user: str) -> bool:
+    """`user` has no notice of a handover."""
+    kinds = _kinds(await _inbox(client, user))
+    return "deal_received" not in kinds and "deal_handed_over" not in kinds
+
+
 async def _one_each(client: Client) -> bool:
     """Мария has her one notice, Иван his and those of the two tasks set for him by others."""
     maria, ivan = _kinds(await _inbox(client, MARIA)), _kinds(await _inbox(client, IVAN))

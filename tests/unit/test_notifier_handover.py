@@ -65,6 +65,24 @@ def test_other_changes_tell_nobody() -> None:
         assert handover_notifications(event, 1, "x", NAMES, TEMPLATES) == []
 
 
+def test_whoever_made_the_change_is_not_told_of_it() -> None:
+    """A РОП who takes a deal hears nothing, the one it was taken from does; a РОП who gives
+    away a deal of their own hears nothing, the new responsible does."""
+    taken = _updated(["responsible_id"], responsible_id="rop-1").model_copy(
+        update={"actor_id": "rop-1"}
+    )
+    [handed] = handover_notifications(taken, 1, "x", NAMES, TEMPLATES)
+    assert (handed.kind, handed.user_id) == ("deal_handed_over", "mgr-1")
+    assert handed.text == "Сделка «Кирпич» (Пётр Сидоров) передана: Анна."
+    given = _updated(["responsible_id"], previous="rop-1").model_copy(update={"actor_id": "rop-1"})
+    [received] = handover_notifications(given, 1, "x", NAMES, TEMPLATES)
+    assert (received.kind, received.user_id) == ("deal_received", "mgr-2")
+    # Another РОП's change, or one of an event stored before it said who: both are told.
+    for actor in ("rop-2", None):
+        event = _updated(["responsible_id"]).model_copy(update={"actor_id": actor})
+        assert len(handover_notifications(event, 1, "x", NAMES, TEMPLATES)) == 2
+
+
 def test_an_operators_template_may_name_the_previous_and_an_unknown_user_by_id() -> None:
     mine = NotificationTemplates(
         deal_received="{previous} → {manager}: «{deal}», {count}",

@@ -1,7 +1,8 @@
 """What the notifier tells when a deal changes hands (its responsible changed, DealUpdated):
 the new responsible hears the deal is theirs now, with the open tasks that came along
 (deal_received), the previous one that it was given to another (deal_handed_over). Once per
-change, whatever the number of tasks. Pure functions."""
+change, whatever the number of tasks; never to whoever made the change (a РОП who takes a
+deal or gives away their own knows it). Pure functions."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ def handover_notifications(
     templates: NotificationTemplates,
 ) -> list[Notification]:
     """The new responsible's deal_received and the previous one's deal_handed_over (each
-    only where there is one); none when the responsible did not change. `open_tasks`: the
-    deal's open tasks, which follow the deal to its new responsible."""
+    only where there is one and not the event's actor); none when the responsible did not
+    change. `open_tasks`: the deal's open tasks, which follow the deal to its new
+    responsible."""
     if not is_handover(event):
         return []
     deal = event.deal
@@ -51,5 +53,5 @@ def handover_notifications(
     return [
         Notification(kind=kind, text=render(template, values), deal_id=deal.id, user_id=user)
         for user, kind, template in told
-        if user is not None
+        if user is not None and user != event.actor_id
     ]
