@@ -47,10 +47,12 @@ def plan(
     contact_userfields: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Stages and users matched by name where they match (each stage with its deals' count,
-    and the stages deals are at that the portal did not list), the deals' UF_CRM_* fields listed
-    unmapped, each list field's items (crm.deal.userfield.list's LIST) with our code where its
-    name is one of our words; the contacts' UF_CRM_* fields likewise (crm.contact.userfield.
-    list), each mapped to our contact field whose Russian name is its label."""
+    and the stages deals are at that the portal did not list), the deals' UF_CRM_* fields each
+    mapped to our field whose Russian name is its label (crm.deal.userfield.list; case and
+    spaces aside), else unmapped, each list field's items (crm.deal.userfield.list's LIST)
+    with our code where its name is one of our words; the contacts' UF_CRM_* fields likewise
+    (crm.contact.userfield.list), each mapped to our contact field whose Russian name is its
+    label."""
     our_stages = {s.name.casefold(): s.code for s in config.pipeline.stages}
     our_users = {u.name.casefold(): u.id for u in config.users}
     held = Counter(str(d.get("STAGE_ID")) for d in deals)
@@ -71,15 +73,15 @@ def plan(
         planned_users[str(u.get("ID"))] = {"name": name, "to": our_users.get(name.casefold())}
     uf = _seen(deals)
     contact_uf = _seen(contacts or [])
-    labels = {fields([f"contact.{n}"]).casefold(): n for n in CONTACT_FIELDS}
+    ours = {_bare(fields([n])): n for n in FIELDS}
+    labels = {_bare(fields([f"contact.{n}"])): n for n in CONTACT_FIELDS}
     return {
         "stages": planned_stages,
         "users": planned_users,
-        "fields": dict.fromkeys(uf),
+        "fields": {name: ours.get(_bare(_label(userfields or [], name))) for name in uf},
         "lists": _lists(userfields or [], uf),
         "contact_fields": {
-            name: labels.get(_label(contact_userfields or [], name).casefold())
-            for name in contact_uf
+            name: labels.get(_bare(_label(contact_userfields or [], name))) for name in contact_uf
         },
         "contact_lists": _lists(contact_userfields or [], contact_uf),
     }
@@ -90,11 +92,17 @@ def _seen(rows: list[dict[str, Any]]) -> list[str]:
     return sorted({k for row in rows for k in row if str(k).startswith("UF_CRM_")})
 
 
+def _bare(label: str) -> str:
+    """A label as it is compared with our fields' names: case, spaces and ё aside («Способ
+    доставки», « способ  Доставки » and «СПОСОБДОСТАВКИ» are one)."""
+    return "".join(label.casefold().replace("ё", "е").split())
+
+
 def _label(userfields: list[dict[str, Any]], name: str) -> str:
     """A user field's label as a person sees it (Russian where it has several), or ""."""
     for f in userfields:
         if str(f.get("FIELD_NAME")) == name:
-            for key in ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL"):
+            for key in ("EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL"):
                 label = f.get(key)
                 label = (
                     label.get("ru") or next(iter(label.values()), "")

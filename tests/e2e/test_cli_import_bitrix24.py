@@ -24,6 +24,7 @@ async def test_a_portal_imported_twice_is_imported_once(
     clean: Any, client: Client, tmp_path: Path
 ) -> None:
     fake = Fake(portal_data(60), limited={("crm.deal.list", 50)})
+    fake.data["crm.deal.userfield.list"][0]["EDIT_FORM_LABEL"] = "Предмет  сделки"
     with serving(fake):
         plan = tmp_path / "plan.yaml"
         planned = await crm(
@@ -43,7 +44,11 @@ async def test_a_portal_imported_twice_is_imported_once(
         # a stage holding deals the plan did not map is named with its deals' count
         assert "«Подготовка документов» (PREPARATION) — 59 сделок" in planned.stderr
         assert mapping["users"]["7"]["to"] is None and mapping["users"]["9"]["to"] == "rop-1"
-        assert list(mapping["fields"]) == [f"UF_CRM_170000000{i}" for i in (1, 2, 3)]
+        # a deal's field whose label is our field's name is mapped to it, the rest are not
+        assert mapping["fields"] == {
+            "UF_CRM_1700000001": "subject", "UF_CRM_1700000002": None,
+            "UF_CRM_1700000003": None,
+        }  # fmt: skip
         # a list field's items: our code where the item's name is our word
         assert mapping["lists"] == {
             "UF_CRM_1700000003": {

@@ -113,3 +113,26 @@ def test_a_contacts_own_field_is_carried_before_a_deals_field_mapped_to_the_same
     assert values["segment"] == "опт" and cleared == []  # the deal's, the contact's empty
     both = carried({**DEAL, "UF_CRM_4": None}, {**contact, "UF_CRM_C1": ""}, mapping, COMPANIES)
     assert both[1] == ["contact.segment"]
+
+
+def test_the_deals_fields_are_planned_by_their_label_case_and_spaces_aside() -> None:
+    userfields: list[dict[str, Any]] = [  # crm.deal.userfield.list, asked with LANG: labels as text
+        {"FIELD_NAME": "UF_CRM_1", "EDIT_FORM_LABEL": "Требования"},
+        {"FIELD_NAME": "UF_CRM_2", "EDIT_FORM_LABEL": "", "LIST_COLUMN_LABEL": " способ ДОСТАВКИ"},
+        {"FIELD_NAME": "UF_CRM_3", "EDIT_FORM_LABEL": {"en": "Subject", "ru": "Предмет сделки"}},
+        {"FIELD_NAME": "UF_CRM_4", "EDIT_FORM_LABEL": "Источник заявки"},
+        {"FIELD_NAME": "UF_CRM_5", "LIST_FILTER_LABEL": "Комментарий при провале"},
+    ]
+    deals = [{"ID": "1", **{f"UF_CRM_{i}": "x" for i in range(1, 7)}}]
+    contact = [{"ID": "1", "UF_CRM_C": "y"}]
+    labelled = [{"FIELD_NAME": "UF_CRM_C", "EDIT_FORM_LABEL": "Требования"}]
+    planned = plan(load_config(), [], [], deals, userfields, contact, labelled)
+    assert planned["fields"] == {
+        "UF_CRM_1": "requirements",
+        "UF_CRM_2": "delivery_method",
+        "UF_CRM_3": "subject",
+        "UF_CRM_4": None,  # not one of our names
+        "UF_CRM_5": "failure_comment",
+        "UF_CRM_6": None,  # no label known
+    }
+    assert planned["contact_fields"] == {"UF_CRM_C": None}  # our contact has no Требования
