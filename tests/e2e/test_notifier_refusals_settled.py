@@ -22,6 +22,7 @@ async def test_the_move_to_the_refused_stage_reads_that_refusal_only(
     clean: Any, client: Client
 ) -> None:
     notes = await client.record(f"crm.notify.{MGR}")
+    reads = await client.record(f"crm.notify.{MGR}.read")
     async with running(clean, "deal-service", "notifier", config=config()):
         created = await client.cmd(
             "deal.create",
@@ -61,6 +62,15 @@ async def test_the_move_to_the_refused_stage_reads_that_refusal_only(
             return box if done else None
 
         after = await eventually(settled)
+        # the manager's live feeds are told which notice became read (the board's badge)
+        [told] = await eventually(lambda: reads.data(f"crm.notify.{MGR}.read"))
 
     read = read_by_stage(after)
     assert read == {"«Обрабатываем запрос": True, "«Сделали предложение": False}, after
+    [settled_note] = [i for i in after["items"] if i["read"]]
+    assert told == {
+        "user_id": MGR,
+        "ids": [settled_note["id"]],
+        "deal_id": deal["id"],
+        "reason": "settled",
+    }, told

@@ -16,7 +16,7 @@ from crm_shared.contracts.deal.events import (
     MoveRejected,
     StageChanged,
 )
-from crm_shared.contracts.notify.events import Notification
+from crm_shared.contracts.notify.events import Notification, NotificationsRead
 from crm_shared.contracts.task.events import (
     TaskClosed,
     TaskCommented,
@@ -43,4 +43,5 @@ ALL_EVENTS: tuple[type[EventData], ...] = (
     TaskOverdue,
     TaskCommented,
     Notification,
+    NotificationsRead,
 )

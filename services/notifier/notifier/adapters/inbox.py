@@ -114,22 +114,26 @@ async def settled_already(conn: asyncpg.Connection, refusals: Mapping[str, Refus
     return {row["id"] for row in found}
 
 
-async def read_refusals(conn: asyncpg.Connection, reached: list[Reached]) -> int:
+async def read_refusals(
+    conn: asyncpg.Connection, reached: list[Reached]
+) -> list[tuple[str, str, str]]:
     """Mark read the unread `move_rejected` notices of these deals refused for the stage
-    each deal entered, whoever they went to; how many (domain/refusals.py)."""
+    each deal entered, whoever they went to; (user, deal, notice id) of each, in the
+    inbox's order (domain/refusals.py)."""
     if not reached:
-        return 0
+        return []
     # after a refusal being stored for the same deal commits (`settled_already`)
     await lock_refusals(conn, (r.deal_id for r in reached))
-    result = await conn.execute(
+    rows = await conn.fetch(
         f"""UPDATE {SCHEMA}.notifications AS n SET read_at = now()
             FROM unnest($1::text[], $2::text[]) AS r (deal_id, stage)
             WHERE n.kind = 'move_rejected' AND n.read_at IS NULL
-              AND n.deal_id = r.deal_id AND n.stage = r.stage""",
+              AND n.deal_id = r.deal_id AND n.stage = r.stage
+            RETURNING n.user_id, n.deal_id, n.id, n.seq""",
         [r.deal_id for r in reached],
         [r.stage for r in reached],
     )
-    return int(result.split()[-1])
+    return [(r["user_id"], r["deal_id"], r["id"]) for r in sorted(rows, key=lambda r: r["seq"])]
 
 
 async def list_items(

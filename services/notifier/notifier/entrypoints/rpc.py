@@ -14,6 +14,7 @@ from crm_shared.contracts.notify import (
     ListNotifications,
     Notification,
     NotificationsAbout,
+    NotificationsRead,
     ReadNotifications,
     RetryDeliveries,
 )
@@ -47,6 +48,11 @@ def endpoints() -> Endpoints[Context]:
         Notification,
         "A notification for one user: crm.notify.<user_id>.",
         subject=Notification.SUBJECT + ".{user_id}",
+    )
+    api.emit(
+        NotificationsRead,
+        "A user's notifications that became read by themselves: crm.notify.<user_id>.read.",
+        subject=Notification.SUBJECT + ".{user_id}.read",
     )
     api.receive(TASK_EVENTS.values(), stream=STREAM, durable=TASKS)
     api.receive([MoveRejected], stream=STREAM, durable=REJECTIONS)

@@ -14,7 +14,6 @@ from crm_shared.contracts.deal import DealUpdated, DealWentIdle, IdleThresholdsS
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
 from notifier.adapters import idle as repo
-from notifier.adapters.inbox import read_refusals
 from notifier.adapters.metrics import UNASSIGNED
 from notifier.domain.idle import ActiveStage, IdleEvent, Sighting, Touch, activity_of, fold
 from notifier.domain.idle_messages import idle_notification
@@ -22,6 +21,7 @@ from notifier.domain.refusals import stages_reached
 from notifier.handlers.context import Context
 from notifier.handlers.handovers import handover_notes
 from notifier.handlers.notify import count_published, dispatch
+from notifier.handlers.rejections import settle_refusals
 from notifier.settings import SCHEMA
 
 CONSUMER = "notifier-deals"
@@ -64,7 +64,7 @@ async def record_deal_events(items: list[Item[DealStreamEvent]], ctx: Context) -
         nearest += await record_activity(uow.conn, activity)
         # a deal that entered a stage settles the refusals of moves to it (domain/refusals.py)
         moved = stages_reached(item.value for item in events if item.event_id in fresh)
-        await read_refusals(uow.conn, moved)
+        await settle_refusals(uow, moved)
         queued = await dispatch(uow, ctx, await handover_notes(uow.conn, ctx, updated))
         await uow.commit()
     wake(ctx, nearest)

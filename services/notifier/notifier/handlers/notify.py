@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
 from crm_shared.contracts.envelope import CloudEvent, new_id
-from crm_shared.contracts.notify import Notification
+from crm_shared.contracts.notify import Notification, NotificationsRead
 from crm_shared.machinery.outbox import UnitOfWork
 from notifier.adapters import deliveries as repo
 from notifier.adapters import inbox
@@ -31,6 +31,21 @@ _SUBJECT_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 def notify_subject(user_id: str) -> str:
     """The bus subject of a user's notifications."""
     return f"{Notification.SUBJECT}.{user_id}"
+
+
+def emit_read(uow: UnitOfWork, read: list[tuple[str, str, str]]) -> None:
+    """Tell each user's live feeds which of their notifications became read by themselves
+    (`NotificationsRead` on `crm.notify.<user_id>.read`, one per user and deal), at commit;
+    `read`: (user, deal, notice id) of each."""
+    by_whom: dict[tuple[str, str], list[str]] = {}
+    for user_id, deal_id, note_id in read:
+        by_whom.setdefault((user_id, deal_id), []).append(note_id)
+    for (user_id, deal_id), ids in by_whom.items():
+        if not _SUBJECT_TOKEN.fullmatch(user_id):
+            log.warning("user id %r cannot be a subject; its read not published", user_id)
+            continue
+        event = NotificationsRead(user_id=user_id, ids=ids, deal_id=deal_id)
+        uow.emit(event, subject_id=deal_id, nats_subject=f"{notify_subject(user_id)}.read")
 
 
 async def dispatch(

@@ -10,6 +10,7 @@ from crm_shared.contracts.notify import Notification
 from crm_shared.contracts.refusals import ErrorCode
 from crm_shared.machinery import inbox
 from crm_shared.machinery.consumer import Item
+from crm_shared.machinery.outbox import UnitOfWork
 from notifier.adapters import inbox as inbox_repo
 from notifier.domain.messages import (
     UNKNOWN_STAGE,
@@ -17,9 +18,9 @@ from notifier.domain.messages import (
     approval_requested_notifications,
     move_rejected_notification,
 )
-from notifier.domain.refusals import Refusal, refusals_of
+from notifier.domain.refusals import Reached, Refusal, refusals_of
 from notifier.handlers.context import Context
-from notifier.handlers.notify import count_published, dispatch
+from notifier.handlers.notify import count_published, dispatch, emit_read
 from notifier.settings import SCHEMA
 
 CONSUMER = "notifier-move-rejected"
@@ -48,6 +49,12 @@ async def notify_move_rejections(items: list[Item[MoveRejected]], ctx: Context) 
         queued = await dispatch(uow, ctx, notes, stages=stages, read=settled)
         await uow.commit()
     count_published(ctx, queued)
+
+
+async def settle_refusals(uow: UnitOfWork, reached: list[Reached]) -> None:
+    """In the deal consumer's transaction: the deals entered these stages, so their notices
+    refused for them are read, and their recipients' live feeds are told (the badge)."""
+    emit_read(uow, await inbox_repo.read_refusals(uow.conn, reached))
 
 
 def _notifications(event: MoveRejected, ctx: Context) -> list[Notification]:

@@ -14,6 +14,9 @@ from crm_shared.contracts.notify.commands import (
 from crm_shared.contracts.notify.events import (
     Notification as Notification,
 )
+from crm_shared.contracts.notify.events import (
+    NotificationsRead as NotificationsRead,
+)
 from crm_shared.contracts.notify.idle import (
     IdleDeal as IdleDeal,
 )

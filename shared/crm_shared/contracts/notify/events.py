@@ -1,8 +1,9 @@
-"""The notifier's event: a notification for one user, on `crm.notify.<user_id>`."""
+"""The notifier's events: a notification for one user, on `crm.notify.<user_id>`, and
+notifications that became read by themselves, on `crm.notify.<user_id>.read`."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -36,4 +37,21 @@ class Notification(EventData):
         None,
         description="approval_requested: the latest contact attempts on the deal's current "
         "stage, oldest first, with their notes (the deal's contact_attempts counts them all)",
+    )
+
+
+class NotificationsRead(EventData):
+    """Some of a user's notifications became read without the user reading them: refused
+    moves' notices settled, the deal having reached the stage it was refused for (reason
+    `settled`). Published on `crm.notify.<user_id>.read` (not the user's own subject, which
+    carries notifications only), for an unread count shown live: the board's badge counts
+    anew."""
+
+    SUBJECT: ClassVar[str] = "crm.notify"
+    TYPE: ClassVar[str] = "crm.notify.read.v1"
+    user_id: Plain = Field(description="whose notifications")
+    ids: list[Plain] = Field(description="the notifications now read (their inbox ids)")
+    deal_id: Plain = Field(description="the deal they are about")
+    reason: Literal["settled"] = Field(
+        "settled", description="`settled`: the deal reached the stage a move was refused for"
     )

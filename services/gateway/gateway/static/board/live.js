@@ -1,5 +1,5 @@
 // The board live: one SSE connection a tab (/board/live: the deal and task events and my
-// notifications); each event says which card to fetch anew, or that my inbox grew.
+// notifications); each event says which card to fetch anew, or that my inbox changed.
 (function () {
   "use strict";
   const board = window.crmBoard;
@@ -38,6 +38,11 @@
     if (type === "crm.notify.v1") {
       htmx.trigger(document.body, "crm:inbox"); // my own notification: the badge counts anew
       document.dispatchEvent(new CustomEvent("crm:notified", { detail: data }));
+      return;
+    }
+    if (type === "crm.notify.read.v1") {
+      // my notifications read by themselves (a refusal the deal got past): counts anew
+      htmx.trigger(document.body, "crm:inbox");
       return;
     }
     if (type.startsWith("crm.deal.")) {
