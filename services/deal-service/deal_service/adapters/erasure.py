@@ -36,6 +36,14 @@ async def contact(conn: asyncpg.Connection, contact_id: str) -> None:
     )
 
 
+async def was_erased(conn: asyncpg.Connection, deal_id: str) -> bool:
+    """Whether the deal's contact was erased (the log, `deal.erasures`, names the deal)."""
+    found = await conn.fetchval(
+        f"SELECT EXISTS (SELECT FROM {SCHEMA}.erasures WHERE $1 = ANY(deal_ids))", deal_id
+    )
+    return bool(found)
+
+
 def _erased(column: str) -> str:
     return f"{column} = CASE WHEN {column} IS NULL THEN NULL ELSE $2 END"
 

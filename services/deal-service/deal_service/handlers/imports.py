@@ -14,8 +14,8 @@ from crm_shared.contracts.envelope import utcnow
 from crm_shared.contracts.refusals import ok
 from crm_shared.machinery.outbox import UnitOfWork
 from deal_service.adapters import contacts as people
+from deal_service.adapters import erasure, story
 from deal_service.adapters import repository as repo
-from deal_service.adapters import story
 from deal_service.domain.imports import check_import, imported_deal, missing_on_stage
 from deal_service.domain.leads import needs_turn, responsible_for
 from deal_service.domain.model import Deal
@@ -63,7 +63,8 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
     """The deal imported before: unchanged unless the source changed it since the import
     kept; then its differing fields set and its `cleared` ones emptied as an update sets
     them, but unchecked (DealUpdated, the deal's story), and a stage it left there moved to
-    here, unchecked, with its history rows."""
+    here, unchecked, with its history rows. A deal whose contact was erased takes none of the
+    person's texts again (`without_person`): the source still has them, the erasure stands."""
     seen, last_entry = await repo.import_marks(uow.conn, known.id)
     if not newer(cmd, seen):
         return _reply(ctx, known, imported=False)
@@ -71,6 +72,8 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
     if deal is None:  # erased meanwhile
         return _reply(ctx, known, imported=False)
     values, contact_values = given_values(cmd)
+    if await erasure.was_erased(uow.conn, deal.id):
+        values, contact_values = without_person(values, contact_values)
     if contact_values and deal.contact is not None:
         deal.contact = await people.lock_contact(uow.conn, deal.contact.id)
     before = deal.copy()
@@ -87,6 +90,23 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
     await uow.commit()
     moved = ["stage"] if rows else []
     return _reply(ctx, deal, imported=False, changed=[*moved, *changed])
+
+
+# What an erasure took from a deal and its contact (adapters.erasure), by the names
+# `given_values` uses: the source still holds it, and a re-import must not bring it back.
+_PERSON_DEAL = frozenset((*erasure.DEAL_TEXTS, "comment"))
+_PERSON_CONTACT = frozenset(("name", "phone", "email"))
+
+
+def without_person(
+    values: dict[str, Any], contact: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A re-import's values for a deal whose contact was erased: the person's texts left out
+    (set or cleared), the rest (amount, stage, company, what was ordered, …) as given."""
+    return (
+        {k: v for k, v in values.items() if k not in _PERSON_DEAL},
+        {k: v for k, v in contact.items() if k not in _PERSON_CONTACT},
+    )
 
 
 async def imported_deals(q: ImportedDeals, ctx: Context) -> dict[str, Any]:
