@@ -72,3 +72,16 @@ async def test_an_import_opens_tasks_due_from_now_and_credits_its_history_to_bit
         assert [(e["actor_id"], e["imported_from"], e["from_stage"]) for e in entries] == [
             (None, "bitrix24", None)
         ]
+
+        # A later run brings fields changed there: the deal's story credits the import for
+        # them too, not the РОП who ran it.
+        data["crm.deal.list"][0] |= {"TITLE": "Сделка 1, уточнена", "OPPORTUNITY": "2500.00"}
+        data["crm.deal.list"][0]["DATE_MODIFY"] = "2026-03-10T10:00:00+03:00"
+        _save(tmp_path, data)
+        again = await crm(clean, "--json", "import", "bitrix24", "--from", str(tmp_path))
+        assert json.loads(again.stdout)["updated"] == {"deal-101": ["title", "amount"]}
+        feed = await client.request(
+            "crm.query.deal.timeline", {"actor_id": "rop-1", "deal_id": deal["id"]}
+        )
+        [changed] = [e for e in feed["items"] if e["kind"] == "field_changed"]
+        assert (changed["actor_id"], changed.get("imported_from")) == (None, "bitrix24")

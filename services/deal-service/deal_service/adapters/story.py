@@ -34,18 +34,32 @@ def record(
 
 
 def record_changes(
-    uow: UnitOfWork, before: Deal, after: Deal, actor_id: str | None, changed: list[str]
+    uow: UnitOfWork,
+    before: Deal,
+    after: Deal,
+    actor_id: str | None,
+    changed: list[str],
+    imported_from: str | None = None,
 ) -> None:
     """Journal the fields an update or a move set (`changed`), each from → to; none: nothing.
-    The contact's fields go to the story of every other deal of the contact too."""
+    The contact's fields go to the story of every other deal of the contact too. A change an
+    import brought has no actor of ours and names its source (`imported_from`)."""
     if changed:
         changes = field_changes(before, after, changed)
-        record(uow, after.id, "field_changed", actor_id, after.updated_at, changes=changes)
-        record_shared(uow, before, after, actor_id, changed)
+        source = {"imported_from": imported_from} if imported_from else {}
+        record(
+            uow, after.id, "field_changed", actor_id, after.updated_at, changes=changes, **source
+        )
+        record_shared(uow, before, after, actor_id, changed, imported_from)
 
 
 def record_shared(
-    uow: UnitOfWork, before: Deal, after: Deal, actor_id: str | None, changed: list[str]
+    uow: UnitOfWork,
+    before: Deal,
+    after: Deal,
+    actor_id: str | None,
+    changed: list[str],
+    imported_from: str | None = None,
 ) -> None:
     """Journal the contact's fields an update or a move of `after` set on every other deal of
     that contact, as their own `field_changed` with `through_deal_id` (the contact is shared:
@@ -53,7 +67,10 @@ def record_shared(
     contact = [name for name in changed if name.startswith("contact.")]
     if not contact or after.contact is None:
         return
-    changes = field_changes(before, after, contact)
+    data: dict[str, Any] = {"changes": field_changes(before, after, contact)}
+    data["through_deal_id"] = after.id
+    if imported_from:
+        data["imported_from"] = imported_from
     uow.defer(
         f"""INSERT INTO {SCHEMA}.journal (deal_id, at, kind, actor_id, data)
             SELECT id, $3, 'field_changed', $4, $5::jsonb FROM {SCHEMA}.deals
@@ -62,7 +79,7 @@ def record_shared(
         after.id,
         after.updated_at,
         actor_id,
-        json.dumps({"changes": changes, "through_deal_id": after.id}, ensure_ascii=False),
+        json.dumps(data, ensure_ascii=False),
     )
 
 

@@ -80,7 +80,8 @@ async def refresh(uow: UnitOfWork, ctx: Context, cmd: ImportDeal, known: Deal) -
     changed = deal.update(values, contact_values, config=ctx.config, now=utcnow(), kept=False)
     rows = move_since(deal, cmd, last_entry or deal.created_at)
     if changed:
-        story.record_changes(uow, before, deal, cmd.actor_id, changed)
+        # the source's change, not the РОП's who ran the import (as its history rows)
+        story.record_changes(uow, before, deal, None, changed, imported_from=cmd.source)
     if changed or rows:
         repo.save(uow, deal)
         await tell_the_contacts_deals(uow, deal, changed)
