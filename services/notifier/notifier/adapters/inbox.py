@@ -147,16 +147,25 @@ async def list_items(
     id_prefix: str | None = None,
 ) -> tuple[list[Item], int, str | None]:
     """A page of the inbox, newest first, the unread count and the next page's cursor;
-    with `id_prefix`, only the notifications whose id starts so."""
+    with `id_prefix`, only the notifications whose id starts so. One statement, one
+    snapshot: the count is the page's own (two, a notice read between them gave a count
+    that disagreed with the page)."""
     after = decode_cursor(cursor) if cursor else None
+    # the count's row always comes; the page's rows beside it (none: one row of nulls)
     rows = await conn.fetch(
-        f"""SELECT seq, id, kind, text, deal_id, task, created_at, read_at IS NOT NULL AS read
-            FROM {SCHEMA}.notifications
-            WHERE user_id = $1 AND created_at >= $2
-              AND (NOT $3 OR read_at IS NULL)
-              AND ($4::bigint IS NULL OR seq < $4)
-              AND ($6::text IS NULL OR id LIKE $6 || '%')
-            ORDER BY seq DESC LIMIT $5""",
+        f"""SELECT u.unread, p.* FROM (
+                SELECT count(*) AS unread FROM {SCHEMA}.notifications
+                WHERE user_id = $1 AND read_at IS NULL AND created_at >= $2) AS u
+            LEFT JOIN LATERAL (
+                SELECT seq, id, kind, text, deal_id, task, created_at,
+                       read_at IS NOT NULL AS read
+                FROM {SCHEMA}.notifications
+                WHERE user_id = $1 AND created_at >= $2
+                  AND (NOT $3 OR read_at IS NULL)
+                  AND ($4::bigint IS NULL OR seq < $4)
+                  AND ($6::text IS NULL OR id LIKE $6 || '%')
+                ORDER BY seq DESC LIMIT $5) AS p ON true
+            ORDER BY p.seq DESC""",
         user_id,
         since,
         unread_only,
@@ -164,26 +173,11 @@ async def list_items(
         limit + 1,
         id_prefix,
     )
-    unread = await conn.fetchval(
-        f"""SELECT count(*) FROM {SCHEMA}.notifications
-            WHERE user_id = $1 AND read_at IS NULL AND created_at >= $2""",
-        user_id,
-        since,
-    )
-    items = [
-        Item(
-            r["id"],
-            r["kind"],
-            r["text"],
-            r["deal_id"],
-            json.loads(r["task"]) if r["task"] else None,
-            r["created_at"],
-            r["read"],
-        )
-        for r in rows[:limit]
-    ]
-    more = len(rows) > limit
-    return items, int(unread), encode_cursor(rows[limit - 1]["seq"]) if more else None
+    unread = rows[0]["unread"]
+    page = [r for r in rows if r["id"] is not None]
+    items = [_item(r) for r in page[:limit]]
+    more = len(page) > limit
+    return items, int(unread), encode_cursor(page[limit - 1]["seq"]) if more else None
 
 
 async def mark_read(conn: asyncpg.Connection, user_id: str, ids: list[str] | None) -> int:
