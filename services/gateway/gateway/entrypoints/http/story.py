@@ -21,8 +21,9 @@ class TimelinePage(BaseModel):
     """A page of a deal's story, newest first: each item's `at`, `kind` and `actor_id`, and
     the kind's own fields (note: text; field_changed: changes [{field, from, to}] and,
     for a shared contact changed through another deal, through_deal_id;
-    stage_changed: from_stage, to_stage and, for an entry an import brought (its actor_id
-    null), imported_from (the source, `bitrix24`); contact_attempt: note, stage; approval_asked,
+    stage_changed: from_stage, to_stage; on a field_changed or stage_changed an import
+    brought (its actor_id null), imported_from (the source, `bitrix24`); contact_attempt:
+    note, stage; approval_asked,
     approval_declined, approval_granted: to_stage, asked_by, reason (declined); task_opened,
     task_rescheduled, task_commented, task_closed: task_id, title and deadline, from_deadline,
     to_deadline, reason, text or close_reason; a task_closed's actor_id is who completed it,
