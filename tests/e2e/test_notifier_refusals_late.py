@@ -105,3 +105,39 @@ async def test_a_refusal_handled_after_the_move_to_its_stage_is_read(
         (early, "Обрабатываем запрос"): False,
     }, box
     assert box["unread"] == 2, box
+
+
+async def test_a_move_handled_late_does_not_settle_a_refusal_made_after_it(
+    clean: Any, client: Client
+) -> None:
+    """The other way round: the deal entered PROCESSING (version 2), left it (3), and a move
+    back was refused (at 3); the deal consumer, behind, handles the move into PROCESSING
+    only after the refusal is stored. That move came before the refusal: it settles nothing."""
+    deal_id = f"deal-{uuid.uuid4().hex[:8]}"
+
+    async def version_seen(version: int) -> bool:
+        found = await rows(
+            clean, "SELECT version FROM notifier.idle_deals WHERE deal_id = $1", deal_id
+        )
+        return bool(found) and found[0]["version"] == version
+
+    async def inbox() -> dict[str, Any] | None:
+        reply = await client.request("crm.query.notify.list", {"actor_id": MGR})
+        assert reply["ok"], reply
+        return reply if reply["items"] else None
+
+    async with running(clean, "notifier", config=config()):
+        await publish(client, "deal.stage_changed", _moved(deal_id, None, "NEW_LEAD", 1))
+        await eventually(lambda: version_seen(1))
+        refusal = _refused(deal_id, "OFFER_MADE", "PROCESSING", 3)
+        await publish(client, "deal.move_rejected", refusal, deal_id)
+        [stored] = (await eventually(inbox))["items"]
+        assert not stored["read"], stored
+        await publish(client, "deal.stage_changed", _moved(deal_id, "NEW_LEAD", "PROCESSING", 2))
+        await publish(client, "deal.stage_changed", _moved(deal_id, "PROCESSING", "OFFER_MADE", 3))
+        await eventually(lambda: version_seen(3))
+        box = await inbox()
+
+    assert box is not None and box["unread"] == 1, box
+    [item] = box["items"]
+    assert item["id"] == stored["id"] and not item["read"], box

@@ -44,8 +44,8 @@ def test_a_move_reaches_its_stage_and_nothing_else_reaches_any() -> None:
         None,
     ]
     assert stages_reached(events) == [
-        Reached("d1", "PROCESSING"),
-        Reached("d1", "OFFER_MADE"),
+        Reached("d1", "PROCESSING", 2),
+        Reached("d1", "OFFER_MADE", 3),
     ]
     assert stages_reached([]) == []
 

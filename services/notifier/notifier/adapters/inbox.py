@@ -51,24 +51,24 @@ def store(
     uow: UnitOfWork,
     notes: list[Notification],
     dumped: dict[int, str] | None = None,
-    stages: Mapping[str, str] | None = None,
+    stages: Mapping[str, Refusal] | None = None,
     read: Collection[str] = (),
 ) -> None:
     """Keep these notifications (each with its `id` set) in their users' inboxes, at commit
-    (one statement with the outbox rows: no round trip of its own); `stages`: the stage a
-    refused move's notice was refused for, by the notice's id (`read_refusals`); `read`: the
-    ids of those stored read already (`settled_already`)."""
+    (one statement with the outbox rows: no round trip of its own); `stages`: the refusal a
+    refused move's notice tells of (its stage and the deal's version then), by the notice's
+    id (`read_refusals`); `read`: the ids of those stored read already (`settled_already`)."""
     if not notes:
         return
-    stages = stages or {}
+    refused = [(stages or {}).get(n.id or "") for n in notes]
     uow.defer(
         f"""INSERT INTO {SCHEMA}.notifications
-                (id, user_id, kind, text, deal_id, task, stage, read_at)
-            SELECT id, user_id, kind, text, deal_id, task, stage,
+                (id, user_id, kind, text, deal_id, task, stage, deal_version, read_at)
+            SELECT id, user_id, kind, text, deal_id, task, stage, deal_version,
                    CASE WHEN is_read THEN now() END
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                        $6::jsonb[], $7::text[], $8::bool[])
-                 AS t(id, user_id, kind, text, deal_id, task, stage, is_read)
+                        $6::jsonb[], $7::text[], $8::int[], $9::bool[])
+                 AS t(id, user_id, kind, text, deal_id, task, stage, deal_version, is_read)
             ON CONFLICT (id) DO NOTHING""",
         [n.id for n in notes],
         [n.user_id for n in notes],
@@ -76,7 +76,8 @@ def store(
         [n.text for n in notes],
         [n.deal_id for n in notes],
         [task_json(n.task, dumped) if n.task else None for n in notes],
-        [stages.get(n.id or "") for n in notes],
+        [r.stage if r else None for r in refused],
+        [r.version if r else None for r in refused],
         [n.id in read for n in notes],
     )
 
@@ -118,20 +119,22 @@ async def read_refusals(
     conn: asyncpg.Connection, reached: list[Reached]
 ) -> list[tuple[str, str, str]]:
     """Mark read the unread `move_rejected` notices of these deals refused for the stage
-    each deal entered, whoever they went to; (user, deal, notice id) of each, in the
-    inbox's order (domain/refusals.py)."""
+    each deal entered, before it entered it (an older version, or none kept), whoever they
+    went to; (user, deal, notice id) of each, in the inbox's order (domain/refusals.py)."""
     if not reached:
         return []
     # after a refusal being stored for the same deal commits (`settled_already`)
     await lock_refusals(conn, (r.deal_id for r in reached))
     rows = await conn.fetch(
         f"""UPDATE {SCHEMA}.notifications AS n SET read_at = now()
-            FROM unnest($1::text[], $2::text[]) AS r (deal_id, stage)
+            FROM unnest($1::text[], $2::text[], $3::int[]) AS r (deal_id, stage, version)
             WHERE n.kind = 'move_rejected' AND n.read_at IS NULL
               AND n.deal_id = r.deal_id AND n.stage = r.stage
+              AND (n.deal_version IS NULL OR n.deal_version < r.version)
             RETURNING n.user_id, n.deal_id, n.id, n.seq""",
         [r.deal_id for r in reached],
         [r.stage for r in reached],
+        [r.version for r in reached],
     )
     return [(r["user_id"], r["deal_id"], r["id"]) for r in sorted(rows, key=lambda r: r["seq"])]
 

@@ -192,6 +192,7 @@ class NotificationRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=TZ, sa_column_kwargs={"server_default": NOW})
     read_at: datetime | None = Field(default=None, sa_type=TZ)
     stage: str | None = Field(default=None, sa_type=Text)  # move_rejected: the refused stage
+    deal_version: int | None = Field(default=None)  # move_rejected: the deal's, at the refusal
 
 
 SHARED = shared_tables(SQLModel.metadata, SCHEMA)

@@ -8,8 +8,10 @@ every recipient's. A refusal for another stage stays unread.
 
 The refusal and the move reach the notifier through separate consumers, so the move may be
 handled first; the refusal then finds the deal already there in the idle watch's copy of it
-(stage and version) and is stored read. Only a copy of a later version than the deal's at the
-refusal counts: an older one (the move away not seen yet) says nothing of after the refusal.
+(stage and version) and is stored read. Either way only a move made after the refusal settles
+it (a later version than the deal's at the refusal, which the notice keeps): the deal consumer,
+behind, may handle a move into the stage made before the refusal, or still hold a copy from
+before the move away.
 """
 
 from __future__ import annotations
@@ -23,16 +25,20 @@ from crm_shared.contracts.notify import NoticeKind, Notification
 
 @dataclass(frozen=True)
 class Reached:
-    """A deal entered a stage: its notices refused for that stage are settled."""
+    """A deal entered a stage at a version: its notices refused for that stage before that
+    version are settled."""
 
     deal_id: str
     stage: str
+    version: int
 
 
 def stages_reached(events: Iterable[object]) -> list[Reached]:
     """The stages the deals entered in these events (StageChanged; any other is no move),
     each deal and stage once, in the order they came."""
-    reached = (Reached(e.deal_id, e.to_stage) for e in events if isinstance(e, StageChanged))
+    reached = (
+        Reached(e.deal_id, e.to_stage, e.version) for e in events if isinstance(e, StageChanged)
+    )
     return list(dict.fromkeys(reached))
 
 

@@ -21,6 +21,7 @@ from crm_shared.contracts.notify import Notification, NotificationsRead
 from crm_shared.machinery.outbox import UnitOfWork
 from notifier.adapters import deliveries as repo
 from notifier.adapters import inbox
+from notifier.domain.refusals import Refusal
 from notifier.handlers.context import SOURCE, Context
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,12 @@ async def dispatch(
     ctx: Context,
     notes: list[Notification],
     dumped: dict[int, str] | None = None,
-    stages: Mapping[str, str] | None = None,
+    stages: Mapping[str, Refusal] | None = None,
     read: Collection[str] = (),
 ) -> Counter[str]:
     """Queue every notification on its recipient's channels; returns counts by channel
     (`dumped`: tasks' JSON already made in this batch, by object id; `stages`: a refused
-    move's stage by its notice's id, kept in the inbox; `read`: the ids of notices kept in
+    move's refusal by its notice's id, kept in the inbox; `read`: the ids of notices kept in
     the inbox as read already, though sent as any other)."""
     queued: Counter[str] = Counter()
     rows: list[repo.NewDelivery] = []

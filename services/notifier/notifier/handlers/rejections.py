@@ -45,8 +45,7 @@ async def notify_move_rejections(items: list[Item[MoveRejected]], ctx: Context) 
             refusals |= refusals_of(item.value, made)
             notes += made
         settled = await inbox_repo.settled_already(uow.conn, refusals)
-        stages = {note_id: r.stage for note_id, r in refusals.items()}
-        queued = await dispatch(uow, ctx, notes, stages=stages, read=settled)
+        queued = await dispatch(uow, ctx, notes, stages=refusals, read=settled)
         await uow.commit()
     count_published(ctx, queued)
 
