@@ -84,6 +84,9 @@ async def test_the_badge_drops_when_the_move_settles_the_refusal(
     await eventually(lambda: _unread_is(d, 0))
     # the page, not reloaded, drops its badge: nothing else came to it but the read
     await wait_until(ivan, f"() => ({BADGE})() === ''", timeout=10_000)
+    # the card in its new column, its head counting it (what the screenshot shows)
+    counted = "() => document.querySelector('#head-PROCESSING .count')?.innerText === '1'"
+    await wait_until(ivan, counted, timeout=10_000)
     await shot(ivan, "badge-settled")
 
 
