@@ -92,3 +92,35 @@ async def test_the_badge_drops_when_the_move_settles_the_refusal(
 
 async def _unread_is(d: Door, count: int) -> bool:
     return await _unread(d) == count
+
+
+async def test_a_read_in_one_tab_drops_the_badge_of_another(
+    refusals_only: Door, browser: Any
+) -> None:
+    """A person with two tabs reads the inbox in one: the other's badge drops too (it kept
+    the count until its next notification or a reload)."""
+    d = refusals_only
+    deal = await new_deal(d, "mgr-1", title=title())
+    async with d.as_user("mgr-1") as http:
+        await eventually(lambda: _unread_above(d, 0))
+        read = await http.post("/api/notifications/read", json={"all": True})
+        assert read.status_code == 200, read.text
+        board = await sign_in(browser, d.url, "Иван Иванов", PASSWORD)
+        inbox = await board.context.new_page()
+        await inbox.goto(f"{d.url}/inbox")
+        for page in (board, inbox):
+            await wait_until(page, "() => document.body.dataset.live === 'on'", timeout=10_000)
+        refused = await http.post(f"/api/deals/{deal['id']}/move", json={"to_stage": "PROCESSING"})
+        assert refused.status_code == 422, refused.text
+    for page in (board, inbox):
+        await wait_until(page, f"() => ({BADGE})() === '1'", timeout=10_000)
+    await inbox.reload()
+    await inbox.get_by_role("button", name="Отметить все прочитанными").click()
+    await wait_until(inbox, f"() => ({BADGE})() === ''", timeout=5000)
+    # the other tab, not reloaded, was told
+    await wait_until(board, f"() => ({BADGE})() === ''", timeout=10_000)
+    await shot(board, "badge-read-elsewhere")
+
+
+async def _unread_above(d: Door, count: int) -> bool:
+    return await _unread(d) > count

@@ -16,9 +16,11 @@ from crm_shared.contracts.deal import (
     StageChanged,
 )
 from crm_shared.contracts.dto import Deal
-from crm_shared.contracts.notify import NoticeKind, Notification
+from crm_shared.contracts.notify import NoticeKind, Notification, NotificationsRead
 from notifier.domain.messages import move_rejected_notification
 from notifier.domain.refusals import Reached, Refusal, refusals_of, stages_reached
+from notifier.handlers.notify import READ_IDS, emit_read
+from tests.unit.fakes import FakeBus, FakeUnitOfWork
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -70,3 +72,24 @@ def test_a_refused_moves_notice_remembers_the_stage_asked_for_and_the_deals_vers
     assert refusals_of(event, [note, other]) == {"n1": Refusal("d1", "PROCESSING", None)}
     event.deal = _deal("d1", "NEW_LEAD", 4)
     assert refusals_of(event, [note, other]) == {"n1": Refusal("d1", "PROCESSING", 4)}
+
+
+async def test_reads_are_told_per_user_and_deal_in_chunks_on_the_users_read_subject() -> None:
+    """`emit_read`: one NotificationsRead a user and deal (none for a user's own read), at
+    most READ_IDS ids each, on crm.notify.<user_id>.read; a user id no subject can carry is
+    skipped."""
+    uow = FakeUnitOfWork(FakeBus())
+    settled = [("mgr-1", "d1", "n1"), ("mgr-2", "d1", "n2"), ("mgr-1", "d1", "n3")]
+    emit_read(uow, [*settled, ("a.b", "d1", "n4")], "settled")  # type: ignore[arg-type]
+    emit_read(uow, [("mgr-1", None, f"r{i}") for i in range(READ_IDS + 1)], "read")  # type: ignore[arg-type]
+    await uow.commit()
+    told = [(subject, e.model_dump()) for subject, e in uow.bus.published]
+    assert [(s, d["deal_id"], d["reason"], len(d["ids"])) for s, d in told] == [
+        ("crm.notify.mgr-1.read", "d1", "settled", 2),
+        ("crm.notify.mgr-2.read", "d1", "settled", 1),
+        ("crm.notify.mgr-1.read", None, "read", READ_IDS),
+        ("crm.notify.mgr-1.read", None, "read", 1),
+    ]
+    assert told[0][1]["ids"] == ["n1", "n3"] and all(
+        isinstance(e, NotificationsRead) for e in uow.bus.events()
+    )

@@ -183,16 +183,18 @@ async def list_items(
     return items, int(unread), encode_cursor(page[limit - 1]["seq"]) if more else None
 
 
-async def mark_read(conn: asyncpg.Connection, user_id: str, ids: list[str] | None) -> int:
-    """Mark the user's notifications read (`ids` None: all); returns how many were unread."""
-    result = await conn.execute(
+async def mark_read(conn: asyncpg.Connection, user_id: str, ids: list[str] | None) -> list[str]:
+    """Mark the user's notifications read (`ids` None: all); the ids of those that were
+    unread, in the inbox's order."""
+    rows = await conn.fetch(
         f"""UPDATE {SCHEMA}.notifications SET read_at = now()
             WHERE user_id = $1 AND read_at IS NULL
-              AND ($2::text[] IS NULL OR id = ANY($2::text[]))""",
+              AND ($2::text[] IS NULL OR id = ANY($2::text[]))
+            RETURNING id, seq""",
         user_id,
         ids,
     )
-    return int(result.split()[-1])
+    return [r["id"] for r in sorted(rows, key=lambda r: r["seq"])]
 
 
 async def prune(pool: asyncpg.Pool, before: datetime) -> int:

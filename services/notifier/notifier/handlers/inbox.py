@@ -9,6 +9,7 @@ from crm_shared.contracts.notify import ListNotifications, NotificationsAbout, R
 from crm_shared.contracts.refusals import ErrorCode, Refused, ok
 from notifier.adapters import inbox
 from notifier.handlers.context import Context
+from notifier.handlers.notify import emit_read
 
 
 def _check_user(ctx: Context, actor_id: str) -> None:
@@ -49,12 +50,14 @@ async def notifications_about(q: NotificationsAbout, ctx: Context) -> dict[str, 
 
 async def read_notifications(cmd: ReadNotifications, ctx: Context) -> dict[str, Any]:
     """`ReadNotifications`: mark the actor's notifications read; `count` of those that were
-    unread (an id of someone else's notification, or one already read, counts nothing)."""
+    unread (an id of someone else's notification, or one already read, counts nothing).
+    The actor's live feeds are told (another tab's badge drops too)."""
     _check_user(ctx, cmd.actor_id)
     async with ctx.uow() as uow:
-        count = await inbox.mark_read(uow.conn, cmd.actor_id, None if cmd.all else cmd.ids)
+        read = await inbox.mark_read(uow.conn, cmd.actor_id, None if cmd.all else cmd.ids)
+        emit_read(uow, [(cmd.actor_id, None, note_id) for note_id in read], "read")
         await uow.commit()
-    return ok(count=count)
+    return ok(count=len(read))
 
 
 async def prune_inbox(ctx: Context) -> int:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from typing import Literal
 
 from crm_shared.config import BusChannel, Channel, EmailChannel, WebhookChannel
 from crm_shared.contracts.envelope import CloudEvent, new_id
@@ -27,6 +28,9 @@ from notifier.handlers.context import SOURCE, Context
 log = logging.getLogger(__name__)
 # A user id becomes a subject token: anything else would publish somewhere unintended.
 _SUBJECT_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+READ_IDS = 500
+"""The most notice ids one NotificationsRead carries (a user who reads all at once)."""
+ReadReason = Literal["settled", "read"]
 
 
 def notify_subject(user_id: str) -> str:
@@ -34,19 +38,25 @@ def notify_subject(user_id: str) -> str:
     return f"{Notification.SUBJECT}.{user_id}"
 
 
-def emit_read(uow: UnitOfWork, read: list[tuple[str, str, str]]) -> None:
-    """Tell each user's live feeds which of their notifications became read by themselves
-    (`NotificationsRead` on `crm.notify.<user_id>.read`, one per user and deal), at commit;
-    `read`: (user, deal, notice id) of each."""
-    by_whom: dict[tuple[str, str], list[str]] = {}
+def emit_read(
+    uow: UnitOfWork, read: Iterable[tuple[str, str | None, str]], reason: ReadReason
+) -> None:
+    """Tell each user's live feeds which of their notifications became read
+    (`NotificationsRead` on `crm.notify.<user_id>.read`, one per user and deal, at most
+    `READ_IDS` ids each), at commit; `read`: (user, deal or None, notice id) of each."""
+    by_whom: dict[tuple[str, str | None], list[str]] = {}
     for user_id, deal_id, note_id in read:
         by_whom.setdefault((user_id, deal_id), []).append(note_id)
     for (user_id, deal_id), ids in by_whom.items():
         if not _SUBJECT_TOKEN.fullmatch(user_id):
             log.warning("user id %r cannot be a subject; its read not published", user_id)
             continue
-        event = NotificationsRead(user_id=user_id, ids=ids, deal_id=deal_id)
-        uow.emit(event, subject_id=deal_id, nats_subject=f"{notify_subject(user_id)}.read")
+        for start in range(0, len(ids), READ_IDS):
+            chunk = ids[start : start + READ_IDS]
+            event = NotificationsRead(user_id=user_id, ids=chunk, deal_id=deal_id, reason=reason)
+            uow.emit(
+                event, subject_id=deal_id or user_id, nats_subject=f"{notify_subject(user_id)}.read"
+            )
 
 
 async def dispatch(

@@ -53,7 +53,7 @@ async def notify_move_rejections(items: list[Item[MoveRejected]], ctx: Context) 
 async def settle_refusals(uow: UnitOfWork, reached: list[Reached]) -> None:
     """In the deal consumer's transaction: the deals entered these stages, so their notices
     refused for them are read, and their recipients' live feeds are told (the badge)."""
-    emit_read(uow, await inbox_repo.read_refusals(uow.conn, reached))
+    emit_read(uow, await inbox_repo.read_refusals(uow.conn, reached), "settled")
 
 
 def _notifications(event: MoveRejected, ctx: Context) -> list[Notification]:

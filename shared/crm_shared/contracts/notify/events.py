@@ -41,17 +41,19 @@ class Notification(EventData):
 
 
 class NotificationsRead(EventData):
-    """Some of a user's notifications became read without the user reading them: refused
-    moves' notices settled, the deal having reached the stage it was refused for (reason
-    `settled`). Published on `crm.notify.<user_id>.read` (not the user's own subject, which
-    carries notifications only), for an unread count shown live: the board's badge counts
-    anew."""
+    """Some of a user's notifications became read: refused moves' notices settled, the deal
+    having reached the stage it was refused for (reason `settled`, one event a deal), or the
+    user read them (`read`, crm.cmd.notify.read: from another tab, another program). At most
+    500 ids an event. Published on `crm.notify.<user_id>.read` (not the user's own subject,
+    which carries notifications only), for an unread count shown live: the board's badge
+    counts anew in every tab."""
 
     SUBJECT: ClassVar[str] = "crm.notify"
     TYPE: ClassVar[str] = "crm.notify.read.v1"
     user_id: Plain = Field(description="whose notifications")
     ids: list[Plain] = Field(description="the notifications now read (their inbox ids)")
-    deal_id: Plain = Field(description="the deal they are about")
-    reason: Literal["settled"] = Field(
-        "settled", description="`settled`: the deal reached the stage a move was refused for"
+    deal_id: Plain | None = Field(None, description="`settled`: the deal they are about")
+    reason: Literal["settled", "read"] = Field(
+        description="`settled`: the deal reached the stage a move was refused for; `read`: "
+        "the user read them"
     )

@@ -53,8 +53,9 @@ async def notification_events(
     principal: Principal = Depends(require(Scope.events_read)),
 ) -> StreamingResponse:
     """The caller's own notifications (`crm.notify.<user_id>`) as they are made, and those
-    that became read by themselves (`crm.notify.read.v1`: a refused move's notice settled,
-    the deal having reached that stage), for an unread badge that updates live; `id` is the
+    that became read (`crm.notify.read.v1`: read elsewhere, or a refused move's notice
+    settled, the deal having reached that stage), for an unread badge that updates live in
+    every tab; `id` is the
     sequence in stream CRM_NOTIFY, resumable like /api/events. A person sees only their own,
     whatever their role."""
     return _response(request, "notifications", principal, last_event_id)

@@ -41,7 +41,8 @@
       return;
     }
     if (type === "crm.notify.read.v1") {
-      // my notifications read by themselves (a refusal the deal got past): counts anew
+      // my notifications read elsewhere (another tab) or by themselves (a refusal the deal
+      // got past): the badge counts anew
       htmx.trigger(document.body, "crm:inbox");
       return;
     }
