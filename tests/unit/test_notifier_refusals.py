@@ -44,6 +44,7 @@ def test_a_move_reaches_its_stage_and_nothing_else_reaches_any() -> None:
         _moved("d1", "PROCESSING", 2),  # the same move again: once
         _moved("d1", "OFFER_MADE", 3),
         None,
+        _moved("d4", "NEW_LEAD", 1).model_copy(update={"from_stage": None}),  # its creation
     ]
     assert stages_reached(events) == [
         Reached("d1", "PROCESSING", 2),

@@ -35,9 +35,13 @@ class Reached:
 
 def stages_reached(events: Iterable[object]) -> list[Reached]:
     """The stages the deals entered in these events (StageChanged; any other is no move),
-    each deal and stage once, in the order they came."""
+    each deal and stage once, in the order they came. A deal's creation (`from_stage` null)
+    settles nothing: no move of a deal can have been refused before it existed, and leaving
+    it out spares every lead the refusal lock and the settling UPDATE (issue 25)."""
     reached = (
-        Reached(e.deal_id, e.to_stage, e.version) for e in events if isinstance(e, StageChanged)
+        Reached(e.deal_id, e.to_stage, e.version)
+        for e in events
+        if isinstance(e, StageChanged) and e.from_stage is not None
     )
     return list(dict.fromkeys(reached))
 
