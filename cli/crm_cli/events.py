@@ -143,6 +143,11 @@ def summary(subject: str, data: Any) -> str:
             f"задача {task.get('id')} {_TASK_EVENTS.get(what, what)}: «{task.get('title')}»,"
             f" сделка {task.get('deal_id')}, ответственный {task.get('responsible_id')}{extra}"
         )
+    if subject.startswith("crm.notify.") and subject.endswith(".read") and "ids" in data:
+        read = f"{data.get('user_id')}: прочитано уведомлений: {len(data['ids'] or [])}"
+        if data.get("deal_id"):  # settled: NotificationsRead's reason
+            return f"{read} (сделка {data['deal_id']} дошла до стадии, куда переход был отклонён)"
+        return read
     if subject.startswith("crm.notify."):
         return f"{word(NOTICE_KINDS, data.get('kind'))}: {data.get('text')}"
     if subject.startswith("crm.dlq."):
