@@ -13,11 +13,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
-LOCALE = "ru_RU"
+# Parsed once: Babel's functions given the string "ru_RU" parse it at every call, about half
+# of a moment's 15 µs (measured alone); a notice and every line of a page format several.
+LOCALE = Locale.parse("ru_RU")
 NBSP = "\u00a0"
 NOTHING = "—"
 DAY = "dd.MM.yyyy"
