@@ -26,7 +26,7 @@ import yaml
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
-from crm_cli import b24_mapping, b24_stages
+from crm_cli import b24_mapping, b24_stages, b24_users
 from crm_cli.b24_deleted import deleted
 from crm_cli.b24_portal import RATE, Folder, Portal, Source
 from crm_cli.b24_report import Rate, Report, refusal, show
@@ -112,6 +112,7 @@ def bitrix24(
                 lost = b24_stages.unmapped(read.stages, read.deals, planned)
                 if lost:
                     b24_stages.tell("unmapped_plan", lost, "unmapped_how")
+                b24_users.tell(b24_users.unmapped(read.users, read.deals, planned))
                 return
             chosen = _load(mapping) if mapping else planned
             lost = b24_stages.unmapped(read.stages, read.deals, chosen)
@@ -120,6 +121,7 @@ def bitrix24(
                 if opts.json:
                     print_json({"code": "stages_not_mapped", "unmapped": lost})
                 raise Reported(2)
+            b24_users.tell(b24_users.unmapped(read.users, read.deals, chosen))
             async with connected(opts.nats_url) as bus:
                 report = await import_deals(bus, read, chosen, actor)
                 report.unmapped = lost

@@ -44,6 +44,8 @@ async def test_a_portal_imported_twice_is_imported_once(
         # a stage holding deals the plan did not map is named with its deals' count
         assert "«Подготовка документов» (PREPARATION) — 59 сделок" in planned.stderr
         assert mapping["users"]["7"]["to"] is None and mapping["users"]["9"]["to"] == "rop-1"
+        # and a user holding deals it did not map, whose deals would go by turns
+        assert "(№ 7 в Битрикс24) — " in planned.stderr and "по очереди" in planned.stderr
         # a deal's field whose label is our field's name is mapped to it, the rest are not
         assert mapping["fields"] == {
             "UF_CRM_1700000001": "subject", "UF_CRM_1700000002": None,
