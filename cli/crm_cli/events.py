@@ -13,10 +13,12 @@ from nats.aio.msg import Msg
 from rich.text import Text
 
 from crm_cli.bus import connected
-from crm_cli.ui import config, err, field_names, options, out, run, stage_name, zone
+from crm_cli.ui import config, err, options, out, run, stage_name, zone
 from crm_shared.contracts.subjects import COMMAND_PREFIX, QUERY_PREFIX
 from crm_shared.locale import duration, say, task_status, word
-from crm_shared.locale.words import NOTICE_KINDS
+from crm_shared.locale.catalogue import STORY_FIELD_NAMES
+from crm_shared.locale.catalogue import field_names as named
+from crm_shared.locale.words import NOTICE_KINDS, count
 from crm_shared.machinery.redact import mask_url
 
 app = typer.Typer(help="События: смотреть шину.")
@@ -102,6 +104,11 @@ _TASK_EVENTS = {
 }
 
 
+# What a DealUpdated may name as changed: the story's fields, and the lead's comment (an
+# erasure's).
+_CHANGED = {**STORY_FIELD_NAMES, "comment": "Комментарий лида"}
+
+
 def summary(subject: str, data: Any) -> str:
     """What happened, in a few words, from an event's data (or a request's body)."""
     if not isinstance(data, dict):
@@ -117,8 +124,13 @@ def summary(subject: str, data: Any) -> str:
             f" ответственный {deal.get('responsible_id')}"
         )
     if subject == "crm.deal.updated":
-        changed = field_names(data.get("changed", []))
+        changed = named(data.get("changed", []), _CHANGED)
         return f"{deal.get('id')} версия {deal.get('version')}: {changed}"
+    if subject == "crm.deal.noted":
+        return f"{data.get('deal_id')}: заметка, {data.get('actor_id')}"
+    if subject == "crm.deal.contact_erased":
+        deals = count(len(data.get("deal_ids") or []), "сделка", "сделки", "сделок")
+        return f"контакт {data.get('contact_id')} стёрт ({data.get('erased_by')}): {deals}"
     if subject == "crm.deal.stage_changed":
         to = f"«{stage_name(data.get('to_stage'))}»"
         moved = (

@@ -18,3 +18,16 @@ def test_a_read_event_says_whose_and_how_many() -> None:
 def test_a_notification_is_still_its_kind_and_text() -> None:
     note = {"kind": "task_assigned", "text": "Новая задача «Позвонить»"}
     assert summary("crm.notify.mgr-1", note) == "новая задача: Новая задача «Позвонить»"
+
+
+def test_an_erasure_and_a_note_are_sentences() -> None:
+    """A walkthrough: the erasure's DealUpdated ended in «…, comment», and crm.deal.noted and
+    crm.deal.contact_erased were printed as raw JSON."""
+    updated = {"deal": {"id": "d1", "version": 5}, "changed": ["title", "contact.name", "comment"]}
+    assert summary("crm.deal.updated", updated) == (
+        "d1 версия 5: Название, Имя контакта, Комментарий лида"
+    )
+    noted = {"deal_id": "d1", "actor_id": "mgr-2", "at": "2026-12-07T20:41:11Z"}
+    assert summary("crm.deal.noted", noted) == "d1: заметка, mgr-2"
+    erased = {"contact_id": "c1", "deal_ids": ["d1", "d2"], "erased_by": "rop-1"}
+    assert summary("crm.deal.contact_erased", erased) == "контакт c1 стёрт (rop-1): 2 сделки"
