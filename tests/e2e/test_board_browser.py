@@ -184,6 +184,9 @@ async def test_a_deal_made_by_hand(stand: Door, browser: Any) -> None:
 
 async def test_the_rop_filters_the_board_by_manager_live_too(stand: Door, browser: Any) -> None:
     anna = await sign_in(browser, stand.url, ANNA, PASSWORD)
+    # everyone who may hold a deal, managers first: the РОП too (a walkthrough's deal she took)
+    offered = await anna.get_by_label("Менеджер").locator("option").all_inner_texts()
+    assert offered == ["Все", IVAN, MARIA, ANNA], offered
     await anna.get_by_label("Менеджер").select_option(label=MARIA)
     await anna.wait_for_url("**/board?manager=mgr-2")
     await wait_until(anna, "document.body.dataset.live === 'on'")

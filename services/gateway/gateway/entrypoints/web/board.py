@@ -44,7 +44,9 @@ async def board_page(
     ctx = ctx_of(request)
     since = await drawn_from(request)  # before the queries: the feed replays from here
     data = await boards.board(ctx, principal, manager, PAGE)
-    managers = [u for u in ctx.config.users if u.role == "manager"]
+    # Everyone who may hold a deal, managers first (as the deal card's «Ответственный»): a
+    # РОП who took a deal finds it on the board by their own name too.
+    managers = sorted(ctx.config.users, key=lambda u: u.role != "manager")
     return pages(request).render(
         request,
         "board.html",
