@@ -37,12 +37,15 @@ def _erases(item: Item[DealEvent]) -> bool:
     return isinstance(item.value, DealUpdated) and item.value.erased
 
 
-async def _erase(uow: UnitOfWork, deals: list[DealDTO]) -> None:
+async def _erase(
+    uow: UnitOfWork, deals: list[DealDTO], before: dict[str, tuple[str | None, str | None]]
+) -> None:
     """A contact erased: every task of its deals, closed ones too, takes the erased names,
-    and the notifier hears of each (TaskUpdated, `erased`)."""
+    and the notifier hears of each (TaskUpdated, `erased`). `before`: the names the open
+    tasks had before this batch changed them (`erasure.erase_copies`)."""
     if not deals:
         return
-    for task in await erasure.erase_copies(uow.conn, deals):
+    for task in await erasure.erase_copies(uow.conn, deals, before):
         event = TaskUpdated(task=task.to_dto(), changed=["deal_title", "contact_name"], erased=True)
         uow.emit(event, subject_id=task.deal_id)
 
@@ -74,6 +77,12 @@ async def apply_deal_events(items: list[Item[DealEvent]], ctx: Context) -> None:
         if not by_deal:
             return
         now = utcnow()
+        erasing = {c.deal.id for ci in by_deal.values() for c, i in ci if _erases(i)}
+        before = {  # taken before the batch's changes rename them
+            t.id: (t.deal_title, t.contact_name)
+            for deal_id in erasing
+            for t in read.open_tasks.get(deal_id, [])
+        }
         aggregates: list[DealTasks] = []
         for deal_id in sorted(by_deal):
             agg = DealTasks(read.states[deal_id], read.open_tasks.get(deal_id, []))
@@ -97,6 +106,6 @@ async def apply_deal_events(items: list[Item[DealEvent]], ctx: Context) -> None:
         for agg in aggregates:
             raised += agg.events
         events.emit(uow, raised)
-        await _erase(uow, [c.deal for ci in by_deal.values() for c, i in ci if _erases(i)])
+        await _erase(uow, [c.deal for ci in by_deal.values() for c, i in ci if _erases(i)], before)
         await uow.commit()
     events.count(ctx.metrics, raised)
