@@ -13,7 +13,7 @@ from crm_shared.machinery.consumer import Item
 from crm_shared.machinery.outbox import UnitOfWork
 from task_service.adapters import erasure
 from task_service.adapters import repository as repo
-from task_service.domain.planning import DealChange, DealTasks, TaskEvent
+from task_service.domain.planning import DealChange, DealTasks, Reassigned, TaskEvent
 from task_service.handlers import events
 from task_service.handlers.context import Context
 
@@ -31,6 +31,17 @@ def as_change(event: DealEvent) -> DealChange:
             deal = deal.model_copy(update={"version": event.version, "stage": event.to_stage})
         return DealChange(deal=deal, is_move=True, imported=event.imported)
     return DealChange(deal=event.deal, is_move=False)
+
+
+def _said_by_the_erasure(event: TaskEvent, erasing: set[str]) -> bool:
+    """A rename of an erased deal's task (its deal title and client, nothing else): the
+    erasure's own TaskUpdated says it, with the title scrubbed; this one would still carry
+    the person's name in the title."""
+    return (
+        isinstance(event, Reassigned)
+        and event.task.deal_id in erasing
+        and set(event.changed) <= {"deal_title", "contact_name"}
+    )
 
 
 def _erases(item: Item[DealEvent]) -> bool:
@@ -105,7 +116,7 @@ async def apply_deal_events(items: list[Item[DealEvent]], ctx: Context) -> None:
         repo.insert_tasks(uow, opening)
         for agg in aggregates:
             raised += agg.events
-        events.emit(uow, raised)
+        events.emit(uow, [e for e in raised if not _said_by_the_erasure(e, erasing)])
         await _erase(uow, [c.deal for ci in by_deal.values() for c, i in ci if _erases(i)], before)
         await uow.commit()
     events.count(ctx.metrics, raised)
