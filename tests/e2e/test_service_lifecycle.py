@@ -133,7 +133,7 @@ async def _count(db: asyncpg.Connection, sql: str) -> int:
 async def test_sigterm_while_consuming_exits_0_and_loses_nothing(
     clean: Infra, client: Client, tmp_path: Path
 ) -> None:
-    leads = 600
+    leads = 2000
     port = free_port()
     # Small batches: the stop lands between many of them, with one in hand.
     env = {"CRM_LEAD_BATCH_SIZE": "10", "CRM_METRICS_PORT": str(port)}
@@ -143,10 +143,16 @@ async def test_sigterm_while_consuming_exits_0_and_loses_nothing(
     try:
         first.start()
         await eventually(lambda: asyncio.to_thread(ready, port), timeout=60, interval=0.2)
-        for start in range(0, leads, 100):
-            await asyncio.gather(
-                *(client.publish_lead(external_id=f"L-{n}") for n in range(start, start + 100))
-            )
+
+        async def publish_all() -> None:
+            for start in range(0, leads, 100):
+                await asyncio.gather(
+                    *(client.publish_lead(external_id=f"L-{n}") for n in range(start, start + 100))
+                )
+
+        # Published while the service consumes, so that the stop lands mid-stream: published
+        # first, 600 leads were all made before the stop on a fast run (a CI failure).
+        publishing = asyncio.create_task(publish_all())
 
         async def under_way() -> bool:
             return await _count(db, "SELECT count(*) FROM deal.deals") >= 50
@@ -155,6 +161,7 @@ async def test_sigterm_while_consuming_exits_0_and_loses_nothing(
         took = await _stop_in_time(first)
         assert took <= STOP_TIMEOUT + SLACK
         at_stop = await _count(db, "SELECT count(*) FROM deal.deals")
+        await publishing
         assert at_stop < leads, "deal-service finished before it could be stopped"
         # The relay published every event of what was committed before the process ended.
         assert await _count(db, "SELECT count(*) FROM deal.outbox") == 0
