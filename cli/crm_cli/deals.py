@@ -23,6 +23,7 @@ from crm_cli.ui import (
     field_names,
     options,
     out,
+    person,
     print_json,
     print_table,
     run,
@@ -165,7 +166,7 @@ def lead_and_attempts(deal: dict[str, Any]) -> RenderableType | None:
         for column in ("когда", "кто", "заметка"):
             table.add_column(column, overflow="fold")
         for a in attempts:
-            table.add_row(when(a.get("at")), a.get("actor_id") or "—", a.get("note") or "—")
+            table.add_row(when(a.get("at")), person(a.get("actor_id")), a.get("note") or "—")
         parts.append(table)
     return Panel(Group(*parts), expand=False) if parts else None
 

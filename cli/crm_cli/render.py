@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crm_cli.tables import Cell, Column, fitted_table, short_ids
-from crm_cli.ui import stage_name, zone
+from crm_cli.ui import person, stage_name, zone
 from crm_shared import locale
 from crm_shared.config import FIELD_DISPLAY_NAMES
 from crm_shared.contracts.phones import client_label, shown_phone
@@ -105,6 +105,8 @@ def deal_panel(
             text = locale.source_name(value)
         elif key.endswith("_at"):
             text = when(value)
+        elif key in ("responsible_id", "rop_id"):
+            text = person(value)
         else:
             text = "—" if value in (None, "") else str(value)
         grid.add_row(label, text)

@@ -129,6 +129,15 @@ def stage_name(code: str | None) -> str:
     return stage.name if stage else code
 
 
+def person(user_id: str | None) -> str:
+    """«Мария Смирнова (mgr-2)» for a configured user (the id kept: commands take it), the id
+    alone for one the configuration no longer has; nobody → «—»."""
+    if not user_id:
+        return "—"
+    user = config().user_or_none(user_id)
+    return f"{user.name} ({user_id})" if user else user_id
+
+
 def field_names(codes: list[str]) -> str:
     """Field names as a person reads them: `Сумма, Предмет сделки` (the catalogue's)."""
     return locale.field_names(codes)

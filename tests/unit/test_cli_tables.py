@@ -184,3 +184,12 @@ def test_a_task_status_and_counts_read_in_russian() -> None:
         "21 сделка",
         "112 сделок",
     ]
+
+
+def test_a_deal_names_its_people() -> None:
+    """A walkthrough: `crm deal show` said «Ответственный mgr-2»; a person reads the name
+    (and keeps the id, which the commands take)."""
+    deal = {**_deals()[0], "version": 1, "responsible_id": "mgr-2", "rop_id": "gone-9"}
+    card = _render(deal_panel(deal, width=120), 120)
+    assert "Мария Смирнова (mgr-2)" in card, card
+    assert "gone-9" in card  # a user the configuration no longer has: the id alone
