@@ -72,6 +72,9 @@ async def test_a_contact_exported_then_erased_in_every_service(clean: Any, clien
             assert answer["ok"] is ok and (ok or "items" not in answer), (actor, answer)
         refused = await crm(clean, MGR, "contact", "erase", contact_id)
         assert refused.exit_code != 0 and "forbidden" in refused.output
+        # an id no contact has is said so («возможно, это уже удалили» said a walkthrough)
+        unknown = await crm(clean, ROP, "contact", "erase", "no-such-contact")
+        assert unknown.exit_code != 0 and "Контакт не найден." in unknown.output, unknown.output
         updates = await client.record("crm.task.updated")
         done = await crm(clean, ROP, "contact", "erase", contact_id)
         assert done.exit_code == 0, done.output

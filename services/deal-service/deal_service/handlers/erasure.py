@@ -50,7 +50,9 @@ async def erase_contact(cmd: EraseContact, ctx: Context) -> dict[str, Any]:
             f"SELECT id FROM {SCHEMA}.contacts WHERE id = $1 FOR UPDATE", cmd.contact_id
         )
         if found is None:
-            raise Refused(ErrorCode.not_found, f"contact {cmd.contact_id!r} not found")
+            raise Refused(
+                ErrorCode.not_found, f"contact {cmd.contact_id!r} not found", reason="contact"
+            )
         await erasure.contact(conn, cmd.contact_id)
         deal_ids = await erasure.deals(conn, cmd.contact_id, now)
         await erasure.stories(conn, deal_ids)

@@ -35,7 +35,9 @@ async def get_contact(q: GetContact, ctx: Context) -> dict[str, Any]:
     async with ctx.uow() as uow:
         contact = await people.get_contact(uow.conn, q.contact_id)
         if contact is None:
-            raise Refused(ErrorCode.not_found, f"contact {q.contact_id!r} not found")
+            raise Refused(
+                ErrorCode.not_found, f"contact {q.contact_id!r} not found", reason="contact"
+            )
         deals = await search.contact_deals(uow.conn, q.contact_id, own, q.limit)
     if own is not None and not deals:
         raise Refused(

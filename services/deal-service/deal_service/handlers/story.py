@@ -26,7 +26,7 @@ async def note_deal(cmd: NoteDeal, ctx: Context) -> dict[str, Any]:
     async with ctx.uow() as uow:
         deal = await repo.get_deal(uow.conn, cmd.deal_id)
         if deal is None:
-            raise Refused(ErrorCode.not_found, f"deal {cmd.deal_id!r} not found")
+            raise Refused(ErrorCode.not_found, f"deal {cmd.deal_id!r} not found", reason="deal")
         check_may_see(ctx.config, deal, cmd.actor_id)
         story.record(uow, deal.id, "note", cmd.actor_id, at, text=text)
         # Activity for whoever watches deals for idleness (the notifier); not the text.
@@ -43,7 +43,7 @@ async def deal_timeline(q: DealTimeline, ctx: Context) -> dict[str, Any]:
     async with ctx.uow() as uow:
         deal = await repo.get_deal(uow.conn, q.deal_id)
         if deal is None:
-            raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found")
+            raise Refused(ErrorCode.not_found, f"deal {q.deal_id!r} not found", reason="deal")
         check_may_see(ctx.config, deal, q.actor_id)
         try:
             items, cursor, until = await story.timeline(uow.conn, q.deal_id, q.limit, q.cursor)
