@@ -37,6 +37,11 @@ class Skip(ValueError):
         return {"code": self.code, "params": self.params}
 
 
+def user_name(user: dict[str, Any]) -> str:
+    """A Bitrix24 user's name as people read it: «Иван Петров» (NAME, LAST_NAME)."""
+    return " ".join(str(user.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
+
+
 def plan(
     config: CrmConfig,
     stages: list[dict[str, Any]],
@@ -69,7 +74,7 @@ def plan(
     planned_stages |= {stage: {"name": stage, "deals": n, "to": None} for stage, n in held.items()}
     planned_users = {}
     for u in users:
-        name = " ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
+        name = user_name(u)
         planned_users[str(u.get("ID"))] = {"name": name, "to": our_users.get(name.casefold())}
     uf = _seen(deals)
     contact_uf = _seen(contacts or [])

@@ -12,13 +12,11 @@ from rich.markup import escape
 from rich.progress import ProgressColumn, Task
 from rich.text import Text
 
-from crm_cli.b24_stages import tell
+from crm_cli.b24_stages import DEALS, tell
 from crm_cli.ui import err, out, print_json
 from crm_shared.locale.formats import number
 from crm_shared.locale.imports import fields, line, skip_reason
 from crm_shared.locale.words import count
-
-DEALS = ("сделка", "сделки", "сделок")
 
 
 class Rate(ProgressColumn):

@@ -14,11 +14,11 @@ from typing import Any
 from rich.markup import escape
 
 from crm_cli.b24_fields import to_of
+from crm_cli.b24_mapping import user_name
+from crm_cli.b24_stages import DEALS
 from crm_cli.ui import err
 from crm_shared.locale.imports import line
 from crm_shared.locale.words import count
-
-DEALS = ("сделка", "сделки", "сделок")
 
 
 def unmapped(
@@ -26,10 +26,7 @@ def unmapped(
 ) -> dict[str, dict[str, Any]]:
     """Each Bitrix24 user deals are assigned to that the mapping does not map: `{"name",
     "deals"}`, most deals first."""
-    names = {
-        str(u.get("ID")): " ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
-        for u in users
-    }
+    names = {str(u.get("ID")): user_name(u) for u in users}
     held = Counter(str(d.get("ASSIGNED_BY_ID")) for d in deals if d.get("ASSIGNED_BY_ID"))
     order = sorted(held, key=lambda u: (-held[u], u))
     return {
