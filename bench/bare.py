@@ -33,25 +33,25 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import nats
-import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
-from bench.cpu import CpuPerLead, Meter, Phase, Pids
-from bench.load import LEAD_SUBJECT, lead, publish_all
+from bench import bare_loads
+from bench.bare_pull import StandingPull
+from bench.cpu import CpuPerLead, Meter, Pids
+from bench.load import LEAD_SUBJECT
 from bench.procs import ROOT, create_database
 from crm_shared.machinery.db import asyncpg_dsn
 from crm_shared.machinery.streams import ensure_streams
 
 STREAM, DEALS, TASKS = "BENCH_BARE", "bench.bare.deal.created", "bench.bare.task.opened"
 LEADS_DURABLE, TASKS_DURABLE, BATCH = "bench-bare-leads", "bench-bare-tasks", 500
-FETCH_WAIT = 0.005  # seconds
 _RELAY_DB: list[asyncpg.Connection] = []  # the relay's connection, once serving
 SCHEMA = """
 CREATE TABLE contacts (id UUID PRIMARY KEY, name TEXT NOT NULL, phone TEXT,
@@ -161,21 +161,17 @@ async def serve(stage: str, nats_url: str, database_url: str) -> None:
     js = nc.jetstream(timeout=30)
     db = await asyncpg.connect(asyncpg_dsn(database_url))
     if stage == "leads":
-        sub = await js.pull_subscribe(LEAD_SUBJECT, LEADS_DURABLE, stream="CRM_LEADS")
+        pull = StandingPull(nc, "CRM_LEADS", LEADS_DURABLE, BATCH)
         batch = leads_batch
     else:
-        sub = await js.pull_subscribe(DEALS, TASKS_DURABLE, stream=STREAM)
+        pull = StandingPull(nc, STREAM, TASKS_DURABLE, BATCH)
         batch = tasks_batch
+    await pull.start()
     _RELAY_DB.append(await asyncpg.connect(asyncpg_dsn(database_url)))
     print("ready", flush=True)
     relaying: asyncio.Task[None] | None = None
     while True:
-        try:
-            # nats-py's fetch waits for a whole batch until its timeout once the stream had
-            # nothing at the first ask: a short one, so a batch is what has come by then.
-            msgs = await sub.fetch(BATCH, timeout=FETCH_WAIT)
-        except (TimeoutError, nats.errors.TimeoutError):
-            continue
+        msgs = await pull.next_batch()
         relay = await batch(db, js, msgs)
         # The relay of one batch runs while the next batch is fetched and written, as our
         # services' relay does; one at a time, so the outbox drains in order.
@@ -191,6 +187,9 @@ class BareResult:
     leads: int
     seconds: float
     cpu: CpuPerLead
+    paced: list[CpuPerLead] = field(default_factory=list)  # at each of `paced_rates`
+    in_flight: CpuPerLead | None = None  # with `places` leads in flight
+    in_flight_rate: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -237,10 +236,14 @@ async def _clean_up(nats_url: str) -> None:
 
 
 async def run(
-    nats_url: str, admin_url: str, count: int, pids: Pids, timeout: float = 240.0
-) -> BareResult:
-    """`count` leads through the bare pipeline as fast as acks allow; `pids`: the servers'
-    processes (nats-server, PostgreSQL), metered with the pipeline's own two."""
+    nats_url: str, admin_url: str, count: int, pids: Pids, timeout: float = 240.0, *,
+    paced_rates: tuple[float, ...] = (200.0,), paced_seconds: float = 0.0, places: int = 12,
+    in_flight_seconds: float = 0.0,
+) -> BareResult:  # fmt: skip
+    """`count` leads through the bare pipeline as fast as acks allow; then, if their
+    seconds are given, at each of `paced_rates` a second and with `places` in flight (bare_loads).
+    `pids`: the servers' processes (nats-server, PostgreSQL), metered with the pipeline's
+    own two."""
     database_url = await create_database(admin_url, "bench_bare")
     await _prepare(nats_url, database_url)
     # The URLs (with their passwords) in the environment, not on a command line.
@@ -266,21 +269,19 @@ async def run(
         names = {"bare leads": procs[0].pid, "bare tasks": procs[1].pid}
         meter = Meter(lambda: {**names, **pids})
         nc = await nats.connect(nats_url)
-        seen, done = 0, asyncio.Event()
-
-        async def on_task(msg: Msg) -> None:
-            nonlocal seen
-            seen += 1
-            if seen >= count:
-                done.set()
-
-        await nc.subscribe(TASKS, cb=on_task, pending_msgs_limit=-1)
+        seen = bare_loads.Seen()
+        await nc.subscribe(TASKS, cb=seen.on_msg, pending_msgs_limit=-1)
         await nc.flush()
-        bodies = [lead(f"bare-{n}", n) for n in range(count)]
+        js = nc.jetstream(timeout=30)
         try:
-            with Phase(meter, "bare ceiling") as phase:
-                await publish_all(nc.jetstream(timeout=30), LEAD_SUBJECT, bodies)
-                await asyncio.wait_for(done.wait(), timeout)
+            sat = await bare_loads.saturation(js, seen, meter, count, timeout)
+            result = BareResult(count, sat.seconds, sat)
+            for rate in paced_rates if paced_seconds else ():
+                result.paced.append(await bare_loads.at_rate(js, seen, meter, rate, paced_seconds))
+            if in_flight_seconds:
+                result.in_flight, result.in_flight_rate = await bare_loads.in_flight(
+                    js, seen, meter, places, in_flight_seconds
+                )
         finally:
             await nc.close()
     finally:
@@ -289,7 +290,7 @@ async def run(
                 p.kill()
             await p.wait()
         await _clean_up(nats_url)
-    return BareResult(count, phase.ended - phase.started, phase.result(count))
+    return result
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ the CPU per lead of every process (bench.cpu) at the three loads of `make bench`
   - `saturation`: `--leads` leads over the bus as fast as acks allow, to the last TaskOpened;
   - `200/s`: leads over the bus at 200 a second for `--paced-seconds` (+ 2 s warm-up);
   - `12 in flight`: `POST /api/leads` with 12 requests in flight for `--seconds`.
+`--bare` first measures the bare ceiling (bench.bare) at the same three loads, over the bus
+(12 leads in flight there, a TaskOpened letting the next go, so its batches are at most 12),
+and at `--bare-rate` leads a second, about the rate 12 HTTP requests in flight reach here.
 It prints one line per load (the total, then each process, and each consumer's messages per
 batch, from /metrics) and the machine's load average before and after: the rows are the
 figures to compare, the rates are the machine's.
@@ -22,7 +25,7 @@ import sys
 import urllib.request
 from collections.abc import Mapping
 
-from bench import cpu, e2e, inflight, stack
+from bench import bare, cpu, e2e, inflight, stack
 from bench.procs import ROOT, Service
 
 DATA = ROOT / ".crm-data" / "bench-cpu-probe"
@@ -93,7 +96,26 @@ async def one_round(
 async def run(args: argparse.Namespace) -> list[str]:
     """Servers, services, warm-up, the rounds."""
     out: list[str] = []
-    async with stack.running("bench-cpu-probe", DATA) as up:
+
+    async def bare_first(servers: stack.DevStack) -> None:
+        """The bare pipeline at the same three loads (over the bus), before the services."""
+        assert servers.nats is not None and servers.postgres is not None
+        pids = {"nats-server": servers.nats.pid, "PostgreSQL": servers.postgres.pid}
+        b = await bare.run(
+            servers.nats_url, servers.database_url, args.leads, pids,
+            paced_rates=(200.0, args.bare_rate), paced_seconds=args.paced_seconds,
+            in_flight_seconds=args.seconds,
+        )  # fmt: skip
+        assert b.in_flight is not None
+        for line in (
+            f"{b.cpu.line()} [{b.rate:,.0f} leads/s]", *(p.line() for p in b.paced),
+            f"{b.in_flight.line()} [{b.in_flight_rate:,.0f} leads/s, over the bus]",
+        ):  # fmt: skip
+            print(line, flush=True)
+            out.append(line)
+
+    before = bare_first if args.bare else None
+    async with stack.running("bench-cpu-probe", DATA, before=before) as up:
         token = await asyncio.to_thread(up.token, "bench-cpu")
         meter = cpu.Meter(cpu.stack_pids(up.services, up.servers))
         for n in range(args.rounds):
@@ -115,6 +137,13 @@ def main() -> int:
     parser.add_argument("--paced-seconds", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--bare", action="store_true", help="the bare ceiling first, at the same three loads"
+    )
+    parser.add_argument(
+        "--bare-rate", type=float, default=1000.0,
+        help="the bare ceiling also at this steady rate (about what 12 in flight reach)",
+    )  # fmt: skip
     args = parser.parse_args()
     print("summary:\n" + "\n".join(asyncio.run(run(args))))
     return 0

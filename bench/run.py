@@ -22,6 +22,7 @@ from pathlib import Path
 from bench import (
     b24_import,
     bare,
+    bare_loads,
     board,
     ceilings,
     cpu,
@@ -93,12 +94,12 @@ async def main_run(report: Report, args: argparse.Namespace, stack: DevStack) ->
     report.add("Postgres 3-insert transaction, asyncpg alone, 1 tx/event", pg_rate, "tx/s")
     assert stack.nats is not None and stack.postgres is not None
     servers = {"nats-server": stack.nats.pid, "PostgreSQL": stack.postgres.pid}
-    ceiling = await bare.run(stack.nats_url, stack.database_url, args.leads, servers)
+    ceiling = await bare.run(
+        stack.nats_url, stack.database_url, args.leads, servers, paced_seconds=10.0,
+        in_flight_seconds=10.0,
+    )  # fmt: skip
     print(f"  bare ceiling: {ceiling.rate:,.0f} leads/s; {ceiling.cpu.line()}", flush=True)
-    report.details["bare"] = {**asdict(ceiling), "rate": ceiling.rate}
-    report.add(f"Bare ceiling: the same durable work, no framework ({args.leads:,} leads)",
-               ceiling.rate, "leads/s")  # fmt: skip
-    cpu.add_row(report, "CPU per lead, bare ceiling, every process", ceiling.cpu)
+    bare_loads.add_rows(report, ceiling)
 
     db = await create_database(stack.database_url, "bench_default")
     env = service_env(stack.nats_url, db)
