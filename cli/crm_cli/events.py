@@ -13,6 +13,7 @@ from nats.aio.msg import Msg
 from rich.text import Text
 
 from crm_cli.bus import connected
+from crm_cli.requests_said import said
 from crm_cli.ui import config, err, options, out, run, stage_name, zone
 from crm_shared.contracts.subjects import COMMAND_PREFIX, QUERY_PREFIX
 from crm_shared.locale import duration, say, task_status, word
@@ -164,4 +165,6 @@ def summary(subject: str, data: Any) -> str:
         return f"{word(NOTICE_KINDS, data.get('kind'))}: {data.get('text')}"
     if subject.startswith("crm.dlq."):
         return f"недоставленное из {data.get('original_subject')}: {data.get('reason')}"
+    if subject.startswith((COMMAND_PREFIX, QUERY_PREFIX)):
+        return said(subject, data, stage_name)
     return json.dumps(data, ensure_ascii=False)[:200]

@@ -31,3 +31,42 @@ def test_an_erasure_and_a_note_are_sentences() -> None:
     assert summary("crm.deal.noted", noted) == "d1: заметка, mgr-2"
     erased = {"contact_id": "c1", "deal_ids": ["d1", "d2"], "erased_by": "rop-1"}
     assert summary("crm.deal.contact_erased", erased) == "контакт c1 стёрт (rop-1): 2 сделки"
+
+
+def _requests() -> set[str]:
+    """Every command's and query's subject in the contracts."""
+    import importlib
+    import pkgutil
+
+    import crm_shared.contracts as contracts
+    from crm_shared.contracts.base import Command, Query
+
+    subjects = set()
+    for module in pkgutil.walk_packages(contracts.__path__, contracts.__name__ + "."):
+        for value in vars(importlib.import_module(module.name)).values():
+            if isinstance(value, type) and issubclass(value, (Command, Query)):
+                subject = getattr(value, "SUBJECT", None)
+                if isinstance(subject, str):
+                    subjects.add(subject)
+    return subjects
+
+
+def test_every_request_of_the_contracts_is_said_in_russian() -> None:
+    """A walkthrough: crm.cmd.* and crm.query.* lines were raw JSON."""
+    from crm_cli.requests_said import ASKS
+
+    found = _requests()
+    assert len(found) > 30
+    assert found <= set(ASKS), sorted(found - set(ASKS))
+
+
+def test_a_request_says_who_asks_what_and_about_which_deal() -> None:
+    move = {"actor_id": "mgr-1", "deal_id": "d-1", "to_stage": "PROCESSING", "request_id": "k"}
+    assert summary("crm.cmd.deal.move", move) == (
+        "mgr-1: перевести сделку, сделка d-1 → «Обрабатываем запрос»"
+    )
+    search = {"actor_id": "rop", "text": "+7 912 345-67-89", "limit": 20}
+    assert summary("crm.query.deal.search", search) == "rop: поиск"  # the text is not printed
+    comment = {"actor_id": "mgr-2", "task_id": "t-9", "text": "перезвонить"}
+    assert summary("crm.cmd.task.comment", comment) == "mgr-2: прокомментировать задачу, задача t-9"
+    assert summary("crm.query.deal.unknown", {"actor_id": "x"}) == "x: запрос deal.unknown"
