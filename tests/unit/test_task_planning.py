@@ -245,3 +245,30 @@ def test_a_task_an_import_opens_is_due_from_its_opening_not_from_the_source_time
     change = DealChange(deal=deal(1, "NEW_LEAD", rop_id=None), is_move=True, imported=True)
     free.apply(change, config_variant("free"), now)
     assert {t.deadline for t in free.open_tasks} == {now + timedelta(hours=1)}
+
+
+def test_a_renamed_client_is_renamed_in_the_titles_the_templates_made() -> None:
+    """A helper's review: a contact edited into another person kept the first one's name in
+    the open task's title («Пётр. Уточнить…» with contact_name «Анна Петрова»), so an erasure,
+    which looks for the current name, left it there. The title follows the rename, a name
+    inside a longer word does not move, and a person's own task keeps their words."""
+    from task_service.domain.model import Task
+
+    agg = run([move(1, "NEW_LEAD"), move(2, "PROCESSING", contact={"id": "c-1", "name": "Ут"})])
+    [stage_task] = agg.open_tasks
+    assert stage_task.title == "Ут. Уточнить необходимую информацию и сделать КП"
+    own = Task(id="own-1", deal_id="d-1", stage=None, title="Ут: позвонить Ут", description="Ут",
+               creator_id="mgr-1", responsible_id="mgr-1", deadline=None, opened_at=T0,
+               deal_version=2, kind="own", contact_name="Ут")  # fmt: skip
+    agg.open_tasks.append(own)
+    agg.apply(update(3, "PROCESSING", contact={"id": "c-1", "name": "Анна Петрова"}), STANDARD, NOW)
+    assert stage_task.title == "Анна Петрова. Уточнить необходимую информацию и сделать КП"
+    assert (own.title, own.description, own.contact_name) == (
+        "Ут: позвонить Ут",
+        "Ут",
+        "Анна Петрова",
+    )
+    renamed = [e for e in agg.events if isinstance(e, Reassigned) and e.task.id == stage_task.id]
+    assert renamed[-1].task.title.startswith("Анна Петрова.")  # the TaskUpdated carries it
+    agg.apply(update(4, "PROCESSING", contact={"id": "c-1"}), STANDARD, NOW)  # name cleared
+    assert stage_task.title.startswith("Анна Петрова.")

@@ -261,6 +261,8 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
             t.deal_title,
             t.contact_name,
             t.rop_id,
+            t.title,
+            t.description,
         )
         for t in tasks
     ]
@@ -270,17 +272,20 @@ def _task_updates(tasks: Iterable[Task]) -> tuple[str, list[list[object]]] | Non
         SET status = u.status, close_reason = u.close_reason, closed_at = u.closed_at,
           closed_by = u.closed_by, responsible_id = u.responsible_id,
           creator_id = u.creator_id, deal_title = u.deal_title,
-          contact_name = u.contact_name, rop_id = u.rop_id
+          contact_name = u.contact_name, rop_id = u.rop_id, title = u.title,
+          description = u.description
         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[],
-                    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+                    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                    $12::text[])
           AS u(id, status, close_reason, closed_at, closed_by, responsible_id, creator_id,
-               deal_title, contact_name, rop_id)
+               deal_title, contact_name, rop_id, title, description)
         WHERE t.id = u.id"""
     return sql, [list(column) for column in zip(*rows, strict=True)]
 
 
 async def update_tasks(conn: asyncpg.Connection, tasks: Iterable[Task]) -> None:
-    """Write the changeable fields of existing tasks (status, close, responsible, creator)."""
+    """Write the changeable fields of existing tasks (status, close, responsible, creator,
+    the names they quote)."""
     update = _task_updates(tasks)
     if update is not None:
         await conn.execute(update[0], *update[1])

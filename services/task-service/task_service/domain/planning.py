@@ -10,6 +10,7 @@ person completed is not opened again by the next update of the same deal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -177,14 +178,17 @@ class DealTasks:
 
     def _reassign(self, deal: DealDTO) -> None:
         """A new responsible takes over the open tasks; a new РОП becomes their creator; a
-        renamed deal or contact is renamed on them."""
+        renamed deal or contact is renamed on them, in the title and description the
+        templates made of it too (a person's own task is their words, and stays)."""
         contact_name = client_of(deal)
         for task in self.open_tasks:
             changed: list[str] = []
             if task.deal_title != deal.title:
+                _rename(task, task.deal_title, deal.title)
                 task.deal_title = deal.title
                 changed.append("deal_title")
             if task.contact_name != contact_name:
+                _rename(task, task.contact_name, contact_name)
                 task.contact_name = contact_name
                 changed.append("contact_name")
             if deal.responsible_id is not None and task.responsible_id != deal.responsible_id:
@@ -230,6 +234,19 @@ def entered_at(change: DealChange, config: CrmConfig) -> datetime:
     if change.is_move or deal.stage != config.entry_stage.code:
         return deal.updated_at
     return deal.created_at
+
+
+def _rename(task: Task, old: str | None, new: str | None) -> None:
+    """`old` (a deal title or a client, as the templates wrote it) becomes `new` in a
+    template-made task's title and description, where it stands as a whole (not inside a
+    longer word): so the task names the client it is about now, and an erasure, which looks
+    for the current names (adapters.erasure), finds them. A name cleared leaves the text."""
+    if task.kind == "own" or not old or not new:
+        return
+    found = re.compile(rf"(?<!\w){re.escape(old)}(?!\w)")
+    task.title = found.sub(lambda _: new, task.title)
+    if task.description:
+        task.description = found.sub(lambda _: new, task.description)
 
 
 def _fields(deal: DealDTO) -> dict[str, Any]:

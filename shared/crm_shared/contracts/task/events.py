@@ -31,7 +31,8 @@ class TaskClosed(EventData):
 
 class TaskUpdated(EventData):
     """An open task changed hands: the deal got a new responsible, or a new РОП (the creator);
-    or the deal's title or contact's name changed.
+    or the deal's title or contact's name changed (a task made by the templates then has the
+    new name in its title and description as well; a person's own task keeps its words).
 
     `changed` names the fields ("responsible_id", "creator_id", "deal_title",
     "contact_name"); `task` is the whole task after the change, so a consumer that tracks
