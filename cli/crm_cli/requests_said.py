@@ -1,51 +1,55 @@
-"""`crm events tail`'s line for a command or a query on the bus (crm.cmd.*, crm.query.*):
-who asks, what, and for which deal, task or contact, in Russian (a walkthrough saw them as
-raw JSON). Free text a request carries (a search, a note, a comment) is left out: the line
-names the request, not its contents."""
+"""`crm events tail`'s line for a command or a query on the bus (a request of
+contracts.deal, task, notify or analytics): who asks, what, and for which deal, task or
+contact, in Russian (a walkthrough saw them as raw JSON). Free text a request carries (a
+search, a note, a comment) is left out: the line names the request, not its contents."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from crm_shared.contracts import analytics, deal, notify, task
 from crm_shared.contracts.subjects import COMMAND_PREFIX
 
-# What each request asks, by subject (a unit test holds it to every request of the contracts).
+# What each request asks, by its contract (a unit test holds it to every request there).
 ASKS = {
-    "crm.cmd.deal.approval.decline": "отклонить просьбу о переходе",
-    "crm.cmd.deal.contact_attempt": "записать попытку связаться",
-    "crm.cmd.deal.create": "создать сделку",
-    "crm.cmd.deal.erase_contact": "стереть данные контакта",
-    "crm.cmd.deal.import": "импортировать сделку",
-    "crm.cmd.deal.move": "перевести сделку",
-    "crm.cmd.deal.note": "написать заметку",
-    "crm.cmd.deal.update": "изменить сделку",
-    "crm.cmd.notify.read": "отметить уведомления прочитанными",
-    "crm.cmd.notify.retry": "доставить уведомление снова",
-    "crm.cmd.task.comment": "прокомментировать задачу",
-    "crm.cmd.task.complete": "выполнить задачу",
-    "crm.cmd.task.create": "поставить задачу",
-    "crm.cmd.task.reschedule": "перенести срок задачи",
-    "crm.query.analytics.funnel": "отчёт «воронка»",
-    "crm.query.analytics.period": "отчёт за период",
-    "crm.query.deal.contact": "страница контакта",
-    "crm.query.deal.get": "карточка сделки",
-    "crm.query.deal.history": "история стадий сделки",
-    "crm.query.deal.imported": "импортированные сделки",
-    "crm.query.deal.list": "список сделок",
-    "crm.query.deal.pending_approvals": "просьбы, ждущие РОПа",
-    "crm.query.deal.rules_try": "проверка правил на прошлых переходах",
-    "crm.query.deal.search": "поиск",
-    "crm.query.deal.stage_totals": "итоги по стадиям",
-    "crm.query.deal.timeline": "хроника сделки",
-    "crm.query.notify.about_deals": "уведомления о сделках",
-    "crm.query.notify.deliveries": "доставки уведомлений",
-    "crm.query.notify.idle_deals": "застоявшиеся сделки",
-    "crm.query.notify.idle_thresholds": "пороги простоя",
-    "crm.query.notify.list": "входящие уведомления",
-    "crm.query.task.comments": "комментарии задачи",
-    "crm.query.task.list": "список задач",
-    "crm.query.task.overdue_by_responsible": "просрочки по ответственным",
-    "crm.query.task.timeline": "задачи сделки в хронике",
+    request.SUBJECT: phrase
+    for request, phrase in (
+        (deal.DeclineApproval, "отклонить просьбу о переходе"),
+        (deal.LogContactAttempt, "записать попытку связаться"),
+        (deal.CreateDeal, "создать сделку"),
+        (deal.EraseContact, "стереть данные контакта"),
+        (deal.ImportDeal, "импортировать сделку"),
+        (deal.MoveDeal, "перевести сделку"),
+        (deal.NoteDeal, "написать заметку"),
+        (deal.UpdateDeal, "изменить сделку"),
+        (notify.ReadNotifications, "отметить уведомления прочитанными"),
+        (notify.RetryDeliveries, "доставить уведомление снова"),
+        (task.CommentTask, "прокомментировать задачу"),
+        (task.CompleteTask, "выполнить задачу"),
+        (task.CreateTask, "поставить задачу"),
+        (task.RescheduleTask, "перенести срок задачи"),
+        (analytics.FunnelQuery, "отчёт «воронка»"),
+        (analytics.PeriodQuery, "отчёт за период"),
+        (deal.GetContact, "страница контакта"),
+        (deal.GetDeal, "карточка сделки"),
+        (deal.DealHistory, "история стадий сделки"),
+        (deal.ImportedDeals, "импортированные сделки"),
+        (deal.ListDeals, "список сделок"),
+        (deal.PendingApprovals, "просьбы, ждущие РОПа"),
+        (deal.TryRules, "проверка правил на прошлых переходах"),
+        (deal.SearchDeals, "поиск"),
+        (deal.StageTotals, "итоги по стадиям"),
+        (deal.DealTimeline, "хроника сделки"),
+        (notify.NotificationsAbout, "уведомления о сделках"),
+        (notify.ListDeliveries, "доставки уведомлений"),
+        (notify.IdleDeals, "застоявшиеся сделки"),
+        (notify.IdleThresholds, "пороги простоя"),
+        (notify.ListNotifications, "входящие уведомления"),
+        (task.TaskComments, "комментарии задачи"),
+        (task.ListTasks, "список задач"),
+        (task.OverdueTasksQuery, "просрочки по ответственным"),
+        (task.TaskTimeline, "задачи сделки в хронике"),
+    )
 }
 # The ids a request may name, and how the line calls them.
 _NAMED = (("deal_id", "сделка"), ("task_id", "задача"), ("contact_id", "контакт"))
