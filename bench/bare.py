@@ -33,7 +33,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -43,10 +42,11 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
 from bench import bare_loads
+from bench.bare_loads import BareResult
 from bench.bare_pull import StandingPull
-from bench.cpu import CpuPerLead, Meter, Pids
+from bench.cpu import Meter, Pids
 from bench.load import LEAD_SUBJECT
-from bench.procs import ROOT, create_database
+from bench.procs import ROOT, create_database, execute
 from crm_shared.machinery.db import asyncpg_dsn
 from crm_shared.machinery.streams import ensure_streams
 
@@ -180,23 +180,6 @@ async def serve(stage: str, nats_url: str, database_url: str) -> None:
         relaying = asyncio.create_task(relay())
 
 
-@dataclass
-class BareResult:
-    """Leads per second through the bare pipeline, and its CPU per lead."""
-
-    leads: int
-    seconds: float
-    cpu: CpuPerLead
-    paced: list[CpuPerLead] = field(default_factory=list)  # at each of `paced_rates`
-    in_flight: CpuPerLead | None = None  # with `places` leads in flight
-    in_flight_rate: float = 0.0
-
-    @property
-    def rate(self) -> float:
-        """Leads per second end to end."""
-        return self.leads / self.seconds
-
-
 async def _prepare(nats_url: str, database_url: str) -> None:
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
@@ -221,8 +204,9 @@ async def _prepare(nats_url: str, database_url: str) -> None:
         await nc.close()
 
 
-async def _clean_up(nats_url: str) -> None:
-    """The bare consumer and stream gone, CRM_LEADS empty again."""
+async def _clean_up(nats_url: str, admin_url: str) -> None:
+    """The bare consumer, stream and database gone (so no autovacuum of its rows runs into
+    the phases measured next), CRM_LEADS empty again."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream(timeout=30)
     try:
@@ -233,6 +217,8 @@ async def _clean_up(nats_url: str) -> None:
         await js.purge_stream("CRM_LEADS")
     finally:
         await nc.close()
+    await execute(admin_url, 'DROP DATABASE IF EXISTS "bench_bare" WITH (FORCE)')
+    await execute(admin_url, "CHECKPOINT")
 
 
 async def run(
@@ -289,7 +275,7 @@ async def run(
             with contextlib.suppress(ProcessLookupError):
                 p.kill()
             await p.wait()
-        await _clean_up(nats_url)
+        await _clean_up(nats_url, admin_url)
     return result
 
 

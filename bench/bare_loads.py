@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -22,10 +21,24 @@ from bench.cpu import CpuPerLead, Meter, Phase
 from bench.load import LEAD_SUBJECT, lead, paced, publish_all
 from bench.report import Report
 
-if TYPE_CHECKING:
-    from bench.bare import BareResult
-
 WARMUP = 2.0  # seconds at the paced rate before the paced phase counts (as e2e.latency)
+
+
+@dataclass
+class BareResult:
+    """Leads per second through the bare pipeline, and its CPU per lead."""
+
+    leads: int
+    seconds: float
+    cpu: CpuPerLead
+    paced: list[CpuPerLead] = field(default_factory=list)  # at each of `paced_rates`
+    in_flight: CpuPerLead | None = None  # with `places` leads in flight
+    in_flight_rate: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Leads per second end to end."""
+        return self.leads / self.seconds
 
 
 @dataclass
