@@ -23,6 +23,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from gateway.adapters.feed_erasures import Erasures
 from gateway.adapters.feed_events import (
     EVENTS,
     NOTIFICATIONS,
@@ -40,18 +41,8 @@ from gateway.domain.visibility import may_see
 
 log = logging.getLogger(__name__)
 RESUME_SECONDS = 0.5  # between attempts to follow the stream again after a reconnect
-__all__ = [
-    "EVENTS",
-    "NOTIFICATIONS",
-    "PING",
-    "QUEUE_SIZE",
-    "EventHub",
-    "Feed",
-    "FeedEvent",
-    "Listener",
-    "Owners",
-    "truncated",
-]
+__all__ = ["EVENTS", "NOTIFICATIONS", "PING", "QUEUE_SIZE", "EventHub", "Feed", "FeedEvent"]
+__all__ += ["Listener", "Owners", "truncated"]
 
 
 class EventHub:
@@ -79,6 +70,8 @@ class EventHub:
         self.last_seq = 0
         self._sub: object | None = None
         self._resuming: asyncio.Task[None] | None = None
+        # A replay leaves out an erased deal's events from before its erasure (deal events).
+        self.erasures = None if feed.private else Erasures(js, feed.stream)
 
     async def start(self) -> None:
         """Ready to serve. The stream is followed only while someone listens (and `linger`
@@ -202,6 +195,9 @@ class EventHub:
                     self.metrics.sse_dropped.inc()
                     self.cut(listener)
 
+    def _erased(self, event: FeedEvent) -> bool:
+        return self.erasures is not None and self.erasures.hides(event)
+
     def visible(self, viewer: Principal, event: FeedEvent) -> bool:
         """Whether `viewer` gets `event` (without parsing it when the answer is yes anyway)."""
         if viewer.sees_all and not self.feed.private:
@@ -243,10 +239,12 @@ class EventHub:
                 if upto - after > max_replay:
                     after = upto - max_replay
                     yield truncated(after)
+                if self.erasures is not None:
+                    await self.erasures.refresh()
                 async for missed in self._gap(after, upto):
                     if listener.ended:
                         return
-                    if self.visible(principal, missed):
+                    if self.visible(principal, missed) and not self._erased(missed):
                         yield missed
             while True:
                 event = await listener.queue.get()
