@@ -91,6 +91,9 @@ async def test_tilda_form(clean: Any, client: Client) -> None:
             other = await d.token("other", ["leads:write"], format="tilda")
             stolen = await http.post(f"/intake/tilda-site?token={other.token}", data=form)
             assert stolen.status_code == 403
+            # said plainly (it read "the source 'tilda-site''s", a walkthrough)
+            said = stolen.json()["error"]["message"]
+            assert said == "this token is not the token of source 'tilda-site'", said
             assert (await http.post("/intake/tilda-site", data=form)).status_code == 401
             assert (await http.post("/intake/nowhere", data=form)).status_code == 403
             assert await _stored_leads(client) == before
