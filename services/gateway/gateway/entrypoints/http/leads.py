@@ -170,7 +170,8 @@ def _authorise(request: Request, integration: Integration, raw: bytes) -> None:
         raise Refusal(401, "unauthenticated", "send the source's token")
     parsed = tokens.parse(text)
     if parsed is not None and parsed[0] != integration.id:
-        raise Refusal(403, "forbidden", f"this token is not the token of source {integration.name!r}")
+        said = f"this token is not the token of source {integration.name!r}"
+        raise Refusal(403, "forbidden", said)
     if parsed is None or not tokens.matches(parsed[1], integration.secret_hash):
         raise bad_token()
 
