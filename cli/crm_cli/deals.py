@@ -256,7 +256,7 @@ def update(
         else:
             changed = field_names(reply.get("changed") or []) or "ничего (те же значения)"
             version = reply["deal"]["version"]
-            out().print(f"[green]✓[/] {escape(full_id)} версия {version}: изменено {changed}")
+            out().print(f"[green]✓[/] {escape(full_id)} версия {version}, изменено: {changed}")
 
     run(main())
 

@@ -45,7 +45,8 @@ async def test_a_deal_from_lead_to_report(clean: Any, client: Client) -> None:
             "--delivery", "pickup", actor=manager,
         )  # fmt: skip
         assert updated.exit_code == 0, updated.output
-        assert "изменено Сумма, Предмет сделки, Способ доставки" in updated.stdout
+        # «изменено: …», a list: «изменено Требования» did not agree (a walkthrough)
+        assert "изменено: Сумма, Предмет сделки, Способ доставки" in updated.stdout
 
         moved = await crm(clean, "deal", "move", deal_id, "сделали предложение", actor=manager)
         assert moved.exit_code == 0, moved.output
