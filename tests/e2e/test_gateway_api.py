@@ -57,6 +57,8 @@ async def test_a_manager_works_a_deal_through_the_api(clean: Any, client: Client
         )
         assert stale.status_code == 409
         assert stale.json()["error"]["deal"]["version"] == version
+        # `message` is for programs: it read «сделку уже изменили: the deal…» (a walkthrough)
+        assert stale.json()["error"]["message"] == "the deal changed since you saw it"
         assert (await http.get(f"/api/deals/{deal['id']}")).json()["deal"]["stage"] == "NEW_LEAD"
 
         # Fill in what is missing and move, in one request.

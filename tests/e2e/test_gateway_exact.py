@@ -134,3 +134,6 @@ async def test_a_body_that_cannot_be_read_answers_the_error_shape(clean: Any) ->
         wrong = await http.put("/api/deals")
         assert wrong.status_code == 405
         assert wrong.json()["error"]["code"] == "method_not_allowed"
+        # in English, as every `message` (it was «нет такого адреса», a walkthrough)
+        for answer in (missing, wrong):
+            assert answer.json()["error"]["message"].isascii(), answer.text

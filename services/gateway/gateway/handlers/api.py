@@ -124,6 +124,6 @@ async def move_deal(
         raise Refusal(
             409,
             "conflict",
-            "сделку уже изменили: the deal changed since you saw it",
+            "the deal changed since you saw it",
             deal=current.deal.model_dump(mode="json"),
         ) from None

@@ -196,10 +196,11 @@ def _within(e: Any) -> Any:
     return {**e, "loc": () if e.get("type") == "json_invalid" else tuple(e["loc"])[1:]}
 
 
+# `message` is for programs, in English (people read the catalogue's sentence for the code).
 _HTTP_CODES = {
-    400: ("invalid", "тело запроса не удалось разобрать: ожидается JSON в UTF-8"),
-    404: ("not_found", "нет такого адреса"),
-    405: ("method_not_allowed", "этот метод здесь не поддерживается"),
+    400: ("invalid", "the body could not be read: JSON in UTF-8 expected"),
+    404: ("not_found", "no such path"),
+    405: ("method_not_allowed", "this method is not allowed here"),
 }
 
 
