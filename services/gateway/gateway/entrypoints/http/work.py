@@ -152,9 +152,13 @@ async def mark_read(
     return (await ask(context(request), marked, retry_key=key)).model_dump(mode="json")
 
 
+# A program's day is UTC's (the board and `crm report` read a typed day on the company's clock).
+DAY_OR_TIME = "RFC 3339 time with its offset, or YYYY-MM-DD: that day's 00:00 UTC"
+
+
 def report_window(
-    from_: str = Query(alias="from", description="RFC 3339 time or YYYY-MM-DD"),
-    to: str = Query(description="RFC 3339 time or YYYY-MM-DD, exclusive"),
+    from_: str = Query(alias="from", description=DAY_OR_TIME),
+    to: str = Query(description=f"{DAY_OR_TIME}; exclusive"),
     responsible_id: str | None = None,
 ) -> dict[str, Any]:
     """The query parameters both reports take, as the analytics queries' body (a period of
