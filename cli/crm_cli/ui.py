@@ -14,6 +14,7 @@ import typer
 from rich.console import Console, RenderableType
 from rich.markup import escape
 from rich.progress import Progress, ProgressColumn
+from rich.table import Table
 
 from crm_cli.bus import CliError, Refusal, Reported
 from crm_shared import locale
@@ -73,8 +74,12 @@ def out() -> Console:
 
 
 def print_table(table: RenderableType, *, wide: bool) -> None:
-    """A table on stdout; with --wide as wide as it needs, past the terminal's edge."""
+    """A table on stdout; with --wide as wide as it needs, past the terminal's edge. A table
+    without rows is said in words (its borders alone read as a broken line)."""
     console = out()
+    if isinstance(table, Table) and table.row_count == 0:
+        console.print("Ничего не найдено.")
+        return
     if wide:
         needed = Console(width=10_000).measure(table).maximum
         console = Console(highlight=False, soft_wrap=False, width=max(console.width, needed))
