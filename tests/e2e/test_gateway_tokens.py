@@ -95,6 +95,11 @@ async def test_the_command_line_makes_a_token_as_a_user(clean: Any) -> None:
     assert f"от имени   {MINE}" in made.stdout
     listed = await asyncio.to_thread(gateway_command, "tokens", "list", env=env)
     assert "ivan-bi" in listed.stdout and MINE in listed.stdout
+    # under a header, each column as wide as its cells (they ran into each other)
+    head, *rows = listed.stdout.splitlines()
+    assert head.split() == ["id", "имя", "формат", "права", "владелец", "состояние"], head
+    mine = next(r for r in rows if "ivan-bi" in r)
+    assert mine.index(MINE) == head.index("владелец"), listed.stdout
     ghost = await asyncio.to_thread(
         gateway_command, "tokens", "create", "x", "--scopes", "deals:read", "--as", "ghost", env=env
     )

@@ -153,11 +153,20 @@ def list_command() -> None:
     """Все токены, без секретов."""
 
     async def work(pool: asyncpg.Pool) -> int:
-        for t in await TokenStore(pool, cache_seconds=0).all():
-            state = "отозван" if t["revoked_at"] else "действует"
-            scopes = ",".join(t["scopes"])
-            owner = t["owner_id"] or "-"
-            print(f"{t['id']}  {t['name']:<20} {t['format']:<17} {scopes:<30} {owner:<12} {state}")
+        rows = [
+            (t["id"], t["name"], t["format"], ", ".join(t["scopes"]), t["owner_id"] or "—",
+             "отозван" if t["revoked_at"] else "действует")
+            for t in await TokenStore(pool, cache_seconds=0).all()
+        ]  # fmt: skip
+        if not rows:
+            print("Токенов нет.")
+            return 0
+        # Columns as wide as their longest cell, under a header (a walkthrough saw them run
+        # into each other with no header).
+        header = ("id", "имя", "формат", "права", "владелец", "состояние")
+        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         return 0
 
     _with_pool(work)
