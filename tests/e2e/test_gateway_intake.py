@@ -56,6 +56,17 @@ async def test_a_json_lead_becomes_a_deal_once(clean: Any, client: Client) -> No
             assert (await http.get("/api/events")).status_code == 403
         await eventually(lambda: _seen_two(client))
         assert len(await _deals_named(client, "Анна Json")) == 1
+        # The integrator reads its lead's deal back by the key the answer gave (a walkthrough
+        # found no way but a phone search), with a token that may read.
+        reader = await d.token("crm-site-read", ["deals:read"], owner="rop-1")
+        async with d.client(headers={"Authorization": f"Bearer {reader.token}"}) as http:
+            key = {"source": "crm-site", "external_id": "j-1"}
+            found = (await http.get("/api/deals", params=key)).json()
+            assert [x["id"] for x in found["items"]] == [deal["id"]], found
+            none = await http.get("/api/deals", params={**key, "external_id": "j-2"})
+            assert none.json()["items"] == []
+            half = await http.get("/api/deals", params={"external_id": "j-1"})
+            assert half.status_code == 400, half.text
 
 
 async def _seen_two(client: Client) -> bool:

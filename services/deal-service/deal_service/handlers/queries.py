@@ -29,6 +29,8 @@ async def list_deals(q: ListDeals, ctx: Context) -> dict[str, Any]:
     responsible_id = narrowed(ctx.config, q.actor_id, q.responsible_id)
     if q.stage is not None and ctx.config.stage_or_none(q.stage) is None:
         raise Refused(ErrorCode.invalid, f"unknown stage {q.stage!r}", reason="unknown_stage")
+    if q.source is not None and q.external_id is not None:
+        return await _by_lead_key(q, ctx, responsible_id)
     try:
         async with ctx.uow() as uow:
             deals, cursor = await repo.list_deals(
@@ -43,6 +45,23 @@ async def list_deals(q: ListDeals, ctx: Context) -> dict[str, Any]:
     except ValueError as exc:
         raise Refused(ErrorCode.invalid, str(exc)) from None
     return ok(items=[d.to_dto().model_dump(mode="json") for d in deals], next_cursor=cursor)
+
+
+async def _by_lead_key(q: ListDeals, ctx: Context, responsible_id: str | None) -> dict[str, Any]:
+    """The deal a lead made, by (source, external_id), if it is in the actor's scope and
+    the other filters': a page of one or none (an integrator reading back its lead)."""
+    async with ctx.uow() as uow:
+        deal = await repo.deal_by_external(uow.conn, q.source or "", q.external_id or "")
+    wanted = deal is not None and all(
+        given is None or given == have
+        for given, have in (
+            (q.stage, deal.stage),
+            (responsible_id, deal.responsible_id),
+            (q.contact_id, deal.contact.id if deal.contact else None),
+        )
+    )
+    items = [deal.to_dto().model_dump(mode="json")] if deal is not None and wanted else []
+    return ok(items=items, next_cursor=None)
 
 
 async def stage_totals(q: StageTotals, ctx: Context) -> dict[str, Any]:

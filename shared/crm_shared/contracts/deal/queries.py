@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from crm_shared.contracts.base import ID_PREFIX, Asks, Query
 from crm_shared.contracts.deal.replies import (
@@ -41,6 +41,16 @@ class ListDeals(Query, Asks[DealPage]):
     id_prefix: str | None = Field(None, pattern=ID_PREFIX)
     limit: int = Field(50, ge=1, le=500)
     cursor: Cursor | None = None
+    source: Short | None = Field(
+        None, description="with external_id: the deal a lead made, by the key its intake answered"
+    )
+    external_id: Short | None = None
+
+    @model_validator(mode="after")
+    def _keyed(self) -> ListDeals:
+        if (self.source is None) != (self.external_id is None):
+            raise ValueError("source and external_id: both or neither (a lead's key)")
+        return self
 
 
 class DealHistory(Query, Asks[DealHistoryReply]):

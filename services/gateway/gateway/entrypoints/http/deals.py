@@ -39,19 +39,18 @@ async def list_deals(
     id_prefix: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
+    source: str | None = None,
+    external_id: str | None = None,
     principal: Principal = read,
 ) -> dict[str, Any]:
     """Newest first, in the caller's scope; `cursor` is the previous page's `next_cursor`;
-    `idle`: the page's deals idle now («засиделась»), by deal id."""
-    query = ListDeals(
-        actor_id=acting(principal),
-        stage=stage,
-        responsible_id=responsible_id,
-        contact_id=contact_id,
-        id_prefix=id_prefix,
-        limit=limit,
-        cursor=cursor,
-    )
+    `idle`: the page's deals idle now («засиделась»), by deal id. `source` and
+    `external_id` together: the deal a lead made, as POST /api/leads answered its key (a
+    page of one, or none while the lead is still on its way)."""
+    given = {"stage": stage, "responsible_id": responsible_id, "contact_id": contact_id,
+             "id_prefix": id_prefix, "cursor": cursor, "source": source,
+             "external_id": external_id}  # fmt: skip
+    query = build(ListDeals, {"actor_id": acting(principal), "limit": limit, **given})
     ctx = context(request)
     page = (await ask(ctx, query)).model_dump(mode="json")
     page["idle"] = await idle_marks(ctx, principal, [d["id"] for d in page["items"]])
