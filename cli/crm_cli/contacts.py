@@ -10,6 +10,7 @@ Both need a user who sees every deal (the РОП).
 
 from __future__ import annotations
 
+import sys
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,7 +20,7 @@ from rich.markup import escape
 
 from crm_cli.bus import Bus, CliError, as_json, connected
 from crm_cli.paging import collect
-from crm_cli.ui import options, out, print_json, run
+from crm_cli.ui import err, options, out, print_json, run
 from crm_shared.contracts.deal import DealHistory, DealTimeline, EraseContact, ListDeals
 from crm_shared.contracts.notify import NotificationsAbout
 from crm_shared.contracts.task import ListTasks
@@ -92,9 +93,18 @@ def export(ctx: typer.Context, contact_id: Contact) -> None:
 
 
 @app.command("erase")
-def erase(ctx: typer.Context, contact_id: Contact) -> None:
-    """Стереть персональные поля контакта и тексты о нём во всех сервисах; суммы остаются."""
+def erase(
+    ctx: typer.Context,
+    contact_id: Contact,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="не спрашивать подтверждения (для сценариев)")
+    ] = False,
+) -> None:
+    """Стереть персональные поля контакта и тексты о нём во всех сервисах; суммы остаются.
+    Это не отменить: спрашивает подтверждение (без терминала нужен --yes)."""
     opts = options(ctx)
+    if not yes:
+        confirm_erasure(contact_id)
 
     async def main() -> None:
         cmd = EraseContact(
@@ -110,3 +120,15 @@ def erase(ctx: typer.Context, contact_id: Contact) -> None:
         out().print(f"контакт {escape(contact_id)} стёрт во всех сервисах: {what}", soft_wrap=True)
 
     run(main())
+
+
+def confirm_erasure(contact_id: str) -> None:
+    """Ask before an erasure, which cannot be undone (a walkthrough: it ran at once); without
+    a terminal to ask on, refuse unless `--yes` said it."""
+    if not sys.stdin.isatty():
+        err().print("ошибка: стирание не отменить; подтвердите его флагом --yes")
+        raise typer.Exit(2)
+    asked = f"Стереть данные контакта {contact_id} во всех сервисах? Это не отменить. [да/нет] "
+    if input(asked).strip().casefold() not in ("да", "д", "yes", "y"):
+        err().print("не стёрто")
+        raise typer.Exit(1)

@@ -70,13 +70,18 @@ async def test_a_contact_exported_then_erased_in_every_service(clean: Any, clien
             body = {"actor_id": actor, "deal_ids": [deal["id"]]}
             answer = await client.request("crm.query.notify.about_deals", body)
             assert answer["ok"] is ok and (ok or "items" not in answer), (actor, answer)
-        refused = await crm(clean, MGR, "contact", "erase", contact_id)
+        refused = await crm(clean, MGR, "contact", "erase", "--yes", contact_id)
         assert refused.exit_code != 0 and "forbidden" in refused.output
         # an id no contact has is said so («возможно, это уже удалили» said a walkthrough)
-        unknown = await crm(clean, ROP, "contact", "erase", "no-such-contact")
+        unknown = await crm(clean, ROP, "contact", "erase", "--yes", "no-such-contact")
         assert unknown.exit_code != 0 and "Контакт не найден." in unknown.output, unknown.output
+        # It cannot be undone, so it is confirmed: without a terminal to ask on, by --yes
+        # (a walkthrough: it ran at once); refused, it erases nothing.
+        unasked = await crm(clean, ROP, "contact", "erase", contact_id)
+        assert unasked.exit_code == 2 and "--yes" in unasked.output, unasked.output
+        assert (await export(clean, contact_id))[1]["contact"]["name"] == PERSON["name"]
         updates = await client.record("crm.task.updated")
-        done = await crm(clean, ROP, "contact", "erase", contact_id)
+        done = await crm(clean, ROP, "contact", "erase", "--yes", contact_id)
         assert done.exit_code == 0, done.output
         assert "стёрт во всех сервисах" in done.stdout
 

@@ -76,7 +76,7 @@ async def test_the_story_exported_then_erased(clean: Any, client: Client) -> Non
         assert {"field": "contact.phone", "from": "+79125551020", "to": "+79126007081"} in changes
         assert text.count("муж Олег") == 1
 
-        erased = await crm(clean, ROP, "contact", "erase", contact_id)
+        erased = await crm(clean, ROP, "contact", "erase", "--yes", contact_id)
         assert erased.exit_code == 0, erased.output
         said = " ".join(erased.stdout.split())
         for part in ("имя, телефон и e-mail", "в его сделках (1)", "Требования",

@@ -56,7 +56,7 @@ async def test_a_renamed_contact_erased_leaves_neither_name(clean: Any, client: 
         await eventually(lambda: titled(SECOND))
         assert not [t for t in await titles(client, deal_id) if FIRST in t]
 
-        done = await crm(clean, ROP, "contact", "erase", contact_id)
+        done = await crm(clean, ROP, "contact", "erase", "--yes", contact_id)
         assert done.exit_code == 0, done.output
         conn = await asyncpg.connect(asyncpg_dsn(clean.database_url))
         try:
