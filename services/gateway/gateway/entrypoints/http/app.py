@@ -1,9 +1,8 @@
-"""The gateway's ASGI application: routes, refusals as JSON, body limit, request metrics."""
+"""The gateway's ASGI application: routes and refusals as JSON (the body limit and the
+request metrics: `limits.Limits`)."""
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +12,6 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.locale import form_problems
 from crm_shared.machinery.parsing import describe_validation_error
@@ -32,6 +30,7 @@ from gateway.entrypoints.http import (
     work,
 )
 from gateway.entrypoints.http.deps import context
+from gateway.entrypoints.http.limits import Limits, intake_source
 from gateway.entrypoints.http.schemas import LeadIn
 from gateway.entrypoints.web import routers as web
 from gateway.handlers.context import Context
@@ -132,18 +131,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-INTAKE_ROUTES = frozenset({"/api/leads", "/intake/{source}"})
-
-
-def _intake_source(scope: Scope) -> str | None:
-    """The source a lead route was offered a lead by (None on any other route)."""
-    if getattr(scope.get("route"), "path", None) not in INTAKE_ROUTES:
-        return None
-    return str(scope.get("state", {}).get("intake_source", "unknown"))
-
-
 async def _refused(request: Request, exc: Refusal) -> Response:
-    source = _intake_source(request.scope)
+    source = intake_source(request.scope)
     if source is not None:
         context(request).metrics.intake.labels(source, exc.code).inc()
     if web.wants_page(request):
@@ -220,82 +209,3 @@ async def _broken(request: Request, exc: Exception) -> Response:
     if web.wants_page(request):
         return web.refusal_page(request, refusal)
     return JSONResponse(refusal.body(), 500)
-
-
-class Limits:
-    """Refuses a body over the limit with 413 (by Content-Length, or while it streams in)
-    before any route reads it, and counts every answer by route and status."""
-
-    def __init__(self, app: ASGIApp, ctx: Context) -> None:
-        self.app = app
-        self.ctx = ctx
-        self.limit = ctx.settings.max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            await _too_large(send, self.limit, scope["path"])
-            self._count(scope, 413, started)
-            return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, limited, sending)
-        except _TooLarge:
-            status = 413
-            await _too_large(send, self.limit, scope["path"])
-        self._count(scope, status, started)
-
-    def _count(self, scope: Scope, status: int, started: float) -> None:
-        route = getattr(scope.get("route"), "path", "other")
-        m = self.ctx.metrics
-        m.http_requests.labels(route, str(status)).inc()
-        m.http_seconds.labels(route).observe(time.perf_counter() - started)
-        source = _intake_source(scope)
-        if source is not None and 200 <= status < 300:
-            m.intake.labels(source, "accepted").inc()
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _too_large(send: Send, limit: int, path: str) -> None:
-    if path.startswith("/rest/"):  # Bitrix24's address answers in Bitrix24's shape
-        said = f"тело запроса больше {limit} байт"
-        answer = {"error": "INVALID_REQUEST", "error_description": said}
-        body = json.dumps(answer, ensure_ascii=False).encode()
-    else:
-        body = (
-            b'{"error":{"code":"too_large","message":"the body is over '
-            + str(limit).encode()
-            + b' bytes"}}'
-        )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
