@@ -67,6 +67,11 @@ async def test_a_json_lead_becomes_a_deal_once(clean: Any, client: Client) -> No
             assert none.json()["items"] == []
             half = await http.get("/api/deals", params={"external_id": "j-1"})
             assert half.status_code == 400, half.text
+        # ... and another manager's token finds nothing by it (their scope, as every list)
+        other = "mgr-2" if deal["responsible_id"] == "mgr-1" else "mgr-1"
+        theirs = await d.token("crm-site-other", ["deals:read"], owner=other)
+        async with d.client(headers={"Authorization": f"Bearer {theirs.token}"}) as http:
+            assert (await http.get("/api/deals", params=key)).json()["items"] == []
 
 
 async def _seen_two(client: Client) -> bool:
