@@ -24,10 +24,7 @@ def deal_of(event: FeedEvent) -> str | None:
     """The deal an event is about (a deal's own event, a task's, a note's); None for one
     that says an erasure (`erased`: it holds the erased values, and goes out just before
     the erasure's own record)."""
-    try:
-        data = json.loads(event.raw).get("data") or {}
-    except (ValueError, AttributeError):
-        return None
+    data = event.data  # parsed once, for this and for whose the event is
     if data.get("erased") is True:
         return None
     deal = data.get("deal") or {}

@@ -54,13 +54,18 @@ class FeedEvent:
         self.frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, kind, data)
 
     @functools.cached_property
-    def owners(self) -> tuple[str, ...]:
-        """The users the event's deal or task belongs (or, reassigned, belonged) to."""
+    def data(self) -> dict[str, Any]:
+        """The event's `data`, parsed once for whoever asks (empty if it is not an object)."""
         try:
             data = json.loads(self.raw).get("data")
         except (ValueError, AttributeError):
-            return ()
-        return self.whose(data) if isinstance(data, dict) else ()
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    @functools.cached_property
+    def owners(self) -> tuple[str, ...]:
+        """The users the event's deal or task belongs (or, reassigned, belonged) to."""
+        return self.whose(self.data) if self.data else ()
 
 
 PING = FeedEvent(0, b"", lambda data: ())
